@@ -1,0 +1,109 @@
+/**
+ * The service's whole configuration, decoded once from the environment (and `.env`) by
+ * `loadConfig`. Every key is documented in `.env.example`; a bad key stops start-up with one
+ * message that lists every problem.
+ */
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/Either';
+import { connectorNames, connectors, type ConnectorName } from '../connectors';
+import type { Connector, ConnectorDeps, Env } from './domain/connector';
+import type { Action } from './domain/event';
+import type { RoutingRules } from './domain/routing';
+import { DurationList, HttpUrl, IntFromString, LowerCaseList, NonEmptyString, OneOf, describeErrors, optional, withDefault } from './domain/codecs';
+
+export type DatabaseConfig = { readonly kind: 'sqlite'; readonly path: string } | { readonly kind: 'postgres'; readonly url: string };
+
+const DatabaseUrl = new t.Type<DatabaseConfig, string, unknown>(
+  'DatabaseUrl',
+  (u): u is DatabaseConfig => typeof u === 'object' && u !== null,
+  (u, c) => {
+    if (typeof u !== 'string') return t.failure(u, c, 'must be sqlite:<path> or postgres://…');
+    const value = u.trim();
+    if (value.startsWith('sqlite:')) {
+      const path = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+      return path.length > 0 ? t.success({ kind: 'sqlite', path }) : t.failure(u, c, 'sqlite: needs a file path, e.g. sqlite:data/chat2crm.db');
+    }
+    if (/^postgres(ql)?:\/\//.test(value)) return t.success({ kind: 'postgres', url: value });
+    return t.failure(u, c, 'must be sqlite:<path> (e.g. sqlite:data/chat2crm.db) or postgres://user:pass@host:5432/db');
+  },
+  (d) => (d.kind === 'sqlite' ? `sqlite:${d.path}` : d.url),
+);
+
+const Token = new t.Type<string, string, unknown>(
+  'Token',
+  (u): u is string => typeof u === 'string',
+  (u, c) =>
+    typeof u === 'string' && /^[A-Za-z0-9_-]{16,128}$/.test(u.trim())
+      ? t.success(u.trim())
+      : t.failure(u, c, 'must be 16 to 128 characters of A-Z, a-z, 0-9, _ or - (leave it unset to have one generated)'),
+  String,
+);
+
+const LogLevel = OneOf('LogLevel', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const);
+const RecordType = OneOf<Action>('RecordType', ['lead', 'case']);
+const CrmName = OneOf<ConnectorName>('Crm', connectorNames);
+
+/** Core keys; each connector decodes its own `HUBSPOT_*` / `SALESFORCE_*` keys. */
+const CoreEnv = t.type({
+  PORT: withDefault(IntFromString('Port', 0, 65535), '3000'),
+  HOST: withDefault(NonEmptyString, '0.0.0.0'),
+  PUBLIC_URL: optional(HttpUrl),
+  DATABASE_URL: withDefault(DatabaseUrl, 'sqlite:data/chat2crm.db'),
+  CRM: withDefault(CrmName, 'local'),
+  OLARK_WEBHOOK_TOKEN: optional(Token),
+  DEFAULT_RECORD: withDefault(RecordType, 'lead'),
+  CASE_TAGS: withDefault(LowerCaseList, 'case,support'),
+  CASE_GROUPS: withDefault(LowerCaseList, ','),
+  SYNC_DEADLINE_MS: withDefault(IntFromString('Milliseconds', 0, 120_000), '8000'),
+  RETRY_SCHEDULE: withDefault(DurationList, '5s,30s,2m,10m,30m,2h,6h'),
+  WORKER_CONCURRENCY: withDefault(IntFromString('Concurrency', 1, 64), '4'),
+  WORKER_POLL_MS: withDefault(IntFromString('Milliseconds', 10, 60_000), '1000'),
+  LOG_LEVEL: withDefault(LogLevel, 'info'),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly publicUrl: string;
+  readonly database: DatabaseConfig;
+  readonly crm: ConnectorName;
+  /** Builds the configured connector; its own configuration is already decoded. */
+  readonly createConnector: (deps: ConnectorDeps) => Connector;
+  /** Unset: generated on first start and kept in the database. */
+  readonly olarkWebhookToken?: string;
+  readonly routing: RoutingRules;
+  readonly syncDeadlineMs: number;
+  readonly retryScheduleMs: readonly number[];
+  readonly workerConcurrency: number;
+  readonly workerPollMs: number;
+  readonly logLevel: t.TypeOf<typeof LogLevel>;
+}
+
+/** Decodes the environment; on failure, one line per bad key, core and connector keys alike. */
+export const loadConfig = (env: Env): { ok: true; config: Config } | { ok: false; errors: string[] } => {
+  const core = CoreEnv.decode(env);
+  const crm = CoreEnv.props.CRM.decode(env.CRM);
+  // The connector's keys can be checked as soon as we know which connector is meant.
+  const connector = isLeft(crm) ? undefined : connectors[crm.right].configure(env);
+  const errors = [...(isLeft(core) ? describeErrors(core.left) : []), ...(connector !== undefined && isLeft(connector) ? describeErrors(connector.left) : [])];
+  if (isLeft(core) || connector === undefined || isLeft(connector)) return { ok: false, errors };
+  const c = core.right;
+  return {
+    ok: true,
+    config: {
+      port: c.PORT,
+      host: c.HOST,
+      publicUrl: c.PUBLIC_URL ?? `http://localhost:${c.PORT}`,
+      database: c.DATABASE_URL,
+      crm: c.CRM,
+      createConnector: connector.right,
+      ...(c.OLARK_WEBHOOK_TOKEN === undefined ? {} : { olarkWebhookToken: c.OLARK_WEBHOOK_TOKEN }),
+      routing: { defaultRecord: c.DEFAULT_RECORD, caseTags: c.CASE_TAGS, caseGroups: c.CASE_GROUPS },
+      syncDeadlineMs: c.SYNC_DEADLINE_MS,
+      retryScheduleMs: c.RETRY_SCHEDULE,
+      workerConcurrency: c.WORKER_CONCURRENCY,
+      workerPollMs: c.WORKER_POLL_MS,
+      logLevel: c.LOG_LEVEL,
+    },
+  };
+};

@@ -1,0 +1,73 @@
+import type * as t from 'io-ts';
+import { map as mapEitherCurried, type Either } from 'fp-ts/Either';
+import type { Conversation } from './conversation';
+import type { Action } from './event';
+import type { LocalRecordStore } from './local-records';
+import type { Log } from './log';
+import type { Outcome } from './outcome';
+import type { CrmPerson, CrmRecord } from './record';
+
+export interface UpsertInput {
+  readonly action: Action;
+  readonly conversation: Conversation;
+  /** What the last successful delivery of this conversation created, if any. */
+  readonly previous?: CrmRecord;
+}
+
+export interface CheckItem {
+  readonly name: string;
+  readonly ok: boolean;
+  /** What was found, and what to do when it is wrong. */
+  readonly detail: string;
+}
+
+export interface CheckReport {
+  readonly ok: boolean;
+  readonly items: readonly CheckItem[];
+}
+
+/** A CRM. Implementations live in connectors/<name>/ and import only src/domain. */
+export interface Connector {
+  readonly name: string;
+  /** Create or update the record(s) for this conversation; must be idempotent. */
+  upsert(input: UpsertInput): Promise<Outcome<CrmRecord>>;
+  /** The CRM person for an email, if any (start events, duplicate avoidance). */
+  findPerson(email: string): Promise<Outcome<CrmPerson | undefined>>;
+  /** Credentials and prerequisites (custom fields, pipelines): a report a person can act on. */
+  check(): Promise<CheckReport>;
+  /** Releases sockets and timers. */
+  close?(): Promise<void>;
+}
+
+/** What the service hands every connector factory. */
+export interface ConnectorDeps {
+  readonly log: Log;
+  /** Base URL of this service (for the local CRM's record pages). */
+  readonly publicUrl: string;
+  /** The service's own database, for the built-in local CRM. */
+  readonly localRecords: LocalRecordStore;
+}
+
+/** The environment as the process sees it. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * One registry entry: a connector's own configuration codec over the environment (its
+ * `HUBSPOT_*`/`SALESFORCE_*` keys) bound to its factory. Start-up decodes the configuration of
+ * the selected connector together with the core keys, so every bad key is listed at once.
+ */
+export interface ConnectorDefinition {
+  readonly name: string;
+  configure(env: Env): Either<t.Errors, (deps: ConnectorDeps) => Connector>;
+}
+
+const mapEither = <E, A, B>(e: Either<E, A>, f: (a: A) => B): Either<E, B> => mapEitherCurried(f)(e);
+
+export const defineConnector = <C>(
+  name: string,
+  config: t.Decoder<Env, C>,
+  create: (config: C, deps: ConnectorDeps) => Connector,
+): ConnectorDefinition => ({
+  name,
+  configure: (env) => mapEither(config.decode(env), (decoded) => (deps: ConnectorDeps) => create(decoded, deps)),
+});
