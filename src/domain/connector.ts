@@ -35,6 +35,8 @@ export interface Connector {
   findPerson(email: string): Promise<Outcome<CrmPerson | undefined>>;
   /** Credentials and prerequisites (custom fields, pipelines): a report a person can act on. */
   check(): Promise<CheckReport>;
+  /** Creates what the CRM needs (custom properties, …) idempotently; `npm run setup` calls it. */
+  setup?(): Promise<CheckReport>;
   /** Releases sockets and timers. */
   close?(): Promise<void>;
 }
