@@ -1,0 +1,25 @@
+import { chain, left, map, right, type Either } from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
+import type { Action, ChatEvent } from '../../domain/event';
+import { httpError, type HttpError } from '../../http/errors';
+import { readOlarkBody } from './body';
+import { OlarkPayload } from './codec';
+import { toChatEvent } from './mappers';
+import { describePayloadErrors } from './payload-errors';
+
+/** A JSON value checked against the Olark payload codec; the error names the failing fields. */
+export const decodeOlarkPayload = (value: unknown): Either<HttpError, OlarkPayload> => {
+  const decoded = OlarkPayload.decode(value);
+  return decoded._tag === 'Right' ? right(decoded.right) : left(httpError('INVALID_PAYLOAD', describePayloadErrors(decoded.left)));
+};
+
+/**
+ * The raw webhook body → the domain event, or the client error to answer with.
+ * Authentication (`tokenMatches`) is the route's job and comes first.
+ */
+export const decodeOlarkEvent = (raw: Buffer, contentType: string | undefined, forced?: Action): Either<HttpError, ChatEvent> =>
+  pipe(
+    readOlarkBody(raw, contentType),
+    chain(decodeOlarkPayload),
+    map((payload) => toChatEvent(payload, forced)),
+  );

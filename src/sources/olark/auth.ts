@@ -1,0 +1,11 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * Olark signs nothing (research/olark.md §2), so the webhook URL carries a secret token.
+ * Both sides are hashed first: equal-length digests let `timingSafeEqual` run without
+ * leaking the expected token's length.
+ */
+export const tokenMatches = (given: string, expected: string): boolean =>
+  timingSafeEqual(digest(given), digest(expected)) && expected.length > 0;

@@ -1,0 +1,193 @@
+import * as t from 'io-ts';
+
+/**
+ * The Olark webhook payload, as Olark really sends it. Field list, quirks and their sources:
+ * shared/research/olark.md (§1.2–1.4); every payload in shared/fixtures/olark must decode.
+ * Liberal where Olark is (missing keys, extra keys, `""` and `null` for "no value", unknown item
+ * kinds); strict where we rely on a value (conversation id, the items array, message bodies, times).
+ */
+
+/** `"Conversation"`; the 2012 doc shows `"conversation"` once (https://www.olark.com/help/webhooks). */
+const ConversationKind = new t.Type<'Conversation', string, unknown>(
+  'ConversationKind',
+  (u): u is 'Conversation' => u === 'Conversation',
+  (u, c) =>
+    typeof u === 'string' && u.trim().toLowerCase() === 'conversation'
+      ? t.success<'Conversation'>('Conversation')
+      : t.failure(u, c, 'expected "Conversation"'),
+  String,
+);
+
+/** The conversation id: the key of every upsert, so it must be there. */
+const ConversationId = new t.Type<string, string, unknown>(
+  'ConversationId',
+  (u): u is string => typeof u === 'string' && u.trim().length > 0,
+  (u, c) =>
+    typeof u === 'string' && u.trim().length > 0 ? t.success(u.trim()) : t.failure(u, c, 'expected a non-empty string'),
+  String,
+);
+
+/** Olark sends `""` for unknown values (`ip:""`, `emailAddress:""`); `operatorId: null` appears in one doc-derived README. */
+const OptionalText = new t.Type<string | undefined, string, unknown>(
+  'OptionalText',
+  (u): u is string | undefined => u === undefined || typeof u === 'string',
+  (u, c) => {
+    if (u === undefined || u === null) return t.success(undefined);
+    if (typeof u !== 'string') return t.failure(u, c, 'expected string');
+    const text = u.trim();
+    return t.success(text === '' ? undefined : text);
+  },
+  (a) => a ?? '',
+);
+
+/** Operator ids are numeric strings (6–16 digits); a JSON number is taken as the same id. */
+const OptionalId = new t.Type<string | undefined, string, unknown>(
+  'OptionalId',
+  (u): u is string | undefined => u === undefined || typeof u === 'string',
+  (u, c) =>
+    typeof u === 'number' && Number.isSafeInteger(u) ? t.success(String(u)) : OptionalText.validate(u, c),
+  (a) => a ?? '',
+);
+
+const SECONDS = /^\s*\d+(?:\.\d+)?\s*$/;
+
+/**
+ * Item time: a string of Unix seconds with a fraction (`"1558107754.825684"`, `"1307116657.1"`);
+ * a JSON number is accepted too. Anything else fails rather than becoming an Invalid Date.
+ */
+export const UnixTime = new t.Type<Date, string, unknown>(
+  'UnixTime',
+  (u): u is Date => u instanceof Date && !Number.isNaN(u.getTime()),
+  (u, c) => {
+    const seconds = typeof u === 'string' && SECONDS.test(u) ? Number(u) : typeof u === 'number' && u >= 0 ? u : NaN;
+    const at = new Date(Math.round(seconds * 1000));
+    return Number.isNaN(at.getTime())
+      ? t.failure(u, c, 'expected Unix seconds such as "1558107754.825684"')
+      : t.success(at);
+  },
+  (d) => String(d.getTime() / 1000),
+);
+
+/** Sent by an operator; `nickname` is the operator's display name. */
+export const MessageToVisitor = t.intersection([
+  t.type({ kind: t.literal('MessageToVisitor'), body: t.string, timestamp: UnixTime }),
+  t.partial({ nickname: OptionalText, operatorId: OptionalId }),
+]);
+
+/**
+ * Sent by the visitor. `nickname` may be generated ("Returning Visitor | USA (San Francisco, CA) #7617")
+ * or "Name (email)"; `visitor_nickname` (2016+) is the bare name. Snowplow's test body spells it
+ * `visitorNickname` (snowplow/enrich OlarkAdapterSpec), so both are read.
+ */
+export const MessageToOperator = t.intersection([
+  t.type({ kind: t.literal('MessageToOperator'), body: t.string, timestamp: UnixTime }),
+  t.partial({ nickname: OptionalText, visitor_nickname: OptionalText, visitorNickname: OptionalText }),
+]);
+
+/** Left while no operator was online; the offline form is flattened into `body` ("name: …\nemail: …"). */
+export const OfflineMessage = t.type({ kind: t.literal('OfflineMessage'), body: t.string, timestamp: UnixTime });
+
+/**
+ * An item of a kind no public sample shows. Kept, never rejected: Olark may add kinds at any time.
+ * `olarkKind` is the kind as sent; `body` and `timestamp` are kept only when they are usable.
+ */
+export const OtherItem = t.intersection([
+  t.type({ kind: t.literal('Other'), olarkKind: t.string }),
+  t.partial({ body: t.string, timestamp: UnixTime }),
+]);
+
+const knownItems = {
+  messagetovisitor: { kind: 'MessageToVisitor', codec: MessageToVisitor },
+  messagetooperator: { kind: 'MessageToOperator', codec: MessageToOperator },
+  offlinemessage: { kind: 'OfflineMessage', codec: OfflineMessage },
+};
+
+const isKnownItemKey = (key: string): key is keyof typeof knownItems => Object.hasOwn(knownItems, key);
+
+/** The context with its last entry naming `codec`, so error paths read as if `codec` had been used directly. */
+const asValidatedBy = (c: t.Context, codec: t.Decoder<unknown, unknown>): t.Context => {
+  const last = c[c.length - 1];
+  return last === undefined ? c : [...c.slice(0, -1), { ...last, type: codec }];
+};
+
+const AnyItem = t.union([MessageToVisitor, MessageToOperator, OfflineMessage, OtherItem]);
+export type OlarkItem = t.TypeOf<typeof AnyItem>;
+
+/**
+ * Picks the item codec by `kind` (case-insensitively) instead of trying every member of a union:
+ * a bad item then reports its own field (`items.0.body`) rather than one error per union member.
+ */
+export const OlarkItem = new t.Type<OlarkItem, unknown, unknown>(
+  'OlarkItem',
+  AnyItem.is,
+  (u, c) => {
+    if (!t.UnknownRecord.is(u) || typeof u.kind !== 'string') return t.failure(u, c, 'expected an object with a string kind');
+    const key = u.kind.trim().toLowerCase();
+    if (isKnownItemKey(key)) {
+      const known = knownItems[key];
+      return known.codec.validate({ ...u, kind: known.kind }, asValidatedBy(c, known.codec));
+    }
+    const timestamp = UnixTime.decode(u.timestamp);
+    return OtherItem.validate(
+      {
+        kind: 'Other',
+        olarkKind: u.kind,
+        ...(typeof u.body === 'string' ? { body: u.body } : {}),
+        ...(timestamp._tag === 'Right' ? { timestamp: timestamp.right } : {}),
+      },
+      asValidatedBy(c, OtherItem),
+    );
+  },
+  t.identity,
+);
+
+/** `{kind:"Operator", id, username, nickname, emailAddress}`; all optional, the map key is the id. */
+export const OlarkOperator = t.partial({
+  id: OptionalId,
+  username: OptionalText,
+  nickname: OptionalText,
+  emailAddress: OptionalText,
+});
+export type OlarkOperator = t.TypeOf<typeof OlarkOperator>;
+
+export const OlarkGroup = t.partial({ id: OptionalText, name: OptionalText });
+export type OlarkGroup = t.TypeOf<typeof OlarkGroup>;
+
+/** Every field optional: Olark fills what it knows. `chat_feedback` is `{}` until the visitor rates the chat. */
+export const OlarkVisitor = t.partial({
+  id: OptionalText,
+  fullName: OptionalText,
+  emailAddress: OptionalText,
+  phoneNumber: OptionalText,
+  city: OptionalText,
+  region: OptionalText,
+  country: OptionalText,
+  countryCode: OptionalText,
+  organization: OptionalText,
+  ip: OptionalText,
+  browser: OptionalText,
+  operatingSystem: OptionalText,
+  conversationBeginPage: OptionalText,
+  referrer: OptionalText,
+  /** Free-form, set by the site through `api.visitor.updateCustomFields`. */
+  customFields: t.UnknownRecord,
+  chat_feedback: t.UnknownRecord,
+});
+export type OlarkVisitor = t.TypeOf<typeof OlarkVisitor>;
+
+/**
+ * The whole payload. `operators` is absent on offline messages and `{}` on start events;
+ * `eventType` (`"start"`) only comes with "Send all events"; `manuallySubmitted` since 2016.
+ */
+export const OlarkPayload = t.intersection([
+  t.type({ kind: ConversationKind, id: ConversationId, items: t.array(OlarkItem) }),
+  t.partial({
+    visitor: OlarkVisitor,
+    operators: t.record(t.string, OlarkOperator),
+    groups: t.array(OlarkGroup),
+    tags: t.array(t.string),
+    manuallySubmitted: t.boolean,
+    eventType: OptionalText,
+  }),
+]);
+export type OlarkPayload = t.TypeOf<typeof OlarkPayload>;

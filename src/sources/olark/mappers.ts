@@ -1,0 +1,139 @@
+import { visitorLabel, type Conversation, type Message, type Operator, type Visitor } from '../../domain/conversation';
+import type { Action, ChatEvent, ChatEventKind } from '../../domain/event';
+import type { OlarkItem, OlarkOperator, OlarkPayload } from './codec';
+
+/** Olark payload → domain. Pure; field meanings and sources in shared/research/olark.md. */
+
+type OlarkOperators = Readonly<Record<string, OlarkOperator>>;
+type OfflineForm = Pick<Visitor, 'name' | 'email' | 'phone'>;
+
+/** `{ key: value }`, or `{}` when there is no value: optional properties are omitted, never `undefined`. */
+const field = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> => {
+  const entry: Partial<Record<K, V>> = {};
+  if (value !== undefined) entry[key] = value;
+  return entry;
+};
+
+const normalizeEmail = (email: string | undefined): string | undefined => {
+  const e = email?.trim().toLowerCase();
+  return e === undefined || e === '' ? undefined : e;
+};
+
+const FORM_LINE = /^\s*(name|email|phone|message)\s*:\s*(.*?)\s*$/i;
+
+/**
+ * The offline form as Olark flattens it into the body: `name: Paul\nemail: …\nphone: …\nMessage: …`
+ * (two independent real samples, paul-nsc/livechat 2019 and rudder-transformer 2022). Parsing stops
+ * at `Message:` so the visitor's own text cannot pose as a form field.
+ */
+export const parseOfflineForm = (body: string): OfflineForm => {
+  const form: { name?: string; email?: string; phone?: string } = {};
+  for (const line of body.split(/\r?\n/)) {
+    const match = FORM_LINE.exec(line);
+    const key = match?.[1]?.toLowerCase();
+    const value = match?.[2];
+    if (key === 'message') break;
+    if (value === undefined || value === '') continue;
+    if ((key === 'name' || key === 'email' || key === 'phone') && form[key] === undefined) form[key] = value;
+  }
+  return form;
+};
+
+const offlineForm = (items: readonly OlarkItem[]): OfflineForm => {
+  const forms = items.flatMap((item) => (item.kind === 'OfflineMessage' ? [parseOfflineForm(item.body)] : []));
+  return {
+    ...field('name', forms.find((f) => f.name !== undefined)?.name),
+    ...field('email', forms.find((f) => f.email !== undefined)?.email),
+    ...field('phone', forms.find((f) => f.phone !== undefined)?.phone),
+  };
+};
+
+const visitorNicknameOf = (item: OlarkItem): string | undefined =>
+  item.kind === 'MessageToOperator' ? (item.visitor_nickname ?? item.visitorNickname) : undefined;
+
+/**
+ * `fullName` first (it may be an auto label such as "Customer (City, State) #1234"), then the bare
+ * `visitor_nickname` of the visitor's messages, then the offline form: the fallbacks research/olark.md §1.4 names.
+ */
+export const toVisitor = (payload: OlarkPayload): Visitor => {
+  const v = payload.visitor ?? {};
+  const form = offlineForm(payload.items);
+  const nickname = payload.items.map(visitorNicknameOf).find((n) => n !== undefined);
+  return {
+    ...field('id', v.id),
+    ...field('name', v.fullName ?? nickname ?? form.name),
+    ...field('email', normalizeEmail(v.emailAddress ?? form.email)),
+    ...field('phone', v.phoneNumber ?? form.phone),
+    // Often the visitor's ISP ("Comcast Business"), not their employer; it is all Olark knows.
+    ...field('company', v.organization),
+    ...field('city', v.city),
+    ...field('region', v.region),
+    ...field('country', v.country),
+    ...field('countryCode', v.countryCode),
+    ...field('pageUrl', v.conversationBeginPage),
+  };
+};
+
+/** Operators from the map; the map key stands in for a missing `id`. */
+export const toOperators = (operators: OlarkOperators): Operator[] =>
+  Object.entries(operators).map(([key, op]) => {
+    const id = op.id ?? key;
+    return { id, name: op.nickname ?? op.username ?? id, ...field('email', normalizeEmail(op.emailAddress)) };
+  });
+
+/**
+ * One chat line. Items of unknown kinds become `system` lines when they carry a body and a time,
+ * and are left out otherwise (there is nothing to show, or no place in the timeline).
+ */
+export const toMessage = (item: OlarkItem, visitor: Visitor, operators: OlarkOperators): Message | undefined => {
+  switch (item.kind) {
+    case 'MessageToVisitor': {
+      const listed = item.operatorId === undefined ? undefined : operators[item.operatorId];
+      const author = listed?.nickname ?? item.nickname ?? listed?.username ?? 'Operator';
+      return { role: 'operator', author, body: item.body, at: item.timestamp };
+    }
+    case 'MessageToOperator': {
+      const author = item.visitor_nickname ?? item.visitorNickname ?? item.nickname ?? visitorLabel(visitor);
+      return { role: 'visitor', author, body: item.body, at: item.timestamp };
+    }
+    case 'OfflineMessage':
+      return { role: 'visitor', author: visitorLabel(visitor), body: item.body, at: item.timestamp };
+    case 'Other':
+      return item.body === undefined || item.timestamp === undefined
+        ? undefined
+        : { role: 'system', author: 'Olark', body: item.body, at: item.timestamp };
+  }
+};
+
+const isOffline = (payload: OlarkPayload): boolean => payload.items.some((item) => item.kind === 'OfflineMessage');
+
+export const toConversation = (payload: OlarkPayload): Conversation => {
+  const visitor = toVisitor(payload);
+  const operators = payload.operators ?? {};
+  return {
+    source: 'olark',
+    id: payload.id,
+    visitor,
+    messages: payload.items.flatMap((item) => toMessage(item, visitor, operators) ?? []),
+    tags: (payload.tags ?? []).map((tag) => tag.trim()).filter((tag) => tag !== ''),
+    groups: (payload.groups ?? []).flatMap((group) => group.name ?? []),
+    operators: toOperators(operators),
+    offline: isOffline(payload),
+  };
+};
+
+/** "Send test" always posts this fake conversation id (olark/webhook-examples, rudder-transformer). */
+const TEST_ID_PREFIX = 'NOTAREALTRANSCRIPT';
+
+/** research/olark.md §1.5: the test id first, then `eventType`, then offline items; the rest are transcripts. */
+export const eventKindOf = (payload: OlarkPayload): ChatEventKind => {
+  if (payload.id.startsWith(TEST_ID_PREFIX)) return 'test';
+  if (payload.eventType?.toLowerCase() === 'start') return 'start';
+  return isOffline(payload) ? 'offline' : 'transcript';
+};
+
+export const toChatEvent = (payload: OlarkPayload, forced?: Action): ChatEvent => ({
+  kind: eventKindOf(payload),
+  conversation: toConversation(payload),
+  ...field('forced', forced),
+});
