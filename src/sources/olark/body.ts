@@ -11,6 +11,8 @@ import { httpError, type HttpError } from '../../http/errors';
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
 
+const MAX_REASON = 200;
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const parseJson = (text: string, where: string): Either<HttpError, unknown> => {
@@ -18,8 +20,9 @@ const parseJson = (text: string, where: string): Either<HttpError, unknown> => {
     const value: unknown = JSON.parse(text);
     return right(value);
   } catch (error) {
+    // V8's message says where ("at position 6 (line 1 column 7)") or quotes the text around the fault.
     const reason = error instanceof Error ? error.message : String(error);
-    return left(httpError('MALFORMED_JSON', `${where}: ${reason}`));
+    return left(httpError('MALFORMED_JSON', `${where}: ${reason.slice(0, MAX_REASON)}`));
   }
 };
 

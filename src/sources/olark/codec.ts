@@ -127,13 +127,13 @@ export const OlarkItem = new t.Type<OlarkItem, unknown, unknown>(
       const known = knownItems[key];
       return known.codec.validate({ ...u, kind: known.kind }, asValidatedBy(c, known.codec));
     }
-    const timestamp = UnixTime.decode(u.timestamp);
+    const timestampIsUsable = UnixTime.decode(u.timestamp)._tag === 'Right';
     return OtherItem.validate(
       {
         kind: 'Other',
         olarkKind: u.kind,
         ...(typeof u.body === 'string' ? { body: u.body } : {}),
-        ...(timestamp._tag === 'Right' ? { timestamp: timestamp.right } : {}),
+        ...(timestampIsUsable ? { timestamp: u.timestamp } : {}),
       },
       asValidatedBy(c, OtherItem),
     );

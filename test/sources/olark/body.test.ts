@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import type { Either } from 'fp-ts/Either';
+import type { ErrorCode, HttpError } from '../../../src/http/errors';
+import { readOlarkBody } from '../../../src/sources/olark/body';
+import { formBody } from './fixtures';
+
+const FORM = 'application/x-www-form-urlencoded';
+
+const valueOf = (result: Either<HttpError, unknown>): unknown => {
+  if (result._tag === 'Left') throw result.left;
+  return result.right;
+};
+
+const errorOf = (result: Either<HttpError, unknown>, code: ErrorCode): HttpError => {
+  assert.equal(result._tag, 'Left', 'expected an error');
+  if (result._tag === 'Right') throw new Error('unreachable');
+  assert.equal(result.left.code, code);
+  return result.left;
+};
+
+describe('readOlarkBody', () => {
+  it('reads the data field of a form body, turning + into spaces and %xx into characters', () => {
+    // Captured wire format (snowplow/enrich OlarkAdapterSpec): Python-style separators, spaces as `+`.
+    const raw = Buffer.from('data=%7B%22kind%22%3A+%22Conversation%22%2C+%22body%22%3A+%22caf%C3%A9+%2B+tea%22%7D');
+    assert.deepEqual(valueOf(readOlarkBody(raw, FORM)), { kind: 'Conversation', body: 'café + tea' });
+  });
+
+  it('reads a form body built with encodeURIComponent, next to other fields', () => {
+    const raw = Buffer.from(`other=1&${formBody(JSON.stringify({ a: 'x y&z=1' })).toString()}`);
+    assert.deepEqual(valueOf(readOlarkBody(raw, `${FORM}; charset=UTF-8`)), { a: 'x y&z=1' });
+  });
+
+  it('reads a raw JSON body, with or without charset', () => {
+    const raw = Buffer.from('{"id": "abc", "n": 1}');
+    assert.deepEqual(valueOf(readOlarkBody(raw, 'application/json')), { id: 'abc', n: 1 });
+    assert.deepEqual(valueOf(readOlarkBody(raw, 'Application/JSON; charset=utf-8')), { id: 'abc', n: 1 });
+  });
+
+  it('answers MISSING_DATA_FIELD for a form without data', () => {
+    errorOf(readOlarkBody(Buffer.from('transcript=%7B%7D'), FORM), 'MISSING_DATA_FIELD');
+    errorOf(readOlarkBody(Buffer.from(''), FORM), 'MISSING_DATA_FIELD');
+  });
+
+  it('answers MALFORMED_JSON and says where, for bad JSON in the data field', () => {
+    const error = errorOf(readOlarkBody(Buffer.from('data=%7B%22kind%22%3A'), FORM), 'MALFORMED_JSON');
+    assert.match(error.message, /data field: .*JSON/);
+    errorOf(readOlarkBody(Buffer.from('data='), FORM), 'MALFORMED_JSON');
+  });
+
+  it('answers MALFORMED_JSON for a bad raw JSON body, saying where', () => {
+    const atPosition = errorOf(readOlarkBody(Buffer.from('{"id" 1}'), 'application/json'), 'MALFORMED_JSON');
+    assert.match(atPosition.message, /body: .*line 1 column 7/);
+    const quoted = errorOf(readOlarkBody(Buffer.from('{"id": }'), 'application/json'), 'MALFORMED_JSON');
+    assert.match(quoted.message, /body: Unexpected token '\}'/);
+  });
+
+  it('keeps the JSON error short even for a huge body', () => {
+    const error = errorOf(readOlarkBody(Buffer.from(`{"a": ${'x'.repeat(100_000)}}`), 'application/json'), 'MALFORMED_JSON');
+    assert.ok(error.message.length < 400, `message is ${error.message.length} characters`);
+  });
+
+  it('answers MALFORMED_BODY for a JSON body that is not UTF-8', () => {
+    errorOf(readOlarkBody(Buffer.from([0x7b, 0xff, 0x7d]), 'application/json'), 'MALFORMED_BODY');
+  });
+
+  for (const contentType of [undefined, '', 'text/plain', 'multipart/form-data; boundary=x', 'not a type;;', 'application/xml']) {
+    it(`answers UNSUPPORTED_CONTENT_TYPE for ${JSON.stringify(contentType)}`, () => {
+      errorOf(readOlarkBody(Buffer.from('data=%7B%7D'), contentType), 'UNSUPPORTED_CONTENT_TYPE');
+    });
+  }
+
+  it('answers UNSUPPORTED_CONTENT_TYPE for a charset other than UTF-8', () => {
+    const error = errorOf(readOlarkBody(Buffer.from('{}'), 'application/json; charset=iso-8859-1'), 'UNSUPPORTED_CONTENT_TYPE');
+    assert.match(error.message, /iso-8859-1/);
+    errorOf(readOlarkBody(Buffer.from('data=%7B%7D'), `${FORM}; charset=utf-16`), 'UNSUPPORTED_CONTENT_TYPE');
+  });
+});
