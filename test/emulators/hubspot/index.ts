@@ -1,0 +1,271 @@
+/**
+ * A HubSpot API emulator on a real socket, for the connector's tests, the benchmark and as a
+ * sandbox (`npm run emulator:hubspot`). It speaks the wire contract of research/hubspot.md §1:
+ * bearer auth, exact success codes, `application/json;charset=utf-8` bodies, HubSpot's error
+ * bodies, a ten-secondly rolling rate limit, search that lags writes, and injectable faults.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HubspotError, internalError, missingScopes, notFound, rateLimited, unauthorized, validation, type Reply } from './errors';
+import { buildRoutes, type Account } from './routes';
+import { PortalState } from './state';
+
+export { PortalState, CHAT_CONVERSATION_ID, type ObjectType, type StoredObject } from './state';
+
+export interface HubspotEmulatorOptions {
+  /** 0 (default): an ephemeral port. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Added to every response. */
+  readonly latencyMs?: number;
+  /** How long a write takes to show up in search results. Default 0. */
+  readonly searchLagMs?: number;
+  /** HubSpot's per-app burst limit; default 100 requests per 10 s (Free/Starter). Search is exempt. */
+  readonly rateLimit?: { readonly max: number; readonly windowMs: number };
+  /** Search's own limit; default 5 requests per second. */
+  readonly searchRateLimit?: { readonly max: number; readonly windowMs: number };
+  /** The only bearer token accepted. */
+  readonly token?: string;
+  /** Scopes granted to the token; default all. */
+  readonly scopes?: readonly string[];
+  readonly portalId?: number;
+  /** `app.hubspot.com` (default) or e.g. `app-eu1.hubspot.com`. */
+  readonly uiDomain?: string;
+  /** Start with chat2crm's custom properties defined, as after `npm run setup`. Default true. */
+  readonly customProperties?: boolean;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string[]>>;
+  readonly body: unknown;
+  status: number;
+  readonly startedAt: number;
+  endedAt: number;
+  /** Set when the answer came from an injected fault. */
+  fault?: string;
+}
+
+export interface Fault {
+  /** Answer with this status and HubSpot's body for it (or `body`). */
+  readonly status?: number;
+  readonly body?: Record<string, unknown>;
+  /** Sent as `Retry-After` (seconds) with the fault. */
+  readonly retryAfterSeconds?: number;
+  /** `TEN_SECONDLY_ROLLING` (default) or `SECONDLY`, for a 429 without `body`. */
+  readonly policy?: 'TEN_SECONDLY_ROLLING' | 'SECONDLY';
+  /** Drop the connection without an answer. */
+  readonly network?: boolean;
+  /** Extra delay before answering (the request is then handled normally unless `status` is set). */
+  readonly latencyMs?: number;
+  /** Only requests whose `METHOD /path` matches. */
+  readonly match?: RegExp;
+  /** How many matching requests it hits; default 1. */
+  readonly times?: number;
+}
+
+export interface Faults {
+  inject(fault: Fault): void;
+  /** Every request answers 401 until `clear()`. */
+  revokeToken(): void;
+  setLatency(ms: number): void;
+  clear(): void;
+}
+
+export interface HubspotEmulator {
+  /** Base URL to give the SDK as `basePath` / `HUBSPOT_BASE_URL`. */
+  readonly url: string;
+  readonly token: string;
+  readonly portalId: number;
+  readonly uiDomain: string;
+  /** Every request in arrival order; `requests.length = 0` clears it. */
+  readonly requests: RecordedRequest[];
+  readonly faults: Faults;
+  readonly state: PortalState;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_EMULATOR_TOKEN = 'pat-na1-emulator-0000-0000-000000000000';
+
+const ALL_SCOPES = ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.schemas.contacts.read', 'crm.schemas.contacts.write', 'tickets'];
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+/** A sliding window of request times. */
+class Window {
+  private readonly hits: number[] = [];
+  constructor(
+    readonly max: number,
+    readonly windowMs: number,
+  ) {}
+  private prune(now: number) {
+    while (this.hits.length > 0 && (this.hits[0] ?? 0) <= now - this.windowMs) this.hits.shift();
+  }
+  /** True when the request fits; it is then counted. */
+  take(now: number): boolean {
+    this.prune(now);
+    if (this.hits.length >= this.max) return false;
+    this.hits.push(now);
+    return true;
+  }
+  remaining(now: number): number {
+    this.prune(now);
+    return Math.max(0, this.max - this.hits.length);
+  }
+}
+
+export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {}): Promise<HubspotEmulator> => {
+  const token = options.token ?? DEFAULT_EMULATOR_TOKEN;
+  const scopes = new Set(options.scopes ?? ALL_SCOPES);
+  const account: Account = {
+    portalId: options.portalId ?? 24_681_357,
+    uiDomain: options.uiDomain ?? 'app.hubspot.com',
+    dataHostingLocation: (options.uiDomain ?? '').includes('eu1') ? 'eu1' : 'na1',
+  };
+  const state = new PortalState({ searchLagMs: options.searchLagMs ?? 0, customProperties: options.customProperties ?? true });
+  const routes = buildRoutes(state, account);
+  const burst = new Window(options.rateLimit?.max ?? 100, options.rateLimit?.windowMs ?? 10_000);
+  const searchBurst = new Window(options.searchRateLimit?.max ?? 5, options.searchRateLimit?.windowMs ?? 1_000);
+  const requests: RecordedRequest[] = [];
+  let latencyMs = options.latencyMs ?? 0;
+  let revoked = false;
+  let pending: { fault: Fault; left: number }[] = [];
+
+  const faults: Faults = {
+    inject: (fault) => pending.push({ fault, left: fault.times ?? 1 }),
+    revokeToken: () => {
+      revoked = true;
+    },
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
+    clear: () => {
+      pending = [];
+      revoked = false;
+    },
+  };
+
+  const takeFault = (signature: string): Fault | undefined => {
+    const hit = pending.find((p) => p.left > 0 && (p.fault.match === undefined || p.fault.match.test(signature)));
+    if (hit === undefined) return undefined;
+    hit.left -= 1;
+    pending = pending.filter((p) => p.left > 0);
+    return hit.fault;
+  };
+
+  const rateHeaders = (now: number): Record<string, string> => ({
+    'X-HubSpot-RateLimit-Interval-Milliseconds': String(burst.windowMs),
+    'X-HubSpot-RateLimit-Max': String(burst.max),
+    'X-HubSpot-RateLimit-Remaining': String(burst.remaining(now)),
+  });
+
+  const answer = async (req: IncomingMessage, entry: RecordedRequest, url: URL): Promise<Reply | 'drop'> => {
+    const signature = `${entry.method} ${entry.path}`;
+    const fault = takeFault(signature);
+    if (fault?.latencyMs !== undefined) await sleep(fault.latencyMs);
+    if (fault?.network === true) {
+      entry.fault = 'network';
+      return 'drop';
+    }
+    if (fault?.status !== undefined) {
+      entry.fault = `status ${fault.status}`;
+      const retryAfter: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
+      const base =
+        fault.status === 429 ? rateLimited(fault.policy ?? 'TEN_SECONDLY_ROLLING') : fault.status === 401 ? unauthorized() : fault.status === 403 ? missingScopes(ALL_SCOPES) : internalError(fault.status);
+      return { status: fault.status, body: fault.body ?? base.body, headers: retryAfter };
+    }
+    if (revoked || req.headers.authorization !== `Bearer ${token}`) throw unauthorized();
+
+    for (const route of routes) {
+      if (route.method !== entry.method) continue;
+      const m = route.pattern.exec(entry.path);
+      if (m === null) continue;
+      const params = Object.fromEntries(Object.entries(m.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
+      const missing = route.scopes(params).filter((s) => !scopes.has(s));
+      if (missing.length > 0) throw missingScopes(missing);
+      const now = Date.now();
+      if (route.search === true) {
+        if (!searchBurst.take(now)) throw rateLimited('SECONDLY');
+        return route.handle({ method: entry.method, path: entry.path, query: url.searchParams, body: entry.body, params });
+      }
+      if (!burst.take(now)) throw rateLimited('TEN_SECONDLY_ROLLING', rateHeaders(now));
+      const reply = route.handle({ method: entry.method, path: entry.path, query: url.searchParams, body: entry.body, params });
+      return { ...reply, headers: { ...rateHeaders(now), ...reply.headers } };
+    }
+    throw notFound(`No route for ${signature}`);
+  };
+
+  const server = createServer((req, res: ServerResponse) => {
+    void (async () => {
+      const startedAt = Date.now();
+      const url = new URL(req.url ?? '/', 'http://emulator');
+      const raw = await readBody(req);
+      let body: unknown;
+      let bodyError: HubspotError | undefined;
+      try {
+        body = raw === '' ? undefined : JSON.parse(raw);
+      } catch {
+        bodyError = validation('Invalid input JSON on line 1');
+      }
+      const query: Record<string, string[]> = {};
+      for (const [k, v] of url.searchParams) (query[k] ??= []).push(v);
+      const entry: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query, body, status: 0, startedAt, endedAt: 0 };
+      requests.push(entry);
+
+      let reply: Reply | 'drop';
+      try {
+        if (bodyError !== undefined) throw bodyError;
+        reply = await answer(req, entry, url);
+      } catch (e) {
+        if (!(e instanceof HubspotError)) throw e;
+        reply = { status: e.status, body: e.body, headers: e.headers };
+      }
+      if (latencyMs > 0) await sleep(latencyMs);
+      entry.endedAt = Date.now();
+      if (reply === 'drop') {
+        entry.status = 0;
+        req.socket.destroy();
+        return;
+      }
+      entry.status = reply.status;
+      const headers: Record<string, string> = { ...reply.headers };
+      if (reply.body !== undefined) headers['Content-Type'] = 'application/json;charset=utf-8';
+      res.writeHead(reply.status, headers);
+      res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
+    })().catch((e: unknown) => {
+      res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end(`emulator bug: ${e instanceof Error ? e.stack : String(e)}`);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address: AddressInfo | string | null = server.address();
+  if (address === null || typeof address === 'string') throw new Error('emulator: no TCP address');
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
+    token,
+    portalId: account.portalId,
+    uiDomain: account.uiDomain,
+    requests,
+    faults,
+    state,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((e) => (e === undefined ? resolve() : reject(e)));
+        // The SDK's fetch keeps sockets alive; without this, close() waits for them to time out.
+        server.closeAllConnections();
+      }),
+  };
+};
