@@ -23,7 +23,7 @@ const FORM_LINE = /^\s*(name|email|phone|message)\s*:\s*(.*?)\s*$/i;
 
 /**
  * The offline form as Olark flattens it into the body: `name: Paul\nemail: …\nphone: …\nMessage: …`
- * (two independent real samples, paul-nsc/livechat 2019 and rudder-transformer 2022). Parsing stops
+ * (two independent real samples, 2019 and 2022: research/olark.md §1.3). Parsing stops
  * at `Message:` so the visitor's own text cannot pose as a form field.
  */
 export const parseOfflineForm = (body: string): OfflineForm => {

@@ -12,8 +12,7 @@ const valueOf = (result: Either<HttpError, unknown>): unknown => {
 };
 
 const errorOf = (result: Either<HttpError, unknown>, code: ErrorCode): HttpError => {
-  assert.equal(result._tag, 'Left', 'expected an error');
-  if (result._tag === 'Right') throw new Error('unreachable');
+  if (result._tag === 'Right') assert.fail(`expected ${code}, got ${JSON.stringify(result.right)}`);
   assert.equal(result.left.code, code);
   return result.left;
 };
