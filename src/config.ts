@@ -58,6 +58,8 @@ const CoreEnv = t.type({
   RETRY_SCHEDULE: withDefault(DurationList, '5s,30s,2m,10m,30m,2h,6h'),
   WORKER_CONCURRENCY: withDefault(IntFromString('Concurrency', 1, 64), '4'),
   WORKER_POLL_MS: withDefault(IntFromString('Milliseconds', 10, 60_000), '1000'),
+  CRM_TIMEOUT_MS: withDefault(IntFromString('Milliseconds', 100, 300_000), '30000'),
+  JOB_LEASE_MS: withDefault(IntFromString('Milliseconds', 1000, 3_600_000), '60000'),
   LOG_LEVEL: withDefault(LogLevel, 'info'),
 });
 
@@ -76,6 +78,8 @@ export interface Config {
   readonly retryScheduleMs: readonly number[];
   readonly workerConcurrency: number;
   readonly workerPollMs: number;
+  readonly crmTimeoutMs: number;
+  readonly jobLeaseMs: number;
   readonly logLevel: t.TypeOf<typeof LogLevel>;
 }
 
@@ -88,6 +92,8 @@ export const loadConfig = (env: Env): { ok: true; config: Config } | { ok: false
   const errors = [...(isLeft(core) ? describeErrors(core.left) : []), ...(connector !== undefined && isLeft(connector) ? describeErrors(connector.left) : [])];
   if (isLeft(core) || connector === undefined || isLeft(connector)) return { ok: false, errors };
   const c = core.right;
+  // A CRM call that outlives its lease would let a second process deliver the same job.
+  if (c.CRM_TIMEOUT_MS >= c.JOB_LEASE_MS) return { ok: false, errors: ['CRM_TIMEOUT_MS: must be smaller than JOB_LEASE_MS'] };
   return {
     ok: true,
     config: {
@@ -103,6 +109,8 @@ export const loadConfig = (env: Env): { ok: true; config: Config } | { ok: false
       retryScheduleMs: c.RETRY_SCHEDULE,
       workerConcurrency: c.WORKER_CONCURRENCY,
       workerPollMs: c.WORKER_POLL_MS,
+      crmTimeoutMs: c.CRM_TIMEOUT_MS,
+      jobLeaseMs: c.JOB_LEASE_MS,
       logLevel: c.LOG_LEVEL,
     },
   };

@@ -1,0 +1,41 @@
+/**
+ * The Koa application, built from its collaborators so tests can run it over real sockets with
+ * any store or connector. `src/main.ts` is the only caller that listens.
+ */
+import Koa from 'koa';
+import type { Log } from '../domain/log';
+import type { RoutingRules } from '../domain/routing';
+import type { Pipeline } from '../pipeline/pipeline';
+import type { Store } from '../storage/store';
+import { errorHandler, requestContext, type AppState } from './middleware';
+import { healthRoutes } from './routes/health';
+import { olarkRoutes } from './routes/olark';
+import { pageRoutes } from './routes/pages';
+
+export interface AppDeps {
+  readonly store: Store;
+  readonly pipeline: Pipeline;
+  readonly crm: string;
+  readonly rules: RoutingRules;
+  readonly olarkToken: string;
+  readonly log: Log;
+}
+
+export const createApp = (deps: AppDeps): Koa<AppState> => {
+  const app = new Koa<AppState>();
+  app.proxy = true;
+  app.use(requestContext(deps.log));
+  app.use(errorHandler);
+  const routers = [
+    olarkRoutes({ pipeline: deps.pipeline, token: () => deps.olarkToken }),
+    pageRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm, rules: deps.rules }),
+    healthRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm }),
+  ];
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: true }));
+  // Errors outside the middleware chain (socket errors and the like); client disconnects are routine.
+  app.on('error', (error: unknown) => {
+    if (typeof error === 'object' && error !== null && 'code' in error && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) return;
+    deps.log.warn({ err: error }, 'koa error');
+  });
+  return app;
+};

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import type Koa from 'koa';
+import type { Log } from '../domain/log';
+import { HttpError, errorCatalogue, type ErrorCode } from './errors';
+
+export interface AppState {
+  requestId: string;
+  log: Log;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Request id (taken from X-Request-Id when sane), a child logger, and one log line per
+ * request. The line names the route pattern, never the URL: webhook URLs carry secrets.
+ */
+export const requestContext =
+  (log: Log): Koa.Middleware<AppState> =>
+  async (ctx, next) => {
+    const given = ctx.get('x-request-id');
+    const requestId = REQUEST_ID.test(given) ? given : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.state.log = log.child({ reqId: requestId });
+    ctx.set('X-Request-Id', requestId);
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const route = '_matchedRoute' in ctx && typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched';
+      ctx.state.log.info(
+        { method: ctx.method, route, status: ctx.status, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        'request',
+      );
+    }
+  };
+
+/** Koa and raw-body errors that carry an HTTP status, mapped onto our catalogue. */
+const fromFrameworkError = (error: unknown): HttpError | undefined => {
+  if (typeof error !== 'object' || error === null || !('status' in error) || typeof error.status !== 'number') return undefined;
+  const byStatus: Partial<Record<number, ErrorCode>> = { 400: 'MALFORMED_BODY', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_CONTENT_TYPE' };
+  const code = byStatus[error.status];
+  return code === undefined ? undefined : new HttpError(code);
+};
+
+/** The one error middleware: every error leaves as `{"error": {"code", "message"}}`. */
+export const errorHandler: Koa.Middleware<AppState> = async (ctx, next) => {
+  try {
+    await next();
+    if (ctx.status === 404 && ctx.body === undefined) throw new HttpError('NOT_FOUND');
+  } catch (error) {
+    const known = error instanceof HttpError ? error : fromFrameworkError(error);
+    if (known === undefined) ctx.state.log.error({ err: error }, 'unhandled error');
+    const answer = known ?? new HttpError('INTERNAL');
+    ctx.status = answer.status;
+    ctx.type = 'application/json';
+    ctx.body = { error: { code: answer.code, message: answer.message } };
+    if (answer.status === 405) ctx.set('Allow', ctx.response.get('Allow') || 'GET, POST');
+  }
+};
+
+export const catalogueStatus = (code: ErrorCode): number => errorCatalogue[code].status;
+
+/** Headers for our HTML pages: nothing external may load, and record URLs never leak as referrers. */
+export const htmlHeaders = (ctx: Koa.Context | Koa.ParameterizedContext<AppState>): void => {
+  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = 'text/html; charset=utf-8';
+};

@@ -1,0 +1,105 @@
+/**
+ * Reads the configuration, builds everything and listens: the only module with side effects
+ * at start. `npm start` runs it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { parse as parseDotenv } from 'dotenv';
+import pino from 'pino';
+import { loadConfig, type Config } from './config';
+import type { Env } from './domain/connector';
+import { createApp } from './http/app';
+import { createPipeline } from './pipeline/pipeline';
+import { openStore } from './storage/open';
+
+/** `.env` fills in what the real environment leaves unset. */
+const readEnv = (): Env => {
+  const file = existsSync('.env') ? parseDotenv(readFileSync('.env')) : {};
+  return { ...file, ...process.env };
+};
+
+const TOKEN_SETTING = 'olark.webhook_token';
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export const start = async (config: Config) => {
+  const log = pino({
+    level: config.logLevel,
+    base: { service: 'chat2crm' },
+    // Belt and braces: these never belong in a log line, whoever passes them.
+    redact: { paths: ['*.token', '*.accessToken', '*.password', '*.email', '*.authorization', 'err.config.headers'], censor: '[redacted]' },
+  });
+  const store = await openStore(config.database);
+  const token = config.olarkWebhookToken ?? (await store.settingOrCreate(TOKEN_SETTING, () => randomBytes(24).toString('base64url')));
+  const connector = config.createConnector({ log: log.child({ crm: config.crm }), publicUrl: config.publicUrl, localRecords: store });
+  const pipeline = createPipeline({
+    store,
+    connector,
+    rules: config.routing,
+    publicUrl: config.publicUrl,
+    syncDeadlineMs: config.syncDeadlineMs,
+    retryScheduleMs: config.retryScheduleMs,
+    workerConcurrency: config.workerConcurrency,
+    workerPollMs: config.workerPollMs,
+    leaseMs: config.jobLeaseMs,
+    callTimeoutMs: config.crmTimeoutMs,
+    log: log.child({ component: 'pipeline' }),
+  });
+  const app = createApp({ store, pipeline, crm: config.crm, rules: config.routing, olarkToken: token, log });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+  pipeline.startWorker();
+
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  // The operator needs this URL once, on their own console; it is not written to the log.
+  process.stdout.write(
+    `\nchat2crm is listening on http://${config.host}:${port} (CRM: ${config.crm}, storage: ${store.kind})\n` +
+      `Olark webhook URL — paste it into Olark → Integrations → Webhooks → "URL to post to":\n\n` +
+      `    ${config.publicUrl}/webhooks/olark/${token}\n\n`,
+  );
+  log.info({ port, crm: config.crm, storage: store.kind }, 'started');
+
+  let closing: Promise<void> | undefined;
+  const shutdown = () => {
+    closing ??= (async () => {
+      log.info({}, 'shutting down');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await pipeline.stop(SHUTDOWN_GRACE_MS);
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+      server.closeAllConnections();
+      await connector.close?.();
+      await store.close();
+      log.info({}, 'stopped');
+    })();
+    return closing;
+  };
+  return { server, port, shutdown, store, pipeline, token };
+};
+
+const main = async () => {
+  const loaded = loadConfig(readEnv());
+  if (!loaded.ok) {
+    process.stderr.write(`chat2crm cannot start: the configuration has ${loaded.errors.length} problem(s):\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}\nSee .env.example for every key and its default.\n`);
+    process.exit(1);
+  }
+  const running = await start(loaded.config);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.once(signal, () => {
+      void running.shutdown().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+};
+
+if (require.main === module)
+  main().catch((error: unknown) => {
+    process.stderr.write(`chat2crm failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });

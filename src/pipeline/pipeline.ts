@@ -1,0 +1,240 @@
+/**
+ * Intake, inline delivery within the sync deadline, and the background worker, over one store
+ * and one connector. Everything an HTTP handler needs is `receive(event)`.
+ */
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Connector } from '../domain/connector';
+import type { ChatEvent } from '../domain/event';
+import type { Log } from '../domain/log';
+import { decideAction, type RoutingRules } from '../domain/routing';
+import type { ConversationKey, QueueStats, Store } from '../storage/store';
+import { deliver, type DeliveryDeps, type DeliveryResult } from './delivery';
+import { sleep, withTimeout } from './timeout';
+
+export interface PipelineOptions {
+  readonly store: Store;
+  readonly connector: Connector;
+  readonly rules: RoutingRules;
+  readonly publicUrl: string;
+  readonly syncDeadlineMs: number;
+  readonly retryScheduleMs: readonly number[];
+  readonly workerConcurrency: number;
+  readonly workerPollMs: number;
+  /** How long a claimed job stays ours; a process that dies gives it up when this runs out. */
+  readonly leaseMs: number;
+  /** Per CRM call; kept below the lease so a live process never loses its lease mid-call. */
+  readonly callTimeoutMs: number;
+  readonly log: Log;
+  readonly now?: () => Date;
+  readonly random?: () => number;
+}
+
+/** What the webhook answers: the CRM's own link, or our stable link while it is being delivered. */
+export type Answer = { readonly url: string; readonly delivered: boolean } | { readonly url: undefined; readonly delivered: false };
+
+export interface WorkerState {
+  readonly running: boolean;
+  readonly owner: string;
+  readonly inFlight: number;
+  readonly lastTickAt?: Date;
+}
+
+export interface Pipeline {
+  receive(event: ChatEvent): Promise<Answer>;
+  stableLink(key: ConversationKey): string;
+  startWorker(): void;
+  /** Stops taking work, waits up to `graceMs` for deliveries in flight, gives the rest back. */
+  stop(graceMs: number): Promise<void>;
+  workerState(): WorkerState;
+  queueStats(): Promise<QueueStats>;
+}
+
+const SETTING_LAST_TEST = 'olark.last_test_at';
+export const lastTestSetting = SETTING_LAST_TEST;
+
+export const createPipeline = (options: PipelineOptions): Pipeline => {
+  const { store, connector, log } = options;
+  const now = options.now ?? (() => new Date());
+  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const deps: DeliveryDeps = {
+    store,
+    connector,
+    rules: options.rules,
+    retryScheduleMs: options.retryScheduleMs,
+    callTimeoutMs: options.callTimeoutMs,
+    log,
+    now,
+    ...(options.random === undefined ? {} : { random: options.random }),
+  };
+  const delivered = new EventEmitter();
+  delivered.setMaxListeners(0);
+  const inFlight = new Map<string, Promise<DeliveryResult | undefined>>();
+  let workerInFlight = 0;
+  let running = false;
+  let stopping = false;
+  let timer: NodeJS.Timeout | undefined;
+  let lastTickAt: Date | undefined;
+
+  const stableLink = (key: ConversationKey): string => {
+    const at = key.indexOf(':');
+    return `${options.publicUrl}/r/${encodeURIComponent(key.slice(0, at))}/${encodeURIComponent(key.slice(at + 1))}`;
+  };
+
+  /** Runs a claimed job; never rejects (a failure to even record the outcome is logged, the lease then expires and another try follows). */
+  const run = (jobId: string, conversationKey: ConversationKey, work: () => Promise<DeliveryResult>) => {
+    const promise = work()
+      .then((result) => {
+        delivered.emit(conversationKey, result);
+        return result;
+      })
+      .catch((error: unknown) => {
+        log.error({ err: error, job: jobId }, 'delivery could not be recorded; its lease will expire and it will be tried again');
+        return undefined;
+      })
+      .finally(() => {
+        inFlight.delete(jobId);
+        wake();
+      });
+    inFlight.set(jobId, promise);
+    return promise;
+  };
+
+  const waitForDelivery = (key: ConversationKey, ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        delivered.off(key, done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      delivered.on(key, done);
+    });
+
+  const tick = async (): Promise<void> => {
+    timer = undefined;
+    if (!running || stopping) return;
+    lastTickAt = now();
+    try {
+      const free = options.workerConcurrency - workerInFlight;
+      if (free > 0) {
+        const jobs = await store.claimDueJobs(owner, now(), options.leaseMs, free);
+        for (const job of jobs) {
+          workerInFlight++;
+          void run(job.id, job.conversationKey, () => deliver(deps, owner, job)).finally(() => {
+            workerInFlight--;
+          });
+        }
+      }
+    } catch (error) {
+      log.error({ err: error }, 'worker could not claim jobs');
+    }
+    schedule(options.workerPollMs);
+  };
+
+  const schedule = (ms: number) => {
+    if (!running || stopping || timer !== undefined) return;
+    timer = setTimeout(() => void tick(), ms);
+    timer.unref();
+  };
+
+  const wake = () => {
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    schedule(0);
+  };
+
+  const receiveTranscript = async (event: ChatEvent): Promise<Answer> => {
+    const started = now().getTime();
+    const deadline = started + options.syncDeadlineMs;
+    const { stored, jobId } = await store.intake({ conversation: event.conversation, ...(event.forced === undefined ? {} : { forced: event.forced }), now: now() });
+    const action = decideAction(stored.conversation, options.rules, stored.forced);
+    const fallback: Answer = { url: stableLink(stored.key), delivered: false };
+    const claimed = stopping ? undefined : await store.claimJob(jobId, owner, now(), options.leaseMs);
+    let mine = claimed === undefined ? undefined : run(claimed.id, stored.key, () => deliver(deps, owner, claimed));
+    for (;;) {
+      const record = await store.getRecord(stored.key, action, connector.name);
+      if (record !== undefined) return { url: record.record.url, delivered: true };
+      const left = deadline - now().getTime();
+      if (left <= 0) return fallback;
+      if (mine !== undefined) {
+        const result = await withTimeout(mine, left, () => undefined);
+        if (result === undefined) return fallback;
+        if (result.kind === 'delivered') return { url: result.record.url, delivered: true };
+        if (result.kind !== 'lost') return fallback;
+        mine = undefined;
+        continue;
+      }
+      // Another delivery of this conversation is running (here or in another process).
+      const job = await store.getJob(jobId);
+      if (job?.state === 'dead') return fallback;
+      if (job?.state === 'pending' && !stopping) {
+        const retaken = await store.claimJob(jobId, owner, now(), options.leaseMs);
+        if (retaken !== undefined) {
+          mine = run(retaken.id, stored.key, () => deliver(deps, owner, retaken));
+          continue;
+        }
+      }
+      await waitForDelivery(stored.key, Math.min(left, 50));
+    }
+  };
+
+  const receive = async (event: ChatEvent): Promise<Answer> => {
+    switch (event.kind) {
+      case 'test':
+        await store.setSetting(SETTING_LAST_TEST, now().toISOString());
+        return { url: `${options.publicUrl}/status`, delivered: false };
+      case 'start': {
+        const email = event.conversation.visitor.email;
+        if (email === undefined) return { url: undefined, delivered: false };
+        const found = await withTimeout(connector.findPerson(email), Math.max(options.syncDeadlineMs, 1), () => undefined);
+        if (found === undefined || !found.ok) {
+          if (found !== undefined && !found.ok) log.warn({ code: found.failure.code }, 'person lookup failed');
+          return { url: undefined, delivered: false };
+        }
+        return found.value === undefined ? { url: undefined, delivered: false } : { url: found.value.url, delivered: true };
+      }
+      case 'transcript':
+      case 'offline': {
+        const answer = await receiveTranscript(event);
+        wake();
+        return answer;
+      }
+    }
+  };
+
+  return {
+    receive,
+    stableLink,
+    startWorker() {
+      if (running) return;
+      running = true;
+      stopping = false;
+      schedule(0);
+    },
+    async stop(graceMs) {
+      stopping = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      const pending = [...inFlight.values()];
+      await Promise.race([Promise.allSettled(pending), sleep(graceMs)]);
+      // Deliveries still running after the grace period are handed back for another process
+      // (or the next start) to take; whatever they still write is written idempotently.
+      for (const jobId of inFlight.keys()) {
+        try {
+          await store.finishJob({ jobId, owner, now: now(), result: { kind: 'release', nextAttemptAt: now() } });
+        } catch (error) {
+          log.error({ err: error, job: jobId }, 'could not release job');
+        }
+      }
+      running = false;
+    },
+    workerState() {
+      return { running: running && !stopping, owner, inFlight: inFlight.size, ...(lastTickAt === undefined ? {} : { lastTickAt }) };
+    },
+    queueStats: () => store.queueStats(),
+  };
+};

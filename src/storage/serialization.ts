@@ -1,0 +1,70 @@
+/**
+ * What we keep as JSON in the database, with codecs to read it back: a row written by an older
+ * version, or edited by hand, is decoded like any other outside data.
+ */
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/Either';
+import type { Conversation } from '../domain/conversation';
+import type { CrmRecord } from '../domain/record';
+import { describeErrors } from '../domain/codecs';
+
+const DateFromIso = new t.Type<Date, string, unknown>(
+  'DateFromIso',
+  (u): u is Date => u instanceof Date,
+  (u, c) => {
+    if (typeof u !== 'string') return t.failure(u, c);
+    const d = new Date(u);
+    return Number.isNaN(d.getTime()) ? t.failure(u, c, 'not a date') : t.success(d);
+  },
+  (d) => d.toISOString(),
+);
+
+const VisitorJson = t.partial({
+  id: t.string,
+  name: t.string,
+  email: t.string,
+  phone: t.string,
+  company: t.string,
+  city: t.string,
+  region: t.string,
+  country: t.string,
+  countryCode: t.string,
+  pageUrl: t.string,
+});
+
+const ConversationJson = t.type({
+  source: t.literal('olark'),
+  id: t.string,
+  visitor: VisitorJson,
+  messages: t.readonlyArray(t.type({ role: t.keyof({ visitor: null, operator: null, system: null }), author: t.string, body: t.string, at: DateFromIso })),
+  tags: t.readonlyArray(t.string),
+  groups: t.readonlyArray(t.string),
+  operators: t.readonlyArray(t.intersection([t.type({ id: t.string, name: t.string }), t.partial({ email: t.string })])),
+  offline: t.boolean,
+});
+
+const CrmRecordJson = t.type({
+  crm: t.string,
+  action: t.keyof({ lead: null, case: null }),
+  type: t.string,
+  id: t.string,
+  url: t.string,
+  refs: t.record(t.string, t.string),
+});
+
+const HistoryJson = t.readonlyArray(t.type({ at: DateFromIso, change: t.string }));
+
+const decodeOrThrow = <A, O>(codec: t.Type<A, O, unknown>, what: string, text: string): A => {
+  const result = codec.decode(JSON.parse(text));
+  // A row we cannot read is a bug or a corrupted database, not an expected failure.
+  if (isLeft(result)) throw new Error(`stored ${what} is unreadable: ${describeErrors(result.left).join('; ')}`);
+  return result.right;
+};
+
+export const toConversationJson = (c: Conversation): string => JSON.stringify(ConversationJson.encode(c));
+export const fromConversationJson = (text: string): Conversation => decodeOrThrow(ConversationJson, 'conversation', text);
+export const toRecordJson = (r: CrmRecord): string => JSON.stringify(CrmRecordJson.encode({ ...r, refs: { ...r.refs } }));
+export const fromRecordJson = (text: string): CrmRecord => decodeOrThrow(CrmRecordJson, 'record', text);
+export type History = t.TypeOf<typeof HistoryJson>;
+export const toHistoryJson = (h: History): string => JSON.stringify(HistoryJson.encode(h));
+export const fromHistoryJson = (text: string): History => decodeOrThrow(HistoryJson, 'history', text);
