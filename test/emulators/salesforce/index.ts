@@ -1,0 +1,476 @@
+/**
+ * A Salesforce org over real HTTP, following the wire contract in
+ * `shared/research/salesforce.md` §1: OAuth token grants, sObject create / retrieve / update /
+ * upsert by external id, the SOQL the connector sends, composite, describe; exact content types,
+ * error arrays and `Sforce-Limit-Info`; with fault injection and a request log.
+ */
+import { createHmac, createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { matches, parseSoql, SoqlSyntaxError } from './soql';
+import { OrgStore, type SaveError, type SfRecord } from './store';
+
+export { OrgStore } from './store';
+export type { SfRecord, SaveError } from './store';
+
+export interface SalesforceEmulatorOptions {
+  /** 0 (default): an ephemeral port. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Added before every answer, token calls included. */
+  readonly latencyMs?: number;
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly refreshToken?: string;
+  /** PEM public key (or KeyObject) that JWT bearer assertions must be signed with; unset: signatures are not checked. */
+  readonly jwtPublicKey?: string | KeyObject;
+  readonly externalIdField?: string;
+  /** The org's daily API request limit shown in `Sforce-Limit-Info`. */
+  readonly apiLimit?: number;
+  /** Turns on the standard Lead duplicate rule (block on an email or phone match). */
+  readonly duplicateRules?: boolean;
+}
+
+export interface LoggedRequest {
+  readonly at: number;
+  readonly kind: 'token' | 'api';
+  readonly method: string;
+  /** Path as sent, still percent-encoded. */
+  readonly path: string;
+  readonly search: string;
+  readonly grant?: string;
+  readonly body: unknown;
+  status: number;
+  /** For `/composite`: what ran inside, in order. */
+  subrequests?: { method: string; url: string; status: number }[];
+}
+
+export type Fault =
+  | { readonly kind: 'status'; readonly status: 500 | 502 | 503 }
+  | { readonly kind: 'limit' }
+  | { readonly kind: 'drop' }
+  | { readonly kind: 'delay'; readonly ms: number };
+
+/** Knobs a test turns; API faults are used up one request at a time. */
+export class Faults {
+  latencyMs: number;
+  /** Answer 401 INVALID_SESSION_ID even to fresh tokens (the case that loops jsforce forever). */
+  rejectSessions = false;
+  /** Answer every token request with this OAuth error. */
+  tokenError: { readonly status: number; readonly error: string; readonly description: string } | undefined;
+  /** Runs before each API request (composite subrequests included) is handled. */
+  beforeApiRequest: ((request: { method: string; path: string }) => void) | undefined;
+  readonly queue: Fault[] = [];
+  constructor(
+    latencyMs: number,
+    private readonly onExpire: () => void,
+  ) {
+    this.latencyMs = latencyMs;
+  }
+  /** The next `times` API requests get `fault`. */
+  inject(fault: Fault, times = 1): void {
+    for (let i = 0; i < times; i++) this.queue.push(fault);
+  }
+  /** Every access token issued so far stops working (what a session timeout does). */
+  expireSessions(): void {
+    this.onExpire();
+  }
+  reset(): void {
+    this.queue.length = 0;
+    this.rejectSessions = false;
+    this.tokenError = undefined;
+    this.beforeApiRequest = undefined;
+  }
+}
+
+export interface SalesforceEmulator {
+  /** Login URL and instance URL at once. */
+  readonly url: string;
+  readonly credentials: { readonly clientId: string; readonly clientSecret: string; readonly username: string; readonly password: string; readonly refreshToken: string };
+  readonly externalIdField: string;
+  readonly state: OrgStore;
+  readonly requests: LoggedRequest[];
+  /** Requests to the REST API (token calls left out). */
+  apiRequests(): LoggedRequest[];
+  tokenRequests(): LoggedRequest[];
+  readonly faults: Faults;
+  close(): Promise<void>;
+}
+
+interface Reply {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly subrequests?: { method: string; url: string; status: number }[];
+}
+
+/** A composite `@{ref.path}` that names nothing. */
+class ReferenceFailure extends Error {}
+
+
+const JSON_TYPE = 'application/json;charset=UTF-8';
+const ORG_ID = '00D5g000004SzAbEAK';
+const USER_ID = '0055g00000A1bCdAAJ';
+const errors = (status: number, list: readonly SaveError[]): Reply => ({ status, body: list });
+const notFound = (message = 'The requested resource does not exist'): Reply => errors(404, [{ errorCode: 'NOT_FOUND', message }]);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
+
+export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions = {}): Promise<SalesforceEmulator> => {
+  const credentials = {
+    clientId: options.clientId ?? 'chat2crm-emulator-client',
+    clientSecret: options.clientSecret ?? 'emulator-secret',
+    username: options.username ?? 'integration@chat2crm.example',
+    password: options.password ?? 'emulator-password',
+    refreshToken: options.refreshToken ?? 'emulator-refresh-token',
+  };
+  const externalIdField = options.externalIdField ?? 'Chat_Conversation_Id__c';
+  const apiLimit = options.apiLimit ?? 15000;
+  const jwtKey = options.jwtPublicKey === undefined ? undefined : typeof options.jwtPublicKey === 'string' ? createPublicKey(options.jwtPublicKey) : options.jwtPublicKey;
+  const state = new OrgStore(externalIdField);
+  state.duplicateRules = options.duplicateRules ?? false;
+  const sessions = new Set<string>();
+  const requests: LoggedRequest[] = [];
+  const faults = new Faults(options.latencyMs ?? 0, () => sessions.clear());
+  let apiUsage = 0;
+  let url = '';
+
+  const recordUrl = (version: string, type: string, id: string) => `/services/data/v${version}/sobjects/${type}/${id}`;
+  const withAttributes = (version: string, type: string, record: Record<string, unknown> & { Id: string }, fields?: readonly string[]) => ({
+    attributes: { type, url: recordUrl(version, type, record.Id) },
+    ...Object.fromEntries((fields ?? Object.keys(record)).map((f) => [f, record[f] ?? null])),
+  });
+
+  // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/intro_oauth_and_connected_apps.htm
+  const token = (form: URLSearchParams): Reply => {
+    const oauthError = (error: string, description: string, status = 400): Reply => ({ status, body: { error, error_description: description } });
+    if (faults.tokenError !== undefined) return oauthError(faults.tokenError.error, faults.tokenError.description, faults.tokenError.status);
+    const grant = form.get('grant_type');
+    const clientId = form.get('client_id');
+    const secretOk = form.get('client_secret') === credentials.clientSecret;
+    const clientOk = clientId === credentials.clientId;
+    switch (grant) {
+      case 'client_credentials':
+        if (!clientOk) return oauthError('invalid_client_id', 'client identifier invalid');
+        if (!secretOk) return oauthError('invalid_client', 'invalid client credentials');
+        break;
+      case 'password':
+        if (!clientOk) return oauthError('invalid_client_id', 'client identifier invalid');
+        if (!secretOk) return oauthError('invalid_client', 'invalid client credentials');
+        if (form.get('username') !== credentials.username || form.get('password') !== credentials.password) return oauthError('invalid_grant', 'authentication failure');
+        break;
+      case 'refresh_token':
+        if (!clientOk) return oauthError('invalid_client_id', 'client identifier invalid');
+        if (form.has('client_secret') && !secretOk) return oauthError('invalid_client', 'invalid client credentials');
+        if (form.get('refresh_token') !== credentials.refreshToken) return oauthError('invalid_grant', 'expired access/refresh token');
+        break;
+      case 'urn:ietf:params:oauth:grant-type:jwt-bearer': {
+        const [header, payload, signature] = (form.get('assertion') ?? '').split('.');
+        if (header === undefined || payload === undefined || signature === undefined) return oauthError('invalid_grant', 'invalid assertion');
+        let claims: unknown;
+        try {
+          claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+        } catch {
+          return oauthError('invalid_grant', 'invalid assertion');
+        }
+        if (!isObject(claims)) return oauthError('invalid_grant', 'invalid assertion');
+        if (claims['iss'] !== credentials.clientId) return oauthError('invalid_client_id', 'client identifier invalid');
+        if (claims['sub'] !== credentials.username) return oauthError('invalid_grant', 'user hasn\'t approved this consumer');
+        if (typeof claims['exp'] !== 'number' || claims['exp'] * 1000 < Date.now()) return oauthError('invalid_grant', 'expired authorization code');
+        if (jwtKey !== undefined && !verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), jwtKey, Buffer.from(signature, 'base64url')))
+          return oauthError('invalid_grant', 'invalid assertion');
+        break;
+      }
+      default:
+        return oauthError('unsupported_grant_type', 'grant type not supported');
+    }
+    const accessToken = `${ORG_ID}!${randomBytes(24).toString('base64url')}`;
+    sessions.add(accessToken);
+    const issuedAt = String(Date.now());
+    return {
+      status: 200,
+      body: {
+        access_token: accessToken,
+        instance_url: url,
+        id: `${url}/id/${ORG_ID}/${USER_ID}`,
+        token_type: 'Bearer',
+        issued_at: issuedAt,
+        signature: createHmac('sha256', credentials.clientSecret).update(`${url}/id/${ORG_ID}/${USER_ID}${issuedAt}`).digest('base64'),
+        scope: grant === 'client_credentials' ? 'api' : 'api refresh_token',
+      },
+    };
+  };
+
+  const describe = (type: string): Reply => {
+    const spec = state.schema.get(type);
+    if (spec === undefined) return notFound(`The requested resource does not exist`);
+    return {
+      status: 200,
+      body: {
+        name: spec.name,
+        keyPrefix: spec.keyPrefix,
+        fields: [...spec.fields.values()].map((f) => ({
+          name: f.name,
+          label: f.label,
+          type: f.type,
+          length: f.length ?? 0,
+          externalId: f.externalId ?? false,
+          unique: f.unique ?? false,
+          caseSensitive: f.caseSensitive ?? false,
+          nillable: f.required !== true,
+          createable: f.readonly !== true,
+          updateable: f.readonly !== true,
+          referenceTo: f.referenceTo ?? [],
+          picklistValues: (f.picklist ?? []).map((value) => ({ active: true, defaultValue: value === f.defaultValue, label: value, validFor: null, value })),
+        })),
+      },
+    };
+  };
+
+  // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_query.htm
+  const query = (version: string, soql: string): Reply => {
+    let parsed;
+    try {
+      parsed = parseSoql(soql);
+    } catch (e) {
+      if (e instanceof SoqlSyntaxError) return errors(400, [{ errorCode: 'MALFORMED_QUERY', message: `\n${soql}\nERROR at Row:1:Column:1\n${e.message}` }]);
+      throw e;
+    }
+    const spec = state.schema.get(parsed.from);
+    if (spec === undefined) return errors(400, [{ errorCode: 'INVALID_TYPE', message: `\n${soql}\n^\nERROR at Row:1:Column:1\nsObject type '${parsed.from}' is not supported.` }]);
+    const unknown = [...parsed.fields, ...parsed.where.map((c) => c.field)].find((f) => !spec.fields.has(f));
+    if (unknown !== undefined)
+      return errors(400, [{ errorCode: 'INVALID_FIELD', message: `\n${soql}\n^\nERROR at Row:1:Column:1\nNo such column '${unknown}' on entity '${parsed.from}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.` }]);
+    const hits = state.all(parsed.from).filter((r) => matches(r, parsed.where));
+    const records = hits.slice(0, parsed.limit ?? hits.length).map((r) => withAttributes(version, parsed.from, r, parsed.fields));
+    return { status: 200, body: { totalSize: records.length, done: true, records } };
+  };
+
+  const saved = (id: string, created?: boolean): Record<string, unknown> => ({ id, success: true, errors: [], ...(created === undefined ? {} : { created }) });
+
+  const api = (method: string, segments: readonly string[], search: URLSearchParams, body: unknown, version: string): Reply => {
+    faults.beforeApiRequest?.({ method, path: `/services/data/v${version}/${segments.join('/')}` });
+    const [head, type, third, fourth, ...rest] = segments;
+    if (head === 'query' && type === undefined && method === 'GET') return query(version, search.get('q') ?? '');
+    if (head === 'composite' && type === undefined && method === 'POST') return composite(version, body);
+    if (head !== 'sobjects' || type === undefined || rest.length > 0) return notFound();
+    const spec = state.schema.get(type);
+    if (spec === undefined) return errors(404, [{ errorCode: 'NOT_FOUND', message: `The requested resource does not exist` }]);
+    if (third === 'describe' && fourth === undefined && method === 'GET') return describe(type);
+    if (third === undefined && method === 'POST') {
+      if (!isObject(body)) return errors(400, [{ errorCode: 'JSON_PARSER_ERROR', message: 'The request body must be a JSON object' }]);
+      const result = state.insert(type, body, version);
+      return result.ok ? { status: 201, body: saved(result.record.Id), headers: { Location: recordUrl(version, type, result.record.Id) } } : errors(result.status, result.errors);
+    }
+    if (third !== undefined && fourth === undefined) {
+      if (method === 'GET') {
+        const record = state.get(type, third);
+        if (record === undefined) return notFound(`Provided external ID field does not exist or is not accessible: ${third}`);
+        const fields = search.get('fields')?.split(',').filter((f) => f !== '');
+        const unknown = fields?.find((f) => !spec.fields.has(f));
+        if (unknown !== undefined) return errors(400, [{ errorCode: 'INVALID_FIELD', message: `No such column '${unknown}' on entity '${type}'.` }]);
+        return { status: 200, body: withAttributes(version, type, record, fields) };
+      }
+      if (method === 'PATCH') {
+        if (!isObject(body)) return errors(400, [{ errorCode: 'JSON_PARSER_ERROR', message: 'The request body must be a JSON object' }]);
+        const result = state.update(type, third, body);
+        return result.ok ? { status: 204 } : errors(result.status, result.errors);
+      }
+    }
+    // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm
+    if (third !== undefined && fourth !== undefined && method === 'PATCH') {
+      const field = spec.fields.get(third);
+      if (field === undefined || field.externalId !== true) return notFound(`Provided external ID field does not exist or is not accessible: ${third}`);
+      if (!isObject(body)) return errors(400, [{ errorCode: 'JSON_PARSER_ERROR', message: 'The request body must be a JSON object' }]);
+      const same = (r: SfRecord) => typeof r[third] === 'string' && (field.caseSensitive === true ? r[third] === fourth : String(r[third]).toLowerCase() === fourth.toLowerCase());
+      const found = state.all(type).filter(same);
+      if (found.length > 1) return { status: 300, body: found.map((r) => recordUrl(version, type, r.Id)) };
+      const fields = { ...body, [third]: fourth };
+      const existing = found[0];
+      if (existing === undefined) {
+        const result = state.insert(type, fields, version, third);
+        return result.ok ? { status: 201, body: saved(result.record.Id, true), headers: { Location: recordUrl(version, type, result.record.Id) } } : errors(result.status, result.errors);
+      }
+      const result = state.update(type, existing.Id, fields, third);
+      if (!result.ok) return errors(result.status, result.errors);
+      // The `created` flag exists from API 46.0; older versions answer 204 with no body.
+      return Number(version) >= 46 ? { status: 200, body: saved(existing.Id, false) } : { status: 204 };
+    }
+    return errors(405, [{ errorCode: 'METHOD_NOT_ALLOWED', message: `HTTP Method '${method}' not allowed. Allowed are GET,PATCH,HEAD,DELETE` }]);
+  };
+
+  const resolveReferences = (value: unknown, results: ReadonlyMap<string, unknown>): unknown => {
+    const lookup = (ref: string, path: string): unknown =>
+      path
+        .split(/\.|\[(\d+)\]/)
+        .filter((p) => p !== undefined && p !== '')
+        .reduce<unknown>((at, key) => (Array.isArray(at) ? at[Number(key)] : isObject(at) ? at[key] : undefined), results.get(ref));
+    if (typeof value === 'string') {
+      return value.replace(/@\{([A-Za-z0-9_]+)\.([^}]+)\}/g, (whole, ref: string, path: string) => {
+        const hit = lookup(ref, path);
+        if (typeof hit === 'string' || typeof hit === 'number' || typeof hit === 'boolean') return String(hit);
+        throw new ReferenceFailure(`Invalid reference specified. No value for ${ref}.${path} found in ${ref}. Provided referenceId ${whole} is invalid.`);
+      });
+    }
+    if (Array.isArray(value)) return value.map((v) => resolveReferences(v, results));
+    if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveReferences(v, results)]));
+    return value;
+  };
+
+  // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm
+  const composite = (version: string, body: unknown): Reply => {
+    const list = isObject(body) ? body['compositeRequest'] : undefined;
+    if (!Array.isArray(list) || list.length === 0 || list.length > 25)
+      return errors(400, [{ errorCode: 'INVALID_API_INPUT', message: 'compositeRequest must hold 1 to 25 subrequests' }]);
+    const allOrNone = isObject(body) && body['allOrNone'] === true;
+    const restore = state.snapshot();
+    const results = new Map<string, unknown>();
+    const responses: { body: unknown; httpHeaders: Record<string, string>; httpStatusCode: number; referenceId: string }[] = [];
+    const log: { method: string; url: string; status: number }[] = [];
+    let failed = false;
+    for (const item of list) {
+      const referenceId = isObject(item) && typeof item['referenceId'] === 'string' ? item['referenceId'] : '';
+      const method = isObject(item) && typeof item['method'] === 'string' ? item['method'].toUpperCase() : '';
+      const rawUrl = isObject(item) && typeof item['url'] === 'string' ? item['url'] : '';
+      let reply: Reply;
+      if (failed && allOrNone) reply = errors(400, [{ errorCode: 'PROCESSING_HALTED', message: 'The transaction was rolled back since another operation in the same transaction failed.' }]);
+      else {
+        try {
+          const resolvedUrl = String(resolveReferences(rawUrl, results));
+          const subBody = isObject(item) ? resolveReferences(item['body'], results) : undefined;
+          const parsed = new URL(resolvedUrl, 'http://composite.invalid');
+          const m = /^\/services\/data\/v(\d+\.\d)\/(.*)$/.exec(parsed.pathname);
+          if (m === null || m[1] !== version) reply = notFound();
+          else reply = api(method, (m[2] ?? '').split('/').filter((s) => s !== '').map(decodeURIComponent), parsed.searchParams, subBody, version);
+        } catch (e) {
+          if (!(e instanceof ReferenceFailure)) throw e;
+          reply = errors(400, [{ errorCode: 'PROCESSING_HALTED', message: e.message }]);
+        }
+      }
+      if (reply.status >= 400) failed = true;
+      else if (reply.body !== undefined) results.set(referenceId, reply.body);
+      responses.push({ body: reply.body ?? null, httpHeaders: { ...(reply.headers ?? {}) }, httpStatusCode: reply.status, referenceId });
+      log.push({ method, url: rawUrl, status: reply.status });
+    }
+    if (failed && allOrNone) {
+      restore();
+      for (const r of responses)
+        if (r.httpStatusCode < 400) Object.assign(r, { httpStatusCode: 400, httpHeaders: {}, body: [{ errorCode: 'PROCESSING_HALTED', message: 'The transaction was rolled back since another operation in the same transaction failed.' }] });
+    }
+    return { status: 200, body: { compositeResponse: responses }, subrequests: log };
+  };
+
+  const readBody = async (req: IncomingMessage): Promise<string> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    return Buffer.concat(chunks).toString('utf8');
+  };
+
+  const send = (res: ServerResponse, reply: Reply, extra: Record<string, string> = {}) => {
+    const headers: Record<string, string> = { ...extra };
+    Object.assign(headers, reply.headers);
+    if (reply.body === undefined) {
+      res.writeHead(reply.status, headers).end();
+      return;
+    }
+    const payload = JSON.stringify(reply.body);
+    res.writeHead(reply.status, { ...headers, 'Content-Type': JSON_TYPE, 'Content-Length': String(Buffer.byteLength(payload)) }).end(payload);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const parsed = new URL(req.url ?? '/', 'http://emulator.invalid');
+    const raw = await readBody(req);
+    const method = req.method ?? 'GET';
+    const contentType = req.headers['content-type'] ?? '';
+    let body: unknown = raw === '' ? undefined : raw;
+    if (contentType.startsWith('application/json') && raw !== '') {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        body = undefined;
+      }
+    }
+    const isToken = parsed.pathname === '/services/oauth2/token';
+    const form = isToken ? new URLSearchParams(raw) : undefined;
+    const entry: LoggedRequest = {
+      at: Date.now(),
+      kind: isToken ? 'token' : 'api',
+      method,
+      path: parsed.pathname,
+      search: parsed.search,
+      ...(form?.get('grant_type') ? { grant: form.get('grant_type') ?? '' } : {}),
+      body: form === undefined ? body : Object.fromEntries([...form].filter(([k]) => !/secret|password|assertion|token/.test(k))),
+      status: 0,
+    };
+    requests.push(entry);
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+
+    if (form !== undefined) {
+      const reply = method === 'POST' ? token(form) : errors(405, [{ errorCode: 'METHOD_NOT_ALLOWED', message: 'use POST' }]);
+      entry.status = reply.status;
+      send(res, reply);
+      return;
+    }
+    const m = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(parsed.pathname);
+    const fault = m === null ? undefined : faults.queue.shift();
+    if (fault?.kind === 'drop') {
+      entry.status = -1;
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'delay') await sleep(fault.ms);
+    let reply: Reply;
+    const auth = req.headers.authorization ?? '';
+    const bearer = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
+    if (m === null) reply = notFound();
+    else if (faults.rejectSessions || !sessions.has(bearer)) {
+      // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm (401)
+      reply = { status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], headers: { 'WWW-Authenticate': 'Token' } };
+    } else if (fault?.kind === 'status') {
+      reply = errors(fault.status, [{ errorCode: 'SERVER_UNAVAILABLE', message: 'Server temporarily unavailable' }]);
+    } else if (fault?.kind === 'limit' || apiUsage >= apiLimit) {
+      reply = errors(403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+    } else {
+      apiUsage++;
+      const version = m[1] ?? '';
+      const supported = Number(version) >= 31 && Number(version) <= 65;
+      if (!supported) reply = notFound();
+      else if (body === undefined && raw !== '') reply = errors(400, [{ errorCode: 'JSON_PARSER_ERROR', message: 'Unexpected character in the request body' }]);
+      else {
+        const segments = (m[2] ?? '').split('/').filter((s) => s !== '').map(decodeURIComponent);
+        reply = api(method, segments, parsed.searchParams, body, version);
+      }
+    }
+    entry.status = reply.status;
+    if (reply.subrequests !== undefined) entry.subrequests = reply.subrequests;
+    send(res, reply, { 'Sforce-Limit-Info': `api-usage=${apiUsage}/${apiLimit}` });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) send(res, errors(500, [{ errorCode: 'UNKNOWN_EXCEPTION', message: e instanceof Error ? e.message : String(e) }]));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const address: AddressInfo | string | null = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the emulator is not listening on a TCP port');
+  url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+  return {
+    url,
+    credentials,
+    externalIdField,
+    state,
+    requests,
+    apiRequests: () => requests.filter((r) => r.kind === 'api'),
+    tokenRequests: () => requests.filter((r) => r.kind === 'token'),
+    faults,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((e) => (e === undefined ? resolve() : reject(e)));
+      }),
+  };
+};
