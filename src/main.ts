@@ -22,7 +22,8 @@ const readEnv = (): Env => {
 const TOKEN_SETTING = 'olark.webhook_token';
 const SHUTDOWN_GRACE_MS = 10_000;
 
-export const start = async (config: Config) => {
+export const start = async (config: Config, options: { announce?: (text: string) => void } = {}) => {
+  const announce = options.announce ?? ((text: string) => process.stdout.write(text));
   const log = pino({
     level: config.logLevel,
     base: { service: 'chat2crm' },
@@ -57,7 +58,7 @@ export const start = async (config: Config) => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   // The operator needs this URL once, on their own console; it is not written to the log.
-  process.stdout.write(
+  announce(
     `\nchat2crm is listening on http://${config.host}:${port} (CRM: ${config.crm}, storage: ${store.kind})\n` +
       `Olark webhook URL — paste it into Olark → Integrations → Webhooks → "URL to post to":\n\n` +
       `    ${config.publicUrl}/webhooks/olark/${token}\n\n`,

@@ -1,0 +1,65 @@
+/**
+ * Starts the real service (configuration, storage, pipeline, Koa) in this process on a free
+ * port, with a temporary SQLite file unless DATABASE_URL says otherwise.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config';
+import type { Env } from '../../src/domain/connector';
+import { start } from '../../src/main';
+
+export const TEST_TOKEN = 'test-token-0123456789abcdef';
+
+export interface TestService {
+  readonly url: string;
+  readonly webhook: string;
+  readonly dir: string;
+  readonly running: Awaited<ReturnType<typeof start>>;
+  stop(): Promise<void>;
+}
+
+export const tempDir = (prefix = 'chat2crm-test-'): string => mkdtempSync(join(tmpdir(), prefix));
+export const removeDir = (dir: string): void => rmSync(dir, { recursive: true, force: true });
+
+/** A port nobody listens on right now (the kernel's pick). */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+
+export const serviceEnv = async (env: Env, dir: string): Promise<Env> => {
+  const port = env.PORT ?? String(await freePort());
+  return {
+    PORT: port,
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: `sqlite:${join(dir, 'test.db')}`,
+    OLARK_WEBHOOK_TOKEN: TEST_TOKEN,
+    WORKER_POLL_MS: '50',
+    ...env,
+  };
+};
+
+export const startService = async (env: Env = {}, dir: string = tempDir()): Promise<TestService> => {
+  const full = await serviceEnv(env, dir);
+  const loaded = loadConfig(full);
+  if (!loaded.ok) throw new Error(`bad test configuration: ${loaded.errors.join('; ')}`);
+  const running = await start(loaded.config, { announce: () => undefined });
+  const url = `http://127.0.0.1:${running.port}`;
+  return {
+    url,
+    webhook: `${url}/webhooks/olark/${full.OLARK_WEBHOOK_TOKEN ?? TEST_TOKEN}`,
+    dir,
+    running,
+    stop: () => running.shutdown(),
+  };
+};
