@@ -1,9 +1,11 @@
 /** The connector registry: one line per CRM. `CRM=<name>` picks one at start-up. */
 import type { ConnectorDefinition } from '../src/domain/connector';
+import { hubspotConnector } from './hubspot';
 import { localConnector } from './local';
 
 export const connectors = {
   local: localConnector,
+  hubspot: hubspotConnector,
 } as const satisfies Record<string, ConnectorDefinition>;
 
 export type ConnectorName = keyof typeof connectors;

@@ -1,0 +1,61 @@
+/** `check()` and `setup()`: what a person must fix before deliveries can work, and the one-time setup. */
+import type { CheckItem, CheckReport } from '../../src/domain/connector';
+import type { CrmObjectType, HubspotClient } from './client';
+import { CHAT_CONVERSATION_ID, fromHubspotError } from './mappers';
+import type { TicketPlacement } from './records';
+import type { Account } from './client';
+
+const probe = async (name: string, run: () => Promise<{ ok: boolean; detail: string }>): Promise<CheckItem> => {
+  try {
+    return { name, ...(await run()) };
+  } catch (e) {
+    const failure = fromHubspotError(e, name);
+    if (failure === undefined) throw e;
+    return { name, ok: false, detail: failure.message };
+  }
+};
+
+const PROPERTY_OWNERS: readonly CrmObjectType[] = ['contacts', 'tickets'];
+
+export const checkHubspot = async (client: HubspotClient, account: () => Promise<Account>, placement: () => Promise<TicketPlacement>): Promise<CheckReport> => {
+  const items = await Promise.all([
+    probe('access token', async () => {
+      const a = await account();
+      return { ok: true, detail: `portal ${a.portalId}, records open on https://${a.uiDomain}` };
+    }),
+    probe('contacts access (crm.objects.contacts.read)', async () => {
+      await client.probeContacts();
+      return { ok: true, detail: 'contacts can be read' };
+    }),
+    ...PROPERTY_OWNERS.map((type) =>
+      probe(`${type} property ${CHAT_CONVERSATION_ID}`, async () => {
+        const p = await client.property(type, CHAT_CONVERSATION_ID);
+        if (p === undefined) return { ok: false, detail: `missing: run npm run setup to create it` };
+        if (!p.hasUniqueValue)
+          return { ok: false, detail: 'exists but does not require unique values, so it cannot prevent duplicates: delete it in HubSpot, then run npm run setup' };
+        return { ok: true, detail: 'present, unique values' };
+      }),
+    ),
+    probe('ticket pipeline and stage', async () => {
+      const p = await placement();
+      return { ok: true, detail: `new cases go to pipeline ${p.pipeline}, stage ${p.stage}` };
+    }),
+  ]);
+  return { ok: items.every((i) => i.ok), items };
+};
+
+/** Creates the unique `chat_conversation_id` properties; safe to run again. */
+export const setupHubspot = async (client: HubspotClient): Promise<CheckItem[]> =>
+  Promise.all(
+    PROPERTY_OWNERS.map((type) =>
+      probe(`create ${type} property ${CHAT_CONVERSATION_ID}`, async () => {
+        const done = await client.createUniqueTextProperty(type, {
+          name: CHAT_CONVERSATION_ID,
+          label: 'Chat conversation ID',
+          description: 'Set by chat2crm: the chat platform and conversation id this record came from. Keeps repeats from creating duplicates.',
+          groupName: type === 'contacts' ? 'contactinformation' : 'ticketinformation',
+        });
+        return { ok: true, detail: done === 'created' ? 'created' : 'already present, left unchanged' };
+      }),
+    ),
+  );

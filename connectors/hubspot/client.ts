@@ -1,0 +1,233 @@
+/**
+ * The only code that talks to HubSpot: a thin wrapper over `@hubspot/api-client` that puts a
+ * timeout on every call, decodes what we rely on, and turns the "not found" and "already
+ * exists" answers into values. Everything else is thrown and classified by `fromHubspotError`.
+ */
+import { Client } from '@hubspot/api-client';
+import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes';
+import { PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties';
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/Either';
+import { asHttpError, existingIdOf, HubspotTimeout, type Properties, type ReadProperties } from './mappers';
+
+export type CrmObjectType = 'contacts' | 'tickets';
+
+/** https://developers.hubspot.com/docs/api/crm/associations (SDK `AssociationTypes`). */
+export const ASSOCIATION = { noteToContact: 202, noteToTicket: 228 } as const;
+
+export interface ReadObject {
+  readonly id: string;
+  readonly properties: ReadProperties;
+  /** Ids of associated notes (only when asked for). */
+  readonly noteIds: readonly string[];
+  /** Ids of associated contacts (only when asked for). */
+  readonly contactIds: readonly string[];
+}
+
+export interface Pipeline {
+  readonly id: string;
+  readonly displayOrder: number;
+  readonly stages: readonly { readonly id: string; readonly displayOrder: number }[];
+}
+
+export interface Account {
+  readonly portalId: number;
+  readonly uiDomain: string;
+}
+
+/** Either a HubSpot object id, or the value of a unique property (`email`, `chat_conversation_id`). */
+export type ObjectKey = { readonly id: string } | { readonly idProperty: string; readonly value: string };
+
+const AccountDetails = t.type({ portalId: t.number, uiDomain: t.string });
+const PropertyValues = t.record(t.string, t.union([t.string, t.null]));
+
+/** A non-success answer of `apiRequest`, shaped like the SDK's ApiException so one classifier fits both. */
+class RawApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string>,
+  ) {
+    super(`HTTP-Code: ${code}`);
+  }
+}
+
+/**
+ * The SDK's retry and limiter decorators are process-global: each `new Client()` replaces them
+ * for every client (research/hubspot.md §2.4). So every client is built with the same options,
+ * and one per base URL and token is kept for the life of the process. SDK retries stay off
+ * (`numberOfApiCallRetries: 0`) because they ignore `Retry-After` and sleep up to 10 s × n on a
+ * 429 inside our webhook deadline; the delivery worker retries transients on its own schedule.
+ */
+const clients = new Map<string, Client>();
+const sharedClient = (accessToken: string, basePath: string): Client => {
+  const key = `${basePath}\n${accessToken}`;
+  const existing = clients.get(key);
+  if (existing !== undefined) return existing;
+  const client = new Client({ accessToken, basePath, numberOfApiCallRetries: 0 });
+  clients.set(key, client);
+  return client;
+};
+
+const notFoundToUndefined = <A>(e: unknown): A | undefined => {
+  if (asHttpError(e)?.status === 404) return undefined;
+  throw e;
+};
+
+const associatedIds = (associations: Readonly<Record<string, { readonly results: readonly { readonly id: string }[] }>> | undefined, type: string): string[] =>
+  associations?.[type]?.results.map((r) => r.id) ?? [];
+
+const keyArgs = (key: ObjectKey): [string, string | undefined] => ('id' in key ? [key.id, undefined] : [key.value, key.idProperty]);
+
+const decodeProperties = (value: unknown): ReadProperties => {
+  const decoded = PropertyValues.decode(value);
+  if (isLeft(decoded)) throw new TypeError('HubSpot returned object properties that are not strings');
+  return decoded.right;
+};
+
+export const createHubspotClient = (options: { readonly accessToken: string; readonly baseUrl: string; readonly timeoutMs: number }) => {
+  const hs = sharedClient(options.accessToken, options.baseUrl);
+  const associationSpec = (associationTypeId: number) => ({ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId });
+
+  /** The SDK has no cancellation, so a late answer is ignored rather than aborted. */
+  const timed = <A>(operation: string, run: () => Promise<A>): Promise<A> =>
+    new Promise<A>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new HubspotTimeout(operation, options.timeoutMs)), options.timeoutMs);
+      run().then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+
+  const api = (type: CrmObjectType) => (type === 'contacts' ? hs.crm.contacts : hs.crm.tickets);
+
+  return {
+    /** Portal id and UI domain (EU portals: `app-eu1.hubspot.com`). No SDK wrapper exists for this endpoint. */
+    account: () =>
+      timed('GET /account-info/v3/details', async () => {
+        const res = await hs.apiRequest({ method: 'GET', path: '/account-info/v3/details' });
+        const text = await res.text();
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // A non-JSON error page keeps its text for the error message.
+        }
+        // apiRequest resolves on any status (research §2.3), so errors are raised here.
+        if (res.status !== 200) throw new RawApiError(res.status, body, Object.fromEntries(res.headers));
+        const decoded = AccountDetails.decode(body);
+        if (isLeft(decoded)) throw new TypeError('HubSpot account details lack portalId or uiDomain');
+        return decoded.right;
+      }),
+
+    /** A contact or ticket with the given properties, and its associated note/contact ids when asked. */
+    read: (type: CrmObjectType, key: ObjectKey, properties: readonly string[], associations: readonly ('notes' | 'contacts')[] = []) =>
+      timed(`read ${type}`, async (): Promise<ReadObject | undefined> => {
+        const [id, idProperty] = keyArgs(key);
+        const found = await api(type)
+          .basicApi.getById(id, [...properties], undefined, associations.length > 0 ? [...associations] : undefined, false, idProperty)
+          .catch(notFoundToUndefined<never>);
+        if (found === undefined) return undefined;
+        return {
+          id: found.id,
+          properties: decodeProperties(found.properties),
+          noteIds: associatedIds(found.associations, 'notes'),
+          contactIds: associatedIds(found.associations, 'contacts'),
+        };
+      }),
+
+    /**
+     * Creates or updates by a unique property in one atomic call, so two writers never make two
+     * records. A 409 "Existing ID" (a contact whose email HubSpot matched another way) is that record.
+     */
+    upsert: (type: CrmObjectType, idProperty: string, value: string, properties: Properties) =>
+      timed(`upsert ${type}`, async (): Promise<{ id: string; isNew: boolean; conflicted: boolean }> => {
+        try {
+          const res = await api(type).batchApi.upsert({ inputs: [{ idProperty, id: value, properties: { ...properties } }] });
+          const first = res.results[0];
+          if (first === undefined) throw new TypeError(`HubSpot upsert of ${type} returned no result`);
+          return { id: first.id, isNew: first._new, conflicted: false };
+        } catch (e) {
+          const existing = existingIdOf(e);
+          if (existing === undefined) throw e;
+          return { id: existing, isNew: false, conflicted: true };
+        }
+      }),
+
+    /** `false` when the object no longer exists. */
+    update: (type: CrmObjectType | 'notes', id: string, properties: Properties) =>
+      timed(`update ${type}`, async () => {
+        const target = type === 'notes' ? hs.crm.objects.notes : api(type);
+        const done = await target.basicApi.update(id, { properties: { ...properties } }).catch(notFoundToUndefined<never>);
+        return done !== undefined;
+      }),
+
+    /** A note created already attached (a note without associations is invisible in HubSpot's UI). */
+    createNote: (properties: Properties, to: readonly { readonly id: string; readonly associationTypeId: number }[]) =>
+      timed('create note', async () => {
+        const note = await hs.crm.objects.notes.basicApi.create({
+          properties: { ...properties },
+          associations: to.map((a) => ({ to: { id: a.id }, types: [associationSpec(a.associationTypeId)] })),
+        });
+        return note.id;
+      }),
+
+    /** Note bodies by id; ids HubSpot no longer has are left out (207 partial answers). */
+    readNotes: (ids: readonly string[]) =>
+      timed('read notes', async () => {
+        const res = await hs.crm.objects.notes.batchApi.read({ inputs: ids.slice(0, 100).map((id) => ({ id })), properties: ['hs_note_body'], propertiesWithHistory: [] });
+        return res.results.map((n) => ({ id: n.id, body: decodeProperties(n.properties).hs_note_body ?? '' }));
+      }),
+
+    /** Idempotent: associating twice leaves one association. */
+    associateTicketWithContact: (ticketId: string, contactId: string) =>
+      timed('associate ticket with contact', async () => {
+        await hs.crm.associations.v4.basicApi.createDefault('tickets', ticketId, 'contacts', contactId);
+      }),
+
+    ticketPipelines: () =>
+      timed('read ticket pipelines', async (): Promise<Pipeline[]> => {
+        const res = await hs.crm.pipelines.pipelinesApi.getAll('tickets');
+        return res.results
+          .filter((p) => !p.archived)
+          .map((p) => ({ id: p.id, displayOrder: p.displayOrder, stages: p.stages.filter((s) => !s.archived).map((s) => ({ id: s.id, displayOrder: s.displayOrder })) }));
+      }),
+
+    property: (type: CrmObjectType, name: string) =>
+      timed(`read ${type} property ${name}`, async () => {
+        const p = await hs.crm.properties.coreApi.getByName(type, name).catch(notFoundToUndefined<never>);
+        return p === undefined ? undefined : { name: p.name, hasUniqueValue: p.hasUniqueValue === true };
+      }),
+
+    /** `'exists'` when HubSpot already has a property of that name (409). */
+    createUniqueTextProperty: (type: CrmObjectType, def: { readonly name: string; readonly label: string; readonly description: string; readonly groupName: string }) =>
+      timed(`create ${type} property ${def.name}`, async (): Promise<'created' | 'exists'> => {
+        try {
+          await hs.crm.properties.coreApi.create(type, {
+            ...def,
+            type: PropertyCreateTypeEnum.String,
+            fieldType: PropertyCreateFieldTypeEnum.Text,
+            hasUniqueValue: true,
+          });
+          return 'created';
+        } catch (e) {
+          if (asHttpError(e)?.status === 409) return 'exists';
+          throw e;
+        }
+      }),
+
+    /** Cheapest call that needs contact read access. */
+    probeContacts: () =>
+      timed('list contacts', async () => {
+        await hs.crm.contacts.basicApi.getPage(1);
+      }),
+  };
+};
+
+export type HubspotClient = ReturnType<typeof createHubspotClient>;

@@ -1,0 +1,74 @@
+/** The HubSpot connector's settings: the `HUBSPOT_*` keys, documented in .env.example and README.md. */
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/Either';
+import type { Env } from '../../src/domain/connector';
+import { HttpUrl, IntFromString, NonEmptyString, optional, withDefault } from '../../src/domain/codecs';
+
+export interface HubspotConfig {
+  /** Private app access token (`pat-…`). */
+  readonly accessToken: string;
+  /** API base; `https://api.hubapi.com` unless pointed at the emulator. */
+  readonly baseUrl: string;
+  /** Overrides `portalId` from /account-info/v3/details (for tokens that cannot read it). */
+  readonly portalId?: number;
+  /** Overrides `uiDomain` (`app.hubspot.com`, `app-eu1.hubspot.com`, …). */
+  readonly uiDomain?: string;
+  /** Internal pipeline id for cases; unset: the default ticket pipeline. */
+  readonly ticketPipeline?: string;
+  /** Internal stage id for new cases; unset: the pipeline's first stage. */
+  readonly ticketStage?: string;
+  /** Upper bound for one HubSpot HTTP call. */
+  readonly timeoutMs: number;
+}
+
+const Required = <A>(codec: t.Type<A, string, unknown>, hint: string) =>
+  new t.Type<A, string, unknown>(
+    codec.name,
+    codec.is,
+    (u, c) => (u === undefined || (typeof u === 'string' && u.trim() === '') ? t.failure(u, c, hint) : codec.validate(u, c)),
+    codec.encode,
+  );
+
+/** A bare host name; a pasted `https://…/` is reduced to its host. */
+const UiDomain = new t.Type<string, string, unknown>(
+  'UiDomain',
+  (u): u is string => typeof u === 'string',
+  (u, c) => {
+    if (typeof u !== 'string') return t.failure(u, c, 'must be a host name such as app-eu1.hubspot.com');
+    const host = u.trim().replace(/^https?:\/\//i, '').replace(/\/.*$/, '');
+    return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(host) ? t.success(host.toLowerCase()) : t.failure(u, c, 'must be a host name such as app.hubspot.com or app-eu1.hubspot.com');
+  },
+  String,
+);
+
+const HubspotEnv = t.type({
+  HUBSPOT_ACCESS_TOKEN: Required(
+    NonEmptyString,
+    'must be set when CRM=hubspot: the access token of a HubSpot private app (pat-…), see connectors/hubspot/README.md',
+  ),
+  HUBSPOT_BASE_URL: withDefault(HttpUrl, 'https://api.hubapi.com'),
+  HUBSPOT_PORTAL_ID: optional(IntFromString('PortalId', 1, Number.MAX_SAFE_INTEGER)),
+  HUBSPOT_UI_DOMAIN: optional(UiDomain),
+  HUBSPOT_TICKET_PIPELINE: optional(NonEmptyString),
+  HUBSPOT_TICKET_STAGE: optional(NonEmptyString),
+  HUBSPOT_TIMEOUT_MS: withDefault(IntFromString('Milliseconds', 100, 120_000), '10000'),
+});
+
+const toConfig = (e: t.TypeOf<typeof HubspotEnv>): HubspotConfig => ({
+  accessToken: e.HUBSPOT_ACCESS_TOKEN,
+  baseUrl: e.HUBSPOT_BASE_URL,
+  timeoutMs: e.HUBSPOT_TIMEOUT_MS,
+  ...(e.HUBSPOT_PORTAL_ID === undefined ? {} : { portalId: e.HUBSPOT_PORTAL_ID }),
+  ...(e.HUBSPOT_UI_DOMAIN === undefined ? {} : { uiDomain: e.HUBSPOT_UI_DOMAIN }),
+  ...(e.HUBSPOT_TICKET_PIPELINE === undefined ? {} : { ticketPipeline: e.HUBSPOT_TICKET_PIPELINE }),
+  ...(e.HUBSPOT_TICKET_STAGE === undefined ? {} : { ticketStage: e.HUBSPOT_TICKET_STAGE }),
+});
+
+export const HubspotConfigCodec: t.Decoder<Env, HubspotConfig> = {
+  name: 'HubspotConfig',
+  validate: (env, c) => {
+    const decoded = HubspotEnv.validate(env, c);
+    return isLeft(decoded) ? decoded : t.success(toConfig(decoded.right));
+  },
+  decode: (env) => HubspotConfigCodec.validate(env, [{ key: '', type: HubspotEnv, actual: env }]),
+};
