@@ -173,6 +173,8 @@ export class OrgStore {
     const account = this.seed('Account', { Name: lead['Company'] });
     const contact = this.seed('Contact', { FirstName: lead['FirstName'], LastName: lead['LastName'], Email: lead['Email'], Phone: lead['Phone'], AccountId: account.Id });
     Object.assign(lead, { IsConverted: true, ConvertedContactId: contact.Id, Status: 'Closed - Converted' });
+    // Conversion moves the lead's open and closed activities to the new contact.
+    for (const task of this.all('Task')) if (task['WhoId'] === lead.Id) task['WhoId'] = contact.Id;
     return contact;
   }
 
