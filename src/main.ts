@@ -22,7 +22,14 @@ const readEnv = (): Env => {
 const TOKEN_SETTING = 'olark.webhook_token';
 const SHUTDOWN_GRACE_MS = 10_000;
 
-export const start = async (config: Config, options: { announce?: (text: string) => void } = {}) => {
+export interface StartOptions {
+  /** Where the start-up banner goes (stdout by default). */
+  readonly announce?: (text: string) => void;
+  /** Overrides the configured connector (tests pass a scripted CRM). */
+  readonly createConnector?: Config['createConnector'];
+}
+
+export const start = async (config: Config, options: StartOptions = {}) => {
   const announce = options.announce ?? ((text: string) => process.stdout.write(text));
   const log = pino({
     level: config.logLevel,
@@ -32,7 +39,7 @@ export const start = async (config: Config, options: { announce?: (text: string)
   });
   const store = await openStore(config.database);
   const token = config.olarkWebhookToken ?? (await store.settingOrCreate(TOKEN_SETTING, () => randomBytes(24).toString('base64url')));
-  const connector = config.createConnector({ log: log.child({ crm: config.crm }), publicUrl: config.publicUrl, localRecords: store });
+  const connector = (options.createConnector ?? config.createConnector)({ log: log.child({ crm: config.crm }), publicUrl: config.publicUrl, localRecords: store });
   const pipeline = createPipeline({
     store,
     connector,
@@ -46,7 +53,7 @@ export const start = async (config: Config, options: { announce?: (text: string)
     callTimeoutMs: config.crmTimeoutMs,
     log: log.child({ component: 'pipeline' }),
   });
-  const app = createApp({ store, pipeline, crm: config.crm, rules: config.routing, olarkToken: token, log });
+  const app = createApp({ store, pipeline, crm: connector.name, rules: config.routing, olarkToken: token, log });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);

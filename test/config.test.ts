@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { loadConfig } from '../src/config';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const loaded = loadConfig({});
+    assert.ok(loaded.ok);
+    const c = loaded.config;
+    assert.equal(c.port, 3000);
+    assert.equal(c.host, '0.0.0.0');
+    assert.equal(c.publicUrl, 'http://localhost:3000');
+    assert.deepEqual(c.database, { kind: 'sqlite', path: 'data/chat2crm.db' });
+    assert.equal(c.crm, 'local');
+    assert.equal(c.olarkWebhookToken, undefined);
+    assert.deepEqual(c.routing, { defaultRecord: 'lead', caseTags: ['case', 'support'], caseGroups: [] });
+    assert.equal(c.syncDeadlineMs, 8000);
+    assert.deepEqual(c.retryScheduleMs, [5000, 30000, 120000, 600000, 1800000, 7200000, 21600000]);
+    assert.equal(c.logLevel, 'info');
+  });
+
+  it('reads every core key', () => {
+    const loaded = loadConfig({
+      PORT: '8080',
+      PUBLIC_URL: 'https://chat.example.com/',
+      DATABASE_URL: 'postgres://u:p@db:5432/c2c',
+      CASE_TAGS: ' Billing , SUPPORT ',
+      CASE_GROUPS: 'Help Desk',
+      DEFAULT_RECORD: 'case',
+      RETRY_SCHEDULE: '250ms, 1s,1m',
+      OLARK_WEBHOOK_TOKEN: 'abcdefghijklmnop1234',
+    });
+    assert.ok(loaded.ok);
+    assert.equal(loaded.config.publicUrl, 'https://chat.example.com');
+    assert.deepEqual(loaded.config.database, { kind: 'postgres', url: 'postgres://u:p@db:5432/c2c' });
+    assert.deepEqual(loaded.config.routing, { defaultRecord: 'case', caseTags: ['billing', 'support'], caseGroups: ['help desk'] });
+    assert.deepEqual(loaded.config.retryScheduleMs, [250, 1000, 60000]);
+    assert.equal(loaded.config.olarkWebhookToken, 'abcdefghijklmnop1234');
+  });
+
+  it('lists every bad key at once', () => {
+    const loaded = loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', CRM: 'pipedrive', SYNC_DEADLINE_MS: '-1', RETRY_SCHEDULE: '5 parsecs', OLARK_WEBHOOK_TOKEN: 'short' });
+    assert.ok(!loaded.ok);
+    const keys = loaded.errors.map((e) => e.split(':')[0]);
+    for (const key of ['PORT', 'DATABASE_URL', 'CRM', 'SYNC_DEADLINE_MS', 'RETRY_SCHEDULE', 'OLARK_WEBHOOK_TOKEN']) assert.ok(keys.includes(key), `${key} in ${loaded.errors.join(' | ')}`);
+    assert.ok(loaded.errors.some((e) => e.startsWith('CRM:') && e.includes('local')), 'says which CRMs exist');
+  });
+});

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { permanent, transient } from '../../src/domain/outcome';
+import { replayDeadJobs } from '../../src/pipeline/replay';
+import { silentLog } from '../../src/domain/log';
+import { postOlark, transcript } from '../support/olark';
+import { scriptedCrm, type ScriptedCrm } from '../support/scripted-crm';
+import { removeDir, serviceEnv, tempDir, type TestService } from '../support/service';
+import { loadConfig } from '../../src/config';
+import { start } from '../../src/main';
+import type { Env } from '../../src/domain/connector';
+
+const answer = async (res: Response): Promise<string> => {
+  assert.equal(res.status, 200);
+  const body: unknown = await res.json();
+  assert.ok(typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string');
+  return body.integrationUrl;
+};
+
+const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 5000) => {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('delivery pipeline', () => {
+  let crm: ScriptedCrm;
+  let service: TestService;
+  let dir: string;
+
+  const boot = async (env: Env = {}) => {
+    const full = await serviceEnv({ RETRY_SCHEDULE: '100ms,200ms,300ms', WORKER_POLL_MS: '20', SYNC_DEADLINE_MS: '1000', ...env }, dir);
+    const loaded = loadConfig(full);
+    if (!loaded.ok) throw new Error(loaded.errors.join('; '));
+    const running = await start(loaded.config, { announce: () => undefined, createConnector: () => crm.connector });
+    const url = `http://127.0.0.1:${running.port}`;
+    service = { url, webhook: `${url}/webhooks/olark/${full.OLARK_WEBHOOK_TOKEN ?? ''}`, dir, running, stop: () => running.shutdown() };
+  };
+
+  beforeEach(() => {
+    crm = scriptedCrm();
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    await service.stop();
+    removeDir(dir);
+  });
+
+  it('answers with the CRM link when the CRM answers in time', async () => {
+    await boot();
+    const url = await answer(await postOlark(service.webhook, transcript()));
+    assert.match(url, /^https:\/\/crm\.example\/lead\/1$/);
+  });
+
+  it('answers with the stable link on a transient failure, and the worker delivers it later', async () => {
+    await boot();
+    crm.failNext(transient('CRM_UNAVAILABLE', 'HubSpot answered 503', { status: 503 }));
+    const payload = transcript();
+    const url = await answer(await postOlark(service.webhook, payload));
+    assert.equal(url, `${service.url}/r/olark/${payload.id}`);
+    const pending = await fetch(url, { redirect: 'manual' });
+    assert.equal(pending.status, 200);
+    assert.match(await pending.text(), /pending[\s\S]*CRM_UNAVAILABLE/);
+    await until('delivery', () => crm.records.size === 1);
+    const redirect = await fetch(url, { redirect: 'manual' });
+    assert.equal(redirect.status, 302);
+    assert.equal(redirect.headers.get('location'), 'https://crm.example/lead/1');
+    const job = await service.running.store.latestJob(`olark:${payload.id}`);
+    assert.ok(job !== undefined);
+    const attempts = await service.running.store.listAttempts(job.id);
+    assert.deepEqual(
+      attempts.map((a) => [a.outcome, a.crmStatus ?? null]),
+      [
+        ['transient', 503],
+        ['ok', null],
+      ],
+    );
+  });
+
+  it('waits at least Retry-After before the next try', async () => {
+    await boot();
+    crm.failNext(transient('CRM_RATE_LIMITED', 'HubSpot answered 429', { status: 429, retryAfterMs: 700 }));
+    await answer(await postOlark(service.webhook, transcript()));
+    await until('delivery', () => crm.records.size === 1);
+    const [first, second] = crm.calls;
+    assert.ok(first !== undefined && second !== undefined);
+    assert.ok(second.at - first.at >= 700, `retried after ${second.at - first.at} ms`);
+  });
+
+  it('answers with the stable link when the CRM is slower than SYNC_DEADLINE_MS, and finishes in the background', async () => {
+    await boot({ SYNC_DEADLINE_MS: '100' });
+    crm.latencyMs = 400;
+    const payload = transcript();
+    const started = Date.now();
+    const url = await answer(await postOlark(service.webhook, payload));
+    assert.ok(Date.now() - started < 350, 'did not wait for the CRM');
+    assert.equal(url, `${service.url}/r/olark/${payload.id}`);
+    await until('delivery', () => crm.records.size === 1);
+    assert.equal(crm.calls.length, 1, 'the inline attempt finished the job: no second call');
+  });
+
+  it('moves a job that keeps failing through the schedule to dead, with its reason', async () => {
+    await boot();
+    crm.failNext(transient('CRM_UNAVAILABLE', 'HubSpot answered 502', { status: 502 }), Infinity);
+    const payload = transcript();
+    await answer(await postOlark(service.webhook, payload));
+    await until('dead job', async () => (await service.running.store.queueStats()).dead === 1);
+    assert.equal(crm.calls.length, 4, 'one try, then one per schedule slot');
+    const page = await (await fetch(`${service.url}/r/olark/${payload.id}`)).text();
+    assert.match(page, /Delivery failed[\s\S]*CRM_UNAVAILABLE: HubSpot answered 502/);
+  });
+
+  it('kills a job on a permanent error at once, and replay delivers it once the cause is fixed', async () => {
+    await boot();
+    crm.failNext(permanent('CRM_UNAUTHORIZED', 'the access token was refused: set HUBSPOT_ACCESS_TOKEN', { status: 401 }));
+    const payload = transcript();
+    await answer(await postOlark(service.webhook, payload));
+    await until('dead job', async () => (await service.running.store.queueStats()).dead === 1);
+    assert.equal(crm.calls.length, 1);
+    const page = await (await fetch(`${service.url}/r/olark/${payload.id}`)).text();
+    assert.match(page, /CRM_UNAUTHORIZED: the access token was refused/);
+    assert.ok(!page.includes('Ada'), 'the status page shows no personal data');
+
+    crm.recover();
+    const lines = await replayDeadJobs(
+      { store: service.running.store, connector: crm.connector, rules: { defaultRecord: 'lead', caseTags: [], caseGroups: [] }, retryScheduleMs: [100], callTimeoutMs: 1000, leaseMs: 5000, log: silentLog, now: () => new Date() },
+      { all: true },
+    );
+    assert.deepEqual(lines.map((l) => l.outcome), ['delivered']);
+    assert.equal(crm.records.size, 1);
+    const redirect = await fetch(`${service.url}/r/olark/${payload.id}`, { redirect: 'manual' });
+    assert.equal(redirect.status, 302);
+  });
+
+  it('retries a connector that throws instead of losing the transcript', async () => {
+    await boot();
+    crm.throwNext();
+    await answer(await postOlark(service.webhook, transcript()));
+    await until('delivery', () => crm.records.size === 1);
+  });
+
+  it('sends a newer transcript that arrives during a delivery in a second delivery, never in parallel', async () => {
+    await boot({ SYNC_DEADLINE_MS: '50' });
+    crm.latencyMs = 200;
+    const first = transcript({ lines: 2 });
+    await answer(await postOlark(service.webhook, first));
+    await answer(await postOlark(service.webhook, { ...first, items: transcript({ id: first.id, lines: 6 }).items }));
+    await until('second delivery', () => crm.records.get(`${first.id}:lead`)?.messages === 6);
+    const [a, b] = crm.calls;
+    assert.ok(a !== undefined && b !== undefined && b.at - a.at >= 200, 'the second delivery started after the first ended');
+    assert.equal(crm.records.get(`${first.id}:lead`)?.writes, 2);
+  });
+});
