@@ -3,7 +3,7 @@
  * away; a job that fails again with a transient error stays queued for the worker.
  */
 import { randomBytes } from 'node:crypto';
-import type { Job, Store } from '../storage/store';
+import type { Job } from '../storage/store';
 import { deliver, type DeliveryDeps } from './delivery';
 
 export interface ReplayLine {

@@ -23,7 +23,7 @@ const STYLE = `
   h1 { font-size: 1.4rem; margin-top: 0; } h2 { font-size: 1.1rem; margin-top: 1.6rem; }
   dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; } dt { color: #5b6475; } dd { margin: 0; }
   .msg { padding: .5rem .75rem; margin: .4rem 0; border-radius: 6px; background: #eef1f6; }
-  .msg.visitor { background: #e7f4ea; } .meta { color: #5b6475; font-size: .85rem; }
+  .msg.visitor { background: #e7f4ea; } .msg .body { white-space: pre-wrap; overflow-wrap: anywhere; } .meta { color: #5b6475; font-size: .85rem; }
   .status { display: inline-block; padding: .1rem .6rem; border-radius: 99px; font-weight: 600; }
   .ok { background: #e7f4ea; color: #1f6b35; } .pending { background: #fff4d6; color: #7a5b00; } .failed { background: #fde8e8; color: #8a1c1c; }
   footer { color: #5b6475; font-size: .8rem; margin-top: 2rem; }

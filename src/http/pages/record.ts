@@ -20,7 +20,7 @@ export const recordPage = (record: LocalRecord): string => {
   ${field('Conversation', `${c.source} ${c.id}`)}${field('Created', formatTime(record.createdAt))}${field('Updated', formatTime(record.updatedAt))}
 </dl>
 <h2>${c.offline ? 'Offline message' : 'Transcript'} (${c.messages.length} messages)</h2>
-${c.messages.map((m) => html`<div class="msg ${m.role}"><div class="meta">${m.author} · ${formatTime(m.at)}</div>${m.body}</div>`)}
+${c.messages.map((m) => html`<div class="msg ${m.role}"><div class="meta">${m.author} · ${formatTime(m.at)}</div><div class="body">${m.body}</div></div>`)}
 <h2>History</h2>
 <ul>${record.history.map((h) => html`<li>${formatTime(h.at)}: ${h.change}</li>`)}</ul>`,
   );
