@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { startHubspotEmulator, type HubspotEmulator } from '../../emulators/hubspot';
+import { conversation, connectorFor, message, sequentialDepth, signatures, value } from './helpers';
+
+describe('HubSpot connector: leads', () => {
+  let hs: HubspotEmulator;
+  beforeEach(async () => {
+    hs = await startHubspotEmulator({ latencyMs: 15 });
+  });
+  afterEach(() => hs.close());
+
+  const notesOf = (contactId: string) => hs.state.associations('contacts', contactId, 'notes').map((a) => a.id);
+
+  it('creates a lead contact with the transcript note attached, in three round trips', async () => {
+    const record = value(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
+
+    const [contact, ...others] = hs.state.list('contacts');
+    assert.ok(contact !== undefined && others.length === 0);
+    assert.equal(record.id, contact.id);
+    assert.equal(record.type, 'contact');
+    assert.equal(record.url, `https://app.hubspot.com/contacts/${hs.portalId}/record/0-1/${contact.id}`);
+    assert.deepEqual(
+      { email: contact.properties.email, firstname: contact.properties.firstname, lastname: contact.properties.lastname, lifecyclestage: contact.properties.lifecyclestage, city: contact.properties.city, company: contact.properties.company },
+      { email: 'ada@example.com', firstname: 'Ada', lastname: 'Lovelace', lifecyclestage: 'lead', city: 'London', company: 'Analytical Engines' },
+    );
+    const [note] = hs.state.list('notes');
+    assert.ok(note !== undefined);
+    assert.deepEqual(notesOf(contact.id), [note.id]);
+    assert.deepEqual(record.refs, { contact: contact.id, note: note.id });
+    assert.match(note.properties.hs_note_body ?? '', /Hello, I would like a quote for 20 seats/);
+    assert.match(note.properties.hs_note_body ?? '', /2026-11-22 15:00:00 UTC/);
+    assert.match(note.properties.hs_note_body ?? '', /Grace \(support\)/);
+
+    const api = hs.requests.filter((r) => r.path !== '/account-info/v3/details');
+    assert.deepEqual(signatures(api), ['GET /crm/v3/objects/contacts/ada%40example.com', 'POST /crm/v3/objects/contacts/batch/upsert', 'POST /crm/v3/objects/notes']);
+    assert.equal(sequentialDepth(hs.requests), 3);
+  });
+
+  it('updates the same contact and note on a repeat, in two round trips and with no new objects', async () => {
+    const connector = connectorFor(hs);
+    const first = value(await connector.upsert({ action: 'lead', conversation: conversation() }));
+    hs.requests.length = 0;
+
+    const longer = conversation({ messages: [message(0, 'visitor', 'Hello, I would like a quote for 20 seats'), message(1), message(2), message(3, 'visitor', 'Thanks, bye')] });
+    const again = value(await connector.upsert({ action: 'lead', conversation: longer, previous: first }));
+
+    assert.deepEqual(again, first);
+    assert.equal(hs.state.list('contacts').length, 1);
+    assert.equal(hs.state.list('notes').length, 1);
+    assert.match(hs.state.list('notes')[0]?.properties.hs_note_body ?? '', /Thanks, bye/);
+    assert.equal(hs.requests.filter((r) => r.method === 'POST').length, 0, 'a repeat creates nothing');
+    assert.equal(sequentialDepth(hs.requests), 2);
+  });
+
+  it('finds its contact and note again when the previous record was lost', async () => {
+    const first = value(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
+    const longer = conversation({ messages: [message(0), message(1), message(2), message(3, 'visitor', 'One more thing')] });
+
+    const again = value(await connectorFor(hs).upsert({ action: 'lead', conversation: longer }));
+
+    assert.deepEqual(again.refs, first.refs);
+    assert.equal(hs.state.list('contacts').length, 1);
+    assert.equal(hs.state.list('notes').length, 1);
+    assert.match(hs.state.list('notes')[0]?.properties.hs_note_body ?? '', /One more thing/);
+  });
+
+  it('keys a lead without an email by chat_conversation_id, and reuses it', async () => {
+    const anonymous = conversation({ id: 'anon-7', visitor: { name: 'Visitor 42', phone: '+1 555 0100' } });
+    const first = value(await connectorFor(hs).upsert({ action: 'lead', conversation: anonymous }));
+    const again = value(await connectorFor(hs).upsert({ action: 'lead', conversation: anonymous }));
+
+    const [contact] = hs.state.list('contacts');
+    assert.equal(hs.state.list('contacts').length, 1);
+    assert.equal(contact?.properties.chat_conversation_id, 'olark:anon-7');
+    assert.equal(contact?.properties.email, undefined);
+    assert.equal(contact?.properties.phone, '+1 555 0100');
+    assert.deepEqual(again.refs, first.refs);
+    assert.equal(hs.state.list('notes').length, 1);
+  });
+
+  it('gives a visitor with neither name nor email a contact HubSpot accepts', async () => {
+    const record = value(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation({ id: 'nobody', visitor: {} }) }));
+    assert.equal(hs.state.objects.contacts.get(record.id)?.properties.firstname, 'Chat visitor');
+  });
+
+  it('reuses a contact that exists by email, filling only its blank fields', async () => {
+    const existing = hs.state.create('contacts', { email: 'Ada@Example.com', firstname: 'Augusta', lifecyclestage: 'customer' });
+
+    const record = value(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
+
+    assert.equal(record.id, existing.id);
+    assert.equal(hs.state.list('contacts').length, 1);
+    assert.equal(existing.properties.firstname, 'Augusta', 'a name HubSpot has is kept');
+    assert.equal(existing.properties.lifecyclestage, 'customer', 'a lifecycle stage is never moved back');
+    assert.equal(existing.properties.lastname, 'Lovelace', 'a blank field is filled');
+    assert.equal(existing.properties.phone, '+44 20 7946 0000');
+  });
+
+  it('makes one contact and one note from concurrent copies of the same delivery', async () => {
+    const connector = connectorFor(hs);
+    const results = await Promise.all([1, 2, 3].map(() => connector.upsert({ action: 'lead', conversation: conversation() })));
+
+    const ids = results.map((r) => value(r).refs);
+    assert.equal(hs.state.list('contacts').length, 1);
+    assert.equal(hs.state.list('notes').length, 1);
+    assert.deepEqual(ids[1], ids[0]);
+    assert.deepEqual(ids[2], ids[0]);
+  });
+
+  it('keeps the note within 65,536 characters with the start and end of a long chat', async () => {
+    const messages = Array.from({ length: 400 }, (_, i) => message(i, i % 2 === 0 ? 'visitor' : 'operator', `${i === 0 ? 'FIRST LINE ' : i === 399 ? 'LAST LINE ' : ''}${'x'.repeat(300)}`));
+    value(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation({ messages }) }));
+
+    const body = hs.state.list('notes')[0]?.properties.hs_note_body ?? '';
+    assert.ok(body.length <= 65_536 && body.length > 60_000, `length ${body.length}`);
+    assert.match(body, /FIRST LINE/);
+    assert.match(body, /LAST LINE/);
+    assert.match(body, /transcript shortened/);
+  });
+
+  it('finds a person by email with a record link, and nothing for an unknown email', async () => {
+    const existing = hs.state.create('contacts', { email: 'known@example.com' });
+    const connector = connectorFor(hs);
+
+    assert.deepEqual(value(await connector.findPerson('Known@Example.com')), { type: 'contact', id: existing.id, url: `https://app.hubspot.com/contacts/${hs.portalId}/record/0-1/${existing.id}` });
+    assert.equal(value(await connector.findPerson('nobody@example.com')), undefined);
+  });
+});
