@@ -52,7 +52,10 @@ export const networkProblem = (e: unknown, timeoutMs: number): CrmFailure | unde
   return undefined;
 };
 
-const ThrownApiError = t.intersection([t.type({ errorCode: t.string, message: t.string }), t.partial({ data: t.partial({ fields: t.array(t.string) }) })]);
+const ThrownApiError = t.intersection([t.type({ errorCode: t.string, message: t.string }), t.partial({ data: t.unknown })]);
+const WithFields = t.type({ fields: t.array(t.string) });
+/** jsforce's errors carry no HTTP status; these codes have a fixed one (REST API errorcodes.htm). */
+const STATUS_OF: Readonly<Record<string, number>> = { MULTIPLE_CHOICES: 300, INVALID_SESSION_ID: 401, REQUEST_LIMIT_EXCEEDED: 403, NOT_FOUND: 404 };
 
 /** A thrown jsforce error as one Salesforce error (jsforce keeps only the first of an array). */
 const thrownError = (e: unknown): SalesforceError | undefined => {
@@ -60,8 +63,9 @@ const thrownError = (e: unknown): SalesforceError | undefined => {
   if (decoded._tag === 'Left') return undefined;
   const { errorCode, message } = decoded.right;
   const http = /^ERROR_HTTP_(\d{3})$/.exec(errorCode);
-  const status = http !== null ? Number(http[1]) : errorCode === 'MULTIPLE_CHOICES' ? 300 : errorCode === 'INVALID_SESSION_ID' ? 401 : undefined;
-  const fields = decoded.right.data?.fields;
+  const status = http !== null ? Number(http[1]) : STATUS_OF[errorCode];
+  const data = decoded.right.data;
+  const fields = WithFields.is(data) ? data.fields : undefined;
   return { errorCode, message, ...(fields === undefined ? {} : { fields }), ...(status === undefined ? {} : { status }) };
 };
 

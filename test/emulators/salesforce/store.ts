@@ -107,8 +107,8 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** 15-character id plus the 3-character case-safe suffix Salesforce computes from it. */
 export const salesforceId = (prefix: string, n: number): string => {
   let body = '';
-  for (let rest = n; body.length < 9; rest = Math.floor(rest / 62)) body = (BASE62[rest % 62] ?? '0') + body;
-  const id15 = `${prefix}5g000${body}`.slice(0, 15).padEnd(15, '0');
+  for (let rest = n; body.length < 10; rest = Math.floor(rest / 62)) body = (BASE62[rest % 62] ?? '0') + body;
+  const id15 = `${prefix}5g${body}`;
   let suffix = '';
   for (let chunk = 0; chunk < 3; chunk++) {
     let bits = 0;
