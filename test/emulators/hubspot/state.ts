@@ -262,7 +262,10 @@ export class PortalState {
   /** By object id, or by the value of a unique property when `idProperty` is given. */
   find(type: ObjectType, id: string, idProperty?: string): StoredObject | undefined {
     if (idProperty === undefined || idProperty === 'hs_object_id') return this.objects[type].get(id);
-    if (this.properties[type].get(idProperty)?.hasUniqueValue !== true) throw validation(`${idProperty} is not a unique identifier property for ${type}`);
+    const definition = this.properties[type].get(idProperty);
+    // HubSpot's wording for an unknown idProperty is UNVERIFIED; the property-level layout names it.
+    if (definition === undefined) throw invalidProperties([{ name: idProperty, error: 'PROPERTY_DOESNT_EXIST', message: `Property "${idProperty}" does not exist` }]);
+    if (!definition.hasUniqueValue) throw validation(`${idProperty} is not a unique identifier property for ${type}`);
     return this.findByUnique(type, idProperty, id);
   }
 

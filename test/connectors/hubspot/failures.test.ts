@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { isLeft } from 'fp-ts/Either';
+import { hubspotConnector } from '../../../connectors/hubspot';
+import { describeErrors } from '../../../src/domain/codecs';
+import { startHubspotEmulator, type HubspotEmulator } from '../../emulators/hubspot';
+import { conversation, connectorFor, untilDone, value } from './helpers';
+
+const failureOf = <T>(outcome: { ok: true; value: T } | { ok: false; failure: { kind: string; code: string; message: string; retryAfterMs?: number } }) => {
+  if (outcome.ok) throw new Error('expected a failure');
+  return outcome.failure;
+};
+
+describe('HubSpot connector: failures', () => {
+  let hs: HubspotEmulator;
+  beforeEach(async () => {
+    hs = await startHubspotEmulator();
+  });
+  afterEach(() => hs.close());
+
+  it('retries a TEN_SECONDLY_ROLLING 429 after its Retry-After, then succeeds', async () => {
+    hs.faults.inject({ status: 429, retryAfterSeconds: 1, match: /batch\/upsert/ });
+    const { outcome, attempts } = await untilDone(() => connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
+
+    assert.deepEqual(attempts.map((a) => (a.ok ? 'ok' : `${a.failure.code} ${a.failure.kind === 'transient' ? a.failure.retryAfterMs : ''}`)), ['CRM_RATE_LIMITED 1000', 'ok']);
+    assert.equal(value(outcome).id, hs.state.list('contacts')[0]?.id);
+  });
+
+  it("waits out the portal's own rolling window when HubSpot sends no Retry-After", async () => {
+    await hs.close();
+    hs = await startHubspotEmulator({ rateLimit: { max: 3, windowMs: 300 } });
+    const { outcome, attempts } = await untilDone(() => connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
+
+    const first = attempts[0];
+    assert.ok(first !== undefined && !first.ok && first.failure.kind === 'transient');
+    assert.equal(first.failure.code, 'CRM_RATE_LIMITED');
+    assert.equal(first.failure.retryAfterMs, 300, 'X-HubSpot-RateLimit-Interval-Milliseconds');
+    assert.ok(outcome.ok);
+    assert.deepEqual([hs.state.list('contacts').length, hs.state.list('notes').length], [1, 1]);
+  });
+
+  it('treats a SECONDLY 429 as a one-second wait', async () => {
+    hs.faults.inject({ status: 429, policy: 'SECONDLY' });
+    const failure = failureOf(await connectorFor(hs).findPerson('ada@example.com'));
+    assert.deepEqual([failure.kind, failure.code, failure.retryAfterMs], ['transient', 'CRM_RATE_LIMITED', 1000]);
+  });
+
+  it('retries 5xx to success without duplicating what the failed attempt made', async () => {
+    hs.faults.inject({ status: 502, match: /^POST \/crm\/v3\/objects\/notes$/, times: 2 });
+    const { outcome, attempts } = await untilDone(() => connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
+
+    assert.deepEqual(attempts.map((a) => (a.ok ? 'ok' : a.failure.code)), ['CRM_UNAVAILABLE', 'CRM_UNAVAILABLE', 'ok']);
+    assert.ok(outcome.ok);
+    assert.deepEqual([hs.state.list('contacts').length, hs.state.list('notes').length], [1, 1]);
+  });
+
+  it('reports a dropped connection and a slow answer as transient', async () => {
+    hs.faults.inject({ network: true });
+    assert.equal(failureOf(await connectorFor(hs).findPerson('a@example.com')).code, 'CRM_UNAVAILABLE');
+
+    hs.faults.inject({ latencyMs: 400 });
+    const slow = failureOf(await connectorFor(hs, { HUBSPOT_TIMEOUT_MS: '100' }).findPerson('a@example.com'));
+    assert.deepEqual([slow.kind, slow.code], ['transient', 'CRM_TIMEOUT']);
+  });
+
+  it('resolves "Contact already exists. Existing ID" to that contact', async () => {
+    const existing = hs.state.create('contacts', { email: 'ada@example.com', firstname: 'Augusta' });
+    // HubSpot's read missed the contact (it was written a moment ago), then the write collided with it.
+    hs.faults.inject({ status: 404, match: /^GET \/crm\/v3\/objects\/contacts\//, body: { status: 'error', message: 'Object not found.', category: 'OBJECT_NOT_FOUND', correlationId: 'x' } });
+    hs.faults.inject({ status: 409, match: /batch\/upsert/, body: { status: 'error', message: `Contact already exists. Existing ID: ${existing.id}`, category: 'CONFLICT', correlationId: 'y' } });
+
+    const record = value(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
+
+    assert.equal(record.id, existing.id);
+    assert.equal(hs.state.list('contacts').length, 1);
+    assert.equal(existing.properties.firstname, 'Augusta');
+    assert.equal(existing.properties.lastname, 'Lovelace', 'blank fields are still filled');
+    assert.deepEqual(hs.state.associations('contacts', existing.id, 'notes').length, 1);
+  });
+
+  it('says which token to fix on 401', async () => {
+    hs.faults.revokeToken();
+    const failure = failureOf(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
+    assert.deepEqual([failure.kind, failure.code], ['permanent', 'CRM_UNAUTHORIZED']);
+    assert.match(failure.message, /HUBSPOT_ACCESS_TOKEN/);
+  });
+
+  it('names the missing scope on 403', async () => {
+    await hs.close();
+    hs = await startHubspotEmulator({ scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write'] });
+    const failure = failureOf(await connectorFor(hs, { HUBSPOT_TICKET_PIPELINE: '0', HUBSPOT_TICKET_STAGE: '1' }).upsert({ action: 'case', conversation: conversation() }));
+    assert.deepEqual([failure.kind, failure.code], ['permanent', 'CRM_FORBIDDEN']);
+    assert.match(failure.message, /grant tickets\b/);
+  });
+
+  it('names the property HubSpot rejected on 400', async () => {
+    await hs.close();
+    hs = await startHubspotEmulator({ customProperties: false });
+    const failure = failureOf(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation({ visitor: { name: 'No Email' } }) }));
+    assert.deepEqual([failure.kind, failure.code], ['permanent', 'CRM_VALIDATION']);
+    assert.match(failure.message, /"chat_conversation_id" \(PROPERTY_DOESNT_EXIST/);
+    assert.match(failure.message, /npm run setup/);
+  });
+
+  it('names a ticket stage HubSpot does not have', async () => {
+    const failure = failureOf(await connectorFor(hs, { HUBSPOT_TICKET_PIPELINE: '0', HUBSPOT_TICKET_STAGE: '77' }).upsert({ action: 'case', conversation: conversation() }));
+    assert.equal(failure.kind, 'permanent');
+    assert.match(failure.message, /"hs_pipeline_stage" \(INVALID_OPTION/);
+    assert.equal(hs.state.list('tickets').length, 0);
+  });
+
+  it('rejects a configuration without an access token, saying what to set', () => {
+    const configured = hubspotConnector.configure({ CRM: 'hubspot' });
+    assert.ok(isLeft(configured));
+    assert.match(describeErrors(configured.left).join('\n'), /HUBSPOT_ACCESS_TOKEN: must be set when CRM=hubspot/);
+  });
+});
