@@ -2,10 +2,12 @@
 import type { ConnectorDefinition } from '../src/domain/connector';
 import { hubspotConnector } from './hubspot';
 import { localConnector } from './local';
+import { salesforceConnector } from './salesforce';
 
 export const connectors = {
   local: localConnector,
   hubspot: hubspotConnector,
+  salesforce: salesforceConnector,
 } as const satisfies Record<string, ConnectorDefinition>;
 
 export type ConnectorName = keyof typeof connectors;

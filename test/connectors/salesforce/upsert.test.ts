@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { conversation, failure, sandbox, value, type Sandbox } from './support';
+import { connectorFor, conversation, failure, sandbox, value, type Sandbox } from './support';
 
 describe('Salesforce connector: leads, cases and tasks against the emulator', () => {
   let s: Sandbox;
@@ -150,8 +150,9 @@ describe('Salesforce connector: leads, cases and tasks against the emulator', ()
     s.emulator.faults.inject({ kind: 'drop' });
     const dropped = failure(await s.connector.upsert({ action: 'lead', conversation: conversation() }));
     assert.deepEqual([dropped.kind, dropped.code], ['transient', 'CRM_UNAVAILABLE']);
-    s.emulator.faults.inject({ kind: 'delay', ms: 2500 });
-    const slow = failure(await s.connector.upsert({ action: 'lead', conversation: conversation() }));
+    const impatient = connectorFor({ ...s.env, SALESFORCE_TIMEOUT_MS: '200' });
+    s.emulator.faults.inject({ kind: 'delay', ms: 500 });
+    const slow = failure(await impatient.upsert({ action: 'lead', conversation: conversation() }));
     assert.deepEqual([slow.kind, slow.code], ['transient', 'CRM_TIMEOUT']);
   });
 
@@ -169,7 +170,7 @@ describe('Salesforce connector: leads, cases and tasks against the emulator', ()
     const lead = s.emulator.state.seed('Lead', { LastName: 'L', Company: 'C', Email: 'p@example.com', IsConverted: false });
     assert.deepEqual(value(await s.connector.findPerson('p@example.com')), { type: 'Lead', id: lead.Id, url: `${s.emulator.url}/lightning/r/Lead/${lead.Id}/view` });
     const contact = s.emulator.state.seed('Contact', { LastName: 'C', Email: 'p@example.com' });
-    assert.equal(value(await s.connector.findPerson("p@example.com")).id, contact.Id);
+    assert.equal(value(await s.connector.findPerson('p@example.com'))?.id, contact.Id);
     assert.equal(value(await s.connector.findPerson("o'brien\\@example.com")), undefined);
   });
 });

@@ -469,6 +469,7 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     faults,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        if (!server.listening) return resolve();
         server.closeAllConnections();
         server.close((e) => (e === undefined ? resolve() : reject(e)));
       }),
