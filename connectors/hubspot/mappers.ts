@@ -175,7 +175,7 @@ export const fromHubspotError = (e: unknown, operation: string, now = Date.now()
   const http = asHttpError(e);
   if (http === undefined) {
     // Native fetch (SDK 14) rejects with `TypeError: fetch failed` on refused, reset or DNS errors.
-    if (e instanceof TypeError && /fetch failed/i.test(e.message)) return transient('CRM_UNAVAILABLE', `HubSpot could not be reached (${operation}): ${String(e.cause ?? e.message)}`);
+    if (e instanceof TypeError && /fetch failed/i.test(e.message)) return transient('CRM_UNAVAILABLE', `HubSpot could not be reached (${operation}): ${e.cause instanceof Error ? e.cause.message : e.message}`);
     // A body without Content-Type (a proxy's error page) makes the SDK throw before it has a status.
     if (e instanceof Error && /No Content-Type defined|Unexpected end of JSON|is not valid JSON/i.test(e.message))
       return transient('CRM_BAD_RESPONSE', `HubSpot sent an unreadable answer to ${operation}: ${e.message}`);
