@@ -63,7 +63,13 @@ export const openSqliteStore = (path: string): Store => {
       RETURNING *`),
     dueIds: db.prepare(`
       SELECT * FROM jobs
-      WHERE (state = 'pending' AND next_attempt_at <= @now) OR (state = 'running' AND lease_expires_at < @now)
+      WHERE ((state = 'pending' AND next_attempt_at <= @now) OR (state = 'running' AND lease_expires_at < @now))
+        -- Filtered here, not only in claim: due jobs of busy conversations would otherwise fill
+        -- the over-selected window and starve the free ones behind them.
+        AND NOT EXISTS (
+          SELECT 1 FROM jobs other
+          WHERE other.conversation_key = jobs.conversation_key AND other.id <> jobs.id
+            AND other.state = 'running' AND other.lease_expires_at >= @now)
       ORDER BY next_attempt_at LIMIT @limit`),
     insertAttempt: db.prepare(
       'INSERT INTO attempts (job_id, started_at, duration_ms, outcome, crm_status, error) VALUES (@jobId, @startedAt, @durationMs, @outcome, @crmStatus, @error)',
