@@ -1,4 +1,5 @@
 import type { DatabaseConfig } from '../config';
+import { openPostgresStore } from './postgres/store';
 import { openSqliteStore } from './sqlite/store';
 import type { Store } from './store';
 
@@ -8,6 +9,6 @@ export const openStore = async (database: DatabaseConfig): Promise<Store> => {
     case 'sqlite':
       return openSqliteStore(database.path);
     case 'postgres':
-      throw new Error('PostgreSQL storage is not available in this build');
+      return openPostgresStore(database.url);
   }
 };

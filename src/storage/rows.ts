@@ -127,3 +127,5 @@ const ValueRow = t.type({ value: t.string });
 export const toValue = (row: unknown): string => decodeRow(ValueRow, 'setting', row).value;
 const OldestRow = t.type({ oldest: Nullable(Num) });
 export const toOldest = (row: unknown): number | null => decodeRow(OldestRow, 'oldest', row).oldest;
+const KeyRow = t.type({ key: t.string });
+export const toKey = (row: unknown): string => decodeRow(KeyRow, 'key', row).key;

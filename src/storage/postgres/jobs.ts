@@ -1,0 +1,167 @@
+/**
+ * The job queue on PostgreSQL. Every change to a conversation's jobs first locks that
+ * conversation's row (intake locks it too), so the jobs of one conversation change one
+ * transaction at a time across processes: that is what keeps "one live lease per conversation"
+ * and "one pending job per conversation" true with many writers.
+ */
+import type { PoolClient } from 'pg';
+import { toJob, toKey } from '../rows';
+import { toRecordJson } from '../serialization';
+import type { Attempt, Job, JobResult } from '../store';
+import { changed, firstRow, rowsOf, type Queryable } from './db';
+
+const lockConversation = (db: Queryable, key: string) => db.query('SELECT key FROM conversations WHERE key = $1 FOR UPDATE', [key]);
+
+/** The job locked for this transaction, with its conversation locked first (the one lock order everywhere). */
+const lockJob = async (db: Queryable, id: string): Promise<Job | undefined> => {
+  const row = await firstRow(db, 'SELECT * FROM jobs WHERE id = $1', [id]);
+  if (row === undefined) return undefined;
+  await lockConversation(db, toJob(row).conversationKey);
+  const locked = await firstRow(db, 'SELECT * FROM jobs WHERE id = $1 FOR UPDATE', [id]);
+  return locked === undefined ? undefined : toJob(locked);
+};
+
+const insertAttempt = (db: Queryable, a: Attempt) =>
+  db.query('INSERT INTO attempts (job_id, started_at, duration_ms, outcome, crm_status, error) VALUES ($1, $2, $3, $4, $5, $6)', [
+    a.jobId,
+    a.startedAt.getTime(),
+    a.durationMs,
+    a.outcome,
+    a.crmStatus ?? null,
+    a.error ?? null,
+  ]);
+
+/**
+ * Leases a job whose conversation this transaction has locked. The live-lease check runs in
+ * this statement, after the lock, so it sees every claim committed before ours.
+ */
+const claimLocked = async (db: Queryable, job: Job, owner: string, now: number, leaseMs: number): Promise<Job | undefined> => {
+  const row = await firstRow(
+    db,
+    `UPDATE jobs SET state = 'running', lease_owner = $2, lease_expires_at = $3, updated_at = $4,
+       attempts = attempts + CASE WHEN state = 'running' THEN 1 ELSE 0 END
+     WHERE id = $1
+       AND (state = 'pending' OR (state = 'running' AND lease_expires_at < $4))
+       AND NOT EXISTS (
+         SELECT 1 FROM jobs other
+         WHERE other.conversation_key = jobs.conversation_key AND other.id <> jobs.id
+           AND other.state = 'running' AND other.lease_expires_at >= $4)
+     RETURNING *`,
+    [job.id, owner, now + leaseMs, now],
+  );
+  if (row === undefined) return undefined;
+  // The previous holder died mid-delivery: that try counts (attempts + 1 above), so a job that
+  // crashes the process every time still ends up dead instead of looping forever.
+  if (job.state === 'running')
+    await insertAttempt(db, { jobId: job.id, startedAt: new Date(now), durationMs: 0, outcome: 'abandoned', error: 'lease expired: the process delivering it stopped' });
+  return toJob(row);
+};
+
+export const claimJob = async (db: PoolClient, jobId: string, owner: string, now: number, leaseMs: number): Promise<Job | undefined> => {
+  const job = await lockJob(db, jobId);
+  return job === undefined ? undefined : claimLocked(db, job, owner, now, leaseMs);
+};
+
+export const claimDueJobs = async (db: PoolClient, owner: string, now: number, leaseMs: number, limit: number): Promise<Job[]> => {
+  // Jobs another worker is looking at are skipped, not waited for. Over-select: a candidate is
+  // dropped when its conversation is busy or already has a job in this batch.
+  const candidates = (
+    await rowsOf(
+      db,
+      `SELECT * FROM jobs j
+       WHERE ((j.state = 'pending' AND j.next_attempt_at <= $1) OR (j.state = 'running' AND j.lease_expires_at < $1))
+         AND NOT EXISTS (
+           SELECT 1 FROM jobs other
+           WHERE other.conversation_key = j.conversation_key AND other.id <> j.id
+             AND other.state = 'running' AND other.lease_expires_at >= $1)
+       ORDER BY j.next_attempt_at, j.seq
+       LIMIT $2
+       FOR UPDATE OF j SKIP LOCKED`,
+      [now, limit * 4],
+    )
+  ).map(toJob);
+  if (candidates.length === 0 || limit <= 0) return [];
+  const keys = [...new Set(candidates.map((job) => job.conversationKey))];
+  // A conversation locked elsewhere is being taken in, claimed or finished right now: try it next tick.
+  const free = new Set((await rowsOf(db, 'SELECT key FROM conversations WHERE key = ANY($1) ORDER BY key FOR UPDATE SKIP LOCKED', [keys])).map(toKey));
+  const claimed: Job[] = [];
+  for (const candidate of candidates) {
+    if (claimed.length >= limit) break;
+    if (!free.has(candidate.conversationKey)) continue;
+    const job = await claimLocked(db, candidate, owner, now, leaseMs);
+    if (job === undefined) continue;
+    claimed.push(job);
+    free.delete(job.conversationKey);
+  }
+  return claimed;
+};
+
+const otherPending = async (db: Queryable, job: Job): Promise<Job | undefined> => {
+  const row = await firstRow(db, "SELECT * FROM jobs WHERE conversation_key = $1 AND state = 'pending' AND id <> $2", [job.conversationKey, job.id]);
+  return row === undefined ? undefined : toJob(row);
+};
+
+export interface FinishInput {
+  readonly jobId: string;
+  readonly owner: string;
+  readonly now: number;
+  readonly attempt?: Attempt;
+  readonly result: JobResult;
+}
+
+export const finishJob = async (db: PoolClient, { jobId, owner, now, attempt, result }: FinishInput): Promise<boolean> => {
+  const job = await lockJob(db, jobId);
+  // The record exists in the CRM whatever happened to our lease: keep the reference so no
+  // later delivery creates a second one.
+  if (result.kind === 'done' && result.record !== undefined) {
+    const r = result.record;
+    await db.query(
+      `INSERT INTO records (conversation_key, action, crm, record, version, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (conversation_key, action, crm) DO UPDATE SET
+         record = EXCLUDED.record, version = GREATEST(records.version, EXCLUDED.version), updated_at = EXCLUDED.updated_at`,
+      [r.conversationKey, r.value.action, r.value.crm, toRecordJson(r.value), r.version, now],
+    );
+  }
+  if (job === undefined || job.state !== 'running' || job.leaseOwner !== owner) return false;
+  if (attempt !== undefined) await insertAttempt(db, attempt);
+  const move = (state: Job['state'], next: number, error: string | null) =>
+    changed(
+      db,
+      `UPDATE jobs SET state = $3, attempts = attempts + $4, next_attempt_at = $5, last_error = $6,
+         lease_owner = NULL, lease_expires_at = NULL, updated_at = $7
+       WHERE id = $1 AND state = 'running' AND lease_owner = $2`,
+      [jobId, owner, state, attempt === undefined ? 0 : 1, next, error, now],
+    );
+  const toPending = async (next: number, error: string | null) => {
+    // A newer intake already queued a job that will deliver everything this one would.
+    const other = await otherPending(db, job);
+    return other === undefined ? move('pending', next, error) : move('done', job.nextAttemptAt.getTime(), `superseded by job ${other.id}`);
+  };
+  switch (result.kind) {
+    case 'done':
+      return move('done', job.nextAttemptAt.getTime(), null);
+    case 'dead':
+      return move('dead', job.nextAttemptAt.getTime(), result.error);
+    case 'retry':
+      return toPending(result.nextAttemptAt.getTime(), result.error);
+    case 'release':
+      return toPending(result.nextAttemptAt.getTime(), job.lastError ?? null);
+  }
+};
+
+export const reviveJob = async (db: PoolClient, id: string, now: number): Promise<Job | undefined> => {
+  const job = await lockJob(db, id);
+  if (job === undefined || job.state !== 'dead') return undefined;
+  const pending = await otherPending(db, job);
+  // A newer intake already queued the conversation: that job delivers the latest snapshot.
+  if (pending !== undefined) {
+    await db.query("UPDATE jobs SET state = 'done', last_error = $2, updated_at = $3 WHERE id = $1", [id, `superseded by job ${pending.id}`, now]);
+    return pending;
+  }
+  const row = await firstRow(
+    db,
+    "UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = $2, last_error = NULL, updated_at = $2 WHERE id = $1 RETURNING *",
+    [id, now],
+  );
+  return row === undefined ? undefined : toJob(row);
+};

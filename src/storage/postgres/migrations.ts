@@ -1,0 +1,71 @@
+/**
+ * PostgreSQL schema, one entry per version; the same logical schema as SQLite (times as epoch
+ * milliseconds, JSON as text decoded by rows.ts), applied in order and recorded in schema_migrations.
+ */
+export const postgresMigrations: readonly string[] = [
+  `
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  CREATE TABLE conversations (
+    key TEXT PRIMARY KEY,
+    snapshot TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    forced TEXT CHECK (forced IN ('lead', 'case')),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    -- Insertion order: breaks ties between jobs created in the same millisecond (SQLite's rowid).
+    seq BIGINT GENERATED ALWAYS AS IDENTITY,
+    conversation_key TEXT NOT NULL REFERENCES conversations(key),
+    state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'dead')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    lease_owner TEXT,
+    lease_expires_at BIGINT,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+  -- At most one pending job per conversation: later intakes share it.
+  CREATE UNIQUE INDEX jobs_one_pending ON jobs(conversation_key) WHERE state = 'pending';
+  CREATE INDEX jobs_due ON jobs(state, next_attempt_at);
+  CREATE INDEX jobs_conversation ON jobs(conversation_key, created_at);
+
+  CREATE TABLE attempts (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_id TEXT NOT NULL REFERENCES jobs(id),
+    started_at BIGINT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    outcome TEXT NOT NULL,
+    crm_status INTEGER,
+    error TEXT
+  );
+  CREATE INDEX attempts_job ON attempts(job_id);
+
+  CREATE TABLE records (
+    conversation_key TEXT NOT NULL REFERENCES conversations(key),
+    action TEXT NOT NULL CHECK (action IN ('lead', 'case')),
+    crm TEXT NOT NULL,
+    record TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (conversation_key, action, crm)
+  );
+
+  CREATE TABLE local_records (
+    id TEXT PRIMARY KEY,
+    conversation_key TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('lead', 'case')),
+    email TEXT,
+    snapshot TEXT NOT NULL,
+    history TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (conversation_key, action)
+  );
+  CREATE INDEX local_records_email ON local_records(email);
+  `,
+];

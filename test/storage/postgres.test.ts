@@ -1,0 +1,148 @@
+/**
+ * The Store contract on PostgreSQL, plus what only several processes can get wrong. Needs
+ * TEST_DATABASE_URL; without it every test here is reported pending, never passed. Each run
+ * works in a schema of its own, so parallel runs and other test files sharing the database
+ * are left alone.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openPostgresStore } from '../../src/storage/postgres/store';
+import type { Job, Store } from '../../src/storage/store';
+import { at, conversation, messages } from './fixtures';
+import { storeContract } from './store.contract';
+
+const baseUrl = process.env['TEST_DATABASE_URL'];
+const schema = `store_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+
+const schemaUrl = (url: string): string => {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+};
+
+const requireUrl = (): string => {
+  if (baseUrl === undefined || baseUrl === '') throw new Error('TEST_DATABASE_URL is not set');
+  return baseUrl;
+};
+
+const admin = async <A>(work: (client: pg.Client) => Promise<A>): Promise<A> => {
+  const client = new pg.Client({ connectionString: requireUrl() });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+};
+
+/** Rows of an inspection query, left unknown: the tests compare them whole. */
+const adminRows = (sql: string): Promise<unknown[]> =>
+  admin(async (c) => {
+    const rows: unknown[] = (await c.query(sql)).rows;
+    return rows;
+  });
+
+const resetSchema = () => admin(async (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`)).then(() => undefined);
+const open = (poolSize?: number) => openPostgresStore(schemaUrl(requireUrl()), poolSize === undefined ? {} : { poolSize });
+
+describe('PostgreSQL store', function () {
+  before(function () {
+    // Pending, not passed: a run without a database must not look like a green PostgreSQL suite.
+    if (baseUrl === undefined || baseUrl === '') this.skip();
+  });
+  after(async function () {
+    if (baseUrl === undefined || baseUrl === '') return;
+    await admin((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+  });
+
+  storeContract('PostgreSQL', () => open(), resetSchema);
+
+  describe('several processes', () => {
+    let stores: Store[] = [];
+    beforeEach(async () => {
+      await resetSchema();
+      // Opened together: the migration lock lets exactly one of them create the schema.
+      stores = await Promise.all([open(10), open(10)]);
+    });
+    afterEach(async () => {
+      await Promise.all(stores.map((s) => s.close()));
+    });
+    const storeAt = (i: number): Store => {
+      const store = stores[i % stores.length];
+      if (store === undefined) throw new Error('no store');
+      return store;
+    };
+
+    it('applies each migration once when instances start together', async () => {
+      assert.deepEqual(await adminRows(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`), [{ version: 1 }]);
+    });
+
+    it('serializes 50 concurrent intakes of one new conversation from two stores', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => storeAt(i).intake({ conversation: conversation('race', { messages: messages((i % 7) + 1) }), now: at(i) })),
+      );
+      assert.deepEqual(
+        results.map((r) => r.stored.version).sort((a, b) => a - b),
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      );
+      assert.equal(new Set(results.map((r) => r.jobId)).size, 1);
+      const stored = await storeAt(0).getConversation('olark:race');
+      assert.equal(stored?.version, 50);
+      assert.equal(stored?.conversation.messages.length, 7);
+      const counts = await adminRows(`SELECT (SELECT COUNT(*) FROM ${schema}.conversations)::int AS conversations, (SELECT COUNT(*) FROM ${schema}.jobs)::int AS jobs`);
+      assert.deepEqual(counts, [{ conversations: 1, jobs: 1 }]);
+    });
+
+    it('settles settingOrCreate across stores on one value', async () => {
+      const values = await Promise.all(Array.from({ length: 20 }, (_, i) => storeAt(i).settingOrCreate('token', () => `v${i}`)));
+      assert.equal(new Set(values).size, 1);
+    });
+
+    it('claims each of 200 jobs exactly once across stores, never two of one conversation at a time', async () => {
+      // 100 conversations, each with an expired running job and a newer pending one: 200 due jobs,
+      // of which only one per conversation may run at any moment.
+      const setup = storeAt(0);
+      for (let i = 0; i < 100; i++) {
+        const { jobId } = await setup.intake({ conversation: conversation(`c${i}`), now: at(0) });
+        assert.ok(await setup.claimJob(jobId, 'crashed', at(0), 1000));
+        await setup.intake({ conversation: conversation(`c${i}`), now: at(1) });
+      }
+      const now = at(5000);
+      const claims = new Map<string, string>();
+      const runningByConversation = new Map<string, string>();
+      const violations: string[] = [];
+      const worker = async (store: Store, owner: string) => {
+        for (let idle = 0; claims.size < 200 && idle < 200; ) {
+          const jobs: Job[] = await store.claimDueJobs(owner, now, 60_000, 5);
+          if (jobs.length === 0) {
+            idle++;
+            await new Promise((resolve) => setTimeout(resolve, 2));
+            continue;
+          }
+          idle = 0;
+          for (const job of jobs) {
+            if (claims.has(job.id)) violations.push(`job ${job.id} claimed by ${claims.get(job.id)} and ${owner}`);
+            claims.set(job.id, owner);
+            const other = runningByConversation.get(job.conversationKey);
+            if (other !== undefined) violations.push(`${job.conversationKey}: ${job.id} claimed while ${other} runs`);
+            runningByConversation.set(job.conversationKey, job.id);
+          }
+          await Promise.all(
+            jobs.map(async (job) => {
+              // Forget it before finishing: once finished, another worker may rightly take the conversation.
+              runningByConversation.delete(job.conversationKey);
+              assert.equal(await store.finishJob({ jobId: job.id, owner, now, result: { kind: 'done' } }), true);
+            }),
+          );
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, (_, i) => worker(storeAt(i), `worker-${i}`)));
+      assert.deepEqual(violations, []);
+      assert.equal(claims.size, 200);
+      const stats = await storeAt(1).queueStats();
+      assert.deepEqual(stats, { pending: 0, running: 0, dead: 0, done: 200 });
+      assert.deepEqual(await adminRows(`SELECT COUNT(*)::int AS n FROM ${schema}.attempts WHERE outcome = 'abandoned'`), [{ n: 100 }]);
+    });
+  });
+});
