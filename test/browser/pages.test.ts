@@ -48,7 +48,7 @@ describe('pages in a real browser', function () {
     assert.equal(response?.status(), 200);
     assert.match(response?.headers()['content-security-policy'] ?? '', /default-src 'none'/);
     assert.match(await page.locator('h1').innerText(), /^Lead: <img src=x onerror="window.pwned=1">Mallory$/);
-    assert.equal(await page.evaluate(() => 'pwned' in window), false);
+    assert.equal(await page.evaluate(() => 'pwned' in globalThis), false);
     const messages = await page.locator('.msg').allInnerTexts();
     assert.equal(messages.length, 3);
     assert.match(messages[2] ?? '', /<script>window\.pwned=2<\/script>hello/);
