@@ -1,0 +1,140 @@
+/**
+ * Section 2, agent latency: the time Olark waits for `integrationUrl` when the CRM takes
+ * `latencyMs` per call. Samples run one at a time, so the emulator's log between two samples is
+ * exactly the calls one transcript made; overhead = latency − sequential calls × latencyMs.
+ */
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/Either';
+import { sequentialRounds, startHubspot, startSalesforce, type CrmName, type Emulator } from './crm';
+import { FORM_TYPE, newConversation, olarkBody, type Conversation } from './payloads';
+import { startService } from './service';
+import { median, percentile, round1 } from './stats';
+
+export const CRM_LATENCY_MS = 100;
+export type SampleKind = 'new lead' | 'repeat' | 'case';
+
+export interface AgentRow {
+  readonly kind: SampleKind;
+  readonly samples: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Median number of CRM calls before the answer, and how many of them ran one after another. */
+  readonly calls: number;
+  readonly sequentialCalls: number;
+  /** Median CRM calls made after the answer was sent (background work), if any. */
+  readonly callsAfterAnswer: number;
+  readonly overheadP50Ms: number;
+  readonly overheadP99Ms: number;
+  /** Answers that were the stable link instead of the CRM record's URL (CRM too slow or failing). */
+  readonly stableLinkAnswers: number;
+}
+
+export type AgentSection =
+  | { readonly crm: CrmName; readonly status: 'ok'; readonly rows: AgentRow[]; readonly peakRssMB: number | undefined }
+  | { readonly crm: CrmName; readonly status: 'unavailable'; readonly reason: string };
+
+const Answer = t.type({ integrationUrl: t.string });
+
+interface Sample {
+  readonly latencyMs: number;
+  readonly calls: number;
+  readonly rounds: number;
+  readonly after: number;
+  readonly stableLink: boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** One POST, timed, with the CRM calls it caused. */
+const measure = async (webhookUrl: string, emulator: Emulator, body: string): Promise<Sample> => {
+  const before = emulator.calls().length;
+  const started = performance.now();
+  const startedAt = Date.now();
+  const response = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': FORM_TYPE }, body });
+  const json: unknown = await response.json();
+  const latencyMs = performance.now() - started;
+  const answeredAt = Date.now();
+  // Give work done after the answer a moment to show in the log before the next sample starts.
+  await sleep(CRM_LATENCY_MS + 50);
+  const decoded = Answer.decode(json);
+  if (!response.ok || isLeft(decoded)) throw new Error(`webhook answered HTTP ${response.status}: ${JSON.stringify(json).slice(0, 200)}`);
+  const calls = emulator.calls().slice(before).filter((c) => c.start >= startedAt - 1);
+  // On the agent's path: calls that had ended when the answer came; the rest ran in the background.
+  const onPath = calls.filter((c) => c.end <= answeredAt);
+  return {
+    latencyMs,
+    calls: onPath.length,
+    rounds: sequentialRounds(onPath),
+    after: calls.length - onPath.length,
+    stableLink: decoded.right.integrationUrl.includes('/r/olark/'),
+  };
+};
+
+const summarize = (kind: SampleKind, samples: readonly Sample[]): AgentRow => {
+  const overheads = samples.map((s) => s.latencyMs - s.rounds * CRM_LATENCY_MS);
+  return {
+    kind,
+    samples: samples.length,
+    p50Ms: round1(percentile(samples.map((s) => s.latencyMs), 50)),
+    p99Ms: round1(percentile(samples.map((s) => s.latencyMs), 99)),
+    calls: median(samples.map((s) => s.calls)),
+    sequentialCalls: median(samples.map((s) => s.rounds)),
+    callsAfterAnswer: median(samples.map((s) => s.after)),
+    overheadP50Ms: round1(percentile(overheads, 50)),
+    overheadP99Ms: round1(percentile(overheads, 99)),
+    stableLinkAnswers: samples.filter((s) => s.stableLink).length,
+  };
+};
+
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n').slice(0, 6).join(' | ').slice(0, 400);
+
+export const runAgentLatency = async (crm: CrmName, samplesPerKind: number, log: (line: string) => void): Promise<AgentSection> => {
+  // Real HubSpot's limits would throttle a sequential bench; section 3 measures them on purpose.
+  const emulator =
+    crm === 'hubspot'
+      ? (await startHubspot(CRM_LATENCY_MS, { rateLimit: { max: 1_000_000, windowMs: 10_000 }, searchRateLimit: { max: 1_000_000, windowMs: 1_000 } })).wrapped
+      : await startSalesforce(CRM_LATENCY_MS);
+  try {
+    let service;
+    try {
+      service = await startService(`chat2crm (CRM=${crm})`, emulator.env);
+    } catch (e) {
+      return { crm, status: 'unavailable', reason: `the service does not start with CRM=${crm}: ${firstLine(e)}` };
+    }
+    try {
+      // Warm-up: token grant, account details, JIT. Not measured, but it must reach the CRM.
+      const warm = await measure(service.webhookUrl, emulator, olarkBody(newConversation('lead')));
+      if (warm.stableLink) {
+        const health = await service.health().catch(() => undefined);
+        return { crm, status: 'unavailable', reason: `the ${crm} connector did not deliver (answer was the stable link; queue ${JSON.stringify(health?.queue)}); log: ${service.tail().slice(-300)}` };
+      }
+      service.rss.reset();
+      const run = async (kind: SampleKind, bodies: () => string): Promise<AgentRow> => {
+        const samples: Sample[] = [];
+        for (let i = 0; i < samplesPerKind; i++) samples.push(await measure(service.webhookUrl, emulator, bodies()));
+        return summarize(kind, samples);
+      };
+      const leads: Conversation[] = [];
+      log(`  ${crm}: ${samplesPerKind} new leads, ${samplesPerKind} repeats, ${samplesPerKind} cases`);
+      const rows = [
+        await run('new lead', () => {
+          const c = newConversation('lead');
+          leads.push(c);
+          return olarkBody(c, 2);
+        }),
+        await run('repeat', () => {
+          const c = leads.shift();
+          return olarkBody(c ?? newConversation('lead'), 6);
+        }),
+        await run('case', () => olarkBody(newConversation('case'), 2)),
+      ];
+      return { crm, status: 'ok', rows, peakRssMB: service.rss.peakMB() };
+    } catch (e) {
+      return { crm, status: 'unavailable', reason: `the ${crm} run failed: ${firstLine(e)}; log: ${service.tail().slice(-300)}` };
+    } finally {
+      await service.stop();
+    }
+  } finally {
+    await emulator.close();
+  }
+};

@@ -1,0 +1,66 @@
+/**
+ * The CRM emulators (test/emulators) as the bench uses them: started in the bench process,
+ * with the env that points the service at them, and their request logs reduced to time spans.
+ */
+import { startHubspotEmulator, type HubspotEmulatorOptions } from '../test/emulators/hubspot';
+import { startSalesforceEmulator } from '../test/emulators/salesforce';
+
+export type CrmName = 'hubspot' | 'salesforce';
+
+export interface Call {
+  readonly start: number;
+  readonly end: number;
+  readonly status: number;
+}
+
+export interface Emulator {
+  readonly crm: CrmName;
+  readonly latencyMs: number;
+  /** Env for the service (`CRM=…` and the connector's keys). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Every request so far, as time spans. */
+  calls(): Call[];
+  close(): Promise<void>;
+}
+
+export const startHubspot = async (latencyMs: number, options: Omit<HubspotEmulatorOptions, 'latencyMs'> = {}) => {
+  const emulator = await startHubspotEmulator({ latencyMs, ...options });
+  const wrapped: Emulator = {
+    crm: 'hubspot',
+    latencyMs,
+    env: { CRM: 'hubspot', HUBSPOT_BASE_URL: emulator.url, HUBSPOT_ACCESS_TOKEN: emulator.token },
+    calls: () => emulator.requests.map((r) => ({ start: r.startedAt, end: r.endedAt === 0 ? r.startedAt + latencyMs : r.endedAt, status: r.status })),
+    close: () => emulator.close(),
+  };
+  return { emulator, wrapped };
+};
+
+export const startSalesforce = async (latencyMs: number): Promise<Emulator> => {
+  const emulator = await startSalesforceEmulator({ latencyMs });
+  const { clientId, clientSecret } = emulator.credentials;
+  return {
+    crm: 'salesforce',
+    latencyMs,
+    env: { CRM: 'salesforce', SALESFORCE_LOGIN_URL: emulator.url, SALESFORCE_CLIENT_ID: clientId, SALESFORCE_CLIENT_SECRET: clientSecret },
+    // The log has the arrival time only; the emulator sleeps `latencyMs` before answering.
+    calls: () => emulator.requests.map((r) => ({ start: r.at, end: r.at + latencyMs, status: r.status })),
+    close: () => emulator.close(),
+  };
+};
+
+/**
+ * Calls that ran one after the other: overlapping spans (calls made in parallel) count once.
+ * This is what the agent waits for: rounds × latency.
+ */
+export const sequentialRounds = (calls: readonly Call[]): number => {
+  const sorted = [...calls].sort((a, b) => a.start - b.start);
+  let rounds = 0;
+  let until = -Infinity;
+  for (const c of sorted) {
+    if (c.start >= until) {
+      rounds++;
+      until = c.end;
+    } else until = Math.max(until, c.end);
+  }
+  return rounds;
+};

@@ -1,0 +1,112 @@
+/**
+ * `npm run bench`: builds chat2crm once, starts it as users run it (a child process on
+ * `node dist/src/main.js`, SQLite unless BENCH_DATABASE_URL is set) and measures
+ *   1. ingest against a bare Koa app, 2. agent latency with slow CRMs,
+ *   3. a burst under HubSpot's rate limit, 4. peak memory.
+ * Prints tables and writes bench/results/latest.json. Nothing leaves 127.0.0.1.
+ *
+ * Knobs (for a quicker look, not for published figures): BENCH_SECONDS (ingest run length, default 8),
+ * BENCH_SAMPLES (agent-latency samples per kind, default 20), BENCH_BURST (default 300),
+ * BENCH_SKIP_BUILD=1 (use the dist/ already built).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runAgentLatency, CRM_LATENCY_MS, type AgentSection } from './agent-latency';
+import { runBurst, type BurstSection } from './burst';
+import { killAll } from './children';
+import { runIngest, type IngestRow } from './ingest';
+import { goals, machine, render, type Results } from './report';
+import { MAIN_JS, removeTemp, ROOT, startBareKoa, startService, storageLabel } from './service';
+
+const intEnv = (key: string, fallback: number, min: number, max: number): number => {
+  const raw = process.env[key];
+  const n = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${key} must be an integer from ${min} to ${max}`);
+  return n;
+};
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const BURST_TIMEOUT_MS = 150_000;
+
+const build = () => {
+  if (process.env['BENCH_SKIP_BUILD'] === '1' && existsSync(MAIN_JS)) return;
+  log('building (npm run build) …');
+  try {
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  } catch (e) {
+    // tsc still emits on type errors; a missing main.js is what stops us.
+    if (!existsSync(MAIN_JS)) throw new Error(`build failed and ${MAIN_JS} is missing: ${message(e)}`, { cause: e });
+    log('warning: the build reported errors; measuring the JavaScript it emitted');
+  }
+};
+
+const ingestSection = async (seconds: number): Promise<{ ingest: IngestRow[] | { status: 'unavailable'; reason: string }; rss?: number }> => {
+  log('1. ingest (local CRM) and 4. peak memory');
+  const service = await startService('chat2crm (CRM=local)', { CRM: 'local' });
+  try {
+    const bare = await startBareKoa();
+    try {
+      const ingest = await runIngest({ ours: service.webhookUrl, bare: `${bare.baseUrl}/webhooks/olark/bare` }, seconds, log);
+      const rss = service.rss.peakMB();
+      return rss === undefined ? { ingest } : { ingest, rss };
+    } finally {
+      await bare.stop();
+    }
+  } finally {
+    await service.stop();
+  }
+};
+
+const main = async () => {
+  const started = performance.now();
+  const seconds = intEnv('BENCH_SECONDS', 8, 1, 120);
+  const samples = intEnv('BENCH_SAMPLES', 20, 1, 1000);
+  const burstCount = intEnv('BENCH_BURST', 300, 1, 5000);
+  build();
+
+  const first = await ingestSection(seconds).catch((e: unknown) => ({ ingest: { status: 'unavailable' as const, reason: message(e) }, rss: undefined }));
+
+  log('2. agent latency (CRM emulators, 100 ms per call)');
+  const agentLatency: AgentSection[] = [];
+  for (const crm of ['hubspot', 'salesforce'] as const) agentLatency.push(await runAgentLatency(crm, samples, log));
+
+  log('3. burst under a CRM rate limit');
+  const burst: BurstSection = await runBurst(burstCount, BURST_TIMEOUT_MS, log).catch((e: unknown) => ({ status: 'unavailable' as const, reason: message(e) }));
+
+  const agentRss = agentLatency.flatMap((s) => (s.status === 'ok' && s.peakRssMB !== undefined ? [s.peakRssMB] : []));
+  const burstRss = burst.status === 'ok' ? burst.peakRssMB : undefined;
+  const all = [first.rss, ...agentRss, burstRss].filter((v): v is number => v !== undefined);
+  const peakRssMB = {
+    ...(first.rss === undefined ? {} : { ingest: first.rss }),
+    ...(agentRss.length === 0 ? {} : { agentLatency: Math.max(...agentRss) }),
+    ...(burstRss === undefined ? {} : { burst: burstRss }),
+    ...(all.length === 0 ? {} : { max: Math.max(...all) }),
+  };
+  const partial = {
+    machine: machine(storageLabel()),
+    settings: { ingestSeconds: seconds, agentSamples: samples, burstTranscripts: burstCount, crmLatencyMs: CRM_LATENCY_MS },
+    ingest: first.ingest,
+    agentLatency,
+    burst,
+    peakRssMB,
+  };
+  const results: Results = { ...partial, goals: goals(partial), runSeconds: Math.round((performance.now() - started) / 1000) };
+
+  process.stdout.write(`\n${render(results)}\n`);
+  const dir = join(ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  log(`written to bench/results/latest.json`);
+};
+
+main()
+  .catch((e: unknown) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    killAll();
+    removeTemp();
+  });

@@ -1,0 +1,94 @@
+/**
+ * Starts chat2crm as users run it (`node dist/src/main.js`, built by `npm run build`) in a child
+ * process, with its own SQLite file in a temp folder (or BENCH_DATABASE_URL), and reads /healthz.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/Either';
+import { baseEnv, freePort, startChild, type Child } from './children';
+import { sampleRss, type RssSampler } from './rss';
+
+export const ROOT = resolve(__dirname, '..');
+export const MAIN_JS = join(ROOT, 'dist/src/main.js');
+/** Fixed so the bench can build the webhook URL; 16–128 of A-Z a-z 0-9 _ -. */
+export const BENCH_TOKEN = 'bench-token-0123456789abcdef';
+
+export interface Service extends Child {
+  readonly webhookUrl: string;
+  readonly rss: RssSampler;
+  health(): Promise<Health>;
+}
+
+const Health = t.type({
+  status: t.string,
+  queue: t.union([t.null, t.type({ pending: t.number, running: t.number, dead: t.number, done: t.number })]),
+});
+export type Health = t.TypeOf<typeof Health>;
+
+export const readHealth = async (baseUrl: string): Promise<Health> => {
+  const response = await fetch(`${baseUrl}/healthz`);
+  const decoded = Health.decode(await response.json());
+  if (isLeft(decoded)) throw new Error(`/healthz answered something unexpected (HTTP ${response.status})`);
+  return decoded.right;
+};
+
+/** Where the runs' data goes; removed at the end. */
+const tempRoot = mkdtempSync(join(tmpdir(), 'chat2crm-bench-'));
+export const removeTemp = () => rmSync(tempRoot, { recursive: true, force: true });
+let databases = 0;
+
+export const databaseUrl = (): string => {
+  const external = process.env['BENCH_DATABASE_URL'];
+  if (external !== undefined && external !== '') return external;
+  databases++;
+  return `sqlite:${join(tempRoot, `bench-${databases}.db`)}`;
+};
+
+export const storageLabel = (): string => (process.env['BENCH_DATABASE_URL'] ? 'PostgreSQL (BENCH_DATABASE_URL)' : 'SQLite (temp file)');
+
+export const startService = async (name: string, env: Readonly<Record<string, string>>): Promise<Service> => {
+  const port = await freePort();
+  const child = await startChild({
+    name,
+    args: [MAIN_JS],
+    // A temp cwd: a developer's `.env` in the repo must not change what is measured.
+    cwd: tempRoot,
+    port,
+    readyPath: '/healthz',
+    env: {
+      ...baseEnv(),
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_URL: databaseUrl(),
+      OLARK_WEBHOOK_TOKEN: BENCH_TOKEN,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+  });
+  const rss = sampleRss(child.pid);
+  return {
+    ...child,
+    webhookUrl: `${child.baseUrl}/webhooks/olark/${BENCH_TOKEN}`,
+    rss,
+    health: () => readHealth(child.baseUrl),
+    stop: async () => {
+      rss.stop();
+      await child.stop();
+    },
+  };
+};
+
+export const startBareKoa = async (): Promise<Child> => {
+  const port = await freePort();
+  return startChild({
+    name: 'bare Koa',
+    args: ['--import', 'tsx', join(ROOT, 'bench/bare-koa.ts')],
+    cwd: ROOT,
+    port,
+    readyPath: '/healthz',
+    env: { ...baseEnv(), NODE_ENV: 'production', PORT: String(port) },
+  });
+};
