@@ -1,0 +1,107 @@
+/**
+ * Issue 5: two service processes on one PostgreSQL database behind a (simulated) load balancer.
+ * Needs TEST_DATABASE_URL; without it these tests are pending, never passed.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { CHAT_CONVERSATION_ID, startHubspotEmulator, type HubspotEmulator } from '../emulators/hubspot';
+import { spawnService, type ChildService } from '../support/child-service';
+import { postOlark, transcript } from '../support/olark';
+
+const baseUrl = process.env['TEST_DATABASE_URL'];
+
+const contactsByConversation = (hubspot: HubspotEmulator): Map<string, number> => {
+  const counts = new Map<string, number>();
+  for (const contact of hubspot.state.list('contacts')) {
+    const id = contact.properties[CHAT_CONVERSATION_ID];
+    if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+};
+
+const integrationUrl = async (res: Response): Promise<string> => {
+  assert.equal(res.status, 200);
+  const body: unknown = await res.json();
+  assert.ok(typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string', JSON.stringify(body));
+  return body.integrationUrl;
+};
+
+describe('two instances on one PostgreSQL database', function () {
+  this.timeout(120_000);
+  const schema = `multi_${process.pid}_${randomBytes(4).toString('hex')}`;
+  let hubspot: HubspotEmulator;
+  let instances: ChildService[] = [];
+
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: baseUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+
+  before(async function () {
+    if (baseUrl === undefined || baseUrl === '') {
+      this.skip();
+      return;
+    }
+    await admin(`CREATE SCHEMA ${schema}`);
+    const url = new URL(baseUrl);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    hubspot = await startHubspotEmulator({ latencyMs: 5, rateLimit: { max: 1_000_000, windowMs: 10_000 } });
+    const env = {
+      DATABASE_URL: url.toString(),
+      CRM: 'hubspot',
+      HUBSPOT_BASE_URL: hubspot.url,
+      HUBSPOT_ACCESS_TOKEN: hubspot.token,
+      RETRY_SCHEDULE: '200ms,500ms,1s,1s,1s',
+      SYNC_DEADLINE_MS: '8000',
+    };
+    // Started together: the migrations must not race.
+    instances = await Promise.all([spawnService(env), spawnService(env)]);
+  });
+  after(async () => {
+    await Promise.all(instances.map((i) => i.kill('SIGTERM')));
+    await hubspot?.close();
+    if (baseUrl !== undefined && baseUrl !== '') await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  });
+
+  const drained = async () => {
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const health: unknown = await (await fetch(`${instances[0]?.url ?? ''}/healthz`)).json();
+      const queue = typeof health === 'object' && health !== null && 'queue' in health ? health.queue : undefined;
+      if (typeof queue === 'object' && queue !== null && 'pending' in queue && 'running' in queue && 'dead' in queue && queue.pending === 0 && queue.running === 0) {
+        assert.equal(queue.dead, 0);
+        return;
+      }
+      if (Date.now() > deadline) assert.fail(`queue never drained: ${JSON.stringify(health)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  it('gives 50 concurrent POSTs of one new conversation, spread over both, one CRM record and 50 identical URLs', async () => {
+    const payload = transcript({ lines: 4 });
+    const urls = await Promise.all(Array.from({ length: 50 }, (_, i) => postOlark(instances[i % 2]?.webhook ?? '', payload).then(integrationUrl)));
+    assert.equal(new Set(urls).size, 1, [...new Set(urls)].join('\n'));
+    assert.match(urls[0] ?? '', new RegExp(`/contacts/${hubspot.portalId}/record/0-1/\\d+$`), 'the CRM link itself');
+    await drained();
+    assert.equal(contactsByConversation(hubspot).get(`olark:${payload.id}`), 1);
+    assert.equal(hubspot.state.list('notes').length, 1);
+  });
+
+  it('delivers 500 distinct conversations over both instances, none doubled', async () => {
+    const before = contactsByConversation(hubspot).size;
+    const payloads = Array.from({ length: 500 }, () => transcript());
+    for (let i = 0; i < payloads.length; i += 50)
+      await Promise.all(payloads.slice(i, i + 50).map((p, j) => postOlark(instances[j % 2]?.webhook ?? '', p).then(integrationUrl)));
+    await drained();
+    const counts = contactsByConversation(hubspot);
+    assert.equal(counts.size - before, 500);
+    assert.deepEqual([...counts.values()].filter((n) => n !== 1), [], 'no conversation has two contacts');
+    assert.equal(hubspot.state.list('notes').length, counts.size, 'one note per conversation');
+  });
+});
