@@ -99,25 +99,80 @@ describe('PostgreSQL store', function () {
       assert.equal(new Set(values).size, 1);
     });
 
+    it('survives the server dropping its idle connections', async () => {
+      const name = `${schema}_idle`;
+      const url = new URL(schemaUrl(requireUrl()));
+      url.searchParams.set('application_name', name);
+      const errors: Error[] = [];
+      const store = await openPostgresStore(url.toString(), { poolSize: 2, onError: (error) => errors.push(error) });
+      try {
+        await Promise.all([store.ping(), store.ping()]);
+        const killed = await adminRows(`SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = '${name}'`);
+        assert.ok(killed.length > 0, 'no idle connection to drop');
+        for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        assert.ok(errors.length > 0, 'the dropped connection was reported');
+        await store.ping();
+        assert.equal((await store.intake({ conversation: conversation('after'), now: at(0) })).stored.version, 1);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('lets exactly one of four simultaneous claims on one conversation win, round after round', async () => {
+      const [s0, s1] = [storeAt(0), storeAt(1)];
+      for (let round = 0; round < 40; round++) {
+        // The conversation's only due jobs: one whose holder died, and a newer pending one.
+        const start = at(round * 10_000);
+        const id = `r${round}`;
+        const { jobId: expired } = await s0.intake({ conversation: conversation(id), now: start });
+        assert.ok(await s0.claimJob(expired, 'crashed', start, 1));
+        const { jobId: pending } = await s0.intake({ conversation: conversation(id), now: start });
+        const now = new Date(start.getTime() + 10);
+        const results = await Promise.all([
+          s0.claimDueJobs('a', now, 60_000, 1),
+          s1.claimDueJobs('b', now, 60_000, 1),
+          s0.claimJob(pending, 'c', now, 60_000).then((job) => (job === undefined ? [] : [job])),
+          s1.claimJob(expired, 'd', now, 60_000).then((job) => (job === undefined ? [] : [job])),
+        ]);
+        const winners = results.flat();
+        assert.equal(winners.length, 1, `round ${round}: ${winners.map((j) => `${j.leaseOwner} took ${j.id === expired ? 'expired' : 'pending'}`).join(', ')}`);
+        for (const owner of ['a', 'b', 'c', 'd']) await s0.finishJob({ jobId: expired, owner, now, result: { kind: 'done' } });
+        for (const owner of ['a', 'b', 'c', 'd']) await s0.finishJob({ jobId: pending, owner, now, result: { kind: 'done' } });
+        const rest = await s1.claimDueJobs('e', now, 60_000, 5);
+        assert.equal(rest.length, 1, `round ${round}: the other job runs once the winner is done`);
+        await s1.finishJob({ jobId: rest[0]?.id ?? '', owner: 'e', now, result: { kind: 'done' } });
+      }
+    });
+
     it('claims each of 200 jobs exactly once across stores, never two of one conversation at a time', async () => {
       // 100 conversations, each with an expired running job and a newer pending one: 200 due jobs,
-      // of which only one per conversation may run at any moment.
+      // of which only one per conversation may run at any moment. Workers mix batch claims with
+      // claims of single jobs (the inline delivery) and hold each job a little while.
       const setup = storeAt(0);
+      const ids: string[] = [];
       for (let i = 0; i < 100; i++) {
-        const { jobId } = await setup.intake({ conversation: conversation(`c${i}`), now: at(0) });
-        assert.ok(await setup.claimJob(jobId, 'crashed', at(0), 1000));
-        await setup.intake({ conversation: conversation(`c${i}`), now: at(1) });
+        const { jobId } = await setup.intake({ conversation: conversation(`c${i}`), now: at(2 * i) });
+        assert.ok(await setup.claimJob(jobId, 'crashed', at(2 * i), 1000));
+        ids.push(jobId, (await setup.intake({ conversation: conversation(`c${i}`), now: at(2 * i + 1) })).jobId);
       }
       const now = at(5000);
       const claims = new Map<string, string>();
       const runningByConversation = new Map<string, string>();
       const violations: string[] = [];
+      const pause = () => new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 3)));
+      const claim = async (store: Store, owner: string): Promise<Job[]> => {
+        if (Math.random() < 0.5) return store.claimDueJobs(owner, now, 60_000, 1 + Math.floor(Math.random() * 4));
+        const unclaimed = ids.filter((id) => !claims.has(id));
+        const id = unclaimed[Math.floor(Math.random() * unclaimed.length)];
+        const job = id === undefined ? undefined : await store.claimJob(id, owner, now, 60_000);
+        return job === undefined ? [] : [job];
+      };
       const worker = async (store: Store, owner: string) => {
-        for (let idle = 0; claims.size < 200 && idle < 200; ) {
-          const jobs: Job[] = await store.claimDueJobs(owner, now, 60_000, 5);
+        for (let idle = 0; claims.size < 200 && idle < 500; ) {
+          const jobs = await claim(store, owner);
           if (jobs.length === 0) {
             idle++;
-            await new Promise((resolve) => setTimeout(resolve, 2));
+            await pause();
             continue;
           }
           idle = 0;
@@ -130,6 +185,7 @@ describe('PostgreSQL store', function () {
           }
           await Promise.all(
             jobs.map(async (job) => {
+              await pause();
               // Forget it before finishing: once finished, another worker may rightly take the conversation.
               runningByConversation.delete(job.conversationKey);
               assert.equal(await store.finishJob({ jobId: job.id, owner, now, result: { kind: 'done' } }), true);
@@ -140,8 +196,7 @@ describe('PostgreSQL store', function () {
       await Promise.all(Array.from({ length: 8 }, (_, i) => worker(storeAt(i), `worker-${i}`)));
       assert.deepEqual(violations, []);
       assert.equal(claims.size, 200);
-      const stats = await storeAt(1).queueStats();
-      assert.deepEqual(stats, { pending: 0, running: 0, dead: 0, done: 200 });
+      assert.deepEqual(await storeAt(1).queueStats(), { pending: 0, running: 0, dead: 0, done: 200 });
       assert.deepEqual(await adminRows(`SELECT COUNT(*)::int AS n FROM ${schema}.attempts WHERE outcome = 'abandoned'`), [{ n: 100 }]);
     });
   });

@@ -63,6 +63,7 @@ export const claimJob = async (db: PoolClient, jobId: string, owner: string, now
 };
 
 export const claimDueJobs = async (db: PoolClient, owner: string, now: number, leaseMs: number, limit: number): Promise<Job[]> => {
+  if (limit <= 0) return [];
   // Jobs another worker is looking at are skipped, not waited for. Over-select: a candidate is
   // dropped when its conversation is busy or already has a job in this batch.
   const candidates = (
@@ -80,7 +81,7 @@ export const claimDueJobs = async (db: PoolClient, owner: string, now: number, l
       [now, limit * 4],
     )
   ).map(toJob);
-  if (candidates.length === 0 || limit <= 0) return [];
+  if (candidates.length === 0) return [];
   const keys = [...new Set(candidates.map((job) => job.conversationKey))];
   // A conversation locked elsewhere is being taken in, claimed or finished right now: try it next tick.
   const free = new Set((await rowsOf(db, 'SELECT key FROM conversations WHERE key = ANY($1) ORDER BY key FOR UPDATE SKIP LOCKED', [keys])).map(toKey));
