@@ -37,6 +37,8 @@ const str = (row: Row | undefined, field: string): string | undefined => {
   return typeof value === 'string' && value !== '' ? value : undefined;
 };
 
+const isArray = (u: unknown): u is readonly unknown[] => Array.isArray(u);
+
 /** The first real error of a composite answer (not the PROCESSING_HALTED echoes of a rollback), with its raw object. */
 const firstError = (results: readonly SubResult[]): { error: SalesforceError; raw: unknown; referenceId: string } | undefined => {
   for (const r of results) {
@@ -44,7 +46,7 @@ const firstError = (results: readonly SubResult[]): { error: SalesforceError; ra
     if (r.status === 300) return { error: { errorCode: 'MULTIPLE_CHOICES', message: 'several records match', status: 300 }, raw: r.body, referenceId: r.referenceId };
     const decoded = ApiErrors.decode(r.body);
     const first = decoded._tag === 'Right' ? decoded.right.find((e) => e.errorCode !== 'PROCESSING_HALTED') : undefined;
-    const raw = Array.isArray(r.body) ? r.body.find((e: unknown) => ApiErrors.is([e]) && !(t.type({ errorCode: t.literal('PROCESSING_HALTED') }).is(e))) : undefined;
+    const raw = isArray(r.body) ? r.body.find((e: unknown) => ApiErrors.is([e]) && !(t.type({ errorCode: t.literal('PROCESSING_HALTED') }).is(e))) : undefined;
     if (first !== undefined) return { error: { ...first, status: r.status }, raw, referenceId: r.referenceId };
   }
   return undefined;

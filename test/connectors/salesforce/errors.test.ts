@@ -10,7 +10,11 @@ describe('Salesforce connector: permanent failures and check()', () => {
     s = await sandbox();
   });
   afterEach(() => s.emulator.close());
-  const lead = () => s.emulator.state.schema.get('Lead')?.fields ?? new Map();
+  const lead = () => {
+    const fields = s.emulator.state.schema.get('Lead')?.fields;
+    assert.ok(fields !== undefined, 'the emulator describes Lead');
+    return fields;
+  };
 
   it('names the missing external-id field and what the admin must do (NOT_FOUND)', async () => {
     const field = lead().get('Chat_Conversation_Id__c');
