@@ -53,7 +53,7 @@ const CoreEnv = t.type({
   OLARK_WEBHOOK_TOKEN: optional(Token),
   DEFAULT_RECORD: withDefault(RecordType, 'lead'),
   CASE_TAGS: withDefault(LowerCaseList, 'case,support'),
-  CASE_GROUPS: withDefault(LowerCaseList, ','),
+  CASE_GROUPS: withDefault(LowerCaseList, ''),
   SYNC_DEADLINE_MS: withDefault(IntFromString('Milliseconds', 0, 120_000), '8000'),
   RETRY_SCHEDULE: withDefault(DurationList, '5s,30s,2m,10m,30m,2h,6h'),
   WORKER_CONCURRENCY: withDefault(IntFromString('Concurrency', 1, 64), '4'),

@@ -9,7 +9,7 @@ import type { CrmRecord } from '../../src/domain/record';
 import { checkHubspot, setupHubspot } from './check';
 import { createHubspotClient } from './client';
 import { HubspotConfigCodec, type HubspotConfig } from './config';
-import { fromHubspotError } from './mappers';
+import { CHAT_CONVERSATION_ID, fromHubspotError } from './mappers';
 import { resolvePlacement, upsertCase, upsertLead, type RecordDeps, type TicketPlacement } from './records';
 import { accountCache, recordUrl } from './urls';
 
@@ -50,12 +50,27 @@ export const createHubspotConnector = (config: HubspotConfig, deps: ConnectorDep
    */
   const inFlight = new Map<string, Promise<Outcome<CrmRecord>>>();
 
+  /**
+   * A portal where `npm run setup` never ran lacks our unique property: create it once (the
+   * token's schema scopes permit it, as documented) instead of failing every delivery.
+   */
+  let selfSetup: Promise<boolean> | undefined;
+  const setupOnce = () =>
+    (selfSetup ??= setupHubspot(client).then((items) => {
+      const ok = items.every((i) => i.ok);
+      log.info({ ok, items: items.map((i) => `${i.name}: ${i.detail}`) }, 'created missing HubSpot properties');
+      return ok;
+    }));
+  const lacksOwnProperty = (o: Outcome<CrmRecord>) => !o.ok && o.failure.code === 'CRM_VALIDATION' && o.failure.message.includes(`"${CHAT_CONVERSATION_ID}" (PROPERTY_DOESNT_EXIST`);
+
   const upsert: Connector['upsert'] = ({ action, conversation, previous }) => {
     const key = `${action}\n${conversation.source}\n${conversation.id}`;
     const before = inFlight.get(key);
     const run = (before?.catch(() => undefined) ?? Promise.resolve(undefined)).then(async (earlier) => {
       const known = previous ?? (earlier?.ok === true ? earlier.value : undefined);
-      const outcome = await attempt(`${action} upsert`, () => (action === 'lead' ? upsertLead : upsertCase)(records, conversation, known));
+      const once = () => attempt(`${action} upsert`, () => (action === 'lead' ? upsertLead : upsertCase)(records, conversation, known));
+      let outcome = await once();
+      if (lacksOwnProperty(outcome) && (await setupOnce())) outcome = await once();
       if (!outcome.ok) log.warn({ action, code: outcome.failure.code, kind: outcome.failure.kind }, outcome.failure.message);
       return outcome;
     });

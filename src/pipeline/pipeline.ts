@@ -153,7 +153,9 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
     const { stored, jobId } = await store.intake({ conversation: event.conversation, ...(event.forced === undefined ? {} : { forced: event.forced }), now: now() });
     const action = decideAction(stored.conversation, options.rules, stored.forced);
     const fallback: Answer = { url: stableLink(stored.key), delivered: false };
-    const claimed = stopping ? undefined : await store.claimJob(jobId, owner, now(), options.leaseMs);
+    // Shutting down: the transcript is stored; the next process (or another instance) delivers it.
+    if (stopping) return fallback;
+    const claimed = await store.claimJob(jobId, owner, now(), options.leaseMs);
     let mine = claimed === undefined ? undefined : run(claimed.id, stored.key, () => deliver(deps, owner, claimed));
     for (;;) {
       const record = await store.getRecord(stored.key, action, connector.name);

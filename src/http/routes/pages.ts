@@ -30,11 +30,11 @@ export const pageRoutes = (deps: PageDeps) => {
     }
     const action: Action = decideAction(stored.conversation, deps.rules, stored.forced);
     const record = (await store.getRecord(key, action, deps.crm)) ?? (await store.listRecords(key)).find((r) => r.record.crm === deps.crm);
-    const job = await store.latestJob(key);
-    if (record !== undefined && (job === undefined || job.state !== 'dead')) {
+    if (record !== undefined) {
       ctx.redirect(record.record.url);
       return;
     }
+    const job = await store.latestJob(key);
     if (job === undefined) {
       ctx.status = 404;
       ctx.body = unknownConversationPage();

@@ -94,7 +94,8 @@ describe('HubSpot connector: failures', () => {
 
   it('names the property HubSpot rejected on 400', async () => {
     await hs.close();
-    hs = await startHubspotEmulator({ customProperties: false });
+    // Without the schema scopes the connector cannot create the property itself (self-setup.test.ts).
+    hs = await startHubspotEmulator({ customProperties: false, scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'tickets'] });
     const failure = failureOf(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation({ visitor: { name: 'No Email' } }) }));
     assert.deepEqual([failure.kind, failure.code], ['permanent', 'CRM_VALIDATION']);
     assert.match(failure.message, /"chat_conversation_id" \(PROPERTY_DOESNT_EXIST/);
