@@ -37,7 +37,7 @@ export const start = async (config: Config, options: StartOptions = {}) => {
     // Belt and braces: these never belong in a log line, whoever passes them.
     redact: { paths: ['*.token', '*.accessToken', '*.password', '*.email', '*.authorization', 'err.config.headers'], censor: '[redacted]' },
   });
-  const store = await openStore(config.database);
+  const store = await openStore(config.database, log.child({ component: 'storage' }));
   const token = config.olarkWebhookToken ?? (await store.settingOrCreate(TOKEN_SETTING, () => randomBytes(24).toString('base64url')));
   const connector = (options.createConnector ?? config.createConnector)({ log: log.child({ crm: config.crm }), publicUrl: config.publicUrl, localRecords: store });
   const pipeline = createPipeline({

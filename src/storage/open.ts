@@ -1,14 +1,18 @@
 import type { DatabaseConfig } from '../config';
+import type { Log } from '../domain/log';
 import { openPostgresStore } from './postgres/store';
 import { openSqliteStore } from './sqlite/store';
 import type { Store } from './store';
 
 /** The one place that picks the storage backend from DATABASE_URL. */
-export const openStore = async (database: DatabaseConfig): Promise<Store> => {
+export const openStore = async (database: DatabaseConfig, log?: Log): Promise<Store> => {
   switch (database.kind) {
     case 'sqlite':
       return openSqliteStore(database.path);
     case 'postgres':
-      return openPostgresStore(database.url);
+      return openPostgresStore(database.url, {
+        // A dropped idle connection is replaced by the pool; worth a line in the log, not a crash.
+        onError: (error) => log?.warn({ err: { message: error.message } }, 'PostgreSQL connection error'),
+      });
   }
 };
