@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
+import { integrationUrlOf as integrationUrl } from '../support/expect';
 import { fixture, fixtureNames, olarkForm, postOlark, transcript } from '../support/olark';
 import { freePort, removeDir, startService, tempDir, type TestService } from '../support/service';
 
 const json = async (res: Response): Promise<unknown> => JSON.parse(await res.text());
-const integrationUrl = async (res: Response): Promise<string> => {
-  const body = await json(res);
-  assert.equal(res.status, 200, JSON.stringify(body));
-  assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
-  assert.ok(typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string', JSON.stringify(body));
-  return body.integrationUrl;
-};
 const errorCode = async (res: Response): Promise<string> => {
   const body = await json(res);
   assert.ok(typeof body === 'object' && body !== null && 'error' in body, JSON.stringify(body));
@@ -105,6 +99,12 @@ describe('POST /webhooks/olark/:token', () => {
     assert.equal(await integrationUrl(await postOlark(service.webhook, start)), url);
     const before = await queue();
     assert.equal(before.done, 1, 'the start event created no delivery');
+  });
+
+  it('answers application/json with the integrationUrl', async () => {
+    const res = await postOlark(service.webhook, transcript());
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.match(await integrationUrl(res), /\/records\//);
   });
 
   it('accepts raw JSON as well as the form', async () => {

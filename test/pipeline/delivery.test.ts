@@ -2,27 +2,13 @@ import assert from 'node:assert/strict';
 import { permanent, transient } from '../../src/domain/outcome';
 import { replayDeadJobs } from '../../src/pipeline/replay';
 import { silentLog } from '../../src/domain/log';
+import { integrationUrlOf as answer, until } from '../support/expect';
 import { postOlark, transcript } from '../support/olark';
 import { scriptedCrm, type ScriptedCrm } from '../support/scripted-crm';
 import { removeDir, serviceEnv, tempDir, type TestService } from '../support/service';
 import { loadConfig } from '../../src/config';
 import { start } from '../../src/main';
 import type { Env } from '../../src/domain/connector';
-
-const answer = async (res: Response): Promise<string> => {
-  assert.equal(res.status, 200);
-  const body: unknown = await res.json();
-  assert.ok(typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string');
-  return body.integrationUrl;
-};
-
-const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 5000) => {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('delivery pipeline', () => {
   let crm: ScriptedCrm;

@@ -4,19 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { CHAT_CONVERSATION_ID, startHubspotEmulator, type HubspotEmulator } from '../emulators/hubspot';
+import { startHubspotEmulator, type HubspotEmulator } from '../emulators/hubspot';
+import { contactsByConversation, drained } from '../support/expect';
 import { spawnService, type ChildService } from '../support/child-service';
 import { postOlark, transcript } from '../support/olark';
 import { freePort, removeDir, tempDir } from '../support/service';
-
-const contactsByConversation = (hubspot: HubspotEmulator): Map<string, number> => {
-  const counts = new Map<string, number>();
-  for (const contact of hubspot.state.list('contacts')) {
-    const id = contact.properties[CHAT_CONVERSATION_ID];
-    if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return counts;
-};
 
 describe('kill -9 in the middle of a burst', function () {
   this.timeout(90_000);
@@ -83,14 +75,7 @@ describe('kill -9 in the middle of a burst', function () {
     }
     // Transcripts stored but never answered (the kill cut their connection) are delivered too:
     // wait for the queue to drain so every count below is final.
-    const restarted = service;
-    for (;;) {
-      const health: unknown = await (await fetch(`${restarted.url}/healthz`)).json();
-      const queue = typeof health === 'object' && health !== null && 'queue' in health ? health.queue : undefined;
-      if (typeof queue === 'object' && queue !== null && 'pending' in queue && 'running' in queue && queue.pending === 0 && queue.running === 0) break;
-      if (Date.now() > deadline) assert.fail(`the queue did not drain: ${JSON.stringify(health)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await drained(service.url, Math.max(deadline - Date.now(), 1000));
     const counts = contactsByConversation(hubspot);
     const doubled = [...counts.entries()].filter(([, n]) => n > 1);
     assert.deepEqual(doubled, [], 'no conversation reached the CRM twice');

@@ -3,34 +3,10 @@
  * lands exactly once after recovery. The real HubSpot connector and SDK against the emulator.
  */
 import assert from 'node:assert/strict';
-import { startHubspotEmulator, CHAT_CONVERSATION_ID, type HubspotEmulator } from '../emulators/hubspot';
+import { startHubspotEmulator, type HubspotEmulator } from '../emulators/hubspot';
+import { contactsByConversation, integrationUrlOf as integrationUrl, until } from '../support/expect';
 import { postOlark, transcript } from '../support/olark';
 import { removeDir, startService, tempDir, type TestService } from '../support/service';
-
-const integrationUrl = async (res: Response): Promise<string> => {
-  assert.equal(res.status, 200);
-  const body: unknown = await res.json();
-  assert.ok(typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string', JSON.stringify(body));
-  return body.integrationUrl;
-};
-
-const until = async (what: string, check: () => Promise<boolean>, ms: number) => {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
-/** Contacts per conversation key (`olark:<id>`, what the connector writes) in the emulated portal. */
-const contactsByConversation = (hubspot: HubspotEmulator): Map<string, number> => {
-  const counts = new Map<string, number>();
-  for (const contact of hubspot.state.list('contacts')) {
-    const id = contact.properties[CHAT_CONVERSATION_ID];
-    if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return counts;
-};
 
 describe('a CRM outage under load (HubSpot emulator)', function () {
   this.timeout(60_000);

@@ -5,27 +5,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { CHAT_CONVERSATION_ID, startHubspotEmulator, type HubspotEmulator } from '../emulators/hubspot';
+import { startHubspotEmulator, type HubspotEmulator } from '../emulators/hubspot';
+import { contactsByConversation, drained as drainedAt, integrationUrlOf as integrationUrl } from '../support/expect';
 import { spawnService, type ChildService } from '../support/child-service';
 import { postOlark, transcript } from '../support/olark';
 
 const baseUrl = process.env['TEST_DATABASE_URL'];
-
-const contactsByConversation = (hubspot: HubspotEmulator): Map<string, number> => {
-  const counts = new Map<string, number>();
-  for (const contact of hubspot.state.list('contacts')) {
-    const id = contact.properties[CHAT_CONVERSATION_ID];
-    if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return counts;
-};
-
-const integrationUrl = async (res: Response): Promise<string> => {
-  assert.equal(res.status, 200);
-  const body: unknown = await res.json();
-  assert.ok(typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string', JSON.stringify(body));
-  return body.integrationUrl;
-};
 
 describe('two instances on one PostgreSQL database', function () {
   this.timeout(120_000);
@@ -70,17 +55,8 @@ describe('two instances on one PostgreSQL database', function () {
   });
 
   const drained = async () => {
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const health: unknown = await (await fetch(`${instances[0]?.url ?? ''}/healthz`)).json();
-      const queue = typeof health === 'object' && health !== null && 'queue' in health ? health.queue : undefined;
-      if (typeof queue === 'object' && queue !== null && 'pending' in queue && 'running' in queue && 'dead' in queue && queue.pending === 0 && queue.running === 0) {
-        assert.equal(queue.dead, 0);
-        return;
-      }
-      if (Date.now() > deadline) assert.fail(`queue never drained: ${JSON.stringify(health)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const queue = await drainedAt(instances[0]?.url ?? '', 90_000);
+    assert.equal(queue.dead, 0);
   };
 
   it('gives 50 concurrent POSTs of one new conversation, spread over both, one CRM record and 50 identical URLs', async () => {
