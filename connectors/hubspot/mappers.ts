@@ -19,8 +19,12 @@ export type Properties = Readonly<Record<string, string>>;
 /** HubSpot answers `null` for properties without a value. */
 export type ReadProperties = Readonly<Record<string, string | null>>;
 
-/** The value of `chat_conversation_id`: the chat platform and its conversation id. */
-export const conversationKey = (c: Conversation): string => `${c.source}:${c.id}`;
+/**
+ * The value of `chat_conversation_id`: the chat platform's own conversation id, as it stands in
+ * the chat tool and in Salesforce's external-id field, so an admin can search for it. Platforms'
+ * ids do not collide in practice (Olark's are 32 random characters).
+ */
+export const conversationKey = (c: Conversation): string => c.id;
 
 const splitName = (name: string): { firstname: string; lastname?: string } => {
   const [first = name, ...rest] = name.trim().split(/\s+/);

@@ -65,7 +65,7 @@ describe('two instances on one PostgreSQL database', function () {
     assert.equal(new Set(urls).size, 1, [...new Set(urls)].join('\n'));
     assert.match(urls[0] ?? '', new RegExp(`/contacts/${hubspot.portalId}/record/0-1/\\d+$`), 'the CRM link itself');
     await drained();
-    assert.equal(contactsByConversation(hubspot).get(`olark:${payload.id}`), 1);
+    assert.equal(contactsByConversation(hubspot).get(payload.id), 1);
     assert.equal(hubspot.state.list('notes').length, 1);
   });
 

@@ -44,7 +44,7 @@ describe('graceful shutdown', function () {
     assert.equal(await exited, 0);
     assert.ok(Date.now() - signalled < 10_000, 'within the grace period');
     assert.equal(
-      hubspot.state.list('contacts').filter((c) => c.properties[CHAT_CONVERSATION_ID] === `olark:${payload.id}`).length,
+      hubspot.state.list('contacts').filter((c) => c.properties[CHAT_CONVERSATION_ID] === payload.id).length,
       1,
       'the delivery in flight finished before exit',
     );

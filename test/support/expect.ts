@@ -41,7 +41,7 @@ export const drained = async (serviceUrl: string, ms: number): Promise<QueueHeal
   return queue;
 };
 
-/** Contacts per conversation key (`olark:<id>`, what the connector writes) in the emulated portal. */
+/** Contacts per conversation key (the Olark id, what the connector writes) in the emulated portal. */
 export const contactsByConversation = (hubspot: HubspotEmulator): Map<string, number> => {
   const counts = new Map<string, number>();
   for (const contact of hubspot.state.list('contacts')) {

@@ -25,7 +25,7 @@ describe('HubSpot connector: cases', () => {
     assert.equal(ticket.properties.subject, 'Ada Lovelace: Hello, I would like a quote for 20 seats');
     assert.equal(ticket.properties.hs_pipeline, '0');
     assert.equal(ticket.properties.hs_pipeline_stage, '1', "the default pipeline's first stage");
-    assert.equal(ticket.properties.chat_conversation_id, 'olark:case-1');
+    assert.equal(ticket.properties.chat_conversation_id, 'case-1');
     assert.match(ticket.properties.content ?? '', /\[2026-11-22 15:00:00 UTC\] Ada Lovelace: Hello/);
     assert.deepEqual(hs.state.associations('tickets', ticket.id, 'contacts').map((a) => a.id), [contact.id]);
     assert.deepEqual(hs.state.associations('contacts', contact.id, 'tickets').map((a) => a.id), [ticket.id]);

@@ -71,7 +71,7 @@ describe('HubSpot connector: leads', () => {
 
     const [contact] = hs.state.list('contacts');
     assert.equal(hs.state.list('contacts').length, 1);
-    assert.equal(contact?.properties.chat_conversation_id, 'olark:anon-7');
+    assert.equal(contact?.properties.chat_conversation_id, 'anon-7');
     assert.equal(contact?.properties.email, undefined);
     assert.equal(contact?.properties.phone, '+1 555 0100');
     assert.deepEqual(again.refs, first.refs);
