@@ -29,15 +29,23 @@ const DatabaseUrl = new t.Type<DatabaseConfig, string, unknown>(
   (d) => (d.kind === 'sqlite' ? `sqlite:${d.path}` : d.url),
 );
 
+/**
+ * Any non-blank path segment is accepted (a short one is warned about at start-up, see
+ * `weakTokenWarning`): refusing to start over a token someone already pasted into Olark would be
+ * worse than a weak one.
+ */
 const Token = new t.Type<string, string, unknown>(
   'Token',
   (u): u is string => typeof u === 'string',
   (u, c) =>
-    typeof u === 'string' && /^[A-Za-z0-9_-]{16,128}$/.test(u.trim())
+    typeof u === 'string' && /^[^\s/?#]{1,256}$/.test(u.trim())
       ? t.success(u.trim())
-      : t.failure(u, c, 'must be 16 to 128 characters of A-Z, a-z, 0-9, _ or - (leave it unset to have one generated)'),
+      : t.failure(u, c, 'must be 1 to 256 characters without spaces, /, ? or # (leave it unset to have a strong one generated)'),
   String,
 );
+
+/** Tokens shorter than this can be guessed; start-up says so. */
+export const STRONG_TOKEN_LENGTH = 16;
 
 const LogLevel = OneOf('LogLevel', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const);
 const RecordType = OneOf<Action>('RecordType', ['lead', 'case']);

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { parse as parseDotenv } from 'dotenv';
 import pino from 'pino';
-import { loadConfig, type Config } from './config';
+import { STRONG_TOKEN_LENGTH, loadConfig, type Config } from './config';
 import type { Env } from './domain/connector';
 import { createApp } from './http/app';
 import { createPipeline } from './pipeline/pipeline';
@@ -39,6 +39,7 @@ export const start = async (config: Config, options: StartOptions = {}) => {
   });
   const store = await openStore(config.database, log.child({ component: 'storage' }));
   const token = config.olarkWebhookToken ?? (await store.settingOrCreate(TOKEN_SETTING, () => randomBytes(24).toString('base64url')));
+  if (token.length < STRONG_TOKEN_LENGTH) log.warn({ length: token.length }, `OLARK_WEBHOOK_TOKEN is short: use at least ${STRONG_TOKEN_LENGTH} random characters (unset it to have one generated)`);
   const connector = (options.createConnector ?? config.createConnector)({ log: log.child({ crm: config.crm }), publicUrl: config.publicUrl, localRecords: store });
   const pipeline = createPipeline({
     store,
@@ -68,7 +69,7 @@ export const start = async (config: Config, options: StartOptions = {}) => {
   announce(
     `\nchat2crm is listening on http://${config.host}:${port} (CRM: ${config.crm}, storage: ${store.kind})\n` +
       `Olark webhook URL — paste it into Olark → Integrations → Webhooks → "URL to post to":\n\n` +
-      `    ${config.publicUrl}/webhooks/olark/${token}\n\n`,
+      `    ${config.publicUrl}/webhooks/olark/${encodeURIComponent(token)}\n\n`,
   );
   log.info({ port, crm: config.crm, storage: store.kind }, 'started');
 

@@ -37,8 +37,15 @@ describe('loadConfig', () => {
     assert.equal(loaded.config.olarkWebhookToken, 'abcdefghijklmnop1234');
   });
 
+  it('accepts a short token (start-up warns about it) but not one that breaks the URL path', () => {
+    const short = loadConfig({ OLARK_WEBHOOK_TOKEN: 'secret' });
+    assert.ok(short.ok);
+    assert.equal(short.config.olarkWebhookToken, 'secret');
+    assert.ok(!loadConfig({ OLARK_WEBHOOK_TOKEN: 'a b' }).ok);
+  });
+
   it('lists every bad key at once', () => {
-    const loaded = loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', CRM: 'pipedrive', SYNC_DEADLINE_MS: '-1', RETRY_SCHEDULE: '5 parsecs', OLARK_WEBHOOK_TOKEN: 'short' });
+    const loaded = loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', CRM: 'pipedrive', SYNC_DEADLINE_MS: '-1', RETRY_SCHEDULE: '5 parsecs', OLARK_WEBHOOK_TOKEN: 'with/slash' });
     assert.ok(!loaded.ok);
     const keys = loaded.errors.map((e) => e.split(':')[0]);
     for (const key of ['PORT', 'DATABASE_URL', 'CRM', 'SYNC_DEADLINE_MS', 'RETRY_SCHEDULE', 'OLARK_WEBHOOK_TOKEN']) assert.ok(keys.includes(key), `${key} in ${loaded.errors.join(' | ')}`);
