@@ -180,8 +180,10 @@ export type OlarkVisitor = t.TypeOf<typeof OlarkVisitor>;
  * `eventType` (`"start"`) only comes with "Send all events"; `manuallySubmitted` since 2016.
  */
 export const OlarkPayload = t.intersection([
-  t.type({ kind: ConversationKind, id: ConversationId, items: t.array(OlarkItem) }),
+  t.type({ id: ConversationId, items: t.array(OlarkItem) }),
   t.partial({
+    // Every real payload carries it; a hand-made replay without it is still a conversation.
+    kind: ConversationKind,
     visitor: OlarkVisitor,
     operators: t.record(t.string, OlarkOperator),
     groups: t.array(OlarkGroup),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Either } from 'fp-ts/Either';
 import type { ChatEvent } from '../../../src/domain/event';
 import type { ErrorCode, HttpError } from '../../../src/http/errors';
-import { decodeOlarkEvent } from '../../../src/sources/olark/adapter';
+import { decodeOlarkEvent, decodeOlarkPayload } from '../../../src/sources/olark/adapter';
 import { fixtureJson, formBody } from './fixtures';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -145,8 +145,10 @@ describe('decodeOlarkEvent', () => {
       }
     });
 
-    it('a kind other than Conversation', () => {
+    it('a kind other than Conversation (a missing kind is taken as one)', () => {
       assert.match(invalid({ ...transcript(), kind: 'Visitor' }), /kind: expected "Conversation"/);
+      const { kind: _kind, ...withoutKind } = transcript();
+      assert.equal(decodeOlarkPayload(withoutKind)._tag, 'Right');
     });
 
     it('wrongly typed optional parts', () => {
