@@ -27,6 +27,8 @@ export interface AgentRow {
   readonly overheadP99Ms: number;
   /** Answers that were the stable link instead of the CRM record's URL (CRM too slow or failing). */
   readonly stableLinkAnswers: number;
+  /** Every sample in order (latency ms / calls before the answer / sequential), for the JSON. */
+  readonly each: readonly { readonly ms: number; readonly calls: number; readonly sequential: number }[];
 }
 
 export type AgentSection =
@@ -83,6 +85,7 @@ const summarize = (kind: SampleKind, samples: readonly Sample[]): AgentRow => {
     overheadP50Ms: round1(percentile(overheads, 50)),
     overheadP99Ms: round1(percentile(overheads, 99)),
     stableLinkAnswers: samples.filter((s) => s.stableLink).length,
+    each: samples.map((s) => ({ ms: round1(s.latencyMs), calls: s.calls, sequential: s.rounds })),
   };
 };
 
@@ -103,8 +106,10 @@ export const runAgentLatency = async (crm: CrmName, samplesPerKind: number, log:
     }
     try {
       // Warm-up: token grant, account details, JIT. Not measured, but it must reach the CRM.
+      // A case too: the first one looks up the ticket pipeline once per process (steady state is measured).
       const warm = await measure(service.webhookUrl, emulator, olarkBody(newConversation('lead')));
-      if (warm.stableLink) {
+      const warmCase = await measure(service.webhookUrl, emulator, olarkBody(newConversation('case')));
+      if (warm.stableLink || warmCase.stableLink) {
         const health = await service.health().catch(() => undefined);
         return { crm, status: 'unavailable', reason: `the ${crm} connector did not deliver (answer was the stable link; queue ${JSON.stringify(health?.queue)}); log: ${service.tail().slice(-300)}` };
       }

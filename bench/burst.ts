@@ -26,9 +26,14 @@ export type BurstSection =
       /** From the first POST until every transcript is in the CRM; undefined: timed out. */
       readonly allInCrmMs: number | undefined;
       readonly timeoutMs: number;
+      /** When the bench stopped watching: all in, nothing left queued (the rest dead), or the timeout. */
+      readonly watchedMs: number;
       readonly crmCalls: number;
       readonly callsPerTranscript: number;
       readonly rateLimited429: number;
+      /** Not in the CRM when the bench stopped watching (dead, still queued or lost). */
+      readonly notInCrm: number;
+      /** Not in the CRM and no job left for it (neither dead nor queued): gone. */
       readonly lost: number;
       readonly doubled: number;
       readonly dead: number;
@@ -105,6 +110,8 @@ export const runBurst = async (count: number, timeoutMs: number, log: (line: str
       const { complete, doubled } = census();
       const health = await service.health().catch(() => undefined);
       const calls = wrapped.calls();
+      const dead = health?.queue?.dead ?? 0;
+      const stillQueued = health?.queue === null || health?.queue === undefined ? -1 : health.queue.pending + health.queue.running;
       return {
         status: 'ok',
         transcripts: count,
@@ -115,13 +122,15 @@ export const runBurst = async (count: number, timeoutMs: number, log: (line: str
         failedPosts: answers.filter((a) => !a.ok).length,
         allInCrmMs: allInCrmMs === undefined ? undefined : Math.round(allInCrmMs),
         timeoutMs,
+        watchedMs: Math.round(performance.now() - started),
         crmCalls: calls.length,
         callsPerTranscript: Math.round((calls.length / count) * 100) / 100,
         rateLimited429: calls.filter((c) => c.status === 429).length,
-        lost: count - complete,
+        notInCrm: count - complete,
+        lost: Math.max(0, count - complete - dead - Math.max(0, stillQueued)),
         doubled,
-        dead: health?.queue?.dead ?? -1,
-        stillQueued: health?.queue === null || health?.queue === undefined ? -1 : health.queue.pending + health.queue.running,
+        dead,
+        stillQueued,
         peakRssMB: service.rss.peakMB(),
       };
     } finally {

@@ -49,18 +49,18 @@ export const startSalesforce = async (latencyMs: number): Promise<Emulator> => {
 };
 
 /**
- * Calls that ran one after the other: overlapping spans (calls made in parallel) count once.
- * This is what the agent waits for: rounds × latency.
+ * Calls that ran one after the other: the longest chain of calls whose spans do not overlap
+ * (calls made in parallel count once). This is what the agent waits for: rounds × latency.
+ * Greedy by earliest end finds the largest set of non-overlapping spans.
  */
 export const sequentialRounds = (calls: readonly Call[]): number => {
-  const sorted = [...calls].sort((a, b) => a.start - b.start);
+  const sorted = [...calls].sort((a, b) => a.end - b.end);
   let rounds = 0;
-  let until = -Infinity;
-  for (const c of sorted) {
-    if (c.start >= until) {
+  let lastEnd = -Infinity;
+  for (const c of sorted)
+    if (c.start >= lastEnd) {
       rounds++;
-      until = c.end;
-    } else until = Math.max(until, c.end);
-  }
+      lastEnd = c.end;
+    }
   return rounds;
 };

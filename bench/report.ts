@@ -40,6 +40,9 @@ export interface Results {
   readonly runSeconds: number;
 }
 
+/** autocannon reports whole milliseconds. */
+const ms = (v: number) => (v === 0 ? '< 1 ms' : `${v} ms`);
+
 const mark = (met: boolean | undefined) => (met === undefined ? '–' : met ? '✓' : '✗');
 
 /** A plain-text table with right-aligned numbers. */
@@ -47,7 +50,7 @@ export const table = (head: readonly string[], rows: readonly (readonly (string 
   const cells = [head, ...rows.map((r) => r.map(String))];
   const widths = head.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
   const line = (r: readonly string[]) =>
-    r.map((c, i) => (/^[-\d.,×%+ ]+(ms|MB|s)?$/.test(c) && i > 0 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+    r.map((c, i) => (/^[-<\d.,×%+ ]+(ms|MB|s)?$/.test(c) && i > 0 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 };
 
@@ -69,7 +72,8 @@ export const goals = (r: Omit<Results, 'goals' | 'runSeconds'>): Results['goals'
     goal: `agent latency: p99 overhead ≤ ${GOALS.overheadP99Ms} ms`,
     measured:
       (worst === undefined ? 'not measured' : `worst ${worst.ms} ms (${worst.crm}, ${worst.kind})`) + (missing.length > 0 ? `; not measured: ${missing.join(', ')}` : ''),
-    met: worst === undefined ? undefined : worst.ms <= GOALS.overheadP99Ms && missing.length === 0 ? true : worst.ms <= GOALS.overheadP99Ms ? undefined : false,
+    // Met only when every CRM was measured; a miss on one measured CRM is a miss.
+    met: worst === undefined ? undefined : worst.ms > GOALS.overheadP99Ms ? false : missing.length === 0 ? true : undefined,
   });
   const b = r.burst;
   if (b.status === 'ok') {
@@ -103,11 +107,11 @@ export const render = (r: Results): string => {
         r.ingest.map((row) => [
           row.connections,
           row.ours.requestsPerSec,
-          `${row.ours.p50Ms} ms`,
-          `${row.ours.p99Ms} ms`,
+          ms(row.ours.p50Ms),
+          ms(row.ours.p99Ms),
           row.bare.requestsPerSec,
-          `${row.bare.p50Ms} ms`,
-          `${row.bare.p99Ms} ms`,
+          ms(row.bare.p50Ms),
+          ms(row.bare.p99Ms),
           `${Math.round(row.ratio * 100)} %`,
           row.ours.failures + row.bare.failures,
         ]),
@@ -152,10 +156,19 @@ export const render = (r: Results): string => {
           ['answer to the agent p50 / p99 / max', `${b.answerP50Ms} / ${b.answerP99Ms} / ${b.answerMaxMs} ms`],
           ['answered with the stable link', b.stableLinkAnswers],
           ['failed POSTs', b.failedPosts],
-          ['time until all are in the CRM', b.allInCrmMs === undefined ? `not within ${b.timeoutMs / 1000} s` : `${round(b.allInCrmMs / 1000)} s`],
+          [
+            'time until all are in the CRM',
+            b.allInCrmMs !== undefined
+              ? `${round(b.allInCrmMs / 1000)} s`
+              : b.watchedMs < b.timeoutMs
+                ? `never: ${b.notInCrm} missing, nothing left queued after ${round(b.watchedMs / 1000)} s`
+                : `not within ${b.timeoutMs / 1000} s`,
+          ],
           ['CRM calls (per transcript)', `${b.crmCalls} (${b.callsPerTranscript})`],
           ['429s met', b.rateLimited429],
-          ['lost / doubled / dead / still queued', `${b.lost} / ${b.doubled} / ${b.dead} / ${b.stillQueued}`],
+          ['not in the CRM at the end', b.notInCrm],
+          ['of those: dead (replayable) / still queued / lost', `${b.dead} / ${b.stillQueued} / ${b.lost}`],
+          ['doubled (a second contact or note)', b.doubled],
         ],
       ),
     );
