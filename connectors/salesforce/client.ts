@@ -6,10 +6,11 @@
 import * as t from 'io-ts';
 import { Connection, type HttpRequest, type HttpRequestOptions } from 'jsforce';
 import { Transport } from 'jsforce/lib/transport';
+import { silentLog, type Log } from '../../src/domain/log';
 import { fail, succeed, transient, type CrmFailure, type Outcome } from '../../src/domain/outcome';
 import { createAuth, type Session } from './auth';
 import type { SalesforceConfig } from './config';
-import { CompositeResponse, fromSalesforceError, type SalesforceError } from './mappers';
+import { ApiError, ApiErrors, CompositeResponse, SaveResult, fromSalesforceError, type SalesforceError } from './mappers';
 
 /**
  * jsforce reads HTTP(S)_PROXY once at import and ignores NO_PROXY (jsforce#1741), so a proxy set
@@ -84,14 +85,76 @@ export interface SubResult {
 }
 
 export interface SalesforceClient {
-  /** One round trip: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm */
+  /**
+   * One round trip: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm
+   * Where `/composite` is not served, the subrequests go one by one with the same answer shape.
+   */
   composite(requests: readonly Subrequest[], allOrNone: boolean, sobject: string): Promise<Outcome<readonly SubResult[]>>;
   get(path: string, sobject: string): Promise<Outcome<unknown>>;
   /** Logs in (or reuses the session) and returns it. */
   session(): Promise<Outcome<Session>>;
 }
 
-export const createSalesforceClient = (config: SalesforceConfig): SalesforceClient => {
+/** An exchange Salesforce answered, before it is classified: a body, or its error with the raw error data. */
+type Answer = { readonly ok: true; readonly body: unknown } | { readonly ok: false; readonly error: SalesforceError; readonly data: unknown };
+
+/** Salesforce's wording for what did not run, kept so the answers read the same with and without composite. */
+const HALTED = 'The transaction was rolled back since another operation in the same transaction failed.';
+const halted = (referenceId: string, message = HALTED): SubResult => ({ referenceId, status: 400, body: [{ errorCode: 'PROCESSING_HALTED', message }] });
+
+const isList = (u: unknown): u is readonly unknown[] => Array.isArray(u);
+const REFERENCE = /@\{([A-Za-z0-9_]+)\.([^}]+)\}/g;
+class UnresolvedReference extends Error {}
+
+/**
+ * Composite's `@{refId.path}` (`@{lead.id}`, `@{q.records[0].Id}`), resolved against the bodies of
+ * earlier successful subrequests as Salesforce does server-side.
+ */
+const resolveReferences = (value: unknown, bodies: ReadonlyMap<string, unknown>): unknown => {
+  if (typeof value === 'string')
+    return value.replace(REFERENCE, (whole, ref: string, path: string) => {
+      const hit = path
+        .split(/\.|\[(\d+)\]/)
+        .filter((key): key is string => key !== undefined && key !== '')
+        .reduce<unknown>((at, key) => (isList(at) ? at[Number(key)] : t.UnknownRecord.is(at) ? at[key] : undefined), bodies.get(ref));
+      if (typeof hit === 'string' || typeof hit === 'number' || typeof hit === 'boolean') return String(hit);
+      throw new UnresolvedReference(`Invalid reference specified. No value for ${ref}.${path} found in ${ref}. Provided referenceId ${whole} is invalid.`);
+    });
+  if (isList(value)) return value.map((v) => resolveReferences(v, bodies));
+  if (t.UnknownRecord.is(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveReferences(v, bodies)]));
+  return value;
+};
+
+/**
+ * jsforce hands back the body, not the status; for these resources the body fixes it
+ * (dome_upsert.htm: 201 `created:true`, 200 `created:false`, 204 without a body; create: 201).
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm
+ */
+const successStatus = (method: Subrequest['method'], body: unknown): number => {
+  if (method === 'GET') return 200;
+  if (method === 'POST') return 201;
+  if (body === undefined || body === null || body === '') return 204;
+  return SaveResult.is(body) && body.created === true ? 201 : 200;
+};
+
+/** A failed call as composite would report it: the error array Salesforce sent (jsforce keeps it in `data`), the URLs of a 300. */
+const errorResult = (referenceId: string, error: SalesforceError, data: unknown): SubResult => {
+  const status = error.status ?? 400;
+  if (error.errorCode === 'MULTIPLE_CHOICES') return { referenceId, status, body: data };
+  if (ApiErrors.is(data)) return { referenceId, status, body: data };
+  if (ApiError.is(data)) return { referenceId, status, body: [data] };
+  return { referenceId, status, body: [{ errorCode: error.errorCode, message: error.message, ...(error.fields === undefined ? {} : { fields: error.fields }) }] };
+};
+
+const sobjectIn = (url: string): string | undefined => /^\/sobjects\/([A-Za-z0-9_]+)/.exec(url)?.[1];
+
+export interface SalesforceClientOptions {
+  /** Told once when the org (or a proxy or emulator in front of it) does not serve `/composite`. */
+  readonly log?: Log;
+}
+
+export const createSalesforceClient = (config: SalesforceConfig, options: SalesforceClientOptions = {}): SalesforceClient => {
+  const log = options.log ?? silentLog;
   const transport = new BoundedTransport(config.timeoutMs);
   const network = (e: unknown) => networkProblem(e, config.timeoutMs)?.message;
   const auth = createAuth(config, transport, network);
@@ -108,43 +171,117 @@ export const createSalesforceClient = (config: SalesforceConfig): SalesforceClie
     return conn;
   };
 
-  type Attempt = { readonly expired: true } | { readonly expired: false; readonly outcome: Outcome<unknown> };
-  const attempt = async (s: Session, request: HttpRequest, sobject: string): Promise<Attempt> => {
+  type Attempt = { readonly expired: true } | { readonly expired: false; readonly outcome: Outcome<Answer> };
+  const attempt = async (s: Session, request: HttpRequest): Promise<Attempt> => {
     try {
-      return { expired: false, outcome: succeed(await connectionFor(s).request<unknown>(request)) };
+      return { expired: false, outcome: succeed({ ok: true, body: await connectionFor(s).request<unknown>(request) }) };
     } catch (e) {
       const down = networkProblem(e, config.timeoutMs);
       if (down !== undefined) return { expired: false, outcome: fail(down) };
       const api = thrownError(e);
       if (api === undefined) throw e;
       if (api.errorCode === 'INVALID_SESSION_ID') return { expired: true };
-      return { expired: false, outcome: fail(fromSalesforceError(api, sobject, config)) };
+      const data = ThrownApiError.is(e) ? e.data : undefined;
+      return { expired: false, outcome: succeed({ ok: false, error: api, data }) };
     }
   };
 
   /** Never more than one refresh per call: a second 401 with a fresh token is a permanent failure. */
-  const send = async (request: HttpRequest, sobject: string): Promise<Outcome<unknown>> => {
+  const exchange = async (request: HttpRequest, sobject: string): Promise<Outcome<Answer>> => {
     const s = await auth.session();
     if (!s.ok) return s;
-    const first = await attempt(s.value, request, sobject);
+    const first = await attempt(s.value, request);
     if (!first.expired) return first.outcome;
     const fresh = await auth.refresh(s.value.accessToken);
     if (!fresh.ok) return fresh;
-    const second = await attempt(fresh.value, request, sobject);
+    const second = await attempt(fresh.value, request);
     return second.expired ? fail(fromSalesforceError({ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid', status: 401 }, sobject, config)) : second.outcome;
   };
 
+  const send = async (request: HttpRequest, sobject: string): Promise<Outcome<unknown>> => {
+    const answer = await exchange(request, sobject);
+    if (!answer.ok) return answer;
+    return answer.value.ok ? succeed(answer.value.body) : fail(fromSalesforceError(answer.value.error, sobject, config));
+  };
+
+  const json = (method: Subrequest['method'], url: string, body: unknown): HttpRequest =>
+    body === undefined ? { method, url } : { method, url, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
+
+  /**
+   * The subrequests as plain REST calls, in order, answered as composite would answer them.
+   * With allOrNone the first failure halts the rest, but what already ran stays: there is no
+   * rollback outside composite. Our writes are upserts by external id and updates of a known Task,
+   * so the worker's retry converges on the same records.
+   */
+  const oneByOne = async (requests: readonly Subrequest[], allOrNone: boolean, sobject: string): Promise<Outcome<readonly SubResult[]>> => {
+    const bodies = new Map<string, unknown>();
+    const results: SubResult[] = [];
+    let failed = false;
+    for (const r of requests) {
+      if (failed && allOrNone) {
+        results.push(halted(r.referenceId));
+        continue;
+      }
+      let request: HttpRequest;
+      try {
+        request = json(r.method, `${base}${String(resolveReferences(r.url, bodies))}`, r.body === undefined ? undefined : resolveReferences(r.body, bodies));
+      } catch (e) {
+        if (!(e instanceof UnresolvedReference)) throw e;
+        results.push(halted(r.referenceId, e.message));
+        failed = true;
+        continue;
+      }
+      const target = sobjectIn(r.url) ?? sobject;
+      const answer = await exchange(request, target);
+      if (!answer.ok) return answer;
+      if (!answer.value.ok) {
+        // Limits, 5xx and lock contention stay what they are with composite: the whole call is retried later.
+        const failure = fromSalesforceError(answer.value.error, target, config);
+        if (failure.kind === 'transient') return fail(failure);
+      }
+      const result = answer.value.ok
+        ? { referenceId: r.referenceId, status: successStatus(r.method, answer.value.body), body: answer.value.body ?? null }
+        : errorResult(r.referenceId, answer.value.error, answer.value.data);
+      // A 300 (several records share the external id) halts too: a Task must not go on a guess.
+      if (result.status >= 300) failed = true;
+      else bodies.set(r.referenceId, result.body);
+      results.push(result);
+    }
+    return succeed(results);
+  };
+
+  /** Unknown until Salesforce first answers a composite call; then kept for the life of the client. */
+  let compositeServed: boolean | undefined;
+  let firstComposite: Promise<unknown> | undefined;
+  let warned = false;
   return {
     session: () => auth.session(),
     get: (path, sobject) => send({ method: 'GET', url: `${base}${path}` }, sobject),
     async composite(requests, allOrNone, sobject) {
+      // Calls made while the first is in flight wait for its answer rather than meet the same 404.
+      if (compositeServed === undefined && firstComposite !== undefined) await firstComposite;
+      if (compositeServed === false) return oneByOne(requests, allOrNone, sobject);
       const body = {
         allOrNone,
         compositeRequest: requests.map((r) => ({ method: r.method, url: `${base}${r.url}`, referenceId: r.referenceId, ...(r.body === undefined ? {} : { body: r.body }) })),
       };
-      const answer = await send({ method: 'POST', url: `${base}/composite`, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }, sobject);
+      const call = exchange(json('POST', `${base}/composite`, body), sobject);
+      if (compositeServed === undefined) firstComposite ??= call.then(() => undefined, () => undefined);
+      const answer = await call;
       if (!answer.ok) return answer;
-      const decoded = CompositeResponse.decode(answer.value);
+      if (!answer.value.ok) {
+        // `/composite` itself is missing (some orgs' proxies, emulators); a 404 of a subrequest comes inside a 200.
+        if (answer.value.error.status !== 404) {
+          compositeServed = true;
+          return fail(fromSalesforceError(answer.value.error, sobject, config));
+        }
+        if (!warned) log.warn({ status: 404, errorCode: answer.value.error.errorCode }, 'Salesforce does not serve /composite here: sending its subrequests one by one from now on');
+        warned = true;
+        compositeServed = false;
+        return oneByOne(requests, allOrNone, sobject);
+      }
+      compositeServed = true;
+      const decoded = CompositeResponse.decode(answer.value.body);
       if (decoded._tag === 'Left') throw new Error('Salesforce composite answer has an unexpected shape');
       return succeed(decoded.right.compositeResponse.map((r) => ({ referenceId: r.referenceId, status: r.httpStatusCode, body: r.body })));
     },

@@ -1,7 +1,8 @@
 /**
  * Salesforce: a conversation becomes a Lead or a Case upserted by the external-id field, plus one
  * completed Task holding the transcript. Each upsert is two composite round trips: one that reads
- * (the record by external id, the Task, people with the visitor's email), one that writes.
+ * (the record by external id, the Task, people with the visitor's email), one that writes (or,
+ * where `/composite` is not served, the same subrequests one by one: client.ts).
  * Wire contract and quirks: shared/research/salesforce.md; setup: README.md beside this file.
  */
 import * as t from 'io-ts';
@@ -79,8 +80,8 @@ const idOf = (results: readonly SubResult[], referenceId: string): string | unde
 };
 
 export const createSalesforceConnector = (config: SalesforceConfig, deps: ConnectorDeps): Connector => {
-  const client = createSalesforceClient(config);
   const log = deps.log.child({ connector: 'salesforce' });
+  const client = createSalesforceClient(config, { log });
   const ext = config.externalIdField;
   const query = (soql: string) => `/query?q=${encodeURIComponent(soql)}`;
   const get = (referenceId: string, soql: string): Subrequest => ({ method: 'GET', url: query(soql), referenceId });

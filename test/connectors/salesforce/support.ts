@@ -7,7 +7,7 @@ import type { Outcome } from '../../../src/domain/outcome';
 import { SalesforceConfigCodec, createSalesforceConnector, type SalesforceConfig } from '../../../connectors/salesforce';
 import { startSalesforceEmulator, type SalesforceEmulator, type SalesforceEmulatorOptions } from '../../emulators/salesforce';
 
-const noLocalRecords: LocalRecordStore = {
+export const noLocalRecords: LocalRecordStore = {
   upsertLocalRecord: () => Promise.reject(new Error('not used')),
   getLocalRecord: () => Promise.resolve(undefined),
   findLocalRecordByEmail: () => Promise.resolve(undefined),

@@ -1,7 +1,7 @@
 /**
  * A Salesforce org over real HTTP, following the wire contract in
  * `shared/research/salesforce.md` §1: OAuth token grants, sObject create / retrieve / update /
- * upsert by external id, the SOQL the connector sends, composite, describe; exact content types,
+ * upsert by external id, the SOQL the connector sends, composite (or its absence), describe; exact content types,
  * error arrays and `Sforce-Limit-Info`; with fault injection and a request log.
  */
 import { createHmac, createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
@@ -31,6 +31,11 @@ export interface SalesforceEmulatorOptions {
   readonly apiLimit?: number;
   /** Turns on the standard Lead duplicate rule (block on an email or phone match). */
   readonly duplicateRules?: boolean;
+  /**
+   * false: `POST /composite` answers 404 NOT_FOUND, as an org, proxy or emulator that does not
+   * serve it would; every other resource keeps working. Default true.
+   */
+  readonly composite?: boolean;
 }
 
 export interface LoggedRequest {
@@ -254,7 +259,7 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     faults.beforeApiRequest?.({ method, path: `/services/data/v${version}/${segments.join('/')}` });
     const [head, type, third, fourth, ...rest] = segments;
     if (head === 'query' && type === undefined && method === 'GET') return query(version, search.get('q') ?? '');
-    if (head === 'composite' && type === undefined && method === 'POST') return composite(version, body);
+    if (head === 'composite' && type === undefined && method === 'POST') return options.composite === false ? notFound() : composite(version, body);
     if (head !== 'sobjects' || type === undefined || rest.length > 0) return notFound();
     const spec = state.schema.get(type);
     if (spec === undefined) return errors(404, [{ errorCode: 'NOT_FOUND', message: `The requested resource does not exist` }]);
