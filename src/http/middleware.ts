@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import type { Log } from '../domain/log';
-import { HttpError, errorCatalogue, type ErrorCode } from './errors';
+import { HttpError, type ErrorCode } from './errors';
 
 export interface AppState {
   requestId: string;
@@ -57,8 +57,6 @@ export const errorHandler: Koa.Middleware<AppState> = async (ctx, next) => {
     if (answer.status === 405) ctx.set('Allow', ctx.response.get('Allow') || 'GET, POST');
   }
 };
-
-export const catalogueStatus = (code: ErrorCode): number => errorCatalogue[code].status;
 
 /** Headers for our HTML pages: nothing external may load, and record URLs never leak as referrers. */
 export const htmlHeaders = (ctx: Koa.Context | Koa.ParameterizedContext<AppState>): void => {

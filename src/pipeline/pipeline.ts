@@ -51,8 +51,8 @@ export interface Pipeline {
   queueStats(): Promise<QueueStats>;
 }
 
-const SETTING_LAST_TEST = 'olark.last_test_at';
-export const lastTestSetting = SETTING_LAST_TEST;
+/** When Olark's "Send test" last reached us (the status page shows it). */
+export const lastTestSetting = 'olark.last_test_at';
 
 export const createPipeline = (options: PipelineOptions): Pipeline => {
   const { store, connector, log } = options;
@@ -187,7 +187,7 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
   const receive = async (event: ChatEvent): Promise<Answer> => {
     switch (event.kind) {
       case 'test':
-        await store.setSetting(SETTING_LAST_TEST, now().toISOString());
+        await store.setSetting(lastTestSetting, now().toISOString());
         return { url: `${options.publicUrl}/status`, delivered: false };
       case 'start': {
         const email = event.conversation.visitor.email;
