@@ -173,6 +173,8 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
       // Another delivery of this conversation is running (here or in another process).
       const job = await store.getJob(jobId);
       if (job?.state === 'dead') return fallback;
+      // The CRM failed and the job waits for its next try: no point holding the agent.
+      if (job?.state === 'pending' && job.attempts > 0 && job.nextAttemptAt.getTime() > now().getTime()) return fallback;
       if (job?.state === 'pending' && !stopping) {
         const retaken = await store.claimJob(jobId, owner, now(), options.leaseMs);
         if (retaken !== undefined) {
