@@ -164,7 +164,7 @@ export const render = (r: Results): string => {
                 ? `never: ${b.notInCrm} missing, nothing left queued after ${round(b.watchedMs / 1000)} s`
                 : `not within ${b.timeoutMs / 1000} s`,
           ],
-          ['CRM calls (per transcript)', `${b.crmCalls} (${b.callsPerTranscript})`],
+          ['CRM calls (per transcript; without the 429s)', `${b.crmCalls} (${b.callsPerTranscript}; ${round((b.crmCalls - b.rateLimited429) / b.transcripts)})`],
           ['429s met', b.rateLimited429],
           ['not in the CRM at the end', b.notInCrm],
           ['of those: dead (replayable) / still queued / lost', `${b.dead} / ${b.stillQueued} / ${b.lost}`],
