@@ -32,7 +32,7 @@ const main = async (): Promise<number> => {
       for (const job of dead) process.stdout.write(`${job.id}  ${job.conversationKey}  ${job.attempts} attempt(s)  ${job.lastError ?? ''}\n`);
       return 0;
     }
-    const connector = config.createConnector({ log, publicUrl: config.publicUrl, localRecords: store });
+    const connector = await config.createConnector({ log, publicUrl: config.publicUrl, localRecords: store });
     const lines = await replayDeadJobs(
       {
         store,

@@ -27,7 +27,7 @@ const main = async (): Promise<number> => {
     return 1;
   }
   const { config } = loaded;
-  const connector = config.createConnector({ log: silentLog, publicUrl: config.publicUrl, localRecords: unusedLocalRecords });
+  const connector = await config.createConnector({ log: silentLog, publicUrl: config.publicUrl, localRecords: unusedLocalRecords });
   const report = connector.setup === undefined ? await connector.check() : await connector.setup();
   print(`CRM=${config.crm}: ${report.ok ? 'ready' : 'needs attention'}`, report);
   await connector.close?.();

@@ -78,7 +78,7 @@ export interface Config {
   readonly database: DatabaseConfig;
   readonly crm: ConnectorName;
   /** Builds the configured connector; its own configuration is already decoded. */
-  readonly createConnector: (deps: ConnectorDeps) => Connector;
+  readonly createConnector: (deps: ConnectorDeps) => Promise<Connector>;
   /** Unset: generated on first start and kept in the database. */
   readonly olarkWebhookToken?: string;
   readonly routing: RoutingRules;

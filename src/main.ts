@@ -40,7 +40,7 @@ export const start = async (config: Config, options: StartOptions = {}) => {
   const store = await openStore(config.database, log.child({ component: 'storage' }));
   const token = config.olarkWebhookToken ?? (await store.settingOrCreate(TOKEN_SETTING, () => randomBytes(24).toString('base64url')));
   if (token.length < STRONG_TOKEN_LENGTH) log.warn({ length: token.length }, `OLARK_WEBHOOK_TOKEN is short: use at least ${STRONG_TOKEN_LENGTH} random characters (unset it to have one generated)`);
-  const connector = (options.createConnector ?? config.createConnector)({ log: log.child({ crm: config.crm }), publicUrl: config.publicUrl, localRecords: store });
+  const connector = await (options.createConnector ?? config.createConnector)({ log: log.child({ crm: config.crm }), publicUrl: config.publicUrl, localRecords: store });
   const pipeline = createPipeline({
     store,
     connector,

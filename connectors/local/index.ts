@@ -30,4 +30,4 @@ export const createLocalConnector = (deps: ConnectorDeps): Connector => ({
 });
 
 /** The local CRM has no settings of its own. */
-export const localConnector = defineConnector('local', t.unknown, (_config, deps) => createLocalConnector(deps));
+export const localConnector = defineConnector('local', t.unknown, async () => (_config: unknown, deps: ConnectorDeps) => createLocalConnector(deps));

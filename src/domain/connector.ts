@@ -60,16 +60,21 @@ export type Env = Readonly<Record<string, string | undefined>>;
  */
 export interface ConnectorDefinition {
   readonly name: string;
-  configure(env: Env): Either<t.Errors, (deps: ConnectorDeps) => Connector>;
+  /** Decodes the connector's keys; the factory it returns loads the connector's code on first use. */
+  configure(env: Env): Either<t.Errors, (deps: ConnectorDeps) => Promise<Connector>>;
 }
 
 const mapEither = <E, A, B>(e: Either<E, A>, f: (a: A) => B): Either<E, B> => mapEitherCurried(f)(e);
 
+/**
+ * `load` imports the connector's module lazily, so a process only pays (in memory and start-up
+ * time) for the CRM SDK it uses.
+ */
 export const defineConnector = <C>(
   name: string,
   config: t.Decoder<Env, C>,
-  create: (config: C, deps: ConnectorDeps) => Connector,
+  load: () => Promise<(config: C, deps: ConnectorDeps) => Connector>,
 ): ConnectorDefinition => ({
   name,
-  configure: (env) => mapEither(config.decode(env), (decoded) => (deps: ConnectorDeps) => create(decoded, deps)),
+  configure: (env) => mapEither(config.decode(env), (decoded) => async (deps: ConnectorDeps) => (await load())(decoded, deps)),
 });

@@ -1,16 +1,15 @@
 import type { DatabaseConfig } from '../config';
 import type { Log } from '../domain/log';
-import { openPostgresStore } from './postgres/store';
-import { openSqliteStore } from './sqlite/store';
 import type { Store } from './store';
 
 /** The one place that picks the storage backend from DATABASE_URL. */
 export const openStore = async (database: DatabaseConfig, log?: Log): Promise<Store> => {
   switch (database.kind) {
+    // Each backend's driver is loaded only when it is the one configured.
     case 'sqlite':
-      return openSqliteStore(database.path);
+      return (await import('./sqlite/store.js')).openSqliteStore(database.path);
     case 'postgres':
-      return openPostgresStore(database.url, {
+      return (await import('./postgres/store.js')).openPostgresStore(database.url, {
         // A dropped idle connection is replaced by the pool; worth a line in the log, not a crash.
         onError: (error) => log?.warn({ err: { message: error.message } }, 'PostgreSQL connection error'),
       });

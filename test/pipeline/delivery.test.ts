@@ -19,7 +19,7 @@ describe('delivery pipeline', () => {
     const full = await serviceEnv({ RETRY_SCHEDULE: '100ms,200ms,300ms', WORKER_POLL_MS: '20', SYNC_DEADLINE_MS: '1000', ...env }, dir);
     const loaded = loadConfig(full);
     if (!loaded.ok) throw new Error(loaded.errors.join('; '));
-    const running = await start(loaded.config, { announce: () => undefined, createConnector: () => crm.connector });
+    const running = await start(loaded.config, { announce: () => undefined, createConnector: async () => crm.connector });
     const url = `http://127.0.0.1:${running.port}`;
     service = { url, webhook: `${url}/webhooks/olark/${full.OLARK_WEBHOOK_TOKEN ?? ''}`, dir, running, stop: () => running.shutdown() };
   };

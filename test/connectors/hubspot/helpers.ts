@@ -1,6 +1,7 @@
 /** Shared set-up for the HubSpot connector tests: conversations, a connector on the emulator, call depth. */
 import { isLeft } from 'fp-ts/Either';
-import { hubspotConnector } from '../../../connectors/hubspot';
+import { HubspotConfigCodec } from '../../../connectors/hubspot';
+import { createHubspotConnector } from '../../../connectors/hubspot/connector';
 import type { Connector, Env } from '../../../src/domain/connector';
 import type { Conversation, Message, Visitor } from '../../../src/domain/conversation';
 import type { LocalRecordStore } from '../../../src/domain/local-records';
@@ -34,11 +35,11 @@ const noLocalRecords: LocalRecordStore = {
   findLocalRecordByEmail: () => Promise.reject(new Error('the HubSpot connector must not use the local CRM')),
 };
 
-/** The connector as start-up builds it: from environment keys, through the registry entry. */
+/** The connector as start-up builds it: its configuration decoded from environment keys. */
 export const connectorFor = (emulator: HubspotEmulator, env: Env = {}): Connector => {
-  const configured = hubspotConnector.configure({ HUBSPOT_ACCESS_TOKEN: emulator.token, HUBSPOT_BASE_URL: emulator.url, ...env });
+  const configured = HubspotConfigCodec.decode({ HUBSPOT_ACCESS_TOKEN: emulator.token, HUBSPOT_BASE_URL: emulator.url, ...env });
   if (isLeft(configured)) throw new Error('test configuration rejected');
-  return configured.right({ log: silentLog, publicUrl: 'http://localhost:3000', localRecords: noLocalRecords });
+  return createHubspotConnector(configured.right, { log: silentLog, publicUrl: 'http://localhost:3000', localRecords: noLocalRecords });
 };
 
 export const value = <T>(outcome: Outcome<T>): T => {

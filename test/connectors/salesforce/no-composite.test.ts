@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as t from 'io-ts';
-import { createSalesforceConnector } from '../../../connectors/salesforce';
+import { createSalesforceConnector } from '../../../connectors/salesforce/connector';
 import { createSalesforceClient, type Subrequest, type SubResult } from '../../../connectors/salesforce/client';
 import { silentLog, type Log } from '../../../src/domain/log';
 import { startSalesforceEmulator } from '../../emulators/salesforce';

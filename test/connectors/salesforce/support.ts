@@ -4,7 +4,8 @@ import type { Conversation, Visitor } from '../../../src/domain/conversation';
 import { silentLog } from '../../../src/domain/log';
 import type { LocalRecordStore } from '../../../src/domain/local-records';
 import type { Outcome } from '../../../src/domain/outcome';
-import { SalesforceConfigCodec, createSalesforceConnector, type SalesforceConfig } from '../../../connectors/salesforce';
+import { SalesforceConfigCodec, type SalesforceConfig } from '../../../connectors/salesforce';
+import { createSalesforceConnector } from '../../../connectors/salesforce/connector';
 import { startSalesforceEmulator, type SalesforceEmulator, type SalesforceEmulatorOptions } from '../../emulators/salesforce';
 
 export const noLocalRecords: LocalRecordStore = {

@@ -1,0 +1,101 @@
+/**
+ * HubSpot connector: a lead is a contact (`lifecyclestage=lead`) with the transcript as a note; a
+ * case is a ticket tied to that contact, with the transcript as its content and as a note.
+ * See README.md for the private app, scopes and custom properties it needs.
+ */
+import { type Connector, type ConnectorDeps } from '../../src/domain/connector';
+import { fail, succeed, type Outcome } from '../../src/domain/outcome';
+import type { CrmRecord } from '../../src/domain/record';
+import { checkHubspot, setupHubspot } from './check';
+import { createHubspotClient } from './client';
+import type { HubspotConfig } from './config';
+import { CHAT_CONVERSATION_ID, fromHubspotError } from './mappers';
+import { resolvePlacement, upsertCase, upsertLead, type RecordDeps, type TicketPlacement } from './records';
+import { accountCache, recordUrl } from './urls';
+
+/** Runs `f`, turning HubSpot and network failures into values; anything else is a bug and is thrown. */
+const attempt = async <A>(operation: string, f: () => Promise<A>): Promise<Outcome<A>> => {
+  try {
+    return succeed(await f());
+  } catch (e) {
+    const failure = fromHubspotError(e, operation);
+    if (failure === undefined) throw e;
+    return fail(failure);
+  }
+};
+
+/** Keeps a successful lookup, forgets a failed one so the next call tries again. */
+const cachedSuccess = <A>(load: () => Promise<A>): (() => Promise<A>) => {
+  let cached: Promise<A> | undefined;
+  return () => {
+    cached ??= load().catch((e: unknown) => {
+      cached = undefined;
+      throw e;
+    });
+    return cached;
+  };
+};
+
+export const createHubspotConnector = (config: HubspotConfig, deps: ConnectorDeps): Connector => {
+  const client = createHubspotClient(config);
+  const account = accountCache(client.account, config);
+  const placement = cachedSuccess<TicketPlacement>(() => resolvePlacement(client, config));
+  const records: RecordDeps = { client, account, placement, now: () => new Date() };
+  const log = deps.log.child({ connector: 'hubspot' });
+
+  /**
+   * Deliveries of one conversation run one after another in this process, and a later one starts
+   * from what the earlier one made: two copies of a webhook arriving together make one contact
+   * and one note. Across processes the pipeline's conversation lease does the same.
+   */
+  const inFlight = new Map<string, Promise<Outcome<CrmRecord>>>();
+
+  /**
+   * A portal where `npm run setup` never ran lacks our unique property: create it once (the
+   * token's schema scopes permit it, as documented) instead of failing every delivery.
+   */
+  let selfSetup: Promise<boolean> | undefined;
+  const setupOnce = () =>
+    (selfSetup ??= setupHubspot(client).then((items) => {
+      const ok = items.every((i) => i.ok);
+      log.info({ ok, items: items.map((i) => `${i.name}: ${i.detail}`) }, 'created missing HubSpot properties');
+      return ok;
+    }));
+  const lacksOwnProperty = (o: Outcome<CrmRecord>) => !o.ok && o.failure.code === 'CRM_VALIDATION' && o.failure.message.includes(`"${CHAT_CONVERSATION_ID}" (PROPERTY_DOESNT_EXIST`);
+
+  const upsert: Connector['upsert'] = ({ action, conversation, previous }) => {
+    const key = `${action}\n${conversation.source}\n${conversation.id}`;
+    const before = inFlight.get(key);
+    const run = (before?.catch(() => undefined) ?? Promise.resolve(undefined)).then(async (earlier) => {
+      const known = previous ?? (earlier?.ok === true ? earlier.value : undefined);
+      const once = () => attempt(`${action} upsert`, () => (action === 'lead' ? upsertLead : upsertCase)(records, conversation, known));
+      let outcome = await once();
+      if (lacksOwnProperty(outcome) && (await setupOnce())) outcome = await once();
+      if (!outcome.ok) log.warn({ action, code: outcome.failure.code, kind: outcome.failure.kind }, outcome.failure.message);
+      return outcome;
+    });
+    inFlight.set(key, run);
+    const forget = () => {
+      if (inFlight.get(key) === run) inFlight.delete(key);
+    };
+    run.then(forget, forget);
+    return run;
+  };
+
+  return {
+    name: 'hubspot',
+    upsert,
+    findPerson: (email) =>
+      attempt('contact lookup', async () => {
+        const [a, found] = await Promise.all([account(), client.read('contacts', { idProperty: 'email', value: email.trim().toLowerCase() }, ['email'])]);
+        return found === undefined ? undefined : { type: 'contact', id: found.id, url: recordUrl(a, 'contact', found.id) };
+      }),
+    check: () => checkHubspot(client, account, placement),
+    setup: async () => {
+      const created = await setupHubspot(client);
+      const report = await checkHubspot(client, account, placement);
+      return { ok: created.every((i) => i.ok) && report.ok, items: [...created, ...report.items] };
+    },
+  };
+};
+

@@ -1,0 +1,278 @@
+/**
+ * Salesforce: a conversation becomes a Lead or a Case upserted by the external-id field, plus one
+ * completed Task holding the transcript. Each upsert is two composite round trips: one that reads
+ * (the record by external id, the Task, people with the visitor's email), one that writes (or,
+ * where `/composite` is not served, the same subrequests one by one: client.ts).
+ * Wire contract and quirks: shared/research/salesforce.md; setup: README.md beside this file.
+ */
+import * as t from 'io-ts';
+import { type CheckItem, type Connector, type ConnectorDeps } from '../../src/domain/connector';
+import type { Conversation } from '../../src/domain/conversation';
+import type { Action } from '../../src/domain/event';
+import { fail, succeed, type Outcome } from '../../src/domain/outcome';
+import type { CrmPerson, CrmRecord } from '../../src/domain/record';
+import { createSalesforceClient, type Subrequest, type SubResult } from './client';
+import type { SalesforceConfig } from './config';
+import {
+  ApiErrors,
+  QueryResult,
+  duplicateMatch,
+  fromSalesforceError,
+  recordUrl,
+  soqlString,
+  taskSubject,
+  toCaseFields,
+  toLeadFields,
+  toLeadUpdate,
+  toTaskFields,
+  transcriptDescription,
+  type Fields,
+  type SalesforceError,
+} from './mappers';
+
+
+type Row = Readonly<Record<string, unknown>>;
+const str = (row: Row | undefined, field: string): string | undefined => {
+  const value = row?.[field];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
+
+const isArray = (u: unknown): u is readonly unknown[] => Array.isArray(u);
+
+/** The first real error of a composite answer (not the PROCESSING_HALTED echoes of a rollback), with its raw object. */
+const firstError = (results: readonly SubResult[]): { error: SalesforceError; raw: unknown; referenceId: string } | undefined => {
+  for (const r of results) {
+    if (r.status < 400 && r.status !== 300) continue;
+    if (r.status === 300) return { error: { errorCode: 'MULTIPLE_CHOICES', message: 'several records match', status: 300 }, raw: r.body, referenceId: r.referenceId };
+    const decoded = ApiErrors.decode(r.body);
+    const first = decoded._tag === 'Right' ? decoded.right.find((e) => e.errorCode !== 'PROCESSING_HALTED') : undefined;
+    const raw = isArray(r.body) ? r.body.find((e: unknown) => ApiErrors.is([e]) && !(t.type({ errorCode: t.literal('PROCESSING_HALTED') }).is(e))) : undefined;
+    if (first !== undefined) return { error: { ...first, status: r.status }, raw, referenceId: r.referenceId };
+  }
+  return undefined;
+};
+
+const rows = (results: readonly SubResult[], referenceId: string): readonly Row[] => {
+  const hit = results.find((r) => r.referenceId === referenceId);
+  if (hit === undefined || hit.status >= 400) return [];
+  const decoded = QueryResult.decode(hit.body);
+  if (decoded._tag === 'Left') throw new Error(`Salesforce query answer "${referenceId}" has an unexpected shape`);
+  return decoded.right.records;
+};
+
+/** The person an earlier delivery logged on instead of creating a Lead: stays the same even if the email changes. */
+const reusablePerson = (previous: CrmRecord | undefined): Person | undefined => {
+  const id = previous?.refs['personId'];
+  if (id === undefined || previous === undefined) return undefined;
+  return previous.type === 'Contact' || previous.type === 'Lead' ? { type: previous.type, id } : undefined;
+};
+
+type Person = { readonly type: 'Lead' | 'Contact'; readonly id: string };
+const person = (type: Person['type'], row: Row | undefined): Person | undefined => {
+  const id = str(row, 'Id');
+  return id === undefined ? undefined : { type, id };
+};
+
+const idOf = (results: readonly SubResult[], referenceId: string): string | undefined => {
+  const body = results.find((r) => r.referenceId === referenceId)?.body;
+  return t.type({ id: t.string }).is(body) ? body.id : undefined;
+};
+
+export const createSalesforceConnector = (config: SalesforceConfig, deps: ConnectorDeps): Connector => {
+  const log = deps.log.child({ connector: 'salesforce' });
+  const client = createSalesforceClient(config, { log });
+  const ext = config.externalIdField;
+  const query = (soql: string) => `/query?q=${encodeURIComponent(soql)}`;
+  const get = (referenceId: string, soql: string): Subrequest => ({ method: 'GET', url: query(soql), referenceId });
+  // The value goes into the path raw in jsforce (research/salesforce.md §0.7); we encode it ourselves.
+  const upsertPath = (type: string, conversation: Conversation) => `/sobjects/${type}/${ext}/${encodeURIComponent(conversation.id)}`;
+
+  const link = async (type: string, id: string): Promise<string> => {
+    const session = await client.session();
+    return recordUrl(config.recordUrlBase ?? (session.ok ? session.value.instanceUrl : config.loginUrl), type, id);
+  };
+  const record = async (action: Action, type: 'Lead' | 'Contact' | 'Case', id: string, refs: Record<string, string | undefined>): Promise<Outcome<CrmRecord>> =>
+    succeed({
+      crm: 'salesforce',
+      action,
+      type,
+      id,
+      url: await link(type, id),
+      refs: Object.fromEntries(Object.entries(refs).filter((e): e is [string, string] => e[1] !== undefined)),
+    });
+
+  /** Create or update the transcript Task; `who`/`what` may be composite references such as `@{lead.id}`. */
+  const taskWrite = (action: Action, conversation: Conversation, taskId: string | undefined, who: { whoId?: string; whatId?: string }): Subrequest =>
+    taskId === undefined
+      ? { method: 'POST', url: '/sobjects/Task', referenceId: 'task', body: toTaskFields(action, conversation, who) }
+      : { method: 'PATCH', url: `/sobjects/Task/${taskId}`, referenceId: 'task', body: { Description: transcriptDescription(conversation), ActivityDate: toTaskFields(action, conversation, {})['ActivityDate'] ?? null } };
+
+  /** The transcript logged on a person we reuse instead of creating a Lead. */
+  const logOnPerson = async (conversation: Conversation, target: Person, taskId: string | undefined, extra: Record<string, string | undefined>) => {
+    const written = await client.composite([taskWrite('lead', conversation, taskId, { whoId: target.id })], true, 'Task');
+    if (!written.ok) return written;
+    const failed = firstError(written.value);
+    if (failed !== undefined) return fail(fromSalesforceError(failed.error, 'Task', config));
+    return record('lead', target.type, target.id, { ...extra, personId: target.id, taskId: idOf(written.value, 'task') ?? taskId });
+  };
+
+  const upsertLead = async (conversation: Conversation, previous: CrmRecord | undefined, again = false): Promise<Outcome<CrmRecord>> => {
+    const email = conversation.visitor.email;
+    const read = await client.composite(
+      [
+        get('lead', `SELECT Id, IsConverted, ConvertedContactId, FirstName, LastName, Company, Email, Phone, City, State, Country FROM Lead WHERE ${ext} = ${soqlString(conversation.id)} LIMIT 1`),
+        get('task', `SELECT Id, WhoId FROM Task WHERE Subject = ${soqlString(taskSubject('lead', conversation))} LIMIT 1`),
+        ...(email === undefined
+          ? []
+          : [get('contact', `SELECT Id FROM Contact WHERE Email = ${soqlString(email)} LIMIT 1`), get('person', `SELECT Id FROM Lead WHERE Email = ${soqlString(email)} AND IsConverted = false LIMIT 1`)]),
+      ],
+      false,
+      'Lead',
+    );
+    if (!read.ok) return read;
+    const readError = firstError(read.value);
+    if (readError !== undefined) return fail(fromSalesforceError(readError.error, 'Lead', config));
+    const lead = rows(read.value, 'lead')[0];
+    const taskId = str(rows(read.value, 'task')[0], 'Id');
+
+    // Converted since the last delivery: the Contact it became carries the activity now.
+    const convertedTo = lead?.['IsConverted'] === true ? str(lead, 'ConvertedContactId') : undefined;
+    if (convertedTo !== undefined) return logOnPerson(conversation, { type: 'Contact', id: convertedTo }, taskId, { leadId: str(lead, 'Id') });
+
+    if (lead === undefined) {
+      const reused = reusablePerson(previous) ?? person('Contact', rows(read.value, 'contact')[0]) ?? person('Lead', rows(read.value, 'person')[0]);
+      if (reused !== undefined) return logOnPerson(conversation, reused, taskId, {});
+    }
+
+    const fields: Fields = lead === undefined ? toLeadFields(conversation, config) : toLeadUpdate(conversation, lead);
+    const written = await client.composite(
+      [{ method: 'PATCH', url: upsertPath('Lead', conversation), referenceId: 'lead', body: fields }, taskWrite('lead', conversation, taskId, { whoId: '@{lead.id}' })],
+      true,
+      'Lead',
+    );
+    if (!written.ok) return written;
+    const failed = firstError(written.value);
+    if (failed === undefined) {
+      const leadId = idOf(written.value, 'lead') ?? str(lead, 'Id');
+      if (leadId === undefined) throw new Error('Salesforce upsert answered without a Lead id');
+      return record('lead', 'Lead', leadId, { leadId, taskId: idOf(written.value, 'task') ?? taskId });
+    }
+    const sobject = failed.referenceId === 'task' ? 'Task' : 'Lead';
+    if (failed.error.errorCode === 'DUPLICATES_DETECTED') {
+      // A duplicate rule matched someone our email lookup did not: that person gets the transcript.
+      const match = duplicateMatch(failed.raw);
+      log.info({ duplicateOf: match?.type }, 'duplicate rule matched an existing person');
+      if (match !== undefined) return logOnPerson(conversation, { type: match.type === 'Contact' ? 'Contact' : 'Lead', id: match.id }, taskId, {});
+    }
+    if (failed.error.errorCode === 'CANNOT_UPDATE_CONVERTED_LEAD' && !again) return upsertLead(conversation, previous, true);
+    return fail(fromSalesforceError(failed.error, sobject, config));
+  };
+
+  const upsertCase = async (conversation: Conversation): Promise<Outcome<CrmRecord>> => {
+    const email = conversation.visitor.email;
+    const read = await client.composite(
+      [
+        get('case', `SELECT Id, ContactId FROM Case WHERE ${ext} = ${soqlString(conversation.id)} LIMIT 1`),
+        get('task', `SELECT Id FROM Task WHERE Subject = ${soqlString(taskSubject('case', conversation))} LIMIT 1`),
+        ...(email === undefined ? [] : [get('contact', `SELECT Id FROM Contact WHERE Email = ${soqlString(email)} LIMIT 1`)]),
+      ],
+      false,
+      'Case',
+    );
+    if (!read.ok) return read;
+    const readError = firstError(read.value);
+    if (readError !== undefined) return fail(fromSalesforceError(readError.error, 'Case', config));
+    const existing = rows(read.value, 'case')[0];
+    const taskId = str(rows(read.value, 'task')[0], 'Id');
+    const contactId = str(existing, 'ContactId') ?? str(rows(read.value, 'contact')[0], 'Id');
+    const fields: Fields =
+      existing === undefined
+        ? toCaseFields(conversation, config, contactId)
+        : { Description: transcriptDescription(conversation), ...(str(existing, 'ContactId') === undefined && contactId !== undefined ? { ContactId: contactId } : {}) };
+    const written = await client.composite(
+      [
+        { method: 'PATCH', url: upsertPath('Case', conversation), referenceId: 'case', body: fields },
+        taskWrite('case', conversation, taskId, { whatId: '@{case.id}', ...(contactId === undefined ? {} : { whoId: contactId }) }),
+      ],
+      true,
+      'Case',
+    );
+    if (!written.ok) return written;
+    const failed = firstError(written.value);
+    if (failed !== undefined) return fail(fromSalesforceError(failed.error, failed.referenceId === 'task' ? 'Task' : 'Case', config));
+    const caseId = idOf(written.value, 'case') ?? str(existing, 'Id');
+    if (caseId === undefined) throw new Error('Salesforce upsert answered without a Case id');
+    return record('case', 'Case', caseId, { caseId, contactId, taskId: idOf(written.value, 'task') ?? taskId });
+  };
+
+  const findPerson = async (email: string): Promise<Outcome<CrmPerson | undefined>> => {
+    const read = await client.composite(
+      [get('contact', `SELECT Id FROM Contact WHERE Email = ${soqlString(email)} LIMIT 1`), get('lead', `SELECT Id FROM Lead WHERE Email = ${soqlString(email)} AND IsConverted = false LIMIT 1`)],
+      false,
+      'Contact',
+    );
+    if (!read.ok) return read;
+    const failed = firstError(read.value);
+    if (failed !== undefined) return fail(fromSalesforceError(failed.error, failed.referenceId === 'lead' ? 'Lead' : 'Contact', config));
+    const contact = str(rows(read.value, 'contact')[0], 'Id');
+    const lead = str(rows(read.value, 'lead')[0], 'Id');
+    if (contact !== undefined) return succeed({ type: 'Contact', id: contact, url: await link('Contact', contact) });
+    if (lead !== undefined) return succeed({ type: 'Lead', id: lead, url: await link('Lead', lead) });
+    return succeed(undefined);
+  };
+
+  const Describe = t.type({
+    fields: t.array(
+      t.intersection([
+        t.type({ name: t.string, type: t.string }),
+        t.partial({ externalId: t.boolean, unique: t.boolean, caseSensitive: t.boolean, picklistValues: t.array(t.type({ value: t.string, active: t.boolean })) }),
+      ]),
+    ),
+  });
+
+  const check = async () => {
+    const items: CheckItem[] = [];
+    const session = await client.session();
+    const grant = config.grant.kind.replace('_', ' ');
+    items.push(session.ok ? { name: 'login', ok: true, detail: `${grant} grant at ${config.loginUrl} works; instance ${session.value.instanceUrl}` } : { name: 'login', ok: false, detail: session.failure.message });
+    if (!session.ok) return { ok: false, items };
+    const described = await client.composite(
+      ['Lead', 'Case', 'Task'].map((type) => ({ method: 'GET' as const, url: `/sobjects/${type}/describe`, referenceId: type })),
+      false,
+      'Lead',
+    );
+    if (!described.ok) return { ok: false, items: [...items, { name: 'describe', ok: false, detail: described.failure.message }] };
+    const fieldsOf = (type: string) => {
+      const decoded = Describe.decode(described.value.find((r) => r.referenceId === type && r.status === 200)?.body);
+      return decoded._tag === 'Right' ? decoded.right.fields : undefined;
+    };
+    for (const type of ['Lead', 'Case']) {
+      const field = fieldsOf(type)?.find((f) => f.name === ext);
+      const name = `${type}.${ext}`;
+      if (fieldsOf(type) === undefined) items.push({ name, ok: false, detail: `cannot describe ${type}: give the integration user Read/Create/Edit on ${type}` });
+      else if (field === undefined) items.push({ name, ok: false, detail: `missing: create ${type}.${ext} as Text(255) with "External ID" and "Unique (case sensitive)" checked, visible and editable for the integration user` });
+      else if (field.externalId !== true) items.push({ name, ok: false, detail: `exists but is not marked "External ID": edit the field in Setup → Object Manager → ${type} and check "External ID" (and "Unique")` });
+      else items.push({ name, ok: true, detail: `External ID${field.unique === true ? ', Unique' : ' (not Unique: concurrent deliveries may race; check "Unique")'}${field.caseSensitive === true ? ', case sensitive' : ''}` });
+    }
+    const picklists: [string, string, string, string][] = [
+      ['Lead', 'LeadSource', config.leadSource, 'SALESFORCE_LEAD_SOURCE'],
+      ['Case', 'Origin', config.caseOrigin, 'SALESFORCE_CASE_ORIGIN'],
+      ['Task', 'Status', 'Completed', 'the Task Status picklist'],
+      ['Task', 'Priority', 'Normal', 'the Task Priority picklist'],
+    ];
+    for (const [type, fieldName, value, key] of picklists) {
+      const field = fieldsOf(type)?.find((f) => f.name === fieldName);
+      const ok = field?.picklistValues?.some((p) => p.active && p.value === value) ?? false;
+      items.push({ name: `${type}.${fieldName} = ${value}`, ok, detail: ok ? 'active picklist value' : `not an active value of ${type}.${fieldName}: add it in Setup or change ${key}` });
+    }
+    return { ok: items.every((i) => i.ok), items };
+  };
+
+  return {
+    name: 'salesforce',
+    upsert: ({ action, conversation, previous }) => (action === 'case' ? upsertCase(conversation) : upsertLead(conversation, previous)),
+    findPerson,
+    check,
+  };
+};
+
