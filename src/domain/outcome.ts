@@ -22,6 +22,12 @@ export type CrmFailure =
       readonly status?: number;
     };
 
+/**
+ * The code of a transient failure that only says "too many requests, come back later": the
+ * pipeline retries it without spending one of the job's tries (a busy CRM is not a broken one).
+ */
+export const RATE_LIMITED = 'CRM_RATE_LIMITED';
+
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: CrmFailure };
 
 export const succeed = <T>(value: T): Outcome<T> => ({ ok: true, value });

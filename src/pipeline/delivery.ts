@@ -4,11 +4,11 @@
  */
 import type { Connector } from '../domain/connector';
 import type { Log } from '../domain/log';
-import { fail, transient, type CrmFailure, type Outcome } from '../domain/outcome';
+import { RATE_LIMITED, fail, transient, type CrmFailure, type Outcome } from '../domain/outcome';
 import type { CrmRecord } from '../domain/record';
 import { decideAction, type RoutingRules } from '../domain/routing';
 import type { Job, Store } from '../storage/store';
-import { nextRetry } from './retry-policy';
+import { nextRetry, nextRetryAfterRateLimit, type RetryDecision } from './retry-policy';
 import { withTimeout } from './timeout';
 
 export interface DeliveryDeps {
@@ -30,6 +30,14 @@ export type DeliveryResult =
   | { readonly kind: 'lost' };
 
 const describe = (f: CrmFailure) => `${f.code}: ${f.message}`;
+
+/** Rate-limit answers are counted apart: they delay a job but do not use up its schedule. */
+const retryDecision = async (deps: DeliveryDeps, job: Job, failure: CrmFailure & { kind: 'transient' }): Promise<RetryDecision> => {
+  const earlier = job.attempts === 0 ? [] : await deps.store.listAttempts(job.id);
+  const rateLimited = earlier.filter((a) => a.error?.startsWith(`${RATE_LIMITED}:`) === true).length;
+  if (failure.code === RATE_LIMITED) return nextRetryAfterRateLimit(rateLimited + 1, deps.retryScheduleMs, failure.retryAfterMs, deps.random);
+  return nextRetry(job.attempts + 1 - rateLimited, deps.retryScheduleMs, failure.retryAfterMs, deps.random);
+};
 
 export const deliver = async (deps: DeliveryDeps, owner: string, job: Job): Promise<DeliveryResult> => {
   const { store, connector } = deps;
@@ -88,10 +96,7 @@ export const deliver = async (deps: DeliveryDeps, owner: string, job: Job): Prom
     ...(failure.status === undefined ? {} : { crmStatus: failure.status }),
     error: describe(failure),
   };
-  const decision =
-    failure.kind === 'permanent'
-      ? ({ kind: 'dead' } as const)
-      : nextRetry(job.attempts + 1, deps.retryScheduleMs, failure.retryAfterMs, deps.random);
+  const decision = failure.kind === 'permanent' ? ({ kind: 'dead' } as const) : await retryDecision(deps, job, failure);
   if (decision.kind === 'dead') {
     const ok = await store.finishJob({ jobId: job.id, owner, now: deps.now(), attempt, result: { kind: 'dead', error: describe(failure) } });
     log.warn({ code: failure.code, status: failure.status, attempts: job.attempts + 1 }, 'delivery dead');

@@ -74,6 +74,17 @@ describe('delivery pipeline', () => {
     assert.ok(second.at - first.at >= 700, `retried after ${second.at - first.at} ms`);
   });
 
+  it('retries rate-limit answers without using up the schedule', async () => {
+    await boot();
+    // Six 429s, more than the three slots of the schedule: a busy CRM must not kill the job.
+    crm.failNext(transient('CRM_RATE_LIMITED', 'HubSpot answered 429', { status: 429, retryAfterMs: 30 }), 6);
+    await answer(await postOlark(service.webhook, transcript()));
+    await until('delivery', () => crm.records.size === 1);
+    assert.equal(crm.calls.length, 7);
+    const stats = await service.running.store.queueStats();
+    assert.deepEqual([stats.dead, stats.done], [0, 1]);
+  });
+
   it('answers with the stable link when the CRM is slower than SYNC_DEADLINE_MS, and finishes in the background', async () => {
     await boot({ SYNC_DEADLINE_MS: '100' });
     crm.latencyMs = 400;
