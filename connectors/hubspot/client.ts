@@ -5,15 +5,24 @@
  */
 import { Client } from '@hubspot/api-client';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes';
+import { AssociationSpecAssociationCategoryEnum as TicketAssociationCategory } from '@hubspot/api-client/lib/codegen/crm/tickets';
 import { PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
-import { asHttpError, existingIdOf, HubspotTimeout, type Properties, type ReadProperties } from './mappers';
+import { asHttpError, HubspotTimeout, uniqueConflictOf, type Properties, type ReadProperties } from './mappers';
 
 export type CrmObjectType = 'contacts' | 'tickets';
 
 /** https://developers.hubspot.com/docs/api/crm/associations (SDK `AssociationTypes`). */
-export const ASSOCIATION = { noteToContact: 202, noteToTicket: 228 } as const;
+export const ASSOCIATION = { noteToContact: 202, noteToTicket: 228, ticketToContact: 16 } as const;
+
+export interface AssociationTarget {
+  readonly id: string;
+  readonly associationTypeId: number;
+}
+
+/** A new record, or the refusal of a duplicate unique value with the existing record's id when HubSpot named it. */
+export type Created = { readonly created: true; readonly id: string } | { readonly created: false; readonly existingId: string | undefined; readonly refusal: Error };
 
 export interface ReadObject {
   readonly id: string;
@@ -143,20 +152,25 @@ export const createHubspotClient = (options: { readonly accessToken: string; rea
       }),
 
     /**
-     * Creates or updates by a unique property in one atomic call, so two writers never make two
-     * records. A 409 "Existing ID" (a contact whose email HubSpot matched another way) is that record.
+     * Creates a contact or ticket, with its associations inline. When `uniqueProperty` (email or
+     * chat_conversation_id) already holds the value, HubSpot refuses the create atomically, so two
+     * writers never make two records; that refusal is answered with the id HubSpot named, if any.
      */
-    upsert: (type: CrmObjectType, idProperty: string, value: string, properties: Properties) =>
-      timed(`upsert ${type}`, async (): Promise<{ id: string; isNew: boolean; conflicted: boolean }> => {
+    create: (type: CrmObjectType, properties: Properties, uniqueProperty: string, to: readonly AssociationTarget[] = []) =>
+      timed(`create ${type}`, async (): Promise<Created> => {
         try {
-          const res = await api(type).batchApi.upsert({ inputs: [{ idProperty, id: value, properties: { ...properties } }] });
-          const first = res.results[0];
-          if (first === undefined) throw new TypeError(`HubSpot upsert of ${type} returned no result`);
-          return { id: first.id, isNew: first._new, conflicted: false };
+          const made =
+            type === 'contacts'
+              ? await hs.crm.contacts.basicApi.create({ properties: { ...properties }, associations: [] })
+              : await hs.crm.tickets.basicApi.create({
+                  properties: { ...properties },
+                  associations: to.map((a) => ({ to: { id: a.id }, types: [{ associationCategory: TicketAssociationCategory.HubspotDefined, associationTypeId: a.associationTypeId }] })),
+                });
+          return { created: true, id: made.id };
         } catch (e) {
-          const existing = existingIdOf(e);
-          if (existing === undefined) throw e;
-          return { id: existing, isNew: false, conflicted: true };
+          const conflict = uniqueConflictOf(e, uniqueProperty);
+          if (conflict === undefined) throw e;
+          return { created: false, existingId: conflict.existingId, refusal: e instanceof Error ? e : new Error(String(e)) };
         }
       }),
 
@@ -169,7 +183,7 @@ export const createHubspotClient = (options: { readonly accessToken: string; rea
       }),
 
     /** A note created already attached (a note without associations is invisible in HubSpot's UI). */
-    createNote: (properties: Properties, to: readonly { readonly id: string; readonly associationTypeId: number }[]) =>
+    createNote: (properties: Properties, to: readonly AssociationTarget[]) =>
       timed('create note', async () => {
         const note = await hs.crm.objects.notes.basicApi.create({
           properties: { ...properties },

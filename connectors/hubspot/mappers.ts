@@ -144,6 +144,22 @@ export const existingIdOf = (e: unknown): string | undefined => {
   return /Existing ID: (\d+)/.exec(bodyOf(http).message ?? '')?.[1];
 };
 
+/**
+ * A create refused because a unique value is taken, with the id HubSpot named if it did. A
+ * duplicate email is a documented 409 "Contact already exists. Existing ID: N" (research §1.3,
+ * https://developers.hubspot.com/docs/api/crm/contacts); the answer for a custom unique property
+ * is UNVERIFIED (research §6), so a 409, or a 400 that names the property as taken, counts as a
+ * possible conflict that the caller confirms by reading the value.
+ */
+export const uniqueConflictOf = (e: unknown, uniqueProperty: string): { readonly existingId: string | undefined } | undefined => {
+  const http = asHttpError(e);
+  if (http === undefined) return undefined;
+  if (http.status === 409) return { existingId: existingIdOf(e) };
+  const message = bodyOf(http).message ?? '';
+  if (http.status === 400 && message.includes(uniqueProperty) && /already|unique|duplicate/i.test(message)) return { existingId: undefined };
+  return undefined;
+};
+
 /** `Retry-After` in seconds or as an HTTP date. */
 const retryAfterMs = (e: HubspotHttpError, now: number): number | undefined => {
   const value = header(e, 'retry-after');

@@ -1,13 +1,19 @@
 /**
- * Leads and cases as HubSpot calls, arranged so independent calls run together: a new lead is
- * three round trips (read contact → upsert contact → create note), a repeat is two (read contact
- * → fill blanks ‖ update note), a new case three (reads → contact ‖ ticket → note ‖ association).
- * Ids from the previous delivery are used when we have them; without them, unique keys
- * (`email`, `chat_conversation_id`) and the note's title line find what an earlier delivery made.
+ * Leads and cases as HubSpot calls. Every first delivery creates before it reads: HubSpot refuses
+ * a duplicate email or chat_conversation_id atomically (409 "… Existing ID: N"), so the common
+ * case pays no lookup and only a refusal costs the reads that find and complete the existing
+ * record (fill blanks, find our note by its title line). Calls and round trips per delivery:
+ *
+ *   new lead      2 / 2  create contact → create note (associated)
+ *   repeat lead   2 / 2  read contact → update note (‖ fill blanks, only when some are blank)
+ *   new case      3 / 3  create contact → create ticket (associated) → create note (associated to both)
+ *   repeat case   4 / 2  read contact ‖ read ticket → update ticket content ‖ update note (‖ fill blanks)
+ *
+ * A case without an email has no contact: 2 calls new (ticket → note), 3 repeat. See README.md "Calls per delivery".
  */
 import type { Conversation } from '../../src/domain/conversation';
 import type { CrmRecord } from '../../src/domain/record';
-import { ASSOCIATION, type Account, type HubspotClient, type ObjectKey, type ReadObject } from './client';
+import { ASSOCIATION, type Account, type HubspotClient, type ReadObject } from './client';
 import { CHAT_CONVERSATION_ID, CONTACT_FIELDS, HubspotConfigProblem, blanksToFill, conversationKey, isNoteOf, toHubspotContact, toHubspotTicket, toNoteProperties, toTicketContent } from './mappers';
 import { recordUrl } from './urls';
 
@@ -23,14 +29,21 @@ export interface RecordDeps {
   readonly now: () => Date;
 }
 
-const contactKey = (c: Conversation): ObjectKey =>
-  c.visitor.email !== undefined && c.visitor.email.trim() !== ''
-    ? { idProperty: 'email', value: c.visitor.email.trim().toLowerCase() }
-    : { idProperty: CHAT_CONVERSATION_ID, value: conversationKey(c) };
+interface UniqueKey {
+  readonly idProperty: string;
+  readonly value: string;
+}
+
+const hasEmail = (c: Conversation) => c.visitor.email !== undefined && c.visitor.email.trim() !== '';
+
+const contactKey = (c: Conversation): UniqueKey =>
+  c.visitor.email !== undefined && hasEmail(c) ? { idProperty: 'email', value: c.visitor.email.trim().toLowerCase() } : { idProperty: CHAT_CONVERSATION_ID, value: conversationKey(c) };
+
+const ticketKey = (c: Conversation): UniqueKey => ({ idProperty: CHAT_CONVERSATION_ID, value: conversationKey(c) });
 
 const wantedContact = (c: Conversation): Record<string, string> => {
   const key = contactKey(c);
-  return { ...toHubspotContact(c), ...('idProperty' in key && key.idProperty === CHAT_CONVERSATION_ID ? { [CHAT_CONVERSATION_ID]: key.value } : {}) };
+  return { ...toHubspotContact(c), ...(key.idProperty === CHAT_CONVERSATION_ID ? { [CHAT_CONVERSATION_ID]: key.value } : {}) };
 };
 
 const readContact = async (deps: RecordDeps, c: Conversation, previousId: string | undefined, withNotes: boolean): Promise<ReadObject | undefined> => {
@@ -44,17 +57,29 @@ const fillBlanks = async (deps: RecordDeps, c: Conversation, current: ReadObject
   if (Object.keys(patch).length > 0) await deps.client.update('contacts', current.id, patch);
 };
 
-/** The contact after our write, with the notes it had when we did not create it. */
-const createContact = async (deps: RecordDeps, c: Conversation): Promise<{ id: string; created: boolean; noteIds: readonly string[] }> => {
+/**
+ * A record we made now, or the one that already holds our unique value: its id when HubSpot
+ * named it, else found by reading the value (the answer for a taken custom unique value is
+ * UNVERIFIED, research/hubspot.md §6).
+ */
+type Claim = { readonly created: true; readonly id: string } | { readonly created: false; readonly id: string; readonly current: ReadObject | undefined; readonly refusal: Error };
+
+const claimContact = async (deps: RecordDeps, c: Conversation): Promise<Claim> => {
   const key = contactKey(c);
-  if (!('idProperty' in key)) throw new TypeError('a contact key is always a unique property');
-  const result = await deps.client.upsert('contacts', key.idProperty, key.value, wantedContact(c));
-  if (result.isNew) return { id: result.id, created: true, noteIds: [] };
-  // Someone else created it since our read (another process, or HubSpot's 409 "Existing ID").
-  const current = await deps.client.read('contacts', { id: result.id }, CONTACT_FIELDS, ['notes']);
-  if (current === undefined) return { id: result.id, created: false, noteIds: [] };
-  if (result.conflicted) await fillBlanks(deps, c, current);
-  return { id: result.id, created: false, noteIds: current.noteIds };
+  const made = await deps.client.create('contacts', wantedContact(c), key.idProperty);
+  if (made.created) return made;
+  if (made.existingId !== undefined) return { created: false, id: made.existingId, current: undefined, refusal: made.refusal };
+  const current = await deps.client.read('contacts', key, CONTACT_FIELDS, ['notes']);
+  if (current === undefined) throw made.refusal;
+  return { created: false, id: current.id, current, refusal: made.refusal };
+};
+
+/** The contact that refused our create, with its properties and notes. */
+const existingContact = async (deps: RecordDeps, claim: Extract<Claim, { created: false }>): Promise<ReadObject> => {
+  const current = claim.current ?? (await deps.client.read('contacts', { id: claim.id }, CONTACT_FIELDS, ['notes']));
+  // HubSpot named a contact that is gone by now: nothing to complete, and nothing a retry could not redo.
+  if (current === undefined) throw claim.refusal;
+  return current;
 };
 
 interface NoteTarget {
@@ -77,73 +102,120 @@ const writeNote = async (deps: RecordDeps, c: Conversation, target: NoteTarget, 
   return deps.client.createNote(properties, to);
 };
 
-export const upsertLead = async (deps: RecordDeps, c: Conversation, previous: CrmRecord | undefined): Promise<CrmRecord> => {
+interface DeliveredLead {
+  readonly contactId: string;
+  readonly noteId: string;
+}
+
+interface DeliveredCase {
+  readonly ticketId: string;
+  readonly noteId: string;
+  readonly contactId?: string;
+}
+
+/** An existing contact keeps what HubSpot has; our note on it is updated, found or made. */
+const intoExistingContact = async (deps: RecordDeps, c: Conversation, current: ReadObject, previousNote: string | undefined): Promise<DeliveredLead> => {
+  const [, noteId] = await Promise.all([fillBlanks(deps, c, current), writeNote(deps, c, { contactId: current.id }, previousNote, current.noteIds)]);
+  return { contactId: current.id, noteId };
+};
+
+const deliverLead = async (deps: RecordDeps, c: Conversation, previous: CrmRecord | undefined): Promise<DeliveredLead> => {
   const previousNote = previous?.refs.note;
-  const [account, current] = await Promise.all([deps.account(), readContact(deps, c, previous?.refs.contact, previousNote === undefined)]);
-  let contactId: string;
-  let noteId: string;
-  if (current !== undefined) {
-    contactId = current.id;
-    [, noteId] = await Promise.all([fillBlanks(deps, c, current), writeNote(deps, c, { contactId }, previousNote, current.noteIds)]);
-  } else {
-    const created = await createContact(deps, c);
-    contactId = created.id;
-    noteId = await writeNote(deps, c, { contactId }, previousNote, created.noteIds);
+  if (previous !== undefined) {
+    const current = await readContact(deps, c, previous.refs.contact, previousNote === undefined);
+    if (current !== undefined) return intoExistingContact(deps, c, current, previousNote);
   }
+  const claim = await claimContact(deps, c);
+  if (claim.created) return { contactId: claim.id, noteId: await writeNote(deps, c, { contactId: claim.id }, previousNote, []) };
+  return intoExistingContact(deps, c, await existingContact(deps, claim), previousNote);
+};
+
+export const upsertLead = async (deps: RecordDeps, c: Conversation, previous: CrmRecord | undefined): Promise<CrmRecord> => {
+  const [account, { contactId, noteId }] = await Promise.all([deps.account(), deliverLead(deps, c, previous)]);
   return { crm: 'hubspot', action: 'lead', type: 'contact', id: contactId, url: recordUrl(account, 'contact', contactId), refs: { contact: contactId, note: noteId } };
 };
 
-const hasEmail = (c: Conversation) => c.visitor.email !== undefined && c.visitor.email.trim() !== '';
+/** The ticket we made now (tied to the contact), or the one already holding the conversation id. */
+const claimTicket = async (deps: RecordDeps, c: Conversation, placement: TicketPlacement, contactId: string | undefined): Promise<{ readonly id: string; readonly current?: ReadObject }> => {
+  const to = contactId === undefined ? [] : [{ id: contactId, associationTypeId: ASSOCIATION.ticketToContact }];
+  const made = await deps.client.create('tickets', toHubspotTicket(c, placement), CHAT_CONVERSATION_ID, to);
+  if (made.created) return { id: made.id };
+  const current = await deps.client.read('tickets', made.existingId === undefined ? ticketKey(c) : { id: made.existingId }, ['hs_pipeline_stage'], ['notes', 'contacts']);
+  if (current === undefined) throw made.refusal;
+  return { id: current.id, current };
+};
 
-/** The case's contact: only a visitor with an email becomes one (as for a lead). */
-const caseContact = async (deps: RecordDeps, c: Conversation, current: ReadObject | undefined): Promise<string | undefined> => {
-  if (!hasEmail(c)) return undefined;
+/** An earlier delivery made the ticket: refresh its transcript, find or make our note, tie it to the contact. */
+const intoExistingTicket = async (deps: RecordDeps, c: Conversation, current: ReadObject, contactId: string | undefined, previousNote: string | undefined): Promise<string> => {
+  const [, noteId] = await Promise.all([
+    // An agent may have moved or renamed the ticket since: later deliveries only refresh the transcript.
+    deps.client.update('tickets', current.id, { content: toTicketContent(c) }),
+    writeNote(deps, c, { ticketId: current.id, ...(contactId === undefined ? {} : { contactId }) }, previousNote, current.noteIds),
+    contactId === undefined || current.contactIds.includes(contactId) ? Promise.resolve() : deps.client.associateTicketWithContact(current.id, contactId),
+  ]);
+  return noteId;
+};
+
+/** The case's contact for a first delivery: only a visitor with an email becomes one (as for a lead). */
+const claimCaseContact = async (deps: RecordDeps, c: Conversation): Promise<Claim | undefined> => (hasEmail(c) ? claimContact(deps, c) : undefined);
+
+const newCase = async (deps: RecordDeps, c: Conversation): Promise<DeliveredCase> => {
+  const [contact, placement] = await Promise.all([claimCaseContact(deps, c), deps.placement()]);
+  const contactId = contact?.id;
+  const [ticket, existing] = await Promise.all([claimTicket(deps, c, placement, contactId), contact === undefined || contact.created ? undefined : existingContact(deps, contact)]);
+  const [, noteId] = await Promise.all([
+    existing === undefined ? undefined : fillBlanks(deps, c, existing),
+    ticket.current === undefined
+      ? writeNote(deps, c, { ticketId: ticket.id, ...(contactId === undefined ? {} : { contactId }) }, undefined, [])
+      : intoExistingTicket(deps, c, ticket.current, contactId, undefined),
+  ]);
+  return { ticketId: ticket.id, noteId, ...(contactId === undefined ? {} : { contactId }) };
+};
+
+/** The contact of a repeated case: completed if it exists, else made (or found) again. */
+const repeatCaseContact = async (deps: RecordDeps, c: Conversation, current: ReadObject | undefined): Promise<string | undefined> => {
   if (current !== undefined) {
     await fillBlanks(deps, c, current);
     return current.id;
   }
-  return (await createContact(deps, c)).id;
+  const claim = await claimCaseContact(deps, c);
+  if (claim === undefined || claim.created) return claim?.id;
+  await fillBlanks(deps, c, await existingContact(deps, claim));
+  return claim.id;
 };
 
-const writeTicket = async (deps: RecordDeps, c: Conversation, current: ReadObject | undefined): Promise<{ id: string; created: boolean }> => {
-  // An agent may have moved or renamed the ticket since: later deliveries only refresh the transcript.
-  if (current !== undefined && (await deps.client.update('tickets', current.id, { content: toTicketContent(c) }))) return { id: current.id, created: false };
-  const result = await deps.client.upsert('tickets', CHAT_CONVERSATION_ID, conversationKey(c), toHubspotTicket(c, await deps.placement()));
-  return { id: result.id, created: result.isNew };
-};
-
-const warmPlacement = async (deps: RecordDeps, previous: CrmRecord | undefined): Promise<void> => {
-  if (previous === undefined) await deps.placement();
+const repeatCase = async (deps: RecordDeps, c: Conversation, previous: CrmRecord): Promise<DeliveredCase> => {
+  const previousNote = previous.refs.note;
+  const [currentContact, currentTicket] = await Promise.all([
+    hasEmail(c) ? readContact(deps, c, previous.refs.contact, false) : undefined,
+    deps.client.read('tickets', ticketKey(c), ['hs_pipeline_stage'], previousNote === undefined ? ['notes', 'contacts'] : ['contacts']),
+  ]);
+  // The ticket was deleted since: deliver as the first time.
+  if (currentTicket === undefined) return newCase(deps, c);
+  const [contactId, , updatedNote] = await Promise.all([
+    repeatCaseContact(deps, c, currentContact),
+    deps.client.update('tickets', currentTicket.id, { content: toTicketContent(c) }),
+    previousNote === undefined ? false : deps.client.update('notes', previousNote, toNoteProperties(c, deps.now())),
+  ]);
+  const linked = contactId === undefined || currentTicket.contactIds.includes(contactId);
+  const [noteId] = await Promise.all([
+    updatedNote && previousNote !== undefined
+      ? previousNote
+      : writeNote(deps, c, { ticketId: currentTicket.id, ...(contactId === undefined ? {} : { contactId }) }, undefined, currentTicket.noteIds),
+    linked ? undefined : deps.client.associateTicketWithContact(currentTicket.id, contactId),
+  ]);
+  return { ticketId: currentTicket.id, noteId, ...(contactId === undefined ? {} : { contactId }) };
 };
 
 export const upsertCase = async (deps: RecordDeps, c: Conversation, previous: CrmRecord | undefined): Promise<CrmRecord> => {
-  const previousNote = previous?.refs.note;
-  const [account, currentContact, currentTicket] = await Promise.all([
-    deps.account(),
-    hasEmail(c) ? readContact(deps, c, previous?.refs.contact, false) : Promise.resolve(undefined),
-    deps.client.read('tickets', { idProperty: CHAT_CONVERSATION_ID, value: conversationKey(c) }, ['hs_pipeline_stage'], previousNote === undefined ? ['notes', 'contacts'] : ['contacts']),
-    // Warms the cached pipeline lookup alongside the reads; a no-op once known.
-    warmPlacement(deps, previous),
-  ]);
-  const [contactId, ticket, updatedNote] = await Promise.all([
-    caseContact(deps, c, currentContact),
-    writeTicket(deps, c, currentTicket),
-    previousNote !== undefined && currentTicket !== undefined ? deps.client.update('notes', previousNote, toNoteProperties(c, deps.now())) : Promise.resolve(false),
-  ]);
-  const linked = contactId === undefined || (!ticket.created && (currentTicket?.contactIds.includes(contactId) ?? false));
-  const [noteId] = await Promise.all([
-    updatedNote && previousNote !== undefined
-      ? Promise.resolve(previousNote)
-      : writeNote(deps, c, { ticketId: ticket.id, ...(contactId === undefined ? {} : { contactId }) }, undefined, ticket.created ? [] : (currentTicket?.noteIds ?? [])),
-    linked || contactId === undefined ? Promise.resolve() : deps.client.associateTicketWithContact(ticket.id, contactId),
-  ]);
+  const [account, { ticketId, noteId, contactId }] = await Promise.all([deps.account(), previous === undefined ? newCase(deps, c) : repeatCase(deps, c, previous)]);
   return {
     crm: 'hubspot',
     action: 'case',
     type: 'ticket',
-    id: ticket.id,
-    url: recordUrl(account, 'ticket', ticket.id),
-    refs: { ticket: ticket.id, note: noteId, ...(contactId === undefined ? {} : { contact: contactId }) },
+    id: ticketId,
+    url: recordUrl(account, 'ticket', ticketId),
+    refs: { ticket: ticketId, note: noteId, ...(contactId === undefined ? {} : { contact: contactId }) },
   };
 };
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startHubspotEmulator, type HubspotEmulator } from '../../emulators/hubspot';
-import { conversation, connectorFor, message, sequentialDepth, value } from './helpers';
+import { conversation, connectorFor, message, sequentialDepth, signatures, value } from './helpers';
 
 describe('HubSpot connector: cases', () => {
   let hs: HubspotEmulator;
@@ -9,7 +9,7 @@ describe('HubSpot connector: cases', () => {
   });
   afterEach(() => hs.close());
 
-  it('creates a ticket tied to the contact, with the transcript note, in three round trips', async () => {
+  it('creates a ticket tied to the contact, with the transcript note, in three calls', async () => {
     const connector = connectorFor(hs);
     const record = value(await connector.upsert({ action: 'case', conversation: conversation({ id: 'case-1' }) }));
 
@@ -31,7 +31,9 @@ describe('HubSpot connector: cases', () => {
     assert.deepEqual(hs.state.associations('contacts', contact.id, 'tickets').map((a) => a.id), [ticket.id]);
     assert.deepEqual(hs.state.associations('notes', note.id, 'tickets').map((a) => a.typeIds), [[228]]);
     assert.deepEqual(hs.state.associations('notes', note.id, 'contacts').map((a) => a.typeIds), [[202]]);
-    // The pipeline lookup happens once per process, alongside the first reads.
+    // The pipeline lookup and account details happen once per process, alongside the first call.
+    assert.deepEqual(signatures(hs.requests.filter((r) => r.path.startsWith('/crm/v3/objects'))), ['POST /crm/v3/objects/contacts', 'POST /crm/v3/objects/tickets', 'POST /crm/v3/objects/notes']);
+    assert.equal(hs.requests.filter((r) => r.path.startsWith('/crm/v4')).length, 0, 'the ticket is created tied to its contact');
     assert.equal(sequentialDepth(hs.requests), 3);
   });
 
@@ -53,19 +55,38 @@ describe('HubSpot connector: cases', () => {
     assert.match(hs.state.list('notes')[0]?.properties.hs_note_body ?? '', /It works now/);
     assert.deepEqual([hs.state.list('tickets').length, hs.state.list('notes').length, hs.state.list('contacts').length], [1, 1, 1]);
     assert.equal(hs.requests.filter((r) => r.method === 'POST' || r.method === 'PUT').length, 0);
+    assert.equal(hs.requests.length, 4);
     assert.equal(sequentialDepth(hs.requests), 2);
   });
 
   it('recovers the ticket and its note by chat_conversation_id when the previous record was lost', async () => {
     const first = value(await connectorFor(hs).upsert({ action: 'case', conversation: conversation({ id: 'case-3' }) }));
-    const again = value(await connectorFor(hs).upsert({ action: 'case', conversation: conversation({ id: 'case-3' }) }));
+    const again = value(await connectorFor(hs).upsert({ action: 'case', conversation: conversation({ id: 'case-3', messages: [message(0), message(1, 'visitor', 'Anyone?')] }) }));
     assert.deepEqual(again.refs, first.refs);
-    assert.deepEqual([hs.state.list('tickets').length, hs.state.list('notes').length], [1, 1]);
+    assert.deepEqual([hs.state.list('tickets').length, hs.state.list('notes').length, hs.state.list('contacts').length], [1, 1, 1]);
+    assert.match(hs.state.objects.tickets.get(first.id)?.properties.content ?? '', /Anyone\?/);
+    assert.match(hs.state.objects.notes.get(first.refs.note ?? '')?.properties.hs_note_body ?? '', /Anyone\?/);
+  });
+
+  it('ties an existing ticket to the contact when an earlier delivery stopped before the note', async () => {
+    const contact = hs.state.create('contacts', { email: 'ada@example.com', firstname: 'Augusta' });
+    const ticket = hs.state.create('tickets', { subject: 'Earlier', hs_pipeline: '0', hs_pipeline_stage: '2', chat_conversation_id: 'case-6' });
+
+    const record = value(await connectorFor(hs).upsert({ action: 'case', conversation: conversation({ id: 'case-6' }) }));
+
+    assert.deepEqual(record.refs, { ticket: ticket.id, contact: contact.id, note: hs.state.list('notes')[0]?.id });
+    assert.deepEqual(hs.state.associations('tickets', ticket.id, 'contacts').map((a) => a.id), [contact.id]);
+    assert.equal(contact.properties.firstname, 'Augusta');
+    assert.equal(contact.properties.lastname, 'Lovelace');
+    assert.equal(ticket.properties.hs_pipeline_stage, '2');
+    assert.match(ticket.properties.content ?? '', /Hello, I would like a quote/);
+    assert.deepEqual([hs.state.list('tickets').length, hs.state.list('notes').length, hs.state.list('contacts').length], [1, 1, 1]);
   });
 
   it('files a case without an email as a ticket with no contact', async () => {
     const record = value(await connectorFor(hs).upsert({ action: 'case', conversation: conversation({ id: 'case-4', visitor: { name: 'Anonymous' } }) }));
     assert.equal(hs.state.list('contacts').length, 0);
+    assert.deepEqual(signatures(hs.requests.filter((r) => r.path.startsWith('/crm/v3/objects'))), ['POST /crm/v3/objects/tickets', 'POST /crm/v3/objects/notes']);
     assert.deepEqual(Object.keys(record.refs).sort(), ['note', 'ticket']);
   });
 

@@ -11,7 +11,7 @@ describe('HubSpot connector: leads', () => {
 
   const notesOf = (contactId: string) => hs.state.associations('contacts', contactId, 'notes').map((a) => a.id);
 
-  it('creates a lead contact with the transcript note attached, in three round trips', async () => {
+  it('creates a lead contact with the transcript note attached, in exactly two calls', async () => {
     const record = value(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
 
     const [contact, ...others] = hs.state.list('contacts');
@@ -32,8 +32,9 @@ describe('HubSpot connector: leads', () => {
     assert.match(note.properties.hs_note_body ?? '', /Grace \(support\)/);
 
     const api = hs.requests.filter((r) => r.path !== '/account-info/v3/details');
-    assert.deepEqual(signatures(api), ['GET /crm/v3/objects/contacts/ada%40example.com', 'POST /crm/v3/objects/contacts/batch/upsert', 'POST /crm/v3/objects/notes']);
-    assert.equal(sequentialDepth(hs.requests), 3);
+    assert.deepEqual(signatures(api), ['POST /crm/v3/objects/contacts', 'POST /crm/v3/objects/notes']);
+    assert.deepEqual(api.map((r) => r.status), [201, 201]);
+    assert.equal(sequentialDepth(hs.requests), 2);
   });
 
   it('updates the same contact and note on a repeat, in two round trips and with no new objects', async () => {
@@ -49,12 +50,14 @@ describe('HubSpot connector: leads', () => {
     assert.equal(hs.state.list('notes').length, 1);
     assert.match(hs.state.list('notes')[0]?.properties.hs_note_body ?? '', /Thanks, bye/);
     assert.equal(hs.requests.filter((r) => r.method === 'POST').length, 0, 'a repeat creates nothing');
+    assert.deepEqual(signatures(hs.requests), [`GET /crm/v3/objects/contacts/${first.id}`, `PATCH /crm/v3/objects/notes/${first.refs.note ?? ''}`]);
     assert.equal(sequentialDepth(hs.requests), 2);
   });
 
   it('finds its contact and note again when the previous record was lost', async () => {
     const first = value(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
     const longer = conversation({ messages: [message(0), message(1), message(2), message(3, 'visitor', 'One more thing')] });
+    hs.requests.length = 0;
 
     const again = value(await connectorFor(hs).upsert({ action: 'lead', conversation: longer }));
 
@@ -62,11 +65,17 @@ describe('HubSpot connector: leads', () => {
     assert.equal(hs.state.list('contacts').length, 1);
     assert.equal(hs.state.list('notes').length, 1);
     assert.match(hs.state.list('notes')[0]?.properties.hs_note_body ?? '', /One more thing/);
+    assert.deepEqual(
+      signatures(hs.requests).filter((r) => !r.includes('/account-info/')),
+      ['POST /crm/v3/objects/contacts', `GET /crm/v3/objects/contacts/${first.id}`, 'POST /crm/v3/objects/notes/batch/read', `PATCH /crm/v3/objects/notes/${first.refs.note ?? ''}`],
+      'the refused create names the contact; its notes are searched for ours',
+    );
   });
 
   it('keys a lead without an email by chat_conversation_id, and reuses it', async () => {
     const anonymous = conversation({ id: 'anon-7', visitor: { name: 'Visitor 42', phone: '+1 555 0100' } });
     const first = value(await connectorFor(hs).upsert({ action: 'lead', conversation: anonymous }));
+    assert.deepEqual(signatures(hs.requests).filter((r) => !r.includes('/account-info/')), ['POST /crm/v3/objects/contacts', 'POST /crm/v3/objects/notes']);
     const again = value(await connectorFor(hs).upsert({ action: 'lead', conversation: anonymous }));
 
     const [contact] = hs.state.list('contacts');
@@ -83,8 +92,9 @@ describe('HubSpot connector: leads', () => {
     assert.equal(hs.state.objects.contacts.get(record.id)?.properties.firstname, 'Chat visitor');
   });
 
-  it('reuses a contact that exists by email, filling only its blank fields', async () => {
+  it('reuses a contact that exists by email, filling only its blank fields, and then keeps one note', async () => {
     const existing = hs.state.create('contacts', { email: 'Ada@Example.com', firstname: 'Augusta', lifecyclestage: 'customer' });
+    const theirs = hs.state.create('notes', { hs_note_body: 'Called about an invoice', hs_timestamp: '2026-01-01T00:00:00.000Z' }, [{ toType: 'contacts', toId: existing.id, typeId: 202 }]);
 
     const record = value(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
 
@@ -94,6 +104,15 @@ describe('HubSpot connector: leads', () => {
     assert.equal(existing.properties.lifecyclestage, 'customer', 'a lifecycle stage is never moved back');
     assert.equal(existing.properties.lastname, 'Lovelace', 'a blank field is filled');
     assert.equal(existing.properties.phone, '+44 20 7946 0000');
+    assert.equal(theirs.properties.hs_note_body, 'Called about an invoice', "someone else's note is left alone");
+    assert.equal(notesOf(existing.id).length, 2);
+
+    const longer = conversation({ messages: [message(0), message(1), message(2), message(3, 'visitor', 'Still there?')] });
+    const lost = value(await connectorFor(hs).upsert({ action: 'lead', conversation: longer }));
+    const again = value(await connectorFor(hs).upsert({ action: 'lead', conversation: longer, previous: record }));
+    assert.deepEqual([lost.refs, again.refs], [record.refs, record.refs]);
+    assert.equal(notesOf(existing.id).length, 2, 'our note is updated, with or without the previous record');
+    assert.match(hs.state.objects.notes.get(record.refs.note ?? '')?.properties.hs_note_body ?? '', /Still there\?/);
   });
 
   it('makes one contact and one note from concurrent copies of the same delivery', async () => {

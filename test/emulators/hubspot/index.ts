@@ -160,6 +160,11 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
     return hit.fault;
   };
 
+  /**
+   * Sent with every answer the ten-secondly window counted, errors included, with the names and
+   * meaning of research/hubspot.md §1.4 (https://developers.hubspot.com/docs/api/usage-details):
+   * the window's length, its size, and what is left of it after this request.
+   */
   const rateHeaders = (now: number): Record<string, string> => ({
     'X-HubSpot-RateLimit-Interval-Milliseconds': String(burst.windowMs),
     'X-HubSpot-RateLimit-Max': String(burst.max),
@@ -179,7 +184,9 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
       const retryAfter: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
       const base =
         fault.status === 429 ? rateLimited(fault.policy ?? 'TEN_SECONDLY_ROLLING') : fault.status === 401 ? unauthorized() : fault.status === 403 ? missingScopes(ALL_SCOPES) : internalError(fault.status);
-      return { status: fault.status, body: fault.body ?? base.body, headers: retryAfter };
+      // An injected 429 stands for a window another app of the portal used up.
+      const limits = fault.status === 429 ? { ...rateHeaders(Date.now()), 'X-HubSpot-RateLimit-Remaining': '0' } : {};
+      return { status: fault.status, body: fault.body ?? base.body, headers: { ...limits, ...retryAfter } };
     }
     if (revoked || req.headers.authorization !== `Bearer ${token}`) throw unauthorized();
 
@@ -196,8 +203,13 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
         return route.handle({ method: entry.method, path: entry.path, query: url.searchParams, body: entry.body, params });
       }
       if (!burst.take(now)) throw rateLimited('TEN_SECONDLY_ROLLING', rateHeaders(now));
-      const reply = route.handle({ method: entry.method, path: entry.path, query: url.searchParams, body: entry.body, params });
-      return { ...reply, headers: { ...rateHeaders(now), ...reply.headers } };
+      try {
+        const reply = route.handle({ method: entry.method, path: entry.path, query: url.searchParams, body: entry.body, params });
+        return { ...reply, headers: { ...rateHeaders(now), ...reply.headers } };
+      } catch (e) {
+        if (e instanceof HubspotError) throw new HubspotError(e.status, e.body, { ...rateHeaders(now), ...e.headers });
+        throw e;
+      }
     }
     throw notFound(`No route for ${signature}`);
   };
