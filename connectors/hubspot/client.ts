@@ -9,7 +9,8 @@ import { AssociationSpecAssociationCategoryEnum as TicketAssociationCategory } f
 import { PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
-import { asHttpError, HubspotTimeout, uniqueConflictOf, type Properties, type ReadProperties } from './mappers';
+import { createLimiter, type Limiter, type Slot } from './limiter';
+import { asHttpError, fromHubspotError, HubspotRateLimited, HubspotTimeout, uniqueConflictOf, type Properties, type ReadProperties } from './mappers';
 
 export type CrmObjectType = 'contacts' | 'tickets';
 
@@ -61,22 +62,59 @@ class RawApiError extends Error {
   }
 }
 
+/** Rate-limit headers as every HubSpot answer carries them (research/hubspot.md §1.4). */
+const Answer = t.type({ httpStatusCode: t.number, headers: t.record(t.string, t.string) });
+
+const headerNumber = (headers: Readonly<Record<string, string>>, name: string): number | undefined => {
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  const value = key === undefined ? undefined : headers[key]?.trim();
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+};
+
+const observeAnswer = (limiter: Limiter, status: number, headers: Readonly<Record<string, string>>): void =>
+  limiter.observe(
+    {
+      max: headerNumber(headers, 'x-hubspot-ratelimit-max'),
+      remaining: headerNumber(headers, 'x-hubspot-ratelimit-remaining'),
+      intervalMs: headerNumber(headers, 'x-hubspot-ratelimit-interval-milliseconds'),
+    },
+    status === 429,
+  );
+
+/** Calls that would wait longer than this for room in the window are not sent (the job is rescheduled). */
+export const MAX_WAIT_MS = 250;
+
 /**
  * The SDK's retry and limiter decorators are process-global: each `new Client()` replaces them
  * for every client (research/hubspot.md §2.4). So every client is built with the same options,
- * and one per base URL and token is kept for the life of the process. SDK retries stay off
- * (`numberOfApiCallRetries: 0`) because they ignore `Retry-After` and sleep up to 10 s × n on a
- * 429 inside our webhook deadline; the delivery worker retries transients on its own schedule.
+ * and one per base URL and token is kept for the life of the process, with the one limiter that
+ * paces that app. SDK retries stay off (`numberOfApiCallRetries: 0`) because they ignore
+ * `Retry-After` and sleep up to 10 s × n on a 429 inside our webhook deadline; the SDK's
+ * Bottleneck limiter stays off because it only spaces calls and cannot tell the pipeline when to
+ * come back. A middleware hands every answer's rate-limit headers, errors included, to our limiter.
  */
-const clients = new Map<string, Client>();
-const sharedClient = (accessToken: string, basePath: string): Client => {
+interface SharedClient {
+  readonly hs: Client;
+  readonly limiter: Limiter;
+}
+
+const clients = new Map<string, SharedClient>();
+const sharedClient = (accessToken: string, basePath: string): SharedClient => {
   const key = `${basePath}\n${accessToken}`;
   const existing = clients.get(key);
   if (existing !== undefined) return existing;
-  const client = new Client({ accessToken, basePath, numberOfApiCallRetries: 0 });
-  clients.set(key, client);
-  return client;
+  const limiter = createLimiter({ now: Date.now, maxWaitMs: MAX_WAIT_MS });
+  const post = (ctx: unknown): unknown => {
+    const answer = Answer.decode(ctx);
+    if (!isLeft(answer)) observeAnswer(limiter, answer.right.httpStatusCode, answer.right.headers);
+    return ctx;
+  };
+  const shared = { hs: new Client({ accessToken, basePath, numberOfApiCallRetries: 0, middleware: [{ pre: (ctx: unknown) => ctx, post }] }), limiter };
+  clients.set(key, shared);
+  return shared;
 };
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const notFoundToUndefined = <A>(e: unknown): A | undefined => {
   if (asHttpError(e)?.status === 404) return undefined;
@@ -94,33 +132,62 @@ const decodeProperties = (value: unknown): ReadProperties => {
   return decoded.right;
 };
 
-export const createHubspotClient = (options: { readonly accessToken: string; readonly baseUrl: string; readonly timeoutMs: number }) => {
-  const hs = sharedClient(options.accessToken, options.baseUrl);
+/** Room for `n` calls, waiting at most MAX_WAIT_MS in all; else not sent, with when to come back. */
+const admitted = async (limiter: Limiter, n: number, operation: string): Promise<readonly Slot[]> => {
+  let waited = 0;
+  for (;;) {
+    const admission = limiter.admit(n);
+    if (admission.ok) {
+      if (admission.waitMs > 0) await sleep(admission.waitMs);
+      return admission.slots;
+    }
+    if (waited + admission.retryAfterMs > MAX_WAIT_MS) throw new HubspotRateLimited(operation, admission.retryAfterMs);
+    await sleep(admission.retryAfterMs);
+    waited += admission.retryAfterMs;
+  }
+};
+
+const callsOf = ({ hs, limiter }: SharedClient, timeoutMs: number, prepaid: Slot[]) => {
+  const api = (type: CrmObjectType) => (type === 'contacts' ? hs.crm.contacts : hs.crm.tickets);
   const associationSpec = (associationTypeId: number) => ({ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId });
 
-  /** The SDK has no cancellation, so a late answer is ignored rather than aborted. */
-  const timed = <A>(operation: string, run: () => Promise<A>): Promise<A> =>
-    new Promise<A>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new HubspotTimeout(operation, options.timeoutMs)), options.timeoutMs);
+  /**
+   * One paced call with a timeout. The SDK has no cancellation, so a late answer is ignored
+   * rather than aborted; its place in the window is kept until one interval after it settles.
+   */
+  const timed = async <A>(operation: string, run: () => Promise<A>): Promise<A> => {
+    const slot = prepaid.shift() ?? (await admitted(limiter, 1, operation))[0];
+    return new Promise<A>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        slot?.done();
+        reject(new HubspotTimeout(operation, timeoutMs));
+      }, timeoutMs);
       run().then(
         (value) => {
+          slot?.done();
           clearTimeout(timer);
           resolve(value);
         },
         (e: unknown) => {
+          slot?.done();
           clearTimeout(timer);
+          if (asHttpError(e)?.status === 429) {
+            const failure = fromHubspotError(e, operation);
+            if (failure?.kind === 'transient' && failure.retryAfterMs !== undefined) limiter.backOff(failure.retryAfterMs);
+          }
           reject(e instanceof Error ? e : new Error(String(e)));
         },
       );
     });
-
-  const api = (type: CrmObjectType) => (type === 'contacts' ? hs.crm.contacts : hs.crm.tickets);
+  };
 
   return {
     /** Portal id and UI domain (EU portals: `app-eu1.hubspot.com`). No SDK wrapper exists for this endpoint. */
     account: () =>
       timed('GET /account-info/v3/details', async () => {
         const res = await hs.apiRequest({ method: 'GET', path: '/account-info/v3/details' });
+        // apiRequest bypasses the SDK's middleware.
+        observeAnswer(limiter, res.status, Object.fromEntries(res.headers));
         const text = await res.text();
         let body: unknown = text;
         try {
@@ -242,6 +309,29 @@ export const createHubspotClient = (options: { readonly accessToken: string; rea
         await hs.crm.contacts.basicApi.getPage(1);
       }),
   };
+};
+
+/** The calls, each paced by the app's limiter; the first ones use `prepaid` slots. */
+export type HubspotCalls = ReturnType<typeof callsOf>;
+
+export const createHubspotClient = (options: { readonly accessToken: string; readonly baseUrl: string; readonly timeoutMs: number }) => {
+  const shared = sharedClient(options.accessToken, options.baseUrl);
+
+  /**
+   * Runs `f` with `n` calls admitted up front, so an operation that needs them all does not stop
+   * half way and waste its first calls; calls beyond `n` are admitted one by one, and those `f`
+   * did not make are given back.
+   */
+  const reserving = async <A>(n: number, operation: string, f: (client: HubspotCalls) => Promise<A>): Promise<A> => {
+    const prepaid = [...(await admitted(shared.limiter, n, operation))];
+    try {
+      return await f(callsOf(shared, options.timeoutMs, prepaid));
+    } finally {
+      for (const slot of prepaid.splice(0)) slot.release();
+    }
+  };
+
+  return { ...callsOf(shared, options.timeoutMs, []), reserving };
 };
 
 export type HubspotClient = ReturnType<typeof createHubspotClient>;

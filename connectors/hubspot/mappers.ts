@@ -112,6 +112,13 @@ export class HubspotTimeout extends Error {
   }
 }
 
+/** Raised instead of sending a call the rate-limit window has no room for (limiter.ts). */
+export class HubspotRateLimited extends Error {
+  constructor(readonly operation: string, readonly retryAfterMs: number) {
+    super(`HubSpot's rate limit has no room for ${operation} for ${retryAfterMs} ms; not sent`);
+  }
+}
+
 export interface HubspotHttpError {
   readonly status: number;
   readonly body: unknown;
@@ -192,6 +199,7 @@ const SCOPE_HINT = 'crm.objects.contacts.read, crm.objects.contacts.write, ticke
 export const fromHubspotError = (e: unknown, operation: string, now = Date.now()): CrmFailure | undefined => {
   if (e instanceof HubspotTimeout) return transient('CRM_TIMEOUT', e.message);
   if (e instanceof HubspotConfigProblem) return permanent('CRM_CONFIG', e.message);
+  if (e instanceof HubspotRateLimited) return transient('CRM_RATE_LIMITED', e.message, { retryAfterMs: e.retryAfterMs });
   const http = asHttpError(e);
   if (http === undefined) {
     // Native fetch (SDK 14) rejects with `TypeError: fetch failed` on refused, reset or DNS errors.

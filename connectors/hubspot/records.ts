@@ -9,11 +9,14 @@
  *   new case      3 / 3  create contact → create ticket (associated) → create note (associated to both)
  *   repeat case   4 / 2  read contact ‖ read ticket → update ticket content ‖ update note (‖ fill blanks)
  *
- * A case without an email has no contact: 2 calls new (ticket → note), 3 repeat. See README.md "Calls per delivery".
+ * A case without an email has no contact: 2 calls new (ticket → note), 3 repeat. Those calls are
+ * admitted together by the app's rate limiter (RESERVED), so a burst does not start deliveries it
+ * cannot finish; a delivery the window has no room for fails as CRM_RATE_LIMITED before any call.
+ * See README.md "Calls per delivery" and "Rate limits".
  */
 import type { Conversation } from '../../src/domain/conversation';
 import type { CrmRecord } from '../../src/domain/record';
-import { ASSOCIATION, type Account, type HubspotClient, type ReadObject } from './client';
+import { ASSOCIATION, type Account, type HubspotCalls, type HubspotClient, type ReadObject } from './client';
 import { CHAT_CONVERSATION_ID, CONTACT_FIELDS, HubspotConfigProblem, blanksToFill, conversationKey, isNoteOf, toHubspotContact, toHubspotTicket, toNoteProperties, toTicketContent } from './mappers';
 import { recordUrl } from './urls';
 
@@ -28,6 +31,17 @@ export interface RecordDeps {
   readonly placement: () => Promise<TicketPlacement>;
   readonly now: () => Date;
 }
+
+/** One delivery's calls: the first few were admitted together by the limiter. */
+interface Flow extends Omit<RecordDeps, 'client'> {
+  readonly client: HubspotCalls;
+}
+
+/**
+ * Calls admitted up front: what the delivery costs when nothing unusual happens, so a burst does
+ * not start deliveries it cannot finish (rarer paths are admitted call by call).
+ */
+const RESERVED = { newLead: 2, repeatLead: 2, newCase: 3, newCaseWithoutEmail: 2, repeatCase: 4 } as const;
 
 interface UniqueKey {
   readonly idProperty: string;
@@ -46,13 +60,13 @@ const wantedContact = (c: Conversation): Record<string, string> => {
   return { ...toHubspotContact(c), ...(key.idProperty === CHAT_CONVERSATION_ID ? { [CHAT_CONVERSATION_ID]: key.value } : {}) };
 };
 
-const readContact = async (deps: RecordDeps, c: Conversation, previousId: string | undefined, withNotes: boolean): Promise<ReadObject | undefined> => {
+const readContact = async (deps: Flow, c: Conversation, previousId: string | undefined, withNotes: boolean): Promise<ReadObject | undefined> => {
   const associations = withNotes ? (['notes'] as const) : [];
   const byId = previousId === undefined ? undefined : await deps.client.read('contacts', { id: previousId }, CONTACT_FIELDS, associations);
   return byId ?? deps.client.read('contacts', contactKey(c), CONTACT_FIELDS, associations);
 };
 
-const fillBlanks = async (deps: RecordDeps, c: Conversation, current: ReadObject): Promise<void> => {
+const fillBlanks = async (deps: Flow, c: Conversation, current: ReadObject): Promise<void> => {
   const patch = blanksToFill(wantedContact(c), current.properties);
   if (Object.keys(patch).length > 0) await deps.client.update('contacts', current.id, patch);
 };
@@ -64,7 +78,7 @@ const fillBlanks = async (deps: RecordDeps, c: Conversation, current: ReadObject
  */
 type Claim = { readonly created: true; readonly id: string } | { readonly created: false; readonly id: string; readonly current: ReadObject | undefined; readonly refusal: Error };
 
-const claimContact = async (deps: RecordDeps, c: Conversation): Promise<Claim> => {
+const claimContact = async (deps: Flow, c: Conversation): Promise<Claim> => {
   const key = contactKey(c);
   const made = await deps.client.create('contacts', wantedContact(c), key.idProperty);
   if (made.created) return made;
@@ -75,7 +89,7 @@ const claimContact = async (deps: RecordDeps, c: Conversation): Promise<Claim> =
 };
 
 /** The contact that refused our create, with its properties and notes. */
-const existingContact = async (deps: RecordDeps, claim: Extract<Claim, { created: false }>): Promise<ReadObject> => {
+const existingContact = async (deps: Flow, claim: Extract<Claim, { created: false }>): Promise<ReadObject> => {
   const current = claim.current ?? (await deps.client.read('contacts', { id: claim.id }, CONTACT_FIELDS, ['notes']));
   // HubSpot named a contact that is gone by now: nothing to complete, and nothing a retry could not redo.
   if (current === undefined) throw claim.refusal;
@@ -88,7 +102,7 @@ interface NoteTarget {
 }
 
 /** Updates the conversation's note in place, else finds it among `knownNoteIds`, else creates it. */
-const writeNote = async (deps: RecordDeps, c: Conversation, target: NoteTarget, previousNoteId: string | undefined, knownNoteIds: readonly string[]): Promise<string> => {
+const writeNote = async (deps: Flow, c: Conversation, target: NoteTarget, previousNoteId: string | undefined, knownNoteIds: readonly string[]): Promise<string> => {
   const properties = toNoteProperties(c, deps.now());
   if (previousNoteId !== undefined && (await deps.client.update('notes', previousNoteId, properties))) return previousNoteId;
   if (knownNoteIds.length > 0) {
@@ -114,12 +128,12 @@ interface DeliveredCase {
 }
 
 /** An existing contact keeps what HubSpot has; our note on it is updated, found or made. */
-const intoExistingContact = async (deps: RecordDeps, c: Conversation, current: ReadObject, previousNote: string | undefined): Promise<DeliveredLead> => {
+const intoExistingContact = async (deps: Flow, c: Conversation, current: ReadObject, previousNote: string | undefined): Promise<DeliveredLead> => {
   const [, noteId] = await Promise.all([fillBlanks(deps, c, current), writeNote(deps, c, { contactId: current.id }, previousNote, current.noteIds)]);
   return { contactId: current.id, noteId };
 };
 
-const deliverLead = async (deps: RecordDeps, c: Conversation, previous: CrmRecord | undefined): Promise<DeliveredLead> => {
+const deliverLead = async (deps: Flow, c: Conversation, previous: CrmRecord | undefined): Promise<DeliveredLead> => {
   const previousNote = previous?.refs.note;
   if (previous !== undefined) {
     const current = await readContact(deps, c, previous.refs.contact, previousNote === undefined);
@@ -131,12 +145,13 @@ const deliverLead = async (deps: RecordDeps, c: Conversation, previous: CrmRecor
 };
 
 export const upsertLead = async (deps: RecordDeps, c: Conversation, previous: CrmRecord | undefined): Promise<CrmRecord> => {
-  const [account, { contactId, noteId }] = await Promise.all([deps.account(), deliverLead(deps, c, previous)]);
+  const reserve = previous === undefined ? RESERVED.newLead : RESERVED.repeatLead;
+  const [account, { contactId, noteId }] = await Promise.all([deps.account(), deps.client.reserving(reserve, 'lead upsert', (client) => deliverLead({ ...deps, client }, c, previous))]);
   return { crm: 'hubspot', action: 'lead', type: 'contact', id: contactId, url: recordUrl(account, 'contact', contactId), refs: { contact: contactId, note: noteId } };
 };
 
 /** The ticket we made now (tied to the contact), or the one already holding the conversation id. */
-const claimTicket = async (deps: RecordDeps, c: Conversation, placement: TicketPlacement, contactId: string | undefined): Promise<{ readonly id: string; readonly current?: ReadObject }> => {
+const claimTicket = async (deps: Flow, c: Conversation, placement: TicketPlacement, contactId: string | undefined): Promise<{ readonly id: string; readonly current?: ReadObject }> => {
   const to = contactId === undefined ? [] : [{ id: contactId, associationTypeId: ASSOCIATION.ticketToContact }];
   const made = await deps.client.create('tickets', toHubspotTicket(c, placement), CHAT_CONVERSATION_ID, to);
   if (made.created) return { id: made.id };
@@ -146,7 +161,7 @@ const claimTicket = async (deps: RecordDeps, c: Conversation, placement: TicketP
 };
 
 /** An earlier delivery made the ticket: refresh its transcript, find or make our note, tie it to the contact. */
-const intoExistingTicket = async (deps: RecordDeps, c: Conversation, current: ReadObject, contactId: string | undefined, previousNote: string | undefined): Promise<string> => {
+const intoExistingTicket = async (deps: Flow, c: Conversation, current: ReadObject, contactId: string | undefined, previousNote: string | undefined): Promise<string> => {
   const [, noteId] = await Promise.all([
     // An agent may have moved or renamed the ticket since: later deliveries only refresh the transcript.
     deps.client.update('tickets', current.id, { content: toTicketContent(c) }),
@@ -157,9 +172,9 @@ const intoExistingTicket = async (deps: RecordDeps, c: Conversation, current: Re
 };
 
 /** The case's contact for a first delivery: only a visitor with an email becomes one (as for a lead). */
-const claimCaseContact = async (deps: RecordDeps, c: Conversation): Promise<Claim | undefined> => (hasEmail(c) ? claimContact(deps, c) : undefined);
+const claimCaseContact = async (deps: Flow, c: Conversation): Promise<Claim | undefined> => (hasEmail(c) ? claimContact(deps, c) : undefined);
 
-const newCase = async (deps: RecordDeps, c: Conversation): Promise<DeliveredCase> => {
+const newCase = async (deps: Flow, c: Conversation): Promise<DeliveredCase> => {
   const [contact, placement] = await Promise.all([claimCaseContact(deps, c), deps.placement()]);
   const contactId = contact?.id;
   const [ticket, existing] = await Promise.all([claimTicket(deps, c, placement, contactId), contact === undefined || contact.created ? undefined : existingContact(deps, contact)]);
@@ -173,7 +188,7 @@ const newCase = async (deps: RecordDeps, c: Conversation): Promise<DeliveredCase
 };
 
 /** The contact of a repeated case: completed if it exists, else made (or found) again. */
-const repeatCaseContact = async (deps: RecordDeps, c: Conversation, current: ReadObject | undefined): Promise<string | undefined> => {
+const repeatCaseContact = async (deps: Flow, c: Conversation, current: ReadObject | undefined): Promise<string | undefined> => {
   if (current !== undefined) {
     await fillBlanks(deps, c, current);
     return current.id;
@@ -184,7 +199,7 @@ const repeatCaseContact = async (deps: RecordDeps, c: Conversation, current: Rea
   return claim.id;
 };
 
-const repeatCase = async (deps: RecordDeps, c: Conversation, previous: CrmRecord): Promise<DeliveredCase> => {
+const repeatCase = async (deps: Flow, c: Conversation, previous: CrmRecord): Promise<DeliveredCase> => {
   const previousNote = previous.refs.note;
   const [currentContact, currentTicket] = await Promise.all([
     hasEmail(c) ? readContact(deps, c, previous.refs.contact, false) : undefined,
@@ -208,7 +223,11 @@ const repeatCase = async (deps: RecordDeps, c: Conversation, previous: CrmRecord
 };
 
 export const upsertCase = async (deps: RecordDeps, c: Conversation, previous: CrmRecord | undefined): Promise<CrmRecord> => {
-  const [account, { ticketId, noteId, contactId }] = await Promise.all([deps.account(), previous === undefined ? newCase(deps, c) : repeatCase(deps, c, previous)]);
+  const reserve = previous !== undefined ? RESERVED.repeatCase : hasEmail(c) ? RESERVED.newCase : RESERVED.newCaseWithoutEmail;
+  const [account, { ticketId, noteId, contactId }] = await Promise.all([
+    deps.account(),
+    deps.client.reserving(reserve, 'case upsert', (client) => (previous === undefined ? newCase({ ...deps, client }, c) : repeatCase({ ...deps, client }, c, previous))),
+  ]);
   return {
     crm: 'hubspot',
     action: 'case',

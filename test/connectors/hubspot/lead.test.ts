@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startHubspotEmulator, type HubspotEmulator } from '../../emulators/hubspot';
-import { conversation, connectorFor, message, sequentialDepth, signatures, value } from './helpers';
+import { conversation, connectorFor, message, sequentialDepth, signatures, untilDone, value } from './helpers';
 
 describe('HubSpot connector: leads', () => {
   let hs: HubspotEmulator;
@@ -143,5 +143,29 @@ describe('HubSpot connector: leads', () => {
 
     assert.deepEqual(value(await connector.findPerson('Known@Example.com')), { type: 'contact', id: existing.id, url: `https://app.hubspot.com/contacts/${hs.portalId}/record/0-1/${existing.id}` });
     assert.equal(value(await connector.findPerson('nobody@example.com')), undefined);
+  });
+});
+
+describe('HubSpot connector: a burst against the rate limit', () => {
+  let hs: HubspotEmulator;
+  beforeEach(async () => {
+    hs = await startHubspotEmulator({ latencyMs: 5, rateLimit: { max: 20, windowMs: 1000 } });
+  });
+  afterEach(() => hs.close());
+
+  it('delivers 60 new leads with no 429, two calls each, by coming back after retryAfterMs', async () => {
+    const connector = connectorFor(hs);
+    const leads = Array.from({ length: 60 }, (_, i) => conversation({ id: `burst-${i}`, visitor: { name: `Visitor ${i}`, email: `v${i}@example.com` } }));
+
+    const results = await Promise.all(leads.map((c) => untilDone(() => connector.upsert({ action: 'lead', conversation: c }), 100)));
+
+    for (const { outcome, attempts } of results) {
+      value(outcome);
+      for (const a of attempts.slice(0, -1)) assert.equal(a.ok ? 'ok' : a.failure.code, 'CRM_RATE_LIMITED');
+    }
+    assert.deepEqual(hs.requests.filter((r) => r.status === 429), []);
+    assert.deepEqual([hs.state.list('contacts').length, hs.state.list('notes').length], [60, 60]);
+    const crmCalls = hs.requests.filter((r) => r.path !== '/account-info/v3/details');
+    assert.equal(crmCalls.length, 120, 'two calls per lead, none wasted');
   });
 });
