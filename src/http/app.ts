@@ -27,7 +27,7 @@ export const createApp = (deps: AppDeps): Koa<AppState> => {
   app.use(requestContext(deps.log));
   app.use(errorHandler);
   const routers = [
-    olarkRoutes({ pipeline: deps.pipeline, token: () => deps.olarkToken }),
+    olarkRoutes({ pipeline: deps.pipeline, token: deps.olarkToken }),
     pageRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm, rules: deps.rules }),
     healthRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm }),
   ];

@@ -7,7 +7,7 @@ import type { Log } from '../domain/log';
 import { RATE_LIMITED, fail, transient, type CrmFailure, type Outcome } from '../domain/outcome';
 import type { CrmRecord } from '../domain/record';
 import { decideAction, type RoutingRules } from '../domain/routing';
-import type { Job, Store } from '../storage/store';
+import type { Job, Store, StoredConversation } from '../storage/store';
 import { nextRetry, nextRetryAfterRateLimit, type RetryDecision } from './retry-policy';
 import { withTimeout } from './timeout';
 
@@ -39,11 +39,15 @@ const retryDecision = async (deps: DeliveryDeps, job: Job, failure: CrmFailure &
   return nextRetry(job.attempts + 1 - rateLimited, deps.retryScheduleMs, failure.retryAfterMs, deps.random);
 };
 
-export const deliver = async (deps: DeliveryDeps, owner: string, job: Job): Promise<DeliveryResult> => {
+/**
+ * @param known the snapshot the job was claimed with, when intake claimed it in the same
+ *   transaction (nothing newer can be waiting on this job then); otherwise it is read.
+ */
+export const deliver = async (deps: DeliveryDeps, owner: string, job: Job, known?: StoredConversation): Promise<DeliveryResult> => {
   const { store, connector } = deps;
   const log = deps.log.child({ job: job.id });
   const started = deps.now();
-  const stored = await store.getConversation(job.conversationKey);
+  const stored = known ?? (await store.getConversation(job.conversationKey));
   if (stored === undefined) throw new Error(`job ${job.id} points at a conversation that is not stored`);
   const action = decideAction(stored.conversation, deps.rules, stored.forced);
   const previous = await store.getRecord(stored.key, action, connector.name);

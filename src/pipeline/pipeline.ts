@@ -95,7 +95,6 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
       })
       .finally(() => {
         inFlight.delete(jobId);
-        wake();
       });
     inFlight.set(jobId, promise);
     return promise;
@@ -124,6 +123,8 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
           workerInFlight++;
           void run(job.id, job.conversationKey, () => deliver(deps, owner, job)).finally(() => {
             workerInFlight--;
+            // A slot is free: take the next due job now rather than at the next poll.
+            wake();
           });
         }
       }
@@ -150,27 +151,36 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
   const receiveTranscript = async (event: ChatEvent): Promise<Answer> => {
     const started = now().getTime();
     const deadline = started + options.syncDeadlineMs;
-    const { stored, jobId } = await store.intake({ conversation: event.conversation, ...(event.forced === undefined ? {} : { forced: event.forced }), now: now() });
+    // Stored and, unless shutting down, leased to this request in the same transaction.
+    const { stored, jobId, claimed } = await store.intake({
+      conversation: event.conversation,
+      ...(event.forced === undefined ? {} : { forced: event.forced }),
+      now: now(),
+      ...(stopping ? {} : { claim: { owner, leaseMs: options.leaseMs } }),
+    });
     const action = decideAction(stored.conversation, options.rules, stored.forced);
     const fallback: Answer = { url: stableLink(stored.key), delivered: false };
     // Shutting down: the transcript is stored; the next process (or another instance) delivers it.
     if (stopping) return fallback;
-    const claimed = await store.claimJob(jobId, owner, now(), options.leaseMs);
-    let mine = claimed === undefined ? undefined : run(claimed.id, stored.key, () => deliver(deps, owner, claimed));
-    for (;;) {
+    let mine = claimed === undefined ? undefined : run(claimed.id, stored.key, () => deliver(deps, owner, claimed, stored));
+    // The record as an earlier delivery left it: its link does not change when it is updated.
+    const known = async (): Promise<Answer> => {
       const record = await store.getRecord(stored.key, action, connector.name);
-      if (record !== undefined) return { url: record.record.url, delivered: true };
+      return record === undefined ? fallback : { url: record.record.url, delivered: true };
+    };
+    for (;;) {
       const left = deadline - now().getTime();
-      if (left <= 0) return fallback;
       if (mine !== undefined) {
-        const result = await withTimeout(mine, left, () => undefined);
-        if (result === undefined) return fallback;
-        if (result.kind === 'delivered') return { url: result.record.url, delivered: true };
-        if (result.kind !== 'lost') return fallback;
+        // Our own delivery: wait for it, so the CRM holds this transcript when we answer.
+        const result = await withTimeout(mine, Math.max(left, 0), () => undefined);
+        if (result?.kind === 'delivered') return { url: result.record.url, delivered: true };
+        if (result === undefined || result.kind !== 'lost') return known();
         mine = undefined;
         continue;
       }
       // Another delivery of this conversation is running (here or in another process).
+      const answer = await known();
+      if (answer.delivered || left <= 0) return answer;
       const job = await store.getJob(jobId);
       if (job?.state === 'dead') return fallback;
       // The CRM failed and the job waits for its next try: no point holding the agent.
@@ -204,7 +214,8 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
       case 'transcript':
       case 'offline': {
         const answer = await receiveTranscript(event);
-        wake();
+        // Not delivered inline: its job waits in the queue (the worker's poll would find it too).
+        if (!answer.delivered) wake();
         return answer;
       }
     }

@@ -7,7 +7,9 @@ export const openStore = async (database: DatabaseConfig, log?: Log): Promise<St
   switch (database.kind) {
     // Each backend's driver is loaded only when it is the one configured.
     case 'sqlite':
-      return (await import('./sqlite/store.js')).openSqliteStore(database.path);
+      return (await import('./sqlite/store.js')).openSqliteStore(database.path, {
+        onError: (message) => log?.warn({ err: { message } }, 'SQLite checkpoint failed'),
+      });
     case 'postgres':
       return (await import('./postgres/store.js')).openPostgresStore(database.url, {
         // A dropped idle connection is replaced by the pool; worth a line in the log, not a crash.

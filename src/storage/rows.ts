@@ -121,6 +121,13 @@ export const toLocalRecord = (row: unknown): LocalRecord => {
   };
 };
 
+const LocalHeadRow = t.type({ id: t.string, history: t.string, created_at: Num });
+/** What an update of a local record needs of the stored one: not its (large) snapshot. */
+export const toLocalHead = (row: unknown) => {
+  const r = decodeRow(LocalHeadRow, 'local record', row);
+  return { id: r.id, history: fromHistoryJson(r.history), createdAt: new Date(r.created_at) };
+};
+
 const CountRow = t.type({ state: JobStateCodec, n: Num });
 export const toCount = (row: unknown) => decodeRow(CountRow, 'count', row);
 const ValueRow = t.type({ value: t.string });

@@ -61,10 +61,11 @@ const decodeOrThrow = <A, O>(codec: t.Type<A, O, unknown>, what: string, text: s
   return result.right;
 };
 
-export const toConversationJson = (c: Conversation): string => JSON.stringify(ConversationJson.encode(c));
+/** Dates become ISO strings through `Date#toJSON`, which is what the codec's encoder would do, at a fraction of the cost. */
+export const toConversationJson = (c: Conversation): string => JSON.stringify(c);
 export const fromConversationJson = (text: string): Conversation => decodeOrThrow(ConversationJson, 'conversation', text);
 export const toRecordJson = (r: CrmRecord): string => JSON.stringify(CrmRecordJson.encode({ ...r, refs: { ...r.refs } }));
 export const fromRecordJson = (text: string): CrmRecord => decodeOrThrow(CrmRecordJson, 'record', text);
 export type History = t.TypeOf<typeof HistoryJson>;
-export const toHistoryJson = (h: History): string => JSON.stringify(HistoryJson.encode(h));
+export const toHistoryJson = (h: History): string => JSON.stringify(h);
 export const fromHistoryJson = (text: string): History => decodeOrThrow(HistoryJson, 'history', text);

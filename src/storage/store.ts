@@ -75,6 +75,11 @@ export interface IntakeResult {
   readonly stored: StoredConversation;
   /** The pending job that will deliver this version (shared with other intakes of the conversation). */
   readonly jobId: string;
+  /**
+   * With `claim`: that job, leased in the same transaction. Later intakes then queue a new job
+   * instead of sharing this one, so delivering `stored` as it is loses nothing.
+   */
+  readonly claimed?: Job;
 }
 
 export interface Store extends LocalRecordStore {
@@ -92,7 +97,7 @@ export interface Store extends LocalRecordStore {
    * In one transaction: merges the conversation into what we know (mergeConversation), bumps
    * its version, and makes sure a pending job will deliver it.
    */
-  intake(input: { conversation: Conversation; forced?: Action; now: Date }): Promise<IntakeResult>;
+  intake(input: { conversation: Conversation; forced?: Action; now: Date; claim?: { readonly owner: string; readonly leaseMs: number } }): Promise<IntakeResult>;
   getConversation(key: ConversationKey): Promise<StoredConversation | undefined>;
 
   getRecord(key: ConversationKey, action: Action, crm: string): Promise<StoredRecord | undefined>;

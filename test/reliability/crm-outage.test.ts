@@ -64,11 +64,11 @@ describe('a CRM outage under load (HubSpot emulator)', function () {
   });
 
   it('waits at least Retry-After after a 429 before trying again', async () => {
-    // On the write, the last call of an attempt: whatever comes next belongs to the next attempt.
-    hubspot.faults.inject({ status: 429, retryAfterSeconds: 2, times: 1, match: /^POST \/crm\/v3\/objects\/contacts\/batch\/upsert/ });
+    // On the note, the last call of an attempt: whatever comes next belongs to the next attempt.
+    hubspot.faults.inject({ status: 429, retryAfterSeconds: 2, times: 1, match: /^POST \/crm\/v3\/objects\/notes/ });
     const payload = transcript();
     await integrationUrl(await postOlark(service.webhook, payload));
-    await until('delivery', async () => contactsByConversation(hubspot).get(payload.id) === 1, 10_000);
+    await until('delivery', async () => contactsByConversation(hubspot).get(payload.id) === 1 && hubspot.state.list('notes').length === 1, 10_000);
     const limited = hubspot.requests.find((r) => r.status === 429);
     assert.ok(limited !== undefined);
     const next = hubspot.requests.find((r) => r.startedAt > limited.endedAt);

@@ -4,7 +4,7 @@ import { isLeft } from 'fp-ts/Either';
 import type { Action } from '../../domain/event';
 import type { Pipeline } from '../../pipeline/pipeline';
 import { decodeOlarkEvent } from '../../sources/olark/adapter';
-import { tokenMatches } from '../../sources/olark/auth';
+import { tokenMatcher } from '../../sources/olark/auth';
 import { HttpError } from '../errors';
 import type { AppState } from '../middleware';
 
@@ -18,11 +18,12 @@ const forcedRecord = (value: unknown): Action | undefined => {
 };
 
 /** POST /webhooks/olark/:token — Olark's webhook (https://www.olark.com/help/webhooks). */
-export const olarkRoutes = (deps: { pipeline: Pipeline; token: () => string }) => {
+export const olarkRoutes = (deps: { pipeline: Pipeline; token: string }) => {
   const router = new Router<AppState>();
+  const isOurToken = tokenMatcher(deps.token);
   router.post('/webhooks/olark/:token', async (ctx) => {
     // Authenticate before reading a byte of the body: an unknown token stores nothing.
-    if (!tokenMatches(ctx.params.token ?? '', deps.token())) throw new HttpError('UNKNOWN_WEBHOOK_TOKEN');
+    if (!isOurToken(ctx.params.token ?? '')) throw new HttpError('UNKNOWN_WEBHOOK_TOKEN');
     const forced = forcedRecord(ctx.query.record);
     const length = ctx.get('content-length');
     const raw = await getRawBody(ctx.req, { limit: BODY_LIMIT_BYTES, ...(length === '' ? {} : { length }) });

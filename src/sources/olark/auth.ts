@@ -9,3 +9,9 @@ const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8
  */
 export const tokenMatches = (given: string, expected: string): boolean =>
   timingSafeEqual(digest(given), digest(expected)) && expected.length > 0;
+
+/** `tokenMatches` against a fixed token, whose digest is computed once. */
+export const tokenMatcher = (expected: string): ((given: string) => boolean) => {
+  const wanted = digest(expected);
+  return (given) => timingSafeEqual(digest(given), wanted) && expected.length > 0;
+};

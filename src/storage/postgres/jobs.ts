@@ -35,7 +35,7 @@ const insertAttempt = (db: Queryable, a: Attempt) =>
  * Leases a job whose conversation this transaction has locked. The live-lease check runs in
  * this statement, after the lock, so it sees every claim committed before ours.
  */
-const claimLocked = async (db: Queryable, job: Job, owner: string, now: number, leaseMs: number): Promise<Job | undefined> => {
+export const claimLocked = async (db: Queryable, job: Job, owner: string, now: number, leaseMs: number): Promise<Job | undefined> => {
   const row = await firstRow(
     db,
     `UPDATE jobs SET state = 'running', lease_owner = $2, lease_expires_at = $3, updated_at = $4,

@@ -22,7 +22,7 @@ export interface PostgresStoreOptions {
 
 const CONVERSATION = 'key, snapshot, version, forced, updated_at';
 
-const intake = async (db: Queryable, conversation: Conversation, forced: Action | undefined, now: number): Promise<IntakeResult> => {
+const intake = async (db: Queryable, conversation: Conversation, forced: Action | undefined, now: number, claim: { owner: string; leaseMs: number } | undefined): Promise<IntakeResult> => {
   const key = conversationKey(conversation);
   const fresh = toConversationJson(conversation);
   // Insert-or-lock in one statement: concurrent intakes of one conversation, in any process,
@@ -46,14 +46,19 @@ const intake = async (db: Queryable, conversation: Conversation, forced: Action 
     ]),
   );
   const pending = await firstRow(db, "SELECT * FROM jobs WHERE conversation_key = $1 AND state = 'pending'", [key]);
-  if (pending !== undefined) return { stored, jobId: toJob(pending).id };
-  const jobId = randomUUID();
-  await db.query("INSERT INTO jobs (id, conversation_key, state, attempts, next_attempt_at, created_at, updated_at) VALUES ($1, $2, 'pending', 0, $3, $3, $3)", [
-    jobId,
-    key,
-    now,
-  ]);
-  return { stored, jobId };
+  const job =
+    pending !== undefined
+      ? toJob(pending)
+      : toJob(
+          await firstRow(
+            db,
+            "INSERT INTO jobs (id, conversation_key, state, attempts, next_attempt_at, created_at, updated_at) VALUES ($1, $2, 'pending', 0, $3, $3, $3) RETURNING *",
+            [randomUUID(), key, now],
+          ),
+        );
+  // The conversation row is locked by this transaction: the claim's rule holds as in claimJob.
+  const claimed = claim === undefined ? undefined : await jobs.claimLocked(db, job, claim.owner, now, claim.leaseMs);
+  return { stored, jobId: job.id, ...(claimed === undefined ? {} : { claimed }) };
 };
 
 const upsertLocal = async (db: Queryable, input: { conversationKey: string; action: Action; conversation: Conversation; change: string }, now: number): Promise<LocalRecord> => {
@@ -120,7 +125,7 @@ export const openPostgresStore = async (url: string, options: PostgresStoreOptio
       await pool.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, value]);
     },
     getSetting: (key) => one(toValue, 'SELECT value FROM settings WHERE key = $1', [key]),
-    intake: ({ conversation, forced, now }) => tx((db) => intake(db, conversation, forced, now.getTime())),
+    intake: ({ conversation, forced, now, claim }) => tx((db) => intake(db, conversation, forced, now.getTime(), claim)),
     getConversation: (key) => one(toStoredConversation, `SELECT ${CONVERSATION} FROM conversations WHERE key = $1`, [key]),
     getRecord: (key, action, crm) =>
       one(toStoredRecord, 'SELECT record, version, updated_at FROM records WHERE conversation_key = $1 AND action = $2 AND crm = $3', [key, action, crm]),

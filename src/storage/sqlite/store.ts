@@ -12,9 +12,11 @@ import type { Action } from '../../domain/event';
 import type { LocalRecord } from '../../domain/local-records';
 import { mergeConversation } from '../../domain/merge';
 import { toConversationJson, toHistoryJson, toRecordJson } from '../serialization';
-import { toAttempt, toCount, toJob, toLocalRecord, toOldest, toStoredConversation, toStoredRecord, toValue } from '../rows';
-import { conversationKey, type Attempt, type ConversationKey, type Job, type JobResult, type JobState, type QueueStats, type Store } from '../store';
+import { toAttempt, toCount, toJob, toLocalHead, toLocalRecord, toOldest, toStoredConversation, toStoredRecord, toValue } from '../rows';
+import { conversationKey, type Attempt, type ConversationKey, type IntakeResult, type Job, type JobResult, type JobState, type QueueStats, type Store } from '../store';
 import { sqliteMigrations } from './migrations';
+import { startCheckpointer } from './checkpointer';
+import { createWriteQueue } from './write-queue';
 
 const migrate = (db: Database.Database): void => {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
@@ -29,8 +31,9 @@ const migrate = (db: Database.Database): void => {
   });
 };
 
-export const openSqliteStore = (path: string): Store => {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+export const openSqliteStore = (path: string, options: { onError?: (message: string) => void } = {}): Store => {
+  const inMemory = path === ':memory:';
+  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   // WAL + NORMAL survives a crash of the process (kill -9); only a power cut can lose the
@@ -39,6 +42,12 @@ export const openSqliteStore = (path: string): Store => {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  const write = createWriteQueue(db);
+  // Checkpoints (and their fsync) happen on a worker thread, not in a request. The writer's own
+  // checkpoint stays as a backstop, at 10,000 pages (40 MB), for a load the thread cannot keep
+  // up with: a checkpoint running beside a busy writer never gets to reset the WAL.
+  if (!inMemory) db.pragma('wal_autocheckpoint = 10000');
+  const checkpointer = inMemory ? undefined : startCheckpointer(path, { intervalMs: 1000, onError: options.onError ?? (() => undefined) });
 
   const q = {
     conversation: db.prepare('SELECT key, snapshot, version, forced, updated_at FROM conversations WHERE key = ?'),
@@ -77,7 +86,8 @@ export const openSqliteStore = (path: string): Store => {
     countAbandoned: db.prepare("UPDATE jobs SET attempts = attempts + 1 WHERE id = ? AND state = 'running'"),
     otherPending: db.prepare("SELECT id FROM jobs WHERE conversation_key = (SELECT conversation_key FROM jobs WHERE id = @id) AND state = 'pending' AND id <> @id"),
     finish: db.prepare(`
-      UPDATE jobs SET state = @state, attempts = attempts + @counted, next_attempt_at = @next, last_error = @error,
+      UPDATE jobs SET state = @state, attempts = attempts + @counted, next_attempt_at = COALESCE(@next, next_attempt_at),
+        last_error = CASE WHEN @keepError = 1 THEN last_error ELSE @error END,
         lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
       WHERE id = @id AND state = 'running' AND lease_owner = @owner`),
     upsertRecord: db.prepare(`
@@ -94,7 +104,7 @@ export const openSqliteStore = (path: string): Store => {
     getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
     insertSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
     setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-    localByKey: db.prepare('SELECT * FROM local_records WHERE conversation_key = ? AND action = ?'),
+    localHead: db.prepare('SELECT id, history, created_at FROM local_records WHERE conversation_key = ? AND action = ?'),
     localById: db.prepare('SELECT * FROM local_records WHERE id = ?'),
     localByEmail: db.prepare('SELECT * FROM local_records WHERE email = ? ORDER BY updated_at DESC LIMIT 1'),
     insertLocal: db.prepare(
@@ -116,15 +126,14 @@ export const openSqliteStore = (path: string): Store => {
     return toJob(row);
   };
 
-  const intake = db.transaction((conversation: Conversation, forced: Action | undefined, now: number) => {
+  const intake = (conversation: Conversation, forced: Action | undefined, now: number, claim: { owner: string; leaseMs: number } | undefined): IntakeResult => {
     const key = conversationKey(conversation);
     const row: unknown = q.conversation.get(key);
-    if (row === undefined) {
-      q.insertConversation.run({ key, snapshot: toConversationJson(conversation), forced: forced ?? null, now });
-    } else {
-      const known = toStoredConversation(row);
-      q.updateConversation.run({ key, snapshot: toConversationJson(mergeConversation(known.conversation, conversation)), forced: forced ?? known.forced ?? null, now });
-    }
+    const known = row === undefined ? undefined : toStoredConversation(row);
+    const merged = known === undefined ? conversation : mergeConversation(known.conversation, conversation);
+    const keptForced = forced ?? known?.forced;
+    if (known === undefined) q.insertConversation.run({ key, snapshot: toConversationJson(merged), forced: keptForced ?? null, now });
+    else q.updateConversation.run({ key, snapshot: toConversationJson(merged), forced: keptForced ?? null, now });
     const pending: unknown = q.pendingJob.pluck().get(key);
     let jobId: string;
     if (typeof pending === 'string') jobId = pending;
@@ -132,20 +141,42 @@ export const openSqliteStore = (path: string): Store => {
       jobId = randomUUID();
       q.insertJob.run(jobId, key, now, now, now);
     }
-    return { stored: toStoredConversation(q.conversation.get(key)), jobId };
-  });
+    const stored = { key, conversation: merged, version: (known?.version ?? 0) + 1, updatedAt: new Date(now), ...(keptForced === undefined ? {} : { forced: keptForced }) };
+    const claimed = claim === undefined ? undefined : claimOne(jobId, false, claim.owner, now, claim.leaseMs);
+    return { stored, jobId, ...(claimed === undefined ? {} : { claimed }) };
+  };
 
-  const finish = db.transaction((input: { jobId: string; owner: string; now: number; attempt?: Attempt; result: JobResult }): boolean => {
+  const finish = (input: { jobId: string; owner: string; now: number; attempt?: Attempt; result: JobResult }): boolean => {
     const { jobId, owner, now, attempt, result } = input;
     if (result.kind === 'done' && result.record !== undefined) {
       const r = result.record;
       q.upsertRecord.run({ key: r.conversationKey, action: r.value.action, crm: r.value.crm, record: toRecordJson(r.value), version: r.version, now });
     }
-    const current: unknown = q.job.get(jobId);
-    if (current === undefined) return false;
-    const job = toJob(current);
-    if (job.state !== 'running' || job.leaseOwner !== owner) return false;
-    if (attempt !== undefined)
+    const counted = attempt === undefined ? 0 : 1;
+    // `next` and `error` null keep the job's own values; the update only touches our running lease.
+    const move = (state: JobState, next: number | null, error: string | null, keepError = false) =>
+      q.finish.run({ id: jobId, owner, state, counted, next, error, keepError: keepError ? 1 : 0, now }).changes > 0;
+    const toPending = (next: number, error: string | null, keepError: boolean) => {
+      // A newer intake already queued a job that will deliver everything this one would.
+      const other: unknown = q.otherPending.pluck().get({ id: jobId });
+      return typeof other === 'string' ? move('done', null, `superseded by job ${other}`) : move('pending', next, error, keepError);
+    };
+    let moved: boolean;
+    switch (result.kind) {
+      case 'done':
+        moved = move('done', null, null);
+        break;
+      case 'dead':
+        moved = move('dead', null, result.error);
+        break;
+      case 'retry':
+        moved = toPending(result.nextAttemptAt.getTime(), result.error, false);
+        break;
+      case 'release':
+        moved = toPending(result.nextAttemptAt.getTime(), null, true);
+        break;
+    }
+    if (moved && attempt !== undefined)
       q.insertAttempt.run({
         jobId,
         startedAt: attempt.startedAt.getTime(),
@@ -154,39 +185,26 @@ export const openSqliteStore = (path: string): Store => {
         crmStatus: attempt.crmStatus ?? null,
         error: attempt.error ?? null,
       });
-    const counted = attempt === undefined ? 0 : 1;
-    const toPending = (next: number, error: string | null) => {
-      // A newer intake already queued a job that will deliver everything this one would.
-      const other: unknown = q.otherPending.pluck().get({ id: jobId });
-      if (typeof other === 'string')
-        return q.finish.run({ id: jobId, owner, state: 'done', counted, next: job.nextAttemptAt.getTime(), error: `superseded by job ${other}`, now }).changes;
-      return q.finish.run({ id: jobId, owner, state: 'pending', counted, next, error, now }).changes;
-    };
-    switch (result.kind) {
-      case 'done':
-        return q.finish.run({ id: jobId, owner, state: 'done', counted, next: job.nextAttemptAt.getTime(), error: null, now }).changes > 0;
-      case 'dead':
-        return q.finish.run({ id: jobId, owner, state: 'dead', counted, next: job.nextAttemptAt.getTime(), error: result.error, now }).changes > 0;
-      case 'retry':
-        return toPending(result.nextAttemptAt.getTime(), result.error) > 0;
-      case 'release':
-        return toPending(result.nextAttemptAt.getTime(), job.lastError ?? null) > 0;
-    }
-  });
+    return moved;
+  };
 
-  const upsertLocal = db.transaction((input: { conversationKey: string; action: Action; conversation: Conversation; change: string }, now: number) => {
-    const existing: unknown = q.localByKey.get(input.conversationKey, input.action);
+  const upsertLocal = (input: { conversationKey: string; action: Action; conversation: Conversation; change: string }, now: number): LocalRecord => {
+    const existing: unknown = q.localHead.get(input.conversationKey, input.action);
     const email = input.conversation.visitor.email?.toLowerCase() ?? null;
-    const entry = { at: new Date(now), change: input.change };
+    const at = new Date(now);
+    const entry = { at, change: input.change };
+    const snapshot = toConversationJson(input.conversation);
+    const base = { action: input.action, conversationKey: input.conversationKey, conversation: input.conversation, updatedAt: at };
     if (existing === undefined) {
       const id = randomBytes(16).toString('base64url');
-      q.insertLocal.run({ id, key: input.conversationKey, action: input.action, email, snapshot: toConversationJson(input.conversation), history: toHistoryJson([entry]), now });
-      return toLocalRecord(q.localById.get(id));
+      q.insertLocal.run({ id, key: input.conversationKey, action: input.action, email, snapshot, history: toHistoryJson([entry]), now });
+      return { ...base, id, createdAt: at, history: [entry] };
     }
-    const record = toLocalRecord(existing);
-    q.updateLocal.run({ id: record.id, email, snapshot: toConversationJson(input.conversation), history: toHistoryJson([...record.history, entry]), now });
-    return toLocalRecord(q.localById.get(record.id));
-  });
+    const head = toLocalHead(existing);
+    const history = [...head.history, entry];
+    q.updateLocal.run({ id: head.id, email, snapshot, history: toHistoryJson(history), now });
+    return { ...base, id: head.id, createdAt: head.createdAt, history };
+  };
 
   const store: Store = {
     kind: 'sqlite',
@@ -194,22 +212,26 @@ export const openSqliteStore = (path: string): Store => {
       db.prepare('SELECT 1').get();
     },
     async close() {
+      await checkpointer?.stop();
       if (db.open) db.close();
     },
-    async settingOrCreate(key, create) {
-      q.insertSetting.run(key, create());
-      return toValue(q.getSetting.get(key));
-    },
-    async setSetting(key, value) {
-      q.setSetting.run(key, value);
-    },
+    settingOrCreate: (key, create) =>
+      write(() => {
+        const row: unknown = q.getSetting.get(key);
+        if (row !== undefined) return toValue(row);
+        const value = create();
+        q.insertSetting.run(key, value);
+        return value;
+      }),
+    setSetting: (key, value) =>
+      write(() => {
+        q.setSetting.run(key, value);
+      }),
     async getSetting(key) {
       const row: unknown = q.getSetting.get(key);
       return row === undefined ? undefined : toValue(row);
     },
-    async intake({ conversation, forced, now }) {
-      return intake.immediate(conversation, forced, now.getTime());
-    },
+    intake: ({ conversation, forced, now, claim }) => write(() => intake(conversation, forced, now.getTime(), claim)),
     async getConversation(key: ConversationKey) {
       const row: unknown = q.conversation.get(key);
       return row === undefined ? undefined : toStoredConversation(row);
@@ -221,15 +243,14 @@ export const openSqliteStore = (path: string): Store => {
     async listRecords(key) {
       return q.records.all(key).map(toStoredRecord);
     },
-    async claimJob(jobId, owner, now, leaseMs) {
-      return db.transaction(() => {
+    claimJob: (jobId, owner, now, leaseMs) =>
+      write(() => {
         const row: unknown = q.job.get(jobId);
         if (row === undefined) return undefined;
         return claimOne(jobId, toJob(row).state === 'running', owner, now.getTime(), leaseMs);
-      }).immediate();
-    },
-    async claimDueJobs(owner, now, leaseMs, limit) {
-      return db.transaction(() => {
+      }),
+    claimDueJobs: (owner, now, leaseMs, limit) =>
+      write(() => {
         const t = now.getTime();
         const claimed: Job[] = [];
         // Over-select: some candidates share a conversation with a running job and are skipped.
@@ -240,11 +261,8 @@ export const openSqliteStore = (path: string): Store => {
           if (job !== undefined) claimed.push(job);
         }
         return claimed;
-      }).immediate();
-    },
-    async finishJob({ jobId, owner, now, attempt, result }) {
-      return finish.immediate({ jobId, owner, now: now.getTime(), ...(attempt === undefined ? {} : { attempt }), result });
-    },
+      }),
+    finishJob: ({ jobId, owner, now, attempt, result }) => write(() => finish({ jobId, owner, now: now.getTime(), ...(attempt === undefined ? {} : { attempt }), result })),
     async getJob(id) {
       const row: unknown = q.job.get(id);
       return row === undefined ? undefined : toJob(row);
@@ -259,8 +277,8 @@ export const openSqliteStore = (path: string): Store => {
     async listJobs(state: JobState, limit: number) {
       return q.jobsByState.all(state, limit).map(toJob);
     },
-    async reviveJob(id, now) {
-      return db.transaction(() => {
+    reviveJob: (id, now) =>
+      write(() => {
         const row: unknown = q.job.get(id);
         if (row === undefined || toJob(row).state !== 'dead') return undefined;
         const job = toJob(row);
@@ -272,8 +290,7 @@ export const openSqliteStore = (path: string): Store => {
         }
         q.revive.run({ id, now: now.getTime() });
         return toJob(q.job.get(id));
-      }).immediate();
-    },
+      }),
     async queueStats(): Promise<QueueStats> {
       const counts = { pending: 0, running: 0, dead: 0, done: 0 };
       for (const row of q.counts.all()) {
@@ -283,9 +300,7 @@ export const openSqliteStore = (path: string): Store => {
       const oldest = toOldest(q.oldestPending.get());
       return { ...counts, ...(oldest === null ? {} : { oldestPendingAt: new Date(oldest) }) };
     },
-    async upsertLocalRecord(input): Promise<LocalRecord> {
-      return upsertLocal.immediate(input, Date.now());
-    },
+    upsertLocalRecord: (input) => write(() => upsertLocal(input, Date.now())),
     async getLocalRecord(id) {
       const row: unknown = q.localById.get(id);
       return row === undefined ? undefined : toLocalRecord(row);
