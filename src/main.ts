@@ -91,7 +91,15 @@ export const start = async (config: Config, options: StartOptions = {}) => {
   return { server, port, shutdown, store, pipeline, token };
 };
 
+/** Our SDKs and SQLite driver need Node 22; on an older one they fail in obscure ways (or crash). */
+const MIN_NODE_MAJOR = 22;
+
 const main = async () => {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < MIN_NODE_MAJOR) {
+    process.stderr.write(`chat2crm needs Node.js ${MIN_NODE_MAJOR} or newer; this is Node.js ${process.versions.node}.\n`);
+    process.exit(1);
+  }
   const loaded = loadConfig(readEnv());
   if (!loaded.ok) {
     process.stderr.write(`chat2crm cannot start: the configuration has ${loaded.errors.length} problem(s):\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}\nSee .env.example for every key and its default.\n`);

@@ -79,10 +79,10 @@ describe('delivery pipeline', () => {
     // Six 429s, more than the three slots of the schedule: a busy CRM must not kill the job.
     crm.failNext(transient('CRM_RATE_LIMITED', 'HubSpot answered 429', { status: 429, retryAfterMs: 30 }), 6);
     await answer(await postOlark(service.webhook, transcript()));
-    await until('delivery', () => crm.records.size === 1);
+    await until('delivery', async () => (await service.running.store.queueStats()).done === 1);
     assert.equal(crm.calls.length, 7);
-    const stats = await service.running.store.queueStats();
-    assert.deepEqual([stats.dead, stats.done], [0, 1]);
+    assert.equal(crm.records.size, 1);
+    assert.equal((await service.running.store.queueStats()).dead, 0);
   });
 
   it('answers with the stable link when the CRM is slower than SYNC_DEADLINE_MS, and finishes in the background', async () => {
