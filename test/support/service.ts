@@ -3,12 +3,12 @@
  * port, with a temporary SQLite file unless DATABASE_URL says otherwise.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import type { Env } from '../../src/domain/connector';
 import { start } from '../../src/main';
+import { freePort } from './net';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 
@@ -23,17 +23,7 @@ export interface TestService {
 export const tempDir = (prefix = 'chat2crm-test-'): string => mkdtempSync(join(tmpdir(), prefix));
 export const removeDir = (dir: string): void => rmSync(dir, { recursive: true, force: true });
 
-/** A port nobody listens on right now (the kernel's pick). */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
+export { freePort } from './net';
 
 export const serviceEnv = async (env: Env, dir: string): Promise<Env> => {
   const port = env.PORT ?? String(await freePort());
