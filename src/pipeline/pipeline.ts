@@ -111,9 +111,17 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
       delivered.on(key, done);
     });
 
+  /** One tick at a time: a wake-up during a claim asks for another tick right after it. */
+  let ticking = false;
+  let tickAgain = false;
   const tick = async (): Promise<void> => {
     timer = undefined;
     if (!running || stopping) return;
+    if (ticking) {
+      tickAgain = true;
+      return;
+    }
+    ticking = true;
     lastTickAt = now();
     try {
       const free = options.workerConcurrency - workerInFlight;
@@ -130,8 +138,12 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
       }
     } catch (error) {
       log.error({ err: error }, 'worker could not claim jobs');
+    } finally {
+      ticking = false;
     }
-    schedule(options.workerPollMs);
+    const soon = tickAgain;
+    tickAgain = false;
+    schedule(soon ? 0 : options.workerPollMs);
   };
 
   const schedule = (ms: number) => {
