@@ -154,6 +154,14 @@ describe('POST /webhooks/olark/:token', () => {
     });
   });
 
+  it('answers 503 with Retry-After, not 200, when the transcript cannot be stored', async () => {
+    await service.running.store.close();
+    const res = await postOlark(service.webhook, transcript());
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('retry-after'), '30');
+    assert.equal(await errorCode(res), 'SERVICE_UNAVAILABLE');
+  });
+
   it('keeps everything across a restart, and the generated token too', async () => {
     await service.stop();
     removeDir(dir);

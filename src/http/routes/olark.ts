@@ -30,7 +30,16 @@ export const olarkRoutes = (deps: { pipeline: Pipeline; token: string }) => {
     const event = decodeOlarkEvent(raw, ctx.get('content-type') || undefined, forced);
     if (isLeft(event)) throw event.left;
     ctx.state.log.debug({ kind: event.right.kind }, 'olark event');
-    const answer = await deps.pipeline.receive(event.right);
+    let answer: Awaited<ReturnType<Pipeline['receive']>>;
+    try {
+      answer = await deps.pipeline.receive(event.right);
+    } catch (error) {
+      // Nothing was stored: a 503 makes Olark post it again later (another instance, or this
+      // one once its database is back).
+      ctx.state.log.error({ err: error }, 'could not take the transcript in');
+      ctx.set('Retry-After', '30');
+      throw new HttpError('SERVICE_UNAVAILABLE');
+    }
     ctx.type = 'application/json';
     ctx.body = answer.url === undefined ? {} : { integrationUrl: answer.url };
   });

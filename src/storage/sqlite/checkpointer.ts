@@ -42,11 +42,13 @@ export const startCheckpointer = (path: string, options: { intervalMs: number; o
   worker.on('error', (error: unknown) => options.onError(error instanceof Error ? error.message : String(error)));
   // The thread must not keep a finished process alive.
   worker.unref();
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let stopping = false;
   return {
-    stop: () =>
-      new Promise<void>((resolve) => {
-        worker.once('exit', () => resolve());
-        worker.postMessage('stop');
-      }),
+    stop: () => {
+      if (!stopping) worker.postMessage('stop');
+      stopping = true;
+      return exited;
+    },
   };
 };
