@@ -15,7 +15,10 @@ export interface LimiterOptions {
   readonly now: () => number;
   /** Admit a call that must wait at most this long for room; refuse longer waits. */
   readonly maxWaitMs: number;
-  /** Until HubSpot states its limits: the lowest tier's. */
+  /**
+   * The limit until an answer states one. Unset: no pacing until HubSpot's headers give a limit
+   * (every HubSpot answer carries them); an API that never states one is paced only by its 429s.
+   */
   readonly max?: number;
   readonly intervalMs?: number;
 }
@@ -51,7 +54,7 @@ interface Entry {
 }
 
 export const createLimiter = (options: LimiterOptions) => {
-  let max = options.max ?? 100;
+  let max: number | undefined = options.max;
   let intervalMs = options.intervalMs ?? 10_000;
   /** Before the first answer the limits are a guess, so only a few calls go out to learn them. */
   let stated = false;
@@ -80,7 +83,7 @@ export const createLimiter = (options: LimiterOptions) => {
     prune(now);
     if (!stated && entries.filter((e) => e.end === Infinity).length + n > UNSTATED_IN_FLIGHT) return { ok: false, retryAfterMs: FIRST_ANSWER_POLL_MS };
     const frees = [...entries.map((e) => e.end + intervalMs), ...Array.from({ length: others.count }, () => others.until)].sort((a, b) => a - b);
-    const excess = frees.length + Math.min(n, max) - max;
+    const excess = max === undefined ? 0 : frees.length + Math.min(n, max) - max;
     const at = Math.max(now, blockedUntil, excess <= 0 ? now : (frees[excess - 1] ?? Infinity));
     const waitMs = at - now;
     // Every call in the window still in flight: a slot frees one interval after the first answer.
@@ -98,6 +101,7 @@ export const createLimiter = (options: LimiterOptions) => {
     if (limited || limits.remaining === undefined) return;
     const now = options.now();
     prune(now);
+    if (max === undefined) return;
     const count = Math.max(0, max - limits.remaining - entries.length);
     others = count > 0 ? { count, until: now + intervalMs } : { count: 0, until: 0 };
   };

@@ -85,6 +85,19 @@ describe('HubSpot rate limiter', () => {
     assert.equal(refusal(l.admit(1)), FIRST_ANSWER_POLL_MS);
     for (const s of first) s.done();
     l.observe({ max: undefined, intervalMs: undefined, remaining: undefined }, false);
-    assert.equal(slotsOf(l.admit(10)).length, 10, 'an answer without headers means the lowest tier: 100 per 10 s');
+    assert.equal(slotsOf(l.admit(10)).length, 10);
+  });
+
+  it('paces nothing when answers never state a limit, but still honours a 429', () => {
+    const l = createLimiter({ now: () => now, maxWaitMs: 250 });
+    l.observe({ max: undefined, intervalMs: undefined, remaining: undefined }, false);
+    for (let i = 0; i < 50; i++) {
+      const admitted = l.admit(4);
+      assert.ok(admitted.ok && admitted.waitMs === 0, `call ${i} admitted at once`);
+    }
+    l.backOff(3000);
+    assert.equal(refusal(l.admit(1)), 3000);
+    now += 3000;
+    assert.equal(slotsOf(l.admit(2)).length, 2);
   });
 });
