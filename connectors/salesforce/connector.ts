@@ -107,18 +107,29 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
       ? { method: 'POST', url: '/sobjects/Task', referenceId: 'task', body: toTaskFields(action, conversation, who) }
       : { method: 'PATCH', url: `/sobjects/Task/${taskId}`, referenceId: 'task', body: { Description: transcriptDescription(conversation), ActivityDate: toTaskFields(action, conversation, {})['ActivityDate'] ?? null } };
 
+  /** One composite request whose first failing subrequest becomes the outcome, named for its sObject. */
+  const compositeOrFail = async (
+    requests: readonly Subrequest[],
+    allOrNone: boolean,
+    sobject: string,
+    sobjectOf: (referenceId: string) => string = () => sobject,
+  ): Promise<Outcome<readonly SubResult[]>> => {
+    const answer = await client.composite(requests, allOrNone, sobject);
+    if (!answer.ok) return answer;
+    const failed = firstError(answer.value);
+    return failed === undefined ? answer : fail(fromSalesforceError(failed.error, sobjectOf(failed.referenceId), config));
+  };
+
   /** The transcript logged on a person we reuse instead of creating a Lead. */
   const logOnPerson = async (conversation: Conversation, target: Person, taskId: string | undefined, extra: Record<string, string | undefined>) => {
-    const written = await client.composite([taskWrite('lead', conversation, taskId, { whoId: target.id })], true, 'Task');
+    const written = await compositeOrFail([taskWrite('lead', conversation, taskId, { whoId: target.id })], true, 'Task');
     if (!written.ok) return written;
-    const failed = firstError(written.value);
-    if (failed !== undefined) return fail(fromSalesforceError(failed.error, 'Task', config));
     return record('lead', target.type, target.id, { ...extra, personId: target.id, taskId: idOf(written.value, 'task') ?? taskId });
   };
 
   const upsertLead = async (conversation: Conversation, previous: CrmRecord | undefined, again = false): Promise<Outcome<CrmRecord>> => {
     const email = conversation.visitor.email;
-    const read = await client.composite(
+    const read = await compositeOrFail(
       [
         get('lead', `SELECT Id, IsConverted, ConvertedContactId, FirstName, LastName, Company, Email, Phone, City, State, Country FROM Lead WHERE ${ext} = ${soqlString(conversation.id)} LIMIT 1`),
         get('task', `SELECT Id, WhoId FROM Task WHERE Subject = ${soqlString(taskSubject('lead', conversation))} LIMIT 1`),
@@ -130,8 +141,6 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
       'Lead',
     );
     if (!read.ok) return read;
-    const readError = firstError(read.value);
-    if (readError !== undefined) return fail(fromSalesforceError(readError.error, 'Lead', config));
     const lead = rows(read.value, 'lead')[0];
     const taskId = str(rows(read.value, 'task')[0], 'Id');
 
@@ -170,7 +179,7 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
 
   const upsertCase = async (conversation: Conversation): Promise<Outcome<CrmRecord>> => {
     const email = conversation.visitor.email;
-    const read = await client.composite(
+    const read = await compositeOrFail(
       [
         get('case', `SELECT Id, ContactId FROM Case WHERE ${ext} = ${soqlString(conversation.id)} LIMIT 1`),
         get('task', `SELECT Id FROM Task WHERE Subject = ${soqlString(taskSubject('case', conversation))} LIMIT 1`),
@@ -180,8 +189,6 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
       'Case',
     );
     if (!read.ok) return read;
-    const readError = firstError(read.value);
-    if (readError !== undefined) return fail(fromSalesforceError(readError.error, 'Case', config));
     const existing = rows(read.value, 'case')[0];
     const taskId = str(rows(read.value, 'task')[0], 'Id');
     const contactId = str(existing, 'ContactId') ?? str(rows(read.value, 'contact')[0], 'Id');
@@ -189,31 +196,29 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
       existing === undefined
         ? toCaseFields(conversation, config, contactId)
         : { Description: transcriptDescription(conversation), ...(str(existing, 'ContactId') === undefined && contactId !== undefined ? { ContactId: contactId } : {}) };
-    const written = await client.composite(
+    const written = await compositeOrFail(
       [
         { method: 'PATCH', url: upsertPath('Case', conversation), referenceId: 'case', body: fields },
         taskWrite('case', conversation, taskId, { whatId: '@{case.id}', ...(contactId === undefined ? {} : { whoId: contactId }) }),
       ],
       true,
       'Case',
+      (referenceId) => (referenceId === 'task' ? 'Task' : 'Case'),
     );
     if (!written.ok) return written;
-    const failed = firstError(written.value);
-    if (failed !== undefined) return fail(fromSalesforceError(failed.error, failed.referenceId === 'task' ? 'Task' : 'Case', config));
     const caseId = idOf(written.value, 'case') ?? str(existing, 'Id');
     if (caseId === undefined) throw new Error('Salesforce upsert answered without a Case id');
     return record('case', 'Case', caseId, { caseId, contactId, taskId: idOf(written.value, 'task') ?? taskId });
   };
 
   const findPerson = async (email: string): Promise<Outcome<CrmPerson | undefined>> => {
-    const read = await client.composite(
+    const read = await compositeOrFail(
       [get('contact', `SELECT Id FROM Contact WHERE Email = ${soqlString(email)} LIMIT 1`), get('lead', `SELECT Id FROM Lead WHERE Email = ${soqlString(email)} AND IsConverted = false LIMIT 1`)],
       false,
       'Contact',
+      (referenceId) => (referenceId === 'lead' ? 'Lead' : 'Contact'),
     );
     if (!read.ok) return read;
-    const failed = firstError(read.value);
-    if (failed !== undefined) return fail(fromSalesforceError(failed.error, failed.referenceId === 'lead' ? 'Lead' : 'Contact', config));
     const contact = str(rows(read.value, 'contact')[0], 'Id');
     const lead = str(rows(read.value, 'lead')[0], 'Id');
     if (contact !== undefined) return succeed({ type: 'Contact', id: contact, url: await link('Contact', contact) });
