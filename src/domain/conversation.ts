@@ -46,8 +46,5 @@ export interface Conversation {
   readonly offline: boolean;
 }
 
-/** The moment of the first message, if any. */
-export const startedAt = (c: Conversation): Date | undefined => c.messages[0]?.at;
-
 /** A name a person would recognise for the visitor, with fallbacks that never are empty. */
 export const visitorLabel = (v: Visitor): string => v.name ?? v.email ?? v.phone ?? 'Chat visitor';
