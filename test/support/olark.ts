@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-export const FIXTURES_DIR = resolve(__dirname, '../../../shared/fixtures/olark');
+export const FIXTURES_DIR = resolve(__dirname, '../fixtures/olark');
 
 export const fixtureNames = (): string[] => readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.json')).sort();
 export const fixture = (name: string): unknown => JSON.parse(readFileSync(join(FIXTURES_DIR, name), 'utf8'));

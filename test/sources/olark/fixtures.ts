@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
-/** The real Olark payloads kept beside the repo (`../shared/fixtures/olark`). */
-export const FIXTURE_DIR = path.resolve(__dirname, '../../../../shared/fixtures/olark');
+/** The real Olark payloads, kept in the repo (`test/fixtures/olark`). */
+export const FIXTURE_DIR = path.resolve(__dirname, '../../fixtures/olark');
 
 export const fixtureNames = (): string[] => {
-  if (!existsSync(FIXTURE_DIR)) throw new Error(`Olark fixtures not found at ${FIXTURE_DIR}: the shared folder must sit beside the repo.`);
+  if (!existsSync(FIXTURE_DIR)) throw new Error(`Olark fixtures not found at ${FIXTURE_DIR}: the fixtures are part of the repo.`);
   const names = readdirSync(FIXTURE_DIR).filter((name) => name.endsWith('.json')).sort();
   if (names.length === 0) throw new Error(`No Olark fixtures in ${FIXTURE_DIR}.`);
   return names;
