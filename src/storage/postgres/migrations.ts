@@ -68,4 +68,29 @@ export const postgresMigrations: readonly string[] = [
   );
   CREATE INDEX local_records_email ON local_records(email);
   `,
+  // 2: steps (see the SQLite migration of the same number).
+  `
+  ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'deliver' CHECK (kind IN ('fetch', 'lookup', 'deliver', 'notify'));
+  ALTER TABLE jobs ADD COLUMN then_steps TEXT NOT NULL DEFAULT '';
+  ALTER TABLE jobs ADD COLUMN expires_at BIGINT;
+  ALTER TABLE jobs DROP CONSTRAINT IF EXISTS jobs_state_check;
+  ALTER TABLE jobs ADD CONSTRAINT jobs_state_check CHECK (state IN ('pending', 'running', 'done', 'dead', 'expired'));
+  DROP INDEX jobs_one_pending;
+  CREATE UNIQUE INDEX jobs_one_pending ON jobs(conversation_key, kind) WHERE state = 'pending';
+
+  ALTER TABLE conversations ADD COLUMN source TEXT;
+  ALTER TABLE conversations ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE conversations ADD COLUMN person TEXT;
+  ALTER TABLE conversations ADD COLUMN visitor_id TEXT;
+  UPDATE conversations SET source = split_part(key, ':', 1);
+  CREATE INDEX conversations_visitor ON conversations(source, visitor_id, updated_at);
+
+  CREATE TABLE events (
+    source TEXT NOT NULL,
+    dedup_key TEXT NOT NULL,
+    conversation_key TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (source, dedup_key)
+  );
+  `,
 ];

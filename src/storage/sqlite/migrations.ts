@@ -63,4 +63,47 @@ export const sqliteMigrations: readonly string[] = [
   );
   CREATE INDEX local_records_email ON local_records(email);
   `,
+  // 2: steps. A conversation's work is a chain of jobs (fetch → lookup → deliver → notify), one
+  // pending job per conversation and kind; events are kept by the platform's own key so a
+  // re-sent event is recognised. Existing jobs are deliveries. The jobs table is rebuilt because
+  // SQLite cannot change a CHECK constraint in place (migrate() runs this with foreign keys off).
+  `
+  CREATE TABLE jobs_v2 (
+    id TEXT PRIMARY KEY,
+    conversation_key TEXT NOT NULL REFERENCES conversations(key),
+    kind TEXT NOT NULL DEFAULT 'deliver' CHECK (kind IN ('fetch', 'lookup', 'deliver', 'notify')),
+    then_steps TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'dead', 'expired')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    lease_owner TEXT,
+    lease_expires_at INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  INSERT INTO jobs_v2 (id, conversation_key, state, attempts, next_attempt_at, lease_owner, lease_expires_at, last_error, created_at, updated_at)
+    SELECT id, conversation_key, state, attempts, next_attempt_at, lease_owner, lease_expires_at, last_error, created_at, updated_at FROM jobs ORDER BY rowid;
+  DROP TABLE jobs;
+  ALTER TABLE jobs_v2 RENAME TO jobs;
+  CREATE UNIQUE INDEX jobs_one_pending ON jobs(conversation_key, kind) WHERE state = 'pending';
+  CREATE INDEX jobs_due ON jobs(state, next_attempt_at);
+  CREATE INDEX jobs_conversation ON jobs(conversation_key, created_at);
+
+  ALTER TABLE conversations ADD COLUMN source TEXT;
+  ALTER TABLE conversations ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE conversations ADD COLUMN person TEXT;
+  ALTER TABLE conversations ADD COLUMN visitor_id TEXT;
+  UPDATE conversations SET source = substr(key, 1, instr(key, ':') - 1);
+  CREATE INDEX conversations_visitor ON conversations(source, visitor_id, updated_at);
+
+  CREATE TABLE events (
+    source TEXT NOT NULL,
+    dedup_key TEXT NOT NULL,
+    conversation_key TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (source, dedup_key)
+  );
+  `,
 ];
