@@ -1,0 +1,87 @@
+import { parse as parseContentType } from 'content-type';
+import { left, right, type Either } from 'fp-ts/Either';
+import { reject, type Rejection } from '../../domain/source';
+
+/**
+ * iAdvize posts JSON (https://github.com/iadvize/documentation/blob/master/docs/webhooks.md); the
+ * developer platform's webhook form also offers `application/x-www-form-urlencoded`, whose
+ * layout is not documented (research/wave2.md §2.1 [?]). Assumed: the JSON body's fields as
+ * form fields, arrays as repeated keys (`operatorIds=1&operatorIds=2`, `operatorIds[]=1`,
+ * `operatorIds[0]=1`); a form whose only field holds a JSON object is read as that object.
+ * Told apart by the content type only.
+ */
+
+const FORM = 'application/x-www-form-urlencoded';
+const JSON_TYPE = 'application/json';
+const MAX_REASON = 200;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** `JSON.parse` defines `__proto__`/`constructor` as own data properties; nothing here copies keys onto `{}`. */
+const parseJson = (text: string, where: string): Either<Rejection, unknown> => {
+  try {
+    return right(JSON.parse(text) as unknown);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return left(reject('MALFORMED_JSON', `${where}: ${reason.slice(0, MAX_REASON)}`));
+  }
+};
+
+const ARRAY_KEY = /^(.+?)\[\d*\]$/;
+
+/** Form fields → a plain record; repeated or `[]`-suffixed keys → arrays. `Object.fromEntries` keeps `__proto__` a plain key. */
+const formRecord = (text: string): Readonly<Record<string, string | string[]>> => {
+  const grouped = new Map<string, { values: string[]; array: boolean }>();
+  for (const [rawKey, value] of new URLSearchParams(text)) {
+    const arrayKey = ARRAY_KEY.exec(rawKey)?.[1];
+    const key = arrayKey ?? rawKey;
+    const entry = grouped.get(key) ?? { values: [], array: false };
+    entry.values.push(value);
+    entry.array ||= arrayKey !== undefined || entry.values.length > 1;
+    grouped.set(key, entry);
+  }
+  return Object.fromEntries([...grouped].map(([key, { values, array }]) => [key, array ? values : (values[0] ?? '')]));
+};
+
+const isJsonObjectText = (value: string): boolean => /^\s*\{/.test(value);
+
+const readForm = (text: string): Either<Rejection, unknown> => {
+  const record = formRecord(text);
+  const values = Object.values(record);
+  const only = values.length === 1 ? values[0] : undefined;
+  if (typeof only === 'string' && isJsonObjectText(only)) return parseJson(only, 'form field');
+  return right(record);
+};
+
+export type MediaType = 'json' | 'form';
+
+export const mediaTypeOf = (contentType: string | undefined): Either<Rejection, MediaType> => {
+  if (contentType === undefined || contentType.trim() === '') return left(reject('UNSUPPORTED_CONTENT_TYPE', 'The request has no Content-Type.'));
+  let type: string;
+  let charset: string | undefined;
+  try {
+    const parsed = parseContentType(contentType);
+    type = parsed.type;
+    charset = parsed.parameters['charset'];
+  } catch {
+    return left(reject('UNSUPPORTED_CONTENT_TYPE', 'Unreadable Content-Type.'));
+  }
+  if (charset !== undefined && !['utf-8', 'utf8'].includes(charset.toLowerCase()))
+    return left(reject('UNSUPPORTED_CONTENT_TYPE', `Charset "${charset.slice(0, 40)}" is not supported; send utf-8.`));
+  if (type === JSON_TYPE) return right('json');
+  if (type === FORM) return right('form');
+  return left(reject('UNSUPPORTED_CONTENT_TYPE', `Got "${type.slice(0, 80)}"; send ${JSON_TYPE} or ${FORM}.`));
+};
+
+/** The body iAdvize sent, as a value not yet checked against a codec. */
+export const readBody = (raw: Buffer, contentType: string | undefined): Either<Rejection, unknown> => {
+  const media = mediaTypeOf(contentType);
+  if (media._tag === 'Left') return media;
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch {
+    return left(reject('MALFORMED_BODY', 'The body is not valid UTF-8.'));
+  }
+  return media.right === 'json' ? parseJson(text, 'body') : readForm(text);
+};

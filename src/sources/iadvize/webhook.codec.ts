@@ -1,0 +1,95 @@
+/**
+ * iAdvize webhook bodies (https://github.com/iadvize/documentation/blob/master/docs/webhooks.md;
+ * samples in test/fixtures/iadvize/). Ids come as numbers in JSON and as strings in a form, so
+ * scalar ids are read as either and kept as strings.
+ */
+import * as t from 'io-ts';
+
+const IdLike = new t.Type<string, string, unknown>(
+  'Id',
+  (u): u is string => typeof u === 'string',
+  (u, c) => {
+    if (typeof u === 'number' && Number.isFinite(u)) return t.success(String(u));
+    if (typeof u === 'string' && u.trim() !== '') return t.success(u.trim());
+    return t.failure(u, c, 'expected a non-empty string or number');
+  },
+  String,
+);
+
+/** `[1, 2]` in JSON; `1,2` or repeated keys in a form. */
+const IdList = new t.Type<readonly string[], readonly string[], unknown>(
+  'IdList',
+  (u): u is readonly string[] => Array.isArray(u) && u.every((x) => typeof x === 'string'),
+  (u, c) => {
+    const items: unknown[] = Array.isArray(u) ? u : typeof u === 'string' ? u.split(',').filter((x) => x.trim() !== '') : [u];
+    const ids: string[] = [];
+    for (const item of items) {
+      const id = IdLike.validate(item, c);
+      if (id._tag === 'Left') return t.failure(u, c, 'expected a list of ids');
+      ids.push(id.right);
+    }
+    return t.success(ids);
+  },
+  (xs) => xs,
+);
+
+/** What every event has: enough to acknowledge and ignore one we do not handle. */
+export const WebhookEnvelope = t.type({ eventId: IdLike, eventType: t.string });
+
+/** `v2.conversation.pushed` (start or transfer received) and `v2.conversation.closed`: same body, `operatorIds` on closed. */
+export const ConversationEvent = t.intersection([
+  t.type({ eventId: IdLike, eventType: t.string, conversationId: IdLike }),
+  t.partial({
+    platform: t.string,
+    projectId: IdLike,
+    clientId: IdLike,
+    operatorId: IdLike,
+    operatorIds: IdList,
+    /** Deprecated, onsite only. */
+    visitorExternalId: IdLike,
+    /** `CHAT|CALL|VIDEO|FACEBOOK|…|SMS` (research/wave2.md §2.1). */
+    channel: t.string,
+    visitorId: IdLike,
+    createdAt: t.string,
+    sentAt: t.string,
+  }),
+]);
+export type ConversationEvent = t.TypeOf<typeof ConversationEvent>;
+
+/** The customer-information plugin's GET query ("App Plugins", build-apps.md#customer-information). */
+export const CustomerInfoQuery = t.partial({
+  emailVisitor: t.string,
+  idConnectorVersion: t.string,
+  idVisitorExternal: t.string,
+  idVisitorUnique: t.string,
+  idWebsite: t.string,
+  operatorLocale: t.string,
+  idOperator: t.string,
+  /** Not in iAdvize's list; DESIGN.md §2.4 uses it when sent. */
+  idConversation: t.string,
+});
+export type CustomerInfoQuery = t.TypeOf<typeof CustomerInfoQuery>;
+
+/** The plugin's ACTION click ("Customer information action URL"). */
+export const CustomerAction = t.intersection([
+  t.type({ action: t.string, idConversation: IdLike }),
+  t.partial({ idConnectorVersion: t.string, idVisitorUnique: IdLike, idWebsite: t.string, idOperator: IdLike }),
+]);
+export type CustomerAction = t.TypeOf<typeof CustomerAction>;
+
+const pathOf = (context: t.Context): string => {
+  const keys = context.map((entry) => entry.key).filter((key) => key !== '' && !/^\d+$/.test(key));
+  return keys.length === 0 ? '(root)' : keys.join('.');
+};
+
+/** `conversationId: expected a non-empty string or number` for the first few paths; never echoes values. */
+export const describeFields = (errors: t.Errors, max = 3): string => {
+  const byPath = new Map<string, string>();
+  for (const error of errors) {
+    const path = pathOf(error.context);
+    const last = error.context[error.context.length - 1];
+    if (!byPath.has(path)) byPath.set(path, error.message ?? `expected ${last?.type.name ?? 'a value'}`);
+  }
+  const lines = [...byPath].map(([path, message]) => `${path}: ${message}`);
+  return lines.slice(0, max).join('; ') + (lines.length > max ? ` (and ${lines.length - max} more)` : '');
+};
