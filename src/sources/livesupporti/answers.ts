@@ -1,0 +1,52 @@
+/** Reading LiveSupporti's non-2xx answers into something an operator may see. */
+import * as t from 'io-ts';
+
+export const REASON_MAX_CHARS = 200;
+
+/** ASP.NET Web API writes errors as `{"Message": "…"}`; other casings are read too. */
+const ErrorBody = t.union([t.type({ Message: t.string }), t.type({ message: t.string }), t.type({ error: t.string })]);
+
+const messageOf = (text: string): string => {
+  try {
+    const decoded = ErrorBody.decode(JSON.parse(text));
+    if (decoded._tag === 'Right') {
+      const body = decoded.right;
+      return 'Message' in body ? body.Message : 'message' in body ? body.message : body.error;
+    }
+  } catch {
+    // not JSON: the text itself
+  }
+  return text;
+};
+
+/**
+ * Status pages and logs never hold personal data: emails are masked, markup, control
+ * characters and runs of spaces go, and the result is cut to REASON_MAX_CHARS.
+ */
+export const sanitiseReason = (text: string): string => {
+  const clean = messageOf(text)
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/[^\s@<>"']+@[^\s@<>"']+/g, '[email]')
+    .replace(/\p{Cc}+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return clean.length > REASON_MAX_CHARS ? `${clean.slice(0, REASON_MAX_CHARS - 1)}…` : clean;
+};
+
+/** The body as a reason; the call's abort signal bounds the read (a stalled body is no reason). */
+export const readableReason = async (response: Response): Promise<string> => {
+  try {
+    return sanitiseReason(await response.text());
+  } catch {
+    return '';
+  }
+};
+
+/** `Retry-After` in seconds or as an HTTP date (RFC 9110 §10.2.3). */
+export const retryAfterMs = (value: string | null, now: number = Date.now()): number | undefined => {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+};

@@ -1,0 +1,108 @@
+/**
+ * The only code that calls LiveSupporti: "send visitor data", which shows fields beside the
+ * visitor while an agent chats (support.livesupporti.com/forums/10/topics/20024, 2016;
+ * research/wave2.md §3.2). `POST {base}/api/visitors/{VisitorId}/details`, Basic auth,
+ * 200 when taken, 400 with a reason otherwise.
+ */
+import { fail, permanent, RATE_LIMITED, succeed, transient, type Outcome } from '../../domain/outcome';
+import type { ConversationView, PlatformClient, ShownLink } from '../../domain/source';
+import { splitConversationId } from './mappers';
+import { readableReason, retryAfterMs } from './answers';
+
+export interface LiveSupportiClientOptions {
+  readonly apiUrl: string;
+  readonly apiUser?: string;
+  readonly apiKey?: string;
+  /** Per call. */
+  readonly timeoutMs: number;
+}
+
+export interface VisitorField {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** What the agent sees: the link first (LiveSupporti lists fields in the order sent). */
+export const toVisitorFields = (link: ShownLink): readonly VisitorField[] => [
+  { name: 'CRM', value: link.url },
+  { name: 'CRM record', value: link.kind === 'person' ? `existing ${link.label}` : link.label },
+];
+
+const missingKey = (options: LiveSupportiClientOptions): string | undefined =>
+  options.apiUser === undefined ? 'LIVESUPPORTI_API_USER' : options.apiKey === undefined ? 'LIVESUPPORTI_API_KEY' : undefined;
+
+const idsOf = (view: ConversationView): { accountId: string; visitorId: string; agentId?: string } | undefined => {
+  const split = splitConversationId(view.id);
+  const accountId = view.meta.accountId ?? split?.accountId;
+  const visitorId = view.meta.visitorId ?? split?.visitorId;
+  if (accountId === undefined || visitorId === undefined) return undefined;
+  const agentId = view.meta.agentId;
+  return agentId === undefined ? { accountId, visitorId } : { accountId, visitorId, agentId };
+};
+
+const isTimeout = (e: unknown): boolean => e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+
+export const createLiveSupportiClient = (options: LiveSupportiClientOptions): PlatformClient => {
+  const showRecord = async (view: ConversationView, link: ShownLink): Promise<Outcome<void>> => {
+    const missing = missingKey(options);
+    if (missing !== undefined)
+      return fail(permanent('LIVESUPPORTI_NOT_CONFIGURED', `${missing} is not set: the link cannot be shown in LiveSupporti until it is (then replay this step)`));
+    const ids = idsOf(view);
+    if (ids === undefined) return fail(permanent('LIVESUPPORTI_NO_VISITOR', 'this conversation has no LiveSupporti account and visitor id to show the link to'));
+    const body = {
+      AccountId: ids.accountId,
+      ...(ids.agentId === undefined ? {} : { AgentId: ids.agentId }),
+      VisitorId: ids.visitorId,
+      Fields: toVisitorFields(link),
+    };
+    const url = `${options.apiUrl}/api/visitors/${encodeURIComponent(ids.visitorId)}/details`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${options.apiUser}:${options.apiKey}`, 'utf8').toString('base64')}`,
+          'content-type': 'application/json; charset=utf-8',
+          accept: 'application/json',
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+    } catch (e) {
+      return isTimeout(e)
+        ? fail(transient('LIVESUPPORTI_TIMEOUT', `LiveSupporti did not answer within ${options.timeoutMs} ms`))
+        : fail(transient('LIVESUPPORTI_UNREACHABLE', 'LiveSupporti could not be reached'));
+    }
+    return classify(response);
+  };
+
+  return {
+    showRecord,
+    // LiveSupporti documents no read-only call (the details API writes), so credentials are
+    // first used when a chat starts: `check` can only say whether they are set.
+    check: async () => {
+      const missing = missingKey(options);
+      return [
+        missing === undefined
+          ? { name: 'LiveSupporti API', ok: true, detail: `credentials set (${options.apiUrl}); LiveSupporti offers no harmless call to test them, so the first chat started shows whether they work` }
+          : { name: 'LiveSupporti API', ok: false, detail: `${missing} is not set: links cannot be shown to agents` },
+      ];
+    },
+  };
+};
+
+const classify = async (response: Response): Promise<Outcome<void>> => {
+  const status = response.status;
+  if (status >= 200 && status < 300) {
+    await response.body?.cancel();
+    return succeed(undefined);
+  }
+  const reason = await readableReason(response);
+  const wait = retryAfterMs(response.headers.get('retry-after'));
+  const extra = wait === undefined ? { status } : { status, retryAfterMs: wait };
+  if (status === 429) return fail(transient(RATE_LIMITED, 'LiveSupporti asks us to slow down (429)', extra));
+  if (status >= 500) return fail(transient('LIVESUPPORTI_UNAVAILABLE', `LiveSupporti answered ${status}${reason === '' ? '' : `: ${reason}`}`, extra));
+  if (status === 401 || status === 403)
+    return fail(permanent('LIVESUPPORTI_UNAUTHORIZED', `LiveSupporti refused our credentials (${status}): check LIVESUPPORTI_API_USER and LIVESUPPORTI_API_KEY`, { status }));
+  return fail(permanent('LIVESUPPORTI_REJECTED', `LiveSupporti refused the visitor details (${status})${reason === '' ? '' : `: ${reason}`}`, { status }));
+};
