@@ -1,0 +1,105 @@
+import type * as t from 'io-ts';
+import type { Log } from '../../domain/log';
+import { fail, permanent, succeed, transient, type Outcome } from '../../domain/outcome';
+import type { Credentials, LiveChatConfig } from './config';
+import { classify, CODES, ErrorBody, networkFailure, retryAfterMs } from './failures';
+import { describePayloadErrors } from '../olark/payload-errors';
+
+/**
+ * The only code that calls the Agent Chat Web API: `POST {LIVECHAT_API_URL}/v3.6/agent/action/<action>`
+ * with a JSON body (https://platform.text.com/docs/messaging/agent-chat-api; research/wave2.md §1.3).
+ * One time limit per call; no retries of its own except the one LiveChat asks for, a
+ * `misdirected_request` naming the account's region; everything else is an `Outcome` for the
+ * pipeline's retry schedule.
+ */
+
+export const API_VERSION = '3.6';
+
+export interface AgentApi {
+  call<A>(action: string, body: Readonly<Record<string, unknown>>, answer: t.Decoder<unknown, A>): Promise<Outcome<A>>;
+}
+
+export interface AgentApiDeps {
+  readonly log: Log;
+  readonly timeoutMs: number;
+}
+
+/**
+ * PAT: Basic `base64(account_id:pat)`; OAuth access token: Bearer
+ * (https://platform.text.com/docs/authorization/authorization-in-practice).
+ */
+export const authorizationOf = (credentials: Credentials): string | undefined => {
+  switch (credentials.kind) {
+    case 'pat':
+      return `Basic ${Buffer.from(`${credentials.accountId}:${credentials.pat}`, 'utf8').toString('base64')}`;
+    case 'bearer':
+      return `Bearer ${credentials.token}`;
+    case 'missing':
+      return undefined;
+  }
+};
+
+const readJson = async (response: Response): Promise<unknown> => {
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+
+export const createAgentApi = (config: LiveChatConfig, deps: AgentApiDeps): AgentApi => {
+  const authorization = authorizationOf(config.credentials);
+  // The region a misdirected answer named: every later call goes there at once.
+  let region = config.region;
+
+  const once = async (action: string, body: Readonly<Record<string, unknown>>, inRegion: string | undefined): Promise<{ status: number; json: unknown; retryAfter: string | null }> => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (authorization !== undefined) headers.authorization = authorization;
+    if (inRegion !== undefined) headers['x-region'] = inRegion;
+    const response = await fetch(`${config.apiUrl}/v${API_VERSION}/agent/action/${action}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(deps.timeoutMs),
+    });
+    return { status: response.status, json: await readJson(response), retryAfter: response.headers.get('retry-after') };
+  };
+
+  const call = async <A>(action: string, body: Readonly<Record<string, unknown>>, answer: t.Decoder<unknown, A>): Promise<Outcome<A>> => {
+    if (config.credentials.kind === 'missing')
+      return fail(permanent(CODES.notConfigured, `LiveChat API credentials are not set: set ${config.credentials.missing}`));
+    const what = `LiveChat ${action}`;
+    const started = Date.now();
+    try {
+      let reply = await once(action, body, region);
+      let error = ErrorBody.decode(reply.json);
+      // "misdirected_request … data.region": the account lives in another data centre; ask there once.
+      if (reply.status !== 200 && error._tag === 'Right' && error.right.error.type === 'misdirected_request' && error.right.error.data?.region !== undefined) {
+        const named = error.right.error.data.region;
+        if (named !== region) {
+          region = named;
+          deps.log.info({ action, region: named }, 'LiveChat named another region; retrying there');
+          reply = await once(action, body, named);
+          error = ErrorBody.decode(reply.json);
+        }
+      }
+      deps.log.debug({ action, status: reply.status, ms: Date.now() - started }, 'LiveChat call');
+      if (reply.status === 200) {
+        if (reply.json === undefined) return fail(transient(CODES.badAnswer, `${what}: the answer is not JSON; retrying later`, { status: 200 }));
+        const decoded = answer.decode(reply.json);
+        return decoded._tag === 'Right'
+          ? succeed(decoded.right)
+          : fail(permanent(CODES.badAnswer, `${what}: unexpected answer (${describePayloadErrors(decoded.left)})`, { status: 200 }));
+      }
+      const type = error._tag === 'Right' ? error.right.error.type : undefined;
+      return fail(classify({ action, status: reply.status, type, retryAfterMs: retryAfterMs(reply.retryAfter) }, config.credentials));
+    } catch (e) {
+      const failure = networkFailure(e, what, deps.timeoutMs);
+      if (failure === undefined) throw e;
+      return fail(failure);
+    }
+  };
+
+  return { call };
+};

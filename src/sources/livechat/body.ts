@@ -1,0 +1,59 @@
+import { parse as parseContentType } from 'content-type';
+import { left, right, type Either } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { reject, type Rejection, type SourceRequest } from '../../domain/source';
+
+/**
+ * The webhook body as JSON, and which LiveChat generation sent it: v3 bodies carry `action`
+ * (Configuration API webhooks), v2 bodies `event_type` (REST v2 webhooks). Both are
+ * `application/json` (research/wave2.md §1.1, §1.4).
+ *
+ * `JSON.parse` keeps keys such as `__proto__` as own data properties; nothing here copies
+ * outside keys onto objects by assignment, so they stay data.
+ */
+
+export type Body = { readonly generation: 'v3'; readonly json: Readonly<Record<string, unknown>>; readonly action: string } | { readonly generation: 'v2'; readonly json: Readonly<Record<string, unknown>>; readonly eventType: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const MAX_REASON = 200;
+
+const parse = (request: SourceRequest): Either<Rejection, Body> => {
+  const contentType = request.header('content-type');
+  if (contentType !== undefined && contentType.trim() !== '') {
+    let type: string;
+    try {
+      type = parseContentType(contentType).type;
+    } catch {
+      return left(reject('UNSUPPORTED_CONTENT_TYPE', `Unreadable Content-Type "${contentType.slice(0, 100)}".`));
+    }
+    if (type !== 'application/json') return left(reject('UNSUPPORTED_CONTENT_TYPE', `Got "${type}"; LiveChat sends application/json.`));
+  }
+  let text: string;
+  try {
+    text = utf8.decode(request.rawBody);
+  } catch {
+    return left(reject('MALFORMED_BODY', 'The body is not valid UTF-8.'));
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return left(reject('MALFORMED_JSON', `body: ${reason.slice(0, MAX_REASON)}`));
+  }
+  if (!t.UnknownRecord.is(json)) return left(reject('INVALID_PAYLOAD', '(root): expected a JSON object'));
+  if (typeof json.action === 'string') return right({ generation: 'v3', json, action: json.action });
+  if (typeof json.event_type === 'string') return right({ generation: 'v2', json, eventType: json.event_type });
+  return left(reject('INVALID_PAYLOAD', 'action: expected a string (a v3 webhook), or event_type (a v2 webhook)'));
+};
+
+/** `verify` and `decode` see the same buffer: it is parsed once. */
+const parsed = new WeakMap<Buffer, Either<Rejection, Body>>();
+
+export const readBody = (request: SourceRequest): Either<Rejection, Body> => {
+  const cached = parsed.get(request.rawBody);
+  if (cached !== undefined) return cached;
+  const result = parse(request);
+  parsed.set(request.rawBody, result);
+  return result;
+};

@@ -1,0 +1,57 @@
+import type { Conversation } from '../../domain/conversation';
+import { fail, succeed, type Outcome } from '../../domain/outcome';
+import type { ConversationView } from '../../domain/source';
+import type { AgentApi } from './agent-api';
+import { GetChatAnswer, GetCustomerAnswer, ListThreadsAnswer } from './api-wire';
+import { META } from './decode';
+import { customerOf, toConversation } from './transcript-v3';
+import type { Thread } from './wire-v3';
+
+/**
+ * The `fetch` step for v3: the whole chat for a thin `chat_deactivated` or `!lead`/`!case` event.
+ * `get_chat {chat_id, thread_id}` gives the users and the thread; only a chat with earlier
+ * threads (`previous_thread_id`) also needs `list_threads`, oldest first, 100 a page, so a
+ * one-thread chat costs one call. When neither the customer nor a form gave an email,
+ * `get_customer` is asked (the customer in `get_chat` may lack it: research/wave2.md §1.3).
+ */
+
+/** `list_threads` allows at most 100 per page (agent-chat-api "List Threads"). */
+const PAGE = 100;
+/** A bound on paging: 2,000 threads is far beyond any real chat, and a loop must end. */
+const MAX_PAGES = 20;
+
+const earlierThreads = async (api: AgentApi, chatId: string): Promise<Outcome<Thread[]>> => {
+  const threads: Thread[] = [];
+  let pageId: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const body = pageId === undefined ? { chat_id: chatId, sort_order: 'asc', limit: PAGE } : { page_id: pageId };
+    const answer = await api.call('list_threads', body, ListThreadsAnswer);
+    if (!answer.ok) return answer;
+    threads.push(...answer.value.threads);
+    pageId = answer.value.next_page_id;
+    if (pageId === undefined) break;
+  }
+  return succeed(threads);
+};
+
+export const fetchV3Conversation = async (api: AgentApi, view: ConversationView): Promise<Outcome<Conversation>> => {
+  const chatId = view.meta[META.chatId] ?? view.id;
+  const threadId = view.meta[META.threadId];
+  const chat = await api.call('get_chat', threadId === undefined ? { chat_id: chatId } : { chat_id: chatId, thread_id: threadId }, GetChatAnswer);
+  if (!chat.ok) return chat;
+  let threads: Thread[] = [];
+  if (chat.value.thread.previous_thread_id !== undefined) {
+    const earlier = await earlierThreads(api, chatId);
+    if (!earlier.ok) return earlier;
+    threads = earlier.value;
+  }
+  const conversation = toConversation(chat.value, threads);
+  const customer = customerOf(chat.value.users ?? []);
+  if (conversation.visitor.email !== undefined || customer === undefined) return succeed(conversation);
+
+  const full = await api.call('get_customer', { id: customer.id }, GetCustomerAnswer);
+  // The email only enriches the record: a customer LiveChat no longer has is no reason to fail.
+  if (!full.ok) return full.failure.kind === 'transient' ? fail(full.failure) : succeed(conversation);
+  const users = (chat.value.users ?? []).map((u) => (u.id === customer.id ? { ...u, ...full.value, id: u.id, type: u.type } : u));
+  return succeed(toConversation({ ...chat.value, users }, threads));
+};

@@ -1,0 +1,152 @@
+import { visitorLabel, type Conversation, type Message, type Operator, type Visitor } from '../../domain/conversation';
+import type { Chat, ChatEvent, ChatUser, FormField, Thread } from './wire-v3';
+
+/**
+ * A v3 chat (its users and one or more threads) → the domain conversation. Pure. The rules
+ * (research/wave2.md §1.2): events of every thread in `created_at` order, each once; deleted
+ * events dropped; `visibility: "agents"` events kept as internal notes; files as name and URL,
+ * forms as `label: answer` lines, rich messages by their titles.
+ *
+ * Internal notes are `system` lines whose author carries the marker ` (internal note)`: CRMs pick
+ * the visitor's first line as a summary and the customer never saw these, so they must not pass
+ * as dialogue; the body is left as typed so `!lead` / `!case` still count and stay out of the CRM text.
+ */
+
+export const SOURCE = 'livechat';
+export const INTERNAL_MARKER = ' (internal note)';
+
+const field = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> => {
+  const entry: Partial<Record<K, V>> = {};
+  if (value !== undefined) entry[key] = value;
+  return entry;
+};
+
+const normalizeEmail = (email: string | undefined): string | undefined => {
+  const e = email?.trim().toLowerCase();
+  return e === undefined || e === '' || !e.includes('@') ? undefined : e;
+};
+
+const answerOf = (f: FormField): string | undefined => f.answer ?? f.answers ?? f.value;
+
+const isAgentsOnly = (e: ChatEvent): boolean => (e.visibility ?? e.recipients) === 'agents';
+
+/** Every form field of the customer's forms of this type, newest thread last. */
+const formFields = (events: readonly ChatEvent[], type: string): FormField[] =>
+  events.filter((e) => e.type === 'filled_form').flatMap((e) => (e.fields ?? []).filter((f) => f.type === type));
+
+const lastAnswer = (fields: readonly FormField[]): string | undefined =>
+  fields
+    .map(answerOf)
+    .filter((a): a is string => a !== undefined)
+    .at(-1);
+
+/** A session field such as `{"email": "…"}` that a site set through the JS API. */
+const sessionValue = (user: ChatUser | undefined, key: string): string | undefined => {
+  for (const entry of user?.session_fields ?? []) {
+    const hit = Object.entries(entry).find(([k, v]) => k.toLowerCase() === key && typeof v === 'string' && v.trim() !== '');
+    if (hit !== undefined && typeof hit[1] === 'string') return hit[1].trim();
+  }
+  return undefined;
+};
+
+export const customerOf = (users: readonly ChatUser[]): ChatUser | undefined => users.find((u) => u.type === 'customer');
+
+/** Email: the customer's own, else the (pre-chat) form's, else a session field. */
+export const toVisitor = (customer: ChatUser | undefined, events: readonly ChatEvent[]): Visitor => {
+  const visit = customer?.visit ?? customer?.last_visit;
+  const geo = visit?.geolocation;
+  return {
+    ...field('id', customer?.id),
+    ...field('name', customer?.name ?? lastAnswer(formFields(events, 'name'))),
+    ...field('email', normalizeEmail(customer?.email) ?? normalizeEmail(lastAnswer(formFields(events, 'email'))) ?? normalizeEmail(sessionValue(customer, 'email'))),
+    ...field('phone', customer?.phone_number),
+    ...field('city', geo?.city),
+    ...field('region', geo?.region),
+    ...field('country', geo?.country),
+    ...field('countryCode', geo?.country_code),
+    ...field('pageUrl', visit?.last_pages?.[0]?.url),
+  };
+};
+
+const bodyOf = (e: ChatEvent): string | undefined => {
+  switch (e.type) {
+    case 'message':
+    case 'system_message':
+      return e.text !== undefined && e.text.trim() !== '' ? e.text : undefined;
+    case 'file':
+      return e.name === undefined && e.url === undefined ? undefined : [e.name ?? 'file', e.url].filter((x) => x !== undefined).join(' ');
+    case 'filled_form': {
+      const lines = (e.fields ?? []).flatMap((f) => {
+        const answer = answerOf(f);
+        return answer === undefined ? [] : [`${f.label ?? f.type ?? 'field'}${f.label?.endsWith(':') === true ? '' : ':'} ${answer}`];
+      });
+      return lines.length === 0 ? undefined : lines.join('\n');
+    }
+    case 'rich_message': {
+      const titles = (e.elements ?? []).map((el) => el.title ?? el.subtitle).filter((x) => x !== undefined);
+      return titles.length === 0 ? undefined : titles.join('\n');
+    }
+    default:
+      // custom, form (an unfilled form), system (integration data): nothing a person wrote or read.
+      return undefined;
+  }
+};
+
+const toMessage = (e: ChatEvent, users: ReadonlyMap<string, ChatUser>, visitor: Visitor): Message | undefined => {
+  if (e.deleted === true) return undefined;
+  const body = bodyOf(e);
+  if (body === undefined) return undefined;
+  const author = e.author_id === undefined ? undefined : users.get(e.author_id);
+  if (e.type === 'system_message' || e.author_id === undefined) return { role: 'system', author: 'LiveChat', body, at: e.created_at };
+  const isCustomer = author?.type === 'customer';
+  const name = isCustomer ? visitorLabel(visitor) : (author?.name ?? e.author_id);
+  if (isAgentsOnly(e)) return { role: 'system', author: `${name}${INTERNAL_MARKER}`, body, at: e.created_at };
+  return { role: isCustomer ? 'visitor' : 'operator', author: name, body, at: e.created_at };
+};
+
+/** Events of all threads, each once (a thread may be read twice: from `get_chat` and `list_threads`), oldest first. */
+export const chatEvents = (threads: readonly Thread[]): ChatEvent[] => {
+  const byId = new Map<string, ChatEvent>();
+  for (const thread of threads) for (const e of thread.events ?? []) byId.set(e.id, e);
+  // Array.prototype.sort is stable: events of one instant keep their thread order.
+  return [...byId.values()].sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+};
+
+const unique = (xs: readonly string[]): string[] => [...new Set(xs.map((x) => x.trim()).filter((x) => x !== ''))];
+
+/**
+ * `threads` in any order, possibly overlapping; the chat's own `thread` is included when present.
+ * Users come from the chat (`get_chat` / `incoming_chat`); `list_threads` has none.
+ */
+export const toConversation = (chat: Chat, threads: readonly Thread[] = []): Conversation => {
+  const all = chat.thread === undefined ? threads : [...threads.filter((th) => th.id !== chat.thread?.id), chat.thread];
+  const users = chat.users ?? [];
+  const byId = new Map(users.map((u) => [u.id, u]));
+  const events = chatEvents(all);
+  const visitor = toVisitor(customerOf(users), events);
+  const operators: Operator[] = users
+    .filter((u) => u.type === 'agent' || u.type === 'bot')
+    .map((u) => ({ id: u.id, name: u.name ?? u.id, ...field('email', normalizeEmail(u.email)) }));
+  return {
+    source: SOURCE,
+    id: chat.id,
+    visitor,
+    messages: events.map((e) => toMessage(e, byId, visitor)).filter((m) => m !== undefined),
+    tags: unique(all.flatMap((th) => th.tags ?? [])),
+    groups: unique([...(chat.access?.group_ids ?? []), ...all.flatMap((th) => th.access?.group_ids ?? [])]),
+    operators,
+    offline: false,
+  };
+};
+
+/** What a `chat_deactivated` or an agent command knows before `fetch`: the chat id. */
+export const thinConversation = (chatId: string): Conversation => ({
+  source: SOURCE,
+  id: chatId,
+  visitor: {},
+  messages: [],
+  tags: [],
+  groups: [],
+  operators: [],
+  offline: false,
+});

@@ -1,0 +1,72 @@
+import * as t from 'io-ts';
+
+/**
+ * Small codecs shared by LiveChat's webhook bodies and its Agent Chat API answers. Liberal where
+ * LiveChat drifts between versions (research/wave2.md §1.1: `recipients` → `visibility`, form `value`
+ * → `answer`, `license_id` → `organization_id`), strict where we rely on a value (ids, times).
+ */
+
+/** An id we key on (chat, thread, event, customer): a non-empty string, trimmed. */
+export const Id = new t.Type<string, string, unknown>(
+  'Id',
+  (u): u is string => typeof u === 'string' && u.trim().length > 0,
+  (u, c) => (typeof u === 'string' && u.trim().length > 0 ? t.success(u.trim()) : t.failure(u, c, 'expected a non-empty string')),
+  String,
+);
+
+/** `""`, `null` and missing all mean "no value" (`"custom_id": ""`, `"value": ""` in real payloads). */
+export const OptionalText = new t.Type<string | undefined, string, unknown>(
+  'OptionalText',
+  (u): u is string | undefined => u === undefined || typeof u === 'string',
+  (u, c) => {
+    if (u === undefined || u === null) return t.success(undefined);
+    if (typeof u !== 'string') return t.failure(u, c, 'expected a string');
+    const text = u.trim();
+    return t.success(text === '' ? undefined : text);
+  },
+  (a) => a ?? '',
+);
+
+/** Ids that are numbers in one version and strings in another (`license_id: 21377312` vs `"8762851"`, `group_ids: [0]`). */
+export const IdLike = new t.Type<string, string, unknown>(
+  'IdLike',
+  (u): u is string => typeof u === 'string',
+  (u, c) => (typeof u === 'number' && Number.isSafeInteger(u) ? t.success(String(u)) : Id.validate(u, c)),
+  String,
+);
+
+/**
+ * RFC 3339 with microseconds (`2019-10-11T09:40:59.219001Z`, `…+01:00`): the agent-chat-api data
+ * structures. `Date.parse` keeps milliseconds, which is all a transcript shows.
+ */
+export const Rfc3339 = new t.Type<Date, string, unknown>(
+  'Rfc3339',
+  (u): u is Date => u instanceof Date && !Number.isNaN(u.getTime()),
+  (u, c) => {
+    const at = typeof u === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(u) ? new Date(Date.parse(u)) : undefined;
+    return at === undefined || Number.isNaN(at.getTime()) ? t.failure(u, c, 'expected an RFC 3339 time such as "2019-10-11T09:40:59.219001Z"') : t.success(at);
+  },
+  (d) => d.toISOString(),
+);
+
+/** Unix seconds (v2 webhooks: `"timestamp": 1494990905`); a numeric string is taken too. */
+export const UnixSeconds = new t.Type<Date, number, unknown>(
+  'UnixSeconds',
+  (u): u is Date => u instanceof Date,
+  (u, c) => {
+    const seconds = typeof u === 'number' ? u : typeof u === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(u) ? Number(u) : NaN;
+    return Number.isFinite(seconds) && seconds >= 0 ? t.success(new Date(Math.round(seconds * 1000))) : t.failure(u, c, 'expected Unix seconds such as 1494990905');
+  },
+  (d) => d.getTime() / 1000,
+);
+
+/** A list whose bad entries are errors, but whose absence (`undefined`/`null`) is an empty list. */
+export const listOf = <C extends t.Mixed>(codec: C) => {
+  const array = t.array(codec);
+  return new t.Type<t.TypeOf<C>[], unknown, unknown>(
+    `ListOf<${codec.name}>`,
+    array.is,
+    (u, c) => (u === undefined || u === null ? t.success([]) : array.validate(u, c)),
+    t.identity,
+  );
+};

@@ -1,0 +1,54 @@
+import * as t from 'io-ts';
+import { AnswerText } from './wire-v3';
+import { Id, IdLike, listOf, OptionalText, UnixSeconds } from './wire-common';
+
+/**
+ * Legacy REST v2 webhooks (deprecated, still sent by older accounts): `event_type` instead of
+ * `action`, nothing signed. Shapes from LiveChat's v2 webhook documentation and a captured
+ * `chat_ended` (aligent/orocrm-livechat-bundle, with the undocumented `event_unique_id`);
+ * research/wave2.md §1.4.
+ */
+
+/** `user_type` is `agent`, `supervisor` (a whisper: agents only) or `visitor`. */
+export const V2Message = t.intersection([
+  t.type({ text: t.string, timestamp: UnixSeconds }),
+  t.partial({ user_type: OptionalText, author_name: OptionalText, agent_id: OptionalText }),
+]);
+export type V2Message = t.TypeOf<typeof V2Message>;
+
+export const V2Visitor = t.intersection([
+  t.type({ id: Id }),
+  t.partial({ name: OptionalText, email: OptionalText, city: OptionalText, region: OptionalText, country: OptionalText, page_current: OptionalText }),
+]);
+export type V2Visitor = t.TypeOf<typeof V2Visitor>;
+
+export const V2SurveyField = t.partial({ type: OptionalText, label: OptionalText, answer: AnswerText, answers: AnswerText });
+export type V2SurveyField = t.TypeOf<typeof V2SurveyField>;
+
+export const V2Chat = t.intersection([
+  t.type({ id: Id }),
+  t.partial({
+    messages: listOf(V2Message),
+    tags: listOf(t.string),
+    groups: listOf(IdLike),
+    agents: listOf(t.partial({ name: OptionalText, login: OptionalText })),
+    started_timestamp: UnixSeconds,
+  }),
+]);
+export type V2Chat = t.TypeOf<typeof V2Chat>;
+
+/**
+ * `license_id` and `token` come with every v2 webhook and are the credentials of the
+ * visitor-details call (https://developers.livechat.com/docs/rest-api/v2 "visitors").
+ */
+const V2Common = t.intersection([
+  t.type({ event_type: t.string, license_id: IdLike, token: Id, visitor: V2Visitor }),
+  t.partial({ event_unique_id: OptionalText, pre_chat_survey: listOf(V2SurveyField) }),
+]);
+
+/** The documented `chat_started` carries no chat; the captured one does. */
+export const V2ChatStarted = t.intersection([V2Common, t.partial({ chat: V2Chat })]);
+export type V2ChatStarted = t.TypeOf<typeof V2ChatStarted>;
+
+export const V2ChatEnded = t.intersection([V2Common, t.type({ chat: V2Chat })]);
+export type V2ChatEnded = t.TypeOf<typeof V2ChatEnded>;

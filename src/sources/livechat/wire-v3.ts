@@ -1,0 +1,130 @@
+import * as t from 'io-ts';
+import { Id, IdLike, listOf, OptionalText, Rfc3339 } from './wire-common';
+
+/**
+ * LiveChat v3 chat structures, as the webhooks and the Agent Chat API send them
+ * (https://platform.text.com/docs/messaging/agent-chat-api/data-structures; research/wave2.md §1.1–1.2).
+ * Every fixture in test/fixtures/livechat decodes. Unknown event types and extra keys are kept
+ * out of the way, never rejected: LiveChat adds both.
+ */
+
+/**
+ * A form answer in any of its shapes, flattened to text, never failing: `"answer": "Ada"`, the 2019
+ * `"value": "…"`, `{id, label}` for radio/select, `[{id, label}]` or v2 `[{label, chosen}]` for checkboxes.
+ */
+export const AnswerText = new t.Type<string | undefined, unknown, unknown>(
+  'AnswerText',
+  (u): u is string | undefined => u === undefined || typeof u === 'string',
+  (u) => t.success(answerText(u)),
+  t.identity,
+);
+
+const Choice = t.partial({ label: t.string, chosen: t.boolean });
+
+const answerText = (u: unknown): string | undefined => {
+  if (typeof u === 'string') return u.trim() === '' ? undefined : u.trim();
+  if (typeof u === 'number' || typeof u === 'boolean') return String(u);
+  if (Array.isArray(u)) {
+    const labels = u.flatMap((x) => (Choice.is(x) && x.chosen !== false && x.label !== undefined && x.label.trim() !== '' ? [x.label.trim()] : []));
+    return labels.length === 0 ? undefined : labels.join(', ');
+  }
+  return Choice.is(u) && u.label !== undefined && u.label.trim() !== '' ? u.label.trim() : undefined;
+};
+
+export const FormField = t.partial({ id: OptionalText, type: OptionalText, label: OptionalText, answer: AnswerText, value: AnswerText, answers: AnswerText });
+export type FormField = t.TypeOf<typeof FormField>;
+
+export const RichElement = t.partial({ title: OptionalText, subtitle: OptionalText });
+
+/**
+ * One event of a thread. `visibility` (v3.3+) replaced `recipients`; both mean `all` or `agents`.
+ * `author_id` is missing on `system_message`.
+ */
+export const ChatEvent = t.intersection([
+  t.type({ id: Id, type: t.string, created_at: Rfc3339 }),
+  t.partial({
+    visibility: OptionalText,
+    recipients: OptionalText,
+    author_id: OptionalText,
+    deleted: t.boolean,
+    text: t.string,
+    /** `file` */
+    name: OptionalText,
+    url: OptionalText,
+    /** `filled_form` */
+    form_type: OptionalText,
+    fields: listOf(FormField),
+    /** `rich_message` */
+    elements: listOf(RichElement),
+    properties: t.UnknownRecord,
+  }),
+]);
+export type ChatEvent = t.TypeOf<typeof ChatEvent>;
+
+const Geolocation = t.partial({ country: OptionalText, country_code: OptionalText, region: OptionalText, city: OptionalText });
+const Visit = t.partial({ geolocation: Geolocation, last_pages: listOf(t.partial({ url: OptionalText })) });
+
+/**
+ * A customer (`id` a UUID) or an agent (`id` = their email) or a bot. `session_fields` is
+ * `[{"key": "value"}, …]`, kept as opaque records: they are read back and merged, never interpreted.
+ */
+export const ChatUser = t.intersection([
+  t.type({ id: Id, type: t.string }),
+  t.partial({
+    name: OptionalText,
+    email: OptionalText,
+    phone_number: OptionalText,
+    present: t.boolean,
+    visit: Visit,
+    last_visit: Visit,
+    session_fields: listOf(t.UnknownRecord),
+  }),
+]);
+export type ChatUser = t.TypeOf<typeof ChatUser>;
+
+const Access = t.partial({ group_ids: listOf(IdLike) });
+
+/** `restricted_access` threads (older than the plan's history) come without `events`. */
+export const Thread = t.intersection([
+  t.type({ id: Id }),
+  t.partial({
+    active: t.boolean,
+    user_ids: listOf(t.string),
+    events: listOf(ChatEvent),
+    tags: listOf(t.string),
+    access: Access,
+    created_at: Rfc3339,
+    previous_thread_id: OptionalText,
+    next_thread_id: OptionalText,
+  }),
+]);
+export type Thread = t.TypeOf<typeof Thread>;
+
+export const Chat = t.intersection([
+  t.type({ id: Id }),
+  t.partial({ users: listOf(ChatUser), thread: Thread, access: Access, properties: t.UnknownRecord }),
+]);
+export type Chat = t.TypeOf<typeof Chat>;
+
+/**
+ * The v3 envelope (Configuration API webhooks): `organization_id` since v3.4, `license_id` (a
+ * number) before. There is no signature header; `secret_key` is checked by `verifySecret`.
+ */
+export const Envelope = t.intersection([
+  t.type({ action: t.string }),
+  t.partial({ webhook_id: OptionalText, organization_id: IdLike, license_id: IdLike }),
+]);
+
+/** `incoming_chat` (`incoming_chat_thread` before v3.2): the whole chat with its new thread. */
+export const IncomingChat = t.intersection([Envelope, t.type({ payload: t.type({ chat: t.intersection([Chat, t.type({ thread: Thread })]) }) })]);
+export type IncomingChat = t.TypeOf<typeof IncomingChat>;
+
+/** `chat_deactivated` (`thread_closed` before v3.2): no transcript; `user_id` is missing when the router closed it. */
+export const ChatDeactivated = t.intersection([
+  Envelope,
+  t.type({ payload: t.intersection([t.type({ chat_id: Id, thread_id: Id }), t.partial({ user_id: OptionalText })]) }),
+]);
+export type ChatDeactivated = t.TypeOf<typeof ChatDeactivated>;
+
+export const IncomingEvent = t.intersection([Envelope, t.type({ payload: t.type({ chat_id: Id, thread_id: Id, event: ChatEvent }) })]);
+export type IncomingEvent = t.TypeOf<typeof IncomingEvent>;
