@@ -1,23 +1,32 @@
 /**
  * The built-in CRM: records kept in the service's own database and shown at
- * `PUBLIC_URL/records/:id`. Lets a team try chat2crm with no CRM account.
+ * `PUBLIC_URL/records/:id`. Lets a team try chat2crm with no CRM account. Like HubSpot and
+ * Salesforce it knows a person by email: a returning visitor's conversations go to the lead it
+ * already has (src/domain/local-records.ts).
  */
 import * as t from 'io-ts';
 import { defineConnector, type Connector, type ConnectorDeps } from '../../src/domain/connector';
 import { succeed } from '../../src/domain/outcome';
 import { visitorLabel } from '../../src/domain/conversation';
+import { plural } from '../../src/domain/plural';
 
 export const recordUrl = (publicUrl: string, id: string): string => `${publicUrl}/records/${encodeURIComponent(id)}`;
 
 export const createLocalConnector = (deps: ConnectorDeps): Connector => ({
   name: 'local',
-  async upsert({ action, conversation, previous }) {
+  async upsert({ action, conversation }) {
     const key = `${conversation.source}:${conversation.id}`;
-    const change =
-      previous === undefined
-        ? `${action} created for ${visitorLabel(conversation.visitor)} with ${conversation.messages.length} message(s)`
-        : `transcript updated: ${conversation.messages.length} message(s)`;
-    const record = await deps.localRecords.upsertLocalRecord({ conversationKey: key, action, conversation, change });
+    const messages = plural(conversation.messages.length, 'message');
+    const record = await deps.localRecords.upsertLocalRecord({
+      conversationKey: key,
+      action,
+      conversation,
+      change: {
+        created: `${action} created for ${visitorLabel(conversation.visitor)} with ${messages}`,
+        added: `conversation ${key} added, with ${messages}`,
+        updated: `transcript of ${key} updated: ${messages}`,
+      },
+    });
     return succeed({ crm: 'local', action, type: action, id: record.id, url: recordUrl(deps.publicUrl, record.id), refs: {} });
   },
   async findPerson(email) {

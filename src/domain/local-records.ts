@@ -1,22 +1,72 @@
 import type { Action } from './event';
 import type { Conversation } from './conversation';
 
+/**
+ * The built-in local CRM keeps people as HubSpot and Salesforce do: one person per email
+ * address. A lead is the person's record, and every conversation the visitor has is added to
+ * that one lead; a case stays one per conversation, linked to the person. A visitor without an
+ * email is nobody we can recognise again: each of their conversations gets a record of its own.
+ */
+
+/** What an upsert did to the record, so that its history can say it. */
+export type LocalChange = 'created' | 'added' | 'updated';
+
+/** One conversation as a local record holds it. */
+export interface LocalConversation {
+  /** `<source>:<conversation id>`. */
+  readonly key: string;
+  readonly conversation: Conversation;
+  readonly addedAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** Another record of the same person: the lead of a case, the cases of a lead. */
+export interface LocalRelated {
+  readonly id: string;
+  readonly action: Action;
+  readonly createdAt: Date;
+}
+
 /** A record of the built-in local CRM. */
 export interface LocalRecord {
   readonly id: string;
   readonly action: Action;
-  readonly conversationKey: string;
+  /** The person's email (lower case); absent for a visitor who gave none. */
+  readonly email?: string;
+  /** The conversation updated last (the newest of `conversations`). */
   readonly conversation: Conversation;
+  /** Every conversation of the record, the one updated last first; a case has exactly one. */
+  readonly conversations: readonly LocalConversation[];
+  /** The person's other records, oldest first. */
+  readonly related: readonly LocalRelated[];
   readonly createdAt: Date;
   readonly updatedAt: Date;
   /** One line per update: when, and what changed. */
   readonly history: readonly { readonly at: Date; readonly change: string }[];
 }
 
+export interface LocalUpsert {
+  readonly conversationKey: string;
+  readonly action: Action;
+  readonly conversation: Conversation;
+  /** The history line for each thing the upsert may turn out to do. */
+  readonly change: Readonly<Record<LocalChange, string>>;
+}
+
 /** Storage port of the local CRM; the service's Store implements it. */
 export interface LocalRecordStore {
-  /** Creates the record for this conversation or updates it; one record per conversation key and action. */
-  upsertLocalRecord(input: { conversationKey: string; action: Action; conversation: Conversation; change: string }): Promise<LocalRecord>;
+  /**
+   * A conversation already in a record updates it. Otherwise a lead joins the lead of the
+   * person with the visitor's email, when there is one, and anything else creates a record.
+   */
+  upsertLocalRecord(input: LocalUpsert): Promise<{ readonly id: string; readonly change: LocalChange }>;
   getLocalRecord(id: string): Promise<LocalRecord | undefined>;
+  /** The person's lead, else their record updated last. */
   findLocalRecordByEmail(email: string): Promise<LocalRecord | undefined>;
 }
+
+/** The key under which a person is kept: the email, trimmed and in lower case. */
+export const personEmail = (email: string | undefined): string | undefined => {
+  const e = email?.trim().toLowerCase();
+  return e === undefined || e === '' ? undefined : e;
+};

@@ -1,0 +1,107 @@
+/**
+ * The local CRM's tables on PostgreSQL (schema: the local CRM migration in migrations.ts).
+ * Several instances may upsert at once: a transaction-scoped advisory lock per conversation
+ * settles two first deliveries of one conversation on one record, and the person's row lock
+ * (taken by the upsert of local_people) settles two conversations of one person on one lead.
+ */
+import { randomBytes } from 'node:crypto';
+import { personEmail, type LocalChange, type LocalRecord, type LocalRecordStore, type LocalUpsert } from '../../domain/local-records';
+import { assembleRecord, toId, toLocalConversation, toRecordHead, toRelated } from '../local-crm-rows';
+import { toConversationJson, toHistoryJson } from '../serialization';
+import { firstRow, rowsOf, type Queryable } from './db';
+
+/** Record ids are in the page URL, which shows personal data: 128 random bits. */
+const newId = () => randomBytes(16).toString('base64url');
+
+const HEAD = 'SELECT r.id, r.action, r.person_id, p.email, r.history, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id';
+// The oldest: people whose lead was made twice before records were kept per person keep both.
+const LEAD_OF = "SELECT id FROM local_crm_records WHERE person_id = $1 AND action = 'lead' ORDER BY created_at, id LIMIT 1";
+
+const optionalId = (row: unknown): string | undefined => (row === undefined ? undefined : toId(row));
+
+const upsert = async (db: Queryable, input: LocalUpsert, now: number): Promise<{ id: string; change: LocalChange }> => {
+  const { conversationKey: key, action } = input;
+  await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`chat2crm.local_crm:${action}:${key}`]);
+  const email = personEmail(input.conversation.visitor.email);
+  // DO UPDATE, not DO NOTHING: it returns the row and locks it until this transaction ends.
+  const person =
+    email === undefined
+      ? undefined
+      : toId(
+          await firstRow(db, 'INSERT INTO local_people (id, email, created_at) VALUES ($1, $2, $3) ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id', [
+            newId(),
+            email,
+            now,
+          ]),
+        );
+  const snapshot = toConversationJson(input.conversation);
+  const existing = optionalId(await firstRow(db, 'SELECT record_id AS id FROM local_crm_conversations WHERE conversation_key = $1 AND action = $2', [key, action]));
+  const lead = existing === undefined && action === 'lead' && person !== undefined ? optionalId(await firstRow(db, LEAD_OF, [person])) : undefined;
+  const target = existing ?? lead;
+  const insertConversation = (record: string) =>
+    db.query('INSERT INTO local_crm_conversations (conversation_key, action, record_id, snapshot, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)', [
+      key,
+      action,
+      record,
+      snapshot,
+      now,
+    ]);
+  if (target === undefined) {
+    const id = newId();
+    await db.query('INSERT INTO local_crm_records (id, action, person_id, history, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)', [
+      id,
+      action,
+      person ?? null,
+      toHistoryJson([{ at: new Date(now), change: input.change.created }]),
+      now,
+    ]);
+    await insertConversation(id);
+    return { id, change: 'created' };
+  }
+  const change: LocalChange = existing === undefined ? 'added' : 'updated';
+  if (existing === undefined) await insertConversation(target);
+  else await db.query('UPDATE local_crm_conversations SET snapshot = $3, updated_at = $4 WHERE conversation_key = $1 AND action = $2', [key, action, snapshot, now]);
+  const head = toRecordHead(await firstRow(db, `${HEAD} WHERE r.id = $1 FOR UPDATE OF r`, [target]));
+  // A visitor who gives their email later becomes that person, unless that would give the person a second lead.
+  const linked =
+    head.personId ?? (person !== undefined && (action === 'case' || (await firstRow(db, LEAD_OF, [person])) === undefined) ? person : undefined);
+  await db.query('UPDATE local_crm_records SET person_id = $2, history = $3, updated_at = $4 WHERE id = $1', [
+    target,
+    linked ?? null,
+    toHistoryJson([...head.history, { at: new Date(now), change: input.change[change] }]),
+    now,
+  ]);
+  return { id: target, change };
+};
+
+const read = async (db: Queryable, id: string): Promise<LocalRecord | undefined> => {
+  const row = await firstRow(db, `${HEAD} WHERE r.id = $1`, [id]);
+  if (row === undefined) return undefined;
+  const head = toRecordHead(row);
+  const [conversations, related] = await Promise.all([
+    rowsOf(db, 'SELECT conversation_key, snapshot, created_at, updated_at FROM local_crm_conversations WHERE record_id = $1 ORDER BY updated_at DESC, conversation_key', [id]),
+    head.personId === undefined
+      ? Promise.resolve([])
+      : rowsOf(db, 'SELECT id, action, created_at FROM local_crm_records WHERE person_id = $1 AND id <> $2 ORDER BY created_at, id LIMIT 100', [head.personId, id]),
+  ]);
+  return assembleRecord(head, conversations.map(toLocalConversation), related.map(toRelated));
+};
+
+/** `tx` runs its work in one transaction; `pool` answers single reads. */
+export const createPostgresLocalCrm = (pool: Queryable, tx: <A>(work: (db: Queryable) => Promise<A>) => Promise<A>): LocalRecordStore => ({
+  upsertLocalRecord: (input) => tx((db) => upsert(db, input, Date.now())),
+  getLocalRecord: (id) => read(pool, id),
+  async findLocalRecordByEmail(email) {
+    const key = personEmail(email);
+    if (key === undefined) return undefined;
+    const id = optionalId(
+      await firstRow(
+        pool,
+        `SELECT r.id FROM local_crm_records r JOIN local_people p ON p.id = r.person_id WHERE p.email = $1
+         ORDER BY r.action = 'lead' DESC, CASE WHEN r.action = 'lead' THEN r.created_at END, r.updated_at DESC LIMIT 1`,
+        [key],
+      ),
+    );
+    return id === undefined ? undefined : read(pool, id);
+  },
+});

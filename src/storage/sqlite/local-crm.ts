@@ -1,0 +1,90 @@
+/**
+ * The local CRM's tables on SQLite (schema: the local CRM migration in migrations.ts). Writes
+ * go through the store's write queue, so each upsert is one transaction of the only writer.
+ */
+import type Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { personEmail, type LocalChange, type LocalRecord, type LocalRecordStore, type LocalUpsert } from '../../domain/local-records';
+import { assembleRecord, toLocalConversation, toRecordHead, toRelated } from '../local-crm-rows';
+import { toConversationJson, toHistoryJson } from '../serialization';
+import type { WriteQueue } from './write-queue';
+
+/** Record ids are in the page URL, which shows personal data: 128 random bits. */
+const newId = () => randomBytes(16).toString('base64url');
+
+export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): LocalRecordStore => {
+  const q = {
+    recordOf: db.prepare('SELECT record_id FROM local_crm_conversations WHERE conversation_key = ? AND action = ?').pluck(),
+    person: db.prepare('SELECT id FROM local_people WHERE email = ?').pluck(),
+    insertPerson: db.prepare('INSERT INTO local_people (id, email, created_at) VALUES (?, ?, ?)'),
+    // The oldest: people whose lead was made twice before records were kept per person keep both.
+    leadOf: db.prepare("SELECT id FROM local_crm_records WHERE person_id = ? AND action = 'lead' ORDER BY created_at, id LIMIT 1").pluck(),
+    head: db.prepare(
+      'SELECT r.id, r.action, r.person_id, p.email, r.history, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id WHERE r.id = ?',
+    ),
+    insertRecord: db.prepare('INSERT INTO local_crm_records (id, action, person_id, history, created_at, updated_at) VALUES (@id, @action, @person, @history, @now, @now)'),
+    updateRecord: db.prepare('UPDATE local_crm_records SET person_id = @person, history = @history, updated_at = @now WHERE id = @id'),
+    insertConversation: db.prepare(
+      'INSERT INTO local_crm_conversations (conversation_key, action, record_id, snapshot, created_at, updated_at) VALUES (@key, @action, @record, @snapshot, @now, @now)',
+    ),
+    updateConversation: db.prepare('UPDATE local_crm_conversations SET snapshot = @snapshot, updated_at = @now WHERE conversation_key = @key AND action = @action'),
+    conversations: db.prepare('SELECT conversation_key, snapshot, created_at, updated_at FROM local_crm_conversations WHERE record_id = ? ORDER BY updated_at DESC, conversation_key'),
+    related: db.prepare('SELECT id, action, created_at FROM local_crm_records WHERE person_id = ? AND id <> ? ORDER BY created_at, id LIMIT 100'),
+    byEmail: db.prepare(
+      `SELECT r.id FROM local_crm_records r JOIN local_people p ON p.id = r.person_id WHERE p.email = ?
+       ORDER BY r.action = 'lead' DESC, CASE WHEN r.action = 'lead' THEN r.created_at END, r.updated_at DESC LIMIT 1`,
+    ).pluck(),
+  };
+
+  const idOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+  const personFor = (email: string, now: number): string => {
+    const known = idOf(q.person.get(email));
+    if (known !== undefined) return known;
+    const id = newId();
+    q.insertPerson.run(id, email, now);
+    return id;
+  };
+
+  const upsert = (input: LocalUpsert, now: number): { id: string; change: LocalChange } => {
+    const { conversationKey: key, action } = input;
+    const email = personEmail(input.conversation.visitor.email);
+    const person = email === undefined ? undefined : personFor(email, now);
+    const snapshot = toConversationJson(input.conversation);
+    const existing = idOf(q.recordOf.get(key, action));
+    const lead = existing === undefined && action === 'lead' && person !== undefined ? idOf(q.leadOf.get(person)) : undefined;
+    const target = existing ?? lead;
+    if (target === undefined) {
+      const id = newId();
+      q.insertRecord.run({ id, action, person: person ?? null, history: toHistoryJson([{ at: new Date(now), change: input.change.created }]), now });
+      q.insertConversation.run({ key, action, record: id, snapshot, now });
+      return { id, change: 'created' };
+    }
+    const change: LocalChange = existing === undefined ? 'added' : 'updated';
+    if (existing === undefined) q.insertConversation.run({ key, action, record: target, snapshot, now });
+    else q.updateConversation.run({ key, action, snapshot, now });
+    const head = toRecordHead(q.head.get(target));
+    // A visitor who gives their email later becomes that person, unless that would give the person a second lead.
+    const linked = head.personId ?? (person !== undefined && (action === 'case' || q.leadOf.get(person) === undefined) ? person : undefined);
+    q.updateRecord.run({ id: target, person: linked ?? null, history: toHistoryJson([...head.history, { at: new Date(now), change: input.change[change] }]), now });
+    return { id: target, change };
+  };
+
+  const read = (id: string): LocalRecord | undefined => {
+    const row: unknown = q.head.get(id);
+    if (row === undefined) return undefined;
+    const head = toRecordHead(row);
+    const related = head.personId === undefined ? [] : q.related.all(head.personId, id).map(toRelated);
+    return assembleRecord(head, q.conversations.all(id).map(toLocalConversation), related);
+  };
+
+  return {
+    upsertLocalRecord: (input) => write(() => upsert(input, Date.now())),
+    getLocalRecord: async (id) => read(id),
+    async findLocalRecordByEmail(email) {
+      const key = personEmail(email);
+      const id = key === undefined ? undefined : idOf(q.byEmail.get(key));
+      return id === undefined ? undefined : read(id);
+    },
+  };
+};
