@@ -52,16 +52,26 @@ const visitorNicknameOf = (item: OlarkItem): string | undefined =>
   item.kind === 'MessageToOperator' ? (item.visitor_nickname ?? item.visitorNickname) : undefined;
 
 /**
- * `fullName` first (it may be an auto label such as "Customer (City, State) #1234"), then the bare
- * `visitor_nickname` of the visitor's messages, then the offline form: the fallbacks research/olark.md §1.4 names.
+ * Labels Olark makes up for a visitor who gave no name: "Customer (City, State) #1234" (Olark's
+ * own example payload), "Returning Visitor | USA (San Francisco, CA) #7617" (a real 2019
+ * payload), "Visitor 1234", "Olark Visitor" (Send test). They name nobody: a CRM would get
+ * LastName "#1234" (research/olark.md §1.4, test/fixtures/olark).
+ */
+const AUTOMATIC_NAME = [/#\s*\d+\s*$/, /^(returning\s+)?(olark\s+)?(visitor|customer|guest)(\s*#?\s*\d+)?$/i];
+const isAutomaticName = (name: string): boolean => AUTOMATIC_NAME.some((pattern) => pattern.test(name.trim()));
+
+/**
+ * `fullName` first, then the bare `visitor_nickname` of the visitor's messages, then the offline
+ * form: the fallbacks research/olark.md §1.4 names. Blank and automatic labels are skipped.
  */
 export const toVisitor = (payload: OlarkPayload): Visitor => {
   const v = payload.visitor ?? {};
   const form = offlineForm(payload.items);
-  const nickname = payload.items.map(visitorNicknameOf).find((n) => n !== undefined);
+  const names = [v.fullName, ...payload.items.map(visitorNicknameOf), form.name];
+  const name = names.find((n): n is string => n !== undefined && n.trim() !== '' && !isAutomaticName(n))?.trim();
   return {
     ...field('id', v.id),
-    ...field('name', v.fullName ?? nickname ?? form.name),
+    ...field('name', name),
     ...field('email', normalizeEmail(v.emailAddress ?? form.email)),
     ...field('phone', v.phoneNumber ?? form.phone),
     // Often the visitor's ISP ("Comcast Business"), not their employer; it is all Olark knows.
