@@ -63,8 +63,11 @@ const credentialsOf = (env: t.TypeOf<typeof LiveChatEnv>): Credentials => {
  * "Access tokens starting with `fra` need `X-Region: fra`" (agent-chat-api docs until 2025-04-10;
  * research/wave2.md §1.3).
  */
-const regionOfToken = (credentials: Credentials): string | undefined =>
-  credentials.kind === 'bearer' ? /^([a-z]{2,8}):/.exec(credentials.token)?.[1] : undefined;
+const regionOfToken = (credentials: Credentials): string | undefined => {
+  // PATs carry the same prefix (`fra:…`) in the developer console [?].
+  const token = credentials.kind === 'bearer' ? credentials.token : credentials.kind === 'pat' ? credentials.pat : undefined;
+  return token === undefined ? undefined : /^([a-z]{2,8}):/.exec(token)?.[1];
+};
 
 export const LiveChatConfig: t.Decoder<Env, LiveChatConfig> = {
   name: 'LiveChatConfig',

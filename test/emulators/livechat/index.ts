@@ -1,0 +1,305 @@
+/**
+ * A LiveChat emulator on a real socket, for the source's tests, the benchmark and as a sandbox
+ * (`npm run emulator:livechat`). It speaks the wire contract of research/wave2.md §1.3–1.4: the
+ * Agent Chat API v3.x actions chat2crm calls (Basic `account_id:pat` or Bearer auth, `X-Region`
+ * with `misdirected_request`, scopes, LiveChat's error bodies, chats with threads, customers with
+ * session fields, the membership rule of `send_event`), the v2 visitor-details call, injectable
+ * faults and a request log. With `webhooks`, it also posts the v3 webhooks a real account would.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ACTIONS, SCOPE_OF, type Requester } from './actions';
+import { apiError, LiveChatApiError, STATUS_OF_TYPE } from './errors';
+import { LiveChatState } from './state';
+
+export { LiveChatState, livechatId, type EmulatedChat, type EmulatedCustomer, type EmulatedEvent, type EmulatedThread } from './state';
+
+export interface EmulatedAccount {
+  /** PAT login: Basic `base64(accountId:pat)`. */
+  readonly accountId: string;
+  readonly pat: string;
+  /** The chat user the account acts as (an agent's email). */
+  readonly agentId: string;
+  /** The data centre the account lives in; requests to another answer `misdirected_request`. Default `dal`. */
+  readonly region?: string;
+  /** Default: every scope chat2crm needs. */
+  readonly scopes?: readonly string[];
+}
+
+export interface EmulatedAccessToken {
+  /** OAuth access token (`fra:…` for Frankfurt accounts). */
+  readonly token: string;
+  readonly agentId: string;
+  readonly region?: string;
+  readonly scopes?: readonly string[];
+}
+
+export interface LiveChatEmulatorOptions {
+  readonly port?: number;
+  readonly host?: string;
+  readonly latencyMs?: number;
+  readonly accounts?: readonly EmulatedAccount[];
+  readonly accessTokens?: readonly EmulatedAccessToken[];
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  /** The Agent Chat API action, when the path names one. */
+  readonly action: string | undefined;
+  readonly body: unknown;
+  readonly authorization: string | undefined;
+  readonly region: string | undefined;
+  readonly apiVersion: string | undefined;
+  status: number;
+  /** The error type answered, if any. */
+  errorType?: string;
+  readonly startedAt: number;
+  endedAt: number;
+  fault?: string;
+}
+
+export interface Fault {
+  /** An HTTP status: 5xx → `internal`/`service_unavailable`, 429 → `too_many_requests`, 401 → `authentication`. */
+  readonly status?: number;
+  /** An error type to answer (its status from the emulator's table), e.g. `service_unavailable`. */
+  readonly type?: string;
+  readonly retryAfterSeconds?: number;
+  /** Drop the connection without an answer. */
+  readonly network?: boolean;
+  /** Delay before answering (the request is then handled normally unless a status or type is set). */
+  readonly latencyMs?: number;
+  /** Only requests whose action (or v2 path) matches. */
+  readonly match?: RegExp;
+  /** Default 1. */
+  readonly times?: number;
+}
+
+export interface Faults {
+  inject(fault: Fault): void;
+  /** Every Agent Chat API request answers `authentication` until `clear()`. */
+  revokeCredentials(): void;
+  /** Every account and token now lives in `region`: calls elsewhere are misdirected. */
+  moveToRegion(region: string): void;
+  setLatency(ms: number): void;
+  clear(): void;
+}
+
+export interface LiveChatEmulator {
+  /** `LIVECHAT_API_URL`. */
+  readonly url: string;
+  readonly state: LiveChatState;
+  /** Every request in arrival order; `requests.length = 0` clears it. */
+  readonly requests: RecordedRequest[];
+  readonly faults: Faults;
+  readonly account: EmulatedAccount;
+  /** Agent Chat API calls recorded, optionally only of one action. */
+  calls(action?: string): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export const DEFAULT_ACCOUNT: EmulatedAccount = {
+  accountId: '8c4a1d2e-5b6f-4a7c-9d8e-0f1a2b3c4d5e',
+  pat: 'dal:emulator-pat-0000000000000000',
+  agentId: 'chat2crm-bot@example.com',
+};
+
+const ALL_SCOPES = [...new Set(Object.values(SCOPE_OF))];
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+interface Identity extends Requester {
+  region: string;
+  readonly scopes: ReadonlySet<string>;
+}
+
+type Reply = { readonly status: number; readonly body: unknown; readonly headers?: Readonly<Record<string, string>> } | 'drop';
+
+const ACTION_PATH = /^\/v3\.\d+\/agent\/action\/([a-z_]+)$/;
+const DETAILS_PATH = /^\/visitors\/([^/]+)\/details$/;
+
+export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {}): Promise<LiveChatEmulator> => {
+  const state = new LiveChatState();
+  const accounts = options.accounts ?? [DEFAULT_ACCOUNT];
+  const account = accounts[0] ?? DEFAULT_ACCOUNT;
+  const identities = new Map<string, Identity>();
+  for (const a of accounts) {
+    identities.set(`Basic ${Buffer.from(`${a.accountId}:${a.pat}`).toString('base64')}`, { agentId: a.agentId, region: a.region ?? 'dal', scopes: new Set(a.scopes ?? ALL_SCOPES) });
+    state.addAgent(a.agentId, 'chat2crm');
+  }
+  for (const tk of options.accessTokens ?? []) {
+    identities.set(`Bearer ${tk.token}`, { agentId: tk.agentId, region: tk.region ?? 'dal', scopes: new Set(tk.scopes ?? ALL_SCOPES) });
+    state.addAgent(tk.agentId, 'chat2crm');
+  }
+  const requests: RecordedRequest[] = [];
+  let latencyMs = options.latencyMs ?? 0;
+  let revoked = false;
+  let pending: { fault: Fault; left: number }[] = [];
+
+  const faults: Faults = {
+    inject: (fault) => pending.push({ fault, left: fault.times ?? 1 }),
+    revokeCredentials: () => {
+      revoked = true;
+    },
+    moveToRegion: (region) => {
+      for (const identity of identities.values()) identity.region = region;
+    },
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
+    clear: () => {
+      pending = [];
+      revoked = false;
+    },
+  };
+
+  const takeFault = (signature: string): Fault | undefined => {
+    const hit = pending.find((p) => p.left > 0 && (p.fault.match === undefined || p.fault.match.test(signature)));
+    if (hit === undefined) return undefined;
+    hit.left -= 1;
+    pending = pending.filter((p) => p.left > 0);
+    return hit.fault;
+  };
+
+  const faultReply = (fault: Fault): Reply | undefined => {
+    const headers = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
+    if (fault.type !== undefined) return { status: fault.status ?? STATUS_OF_TYPE[fault.type] ?? 500, body: apiError(fault.type, `Injected ${fault.type}`).body, headers };
+    if (fault.status === undefined) return undefined;
+    const type = fault.status === 429 ? 'too_many_requests' : fault.status === 401 ? 'authentication' : fault.status === 503 ? 'service_unavailable' : fault.status >= 500 ? 'internal' : 'validation';
+    return { status: fault.status, body: new LiveChatApiError(type, `Injected ${fault.status}`, undefined, fault.status).body, headers };
+  };
+
+  const agentAction = (req: IncomingMessage, entry: RecordedRequest, action: string, body: unknown): Reply => {
+    const identity = revoked ? undefined : identities.get(req.headers.authorization ?? '');
+    if (identity === undefined) throw apiError('authentication', 'Invalid access token');
+    // "Misdirected request … data.region": the account lives in another data centre (research/wave2.md §1.3).
+    if ((entry.region ?? 'dal') !== identity.region) throw apiError('misdirected_request', 'Wrong region', { region: identity.region });
+    if (!Object.hasOwn(ACTIONS, action)) throw apiError('not_found', `Unknown action ${action}`);
+    const handler = ACTIONS[action];
+    if (handler === undefined) throw apiError('not_found', `Unknown action ${action}`);
+    const scope = SCOPE_OF[action];
+    if (scope !== undefined && !identity.scopes.has(scope)) throw apiError('missing_access', `Scope ${scope} is required`);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw apiError('validation', 'The body must be a JSON object');
+    return { status: 200, body: handler(state, identity, Object.fromEntries(Object.entries(body))) };
+  };
+
+  /** v2: no Authorization; the webhook's `license_id` + `token` are the credentials (research/wave2.md §1.4). */
+  const visitorDetails = (req: IncomingMessage, visitorId: string, raw: string, body: unknown): Reply => {
+    if (req.headers['x-api-version'] !== '2') return { status: 400, body: { error: 'X-API-Version: 2 is required' } };
+    const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? Object.fromEntries(new URLSearchParams(raw)) : undefined;
+    const fields: Record<string, unknown> = form ?? (typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.fromEntries(Object.entries(body)) : {});
+    const licenseId: unknown = fields.license_id;
+    const token: unknown = fields.token;
+    if ((typeof licenseId !== 'number' && typeof licenseId !== 'string') || typeof token !== 'string') return { status: 400, body: { error: 'license_id and token are required' } };
+    if (state.v2Tokens.get(String(licenseId))?.has(token) !== true) return { status: 401, body: { error: 'Invalid license_id or token' } };
+    if (typeof fields.id !== 'string' || (form === undefined && !Array.isArray(fields.fields))) return { status: 400, body: { error: 'id and fields are required' } };
+    const list = state.visitorDetails.get(visitorId) ?? [];
+    list.push(fields);
+    state.visitorDetails.set(visitorId, list);
+    return { status: 200, body: { result: 'Visitor details added' } };
+  };
+
+  const answer = async (req: IncomingMessage, entry: RecordedRequest, raw: string): Promise<Reply> => {
+    const fault = takeFault(entry.action ?? entry.path);
+    if (fault?.latencyMs !== undefined) await sleep(fault.latencyMs);
+    if (fault?.network === true) {
+      entry.fault = 'network';
+      return 'drop';
+    }
+    const injected = fault === undefined ? undefined : faultReply(fault);
+    if (injected !== undefined) {
+      entry.fault = fault?.type ?? `status ${fault?.status ?? ''}`;
+      return injected;
+    }
+    let body: unknown;
+    try {
+      body = raw === '' ? undefined : (JSON.parse(raw) as unknown);
+    } catch {
+      if (entry.action !== undefined) throw apiError('validation', 'Invalid JSON');
+    }
+    const details = DETAILS_PATH.exec(entry.path);
+    if (entry.method === 'POST' && details?.[1] !== undefined) return visitorDetails(req, decodeURIComponent(details[1]), raw, body);
+    if (entry.method === 'POST' && entry.action !== undefined) return agentAction(req, entry, entry.action, body);
+    throw new LiveChatApiError('not_found', `No route for ${entry.method} ${entry.path}`, undefined, 404);
+  };
+
+  const header = (req: IncomingMessage, name: string): string | undefined => {
+    const value = req.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+
+  const server = createServer((req, res: ServerResponse) => {
+    void (async () => {
+      const startedAt = Date.now();
+      const url = new URL(req.url ?? '/', 'http://emulator');
+      const raw = await readBody(req);
+      let parsed: unknown;
+      try {
+        parsed = raw === '' ? undefined : (JSON.parse(raw) as unknown);
+      } catch {
+        parsed = raw;
+      }
+      const entry: RecordedRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        action: ACTION_PATH.exec(url.pathname)?.[1],
+        body: parsed,
+        authorization: header(req, 'authorization'),
+        region: header(req, 'x-region'),
+        apiVersion: header(req, 'x-api-version'),
+        status: 0,
+        startedAt,
+        endedAt: 0,
+      };
+      requests.push(entry);
+      let reply: Reply;
+      try {
+        reply = await answer(req, entry, raw);
+      } catch (e) {
+        if (!(e instanceof LiveChatApiError)) throw e;
+        entry.errorType = e.type;
+        reply = { status: e.status, body: e.body };
+      }
+      if (latencyMs > 0) await sleep(latencyMs);
+      entry.endedAt = Date.now();
+      if (reply === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      entry.status = reply.status;
+      res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8', ...reply.headers });
+      res.end(JSON.stringify(reply.body));
+    })().catch((e: unknown) => {
+      res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end(`emulator bug: ${e instanceof Error ? e.stack : String(e)}`);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address: AddressInfo | string | null = server.address();
+  if (address === null || typeof address === 'string') throw new Error('emulator: no TCP address');
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
+    state,
+    requests,
+    faults,
+    account,
+    calls: (action) => requests.filter((r) => r.action !== undefined && (action === undefined || r.action === action)),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((e) => (e === undefined ? resolve() : reject(e)));
+        // fetch keeps sockets alive; without this, close() waits for them to time out.
+        server.closeAllConnections();
+      }),
+  };
+};
