@@ -1,0 +1,259 @@
+/**
+ * An iAdvize API emulator on a real socket, for the source's tests, the benchmark and as a
+ * sandbox (`npm run emulator:iadvize`): the OAuth token endpoint (password grant, expiry, login
+ * counting and iAdvize's 10 logins a minute), `/graphql` executed by graphql-js against the
+ * schema we code against, seeded conversations served in small pages, fault knobs and a request log.
+ * Wire details: research/wave2.md §2.2; where iAdvize's bodies are not documented, RFC 6749 and
+ * standard GraphQL answers are used.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { executeQuery, type GraphQLRequestBody } from './graphql';
+
+export { SCHEMA_SDL } from './graphql';
+import type { SeedConversation } from './seed';
+
+export { makeConversation, type ConversationSpec, type SeedConversation, type SeedMessage } from './seed';
+export { callPlugin, sendWebhook, sign, toForm } from './webhook';
+
+export interface IAdvizeEmulatorOptions {
+  /** 0 (default): an ephemeral port. */
+  readonly port?: number;
+  readonly host?: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** `expires_in` of issued tokens, in seconds; default 86,400 as iAdvize documents. */
+  readonly tokenLifetimeS?: number;
+  /** Largest page of messages served, whatever `first` asks; default 20 (forces paging). */
+  readonly pageSize?: number;
+  /** Added to every answer. */
+  readonly latencyMs?: number;
+  /** HTTP status of answers whose query fails validation; default 200 (GraphQL errors in a 200). */
+  readonly validationStatus?: 200 | 400;
+  /** Logins per user per rolling minute before 429; default 10. */
+  readonly loginsPerMinute?: number;
+  readonly conversations?: readonly SeedConversation[];
+  /** SDL served instead of test/fixtures/iadvize/schema.graphql (an iAdvize whose schema differs from our assumptions). */
+  readonly schema?: string;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  /** The parsed body; the password of a login is replaced by `***`. */
+  readonly body: unknown;
+  status: number;
+  readonly startedAt: number;
+  endedAt: number;
+  fault?: string;
+}
+
+export interface Fault {
+  /** Answer with this status (and `body`, else a plain error body). */
+  readonly status?: number;
+  readonly body?: unknown;
+  readonly retryAfterSeconds?: number;
+  /** Answer 200 with these GraphQL errors. */
+  readonly graphqlErrors?: readonly { readonly message: string; readonly extensions?: Record<string, unknown> }[];
+  /** Drop the connection without an answer. */
+  readonly network?: boolean;
+  /** Extra delay before answering (then handled normally unless another knob is set). */
+  readonly latencyMs?: number;
+  /** Only requests whose `METHOD /path` matches; default all. */
+  readonly match?: RegExp;
+  /** How many matching requests it hits; default 1. */
+  readonly times?: number;
+}
+
+export interface IAdvizeEmulator {
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  readonly requests: RecordedRequest[];
+  readonly conversations: Map<string, SeedConversation>;
+  /** Logins attempted (good and bad credentials). */
+  readonly logins: number;
+  /** GraphQL calls received. */
+  readonly graphqlCalls: number;
+  seed(...conversations: readonly SeedConversation[]): void;
+  readonly faults: {
+    inject(fault: Fault): void;
+    /** Every token issued so far answers 401 from now on (as after its `expires_in`). */
+    expireTokens(): void;
+    setLatency(ms: number): void;
+    clear(): void;
+  };
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+const parseJson = (text: string): unknown => {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value;
+  } catch {
+    return undefined;
+  }
+};
+
+interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u);
+
+/** `{"error_description":"access token not valid","error":"invalid_token"}` (research/wave2.md §2.2, `/_authenticated`). */
+const invalidToken: Reply = { status: 401, body: { error: 'invalid_token', error_description: 'access token not valid' } };
+
+export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {}): Promise<IAdvizeEmulator> => {
+  const username = options.username ?? 'api-user@example.com';
+  const password = options.password ?? 'emulator-password';
+  const lifetimeS = options.tokenLifetimeS ?? 86_400;
+  const pageSize = options.pageSize ?? 20;
+  const loginsPerMinute = options.loginsPerMinute ?? 10;
+  const conversations = new Map<string, SeedConversation>((options.conversations ?? []).map((c) => [c.id, c]));
+  const tokens = new Map<string, number>();
+  const loginTimes: number[] = [];
+  const requests: RecordedRequest[] = [];
+  let latencyMs = options.latencyMs ?? 0;
+  let logins = 0;
+  let graphqlCalls = 0;
+  let pending: { fault: Fault; left: number }[] = [];
+
+  const takeFault = (signature: string): Fault | undefined => {
+    const hit = pending.find((p) => p.left > 0 && (p.fault.match === undefined || p.fault.match.test(signature)));
+    if (hit === undefined) return undefined;
+    hit.left -= 1;
+    pending = pending.filter((p) => p.left > 0);
+    return hit.fault;
+  };
+
+  const login = (form: URLSearchParams): Reply => {
+    logins += 1;
+    const now = Date.now();
+    while (loginTimes.length > 0 && (loginTimes[0] ?? 0) <= now - 60_000) loginTimes.shift();
+    loginTimes.push(now);
+    if (loginTimes.length > loginsPerMinute) return { status: 429, body: { error: 'too_many_requests' }, headers: { 'retry-after': '60' } };
+    if (form.get('grant_type') !== 'password') return { status: 400, body: { error: 'unsupported_grant_type' } };
+    if (form.get('username') !== username || form.get('password') !== password)
+      return { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid username and password combination' } };
+    const token = randomUUID();
+    tokens.set(token, now + lifetimeS * 1000);
+    return { status: 200, body: { refresh_token: randomUUID(), token_type: 'bearer', expires_in: lifetimeS, access_token: token } };
+  };
+
+  const authorized = (req: IncomingMessage): boolean => {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const expiresAt = token === undefined ? undefined : tokens.get(token);
+    return expiresAt !== undefined && expiresAt > Date.now();
+  };
+
+  const answer = async (req: IncomingMessage, entry: RecordedRequest, raw: string): Promise<Reply | 'drop'> => {
+    const signature = `${entry.method} ${entry.path}`;
+    const fault = takeFault(signature);
+    if (fault?.latencyMs !== undefined) await sleep(fault.latencyMs);
+    if (fault?.network === true) {
+      entry.fault = 'network';
+      return 'drop';
+    }
+    if (fault?.status !== undefined) {
+      entry.fault = `status ${fault.status}`;
+      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+      return { status: fault.status, body: fault.body ?? (fault.status === 401 ? invalidToken.body : { error: 'emulated failure' }), headers };
+    }
+    if (fault?.graphqlErrors !== undefined) {
+      entry.fault = 'graphql errors';
+      return { status: 200, body: { data: null, errors: fault.graphqlErrors } };
+    }
+    if (entry.method === 'POST' && entry.path === '/oauth2/token') return login(new URLSearchParams(raw));
+    if (entry.method === 'GET' && entry.path === '/_authenticated') return authorized(req) ? { status: 200, body: { authenticated: true } } : invalidToken;
+    if (entry.method === 'POST' && entry.path === '/graphql') {
+      graphqlCalls += 1;
+      if (!authorized(req)) return invalidToken;
+      const body = entry.body;
+      if (!isRecord(body) || typeof body['query'] !== 'string') return { status: 400, body: { errors: [{ message: 'Must provide query string.' }] } };
+      const variables = isRecord(body['variables']) ? body['variables'] : null;
+      const operationName = typeof body['operationName'] === 'string' ? body['operationName'] : null;
+      const request: GraphQLRequestBody = { query: body['query'], variables, operationName };
+      const result = await executeQuery(request, conversations, pageSize, options.schema);
+      const invalid = result.data === undefined && (result.errors?.length ?? 0) > 0;
+      return { status: invalid ? (options.validationStatus ?? 200) : 200, body: result };
+    }
+    return { status: 404, body: { error: 'not_found' } };
+  };
+
+  const server = createServer((req, res: ServerResponse) => {
+    void (async () => {
+      const startedAt = Date.now();
+      const url = new URL(req.url ?? '/', 'http://emulator');
+      const raw = await readBody(req);
+      const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+      const body = raw === '' ? undefined : form ? Object.fromEntries([...new URLSearchParams(raw)].map(([k, v]) => [k, k === 'password' ? '***' : v])) : parseJson(raw);
+      const entry: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.search.replace(/^\?/, ''), body, status: 0, startedAt, endedAt: 0 };
+      requests.push(entry);
+      const reply = await answer(req, entry, raw);
+      if (latencyMs > 0) await sleep(latencyMs);
+      entry.endedAt = Date.now();
+      if (reply === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      entry.status = reply.status;
+      res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
+      res.end(JSON.stringify(reply.body));
+    })().catch((e: unknown) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`emulator bug: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = options.host === undefined || options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    username,
+    password,
+    requests,
+    conversations,
+    get logins() {
+      return logins;
+    },
+    get graphqlCalls() {
+      return graphqlCalls;
+    },
+    seed: (...seeded) => {
+      for (const c of seeded) conversations.set(c.id, c);
+    },
+    faults: {
+      inject: (fault) => pending.push({ fault, left: fault.times ?? 1 }),
+      expireTokens: () => tokens.clear(),
+      setLatency: (ms) => {
+        latencyMs = ms;
+      },
+      clear: () => {
+        pending = [];
+      },
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};
