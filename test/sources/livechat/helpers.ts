@@ -32,7 +32,7 @@ export const requestOf = (body: Buffer | string | object, headers: Record<string
 export const makeSource = (env: Env = {}, callTimeoutMs = 2000): ChatSource => {
   const configured = livechatSource.configure(env);
   if (configured._tag === 'Left') throw new Error('bad LiveChat test configuration');
-  return configured.right({ log: silentLog, publicUrl: 'http://127.0.0.1:3000', callTimeoutMs });
+  return configured.right({ log: silentLog, publicUrl: 'http://127.0.0.1:3000', callTimeoutMs, syncDeadlineMs: 8000 });
 };
 
 export const eventsOf = (result: Either<Rejection, readonly InboundEvent[]>): readonly InboundEvent[] => {
