@@ -75,6 +75,7 @@ export const createAgentApi = (config: LiveChatConfig, deps: AgentApiDeps): Agen
       let reply = await once(action, body, region);
       let error = ErrorBody.decode(reply.json);
       // "misdirected_request … data.region": the account lives in another data centre; ask there once.
+      // (Should LiveChat answer it with HTTP 421, Node's fetch has already repeated it once by itself.)
       if (reply.status !== 200 && error._tag === 'Right' && error.right.error.type === 'misdirected_request' && error.right.error.data?.region !== undefined) {
         const named = error.right.error.data.region;
         if (named !== region) {
