@@ -73,7 +73,7 @@ describe('pages in a real browser', function () {
     assert.ok(typeof answer === 'object' && answer !== null && 'integrationUrl' in answer && typeof answer.integrationUrl === 'string');
     await page.goto(answer.integrationUrl);
     assert.match(await page.locator('h1').innerText(), /chat2crm is running/);
-    assert.match(await page.locator('dl').innerText(), /Olark webhook\s+works: test received/);
+    assert.match(await page.locator('dl').first().innerText(), /Olark webhook\s+works: test received/);
     await page.screenshot({ path: `${dir}/status.png` });
     await page.close();
   });

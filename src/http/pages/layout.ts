@@ -22,8 +22,12 @@ const STYLE = `
   main { max-width: 760px; margin: 2rem auto; padding: 1.5rem 2rem; background: #fff; border-radius: 8px; box-shadow: 0 1px 3px #0002; }
   h1 { font-size: 1.4rem; margin-top: 0; } h2 { font-size: 1.1rem; margin-top: 1.6rem; }
   dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; } dt { color: #5b6475; } dd { margin: 0; }
-  .msg { padding: .5rem .75rem; margin: .4rem 0; border-radius: 6px; background: #eef1f6; }
-  .msg.visitor { background: #e7f4ea; } .msg .body { white-space: pre-wrap; overflow-wrap: anywhere; } .meta { color: #5b6475; font-size: .85rem; }
+  h3 { font-size: 1rem; margin-top: 1.2rem; }
+  a { color: #1f4fa8; overflow-wrap: anywhere; }
+  .msg { padding: .5rem .75rem; margin: .4rem 3rem .4rem 0; border-radius: 6px; background: #eef1f6; border-left: 4px solid #8a94a8; }
+  .msg.visitor { background: #e7f4ea; border-left-color: #2f8a4a; } .msg.operator { margin: .4rem 0 .4rem 3rem; }
+  .msg .body { white-space: pre-wrap; overflow-wrap: anywhere; } .meta { color: #5b6475; font-size: .85rem; }
+  .role { display: inline-block; margin-right: .35rem; padding: 0 .4rem; border-radius: 4px; background: #fff; color: #1d2433; font-weight: 600; font-size: .75rem; letter-spacing: .02em; text-transform: uppercase; }
   .status { display: inline-block; padding: .1rem .6rem; border-radius: 99px; font-weight: 600; }
   .ok { background: #e7f4ea; color: #1f6b35; } .pending { background: #fff4d6; color: #7a5b00; } .failed { background: #fde8e8; color: #8a1c1c; }
   footer { color: #5b6475; font-size: .8rem; margin-top: 2rem; }

@@ -1,4 +1,5 @@
 import type { Job, QueueStats } from '../../storage/store';
+import { plural } from '../../domain/plural';
 import { formatTime } from '../../domain/transcript';
 import { html, page } from './layout';
 
@@ -23,14 +24,26 @@ ${job.lastError === undefined ? html`` : html`<dt>Last error</dt><dd>${job.lastE
 export const unknownConversationPage = (): string =>
   page('Unknown conversation', html`<h1>Unknown conversation</h1><p>No chat transcript with this id has reached this service.</p>`);
 
-/** The service's own status page; Olark's "Send test" answers with a link to it. */
-export const statusPage = (input: { crm: string; lastOlarkTest?: string; stats: QueueStats }): string =>
-  page(
+const jobs = (n: number) => plural(n, 'job');
+
+/**
+ * The service's own status page; Olark's "Send test" answers with a link to it. The counts are of
+ * jobs, each one step of a chat (fetch its transcript, look its visitor up, deliver it to the
+ * CRM, tell the chat platform), since the database was created.
+ */
+export const statusPage = (input: { crm: string; lastOlarkTest?: string; stats: QueueStats }): string => {
+  const { stats } = input;
+  const waiting = stats.pending + stats.running;
+  return page(
     'Status',
     html`<h1>chat2crm is running <span class="status ok">ok</span></h1>
 <dl><dt>CRM</dt><dd>${input.crm}</dd>
-<dt>Olark webhook</dt><dd>${input.lastOlarkTest === undefined ? 'no test received yet' : html`works: test received ${formatTime(new Date(input.lastOlarkTest))}`}</dd>
-<dt>Waiting deliveries</dt><dd>${input.stats.pending + input.stats.running}</dd>
-<dt>Failed deliveries</dt><dd>${input.stats.dead}</dd>
-<dt>Delivered</dt><dd>${input.stats.done}</dd></dl>`,
+<dt>Olark webhook</dt><dd>${input.lastOlarkTest === undefined ? 'no test received yet' : html`works: test received ${formatTime(new Date(input.lastOlarkTest))}`}</dd></dl>
+<h2>Jobs</h2>
+<p>Each chat goes through steps (fetching its transcript, looking its visitor up, delivering it to the CRM, telling the chat platform). Each step is a job; these are all the jobs since the database was created.</p>
+<dl><dt>Waiting or running</dt><dd>${jobs(waiting)}${stats.oldestPendingAt === undefined ? '' : html`, the oldest waiting since ${formatTime(stats.oldestPendingAt)}`} (${stats.running} running now)</dd>
+<dt>Failed for good</dt><dd>${jobs(stats.dead)}${stats.dead === 0 ? '' : html`: <code>npm run replay -- --list</code> says why, and replays them once the cause is fixed`}</dd>
+<dt>Done</dt><dd>${jobs(stats.done)}</dd>
+<dt>Expired</dt><dd>${jobs(stats.expired)} dropped at their deadline, when doing them was no longer useful</dd></dl>`,
   );
+};
