@@ -33,6 +33,15 @@ const IdList = new t.Type<readonly string[], readonly string[], unknown>(
   (xs) => xs,
 );
 
+/** An optional field sent as `null` is taken as absent. */
+const orNull = <A>(codec: t.Type<A, A, unknown>) =>
+  new t.Type<A | undefined, A | undefined, unknown>(
+    codec.name,
+    (u): u is A | undefined => u === undefined || codec.is(u),
+    (u, c) => (u === null || u === undefined ? t.success(undefined) : codec.validate(u, c)),
+    (a) => a,
+  );
+
 /** What every event has: enough to acknowledge and ignore one we do not handle. */
 export const WebhookEnvelope = t.type({ eventId: IdLike, eventType: t.string });
 
@@ -40,18 +49,18 @@ export const WebhookEnvelope = t.type({ eventId: IdLike, eventType: t.string });
 export const ConversationEvent = t.intersection([
   t.type({ eventId: IdLike, eventType: t.string, conversationId: IdLike }),
   t.partial({
-    platform: t.string,
-    projectId: IdLike,
-    clientId: IdLike,
-    operatorId: IdLike,
-    operatorIds: IdList,
+    platform: orNull(t.string),
+    projectId: orNull(IdLike),
+    clientId: orNull(IdLike),
+    operatorId: orNull(IdLike),
+    operatorIds: orNull(IdList),
     /** Deprecated, onsite only. */
-    visitorExternalId: IdLike,
+    visitorExternalId: orNull(IdLike),
     /** `CHAT|CALL|VIDEO|FACEBOOK|…|SMS` (research/wave2.md §2.1). */
-    channel: t.string,
-    visitorId: IdLike,
-    createdAt: t.string,
-    sentAt: t.string,
+    channel: orNull(t.string),
+    visitorId: orNull(IdLike),
+    createdAt: orNull(t.string),
+    sentAt: orNull(t.string),
   }),
 ]);
 export type ConversationEvent = t.TypeOf<typeof ConversationEvent>;

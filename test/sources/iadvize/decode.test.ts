@@ -71,6 +71,13 @@ describe('iAdvize webhook decoding', () => {
     assert.equal(suffixed.meta?.['operatorIds'], '7,8');
   });
 
+  it('takes null optional fields as absent', () => {
+    const [event] = eventsOf(JSON.stringify({ eventId: 'e', eventType: 'v2.conversation.closed', conversationId: 'c', visitorId: null, sentAt: null, operatorIds: null }));
+    assert.ok(event?.kind === 'conversation');
+    assert.deepEqual(event.conversation.visitor, {});
+    assert.deepEqual(event.meta, { eventType: 'v2.conversation.closed' });
+  });
+
   it('acknowledges and ignores event types it does not handle', () => {
     const events = eventsOf(JSON.stringify({ eventId: 'x', eventType: 'satisfaction.answered', conversationId: 'c' }));
     assert.equal(events.length, 1);
