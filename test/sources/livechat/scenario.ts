@@ -35,8 +35,16 @@ export const startScenario = async (options: LiveChatEmulatorOptions = {}): Prom
     source,
     client: (extra = {}, callTimeoutMs = 2000) => {
       const client = source(extra, callTimeoutMs).client;
-      assert.ok(client?.fetchConversation !== undefined && client.showRecord !== undefined && client.check !== undefined);
-      return { fetchConversation: client.fetchConversation, showRecord: client.showRecord, check: client.check };
+      assert.ok(client !== undefined);
+      const present = <A>(value: A | undefined): A => {
+        assert.ok(value !== undefined, 'the LiveChat client lacks a method');
+        return value;
+      };
+      return {
+        fetchConversation: (view) => present(client.fetchConversation?.(view)),
+        showRecord: (view, link) => present(client.showRecord?.(view, link)),
+        check: () => present(client.check?.()),
+      };
     },
     chat: ({ bareCustomer = false, email = 'ada@example.com' } = {}) => {
       const customer = emulator.state.addCustomer({ name: 'Ada Lovelace', email, session_fields: [{ plan: 'pro' }, { signup: '2025-02-01' }] });
