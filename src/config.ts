@@ -7,6 +7,8 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { connectorNames, connectors, type ConnectorName } from '../connectors';
 import type { Connector, ConnectorDeps, Env } from './domain/connector';
+import type { ChatSource, SourceDefinition, SourceDeps } from './domain/source';
+import { sourceDefinitions } from './sources';
 import type { Action } from './domain/event';
 import type { RoutingRules } from './domain/routing';
 import { DurationList, HttpUrl, IntFromString, LowerCaseList, NonEmptyString, OneOf, describeErrors, optional, withDefault } from './domain/codecs';
@@ -58,7 +60,6 @@ const CoreEnv = t.type({
   PUBLIC_URL: optional(HttpUrl),
   DATABASE_URL: withDefault(DatabaseUrl, 'sqlite:data/chat2crm.db'),
   CRM: withDefault(CrmName, 'local'),
-  OLARK_WEBHOOK_TOKEN: optional(Token),
   DEFAULT_RECORD: withDefault(RecordType, 'lead'),
   CASE_TAGS: withDefault(LowerCaseList, 'case,support'),
   CASE_GROUPS: withDefault(LowerCaseList, ''),
@@ -71,16 +72,25 @@ const CoreEnv = t.type({
   LOG_LEVEL: withDefault(LogLevel, 'info'),
 });
 
+export interface ConfiguredSource {
+  readonly definition: SourceDefinition;
+  readonly create: (deps: SourceDeps) => ChatSource;
+  /** `<SOURCE>_WEBHOOK_TOKEN`; unset: generated on first start and kept in the database. */
+  readonly token?: string;
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
   readonly publicUrl: string;
+  /** PUBLIC_URL was not set: links point at localhost (start-up warns). */
+  readonly publicUrlDefaulted: boolean;
   readonly database: DatabaseConfig;
   readonly crm: ConnectorName;
   /** Builds the configured connector; its own configuration is already decoded. */
   readonly createConnector: (deps: ConnectorDeps) => Promise<Connector>;
-  /** Unset: generated on first start and kept in the database. */
-  readonly olarkWebhookToken?: string;
+  /** Every registered chat platform, its own keys decoded. */
+  readonly sources: readonly ConfiguredSource[];
   readonly routing: RoutingRules;
   readonly syncDeadlineMs: number;
   readonly retryScheduleMs: readonly number[];
@@ -92,13 +102,34 @@ export interface Config {
 }
 
 /** Decodes the environment; on failure, one line per bad key, core and connector keys alike. */
-export const loadConfig = (env: Env): { ok: true; config: Config } | { ok: false; errors: string[] } => {
+const configureSource = (definition: SourceDefinition, env: Env) => {
+  const token = optional(Token).decode(env[definition.tokenKey]);
+  const create = definition.configure(env);
+  const errors = [
+    ...(isLeft(token) ? describeErrors(token.left).map((line) => line.replace(/^\(root\)/, definition.tokenKey)) : []),
+    ...(isLeft(create) ? describeErrors(create.left) : []),
+  ];
+  if (isLeft(token) || isLeft(create)) return { errors };
+  return { errors, source: { definition, create: create.right, ...(token.right === undefined ? {} : { token: token.right }) } };
+};
+
+/**
+ * Decodes the environment; on failure, one line per bad key, core, connector and platform keys
+ * alike. `definitions` is the source registry (tests add a platform of their own).
+ */
+export const loadConfig = (env: Env, definitions: readonly SourceDefinition[] = sourceDefinitions): { ok: true; config: Config } | { ok: false; errors: string[] } => {
   const core = CoreEnv.decode(env);
   const crm = CoreEnv.props.CRM.decode(env.CRM);
   // The connector's keys can be checked as soon as we know which connector is meant.
   const connector = isLeft(crm) ? undefined : connectors[crm.right].configure(env);
-  const errors = [...(isLeft(core) ? describeErrors(core.left) : []), ...(connector !== undefined && isLeft(connector) ? describeErrors(connector.left) : [])];
-  if (isLeft(core) || connector === undefined || isLeft(connector)) return { ok: false, errors };
+  const configured = definitions.map((d) => configureSource(d, env));
+  const errors = [
+    ...(isLeft(core) ? describeErrors(core.left) : []),
+    ...(connector !== undefined && isLeft(connector) ? describeErrors(connector.left) : []),
+    ...configured.flatMap((c) => c.errors),
+  ];
+  const sources = configured.flatMap((c) => (c.source === undefined ? [] : [c.source]));
+  if (isLeft(core) || connector === undefined || isLeft(connector) || sources.length < definitions.length) return { ok: false, errors };
   const c = core.right;
   // A CRM call that outlives its lease would let a second process deliver the same job.
   if (c.CRM_TIMEOUT_MS >= c.JOB_LEASE_MS) return { ok: false, errors: ['CRM_TIMEOUT_MS: must be smaller than JOB_LEASE_MS'] };
@@ -108,10 +139,11 @@ export const loadConfig = (env: Env): { ok: true; config: Config } | { ok: false
       port: c.PORT,
       host: c.HOST,
       publicUrl: c.PUBLIC_URL ?? `http://localhost:${c.PORT}`,
+      publicUrlDefaulted: c.PUBLIC_URL === undefined,
       database: c.DATABASE_URL,
       crm: c.CRM,
       createConnector: connector.right,
-      ...(c.OLARK_WEBHOOK_TOKEN === undefined ? {} : { olarkWebhookToken: c.OLARK_WEBHOOK_TOKEN }),
+      sources,
       routing: { defaultRecord: c.DEFAULT_RECORD, caseTags: c.CASE_TAGS, caseGroups: c.CASE_GROUPS },
       syncDeadlineMs: c.SYNC_DEADLINE_MS,
       retryScheduleMs: c.RETRY_SCHEDULE,

@@ -10,8 +10,11 @@ import pino from 'pino';
 import { STRONG_TOKEN_LENGTH, loadConfig, type Config } from './config';
 import type { Env } from './domain/connector';
 import { createApp } from './http/app';
+import { banner } from './http/banner';
+import type { MountedSource } from './http/routes/webhooks';
 import { createPipeline } from './pipeline/pipeline';
 import { openStore } from './storage/open';
+import { createSources } from './sources/runtime';
 
 /** `.env` fills in what the real environment leaves unset. */
 const readEnv = (): Env => {
@@ -19,7 +22,7 @@ const readEnv = (): Env => {
   return { ...file, ...process.env };
 };
 
-const TOKEN_SETTING = 'olark.webhook_token';
+const tokenSetting = (source: string) => `${source}.webhook_token`;
 const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface StartOptions {
@@ -38,12 +41,21 @@ export const start = async (config: Config, options: StartOptions = {}) => {
     redact: { paths: ['*.token', '*.accessToken', '*.password', '*.email', '*.authorization', 'err.config.headers'], censor: '[redacted]' },
   });
   const store = await openStore(config.database, log.child({ component: 'storage' }));
-  const token = config.olarkWebhookToken ?? (await store.settingOrCreate(TOKEN_SETTING, () => randomBytes(24).toString('base64url')));
-  if (token.length < STRONG_TOKEN_LENGTH) log.warn({ length: token.length }, `OLARK_WEBHOOK_TOKEN is short: use at least ${STRONG_TOKEN_LENGTH} random characters (unset it to have one generated)`);
+  const sources = createSources(config, log);
+  const mounted: MountedSource[] = [];
+  for (const { definition, token: configured } of config.sources) {
+    const token = configured ?? (await store.settingOrCreate(tokenSetting(definition.name), () => randomBytes(24).toString('base64url')));
+    if (token.length < STRONG_TOKEN_LENGTH)
+      log.warn({ length: token.length }, `${definition.tokenKey} is short: use at least ${STRONG_TOKEN_LENGTH} random characters (unset it to have one generated)`);
+    const source = sources.get(definition.name);
+    if (source === undefined) throw new Error(`source ${definition.name} was configured but not created`);
+    mounted.push({ source, token });
+  }
   const connector = await (options.createConnector ?? config.createConnector)({ log: log.child({ crm: config.crm }), publicUrl: config.publicUrl, localRecords: store });
   const pipeline = createPipeline({
     store,
     connector,
+    sources,
     rules: config.routing,
     publicUrl: config.publicUrl,
     syncDeadlineMs: config.syncDeadlineMs,
@@ -54,7 +66,7 @@ export const start = async (config: Config, options: StartOptions = {}) => {
     callTimeoutMs: config.crmTimeoutMs,
     log: log.child({ component: 'pipeline' }),
   });
-  const app = createApp({ store, pipeline, crm: connector.name, rules: config.routing, olarkToken: token, log });
+  const app = createApp({ store, pipeline, crm: connector.name, sources: mounted, log });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
@@ -66,11 +78,9 @@ export const start = async (config: Config, options: StartOptions = {}) => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   // The operator needs this URL once, on their own console; it is not written to the log.
-  announce(
-    `\nchat2crm is listening on http://${config.host}:${port} (CRM: ${config.crm}, storage: ${store.kind})\n` +
-      `Olark webhook URL — paste it into Olark → Integrations → Webhooks → "URL to post to":\n\n` +
-      `    ${config.publicUrl}/webhooks/olark/${encodeURIComponent(token)}\n\n`,
-  );
+  announce(banner({ listening: `http://${config.host}:${port}`, crm: config.crm, storage: store.kind, publicUrl: config.publicUrl, config, mounted }));
+  if (config.publicUrlDefaulted)
+    log.warn({}, 'PUBLIC_URL is not set: the webhook URLs above point at localhost, which no chat platform can reach; set PUBLIC_URL to this service\'s public https address');
   log.info({ port, crm: config.crm, storage: store.kind }, 'started');
 
   let closing: Promise<void> | undefined;
@@ -88,7 +98,7 @@ export const start = async (config: Config, options: StartOptions = {}) => {
     })();
     return closing;
   };
-  return { server, port, shutdown, store, pipeline, token };
+  return { server, port, shutdown, store, pipeline, tokens: new Map(mounted.map((m) => [m.source.name, m.token])) };
 };
 
 /** Our SDKs and SQLite driver need Node 22; on an older one they fail in obscure ways (or crash). */

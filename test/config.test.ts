@@ -11,7 +11,7 @@ describe('loadConfig', () => {
     assert.equal(c.publicUrl, 'http://localhost:3000');
     assert.deepEqual(c.database, { kind: 'sqlite', path: 'data/chat2crm.db' });
     assert.equal(c.crm, 'local');
-    assert.equal(c.olarkWebhookToken, undefined);
+    assert.equal(c.sources.find((x) => x.definition.name === 'olark')?.token, undefined);
     assert.deepEqual(c.routing, { defaultRecord: 'lead', caseTags: ['case', 'support'], caseGroups: [] });
     assert.equal(c.syncDeadlineMs, 8000);
     assert.deepEqual(c.retryScheduleMs, [5000, 30000, 120000, 600000, 1800000, 7200000, 21600000]);
@@ -34,13 +34,13 @@ describe('loadConfig', () => {
     assert.deepEqual(loaded.config.database, { kind: 'postgres', url: 'postgres://u:p@db:5432/c2c' });
     assert.deepEqual(loaded.config.routing, { defaultRecord: 'case', caseTags: ['billing', 'support'], caseGroups: ['help desk'] });
     assert.deepEqual(loaded.config.retryScheduleMs, [250, 1000, 60000]);
-    assert.equal(loaded.config.olarkWebhookToken, 'abcdefghijklmnop1234');
+    assert.equal(loaded.config.sources.find((x) => x.definition.name === 'olark')?.token, 'abcdefghijklmnop1234');
   });
 
   it('accepts a short token (start-up warns about it) but not one that breaks the URL path', () => {
     const short = loadConfig({ OLARK_WEBHOOK_TOKEN: 'secret' });
     assert.ok(short.ok);
-    assert.equal(short.config.olarkWebhookToken, 'secret');
+    assert.equal(short.config.sources.find((x) => x.definition.name === 'olark')?.token, 'secret');
     assert.ok(!loadConfig({ OLARK_WEBHOOK_TOKEN: 'a b' }).ok);
   });
 

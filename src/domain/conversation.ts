@@ -29,8 +29,11 @@ export interface Operator {
   readonly email?: string;
 }
 
-/** The chat platforms we take transcripts from; each has an adapter under src/sources. */
-export type SourceName = 'olark';
+/**
+ * The name of a chat platform (`olark`, `livechat`, …): a key of the source registry
+ * (src/sources/index.ts), which the domain does not import.
+ */
+export type SourceName = string;
 
 /** One chat conversation, normalized from any chat platform. */
 export interface Conversation {

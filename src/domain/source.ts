@@ -144,6 +144,8 @@ export interface SourceDeps {
   readonly publicUrl: string;
   /** Per outside call. */
   readonly callTimeoutMs: number;
+  /** How long a sync webhook waits for its steps (SYNC_DEADLINE_MS). */
+  readonly syncDeadlineMs: number;
   readonly now?: () => Date;
 }
 

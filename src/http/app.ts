@@ -4,20 +4,19 @@
  */
 import Koa from 'koa';
 import type { Log } from '../domain/log';
-import type { RoutingRules } from '../domain/routing';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { Store } from '../storage/store';
 import { errorHandler, requestContext, type AppState } from './middleware';
 import { healthRoutes } from './routes/health';
-import { olarkRoutes } from './routes/olark';
 import { pageRoutes } from './routes/pages';
+import { webhookEdge, type MountedSource } from './routes/webhooks';
 
 export interface AppDeps {
   readonly store: Store;
   readonly pipeline: Pipeline;
   readonly crm: string;
-  readonly rules: RoutingRules;
-  readonly olarkToken: string;
+  /** Each platform with its webhook token. */
+  readonly sources: readonly MountedSource[];
   readonly log: Log;
 }
 
@@ -26,9 +25,9 @@ export const createApp = (deps: AppDeps): Koa<AppState> => {
   app.proxy = true;
   app.use(requestContext(deps.log));
   app.use(errorHandler);
+  app.use(webhookEdge({ pipeline: deps.pipeline, sources: deps.sources }));
   const routers = [
-    olarkRoutes({ pipeline: deps.pipeline, token: deps.olarkToken }),
-    pageRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm, rules: deps.rules }),
+    pageRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm, sources: deps.sources.map((m) => m.source.name) }),
     healthRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: true }));

@@ -6,6 +6,8 @@ import { HttpError, type ErrorCode } from './errors';
 export interface AppState {
   requestId: string;
   log: Log;
+  /** The route pattern, for routes served outside @koa/router (the webhook edge). */
+  route?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -26,7 +28,7 @@ export const requestContext =
     try {
       await next();
     } finally {
-      const route = '_matchedRoute' in ctx && typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched';
+      const route = ctx.state.route ?? ('_matchedRoute' in ctx && typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched');
       ctx.state.log.info(
         { method: ctx.method, route, status: ctx.status, ms: Number(process.hrtime.bigint() - started) / 1e6 },
         'request',

@@ -1,21 +1,26 @@
 /**
- * Intake, inline delivery within the sync deadline, and the background worker, over one store
- * and one connector. Everything an HTTP handler needs is `receive(event)`.
+ * Intake, the steps run inline within a sync webhook's deadline, and the background worker,
+ * over one store, one connector and the registered platforms. What an HTTP handler needs is
+ * `receive(source, events)`.
  */
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Connector } from '../domain/connector';
-import type { ChatEvent } from '../domain/event';
+import type { ConversationKey } from '../domain/conversation-key';
 import type { Log } from '../domain/log';
-import { decideAction, type RoutingRules } from '../domain/routing';
-import type { ConversationKey, QueueStats, Store } from '../storage/store';
-import { deliver, type DeliveryDeps, type DeliveryResult } from './delivery';
+import type { RoutingRules } from '../domain/routing';
+import type { ChatSource, InboundEvent, SourceServices, SyncResult } from '../domain/source';
+import type { Job, QueueStats, Store, StoredConversation } from '../storage/store';
+import type { StepResult } from './settle';
+import { runStep, type StepDeps } from './steps';
 import { sleep, withTimeout } from './timeout';
+import { stableLinkOf } from './links';
 
 export interface PipelineOptions {
   readonly store: Store;
   readonly connector: Connector;
+  readonly sources: ReadonlyMap<string, ChatSource>;
   readonly rules: RoutingRules;
   readonly publicUrl: string;
   readonly syncDeadlineMs: number;
@@ -24,15 +29,12 @@ export interface PipelineOptions {
   readonly workerPollMs: number;
   /** How long a claimed job stays ours; a process that dies gives it up when this runs out. */
   readonly leaseMs: number;
-  /** Per CRM call; kept below the lease so a live process never loses its lease mid-call. */
+  /** Per CRM or platform call; kept below the lease so a live process never loses its lease mid-call. */
   readonly callTimeoutMs: number;
   readonly log: Log;
   readonly now?: () => Date;
   readonly random?: () => number;
 }
-
-/** What the webhook answers: the CRM's own link, or our stable link while it is being delivered. */
-export type Answer = { readonly url: string; readonly delivered: boolean } | { readonly url: undefined; readonly delivered: false };
 
 export interface WorkerState {
   readonly running: boolean;
@@ -42,25 +44,29 @@ export interface WorkerState {
 }
 
 export interface Pipeline {
-  receive(event: ChatEvent): Promise<Answer>;
+  /** Stores the events (a throw means nothing of the failing event was stored), then runs or queues their steps. */
+  receive(source: ChatSource, events: readonly InboundEvent[]): Promise<SyncResult[]>;
+  /** What the source's own routes may use. */
+  services(source: ChatSource): SourceServices;
   stableLink(key: ConversationKey): string;
   startWorker(): void;
-  /** Stops taking work, waits up to `graceMs` for deliveries in flight, gives the rest back. */
+  /** Stops taking work, waits up to `graceMs` for steps in flight, gives the rest back. */
   stop(graceMs: number): Promise<void>;
   workerState(): WorkerState;
   queueStats(): Promise<QueueStats>;
 }
 
-/** When Olark's "Send test" last reached us (the status page shows it). */
-export const lastTestSetting = 'olark.last_test_at';
+/** When a platform's "send test" last reached us (the status page shows it). */
+export const lastTestSetting = (source: string): string => `${source}.last_test_at`;
 
 export const createPipeline = (options: PipelineOptions): Pipeline => {
   const { store, connector, log } = options;
   const now = options.now ?? (() => new Date());
   const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  const deps: DeliveryDeps = {
+  const deps: StepDeps = {
     store,
     connector,
+    sources: options.sources,
     rules: options.rules,
     retryScheduleMs: options.retryScheduleMs,
     callTimeoutMs: options.callTimeoutMs,
@@ -68,47 +74,44 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
     now,
     ...(options.random === undefined ? {} : { random: options.random }),
   };
-  const delivered = new EventEmitter();
-  delivered.setMaxListeners(0);
-  const inFlight = new Map<string, Promise<DeliveryResult | undefined>>();
+  const finished = new EventEmitter();
+  finished.setMaxListeners(0);
+  const inFlight = new Map<string, Promise<StepResult | undefined>>();
   let workerInFlight = 0;
   let running = false;
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
   let lastTickAt: Date | undefined;
 
-  const stableLink = (key: ConversationKey): string => {
-    const at = key.indexOf(':');
-    return `${options.publicUrl}/r/${encodeURIComponent(key.slice(0, at))}/${encodeURIComponent(key.slice(at + 1))}`;
-  };
+  const stableLink = (key: ConversationKey): string => stableLinkOf(options.publicUrl, key);
 
-  /** Runs a claimed job; never rejects (a failure to even record the outcome is logged, the lease then expires and another try follows). */
-  const run = (jobId: string, conversationKey: ConversationKey, work: () => Promise<DeliveryResult>) => {
+  /** Runs a claimed step; never rejects (a failure to even record the outcome is logged, the lease then expires and another try follows). */
+  const run = (job: Job, work: () => Promise<StepResult>) => {
     const promise = work()
       .then((result) => {
-        delivered.emit(conversationKey, result);
+        finished.emit(job.conversationKey, result);
         return result;
       })
       .catch((error: unknown) => {
-        log.error({ err: error, job: jobId }, 'delivery could not be recorded; its lease will expire and it will be tried again');
+        log.error({ err: error, job: job.id, step: job.kind }, 'step could not be recorded; its lease will expire and it will be tried again');
         return undefined;
       })
       .finally(() => {
-        inFlight.delete(jobId);
+        inFlight.delete(job.id);
       });
-    inFlight.set(jobId, promise);
+    inFlight.set(job.id, promise);
     return promise;
   };
 
-  const waitForDelivery = (key: ConversationKey, ms: number) =>
+  const waitForStep = (key: ConversationKey, ms: number) =>
     new Promise<void>((resolve) => {
       const done = () => {
-        clearTimeout(timer);
-        delivered.off(key, done);
+        clearTimeout(waiting);
+        finished.off(key, done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
-      delivered.on(key, done);
+      const waiting = setTimeout(done, ms);
+      finished.on(key, done);
     });
 
   /** One tick at a time: a wake-up during a claim asks for another tick right after it. */
@@ -129,9 +132,9 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
         const jobs = await store.claimDueJobs(owner, now(), options.leaseMs, free);
         for (const job of jobs) {
           workerInFlight++;
-          void run(job.id, job.conversationKey, () => deliver(deps, owner, job)).finally(() => {
+          void run(job, () => runStep(deps, owner, job)).finally(() => {
             workerInFlight--;
-            // A slot is free: take the next due job now rather than at the next poll.
+            // A slot is free (and a finished step may have queued the next): look again now.
             wake();
           });
         }
@@ -160,81 +163,133 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
     schedule(0);
   };
 
-  const receiveTranscript = async (event: ChatEvent): Promise<Answer> => {
-    const started = now().getTime();
-    const deadline = started + options.syncDeadlineMs;
-    // Stored and, unless shutting down, leased to this request in the same transaction.
-    const { stored, jobId, claimed } = await store.intake({
-      conversation: event.conversation,
-      ...(event.forced === undefined ? {} : { forced: event.forced }),
-      now: now(),
-      ...(stopping ? {} : { claim: { owner, leaseMs: options.leaseMs } }),
-    });
-    const action = decideAction(stored.conversation, options.rules, stored.forced);
-    const fallback: Answer = { url: stableLink(stored.key), delivered: false };
-    // Shutting down: the transcript is stored; the next process (or another instance) delivers it.
-    if (stopping) return fallback;
-    let mine = claimed === undefined ? undefined : run(claimed.id, stored.key, () => deliver(deps, owner, claimed, stored));
-    // The record as an earlier delivery left it: its link does not change when it is updated.
-    const known = async (): Promise<Answer> => {
-      const record = await store.getRecord(stored.key, action, connector.name);
-      return record === undefined ? fallback : { url: record.record.url, delivered: true };
-    };
+  /** What the agent is shown for this conversation now. */
+  const answerFor = async (key: ConversationKey, plan: readonly string[]): Promise<SyncResult> => {
+    if (plan.includes('deliver')) {
+      const record = (await store.listRecords(key)).find((r) => r.record.crm === connector.name);
+      if (record !== undefined) return { kind: 'record', url: record.record.url };
+    }
+    if (plan.includes('lookup')) {
+      const stored = await store.getConversation(key);
+      if (stored?.person !== undefined) return { kind: 'person', url: stored.person.url };
+    }
+    return plan.includes('deliver') ? { kind: 'pending', url: stableLink(key) } : { kind: 'none' };
+  };
+
+  /** A step that will not finish soon: failed and waiting for its next try, or ended. */
+  const settled = (job: Job | undefined) =>
+    job === undefined ||
+    job.state === 'dead' ||
+    job.state === 'expired' ||
+    (job.state === 'done' && job.then.length === 0) ||
+    (job.state === 'pending' && job.attempts > 0 && job.nextAttemptAt.getTime() > now().getTime());
+
+  /**
+   * Runs the conversation's steps here until they are done or the deadline passes: our own
+   * claimed step first, then the steps it queues; a step held elsewhere is waited for.
+   */
+  const runInline = async (stored: StoredConversation, plan: readonly string[], first: { jobId?: string; claimed?: Job }, deadline: number): Promise<SyncResult> => {
+    const key = stored.key;
+    let jobId = first.jobId;
+    const claimed = first.claimed;
+    // Intake claimed it in the same transaction as `stored`: nothing newer can be waiting on it.
+    let mine: Promise<StepResult | undefined> | undefined = claimed === undefined ? undefined : run(claimed, () => runStep(deps, owner, claimed, stored, deadline));
     for (;;) {
       const left = deadline - now().getTime();
       if (mine !== undefined) {
-        // Our own delivery: wait for it, so the CRM holds this transcript when we answer.
         const result = await withTimeout(mine, Math.max(left, 0), () => undefined);
-        if (result?.kind === 'delivered') return { url: result.record.url, delivered: true };
-        if (result === undefined || result.kind !== 'lost') return known();
         mine = undefined;
+        if (result === undefined) return answerFor(key, plan);
+        if (result.kind === 'lost') continue;
+        if (result.kind !== 'done') return answerFor(key, plan);
+      }
+      const answer = await answerFor(key, plan);
+      if (answer.kind === 'record' || left <= 0 || jobId === undefined) return answer;
+      const job = await store.getJob(jobId);
+      if (job?.state === 'done') {
+        // Our step is done: the next one of the plan, if any, was queued with it.
+        const next = job.then[0];
+        const queued = next === undefined ? undefined : await store.latestJob(key, next);
+        if (queued === undefined || queued.createdAt.getTime() < job.createdAt.getTime()) return answerFor(key, plan);
+        jobId = queued.id;
         continue;
       }
-      // Another delivery of this conversation is running (here or in another process).
-      const answer = await known();
-      if (answer.delivered || left <= 0) return answer;
-      const job = await store.getJob(jobId);
-      if (job?.state === 'dead') return fallback;
-      // The CRM failed and the job waits for its next try: no point holding the agent.
-      if (job?.state === 'pending' && job.attempts > 0 && job.nextAttemptAt.getTime() > now().getTime()) return fallback;
+      if (settled(job)) return answer;
       if (job?.state === 'pending' && !stopping) {
-        const retaken = await store.claimJob(jobId, owner, now(), options.leaseMs);
+        const retaken = await store.claimJob(job.id, owner, now(), options.leaseMs);
         if (retaken !== undefined) {
-          mine = run(retaken.id, stored.key, () => deliver(deps, owner, retaken));
+          mine = run(retaken, () => runStep(deps, owner, retaken, undefined, deadline));
           continue;
         }
       }
-      await waitForDelivery(stored.key, Math.min(left, 50));
+      await waitForStep(key, Math.min(left, 50));
     }
   };
 
-  const receive = async (event: ChatEvent): Promise<Answer> => {
+  const receiveOne = async (source: ChatSource, event: InboundEvent): Promise<SyncResult> => {
     switch (event.kind) {
+      case 'ignored':
+        log.debug({ source: source.name, reason: event.reason }, 'event ignored');
+        return { kind: 'none' };
       case 'test':
-        await store.setSetting(lastTestSetting, now().toISOString());
-        return { url: `${options.publicUrl}/status`, delivered: false };
-      case 'start': {
-        const email = event.conversation.visitor.email;
-        if (email === undefined) return { url: undefined, delivered: false };
-        const found = await withTimeout(connector.findPerson(email), Math.max(options.syncDeadlineMs, 1), () => undefined);
-        if (found === undefined || !found.ok) {
-          if (found !== undefined && !found.ok) log.warn({ code: found.failure.code }, 'person lookup failed');
-          return { url: undefined, delivered: false };
-        }
-        return found.value === undefined ? { url: undefined, delivered: false } : { url: found.value.url, delivered: true };
-      }
-      case 'transcript':
-      case 'offline': {
-        const answer = await receiveTranscript(event);
-        // Not delivered inline: its job waits in the queue (the worker's poll would find it too).
-        if (!answer.delivered) wake();
-        return answer;
-      }
+        await store.setSetting(lastTestSetting(source.name), now().toISOString());
+        return { kind: 'test', statusUrl: `${options.publicUrl}/status` };
+      case 'conversation':
+        break;
     }
+    const sync = source.answerMode === 'sync';
+    const started = now().getTime();
+    const plan = event.plan;
+    const intake = await store.intake({
+      conversation: event.conversation,
+      dedupKey: event.dedupKey,
+      plan,
+      ...(event.forced === undefined ? {} : { forced: event.forced }),
+      ...(event.meta === undefined ? {} : { meta: event.meta }),
+      ...(event.expiresAt === undefined ? {} : { expiresAt: event.expiresAt }),
+      now: now(),
+      ...(sync && !stopping ? { claim: { owner, leaseMs: options.leaseMs } } : {}),
+    });
+    if (intake.duplicate) log.debug({ source: source.name }, 'event seen before');
+    // Stored: from here on the answer cannot fail. Whatever goes wrong now is logged, and the
+    // steps go on in the worker (here or in another process).
+    try {
+      if (!sync || stopping) {
+        wake();
+        return await answerFor(intake.stored.key, plan);
+      }
+      const result = await runInline(intake.stored, plan, intake, started + options.syncDeadlineMs);
+      if (result.kind === 'pending') wake();
+      return result;
+    } catch (error) {
+      log.error({ err: error, source: source.name }, 'stored, but its steps could not run now; the worker will run them');
+      wake();
+      return plan.includes('deliver') ? { kind: 'pending', url: stableLink(intake.stored.key) } : { kind: 'none' };
+    }
+  };
+
+  const services = (source: ChatSource): SourceServices => ({
+    findPerson: (email) => connector.findPerson(email),
+    async recordLink(conversationId) {
+      const record = (await store.listRecords(`${source.name}:${conversationId}`)).find((r) => r.record.crm === connector.name);
+      return record?.record.url;
+    },
+    async recordLinkForVisitor(visitorId) {
+      return (await store.recordForVisitor(source.name, visitorId, connector.name))?.record.url;
+    },
+    receive: (events) => receive(source, events),
+    stableLink: (conversationId) => stableLink(`${source.name}:${conversationId}`),
+  });
+
+  const receive = async (source: ChatSource, events: readonly InboundEvent[]): Promise<SyncResult[]> => {
+    const results: SyncResult[] = [];
+    for (const event of events) results.push(await receiveOne(source, event));
+    return results;
   };
 
   return {
     receive,
+    services,
     stableLink,
     startWorker() {
       if (running) return;
@@ -248,8 +303,8 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
       timer = undefined;
       const pending = [...inFlight.values()];
       await Promise.race([Promise.allSettled(pending), sleep(graceMs)]);
-      // Deliveries still running after the grace period are handed back for another process
-      // (or the next start) to take; whatever they still write is written idempotently.
+      // Steps still running after the grace period are handed back for another process (or
+      // the next start) to take; whatever they still write is written idempotently.
       for (const jobId of inFlight.keys()) {
         try {
           await store.finishJob({ jobId, owner, now: now(), result: { kind: 'release', nextAttemptAt: now() } });

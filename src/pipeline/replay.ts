@@ -1,28 +1,49 @@
 /**
- * Replays dead jobs: each goes back to pending with its attempts reset and is tried once right
- * away; a job that fails again with a transient error stays queued for the worker.
+ * Replays dead steps of any kind: each goes back to pending with its attempts reset and is tried
+ * once right away; a step that fails again with a transient error stays queued for the worker,
+ * and a step that succeeds queues the steps after it (the worker runs them).
  */
 import { randomBytes } from 'node:crypto';
+import { conversationKey } from '../domain/conversation-key';
 import type { Job } from '../storage/store';
-import { deliver, type DeliveryDeps } from './delivery';
+import { runStep, type StepDeps } from './steps';
 
 export interface ReplayLine {
   readonly jobId: string;
   readonly conversationKey?: string;
-  readonly outcome: 'delivered' | 'retrying' | 'dead' | 'busy' | 'not dead' | 'not found';
+  readonly step?: Job['kind'];
+  readonly outcome: 'delivered' | 'retrying' | 'dead' | 'expired' | 'busy' | 'not dead' | 'not found';
   readonly detail: string;
 }
 
-/** `ids` are job ids or conversation keys (`olark:<id>`); `all` replays every dead job. */
-export const replayDeadJobs = async (deps: DeliveryDeps & { leaseMs: number }, target: { all: true } | { ids: readonly string[] }): Promise<ReplayLine[]> => {
+/**
+ * A job id, a conversation key (`livechat:PJ0MRSHTDG`), or a bare conversation id tried on
+ * every platform: the dead steps it names.
+ */
+const findJobs = async (deps: StepDeps, id: string): Promise<Job[]> => {
+  const job = await deps.store.getJob(id);
+  if (job !== undefined) return [job];
+  const keys = [id, ...[...deps.sources.keys()].map((source) => conversationKey({ source, id }))];
+  for (const key of keys) {
+    const jobs = await deps.store.conversationJobs(key, 100);
+    if (jobs.length > 0) {
+      const dead = jobs.filter((j) => j.state === 'dead');
+      return dead.length > 0 ? dead : jobs.slice(-1);
+    }
+  }
+  return [];
+};
+
+/** `ids` are job ids or conversation ids/keys; `all` replays every dead step. */
+export const replayDeadJobs = async (deps: StepDeps & { leaseMs: number }, target: { all: true } | { ids: readonly string[] }): Promise<ReplayLine[]> => {
   const { store } = deps;
   const owner = `replay:${process.pid}:${randomBytes(4).toString('hex')}`;
   const jobs: (Job | { missing: string })[] = [];
   if ('all' in target) jobs.push(...(await store.listJobs('dead', 10_000)));
   else
     for (const id of target.ids) {
-      const job = (await store.getJob(id)) ?? (await store.latestJob(id)) ?? (await store.latestJob(`olark:${id}`));
-      jobs.push(job ?? { missing: id });
+      const found = await findJobs(deps, id);
+      jobs.push(...(found.length === 0 ? [{ missing: id }] : found));
     }
   const lines: ReplayLine[] = [];
   for (const job of jobs) {
@@ -30,27 +51,28 @@ export const replayDeadJobs = async (deps: DeliveryDeps & { leaseMs: number }, t
       lines.push({ jobId: job.missing, outcome: 'not found', detail: 'no job or conversation with this id' });
       continue;
     }
-    const base = { jobId: job.id, conversationKey: job.conversationKey };
+    const base = { jobId: job.id, conversationKey: job.conversationKey, step: job.kind };
     if (job.state !== 'dead') {
-      lines.push({ ...base, outcome: 'not dead', detail: `the job is ${job.state}` });
+      lines.push({ ...base, outcome: 'not dead', detail: `the ${job.kind} step is ${job.state}` });
       continue;
     }
     const revived = await store.reviveJob(job.id, deps.now());
     const claimed = revived === undefined ? undefined : await store.claimJob(revived.id, owner, deps.now(), deps.leaseMs);
     if (claimed === undefined) {
-      lines.push({ ...base, outcome: 'busy', detail: 'queued again; the worker delivers it when the conversation is free' });
+      lines.push({ ...base, outcome: 'busy', detail: 'queued again; the worker runs it when the conversation is free' });
       continue;
     }
-    const result = await deliver(deps, owner, claimed);
+    const result = await runStep(deps, owner, claimed);
     switch (result.kind) {
-      case 'delivered':
-        lines.push({ ...base, outcome: 'delivered', detail: result.record.url });
+      case 'done':
+        lines.push({ ...base, outcome: 'delivered', detail: result.record?.url ?? `${job.kind} done` });
         break;
       case 'retrying':
         lines.push({ ...base, outcome: 'retrying', detail: `${result.failure.code}: ${result.failure.message} (next try ${result.nextAttemptAt.toISOString()})` });
         break;
       case 'dead':
-        lines.push({ ...base, outcome: 'dead', detail: `${result.failure.code}: ${result.failure.message}` });
+      case 'expired':
+        lines.push({ ...base, outcome: result.kind, detail: `${result.failure.code}: ${result.failure.message}` });
         break;
       case 'lost':
         lines.push({ ...base, outcome: 'busy', detail: 'another process took the job over' });

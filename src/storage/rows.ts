@@ -5,9 +5,8 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { describeErrors } from '../domain/codecs';
-import type { Action } from '../domain/event';
-import type { LocalRecord } from '../domain/local-records';
-import { fromConversationJson, fromHistoryJson, fromRecordJson } from './serialization';
+import type { StepKind } from '../domain/source';
+import { fromConversationJson, fromMetaJson, fromPersonJson, fromRecordJson } from './serialization';
 import type { Attempt, AttemptOutcome, Job, JobState, StoredConversation, StoredRecord } from './store';
 
 /** SQLite gives numbers; node-postgres gives BIGINT as a string. */
@@ -29,22 +28,53 @@ const decodeRow = <A>(codec: t.Decoder<unknown, A>, what: string, row: unknown):
   return result.right;
 };
 
-const ConversationRow = t.type({ key: t.string, snapshot: t.string, version: Num, forced: Nullable(ActionCodec), updated_at: Num });
+const ConversationRow = t.type({
+  key: t.string,
+  snapshot: t.string,
+  version: Num,
+  forced: Nullable(ActionCodec),
+  meta: t.string,
+  person: Nullable(t.string),
+  updated_at: Num,
+});
 export const toStoredConversation = (row: unknown): StoredConversation => {
   const r = decodeRow(ConversationRow, 'conversation', row);
+  const person = r.person === null ? undefined : fromPersonJson(r.person);
   return {
     key: r.key,
     conversation: fromConversationJson(r.snapshot),
     version: r.version,
     ...(r.forced === null ? {} : { forced: r.forced }),
+    meta: fromMetaJson(r.meta),
+    ...(person === undefined ? {} : { person }),
     updatedAt: new Date(r.updated_at),
   };
 };
 
-const JobStateCodec = t.keyof({ pending: null, running: null, done: null, dead: null });
+const JobStateCodec = t.keyof({ pending: null, running: null, done: null, dead: null, expired: null });
+const StepKindCodec = t.keyof({ fetch: null, lookup: null, deliver: null, notify: null });
+const StepList = new t.Type<StepKind[], string, unknown>(
+  'StepList',
+  (u): u is StepKind[] => Array.isArray(u),
+  (u, c) => {
+    if (typeof u !== 'string') return t.failure(u, c, 'expected a comma-separated list of steps');
+    const steps: StepKind[] = [];
+    for (const part of u.split(',').filter((x) => x !== '')) {
+      const step = StepKindCodec.decode(part);
+      if (isLeft(step)) return t.failure(u, c, 'expected a comma-separated list of steps');
+      steps.push(step.right);
+    }
+    return t.success(steps);
+  },
+  (steps) => steps.join(','),
+);
+export const toStepList = (steps: readonly StepKind[]): string => steps.join(',');
 const JobRow = t.type({
   id: t.string,
   conversation_key: t.string,
+  kind: StepKindCodec,
+  then_steps: StepList,
+  expires_at: Nullable(Num),
   state: JobStateCodec,
   attempts: Num,
   next_attempt_at: Num,
@@ -60,7 +90,10 @@ export const toJob = (row: unknown): Job => {
   return {
     id: r.id,
     conversationKey: r.conversation_key,
+    kind: r.kind,
+    then: r.then_steps,
     state,
+    ...(r.expires_at === null ? {} : { expiresAt: new Date(r.expires_at) }),
     attempts: r.attempts,
     nextAttemptAt: new Date(r.next_attempt_at),
     ...(r.lease_owner === null ? {} : { leaseOwner: r.lease_owner }),
@@ -98,36 +131,6 @@ export const toStoredRecord = (row: unknown): StoredRecord => {
   return { record: fromRecordJson(r.record), version: r.version, updatedAt: new Date(r.updated_at) };
 };
 
-const LocalRecordRow = t.type({
-  id: t.string,
-  conversation_key: t.string,
-  action: ActionCodec,
-  snapshot: t.string,
-  history: t.string,
-  created_at: Num,
-  updated_at: Num,
-});
-export const toLocalRecord = (row: unknown): LocalRecord => {
-  const r = decodeRow(LocalRecordRow, 'local record', row);
-  const action: Action = r.action;
-  return {
-    id: r.id,
-    action,
-    conversationKey: r.conversation_key,
-    conversation: fromConversationJson(r.snapshot),
-    createdAt: new Date(r.created_at),
-    updatedAt: new Date(r.updated_at),
-    history: fromHistoryJson(r.history),
-  };
-};
-
-const LocalHeadRow = t.type({ id: t.string, history: t.string, created_at: Num });
-/** What an update of a local record needs of the stored one: not its (large) snapshot. */
-export const toLocalHead = (row: unknown) => {
-  const r = decodeRow(LocalHeadRow, 'local record', row);
-  return { id: r.id, history: fromHistoryJson(r.history), createdAt: new Date(r.created_at) };
-};
-
 const CountRow = t.type({ state: JobStateCodec, n: Num });
 export const toCount = (row: unknown) => decodeRow(CountRow, 'count', row);
 const ValueRow = t.type({ value: t.string });
@@ -136,3 +139,10 @@ const OldestRow = t.type({ oldest: Nullable(Num) });
 export const toOldest = (row: unknown): number | null => decodeRow(OldestRow, 'oldest', row).oldest;
 const KeyRow = t.type({ key: t.string });
 export const toKey = (row: unknown): string => decodeRow(KeyRow, 'key', row).key;
+
+const PendingRefRow = t.type({ id: t.string, then_steps: StepList });
+/** A pending job as intake shares it: its id and the steps queued after it. */
+export const toPendingRef = (row: unknown): { readonly id: string; readonly then: readonly StepKind[] } => {
+  const r = decodeRow(PendingRefRow, 'job', row);
+  return { id: r.id, then: r.then_steps };
+};

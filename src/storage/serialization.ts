@@ -5,7 +5,8 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import type { Conversation } from '../domain/conversation';
-import type { CrmRecord } from '../domain/record';
+import type { CrmPerson, CrmRecord } from '../domain/record';
+import type { SourceMeta } from '../domain/source';
 import { describeErrors } from '../domain/codecs';
 
 const DateFromIso = new t.Type<Date, string, unknown>(
@@ -17,6 +18,14 @@ const DateFromIso = new t.Type<Date, string, unknown>(
     return Number.isNaN(d.getTime()) ? t.failure(u, c, 'not a date') : t.success(d);
   },
   (d) => d.toISOString(),
+);
+
+/** Any registered platform's name (the registry may grow; a row never names something else). */
+const SourceNameCodec = new t.Type<string, string, unknown>(
+  'SourceName',
+  (u): u is string => typeof u === 'string',
+  (u, c) => (typeof u === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(u) ? t.success(u) : t.failure(u, c, 'expected a platform name')),
+  String,
 );
 
 const VisitorJson = t.partial({
@@ -33,7 +42,7 @@ const VisitorJson = t.partial({
 });
 
 const ConversationJson = t.type({
-  source: t.literal('olark'),
+  source: SourceNameCodec,
   id: t.string,
   visitor: VisitorJson,
   messages: t.readonlyArray(t.type({ role: t.keyof({ visitor: null, operator: null, system: null }), author: t.string, body: t.string, at: DateFromIso })),
@@ -42,6 +51,9 @@ const ConversationJson = t.type({
   operators: t.readonlyArray(t.intersection([t.type({ id: t.string, name: t.string }), t.partial({ email: t.string })])),
   offline: t.boolean,
 });
+
+const MetaJson = t.record(t.string, t.string);
+const CrmPersonJson = t.type({ type: t.string, id: t.string, url: t.string });
 
 const CrmRecordJson = t.type({
   crm: t.string,
@@ -69,3 +81,7 @@ export const fromRecordJson = (text: string): CrmRecord => decodeOrThrow(CrmReco
 export type History = t.TypeOf<typeof HistoryJson>;
 export const toHistoryJson = (h: History): string => JSON.stringify(h);
 export const fromHistoryJson = (text: string): History => decodeOrThrow(HistoryJson, 'history', text);
+export const toMetaJson = (m: SourceMeta): string => JSON.stringify(m);
+export const fromMetaJson = (text: string): SourceMeta => decodeOrThrow(MetaJson, 'meta', text);
+export const toPersonJson = (p: CrmPerson): string => JSON.stringify({ type: p.type, id: p.id, url: p.url });
+export const fromPersonJson = (text: string): CrmPerson => decodeOrThrow(CrmPersonJson, 'person', text);

@@ -5,28 +5,39 @@
 import type { Conversation } from '../domain/conversation';
 import type { Action } from '../domain/event';
 import type { LocalRecordStore } from '../domain/local-records';
-import type { CrmRecord } from '../domain/record';
+import type { CrmPerson, CrmRecord } from '../domain/record';
+import type { SourceMeta, StepKind } from '../domain/source';
+import { conversationKey, type ConversationKey } from '../domain/conversation-key';
 
-/** `<source>:<conversation id>`: one row per chat conversation. */
-export type ConversationKey = string;
-export const conversationKey = (c: Pick<Conversation, 'source' | 'id'>): ConversationKey => `${c.source}:${c.id}`;
+export { conversationKey, type ConversationKey };
 
 export interface StoredConversation {
   readonly key: ConversationKey;
   readonly conversation: Conversation;
   /** Grows by one with every intake; a delivery carries the version it sent. */
   readonly version: number;
-  /** The last `?record=` override seen for this conversation. */
+  /** The last `?record=` override (or agent command) seen for this conversation. */
   readonly forced?: Action;
+  /** The source's facts for later steps (merged over every intake). */
+  readonly meta: SourceMeta;
+  /** The CRM person a `lookup` step found (undefined: none looked up or none found). */
+  readonly person?: CrmPerson;
   readonly updatedAt: Date;
 }
 
-export type JobState = 'pending' | 'running' | 'done' | 'dead';
+/** `expired`: gave up because what it was for is over (a chat that surely ended), not a failure to fix. */
+export type JobState = 'pending' | 'running' | 'done' | 'dead' | 'expired';
 
+/** A step of a conversation's work. */
 export interface Job {
   readonly id: string;
   readonly conversationKey: ConversationKey;
+  readonly kind: StepKind;
+  /** The steps to queue once this one is done. */
+  readonly then: readonly StepKind[];
   readonly state: JobState;
+  /** After this, a failing step is `expired` instead of retried. */
+  readonly expiresAt?: Date;
   /** Attempts made so far (failed, abandoned or successful). */
   readonly attempts: number;
   readonly nextAttemptAt: Date;
@@ -57,9 +68,19 @@ export interface StoredRecord {
 }
 
 export type JobResult =
-  | { readonly kind: 'done'; readonly record?: { readonly conversationKey: ConversationKey; readonly value: CrmRecord; readonly version: number } }
+  | {
+      readonly kind: 'done';
+      readonly record?: { readonly conversationKey: ConversationKey; readonly value: CrmRecord; readonly version: number };
+      /** A fetched conversation, merged into the snapshot (its version grows). */
+      readonly conversation?: Conversation;
+      /** A lookup's answer: the person, or `null` for nobody. */
+      readonly person?: CrmPerson | null;
+      /** The step to queue now (shares a pending one of the same kind). */
+      readonly next?: { readonly kind: StepKind; readonly then: readonly StepKind[] };
+    }
   | { readonly kind: 'retry'; readonly nextAttemptAt: Date; readonly error: string }
   | { readonly kind: 'dead'; readonly error: string }
+  | { readonly kind: 'expired'; readonly error: string }
   /** Given back without an attempt (shutdown, or another delivery of the conversation is running). */
   | { readonly kind: 'release'; readonly nextAttemptAt: Date };
 
@@ -68,13 +89,32 @@ export interface QueueStats {
   readonly running: number;
   readonly dead: number;
   readonly done: number;
+  readonly expired: number;
   readonly oldestPendingAt?: Date;
 }
 
+/** What a conversation taken in without a plan goes through. */
+export const DEFAULT_PLAN: readonly StepKind[] = ['deliver'];
+
+export interface IntakeInput {
+  readonly conversation: Conversation;
+  /** The platform's key of this event; seen before → nothing is written (`duplicate`). */
+  readonly dedupKey?: string;
+  /** The steps to run; empty = store only. Default `['deliver']`. */
+  readonly plan?: readonly StepKind[];
+  readonly forced?: Action;
+  readonly meta?: SourceMeta;
+  readonly expiresAt?: Date;
+  readonly now: Date;
+  readonly claim?: { readonly owner: string; readonly leaseMs: number };
+}
+
 export interface IntakeResult {
+  /** The event was seen before: nothing was written; `stored` is what we have. */
+  readonly duplicate: boolean;
   readonly stored: StoredConversation;
-  /** The pending job that will deliver this version (shared with other intakes of the conversation). */
-  readonly jobId: string;
+  /** The job of the plan's first step (shared with other intakes), or of that kind's latest one for a duplicate. */
+  readonly jobId?: string;
   /**
    * With `claim`: that job, leased in the same transaction. Later intakes then queue a new job
    * instead of sharing this one, so delivering `stored` as it is loses nothing.
@@ -94,11 +134,14 @@ export interface Store extends LocalRecordStore {
   getSetting(key: string): Promise<string | undefined>;
 
   /**
-   * In one transaction: merges the conversation into what we know (mergeConversation), bumps
-   * its version, and makes sure a pending job will deliver it.
+   * In one transaction: records the event (unless its key was seen), merges the conversation
+   * into what we know (mergeConversation), bumps its version, and makes sure a pending job of
+   * the plan's first step will run (with the rest of the plan queued after it).
    */
-  intake(input: { conversation: Conversation; forced?: Action; now: Date; claim?: { readonly owner: string; readonly leaseMs: number } }): Promise<IntakeResult>;
+  intake(input: IntakeInput): Promise<IntakeResult>;
   getConversation(key: ConversationKey): Promise<StoredConversation | undefined>;
+  /** The newest record (of this CRM) among a source's conversations with this visitor id. */
+  recordForVisitor(source: string, visitorId: string, crm: string): Promise<StoredRecord | undefined>;
 
   getRecord(key: ConversationKey, action: Action, crm: string): Promise<StoredRecord | undefined>;
   listRecords(key: ConversationKey): Promise<StoredRecord[]>;
@@ -114,8 +157,10 @@ export interface Store extends LocalRecordStore {
   finishJob(input: { jobId: string; owner: string; now: Date; attempt?: Attempt; result: JobResult }): Promise<boolean>;
 
   getJob(id: string): Promise<Job | undefined>;
-  /** The newest job of a conversation. */
-  latestJob(key: ConversationKey): Promise<Job | undefined>;
+  /** The newest job of a conversation (of one kind, when given). */
+  latestJob(key: ConversationKey, kind?: StepKind): Promise<Job | undefined>;
+  /** Every step of a conversation, oldest first (at most `limit`, newest kept). */
+  conversationJobs(key: ConversationKey, limit: number): Promise<Job[]>;
   listAttempts(jobId: string): Promise<Attempt[]>;
   listJobs(state: JobState, limit: number): Promise<Job[]>;
   /** A dead job goes back to pending with its attempts reset; undefined when it is not dead. */

@@ -39,8 +39,30 @@ describe('delivery pipeline', () => {
     assert.match(url, /^https:\/\/crm\.example\/lead\/1$/);
   });
 
+  it('retries a passing 502 within SYNC_DEADLINE_MS, so the agent gets the record link, not the stable one', async () => {
+    await boot({ SYNC_DEADLINE_MS: '3000' });
+    crm.failNext(transient('CRM_UNAVAILABLE', 'HubSpot answered 502', { status: 502 }), 2);
+    const started = Date.now();
+    const url = await answer(await postOlark(service.webhook, transcript()));
+    assert.equal(url, 'https://crm.example/lead/1');
+    assert.equal(crm.calls.length, 3);
+    assert.ok(Date.now() - started < 2500, 'short pauses, well inside the deadline');
+  });
+
+  it('honours Retry-After inside the deadline when it fits, and not when it does not', async () => {
+    await boot({ SYNC_DEADLINE_MS: '1500' });
+    crm.failNext(transient('CRM_UNAVAILABLE', 'busy', { status: 503, retryAfterMs: 600 }));
+    assert.equal(await answer(await postOlark(service.webhook, transcript())), 'https://crm.example/lead/1');
+    const [first, second] = crm.calls;
+    assert.ok(first !== undefined && second !== undefined && second.at - first.at >= 600);
+    crm.failNext(transient('CRM_UNAVAILABLE', 'busy', { status: 503, retryAfterMs: 5000 }));
+    const payload = transcript();
+    assert.equal(await answer(await postOlark(service.webhook, payload)), `${service.url}/r/olark/${payload.id}`);
+  });
+
   it('answers with the stable link on a transient failure, and the worker delivers it later', async () => {
-    await boot();
+    // Too short a deadline for a quick retry.
+    await boot({ SYNC_DEADLINE_MS: '200' });
     crm.failNext(transient('CRM_UNAVAILABLE', 'HubSpot answered 503', { status: 503 }));
     const payload = transcript();
     const url = await answer(await postOlark(service.webhook, payload));
@@ -98,7 +120,7 @@ describe('delivery pipeline', () => {
   });
 
   it('moves a job that keeps failing through the schedule to dead, with its reason', async () => {
-    await boot();
+    await boot({ SYNC_DEADLINE_MS: '200' });
     crm.failNext(transient('CRM_UNAVAILABLE', 'HubSpot answered 502', { status: 502 }), Infinity);
     const payload = transcript();
     await answer(await postOlark(service.webhook, payload));
@@ -121,7 +143,7 @@ describe('delivery pipeline', () => {
 
     crm.recover();
     const lines = await replayDeadJobs(
-      { store: service.running.store, connector: crm.connector, rules: { defaultRecord: 'lead', caseTags: [], caseGroups: [] }, retryScheduleMs: [100], callTimeoutMs: 1000, leaseMs: 5000, log: silentLog, now: () => new Date() },
+      { store: service.running.store, connector: crm.connector, sources: new Map(), rules: { defaultRecord: 'lead', caseTags: [], caseGroups: [] }, retryScheduleMs: [100], callTimeoutMs: 1000, leaseMs: 5000, log: silentLog, now: () => new Date() },
       { all: true },
     );
     assert.deepEqual(lines.map((l) => l.outcome), ['delivered']);

@@ -22,7 +22,9 @@ describe('a CRM outage under load (HubSpot emulator)', function () {
         CRM: 'hubspot',
         HUBSPOT_BASE_URL: hubspot.url,
         HUBSPOT_ACCESS_TOKEN: hubspot.token,
-        RETRY_SCHEDULE: '200ms,400ms,800ms,1s,1s,1s,1s,1s,1s,1s,1s,1s',
+        // Each POST of the outage waits up to SYNC_DEADLINE_MS with quick retries, so posting the
+        // 200 takes ~16 s: the schedule outlasts that.
+        RETRY_SCHEDULE: '200ms,400ms,800ms,1s,1s,1s,1s,1s,1s,1s,1s,1s,2s,2s,2s,2s,2s,2s,2s,2s',
         WORKER_CONCURRENCY: '8',
         WORKER_POLL_MS: '50',
         SYNC_DEADLINE_MS: '2000',

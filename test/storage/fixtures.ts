@@ -36,3 +36,9 @@ export const record = (id: string, action: Action = 'lead', crm = 'local'): CrmR
   url: `https://crm.example/${action}/${id}`,
   refs: { note: `note-${id}` },
 });
+
+/** The job an intake queued (a plan always queues one; a missing one is a failed test). */
+export const queued = <R extends { readonly jobId?: string | undefined }>(result: R): string => {
+  if (result.jobId === undefined) throw new Error('intake queued no job');
+  return result.jobId;
+};

@@ -4,12 +4,13 @@
  * works in a schema of its own, so parallel runs and other test files sharing the database
  * are left alone.
  */
+import { postgresMigrations } from '../../src/storage/postgres/migrations';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openPostgresStore } from '../../src/storage/postgres/store';
 import type { Job, Store } from '../../src/storage/store';
-import { at, conversation, messages } from './fixtures';
+import { at, conversation, messages, queued } from './fixtures';
 import { storeContract } from './store.contract';
 
 const baseUrl = process.env['TEST_DATABASE_URL'];
@@ -75,7 +76,10 @@ describe('PostgreSQL store', function () {
     };
 
     it('applies each migration once when instances start together', async () => {
-      assert.deepEqual(await adminRows(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`), [{ version: 1 }]);
+      assert.deepEqual(
+        await adminRows(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`),
+        postgresMigrations.map((_, i) => ({ version: i + 1 })),
+      );
     });
 
     it('serializes 50 concurrent intakes of one new conversation from two stores', async () => {
@@ -124,9 +128,9 @@ describe('PostgreSQL store', function () {
         // The conversation's only due jobs: one whose holder died, and a newer pending one.
         const start = at(round * 10_000);
         const id = `r${round}`;
-        const { jobId: expired } = await s0.intake({ conversation: conversation(id), now: start });
+        const expired = queued(await s0.intake({ conversation: conversation(id), now: start }));
         assert.ok(await s0.claimJob(expired, 'crashed', start, 1));
-        const { jobId: pending } = await s0.intake({ conversation: conversation(id), now: start });
+        const pending = queued(await s0.intake({ conversation: conversation(id), now: start }));
         const now = new Date(start.getTime() + 10);
         const results = await Promise.all([
           s0.claimDueJobs('a', now, 60_000, 1),
@@ -151,9 +155,9 @@ describe('PostgreSQL store', function () {
       const setup = storeAt(0);
       const ids: string[] = [];
       for (let i = 0; i < 100; i++) {
-        const { jobId } = await setup.intake({ conversation: conversation(`c${i}`), now: at(2 * i) });
+        const jobId = queued(await setup.intake({ conversation: conversation(`c${i}`), now: at(2 * i) }));
         assert.ok(await setup.claimJob(jobId, 'crashed', at(2 * i), 1000));
-        ids.push(jobId, (await setup.intake({ conversation: conversation(`c${i}`), now: at(2 * i + 1) })).jobId);
+        ids.push(jobId, (await setup.intake({ conversation: conversation(`c${i}`), now: at(2 * i + 1) })).jobId!);
       }
       const now = at(5000);
       const claims = new Map<string, string>();
@@ -196,7 +200,7 @@ describe('PostgreSQL store', function () {
       await Promise.all(Array.from({ length: 8 }, (_, i) => worker(storeAt(i), `worker-${i}`)));
       assert.deepEqual(violations, []);
       assert.equal(claims.size, 200);
-      assert.deepEqual(await storeAt(1).queueStats(), { pending: 0, running: 0, dead: 0, done: 200 });
+      assert.deepEqual(await storeAt(1).queueStats(), { pending: 0, running: 0, dead: 0, done: 200, expired: 0 });
       assert.deepEqual(await adminRows(`SELECT COUNT(*)::int AS n FROM ${schema}.attempts WHERE outcome = 'abandoned'`), [{ n: 100 }]);
     });
   });

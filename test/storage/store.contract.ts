@@ -7,9 +7,10 @@ import type { Store } from '../../src/storage/store';
 import { claims } from './contract/claims';
 import { defined, LEASE, type Contract } from './contract/context';
 import { finishing } from './contract/finish';
+import { localCrm } from './contract/local-crm';
 import { settingsAndIntake } from './contract/settings-intake';
 import { views } from './contract/views';
-import { conversation, T0 } from './fixtures';
+import { conversation, T0, queued } from './fixtures';
 
 export const storeContract = (name: string, open: () => Promise<Store>, reset: () => Promise<void>): void => {
   describe(`Store contract: ${name}`, () => {
@@ -27,7 +28,7 @@ export const storeContract = (name: string, open: () => Promise<Store>, reset: (
     const contract: Contract = {
       store,
       async running(id, owner = 'worker-a', now = T0, leaseMs = LEASE) {
-        const { jobId } = await store().intake({ conversation: conversation(id), now });
+        const jobId = queued(await store().intake({ conversation: conversation(id), now }));
         return defined(await store().claimJob(jobId, owner, now, leaseMs), 'claimed job');
       },
       job: async (id) => defined(await store().getJob(id), `job ${id}`),
@@ -37,5 +38,6 @@ export const storeContract = (name: string, open: () => Promise<Store>, reset: (
     claims(contract);
     finishing(contract);
     views(contract);
+    localCrm(contract);
   });
 };

@@ -1,26 +1,27 @@
 import Router from '@koa/router';
-import type { Action } from '../../domain/event';
-import { decideAction, type RoutingRules } from '../../domain/routing';
+import { conversationKey } from '../../domain/conversation-key';
 import { lastTestSetting, type Pipeline } from '../../pipeline/pipeline';
 import type { Store } from '../../storage/store';
 import { htmlHeaders, type AppState } from '../middleware';
-import { recordPage } from '../pages/record';
-import { deliveryPage, statusPage, unknownConversationPage } from '../pages/status';
+import { recordPage, unknownRecordPage } from '../pages/record';
+import { statusPage, unknownConversationPage } from '../pages/status';
+import { stepsPage } from '../pages/steps';
 
 export interface PageDeps {
   readonly store: Store;
   readonly pipeline: Pipeline;
   readonly crm: string;
-  readonly rules: RoutingRules;
+  /** The registered platforms' names. */
+  readonly sources: readonly string[];
 }
 
 export const pageRoutes = (deps: PageDeps) => {
   const router = new Router<AppState>();
   const { store } = deps;
 
-  /** The stable return link: forwards to the CRM record once it exists. */
+  /** The stable return link: forwards to the CRM record (or the person shown) once it exists. */
   router.get('/r/:source/:id', async (ctx) => {
-    const key = `${ctx.params.source ?? ''}:${ctx.params.id ?? ''}`;
+    const key = conversationKey({ source: ctx.params.source ?? '', id: ctx.params.id ?? '' });
     const stored = await store.getConversation(key);
     htmlHeaders(ctx);
     if (stored === undefined) {
@@ -28,31 +29,31 @@ export const pageRoutes = (deps: PageDeps) => {
       ctx.body = unknownConversationPage();
       return;
     }
-    const action: Action = decideAction(stored.conversation, deps.rules, stored.forced);
-    const record = (await store.getRecord(key, action, deps.crm)) ?? (await store.listRecords(key)).find((r) => r.record.crm === deps.crm);
-    if (record !== undefined) {
-      ctx.redirect(record.record.url);
+    // The newest record of this CRM: the one the last delivery decided on (lead or case).
+    const record = (await store.listRecords(key)).find((r) => r.record.crm === deps.crm);
+    const target = record?.record.url ?? stored.person?.url;
+    if (target !== undefined) {
+      ctx.redirect(target);
       return;
     }
-    const job = await store.latestJob(key);
-    if (job === undefined) {
-      ctx.status = 404;
-      ctx.body = unknownConversationPage();
-      return;
-    }
-    ctx.body = deliveryPage(job);
+    ctx.body = stepsPage(await store.conversationJobs(key, 50));
   });
 
   /** A record of the built-in local CRM. Its id is a 128-bit random value: the page shows personal data. */
   router.get('/records/:id', async (ctx) => {
     const record = await store.getLocalRecord(ctx.params.id ?? '');
-    if (record === undefined) return;
     htmlHeaders(ctx);
+    if (record === undefined) {
+      // A person followed a link: an HTML page, not the API's JSON error.
+      ctx.status = 404;
+      ctx.body = unknownRecordPage();
+      return;
+    }
     ctx.body = recordPage(record);
   });
 
   router.get('/status', async (ctx) => {
-    const lastOlarkTest = await store.getSetting(lastTestSetting);
+    const lastOlarkTest = await store.getSetting(lastTestSetting('olark'));
     htmlHeaders(ctx);
     ctx.body = statusPage({ crm: deps.crm, stats: await deps.pipeline.queueStats(), ...(lastOlarkTest === undefined ? {} : { lastOlarkTest }) });
   });

@@ -5,8 +5,12 @@
  * and "one pending job per conversation" true with many writers.
  */
 import type { PoolClient } from 'pg';
-import { toJob, toKey } from '../rows';
-import { toRecordJson } from '../serialization';
+import { randomUUID } from 'node:crypto';
+import { mergeConversation } from '../../domain/merge';
+import type { StepKind } from '../../domain/source';
+import { mergePlans } from '../plans';
+import { toJob, toKey, toStepList, toStoredConversation } from '../rows';
+import { toConversationJson, toPersonJson, toRecordJson } from '../serialization';
 import type { Attempt, Job, JobResult } from '../store';
 import { changed, firstRow, rowsOf, type Queryable } from './db';
 
@@ -98,8 +102,54 @@ export const claimDueJobs = async (db: PoolClient, owner: string, now: number, l
 };
 
 const otherPending = async (db: Queryable, job: Job): Promise<Job | undefined> => {
-  const row = await firstRow(db, "SELECT * FROM jobs WHERE conversation_key = $1 AND state = 'pending' AND id <> $2", [job.conversationKey, job.id]);
+  const row = await firstRow(db, "SELECT * FROM jobs WHERE conversation_key = $1 AND kind = $2 AND state = 'pending' AND id <> $3", [job.conversationKey, job.kind, job.id]);
   return row === undefined ? undefined : toJob(row);
+};
+
+export const latestOfKind = async (db: Queryable, key: string, kind: StepKind): Promise<Job | undefined> => {
+  const row = await firstRow(db, 'SELECT * FROM jobs WHERE conversation_key = $1 AND kind = $2 ORDER BY created_at DESC, seq DESC LIMIT 1', [key, kind]);
+  return row === undefined ? undefined : toJob(row);
+};
+
+/** The pending job of this kind, created or shared (its follow-up steps merged); the conversation row is locked by the caller. */
+export const queueStep = async (db: Queryable, key: string, kind: StepKind, then: readonly StepKind[], expiresAt: number | null, now: number): Promise<Job> => {
+  const pending = await firstRow(db, "SELECT * FROM jobs WHERE conversation_key = $1 AND kind = $2 AND state = 'pending'", [key, kind]);
+  if (pending !== undefined) {
+    const shared = toJob(pending);
+    return toJob(
+      await firstRow(
+        db,
+        `UPDATE jobs SET then_steps = $2, expires_at = CASE WHEN expires_at IS NULL OR $3::bigint IS NULL THEN NULL ELSE GREATEST(expires_at, $3::bigint) END
+         WHERE id = $1 RETURNING *`,
+        [shared.id, toStepList(mergePlans(shared.then, then)), expiresAt],
+      ),
+    );
+  }
+  return toJob(
+    await firstRow(
+      db,
+      `INSERT INTO jobs (id, conversation_key, kind, then_steps, state, attempts, next_attempt_at, expires_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $5, $5) RETURNING *`,
+      [randomUUID(), key, kind, toStepList(then), now, expiresAt],
+    ),
+  );
+};
+
+/** What a finished step hands on: the fetched transcript, the person found, the next step. */
+const finishDone = async (db: Queryable, job: Job, result: JobResult & { kind: 'done' }, now: number): Promise<void> => {
+  const key = job.conversationKey;
+  if (result.conversation !== undefined) {
+    const known = toStoredConversation(await firstRow(db, 'SELECT key, snapshot, version, forced, meta, person, updated_at FROM conversations WHERE key = $1', [key]));
+    const merged = mergeConversation(known.conversation, result.conversation);
+    await db.query('UPDATE conversations SET snapshot = $2, version = version + 1, visitor_id = $3, updated_at = $4 WHERE key = $1', [
+      key,
+      toConversationJson(merged),
+      merged.visitor.id ?? null,
+      now,
+    ]);
+  }
+  if (result.person !== undefined) await db.query('UPDATE conversations SET person = $2 WHERE key = $1', [key, result.person === null ? null : toPersonJson(result.person)]);
+  if (result.next !== undefined) await queueStep(db, key, result.next.kind, result.next.then, job.expiresAt?.getTime() ?? null, now);
 };
 
 export interface FinishInput {
@@ -139,10 +189,15 @@ export const finishJob = async (db: PoolClient, { jobId, owner, now, attempt, re
     return other === undefined ? move('pending', next, error) : move('done', job.nextAttemptAt.getTime(), `superseded by job ${other.id}`);
   };
   switch (result.kind) {
-    case 'done':
-      return move('done', job.nextAttemptAt.getTime(), null);
+    case 'done': {
+      const moved = await move('done', job.nextAttemptAt.getTime(), null);
+      if (moved) await finishDone(db, job, result, now);
+      return moved;
+    }
     case 'dead':
       return move('dead', job.nextAttemptAt.getTime(), result.error);
+    case 'expired':
+      return move('expired', job.nextAttemptAt.getTime(), result.error);
     case 'retry':
       return toPending(result.nextAttemptAt.getTime(), result.error);
     case 'release':

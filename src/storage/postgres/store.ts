@@ -3,16 +3,16 @@
  * and semantics as the SQLite store; what SQLite gets from being the only writer, this store
  * gets from row locks: see jobs.ts for the per-conversation rule.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Action } from '../../domain/event';
 import type { Conversation } from '../../domain/conversation';
-import type { LocalRecord } from '../../domain/local-records';
 import { mergeConversation } from '../../domain/merge';
-import { toAttempt, toCount, toJob, toLocalRecord, toOldest, toStoredConversation, toStoredRecord, toValue } from '../rows';
-import { toConversationJson, toHistoryJson } from '../serialization';
-import { conversationKey, type IntakeResult, type QueueStats, type Store } from '../store';
-import { createPool, firstRow, inTransaction, migrate, rowsOf, type Queryable } from './db';
+import { toAttempt, toCount, toJob, toOldest, toStoredConversation, toStoredRecord, toValue } from '../rows';
+import { toConversationJson, toMetaJson } from '../serialization';
+import { DEFAULT_PLAN, conversationKey, type IntakeInput, type IntakeResult, type QueueStats, type Store } from '../store';
+import { changed, createPool, firstRow, inTransaction, migrate, rowsOf, type Queryable } from './db';
 import * as jobs from './jobs';
+import { createPostgresLocalCrm } from './local-crm';
 
 export interface PostgresStoreOptions {
   readonly poolSize?: number;
@@ -20,9 +20,10 @@ export interface PostgresStoreOptions {
   readonly onError?: (error: Error) => void;
 }
 
-const CONVERSATION = 'key, snapshot, version, forced, updated_at';
+const CONVERSATION = 'key, snapshot, version, forced, meta, person, updated_at';
 
-const intake = async (db: Queryable, conversation: Conversation, forced: Action | undefined, now: number, claim: { owner: string; leaseMs: number } | undefined): Promise<IntakeResult> => {
+const intake = async (db: Queryable, input: IntakeInput, now: number): Promise<IntakeResult> => {
+  const { conversation, forced, plan = DEFAULT_PLAN } = input;
   const key = conversationKey(conversation);
   const fresh = toConversationJson(conversation);
   // Insert-or-lock in one statement: concurrent intakes of one conversation, in any process,
@@ -30,61 +31,41 @@ const intake = async (db: Queryable, conversation: Conversation, forced: Action 
   const known = toStoredConversation(
     await firstRow(
       db,
-      `INSERT INTO conversations (key, snapshot, version, forced, created_at, updated_at) VALUES ($1, $2, 0, $3, $4, $4)
+      `INSERT INTO conversations (key, source, snapshot, version, forced, meta, visitor_id, created_at, updated_at) VALUES ($1, $2, $3, 0, $4, '{}', $5, $6, $6)
        ON CONFLICT (key) DO UPDATE SET updated_at = conversations.updated_at
        RETURNING ${CONVERSATION}`,
-      [key, fresh, forced ?? null, now],
+      [key, conversation.source, fresh, forced ?? null, conversation.visitor.id ?? null, now],
     ),
   );
-  const snapshot = known.version === 0 ? fresh : toConversationJson(mergeConversation(known.conversation, conversation));
-  const stored = toStoredConversation(
-    await firstRow(db, `UPDATE conversations SET snapshot = $2, version = version + 1, forced = $3, updated_at = $4 WHERE key = $1 RETURNING ${CONVERSATION}`, [
+  if (input.dedupKey !== undefined && known.version > 0) {
+    const seen = await changed(db, 'INSERT INTO events (source, dedup_key, conversation_key, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+      conversation.source,
+      input.dedupKey,
       key,
-      snapshot,
-      forced ?? known.forced ?? null,
       now,
-    ]),
+    ]);
+    if (!seen) {
+      const first = plan[0];
+      const latest = first === undefined ? undefined : await jobs.latestOfKind(db, key, first);
+      return { duplicate: true, stored: known, ...(latest === undefined ? {} : { jobId: latest.id }) };
+    }
+  } else if (input.dedupKey !== undefined)
+    await db.query('INSERT INTO events (source, dedup_key, conversation_key, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [conversation.source, input.dedupKey, key, now]);
+  const merged = known.version === 0 ? conversation : mergeConversation(known.conversation, conversation);
+  const meta = { ...known.meta, ...input.meta };
+  const stored = toStoredConversation(
+    await firstRow(
+      db,
+      `UPDATE conversations SET snapshot = $2, version = version + 1, forced = $3, meta = $4, visitor_id = $5, updated_at = $6 WHERE key = $1 RETURNING ${CONVERSATION}`,
+      [key, known.version === 0 ? fresh : toConversationJson(merged), forced ?? known.forced ?? null, toMetaJson(meta), merged.visitor.id ?? null, now],
+    ),
   );
-  const pending = await firstRow(db, "SELECT * FROM jobs WHERE conversation_key = $1 AND state = 'pending'", [key]);
-  const job =
-    pending !== undefined
-      ? toJob(pending)
-      : toJob(
-          await firstRow(
-            db,
-            "INSERT INTO jobs (id, conversation_key, state, attempts, next_attempt_at, created_at, updated_at) VALUES ($1, $2, 'pending', 0, $3, $3, $3) RETURNING *",
-            [randomUUID(), key, now],
-          ),
-        );
+  const [first, ...then] = plan;
+  if (first === undefined) return { duplicate: false, stored };
+  const job = await jobs.queueStep(db, key, first, then, input.expiresAt?.getTime() ?? null, now);
   // The conversation row is locked by this transaction: the claim's rule holds as in claimJob.
-  const claimed = claim === undefined ? undefined : await jobs.claimLocked(db, job, claim.owner, now, claim.leaseMs);
-  return { stored, jobId: job.id, ...(claimed === undefined ? {} : { claimed }) };
-};
-
-const upsertLocal = async (db: Queryable, input: { conversationKey: string; action: Action; conversation: Conversation; change: string }, now: number): Promise<LocalRecord> => {
-  const email = input.conversation.visitor.email?.toLowerCase() ?? null;
-  const snapshot = toConversationJson(input.conversation);
-  const entry = { at: new Date(now), change: input.change };
-  // Two first deliveries racing: one insert wins, the other waits for it and then updates.
-  const inserted = await firstRow(
-    db,
-    `INSERT INTO local_records (id, conversation_key, action, email, snapshot, history, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-     ON CONFLICT (conversation_key, action) DO NOTHING RETURNING *`,
-    [randomBytes(16).toString('base64url'), input.conversationKey, input.action, email, snapshot, toHistoryJson([entry]), now],
-  );
-  if (inserted !== undefined) return toLocalRecord(inserted);
-  const record = toLocalRecord(
-    await firstRow(db, 'SELECT * FROM local_records WHERE conversation_key = $1 AND action = $2 FOR UPDATE', [input.conversationKey, input.action]),
-  );
-  return toLocalRecord(
-    await firstRow(db, 'UPDATE local_records SET email = $2, snapshot = $3, history = $4, updated_at = $5 WHERE id = $1 RETURNING *', [
-      record.id,
-      email,
-      snapshot,
-      toHistoryJson([...record.history, entry]),
-      now,
-    ]),
-  );
+  const claimed = input.claim === undefined ? undefined : await jobs.claimLocked(db, job, input.claim.owner, now, input.claim.leaseMs);
+  return { duplicate: false, stored, jobId: job.id, ...(claimed === undefined ? {} : { claimed }) };
 };
 
 export const openPostgresStore = async (url: string, options: PostgresStoreOptions = {}): Promise<Store> => {
@@ -125,7 +106,14 @@ export const openPostgresStore = async (url: string, options: PostgresStoreOptio
       await pool.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, value]);
     },
     getSetting: (key) => one(toValue, 'SELECT value FROM settings WHERE key = $1', [key]),
-    intake: ({ conversation, forced, now, claim }) => tx((db) => intake(db, conversation, forced, now.getTime(), claim)),
+    intake: (input) => tx((db) => intake(db, input, input.now.getTime())),
+    recordForVisitor: (source, visitorId, crm) =>
+      one(
+        toStoredRecord,
+        `SELECT r.record, r.version, r.updated_at FROM conversations c JOIN records r ON r.conversation_key = c.key
+         WHERE c.source = $1 AND c.visitor_id = $2 AND r.crm = $3 ORDER BY r.updated_at DESC LIMIT 1`,
+        [source, visitorId, crm],
+      ),
     getConversation: (key) => one(toStoredConversation, `SELECT ${CONVERSATION} FROM conversations WHERE key = $1`, [key]),
     getRecord: (key, action, crm) =>
       one(toStoredRecord, 'SELECT record, version, updated_at FROM records WHERE conversation_key = $1 AND action = $2 AND crm = $3', [key, action, crm]),
@@ -136,7 +124,13 @@ export const openPostgresStore = async (url: string, options: PostgresStoreOptio
     claimDueJobs: (owner, now, leaseMs, limit) => tx((db) => jobs.claimDueJobs(db, owner, now.getTime(), leaseMs, limit)),
     finishJob: ({ now, attempt, ...rest }) => tx((db) => jobs.finishJob(db, { ...rest, now: now.getTime(), ...(attempt === undefined ? {} : { attempt }) })),
     getJob: (id) => one(toJob, 'SELECT * FROM jobs WHERE id = $1', [id]),
-    latestJob: (key) => one(toJob, 'SELECT * FROM jobs WHERE conversation_key = $1 ORDER BY created_at DESC, seq DESC LIMIT 1', [key]),
+    latestJob: (key, kind) =>
+      kind === undefined ? one(toJob, 'SELECT * FROM jobs WHERE conversation_key = $1 ORDER BY created_at DESC, seq DESC LIMIT 1', [key]) : jobs.latestOfKind(pool, key, kind),
+    async conversationJobs(key, limit) {
+      return (
+        await rowsOf(pool, 'SELECT * FROM (SELECT * FROM jobs WHERE conversation_key = $1 ORDER BY created_at DESC, seq DESC LIMIT $2) j ORDER BY created_at, seq', [key, limit])
+      ).map(toJob);
+    },
     async listAttempts(jobId) {
       return (await rowsOf(pool, 'SELECT * FROM attempts WHERE job_id = $1 ORDER BY id', [jobId])).map(toAttempt);
     },
@@ -145,7 +139,7 @@ export const openPostgresStore = async (url: string, options: PostgresStoreOptio
     },
     reviveJob: (id, now) => tx((db) => jobs.reviveJob(db, id, now.getTime())),
     async queueStats(): Promise<QueueStats> {
-      const counts = { pending: 0, running: 0, dead: 0, done: 0 };
+      const counts = { pending: 0, running: 0, dead: 0, done: 0, expired: 0 };
       for (const row of await rowsOf(pool, 'SELECT state, COUNT(*) AS n FROM jobs GROUP BY state')) {
         const c = toCount(row);
         counts[c.state] = c.n;
@@ -153,10 +147,7 @@ export const openPostgresStore = async (url: string, options: PostgresStoreOptio
       const oldest = toOldest(await firstRow(pool, "SELECT MIN(created_at) AS oldest FROM jobs WHERE state = 'pending'"));
       return { ...counts, ...(oldest === null ? {} : { oldestPendingAt: new Date(oldest) }) };
     },
-    upsertLocalRecord: (input) => tx((db) => upsertLocal(db, input, Date.now())),
-    getLocalRecord: (id) => one(toLocalRecord, 'SELECT * FROM local_records WHERE id = $1', [id]),
-    findLocalRecordByEmail: (email) =>
-      one(toLocalRecord, 'SELECT * FROM local_records WHERE email = $1 ORDER BY updated_at DESC LIMIT 1', [email.trim().toLowerCase()]),
+    ...createPostgresLocalCrm(pool, tx),
   };
   return store;
 };

@@ -6,30 +6,57 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Conversation } from '../../domain/conversation';
 import type { Action } from '../../domain/event';
-import type { LocalRecord } from '../../domain/local-records';
 import { mergeConversation } from '../../domain/merge';
-import { toConversationJson, toHistoryJson, toRecordJson } from '../serialization';
-import { toAttempt, toCount, toJob, toLocalHead, toLocalRecord, toOldest, toStoredConversation, toStoredRecord, toValue } from '../rows';
-import { conversationKey, type Attempt, type ConversationKey, type IntakeResult, type Job, type JobResult, type JobState, type QueueStats, type Store } from '../store';
+import type { StepKind } from '../../domain/source';
+import { mergePlans } from '../plans';
+import { toConversationJson, toMetaJson, toPersonJson, toRecordJson } from '../serialization';
+import { toAttempt, toCount, toJob, toOldest, toPendingRef, toStepList, toStoredConversation, toStoredRecord, toValue } from '../rows';
+import {
+  conversationKey,
+  type Attempt,
+  type ConversationKey,
+  type IntakeInput,
+  type IntakeResult,
+  type Job,
+  type JobResult,
+  type JobState,
+  type QueueStats,
+  type Store,
+  type StoredConversation,
+  DEFAULT_PLAN,
+} from '../store';
 import { sqliteMigrations } from './migrations';
 import { startCheckpointer } from './checkpointer';
 import { createWriteQueue } from './write-queue';
+import { createSqliteLocalCrm } from './local-crm';
 
 const migrate = (db: Database.Database): void => {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all());
-  sqliteMigrations.forEach((sql, index) => {
-    const version = index + 1;
-    if (applied.has(version)) return;
-    db.transaction(() => {
-      db.exec(sql);
-      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, Date.now());
-    }).immediate();
-  });
+  // Rebuilding a table that others reference needs foreign keys off, and that pragma is a no-op
+  // inside a transaction (https://www.sqlite.org/lang_altertable.html#otheralter); the check
+  // below proves the rebuilt tables still hold together.
+  db.pragma('foreign_keys = OFF');
+  try {
+    sqliteMigrations.forEach((sql, index) => {
+      const version = index + 1;
+      if (applied.has(version)) return;
+      db.transaction(() => {
+        db.exec(sql);
+        const broken = db.pragma('foreign_key_check');
+        if (Array.isArray(broken) && broken.length > 0) throw new Error(`migration ${version} broke ${broken.length} foreign key(s)`);
+        db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, Date.now());
+      }).immediate();
+    });
+  } finally {
+    db.pragma('foreign_keys = ON');
+  }
 };
+
+const CONVERSATION = 'key, snapshot, version, forced, meta, person, updated_at';
 
 export const openSqliteStore = (path: string, options: { onError?: (message: string) => void } = {}): Store => {
   const inMemory = path === ':memory:';
@@ -39,7 +66,6 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
   // WAL + NORMAL survives a crash of the process (kill -9); only a power cut can lose the
   // newest commits. Deployments that need more run on PostgreSQL.
   db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
   const write = createWriteQueue(db);
@@ -50,17 +76,30 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
   const checkpointer = inMemory ? undefined : startCheckpointer(path, { intervalMs: 1000, onError: options.onError ?? (() => undefined) });
 
   const q = {
-    conversation: db.prepare('SELECT key, snapshot, version, forced, updated_at FROM conversations WHERE key = ?'),
+    conversation: db.prepare(`SELECT ${CONVERSATION} FROM conversations WHERE key = ?`),
     insertConversation: db.prepare(
-      'INSERT INTO conversations (key, snapshot, version, forced, created_at, updated_at) VALUES (@key, @snapshot, 1, @forced, @now, @now)',
+      `INSERT INTO conversations (key, source, snapshot, version, forced, meta, visitor_id, created_at, updated_at)
+       VALUES (@key, @source, @snapshot, 1, @forced, @meta, @visitorId, @now, @now)`,
     ),
-    updateConversation: db.prepare('UPDATE conversations SET snapshot = @snapshot, version = version + 1, forced = @forced, updated_at = @now WHERE key = @key'),
-    pendingJob: db.prepare("SELECT id FROM jobs WHERE conversation_key = ? AND state = 'pending'"),
+    updateConversation: db.prepare(
+      'UPDATE conversations SET snapshot = @snapshot, version = version + 1, forced = @forced, meta = @meta, visitor_id = @visitorId, updated_at = @now WHERE key = @key',
+    ),
+    fetched: db.prepare('UPDATE conversations SET snapshot = @snapshot, version = version + 1, visitor_id = @visitorId, updated_at = @now WHERE key = @key'),
+    person: db.prepare('UPDATE conversations SET person = @person WHERE key = @key'),
+    insertEvent: db.prepare('INSERT INTO events (source, dedup_key, conversation_key, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+    pendingJob: db.prepare("SELECT id, then_steps FROM jobs WHERE conversation_key = ? AND kind = ? AND state = 'pending'"),
     insertJob: db.prepare(
-      "INSERT INTO jobs (id, conversation_key, state, attempts, next_attempt_at, created_at, updated_at) VALUES (?, ?, 'pending', 0, ?, ?, ?)",
+      `INSERT INTO jobs (id, conversation_key, kind, then_steps, state, attempts, next_attempt_at, expires_at, created_at, updated_at)
+       VALUES (@id, @key, @kind, @then, 'pending', 0, @now, @expiresAt, @now, @now)`,
     ),
+    shareJob: db.prepare('UPDATE jobs SET then_steps = @then, expires_at = CASE WHEN expires_at IS NULL OR @expiresAt IS NULL THEN NULL ELSE max(expires_at, @expiresAt) END WHERE id = @id'),
     job: db.prepare('SELECT * FROM jobs WHERE id = ?'),
     latestJob: db.prepare('SELECT * FROM jobs WHERE conversation_key = ? ORDER BY created_at DESC, rowid DESC LIMIT 1'),
+    latestJobOfKind: db.prepare('SELECT * FROM jobs WHERE conversation_key = ? AND kind = ? ORDER BY created_at DESC, rowid DESC LIMIT 1'),
+    conversationJobs: db.prepare('SELECT * FROM (SELECT *, rowid AS r FROM jobs WHERE conversation_key = ? ORDER BY created_at DESC, rowid DESC LIMIT ?) ORDER BY created_at, r'),
+    recordForVisitor: db.prepare(`
+      SELECT r.record, r.version, r.updated_at FROM conversations c JOIN records r ON r.conversation_key = c.key
+      WHERE c.source = ? AND c.visitor_id = ? AND r.crm = ? ORDER BY r.updated_at DESC LIMIT 1`),
     claim: db.prepare(`
       UPDATE jobs SET state = 'running', lease_owner = @owner, lease_expires_at = @until, updated_at = @now
       WHERE id = @id
@@ -84,7 +123,9 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
       'INSERT INTO attempts (job_id, started_at, duration_ms, outcome, crm_status, error) VALUES (@jobId, @startedAt, @durationMs, @outcome, @crmStatus, @error)',
     ),
     countAbandoned: db.prepare("UPDATE jobs SET attempts = attempts + 1 WHERE id = ? AND state = 'running'"),
-    otherPending: db.prepare("SELECT id FROM jobs WHERE conversation_key = (SELECT conversation_key FROM jobs WHERE id = @id) AND state = 'pending' AND id <> @id"),
+    otherPending: db.prepare(
+      "SELECT other.id FROM jobs other JOIN jobs me ON me.id = @id WHERE other.conversation_key = me.conversation_key AND other.kind = me.kind AND other.state = 'pending' AND other.id <> @id",
+    ),
     finish: db.prepare(`
       UPDATE jobs SET state = @state, attempts = attempts + @counted, next_attempt_at = COALESCE(@next, next_attempt_at),
         last_error = CASE WHEN @keepError = 1 THEN last_error ELSE @error END,
@@ -100,17 +141,11 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
     jobsByState: db.prepare('SELECT * FROM jobs WHERE state = ? ORDER BY updated_at DESC LIMIT ?'),
     revive: db.prepare("UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = @now, last_error = NULL, updated_at = @now WHERE id = @id AND state = 'dead'"),
     counts: db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state'),
+    reviveOther: db.prepare("SELECT id FROM jobs WHERE conversation_key = ? AND kind = ? AND state = 'pending'"),
     oldestPending: db.prepare("SELECT MIN(created_at) AS oldest FROM jobs WHERE state = 'pending'"),
     getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
     insertSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
     setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-    localHead: db.prepare('SELECT id, history, created_at FROM local_records WHERE conversation_key = ? AND action = ?'),
-    localById: db.prepare('SELECT * FROM local_records WHERE id = ?'),
-    localByEmail: db.prepare('SELECT * FROM local_records WHERE email = ? ORDER BY updated_at DESC LIMIT 1'),
-    insertLocal: db.prepare(
-      'INSERT INTO local_records (id, conversation_key, action, email, snapshot, history, created_at, updated_at) VALUES (@id, @key, @action, @email, @snapshot, @history, @now, @now)',
-    ),
-    updateLocal: db.prepare('UPDATE local_records SET email = @email, snapshot = @snapshot, history = @history, updated_at = @now WHERE id = @id'),
   };
 
   const claimOne = (id: string, wasRunning: boolean, owner: string, now: number, leaseMs: number): Job | undefined => {
@@ -126,24 +161,49 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
     return toJob(row);
   };
 
-  const intake = (conversation: Conversation, forced: Action | undefined, now: number, claim: { owner: string; leaseMs: number } | undefined): IntakeResult => {
+  /** The pending job of this kind, created or shared (its follow-up steps merged). */
+  const queueStep = (key: ConversationKey, kind: StepKind, then: readonly StepKind[], expiresAt: number | null, now: number): string => {
+    const pending: unknown = q.pendingJob.get(key, kind);
+    if (pending !== undefined) {
+      const shared = toPendingRef(pending);
+      q.shareJob.run({ id: shared.id, then: toStepList(mergePlans(shared.then, then)), expiresAt });
+      return shared.id;
+    }
+    const id = randomUUID();
+    q.insertJob.run({ id, key, kind, then: toStepList(then), expiresAt, now });
+    return id;
+  };
+
+  const intake = (input: IntakeInput, now: number): IntakeResult => {
+    const { conversation, forced, plan = DEFAULT_PLAN } = input;
     const key = conversationKey(conversation);
     const row: unknown = q.conversation.get(key);
     const known = row === undefined ? undefined : toStoredConversation(row);
+    if (input.dedupKey !== undefined && q.insertEvent.run(conversation.source, input.dedupKey, key, now).changes === 0 && known !== undefined) {
+      const first = plan[0];
+      const latest: unknown = first === undefined ? undefined : q.latestJobOfKind.get(key, first);
+      return { duplicate: true, stored: known, ...(latest === undefined ? {} : { jobId: toJob(latest).id }) };
+    }
     const merged = known === undefined ? conversation : mergeConversation(known.conversation, conversation);
     const keptForced = forced ?? known?.forced;
-    if (known === undefined) q.insertConversation.run({ key, snapshot: toConversationJson(merged), forced: keptForced ?? null, now });
-    else q.updateConversation.run({ key, snapshot: toConversationJson(merged), forced: keptForced ?? null, now });
-    const pending: unknown = q.pendingJob.pluck().get(key);
-    let jobId: string;
-    if (typeof pending === 'string') jobId = pending;
-    else {
-      jobId = randomUUID();
-      q.insertJob.run(jobId, key, now, now, now);
-    }
-    const stored = { key, conversation: merged, version: (known?.version ?? 0) + 1, updatedAt: new Date(now), ...(keptForced === undefined ? {} : { forced: keptForced }) };
-    const claimed = claim === undefined ? undefined : claimOne(jobId, false, claim.owner, now, claim.leaseMs);
-    return { stored, jobId, ...(claimed === undefined ? {} : { claimed }) };
+    const meta = { ...known?.meta, ...input.meta };
+    const values = { key, snapshot: toConversationJson(merged), forced: keptForced ?? null, meta: toMetaJson(meta), visitorId: merged.visitor.id ?? null, now };
+    if (known === undefined) q.insertConversation.run({ ...values, source: conversation.source });
+    else q.updateConversation.run(values);
+    const stored: StoredConversation = {
+      key,
+      conversation: merged,
+      version: (known?.version ?? 0) + 1,
+      meta,
+      updatedAt: new Date(now),
+      ...(keptForced === undefined ? {} : { forced: keptForced }),
+      ...(known?.person === undefined ? {} : { person: known.person }),
+    };
+    const [first, ...then] = plan;
+    if (first === undefined) return { duplicate: false, stored };
+    const jobId = queueStep(key, first, then, input.expiresAt?.getTime() ?? null, now);
+    const claimed = input.claim === undefined ? undefined : claimOne(jobId, false, input.claim.owner, now, input.claim.leaseMs);
+    return { duplicate: false, stored, jobId, ...(claimed === undefined ? {} : { claimed }) };
   };
 
   const finish = (input: { jobId: string; owner: string; now: number; attempt?: Attempt; result: JobResult }): boolean => {
@@ -152,6 +212,9 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
       const r = result.record;
       q.upsertRecord.run({ key: r.conversationKey, action: r.value.action, crm: r.value.crm, record: toRecordJson(r.value), version: r.version, now });
     }
+    const jobRow: unknown = q.job.get(jobId);
+    const job = jobRow === undefined ? undefined : toJob(jobRow);
+    if (job === undefined || job.state !== 'running' || job.leaseOwner !== owner) return false;
     const counted = attempt === undefined ? 0 : 1;
     // `next` and `error` null keep the job's own values; the update only touches our running lease.
     const move = (state: JobState, next: number | null, error: string | null, keepError = false) =>
@@ -165,9 +228,13 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
     switch (result.kind) {
       case 'done':
         moved = move('done', null, null);
+        if (moved) finishDone(job, result, now);
         break;
       case 'dead':
         moved = move('dead', null, result.error);
+        break;
+      case 'expired':
+        moved = move('expired', null, result.error);
         break;
       case 'retry':
         moved = toPending(result.nextAttemptAt.getTime(), result.error, false);
@@ -188,22 +255,17 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
     return moved;
   };
 
-  const upsertLocal = (input: { conversationKey: string; action: Action; conversation: Conversation; change: string }, now: number): LocalRecord => {
-    const existing: unknown = q.localHead.get(input.conversationKey, input.action);
-    const email = input.conversation.visitor.email?.toLowerCase() ?? null;
-    const at = new Date(now);
-    const entry = { at, change: input.change };
-    const snapshot = toConversationJson(input.conversation);
-    const base = { action: input.action, conversationKey: input.conversationKey, conversation: input.conversation, updatedAt: at };
-    if (existing === undefined) {
-      const id = randomBytes(16).toString('base64url');
-      q.insertLocal.run({ id, key: input.conversationKey, action: input.action, email, snapshot, history: toHistoryJson([entry]), now });
-      return { ...base, id, createdAt: at, history: [entry] };
+  /** What a finished step hands on: the fetched transcript, the person found, the next step. */
+  const finishDone = (job: Job, result: JobResult & { kind: 'done' }, now: number): void => {
+    const key = job.conversationKey;
+    if (result.conversation !== undefined) {
+      const knownRow: unknown = q.conversation.get(key);
+      const known = knownRow === undefined ? undefined : toStoredConversation(knownRow);
+      const merged = known === undefined ? result.conversation : mergeConversation(known.conversation, result.conversation);
+      q.fetched.run({ key, snapshot: toConversationJson(merged), visitorId: merged.visitor.id ?? null, now });
     }
-    const head = toLocalHead(existing);
-    const history = [...head.history, entry];
-    q.updateLocal.run({ id: head.id, email, snapshot, history: toHistoryJson(history), now });
-    return { ...base, id: head.id, createdAt: head.createdAt, history };
+    if (result.person !== undefined) q.person.run({ key, person: result.person === null ? null : toPersonJson(result.person) });
+    if (result.next !== undefined) queueStep(key, result.next.kind, result.next.then, job.expiresAt?.getTime() ?? null, now);
   };
 
   const store: Store = {
@@ -231,7 +293,11 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
       const row: unknown = q.getSetting.get(key);
       return row === undefined ? undefined : toValue(row);
     },
-    intake: ({ conversation, forced, now, claim }) => write(() => intake(conversation, forced, now.getTime(), claim)),
+    intake: (input) => write(() => intake(input, input.now.getTime())),
+    async recordForVisitor(source, visitorId, crm) {
+      const row: unknown = q.recordForVisitor.get(source, visitorId, crm);
+      return row === undefined ? undefined : toStoredRecord(row);
+    },
     async getConversation(key: ConversationKey) {
       const row: unknown = q.conversation.get(key);
       return row === undefined ? undefined : toStoredConversation(row);
@@ -267,9 +333,12 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
       const row: unknown = q.job.get(id);
       return row === undefined ? undefined : toJob(row);
     },
-    async latestJob(key) {
-      const row: unknown = q.latestJob.get(key);
+    async latestJob(key, kind) {
+      const row: unknown = kind === undefined ? q.latestJob.get(key) : q.latestJobOfKind.get(key, kind);
       return row === undefined ? undefined : toJob(row);
+    },
+    async conversationJobs(key, limit) {
+      return q.conversationJobs.all(key, limit).map(toJob);
     },
     async listAttempts(jobId) {
       return q.attempts.all(jobId).map(toAttempt);
@@ -282,7 +351,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
         const row: unknown = q.job.get(id);
         if (row === undefined || toJob(row).state !== 'dead') return undefined;
         const job = toJob(row);
-        const pending: unknown = q.pendingJob.pluck().get(job.conversationKey);
+        const pending: unknown = q.reviveOther.pluck().get(job.conversationKey, job.kind);
         // A newer intake already queued the conversation: that job delivers the latest snapshot.
         if (typeof pending === 'string') {
           db.prepare("UPDATE jobs SET state = 'done', last_error = ?, updated_at = ? WHERE id = ?").run(`superseded by job ${pending}`, now.getTime(), id);
@@ -292,7 +361,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
         return toJob(q.job.get(id));
       }),
     async queueStats(): Promise<QueueStats> {
-      const counts = { pending: 0, running: 0, dead: 0, done: 0 };
+      const counts = { pending: 0, running: 0, dead: 0, done: 0, expired: 0 };
       for (const row of q.counts.all()) {
         const c = toCount(row);
         counts[c.state] = c.n;
@@ -300,15 +369,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
       const oldest = toOldest(q.oldestPending.get());
       return { ...counts, ...(oldest === null ? {} : { oldestPendingAt: new Date(oldest) }) };
     },
-    upsertLocalRecord: (input) => write(() => upsertLocal(input, Date.now())),
-    async getLocalRecord(id) {
-      const row: unknown = q.localById.get(id);
-      return row === undefined ? undefined : toLocalRecord(row);
-    },
-    async findLocalRecordByEmail(email) {
-      const row: unknown = q.localByEmail.get(email.trim().toLowerCase());
-      return row === undefined ? undefined : toLocalRecord(row);
-    },
+    ...createSqliteLocalCrm(db, write),
   };
   return store;
 };

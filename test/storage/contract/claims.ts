@@ -1,7 +1,7 @@
 /** Claiming jobs: due times, limits, expired leases, and one delivery per conversation at a time. */
 import assert from 'node:assert/strict';
 import type { Store } from '../../../src/storage/store';
-import { at, conversation, T0 } from '../fixtures';
+import { at, conversation, T0, queued } from '../fixtures';
 import { defined, LEASE, type Contract } from './context';
 
 export const claims = (contract: Contract): void => {
@@ -13,7 +13,7 @@ export const claims = (contract: Contract): void => {
 
   describe('claimJob', () => {
     it('leases a pending job to its owner', async () => {
-      const { jobId } = await store.intake({ conversation: conversation('c1'), now: T0 });
+      const jobId = queued(await store.intake({ conversation: conversation('c1'), now: T0 }));
       const claimed = defined(await store.claimJob(jobId, 'worker-a', at(10), LEASE), 'claim');
       assert.equal(claimed.state, 'running');
       assert.equal(claimed.leaseOwner, 'worker-a');
@@ -52,7 +52,7 @@ export const claims = (contract: Contract): void => {
 
     it('holds back a conversation\'s pending job while another of its jobs has a live lease', async () => {
       const first = await running('c1', 'worker-a', T0, 1000);
-      const { jobId } = await store.intake({ conversation: conversation('c1'), now: at(1) });
+      const jobId = queued(await store.intake({ conversation: conversation('c1'), now: at(1) }));
       assert.equal(await store.claimJob(jobId, 'worker-b', at(1000), LEASE), undefined);
       const second = defined(await store.claimJob(jobId, 'worker-b', at(1001), LEASE), 'claim after the lease ran out');
       assert.equal(second.leaseOwner, 'worker-b');
@@ -74,7 +74,7 @@ export const claims = (contract: Contract): void => {
 
     it('takes at most `limit`, oldest first, and never the same job twice', async () => {
       const ids: string[] = [];
-      for (let i = 0; i < 5; i++) ids.push((await store.intake({ conversation: conversation(`c${i}`), now: at(i) })).jobId);
+      for (let i = 0; i < 5; i++) ids.push((await store.intake({ conversation: conversation(`c${i}`), now: at(i) })).jobId!);
       const first = await store.claimDueJobs('worker-a', at(100), LEASE, 3);
       const second = await store.claimDueJobs('worker-b', at(100), LEASE, 3);
       assert.deepEqual(first.map((j) => j.id), ids.slice(0, 3));
@@ -85,7 +85,7 @@ export const claims = (contract: Contract): void => {
 
     it('runs one job per conversation at a time', async () => {
       const first = await running('c1');
-      const { jobId } = await store.intake({ conversation: conversation('c1'), now: at(1) });
+      const jobId = queued(await store.intake({ conversation: conversation('c1'), now: at(1) }));
       assert.deepEqual(await store.claimDueJobs('worker-b', at(2), LEASE, 10), []);
       await store.finishJob({ jobId: first.id, owner: 'worker-a', now: at(3), result: { kind: 'done' } });
       assert.deepEqual((await store.claimDueJobs('worker-b', at(4), LEASE, 10)).map((j) => j.id), [jobId]);
@@ -120,7 +120,7 @@ export const claims = (contract: Contract): void => {
         await running(`busy${i}`, 'worker-a', T0);
         await store.intake({ conversation: conversation(`busy${i}`), now: at(1 + i) });
       }
-      const { jobId } = await store.intake({ conversation: conversation('free'), now: at(100) });
+      const jobId = queued(await store.intake({ conversation: conversation('free'), now: at(100) }));
       assert.deepEqual((await store.claimDueJobs('worker-b', at(200), LEASE, 1)).map((j) => j.id), [jobId]);
     });
   });

@@ -1,7 +1,7 @@
 /** Finishing and reviving jobs: every way a delivery ends, and what a newer intake changes. */
 import assert from 'node:assert/strict';
 import type { Job, Store } from '../../../src/storage/store';
-import { at, conversation, record, T0 } from '../fixtures';
+import { at, conversation, record, T0, queued } from '../fixtures';
 import { defined, LEASE, type Contract } from './context';
 
 export const finishing = (contract: Contract): void => {
@@ -23,7 +23,7 @@ export const finishing = (contract: Contract): void => {
         result: { kind: 'done', record: { conversationKey: 'olark:c1', value: record('L1'), version: 1 } },
       });
       assert.equal(ok, true);
-      assert.deepEqual(await job(claimed.id), { id: claimed.id, conversationKey: 'olark:c1', state: 'done', attempts: 1, nextAttemptAt: T0, createdAt: T0, updatedAt: at(50) });
+      assert.deepEqual(await job(claimed.id), { id: claimed.id, conversationKey: 'olark:c1', kind: 'deliver', then: [], state: 'done', attempts: 1, nextAttemptAt: T0, createdAt: T0, updatedAt: at(50) });
       assert.deepEqual(await store.getRecord('olark:c1', 'lead', 'local'), { record: record('L1'), version: 1, updatedAt: at(50) });
       assert.equal(await store.getRecord('olark:c1', 'case', 'local'), undefined);
       assert.equal(await store.getRecord('olark:c1', 'lead', 'hubspot'), undefined);
@@ -51,6 +51,8 @@ export const finishing = (contract: Contract): void => {
       assert.deepEqual(await job(claimed.id), {
         id: claimed.id,
         conversationKey: 'olark:c1',
+        kind: 'deliver',
+        then: [],
         state: 'pending',
         attempts: 1,
         nextAttemptAt: at(30_000),
@@ -110,14 +112,14 @@ export const finishing = (contract: Contract): void => {
     for (const kind of ['retry', 'release'] as const) {
       it(`${kind} while a newer job is pending: this one is done, superseded by it`, async () => {
         const first = await running('c1');
-        const { jobId } = await store.intake({ conversation: conversation('c1'), now: at(1) });
+        const jobId = queued(await store.intake({ conversation: conversation('c1'), now: at(1) }));
         const result = kind === 'retry' ? { kind, nextAttemptAt: at(100), error: 'E: x' } : { kind, nextAttemptAt: at(100) };
         assert.equal(await store.finishJob({ jobId: first.id, owner: 'worker-a', now: at(2), result }), true);
         const superseded = await job(first.id);
         assert.equal(superseded.state, 'done');
         assert.equal(superseded.lastError, `superseded by job ${jobId}`);
         assert.equal((await job(jobId)).state, 'pending');
-        assert.deepEqual(await store.queueStats(), { pending: 1, running: 0, dead: 0, done: 1, oldestPendingAt: at(1) });
+        assert.deepEqual(await store.queueStats(), { pending: 1, running: 0, dead: 0, done: 1, expired: 0, oldestPendingAt: at(1) });
       });
     }
   });
@@ -132,12 +134,12 @@ export const finishing = (contract: Contract): void => {
     it('puts a dead job back to pending with its attempts reset', async () => {
       const gone = await dead('c1');
       const revived = defined(await store.reviveJob(gone.id, at(500)), 'revived');
-      assert.deepEqual(revived, { id: gone.id, conversationKey: 'olark:c1', state: 'pending', attempts: 0, nextAttemptAt: at(500), createdAt: T0, updatedAt: at(500) });
+      assert.deepEqual(revived, { id: gone.id, conversationKey: 'olark:c1', kind: 'deliver', then: [], state: 'pending', attempts: 0, nextAttemptAt: at(500), createdAt: T0, updatedAt: at(500) });
       assert.deepEqual((await store.claimDueJobs('worker-b', at(500), LEASE, 5)).map((j) => j.id), [gone.id]);
     });
 
     it('revives only dead jobs', async () => {
-      const { jobId } = await store.intake({ conversation: conversation('c1'), now: T0 });
+      const jobId = queued(await store.intake({ conversation: conversation('c1'), now: T0 }));
       assert.equal(await store.reviveJob(jobId, at(1)), undefined);
       assert.equal((await job(jobId)).state, 'pending');
       const claimed = defined(await store.claimJob(jobId, 'worker-a', at(1), LEASE), 'claim');
@@ -148,7 +150,7 @@ export const finishing = (contract: Contract): void => {
 
     it('hands over to the pending job when a newer intake queued one', async () => {
       const gone = await dead('c1');
-      const { jobId } = await store.intake({ conversation: conversation('c1'), now: at(10) });
+      const jobId = queued(await store.intake({ conversation: conversation('c1'), now: at(10) }));
       const revived = defined(await store.reviveJob(gone.id, at(20)), 'revived');
       assert.equal(revived.id, jobId);
       assert.equal(revived.state, 'pending');

@@ -41,11 +41,12 @@ export const settingsAndIntake = (contract: Contract): void => {
   describe('intake', () => {
     it('stores a new conversation as version 1 with one pending job due now', async () => {
       const c = conversation('c1');
-      const { stored, jobId } = await store.intake({ conversation: c, now: T0 });
-      assert.deepEqual(stored, { key: 'olark:c1', conversation: c, version: 1, updatedAt: T0 });
+      const { stored, jobId, duplicate } = await store.intake({ conversation: c, now: T0 });
+      assert.equal(duplicate, false);
+      assert.deepEqual(stored, { key: 'olark:c1', conversation: c, version: 1, meta: {}, updatedAt: T0 });
       assert.deepEqual(await store.getConversation('olark:c1'), stored);
-      const pending = await job(jobId);
-      assert.deepEqual(pending, { id: jobId, conversationKey: 'olark:c1', state: 'pending', attempts: 0, nextAttemptAt: T0, createdAt: T0, updatedAt: T0 });
+      const pending = await job(jobId ?? '');
+      assert.deepEqual(pending, { id: jobId, conversationKey: 'olark:c1', kind: 'deliver', then: [], state: 'pending', attempts: 0, nextAttemptAt: T0, createdAt: T0, updatedAt: T0 });
       assert.equal((await store.latestJob('olark:c1'))?.id, jobId);
     });
 
@@ -77,12 +78,12 @@ export const settingsAndIntake = (contract: Contract): void => {
       const first = await running('c1');
       const second = await store.intake({ conversation: conversation('c1'), now: at(1) });
       assert.notEqual(second.jobId, first.id);
-      assert.equal((await job(second.jobId)).state, 'pending');
+      assert.equal((await job(second.jobId!)).state, 'pending');
       assert.equal((await job(first.id)).state, 'running');
       const third = await store.intake({ conversation: conversation('c1'), now: at(2) });
       assert.equal(third.jobId, second.jobId);
       assert.equal((await store.latestJob('olark:c1'))?.id, second.jobId);
-      assert.deepEqual(await store.queueStats(), { pending: 1, running: 1, dead: 0, done: 0, oldestPendingAt: at(1) });
+      assert.deepEqual(await store.queueStats(), { pending: 1, running: 1, dead: 0, done: 0, expired: 0, oldestPendingAt: at(1) });
     });
 
     it('serializes concurrent intakes of one conversation', async () => {

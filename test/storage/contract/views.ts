@@ -1,7 +1,7 @@
-/** Queue views, local CRM records, and data that must come back exactly as stored. */
+/** Queue views, and data that must come back exactly as stored. */
 import assert from 'node:assert/strict';
 import { conversationKey, type Store } from '../../../src/storage/store';
-import { at, conversation, record, T0, withVisitor } from '../fixtures';
+import { at, conversation, record, T0, queued } from '../fixtures';
 import { defined, LEASE, keyOf, type Contract } from './context';
 
 export const views = (contract: Contract): void => {
@@ -13,7 +13,7 @@ export const views = (contract: Contract): void => {
 
   describe('queue views', () => {
     it('queueStats counts each state and dates the oldest pending job', async () => {
-      assert.deepEqual(await store.queueStats(), { pending: 0, running: 0, dead: 0, done: 0 });
+      assert.deepEqual(await store.queueStats(), { pending: 0, running: 0, dead: 0, done: 0, expired: 0 });
       await store.intake({ conversation: conversation('p1'), now: at(300) });
       await store.intake({ conversation: conversation('p2'), now: at(100) });
       await running('r1', 'worker-a', at(50));
@@ -21,7 +21,7 @@ export const views = (contract: Contract): void => {
       await store.finishJob({ jobId: d.id, owner: 'worker-a', now: at(20), result: { kind: 'dead', error: 'E' } });
       const ok = await running('ok1', 'worker-a', at(5));
       await store.finishJob({ jobId: ok.id, owner: 'worker-a', now: at(6), result: { kind: 'done' } });
-      assert.deepEqual(await store.queueStats(), { pending: 2, running: 1, dead: 1, done: 1, oldestPendingAt: at(100) });
+      assert.deepEqual(await store.queueStats(), { pending: 2, running: 1, dead: 1, done: 1, expired: 0, oldestPendingAt: at(100) });
     });
 
     it('listJobs filters by state, newest change first, up to the limit', async () => {
@@ -39,7 +39,7 @@ export const views = (contract: Contract): void => {
 
     it('latestJob is the newest job of the conversation', async () => {
       const first = await running('c1');
-      const { jobId } = await store.intake({ conversation: conversation('c1'), now: at(1) });
+      const jobId = queued(await store.intake({ conversation: conversation('c1'), now: at(1) }));
       await store.intake({ conversation: conversation('c2'), now: at(2) });
       assert.notEqual(jobId, first.id);
       assert.equal((await store.latestJob('olark:c1'))?.id, jobId);
@@ -58,44 +58,6 @@ export const views = (contract: Contract): void => {
       );
       assert.equal((await job(taken.id)).attempts, 3);
       assert.deepEqual(await store.listAttempts('no-such-job'), []);
-    });
-  });
-
-  describe('local records', () => {
-    it('keeps one record per conversation and action, with a growing history', async () => {
-      const created = await store.upsertLocalRecord({ conversationKey: 'olark:c1', action: 'lead', conversation: conversation('c1'), change: 'created' });
-      const c2 = withVisitor('c1', { name: 'Jo', email: 'Jo@Example.com' }, 4);
-      const updated = await store.upsertLocalRecord({ conversationKey: 'olark:c1', action: 'lead', conversation: c2, change: 'transcript: 4 lines' });
-      assert.equal(updated.id, created.id);
-      assert.deepEqual(updated.createdAt, created.createdAt);
-      assert.deepEqual(updated.conversation, c2);
-      assert.deepEqual(updated.history.map((h) => h.change), ['created', 'transcript: 4 lines']);
-      assert.ok(updated.history.every((h) => h.at instanceof Date && !Number.isNaN(h.at.getTime())));
-      assert.deepEqual(await store.getLocalRecord(created.id), updated);
-      const asCase = await store.upsertLocalRecord({ conversationKey: 'olark:c1', action: 'case', conversation: c2, change: 'created' });
-      assert.notEqual(asCase.id, created.id);
-      assert.equal(asCase.action, 'case');
-      assert.equal(await store.getLocalRecord('no-such-record'), undefined);
-    });
-
-    it('finds a record by email whatever its case, the most recently updated first', async () => {
-      const older = await store.upsertLocalRecord({ conversationKey: 'olark:c1', action: 'lead', conversation: withVisitor('c1', { email: 'Jo@Example.COM' }), change: 'created' });
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      const newer = await store.upsertLocalRecord({ conversationKey: 'olark:c2', action: 'lead', conversation: withVisitor('c2', { email: 'jo@example.com' }), change: 'created' });
-      assert.equal((await store.findLocalRecordByEmail('  JO@example.com '))?.id, newer.id);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      await store.upsertLocalRecord({ conversationKey: 'olark:c1', action: 'lead', conversation: withVisitor('c1', { email: 'jo@EXAMPLE.com' }), change: 'updated' });
-      assert.equal((await store.findLocalRecordByEmail('jo@example.com'))?.id, older.id);
-      assert.equal(await store.findLocalRecordByEmail('someone@else.com'), undefined);
-    });
-
-    it('settles two first upserts of one conversation on one record', async () => {
-      const [a, b] = await Promise.all([
-        store.upsertLocalRecord({ conversationKey: 'olark:c1', action: 'lead', conversation: conversation('c1'), change: 'one' }),
-        store.upsertLocalRecord({ conversationKey: 'olark:c1', action: 'lead', conversation: conversation('c1'), change: 'two' }),
-      ]);
-      assert.equal(a.id, b.id);
-      assert.equal(defined(await store.getLocalRecord(a.id), 'record').history.length, 2);
     });
   });
 
@@ -125,7 +87,7 @@ export const views = (contract: Contract): void => {
     });
 
     it('leaves lease and error fields out of a job that has none', async () => {
-      const { jobId } = await store.intake({ conversation: conversation('c1'), now: T0 });
+      const jobId = queued(await store.intake({ conversation: conversation('c1'), now: T0 }));
       const pending = await job(jobId);
       for (const field of ['leaseOwner', 'leaseExpiresAt', 'lastError']) assert.equal(field in pending, false, field);
       const [attempt] = await (async () => {

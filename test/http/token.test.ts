@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { tokenMatches } from '../../../src/sources/olark/auth';
+import { tokenMatches } from '../../src/http/token';
 
 describe('tokenMatches', () => {
   const secret = 'k3y-5ecr3t_0123456789abcdef';

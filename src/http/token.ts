@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 /**
- * Olark signs nothing (research/olark.md §2), so the webhook URL carries a secret token.
+ * The webhook URL carries a secret token (Olark signs nothing; every platform gets one).
  * Both sides are hashed first: equal-length digests let `timingSafeEqual` run without
  * leaking the expected token's length.
  */

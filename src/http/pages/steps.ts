@@ -1,0 +1,45 @@
+import type { Job } from '../../storage/store';
+import { formatTime } from '../../domain/transcript';
+import { html, page } from './layout';
+
+const STEP_NAMES: Readonly<Record<Job['kind'], string>> = {
+  fetch: 'Fetch the transcript from the chat platform',
+  lookup: 'Look the visitor up in the CRM',
+  deliver: 'Create or update the CRM record',
+  notify: 'Show the link in the chat platform',
+};
+
+const stateLabel = (job: Job): string => (job.state === 'pending' && job.attempts > 0 ? 'retrying' : job.state);
+
+const stepRow = (job: Job) =>
+  html`<tr><td>${STEP_NAMES[job.kind]}</td><td><span class="status ${job.state === 'dead' ? 'failed' : job.state === 'done' ? 'ok' : 'pending'}">${stateLabel(job)}</span></td>
+<td>${job.attempts}</td><td>${job.state === 'pending' ? formatTime(job.nextAttemptAt) : formatTime(job.updatedAt)}</td><td>${job.lastError ?? ''}</td><td><code>${job.id}</code></td></tr>`;
+
+/**
+ * The stable return link while there is no record to forward to: each step of the conversation
+ * with its state and last error. Shows no personal data.
+ */
+export const stepsPage = (jobs: readonly Job[]): string => {
+  const dead = jobs.filter((j) => j.state === 'dead');
+  const open = jobs.some((j) => j.state === 'pending' || j.state === 'running');
+  const table = html`<table><thead><tr><th>Step</th><th>State</th><th>Attempts</th><th>Next try / last change</th><th>Last error</th><th>Job</th></tr></thead>
+<tbody>${jobs.map(stepRow)}</tbody></table>`;
+  if (dead.length > 0)
+    return page(
+      'Delivery failed',
+      html`<h1>Delivery failed <span class="status failed">failed</span></h1>
+<p>This chat is stored, but a step failed for good. An administrator can fix the cause and replay it (<code>npm run replay -- ${dead[0]?.id ?? ''}</code>).</p>
+<dl><dt>Reason</dt><dd>${dead[0]?.lastError ?? 'unknown'}</dd></dl>${table}`,
+    );
+  if (open)
+    return page(
+      'Delivery pending',
+      html`<h1>On its way to the CRM <span class="status pending">pending</span></h1>
+<p>This chat is stored and its steps will complete; this page forwards to the CRM record once it exists. Reload in a moment.</p>${table}`,
+    );
+  return page(
+    'No record',
+    html`<h1>No CRM record for this chat</h1>
+<p>This chat is stored, and nothing more is due for it${jobs.some((j) => j.state === 'expired') ? ' (a step gave up because the chat was over)' : ''}.</p>${table}`,
+  );
+};

@@ -1,0 +1,123 @@
+/**
+ * The one webhook edge, built from the source registry: `/webhooks/<source>/<token>` and the
+ * source's own routes below it. The token is compared in constant time before a byte of the
+ * body is read; the raw body is read once, within the limit; the source verifies its signature
+ * over those bytes before anything is decoded. Unknown source or token → 404, nothing stored.
+ */
+import type Koa from 'koa';
+import getRawBody from 'raw-body';
+import type { ChatSource, Rejection, SourceRequest, SourceResponse, SourceRoute } from '../../domain/source';
+import type { Pipeline } from '../../pipeline/pipeline';
+import { tokenMatcher } from '../token';
+import { HttpError } from '../errors';
+import type { AppState } from '../middleware';
+
+/** Long chats make big bodies (Koa's 56 kb form default is too small); see the README's limits. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface MountedSource {
+  readonly source: ChatSource;
+  readonly token: string;
+}
+
+const WEBHOOK_PATH = /^\/webhooks\/([^/]+)\/([^/]+)(\/[^]*)?$/;
+
+const decodeSegment = (segment: string): string | undefined => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+};
+
+const isRejection = (value: SourceResponse | Rejection): value is Rejection => 'code' in value && !('status' in value);
+
+const toHttpError = (rejection: Rejection): HttpError => new HttpError(rejection.code, rejection.detail);
+
+const send = (ctx: Koa.ParameterizedContext<AppState>, response: SourceResponse): void => {
+  ctx.status = response.status;
+  for (const [name, value] of Object.entries(response.headers ?? {})) ctx.set(name, value);
+  if (typeof response.body === 'string') {
+    ctx.type = response.contentType ?? 'text/plain; charset=utf-8';
+    ctx.body = response.body;
+  } else {
+    ctx.type = response.contentType ?? 'application/json';
+    ctx.body = JSON.stringify(response.body ?? {});
+  }
+};
+
+const readBody = async (ctx: Koa.ParameterizedContext<AppState>): Promise<Buffer> => {
+  const length = ctx.get('content-length');
+  return getRawBody(ctx.req, { limit: BODY_LIMIT_BYTES, ...(length === '' ? {} : { length }) });
+};
+
+export const webhookEdge = (deps: { readonly pipeline: Pipeline; readonly sources: readonly MountedSource[] }): Koa.Middleware<AppState> => {
+  const byName = new Map(deps.sources.map((m) => [m.source.name, { ...m, matches: tokenMatcher(m.token) }]));
+  const webhookRoute = (source: ChatSource): SourceRoute => ({
+    method: 'POST',
+    path: '',
+    async handle(request) {
+      const refused = source.verify(request);
+      if (refused !== undefined) return refused;
+      const events = source.decode(request);
+      if (events._tag === 'Left') return events.left;
+      let results;
+      try {
+        results = await deps.pipeline.receive(source, events.right);
+      } catch (error) {
+        // Nothing of the failing event was stored: a 503 makes the platform send it again
+        // (to another instance, or to this one once its database is back).
+        throw Object.assign(new HttpError('SERVICE_UNAVAILABLE'), { cause: error });
+      }
+      return source.answer(results);
+    },
+  });
+
+  return async (ctx, next) => {
+    const match = WEBHOOK_PATH.exec(ctx.path);
+    if (match === null) return next();
+    ctx.state.route = '/webhooks/:source/:token' + (match[3] ?? '');
+    const name = decodeSegment(match[1] ?? '');
+    const token = decodeSegment(match[2] ?? '');
+    const mounted = name === undefined ? undefined : byName.get(name);
+    // Authenticate before reading a byte of the body: an unknown source or token stores nothing.
+    if (mounted === undefined || token === undefined || !mounted.matches(token)) throw new HttpError('UNKNOWN_WEBHOOK_TOKEN');
+    const { source } = mounted;
+    const path = match[3] ?? '';
+    const routes = [...(path === '' ? [webhookRoute(source)] : []), ...(source.routes ?? []).filter((r) => r.path === path)];
+    if (routes.length === 0) throw new HttpError('NOT_FOUND');
+    const method = ctx.method === 'HEAD' ? 'GET' : ctx.method;
+    const route = routes.find((r) => r.method === method);
+    if (route === undefined) {
+      const allowed = [...new Set(routes.flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method])))];
+      ctx.set('Allow', allowed.join(', '));
+      throw new HttpError('METHOD_NOT_ALLOWED');
+    }
+    const rawBody = route.method === 'POST' ? await readBody(ctx) : Buffer.alloc(0);
+    const query = ctx.querystring;
+    const request: SourceRequest = {
+      method: route.method,
+      rawBody,
+      rawQuery: query,
+      header: (header) => {
+        const value = ctx.get(header);
+        return value === '' ? undefined : value;
+      },
+    };
+    let response: SourceResponse | Rejection;
+    try {
+      response = await route.handle(request, deps.pipeline.services(source));
+    } catch (error) {
+      if (error instanceof HttpError && error.code === 'SERVICE_UNAVAILABLE') {
+        ctx.state.log.error({ err: error.cause, source: source.name }, 'could not take the event in');
+        ctx.set('Retry-After', '30');
+      }
+      throw error;
+    }
+    if (isRejection(response)) {
+      ctx.state.log.info({ source: source.name, code: response.code }, 'webhook rejected');
+      throw toHttpError(response);
+    }
+    send(ctx, response);
+  };
+};

@@ -1,0 +1,14 @@
+import { splitConversationKey, type ConversationKey } from '../domain/conversation-key';
+
+/**
+ * Percent-encoding that cannot throw: `encodeURIComponent` throws on a lone UTF-16 surrogate,
+ * and an answer built after a conversation is stored must not fail (sources refuse such ids
+ * before storing; this is the second line).
+ */
+const encodeSegment = (text: string): string => encodeURIComponent(text.toWellFormed());
+
+/** `PUBLIC_URL/r/<source>/<id>`: answers 302 to the CRM record once it exists. */
+export const stableLinkOf = (publicUrl: string, key: ConversationKey): string => {
+  const { source, id } = splitConversationKey(key);
+  return `${publicUrl}/r/${encodeSegment(source)}/${encodeSegment(id)}`;
+};

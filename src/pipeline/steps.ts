@@ -1,0 +1,72 @@
+/**
+ * One attempt of a claimed step, whatever its kind. `fetch` and `notify` call the platform's
+ * client; `lookup` and `deliver` the CRM connector. Every call has a time limit, and a throw
+ * from a client or connector is a transient failure (logged), never a lost conversation.
+ */
+import { splitConversationKey } from '../domain/conversation-key';
+import { fail, permanent, transient, type Outcome } from '../domain/outcome';
+import type { ChatSource, ConversationView, ShownLink } from '../domain/source';
+import type { Job, StoredConversation } from '../storage/store';
+import { deliver, type DeliveryDeps } from './delivery';
+import { failStep, succeedStep, type StepResult } from './settle';
+import { withTimeout } from './timeout';
+
+export interface StepDeps extends DeliveryDeps {
+  /** The platforms, by name: their clients run `fetch` and `notify`. */
+  readonly sources: ReadonlyMap<string, ChatSource>;
+}
+
+const guarded = async <T>(deps: StepDeps, what: string, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
+  try {
+    return await withTimeout(call(), deps.callTimeoutMs, () => fail(transient('CALL_TIMEOUT', `${what} did not answer within ${deps.callTimeoutMs} ms`)));
+  } catch (error) {
+    deps.log.error({ err: error, what }, 'client threw');
+    return fail(transient('INTERNAL_ERROR', `unexpected error calling ${what} (see the service log)`));
+  }
+};
+
+const viewOf = (stored: StoredConversation): ConversationView => ({ id: splitConversationKey(stored.key).id, conversation: stored.conversation, meta: stored.meta });
+
+/** The link `notify` shows: the conversation's newest record in this CRM, else the person a lookup found. */
+export const linkToShow = async (deps: Pick<StepDeps, 'store' | 'connector'>, stored: StoredConversation): Promise<ShownLink | undefined> => {
+  const record = (await deps.store.listRecords(stored.key)).find((r) => r.record.crm === deps.connector.name);
+  if (record !== undefined) return { url: record.record.url, kind: 'record', label: record.record.action };
+  if (stored.person !== undefined) return { url: stored.person.url, kind: 'person', label: stored.person.type };
+  return undefined;
+};
+
+const noClient = (source: string, what: string) =>
+  permanent('SOURCE_CANNOT', `the ${source} platform has no ${what} (this step cannot run: a bug in its plan)`);
+
+export const runStep = async (deps: StepDeps, owner: string, job: Job, known?: StoredConversation, retryUntil?: number): Promise<StepResult> => {
+  const started = deps.now();
+  if (job.expiresAt !== undefined && started.getTime() > job.expiresAt.getTime())
+    return failStep({ ...deps, retryScheduleMs: [] }, owner, job, started, permanent('EXPIRED', 'too late to be of use'));
+  if (job.kind === 'deliver') return deliver(deps, owner, job, known, retryUntil);
+  const stored = known ?? (await deps.store.getConversation(job.conversationKey));
+  if (stored === undefined) throw new Error(`job ${job.id} points at a conversation that is not stored`);
+  const sourceName = splitConversationKey(stored.key).source;
+  const source = deps.sources.get(sourceName);
+
+  switch (job.kind) {
+    case 'fetch': {
+      const fetchConversation = source?.client?.fetchConversation?.bind(source.client);
+      if (fetchConversation === undefined) return failStep(deps, owner, job, started, noClient(sourceName, 'API client to fetch conversations'));
+      const fetched = await guarded(deps, `the ${sourceName} API`, () => fetchConversation(viewOf(stored)));
+      return fetched.ok ? succeedStep(deps, owner, job, started, { conversation: fetched.value }) : failStep(deps, owner, job, started, fetched.failure);
+    }
+    case 'lookup': {
+      const email = stored.conversation.visitor.email;
+      if (email === undefined) return succeedStep(deps, owner, job, started, { outcome: 'skipped', person: null });
+      const found = await guarded(deps, 'the CRM', () => deps.connector.findPerson(email));
+      return found.ok ? succeedStep(deps, owner, job, started, { person: found.value ?? null }) : failStep(deps, owner, job, started, found.failure);
+    }
+    case 'notify': {
+      const showRecord = source?.client?.showRecord?.bind(source.client);
+      const link = await linkToShow(deps, stored);
+      if (link === undefined || showRecord === undefined) return succeedStep(deps, owner, job, started, { outcome: 'skipped' });
+      const shown = await guarded(deps, `the ${sourceName} API`, () => showRecord(viewOf(stored), link));
+      return shown.ok ? succeedStep(deps, owner, job, started, {}) : failStep(deps, owner, job, started, shown.failure);
+    }
+  }
+};

@@ -1,0 +1,10 @@
+/** The source registry: one line per chat platform. Each gets `/webhooks/<name>/<token>`. */
+import type { SourceDefinition } from '../domain/source';
+import { olarkSource } from './olark';
+
+export const sources = {
+  olark: olarkSource,
+} as const satisfies Record<string, SourceDefinition>;
+
+export type SourceName = keyof typeof sources;
+export const sourceDefinitions: readonly SourceDefinition[] = Object.values(sources);

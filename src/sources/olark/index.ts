@@ -1,0 +1,74 @@
+/**
+ * Olark as a chat source (https://www.olark.com/help/webhooks): sync, Olark shows the
+ * `integrationUrl` of our answer to the agent. Olark signs nothing, so the secret path token is
+ * the authentication (research: olark.md §2), checked by the edge before the body is read.
+ */
+import { createHash } from 'node:crypto';
+import { left, right } from 'fp-ts/Either';
+import type { Action, ChatEvent } from '../../domain/event';
+import { reject, type ChatSource, type InboundEvent, type Rejection, type SourceDefinition, type SourceRequest, type SyncResult } from '../../domain/source';
+import { errorCatalogue } from '../../domain/errors';
+import { decodeOlarkEvent } from './adapter';
+
+/** `?record=lead|case` forces the record type (DESIGN §1). */
+const forcedRecord = (rawQuery: string): Action | undefined | Rejection => {
+  const value = new URLSearchParams(rawQuery).get('record');
+  if (value === null) return undefined;
+  return value === 'lead' || value === 'case' ? value : reject('INVALID_QUERY', 'record must be lead or case.');
+};
+
+/** Olark has no event id; the same bytes (and override) posted again are the same event. */
+const dedupKeyOf = (request: SourceRequest): string => createHash('sha256').update(request.rawQuery).update('\n').update(request.rawBody).digest('base64url');
+
+const toInbound = (event: ChatEvent, dedupKey: string, now: Date, syncDeadlineMs: number): InboundEvent => {
+  switch (event.kind) {
+    case 'test':
+      return { kind: 'test' };
+    case 'start':
+      // Only worth an answer while the agent waits: never retried later.
+      return { kind: 'conversation', dedupKey, conversation: event.conversation, plan: ['lookup'], expiresAt: new Date(now.getTime() + syncDeadlineMs) };
+    case 'transcript':
+    case 'offline':
+      return { kind: 'conversation', dedupKey, conversation: event.conversation, plan: ['deliver'], ...(event.forced === undefined ? {} : { forced: event.forced }) };
+  }
+};
+
+const toAnswer = (result: SyncResult | undefined) => {
+  switch (result?.kind) {
+    case 'record':
+    case 'person':
+    case 'pending':
+      return { integrationUrl: result.url };
+    case 'test':
+      return { integrationUrl: result.statusUrl };
+    default:
+      return {};
+  }
+};
+
+export const createOlarkSource = (options: { readonly syncDeadlineMs: number; readonly now?: () => Date }): ChatSource => ({
+  name: 'olark',
+  answerMode: 'sync',
+  verify: () => undefined,
+  decode(request) {
+    const forced = forcedRecord(request.rawQuery);
+    if (typeof forced === 'object') return left(forced);
+    const event = decodeOlarkEvent(request.rawBody, request.header('content-type'), forced);
+    if (event._tag === 'Left') {
+      const base = errorCatalogue[event.left.code].message;
+      const message = event.left.message;
+      return left(reject(event.left.code, message.startsWith(base) ? message.slice(base.length).trim() || undefined : message));
+    }
+    return right([toInbound(event.right, dedupKeyOf(request), (options.now ?? (() => new Date()))(), options.syncDeadlineMs)]);
+  },
+  answer: (results) => ({ status: 200, body: toAnswer(results[0]) }),
+  describe: (url) => [`Olark → Integrations → Webhooks → "URL to post to": ${url}`],
+});
+
+/** Olark has no keys of its own beyond its webhook token. */
+export const olarkSource: SourceDefinition = {
+  name: 'olark',
+  title: 'Olark',
+  tokenKey: 'OLARK_WEBHOOK_TOKEN',
+  configure: () => right((deps) => createOlarkSource({ syncDeadlineMs: deps.syncDeadlineMs, ...(deps.now === undefined ? {} : { now: deps.now }) })),
+};
