@@ -5,7 +5,7 @@ import type { Env } from '../../src/domain/connector';
 import { HttpUrl, IntFromString, NonEmptyString, optional, withDefault } from '../../src/domain/codecs';
 
 export interface HubspotConfig {
-  /** Private app access token (`pat-…`). */
+  /** A service key's token, or a legacy private app's access token (`pat-…`): both are Bearer tokens. */
   readonly accessToken: string;
   /** API base; `https://api.hubapi.com` unless pointed at the emulator. */
   readonly baseUrl: string;
@@ -41,10 +41,35 @@ const UiDomain = new t.Type<string, string, unknown>(
   String,
 );
 
+/**
+ * The token as HubSpot shows it. Service keys replace legacy private apps for new integrations
+ * and their tokens need not look like `pat-…`, so no format is assumed
+ * (https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/account-service-keys).
+ * What a paste adds is taken off (surrounding space or quotes, a `Bearer ` prefix); what could
+ * not travel in an Authorization header is refused, without quoting the secret.
+ */
+const AccessToken = new t.Type<string, string, unknown>(
+  'AccessToken',
+  (u): u is string => typeof u === 'string',
+  (u, c) => {
+    if (typeof u !== 'string') return t.failure(u, c, 'must be a token');
+    const token = u
+      .trim()
+      .replace(/^(["'])(.*)\1$/s, '$2')
+      .trim()
+      .replace(/^bearer(\s+|$)/i, '');
+    if (token === '') return t.failure(u, c, 'must not be empty');
+    return /^[\x21-\x7e]+$/.test(token)
+      ? t.success(token)
+      : t.failure(u, c, 'holds spaces or characters a token cannot have: copy it again from HubSpot (Development → Keys → Service keys → Show)');
+  },
+  String,
+);
+
 const HubspotEnv = t.type({
   HUBSPOT_ACCESS_TOKEN: Required(
-    NonEmptyString,
-    'must be set when CRM=hubspot: the access token of a HubSpot private app (pat-…), see connectors/hubspot/README.md',
+    AccessToken,
+    'must be set when CRM=hubspot: the token of a HubSpot service key (Development → Keys → Service keys) or of a legacy private app (pat-…), see connectors/hubspot/README.md',
   ),
   HUBSPOT_BASE_URL: withDefault(HttpUrl, 'https://api.hubapi.com'),
   HUBSPOT_PORTAL_ID: optional(IntFromString('PortalId', 1, Number.MAX_SAFE_INTEGER)),
