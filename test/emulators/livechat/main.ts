@@ -7,7 +7,7 @@
 import { startLiveChatEmulator } from './index';
 import { chatDeactivated, incomingChat, incomingEvent, postWebhook } from './webhooks';
 
-const port = Number(process.env.LIVECHAT_EMULATOR_PORT ?? process.env.PORT ?? '4030');
+const port = Number(process.env.LIVECHAT_EMULATOR_PORT ?? process.env.PORT ?? '4040');
 const webhook = process.env.LIVECHAT_EMULATOR_WEBHOOK;
 const secretKey = process.env.LIVECHAT_WEBHOOK_SECRET ?? 'emulator-webhook-secret';
 
