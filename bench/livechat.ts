@@ -1,0 +1,103 @@
+/**
+ * LiveChat pieces for the bench (wired into run.ts by its owner):
+ * - `livechatEnv`: the service's LIVECHAT_* keys pointing at a LiveChat emulator;
+ * - `chatDeactivatedBodies`: fresh v3 `chat_deactivated` bodies for the ingest load (each a new thread);
+ * - `runLiveChatTranscripts`: `chat_deactivated` → fetch → record → link in the customer's session
+ *   fields, one sample at a time against an emulator adding `latencyMs` per call, so the emulator's
+ *   log between two samples is exactly one transcript's LiveChat calls (all sequential: each step
+ *   waits for the previous call). Overhead = time to the link − LiveChat calls × latencyMs − CRM time.
+ */
+import { randomBytes } from 'node:crypto';
+import type { LiveChatEmulator } from '../test/emulators/livechat';
+import { chatDeactivated, postWebhook } from '../test/emulators/livechat/webhooks';
+import { median, percentile, round1 } from './stats';
+
+export const LIVECHAT_SECRET = 'bench-livechat-secret-0123456789';
+
+export const livechatEnv = (emulator: LiveChatEmulator, secret = LIVECHAT_SECRET): Record<string, string> => ({
+  LIVECHAT_API_URL: emulator.url,
+  LIVECHAT_ACCOUNT_ID: emulator.account.accountId,
+  LIVECHAT_PAT: emulator.account.pat,
+  LIVECHAT_AGENT_ID: emulator.account.agentId,
+  LIVECHAT_WEBHOOK_SECRET: secret,
+});
+
+const chatId = (): string => randomBytes(5).toString('hex').toUpperCase();
+
+/** Bodies for autocannon: the ingest path only (verify, decode, store); the chats need not exist. */
+export const chatDeactivatedBodies = (secret = LIVECHAT_SECRET): (() => string) => () =>
+  JSON.stringify({
+    webhook_id: randomBytes(16).toString('hex'),
+    secret_key: secret,
+    action: 'chat_deactivated',
+    organization_id: 'f9c7cc55-b35a-4e76-b0d5-ae9fce362314',
+    payload: { chat_id: chatId(), thread_id: chatId(), user_id: 'agent.smith@example.com' },
+    additional_data: {},
+  });
+
+export interface LiveChatRow {
+  readonly samples: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Median LiveChat calls per transcript (all sequential). */
+  readonly livechatCalls: number;
+  readonly overheadP50Ms: number;
+  readonly overheadP99Ms: number;
+  /** Samples whose link never reached the session fields within the wait. */
+  readonly missing: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `crmTimeMs(sample)` is the time the CRM took for one transcript (0 for the local CRM; calls ×
+ * latency for a CRM emulator), so the overhead is ours alone.
+ */
+export const runLiveChatTranscripts = async (options: {
+  readonly webhookUrl: string;
+  readonly emulator: LiveChatEmulator;
+  readonly samples: number;
+  readonly latencyMs: number;
+  readonly secret?: string;
+  readonly crmTimeMs?: () => number;
+  readonly waitMs?: number;
+}): Promise<LiveChatRow> => {
+  const { emulator, latencyMs } = options;
+  const state = emulator.state;
+  state.addAgent('agent.smith@example.com', 'Agent Smith');
+  const times: number[] = [];
+  const overheads: number[] = [];
+  const calls: number[] = [];
+  let missing = 0;
+  for (let i = 0; i < options.samples; i++) {
+    const customer = state.addCustomer({ name: `Bench Visitor ${i}`, email: `bench-${i}-${chatId().toLowerCase()}@example.com`, session_fields: [{ plan: 'pro' }] });
+    const chat = state.startChat({ customerId: customer.id, agentId: 'agent.smith@example.com' });
+    state.addEvent(chat.id, { author_id: customer.id, text: 'Hi, I need a quote for 20 seats' });
+    state.addEvent(chat.id, { author_id: 'agent.smith@example.com', text: 'Sure, let me check' });
+    state.closeThread(chat.id);
+    const before = emulator.calls().length;
+    const started = performance.now();
+    const answer = await postWebhook(options.webhookUrl, chatDeactivated(state, chat.id, { secretKey: options.secret ?? LIVECHAT_SECRET }));
+    if (answer.status !== 200) throw new Error(`the LiveChat webhook answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+    const deadline = started + (options.waitMs ?? 30_000);
+    while (!customer.session_fields.some((f) => 'crm_record_url' in f) && performance.now() < deadline) await sleep(5);
+    const ms = performance.now() - started;
+    if (!customer.session_fields.some((f) => 'crm_record_url' in f)) {
+      missing++;
+      continue;
+    }
+    const made = emulator.calls().length - before;
+    times.push(ms);
+    calls.push(made);
+    overheads.push(ms - made * latencyMs - (options.crmTimeMs?.() ?? 0));
+  }
+  return {
+    samples: options.samples,
+    p50Ms: round1(median(times)),
+    p99Ms: round1(percentile(times, 99)),
+    livechatCalls: median(calls),
+    overheadP50Ms: round1(median(overheads)),
+    overheadP99Ms: round1(percentile(overheads, 99)),
+    missing,
+  };
+};
