@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
+import type { SourceDefinition } from '../../src/domain/source';
+import { sourceDefinitions } from '../../src/sources';
 import type { Env } from '../../src/domain/connector';
 import { start } from '../../src/main';
 import { freePort } from './net';
@@ -39,9 +41,10 @@ export const serviceEnv = async (env: Env, dir: string): Promise<Env> => {
   };
 };
 
-export const startService = async (env: Env = {}, dir: string = tempDir()): Promise<TestService> => {
+/** `definitions`: the source registry to run with (tests add a platform of their own). */
+export const startService = async (env: Env = {}, dir: string = tempDir(), definitions: readonly SourceDefinition[] = sourceDefinitions): Promise<TestService> => {
   const full = await serviceEnv(env, dir);
-  const loaded = loadConfig(full);
+  const loaded = loadConfig(full, definitions);
   if (!loaded.ok) throw new Error(`bad test configuration: ${loaded.errors.join('; ')}`);
   const running = await start(loaded.config, { announce: () => undefined });
   const url = `http://127.0.0.1:${running.port}`;
