@@ -1,4 +1,5 @@
 import type * as t from 'io-ts';
+import { parseJsonSafe } from '../../domain/json';
 import type { Log } from '../../domain/log';
 import { fail, permanent, succeed, transient, type Outcome } from '../../domain/outcome';
 import type { Credentials, LiveChatConfig } from './config';
@@ -40,12 +41,8 @@ export const authorizationOf = (credentials: Credentials): string | undefined =>
 };
 
 const readJson = async (response: Response): Promise<unknown> => {
-  const text = await response.text();
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
+  const parsed = parseJsonSafe(await response.text(), 'answer');
+  return parsed._tag === 'Right' ? parsed.right : undefined;
 };
 
 export const createAgentApi = (config: LiveChatConfig, deps: AgentApiDeps): AgentApi => {

@@ -1,21 +1,19 @@
 import { parse as parseContentType } from 'content-type';
 import { left, right, type Either } from 'fp-ts/Either';
 import * as t from 'io-ts';
+import { parseJsonSafe } from '../../domain/json';
 import { reject, type Rejection, type SourceRequest } from '../../domain/source';
 
 /**
  * The webhook body as JSON, and which LiveChat generation sent it: v3 bodies carry `action`
  * (Configuration API webhooks), v2 bodies `event_type` (REST v2 webhooks). Both are
  * `application/json` (research/wave2.md §1.1, §1.4).
- *
- * `JSON.parse` keeps keys such as `__proto__` as own data properties; nothing here copies
- * outside keys onto objects by assignment, so they stay data.
+ * Parsed by `parseJsonSafe` (keys such as `__proto__` stay own data properties, depth bounded).
  */
 
 export type Body = { readonly generation: 'v3'; readonly json: Readonly<Record<string, unknown>>; readonly action: string } | { readonly generation: 'v2'; readonly json: Readonly<Record<string, unknown>>; readonly eventType: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const MAX_REASON = 200;
 
 const parse = (request: SourceRequest): Either<Rejection, Body> => {
   const contentType = request.header('content-type');
@@ -34,13 +32,9 @@ const parse = (request: SourceRequest): Either<Rejection, Body> => {
   } catch {
     return left(reject('MALFORMED_BODY', 'The body is not valid UTF-8.'));
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return left(reject('MALFORMED_JSON', `body: ${reason.slice(0, MAX_REASON)}`));
-  }
+  const parsed = parseJsonSafe(text);
+  if (parsed._tag === 'Left') return parsed;
+  const json = parsed.right;
   if (!t.UnknownRecord.is(json)) return left(reject('INVALID_PAYLOAD', '(root): expected a JSON object'));
   if (typeof json.action === 'string') return right({ generation: 'v3', json, action: json.action });
   if (typeof json.event_type === 'string') return right({ generation: 'v2', json, eventType: json.event_type });
@@ -48,12 +42,12 @@ const parse = (request: SourceRequest): Either<Rejection, Body> => {
 };
 
 /** `verify` and `decode` see the same buffer: it is parsed once. */
-const parsed = new WeakMap<Buffer, Either<Rejection, Body>>();
+const bodies = new WeakMap<Buffer, Either<Rejection, Body>>();
 
 export const readBody = (request: SourceRequest): Either<Rejection, Body> => {
-  const cached = parsed.get(request.rawBody);
+  const cached = bodies.get(request.rawBody);
   if (cached !== undefined) return cached;
   const result = parse(request);
-  parsed.set(request.rawBody, result);
+  bodies.set(request.rawBody, result);
   return result;
 };

@@ -3,6 +3,7 @@ import { chain, left, right, type Either } from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import type * as t from 'io-ts';
 import type { Action } from '../../domain/event';
+import { foreignPrototypeAt } from '../../domain/json';
 import { reject, type InboundEvent, type Rejection, type SourceRequest } from '../../domain/source';
 import { commandOf } from '../../domain/transcript';
 import { describePayloadErrors } from '../olark/payload-errors';
@@ -30,7 +31,11 @@ export const META = { generation: 'generation', chatId: 'chat_id', threadId: 'th
 
 const decodeAs = <A>(codec: t.Decoder<unknown, A>, json: unknown): Either<Rejection, A> => {
   const result = codec.decode(json);
-  return result._tag === 'Right' ? right(result.right) : left(reject('INVALID_PAYLOAD', describePayloadErrors(result.left)));
+  if (result._tag === 'Left') return left(reject('INVALID_PAYLOAD', describePayloadErrors(result.left)));
+  const foreign = foreignPrototypeAt(result.right);
+  // Every codec here reads only its own keys; a data prototype getting through is a bug in one of them.
+  if (foreign !== undefined) throw new Error(`LiveChat codec ${codec.name} let a prototype from data through at ${foreign}`);
+  return right(result.right);
 };
 
 const accountOf = (e: { readonly organization_id?: string; readonly license_id?: string }): Record<string, string> => {

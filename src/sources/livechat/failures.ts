@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { knownKeys } from '../../domain/codecs';
 import { permanent, RATE_LIMITED, transient, type CrmFailure } from '../../domain/outcome';
 import type { Credentials } from './config';
 import { OptionalText } from './wire-common';
@@ -11,7 +12,9 @@ import { OptionalText } from './wire-common';
  * message text, which may quote ids or emails.
  */
 
-export const ErrorBody = t.type({ error: t.intersection([t.type({ type: t.string }), t.partial({ message: OptionalText, data: t.partial({ region: OptionalText }) })]) });
+export const ErrorBody = knownKeys(
+  t.type({ error: knownKeys(t.intersection([t.type({ type: t.string }), t.partial({ message: OptionalText, data: knownKeys(t.partial({ region: OptionalText })) })])) }),
+);
 export type ErrorBody = t.TypeOf<typeof ErrorBody>;
 
 export const CODES = {

@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { knownKeys } from '../../domain/codecs';
 import { AnswerText } from './wire-v3';
 import { Id, IdLike, listOf, OptionalText, UnixSeconds } from './wire-common';
 
@@ -10,31 +11,34 @@ import { Id, IdLike, listOf, OptionalText, UnixSeconds } from './wire-common';
  */
 
 /** `user_type` is `agent`, `supervisor` (a whisper: agents only) or `visitor`. */
-export const V2Message = t.intersection([
-  t.type({ text: t.string, timestamp: UnixSeconds }),
-  t.partial({ user_type: OptionalText, author_name: OptionalText, agent_id: OptionalText }),
-]);
+export const V2Message = knownKeys(
+  t.intersection([t.type({ text: t.string, timestamp: UnixSeconds }), t.partial({ user_type: OptionalText, author_name: OptionalText, agent_id: OptionalText })]),
+);
 export type V2Message = t.TypeOf<typeof V2Message>;
 
-export const V2Visitor = t.intersection([
-  t.type({ id: Id }),
-  t.partial({ name: OptionalText, email: OptionalText, city: OptionalText, region: OptionalText, country: OptionalText, page_current: OptionalText }),
-]);
+export const V2Visitor = knownKeys(
+  t.intersection([
+    t.type({ id: Id }),
+    t.partial({ name: OptionalText, email: OptionalText, city: OptionalText, region: OptionalText, country: OptionalText, page_current: OptionalText }),
+  ]),
+);
 export type V2Visitor = t.TypeOf<typeof V2Visitor>;
 
-export const V2SurveyField = t.partial({ type: OptionalText, label: OptionalText, answer: AnswerText, answers: AnswerText });
+export const V2SurveyField = knownKeys(t.partial({ type: OptionalText, label: OptionalText, answer: AnswerText, answers: AnswerText }));
 export type V2SurveyField = t.TypeOf<typeof V2SurveyField>;
 
-export const V2Chat = t.intersection([
+export const V2Chat = knownKeys(
+  t.intersection([
   t.type({ id: Id }),
   t.partial({
     messages: listOf(V2Message),
     tags: listOf(t.string),
     groups: listOf(IdLike),
-    agents: listOf(t.partial({ name: OptionalText, login: OptionalText })),
+    agents: listOf(knownKeys(t.partial({ name: OptionalText, login: OptionalText }))),
     started_timestamp: UnixSeconds,
   }),
-]);
+  ]),
+);
 export type V2Chat = t.TypeOf<typeof V2Chat>;
 
 /**
@@ -47,8 +51,8 @@ const V2Common = t.intersection([
 ]);
 
 /** The documented `chat_started` carries no chat; the captured one does. */
-export const V2ChatStarted = t.intersection([V2Common, t.partial({ chat: V2Chat })]);
+export const V2ChatStarted = knownKeys(t.intersection([V2Common, t.partial({ chat: V2Chat })]));
 export type V2ChatStarted = t.TypeOf<typeof V2ChatStarted>;
 
-export const V2ChatEnded = t.intersection([V2Common, t.type({ chat: V2Chat })]);
+export const V2ChatEnded = knownKeys(t.intersection([V2Common, t.type({ chat: V2Chat })]));
 export type V2ChatEnded = t.TypeOf<typeof V2ChatEnded>;

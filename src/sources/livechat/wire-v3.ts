@@ -1,11 +1,13 @@
 import * as t from 'io-ts';
+import { knownKeys } from '../../domain/codecs';
 import { Id, IdLike, listOf, OptionalText, Rfc3339 } from './wire-common';
 
 /**
  * LiveChat v3 chat structures, as the webhooks and the Agent Chat API send them
  * (https://platform.text.com/docs/messaging/agent-chat-api/data-structures; research/wave2.md §1.1–1.2).
  * Every fixture in test/fixtures/livechat decodes. Unknown event types and extra keys are kept
- * out of the way, never rejected: LiveChat adds both.
+ * out of the way, never rejected: LiveChat adds both. Object codecs read only the keys they name
+ * (`knownKeys`), so a `__proto__` key stays out of what io-ts copies (domain/json.ts).
  */
 
 /**
@@ -31,16 +33,17 @@ const answerText = (u: unknown): string | undefined => {
   return Choice.is(u) && u.label !== undefined && u.label.trim() !== '' ? u.label.trim() : undefined;
 };
 
-export const FormField = t.partial({ id: OptionalText, type: OptionalText, label: OptionalText, answer: AnswerText, value: AnswerText, answers: AnswerText });
+export const FormField = knownKeys(t.partial({ id: OptionalText, type: OptionalText, label: OptionalText, answer: AnswerText, value: AnswerText, answers: AnswerText }));
 export type FormField = t.TypeOf<typeof FormField>;
 
-export const RichElement = t.partial({ title: OptionalText, subtitle: OptionalText });
+export const RichElement = knownKeys(t.partial({ title: OptionalText, subtitle: OptionalText }));
 
 /**
  * One event of a thread. `visibility` (v3.3+) replaced `recipients`; both mean `all` or `agents`.
  * `author_id` is missing on `system_message`.
  */
-export const ChatEvent = t.intersection([
+export const ChatEvent = knownKeys(
+  t.intersection([
   t.type({ id: Id, type: t.string, created_at: Rfc3339 }),
   t.partial({
     visibility: OptionalText,
@@ -58,17 +61,18 @@ export const ChatEvent = t.intersection([
     elements: listOf(RichElement),
     properties: t.UnknownRecord,
   }),
-]);
+  ]),
+);
 export type ChatEvent = t.TypeOf<typeof ChatEvent>;
 
-const Geolocation = t.partial({ country: OptionalText, country_code: OptionalText, region: OptionalText, city: OptionalText });
-const Visit = t.partial({ geolocation: Geolocation, last_pages: listOf(t.partial({ url: OptionalText })) });
+const Geolocation = knownKeys(t.partial({ country: OptionalText, country_code: OptionalText, region: OptionalText, city: OptionalText }));
+const Visit = knownKeys(t.partial({ geolocation: Geolocation, last_pages: listOf(knownKeys(t.partial({ url: OptionalText }))) }));
 
 /**
  * A customer (`id` a UUID) or an agent (`id` = their email) or a bot. `session_fields` is
  * `[{"key": "value"}, …]`, kept as opaque records: they are read back and merged, never interpreted.
  */
-export const ChatUser = t.intersection([
+const RawChatUser = t.intersection([
   t.type({ id: Id, type: t.string }),
   t.partial({
     name: OptionalText,
@@ -80,12 +84,14 @@ export const ChatUser = t.intersection([
     session_fields: listOf(t.UnknownRecord),
   }),
 ]);
+export const ChatUser = knownKeys(RawChatUser);
 export type ChatUser = t.TypeOf<typeof ChatUser>;
 
-const Access = t.partial({ group_ids: listOf(IdLike) });
+const Access = knownKeys(t.partial({ group_ids: listOf(IdLike) }));
 
 /** `restricted_access` threads (older than the plan's history) come without `events`. */
-export const Thread = t.intersection([
+export const Thread = knownKeys(
+  t.intersection([
   t.type({ id: Id }),
   t.partial({
     active: t.boolean,
@@ -97,34 +103,29 @@ export const Thread = t.intersection([
     previous_thread_id: OptionalText,
     next_thread_id: OptionalText,
   }),
-]);
+  ]),
+);
 export type Thread = t.TypeOf<typeof Thread>;
 
-export const Chat = t.intersection([
-  t.type({ id: Id }),
-  t.partial({ users: listOf(ChatUser), thread: Thread, access: Access, properties: t.UnknownRecord }),
-]);
+export const RawChat = t.intersection([t.type({ id: Id }), t.partial({ users: listOf(ChatUser), thread: Thread, access: Access, properties: t.UnknownRecord })]);
+export const Chat = knownKeys(RawChat);
 export type Chat = t.TypeOf<typeof Chat>;
 
 /**
  * The v3 envelope (Configuration API webhooks): `organization_id` since v3.4, `license_id` (a
  * number) before. There is no signature header; `secret_key` is checked by `verifySecret`.
  */
-export const Envelope = t.intersection([
-  t.type({ action: t.string }),
-  t.partial({ webhook_id: OptionalText, organization_id: IdLike, license_id: IdLike }),
-]);
+const Envelope = t.intersection([t.type({ action: t.string }), t.partial({ webhook_id: OptionalText, organization_id: IdLike, license_id: IdLike })]);
 
 /** `incoming_chat` (`incoming_chat_thread` before v3.2): the whole chat with its new thread. */
-export const IncomingChat = t.intersection([Envelope, t.type({ payload: t.type({ chat: t.intersection([Chat, t.type({ thread: Thread })]) }) })]);
+export const IncomingChat = knownKeys(t.intersection([Envelope, t.type({ payload: knownKeys(t.type({ chat: knownKeys(t.intersection([RawChat, t.type({ thread: Thread })])) })) })]));
 export type IncomingChat = t.TypeOf<typeof IncomingChat>;
 
 /** `chat_deactivated` (`thread_closed` before v3.2): no transcript; `user_id` is missing when the router closed it. */
-export const ChatDeactivated = t.intersection([
-  Envelope,
-  t.type({ payload: t.intersection([t.type({ chat_id: Id, thread_id: Id }), t.partial({ user_id: OptionalText })]) }),
-]);
+export const ChatDeactivated = knownKeys(
+  t.intersection([Envelope, t.type({ payload: knownKeys(t.intersection([t.type({ chat_id: Id, thread_id: Id }), t.partial({ user_id: OptionalText })])) })]),
+);
 export type ChatDeactivated = t.TypeOf<typeof ChatDeactivated>;
 
-export const IncomingEvent = t.intersection([Envelope, t.type({ payload: t.type({ chat_id: Id, thread_id: Id, event: ChatEvent }) })]);
+export const IncomingEvent = knownKeys(t.intersection([Envelope, t.type({ payload: knownKeys(t.type({ chat_id: Id, thread_id: Id, event: ChatEvent })) })]));
 export type IncomingEvent = t.TypeOf<typeof IncomingEvent>;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { foreignPrototypeAt } from '../../../src/domain/json';
 import { eventsOf, fixtureJson, makeSource, onlyConversation, rejectionOf, requestOf } from './helpers';
 
 const SECRET = 'registered-secret-0123456789';
@@ -78,12 +79,23 @@ describe('LiveChat webhook: malformed bodies', () => {
     assert.equal(rejectionOf(source.decode(requestOf(Buffer.from([0x7b, 0xff, 0x7d])))).code, 'MALFORMED_BODY');
   });
 
-  it('keeps __proto__ and constructor keys as plain data', () => {
-    const body = `{"action":"chat_deactivated","secret_key":"${SECRET}","__proto__":{"polluted":true},"payload":{"chat_id":"C1","thread_id":"T1","constructor":{"prototype":{"polluted":true}}}}`;
+  it('keeps __proto__ and constructor keys as plain data, even where a codec rebuilds the object', () => {
+    // " C1 " is trimmed, so io-ts copies the payload: a copy by assignment would adopt the __proto__ key as prototype.
+    const body = `{"action":"chat_deactivated","secret_key":"${SECRET}","__proto__":{"polluted":true},"payload":{"chat_id":" C1 ","thread_id":"T1","__proto__":{"user_id":"from-prototype"},"constructor":{"prototype":{"polluted":true}}}}`;
     assert.equal(source.verify(requestOf(body)), undefined);
     const event = onlyConversation(eventsOf(source.decode(requestOf(body))));
     assert.equal(event.conversation.id, 'C1');
+    assert.equal(foreignPrototypeAt(event), undefined);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it('an incoming_chat whose users and events carry __proto__ keys decodes to plain objects', () => {
+    const chat = fixtureJson('v3-incoming_chat-2019.json');
+    const text = JSON.stringify({ ...chat, secret_key: SECRET }).replace('"name":"test"', '"name":" test ","__proto__":{"type":"agent"}').replace('"type":"message"', '"type":"message","__proto__":{"visibility":"agents"}');
+    const event = onlyConversation(eventsOf(source.decode(requestOf(text))));
+    assert.equal(foreignPrototypeAt(event), undefined);
+    assert.equal(event.conversation.visitor.name, 'test');
+    assert.equal(event.conversation.messages.at(-1)?.role, 'operator');
   });
 });
 
