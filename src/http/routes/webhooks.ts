@@ -75,7 +75,10 @@ export const webhookEdge = (deps: { readonly pipeline: Pipeline; readonly source
 
   return async (ctx, next) => {
     const match = WEBHOOK_PATH.exec(ctx.path);
-    if (match === null) return next();
+    if (match === null) {
+      await next();
+      return;
+    }
     ctx.state.route = '/webhooks/:source/:token' + (match[3] ?? '');
     const name = decodeSegment(match[1] ?? '');
     const token = decodeSegment(match[2] ?? '');

@@ -3,9 +3,6 @@
  * and semantics as the SQLite store; what SQLite gets from being the only writer, this store
  * gets from row locks: see jobs.ts for the per-conversation rule.
  */
-import { randomUUID } from 'node:crypto';
-import type { Action } from '../../domain/event';
-import type { Conversation } from '../../domain/conversation';
 import { mergeConversation } from '../../domain/merge';
 import { toAttempt, toCount, toJob, toOldest, toStoredConversation, toStoredRecord, toValue } from '../rows';
 import { toConversationJson, toMetaJson } from '../serialization';

@@ -7,8 +7,6 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Conversation } from '../../domain/conversation';
-import type { Action } from '../../domain/event';
 import { mergeConversation } from '../../domain/merge';
 import type { StepKind } from '../../domain/source';
 import { mergePlans } from '../plans';
