@@ -209,7 +209,7 @@ describe('LiveSupporti end to end (service + emulator + local CRM)', function ()
       assert.deepEqual(pushesFor(visitorId).map((p) => p.status), [503, 503, 200]);
     });
 
-    it('stops at once on a 400, keeping its reason for the stable-link page', async () => {
+    it('stops at once on a 400, with LiveSupporti’s reason on the step (the stable link forwards to the lead)', async () => {
       emulator.faults.inject({ status: 400, body: JSON.stringify({ Message: 'Visitor is offline.' }) });
       const visitorId = newVisitor();
       await sender().send([chatStarted({ id: visitorId, email: 'refused@example.com' })]);
