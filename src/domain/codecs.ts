@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/Either';
 
 /**
  * Small io-ts building blocks for string-typed inputs (environment, query strings). Kept in the
@@ -114,7 +115,11 @@ export const OneOf = <K extends string>(name: string, values: readonly K[]) =>
     String,
   );
 
-/** `key: message` for every failure, naming the outermost key (env keys, payload paths). */
+/**
+ * `path: message` for every failure, naming the outermost key (env keys, payload paths) and what
+ * was expected, never the value: values are personal data (a stored email, a phone number) or
+ * secrets (a mistyped token), and these lines end up in the error log.
+ */
 export const describeErrors = (errors: t.Errors): string[] => {
   const lines = errors.map((e) => {
     const path = e.context
@@ -122,8 +127,128 @@ export const describeErrors = (errors: t.Errors): string[] => {
       .filter((k) => k !== '')
       .join('.');
     const expected = e.context[e.context.length - 1]?.type.name ?? 'value';
-    const message = e.message ?? `expected ${expected}, got ${JSON.stringify(e.value) ?? 'undefined'}`;
+    const message = e.message ?? `expected ${expected}`;
     return `${path === '' ? '(root)' : path}: ${message}`;
   });
   return [...new Set(lines)];
 };
+
+/*
+ * Outside data that becomes part of a URL, a CRM key or a header must be representable there:
+ * `encodeURIComponent` throws a URIError on a lone UTF-16 surrogate, CRMs refuse control
+ * characters and overlong keys. Checked before anything is stored, so a stored value can always
+ * be turned into a link.
+ */
+
+// C0 controls, DEL and C1 controls.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Free text (names, message bodies, tags): lone surrogates become U+FFFD, which every CRM and page can show. */
+export const WellFormedText = new t.Type<string, string, unknown>(
+  'WellFormedText',
+  (u): u is string => typeof u === 'string' && u.isWellFormed(),
+  (u, c) => (typeof u === 'string' ? t.success(u.toWellFormed()) : t.failure(u, c, 'expected string')),
+  String,
+);
+
+/**
+ * An id or key from outside that we put in URLs and CRM keys: trimmed, 1 to `max` characters,
+ * no control characters, no lone surrogates. Refused rather than repaired: a changed id would
+ * name another conversation.
+ */
+export const UrlSafeId = (name: string, max = 128) =>
+  new t.Type<string, string, unknown>(
+    name,
+    (u): u is string => typeof u === 'string' && u.length > 0 && u.length <= max && u.isWellFormed() && !CONTROL.test(u) && u.trim() === u,
+    (u, c) => {
+      if (typeof u !== 'string' || u.trim() === '') return t.failure(u, c, 'expected a non-empty string');
+      const id = u.trim();
+      if (id.length > max) return t.failure(u, c, `expected at most ${max} characters`);
+      if (!id.isWellFormed()) return t.failure(u, c, 'expected well-formed text (it has a lone UTF-16 surrogate)');
+      if (CONTROL.test(id)) return t.failure(u, c, 'expected no control characters');
+      return t.success(id);
+    },
+    String,
+  );
+
+/*
+ * Object codecs for outside objects. io-ts rebuilds an object it changes by assignment
+ * (`Object.assign({}, u)`, `r[k] = v`), which turns a `"__proto__"` key of the data into the
+ * copy's prototype (see ./json.ts). These read only the keys a codec names, or define keys
+ * instead of assigning them.
+ */
+
+const propsOf = (codec: unknown): string[] => {
+  if (codec instanceof t.InterfaceType || codec instanceof t.PartialType) {
+    const props: unknown = codec.props;
+    if (t.UnknownRecord.is(props)) return Object.keys(props);
+  }
+  if (codec instanceof t.IntersectionType) {
+    const members: unknown = codec.types;
+    if (Array.isArray(members)) return [...new Set(members.flatMap((member: unknown) => propsOf(member)))];
+  }
+  if (codec instanceof t.ExactType || codec instanceof t.ReadonlyType || codec instanceof t.RefinementType) {
+    const inner: unknown = codec.type;
+    return propsOf(inner);
+  }
+  // A bug in a codec definition, found the first time the module loads.
+  throw new Error('knownKeys takes a t.type, a t.partial or an intersection of them');
+};
+
+/** `u` with only `keys`, each defined (never assigned) and only when `u` has it as its own. */
+const pick = (u: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> => {
+  const picked: Record<string, unknown> = {};
+  for (const key of keys)
+    if (Object.hasOwn(u, key)) Object.defineProperty(picked, key, { value: u[key], enumerable: true, writable: true, configurable: true });
+  return picked;
+};
+
+/** The context with its last entry naming `codec`, so error paths read as if `codec` had been used directly. */
+const retyped = (c: t.Context, codec: t.Decoder<unknown, unknown>): t.Context => {
+  const last = c[c.length - 1];
+  return last === undefined ? c : [...c.slice(0, -1), { ...last, type: codec }];
+};
+
+/**
+ * `codec` (a `t.type`, `t.partial`, or an intersection of them) reading only the keys it names:
+ * other keys of the input, `__proto__` among them, are dropped before io-ts copies anything.
+ */
+export const knownKeys = <A, O>(codec: t.Type<A, O, unknown>): t.Type<A, O, unknown> => {
+  const keys = propsOf(codec);
+  return new t.Type<A, O, unknown>(
+    codec.name,
+    codec.is,
+    (u, c) => codec.validate(t.UnknownRecord.is(u) ? pick(u, keys) : u, retyped(c, codec)),
+    codec.encode,
+  );
+};
+
+/**
+ * A map keyed by outside data (Olark's operators by id): every key kept, `__proto__` too, as an
+ * own property; a key the map lacks is never found on its prototype by `Object.hasOwn` lookups.
+ */
+export const DataRecord = <A, O>(codomain: t.Type<A, O, unknown>, key: t.Type<string, string, unknown> = t.string) =>
+  new t.Type<Record<string, A>, Record<string, O>, unknown>(
+    `DataRecord<${codomain.name}>`,
+    (u): u is Record<string, A> => t.UnknownRecord.is(u) && Object.entries(u).every(([k, v]) => key.is(k) && codomain.is(v)),
+    (u, c) => {
+      if (!t.UnknownRecord.is(u)) return t.failure(u, c, 'expected an object');
+      const out: Record<string, A> = {};
+      const errors: t.Errors = [];
+      for (const [k, value] of Object.entries(u)) {
+        const decodedKey = key.validate(k, t.appendContext(c, k, key, k));
+        const decoded = codomain.validate(value, t.appendContext(c, k, codomain, value));
+        if (isLeft(decodedKey)) errors.push(...decodedKey.left);
+        else if (isLeft(decoded)) errors.push(...decoded.left);
+        else Object.defineProperty(out, decodedKey.right, { value: decoded.right, enumerable: true, writable: true, configurable: true });
+      }
+      return errors.length > 0 ? t.failures(errors) : t.success(out);
+    },
+    (a) => {
+      const out: Record<string, O> = {};
+      for (const [k, value] of Object.entries(a))
+        Object.defineProperty(out, k, { value: codomain.encode(value), enumerable: true, writable: true, configurable: true });
+      return out;
+    },
+  );

@@ -1,9 +1,15 @@
 import type { Conversation, Visitor } from './conversation';
 
+/** Every visitor field: a merge copies these and nothing else a stored or posted visitor may carry. */
+const VISITOR_FIELDS = ['id', 'name', 'email', 'phone', 'company', 'city', 'region', 'country', 'countryCode', 'pageUrl'] as const satisfies readonly (keyof Visitor)[];
+
 const fill = (fresh: Visitor, known: Visitor): Visitor => {
-  const merged: Record<string, string> = {};
-  for (const [key, value] of Object.entries(known)) if (typeof value === 'string') merged[key] = value;
-  for (const [key, value] of Object.entries(fresh)) if (typeof value === 'string') merged[key] = value;
+  const merged: { -readonly [K in keyof Visitor]: Visitor[K] } = {};
+  for (const key of VISITOR_FIELDS) {
+    const given = Object.hasOwn(fresh, key) ? fresh[key] : undefined;
+    const value = typeof given === 'string' ? given : Object.hasOwn(known, key) ? known[key] : undefined;
+    if (typeof value === 'string') merged[key] = value;
+  }
   return merged;
 };
 

@@ -6,7 +6,7 @@ import Koa from 'koa';
 import type { Log } from '../domain/log';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { Store } from '../storage/store';
-import { errorHandler, requestContext, type AppState } from './middleware';
+import { errorHandler, methodsOf, requestContext, type AppState } from './middleware';
 import { healthRoutes } from './routes/health';
 import { pageRoutes } from './routes/pages';
 import { webhookEdge, type MountedSource } from './routes/webhooks';
@@ -30,7 +30,8 @@ export const createApp = (deps: AppDeps): Koa<AppState> => {
     pageRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm, sources: deps.sources.map((m) => m.source.name) }),
     healthRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm }),
   ];
-  for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: true }));
+  app.use(methodsOf(routers));
+  for (const router of routers) app.use(router.routes());
   // Errors outside the middleware chain (socket errors and the like); client disconnects are routine.
   app.on('error', (error: unknown) => {
     if (typeof error === 'object' && error !== null && 'code' in error && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) return;

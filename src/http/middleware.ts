@@ -39,7 +39,14 @@ export const requestContext =
 /** Koa and raw-body errors that carry an HTTP status, mapped onto our catalogue. */
 const fromFrameworkError = (error: unknown): HttpError | undefined => {
   if (typeof error !== 'object' || error === null || !('status' in error) || typeof error.status !== 'number') return undefined;
-  const byStatus: Partial<Record<number, ErrorCode>> = { 400: 'MALFORMED_BODY', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_CONTENT_TYPE' };
+  const byStatus: Partial<Record<number, ErrorCode>> = {
+    400: 'MALFORMED_BODY',
+    404: 'NOT_FOUND',
+    405: 'METHOD_NOT_ALLOWED',
+    413: 'PAYLOAD_TOO_LARGE',
+    415: 'UNSUPPORTED_CONTENT_TYPE',
+    501: 'NOT_IMPLEMENTED',
+  };
   const code = byStatus[error.status];
   return code === undefined ? undefined : new HttpError(code);
 };
@@ -56,9 +63,36 @@ export const errorHandler: Koa.Middleware<AppState> = async (ctx, next) => {
     ctx.status = answer.status;
     ctx.type = 'application/json';
     ctx.body = { error: { code: answer.code, message: answer.message } };
-    if (answer.status === 405) ctx.set('Allow', ctx.response.get('Allow') || 'GET, POST');
   }
 };
+
+/** What `methodsOf` needs of a router: @koa/router's `match` fits it. */
+export interface RouteTable {
+  match(path: string, method: string): { readonly path: readonly { readonly methods: readonly string[] }[]; readonly route: boolean };
+}
+
+const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const byUsualOrder = (a: string, b: string) => (METHOD_ORDER.indexOf(a) + 1 || 99) - (METHOD_ORDER.indexOf(b) + 1 || 99);
+
+/**
+ * 405 with the `Allow` the path really has, for any method on a known path (TRACE, OPTIONS and
+ * WebDAV verbs included); an unknown path stays 404 whatever the method. Replaces @koa/router's
+ * `allowedMethods`, which throws a 501 (then a 500 here) for any method no router declares, on
+ * every path, and a 405 without `Allow`. Runs before the routers, acts after them.
+ */
+export const methodsOf =
+  (routers: readonly RouteTable[]): Koa.Middleware<AppState> =>
+  async (ctx, next) => {
+    await next();
+    if (ctx.status !== 404 || ctx.body !== undefined) return;
+    const matches = routers.map((router) => router.match(ctx.path, ctx.method));
+    // A route of this method ran and chose 404 (an unknown record): that answer stands.
+    if (matches.some((m) => m.route)) return;
+    const allowed = [...new Set(matches.flatMap((m) => m.path.flatMap((layer) => layer.methods)))].sort(byUsualOrder);
+    if (allowed.length === 0) return;
+    ctx.set('Allow', allowed.join(', '));
+    throw new HttpError('METHOD_NOT_ALLOWED', `Allowed: ${allowed.join(', ')}.`);
+  };
 
 /** Headers for our HTML pages: nothing external may load, and record URLs never leak as referrers. */
 export const htmlHeaders = (ctx: Koa.Context | Koa.ParameterizedContext<AppState>): void => {

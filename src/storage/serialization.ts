@@ -7,7 +7,8 @@ import { isLeft } from 'fp-ts/Either';
 import type { Conversation } from '../domain/conversation';
 import type { CrmPerson, CrmRecord } from '../domain/record';
 import type { SourceMeta } from '../domain/source';
-import { describeErrors } from '../domain/codecs';
+import { describeErrors, knownKeys } from '../domain/codecs';
+import { foreignPrototypeAt, parseJsonSafe } from '../domain/json';
 
 const DateFromIso = new t.Type<Date, string, unknown>(
   'DateFromIso',
@@ -28,29 +29,34 @@ const SourceNameCodec = new t.Type<string, string, unknown>(
   String,
 );
 
-const VisitorJson = t.partial({
-  id: t.string,
-  name: t.string,
-  email: t.string,
-  phone: t.string,
-  company: t.string,
-  city: t.string,
-  region: t.string,
-  country: t.string,
-  countryCode: t.string,
-  pageUrl: t.string,
-});
+// Object codecs read only the keys they name: a hand-edited `__proto__` key is dropped, never a prototype (domain/json.ts).
+const VisitorJson = knownKeys(
+  t.partial({
+    id: t.string,
+    name: t.string,
+    email: t.string,
+    phone: t.string,
+    company: t.string,
+    city: t.string,
+    region: t.string,
+    country: t.string,
+    countryCode: t.string,
+    pageUrl: t.string,
+  }),
+);
 
-const ConversationJson = t.type({
-  source: SourceNameCodec,
-  id: t.string,
-  visitor: VisitorJson,
-  messages: t.readonlyArray(t.type({ role: t.keyof({ visitor: null, operator: null, system: null }), author: t.string, body: t.string, at: DateFromIso })),
-  tags: t.readonlyArray(t.string),
-  groups: t.readonlyArray(t.string),
-  operators: t.readonlyArray(t.intersection([t.type({ id: t.string, name: t.string }), t.partial({ email: t.string })])),
-  offline: t.boolean,
-});
+const ConversationJson = knownKeys(
+  t.type({
+    source: SourceNameCodec,
+    id: t.string,
+    visitor: VisitorJson,
+    messages: t.readonlyArray(knownKeys(t.type({ role: t.keyof({ visitor: null, operator: null, system: null }), author: t.string, body: t.string, at: DateFromIso }))),
+    tags: t.readonlyArray(t.string),
+    groups: t.readonlyArray(t.string),
+    operators: t.readonlyArray(knownKeys(t.intersection([t.type({ id: t.string, name: t.string }), t.partial({ email: t.string })]))),
+    offline: t.boolean,
+  }),
+);
 
 const MetaJson = t.record(t.string, t.string);
 const CrmPersonJson = t.type({ type: t.string, id: t.string, url: t.string });
@@ -64,12 +70,17 @@ const CrmRecordJson = t.type({
   refs: t.record(t.string, t.string),
 });
 
-const HistoryJson = t.readonlyArray(t.type({ at: DateFromIso, change: t.string }));
+const HistoryJson = t.readonlyArray(knownKeys(t.type({ at: DateFromIso, change: t.string })));
 
 const decodeOrThrow = <A, O>(codec: t.Type<A, O, unknown>, what: string, text: string): A => {
-  const result = codec.decode(JSON.parse(text));
-  // A row we cannot read is a bug or a corrupted database, not an expected failure.
+  // A row we cannot read is a bug or a corrupted database, not an expected failure. The messages
+  // name paths and expected types, never values: they reach the error log.
+  const parsed = parseJsonSafe(text, `stored ${what}`);
+  if (isLeft(parsed)) throw new Error(`${parsed.left.detail ?? parsed.left.code}`);
+  const result = codec.decode(parsed.right);
   if (isLeft(result)) throw new Error(`stored ${what} is unreadable: ${describeErrors(result.left).join('; ')}`);
+  const foreign = foreignPrototypeAt(result.right);
+  if (foreign !== undefined) throw new Error(`stored ${what} is unreadable: ${foreign}: expected plain data`);
   return result.right;
 };
 

@@ -1,6 +1,7 @@
 import { chain, left, map, right, type Either } from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import type { Action, ChatEvent } from '../../domain/event';
+import { foreignPrototypeAt } from '../../domain/json';
 import { httpError, type HttpError } from '../../http/errors';
 import { readOlarkBody } from './body';
 import { OlarkPayload } from './codec';
@@ -10,7 +11,11 @@ import { describePayloadErrors } from './payload-errors';
 /** A JSON value checked against the Olark payload codec; the error names the failing fields. */
 export const decodeOlarkPayload = (value: unknown): Either<HttpError, OlarkPayload> => {
   const decoded = OlarkPayload.decode(value);
-  return decoded._tag === 'Right' ? right(decoded.right) : left(httpError('INVALID_PAYLOAD', describePayloadErrors(decoded.left)));
+  if (decoded._tag === 'Left') return left(httpError('INVALID_PAYLOAD', describePayloadErrors(decoded.left)));
+  // The codec reads only the keys it names; should a change ever copy a `__proto__` key into a
+  // prototype, the payload is refused here rather than stored with fields nobody validated.
+  const foreign = foreignPrototypeAt(decoded.right);
+  return foreign === undefined ? right(decoded.right) : left(httpError('INVALID_PAYLOAD', `${foreign}: expected plain data`));
 };
 
 /**

@@ -1,5 +1,6 @@
 import { parse as parseContentType } from 'content-type';
-import { left, right, type Either } from 'fp-ts/Either';
+import { isLeft, left, right, type Either } from 'fp-ts/Either';
+import { parseJsonSafe } from '../../domain/json';
 import { httpError, type HttpError } from '../../http/errors';
 
 /**
@@ -11,19 +12,12 @@ import { httpError, type HttpError } from '../../http/errors';
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
 
-const MAX_REASON = 200;
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** `__proto__` and friends stay plain data (src/domain/json.ts). */
 const parseJson = (text: string, where: string): Either<HttpError, unknown> => {
-  try {
-    const value: unknown = JSON.parse(text);
-    return right(value);
-  } catch (error) {
-    // V8's message says where ("at position 6 (line 1 column 7)") or quotes the text around the fault.
-    const reason = error instanceof Error ? error.message : String(error);
-    return left(httpError('MALFORMED_JSON', `${where}: ${reason.slice(0, MAX_REASON)}`));
-  }
+  const parsed = parseJsonSafe(text, where);
+  return isLeft(parsed) ? left(httpError(parsed.left.code, parsed.left.detail)) : right(parsed.right);
 };
 
 const decodeUtf8 = (raw: Buffer): Either<HttpError, string> => {

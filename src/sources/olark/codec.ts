@@ -1,10 +1,16 @@
 import * as t from 'io-ts';
+import { DataRecord, UrlSafeId, WellFormedText, knownKeys } from '../../domain/codecs';
 
 /**
  * The Olark webhook payload, as Olark really sends it. Field list, quirks and their sources:
  * shared/research/olark.md (§1.2–1.4); every payload in shared/fixtures/olark must decode.
  * Liberal where Olark is (missing keys, extra keys, `""` and `null` for "no value", unknown item
  * kinds); strict where we rely on a value (conversation id, the items array, message bodies, times).
+ *
+ * Every object codec reads only the keys it names (`knownKeys`) and the operator map defines its
+ * keys (`DataRecord`): a `"__proto__"` key is data, never a prototype (src/domain/json.ts).
+ * Ids and emails become URLs and CRM keys, so they are refused when unrepresentable there
+ * (`UrlSafeId`); free text only has lone surrogates replaced (`WellFormedText`).
  */
 
 /** `"Conversation"`; the 2012 doc shows `"conversation"` once (https://www.olark.com/help/webhooks). */
@@ -18,34 +24,45 @@ const ConversationKind = new t.Type<'Conversation', string, unknown>(
   String,
 );
 
-/** The conversation id: the key of every upsert, so it must be there. */
-const ConversationId = new t.Type<string, string, unknown>(
-  'ConversationId',
-  (u): u is string => typeof u === 'string' && u.trim().length > 0,
-  (u, c) =>
-    typeof u === 'string' && u.trim().length > 0 ? t.success(u.trim()) : t.failure(u, c, 'expected a non-empty string'),
-  String,
-);
+/** The conversation id: the key of every upsert and part of our stable link, so it must be there and fit in a URL (Olark's are 32 characters). */
+const ConversationId = UrlSafeId('ConversationId', 128);
+
+/** `""` and `null` for "no value", as `OptionalText` (below), else `codec`. */
+const optionalWith = (name: string, codec: t.Type<string, string, unknown>) =>
+  new t.Type<string | undefined, string, unknown>(
+    name,
+    (u): u is string | undefined => u === undefined || codec.is(u),
+    (u, c) => {
+      if (u === undefined || u === null) return t.success(undefined);
+      if (typeof u !== 'string') return t.failure(u, c, 'expected string');
+      return u.trim() === '' ? t.success(undefined) : codec.validate(u, c);
+    },
+    (a) => a ?? '',
+  );
 
 /** Olark sends `""` for unknown values (`ip:""`, `emailAddress:""`); `operatorId: null` appears in one doc-derived README. */
 const OptionalText = new t.Type<string | undefined, string, unknown>(
   'OptionalText',
-  (u): u is string | undefined => u === undefined || typeof u === 'string',
+  (u): u is string | undefined => u === undefined || (typeof u === 'string' && u.isWellFormed()),
   (u, c) => {
     if (u === undefined || u === null) return t.success(undefined);
     if (typeof u !== 'string') return t.failure(u, c, 'expected string');
-    const text = u.trim();
+    const text = u.trim().toWellFormed();
     return t.success(text === '' ? undefined : text);
   },
   (a) => a ?? '',
 );
 
+/** An email is what the CRM finds a person by (a search key, a SOQL literal). */
+const OptionalEmail = optionalWith('Email', UrlSafeId('Email', 254));
+
+const OptionalIdText = optionalWith('Id', UrlSafeId('Id', 128));
+
 /** Operator ids are numeric strings (6–16 digits); a JSON number is taken as the same id. */
 const OptionalId = new t.Type<string | undefined, string, unknown>(
   'OptionalId',
-  (u): u is string | undefined => u === undefined || typeof u === 'string',
-  (u, c) =>
-    typeof u === 'number' && Number.isSafeInteger(u) ? t.success(String(u)) : OptionalText.validate(u, c),
+  (u): u is string | undefined => OptionalIdText.is(u),
+  (u, c) => (typeof u === 'number' && Number.isSafeInteger(u) ? t.success(String(u)) : OptionalIdText.validate(u, c)),
   (a) => a ?? '',
 );
 
@@ -69,32 +86,35 @@ export const UnixTime = new t.Type<Date, string, unknown>(
 );
 
 /** Sent by an operator; `nickname` is the operator's display name. */
-export const MessageToVisitor = t.intersection([
-  t.type({ kind: t.literal('MessageToVisitor'), body: t.string, timestamp: UnixTime }),
-  t.partial({ nickname: OptionalText, operatorId: OptionalId }),
-]);
+export const MessageToVisitor = knownKeys(
+  t.intersection([
+    t.type({ kind: t.literal('MessageToVisitor'), body: WellFormedText, timestamp: UnixTime }),
+    t.partial({ nickname: OptionalText, operatorId: OptionalId }),
+  ]),
+);
 
 /**
  * Sent by the visitor. `nickname` may be generated ("Returning Visitor | USA (San Francisco, CA) #7617")
  * or "Name (email)"; `visitor_nickname` (2016+) is the bare name. Snowplow's test body spells it
  * `visitorNickname` (snowplow/enrich OlarkAdapterSpec), so both are read.
  */
-export const MessageToOperator = t.intersection([
-  t.type({ kind: t.literal('MessageToOperator'), body: t.string, timestamp: UnixTime }),
-  t.partial({ nickname: OptionalText, visitor_nickname: OptionalText, visitorNickname: OptionalText }),
-]);
+export const MessageToOperator = knownKeys(
+  t.intersection([
+    t.type({ kind: t.literal('MessageToOperator'), body: WellFormedText, timestamp: UnixTime }),
+    t.partial({ nickname: OptionalText, visitor_nickname: OptionalText, visitorNickname: OptionalText }),
+  ]),
+);
 
 /** Left while no operator was online; the offline form is flattened into `body` ("name: …\nemail: …"). */
-export const OfflineMessage = t.type({ kind: t.literal('OfflineMessage'), body: t.string, timestamp: UnixTime });
+export const OfflineMessage = knownKeys(t.type({ kind: t.literal('OfflineMessage'), body: WellFormedText, timestamp: UnixTime }));
 
 /**
  * An item of a kind no public sample shows. Kept, never rejected: Olark may add kinds at any time.
  * `olarkKind` is the kind as sent; `body` and `timestamp` are kept only when they are usable.
  */
-export const OtherItem = t.intersection([
-  t.type({ kind: t.literal('Other'), olarkKind: t.string }),
-  t.partial({ body: t.string, timestamp: UnixTime }),
-]);
+export const OtherItem = knownKeys(
+  t.intersection([t.type({ kind: t.literal('Other'), olarkKind: WellFormedText }), t.partial({ body: WellFormedText, timestamp: UnixTime })]),
+);
 
 const knownItems = {
   messagetovisitor: { kind: 'MessageToVisitor', codec: MessageToVisitor },
@@ -142,54 +162,60 @@ export const OlarkItem = new t.Type<OlarkItem, unknown, unknown>(
 );
 
 /** `{kind:"Operator", id, username, nickname, emailAddress}`; all optional, the map key is the id. */
-export const OlarkOperator = t.partial({
-  id: OptionalId,
-  username: OptionalText,
-  nickname: OptionalText,
-  emailAddress: OptionalText,
-});
+export const OlarkOperator = knownKeys(
+  t.partial({
+    id: OptionalId,
+    username: OptionalText,
+    nickname: OptionalText,
+    emailAddress: OptionalEmail,
+  }),
+);
 export type OlarkOperator = t.TypeOf<typeof OlarkOperator>;
 
-export const OlarkGroup = t.partial({ id: OptionalText, name: OptionalText });
+export const OlarkGroup = knownKeys(t.partial({ id: OptionalText, name: OptionalText }));
 export type OlarkGroup = t.TypeOf<typeof OlarkGroup>;
 
 /** Every field optional: Olark fills what it knows. `chat_feedback` is `{}` until the visitor rates the chat. */
-export const OlarkVisitor = t.partial({
-  id: OptionalText,
-  fullName: OptionalText,
-  emailAddress: OptionalText,
-  phoneNumber: OptionalText,
-  city: OptionalText,
-  region: OptionalText,
-  country: OptionalText,
-  countryCode: OptionalText,
-  organization: OptionalText,
-  ip: OptionalText,
-  browser: OptionalText,
-  operatingSystem: OptionalText,
-  conversationBeginPage: OptionalText,
-  referrer: OptionalText,
-  /** Free-form, set by the site through `api.visitor.updateCustomFields`. */
-  customFields: t.UnknownRecord,
-  chat_feedback: t.UnknownRecord,
-});
+export const OlarkVisitor = knownKeys(
+  t.partial({
+    id: OptionalIdText,
+    fullName: OptionalText,
+    emailAddress: OptionalEmail,
+    phoneNumber: OptionalText,
+    city: OptionalText,
+    region: OptionalText,
+    country: OptionalText,
+    countryCode: OptionalText,
+    organization: OptionalText,
+    ip: OptionalText,
+    browser: OptionalText,
+    operatingSystem: OptionalText,
+    conversationBeginPage: OptionalText,
+    referrer: OptionalText,
+    /** Free-form, set by the site through `api.visitor.updateCustomFields`. */
+    customFields: t.UnknownRecord,
+    chat_feedback: t.UnknownRecord,
+  }),
+);
 export type OlarkVisitor = t.TypeOf<typeof OlarkVisitor>;
 
 /**
  * The whole payload. `operators` is absent on offline messages and `{}` on start events;
  * `eventType` (`"start"`) only comes with "Send all events"; `manuallySubmitted` since 2016.
  */
-export const OlarkPayload = t.intersection([
-  t.type({ id: ConversationId, items: t.array(OlarkItem) }),
-  t.partial({
-    // Every real payload carries it; a hand-made replay without it is still a conversation.
-    kind: ConversationKind,
-    visitor: OlarkVisitor,
-    operators: t.record(t.string, OlarkOperator),
-    groups: t.array(OlarkGroup),
-    tags: t.array(t.string),
-    manuallySubmitted: t.boolean,
-    eventType: OptionalText,
-  }),
-]);
+export const OlarkPayload = knownKeys(
+  t.intersection([
+    t.type({ id: ConversationId, items: t.array(OlarkItem) }),
+    t.partial({
+      // Every real payload carries it; a hand-made replay without it is still a conversation.
+      kind: ConversationKind,
+      visitor: OlarkVisitor,
+      operators: DataRecord(OlarkOperator, UrlSafeId('OperatorId', 128)),
+      groups: t.array(OlarkGroup),
+      tags: t.array(WellFormedText),
+      manuallySubmitted: t.boolean,
+      eventType: OptionalText,
+    }),
+  ]),
+);
 export type OlarkPayload = t.TypeOf<typeof OlarkPayload>;

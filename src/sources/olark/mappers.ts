@@ -98,7 +98,8 @@ export const toOperators = (operators: OlarkOperators): Operator[] =>
 export const toMessage = (item: OlarkItem, visitor: Visitor, operators: OlarkOperators): Message | undefined => {
   switch (item.kind) {
     case 'MessageToVisitor': {
-      const listed = item.operatorId === undefined ? undefined : operators[item.operatorId];
+      // Own keys only: an id such as `constructor` names no operator.
+      const listed = item.operatorId !== undefined && Object.hasOwn(operators, item.operatorId) ? operators[item.operatorId] : undefined;
       const author = listed?.nickname ?? item.nickname ?? listed?.username ?? 'Operator';
       return { role: 'operator', author, body: item.body, at: item.timestamp };
     }

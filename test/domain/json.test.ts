@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { isLeft, isRight } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { foreignPrototypeAt, parseJsonSafe } from '../../src/domain/json';
+
+const parsed = (text: string): unknown => {
+  const result = parseJsonSafe(text);
+  if (isLeft(result)) assert.fail(JSON.stringify(result.left));
+  return result.right;
+};
+
+describe('parseJsonSafe', () => {
+  it('keeps __proto__, constructor and prototype as own keys, never as a prototype', () => {
+    const value = parsed('{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"x": 1}}, "prototype": 2}');
+    assert.ok(typeof value === 'object' && value !== null);
+    assert.equal(Object.getPrototypeOf(value), Object.prototype);
+    assert.deepEqual(Object.keys(value), ['__proto__', 'constructor', 'prototype']);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(value, '__proto__')?.value, { polluted: 1 });
+    assert.equal(({} as { polluted?: number }).polluted, undefined, 'Object.prototype untouched');
+    assert.equal(foreignPrototypeAt(value), undefined);
+  });
+
+  it('refuses nesting deeper than the limit without parsing it, and counts brackets inside strings as text', () => {
+    const deep = parseJsonSafe(`${'['.repeat(65)}${']'.repeat(65)}`, 'data field');
+    assert.ok(isLeft(deep));
+    assert.deepEqual(deep.left, { code: 'INVALID_PAYLOAD', detail: 'data field: nested deeper than 64 levels.' });
+    assert.ok(isRight(parseJsonSafe(`${'['.repeat(64)}${']'.repeat(64)}`)));
+    assert.ok(isRight(parseJsonSafe(JSON.stringify({ text: '[[[[{{{{'.repeat(100), quote: '\\"[[[' }))));
+  });
+
+  it('says where JSON breaks without quoting the text', () => {
+    for (const text of ['Ada Lovelace', '{"name": "Ada", ada@example.com}', '', `[${'Ada '.repeat(100)}]`]) {
+      const result = parseJsonSafe(text);
+      assert.ok(isLeft(result));
+      assert.equal(result.left.code, 'MALFORMED_JSON');
+      assert.ok(!/Ada|da L|ada@/.test(result.left.detail ?? ''), result.left.detail);
+    }
+    const located = parseJsonSafe('{"a": 1,}');
+    assert.ok(isLeft(located));
+    assert.match(located.left.detail ?? '', /^body: .* at position 8 \(line 1 column 9\)$/);
+  });
+});
+
+describe('foreignPrototypeAt', () => {
+  it('finds the object whose prototype came from data, as io-ts makes it when it copies a __proto__ key', () => {
+    const Trimmed = new t.Type<string, string, unknown>('Trimmed', t.string.is, (u, c) => (typeof u === 'string' ? t.success(u.trim()) : t.failure(u, c)), String);
+    const Payload = t.type({ id: Trimmed, items: t.array(t.intersection([t.type({ body: Trimmed }), t.partial({ author: t.string })])) });
+    const decoded = Payload.decode(parsed('{"id": " x ", "items": [{"body": " hi ", "__proto__": {"author": 42}}]}'));
+    assert.ok(isRight(decoded));
+    assert.equal(foreignPrototypeAt(decoded.right), 'items.0');
+    assert.equal(foreignPrototypeAt({ at: new Date(), list: [1, { a: null }] }), undefined);
+    assert.equal(foreignPrototypeAt(Object.create({ inherited: 1 })), '(root)');
+  });
+});
