@@ -39,7 +39,8 @@ describe('pages in a real browser', function () {
     const res = await postOlark(service.webhook, evil);
     const body: unknown = await res.json();
     assert.ok(typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string');
-    await postOlark(service.webhook, evil);
+    // A longer transcript, as Olark posts it again: a byte-identical re-post is recognised and changes nothing.
+    await postOlark(service.webhook, { ...evil, items: [...evil.items, { kind: 'MessageToVisitor', body: 'Anything else?', timestamp: '1558107765.1', nickname: 'Grace', operatorId: '1029431' }] });
 
     const page = await browser.newPage();
     const errors: string[] = [];
@@ -50,7 +51,7 @@ describe('pages in a real browser', function () {
     assert.match(await page.locator('h1').innerText(), /^Lead: <img src=x onerror="window.pwned=1">Mallory$/);
     assert.equal(await page.evaluate(() => 'pwned' in globalThis), false);
     const messages = await page.locator('.msg').allInnerTexts();
-    assert.equal(messages.length, 3);
+    assert.equal(messages.length, 4);
     assert.match(messages[2] ?? '', /<script>window\.pwned=2<\/script>hello/);
     assert.equal(await page.locator('li').count(), 2, 'created, then updated');
     assert.match(await page.locator('dl').innerText(), /mallory@example\.com/);
