@@ -43,10 +43,12 @@ const idsOf = (view: ConversationView): { accountId: string; visitorId: string; 
 const isTimeout = (e: unknown): boolean => e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
 
 export const createLiveSupportiClient = (options: LiveSupportiClientOptions): PlatformClient => {
+  const authorization =
+    options.apiUser === undefined || options.apiKey === undefined ? undefined : `Basic ${Buffer.from(`${options.apiUser}:${options.apiKey}`, 'utf8').toString('base64')}`;
   const showRecord = async (view: ConversationView, link: ShownLink): Promise<Outcome<void>> => {
     const missing = missingKey(options);
-    if (missing !== undefined)
-      return fail(permanent('LIVESUPPORTI_NOT_CONFIGURED', `${missing} is not set: the link cannot be shown in LiveSupporti until it is (then replay this step)`));
+    if (missing !== undefined || authorization === undefined)
+      return fail(permanent('LIVESUPPORTI_NOT_CONFIGURED', `${missing ?? 'LIVESUPPORTI_API_KEY'} is not set, so the link cannot be shown in LiveSupporti: set it, and chats started after that get their link`));
     const ids = idsOf(view);
     if (ids === undefined) return fail(permanent('LIVESUPPORTI_NO_VISITOR', 'this conversation has no LiveSupporti account and visitor id to show the link to'));
     const body = {
@@ -61,7 +63,7 @@ export const createLiveSupportiClient = (options: LiveSupportiClientOptions): Pl
       response = await fetch(url, {
         method: 'POST',
         headers: {
-          authorization: `Basic ${Buffer.from(`${options.apiUser}:${options.apiKey}`, 'utf8').toString('base64')}`,
+          authorization,
           'content-type': 'application/json; charset=utf-8',
           accept: 'application/json',
         },
