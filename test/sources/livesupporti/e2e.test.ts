@@ -180,6 +180,21 @@ describe('LiveSupporti end to end (service + emulator + local CRM)', function ()
       assert.deepEqual(pushesFor(firstVisitor).map((p) => (p.body as { Fields: { value: string }[] }).Fields[0]?.value), [personUrl, personUrl]);
     });
 
+    it('pushes once when two attempts of one notification arrive at the same time', async () => {
+      const visitorId = newVisitor();
+      const notification = chatStarted({ id: visitorId, email: 'concurrent@example.com' });
+      const post = (attempt: number) => {
+        const body = buildBody({ id: 'work-item-concurrent', attempt, notifications: [notification] });
+        return fetch(service.webhook, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'ms-signature': signBody(body, SECRET) }, body });
+      };
+      const answers = await Promise.all([post(1), post(2), post(3)]);
+      assert.deepEqual(answers.map((a) => a.status), [200, 200, 200]);
+      assert.equal((await settled(visitorId)).state, 'done');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(pushesFor(visitorId).length, 1);
+      assert.equal((await jobs(visitorId)).filter((j) => j.kind === 'lookup').length, 1);
+    });
+
     it('acknowledges a chat start without an email and creates nothing', async () => {
       const visitorId = newVisitor();
       const delivery = await sender().send([chatStarted({ id: visitorId })]);
