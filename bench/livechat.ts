@@ -76,16 +76,21 @@ export const runLiveChatTranscripts = async (options: {
     state.addEvent(chat.id, { author_id: 'agent.smith@example.com', text: 'Sure, let me check' });
     state.closeThread(chat.id);
     const before = emulator.calls().length;
-    const started = performance.now();
+    const started = Date.now();
     const answer = await postWebhook(options.webhookUrl, chatDeactivated(state, chat.id, { secretKey: options.secret ?? LIVECHAT_SECRET }));
     if (answer.status !== 200) throw new Error(`the LiveChat webhook answered ${answer.status}: ${answer.text.slice(0, 200)}`);
     const deadline = started + (options.waitMs ?? 30_000);
-    while (!customer.session_fields.some((f) => 'crm_record_url' in f) && performance.now() < deadline) await sleep(5);
-    const ms = performance.now() - started;
-    if (!customer.session_fields.some((f) => 'crm_record_url' in f)) {
+    // Done when LiveChat has answered the update_customer that wrote the link (the emulator
+    // changes its state before its added latency, so the state alone would end the clock early).
+    const written = () =>
+      emulator.calls('update_customer').find((r) => r.endedAt > 0 && r.status === 200 && typeof r.body === 'object' && r.body !== null && 'id' in r.body && r.body.id === customer.id);
+    while (written() === undefined && Date.now() < deadline) await sleep(2);
+    const done = written();
+    if (done === undefined) {
       missing++;
       continue;
     }
+    const ms = done.endedAt - started;
     const made = emulator.calls().length - before;
     times.push(ms);
     calls.push(made);
