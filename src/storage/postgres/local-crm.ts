@@ -38,39 +38,33 @@ const upsert = async (db: Queryable, input: LocalUpsert, now: number): Promise<{
   const existing = optionalId(await firstRow(db, 'SELECT record_id AS id FROM local_crm_conversations WHERE conversation_key = $1 AND action = $2', [key, action]));
   const lead = existing === undefined && action === 'lead' && person !== undefined ? optionalId(await firstRow(db, LEAD_OF, [person])) : undefined;
   const target = existing ?? lead;
-  const insertConversation = (record: string) =>
-    db.query('INSERT INTO local_crm_conversations (conversation_key, action, record_id, snapshot, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)', [
-      key,
-      action,
-      record,
-      snapshot,
-      now,
-    ]);
   if (target === undefined) {
     const id = newId();
-    await db.query('INSERT INTO local_crm_records (id, action, person_id, history, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)', [
-      id,
-      action,
-      person ?? null,
-      toHistoryJson([{ at: new Date(now), change: input.change.created }]),
-      now,
-    ]);
-    await insertConversation(id);
+    await db.query(
+      `WITH record AS (
+         INSERT INTO local_crm_records (id, action, person_id, history, created_at, updated_at) VALUES ($1, $2, $3, $4, $6, $6) RETURNING id)
+       INSERT INTO local_crm_conversations (conversation_key, action, record_id, snapshot, created_at, updated_at) SELECT $5, $2, id, $7, $6, $6 FROM record`,
+      [id, action, person ?? null, toHistoryJson([{ at: new Date(now), change: input.change.created }]), key, now, snapshot],
+    );
     return { id, change: 'created' };
   }
   const change: LocalChange = existing === undefined ? 'added' : 'updated';
-  if (existing === undefined) await insertConversation(target);
-  else await db.query('UPDATE local_crm_conversations SET snapshot = $3, updated_at = $4 WHERE conversation_key = $1 AND action = $2', [key, action, snapshot, now]);
-  const head = toRecordHead(await firstRow(db, `${HEAD} WHERE r.id = $1 FOR UPDATE OF r`, [target]));
-  // A visitor who gives their email later becomes that person, unless that would give the person a second lead.
-  const linked =
-    head.personId ?? (person !== undefined && (action === 'case' || (await firstRow(db, LEAD_OF, [person])) === undefined) ? person : undefined);
-  await db.query('UPDATE local_crm_records SET person_id = $2, history = $3, updated_at = $4 WHERE id = $1', [
-    target,
-    linked ?? null,
-    toHistoryJson([...head.history, { at: new Date(now), change: input.change[change] }]),
-    now,
-  ]);
+  const conversation =
+    existing === undefined
+      ? 'INSERT INTO local_crm_conversations (conversation_key, action, record_id, snapshot, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)'
+      : 'UPDATE local_crm_conversations SET snapshot = $4, updated_at = $5 WHERE conversation_key = $1 AND action = $2 AND record_id = $3';
+  // The history grows in place, unread. A visitor who gives their email later becomes that
+  // person, unless that would give the person a second lead.
+  await db.query(
+    `WITH conversation AS (${conversation})
+     UPDATE local_crm_records SET
+       history = (history::jsonb || $6::jsonb)::text,
+       person_id = COALESCE(person_id, CASE WHEN $7::text IS NOT NULL AND (action = 'case' OR NOT EXISTS (
+         SELECT 1 FROM local_crm_records lead WHERE lead.person_id = $7::text AND lead.action = 'lead')) THEN $7::text END),
+       updated_at = $5
+     WHERE id = $3`,
+    [key, action, target, snapshot, now, JSON.stringify([{ at: new Date(now), change: input.change[change] }]), person ?? null],
+  );
   return { id: target, change };
 };
 

@@ -23,7 +23,15 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
       'SELECT r.id, r.action, r.person_id, p.email, r.history, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id WHERE r.id = ?',
     ),
     insertRecord: db.prepare('INSERT INTO local_crm_records (id, action, person_id, history, created_at, updated_at) VALUES (@id, @action, @person, @history, @now, @now)'),
-    updateRecord: db.prepare('UPDATE local_crm_records SET person_id = @person, history = @history, updated_at = @now WHERE id = @id'),
+    // The history grows in place, unread. A visitor who gives their email later becomes that
+    // person, unless that would give the person a second lead.
+    touchRecord: db.prepare(`
+      UPDATE local_crm_records SET
+        history = json_insert(history, '$[#]', json(@entry)),
+        person_id = COALESCE(person_id, CASE WHEN @person IS NOT NULL AND (action = 'case' OR NOT EXISTS (
+          SELECT 1 FROM local_crm_records lead WHERE lead.person_id = @person AND lead.action = 'lead')) THEN @person END),
+        updated_at = @now
+      WHERE id = @id`),
     insertConversation: db.prepare(
       'INSERT INTO local_crm_conversations (conversation_key, action, record_id, snapshot, created_at, updated_at) VALUES (@key, @action, @record, @snapshot, @now, @now)',
     ),
@@ -38,12 +46,13 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
 
   const idOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
-  const personFor = (email: string, now: number): string => {
+  /** The person's id, and whether they were new just now (and so have no records yet). */
+  const personFor = (email: string, now: number): { id: string; fresh: boolean } => {
     const known = idOf(q.person.get(email));
-    if (known !== undefined) return known;
+    if (known !== undefined) return { id: known, fresh: false };
     const id = newId();
     q.insertPerson.run(id, email, now);
-    return id;
+    return { id, fresh: true };
   };
 
   const upsert = (input: LocalUpsert, now: number): { id: string; change: LocalChange } => {
@@ -52,21 +61,18 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
     const person = email === undefined ? undefined : personFor(email, now);
     const snapshot = toConversationJson(input.conversation);
     const existing = idOf(q.recordOf.get(key, action));
-    const lead = existing === undefined && action === 'lead' && person !== undefined ? idOf(q.leadOf.get(person)) : undefined;
+    const lead = existing === undefined && action === 'lead' && person !== undefined && !person.fresh ? idOf(q.leadOf.get(person.id)) : undefined;
     const target = existing ?? lead;
     if (target === undefined) {
       const id = newId();
-      q.insertRecord.run({ id, action, person: person ?? null, history: toHistoryJson([{ at: new Date(now), change: input.change.created }]), now });
+      q.insertRecord.run({ id, action, person: person?.id ?? null, history: toHistoryJson([{ at: new Date(now), change: input.change.created }]), now });
       q.insertConversation.run({ key, action, record: id, snapshot, now });
       return { id, change: 'created' };
     }
     const change: LocalChange = existing === undefined ? 'added' : 'updated';
     if (existing === undefined) q.insertConversation.run({ key, action, record: target, snapshot, now });
     else q.updateConversation.run({ key, action, snapshot, now });
-    const head = toRecordHead(q.head.get(target));
-    // A visitor who gives their email later becomes that person, unless that would give the person a second lead.
-    const linked = head.personId ?? (person !== undefined && (action === 'case' || q.leadOf.get(person) === undefined) ? person : undefined);
-    q.updateRecord.run({ id: target, person: linked ?? null, history: toHistoryJson([...head.history, { at: new Date(now), change: input.change[change] }]), now });
+    q.touchRecord.run({ id: target, person: person?.id ?? null, entry: JSON.stringify({ at: new Date(now), change: input.change[change] }), now });
     return { id: target, change };
   };
 
