@@ -106,4 +106,41 @@ export const sqliteMigrations: readonly string[] = [
     PRIMARY KEY (source, dedup_key)
   );
   `,
+  // 3: local CRM people. One person per email, a lead per person with every conversation the visitor
+  // had, a case per conversation linked to its person (HubSpot and Salesforce reuse the person
+  // too). Existing records keep their ids, the links agents were given; leads made twice for one
+  // person before this version both stay, and new conversations join the older one.
+  `
+  CREATE TABLE local_people (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE local_crm_records (
+    id TEXT PRIMARY KEY,
+    action TEXT NOT NULL CHECK (action IN ('lead', 'case')),
+    person_id TEXT REFERENCES local_people(id),
+    history TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX local_crm_records_person ON local_crm_records(person_id, action, created_at);
+  CREATE TABLE local_crm_conversations (
+    conversation_key TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('lead', 'case')),
+    record_id TEXT NOT NULL REFERENCES local_crm_records(id),
+    snapshot TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (conversation_key, action)
+  );
+  CREATE INDEX local_crm_conversations_record ON local_crm_conversations(record_id, updated_at);
+  INSERT INTO local_people (id, email, created_at)
+    SELECT MIN(id), email, MIN(created_at) FROM local_records WHERE email IS NOT NULL GROUP BY email;
+  INSERT INTO local_crm_records (id, action, person_id, history, created_at, updated_at)
+    SELECT r.id, r.action, p.id, r.history, r.created_at, r.updated_at FROM local_records r LEFT JOIN local_people p ON p.email = r.email;
+  INSERT INTO local_crm_conversations (conversation_key, action, record_id, snapshot, created_at, updated_at)
+    SELECT conversation_key, action, id, snapshot, created_at, updated_at FROM local_records;
+  DROP TABLE local_records;
+  `,
 ];
