@@ -46,6 +46,9 @@ export const startCheckpointer = (path: string, options: { intervalMs: number; o
   let stopping = false;
   return {
     stop: () => {
+      // Held while it stops: a process with nothing else to do would otherwise exit under an
+      // `await store.close()` that never returns (scripts such as setup and replay).
+      worker.ref();
       if (!stopping) worker.postMessage('stop');
       stopping = true;
       return exited;
