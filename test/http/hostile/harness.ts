@@ -62,13 +62,15 @@ export const startHostileService = async (env: Record<string, string> = {}): Pro
   });
   let output = '';
   let pending = '';
+  // stdout: pino's JSON lines (the start-up banner, which shows the URL with its token on the
+  // operator's console, is not the log); stderr: everything (start-up failures, crashes).
   const take = (chunk: Buffer) => {
     const lines = (pending + chunk.toString('utf8')).split('\n');
     pending = lines.pop() ?? '';
-    for (const line of lines) if (line.startsWith('{') || line.includes('Error')) output += `${line}\n`;
+    for (const line of lines) if (line.startsWith('{')) output += `${line}\n`;
   };
   child.stdout?.on('data', take);
-  child.stderr?.on('data', take);
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const url = `http://127.0.0.1:${port}`;
   await until(
     'the service to listen',
