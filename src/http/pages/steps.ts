@@ -19,10 +19,11 @@ const stepRow = (job: Job) =>
  * The stable return link while there is no record to forward to: each step of the conversation
  * with its state and last error. Shows no personal data.
  */
-export const stepsPage = (jobs: readonly Job[]): string => {
+export const stepsPage = (jobs: readonly Job[], recordUrl?: string): string => {
   const dead = jobs.filter((j) => j.state === 'dead');
   const open = jobs.some((j) => j.state === 'pending' || j.state === 'running');
-  const table = html`<table><thead><tr><th>Step</th><th>State</th><th>Attempts</th><th>Next try / last change</th><th>Last error</th><th>Job</th></tr></thead>
+  const record = recordUrl === undefined || !/^https?:\/\//i.test(recordUrl) ? html`` : html`<p>The CRM record: <a href="${recordUrl}">${recordUrl}</a></p>`;
+  const table = html`${record}<table><thead><tr><th>Step</th><th>State</th><th>Attempts</th><th>Next try / last change</th><th>Last error</th><th>Job</th></tr></thead>
 <tbody>${jobs.map(stepRow)}</tbody></table>`;
   if (dead.length > 0)
     return page(
@@ -36,6 +37,12 @@ export const stepsPage = (jobs: readonly Job[]): string => {
       'Delivery pending',
       html`<h1>On its way to the CRM <span class="status pending">pending</span></h1>
 <p>This chat is stored and its steps will complete; this page forwards to the CRM record once it exists. Reload in a moment.</p>${table}`,
+    );
+  if (recordUrl !== undefined)
+    return page(
+      'Link not shown',
+      html`<h1>The CRM record exists, but its link could not be shown in the chat platform</h1>
+<p>The step gave up${jobs.some((j) => j.state === 'expired') ? ' because the chat was over' : ''}; the record itself is in the CRM.</p>${table}`,
     );
   return page(
     'No record',

@@ -32,11 +32,16 @@ export const pageRoutes = (deps: PageDeps) => {
     // The newest record of this CRM: the one the last delivery decided on (lead or case).
     const record = (await store.listRecords(key)).find((r) => r.record.crm === deps.crm);
     const target = record?.record.url ?? stored.person?.url;
-    if (target !== undefined) {
+    const jobs = await store.conversationJobs(key, 50);
+    // The record exists but showing it in the platform failed for good: say so (with the link),
+    // rather than hide the failure behind a redirect.
+    const notify = jobs.filter((j) => j.kind === 'notify').at(-1);
+    const notifyFailed = notify !== undefined && (notify.state === 'dead' || notify.state === 'expired');
+    if (target !== undefined && !notifyFailed) {
       ctx.redirect(target);
       return;
     }
-    ctx.body = stepsPage(await store.conversationJobs(key, 50));
+    ctx.body = stepsPage(jobs, target);
   });
 
   /** A record of the built-in local CRM. Its id is a 128-bit random value: the page shows personal data. */
