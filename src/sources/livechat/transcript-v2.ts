@@ -1,5 +1,6 @@
 import { visitorLabel, type Conversation, type Message, type Operator, type Visitor } from '../../domain/conversation';
 import { INTERNAL_MARKER, SOURCE } from './transcript-v3';
+import { usableEmail } from './wire-common';
 import type { V2Chat, V2ChatEnded, V2ChatStarted, V2Message, V2SurveyField } from './wire-v2';
 
 /**
@@ -16,10 +17,7 @@ const field = <K extends string, V>(key: K, value: V | undefined): Partial<Recor
   return entry;
 };
 
-const normalizeEmail = (email: string | undefined): string | undefined => {
-  const e = email?.trim().toLowerCase();
-  return e === undefined || e === '' || !e.includes('@') ? undefined : e;
-};
+const normalizeEmail = usableEmail;
 
 const surveyAnswer = (survey: readonly V2SurveyField[], type: string): string | undefined =>
   survey.filter((f) => f.type === type).map((f) => f.answer ?? f.answers).find((a) => a !== undefined);

@@ -1,4 +1,5 @@
 import { visitorLabel, type Conversation, type Message, type Operator, type Visitor } from '../../domain/conversation';
+import { usableEmail } from './wire-common';
 import type { Chat, ChatEvent, ChatUser, FormField, Thread } from './wire-v3';
 
 /**
@@ -21,10 +22,7 @@ const field = <K extends string, V>(key: K, value: V | undefined): Partial<Recor
   return entry;
 };
 
-const normalizeEmail = (email: string | undefined): string | undefined => {
-  const e = email?.trim().toLowerCase();
-  return e === undefined || e === '' || !e.includes('@') ? undefined : e;
-};
+const normalizeEmail = usableEmail;
 
 const answerOf = (f: FormField): string | undefined => f.answer ?? f.answers ?? f.value;
 

@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { UrlSafeId } from '../../domain/codecs';
 
 /**
  * Small codecs shared by LiveChat's webhook bodies and its Agent Chat API answers. Liberal where
@@ -6,26 +7,44 @@ import * as t from 'io-ts';
  * → `answer`, `license_id` → `organization_id`), strict where we rely on a value (ids, times).
  */
 
-/** An id we key on (chat, thread, event, customer): a non-empty string, trimmed. */
-export const Id = new t.Type<string, string, unknown>(
-  'Id',
-  (u): u is string => typeof u === 'string' && u.trim().length > 0,
-  (u, c) => (typeof u === 'string' && u.trim().length > 0 ? t.success(u.trim()) : t.failure(u, c, 'expected a non-empty string')),
-  String,
-);
+/**
+ * An id we key on (chat, thread, event, customer, visitor): it becomes part of the CRM key
+ * (`livechat:<chat_id>`), our stable link and API paths, so it must fit in a URL (`UrlSafeId`).
+ * LiveChat's are ten characters (`PJ0MRSHTDG`) or UUIDs.
+ */
+export const Id = UrlSafeId('Id', 128);
 
-/** `""`, `null` and missing all mean "no value" (`"custom_id": ""`, `"value": ""` in real payloads). */
+/** `""`, `null` and missing all mean "no value" (`"custom_id": ""`, `"value": ""` in real payloads); lone surrogates become U+FFFD. */
 export const OptionalText = new t.Type<string | undefined, string, unknown>(
   'OptionalText',
-  (u): u is string | undefined => u === undefined || typeof u === 'string',
+  (u): u is string | undefined => u === undefined || (typeof u === 'string' && u.isWellFormed()),
   (u, c) => {
     if (u === undefined || u === null) return t.success(undefined);
     if (typeof u !== 'string') return t.failure(u, c, 'expected a string');
-    const text = u.trim();
+    const text = u.trim().toWellFormed();
     return t.success(text === '' ? undefined : text);
   },
   (a) => a ?? '',
 );
+
+/** An email LiveChat states (a customer's, an agent's): what the CRM finds a person by, so it must fit in a search key. */
+export const OptionalEmail = new t.Type<string | undefined, string, unknown>(
+  'Email',
+  (u): u is string | undefined => u === undefined || EmailId.is(u),
+  (u, c) => {
+    if (u === undefined || u === null) return t.success(undefined);
+    if (typeof u !== 'string') return t.failure(u, c, 'expected a string');
+    return u.trim() === '' ? t.success(undefined) : EmailId.validate(u, c);
+  },
+  (a) => a ?? '',
+);
+const EmailId = UrlSafeId('Email', 254);
+
+/** A typed-in email (a form answer) is free text: kept only when it could be an email and a search key. */
+export const usableEmail = (text: string | undefined): string | undefined => {
+  const e = text?.trim().toLowerCase();
+  return e === undefined || !e.includes('@') || !EmailId.is(e) ? undefined : e;
+};
 
 /** Ids that are numbers in one version and strings in another (`license_id: 21377312` vs `"8762851"`, `group_ids: [0]`). */
 export const IdLike = new t.Type<string, string, unknown>(

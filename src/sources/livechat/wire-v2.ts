@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
-import { knownKeys } from '../../domain/codecs';
+import { knownKeys, WellFormedText } from '../../domain/codecs';
 import { AnswerText } from './wire-v3';
-import { Id, IdLike, listOf, OptionalText, UnixSeconds } from './wire-common';
+import { Id, IdLike, listOf, OptionalEmail, OptionalText, UnixSeconds } from './wire-common';
 
 /**
  * Legacy REST v2 webhooks (deprecated, still sent by older accounts): `event_type` instead of
@@ -12,14 +12,14 @@ import { Id, IdLike, listOf, OptionalText, UnixSeconds } from './wire-common';
 
 /** `user_type` is `agent`, `supervisor` (a whisper: agents only) or `visitor`. */
 export const V2Message = knownKeys(
-  t.intersection([t.type({ text: t.string, timestamp: UnixSeconds }), t.partial({ user_type: OptionalText, author_name: OptionalText, agent_id: OptionalText })]),
+  t.intersection([t.type({ text: WellFormedText, timestamp: UnixSeconds }), t.partial({ user_type: OptionalText, author_name: OptionalText, agent_id: OptionalText })]),
 );
 export type V2Message = t.TypeOf<typeof V2Message>;
 
 export const V2Visitor = knownKeys(
   t.intersection([
     t.type({ id: Id }),
-    t.partial({ name: OptionalText, email: OptionalText, city: OptionalText, region: OptionalText, country: OptionalText, page_current: OptionalText }),
+    t.partial({ name: OptionalText, email: OptionalEmail, city: OptionalText, region: OptionalText, country: OptionalText, page_current: OptionalText }),
   ]),
 );
 export type V2Visitor = t.TypeOf<typeof V2Visitor>;
@@ -32,7 +32,7 @@ export const V2Chat = knownKeys(
   t.type({ id: Id }),
   t.partial({
     messages: listOf(V2Message),
-    tags: listOf(t.string),
+    tags: listOf(WellFormedText),
     groups: listOf(IdLike),
     agents: listOf(knownKeys(t.partial({ name: OptionalText, login: OptionalText }))),
     started_timestamp: UnixSeconds,

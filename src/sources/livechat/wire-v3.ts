@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
-import { knownKeys } from '../../domain/codecs';
-import { Id, IdLike, listOf, OptionalText, Rfc3339 } from './wire-common';
+import { knownKeys, WellFormedText } from '../../domain/codecs';
+import { Id, IdLike, listOf, OptionalEmail, OptionalText, Rfc3339 } from './wire-common';
 
 /**
  * LiveChat v3 chat structures, as the webhooks and the Agent Chat API send them
@@ -22,15 +22,16 @@ export const AnswerText = new t.Type<string | undefined, unknown, unknown>(
 );
 
 const Choice = t.partial({ label: t.string, chosen: t.boolean });
+const wellFormed = (text: string): string => text.toWellFormed();
 
 const answerText = (u: unknown): string | undefined => {
-  if (typeof u === 'string') return u.trim() === '' ? undefined : u.trim();
+  if (typeof u === 'string') return u.trim() === '' ? undefined : wellFormed(u.trim());
   if (typeof u === 'number' || typeof u === 'boolean') return String(u);
   if (Array.isArray(u)) {
-    const labels = u.flatMap((x) => (Choice.is(x) && x.chosen !== false && x.label !== undefined && x.label.trim() !== '' ? [x.label.trim()] : []));
+    const labels = u.flatMap((x) => (Choice.is(x) && x.chosen !== false && x.label !== undefined && x.label.trim() !== '' ? [wellFormed(x.label.trim())] : []));
     return labels.length === 0 ? undefined : labels.join(', ');
   }
-  return Choice.is(u) && u.label !== undefined && u.label.trim() !== '' ? u.label.trim() : undefined;
+  return Choice.is(u) && u.label !== undefined && u.label.trim() !== '' ? wellFormed(u.label.trim()) : undefined;
 };
 
 export const FormField = knownKeys(t.partial({ id: OptionalText, type: OptionalText, label: OptionalText, answer: AnswerText, value: AnswerText, answers: AnswerText }));
@@ -50,7 +51,7 @@ export const ChatEvent = knownKeys(
     recipients: OptionalText,
     author_id: OptionalText,
     deleted: t.boolean,
-    text: t.string,
+    text: WellFormedText,
     /** `file` */
     name: OptionalText,
     url: OptionalText,
@@ -76,7 +77,7 @@ const RawChatUser = t.intersection([
   t.type({ id: Id, type: t.string }),
   t.partial({
     name: OptionalText,
-    email: OptionalText,
+    email: OptionalEmail,
     phone_number: OptionalText,
     present: t.boolean,
     visit: Visit,
@@ -95,9 +96,9 @@ export const Thread = knownKeys(
   t.type({ id: Id }),
   t.partial({
     active: t.boolean,
-    user_ids: listOf(t.string),
+    user_ids: listOf(WellFormedText),
     events: listOf(ChatEvent),
-    tags: listOf(t.string),
+    tags: listOf(WellFormedText),
     access: Access,
     created_at: Rfc3339,
     previous_thread_id: OptionalText,

@@ -64,6 +64,9 @@ describe('LiveChat webhook: malformed bodies', () => {
     ['incoming_event with a bad time', v3('incoming_event', { chat_id: 'C', thread_id: 'T', event: agentEvent('!case', { created_at: 'yesterday' }) }), 'INVALID_PAYLOAD', /payload\.event\.created_at/],
     ['v2 chat_ended without chat', { ...fixtureJson('v2-chat_ended-docs.json'), chat: undefined }, 'INVALID_PAYLOAD', /chat/],
     ['v2 chat_ended with a message without text', { ...fixtureJson('v2-chat_started-docs.json'), event_type: 'chat_ended', chat: { id: 'X', messages: [{ timestamp: 1 }] } }, 'INVALID_PAYLOAD', /chat\.messages\.0\.text/],
+    ['a chat id with a control character (it goes into URLs and CRM keys)', v3('chat_deactivated', { chat_id: 'C1\u0000', thread_id: 'T' }), 'INVALID_PAYLOAD', /payload\.chat_id: expected no control characters/],
+    ['a chat id longer than 128 characters', v3('chat_deactivated', { chat_id: 'C'.repeat(129), thread_id: 'T' }), 'INVALID_PAYLOAD', /payload\.chat_id/],
+    ['a customer email with a line break', { ...fixtureJson('v2-chat_started-docs.json'), visitor: { id: 'v', email: 'a@b.c\nBcc: x' } }, 'INVALID_PAYLOAD', /visitor\.email/],
     ['v2 without token', { ...fixtureJson('v2-chat_started-docs.json'), token: undefined }, 'INVALID_PAYLOAD', /token/],
   ];
   for (const [what, body, code, detail] of cases) {
@@ -73,6 +76,14 @@ describe('LiveChat webhook: malformed bodies', () => {
       assert.match(rejection.detail ?? '', detail);
     });
   }
+
+  it('repairs lone surrogates in free text (U+FFFD) instead of refusing the chat', () => {
+    const event = { id: 'E1', type: 'message', text: 'broken \ud800 text', created_at: '2026-01-05T09:00:07.000000Z', author_id: 'smith@example.com' };
+    const body = JSON.stringify(v3('incoming_chat', { chat: { id: 'C1', users: [], thread: { id: 'T1', events: [event], tags: ['\udc00tag'] } } }));
+    const c = onlyConversation(eventsOf(source.decode(requestOf(body)))).conversation;
+    assert.equal(c.messages[0]?.body, 'broken \ufffd text');
+    assert.deepEqual(c.tags, ['\ufffdtag']);
+  });
 
   it('rejects a non-JSON content type and bytes that are not UTF-8', () => {
     assert.equal(rejectionOf(source.decode(requestOf('action=x', { 'content-type': 'application/x-www-form-urlencoded' }))).code, 'UNSUPPORTED_CONTENT_TYPE');
