@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chain, left, right, type Either } from 'fp-ts/Either';
+import { chain, left, map, right, type Either } from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import type * as t from 'io-ts';
 import type { Action } from '../../domain/event';
@@ -50,9 +50,9 @@ const isAgentId = (authorId: string | undefined): boolean => authorId !== undefi
 const incomingChat = (json: unknown): Either<Rejection, InboundEvent[]> =>
   pipe(
     decodeAs(IncomingChat, json),
-    chain((e) => {
+    map((e): InboundEvent[] => {
       const chat = e.payload.chat;
-      return right([
+      return [
         {
           kind: 'conversation',
           dedupKey: `v3:incoming_chat:${chat.id}:${chat.thread.id}`,
@@ -60,16 +60,16 @@ const incomingChat = (json: unknown): Either<Rejection, InboundEvent[]> =>
           plan: ['lookup', 'notify'],
           meta: { [META.generation]: 'v3', [META.chatId]: chat.id, [META.threadId]: chat.thread.id, [META.active]: String(chat.thread.active ?? true), ...accountOf(e) },
         },
-      ]);
+      ];
     }),
   );
 
 const chatDeactivated = (json: unknown): Either<Rejection, InboundEvent[]> =>
   pipe(
     decodeAs(ChatDeactivated, json),
-    chain((e) => {
+    map((e): InboundEvent[] => {
       const { chat_id, thread_id } = e.payload;
-      return right([
+      return [
         {
           kind: 'conversation',
           dedupKey: `v3:chat_deactivated:${chat_id}:${thread_id}`,
@@ -77,21 +77,21 @@ const chatDeactivated = (json: unknown): Either<Rejection, InboundEvent[]> =>
           plan: ['fetch', 'deliver', 'notify'],
           meta: { [META.generation]: 'v3', [META.chatId]: chat_id, [META.threadId]: thread_id, [META.active]: 'false', ...accountOf(e) },
         },
-      ]);
+      ];
     }),
   );
 
 const incomingEvent = (json: unknown): Either<Rejection, InboundEvent[]> =>
   pipe(
     decodeAs(IncomingEvent, json),
-    chain((e): Either<Rejection, InboundEvent[]> => {
+    map((e): InboundEvent[] => {
       const { chat_id, thread_id, event } = e.payload;
       const command = event.type === 'message' && event.text !== undefined ? commandOf(event.text) : undefined;
-      if (command !== 'lead' && command !== 'case') return right([{ kind: 'ignored', reason: 'an incoming_event that is no !lead or !case command' }]);
+      if (command !== 'lead' && command !== 'case') return [{ kind: 'ignored', reason: 'an incoming_event that is no !lead or !case command' }];
       // Registered with `filters.author_type: agent`; checked again so a customer typing `!case` decides nothing.
-      if (!isAgentId(event.author_id)) return right([{ kind: 'ignored', reason: 'a command typed by the customer' }]);
+      if (!isAgentId(event.author_id)) return [{ kind: 'ignored', reason: 'a command typed by the customer' }];
       const forced: Action = command;
-      return right([
+      return [
         {
           kind: 'conversation',
           dedupKey: `v3:incoming_event:${chat_id}:${thread_id}:${event.id}`,
@@ -100,7 +100,7 @@ const incomingEvent = (json: unknown): Either<Rejection, InboundEvent[]> =>
           forced,
           meta: { [META.generation]: 'v3', [META.chatId]: chat_id, [META.threadId]: thread_id, [META.active]: 'true', ...accountOf(e) },
         },
-      ]);
+      ];
     }),
   );
 
@@ -142,16 +142,16 @@ const decodeV2 = (eventType: string, json: unknown, raw: Buffer): Either<Rejecti
     case 'chat_started':
       return pipe(
         decodeAs(V2ChatStarted, json),
-        chain((e) =>
-          right([{ kind: 'conversation', dedupKey: v2DedupKey(eventType, e.event_unique_id, e.chat?.id, raw), conversation: toV2StartConversation(e), plan: ['lookup', 'notify'], meta: v2Meta(e) }]),
-        ),
+        map((e): InboundEvent[] => [
+          { kind: 'conversation', dedupKey: v2DedupKey(eventType, e.event_unique_id, e.chat?.id, raw), conversation: toV2StartConversation(e), plan: ['lookup', 'notify'], meta: v2Meta(e) },
+        ]),
       );
     case 'chat_ended':
       return pipe(
         decodeAs(V2ChatEnded, json),
-        chain((e) =>
-          right([{ kind: 'conversation', dedupKey: v2DedupKey(eventType, e.event_unique_id, e.chat.id, raw), conversation: toV2Conversation(e), plan: ['deliver', 'notify'], meta: v2Meta(e) }]),
-        ),
+        map((e): InboundEvent[] => [
+          { kind: 'conversation', dedupKey: v2DedupKey(eventType, e.event_unique_id, e.chat.id, raw), conversation: toV2Conversation(e), plan: ['deliver', 'notify'], meta: v2Meta(e) },
+        ]),
       );
     default:
       return right([{ kind: 'ignored', reason: `LiveChat v2 event ${eventType.slice(0, 60)} is not used` }]);
