@@ -5,6 +5,7 @@
 import type { Conversation } from '../domain/conversation';
 import type { Action } from '../domain/event';
 import type { LocalRecordStore } from '../domain/local-records';
+import type { ConsoleStore } from './console';
 import type { CrmPerson, CrmRecord } from '../domain/record';
 import type { SourceMeta, StepKind } from '../domain/source';
 import { conversationKey, type ConversationKey } from '../domain/conversation-key';
@@ -122,7 +123,7 @@ export interface IntakeResult {
   readonly claimed?: Job;
 }
 
-export interface Store extends LocalRecordStore {
+export interface Store extends LocalRecordStore, ConsoleStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Round trip to the database (health checks). */
   ping(): Promise<void>;

@@ -5,6 +5,7 @@
  */
 import type { Store } from '../../src/storage/store';
 import { claims } from './contract/claims';
+import { consoleViews } from './contract/console';
 import { defined, LEASE, type Contract } from './contract/context';
 import { finishing } from './contract/finish';
 import { localCrm } from './contract/local-crm';
@@ -39,5 +40,6 @@ export const storeContract = (name: string, open: () => Promise<Store>, reset: (
     finishing(contract);
     views(contract);
     localCrm(contract);
+    consoleViews(contract);
   });
 };

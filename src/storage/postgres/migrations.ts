@@ -130,4 +130,56 @@ export const postgresMigrations: readonly string[] = [
     SELECT conversation_key, action, id, snapshot, created_at, updated_at FROM local_records;
   DROP TABLE local_records;
   `,
+  // 4: the operator console. A conversation's state (delivered, pending, failing, dead, expired)
+  // is kept on its row by a trigger on jobs, so whatever changes a job (intake, a step's end, a
+  // replay, an erase) keeps it true (every job change already holds the conversation's row lock);
+  // with the visitor's name and email read out of the snapshot (generated columns) and indexes
+  // that serve the console's newest-first keyset pages, filtered or searched, over a million
+  // conversations without a scan. text_pattern_ops: prefix search by LIKE whatever the collation.
+  `
+  ALTER TABLE conversations ADD COLUMN state TEXT NOT NULL DEFAULT 'delivered';
+  ALTER TABLE conversations ADD COLUMN conversation_id TEXT GENERATED ALWAYS AS (snapshot::json ->> 'id') STORED;
+  ALTER TABLE conversations ADD COLUMN visitor_email TEXT GENERATED ALWAYS AS (snapshot::json -> 'visitor' ->> 'email') STORED;
+  ALTER TABLE conversations ADD COLUMN visitor_name TEXT GENERATED ALWAYS AS (snapshot::json -> 'visitor' ->> 'name') STORED;
+  CREATE FUNCTION chat2crm_conversation_state(k TEXT) RETURNS TEXT LANGUAGE sql STABLE AS $$
+    SELECT CASE
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = k AND j.state = 'dead') THEN 'dead'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = k AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = k AND j.state IN ('pending', 'running')) THEN 'pending'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = k AND j.state = 'expired') THEN 'expired'
+      ELSE 'delivered' END
+  $$;
+  CREATE FUNCTION chat2crm_jobs_state() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+      k TEXT := CASE WHEN TG_OP = 'DELETE' THEN OLD.conversation_key ELSE NEW.conversation_key END;
+      v TEXT := chat2crm_conversation_state(k);
+    BEGIN
+      UPDATE conversations SET state = v WHERE key = k AND state IS DISTINCT FROM v;
+      RETURN NULL;
+    END
+  $$;
+  UPDATE conversations SET state = chat2crm_conversation_state(key);
+  CREATE TRIGGER jobs_state AFTER INSERT OR DELETE OR UPDATE OF state, last_error ON jobs
+    FOR EACH ROW EXECUTE FUNCTION chat2crm_jobs_state();
+  CREATE INDEX conversations_newest ON conversations(updated_at, key);
+  CREATE INDEX conversations_source_newest ON conversations(source, updated_at, key);
+  CREATE INDEX conversations_state_newest ON conversations(state, updated_at, key);
+  CREATE INDEX conversations_source_state_newest ON conversations(source, state, updated_at, key);
+  CREATE INDEX conversations_search_id ON conversations(lower(conversation_id) text_pattern_ops);
+  CREATE INDEX conversations_search_email ON conversations(lower(visitor_email) text_pattern_ops);
+  CREATE INDEX conversations_search_name ON conversations(lower(visitor_name) text_pattern_ops);
+  CREATE INDEX events_source_newest ON events(source, received_at);
+  CREATE INDEX jobs_unresolved_errors ON jobs(updated_at) WHERE last_error IS NOT NULL AND state <> 'done';
+  `,
+  // 5: privacy (npm run privacy, RETENTION_DAYS). Erasing a person deletes rows by conversation
+  // key, and the local CRM's copies of their transcripts are found by the visitor's email, both
+  // through an index. redacted_at: when RETENTION_DAYS removed the transcript; an intake after
+  // that (updated_at > redacted_at) brings the conversation back under retention, and the
+  // partial index keeps the daily pass to those rows instead of every old conversation.
+  `
+  CREATE INDEX events_conversation ON events(conversation_key);
+  ALTER TABLE conversations ADD COLUMN redacted_at BIGINT;
+  CREATE INDEX conversations_retention ON conversations(updated_at) WHERE redacted_at IS NULL OR updated_at > redacted_at;
+  CREATE INDEX local_crm_conversations_email ON local_crm_conversations(lower(snapshot::json -> 'visitor' ->> 'email'));
+  `,
 ];

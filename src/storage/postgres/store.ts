@@ -10,6 +10,7 @@ import { DEFAULT_PLAN, conversationKey, type IntakeInput, type IntakeResult, typ
 import { changed, createPool, firstRow, inTransaction, migrate, rowsOf, type Queryable } from './db';
 import * as jobs from './jobs';
 import { createPostgresLocalCrm } from './local-crm';
+import { createPostgresConsole } from './console';
 
 export interface PostgresStoreOptions {
   readonly poolSize?: number;
@@ -145,6 +146,7 @@ export const openPostgresStore = async (url: string, options: PostgresStoreOptio
       return { ...counts, ...(oldest === null ? {} : { oldestPendingAt: new Date(oldest) }) };
     },
     ...createPostgresLocalCrm(pool, tx),
+    ...createPostgresConsole(pool),
   };
   return store;
 };

@@ -143,4 +143,69 @@ export const sqliteMigrations: readonly string[] = [
     SELECT conversation_key, action, id, snapshot, created_at, updated_at FROM local_records;
   DROP TABLE local_records;
   `,
+  // 4: the operator console. A conversation's state (delivered, pending, failing, dead, expired)
+  // is kept on its row by triggers on jobs, so whatever changes a job (intake, a step's end, a
+  // replay, an erase) keeps it true; with the visitor's name and email read out of the snapshot
+  // (virtual columns) and indexes that serve the console's newest-first keyset pages, filtered or
+  // searched, over a million conversations without a scan.
+  `
+  ALTER TABLE conversations ADD COLUMN state TEXT NOT NULL DEFAULT 'delivered';
+  ALTER TABLE conversations ADD COLUMN conversation_id TEXT GENERATED ALWAYS AS (json_extract(snapshot, '$.id')) VIRTUAL;
+  ALTER TABLE conversations ADD COLUMN visitor_email TEXT GENERATED ALWAYS AS (json_extract(snapshot, '$.visitor.email')) VIRTUAL;
+  ALTER TABLE conversations ADD COLUMN visitor_name TEXT GENERATED ALWAYS AS (json_extract(snapshot, '$.visitor.name')) VIRTUAL;
+  UPDATE conversations SET state = CASE
+    WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = conversations.key AND j.state = 'dead') THEN 'dead'
+    WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = conversations.key AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
+    WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = conversations.key AND j.state IN ('pending', 'running')) THEN 'pending'
+    WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = conversations.key AND j.state = 'expired') THEN 'expired'
+    ELSE 'delivered' END;
+  CREATE INDEX conversations_newest ON conversations(updated_at, key);
+  CREATE INDEX conversations_source_newest ON conversations(source, updated_at, key);
+  CREATE INDEX conversations_state_newest ON conversations(state, updated_at, key);
+  CREATE INDEX conversations_source_state_newest ON conversations(source, state, updated_at, key);
+  CREATE INDEX conversations_search_id ON conversations(lower(conversation_id));
+  CREATE INDEX conversations_search_email ON conversations(lower(visitor_email));
+  CREATE INDEX conversations_search_name ON conversations(lower(visitor_name));
+  CREATE INDEX events_source_newest ON events(source, received_at);
+  CREATE INDEX jobs_unresolved_errors ON jobs(updated_at) WHERE last_error IS NOT NULL AND state <> 'done';
+  CREATE TRIGGER jobs_state_on_insert AFTER INSERT ON jobs BEGIN
+    UPDATE conversations SET state = s.v FROM (SELECT CASE
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'dead') THEN 'dead'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running')) THEN 'pending'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'expired') THEN 'expired'
+      ELSE 'delivered' END AS v) s
+    WHERE key = NEW.conversation_key AND state IS NOT s.v;
+  END;
+  CREATE TRIGGER jobs_state_on_update AFTER UPDATE OF state, last_error ON jobs
+    WHEN OLD.state IS NOT NEW.state OR OLD.last_error IS NOT NEW.last_error BEGIN
+    UPDATE conversations SET state = s.v FROM (SELECT CASE
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'dead') THEN 'dead'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running')) THEN 'pending'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'expired') THEN 'expired'
+      ELSE 'delivered' END AS v) s
+    WHERE key = NEW.conversation_key AND state IS NOT s.v;
+  END;
+  CREATE TRIGGER jobs_state_on_delete AFTER DELETE ON jobs BEGIN
+    UPDATE conversations SET state = s.v FROM (SELECT CASE
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = OLD.conversation_key AND j.state = 'dead') THEN 'dead'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = OLD.conversation_key AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = OLD.conversation_key AND j.state IN ('pending', 'running')) THEN 'pending'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = OLD.conversation_key AND j.state = 'expired') THEN 'expired'
+      ELSE 'delivered' END AS v) s
+    WHERE key = OLD.conversation_key AND state IS NOT s.v;
+  END;
+  `,
+  // 5: privacy (npm run privacy, RETENTION_DAYS). Erasing a person deletes rows by conversation
+  // key, and the local CRM's copies of their transcripts are found by the visitor's email, both
+  // through an index. redacted_at: when RETENTION_DAYS removed the transcript; an intake after
+  // that (updated_at > redacted_at) brings the conversation back under retention, and the
+  // partial index keeps the daily pass to those rows instead of every old conversation.
+  `
+  CREATE INDEX events_conversation ON events(conversation_key);
+  ALTER TABLE conversations ADD COLUMN redacted_at INTEGER;
+  CREATE INDEX conversations_retention ON conversations(updated_at) WHERE redacted_at IS NULL OR updated_at > redacted_at;
+  CREATE INDEX local_crm_conversations_email ON local_crm_conversations(lower(json_extract(snapshot, '$.visitor.email')));
+  `,
 ];

@@ -30,6 +30,7 @@ import { sqliteMigrations } from './migrations';
 import { startCheckpointer } from './checkpointer';
 import { createWriteQueue } from './write-queue';
 import { createSqliteLocalCrm } from './local-crm';
+import { createSqliteConsole } from './console';
 
 const migrate = (db: Database.Database): void => {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
@@ -368,6 +369,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
       return { ...counts, ...(oldest === null ? {} : { oldestPendingAt: new Date(oldest) }) };
     },
     ...createSqliteLocalCrm(db, write),
+    ...createSqliteConsole(db),
   };
   return store;
 };

@@ -1,0 +1,69 @@
+/** Row codecs of the console's reads (see rows.ts for why rows are decoded). */
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/Either';
+import { describeErrors } from '../domain/codecs';
+import { splitConversationKey } from '../domain/conversation-key';
+import type { ConversationState, ConversationSummary, DeadErrorGroup } from './console';
+
+/** SQLite gives numbers; node-postgres gives BIGINT and COUNT as strings. */
+const Num = new t.Type<number, number, unknown>(
+  'Num',
+  (u): u is number => typeof u === 'number',
+  (u, c) => {
+    const n = typeof u === 'string' ? Number(u) : u;
+    return typeof n === 'number' && Number.isFinite(n) ? t.success(n) : t.failure(u, c);
+  },
+  (n) => n,
+);
+const Nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
+const StateCodec = t.keyof({ delivered: null, pending: null, failing: null, dead: null, expired: null });
+
+const decodeRow = <A>(codec: t.Decoder<unknown, A>, what: string, row: unknown): A => {
+  const result = codec.decode(row);
+  if (isLeft(result)) throw new Error(`unreadable ${what} row: ${describeErrors(result.left).join('; ')}`);
+  return result.right;
+};
+
+const SummaryRow = t.type({
+  key: t.string,
+  source: Nullable(t.string),
+  conversation_id: Nullable(t.string),
+  visitor_name: Nullable(t.string),
+  visitor_email: Nullable(t.string),
+  state: StateCodec,
+  updated_at: Num,
+});
+export const toSummary = (row: unknown): ConversationSummary => {
+  const r = decodeRow(SummaryRow, 'conversation summary', row);
+  const split = splitConversationKey(r.key);
+  return {
+    key: r.key,
+    source: r.source ?? split.source,
+    id: r.conversation_id ?? split.id,
+    ...(r.visitor_name === null ? {} : { visitorName: r.visitor_name }),
+    ...(r.visitor_email === null ? {} : { visitorEmail: r.visitor_email }),
+    state: r.state,
+    updatedAt: new Date(r.updated_at),
+  };
+};
+
+const StateRow = t.type({ state: StateCodec });
+export const toState = (row: unknown): ConversationState => decodeRow(StateRow, 'conversation state', row).state;
+
+const GroupRow = t.type({ code: t.string, n: Num, example: t.string, newest: Num });
+export const toGroup = (row: unknown): DeadErrorGroup => {
+  const r = decodeRow(GroupRow, 'error group', row);
+  return { code: r.code, count: r.n, example: r.example, newestAt: new Date(r.newest) };
+};
+
+const NewestRow = t.type({ newest: Nullable(Num) });
+export const toNewest = (row: unknown): number | null => decodeRow(NewestRow, 'newest', row).newest;
+
+/** Columns every console list reads. */
+export const SUMMARY_COLUMNS = 'key, source, conversation_id, visitor_name, visitor_email, state, updated_at';
+
+/** Upper bound of a prefix range: any text starting with the prefix sorts below it (binary order). */
+export const PREFIX_END = String.fromCodePoint(0x10ffff);
+
+/** `a_b%` → `a\_b\%`: a LIKE pattern matching that text literally. */
+export const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);

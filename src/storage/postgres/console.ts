@@ -1,0 +1,77 @@
+/** The console's reads on PostgreSQL (indexes: migration 4). */
+import { toJob } from '../rows';
+import { SUMMARY_COLUMNS, likeLiteral, toGroup, toNewest, toState, toSummary } from '../console-rows';
+import { SEARCH_PREFIX_MIN, type ConsoleStore, type ConversationFilter, type ConversationPage } from '../console';
+import { firstRow, rowsOf, type Queryable } from './db';
+
+const CODE = "trim(split_part(last_error, ':', 1))";
+
+export const createPostgresConsole = (db: Queryable): ConsoleStore => {
+  const listConversations = async (filter: ConversationFilter): Promise<ConversationPage> => {
+    const values: unknown[] = [];
+    const param = (value: unknown) => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    const where: string[] = [];
+    if (filter.source !== undefined) where.push(`c.source = ${param(filter.source)}`);
+    if (filter.state !== undefined) where.push(`c.state = ${param(filter.state)}`);
+    // Row comparison: one index range on (updated_at, key) that starts at the cursor.
+    if (filter.after !== undefined) where.push(`(c.updated_at, c.key) < (${param(filter.after.updatedAt)}::bigint, ${param(filter.after.key)}::text)`);
+    const text = filter.q?.trim() ?? '';
+    let from = 'conversations c';
+    if (text !== '') {
+      const prefix = [...text].length >= SEARCH_PREFIX_MIN;
+      // LIKE with a literal prefix uses the text_pattern_ops indexes whatever the collation.
+      const pattern = param(prefix ? `${likeLiteral(text.toLowerCase())}%` : likeLiteral(text.toLowerCase()));
+      const match = (column: string) => `SELECT key FROM conversations WHERE lower(${column}) LIKE lower(${pattern})`;
+      from = `(${['conversation_id', 'visitor_email', 'visitor_name'].map(match).join(' UNION ')}) m JOIN conversations c ON c.key = m.key`;
+    }
+    const sql = `SELECT ${SUMMARY_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')} FROM ${from}
+      ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY c.updated_at DESC, c.key DESC LIMIT ${param(filter.limit + 1)}`;
+    const rows = (await rowsOf(db, sql, values)).map(toSummary);
+    const page = rows.slice(0, filter.limit);
+    const last = page[page.length - 1];
+    return { conversations: page, ...(rows.length > filter.limit && last !== undefined ? { next: { updatedAt: last.updatedAt.getTime(), key: last.key } } : {}) };
+  };
+
+  return {
+    listConversations,
+    async conversationState(key) {
+      const row = await firstRow(db, 'SELECT state FROM conversations WHERE key = $1', [key]);
+      return row === undefined ? undefined : toState(row);
+    },
+    async failingJobs(limit) {
+      const rows = await rowsOf(
+        db,
+        "SELECT * FROM jobs WHERE last_error IS NOT NULL AND state <> 'done' AND state IN ('pending', 'running') ORDER BY updated_at DESC, seq DESC LIMIT $1",
+        [limit],
+      );
+      return rows.map(toJob);
+    },
+    async deadErrorGroups(limit) {
+      const rows = await rowsOf(
+        db,
+        `SELECT code, COUNT(*) AS n, MAX(updated_at) AS newest, (array_agg(last_error ORDER BY updated_at DESC))[1] AS example
+         FROM (SELECT ${CODE} AS code, last_error, updated_at FROM jobs WHERE state = 'dead' AND last_error IS NOT NULL) g
+         GROUP BY code ORDER BY newest DESC LIMIT $1`,
+        [limit],
+      );
+      return rows.map(toGroup);
+    },
+    async deadJobsWithCode(code, limit) {
+      const rows = await rowsOf(db, `SELECT * FROM jobs WHERE state = 'dead' AND last_error IS NOT NULL AND ${CODE} = $1 ORDER BY updated_at DESC, seq DESC LIMIT $2`, [code, limit]);
+      return rows.map(toJob);
+    },
+    async sourceActivity(source) {
+      const newest = toNewest(await firstRow(db, 'SELECT MAX(received_at) AS newest FROM events WHERE source = $1', [source]));
+      const row = await firstRow(
+        db,
+        `SELECT j.* FROM jobs j JOIN conversations c ON c.key = j.conversation_key
+         WHERE j.last_error IS NOT NULL AND j.state <> 'done' AND c.source = $1 ORDER BY j.updated_at DESC LIMIT 1`,
+        [source],
+      );
+      return { ...(newest === null ? {} : { lastEventAt: new Date(newest) }), ...(row === undefined ? {} : { lastStepError: toJob(row) }) };
+    },
+  };
+};
