@@ -249,6 +249,26 @@ describe('LiveChat end to end: a bad PAT, fixed and replayed', function () {
     removeDir(dir);
   });
 
+  it('without API credentials, the chat is stored and its fetch waits dead with a page naming the missing key', async () => {
+    const { state } = s.emulator;
+    const { chatId } = s.chat();
+    state.closeThread(chatId);
+    const unconfigured = await startService({ LIVECHAT_WEBHOOK_SECRET: SECRET, LIVECHAT_API_URL: s.emulator.url, LIVECHAT_WEBHOOK_TOKEN: TOKEN }, tempDir('chat2crm-livechat-nokey-'));
+    try {
+      const before = s.emulator.calls().length;
+      assert.equal((await postWebhook(`${unconfigured.url}/webhooks/livechat/${TOKEN}`, chatDeactivated(state, chatId, { secretKey: SECRET }))).status, 200);
+      await until('the fetch to wait', async () => (await unconfigured.running.store.conversationJobs(keyOf(chatId), 10)).some((j) => j.state === 'dead'), 10_000);
+      assert.notEqual(await unconfigured.running.store.getConversation(keyOf(chatId)), undefined, 'the chat is stored');
+      const page = await (await fetch(`${unconfigured.url}/r/livechat/${chatId}`)).text();
+      assert.match(page, /LIVECHAT_NOT_CONFIGURED/);
+      assert.match(page, /LIVECHAT_ACCOUNT_ID and LIVECHAT_PAT/);
+      assert.equal(s.emulator.calls().length, before, 'no call without credentials');
+    } finally {
+      await unconfigured.stop();
+      removeDir(unconfigured.dir);
+    }
+  });
+
   it('leaves a dead fetch whose page names LIVECHAT_PAT; after the key is fixed, replay delivers', async () => {
     const env = (pat: string): Env => ({ ...s.env, LIVECHAT_PAT: pat, LIVECHAT_WEBHOOK_TOKEN: TOKEN, RETRY_SCHEDULE: '100ms,100ms,100ms' });
     const { state } = s.emulator;
