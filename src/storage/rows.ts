@@ -133,6 +133,8 @@ export const toStoredRecord = (row: unknown): StoredRecord => {
 
 const CountRow = t.type({ state: JobStateCodec, n: Num });
 export const toCount = (row: unknown) => decodeRow(CountRow, 'count', row);
+const FailingRow = t.type({ n: Num });
+export const toFailing = (row: unknown): number => decodeRow(FailingRow, 'failing', row).n;
 const ValueRow = t.type({ value: t.string });
 export const toValue = (row: unknown): string => decodeRow(ValueRow, 'setting', row).value;
 const OldestRow = t.type({ oldest: Nullable(Num) });

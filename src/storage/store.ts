@@ -92,6 +92,8 @@ export interface QueueStats {
   readonly done: number;
   readonly expired: number;
   readonly oldestPendingAt?: Date;
+  /** Pending or running jobs whose earlier attempts failed: waiting for, or in, another try. */
+  readonly failing: number;
 }
 
 /** What a conversation taken in without a plan goes through. */

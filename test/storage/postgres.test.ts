@@ -200,7 +200,7 @@ describe('PostgreSQL store', function () {
       await Promise.all(Array.from({ length: 8 }, (_, i) => worker(storeAt(i), `worker-${i}`)));
       assert.deepEqual(violations, []);
       assert.equal(claims.size, 200);
-      assert.deepEqual(await storeAt(1).queueStats(), { pending: 0, running: 0, dead: 0, done: 200, expired: 0 });
+      assert.deepEqual(await storeAt(1).queueStats(), { pending: 0, running: 0, dead: 0, done: 200, expired: 0, failing: 0 });
       assert.deepEqual(await adminRows(`SELECT COUNT(*)::int AS n FROM ${schema}.attempts WHERE outcome = 'abandoned'`), [{ n: 100 }]);
     });
   });

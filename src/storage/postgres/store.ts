@@ -4,7 +4,7 @@
  * gets from row locks: see jobs.ts for the per-conversation rule.
  */
 import { mergeConversation } from '../../domain/merge';
-import { toAttempt, toCount, toJob, toOldest, toStoredConversation, toStoredRecord, toValue } from '../rows';
+import { toAttempt, toCount, toFailing, toJob, toOldest, toStoredConversation, toStoredRecord, toValue } from '../rows';
 import { toConversationJson, toMetaJson } from '../serialization';
 import { DEFAULT_PLAN, conversationKey, type IntakeInput, type IntakeResult, type QueueStats, type Store } from '../store';
 import { changed, createPool, firstRow, inTransaction, migrate, rowsOf, type Queryable } from './db';
@@ -143,7 +143,8 @@ export const openPostgresStore = async (url: string, options: PostgresStoreOptio
         counts[c.state] = c.n;
       }
       const oldest = toOldest(await firstRow(pool, "SELECT MIN(created_at) AS oldest FROM jobs WHERE state = 'pending'"));
-      return { ...counts, ...(oldest === null ? {} : { oldestPendingAt: new Date(oldest) }) };
+      const failing = toFailing(await firstRow(pool, "SELECT COUNT(*) AS n FROM jobs WHERE state IN ('pending', 'running') AND attempts > 0"));
+      return { ...counts, failing, ...(oldest === null ? {} : { oldestPendingAt: new Date(oldest) }) };
     },
     ...createPostgresLocalCrm(pool, tx),
     ...createPostgresConsole(pool),

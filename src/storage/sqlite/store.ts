@@ -11,7 +11,7 @@ import { mergeConversation } from '../../domain/merge';
 import type { StepKind } from '../../domain/source';
 import { mergePlans } from '../plans';
 import { toConversationJson, toMetaJson, toPersonJson, toRecordJson } from '../serialization';
-import { toAttempt, toCount, toJob, toOldest, toPendingRef, toStepList, toStoredConversation, toStoredRecord, toValue } from '../rows';
+import { toAttempt, toCount, toFailing, toJob, toOldest, toPendingRef, toStepList, toStoredConversation, toStoredRecord, toValue } from '../rows';
 import {
   conversationKey,
   type Attempt,
@@ -143,6 +143,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
     reviveOther: db.prepare("SELECT id FROM jobs WHERE conversation_key = ? AND kind = ? AND state = 'pending'"),
     oldestPending: db.prepare("SELECT MIN(created_at) AS oldest FROM jobs WHERE state = 'pending'"),
     getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
+    failing: db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('pending', 'running') AND attempts > 0"),
     insertSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
     setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
   };
@@ -366,7 +367,8 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
         counts[c.state] = c.n;
       }
       const oldest = toOldest(q.oldestPending.get());
-      return { ...counts, ...(oldest === null ? {} : { oldestPendingAt: new Date(oldest) }) };
+      const failing = toFailing(q.failing.get());
+      return { ...counts, failing, ...(oldest === null ? {} : { oldestPendingAt: new Date(oldest) }) };
     },
     ...createSqliteLocalCrm(db, write),
     ...createSqliteConsole(db),

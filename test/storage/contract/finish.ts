@@ -119,7 +119,7 @@ export const finishing = (contract: Contract): void => {
         assert.equal(superseded.state, 'done');
         assert.equal(superseded.lastError, `superseded by job ${jobId}`);
         assert.equal((await job(jobId)).state, 'pending');
-        assert.deepEqual(await store.queueStats(), { pending: 1, running: 0, dead: 0, done: 1, expired: 0, oldestPendingAt: at(1) });
+        assert.deepEqual(await store.queueStats(), { pending: 1, running: 0, dead: 0, done: 1, expired: 0, failing: 0, oldestPendingAt: at(1) });
       });
     }
   });

@@ -83,7 +83,7 @@ export const settingsAndIntake = (contract: Contract): void => {
       const third = await store.intake({ conversation: conversation('c1'), now: at(2) });
       assert.equal(third.jobId, second.jobId);
       assert.equal((await store.latestJob('olark:c1'))?.id, second.jobId);
-      assert.deepEqual(await store.queueStats(), { pending: 1, running: 1, dead: 0, done: 0, expired: 0, oldestPendingAt: at(1) });
+      assert.deepEqual(await store.queueStats(), { pending: 1, running: 1, dead: 0, done: 0, expired: 0, failing: 0, oldestPendingAt: at(1) });
     });
 
     it('serializes concurrent intakes of one conversation', async () => {

@@ -13,7 +13,7 @@ export const views = (contract: Contract): void => {
 
   describe('queue views', () => {
     it('queueStats counts each state and dates the oldest pending job', async () => {
-      assert.deepEqual(await store.queueStats(), { pending: 0, running: 0, dead: 0, done: 0, expired: 0 });
+      assert.deepEqual(await store.queueStats(), { pending: 0, running: 0, dead: 0, done: 0, expired: 0, failing: 0 });
       await store.intake({ conversation: conversation('p1'), now: at(300) });
       await store.intake({ conversation: conversation('p2'), now: at(100) });
       await running('r1', 'worker-a', at(50));
@@ -21,7 +21,22 @@ export const views = (contract: Contract): void => {
       await store.finishJob({ jobId: d.id, owner: 'worker-a', now: at(20), result: { kind: 'dead', error: 'E' } });
       const ok = await running('ok1', 'worker-a', at(5));
       await store.finishJob({ jobId: ok.id, owner: 'worker-a', now: at(6), result: { kind: 'done' } });
-      assert.deepEqual(await store.queueStats(), { pending: 2, running: 1, dead: 1, done: 1, expired: 0, oldestPendingAt: at(100) });
+      assert.deepEqual(await store.queueStats(), { pending: 2, running: 1, dead: 1, done: 1, expired: 0, failing: 0, oldestPendingAt: at(100) });
+    });
+
+    it('queueStats counts as failing the pending and running jobs with a failed attempt, not the dead or fresh ones', async () => {
+      const attempt = (jobId: string, outcome: 'transient' | 'permanent') => ({ jobId, startedAt: at(1), durationMs: 5, outcome, error: 'CRM_UNAVAILABLE: 503' });
+      await store.intake({ conversation: conversation('fresh'), now: at(0) });
+      const retried = await running('retried', 'worker-a', at(0));
+      await store.finishJob({ jobId: retried.id, owner: 'worker-a', now: at(2), attempt: attempt(retried.id, 'transient'), result: { kind: 'retry', nextAttemptAt: at(3), error: 'CRM_UNAVAILABLE: 503' } });
+      const released = await running('released', 'worker-a', at(0));
+      await store.finishJob({ jobId: released.id, owner: 'worker-a', now: at(2), result: { kind: 'release', nextAttemptAt: at(3) } });
+      const dead = await running('dead', 'worker-a', at(0));
+      await store.finishJob({ jobId: dead.id, owner: 'worker-a', now: at(2), attempt: attempt(dead.id, 'permanent'), result: { kind: 'dead', error: 'CRM_UNAUTHORIZED: 401' } });
+      assert.equal((await store.queueStats()).failing, 1, 'the retried job only');
+      assert.ok((await store.claimJob(retried.id, 'worker-b', at(10), LEASE)) !== undefined);
+      const stats = await store.queueStats();
+      assert.deepEqual([stats.failing, stats.running, stats.pending, stats.dead], [1, 1, 2, 1], 'still failing while its next try runs');
     });
 
     it('listJobs filters by state, newest change first, up to the limit', async () => {
