@@ -196,12 +196,17 @@ const propsOf = (codec: unknown): string[] => {
   throw new Error('knownKeys takes a t.type, a t.partial or an intersection of them');
 };
 
-/** `u` with only `keys`, each defined (never assigned) and only when `u` has it as its own. */
+/** `u` with only `keys` (a codec's own, never `__proto__`), each only when `u` has it as its own. */
 const pick = (u: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> => {
   const picked: Record<string, unknown> = {};
-  for (const key of keys)
-    if (Object.hasOwn(u, key)) Object.defineProperty(picked, key, { value: u[key], enumerable: true, writable: true, configurable: true });
+  for (const key of keys) if (Object.hasOwn(u, key)) picked[key] = u[key];
   return picked;
+};
+
+/** `target[key] = value`, defined rather than assigned when `key` is `__proto__` (assignment would set the prototype). */
+const defineKey = <V>(target: Record<string, V>, key: string, value: V): void => {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 };
 
 /** The context with its last entry naming `codec`, so error paths read as if `codec` had been used directly. */
@@ -241,14 +246,13 @@ export const DataRecord = <A, O>(codomain: t.Type<A, O, unknown>, key: t.Type<st
         const decoded = codomain.validate(value, t.appendContext(c, k, codomain, value));
         if (isLeft(decodedKey)) errors.push(...decodedKey.left);
         else if (isLeft(decoded)) errors.push(...decoded.left);
-        else Object.defineProperty(out, decodedKey.right, { value: decoded.right, enumerable: true, writable: true, configurable: true });
+        else defineKey(out, decodedKey.right, decoded.right);
       }
       return errors.length > 0 ? t.failures(errors) : t.success(out);
     },
     (a) => {
       const out: Record<string, O> = {};
-      for (const [k, value] of Object.entries(a))
-        Object.defineProperty(out, k, { value: codomain.encode(value), enumerable: true, writable: true, configurable: true });
+      for (const [k, value] of Object.entries(a)) defineKey(out, k, codomain.encode(value));
       return out;
     },
   );

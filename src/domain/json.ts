@@ -69,7 +69,8 @@ export const parseJsonSafe = (text: string, where = 'body', maxDepth = MAX_JSON_
   return right(parsed);
 };
 
-const PLAIN_PROTOTYPES: readonly unknown[] = [null, Object.prototype, Array.prototype, Date.prototype];
+const isPlainPrototype = (prototype: unknown): boolean =>
+  prototype === Object.prototype || prototype === Array.prototype || prototype === null || prototype === Date.prototype;
 
 /**
  * The path of the first object in `value` whose prototype is not a plain one (a prototype that
@@ -78,10 +79,25 @@ const PLAIN_PROTOTYPES: readonly unknown[] = [null, Object.prototype, Array.prot
  */
 export const foreignPrototypeAt = (value: unknown, path = '(root)', depth = 0): string | undefined => {
   if (!isObject(value) || depth > MAX_JSON_DEPTH) return undefined;
-  if (!PLAIN_PROTOTYPES.includes(Object.getPrototypeOf(value))) return path;
-  for (const [key, item] of Object.entries(value)) {
-    const found = foreignPrototypeAt(item, path === '(root)' ? key : `${path}.${key}`, depth + 1);
-    if (found !== undefined) return found;
+  if (!isPlainPrototype(Object.getPrototypeOf(value))) return path;
+  const at = (key: string) => (path === '(root)' ? key : `${path}.${key}`);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (isObject(item)) {
+        const found = foreignPrototypeAt(item, at(String(i)), depth + 1);
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const item: unknown = Reflect.get(value, key);
+    if (isObject(item)) {
+      const found = foreignPrototypeAt(item, at(key), depth + 1);
+      if (found !== undefined) return found;
+    }
   }
   return undefined;
 };

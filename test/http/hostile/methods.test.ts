@@ -9,8 +9,20 @@ import { METHODS } from 'node:http';
 import { TEST_TOKEN } from '../../support/service';
 import { assertAlive, assertCleanLog, errorCodeOf, rawStatus, send, sendRaw, startHostileService, type HostileService } from './harness';
 
+/** Every registered platform's webhook, with a token of its own. */
+const TOKENS = {
+  LIVECHAT_WEBHOOK_TOKEN: 'livechat-token-0123456789abcdef',
+  LIVESUPPORTI_WEBHOOK_TOKEN: 'livesupporti-token-0123456789ab',
+  IADVIZE_WEBHOOK_TOKEN: 'iadvize-token-0123456789abcdef',
+};
+
 const ROUTES: readonly { path: string; allow: readonly string[] }[] = [
   { path: `/webhooks/olark/${TEST_TOKEN}`, allow: ['POST'] },
+  { path: `/webhooks/livechat/${TOKENS.LIVECHAT_WEBHOOK_TOKEN}`, allow: ['POST'] },
+  { path: `/webhooks/livesupporti/${TOKENS.LIVESUPPORTI_WEBHOOK_TOKEN}`, allow: ['GET', 'HEAD', 'OPTIONS', 'POST'] },
+  { path: `/webhooks/iadvize/${TOKENS.IADVIZE_WEBHOOK_TOKEN}`, allow: ['POST'] },
+  { path: `/webhooks/iadvize/${TOKENS.IADVIZE_WEBHOOK_TOKEN}/health`, allow: ['GET', 'HEAD'] },
+  { path: `/webhooks/iadvize/${TOKENS.IADVIZE_WEBHOOK_TOKEN}/customer-info`, allow: ['GET', 'HEAD', 'POST'] },
   { path: '/r/olark/some-conversation', allow: ['GET', 'HEAD'] },
   { path: '/records/some-record', allow: ['GET', 'HEAD'] },
   { path: '/status', allow: ['GET', 'HEAD'] },
@@ -25,11 +37,15 @@ const UNKNOWN: Readonly<Record<string, string>> = {
   '/records': 'NOT_FOUND',
   '/webhooks/olark/not-the-token': 'UNKNOWN_WEBHOOK_TOKEN',
   '/webhooks/olark/a/b': 'UNKNOWN_WEBHOOK_TOKEN',
+  '/webhooks/nosuchplatform/x': 'UNKNOWN_WEBHOOK_TOKEN',
+  [`/webhooks/livechat/${TEST_TOKEN}`]: 'UNKNOWN_WEBHOOK_TOKEN',
   [`/webhooks/olark/${TEST_TOKEN}/nope`]: 'NOT_FOUND',
 };
 
 // CONNECT asks for a tunnel, not a resource: Node hands it to a `connect` listener, tested apart below.
 const methods = METHODS.filter((m) => m !== 'CONNECT');
+
+const tokenless = (path: string): string => [TEST_TOKEN, ...Object.values(TOKENS)].reduce((p, token) => p.replace(token, ':token'), path);
 
 const allowOf = (header: unknown): string[] => (typeof header === 'string' ? header.split(',').map((m) => m.trim()).sort() : []);
 
@@ -37,14 +53,14 @@ describe('hostile input: every HTTP method on every route', function () {
   this.timeout(60_000);
   let service: HostileService;
   before(async () => {
-    service = await startHostileService();
+    service = await startHostileService(TOKENS);
   });
   after(async () => {
     await service.stop();
   });
 
   for (const route of ROUTES)
-    it(`${route.path.replace(TEST_TOKEN, ':token')}: ${route.allow.join('/')} are served, every other method is 405 with Allow`, async () => {
+    it(`${tokenless(route.path)}: ${route.allow.join('/')} are served, every other method is 405 with Allow`, async () => {
       const mark = service.logMark();
       const expected = [...route.allow].sort();
       for (const method of methods) {
@@ -61,7 +77,7 @@ describe('hostile input: every HTTP method on every route', function () {
     });
 
   for (const [path, code] of Object.entries(UNKNOWN))
-    it(`${path.replace(TEST_TOKEN, ':token')}: every method is 404 ${code}`, async () => {
+    it(`${tokenless(path)}: every method is 404 ${code}`, async () => {
       const mark = service.logMark();
       for (const method of methods) {
         const answer = await send(`${service.url}${path}`, { method });
