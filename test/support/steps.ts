@@ -68,7 +68,7 @@ export const notesByConversation = (hubspot: HubspotEmulator, source: string, id
 };
 
 /** Fails unless `body` carries every message of `c`, in order. */
-export const assertFullTranscript = (body: string, c: SeedConversation): void => {
+export const assertFullTranscript = (body: string, c: { readonly id: string; readonly messages: readonly { readonly id: string; readonly text: string | null }[] }): void => {
   let from = 0;
   for (const m of c.messages) {
     const at = body.indexOf(`${m.text ?? ''}<`, from);
@@ -100,4 +100,64 @@ export const contactsByEmail = (hubspot: HubspotEmulator): Map<string, number> =
     if (email !== undefined) counts.set(email, (counts.get(email) ?? 0) + 1);
   }
   return counts;
+};
+
+/** Requests an emulator has received but not answered yet (`endedAt` is set just before the answer). */
+export const inFlight = <T extends { readonly endedAt: number }>(requests: readonly T[]): T[] => requests.filter((r) => r.endedAt === 0);
+
+/** A string field of a recorded JSON body (`variables.id` of a GraphQL call: `['variables', 'id']`). */
+export const fieldOf = (body: unknown, path: readonly string[]): string | undefined => {
+  let at: unknown = body;
+  for (const key of path) at = isRecord(at) && Object.hasOwn(at, key) ? at[key] : undefined;
+  return typeof at === 'string' ? at : undefined;
+};
+
+export interface Burst {
+  /** Indexes of the posts answered 200 before the kill. */
+  readonly answered: ReadonlySet<number>;
+  /** Whether `ready` held during the burst, so the process was killed in the middle of it. */
+  readonly killed: boolean;
+}
+
+/**
+ * Posts `count` events `spacingMs` apart and kills the process (SIGKILL) the first time
+ * `ready(answered)` holds; `atKill` runs synchronously just before, to note what was in flight.
+ * A post whose connection dies with the process is not answered (the platform would retry it).
+ */
+export const burstUntilKilled = async (options: {
+  readonly count: number;
+  readonly spacingMs: number;
+  readonly post: (i: number) => Promise<number>;
+  readonly ready: (answered: number) => boolean;
+  readonly atKill: () => void;
+  readonly kill: () => Promise<void>;
+}): Promise<Burst> => {
+  const answered = new Set<number>();
+  let killed = false;
+  let stopWatching = false;
+  const watcher = (async () => {
+    while (!stopWatching) {
+      if (options.ready(answered.size)) {
+        options.atKill();
+        killed = true;
+        await options.kill();
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  await Promise.all(
+    Array.from({ length: options.count }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, i * options.spacingMs));
+      if (killed) return;
+      try {
+        if ((await options.post(i)) === 200) answered.add(i);
+      } catch {
+        // the connection died with the process
+      }
+    }),
+  );
+  stopWatching = true;
+  await watcher;
+  return { answered, killed };
 };
