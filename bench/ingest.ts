@@ -47,14 +47,14 @@ const bodySource = () => {
   };
 };
 
-export const load = async (url: string, connections: number, durationSec: number): Promise<LoadResult> => {
-  const next = bodySource();
+/** `next` makes each request's body (default: Olark form posts, 20 % repeats). */
+export const load = async (url: string, connections: number, durationSec: number, next: () => string = bodySource(), contentType: string = FORM_TYPE): Promise<LoadResult> => {
   const result = await autocannon({
     url,
     method: 'POST',
     connections,
     duration: durationSec,
-    headers: { 'content-type': FORM_TYPE },
+    headers: { 'content-type': contentType },
     requests: [{ setupRequest: (request) => ({ ...request, method: 'POST', body: next() }) }],
   });
   return {

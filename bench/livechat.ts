@@ -1,5 +1,7 @@
 /**
- * LiveChat pieces for the bench (wired into run.ts by its owner):
+ * Section 5, LiveChat:
+ * - `runLiveChatSection`: ingest of v3 `chat_deactivated` webhooks at 64 connections beside bare
+ *   Koa, then `chat_deactivated` → record → link with the emulator adding 100 ms per call;
  * - `livechatEnv`: the service's LIVECHAT_* keys pointing at a LiveChat emulator;
  * - `chatDeactivatedBodies`: fresh v3 `chat_deactivated` bodies for the ingest load (each a new thread);
  * - `runLiveChatTranscripts`: `chat_deactivated` → fetch → record → link in the customer's session
@@ -8,8 +10,10 @@
  *   waits for the previous call). Overhead = time to the link − LiveChat calls × latencyMs − CRM time.
  */
 import { randomBytes } from 'node:crypto';
-import type { LiveChatEmulator } from '../test/emulators/livechat';
+import { startLiveChatEmulator, type LiveChatEmulator } from '../test/emulators/livechat';
 import { chatDeactivated, postWebhook } from '../test/emulators/livechat/webhooks';
+import { load, type IngestRow } from './ingest';
+import { sourceUrl, startBareKoa, startService } from './service';
 import { median, percentile, round1 } from './stats';
 
 export const LIVECHAT_SECRET = 'bench-livechat-secret-0123456789';
@@ -45,6 +49,8 @@ export interface LiveChatRow {
   readonly overheadP99Ms: number;
   /** Samples whose link never reached the session fields within the wait. */
   readonly missing: number;
+  /** The actions of the last linked transcript, in order. */
+  readonly actions: readonly string[];
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -69,6 +75,7 @@ export const runLiveChatTranscripts = async (options: {
   const overheads: number[] = [];
   const calls: number[] = [];
   let missing = 0;
+  let actions: string[] = [];
   for (let i = 0; i < options.samples; i++) {
     const customer = state.addCustomer({ name: `Bench Visitor ${i}`, email: `bench-${i}-${chatId().toLowerCase()}@example.com`, session_fields: [{ plan: 'pro' }] });
     const chat = state.startChat({ customerId: customer.id, agentId: 'agent.smith@example.com' });
@@ -92,6 +99,7 @@ export const runLiveChatTranscripts = async (options: {
     }
     const ms = done.endedAt - started;
     const made = emulator.calls().length - before;
+    actions = emulator.calls().slice(before).map((r) => r.action ?? r.path);
     times.push(ms);
     calls.push(made);
     overheads.push(ms - made * latencyMs - (options.crmTimeMs?.() ?? 0));
@@ -104,5 +112,76 @@ export const runLiveChatTranscripts = async (options: {
     overheadP50Ms: round1(median(overheads)),
     overheadP99Ms: round1(percentile(overheads, 99)),
     missing,
+    actions,
   };
+};
+
+export const LIVECHAT_TOKEN = 'bench-livechat-token-0123456789';
+const INGEST_CONNECTIONS = 64;
+
+export type LiveChatSection =
+  | {
+      readonly status: 'ok';
+      /** v3 `chat_deactivated` webhooks taken per second (verified, decoded, stored, answered). */
+      readonly ingest: IngestRow;
+      readonly transcripts: LiveChatRow;
+      readonly latencyMs: number;
+      readonly peakRssMB: number | undefined;
+    }
+  | { readonly status: 'unavailable'; readonly reason: string };
+
+const firstLines = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n').slice(0, 6).join(' | ').slice(0, 400);
+
+/**
+ * Ingest runs without API credentials: the fetch steps wait (as when LIVECHAT_PAT is unset), so
+ * the rate is the webhook edge and intake alone, as LiveChat sees it. The transcripts then run
+ * against the emulator with the local CRM (no CRM calls of its own).
+ */
+export const runLiveChatSection = async (seconds: number, samples: number, latencyMs: number, log: (line: string) => void): Promise<LiveChatSection> => {
+  try {
+    log(`  LiveChat ingest: chat_deactivated at ${INGEST_CONNECTIONS} connections, chat2crm ${seconds} s, bare Koa ${seconds} s`);
+    const ingestService = await startService('chat2crm (LiveChat ingest)', { CRM: 'local', LIVECHAT_WEBHOOK_SECRET: LIVECHAT_SECRET, LIVECHAT_WEBHOOK_TOKEN: LIVECHAT_TOKEN });
+    let ingest: IngestRow;
+    let peak: number | undefined;
+    try {
+      const bare = await startBareKoa();
+      try {
+        const url = sourceUrl(ingestService, 'livechat', LIVECHAT_TOKEN);
+        const bareUrl = `${bare.baseUrl}/webhooks/olark/bare`;
+        const json = 'application/json';
+        await load(url, 16, 2, chatDeactivatedBodies(), json);
+        await load(bareUrl, 16, 2, chatDeactivatedBodies(), json);
+        const ours = await load(url, INGEST_CONNECTIONS, seconds, chatDeactivatedBodies(), json);
+        const bareRun = await load(bareUrl, INGEST_CONNECTIONS, seconds, chatDeactivatedBodies(), json);
+        ingest = { connections: INGEST_CONNECTIONS, ours, bare: bareRun, ratio: bareRun.requestsPerSec === 0 ? 0 : ours.requestsPerSec / bareRun.requestsPerSec };
+        peak = ingestService.rss.peakMB();
+      } finally {
+        await bare.stop();
+      }
+    } finally {
+      await ingestService.stop();
+    }
+
+    log(`  LiveChat chat_deactivated → record → link: ${samples} transcripts, emulator +${latencyMs} ms per call`);
+    const emulator = await startLiveChatEmulator({ latencyMs });
+    try {
+      const service = await startService('chat2crm (LiveChat)', { CRM: 'local', LIVECHAT_WEBHOOK_TOKEN: LIVECHAT_TOKEN, ...livechatEnv(emulator) });
+      try {
+        const webhookUrl = sourceUrl(service, 'livechat', LIVECHAT_TOKEN);
+        // Warm-up: JIT, the HTTP agent's first connection.
+        await runLiveChatTranscripts({ webhookUrl, emulator, samples: 2, latencyMs });
+        service.rss.reset();
+        const transcripts = await runLiveChatTranscripts({ webhookUrl, emulator, samples, latencyMs });
+        const rss = service.rss.peakMB();
+        const peakRssMB = peak === undefined ? rss : rss === undefined ? peak : Math.max(peak, rss);
+        return { status: 'ok', ingest, transcripts, latencyMs, peakRssMB };
+      } finally {
+        await service.stop();
+      }
+    } finally {
+      await emulator.close();
+    }
+  } catch (e) {
+    return { status: 'unavailable', reason: firstLines(e) };
+  }
 };

@@ -2,7 +2,14 @@
 import { cpus, totalmem } from 'node:os';
 import type { AgentSection } from './agent-latency';
 import type { BurstSection } from './burst';
+import type { IAdvizeSection } from './iadvize';
 import type { IngestRow } from './ingest';
+import type { LiveChatSection } from './livechat';
+import type { LiveSupportiSection } from './livesupporti';
+import { platformGoals, renderPlatforms } from './report-platforms';
+import { mark, ms, table } from './table';
+
+export { table } from './table';
 
 export const GOALS = {
   ingestRatioAt64: 0.4,
@@ -31,28 +38,32 @@ export const machine = (storage: string): Machine => ({
 
 export interface Results {
   readonly machine: Machine;
-  readonly settings: { readonly ingestSeconds: number; readonly agentSamples: number; readonly burstTranscripts: number; readonly crmLatencyMs: number };
+  readonly settings: {
+    readonly ingestSeconds: number;
+    readonly agentSamples: number;
+    readonly burstTranscripts: number;
+    readonly crmLatencyMs: number;
+    readonly platformSamples: number;
+    readonly pluginCalls: number;
+  };
   readonly ingest: IngestRow[] | { readonly status: 'unavailable'; readonly reason: string };
   readonly agentLatency: AgentSection[];
   readonly burst: BurstSection;
-  readonly peakRssMB: { readonly ingest?: number; readonly agentLatency?: number; readonly burst?: number; readonly max?: number };
+  readonly livechat: LiveChatSection;
+  readonly livesupporti: LiveSupportiSection;
+  readonly iadvize: IAdvizeSection;
+  readonly peakRssMB: {
+    readonly ingest?: number;
+    readonly agentLatency?: number;
+    readonly burst?: number;
+    readonly livechat?: number;
+    readonly livesupporti?: number;
+    readonly iadvize?: number;
+    readonly max?: number;
+  };
   readonly goals: { readonly goal: string; readonly measured: string; readonly met: boolean | undefined }[];
   readonly runSeconds: number;
 }
-
-/** autocannon reports whole milliseconds. */
-const ms = (v: number) => (v === 0 ? '< 1 ms' : `${v} ms`);
-
-const mark = (met: boolean | undefined) => (met === undefined ? '–' : met ? '✓' : '✗');
-
-/** A plain-text table with right-aligned numbers. */
-export const table = (head: readonly string[], rows: readonly (readonly (string | number)[])[]): string => {
-  const cells = [head, ...rows.map((r) => r.map(String))];
-  const widths = head.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
-  const line = (r: readonly string[]) =>
-    r.map((c, i) => (/^[-<\d.,×%+ ]+(ms|MB|s)?$/.test(c) && i > 0 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
-};
 
 export const goals = (r: Omit<Results, 'goals' | 'runSeconds'>): Results['goals'] => {
   const out: Results['goals'][number][] = [];
@@ -82,6 +93,7 @@ export const goals = (r: Omit<Results, 'goals' | 'runSeconds'>): Results['goals'
     out.push({ goal: 'burst: 0 dead', measured: String(b.dead), met: b.dead === 0 });
     out.push({ goal: `burst: ≤ ${GOALS.burstCallsPerTranscript} CRM calls per transcript`, measured: String(b.callsPerTranscript), met: b.callsPerTranscript <= GOALS.burstCallsPerTranscript });
   } else out.push({ goal: 'burst: 0 lost, 0 doubled, 0 dead, ≤ 2 CRM calls per transcript', measured: 'not measured', met: undefined });
+  out.push(...platformGoals(r));
   out.push({
     goal: `peak RSS ≤ ${GOALS.peakRssMB} MB`,
     measured: r.peakRssMB.max === undefined ? 'not measured' : `${r.peakRssMB.max} MB`,
@@ -177,7 +189,12 @@ export const render = (r: Results): string => {
 
   const rss = r.peakRssMB;
   const show = (v: number | undefined) => (v === undefined ? 'n/a' : `${v} MB`);
-  parts.push(`4. Peak memory (RSS of the service process) — ingest ${show(rss.ingest)}, agent latency ${show(rss.agentLatency)}, burst ${show(rss.burst)}`, '');
+  parts.push(...renderPlatforms(r));
+  parts.push(
+    `4. Peak memory (RSS of the service process) — ingest ${show(rss.ingest)}, agent latency ${show(rss.agentLatency)}, burst ${show(rss.burst)}, ` +
+      `LiveChat ${show(rss.livechat)}, LiveSupporti ${show(rss.livesupporti)}, iAdvize ${show(rss.iadvize)}`,
+    '',
+  );
 
   parts.push('Goals (reported, not asserted)');
   parts.push(table(['goal', 'measured', ''], r.goals.map((g) => [g.goal, g.measured, mark(g.met)])));

@@ -2,11 +2,13 @@
  * `npm run bench`: builds chat2crm once, starts it as users run it (a child process on
  * `node dist/src/main.js`, SQLite unless BENCH_DATABASE_URL is set) and measures
  *   1. ingest against a bare Koa app, 2. agent latency with slow CRMs,
- *   3. a burst under HubSpot's rate limit, 4. peak memory.
+ *   3. a burst under HubSpot's rate limit, 4. peak memory, and the platforms fetched or notified
+ *   afterwards against their emulators: 5. LiveChat, 6. LiveSupporti, 7. iAdvize.
  * Prints tables and writes bench/results/latest.json. Nothing leaves 127.0.0.1.
  *
  * Knobs (for a quicker look, not for published figures): BENCH_SECONDS (ingest run length, default 8),
  * BENCH_SAMPLES (agent-latency samples per kind, default 20), BENCH_BURST (default 300),
+ * BENCH_PLATFORM_SAMPLES (LiveChat transcripts, LiveSupporti chats and iAdvize conversations per row, default 10),
  * BENCH_SKIP_BUILD=1 (use the dist/ already built).
  */
 import { execFileSync } from 'node:child_process';
@@ -15,7 +17,10 @@ import { join } from 'node:path';
 import { runAgentLatency, CRM_LATENCY_MS, type AgentSection } from './agent-latency';
 import { runBurst, type BurstSection } from './burst';
 import { killAll } from './children';
+import { runIAdvizeSection } from './iadvize';
 import { runIngest, type IngestRow } from './ingest';
+import { runLiveChatSection } from './livechat';
+import { runLiveSupportiSection } from './livesupporti';
 import { goals, machine, render, type Results } from './report';
 import { MAIN_JS, removeTemp, ROOT, startBareKoa, startService, storageLabel } from './service';
 
@@ -29,6 +34,8 @@ const intEnv = (key: string, fallback: number, min: number, max: number): number
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const BURST_TIMEOUT_MS = 150_000;
+const IADVIZE_SIZES = [45, 150, 250] as const;
+const PLUGIN_CALLS = 300;
 
 const build = () => {
   if (process.env['BENCH_SKIP_BUILD'] === '1' && existsSync(MAIN_JS)) return;
@@ -64,6 +71,7 @@ const main = async () => {
   const seconds = intEnv('BENCH_SECONDS', 8, 1, 120);
   const samples = intEnv('BENCH_SAMPLES', 20, 1, 1000);
   const burstCount = intEnv('BENCH_BURST', 300, 1, 5000);
+  const platformSamples = intEnv('BENCH_PLATFORM_SAMPLES', 10, 1, 1000);
   build();
 
   const first = await ingestSection(seconds).catch((e: unknown) => ({ ingest: { status: 'unavailable' as const, reason: message(e) }, rss: undefined }));
@@ -75,21 +83,37 @@ const main = async () => {
   log('3. burst under a CRM rate limit');
   const burst: BurstSection = await runBurst(burstCount, BURST_TIMEOUT_MS, log).catch((e: unknown) => ({ status: 'unavailable' as const, reason: message(e) }));
 
+  log('5. LiveChat (emulator, 100 ms per call)');
+  const livechat = await runLiveChatSection(seconds, platformSamples * 2, CRM_LATENCY_MS, log);
+  log('6. LiveSupporti (emulators, 100 ms per call)');
+  const livesupporti = await runLiveSupportiSection(platformSamples, CRM_LATENCY_MS, log);
+  log('7. iAdvize (emulator, 100 ms per call)');
+  const iadvize = await runIAdvizeSection(IADVIZE_SIZES, platformSamples, PLUGIN_CALLS, CRM_LATENCY_MS, log);
+
   const agentRss = agentLatency.flatMap((s) => (s.status === 'ok' && s.peakRssMB !== undefined ? [s.peakRssMB] : []));
   const burstRss = burst.status === 'ok' ? burst.peakRssMB : undefined;
-  const all = [first.rss, ...agentRss, burstRss].filter((v): v is number => v !== undefined);
+  const platformRss = {
+    livechat: livechat.status === 'ok' ? livechat.peakRssMB : undefined,
+    livesupporti: livesupporti.status === 'ok' ? livesupporti.peakRssMB : undefined,
+    iadvize: iadvize.status === 'ok' ? iadvize.peakRssMB : undefined,
+  };
+  const all = [first.rss, ...agentRss, burstRss, ...Object.values(platformRss)].filter((v): v is number => v !== undefined);
   const peakRssMB = {
     ...(first.rss === undefined ? {} : { ingest: first.rss }),
     ...(agentRss.length === 0 ? {} : { agentLatency: Math.max(...agentRss) }),
     ...(burstRss === undefined ? {} : { burst: burstRss }),
+    ...Object.fromEntries(Object.entries(platformRss).filter((e): e is [string, number] => e[1] !== undefined)),
     ...(all.length === 0 ? {} : { max: Math.max(...all) }),
   };
   const partial = {
     machine: machine(storageLabel()),
-    settings: { ingestSeconds: seconds, agentSamples: samples, burstTranscripts: burstCount, crmLatencyMs: CRM_LATENCY_MS },
+    settings: { ingestSeconds: seconds, agentSamples: samples, burstTranscripts: burstCount, crmLatencyMs: CRM_LATENCY_MS, platformSamples, pluginCalls: PLUGIN_CALLS },
     ingest: first.ingest,
     agentLatency,
     burst,
+    livechat,
+    livesupporti,
+    iadvize,
     peakRssMB,
   };
   const results: Results = { ...partial, goals: goals(partial), runSeconds: Math.round((performance.now() - started) / 1000) };

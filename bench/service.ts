@@ -88,6 +88,9 @@ export const startService = async (name: string, env: Readonly<Record<string, st
   };
 };
 
+/** The webhook URL of another platform than Olark (its `<NAME>_WEBHOOK_TOKEN` set to `token`). */
+export const sourceUrl = (service: Child, source: string, token: string): string => `${service.baseUrl}/webhooks/${source}/${token}`;
+
 export const startBareKoa = async (): Promise<Child> => {
   const port = await freePort();
   return startChild({
