@@ -6,6 +6,7 @@ import type { Conversation } from '../domain/conversation';
 import type { Action } from '../domain/event';
 import type { LocalRecordStore } from '../domain/local-records';
 import type { ConsoleStore } from './console';
+import type { PrivacyStore } from './privacy/port';
 import type { CrmPerson, CrmRecord } from '../domain/record';
 import type { SourceMeta, StepKind } from '../domain/source';
 import { conversationKey, type ConversationKey } from '../domain/conversation-key';
@@ -125,7 +126,7 @@ export interface IntakeResult {
   readonly claimed?: Job;
 }
 
-export interface Store extends LocalRecordStore, ConsoleStore {
+export interface Store extends LocalRecordStore, ConsoleStore, PrivacyStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Round trip to the database (health checks). */
   ping(): Promise<void>;

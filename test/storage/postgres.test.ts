@@ -12,6 +12,7 @@ import { openPostgresStore } from '../../src/storage/postgres/store';
 import type { Job, Store } from '../../src/storage/store';
 import { at, conversation, messages, queued } from './fixtures';
 import { storeContract } from './store.contract';
+import { postgresScan } from './scan';
 
 const baseUrl = process.env['TEST_DATABASE_URL'];
 const schema = `store_test_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -57,7 +58,7 @@ describe('PostgreSQL store', function () {
     await admin((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
   });
 
-  storeContract('PostgreSQL', () => open(), resetSchema);
+  storeContract('PostgreSQL', () => open(), resetSchema, (needle) => postgresScan(requireUrl(), schema)(needle));
 
   describe('several processes', () => {
     let stores: Store[] = [];

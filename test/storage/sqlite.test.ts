@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/storage/sqlite/store';
 import { storeContract } from './store.contract';
+import { sqliteScan } from './scan';
 
 const dir = mkdtempSync(join(tmpdir(), 'chat2crm-store-'));
 const path = join(dir, 'store.db');
@@ -15,4 +16,5 @@ storeContract(
   async () => {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
   },
+  sqliteScan(path),
 );

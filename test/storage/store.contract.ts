@@ -5,6 +5,8 @@
  */
 import type { Store } from '../../src/storage/store';
 import { claims } from './contract/claims';
+import { privacy } from './contract/privacy';
+import type { Scan } from './scan';
 import { consoleViews } from './contract/console';
 import { defined, LEASE, type Contract } from './contract/context';
 import { finishing } from './contract/finish';
@@ -13,7 +15,7 @@ import { settingsAndIntake } from './contract/settings-intake';
 import { views } from './contract/views';
 import { conversation, T0, queued } from './fixtures';
 
-export const storeContract = (name: string, open: () => Promise<Store>, reset: () => Promise<void>): void => {
+export const storeContract = (name: string, open: () => Promise<Store>, reset: () => Promise<void>, scan: Scan): void => {
   describe(`Store contract: ${name}`, () => {
     let current: Store | undefined;
     beforeEach(async () => {
@@ -28,6 +30,7 @@ export const storeContract = (name: string, open: () => Promise<Store>, reset: (
     const store = () => defined(current, 'open store');
     const contract: Contract = {
       store,
+      scan,
       async running(id, owner = 'worker-a', now = T0, leaseMs = LEASE) {
         const jobId = queued(await store().intake({ conversation: conversation(id), now }));
         return defined(await store().claimJob(jobId, owner, now, leaseMs), 'claimed job');
@@ -40,6 +43,7 @@ export const storeContract = (name: string, open: () => Promise<Store>, reset: (
     finishing(contract);
     views(contract);
     localCrm(contract);
+    privacy(contract);
     consoleViews(contract);
   });
 };

@@ -11,6 +11,7 @@ import { changed, createPool, firstRow, inTransaction, migrate, rowsOf, type Que
 import * as jobs from './jobs';
 import { createPostgresLocalCrm } from './local-crm';
 import { createPostgresConsole } from './console';
+import { createPostgresPrivacy } from '../privacy/postgres';
 
 export interface PostgresStoreOptions {
   readonly poolSize?: number;
@@ -148,6 +149,7 @@ export const openPostgresStore = async (url: string, options: PostgresStoreOptio
     },
     ...createPostgresLocalCrm(pool, tx),
     ...createPostgresConsole(pool),
+    ...createPostgresPrivacy(tx),
   };
   return store;
 };

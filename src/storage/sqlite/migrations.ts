@@ -199,13 +199,14 @@ export const sqliteMigrations: readonly string[] = [
   `,
   // 5: privacy (npm run privacy, RETENTION_DAYS). Erasing a person deletes rows by conversation
   // key, and the local CRM's copies of their transcripts are found by the visitor's email, both
-  // through an index. redacted_at: when RETENTION_DAYS removed the transcript; an intake after
+  // through an index (trimmed and in lower case, as personEmail keeps a person). redacted_at: when RETENTION_DAYS removed the transcript; an intake after
   // that (updated_at > redacted_at) brings the conversation back under retention, and the
   // partial index keeps the daily pass to those rows instead of every old conversation.
   `
   CREATE INDEX events_conversation ON events(conversation_key);
   ALTER TABLE conversations ADD COLUMN redacted_at INTEGER;
   CREATE INDEX conversations_retention ON conversations(updated_at) WHERE redacted_at IS NULL OR updated_at > redacted_at;
-  CREATE INDEX local_crm_conversations_email ON local_crm_conversations(lower(json_extract(snapshot, '$.visitor.email')));
+  CREATE INDEX conversations_person ON conversations(lower(trim(visitor_email, ' ' || char(9, 10, 13))));
+  CREATE INDEX local_crm_conversations_email ON local_crm_conversations(lower(trim(json_extract(snapshot, '$.visitor.email'), ' ' || char(9, 10, 13))));
   `,
 ];

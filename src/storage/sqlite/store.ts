@@ -31,6 +31,7 @@ import { startCheckpointer } from './checkpointer';
 import { createWriteQueue } from './write-queue';
 import { createSqliteLocalCrm } from './local-crm';
 import { createSqliteConsole } from './console';
+import { createSqlitePrivacy } from '../privacy/sqlite';
 
 const migrate = (db: Database.Database): void => {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
@@ -372,6 +373,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
     },
     ...createSqliteLocalCrm(db, write),
     ...createSqliteConsole(db),
+    ...createSqlitePrivacy(db, write),
   };
   return store;
 };
