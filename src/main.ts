@@ -11,8 +11,13 @@ import { STRONG_TOKEN_LENGTH, loadConfig, type Config } from './config';
 import type { Env } from './domain/connector';
 import { createApp } from './http/app';
 import { banner } from './http/banner';
+import { cachedCrmCheck } from './http/crm-check';
+import { createMetrics } from './http/metrics';
 import type { MountedSource } from './http/routes/webhooks';
+import { createAlerts } from './pipeline/alerts';
+import { observeAll } from './pipeline/observer';
 import { createPipeline } from './pipeline/pipeline';
+import { startRetention } from './pipeline/retention';
 import { openStore } from './storage/open';
 import { createSources } from './sources/runtime';
 
@@ -52,6 +57,9 @@ export const start = async (config: Config, options: StartOptions = {}) => {
     mounted.push({ source, token });
   }
   const connector = await (options.createConnector ?? config.createConnector)({ log: log.child({ crm: config.crm }), publicUrl: config.publicUrl, localRecords: store });
+  const metrics = createMetrics({ queueStats: () => store.queueStats() });
+  const alerts = config.alertWebhookUrl === undefined ? undefined : createAlerts({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, log: log.child({ component: 'alerts' }) });
+  const observer = alerts === undefined ? metrics.observer : observeAll(metrics.observer, alerts);
   const pipeline = createPipeline({
     store,
     connector,
@@ -65,8 +73,19 @@ export const start = async (config: Config, options: StartOptions = {}) => {
     leaseMs: config.jobLeaseMs,
     callTimeoutMs: config.crmTimeoutMs,
     log: log.child({ component: 'pipeline' }),
+    observer,
   });
-  const app = createApp({ store, pipeline, crm: connector.name, sources: mounted, log });
+  const app = createApp({
+    store,
+    pipeline,
+    crm: connector.name,
+    sources: mounted,
+    log,
+    metrics,
+    observer,
+    crmCheck: cachedCrmCheck(() => connector.check(), { timeoutMs: Math.min(config.crmTimeoutMs, 5000) }),
+    ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
+  });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
@@ -74,11 +93,13 @@ export const start = async (config: Config, options: StartOptions = {}) => {
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
   pipeline.startWorker();
+  const retention =
+    config.retentionDays === undefined ? undefined : startRetention({ store, retentionDays: config.retentionDays, log: log.child({ component: 'retention' }), now: () => new Date() });
 
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   // The operator needs this URL once, on their own console; it is not written to the log.
-  announce(banner({ listening: `http://${config.host}:${port}`, crm: config.crm, storage: store.kind, publicUrl: config.publicUrl, config, mounted }));
+  announce(banner({ listening: `http://${config.host}:${port}`, crm: config.crm, storage: store.kind, publicUrl: config.publicUrl, config, mounted, publicUrlDefaulted: config.publicUrlDefaulted }));
   if (config.publicUrlDefaulted)
     log.warn({}, 'PUBLIC_URL is not set: the webhook URLs above point at localhost, which no chat platform can reach; set PUBLIC_URL to this service\'s public https address');
   log.info({ port, crm: config.crm, storage: store.kind }, 'started');
@@ -90,6 +111,8 @@ export const start = async (config: Config, options: StartOptions = {}) => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await pipeline.stop(SHUTDOWN_GRACE_MS);
+      await retention?.stop();
+      await alerts?.settled();
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
       server.closeAllConnections();
       await connector.close?.();
@@ -101,13 +124,16 @@ export const start = async (config: Config, options: StartOptions = {}) => {
   return { server, port, shutdown, store, pipeline, tokens: new Map(mounted.map((m) => [m.source.name, m.token])) };
 };
 
-/** Our SDKs and SQLite driver need Node 22; on an older one they fail in obscure ways (or crash). */
-const MIN_NODE_MAJOR = 22;
+/**
+ * Our SDKs and SQLite driver need Node 22.19 (jsforce's undici 8 does); on an older one they fail
+ * in obscure ways (or crash). The same minimum as package.json's `engines`.
+ */
+const MIN_NODE = [22, 19] as const;
 
 const main = async () => {
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major < MIN_NODE_MAJOR) {
-    process.stderr.write(`chat2crm needs Node.js ${MIN_NODE_MAJOR} or newer; this is Node.js ${process.versions.node}.\n`);
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major < MIN_NODE[0] || (major === MIN_NODE[0] && minor < MIN_NODE[1])) {
+    process.stderr.write(`chat2crm needs Node.js ${MIN_NODE.join('.')} or newer; this is Node.js ${process.versions.node}.\n`);
     process.exit(1);
   }
   const loaded = loadConfig(readEnv());

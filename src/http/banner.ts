@@ -15,6 +15,7 @@ export const banner = (input: {
   readonly publicUrl: string;
   readonly config: Pick<Config, 'sources'>;
   readonly mounted: readonly MountedSource[];
+  readonly publicUrlDefaulted?: boolean;
 }): string => {
   const lines = [`chat2crm is listening on ${input.listening} (CRM: ${input.crm}, storage: ${input.storage})`, '', 'Webhook URLs (they hold secret tokens: keep them out of tickets and chats):'];
   for (const { source, token } of input.mounted) {
@@ -23,5 +24,7 @@ export const banner = (input: {
     lines.push('', `  ${title}: ${url}`);
     for (const line of source.describe?.(url) ?? []) lines.push(`    ${line}`);
   }
+  if (input.publicUrlDefaulted === true)
+    lines.push('', 'Warning: PUBLIC_URL is not set, so these URLs point at localhost, which no chat platform can reach.', 'Set PUBLIC_URL to this service\'s public https address (for a laptop: an HTTPS tunnel, see the README).');
   return `\n${lines.join('\n')}\n\n`;
 };

@@ -47,7 +47,7 @@ describe('Node.js version check', () => {
     it('refuses to start, naming the version it needs and the one it found', () => {
       const run = spawnSync(OLD_NODE ?? '', [join(ROOT, 'scripts/check-node.js')], { encoding: 'utf8' });
       assert.equal(run.status, 1);
-      assert.match(run.stderr, /^chat2crm needs Node\.js 22 or newer; this is Node\.js v\d+\./);
+      assert.match(run.stderr, /^chat2crm needs Node\.js 22\.19\.0 or newer; this is Node\.js v\d+\./);
       assert.match(run.stderr, /\.nvmrc/);
     });
 
