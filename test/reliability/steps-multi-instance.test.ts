@@ -10,17 +10,19 @@ import pg from 'pg';
 import { openPostgresStore } from '../../src/storage/postgres/store';
 import { startHubspotEmulator, type HubspotEmulator } from '../emulators/hubspot';
 import { makeConversation, sendWebhook, startIAdvizeEmulator, type IAdvizeEmulator, type SeedConversation } from '../emulators/iadvize';
-import { drained as drainedAt } from '../support/expect';
+import { drained as drainedAt, until } from '../support/expect';
 import { spawnService, type ChildService } from '../support/child-service';
 import {
   IADVIZE_SECRET,
   allSteps,
   assertFullTranscript,
+  burstUntilKilled,
   closedEvent,
   contactsByEmail,
   fetchesByConversation,
   iadvizeEnv,
   iadvizeWebhook,
+  inFlight,
   notesByConversation,
 } from '../support/steps';
 
@@ -64,6 +66,9 @@ describe('two instances on one PostgreSQL database running steps', function () {
       HUBSPOT_ACCESS_TOKEN: hubspot.token,
       WORKER_CONCURRENCY: '8',
       RETRY_SCHEDULE: '200ms,500ms,1s,1s,1s',
+      // Short leases: the last test kills one instance and the other retakes its steps.
+      JOB_LEASE_MS: '2000',
+      CRM_TIMEOUT_MS: '1500',
     };
     // Started together: the migrations must not race.
     instances = await Promise.all([spawnService(env), spawnService(env)]);
@@ -146,5 +151,59 @@ describe('two instances on one PostgreSQL database running steps', function () {
     await drained();
     await assertOnceEach(conversations);
     assert.equal(iadvize.logins, 2, 'both instances read iAdvize, with one token each');
+  });
+
+  // Last: it leaves one instance.
+  it('lets the other instance finish the steps of one killed with -9 mid-burst, counting their abandoned attempts', async () => {
+    const [survivor, victim] = instances;
+    assert.ok(survivor !== undefined && victim !== undefined);
+    const conversations = Array.from({ length: 200 }, (_, i) => makeConversation({ messages: 2 + (i % 30), email: `steps.multi.kill.${i}@example.com` }));
+    iadvize.seed(...conversations);
+    const readsBefore = fetchesByConversation(iadvize);
+    const burst = await burstUntilKilled({
+      count: conversations.length,
+      spacingMs: 10,
+      post: async (i) => (await sendWebhook(webhook(i), closedEvent(conversations[i] ?? makeConversation()), { secret: IADVIZE_SECRET })).status,
+      ready: (answered) => answered >= 60 && inFlight(iadvize.requests).length > 0 && inFlight(hubspot.requests).length > 0,
+      atKill: () => undefined,
+      kill: () => victim.kill('SIGKILL'),
+    });
+    assert.ok(burst.killed, 'one instance was killed mid-burst');
+    // What the dead process held: its owner id is `<host>:<pid>:<random>`.
+    const owner = `:${victim.process.pid ?? 'none'}:`;
+    const store = await openPostgresStore(databaseUrl);
+    try {
+      const held = (await store.listJobs('running', 10_000)).filter((j) => j.leaseOwner?.includes(owner) === true);
+      assert.ok(held.length > 0, 'the killed instance held steps');
+      const answered = conversations.filter((_, i) => burst.answered.has(i));
+      await until('the survivor to deliver every answered conversation', () => {
+        const notes = notesByConversation(hubspot, 'iadvize', answered.map((c) => c.id));
+        return answered.every((c) => (notes.get(c.id)?.length ?? 0) > 0);
+      }, 25_000);
+      const queue = await drainedAt(survivor.url, 25_000);
+      assert.equal(queue.dead, 0, 'no step dead');
+      const notes = notesByConversation(hubspot, 'iadvize', conversations.map((c) => c.id));
+      const contacts = contactsByEmail(hubspot);
+      const doubled = conversations.filter((c) => (notes.get(c.id)?.length ?? 0) > 1 || (contacts.get(c.visitor?.email ?? '') ?? 0) > 1).map((c) => c.id);
+      assert.deepEqual(doubled, [], 'no conversation reached HubSpot twice');
+      for (const c of answered) assertFullTranscript(notes.get(c.id)?.[0] ?? '', c);
+      for (const job of held) {
+        const attempts = await store.listAttempts(job.id);
+        const after = await store.getJob(job.id);
+        assert.equal(after?.state, 'done', `the ${job.kind} step of ${job.conversationKey} the dead instance held was finished`);
+        assert.ok(attempts.some((a) => a.outcome === 'abandoned'), `the ${job.kind} step of ${job.conversationKey} counts its abandoned attempt`);
+        assert.equal(after.attempts, attempts.length, 'each attempt counted');
+      }
+      // Read twice only where the survivor retook a fetch the dead instance held.
+      const reads = fetchesByConversation(iadvize);
+      const retaken = new Set(held.filter((j) => j.kind === 'fetch').map((j) => j.conversationKey));
+      const wrong = answered.filter((c) => {
+        const n = (reads.get(c.id) ?? 0) - (readsBefore.get(c.id) ?? 0);
+        return retaken.has(`iadvize:${c.id}`) ? n < 1 || n > 2 : n !== 1;
+      });
+      assert.deepEqual(wrong.map((c) => `${c.id}: ${reads.get(c.id) ?? 0}`), [], 'each answered conversation read once (twice at most if retaken)');
+    } finally {
+      await store.close();
+    }
   });
 });
