@@ -46,6 +46,14 @@ const Token = new t.Type<string, string, unknown>(
   String,
 );
 
+/** Sent as `Authorization: Bearer <token>`, so one word. */
+const BearerToken = new t.Type<string, string, unknown>(
+  'BearerToken',
+  (u): u is string => typeof u === 'string',
+  (u, c) => (typeof u === 'string' && /^\S{1,256}$/.test(u.trim()) ? t.success(u.trim()) : t.failure(u, c, 'must be 1 to 256 characters without spaces')),
+  String,
+);
+
 /** Tokens shorter than this can be guessed; start-up says so. */
 export const STRONG_TOKEN_LENGTH = 16;
 
@@ -70,6 +78,8 @@ const CoreEnv = t.type({
   CRM_TIMEOUT_MS: withDefault(IntFromString('Milliseconds', 100, 300_000), '30000'),
   JOB_LEASE_MS: withDefault(IntFromString('Milliseconds', 1000, 3_600_000), '60000'),
   LOG_LEVEL: withDefault(LogLevel, 'info'),
+  METRICS_TOKEN: optional(BearerToken),
+  ALERT_WEBHOOK_URL: optional(HttpUrl),
 });
 
 export interface ConfiguredSource {
@@ -99,6 +109,10 @@ export interface Config {
   readonly crmTimeoutMs: number;
   readonly jobLeaseMs: number;
   readonly logLevel: t.TypeOf<typeof LogLevel>;
+  /** Bearer token for GET /metrics; unset: open. */
+  readonly metricsToken?: string;
+  /** Where an alert is POSTed when a step dies; unset: no alerts. */
+  readonly alertWebhookUrl?: string;
 }
 
 /** Decodes the environment; on failure, one line per bad key, core and connector keys alike. */
@@ -152,6 +166,8 @@ export const loadConfig = (env: Env, definitions: readonly SourceDefinition[] = 
       crmTimeoutMs: c.CRM_TIMEOUT_MS,
       jobLeaseMs: c.JOB_LEASE_MS,
       logLevel: c.LOG_LEVEL,
+      ...(c.METRICS_TOKEN === undefined ? {} : { metricsToken: c.METRICS_TOKEN }),
+      ...(c.ALERT_WEBHOOK_URL === undefined ? {} : { alertWebhookUrl: c.ALERT_WEBHOOK_URL }),
     },
   };
 };

@@ -18,6 +18,7 @@ export const errorCatalogue = {
   MISSING_SIGNATURE: { status: 400, message: 'The request carries no valid signature header.' },
   INVALID_SIGNATURE: { status: 401, message: 'The signature does not match the body: check the webhook secret.' },
   WEBHOOK_SECRET_NOT_SET: { status: 401, message: 'This platform’s webhook secret is not configured on our side, so its requests cannot be authenticated.' },
+  METRICS_UNAUTHORIZED: { status: 401, message: 'GET /metrics needs the header `Authorization: Bearer <METRICS_TOKEN>`.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is shutting down or its storage is unavailable; try again.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side; it has been logged.' },
 } as const satisfies Record<string, { status: number; message: string }>;

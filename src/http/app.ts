@@ -4,10 +4,15 @@
  */
 import Koa from 'koa';
 import type { Log } from '../domain/log';
+import type { Observer } from '../pipeline/observer';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { Store } from '../storage/store';
+import type { CrmCheck } from './crm-check';
+import type { Metrics } from './metrics';
 import { errorHandler, methodsOf, requestContext, type AppState } from './middleware';
 import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
+import { openApiRoutes } from './routes/openapi';
 import { pageRoutes } from './routes/pages';
 import { webhookEdge, type MountedSource } from './routes/webhooks';
 
@@ -18,6 +23,13 @@ export interface AppDeps {
   /** Each platform with its webhook token. */
   readonly sources: readonly MountedSource[];
   readonly log: Log;
+  readonly metrics: Metrics;
+  /** Bearer token for /metrics; unset: open. */
+  readonly metricsToken?: string;
+  /** What the webhook edge reports (metrics; the pipeline gets the same observer). */
+  readonly observer?: Observer;
+  /** The CRM's cached check, for the status page. */
+  readonly crmCheck?: CrmCheck;
 }
 
 export const createApp = (deps: AppDeps): Koa<AppState> => {
@@ -25,11 +37,14 @@ export const createApp = (deps: AppDeps): Koa<AppState> => {
   app.proxy = true;
   app.use(requestContext(deps.log));
   app.use(errorHandler);
-  app.use(webhookEdge({ pipeline: deps.pipeline, sources: deps.sources }));
+  app.use(webhookEdge({ pipeline: deps.pipeline, sources: deps.sources, observer: deps.observer ?? deps.metrics.observer }));
   const routers = [
-    pageRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm, sources: deps.sources.map((m) => m.source.name) }),
+    pageRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm, sources: deps.sources.map((m) => m.source.name), ...(deps.crmCheck === undefined ? {} : { crmCheck: deps.crmCheck }) }),
     healthRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm }),
+    metricsRoutes({ metrics: deps.metrics, ...(deps.metricsToken === undefined ? {} : { token: deps.metricsToken }) }),
   ];
+  // Listed last, it describes every router above (and itself).
+  routers.push(openApiRoutes({ routers: [...routers], sources: deps.sources.map((m) => m.source) }));
   app.use(methodsOf(routers));
   for (const router of routers) app.use(router.routes());
   // Errors outside the middleware chain (socket errors and the like); client disconnects are routine.

@@ -37,7 +37,7 @@ export const requestContext =
   };
 
 /** Koa and raw-body errors that carry an HTTP status, mapped onto our catalogue. */
-const fromFrameworkError = (error: unknown): HttpError | undefined => {
+export const fromFrameworkError = (error: unknown): HttpError | undefined => {
   if (typeof error !== 'object' || error === null || !('status' in error) || typeof error.status !== 'number') return undefined;
   const byStatus: Partial<Record<number, ErrorCode>> = {
     400: 'MALFORMED_BODY',

@@ -20,7 +20,7 @@ export interface DeliveryDeps extends SettleDeps {
 /** Pauses between quick retries inside a sync deadline. */
 const QUICK_BACKOFF_MS = [250, 500, 1000, 2000];
 
-const upsertOnce = async (deps: DeliveryDeps, input: Parameters<Connector['upsert']>[0]): Promise<Outcome<CrmRecord>> => {
+const callUpsert = async (deps: DeliveryDeps, input: Parameters<Connector['upsert']>[0]): Promise<Outcome<CrmRecord>> => {
   try {
     return await withTimeout(deps.connector.upsert(input), deps.callTimeoutMs, () => fail(transient('CRM_TIMEOUT', `the CRM did not answer within ${deps.callTimeoutMs} ms`)));
   } catch (error) {
@@ -28,6 +28,13 @@ const upsertOnce = async (deps: DeliveryDeps, input: Parameters<Connector['upser
     deps.log.error({ err: error }, 'connector threw');
     return fail(transient('INTERNAL_ERROR', 'unexpected error in the connector (see the service log)'));
   }
+};
+
+const upsertOnce = async (deps: DeliveryDeps, input: Parameters<Connector['upsert']>[0]): Promise<Outcome<CrmRecord>> => {
+  const started = deps.now().getTime();
+  const outcome = await callUpsert(deps, input);
+  deps.observer?.call({ target: deps.connector.name, kind: 'deliver', seconds: (deps.now().getTime() - started) / 1000, ...(outcome.ok ? {} : { failure: outcome.failure }) });
+  return outcome;
 };
 
 /**

@@ -12,3 +12,9 @@ export const stableLinkOf = (publicUrl: string, key: ConversationKey): string =>
   const { source, id } = splitConversationKey(key);
   return `${publicUrl}/r/${encodeSegment(source)}/${encodeSegment(id)}`;
 };
+
+/** `PUBLIC_URL/admin/conversations/<source>/<id>`: the conversation in the operator console (alerts link to it). */
+export const consoleLinkOf = (publicUrl: string, key: ConversationKey): string => {
+  const { source, id } = splitConversationKey(key);
+  return `${publicUrl}/admin/conversations/${encodeSegment(source)}/${encodeSegment(id)}`;
+};

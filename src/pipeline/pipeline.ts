@@ -12,6 +12,7 @@ import type { Log } from '../domain/log';
 import type { RoutingRules } from '../domain/routing';
 import type { ChatSource, InboundEvent, SourceServices, SyncResult } from '../domain/source';
 import type { Job, QueueStats, Store, StoredConversation } from '../storage/store';
+import { noObserver, type Observer } from './observer';
 import type { StepResult } from './settle';
 import { runStep, type StepDeps } from './steps';
 import { sleep, withTimeout } from './timeout';
@@ -32,6 +33,8 @@ export interface PipelineOptions {
   /** Per CRM or platform call; kept below the lease so a live process never loses its lease mid-call. */
   readonly callTimeoutMs: number;
   readonly log: Log;
+  /** Told what happens to every event and step (metrics, alerts). */
+  readonly observer?: Observer;
   readonly now?: () => Date;
   readonly random?: () => number;
 }
@@ -62,6 +65,7 @@ export const lastTestSetting = (source: string): string => `${source}.last_test_
 export const createPipeline = (options: PipelineOptions): Pipeline => {
   const { store, connector, log } = options;
   const now = options.now ?? (() => new Date());
+  const observer = options.observer ?? noObserver;
   const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const deps: StepDeps = {
     store,
@@ -72,6 +76,7 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
     callTimeoutMs: options.callTimeoutMs,
     log,
     now,
+    observer,
     ...(options.random === undefined ? {} : { random: options.random }),
   };
   const finished = new EventEmitter();
@@ -230,9 +235,11 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
     switch (event.kind) {
       case 'ignored':
         log.debug({ source: source.name, reason: event.reason }, 'event ignored');
+        observer.webhook(source.name, 'ignored');
         return { kind: 'none' };
       case 'test':
         await store.setSetting(lastTestSetting(source.name), now().toISOString());
+        observer.webhook(source.name, 'test');
         return { kind: 'test', statusUrl: `${options.publicUrl}/status` };
       case 'conversation':
         break;
@@ -251,6 +258,7 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
       ...(sync && !stopping ? { claim: { owner, leaseMs: options.leaseMs } } : {}),
     });
     if (intake.duplicate) log.debug({ source: source.name }, 'event seen before');
+    observer.webhook(source.name, intake.duplicate ? 'duplicate' : 'stored');
     // Stored: from here on the answer cannot fail. Whatever goes wrong now is logged, and the
     // steps go on in the worker (here or in another process).
     try {

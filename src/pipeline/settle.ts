@@ -8,6 +8,7 @@ import type { CrmPerson, CrmRecord } from '../domain/record';
 import type { Conversation } from '../domain/conversation';
 import type { StepKind } from '../domain/source';
 import type { Attempt, Job, JobResult, Store } from '../storage/store';
+import { noObserver, type Observer, type StepOutcome } from './observer';
 import { nextRetry, nextRetryAfterRateLimit, type RetryDecision } from './retry-policy';
 
 export interface SettleDeps {
@@ -16,6 +17,8 @@ export interface SettleDeps {
   readonly log: Log;
   readonly now: () => Date;
   readonly random?: () => number;
+  /** Told how every attempt ended (metrics, alerts). */
+  readonly observer?: Observer;
 }
 
 export type StepResult =
@@ -27,6 +30,9 @@ export type StepResult =
   | { readonly kind: 'lost' };
 
 export const describeFailure = (f: CrmFailure): string => `${f.code}: ${f.message}`;
+
+const observe = (deps: SettleDeps, job: Job, kind: StepKind, outcome: StepOutcome, durationMs: number, failure?: CrmFailure) =>
+  (deps.observer ?? noObserver).step({ kind, conversationKey: job.conversationKey, outcome, seconds: durationMs / 1000, attempts: job.attempts + 1, ...(failure === undefined ? {} : { failure }) });
 
 /** Rate-limit answers are counted apart: they delay a job but do not use up its schedule. */
 const retryDecision = async (deps: SettleDeps, job: Job, failure: CrmFailure & { kind: 'transient' }): Promise<RetryDecision> => {
@@ -69,6 +75,7 @@ export const succeedStep = async (
     attempt: { jobId: job.id, startedAt: started, durationMs, outcome: found.outcome ?? 'ok' },
     result,
   });
+  observe(deps, job, job.kind, ok ? (found.outcome ?? 'ok') : 'lost', durationMs);
   if (!ok) return { kind: 'lost' };
   return { kind: 'done', ...(found.record === undefined ? {} : { record: found.record.value }), ...(found.person === undefined ? {} : { person: found.person }) };
 };
@@ -88,16 +95,19 @@ export const failStep = async (deps: SettleDeps, owner: string, job: Job, starte
   const decision = failure.kind === 'permanent' ? ({ kind: 'dead' } as const) : await retryDecision(deps, job, failure);
   if (decision.kind === 'dead') {
     const ok = await finish({ kind: 'dead', error: describeFailure(failure) });
+    observe(deps, job, kind, ok ? 'dead' : 'lost', durationMs, failure);
     log.warn({ code: failure.code, status: failure.status, attempts: job.attempts + 1 }, 'step dead');
     return ok ? { kind: 'dead', failure } : { kind: 'lost' };
   }
   const nextAttemptAt = new Date(deps.now().getTime() + decision.delayMs);
   if (job.expiresAt !== undefined && nextAttemptAt.getTime() > job.expiresAt.getTime()) {
     const ok = await finish({ kind: 'expired', error: `${describeFailure(failure)} (gave up: what it was for is over)` });
+    observe(deps, job, kind, ok ? 'expired' : 'lost', durationMs, failure);
     log.info({ code: failure.code, attempts: job.attempts + 1 }, 'step expired');
     return ok ? { kind: 'expired', failure } : { kind: 'lost' };
   }
   const ok = await finish({ kind: 'retry', nextAttemptAt, error: describeFailure(failure) });
+  observe(deps, job, kind, ok ? 'retry' : 'lost', durationMs, failure);
   log.warn({ code: failure.code, status: failure.status, attempts: job.attempts + 1, retryInMs: decision.delayMs }, 'step failed, will retry');
   return ok ? { kind: 'retrying', failure, nextAttemptAt } : { kind: 'lost' };
 };

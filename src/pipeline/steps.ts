@@ -5,7 +5,7 @@
  */
 import { splitConversationKey } from '../domain/conversation-key';
 import { fail, permanent, transient, type Outcome } from '../domain/outcome';
-import type { ChatSource, ConversationView, ShownLink } from '../domain/source';
+import type { ChatSource, ConversationView, ShownLink, StepKind } from '../domain/source';
 import type { Job, StoredConversation } from '../storage/store';
 import { deliver, type DeliveryDeps } from './delivery';
 import { failStep, succeedStep, type StepResult } from './settle';
@@ -16,13 +16,21 @@ export interface StepDeps extends DeliveryDeps {
   readonly sources: ReadonlyMap<string, ChatSource>;
 }
 
-const guarded = async <T>(deps: StepDeps, what: string, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
+const attempt = async <T>(deps: StepDeps, what: string, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
   try {
     return await withTimeout(call(), deps.callTimeoutMs, () => fail(transient('CALL_TIMEOUT', `${what} did not answer within ${deps.callTimeoutMs} ms`)));
   } catch (error) {
     deps.log.error({ err: error, what }, 'client threw');
     return fail(transient('INTERNAL_ERROR', `unexpected error calling ${what} (see the service log)`));
   }
+};
+
+/** One outside call with its time limit; `target` (the CRM or platform called) is what metrics count it under. */
+const guarded = async <T>(deps: StepDeps, called: { readonly target: string; readonly kind: StepKind }, what: string, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
+  const started = deps.now().getTime();
+  const outcome = await attempt(deps, what, call);
+  deps.observer?.call({ ...called, seconds: (deps.now().getTime() - started) / 1000, ...(outcome.ok ? {} : { failure: outcome.failure }) });
+  return outcome;
 };
 
 const viewOf = (stored: StoredConversation): ConversationView => ({ id: splitConversationKey(stored.key).id, conversation: stored.conversation, meta: stored.meta });
@@ -52,20 +60,20 @@ export const runStep = async (deps: StepDeps, owner: string, job: Job, known?: S
     case 'fetch': {
       const fetchConversation = source?.client?.fetchConversation?.bind(source.client);
       if (fetchConversation === undefined) return failStep(deps, owner, job, started, noClient(sourceName, 'API client to fetch conversations'));
-      const fetched = await guarded(deps, `the ${sourceName} API`, () => fetchConversation(viewOf(stored)));
+      const fetched = await guarded(deps, { target: sourceName, kind: 'fetch' }, `the ${sourceName} API`, () => fetchConversation(viewOf(stored)));
       return fetched.ok ? succeedStep(deps, owner, job, started, { conversation: fetched.value }) : failStep(deps, owner, job, started, fetched.failure);
     }
     case 'lookup': {
       const email = stored.conversation.visitor.email;
       if (email === undefined) return succeedStep(deps, owner, job, started, { outcome: 'skipped', person: null });
-      const found = await guarded(deps, 'the CRM', () => deps.connector.findPerson(email));
+      const found = await guarded(deps, { target: deps.connector.name, kind: 'lookup' }, 'the CRM', () => deps.connector.findPerson(email));
       return found.ok ? succeedStep(deps, owner, job, started, { person: found.value ?? null }) : failStep(deps, owner, job, started, found.failure);
     }
     case 'notify': {
       const showRecord = source?.client?.showRecord?.bind(source.client);
       const link = await linkToShow(deps, stored);
       if (link === undefined || showRecord === undefined) return succeedStep(deps, owner, job, started, { outcome: 'skipped' });
-      const shown = await guarded(deps, `the ${sourceName} API`, () => showRecord(viewOf(stored), link));
+      const shown = await guarded(deps, { target: sourceName, kind: 'notify' }, `the ${sourceName} API`, () => showRecord(viewOf(stored), link));
       return shown.ok ? succeedStep(deps, owner, job, started, {}) : failStep(deps, owner, job, started, shown.failure);
     }
   }

@@ -21,6 +21,8 @@ export const healthRoutes = (deps: { store: Store; pipeline: Pipeline; crm: stri
     ctx.status = storage.ok ? 200 : 503;
     ctx.body = {
       status: storage.ok ? 'ok' : 'unavailable',
+      // Up, but some steps fail or are dead: the load balancer keeps this instance, an operator looks.
+      attention: stats === undefined ? null : stats.failing > 0 || stats.dead > 0,
       storage: { kind: deps.store.kind, ...storage },
       crm: deps.crm,
       worker: { running: worker.running, inFlight: worker.inFlight, lastTickAt: worker.lastTickAt?.toISOString() ?? null },
@@ -32,6 +34,8 @@ export const healthRoutes = (deps: { store: Store; pipeline: Pipeline; crm: stri
               running: stats.running,
               dead: stats.dead,
               done: stats.done,
+              expired: stats.expired,
+              failing: stats.failing,
               oldestPendingAgeMs: stats.oldestPendingAt === undefined ? null : now().getTime() - stats.oldestPendingAt.getTime(),
             },
     };

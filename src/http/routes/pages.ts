@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { conversationKey } from '../../domain/conversation-key';
 import { lastTestSetting, type Pipeline } from '../../pipeline/pipeline';
 import type { Store } from '../../storage/store';
+import type { CrmCheck } from '../crm-check';
 import { htmlHeaders, type AppState } from '../middleware';
 import { recordPage, unknownRecordPage } from '../pages/record';
 import { statusPage, unknownConversationPage } from '../pages/status';
@@ -13,7 +14,12 @@ export interface PageDeps {
   readonly crm: string;
   /** The registered platforms' names. */
   readonly sources: readonly string[];
+  /** The CRM's cached check, for the status page. */
+  readonly crmCheck?: CrmCheck;
 }
+
+/** Where the status page sends an operator (the console's own routes are under it). */
+export const CONSOLE_PATH = '/admin';
 
 export const pageRoutes = (deps: PageDeps) => {
   const router = new Router<AppState>();
@@ -58,9 +64,9 @@ export const pageRoutes = (deps: PageDeps) => {
   });
 
   router.get('/status', async (ctx) => {
-    const lastOlarkTest = await store.getSetting(lastTestSetting('olark'));
+    const [lastOlarkTest, stats, crmCheck] = await Promise.all([store.getSetting(lastTestSetting('olark')), deps.pipeline.queueStats(), deps.crmCheck?.()]);
     htmlHeaders(ctx);
-    ctx.body = statusPage({ crm: deps.crm, stats: await deps.pipeline.queueStats(), ...(lastOlarkTest === undefined ? {} : { lastOlarkTest }) });
+    ctx.body = statusPage({ crm: deps.crm, stats, consoleUrl: CONSOLE_PATH, ...(lastOlarkTest === undefined ? {} : { lastOlarkTest }), ...(crmCheck === undefined ? {} : { crmCheck }) });
   });
 
   router.get('/', (ctx) => {

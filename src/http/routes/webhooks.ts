@@ -7,10 +7,11 @@
 import type Koa from 'koa';
 import getRawBody from 'raw-body';
 import type { ChatSource, Rejection, SourceRequest, SourceResponse, SourceRoute } from '../../domain/source';
+import { noObserver, type Observer } from '../../pipeline/observer';
 import type { Pipeline } from '../../pipeline/pipeline';
 import { tokenMatcher } from '../token';
 import { HttpError } from '../errors';
-import type { AppState } from '../middleware';
+import { fromFrameworkError, type AppState } from '../middleware';
 
 /** Long chats make big bodies (Koa's 56 kb form default is too small); see the README's limits. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -51,7 +52,11 @@ const readBody = async (ctx: Koa.ParameterizedContext<AppState>): Promise<Buffer
   return getRawBody(ctx.req, { limit: BODY_LIMIT_BYTES, ...(length === '' ? {} : { length }) });
 };
 
-export const webhookEdge = (deps: { readonly pipeline: Pipeline; readonly sources: readonly MountedSource[] }): Koa.Middleware<AppState> => {
+/** Metrics name refusals of paths that name no registered platform this way (the path's own text could be anything). */
+const UNREGISTERED = 'unregistered';
+
+export const webhookEdge = (deps: { readonly pipeline: Pipeline; readonly sources: readonly MountedSource[]; readonly observer?: Observer }): Koa.Middleware<AppState> => {
+  const observer = deps.observer ?? noObserver;
   const byName = new Map(deps.sources.map((m) => [m.source.name, { ...m, matches: tokenMatcher(m.token) }]));
   const webhookRoute = (source: ChatSource): SourceRoute => ({
     method: 'POST',
@@ -73,13 +78,7 @@ export const webhookEdge = (deps: { readonly pipeline: Pipeline; readonly source
     },
   });
 
-  return async (ctx, next) => {
-    const match = WEBHOOK_PATH.exec(ctx.path);
-    if (match === null) {
-      await next();
-      return;
-    }
-    ctx.state.route = '/webhooks/:source/:token' + (match[3] ?? '');
+  const serve = async (ctx: Koa.ParameterizedContext<AppState>, match: RegExpExecArray): Promise<void> => {
     const name = decodeSegment(match[1] ?? '');
     const token = decodeSegment(match[2] ?? '');
     const mounted = name === undefined ? undefined : byName.get(name);
@@ -117,10 +116,26 @@ export const webhookEdge = (deps: { readonly pipeline: Pipeline; readonly source
       }
       throw error;
     }
-    if (isRejection(response)) {
-      ctx.state.log.info({ source: source.name, code: response.code }, 'webhook rejected');
-      throw toHttpError(response);
-    }
+    if (isRejection(response)) throw toHttpError(response);
     send(ctx, response);
+  };
+
+  return async (ctx, next) => {
+    const match = WEBHOOK_PATH.exec(ctx.path);
+    if (match === null) {
+      await next();
+      return;
+    }
+    ctx.state.route = '/webhooks/:source/:token' + (match[3] ?? '');
+    try {
+      await serve(ctx, match);
+    } catch (error) {
+      const known = error instanceof HttpError ? error : fromFrameworkError(error);
+      const named = byName.get(decodeSegment(match[1] ?? '') ?? '')?.source.name;
+      // The code and the platform only: never the token, the body or anything decoded from it.
+      if (known !== undefined && known.status < 500) ctx.state.log.info({ source: named ?? null, code: known.code }, 'webhook rejected');
+      observer.webhook(named ?? UNREGISTERED, known !== undefined && known.status < 500 ? 'rejected' : 'failed', known?.code ?? 'INTERNAL');
+      throw error;
+    }
   };
 };
