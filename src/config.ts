@@ -54,6 +54,17 @@ const BearerToken = new t.Type<string, string, unknown>(
   String,
 );
 
+/** The console password, as typed into the browser's prompt: any characters but spaces at its ends. */
+const AdminPassword = new t.Type<string, string, unknown>(
+  'AdminPassword',
+  (u): u is string => typeof u === 'string',
+  (u, c) =>
+    typeof u === 'string' && u.length >= 8 && u.length <= 256 && u.trim() === u && !u.includes(':')
+      ? t.success(u)
+      : t.failure(u, c, 'must be 8 to 256 characters, without a colon or spaces at either end (leave it unset to have one generated)'),
+  String,
+);
+
 /** Tokens shorter than this can be guessed; start-up says so. */
 export const STRONG_TOKEN_LENGTH = 16;
 
@@ -78,6 +89,7 @@ const CoreEnv = t.type({
   CRM_TIMEOUT_MS: withDefault(IntFromString('Milliseconds', 100, 300_000), '30000'),
   JOB_LEASE_MS: withDefault(IntFromString('Milliseconds', 1000, 3_600_000), '60000'),
   LOG_LEVEL: withDefault(LogLevel, 'info'),
+  ADMIN_PASSWORD: optional(AdminPassword),
   METRICS_TOKEN: optional(BearerToken),
   ALERT_WEBHOOK_URL: optional(HttpUrl),
 });
@@ -109,6 +121,8 @@ export interface Config {
   readonly crmTimeoutMs: number;
   readonly jobLeaseMs: number;
   readonly logLevel: t.TypeOf<typeof LogLevel>;
+  /** The console's password (user `admin`); unset: generated on first start, printed once. */
+  readonly adminPassword?: string;
   /** Bearer token for GET /metrics; unset: open. */
   readonly metricsToken?: string;
   /** Where an alert is POSTed when a step dies; unset: no alerts. */
@@ -166,6 +180,7 @@ export const loadConfig = (env: Env, definitions: readonly SourceDefinition[] = 
       crmTimeoutMs: c.CRM_TIMEOUT_MS,
       jobLeaseMs: c.JOB_LEASE_MS,
       logLevel: c.LOG_LEVEL,
+      ...(c.ADMIN_PASSWORD === undefined ? {} : { adminPassword: c.ADMIN_PASSWORD }),
       ...(c.METRICS_TOKEN === undefined ? {} : { metricsToken: c.METRICS_TOKEN }),
       ...(c.ALERT_WEBHOOK_URL === undefined ? {} : { alertWebhookUrl: c.ALERT_WEBHOOK_URL }),
     },

@@ -11,6 +11,8 @@ import { STRONG_TOKEN_LENGTH, loadConfig, type Config } from './config';
 import type { Env } from './domain/connector';
 import { createApp } from './http/app';
 import { banner } from './http/banner';
+import { adminCredentials } from './http/admin-auth';
+import { consoleDeps } from './http/admin-wiring';
 import { cachedCrmCheck } from './http/crm-check';
 import { createMetrics } from './http/metrics';
 import type { MountedSource } from './http/routes/webhooks';
@@ -75,12 +77,14 @@ export const start = async (config: Config, options: StartOptions = {}) => {
     log: log.child({ component: 'pipeline' }),
     observer,
   });
+  const admin = await adminCredentials(config.adminPassword, store);
   const app = createApp({
     store,
     pipeline,
     crm: connector.name,
     sources: mounted,
     log,
+    admin: consoleDeps({ config, store, connector, sources, mounted, stableLink: (key) => pipeline.stableLink(key), passwordDigest: admin.digest, log: log.child({ component: 'console' }), observer }),
     metrics,
     observer,
     crmCheck: cachedCrmCheck(() => connector.check(), { timeoutMs: Math.min(config.crmTimeoutMs, 5000) }),
@@ -99,7 +103,7 @@ export const start = async (config: Config, options: StartOptions = {}) => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   // The operator needs this URL once, on their own console; it is not written to the log.
-  announce(banner({ listening: `http://${config.host}:${port}`, crm: config.crm, storage: store.kind, publicUrl: config.publicUrl, config, mounted, publicUrlDefaulted: config.publicUrlDefaulted }));
+  announce(banner({ listening: `http://${config.host}:${port}`, crm: config.crm, storage: store.kind, publicUrl: config.publicUrl, config, mounted, publicUrlDefaulted: config.publicUrlDefaulted, ...(admin.generated === undefined ? {} : { adminPassword: admin.generated }) }));
   if (config.publicUrlDefaulted)
     log.warn({}, 'PUBLIC_URL is not set: the webhook URLs above point at localhost, which no chat platform can reach; set PUBLIC_URL to this service\'s public https address');
   log.info({ port, crm: config.crm, storage: store.kind }, 'started');

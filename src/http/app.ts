@@ -10,11 +10,13 @@ import type { Store } from '../storage/store';
 import type { CrmCheck } from './crm-check';
 import type { Metrics } from './metrics';
 import { errorHandler, methodsOf, requestContext, type AppState } from './middleware';
+import { adminRoutes, type AdminDeps } from './routes/admin';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { openApiRoutes } from './routes/openapi';
 import { pageRoutes } from './routes/pages';
 import { webhookEdge, type MountedSource } from './routes/webhooks';
+import { rememberRejections } from './webhook-rejections';
 
 export interface AppDeps {
   readonly store: Store;
@@ -23,6 +25,8 @@ export interface AppDeps {
   /** Each platform with its webhook token. */
   readonly sources: readonly MountedSource[];
   readonly log: Log;
+  /** The operator console at /admin; unset: not served. */
+  readonly admin?: AdminDeps;
   readonly metrics: Metrics;
   /** Bearer token for /metrics; unset: open. */
   readonly metricsToken?: string;
@@ -37,10 +41,12 @@ export const createApp = (deps: AppDeps): Koa<AppState> => {
   app.proxy = true;
   app.use(requestContext(deps.log));
   app.use(errorHandler);
+  app.use(rememberRejections({ sources: deps.sources.map((m) => m.source.name), setSetting: (key, value) => deps.store.setSetting(key, value) }));
   app.use(webhookEdge({ pipeline: deps.pipeline, sources: deps.sources, observer: deps.observer ?? deps.metrics.observer }));
   const routers = [
     pageRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm, sources: deps.sources.map((m) => m.source.name), ...(deps.crmCheck === undefined ? {} : { crmCheck: deps.crmCheck }) }),
     healthRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm }),
+    ...(deps.admin === undefined ? [] : [adminRoutes(deps.admin)]),
     metricsRoutes({ metrics: deps.metrics, ...(deps.metricsToken === undefined ? {} : { token: deps.metricsToken }) }),
   ];
   // Listed last, it describes every router above (and itself).

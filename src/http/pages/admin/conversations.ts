@@ -1,0 +1,57 @@
+/** The console's front page: conversations newest first, filtered by platform and state, searched, paged by cursor. */
+import { CONVERSATION_STATES, SEARCH_PREFIX_MIN, type ConversationFilter, type ConversationPage } from '../../../storage/console';
+import { html, type Html } from '../layout';
+import { consolePage, when } from './layout';
+import { conversationPath, cursorParam } from './paths';
+
+export interface ListView {
+  readonly page: ConversationPage;
+  readonly filter: Omit<ConversationFilter, 'limit'>;
+  /** Registered platforms: name and title. */
+  readonly sources: readonly { readonly name: string; readonly title: string }[];
+}
+
+const option = (value: string, label: string, selected: boolean): Html =>
+  selected ? html`<option value="${value}" selected>${label}</option>` : html`<option value="${value}">${label}</option>`;
+
+const query = (params: Readonly<Record<string, string | undefined>>): string => {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') search.set(k, v);
+  const text = search.toString();
+  return text === '' ? '/admin' : `/admin?${text}`;
+};
+
+export const conversationsPage = (view: ListView): string => {
+  const { filter, page, sources } = view;
+  const titles = new Map(sources.map((s) => [s.name, s.title]));
+  const base = { platform: filter.source, state: filter.state, q: filter.q };
+  const rows = page.conversations.map(
+    (c) => html`<tr>
+<td class="when" data-label="Updated">${when(c.updatedAt)}</td>
+<td data-label="Platform">${titles.get(c.source) ?? c.source}</td>
+<td data-label="Conversation"><a href="${conversationPath(c.key)}">${c.id}</a></td>
+<td data-label="Visitor">${c.visitorName ?? ''}${c.visitorName !== undefined && c.visitorEmail !== undefined ? html`<br>` : html``}<span class="muted">${c.visitorEmail ?? ''}</span></td>
+<td data-label="State"><span class="status ${c.state}">${c.state}</span></td></tr>`,
+  );
+  const filtered = filter.source !== undefined || filter.state !== undefined || (filter.q ?? '') !== '';
+  const table =
+    rows.length === 0
+      ? html`<p class="empty">${filtered ? 'No conversation matches these filters.' : 'No conversation has arrived yet.'}</p>`
+      : html`<table class="cards"><thead><tr><th>Updated</th><th>Platform</th><th>Conversation</th><th>Visitor</th><th>State</th></tr></thead><tbody>${rows}</tbody></table>`;
+  const pager = html`<nav class="pager" aria-label="Pages">${filter.after === undefined ? html`` : html`<a href="${query(base)}">« Newest</a>`}${
+    page.next === undefined ? html`` : html`<a href="${query({ ...base, after: cursorParam(page.next) })}" rel="next">Older »</a>`
+  }</nav>`;
+  return consolePage(
+    'conversations',
+    'Conversations',
+    html`<h1>Conversations</h1>
+<form class="filters" method="get" action="/admin" role="search">
+<label class="grow">Search<input type="search" name="q" value="${filter.q ?? ''}" placeholder="conversation id, visitor email or name" aria-describedby="search-help"></label>
+<label>Platform<select name="platform">${option('', 'all', filter.source === undefined)}${sources.map((s) => option(s.name, s.title, filter.source === s.name))}</select></label>
+<label>State<select name="state">${option('', 'all', filter.state === undefined)}${CONVERSATION_STATES.map((s) => option(s, s, filter.state === s))}</select></label>
+<button type="submit">Show</button>
+</form>
+<p id="search-help" class="muted">Search finds a whole id, email or name, or its beginning from ${SEARCH_PREFIX_MIN} characters on, in any case.</p>
+${table}${pager}`,
+  );
+};
