@@ -17,6 +17,8 @@ type Json = Record<string, unknown>;
 type Path = readonly (string | number)[];
 
 const FIXTURES = resolve(__dirname, '../../fixtures');
+// One clock for both decodes: some platforms date what they make up (a "chat started" line).
+const AT = new Date('2026-01-01T00:00:00.000Z');
 
 const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -48,7 +50,7 @@ const comparable = (decoded: unknown): string =>
 const sourceOf = (name: string): ChatSource | undefined => {
   const definition = sourceDefinitions.find((d) => d.name === name);
   const configured = definition?.configure({});
-  return configured?._tag === 'Right' ? configured.right({ log: silentLog, publicUrl: 'http://127.0.0.1:9', callTimeoutMs: 1000, syncDeadlineMs: 1000 }) : undefined;
+  return configured?._tag === 'Right' ? configured.right({ log: silentLog, publicUrl: 'http://127.0.0.1:9', callTimeoutMs: 1000, syncDeadlineMs: 1000, now: () => AT }) : undefined;
 };
 
 /**
