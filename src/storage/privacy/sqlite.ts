@@ -127,6 +127,18 @@ export const createSqlitePrivacy = (db: Database.Database, write: WriteQueue): P
   };
 
   const read = <A>(work: () => A): A => db.transaction(work).deferred();
+  // What is deleted is overwritten with zeros instead of staying in the file's free pages
+  // (https://www.sqlite.org/pragma.html#pragma_secure_delete); the WAL's older copies go at the
+  // next TRUNCATE checkpoint, which closing the store runs (checkpointer.ts).
+  const overwriting = <A>(work: () => A): A => {
+    const before: unknown = db.pragma('secure_delete', { simple: true });
+    db.pragma('secure_delete = ON');
+    try {
+      return work();
+    } finally {
+      db.pragma(`secure_delete = ${before === 1 ? 'ON' : 'OFF'}`);
+    }
+  };
   const normalized = (email: string): string | undefined => personEmail(email);
 
   return {
@@ -136,13 +148,15 @@ export const createSqlitePrivacy = (db: Database.Database, write: WriteQueue): P
     },
     async erasePerson(email) {
       const key = normalized(email);
-      return key === undefined ? { email: '', counts: noErasure, crmRecords: [] } : write(() => erasePerson(key));
+      return key === undefined ? { email: '', counts: noErasure, crmRecords: [] } : write(() => overwriting(() => erasePerson(key)));
     },
     redactTranscripts: ({ updatedBefore, now, limit }) =>
-      write(() => {
-        const due = q.due.all({ before: updatedBefore.getTime(), limit }).map(toConversationHead);
-        for (const c of due) q.redact.run({ key: c.key, snapshot: toConversationJson(redactedConversation(c.conversation)), now: now.getTime() });
-        return due.length;
-      }),
+      write(() =>
+        overwriting(() => {
+          const due = q.due.all({ before: updatedBefore.getTime(), limit }).map(toConversationHead);
+          for (const c of due) q.redact.run({ key: c.key, snapshot: toConversationJson(redactedConversation(c.conversation)), now: now.getTime() });
+          return due.length;
+        }),
+      ),
   };
 };

@@ -1,0 +1,112 @@
+/**
+ * npm run privacy -- export <email>   prints everything stored about that person, as JSON
+ * npm run privacy -- erase <email>    deletes it, and says what is left in the CRM
+ *
+ * A person's request to see or erase their data (GDPR articles 15 and 17). Reads the same
+ * configuration as the service (the environment, then `.env`).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { loadConfig, type DatabaseConfig } from '../src/config';
+import { personEmail } from '../src/domain/local-records';
+import type { PersonErasure } from '../src/storage/privacy/port';
+import { openStore } from '../src/storage/open';
+
+const USAGE = `usage: npm run privacy -- export <email>   prints everything stored about that person, as JSON
+       npm run privacy -- erase <email>    deletes it from this service's database
+`;
+
+/** The database for a person to recognise: the SQLite file, or PostgreSQL's user, host and database (never the password). */
+const describeDatabase = (database: DatabaseConfig): string => {
+  if (database.kind === 'sqlite') return `SQLite file ${resolve(database.path)}`;
+  try {
+    const url = new URL(database.url);
+    return `PostgreSQL ${url.username === '' ? '' : `${decodeURIComponent(url.username)}@`}${url.host}${url.pathname}`;
+  } catch {
+    return 'PostgreSQL (DATABASE_URL is not a URL)';
+  }
+};
+
+/** An address to look for: one `@`, no spaces; matching ignores case and surrounding spaces. */
+const emailArgument = (value: string | undefined): string | undefined => {
+  const email = personEmail(value);
+  return email !== undefined && email.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(email) ? email : undefined;
+};
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+const CRM_HELP = `
+chat2crm deleted only its own copy and its references. The CRM keeps its records: erase the person there too.
+  HubSpot: open the contact, Actions > Delete, and tick "Permanently delete" (a GDPR delete: turn on
+    Settings > Privacy & Consent > data privacy first), or POST /crm/v3/objects/contacts/gdpr-delete with
+    {"objectId": "<email>", "idProperty": "email"} (https://knowledge.hubspot.com/privacy-and-consent/how-do-i-perform-a-gdpr-delete-in-hubspot).
+    Delete the tickets made from their chats as well: they hold the transcripts.
+  Salesforce: delete the Lead or Contact and the Cases and Tasks made from their chats (the transcripts are in
+    Description and in the Task), then delete them from the Recycle Bin, which otherwise keeps them 15 days
+    (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_emptyrecyclebin.htm).
+`;
+
+const erasureReport = (where: string, erased: PersonErasure): string => {
+  const c = erased.counts;
+  const lines = [
+    `Erased ${erased.email} from the ${where}:`,
+    `  ${plural(c.conversations, 'conversation')}, ${plural(c.events, 'webhook event')}, ${plural(c.jobs, 'step')}, ${plural(c.attempts, 'attempt')}, ${plural(c.records, 'CRM record reference')}`,
+    `  local CRM: ${plural(c.localRecords, 'record')}, ${plural(c.localConversations, 'transcript')}, ${plural(c.localPeople, 'person', 'people')}`,
+  ];
+  if (erased.crmRecords.length > 0) {
+    lines.push('', 'Records of this person in the CRM (links kept nowhere else now):');
+    for (const r of erased.crmRecords) lines.push(`  ${r.crm ?? 'person found by lookup'}  ${r.type} ${r.id}  ${r.url}`);
+  } else lines.push('', 'No HubSpot or Salesforce record of this person was referenced here (there may still be some in the CRM).');
+  return `${lines.join('\n')}\n${CRM_HELP}`;
+};
+
+const main = async (): Promise<number> => {
+  const [command, address, ...rest] = process.argv.slice(2);
+  const email = emailArgument(address);
+  if ((command !== 'export' && command !== 'erase') || email === undefined || rest.length > 0) {
+    if (command !== undefined && (command === 'export' || command === 'erase') && email === undefined) process.stderr.write('privacy: give one email address, like jo@example.com\n');
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  // As the service reads it (src/main.ts): `.env` in the working directory fills in what the
+  // environment leaves unset. `npm run` starts both in the project's directory.
+  const envFile = resolve('.env');
+  const file = existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {};
+  const loaded = loadConfig({ ...file, ...process.env });
+  if (!loaded.ok) {
+    process.stderr.write(`configuration problems:\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}\n`);
+    return 1;
+  }
+  const { database } = loaded.config;
+  const from =
+    process.env.DATABASE_URL !== undefined ? 'DATABASE_URL from the environment' : file.DATABASE_URL !== undefined ? `DATABASE_URL from ${envFile}` : `the default: no DATABASE_URL in the environment or in ${envFile}`;
+  const where = describeDatabase(database);
+  process.stderr.write(`privacy: using the ${where} (${from})\n`);
+  // Opening a missing SQLite file would create an empty database and report that nothing is stored.
+  if (database.kind === 'sqlite' && !existsSync(resolve(database.path))) {
+    process.stderr.write(`privacy: there is no database at ${resolve(database.path)}. Run it with the service's DATABASE_URL (in the environment, or in .env in the directory you run it from).\n`);
+    return 1;
+  }
+  const store = await openStore(database);
+  try {
+    if (command === 'export') {
+      const exported = await store.exportPerson(email);
+      process.stdout.write(`${JSON.stringify(exported, null, 2)}\n`);
+      process.stderr.write(`privacy: ${plural(exported.conversations.length, 'conversation')} and ${plural(exported.localCrm.records.length, 'local CRM record')} stored for that address\n`);
+      return 0;
+    }
+    process.stdout.write(erasureReport(where, await store.erasePerson(email)));
+    return 0;
+  } finally {
+    await store.close();
+  }
+};
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`privacy failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
