@@ -34,12 +34,12 @@ ${
     ? html`<p class="empty">No dead step. Steps that fail for good (or keep failing until the retry schedule ends) show here.</p>`
     : html`<table class="cards"><thead><tr><th>Error</th><th>Steps</th><th>Newest</th><th>Example</th><th></th></tr></thead><tbody>${view.groups.map(
         (g) => html`<tr><td data-label="Error"><code>${g.code}</code></td><td data-label="Steps">${String(g.count)}</td><td class="when" data-label="Newest">${when(g.newestAt)}</td>
-<td data-label="Example">${g.example}</td><td>${postButton('/admin/replay', view.csrf, { code: g.code }, g.count > view.replayBatch ? `Replay ${view.replayBatch} of this error` : `Replay all ${plural(g.count, 'step')}`)}</td></tr>`,
+<td data-label="Example">${g.example}</td><td>${postButton('/admin/replay', view.csrf, { code: g.code }, g.count > view.replayBatch ? `Replay ${view.replayBatch} of them` : g.count === 1 ? 'Replay it' : `Replay all ${g.count}`)}</td></tr>`,
       )}</tbody></table><p class="muted">Fix the cause first (a token, a missing CRM field): a replay runs each step once, now.</p>`
 }
-<h2>Dead steps (${plural(view.dead.length, 'newest step')})</h2>
+<h2>Dead steps${view.dead.length === 0 ? '' : ` (${view.dead.length < 100 ? String(view.dead.length) : 'the newest 100'})`}</h2>
 ${view.dead.length === 0 ? html`<p class="empty">None.</p>` : jobTable(view.dead, (job) => postButton('/admin/replay', view.csrf, { job: job.id }, 'Replay'), 'Died', (job) => job.updatedAt)}
-<h2>Failing steps, retrying on their own (${plural(view.failing.length, 'step')})</h2>
+<h2>Failing steps, retrying on their own${view.failing.length === 0 ? '' : ` (${view.failing.length < 100 ? String(view.failing.length) : 'the newest 100'})`}</h2>
 ${view.failing.length === 0 ? html`<p class="empty">None.</p>` : jobTable(view.failing, () => html``, 'Next try', (job) => job.nextAttemptAt)}`,
   );
 

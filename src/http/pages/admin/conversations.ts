@@ -27,17 +27,17 @@ export const conversationsPage = (view: ListView): string => {
   const base = { platform: filter.source, state: filter.state, q: filter.q };
   const rows = page.conversations.map(
     (c) => html`<tr>
-<td class="when" data-label="Updated">${when(c.updatedAt)}</td>
-<td data-label="Platform">${titles.get(c.source) ?? c.source}</td>
-<td data-label="Conversation"><a href="${conversationPath(c.key)}">${c.id}</a></td>
-<td data-label="Visitor">${c.visitorName ?? ''}${c.visitorName !== undefined && c.visitorEmail !== undefined ? html`<br>` : html``}<span class="muted">${c.visitorEmail ?? ''}</span></td>
-<td data-label="State"><span class="status ${c.state}">${c.state}</span></td></tr>`,
+<td class="when c-when" data-label="Updated">${when(c.updatedAt)}</td>
+<td class="c-where" data-label="Platform">${titles.get(c.source) ?? c.source}</td>
+<td class="c-conv" data-label="Conversation"><a href="${conversationPath(c.key)}">${c.id}</a></td>
+<td class="c-visitor" data-label="Visitor">${c.visitorName ?? ''}${c.visitorName !== undefined && c.visitorEmail !== undefined ? html`<br>` : html``}<span class="muted">${c.visitorEmail ?? ''}</span></td>
+<td class="c-state" data-label="State"><span class="status ${c.state}">${c.state}</span></td></tr>`,
   );
   const filtered = filter.source !== undefined || filter.state !== undefined || (filter.q ?? '') !== '';
   const table =
     rows.length === 0
       ? html`<p class="empty">${filtered ? 'No conversation matches these filters.' : 'No conversation has arrived yet.'}</p>`
-      : html`<table class="cards"><thead><tr><th>Updated</th><th>Platform</th><th>Conversation</th><th>Visitor</th><th>State</th></tr></thead><tbody>${rows}</tbody></table>`;
+      : html`<table class="cards list"><thead><tr><th>Updated</th><th>Platform</th><th>Conversation</th><th>Visitor</th><th>State</th></tr></thead><tbody>${rows}</tbody></table>`;
   const pager = html`<nav class="pager" aria-label="Pages">${filter.after === undefined ? html`` : html`<a href="${query(base)}">« Newest</a>`}${
     page.next === undefined ? html`` : html`<a href="${query({ ...base, after: cursorParam(page.next) })}" rel="next">Older »</a>`
   }</nav>`;

@@ -43,7 +43,8 @@ const STYLE = `
   .step { border: 1px solid #e3e6ec; border-radius: 6px; padding: .6rem .8rem; margin: .6rem 0; }
   .step h3 { margin: 0 0 .3rem; display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
   details summary { cursor: pointer; color: #1f4fa8; }
-  .card { border: 1px solid #e3e6ec; border-radius: 6px; padding: .8rem 1rem; margin: .8rem 0; }
+  .card { border: 1px solid #e3e6ec; border-radius: 6px; padding: .8rem 1rem; margin: .8rem 0; } .card h2 { margin-top: 0; }
+  .role { display: inline-block; margin-right: .35rem; padding: 0 .4rem; border-radius: 4px; background: #fff; color: #1d2433; font-weight: 600; font-size: .72rem; letter-spacing: .02em; text-transform: uppercase; }
   .notice { background: #eef4ff; border: 1px solid #c9dafc; border-radius: 6px; padding: .6rem .8rem; }
   footer { color: #5b6475; font-size: .8rem; margin-top: 2rem; }
   @media (max-width: 700px) {
@@ -54,6 +55,11 @@ const STYLE = `
     table.cards tr { border: 1px solid #e3e6ec; border-radius: 6px; margin: 0 0 .6rem; padding: .35rem .6rem; }
     table.cards td { border: 0; padding: .15rem 0; }
     table.cards td[data-label]::before { content: attr(data-label) ": "; color: #5b6475; font-size: .8rem; }
+    /* The conversation list: the link and its state on top, the visitor under them, when and where last. */
+    table.list tr { display: grid; grid-template-columns: 1fr auto; grid-template-areas: "conv state" "visitor visitor" "when where"; gap: .1rem .5rem; }
+    table.list td[data-label]::before { content: none; }
+    table.list td.c-conv { grid-area: conv; font-weight: 600; } table.list td.c-state { grid-area: state; text-align: right; }
+    table.list td.c-visitor { grid-area: visitor; } table.list td.c-when { grid-area: when; font-size: .82rem; } table.list td.c-where { grid-area: where; font-size: .82rem; color: #5b6475; text-align: right; }
     .msg, .msg.operator { margin-left: 0; margin-right: 0; }
     dl { grid-template-columns: 1fr; gap: 0; } dd { margin-bottom: .35rem; }
   }

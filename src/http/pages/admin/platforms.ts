@@ -31,7 +31,7 @@ const platform = (p: PlatformView): Html => {
 <dl><dt>Webhook URL</dt><dd><code>${masked(p.webhookUrl, p.token)}</code>
 <details><summary>Show the URL with its token</summary><p><code>${p.webhookUrl}</code></p><p class="muted">The token is a secret: paste it into ${p.title} only.</p></details></dd>
 <dt>Last event received</dt><dd>${p.activity.lastEventAt === undefined ? html`<span class="muted">none yet</span>` : when(p.activity.lastEventAt)}</dd>
-<dt>Last webhook refused</dt><dd>${p.lastRejected === undefined ? html`<span class="muted">none since this service started keeping them</span>` : html`<code>${p.lastRejected.code}</code> at ${when(p.lastRejected.at)}`}</dd>
+<dt>Last webhook refused</dt><dd>${p.lastRejected === undefined ? html`<span class="muted">none</span>` : html`<code>${p.lastRejected.code}</code> at ${when(p.lastRejected.at)}`}</dd>
 <dt>Standing step error</dt><dd>${
     error === undefined
       ? html`<span class="muted">none</span>`
