@@ -89,8 +89,8 @@ const CoreEnv = t.type({
   CRM_TIMEOUT_MS: withDefault(IntFromString('Milliseconds', 100, 300_000), '30000'),
   JOB_LEASE_MS: withDefault(IntFromString('Milliseconds', 1000, 3_600_000), '60000'),
   LOG_LEVEL: withDefault(LogLevel, 'info'),
-  RETENTION_DAYS: optional(IntFromString('Days', 1, 36_500)),
   ADMIN_PASSWORD: optional(AdminPassword),
+  RETENTION_DAYS: optional(IntFromString('Days', 1, 36_500)),
   METRICS_TOKEN: optional(BearerToken),
   ALERT_WEBHOOK_URL: optional(HttpUrl),
 });
@@ -122,10 +122,10 @@ export interface Config {
   readonly crmTimeoutMs: number;
   readonly jobLeaseMs: number;
   readonly logLevel: t.TypeOf<typeof LogLevel>;
-  /** Transcripts of delivered conversations older than this many days are removed daily; unset: kept. */
-  readonly retentionDays?: number;
   /** The console's password (user `admin`); unset: generated on first start, printed once. */
   readonly adminPassword?: string;
+  /** Transcripts of delivered conversations older than this many days are removed daily; unset: kept. */
+  readonly retentionDays?: number;
   /** Bearer token for GET /metrics; unset: open. */
   readonly metricsToken?: string;
   /** Where an alert is POSTed when a step dies; unset: no alerts. */
@@ -183,8 +183,8 @@ export const loadConfig = (env: Env, definitions: readonly SourceDefinition[] = 
       crmTimeoutMs: c.CRM_TIMEOUT_MS,
       jobLeaseMs: c.JOB_LEASE_MS,
       logLevel: c.LOG_LEVEL,
-      ...(c.RETENTION_DAYS === undefined ? {} : { retentionDays: c.RETENTION_DAYS }),
       ...(c.ADMIN_PASSWORD === undefined ? {} : { adminPassword: c.ADMIN_PASSWORD }),
+      ...(c.RETENTION_DAYS === undefined ? {} : { retentionDays: c.RETENTION_DAYS }),
       ...(c.METRICS_TOKEN === undefined ? {} : { metricsToken: c.METRICS_TOKEN }),
       ...(c.ALERT_WEBHOOK_URL === undefined ? {} : { alertWebhookUrl: c.ALERT_WEBHOOK_URL }),
     },

@@ -20,7 +20,6 @@ import { createAlerts } from './pipeline/alerts';
 import { observeAll } from './pipeline/observer';
 import { createPipeline } from './pipeline/pipeline';
 import { startRetention } from './pipeline/retention';
-import { startRetention } from './pipeline/retention';
 import { openStore } from './storage/open';
 import { createSources } from './sources/runtime';
 
@@ -100,8 +99,6 @@ export const start = async (config: Config, options: StartOptions = {}) => {
   pipeline.startWorker();
   const retention =
     config.retentionDays === undefined ? undefined : startRetention({ store, retentionDays: config.retentionDays, log: log.child({ component: 'retention' }), now: () => new Date() });
-  const retention =
-    config.retentionDays === undefined ? undefined : startRetention({ store, retentionDays: config.retentionDays, log: log.child({ component: 'retention' }), now: () => new Date() });
 
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -118,7 +115,6 @@ export const start = async (config: Config, options: StartOptions = {}) => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await pipeline.stop(SHUTDOWN_GRACE_MS);
-      await retention?.stop();
       await retention?.stop();
       await alerts?.settled();
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
