@@ -73,7 +73,7 @@ describe('operator console in a real browser', function () {
     for (let i = 0; i < 6; i++) await postOlark(service.webhook, transcript({ email: `someone${i}@example.com`, name: `Visitor ${i}` }));
     service.crm.failNext(transient('CRM_UNAVAILABLE', 'HTTP 503 from the CRM', { status: 503 }), Number.POSITIVE_INFINITY);
     const payload = transcript({ email: 'Grace.Hopper@example.com', name: 'Grace Hopper', lines: 4 });
-    (payload.items as unknown[]).push({ kind: 'MessageToOperator', body: '<script>window.pwned=1</script>is this text?', timestamp: '1558107790.1', nickname: 'Grace Hopper' });
+    payload.items.push({ kind: 'MessageToOperator', body: '<script>window.pwned=1</script>is this text?', timestamp: '1558107790.1', nickname: 'Grace Hopper' });
     await postOlark(service.webhook, payload);
     const key = `olark:${payload.id}`;
     await eventually(async () => (await service.running.store.conversationState(key)) === 'dead', 'the step dies after its retries');

@@ -97,7 +97,7 @@ describe('operator console over HTTP', () => {
 
     it('shows one conversation: transcript as text, the record, each attempt, the stable link', async () => {
       const payload = transcript({ email: 'detail@example.com', name: 'Detail' });
-      (payload.items as { body?: string }[]).push({ kind: 'MessageToOperator', body: '<script>alert(1)</script> hi', timestamp: '1558107799.1', nickname: 'Detail' } as never);
+      payload.items.push({ kind: 'MessageToOperator', body: '<script>alert(1)</script> hi', timestamp: '1558107799.1', nickname: 'Detail' });
       service.crm.failNext(transient('CRM_UNAVAILABLE', 'HTTP 503 from the CRM', { status: 503 }), 1);
       await postOlark(service.webhook, payload);
       await eventually(async () => (await service.running.store.conversationState(`olark:${payload.id}`)) === 'delivered', 'delivered after a retry');
