@@ -224,7 +224,7 @@ describe('LiveSupporti end to end (service + emulator + local CRM)', function ()
       assert.deepEqual(pushesFor(visitorId).map((p) => p.status), [503, 503, 200]);
     });
 
-    it('stops at once on a 400, with LiveSupporti’s reason on the step (the stable link forwards to the lead)', async () => {
+    it('stops at once on a 400, with LiveSupporti’s reason on the step and on the stable-link page', async () => {
       emulator.faults.inject({ status: 400, body: JSON.stringify({ Message: 'Visitor is offline.' }) });
       const visitorId = newVisitor();
       await sender().send([chatStarted({ id: visitorId, email: 'refused@example.com' })]);
@@ -233,9 +233,13 @@ describe('LiveSupporti end to end (service + emulator + local CRM)', function ()
       assert.equal(notify.attempts, 1);
       assert.match(notify.lastError ?? '', /LIVESUPPORTI_REJECTED: LiveSupporti refused the visitor details \(400\): Visitor is offline\./);
       assert.equal(pushesFor(visitorId).length, 1);
-      // The lead exists, so the stable link forwards to it (the record the agent would have seen).
+      // The lead exists but the agent never saw it: the stable link names the failure, with the lead's link.
       const page = await fetch(`${service.url}/r/livesupporti/${encodeURIComponent(`${ACCOUNT}:${visitorId}`)}`, { redirect: 'manual' });
-      assert.equal(page.status, 302);
+      assert.equal(page.status, 200);
+      const text = await page.text();
+      assert.match(text, /Show the link in the chat platform[\s\S]*dead[\s\S]*Visitor is offline\./);
+      assert.match(text, /The CRM record: <a href="http:\/\/127\.0\.0\.1:\d+\/records\//);
+      assert.ok(!text.includes('refused@example.com'), 'no personal data on the page');
     });
 
     it('ends as expired, not dead, once a retry would come after the chat’s 15 minutes', async () => {
