@@ -250,7 +250,7 @@ describe('kill -9 while conversations are between steps', function () {
       await service.kill('SIGTERM');
       const steps = await finalSteps(database);
       const byKey = stepsOf(steps, [...answered].map((id) => `livechat:${id}`), ['fetch', 'deliver', 'notify']);
-      assert.ok(steps.some((s) => s.job.kind === 'deliver' && abandoned(s)), 'a delivery the dead process held counts an abandoned attempt');
+      if (crmCallsAtKill > 0) assert.ok(steps.some((s) => s.job.kind === 'deliver' && abandoned(s)), 'a delivery the dead process held counts an abandoned attempt');
       const chatOf = new Map(chats.map((c) => [c.customerId, c.id]));
 
       for (const customer of notifyingAtKill) {
