@@ -11,8 +11,6 @@ import type { Observer } from '../pipeline/observer';
 
 const PREFIX = 'chat2crm_';
 const JOB_STATES: readonly JobState[] = ['pending', 'running', 'done', 'dead', 'expired'];
-/** One scrape reads the queue once, however many gauges it fills. */
-const STATS_REUSE_MS = 1000;
 
 export interface Metrics {
   readonly observer: Observer;
@@ -65,38 +63,27 @@ export const createMetrics = (deps: { readonly queueStats: () => Promise<QueueSt
     registers,
   });
 
-  let reading: { at: number; stats: Promise<QueueStats | undefined> } | undefined;
-  const statsForScrape = (): Promise<QueueStats | undefined> => {
-    const at = now().getTime();
-    if (reading === undefined || at - reading.at > STATS_REUSE_MS)
-      // Storage down: the queue gauges are left out of this scrape rather than failing it.
-      reading = { at, stats: deps.queueStats().catch(() => undefined) };
-    return reading.stats;
-  };
-  new Gauge({
+  const queueJobs = new Gauge({
     name: `${PREFIX}queue_jobs`,
     help: 'Steps (jobs) in the store by state; failing = pending or running after a failed attempt.',
     labelNames: ['state'] as const,
     registers,
-    async collect() {
-      this.reset();
-      const stats = await statsForScrape();
-      if (stats === undefined) return;
-      for (const state of JOB_STATES) this.set({ state }, stats[state]);
-      this.set({ state: 'failing' }, stats.failing);
-    },
   });
-  new Gauge({
+  const oldestPending = new Gauge({
     name: `${PREFIX}oldest_pending_step_age_seconds`,
     help: 'Age of the oldest pending step (0 when none is pending).',
     registers,
-    async collect() {
-      this.reset();
-      const stats = await statsForScrape();
-      if (stats === undefined) return;
-      this.set(stats.oldestPendingAt === undefined ? 0 : Math.max(0, (now().getTime() - stats.oldestPendingAt.getTime()) / 1000));
-    },
   });
+  /** Read once per scrape, before the registry renders. Storage down: the queue gauges are left out rather than failing the scrape. */
+  const readQueue = async () => {
+    queueJobs.reset();
+    oldestPending.reset();
+    const stats = await deps.queueStats().catch(() => undefined);
+    if (stats === undefined) return;
+    for (const state of JOB_STATES) queueJobs.set({ state }, stats[state]);
+    queueJobs.set({ state: 'failing' }, stats.failing);
+    oldestPending.set(stats.oldestPendingAt === undefined ? 0 : Math.max(0, (now().getTime() - stats.oldestPendingAt.getTime()) / 1000));
+  };
 
   const observer: Observer = {
     webhook(source, outcome, code) {
@@ -113,5 +100,12 @@ export const createMetrics = (deps: { readonly queueStats: () => Promise<QueueSt
     },
   };
 
-  return { observer, contentType: registry.contentType, text: () => registry.metrics() };
+  return {
+    observer,
+    contentType: registry.contentType,
+    async text() {
+      await readQueue();
+      return registry.metrics();
+    },
+  };
 };

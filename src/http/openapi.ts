@@ -56,7 +56,10 @@ const Health: Json = {
     worker: { type: 'object', properties: { running: { type: 'boolean' }, inFlight: { type: 'integer' }, lastTickAt: { type: ['string', 'null'], format: 'date-time' } } },
     queue: {
       type: ['object', 'null'],
-      properties: Object.fromEntries([...['pending', 'running', 'dead', 'done', 'expired', 'failing'].map((k) => [k, { type: 'integer' }]), ['oldestPendingAgeMs', { type: ['integer', 'null'] }]]),
+      properties: {
+        ...Object.fromEntries(['pending', 'running', 'dead', 'done', 'expired', 'failing'].map((k): [string, Json] => [k, { type: 'integer' }])),
+        oldestPendingAgeMs: { type: ['integer', 'null'] },
+      },
     },
   },
 };
