@@ -11,6 +11,7 @@ import { STRONG_TOKEN_LENGTH, loadConfig, type Config } from './config';
 import type { Env } from './domain/connector';
 import { createApp } from './http/app';
 import { banner } from './http/banner';
+import { answerClientError } from './http/client-error';
 import { adminCredentials } from './http/admin-auth';
 import { consoleDeps } from './http/admin-wiring';
 import { cachedCrmCheck } from './http/crm-check';
@@ -96,6 +97,8 @@ export const start = async (config: Config, options: StartOptions = {}) => {
   });
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
+  // Requests Node cannot even parse (bad framing, bad chunk sizes) get our JSON error shape too.
+  server.on('clientError', answerClientError);
   pipeline.startWorker();
   const retention =
     config.retentionDays === undefined ? undefined : startRetention({ store, retentionDays: config.retentionDays, log: log.child({ component: 'retention' }), now: () => new Date() });
