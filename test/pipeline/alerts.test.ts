@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as t from 'io-ts';
+import { loadConfig } from '../../src/config';
 import type { Log } from '../../src/domain/log';
 import { permanent } from '../../src/domain/outcome';
 import { createAlerts } from '../../src/pipeline/alerts';
@@ -147,5 +148,16 @@ describe('alerts on dead steps', () => {
       await service.stop();
       removeDir(dir);
     }
+  });
+
+  it('refuses a bad ALERT_WEBHOOK_URL or METRICS_TOKEN at start-up, naming the key but not the value', () => {
+    const loaded = loadConfig({ ALERT_WEBHOOK_URL: 'ftp://hooks.example/T0/secret-path', METRICS_TOKEN: 'two words' });
+    assert.ok(!loaded.ok);
+    const errors = loaded.errors.join('\n');
+    assert.match(errors, /ALERT_WEBHOOK_URL.*http/);
+    assert.match(errors, /METRICS_TOKEN.*without spaces/);
+    assert.ok(!errors.includes('secret-path') && !errors.includes('two words'));
+    const good = loadConfig({ ALERT_WEBHOOK_URL: 'https://hooks.example/T0/B0/x', METRICS_TOKEN: 'abc' });
+    assert.ok(good.ok && good.config.alertWebhookUrl === 'https://hooks.example/T0/B0/x' && good.config.metricsToken === 'abc');
   });
 });
