@@ -1,5 +1,6 @@
 import { parse as parseContentType } from 'content-type';
 import { left, right, type Either } from 'fp-ts/Either';
+import { parseJsonSafe } from '../../domain/json';
 import { reject, type Rejection } from '../../domain/source';
 
 /**
@@ -13,23 +14,16 @@ import { reject, type Rejection } from '../../domain/source';
 
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
-const MAX_REASON = 200;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** `JSON.parse` defines `__proto__`/`constructor` as own data properties; nothing here copies keys onto `{}`. */
-const parseJson = (text: string, where: string): Either<Rejection, unknown> => {
-  try {
-    return right(JSON.parse(text) as unknown);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return left(reject('MALFORMED_JSON', `${where}: ${reason.slice(0, MAX_REASON)}`));
-  }
-};
-
 const ARRAY_KEY = /^(.+?)\[\d*\]$/;
 
-/** Form fields → a plain record; repeated or `[]`-suffixed keys → arrays. `Object.fromEntries` keeps `__proto__` a plain key. */
+/**
+ * Form fields → a plain record; repeated or `[]`-suffixed keys → arrays. Grouped in a `Map`, then
+ * `Object.fromEntries`, which defines each key: a `__proto__` field stays an own data key, never
+ * the record's prototype (src/domain/json.ts); the codecs read only the keys they name.
+ */
 const formRecord = (text: string): Readonly<Record<string, string | string[]>> => {
   const grouped = new Map<string, { values: string[]; array: boolean }>();
   for (const [rawKey, value] of new URLSearchParams(text)) {
@@ -49,7 +43,7 @@ const readForm = (text: string): Either<Rejection, unknown> => {
   const record = formRecord(text);
   const values = Object.values(record);
   const only = values.length === 1 ? values[0] : undefined;
-  if (typeof only === 'string' && isJsonObjectText(only)) return parseJson(only, 'form field');
+  if (typeof only === 'string' && isJsonObjectText(only)) return parseJsonSafe(only, 'form field');
   return right(record);
 };
 
@@ -83,5 +77,6 @@ export const readBody = (raw: Buffer, contentType: string | undefined): Either<R
   } catch {
     return left(reject('MALFORMED_BODY', 'The body is not valid UTF-8.'));
   }
-  return media.right === 'json' ? parseJson(text, 'body') : readForm(text);
+  // `__proto__` keys stay own data keys; the codecs read only the keys they name (./webhook.codec).
+  return media.right === 'json' ? parseJsonSafe(text, 'body') : readForm(text);
 };

@@ -1,3 +1,4 @@
+import { parseJsonSafe } from '../../domain/json';
 import { transient, type CrmFailure } from '../../domain/outcome';
 
 /** One outside call with a time limit: the answer as text, or why there is none (always transient). */
@@ -27,12 +28,8 @@ export const retryAfterMs = (headers: Headers, now: number): number | undefined 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 };
 
-/** `JSON.parse` without throwing; `__proto__` keys stay own data properties. */
+/** An answer's JSON, depth-bounded, `__proto__` keys as own data properties (`parseJsonSafe`); the codecs read only the keys they name. */
 export const parseJson = (text: string): { ok: true; value: unknown } | { ok: false } => {
-  try {
-    const value: unknown = JSON.parse(text);
-    return { ok: true, value };
-  } catch {
-    return { ok: false };
-  }
+  const parsed = parseJsonSafe(text, 'answer');
+  return parsed._tag === 'Right' ? { ok: true, value: parsed.right } : { ok: false };
 };

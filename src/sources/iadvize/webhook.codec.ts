@@ -2,8 +2,14 @@
  * iAdvize webhook bodies (https://github.com/iadvize/documentation/blob/master/docs/webhooks.md;
  * samples in test/fixtures/iadvize/). Ids come as numbers in JSON and as strings in a form, so
  * scalar ids are read as either and kept as strings.
+ *
+ * Every object codec reads only the keys it names (`knownKeys`): io-ts copies an object whose
+ * fields it changes (a numeric id made a string) by assignment, which makes a `"__proto__"` key
+ * of the body the copy's prototype and lends its fields, unvalidated, to the ones the body lacks
+ * (src/domain/json.ts).
  */
 import * as t from 'io-ts';
+import { knownKeys } from '../../domain/codecs';
 
 const IdLike = new t.Type<string, string, unknown>(
   'Id',
@@ -43,11 +49,12 @@ const orNull = <A>(codec: t.Type<A, A, unknown>) =>
   );
 
 /** What every event has: enough to acknowledge and ignore one we do not handle. */
-export const WebhookEnvelope = t.type({ eventId: IdLike, eventType: t.string });
+export const WebhookEnvelope = knownKeys(t.type({ eventId: IdLike, eventType: t.string }));
 
 /** `v2.conversation.pushed` (start or transfer received) and `v2.conversation.closed`: same body, `operatorIds` on closed. */
-export const ConversationEvent = t.intersection([
-  t.type({ eventId: IdLike, eventType: t.string, conversationId: IdLike }),
+export const ConversationEvent = knownKeys(
+  t.intersection([
+    t.type({ eventId: IdLike, eventType: t.string, conversationId: IdLike }),
   t.partial({
     platform: orNull(t.string),
     projectId: orNull(IdLike),
@@ -62,11 +69,13 @@ export const ConversationEvent = t.intersection([
     createdAt: orNull(t.string),
     sentAt: orNull(t.string),
   }),
-]);
+  ]),
+);
 export type ConversationEvent = t.TypeOf<typeof ConversationEvent>;
 
 /** The customer-information plugin's GET query ("App Plugins", build-apps.md#customer-information). */
-export const CustomerInfoQuery = t.partial({
+export const CustomerInfoQuery = knownKeys(
+  t.partial({
   emailVisitor: t.string,
   idConnectorVersion: t.string,
   idVisitorExternal: t.string,
@@ -76,14 +85,17 @@ export const CustomerInfoQuery = t.partial({
   idOperator: t.string,
   /** Not in iAdvize's list; DESIGN.md §2.4 uses it when sent. */
   idConversation: t.string,
-});
+  }),
+);
 export type CustomerInfoQuery = t.TypeOf<typeof CustomerInfoQuery>;
 
 /** The plugin's ACTION click ("Customer information action URL"). */
-export const CustomerAction = t.intersection([
-  t.type({ action: t.string, idConversation: IdLike }),
-  t.partial({ idConnectorVersion: t.string, idVisitorUnique: IdLike, idWebsite: t.string, idOperator: IdLike }),
-]);
+export const CustomerAction = knownKeys(
+  t.intersection([
+    t.type({ action: t.string, idConversation: IdLike }),
+    t.partial({ idConnectorVersion: t.string, idVisitorUnique: IdLike, idWebsite: t.string, idOperator: IdLike }),
+  ]),
+);
 export type CustomerAction = t.TypeOf<typeof CustomerAction>;
 
 const pathOf = (context: t.Context): string => {

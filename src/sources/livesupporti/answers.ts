@@ -1,22 +1,20 @@
 /** Reading LiveSupporti's non-2xx answers into something an operator may see. */
 import * as t from 'io-ts';
+import { knownKeys } from '../../domain/codecs';
+import { parseJsonSafe } from '../../domain/json';
 
 export const REASON_MAX_CHARS = 200;
 
 /** ASP.NET Web API writes errors as `{"Message": "…"}`; other casings are read too. */
-const ErrorBody = t.union([t.type({ Message: t.string }), t.type({ message: t.string }), t.type({ error: t.string })]);
+const ErrorBody = t.union([knownKeys(t.type({ Message: t.string })), knownKeys(t.type({ message: t.string })), knownKeys(t.type({ error: t.string }))]);
 
+/** The error's message, else (not JSON, or another shape) the text itself. */
 const messageOf = (text: string): string => {
-  try {
-    const decoded = ErrorBody.decode(JSON.parse(text));
-    if (decoded._tag === 'Right') {
-      const body = decoded.right;
-      return 'Message' in body ? body.Message : 'message' in body ? body.message : body.error;
-    }
-  } catch {
-    // not JSON: the text itself
-  }
-  return text;
+  const parsed = parseJsonSafe(text, 'answer');
+  const decoded = parsed._tag === 'Right' ? ErrorBody.decode(parsed.right) : undefined;
+  if (decoded?._tag !== 'Right') return text;
+  const body = decoded.right;
+  return 'Message' in body ? body.Message : 'message' in body ? body.message : body.error;
 };
 
 /**

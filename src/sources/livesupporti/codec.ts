@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { knownKeys } from '../../domain/codecs';
 
 /**
  * The body LiveSupporti posts: the envelope of Microsoft's ASP.NET WebHooks sender
@@ -6,6 +7,10 @@ import * as t from 'io-ts';
  * (research/wave2.md §3.1; test/fixtures/livesupporti). Only what we rely on is strict: the
  * work item `Id` (the dedup key), the notifications array, each `Action`, and, for a chat start,
  * the account and visitor ids that make the conversation key.
+ *
+ * Every object codec reads only the keys it names (`knownKeys`): io-ts copies an object whose
+ * fields it changes by assignment, which would make a `"__proto__"` key of the body the copy's
+ * prototype and lend its fields, unvalidated, to the ones the body lacks (src/domain/json.ts).
  */
 
 /** An id the sender may write as a string or, for numeric ids such as `AgentId`, a number. */
@@ -44,20 +49,16 @@ const OptionalId = new t.Type<string | undefined, string, unknown>(
  * `Id` is the work item's GUID ("N" format), the same on every retry; `Attempt` counts retries
  * from 1 (`DataFlowWebHookSender.LaunchWebHook` re-signs the rebuilt body each time).
  */
-export const Envelope = t.intersection([
-  t.type({ Id: IdText, Notifications: t.array(t.unknown) }),
-  t.partial({ Attempt: t.union([t.number, t.null]), Properties: t.unknown }),
-]);
+export const Envelope = knownKeys(
+  t.intersection([t.type({ Id: IdText, Notifications: t.array(t.unknown) }), t.partial({ Attempt: t.union([t.number, t.null]), Properties: t.unknown })]),
+);
 export type Envelope = t.TypeOf<typeof Envelope>;
 
-export const NotificationHead = t.type({ Action: t.string });
+export const NotificationHead = knownKeys(t.type({ Action: t.string }));
 
 /** The vendor's example sends only `Id` and `Email`; the rest is read when present. */
-const Visitor = t.intersection([t.type({ Id: IdText }), t.partial({ Email: OptionalText, Name: OptionalText, Phone: OptionalText })]);
+const Visitor = knownKeys(t.intersection([t.type({ Id: IdText }), t.partial({ Email: OptionalText, Name: OptionalText, Phone: OptionalText })]));
 
 /** A chat start's data (vendor example: support.livesupporti.com/forums/10/topics/20024, 2016). */
-export const ChatStartedData = t.intersection([
-  t.type({ AccountId: IdText, Visitor }),
-  t.partial({ AgentId: OptionalId }),
-]);
+export const ChatStartedData = knownKeys(t.intersection([t.type({ AccountId: IdText, Visitor }), t.partial({ AgentId: OptionalId })]));
 export type ChatStartedData = t.TypeOf<typeof ChatStartedData>;

@@ -6,6 +6,7 @@
 import { parse as parseContentType } from 'content-type';
 import { left, right, type Either } from 'fp-ts/Either';
 import * as t from 'io-ts';
+import { parseJsonSafe } from '../../domain/json';
 import { reject, type InboundEvent, type Rejection, type SourceRequest } from '../../domain/source';
 import { ChatStartedData, Envelope, NotificationHead } from './codec';
 import { toChatStartedEvent } from './mappers';
@@ -58,13 +59,8 @@ const readJson = (request: SourceRequest): Either<Rejection, unknown> => {
     }
     if (media !== 'application/json' && !media.endsWith('+json')) return left(reject('UNSUPPORTED_CONTENT_TYPE', `expected application/json, got ${media}`));
   }
-  const text = request.rawBody.toString('utf8').replace(/^\uFEFF/, '');
-  try {
-    // JSON.parse keeps `__proto__` as an own key; the codecs read declared keys only.
-    return right(JSON.parse(text) as unknown);
-  } catch {
-    return left(reject('MALFORMED_JSON'));
-  }
+  // `__proto__` stays an own data key, and the codecs read only the keys they name (./codec).
+  return parseJsonSafe(request.rawBody.toString('utf8').replace(/^\uFEFF/, ''));
 };
 
 const toEvent = (envelope: Envelope, notification: unknown, index: number, settings: DecodeSettings, at: Date): Either<Rejection, InboundEvent> => {
