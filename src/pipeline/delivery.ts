@@ -58,7 +58,8 @@ export const deliver = async (deps: DeliveryDeps, owner: string, job: Job, known
   let outcome = await upsertOnce(deps, input);
   for (let i = 0; !outcome.ok && outcome.failure.kind === 'transient' && retryUntil !== undefined && i < QUICK_BACKOFF_MS.length; i++) {
     const failure = outcome.failure;
-    const pause = Math.max(failure.retryAfterMs ?? 0, QUICK_BACKOFF_MS[i] ?? 0);
+    // A few ms over Retry-After: timers may fire a millisecond early by the wall clock.
+    const pause = Math.max(failure.retryAfterMs === undefined ? 0 : failure.retryAfterMs + 5, QUICK_BACKOFF_MS[i] ?? 0);
     // A rate limit with a long wait is the limiter's business, not something to sit out here.
     if (failure.code === RATE_LIMITED && failure.retryAfterMs === undefined) break;
     if (deps.now().getTime() + pause + 100 >= retryUntil) break;
