@@ -9,6 +9,7 @@ import { parse as parseDotenv } from 'dotenv';
 import pino from 'pino';
 import { loadConfig, type DatabaseConfig } from '../src/config';
 import { replayDeadJobs } from '../src/pipeline/replay';
+import { stepTimeoutFor } from '../src/pipeline/steps';
 import { createSources } from '../src/sources/runtime';
 import { openStore } from '../src/storage/open';
 
@@ -69,6 +70,7 @@ const main = async (): Promise<number> => {
         rules: config.routing,
         retryScheduleMs: config.retryScheduleMs,
         callTimeoutMs: config.crmTimeoutMs,
+        stepTimeoutMs: stepTimeoutFor(config.jobLeaseMs),
         leaseMs: config.jobLeaseMs,
         log,
         now: () => new Date(),

@@ -14,7 +14,7 @@ import type { ChatSource, InboundEvent, SourceServices, SyncResult } from '../do
 import type { Job, QueueStats, Store, StoredConversation } from '../storage/store';
 import { noObserver, type Observer } from './observer';
 import type { StepResult } from './settle';
-import { runStep, type StepDeps } from './steps';
+import { runStep, stepTimeoutFor, type StepDeps } from './steps';
 import { sleep, withTimeout } from './timeout';
 import { stableLinkOf } from './links';
 
@@ -74,6 +74,7 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
     rules: options.rules,
     retryScheduleMs: options.retryScheduleMs,
     callTimeoutMs: options.callTimeoutMs,
+    stepTimeoutMs: stepTimeoutFor(options.leaseMs),
     log,
     now,
     observer,

@@ -14,11 +14,20 @@ import { withTimeout } from './timeout';
 export interface StepDeps extends DeliveryDeps {
   /** The platforms, by name: their clients run `fetch` and `notify`. */
   readonly sources: ReadonlyMap<string, ChatSource>;
+  /**
+   * The whole of a platform step, which may make several calls (each bounded by the client with
+   * `callTimeoutMs`); kept below the lease so a live process never loses its step mid-way.
+   * Default: `callTimeoutMs`.
+   */
+  readonly stepTimeoutMs?: number;
 }
 
-const attempt = async <T>(deps: StepDeps, what: string, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
+/** Four fifths of the lease: a step that takes longer gives up (transient) before its lease could lapse. */
+export const stepTimeoutFor = (leaseMs: number): number => Math.floor(leaseMs * 0.8);
+
+const attempt = async <T>(deps: StepDeps, what: string, call: () => Promise<Outcome<T>>, limitMs: number): Promise<Outcome<T>> => {
   try {
-    return await withTimeout(call(), deps.callTimeoutMs, () => fail(transient('CALL_TIMEOUT', `${what} did not answer within ${deps.callTimeoutMs} ms`)));
+    return await withTimeout(call(), limitMs, () => fail(transient('CALL_TIMEOUT', `${what} did not answer within ${limitMs} ms`)));
   } catch (error) {
     deps.log.error({ err: error, what }, 'client threw');
     return fail(transient('INTERNAL_ERROR', `unexpected error calling ${what} (see the service log)`));
@@ -28,7 +37,8 @@ const attempt = async <T>(deps: StepDeps, what: string, call: () => Promise<Outc
 /** One outside call with its time limit; `target` (the CRM or platform called) is what metrics count it under. */
 const guarded = async <T>(deps: StepDeps, called: { readonly target: string; readonly kind: StepKind }, what: string, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
   const started = deps.now().getTime();
-  const outcome = await attempt(deps, what, call);
+  // A CRM call is one connector call; a platform step may be several calls of the client's own.
+  const outcome = await attempt(deps, what, call, called.kind === 'fetch' || called.kind === 'notify' ? (deps.stepTimeoutMs ?? deps.callTimeoutMs) : deps.callTimeoutMs);
   deps.observer?.call({ ...called, seconds: (deps.now().getTime() - started) / 1000, ...(outcome.ok ? {} : { failure: outcome.failure }) });
   return outcome;
 };

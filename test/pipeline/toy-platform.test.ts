@@ -21,6 +21,8 @@ const toyPlatform = () => {
   const shown: { chatId: string; link: ShownLink }[] = [];
   const fetches: string[] = [];
   const faults: Outcome<never>[] = [];
+  /** How long the toy API takes for a fetch (as if it were several calls in a row). */
+  const latency = { fetchMs: 0 };
   const chat = (id: string): Conversation => ({
     source: 'toy',
     id,
@@ -54,6 +56,7 @@ const toyPlatform = () => {
     client: {
       async fetchConversation(view: ConversationView) {
         fetches.push(view.id);
+        if (latency.fetchMs > 0) await new Promise((r) => setTimeout(r, latency.fetchMs));
         const fault = faults.shift();
         return fault ?? succeed(chat(view.id));
       },
@@ -64,7 +67,7 @@ const toyPlatform = () => {
     },
   };
   const definition: SourceDefinition = { name: 'toy', title: 'Toy', tokenKey: 'TOY_WEBHOOK_TOKEN', configure: () => right(() => source) };
-  return { definition, shown, fetches, faults };
+  return { definition, shown, fetches, faults, latency };
 };
 
 describe('a toy platform added by one definition', () => {
@@ -139,6 +142,18 @@ describe('a toy platform added by one definition', () => {
     assert.deepEqual(await bad.json(), { error: { code: 'INVALID_PAYLOAD', message: 'The body does not have the expected shape. event_id and chat_id are required' } });
     assert.equal(await service.running.store.getConversation('toy:x'), undefined);
     assert.equal(toy.fetches.length, 0);
+  });
+
+  it('gives a platform step that makes several calls more than one call timeout, within the lease', async () => {
+    await service.stop();
+    removeDir(dir);
+    dir = tempDir();
+    service = await startService({ TOY_WEBHOOK_TOKEN: 'toy-token-0123456789', CRM_TIMEOUT_MS: '300', JOB_LEASE_MS: '2000' }, dir, [...sourceDefinitions, toy.definition]);
+    toy.latency.fetchMs = 700;
+    await post({ event_id: 'e9', chat_id: 'chat-slow' });
+    await until('notified', () => toy.shown.length === 1, 5000);
+    const [fetchStep] = await service.running.store.conversationJobs('toy:chat-slow', 10);
+    assert.equal(fetchStep?.attempts, 1, 'no CALL_TIMEOUT after 300 ms: the step may take up to 4/5 of the lease');
   });
 
   it('answers 405 with the methods the webhook serves, and 404 under it', async () => {
