@@ -45,7 +45,7 @@ const main = async (): Promise<number> => {
   const from =
     process.env.DATABASE_URL !== undefined ? 'DATABASE_URL from the environment' : file.DATABASE_URL !== undefined ? `DATABASE_URL from ${envFile}` : `the default: no DATABASE_URL in the environment or in ${envFile}`;
   process.stderr.write(`replay: using the ${describeDatabase(config.database)} (${from})\n`);
-  // Opening a missing SQLite file would create an empty database and report "No dead jobs".
+  // Opening a missing SQLite file would create an empty database and report "No dead steps".
   if (config.database.kind === 'sqlite' && !existsSync(resolve(config.database.path))) {
     process.stderr.write(
       `replay: there is no database at ${resolve(config.database.path)}. Run replay with the service's DATABASE_URL (in the environment, or in .env in the directory you run it from).\n`,
@@ -57,8 +57,8 @@ const main = async (): Promise<number> => {
   try {
     if (args.includes('--list')) {
       const dead = await store.listJobs('dead', 1000);
-      if (dead.length === 0) process.stdout.write('No dead jobs.\n');
-      for (const job of dead) process.stdout.write(`${job.id}  ${job.conversationKey}  ${job.attempts} attempt(s)  ${job.lastError ?? ''}\n`);
+      if (dead.length === 0) process.stdout.write('No dead steps.\n');
+      for (const job of dead) process.stdout.write(`${job.id}  ${job.kind.padEnd(7)}  ${job.conversationKey}  ${job.attempts} attempt(s)  ${job.lastError ?? ''}\n`);
       return 0;
     }
     const connector = await config.createConnector({ log, publicUrl: config.publicUrl, localRecords: store });
@@ -77,9 +77,9 @@ const main = async (): Promise<number> => {
       },
       args.includes('--all') ? { all: true } : { ids: args.filter((a) => !a.startsWith('--')) },
     );
-    for (const line of lines) process.stdout.write(`${line.outcome.padEnd(10)} ${line.jobId}  ${line.conversationKey ?? ''}  ${line.detail}\n`);
+    for (const line of lines) process.stdout.write(`${line.outcome.padEnd(10)} ${line.jobId}  ${(line.step ?? '').padEnd(7)}  ${line.conversationKey ?? ''}  ${line.detail}\n`);
     const count = (o: string) => lines.filter((l) => l.outcome === o).length;
-    process.stdout.write(`\n${lines.length} job(s): ${count('delivered')} delivered, ${count('retrying')} queued for retry, ${count('dead')} dead again, ${lines.length - count('delivered') - count('retrying') - count('dead')} skipped\n`);
+    process.stdout.write(`\n${lines.length} step(s): ${count('delivered')} done, ${count('retrying')} queued for retry, ${count('dead')} dead again, ${lines.length - count('delivered') - count('retrying') - count('dead')} skipped\n`);
     await connector.close?.();
     return count('dead') > 0 || count('not found') > 0 ? 1 : 0;
   } finally {

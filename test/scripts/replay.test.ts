@@ -49,8 +49,20 @@ describe('npm run replay', function () {
     assert.equal(run.status, 1, run.stdout);
     assert.match(run.stderr, new RegExp(`SQLite file ${join(dir, 'data/chat2crm.db')} \\(the default: no DATABASE_URL`));
     assert.match(run.stderr, /there is no database at .*Run replay with the service's DATABASE_URL/);
-    assert.doesNotMatch(run.stdout, /No dead jobs/);
+    assert.doesNotMatch(run.stdout, /No dead steps/);
     assert.equal(existsSync(join(dir, 'data')), false, 'nothing created');
+  });
+
+  it('lists dead steps of every kind, with the step', async () => {
+    const store = openSqliteStore(join(dir, 'steps.db'));
+    const conversation = { source: 'livechat', id: 'PJ0MRSHTDG', visitor: {}, messages: [], tags: [], groups: [], operators: [], offline: false };
+    const { claimed } = await store.intake({ conversation, plan: ['fetch', 'deliver', 'notify'], now: new Date(), claim: { owner: 'test', leaseMs: 60_000 } });
+    assert.ok(claimed !== undefined);
+    await store.finishJob({ jobId: claimed.id, owner: 'test', now: new Date(), result: { kind: 'dead', error: 'LIVECHAT_NOT_CONFIGURED: set LIVECHAT_PAT' } });
+    await store.close();
+    const run = replay(dir, ['--list'], { DATABASE_URL: `sqlite:${join(dir, 'steps.db')}` });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`^${claimed.id}  fetch    livechat:PJ0MRSHTDG  0 attempt\\(s\\)  LIVECHAT_NOT_CONFIGURED: set LIVECHAT_PAT\n$`));
   });
 
   it('reads DATABASE_URL from .env in its working directory, as the service does, and says so', async () => {
@@ -59,7 +71,7 @@ describe('npm run replay', function () {
     const run = replay(dir, ['--list']);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, new RegExp(`using the SQLite file ${join(dir, 'service.db')} \\(DATABASE_URL from ${join(dir, '.env')}\\)`));
-    assert.equal(run.stdout, 'No dead jobs.\n');
+    assert.equal(run.stdout, 'No dead steps.\n');
   });
 
   it('lets the environment win over .env, like the service', async () => {
