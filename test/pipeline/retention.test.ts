@@ -1,5 +1,6 @@
 /** RETENTION_DAYS: the key, a pass over a real store with a given clock, and the daily runner. */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import type { Conversation } from '../../src/domain/conversation';
 import type { Log } from '../../src/domain/log';
@@ -7,6 +8,7 @@ import { DAY_MS, runRetention, startRetention } from '../../src/pipeline/retenti
 import type { RedactInput } from '../../src/storage/privacy/port';
 import { openSqliteStore } from '../../src/storage/sqlite/store';
 import type { Store } from '../../src/storage/store';
+import { removeDir, startService, tempDir } from '../support/service';
 
 const T0 = new Date('2026-03-01T09:00:00Z');
 const day = (n: number) => new Date(T0.getTime() + n * DAY_MS);
@@ -76,6 +78,40 @@ describe('RETENTION_DAYS', () => {
       assert.equal((await store.getConversation('olark:recent'))?.conversation.messages.length, 1);
       assert.equal(await runRetention({ store, retentionDays: 30, log: recordingLog().log, now: () => day(31) }), 0);
       assert.equal(await runRetention({ store, retentionDays: 30, log: recordingLog().log, now: () => day(51) }), 1, 'the recent one, 31 days on');
+    });
+  });
+
+  describe('in the service', () => {
+    let dir: string;
+    beforeEach(async () => {
+      dir = tempDir('chat2crm-retention-');
+      const store = openSqliteStore(join(dir, 'test.db'));
+      await delivered(store, 'old', T0);
+      await delivered(store, 'today', new Date());
+      await store.close();
+    });
+    afterEach(() => removeDir(dir));
+
+    it('removes old delivered transcripts as it starts when RETENTION_DAYS is set', async () => {
+      const service = await startService({ RETENTION_DAYS: '1' }, dir);
+      try {
+        const messagesOf = async (id: string) => (await service.running.store.getConversation(`olark:${id}`))?.conversation.messages.length;
+        for (let i = 0; i < 100 && (await messagesOf('old')) !== 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        assert.equal(await messagesOf('old'), 0);
+        assert.equal(await messagesOf('today'), 1);
+      } finally {
+        await service.stop();
+      }
+    });
+
+    it('keeps every transcript when RETENTION_DAYS is unset', async () => {
+      const service = await startService({}, dir);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.equal((await service.running.store.getConversation('olark:old'))?.conversation.messages.length, 1);
+      } finally {
+        await service.stop();
+      }
     });
   });
 
