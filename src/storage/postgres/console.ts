@@ -14,21 +14,24 @@ export const createPostgresConsole = (db: Queryable): ConsoleStore => {
       return `$${values.length}`;
     };
     const where: string[] = [];
-    if (filter.source !== undefined) where.push(`c.source = ${param(filter.source)}`);
-    if (filter.state !== undefined) where.push(`c.state = ${param(filter.state)}`);
+    if (filter.source !== undefined) where.push(`source = ${param(filter.source)}`);
+    if (filter.state !== undefined) where.push(`state = ${param(filter.state)}`);
     // Row comparison: one index range on (updated_at, key) that starts at the cursor.
-    if (filter.after !== undefined) where.push(`(c.updated_at, c.key) < (${param(filter.after.updatedAt)}::bigint, ${param(filter.after.key)}::text)`);
+    if (filter.after !== undefined) where.push(`(updated_at, key) < (${param(filter.after.updatedAt)}::bigint, ${param(filter.after.key)}::text)`);
+    const columns = SUMMARY_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ');
     const text = filter.q?.trim() ?? '';
-    let from = 'conversations c';
-    if (text !== '') {
+    let sql: string;
+    if (text === '') sql = `SELECT ${columns} FROM conversations c ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY c.updated_at DESC, c.key DESC LIMIT ${param(filter.limit + 1)}`;
+    else {
       const prefix = [...text].length >= SEARCH_PREFIX_MIN;
-      // LIKE with a literal prefix uses the text_pattern_ops indexes whatever the collation.
+      // LIKE with a literal prefix uses the text_pattern_ops indexes whatever the collation; each
+      // part is read from its covering index, so a common name prefix is sorted without reading rows.
       const pattern = param(prefix ? `${likeLiteral(text.toLowerCase())}%` : likeLiteral(text.toLowerCase()));
-      const match = (column: string) => `SELECT key FROM conversations WHERE lower(${column}) LIKE lower(${pattern})`;
-      from = `(${['conversation_id', 'visitor_email', 'visitor_name'].map(match).join(' UNION ')}) m JOIN conversations c ON c.key = m.key`;
+      const filters = where.map((w) => ` AND ${w}`).join('');
+      const part = (column: string) => `SELECT updated_at, key FROM conversations WHERE lower(${column}) LIKE lower(${pattern})${filters}`;
+      const page = `${['conversation_id', 'visitor_email', 'visitor_name'].map(part).join(' UNION ')} ORDER BY updated_at DESC, key DESC LIMIT ${param(filter.limit + 1)}`;
+      sql = `SELECT ${columns} FROM (${page}) m JOIN conversations c ON c.key = m.key ORDER BY c.updated_at DESC, c.key DESC`;
     }
-    const sql = `SELECT ${SUMMARY_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')} FROM ${from}
-      ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY c.updated_at DESC, c.key DESC LIMIT ${param(filter.limit + 1)}`;
     const rows = (await rowsOf(db, sql, values)).map(toSummary);
     const page = rows.slice(0, filter.limit);
     const last = page[page.length - 1];

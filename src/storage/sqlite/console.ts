@@ -9,11 +9,24 @@ import { SEARCH_PREFIX_MIN, type ConsoleStore, type ConversationFilter, type Con
 
 const CODE = "trim(CASE WHEN instr(last_error, ':') > 0 THEN substr(last_error, 1, instr(last_error, ':') - 1) ELSE last_error END)";
 
-/** The conversations whose id, email or name is the query (or starts with it, when long enough). */
-const searchKeys = (prefix: boolean): string => {
+const SEARCHED = [
+  ['conversation_id', 'conversations_search_id'],
+  ['visitor_email', 'conversations_search_email'],
+  ['visitor_name', 'conversations_search_name'],
+] as const;
+
+/**
+ * The page's (updated_at, key) pairs among conversations whose id, email or name is the query (or
+ * starts with it): each part read from its covering index alone, filters and cursor included, so
+ * a common name prefix (thousands of matches) is sorted without reading a row.
+ */
+const searchPage = (prefix: boolean, filters: string): string => {
   const match = (column: string) =>
     prefix ? `lower(${column}) >= lower(@q) AND lower(${column}) < lower(@q) || @end` : `lower(${column}) = lower(@q)`;
-  return ['conversation_id', 'visitor_email', 'visitor_name'].map((column) => `SELECT key FROM conversations WHERE ${match(column)}`).join(' UNION ');
+  // INDEXED BY: with statistics (ANALYZE, PRAGMA optimize) SQLite may judge a prefix's range
+  // large and walk the whole table in key order for the UNION instead: hundreds of ms.
+  return `${SEARCHED.map(([column, index]) => `SELECT updated_at, key FROM conversations INDEXED BY ${index} WHERE ${match(column)}${filters}`).join(' UNION ')}
+    ORDER BY updated_at DESC, key DESC LIMIT @limit`;
 };
 
 export const createSqliteConsole = (db: Database.Database): ConsoleStore => {
@@ -48,31 +61,30 @@ export const createSqliteConsole = (db: Database.Database): ConsoleStore => {
     const where: string[] = [];
     const params: Record<string, string | number> = { limit: filter.limit + 1 };
     if (filter.source !== undefined) {
-      where.push('c.source = @source');
+      where.push('source = @source');
       params['source'] = filter.source;
     }
     if (filter.state !== undefined) {
-      where.push('c.state = @state');
+      where.push('state = @state');
       params['state'] = filter.state;
     }
     if (filter.after !== undefined) {
       // A range on updated_at (the index's first column) and a tie-break on key: the page starts at the cursor, not at the top.
-      where.push('c.updated_at <= @t AND (c.updated_at < @t OR c.key < @k)');
+      where.push('updated_at <= @t AND (updated_at < @t OR key < @k)');
       params['t'] = filter.after.updatedAt;
       params['k'] = filter.after.key;
     }
+    const columns = SUMMARY_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ');
     const text = filter.q?.trim() ?? '';
-    let from = 'conversations c';
-    if (text !== '') {
+    let sql: string;
+    if (text === '') sql = `SELECT ${columns} FROM conversations c ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY c.updated_at DESC, c.key DESC LIMIT @limit`;
+    else {
       const prefix = [...text].length >= SEARCH_PREFIX_MIN;
       params['q'] = text;
       if (prefix) params['end'] = PREFIX_END;
-      // CROSS JOIN keeps the matches as the outer loop: SQLite would otherwise walk the whole
-      // newest-first index and test each row against them.
-      from = `(${searchKeys(prefix)}) m CROSS JOIN conversations c ON c.key = m.key`;
+      // CROSS JOIN keeps the page's few keys as the outer loop.
+      sql = `SELECT ${columns} FROM (${searchPage(prefix, where.map((w) => ` AND ${w}`).join(''))}) m CROSS JOIN conversations c ON c.key = m.key ORDER BY c.updated_at DESC, c.key DESC`;
     }
-    const sql = `SELECT ${SUMMARY_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')} FROM ${from}
-      ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY c.updated_at DESC, c.key DESC LIMIT @limit`;
     const rows = prepared(sql).all(params).map(toSummary);
     const page = rows.slice(0, filter.limit);
     const last = page[page.length - 1];

@@ -147,7 +147,8 @@ export const sqliteMigrations: readonly string[] = [
   // is kept on its row by triggers on jobs, so whatever changes a job (intake, a step's end, a
   // replay, an erase) keeps it true; with the visitor's name and email read out of the snapshot
   // (virtual columns) and indexes that serve the console's newest-first keyset pages, filtered or
-  // searched, over a million conversations without a scan.
+  // searched, over a million conversations without a scan. The search indexes carry what a page is
+  // filtered and ordered by: a common name prefix matches thousands, sorted from the index alone.
   `
   ALTER TABLE conversations ADD COLUMN state TEXT NOT NULL DEFAULT 'delivered';
   ALTER TABLE conversations ADD COLUMN conversation_id TEXT GENERATED ALWAYS AS (json_extract(snapshot, '$.id')) VIRTUAL;
@@ -163,9 +164,9 @@ export const sqliteMigrations: readonly string[] = [
   CREATE INDEX conversations_source_newest ON conversations(source, updated_at, key);
   CREATE INDEX conversations_state_newest ON conversations(state, updated_at, key);
   CREATE INDEX conversations_source_state_newest ON conversations(source, state, updated_at, key);
-  CREATE INDEX conversations_search_id ON conversations(lower(conversation_id));
-  CREATE INDEX conversations_search_email ON conversations(lower(visitor_email));
-  CREATE INDEX conversations_search_name ON conversations(lower(visitor_name));
+  CREATE INDEX conversations_search_id ON conversations(lower(conversation_id), updated_at, key, source, state);
+  CREATE INDEX conversations_search_email ON conversations(lower(visitor_email), updated_at, key, source, state);
+  CREATE INDEX conversations_search_name ON conversations(lower(visitor_name), updated_at, key, source, state);
   CREATE INDEX events_source_newest ON events(source, received_at);
   CREATE INDEX jobs_unresolved_errors ON jobs(updated_at) WHERE last_error IS NOT NULL AND state <> 'done';
   CREATE TRIGGER jobs_state_on_insert AFTER INSERT ON jobs BEGIN

@@ -81,6 +81,17 @@ export const consoleViews = (contract: Contract): void => {
       assert.deepEqual(keys(await store.listConversations({ q: 'max', limit: 1, after: defined(paged.next, 'cursor') })), ['olark:x_1']);
     });
 
+    it('search combines with the platform and state filters', async () => {
+      await store.intake({ conversation: withVisitor('o1', { name: 'Sam One', email: 'sam@one.example' }), plan: [], now: at(1) });
+      await store.intake({ conversation: { ...withVisitor('l1', { name: 'Sam Two' }), source: 'livechat' }, now: at(2) });
+      await store.intake({ conversation: withVisitor('o2', { name: 'Sam Three' }), now: at(3) });
+      const find = async (filter: { source?: string; state?: 'pending' | 'delivered' }) => keys(await store.listConversations({ q: 'sam', limit: 10, ...filter }));
+      assert.deepEqual(await find({ source: 'olark' }), ['olark:o2', 'olark:o1']);
+      assert.deepEqual(await find({ state: 'pending' }), ['olark:o2', 'livechat:l1']);
+      assert.deepEqual(await find({ source: 'olark', state: 'delivered' }), ['olark:o1']);
+      assert.deepEqual(keys(await store.listConversations({ q: 'sam@one.example', source: 'livechat', limit: 10 })), []);
+    });
+
     it('failing and dead steps, dead ones grouped by error code with the newest example', async () => {
       const fail = async (id: string, error: string, kind: 'retry' | 'dead', now: number) => {
         const job = await running(id, 'worker-a', at(now));
