@@ -96,7 +96,12 @@ const main = async (): Promise<number> => {
       process.stderr.write(`privacy: ${plural(exported.conversations.length, 'conversation')} and ${plural(exported.localCrm.records.length, 'local CRM record')} stored for that address\n`);
       return 0;
     }
-    process.stdout.write(erasureReport(where, await store.erasePerson(email)));
+    const erased = await store.erasePerson(email);
+    if (erased.inFlight > 0) {
+      process.stderr.write(`privacy: ${plural(erased.inFlight, 'step')} of this person ${erased.inFlight === 1 ? 'is' : 'are'} running right now, so nothing was erased. Run it again in a minute.\n`);
+      return 1;
+    }
+    process.stdout.write(erasureReport(where, erased));
     return 0;
   } finally {
     await store.close();

@@ -123,6 +123,22 @@ describe('npm run privacy', function () {
     assert.match(twice.stdout, /No HubSpot or Salesforce record of this person was referenced here/);
   });
 
+  it('erases nothing and exits 1 while a delivery of theirs is running', async () => {
+    const { env } = await database();
+    const store = openSqliteStore(join(dir, 'service.db'));
+    try {
+      const { jobId } = await store.intake({ conversation: chat('m2', PERSON.email, PERSON.name, 'still typing'), now: new Date() });
+      assert.ok(jobId !== undefined && (await store.claimJob(jobId, 'worker', new Date(), 60_000)) !== undefined);
+    } finally {
+      await store.close();
+    }
+    const run = privacy(dir, ['erase', PERSON.email], env);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /1 step of this person is running right now, so nothing was erased\. Run it again in a minute\./);
+    assert.equal(run.stdout, '');
+    assert.match(privacy(dir, ['export', PERSON.email], env).stderr, /2 conversations/);
+  });
+
   describe('on PostgreSQL', function () {
     const baseUrl = process.env['TEST_DATABASE_URL'];
     const schema = `privacy_cli_${process.pid}_${randomBytes(4).toString('hex')}`;

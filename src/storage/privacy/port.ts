@@ -77,6 +77,11 @@ export interface CrmRef {
 
 export interface PersonErasure {
   readonly email: string;
+  /**
+   * Steps of theirs running right now (a live lease): then nothing is erased, since a delivery
+   * in flight would write the person back into the local CRM. Try again once they are done.
+   */
+  readonly inFlight: number;
   readonly counts: ErasureCounts;
   /**
    * The records in HubSpot or Salesforce whose references were deleted, and the CRM people a
@@ -98,7 +103,8 @@ export interface PrivacyStore {
   exportPerson(email: string): Promise<PersonExport>;
   /**
    * Deletes, in one transaction, the person's conversations with their events, steps, attempts
-   * and record references, and their local CRM person, records and transcripts.
+   * and record references, and their local CRM person, records and transcripts; nothing while
+   * one of their steps is running (`inFlight`).
    */
   erasePerson(email: string): Promise<PersonErasure>;
   /**

@@ -87,6 +87,11 @@ const exportPerson = async (db: Queryable, email: string): Promise<PersonExport>
 const erasePerson = async (db: Queryable, email: string): Promise<PersonErasure> => {
   const heads = await headsOf(db, email, true);
   const keys = heads.map((h) => h.key);
+  // The conversation rows are locked: no step of theirs can be claimed until this transaction ends.
+  const inFlight = toCountOnly(
+    (await rows(db, "SELECT COUNT(*) AS n FROM jobs WHERE conversation_key = ANY($1::text[]) AND state = 'running' AND lease_expires_at >= $2", [keys, Date.now()]))[0],
+  );
+  if (inFlight > 0) return { email, inFlight, counts: noErasure, crmRecords: [] };
   const stored = (await rows(db, 'SELECT record, version, updated_at FROM records WHERE conversation_key = ANY($1::text[])', [keys])).map(toStoredRecord);
   const local = await localOf(db, email, keys);
   const counts: { -readonly [K in keyof ErasureCounts]: number } = { ...noErasure };
@@ -103,7 +108,7 @@ const erasePerson = async (db: Queryable, email: string): Promise<PersonErasure>
     if (local.own.has(id) || remaining === 0) counts.localRecords += await count(db, 'DELETE FROM local_crm_records WHERE id = $1', [id]);
   }
   if (local.person !== undefined) counts.localPeople = await count(db, 'DELETE FROM local_people WHERE id = $1', [local.person.id]);
-  return { email, counts, crmRecords: crmRefs(stored, heads, local.recordIds) };
+  return { email, inFlight: 0, counts, crmRecords: crmRefs(stored, heads, local.recordIds) };
 };
 
 const redact = async (db: Queryable, before: number, now: number, limit: number): Promise<number> => {
@@ -136,7 +141,7 @@ export const createPostgresPrivacy = (tx: Tx): PrivacyStore => ({
   },
   async erasePerson(email) {
     const key = personEmail(email);
-    return key === undefined ? { email: '', counts: noErasure, crmRecords: [] } : tx((db) => erasePerson(db, key));
+    return key === undefined ? { email: '', inFlight: 0, counts: noErasure, crmRecords: [] } : tx((db) => erasePerson(db, key));
   },
   redactTranscripts: ({ updatedBefore, now, limit }) => tx((db) => redact(db, updatedBefore.getTime(), now.getTime(), limit)),
 });

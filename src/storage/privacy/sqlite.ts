@@ -53,6 +53,7 @@ export const createSqlitePrivacy = (db: Database.Database, write: WriteQueue): P
     deleteRecords: db.prepare('DELETE FROM records WHERE conversation_key = ?'),
     deleteConversation: db.prepare('DELETE FROM conversations WHERE key = ?'),
     deleteLocalConversation: db.prepare('DELETE FROM local_crm_conversations WHERE conversation_key = ? AND action = ?'),
+    inFlight: db.prepare("SELECT COUNT(*) FROM jobs WHERE conversation_key = ? AND state = 'running' AND lease_expires_at >= ?").pluck(),
     remainingLocalConversations: db.prepare('SELECT COUNT(*) FROM local_crm_conversations WHERE record_id = ?').pluck(),
     deleteLocalRecord: db.prepare('DELETE FROM local_crm_records WHERE id = ?'),
     deletePerson: db.prepare('DELETE FROM local_people WHERE id = ?'),
@@ -109,6 +110,9 @@ export const createSqlitePrivacy = (db: Database.Database, write: WriteQueue): P
     const heads = keysOf(email);
     const keys = heads.map((h) => h.key);
     const stored = keys.flatMap((key) => q.records.all(key).map(toStoredRecord));
+    const now = Date.now();
+    const inFlight = keys.reduce((n, key) => n + Number(q.inFlight.get(key, now)), 0);
+    if (inFlight > 0) return { email, inFlight, counts: noErasure, crmRecords: [] };
     const local = localOf(email, keys);
     const counts: { -readonly [K in keyof ErasureCounts]: number } = { ...noErasure };
     for (const key of keys) {
@@ -123,7 +127,7 @@ export const createSqlitePrivacy = (db: Database.Database, write: WriteQueue): P
     for (const id of local.recordIds)
       if (local.own.has(id) || q.remainingLocalConversations.get(id) === 0) counts.localRecords += q.deleteLocalRecord.run(id).changes;
     if (local.person !== undefined) counts.localPeople += q.deletePerson.run(local.person.id).changes;
-    return { email, counts, crmRecords: crmRefs(stored, heads, local.recordIds) };
+    return { email, inFlight: 0, counts, crmRecords: crmRefs(stored, heads, local.recordIds) };
   };
 
   const read = <A>(work: () => A): A => db.transaction(work).deferred();
@@ -148,7 +152,7 @@ export const createSqlitePrivacy = (db: Database.Database, write: WriteQueue): P
     },
     async erasePerson(email) {
       const key = normalized(email);
-      return key === undefined ? { email: '', counts: noErasure, crmRecords: [] } : write(() => overwriting(() => erasePerson(key)));
+      return key === undefined ? { email: '', inFlight: 0, counts: noErasure, crmRecords: [] } : write(() => overwriting(() => erasePerson(key)));
     },
     redactTranscripts: ({ updatedBefore, now, limit }) =>
       write(() =>

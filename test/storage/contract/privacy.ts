@@ -125,6 +125,25 @@ export const privacy = (contract: Contract): void => {
       assert.deepEqual((await store.erasePerson(ZELDA.email)).counts, { conversations: 0, events: 0, jobs: 0, attempts: 0, records: 0, localConversations: 0, localRecords: 0, localPeople: 0 });
     });
 
+    it('erases nothing while one of their steps is running: the delivery would write them back', async () => {
+      await seed();
+      const jobB = defined(await store.latestJob('livechat:b1'), 'job of b1');
+      defined(await store.claimJob(jobB.id, 'worker-b', new Date(), LEASE), 'claimed job');
+      const busy = await store.erasePerson(ZELDA.email);
+      assert.deepEqual(busy, { email: ZELDA.email, inFlight: 1, counts: { conversations: 0, events: 0, jobs: 0, attempts: 0, records: 0, localConversations: 0, localRecords: 0, localPeople: 0 }, crmRecords: [] });
+      assert.notDeepEqual(await contract.scan(ZELDA.body), [], 'all still there');
+      assert.equal((await store.exportPerson(ZELDA.email)).conversations.length, 2);
+    });
+
+    it('erases a person whose running step is nobody\'s any more (its lease ran out)', async () => {
+      await seed();
+      const jobB = defined(await store.latestJob('livechat:b1'), 'job of b1');
+      defined(await store.claimJob(jobB.id, 'worker-b', at(6000), LEASE), 'claimed job');
+      const erased = await store.erasePerson(ZELDA.email);
+      assert.equal(erased.inFlight, 0);
+      assert.equal(erased.counts.conversations, 2);
+    });
+
     it('keeps taking the same conversation in after an erasure (a new event is a new start)', async () => {
       await seed();
       await store.erasePerson(ZELDA.email);
