@@ -82,7 +82,11 @@ const checkPlatforms = async (config: Config, env: Env): Promise<boolean> => {
     process.stdout.write(`\n${definition.title}: ${fine ? 'ready' : 'needs attention'}\n`);
     for (const item of items) process.stdout.write(`  ${item.ok ? 'ok  ' : 'FAIL'}  ${item.name}: ${item.detail}\n`);
     if (url === undefined) process.stdout.write(`  Webhook URL: start the service once (npm start) to generate ${definition.tokenKey}, or set it, then run setup again.\n`);
-    else for (const line of source.describe?.(url) ?? [`Webhook URL: ${url}`]) process.stdout.write(`  ${line}\n`);
+    else {
+      const lines = source.describe?.(url) ?? [];
+      if (!lines.some((line) => line.includes(url))) process.stdout.write(`  Webhook URL: ${url}\n`);
+      for (const line of lines) process.stdout.write(`  ${line}\n`);
+    }
   }
   return ok;
 };

@@ -62,7 +62,7 @@ export const createOlarkSource = (options: { readonly syncDeadlineMs: number; re
     return right([toInbound(event.right, dedupKeyOf(request), (options.now ?? (() => new Date()))(), options.syncDeadlineMs)]);
   },
   answer: (results) => ({ status: 200, body: toAnswer(results[0]) }),
-  describe: (url) => [`Olark → Integrations → Webhooks → "URL to post to": ${url}`],
+  describe: () => ['paste it into Olark → Integrations → Webhooks → "URL to post to", then click "Send test" (PUBLIC_URL/status then says it works)'],
 });
 
 /** Olark has no keys of its own beyond its webhook token. */
