@@ -1,4 +1,5 @@
-/** The report's platform sections (5–7: LiveChat, LiveSupporti, iAdvize): their goals and tables. */
+/** The report's later sections (5–7: LiveChat, LiveSupporti, iAdvize; 8: big transcripts): their goals and tables. */
+import { BIG_GOAL_MS } from './big';
 import { PLUGIN_GOAL_P99_MS } from './iadvize';
 import type { Results } from './report';
 import { ms, table } from './table';
@@ -42,6 +43,14 @@ export const platformGoals = (r: Omit<Results, 'goals' | 'runSeconds'>): Goal[] 
     const worst = ia.plugin.reduce((m, p) => Math.max(m, p.p99Ms), 0);
     out.push({ goal: `iAdvize plugin answer p99 < ${PLATFORM_GOALS.pluginP99Ms} ms`, measured: `${worst} ms`, met: worst < PLATFORM_GOALS.pluginP99Ms });
   } else out.push({ goal: 'iAdvize: pages, logins, plugin p99', measured: 'not measured', met: undefined });
+  const big = r.big;
+  const ten = big.status === 'ok' ? big.rows.find((row) => row.messages === 10_000) : undefined;
+  out.push({
+    goal: `10,000-message Olark transcript answered ≤ ${BIG_GOAL_MS} ms (p50)`,
+    measured: ten === undefined ? 'not measured' : ten.p50Ms !== undefined ? `${ten.p50Ms} ms` : `refused with HTTP ${ten.refusedWith ?? '?'} (${ten.bodyMB} MB body)`,
+    met: ten?.p50Ms === undefined ? (ten?.refusedWith === undefined ? undefined : false) : ten.p50Ms <= BIG_GOAL_MS,
+  });
+  out.push({ goal: 'idle RSS (reported)', measured: big.status === 'ok' && big.idleRssMB !== undefined ? `${big.idleRssMB} MB` : 'not measured', met: undefined });
   return out;
 };
 
@@ -108,5 +117,18 @@ export const renderPlatforms = (r: Results): string[] => {
     parts.push(table(['plugin GET /customer-info', 'samples', 'p50', 'p99'], ia.plugin.map((p) => [p.lookup, p.samples, `${p.p50Ms} ms`, `${p.p99Ms} ms`])));
   } else parts.push(`not measured — ${ia.reason}`);
   parts.push('(ours = time to the record − calls × latency: worker pick-up, storage, decoding, and graphql-js inside the emulator; the bench polls the stable link every 2 ms)', '');
+
+  const big = r.big;
+  parts.push('8. Big transcripts — Olark, local CRM, one at a time (the first of each size not counted), and idle memory');
+  if (big.status === 'ok') {
+    parts.push(
+      table(
+        ['messages', 'form body', 'samples', 'answer p50', 'max', 'refused'],
+        big.rows.map((row) => [row.messages, `${row.bodyMB} MB`, row.samples, row.p50Ms === undefined ? '–' : `${row.p50Ms} ms`, row.maxMs === undefined ? '–' : `${row.maxMs} ms`, row.refusedWith ?? '']),
+      ),
+      `idle RSS after start-up: ${big.idleRssMB === undefined ? 'n/a' : `${big.idleRssMB} MB`}; peak while taking them: ${big.peakRssMB === undefined ? 'n/a' : `${big.peakRssMB} MB`}`,
+    );
+  } else parts.push(`not measured — ${big.reason}`);
+  parts.push('');
   return parts;
 };

@@ -2,6 +2,7 @@
 import { cpus, totalmem } from 'node:os';
 import type { AgentSection } from './agent-latency';
 import type { BurstSection } from './burst';
+import type { BigSection } from './big';
 import type { IAdvizeSection } from './iadvize';
 import type { IngestRow } from './ingest';
 import type { LiveChatSection } from './livechat';
@@ -52,6 +53,7 @@ export interface Results {
   readonly livechat: LiveChatSection;
   readonly livesupporti: LiveSupportiSection;
   readonly iadvize: IAdvizeSection;
+  readonly big: BigSection;
   readonly peakRssMB: {
     readonly ingest?: number;
     readonly agentLatency?: number;
@@ -59,6 +61,7 @@ export interface Results {
     readonly livechat?: number;
     readonly livesupporti?: number;
     readonly iadvize?: number;
+    readonly big?: number;
     readonly max?: number;
   };
   readonly goals: { readonly goal: string; readonly measured: string; readonly met: boolean | undefined }[];
@@ -192,7 +195,7 @@ export const render = (r: Results): string => {
   parts.push(...renderPlatforms(r));
   parts.push(
     `4. Peak memory (RSS of the service process) — ingest ${show(rss.ingest)}, agent latency ${show(rss.agentLatency)}, burst ${show(rss.burst)}, ` +
-      `LiveChat ${show(rss.livechat)}, LiveSupporti ${show(rss.livesupporti)}, iAdvize ${show(rss.iadvize)}`,
+      `LiveChat ${show(rss.livechat)}, LiveSupporti ${show(rss.livesupporti)}, iAdvize ${show(rss.iadvize)}, big transcripts ${show(rss.big)}`,
     '',
   );
 

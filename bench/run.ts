@@ -3,7 +3,8 @@
  * `node dist/src/main.js`, SQLite unless BENCH_DATABASE_URL is set) and measures
  *   1. ingest against a bare Koa app, 2. agent latency with slow CRMs,
  *   3. a burst under HubSpot's rate limit, 4. peak memory, and the platforms fetched or notified
- *   afterwards against their emulators: 5. LiveChat, 6. LiveSupporti, 7. iAdvize.
+ *   afterwards against their emulators: 5. LiveChat, 6. LiveSupporti, 7. iAdvize; 8. big transcripts
+ *   and idle memory.
  * Prints tables and writes bench/results/latest.json. Nothing leaves 127.0.0.1.
  *
  * Knobs (for a quicker look, not for published figures): BENCH_SECONDS (ingest run length, default 8),
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { runAgentLatency, CRM_LATENCY_MS, type AgentSection } from './agent-latency';
 import { runBurst, type BurstSection } from './burst';
 import { killAll } from './children';
+import { runBigSection } from './big';
 import { runIAdvizeSection } from './iadvize';
 import { runIngest, type IngestRow } from './ingest';
 import { runLiveChatSection } from './livechat';
@@ -36,6 +38,7 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const BURST_TIMEOUT_MS = 150_000;
 const IADVIZE_SIZES = [45, 150, 250] as const;
 const PLUGIN_CALLS = 300;
+const BIG_SAMPLES = 5;
 
 const build = () => {
   if (process.env['BENCH_SKIP_BUILD'] === '1' && existsSync(MAIN_JS)) return;
@@ -90,12 +93,16 @@ const main = async () => {
   log('7. iAdvize (emulator, 100 ms per call)');
   const iadvize = await runIAdvizeSection(IADVIZE_SIZES, platformSamples, PLUGIN_CALLS, CRM_LATENCY_MS, log);
 
+  log('8. big transcripts and idle memory');
+  const big = await runBigSection(BIG_SAMPLES, log);
+
   const agentRss = agentLatency.flatMap((s) => (s.status === 'ok' && s.peakRssMB !== undefined ? [s.peakRssMB] : []));
   const burstRss = burst.status === 'ok' ? burst.peakRssMB : undefined;
   const platformRss = {
     livechat: livechat.status === 'ok' ? livechat.peakRssMB : undefined,
     livesupporti: livesupporti.status === 'ok' ? livesupporti.peakRssMB : undefined,
     iadvize: iadvize.status === 'ok' ? iadvize.peakRssMB : undefined,
+    big: big.status === 'ok' ? big.peakRssMB : undefined,
   };
   const all = [first.rss, ...agentRss, burstRss, ...Object.values(platformRss)].filter((v): v is number => v !== undefined);
   const peakRssMB = {
@@ -114,6 +121,7 @@ const main = async () => {
     livechat,
     livesupporti,
     iadvize,
+    big,
     peakRssMB,
   };
   const results: Results = { ...partial, goals: goals(partial), runSeconds: Math.round((performance.now() - started) / 1000) };
