@@ -4,89 +4,28 @@
  * notified, each as a step of its own; its failures are retried per step.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import * as t from 'io-ts';
-import { left, right } from 'fp-ts/Either';
-import { fail, permanent, succeed, transient, type Outcome } from '../../src/domain/outcome';
-import { reject, type ChatSource, type ConversationView, type ShownLink, type SourceDefinition } from '../../src/domain/source';
-import type { Conversation } from '../../src/domain/conversation';
+import { permanent, transient } from '../../src/domain/outcome';
 import { sourceDefinitions } from '../../src/sources';
 import { until } from '../support/expect';
 import { removeDir, startService, tempDir, type TestService } from '../support/service';
-
-const Body = t.type({ event_id: t.string, chat_id: t.string });
-
-/** The toy platform's own state: its chats, what it was shown, and faults to answer with. */
-const toyPlatform = () => {
-  const shown: { chatId: string; link: ShownLink }[] = [];
-  const fetches: string[] = [];
-  const faults: Outcome<never>[] = [];
-  /** How long the toy API takes for a fetch (as if it were several calls in a row). */
-  const latency = { fetchMs: 0 };
-  const chat = (id: string): Conversation => ({
-    source: 'toy',
-    id,
-    visitor: { name: 'Toy Visitor', email: `${id}@toy.example` },
-    messages: [
-      { role: 'visitor', author: 'Toy Visitor', body: 'hello', at: new Date('2026-01-01T10:00:00Z') },
-      { role: 'operator', author: 'Agent', body: 'hi there', at: new Date('2026-01-01T10:00:05Z') },
-    ],
-    tags: [],
-    groups: [],
-    operators: [],
-    offline: false,
-  });
-  const source: ChatSource = {
-    name: 'toy',
-    answerMode: 'ack',
-    verify: (request) => (request.header('x-toy-key') === 'open-sesame' ? undefined : reject('INVALID_SIGNATURE')),
-    decode(request) {
-      let value: unknown;
-      try {
-        value = JSON.parse(request.rawBody.toString('utf8'));
-      } catch {
-        return left(reject('MALFORMED_JSON'));
-      }
-      const body = Body.decode(value);
-      if (body._tag === 'Left') return left(reject('INVALID_PAYLOAD', 'event_id and chat_id are required'));
-      const thin: Conversation = { ...chat(body.right.chat_id), visitor: {}, messages: [] };
-      return right([{ kind: 'conversation', dedupKey: body.right.event_id, conversation: thin, plan: ['fetch', 'deliver', 'notify'], meta: { seen: createHash('sha1').update(request.rawBody).digest('hex') } }]);
-    },
-    answer: () => ({ status: 200, body: {} }),
-    client: {
-      async fetchConversation(view: ConversationView) {
-        fetches.push(view.id);
-        if (latency.fetchMs > 0) await new Promise((r) => setTimeout(r, latency.fetchMs));
-        const fault = faults.shift();
-        return fault ?? succeed(chat(view.id));
-      },
-      async showRecord(view: ConversationView, link: ShownLink) {
-        shown.push({ chatId: view.id, link });
-        return succeed(undefined);
-      },
-    },
-  };
-  const definition: SourceDefinition = { name: 'toy', title: 'Toy', tokenKey: 'TOY_WEBHOOK_TOKEN', configure: () => right(() => source) };
-  return { definition, shown, fetches, faults, latency };
-};
+import { TOY_EMAIL_DOMAIN, TOY_TOKEN, toySource, type ToySource } from '../support/toy-source';
 
 describe('a toy platform added by one definition', () => {
   let service: TestService;
   let dir: string;
-  let toy: ReturnType<typeof toyPlatform>;
+  let toy: ToySource;
 
   beforeEach(async () => {
-    toy = toyPlatform();
+    toy = toySource();
     dir = tempDir();
-    service = await startService({ TOY_WEBHOOK_TOKEN: 'toy-token-0123456789', RETRY_SCHEDULE: '50ms,50ms,50ms' }, dir, [...sourceDefinitions, toy.definition]);
+    service = await startService({ TOY_WEBHOOK_TOKEN: TOY_TOKEN, RETRY_SCHEDULE: '50ms,50ms,50ms' }, dir, [...sourceDefinitions, toy.definition]);
   });
   afterEach(async () => {
     await service.stop();
     removeDir(dir);
   });
 
-  const post = (body: unknown, headers: Record<string, string> = { 'x-toy-key': 'open-sesame' }, token = 'toy-token-0123456789') =>
-    fetch(`${service.url}/webhooks/toy/${token}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const post = (body: unknown, options: { readonly key?: string; readonly token?: string } = {}) => toy.send(service.url, body, options);
 
   it('is received, fetched, delivered and notified through the generic edge, each a step', async () => {
     const res = await post({ event_id: 'e1', chat_id: 'chat-1' });
@@ -118,25 +57,25 @@ describe('a toy platform added by one definition', () => {
   });
 
   it('retries a failing fetch on its own schedule, and a permanent failure stops the chain with its reason on the page', async () => {
-    toy.faults.push(fail(transient('TOY_UNAVAILABLE', 'toy API answered 503', { status: 503 })));
+    toy.faults.push(transient('TOY_UNAVAILABLE', 'toy API answered 503', { status: 503 }));
     await post({ event_id: 'e1', chat_id: 'chat-3' });
     await until('notified', () => toy.shown.length === 1);
     const [fetchStep] = await service.running.store.conversationJobs('toy:chat-3', 10);
     assert.equal(fetchStep?.attempts, 2);
 
-    toy.faults.push(fail(permanent('TOY_UNAUTHORIZED', 'the toy API refused TOY_API_KEY', { status: 401 })));
+    toy.faults.push(permanent('TOY_UNAUTHORIZED', 'the toy API refused TOY_API_KEY', { status: 401 }));
     await post({ event_id: 'e2', chat_id: 'chat-4' });
     await until('dead', async () => (await service.running.store.queueStats()).dead === 1);
     const steps = await service.running.store.conversationJobs('toy:chat-4', 10);
     assert.deepEqual(steps.map((j) => [j.kind, j.state]), [['fetch', 'dead']], 'nothing after a dead step');
     const page = await (await fetch(`${service.url}/r/toy/chat-4`)).text();
     assert.match(page, /Fetch the transcript[\s\S]*dead[\s\S]*TOY_UNAUTHORIZED: the toy API refused TOY_API_KEY/);
-    assert.ok(!page.includes('chat-4@toy.example'));
+    assert.ok(!page.includes(`chat-4@${TOY_EMAIL_DOMAIN}`));
   });
 
   it('refuses a wrong signature (401), a wrong token (404) and a malformed body (422) and stores nothing', async () => {
-    assert.equal((await post({ event_id: 'e1', chat_id: 'x' }, { 'x-toy-key': 'nope' })).status, 401);
-    assert.equal((await post({ event_id: 'e1', chat_id: 'x' }, undefined, 'wrong-token-0123456789')).status, 404);
+    assert.equal((await post({ event_id: 'e1', chat_id: 'x' }, { key: 'nope' })).status, 401);
+    assert.equal((await post({ event_id: 'e1', chat_id: 'x' }, { token: 'wrong-token-0123456789' })).status, 404);
     const bad = await post({ event_id: 'e1' });
     assert.equal(bad.status, 422);
     assert.deepEqual(await bad.json(), { error: { code: 'INVALID_PAYLOAD', message: 'The body does not have the expected shape. event_id and chat_id are required' } });
@@ -148,8 +87,8 @@ describe('a toy platform added by one definition', () => {
     await service.stop();
     removeDir(dir);
     dir = tempDir();
-    service = await startService({ TOY_WEBHOOK_TOKEN: 'toy-token-0123456789', CRM_TIMEOUT_MS: '300', JOB_LEASE_MS: '2000' }, dir, [...sourceDefinitions, toy.definition]);
-    toy.latency.fetchMs = 700;
+    service = await startService({ TOY_WEBHOOK_TOKEN: TOY_TOKEN, CRM_TIMEOUT_MS: '300', JOB_LEASE_MS: '2000' }, dir, [...sourceDefinitions, toy.definition]);
+    toy.fetchLatencyMs = 700;
     await post({ event_id: 'e9', chat_id: 'chat-slow' });
     await until('notified', () => toy.shown.length === 1, 5000);
     const [fetchStep] = await service.running.store.conversationJobs('toy:chat-slow', 10);
@@ -157,9 +96,9 @@ describe('a toy platform added by one definition', () => {
   });
 
   it('answers 405 with the methods the webhook serves, and 404 under it', async () => {
-    const res = await fetch(`${service.url}/webhooks/toy/toy-token-0123456789`, { method: 'PUT' });
+    const res = await fetch(`${service.url}/webhooks/toy/${TOY_TOKEN}`, { method: 'PUT' });
     assert.equal(res.status, 405);
     assert.equal(res.headers.get('allow'), 'POST');
-    assert.equal((await fetch(`${service.url}/webhooks/toy/toy-token-0123456789/elsewhere`)).status, 404);
+    assert.equal((await fetch(`${service.url}/webhooks/toy/${TOY_TOKEN}/elsewhere`)).status, 404);
   });
 });
