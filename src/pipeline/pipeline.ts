@@ -208,6 +208,8 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
         if (result === undefined) return answerFor(key, plan);
         if (result.kind === 'lost') continue;
         if (result.kind !== 'done') return answerFor(key, plan);
+        // Just delivered: that record is the conversation's newest in this CRM, no need to read it back.
+        if (result.record !== undefined && result.record.crm === connector.name && plan.includes('deliver')) return { kind: 'record', url: result.record.url };
       }
       const answer = await answerFor(key, plan);
       if (answer.kind === 'record' || left <= 0 || jobId === undefined) return answer;
