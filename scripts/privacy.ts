@@ -5,28 +5,15 @@
  * A person's request to see or erase their data (GDPR articles 15 and 17). Reads the same
  * configuration as the service (the environment, then `.env`).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
-import { loadConfig, type DatabaseConfig } from '../src/config';
 import { personEmail } from '../src/domain/local-records';
 import type { PersonErasure } from '../src/storage/privacy/port';
 import { openStore } from '../src/storage/open';
+import { describeDatabase, loadServiceConfig } from './service-config';
 
 const USAGE = `usage: npm run privacy -- export <email>   prints everything stored about that person, as JSON
        npm run privacy -- erase <email>    deletes it from this service's database
 `;
 
-/** The database for a person to recognise: the SQLite file, or PostgreSQL's user, host and database (never the password). */
-const describeDatabase = (database: DatabaseConfig): string => {
-  if (database.kind === 'sqlite') return `SQLite file ${resolve(database.path)}`;
-  try {
-    const url = new URL(database.url);
-    return `PostgreSQL ${url.username === '' ? '' : `${decodeURIComponent(url.username)}@`}${url.host}${url.pathname}`;
-  } catch {
-    return 'PostgreSQL (DATABASE_URL is not a URL)';
-  }
-};
 
 /** An address to look for: one `@`, no spaces; matching ignores case and surrounding spaces. */
 const emailArgument = (value: string | undefined): string | undefined => {
@@ -69,25 +56,9 @@ const main = async (): Promise<number> => {
     process.stderr.write(USAGE);
     return 2;
   }
-  // As the service reads it (src/main.ts): `.env` in the working directory fills in what the
-  // environment leaves unset. `npm run` starts both in the project's directory.
-  const envFile = resolve('.env');
-  const file = existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {};
-  const loaded = loadConfig({ ...file, ...process.env });
-  if (!loaded.ok) {
-    process.stderr.write(`configuration problems:\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}\n`);
-    return 1;
-  }
+  const loaded = loadServiceConfig('privacy');
+  if (!loaded.ok) return loaded.exitCode;
   const { database } = loaded.config;
-  const from =
-    process.env.DATABASE_URL !== undefined ? 'DATABASE_URL from the environment' : file.DATABASE_URL !== undefined ? `DATABASE_URL from ${envFile}` : `the default: no DATABASE_URL in the environment or in ${envFile}`;
-  const where = describeDatabase(database);
-  process.stderr.write(`privacy: using the ${where} (${from})\n`);
-  // Opening a missing SQLite file would create an empty database and report that nothing is stored.
-  if (database.kind === 'sqlite' && !existsSync(resolve(database.path))) {
-    process.stderr.write(`privacy: there is no database at ${resolve(database.path)}. Run it with the service's DATABASE_URL (in the environment, or in .env in the directory you run it from).\n`);
-    return 1;
-  }
   const store = await openStore(database);
   try {
     if (command === 'export') {
@@ -101,7 +72,7 @@ const main = async (): Promise<number> => {
       process.stderr.write(`privacy: ${plural(erased.inFlight, 'step')} of this person ${erased.inFlight === 1 ? 'is' : 'are'} running right now, so nothing was erased. Run it again in a minute.\n`);
       return 1;
     }
-    process.stdout.write(erasureReport(where, erased));
+    process.stdout.write(erasureReport(describeDatabase(database), erased));
     return 0;
   } finally {
     await store.close();

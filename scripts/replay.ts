@@ -1,30 +1,16 @@
 /**
- * npm run replay -- <job id | conversation id> [...]   replays those dead jobs
- * npm run replay -- --all                               replays every dead job
- * npm run replay -- --list                              lists dead jobs and why they died
+ * npm run replay -- <job id | conversation id> [...]   replays those dead steps
+ * npm run replay -- --all                               replays every dead step
+ * npm run replay -- --list                              lists dead steps and why they died
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
 import pino from 'pino';
-import { loadConfig, type DatabaseConfig } from '../src/config';
 import { replayDeadJobs } from '../src/pipeline/replay';
 import { stepTimeoutFor } from '../src/pipeline/steps';
 import { createSources } from '../src/sources/runtime';
 import { openStore } from '../src/storage/open';
+import { loadServiceConfig } from './service-config';
 
 const USAGE = 'usage: npm run replay -- <job id | conversation id> [...] | --all | --list\n';
-
-/** The database for a person to recognise: the SQLite file, or PostgreSQL's user, host and database (never the password). */
-const describeDatabase = (database: DatabaseConfig): string => {
-  if (database.kind === 'sqlite') return `SQLite file ${resolve(database.path)}`;
-  try {
-    const url = new URL(database.url);
-    return `PostgreSQL ${url.username === '' ? '' : `${decodeURIComponent(url.username)}@`}${url.host}${url.pathname}`;
-  } catch {
-    return 'PostgreSQL (DATABASE_URL is not a URL)';
-  }
-};
 
 const main = async (): Promise<number> => {
   const args = process.argv.slice(2);
@@ -32,26 +18,9 @@ const main = async (): Promise<number> => {
     (args.length === 0 ? process.stderr : process.stdout).write(USAGE);
     return args.length === 0 ? 2 : 0;
   }
-  // As the service reads it (src/main.ts): `.env` in the working directory fills in what the
-  // environment leaves unset. `npm run` starts both in the project's directory.
-  const envFile = resolve('.env');
-  const file = existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {};
-  const loaded = loadConfig({ ...file, ...process.env });
-  if (!loaded.ok) {
-    process.stderr.write(`configuration problems:\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}\n`);
-    return 1;
-  }
+  const loaded = loadServiceConfig('replay');
+  if (!loaded.ok) return loaded.exitCode;
   const config = loaded.config;
-  const from =
-    process.env.DATABASE_URL !== undefined ? 'DATABASE_URL from the environment' : file.DATABASE_URL !== undefined ? `DATABASE_URL from ${envFile}` : `the default: no DATABASE_URL in the environment or in ${envFile}`;
-  process.stderr.write(`replay: using the ${describeDatabase(config.database)} (${from})\n`);
-  // Opening a missing SQLite file would create an empty database and report "No dead steps".
-  if (config.database.kind === 'sqlite' && !existsSync(resolve(config.database.path))) {
-    process.stderr.write(
-      `replay: there is no database at ${resolve(config.database.path)}. Run replay with the service's DATABASE_URL (in the environment, or in .env in the directory you run it from).\n`,
-    );
-    return 1;
-  }
   const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
   const store = await openStore(config.database);
   try {
