@@ -23,6 +23,7 @@ import { parseCursor } from '../pages/admin/paths';
 import { checkPage, platformsPage } from '../pages/admin/platforms';
 import { html, type Html } from '../pages/layout';
 import { lastRejectedSetting, readRejection } from '../webhook-rejections';
+import { erasurePage } from '../pages/admin/privacy';
 import { randomBytes } from 'node:crypto';
 
 export interface ConsolePlatform {
@@ -132,17 +133,23 @@ export const adminRoutes = (deps: AdminDeps) => {
     ctx.body = attentionPage({ groups, dead, failing, csrf: await csrfFor(ctx), replayBatch: REPLAY_BATCH });
   });
 
-  router.post('/replay', async (ctx) => {
+  /** A form's fields once its CSRF token is checked; undefined (after a 403 page) without it. */
+  const checkedForm = async (ctx: Koa.ParameterizedContext<AppState>, back: string): Promise<URLSearchParams | undefined> => {
     const form = new URLSearchParams((await getRawBody(ctx.req, { limit: FORM_LIMIT, encoding: 'utf8' })).toString());
+    if (csrfValid(await csrfSecret(), ctx.get('authorization'), form.get('csrf'))) return form;
     consoleHeaders(ctx);
-    if (!csrfValid(await csrfSecret(), ctx.get('authorization'), form.get('csrf'))) {
-      ctx.status = 403;
-      ctx.body = barePage(
-        'Refused',
-        html`<h1>This form was refused</h1><p>It did not carry this console's token (it came from another page, or an older sign-in). Nothing was changed. <a href="/admin/steps">Open the steps again</a> and retry.</p>`,
-      );
-      return;
-    }
+    ctx.status = 403;
+    ctx.body = barePage(
+      'Refused',
+      html`<h1>This form was refused</h1><p>It did not carry this console's token (it came from another page, or an older sign-in). Nothing was changed. <a href="${back}">Open the page again</a> and retry.</p>`,
+    );
+    return undefined;
+  };
+
+  router.post('/replay', async (ctx) => {
+    const form = await checkedForm(ctx, '/admin/steps');
+    if (form === undefined) return;
+    consoleHeaders(ctx);
     const code = form.get('code');
     const ids = code === null ? form.getAll('job').slice(0, REPLAY_BATCH) : (await store.deadJobsWithCode(code, REPLAY_BATCH)).map((j) => j.id);
     if (ids.length === 0) {
@@ -152,6 +159,40 @@ export const adminRoutes = (deps: AdminDeps) => {
     }
     ctx.state.log.info({ steps: ids.length, by: code === null ? 'step' : 'error code' }, 'console replay');
     ctx.body = replayResultPage(await deps.replay(ids));
+  });
+
+  /** A POST: the email stays out of URLs, logs and history. */
+  router.post('/privacy/export', async (ctx) => {
+    const form = await checkedForm(ctx, '/admin');
+    if (form === undefined) return;
+    const email = (form.get('email') ?? '').trim();
+    if (email === '') {
+      consoleHeaders(ctx);
+      ctx.status = 400;
+      ctx.body = barePage('No email', html`<h1>No email given</h1><p><a href="/admin">Back</a>.</p>`);
+      return;
+    }
+    ctx.state.log.info({}, 'console privacy export');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Content-Disposition', 'attachment; filename="chat2crm-export.json"');
+    ctx.type = 'application/json';
+    ctx.body = JSON.stringify(await store.exportPerson(email), null, 2);
+  });
+
+  router.post('/privacy/erase', async (ctx) => {
+    const form = await checkedForm(ctx, '/admin');
+    if (form === undefined) return;
+    const email = (form.get('email') ?? '').trim();
+    consoleHeaders(ctx);
+    if (email === '' || form.get('confirm') !== 'yes') {
+      ctx.status = 400;
+      ctx.body = barePage('Not erased', html`<h1>Nothing was erased</h1><p>Tick the box that confirms the erasure, with the visitor's email. <a href="/admin">Back</a>.</p>`);
+      return;
+    }
+    const erasure = await store.erasePerson(email);
+    ctx.state.log.info({ conversations: erasure.counts.conversations, inFlight: erasure.inFlight }, 'console privacy erase');
+    ctx.body = erasurePage(erasure);
   });
 
   router.get('/platforms', async (ctx) => {

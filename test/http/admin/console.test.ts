@@ -163,6 +163,45 @@ describe('operator console over HTTP', () => {
     });
   });
 
+  describe('privacy requests', () => {
+    it('exports a visitor as JSON and erases them, only by POST with the token and a ticked box', async () => {
+      const payload = transcript({ email: 'Erase.Me@example.com', name: 'Erin Erase' });
+      await postOlark(service.webhook, payload);
+      const key = `olark:${payload.id}`;
+      await eventually(async () => (await service.running.store.conversationState(key)) === 'delivered', 'delivered');
+      const page = await (await getAdmin(`${service.url}/admin/conversations/olark/${payload.id}`)).text();
+      assert.match(page, /action="\/admin\/privacy\/export"/);
+      assert.match(page, /name="confirm" value="yes" required/);
+      const csrf = csrfOf(page);
+      assert.equal((await postForm(`${service.url}/admin/privacy/export`, { email: 'erase.me@example.com' })).status, 403);
+      const exported = await postForm(`${service.url}/admin/privacy/export`, { email: 'erase.me@example.com', csrf });
+      assert.equal(exported.status, 200);
+      assert.match(exported.headers.get('content-disposition') ?? '', /attachment/);
+      const json: unknown = await exported.json();
+      assert.ok(typeof json === 'object' && json !== null && 'conversations' in json && Array.isArray(json.conversations));
+      assert.equal(json.conversations.length, 1);
+      assert.equal((await postForm(`${service.url}/admin/privacy/erase`, { email: 'erase.me@example.com' })).status, 403);
+      assert.equal((await postForm(`${service.url}/admin/privacy/erase`, { email: 'erase.me@example.com', csrf })).status, 400, 'not confirmed');
+      assert.ok((await service.running.store.getConversation(key)) !== undefined, 'still there');
+      const erased = await postForm(`${service.url}/admin/privacy/erase`, { email: 'erase.me@example.com', csrf, confirm: 'yes' });
+      assert.equal(erased.status, 200);
+      const result = await erased.text();
+      assert.match(result, /Erased from chat2crm/);
+      assert.match(result, /1 conversation,/);
+      assert.match(result, /https:\/\/crm\.example\/lead\//, 'the CRM record to erase there');
+      assert.equal(await service.running.store.getConversation(key), undefined);
+      assert.equal((await getAdmin(`${service.url}/admin/conversations/olark/${payload.id}`)).status, 404);
+    });
+
+    it('offers nothing to erase for a visitor without an email', async () => {
+      const payload = transcript({ name: 'No Mail' });
+      await postOlark(service.webhook, payload);
+      const page = await (await getAdmin(`${service.url}/admin/conversations/olark/${payload.id}`)).text();
+      assert.match(page, /gave no email/);
+      assert.doesNotMatch(page, /privacy\/erase/);
+    });
+  });
+
   describe('platforms', () => {
     it('shows each webhook URL with its token hidden until asked, the last event and the last refused webhook', async () => {
       await postOlark(service.webhook, transcript());

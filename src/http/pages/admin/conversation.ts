@@ -5,6 +5,7 @@ import type { ConversationState } from '../../../storage/console';
 import type { Attempt, Job, StoredConversation, StoredRecord } from '../../../storage/store';
 import { html, type Html } from '../layout';
 import { consolePage, postButton, when } from './layout';
+import { dataRequestForms } from './privacy';
 
 export interface ConversationView {
   readonly stored: StoredConversation;
@@ -16,7 +17,7 @@ export interface ConversationView {
   readonly steps: readonly { readonly job: Job; readonly attempts: readonly Attempt[] }[];
   readonly stableLink: string;
   readonly csrf: string;
-  /** Further actions on this conversation's data (the privacy requests: export, erase). */
+  /** Replaces the visitor's data requests (export, erase) section. */
   readonly actions?: Html;
 }
 
@@ -88,6 +89,6 @@ ${
           html`<div class="msg ${m.role}"><div class="meta"><span class="role">${ROLE_LABEL[m.role]}</span> ${m.author} · ${when(m.at)}</div><div class="body">${m.body}</div></div>`,
       )
 }
-<section id="data-requests"><h2>This visitor's data</h2>${view.actions ?? html`<p class="muted">Privacy requests (export, erase) are made with <code>npm run privacy</code>.</p>`}</section>`,
+<section id="data-requests"><h2>This visitor's data</h2>${view.actions ?? dataRequestForms(v.email, view.csrf)}</section>`,
   );
 };

@@ -29,7 +29,8 @@ const STYLE = `
   input, select, button { font: inherit; padding: .35rem .55rem; border: 1px solid #c5cbd6; border-radius: 5px; background: #fff; color: #1d2433; }
   input[type="search"] { width: 100%; }
   button { background: #1f4fa8; border-color: #1f4fa8; color: #fff; cursor: pointer; font-weight: 600; }
-  button.quiet { background: #fff; color: #1f4fa8; }
+  button.quiet { background: #fff; color: #1f4fa8; } button.danger { background: #a12020; border-color: #a12020; }
+  form.erase { margin: .8rem 0; display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; }
   form.inline { display: inline; margin: 0; }
   .status { display: inline-block; padding: .05rem .55rem; border-radius: 99px; font-weight: 600; font-size: .82rem; white-space: nowrap; }
   .delivered, .done, .ok { background: #e7f4ea; color: #1f6b35; } .pending, .running { background: #fff4d6; color: #7a5b00; }
