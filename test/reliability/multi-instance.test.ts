@@ -3,42 +3,27 @@
  * Needs TEST_DATABASE_URL; without it these tests are pending, never passed.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { startHubspotEmulator, type HubspotEmulator } from '../emulators/hubspot';
 import { contactsByConversation, drained as drainedAt, integrationUrlOf as integrationUrl } from '../support/expect';
 import { spawnService, type ChildService } from '../support/child-service';
 import { postOlark, transcript } from '../support/olark';
-
-const baseUrl = process.env['TEST_DATABASE_URL'];
+import { testSchema } from '../support/pg-schema';
 
 describe('two instances on one PostgreSQL database', function () {
   this.timeout(120_000);
-  const schema = `multi_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const schema = testSchema('multi');
   let hubspot: HubspotEmulator;
   let instances: ChildService[] = [];
 
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: baseUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-
   before(async function () {
-    if (baseUrl === undefined || baseUrl === '') {
+    if (!schema.available) {
       this.skip();
       return;
     }
-    await admin(`CREATE SCHEMA ${schema}`);
-    const url = new URL(baseUrl);
-    url.searchParams.set('options', `-c search_path=${schema}`);
+    await schema.create();
     hubspot = await startHubspotEmulator({ latencyMs: 5, rateLimit: { max: 1_000_000, windowMs: 10_000 } });
     const env = {
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: schema.url,
       CRM: 'hubspot',
       HUBSPOT_BASE_URL: hubspot.url,
       HUBSPOT_ACCESS_TOKEN: hubspot.token,
@@ -51,7 +36,7 @@ describe('two instances on one PostgreSQL database', function () {
   after(async () => {
     await Promise.all(instances.map((i) => i.kill('SIGTERM')));
     await hubspot?.close();
-    if (baseUrl !== undefined && baseUrl !== '') await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await schema.drop();
   });
 
   const drained = async () => {

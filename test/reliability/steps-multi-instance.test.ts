@@ -5,8 +5,6 @@
  * Needs TEST_DATABASE_URL; without it these tests are pending, never passed.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { openPostgresStore } from '../../src/storage/postgres/store';
 import { startHubspotEmulator, type HubspotEmulator } from '../emulators/hubspot';
 import { makeConversation, sendWebhook, startIAdvizeEmulator, type IAdvizeEmulator, type SeedConversation } from '../emulators/iadvize';
@@ -25,36 +23,23 @@ import {
   inFlight,
   notesByConversation,
 } from '../support/steps';
-
-const baseUrl = process.env['TEST_DATABASE_URL'];
+import { testSchema } from '../support/pg-schema';
 
 describe('two instances on one PostgreSQL database running steps', function () {
   this.timeout(60_000);
-  const schema = `steps_multi_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const schema = testSchema('steps_multi');
   let hubspot: HubspotEmulator;
   let iadvize: IAdvizeEmulator;
   let instances: ChildService[] = [];
   let databaseUrl = '';
 
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: baseUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-
   before(async function () {
-    if (baseUrl === undefined || baseUrl === '') {
+    if (!schema.available) {
       this.skip();
       return;
     }
-    await admin(`CREATE SCHEMA ${schema}`);
-    const url = new URL(baseUrl);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    databaseUrl = url.toString();
+    await schema.create();
+    databaseUrl = schema.url;
     hubspot = await startHubspotEmulator({ latencyMs: 5, rateLimit: { max: 1_000_000, windowMs: 10_000 }, searchRateLimit: { max: 1_000_000, windowMs: 1000 } });
     // Slow enough that both instances are fetching at once.
     iadvize = await startIAdvizeEmulator({ latencyMs: 20, pageSize: 20, loginsPerMinute: 100 });
@@ -77,7 +62,7 @@ describe('two instances on one PostgreSQL database running steps', function () {
     await Promise.all(instances.map((i) => i.kill('SIGTERM')));
     await hubspot?.close();
     await iadvize?.close();
-    if (baseUrl !== undefined && baseUrl !== '') await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await schema.drop();
   });
 
   const webhook = (i: number) => iadvizeWebhook(instances[i % 2]?.url ?? '');
