@@ -4,14 +4,11 @@
  * settles two first deliveries of one conversation on one record, and the person's row lock
  * (taken by the upsert of local_people) settles two conversations of one person on one lead.
  */
-import { randomBytes } from 'node:crypto';
 import { personEmail, type LocalChange, type LocalRecord, type LocalRecordStore, type LocalUpsert } from '../../domain/local-records';
 import { assembleRecord, toId, toLocalConversation, toRecordHead, toRelated } from '../local-crm-rows';
+import { newRecordId } from '../record-id';
 import { toConversationJson, toHistoryJson } from '../serialization';
 import { firstRow, rowsOf, type Queryable } from './db';
-
-/** Record ids are in the page URL, which shows personal data: 128 random bits. */
-const newId = () => randomBytes(16).toString('base64url');
 
 const HEAD = 'SELECT r.id, r.action, r.person_id, p.email, r.history, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id';
 // The oldest: people whose lead was made twice before records were kept per person keep both.
@@ -29,7 +26,7 @@ const upsert = async (db: Queryable, input: LocalUpsert, now: number): Promise<{
       ? undefined
       : toId(
           await firstRow(db, 'INSERT INTO local_people (id, email, created_at) VALUES ($1, $2, $3) ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id', [
-            newId(),
+            newRecordId(),
             email,
             now,
           ]),
@@ -39,7 +36,7 @@ const upsert = async (db: Queryable, input: LocalUpsert, now: number): Promise<{
   const lead = existing === undefined && action === 'lead' && person !== undefined ? optionalId(await firstRow(db, LEAD_OF, [person])) : undefined;
   const target = existing ?? lead;
   if (target === undefined) {
-    const id = newId();
+    const id = newRecordId();
     await db.query(
       `WITH record AS (
          INSERT INTO local_crm_records (id, action, person_id, history, created_at, updated_at) VALUES ($1, $2, $3, $4, $6, $6) RETURNING id)

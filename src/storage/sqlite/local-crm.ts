@@ -3,14 +3,11 @@
  * go through the store's write queue, so each upsert is one transaction of the only writer.
  */
 import type Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
 import { personEmail, type LocalChange, type LocalRecord, type LocalRecordStore, type LocalUpsert } from '../../domain/local-records';
 import { assembleRecord, toLocalConversation, toRecordHead, toRelated } from '../local-crm-rows';
+import { newRecordId } from '../record-id';
 import { toConversationJson, toHistoryJson } from '../serialization';
 import type { WriteQueue } from './write-queue';
-
-/** Record ids are in the page URL, which shows personal data: 128 random bits. */
-const newId = () => randomBytes(16).toString('base64url');
 
 export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): LocalRecordStore => {
   const q = {
@@ -50,7 +47,7 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
   const personFor = (email: string, now: number): { id: string; fresh: boolean } => {
     const known = idOf(q.person.get(email));
     if (known !== undefined) return { id: known, fresh: false };
-    const id = newId();
+    const id = newRecordId();
     q.insertPerson.run(id, email, now);
     return { id, fresh: true };
   };
@@ -64,7 +61,7 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
     const lead = existing === undefined && action === 'lead' && person !== undefined && !person.fresh ? idOf(q.leadOf.get(person.id)) : undefined;
     const target = existing ?? lead;
     if (target === undefined) {
-      const id = newId();
+      const id = newRecordId();
       q.insertRecord.run({ id, action, person: person?.id ?? null, history: toHistoryJson([{ at: new Date(now), change: input.change.created }]), now });
       q.insertConversation.run({ key, action, record: id, snapshot, now });
       return { id, change: 'created' };
