@@ -87,8 +87,20 @@ export const createHubspotConnector = (config: HubspotConfig, deps: ConnectorDep
     upsert,
     findPerson: (email) =>
       attempt('contact lookup', async () => {
-        const [a, found] = await Promise.all([account(), client.read('contacts', { idProperty: 'email', value: email.trim().toLowerCase() }, ['email'])]);
-        return found === undefined ? undefined : { type: 'contact', id: found.id, url: recordUrl(a, 'contact', found.id) };
+        const [a, found] = await Promise.all([
+          account(),
+          client.read('contacts', { idProperty: 'email', value: email.trim().toLowerCase() }, ['email', 'firstname', 'lastname', 'company']),
+        ]);
+        if (found === undefined) return undefined;
+        const { firstname, lastname, company } = found.properties;
+        const name = [firstname, lastname].filter((part) => part !== undefined && part !== null && part.trim() !== '').join(' ');
+        return {
+          type: 'contact',
+          id: found.id,
+          url: recordUrl(a, 'contact', found.id),
+          ...(name === '' ? {} : { name }),
+          ...(company === undefined || company === null || company.trim() === '' ? {} : { company }),
+        };
       }),
     check: () => checkHubspot(client, account, placement),
     setup: async () => {

@@ -31,7 +31,15 @@ export const createLocalConnector = (deps: ConnectorDeps): Connector => ({
   },
   async findPerson(email) {
     const record = await deps.localRecords.findLocalRecordByEmail(email);
-    return succeed(record === undefined ? undefined : { type: record.action, id: record.id, url: recordUrl(deps.publicUrl, record.id) });
+    if (record === undefined) return succeed(undefined);
+    const { name, company } = record.conversation.visitor;
+    return succeed({
+      type: record.action,
+      id: record.id,
+      url: recordUrl(deps.publicUrl, record.id),
+      ...(name === undefined ? {} : { name }),
+      ...(company === undefined ? {} : { company }),
+    });
   },
   async check() {
     return { ok: true, items: [{ name: 'local CRM', ok: true, detail: `records are kept in the service's database and shown at ${deps.publicUrl}/records/:id` }] };

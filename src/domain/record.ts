@@ -23,4 +23,7 @@ export interface CrmPerson {
   readonly type: string;
   readonly id: string;
   readonly url: string;
+  /** What the CRM holds of them, where it does (shown to the agent beside the link). */
+  readonly name?: string;
+  readonly company?: string;
 }

@@ -97,6 +97,9 @@ export interface ShownLink {
   readonly kind: 'record' | 'person';
   /** lead / case for a record; the CRM's object type for a person. */
   readonly label: string;
+  /** The person's name and company as the CRM has them (for a record: as the chat gave them). */
+  readonly name?: string;
+  readonly company?: string;
 }
 
 /** Calls back into the platform. Failures are values (transient with `retryAfterMs`, or permanent). */

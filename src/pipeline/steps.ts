@@ -48,8 +48,12 @@ const viewOf = (stored: StoredConversation): ConversationView => ({ id: splitCon
 /** The link `notify` shows: the conversation's newest record in this CRM, else the person a lookup found. */
 export const linkToShow = async (deps: Pick<StepDeps, 'store' | 'connector'>, stored: StoredConversation): Promise<ShownLink | undefined> => {
   const record = (await deps.store.listRecords(stored.key)).find((r) => r.record.crm === deps.connector.name);
-  if (record !== undefined) return { url: record.record.url, kind: 'record', label: record.record.action };
-  if (stored.person !== undefined) return { url: stored.person.url, kind: 'person', label: stored.person.type };
+  const { visitor } = stored.conversation;
+  if (record !== undefined)
+    return { url: record.record.url, kind: 'record', label: record.record.action, ...(visitor.name === undefined ? {} : { name: visitor.name }), ...(visitor.company === undefined ? {} : { company: visitor.company }) };
+  const { person } = stored;
+  if (person !== undefined)
+    return { url: person.url, kind: 'person', label: person.type, ...(person.name === undefined ? {} : { name: person.name }), ...(person.company === undefined ? {} : { company: person.company }) };
   return undefined;
 };
 

@@ -59,7 +59,7 @@ const ConversationJson = knownKeys(
 );
 
 const MetaJson = t.record(t.string, t.string);
-const CrmPersonJson = t.type({ type: t.string, id: t.string, url: t.string });
+const CrmPersonJson = t.intersection([t.type({ type: t.string, id: t.string, url: t.string }), t.partial({ name: t.string, company: t.string })]);
 
 const CrmRecordJson = t.type({
   crm: t.string,
@@ -84,8 +84,20 @@ const decodeOrThrow = <A, O>(codec: t.Type<A, O, unknown>, what: string, text: s
   return result.right;
 };
 
+/**
+ * A conversation is written by intake and again by the local CRM's delivery, as the same object,
+ * never changed (its type is readonly): its JSON is made once.
+ */
+const written = new WeakMap<Conversation, string>();
+
 /** Dates become ISO strings through `Date#toJSON`, which is what the codec's encoder would do, at a fraction of the cost. */
-export const toConversationJson = (c: Conversation): string => JSON.stringify(c);
+export const toConversationJson = (c: Conversation): string => {
+  const known = written.get(c);
+  if (known !== undefined) return known;
+  const json = JSON.stringify(c);
+  written.set(c, json);
+  return json;
+};
 export const fromConversationJson = (text: string): Conversation => decodeOrThrow(ConversationJson, 'conversation', text);
 export const toRecordJson = (r: CrmRecord): string => JSON.stringify(CrmRecordJson.encode({ ...r, refs: { ...r.refs } }));
 export const fromRecordJson = (text: string): CrmRecord => decodeOrThrow(CrmRecordJson, 'record', text);
@@ -94,5 +106,5 @@ export const toHistoryJson = (h: History): string => JSON.stringify(h);
 export const fromHistoryJson = (text: string): History => decodeOrThrow(HistoryJson, 'history', text);
 export const toMetaJson = (m: SourceMeta): string => JSON.stringify(m);
 export const fromMetaJson = (text: string): SourceMeta => decodeOrThrow(MetaJson, 'meta', text);
-export const toPersonJson = (p: CrmPerson): string => JSON.stringify({ type: p.type, id: p.id, url: p.url });
+export const toPersonJson = (p: CrmPerson): string => JSON.stringify({ type: p.type, id: p.id, url: p.url, name: p.name, company: p.company });
 export const fromPersonJson = (text: string): CrmPerson => decodeOrThrow(CrmPersonJson, 'person', text);

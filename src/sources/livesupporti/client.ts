@@ -22,10 +22,12 @@ export interface VisitorField {
   readonly value: string;
 }
 
-/** What the agent sees: the link first (LiveSupporti lists fields in the order sent). */
+/** What the agent sees: the link first (LiveSupporti lists fields in the order sent), then only what the CRM has. */
 export const toVisitorFields = (link: ShownLink): readonly VisitorField[] => [
   { name: 'CRM', value: link.url },
   { name: 'CRM record', value: link.kind === 'person' ? `existing ${link.label}` : link.label },
+  ...(link.name === undefined ? [] : [{ name: 'Name', value: link.name }]),
+  ...(link.company === undefined ? [] : [{ name: 'Company', value: link.company }]),
 ];
 
 const missingKey = (options: LiveSupportiClientOptions): string | undefined =>

@@ -143,6 +143,14 @@ describe('HubSpot connector: leads', () => {
 
     assert.deepEqual(value(await connector.findPerson('Known@Example.com')), { type: 'contact', id: existing.id, url: `https://app.hubspot.com/contacts/${hs.portalId}/record/0-1/${existing.id}` });
     assert.equal(value(await connector.findPerson('nobody@example.com')), undefined);
+    const named = hs.state.create('contacts', { email: 'named@example.com', firstname: 'Ada', lastname: 'Lovelace', company: 'Analytical Engines' });
+    assert.deepEqual(value(await connector.findPerson('named@example.com')), {
+      type: 'contact',
+      id: named.id,
+      url: `https://app.hubspot.com/contacts/${hs.portalId}/record/0-1/${named.id}`,
+      name: 'Ada Lovelace',
+      company: 'Analytical Engines',
+    });
   });
 });
 

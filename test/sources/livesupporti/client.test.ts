@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Outcome } from '../../../src/domain/outcome';
 import type { ConversationView, PlatformClient, ShownLink } from '../../../src/domain/source';
-import { createLiveSupportiClient, type LiveSupportiClientOptions } from '../../../src/sources/livesupporti/client';
+import { createLiveSupportiClient, toVisitorFields, type LiveSupportiClientOptions } from '../../../src/sources/livesupporti/client';
 import { startLiveSupportiEmulator, type LiveSupportiEmulator } from '../../emulators/livesupporti';
 
 const ACCOUNT = 'b943010f-b565-4731-9f34-42c54319957f';
@@ -163,5 +163,20 @@ describe('LiveSupporti visitor-details client (against the emulator)', () => {
     assert.equal(missing[0]?.ok, false);
     assert.match(missing[0]?.detail ?? '', /LIVESUPPORTI_API_USER is not set/);
     assert.equal(emulator.requests.length, 0);
+  });
+});
+
+describe('LiveSupporti visitor fields', () => {
+  it('sends the link first, then only the name and company the CRM has', () => {
+    assert.deepEqual(toVisitorFields({ url: 'https://crm.example/c/1', kind: 'person', label: 'contact', name: 'Ada Lovelace', company: 'Analytical Engines' }), [
+      { name: 'CRM', value: 'https://crm.example/c/1' },
+      { name: 'CRM record', value: 'existing contact' },
+      { name: 'Name', value: 'Ada Lovelace' },
+      { name: 'Company', value: 'Analytical Engines' },
+    ]);
+    assert.deepEqual(toVisitorFields({ url: 'https://crm.example/l/2', kind: 'record', label: 'lead' }), [
+      { name: 'CRM', value: 'https://crm.example/l/2' },
+      { name: 'CRM record', value: 'lead' },
+    ]);
   });
 });
