@@ -102,10 +102,17 @@ export interface ShownLink {
   readonly company?: string;
 }
 
+/**
+ * A fetched conversation, with what the platform's answer told besides it: facts for the later
+ * steps (merged into the conversation's meta) and a record type the platform's data decides
+ * (a closing-form answer).
+ */
+export type FetchedConversation = Conversation & { readonly facts?: { readonly meta?: SourceMeta; readonly forced?: Action } };
+
 /** Calls back into the platform. Failures are values (transient with `retryAfterMs`, or permanent). */
 export interface PlatformClient {
   /** The full conversation for a thin event (transcript, visitor, tags), or why it cannot be read. */
-  fetchConversation?(view: ConversationView): Promise<Outcome<Conversation>>;
+  fetchConversation?(view: ConversationView): Promise<Outcome<FetchedConversation>>;
   /** Shows the link to the agent inside the platform. */
   showRecord?(view: ConversationView, link: ShownLink): Promise<Outcome<void>>;
   /** Credentials and reachability, for `npm run setup`. */

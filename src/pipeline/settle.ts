@@ -6,7 +6,8 @@ import type { Log } from '../domain/log';
 import { RATE_LIMITED, type CrmFailure } from '../domain/outcome';
 import type { CrmPerson, CrmRecord } from '../domain/record';
 import type { Conversation } from '../domain/conversation';
-import type { StepKind } from '../domain/source';
+import type { Action } from '../domain/event';
+import type { SourceMeta, StepKind } from '../domain/source';
 import type { Attempt, Job, JobResult, Store } from '../storage/store';
 import { noObserver, type Observer, type StepOutcome } from './observer';
 import { nextRetry, nextRetryAfterRateLimit, type RetryDecision } from './retry-policy';
@@ -58,6 +59,8 @@ export const succeedStep = async (
     readonly outcome?: 'ok' | 'skipped';
     readonly record?: { readonly value: CrmRecord; readonly version: number };
     readonly conversation?: Conversation;
+    readonly meta?: SourceMeta;
+    readonly forced?: Action;
     readonly person?: CrmPerson | null;
   },
 ): Promise<StepResult> => {
@@ -66,6 +69,8 @@ export const succeedStep = async (
     ...nextStep(job, found),
     ...(found.record === undefined ? {} : { record: { conversationKey: job.conversationKey, value: found.record.value, version: found.record.version } }),
     ...(found.conversation === undefined ? {} : { conversation: found.conversation }),
+    ...(found.meta === undefined ? {} : { meta: found.meta }),
+    ...(found.forced === undefined ? {} : { forced: found.forced }),
     ...(found.person === undefined ? {} : { person: found.person }),
   };
   const ok = await deps.store.finishJob({

@@ -75,7 +75,9 @@ export const runStep = async (deps: StepDeps, owner: string, job: Job, known?: S
       const fetchConversation = source?.client?.fetchConversation?.bind(source.client);
       if (fetchConversation === undefined) return failStep(deps, owner, job, started, noClient(sourceName, 'API client to fetch conversations'));
       const fetched = await guarded(deps, { target: sourceName, kind: 'fetch' }, `the ${sourceName} API`, () => fetchConversation(viewOf(stored)));
-      return fetched.ok ? succeedStep(deps, owner, job, started, { conversation: fetched.value }) : failStep(deps, owner, job, started, fetched.failure);
+      if (!fetched.ok) return failStep(deps, owner, job, started, fetched.failure);
+      const { facts, ...conversation } = fetched.value;
+      return succeedStep(deps, owner, job, started, { conversation, ...(facts?.meta === undefined ? {} : { meta: facts.meta }), ...(facts?.forced === undefined ? {} : { forced: facts.forced }) });
     }
     case 'lookup': {
       const email = stored.conversation.visitor.email;

@@ -75,6 +75,10 @@ export type JobResult =
       readonly record?: { readonly conversationKey: ConversationKey; readonly value: CrmRecord; readonly version: number };
       /** A fetched conversation, merged into the snapshot (its version grows). */
       readonly conversation?: Conversation;
+      /** Facts the fetch learned, merged into the conversation's meta. */
+      readonly meta?: SourceMeta;
+      /** A record type the platform's data decides (kept like `?record=`). */
+      readonly forced?: Action;
       /** A lookup's answer: the person, or `null` for nobody. */
       readonly person?: CrmPerson | null;
       /** The step to queue now (shares a pending one of the same kind). */
@@ -92,9 +96,9 @@ export interface QueueStats {
   readonly dead: number;
   readonly done: number;
   readonly expired: number;
-  readonly oldestPendingAt?: Date;
   /** Pending or running jobs whose earlier attempts failed: waiting for, or in, another try. */
   readonly failing: number;
+  readonly oldestPendingAt?: Date;
 }
 
 /** What a conversation taken in without a plan goes through. */

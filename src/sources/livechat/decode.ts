@@ -27,7 +27,19 @@ import { V2ChatEnded, V2ChatStarted } from './wire-v2';
  */
 
 /** Meta keys later steps read (notify.ts, fetch.ts). */
-export const META = { generation: 'generation', chatId: 'chat_id', threadId: 'thread_id', active: 'chat_active', account: 'account_id', licenseId: 'license_id', token: 'token', visitorId: 'visitor_id' } as const;
+export const META = {
+  generation: 'generation',
+  chatId: 'chat_id',
+  threadId: 'thread_id',
+  active: 'chat_active',
+  account: 'account_id',
+  licenseId: 'license_id',
+  token: 'token',
+  visitorId: 'visitor_id',
+  /** The customer's session fields as the fetch read them (JSON), and when: notify merges into them. */
+  sessionFields: 'session_fields',
+  sessionFieldsAt: 'session_fields_at',
+} as const;
 
 const decodeAs = <A>(codec: t.Decoder<unknown, A>, json: unknown): Either<Rejection, A> => {
   const result = codec.decode(json);

@@ -1,6 +1,6 @@
 import type { Conversation } from '../../domain/conversation';
 import { fail, succeed, type Outcome } from '../../domain/outcome';
-import type { ConversationView } from '../../domain/source';
+import type { ConversationView, FetchedConversation, SourceMeta } from '../../domain/source';
 import type { AgentApi } from './agent-api';
 import { GetChatAnswer, GetCustomerAnswer, ListThreadsAnswer } from './api-wire';
 import { META } from './decode';
@@ -13,6 +13,9 @@ import type { Thread } from './wire-v3';
  * threads (`previous_thread_id`) also needs `list_threads`, oldest first, 100 a page, so a
  * one-thread chat costs one call. When neither the customer nor a form gave an email,
  * `get_customer` is asked (the customer in `get_chat` may lack it: research/wave2.md §1.3).
+ * The customer's session fields, when the answer carries them, go to the conversation's meta, so
+ * that notify right after can merge the link into them without reading them again
+ * (agent-chat-api data structures: a customer user has `session_fields`).
  */
 
 /** `list_threads` allows at most 100 per page (agent-chat-api "List Threads"). */
@@ -34,7 +37,14 @@ const earlierThreads = async (api: AgentApi, chatId: string): Promise<Outcome<Th
   return succeed(threads);
 };
 
-export const fetchV3Conversation = async (api: AgentApi, view: ConversationView): Promise<Outcome<Conversation>> => {
+/** The customer's session fields as read now, for notify to merge into without reading them again. */
+const sessionFacts = (fields: readonly Readonly<Record<string, unknown>>[] | undefined, now: Date): { readonly meta: SourceMeta } | undefined =>
+  fields === undefined ? undefined : { meta: { [META.sessionFields]: JSON.stringify(fields), [META.sessionFieldsAt]: now.toISOString() } };
+
+const withFacts = (conversation: Conversation, facts: { readonly meta: SourceMeta } | undefined): FetchedConversation =>
+  facts === undefined ? conversation : { ...conversation, facts };
+
+export const fetchV3Conversation = async (api: AgentApi, view: ConversationView, now: () => Date = () => new Date()): Promise<Outcome<FetchedConversation>> => {
   const chatId = view.meta[META.chatId] ?? view.id;
   const threadId = view.meta[META.threadId];
   const chat = await api.call('get_chat', threadId === undefined ? { chat_id: chatId } : { chat_id: chatId, thread_id: threadId }, GetChatAnswer);
@@ -47,11 +57,11 @@ export const fetchV3Conversation = async (api: AgentApi, view: ConversationView)
   }
   const conversation = toConversation(chat.value, threads);
   const customer = customerOf(chat.value.users ?? []);
-  if (conversation.visitor.email !== undefined || customer === undefined) return succeed(conversation);
+  if (conversation.visitor.email !== undefined || customer === undefined) return succeed(withFacts(conversation, sessionFacts(customer?.session_fields, now())));
 
   const full = await api.call('get_customer', { id: customer.id }, GetCustomerAnswer);
   // The email only enriches the record: a customer LiveChat no longer has is no reason to fail.
   if (!full.ok) return full.failure.kind === 'transient' ? fail(full.failure) : succeed(conversation);
   const users = (chat.value.users ?? []).map((u) => (u.id === customer.id ? { ...u, ...full.value, id: u.id, type: u.type } : u));
-  return succeed(toConversation({ ...chat.value, users }, threads));
+  return succeed(withFacts(toConversation({ ...chat.value, users }, threads), sessionFacts(full.value.session_fields ?? [], now())));
 };

@@ -1,3 +1,5 @@
+import * as t from 'io-ts';
+import { parseJsonSafe } from '../../domain/json';
 import type { Log } from '../../domain/log';
 import { fail, succeed, type Outcome } from '../../domain/outcome';
 import type { ConversationView, ShownLink } from '../../domain/source';
@@ -5,6 +7,7 @@ import type { AgentApi } from './agent-api';
 import { AnyAnswer, GetCustomerAnswer } from './api-wire';
 import { META } from './decode';
 import { CODES } from './failures';
+import { listOf } from './wire-common';
 
 /**
  * The v3 `notify` step (DESIGN.md §2.2): the link goes into the customer's session fields, where
@@ -34,12 +37,33 @@ export interface NotifyDeps {
   readonly api: AgentApi;
   readonly agentId: string | undefined;
   readonly log: Log;
+  readonly now?: () => Date;
 }
 
-const writeSessionField = async (api: AgentApi, customerId: string, url: string): Promise<Outcome<void>> => {
-  const customer = await api.call('get_customer', { id: customerId }, GetCustomerAnswer);
-  if (!customer.ok) return customer;
-  const session_fields = mergeSessionFields(customer.value.session_fields ?? [], SESSION_FIELD, url);
+/** How long the session fields read by the fetch may stand in for a fresh read (notify usually runs right after it). */
+const FRESH_MS = 60_000;
+
+const SessionFields = listOf(t.UnknownRecord);
+
+/** The session fields the fetch read, while they are fresh; else undefined (read them again). */
+const freshSessionFields = (view: ConversationView, now: Date): readonly Readonly<Record<string, unknown>>[] | undefined => {
+  const at = Date.parse(view.meta[META.sessionFieldsAt] ?? '');
+  const text = view.meta[META.sessionFields];
+  if (text === undefined || !Number.isFinite(at) || now.getTime() - at > FRESH_MS || now.getTime() < at) return undefined;
+  const parsed = parseJsonSafe(text, 'session fields');
+  if (parsed._tag === 'Left') return undefined;
+  const fields = SessionFields.decode(parsed.right);
+  return fields._tag === 'Right' ? fields.right : undefined;
+};
+
+const writeSessionField = async (api: AgentApi, view: ConversationView, customerId: string, url: string, now: Date): Promise<Outcome<void>> => {
+  let existing = freshSessionFields(view, now);
+  if (existing === undefined) {
+    const customer = await api.call('get_customer', { id: customerId }, GetCustomerAnswer);
+    if (!customer.ok) return customer;
+    existing = customer.value.session_fields ?? [];
+  }
+  const session_fields = mergeSessionFields(existing, SESSION_FIELD, url);
   const updated = await api.call('update_customer', { id: customerId, session_fields }, AnyAnswer);
   return updated.ok ? succeed(undefined) : updated;
 };
@@ -72,7 +96,7 @@ export const showV3Record = async (deps: NotifyDeps, view: ConversationView, lin
   const chatId = view.meta[META.chatId] ?? view.id;
   let fieldWritten = false;
   if (customerId !== undefined) {
-    const written = await writeSessionField(deps.api, customerId, link.url);
+    const written = await writeSessionField(deps.api, view, customerId, link.url, (deps.now ?? (() => new Date()))());
     if (!written.ok) return written;
     fieldWritten = true;
   }

@@ -10,7 +10,7 @@ import { mergeConversation } from '../../domain/merge';
 import type { StepKind } from '../../domain/source';
 import { mergePlans } from '../plans';
 import { toJob, toKey, toStepList, toStoredConversation } from '../rows';
-import { toConversationJson, toPersonJson, toRecordJson } from '../serialization';
+import { toConversationJson, toMetaJson, toPersonJson, toRecordJson } from '../serialization';
 import type { Attempt, Job, JobResult } from '../store';
 import { changed, firstRow, rowsOf, type Queryable } from './db';
 
@@ -147,6 +147,10 @@ const finishDone = async (db: Queryable, job: Job, result: JobResult & { kind: '
       merged.visitor.id ?? null,
       now,
     ]);
+  }
+  if (result.meta !== undefined || result.forced !== undefined) {
+    const known = toStoredConversation(await firstRow(db, 'SELECT key, snapshot, version, forced, meta, person, updated_at FROM conversations WHERE key = $1', [key]));
+    await db.query('UPDATE conversations SET meta = $2, forced = COALESCE($3, forced) WHERE key = $1', [key, toMetaJson({ ...known.meta, ...result.meta }), result.forced ?? null]);
   }
   if (result.person !== undefined) await db.query('UPDATE conversations SET person = $2 WHERE key = $1', [key, result.person === null ? null : toPersonJson(result.person)]);
   if (result.next !== undefined) await queueStep(db, key, result.next.kind, result.next.then, job.expiresAt?.getTime() ?? null, now);

@@ -86,6 +86,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
     ),
     fetched: db.prepare('UPDATE conversations SET snapshot = @snapshot, version = version + 1, visitor_id = @visitorId, updated_at = @now WHERE key = @key'),
     person: db.prepare('UPDATE conversations SET person = @person WHERE key = @key'),
+    facts: db.prepare('UPDATE conversations SET meta = @meta, forced = COALESCE(@forced, forced) WHERE key = @key'),
     insertEvent: db.prepare('INSERT INTO events (source, dedup_key, conversation_key, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     pendingJob: db.prepare("SELECT id, then_steps FROM jobs WHERE conversation_key = ? AND kind = ? AND state = 'pending'"),
     insertJob: db.prepare(
@@ -143,8 +144,8 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
     counts: db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state'),
     reviveOther: db.prepare("SELECT id FROM jobs WHERE conversation_key = ? AND kind = ? AND state = 'pending'"),
     oldestPending: db.prepare("SELECT MIN(created_at) AS oldest FROM jobs WHERE state = 'pending'"),
-    getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
     failing: db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('pending', 'running') AND attempts > 0"),
+    getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
     insertSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
     setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
   };
@@ -264,6 +265,11 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
       const known = knownRow === undefined ? undefined : toStoredConversation(knownRow);
       const merged = known === undefined ? result.conversation : mergeConversation(known.conversation, result.conversation);
       q.fetched.run({ key, snapshot: toConversationJson(merged), visitorId: merged.visitor.id ?? null, now });
+    }
+    if (result.meta !== undefined || result.forced !== undefined) {
+      const knownRow: unknown = q.conversation.get(key);
+      const known = knownRow === undefined ? undefined : toStoredConversation(knownRow);
+      q.facts.run({ key, meta: toMetaJson({ ...known?.meta, ...result.meta }), forced: result.forced ?? null });
     }
     if (result.person !== undefined) q.person.run({ key, person: result.person === null ? null : toPersonJson(result.person) });
     if (result.next !== undefined) queueStep(key, result.next.kind, result.next.then, job.expiresAt?.getTime() ?? null, now);

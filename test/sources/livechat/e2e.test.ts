@@ -82,6 +82,11 @@ describe('LiveChat end to end (service + emulator + local CRM)', function () {
       ['operator', 'Sure, let me check'],
     ]);
     assert.deepEqual(state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: record.url }]);
+    // Two LiveChat calls for the transcript and the link: the session fields get_chat gave are merged into, not read again.
+    assert.deepEqual(
+      s.emulator.calls().filter((c) => c.action !== undefined).map((c) => c.action),
+      ['get_chat', 'update_customer'],
+    );
 
     // LiveChat's retry: the same bytes again.
     const before = s.emulator.calls().length;

@@ -45,6 +45,24 @@ describe('LiveChat notify: showing the link', () => {
     assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: 'http://127.0.0.1:3000/records/43' }]);
   });
 
+  it('merges into the session fields the fetch just read, without reading them again; read again once they are over a minute old', async () => {
+    const { chatId, customerId } = s.chat();
+    s.emulator.state.closeThread(chatId);
+    const thin = viewOf(decodeOne(chatDeactivated(s.emulator.state, chatId, { secretKey: SECRET })));
+    const { facts, ...conversation } = valueOf(await s.client().fetchConversation(thin));
+    assert.ok(facts?.meta !== undefined, 'the fetch hands the session fields on');
+    s.emulator.requests.length = 0;
+    const fresh = { ...thin, conversation, meta: { ...thin.meta, ...facts.meta } };
+    valueOf(await s.client().showRecord(fresh, LEAD));
+    assert.deepEqual(s.emulator.calls().map((r) => r.action), ['update_customer']);
+    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: LEAD.url }]);
+
+    s.emulator.requests.length = 0;
+    const stale = { ...fresh, meta: { ...fresh.meta, session_fields_at: new Date(Date.now() - 61_000).toISOString() } };
+    valueOf(await s.client().showRecord(stale, { ...LEAD, url: 'http://127.0.0.1:3000/records/44' }));
+    assert.deepEqual(s.emulator.calls().map((r) => r.action), ['get_customer', 'update_customer']);
+  });
+
   it('while the chat is active: joins agents-only (exact DESIGN body), then sends an agents-only message with the link', async () => {
     const { chatId } = s.chat();
     const event = decodeOne(incomingChat(s.emulator.state, chatId, { secretKey: SECRET }));
