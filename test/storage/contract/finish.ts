@@ -124,6 +124,32 @@ export const finishing = (contract: Contract): void => {
     }
   });
 
+  describe('a step handing on what it found', () => {
+    it('fetch: merges the transcript, the facts into meta and a decided record type, and queues the next step', async () => {
+      const { claimed } = await store.intake({ conversation: conversation('f1', { messages: [] }), plan: ['fetch', 'deliver'], meta: { a: '1', b: '2' }, now: T0, claim: { owner: 'worker-a', leaseMs: LEASE } });
+      const fetch = defined(claimed, 'claimed fetch');
+      const full = conversation('f1');
+      const ok = await store.finishJob({ jobId: fetch.id, owner: 'worker-a', now: at(10), result: { kind: 'done', conversation: full, meta: { b: '3', c: '4' }, forced: 'case', next: { kind: 'deliver', then: [] } } });
+      assert.equal(ok, true);
+      const stored = defined(await store.getConversation('olark:f1'), 'stored');
+      assert.deepEqual(stored.conversation.messages, full.messages);
+      assert.equal(stored.version, 2);
+      assert.deepEqual(stored.meta, { a: '1', b: '3', c: '4' });
+      assert.equal(stored.forced, 'case');
+      assert.equal((await store.latestJob('olark:f1', 'deliver'))?.state, 'pending');
+    });
+
+    it('lookup: keeps the person found (with name and company), and forgets it on a later lookup that finds nobody', async () => {
+      const { claimed } = await store.intake({ conversation: conversation('p1'), plan: ['lookup'], now: T0, claim: { owner: 'worker-a', leaseMs: LEASE } });
+      const person = { type: 'contact', id: '7', url: 'https://crm.example/7', name: 'Ada', company: 'Engines' };
+      await store.finishJob({ jobId: defined(claimed, 'lookup').id, owner: 'worker-a', now: at(5), result: { kind: 'done', person } });
+      assert.deepEqual((await store.getConversation('olark:p1'))?.person, person);
+      const again = await store.intake({ conversation: conversation('p1'), dedupKey: 'second', plan: ['lookup'], now: at(10), claim: { owner: 'worker-a', leaseMs: LEASE } });
+      await store.finishJob({ jobId: defined(again.claimed, 'lookup').id, owner: 'worker-a', now: at(15), result: { kind: 'done', person: null } });
+      assert.equal((await store.getConversation('olark:p1'))?.person, undefined);
+    });
+  });
+
   describe('reviveJob', () => {
     const dead = async (id: string, now = T0): Promise<Job> => {
       const claimed = await running(id, 'worker-a', now);
