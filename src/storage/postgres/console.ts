@@ -28,8 +28,11 @@ export const createPostgresConsole = (db: Queryable): ConsoleStore => {
       // part is read from its covering index, so a common name prefix is sorted without reading rows.
       const pattern = param(prefix ? `${likeLiteral(text.toLowerCase())}%` : likeLiteral(text.toLowerCase()));
       const filters = where.map((w) => ` AND ${w}`).join('');
-      const part = (column: string) => `SELECT updated_at, key FROM conversations WHERE lower(${column}) LIKE lower(${pattern})${filters}`;
-      const page = `${['conversation_id', 'visitor_email', 'visitor_name'].map(part).join(' UNION ')} ORDER BY updated_at DESC, key DESC LIMIT ${param(filter.limit + 1)}`;
+      const limit = param(filter.limit + 1);
+      // Each part keeps only its own newest page (a top-N sort), and the page is the newest of
+      // those: a prefix that matches tens of thousands never sorts or de-duplicates them all.
+      const part = (column: string) => `(SELECT updated_at, key FROM conversations WHERE lower(${column}) LIKE lower(${pattern})${filters} ORDER BY updated_at DESC, key DESC LIMIT ${limit})`;
+      const page = `${['conversation_id', 'visitor_email', 'visitor_name'].map(part).join(' UNION ')} ORDER BY updated_at DESC, key DESC LIMIT ${limit}`;
       sql = `SELECT ${columns} FROM (${page}) m JOIN conversations c ON c.key = m.key ORDER BY c.updated_at DESC, c.key DESC`;
     }
     const rows = (await rowsOf(db, sql, values)).map(toSummary);

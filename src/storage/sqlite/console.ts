@@ -25,8 +25,11 @@ const searchPage = (prefix: boolean, filters: string): string => {
     prefix ? `lower(${column}) >= lower(@q) AND lower(${column}) < lower(@q) || @end` : `lower(${column}) = lower(@q)`;
   // INDEXED BY: with statistics (ANALYZE, PRAGMA optimize) SQLite may judge a prefix's range
   // large and walk the whole table in key order for the UNION instead: hundreds of ms.
-  return `${SEARCHED.map(([column, index]) => `SELECT updated_at, key FROM conversations INDEXED BY ${index} WHERE ${match(column)}${filters}`).join(' UNION ')}
-    ORDER BY updated_at DESC, key DESC LIMIT @limit`;
+  // Each part keeps only its own newest page (a top-N sort over its range of the index), and the
+  // page is the newest of those: a prefix that matches tens of thousands never sorts them all.
+  const part = (column: string, index: string) =>
+    `SELECT * FROM (SELECT updated_at, key FROM conversations INDEXED BY ${index} WHERE ${match(column)}${filters} ORDER BY updated_at DESC, key DESC LIMIT @limit)`;
+  return `${SEARCHED.map(([column, index]) => part(column, index)).join(' UNION ')} ORDER BY updated_at DESC, key DESC LIMIT @limit`;
 };
 
 export const createSqliteConsole = (db: Database.Database): ConsoleStore => {
