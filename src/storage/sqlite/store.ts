@@ -78,8 +78,8 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
   const q = {
     conversation: db.prepare(`SELECT ${CONVERSATION} FROM conversations WHERE key = ?`),
     insertConversation: db.prepare(
-      `INSERT INTO conversations (key, source, snapshot, version, forced, meta, visitor_id, created_at, updated_at)
-       VALUES (@key, @source, @snapshot, 1, @forced, @meta, @visitorId, @now, @now)`,
+      `INSERT INTO conversations (key, source, snapshot, version, forced, meta, visitor_id, state, created_at, updated_at)
+       VALUES (@key, @source, @snapshot, 1, @forced, @meta, @visitorId, @state, @now, @now)`,
     ),
     updateConversation: db.prepare(
       'UPDATE conversations SET snapshot = @snapshot, version = version + 1, forced = @forced, meta = @meta, visitor_id = @visitorId, updated_at = @now WHERE key = @key',
@@ -190,7 +190,9 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
     const keptForced = forced ?? known?.forced;
     const meta = { ...known?.meta, ...input.meta };
     const values = { key, snapshot: toConversationJson(merged), forced: keptForced ?? null, meta: toMetaJson(meta), visitorId: merged.visitor.id ?? null, now };
-    if (known === undefined) q.insertConversation.run({ ...values, source: conversation.source });
+    // Born in the state its first job gives it: the jobs trigger then finds nothing to change,
+    // instead of rewriting the new row (and its state indexes) in the same transaction.
+    if (known === undefined) q.insertConversation.run({ ...values, source: conversation.source, state: plan.length === 0 ? 'delivered' : 'pending' });
     else q.updateConversation.run(values);
     const stored: StoredConversation = {
       key,
