@@ -4,12 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-export interface Reply {
-  readonly status: number;
-  /** Serialised as JSON unless `text` is set; absent for 204. */
-  readonly body?: unknown;
-  readonly headers?: Readonly<Record<string, string>>;
-}
+export type { Reply } from '../http';
 
 /** A HubSpot error answer; emulator handlers throw it so one place turns it into a response. */
 export class HubspotError extends Error {

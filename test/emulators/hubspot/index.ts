@@ -4,8 +4,8 @@
  * bearer auth, exact success codes, `application/json;charset=utf-8` bodies, HubSpot's error
  * bodies, a ten-secondly rolling rate limit, search that lags writes, and injectable faults.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { faultQueue, listen, readBody, send, serve, type FaultKnobs, type LogEntry } from '../http';
 import { HubspotError, internalError, missingScopes, notFound, rateLimited, unauthorized, validation, type Reply } from './errors';
 import { buildRoutes, type Account } from './routes';
 import { PortalState } from './state';
@@ -35,34 +35,17 @@ export interface HubspotEmulatorOptions {
   readonly customProperties?: boolean;
 }
 
-export interface RecordedRequest {
-  readonly method: string;
-  readonly path: string;
+export interface RecordedRequest extends LogEntry {
   readonly query: Readonly<Record<string, string[]>>;
   readonly body: unknown;
-  status: number;
-  readonly startedAt: number;
-  endedAt: number;
-  /** Set when the answer came from an injected fault. */
-  fault?: string;
 }
 
-export interface Fault {
+export interface Fault extends FaultKnobs {
   /** Answer with this status and HubSpot's body for it (or `body`). */
   readonly status?: number;
   readonly body?: Record<string, unknown>;
-  /** Sent as `Retry-After` (seconds) with the fault. */
-  readonly retryAfterSeconds?: number;
   /** `TEN_SECONDLY_ROLLING` (default) or `SECONDLY`, for a 429 without `body`. */
   readonly policy?: 'TEN_SECONDLY_ROLLING' | 'SECONDLY';
-  /** Drop the connection without an answer. */
-  readonly network?: boolean;
-  /** Extra delay before answering (the request is then handled normally unless `status` is set). */
-  readonly latencyMs?: number;
-  /** Only requests whose `METHOD /path` matches. */
-  readonly match?: RegExp;
-  /** How many matching requests it hits; default 1. */
-  readonly times?: number;
 }
 
 export interface Faults {
@@ -89,14 +72,6 @@ export interface HubspotEmulator {
 export const DEFAULT_EMULATOR_TOKEN = 'pat-na1-emulator-0000-0000-000000000000';
 
 const ALL_SCOPES = ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.schemas.contacts.read', 'crm.schemas.contacts.write', 'tickets'];
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-const readBody = async (req: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString('utf8');
-};
 
 /** A sliding window of request times. */
 class Window {
@@ -136,10 +111,10 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
   const requests: RecordedRequest[] = [];
   let latencyMs = options.latencyMs ?? 0;
   let revoked = false;
-  let pending: { fault: Fault; left: number }[] = [];
+  const pending = faultQueue<Fault>();
 
   const faults: Faults = {
-    inject: (fault) => pending.push({ fault, left: fault.times ?? 1 }),
+    inject: pending.inject,
     revokeToken: () => {
       revoked = true;
     },
@@ -147,17 +122,9 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
       latencyMs = ms;
     },
     clear: () => {
-      pending = [];
+      pending.clear();
       revoked = false;
     },
-  };
-
-  const takeFault = (signature: string): Fault | undefined => {
-    const hit = pending.find((p) => p.left > 0 && (p.fault.match === undefined || p.fault.match.test(signature)));
-    if (hit === undefined) return undefined;
-    hit.left -= 1;
-    pending = pending.filter((p) => p.left > 0);
-    return hit.fault;
   };
 
   /**
@@ -173,12 +140,8 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
 
   const answer = async (req: IncomingMessage, entry: RecordedRequest, url: URL): Promise<Reply | 'drop'> => {
     const signature = `${entry.method} ${entry.path}`;
-    const fault = takeFault(signature);
-    if (fault?.latencyMs !== undefined) await sleep(fault.latencyMs);
-    if (fault?.network === true) {
-      entry.fault = 'network';
-      return 'drop';
-    }
+    const fault = await pending.take(signature, entry);
+    if (fault === 'drop') return 'drop';
     if (fault?.status !== undefined) {
       entry.fault = `status ${fault.status}`;
       const retryAfter: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
@@ -214,70 +177,42 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
     throw notFound(`No route for ${signature}`);
   };
 
-  const server = createServer((req, res: ServerResponse) => {
-    void (async () => {
-      const startedAt = Date.now();
-      const url = new URL(req.url ?? '/', 'http://emulator');
-      const raw = await readBody(req);
-      let body: unknown;
-      let bodyError: HubspotError | undefined;
-      try {
-        body = raw === '' ? undefined : JSON.parse(raw);
-      } catch {
-        bodyError = validation('Invalid input JSON on line 1');
-      }
-      const query: Record<string, string[]> = {};
-      for (const [k, v] of url.searchParams) (query[k] ??= []).push(v);
-      const entry: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query, body, status: 0, startedAt, endedAt: 0 };
-      requests.push(entry);
+  const server = serve(async (req, res) => {
+    const startedAt = Date.now();
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const raw = await readBody(req);
+    let body: unknown;
+    let bodyError: HubspotError | undefined;
+    try {
+      body = raw === '' ? undefined : JSON.parse(raw);
+    } catch {
+      bodyError = validation('Invalid input JSON on line 1');
+    }
+    const query: Record<string, string[]> = {};
+    for (const [k, v] of url.searchParams) (query[k] ??= []).push(v);
+    const entry: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query, body, status: 0, startedAt, endedAt: 0 };
+    requests.push(entry);
 
-      let reply: Reply | 'drop';
-      try {
-        if (bodyError !== undefined) throw bodyError;
-        reply = await answer(req, entry, url);
-      } catch (e) {
-        if (!(e instanceof HubspotError)) throw e;
-        reply = { status: e.status, body: e.body, headers: e.headers };
-      }
-      if (latencyMs > 0) await sleep(latencyMs);
-      entry.endedAt = Date.now();
-      if (reply === 'drop') {
-        entry.status = 0;
-        req.socket.destroy();
-        return;
-      }
-      entry.status = reply.status;
-      const headers: Record<string, string> = { ...reply.headers };
-      if (reply.body !== undefined) headers['Content-Type'] = 'application/json;charset=utf-8';
-      res.writeHead(reply.status, headers);
-      res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
-    })().catch((e: unknown) => {
-      res.writeHead(500, { 'Content-Type': 'text/plain' });
-      res.end(`emulator bug: ${e instanceof Error ? e.stack : String(e)}`);
-    });
+    let reply: Reply | 'drop';
+    try {
+      if (bodyError !== undefined) throw bodyError;
+      reply = await answer(req, entry, url);
+    } catch (e) {
+      if (!(e instanceof HubspotError)) throw e;
+      reply = { status: e.status, body: e.body, headers: e.headers };
+    }
+    await send(req, res, reply, { contentType: 'application/json;charset=utf-8', latencyMs, log: entry });
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address: AddressInfo | string | null = server.address();
-  if (address === null || typeof address === 'string') throw new Error('emulator: no TCP address');
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const listening = await listen(server, options);
 
   return {
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
+    url: listening.url,
     token,
     portalId: account.portalId,
     uiDomain: account.uiDomain,
     requests,
     faults,
     state,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((e) => (e === undefined ? resolve() : reject(e)));
-        // The SDK's fetch keeps sockets alive; without this, close() waits for them to time out.
-        server.closeAllConnections();
-      }),
+    close: listening.close,
   };
 };

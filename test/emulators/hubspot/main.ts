@@ -3,6 +3,7 @@
  * `CRM=hubspot` without a HubSpot account. State lives in memory and is gone on exit.
  */
 import { startHubspotEmulator } from './index';
+import { runSandbox } from '../sandbox';
 
 const port = Number(process.env.HUBSPOT_EMULATOR_PORT ?? process.env.PORT ?? '4010');
 const searchLagMs = Number(process.env.HUBSPOT_EMULATOR_SEARCH_LAG_MS ?? '2000');
@@ -10,7 +11,7 @@ const searchLagMs = Number(process.env.HUBSPOT_EMULATOR_SEARCH_LAG_MS ?? '2000')
 void (async () => {
   // A sandbox user runs `npm run setup` against it, so it starts like a fresh portal.
   const emulator = await startHubspotEmulator({ port, host: '0.0.0.0', searchLagMs, customProperties: false });
-  process.stdout.write(
+  runSandbox(
     [
       `HubSpot emulator listening on ${emulator.url} (portal ${emulator.portalId}, search lag ${searchLagMs} ms)`,
       '',
@@ -19,9 +20,7 @@ void (async () => {
       '  npm run setup   # creates the chat_conversation_id properties',
       '  npm start',
       '',
-    ].join('\n'),
+    ],
+    () => emulator.close(),
   );
-  const stop = () => void emulator.close().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 })();

@@ -7,8 +7,8 @@
  * standard GraphQL answers are used.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { faultQueue, listen, readBody, send, serve, type FaultKnobs, type LogEntry, type Reply } from '../http';
 import { executeQuery, type GraphQLRequestBody } from './graphql';
 
 export { SCHEMA_SDL } from './graphql';
@@ -38,33 +38,18 @@ export interface IAdvizeEmulatorOptions {
   readonly schema?: string;
 }
 
-export interface RecordedRequest {
-  readonly method: string;
-  readonly path: string;
+export interface RecordedRequest extends LogEntry {
   readonly query: string;
   /** The parsed body; the password of a login is replaced by `***`. */
   readonly body: unknown;
-  status: number;
-  readonly startedAt: number;
-  endedAt: number;
-  fault?: string;
 }
 
-export interface Fault {
+export interface Fault extends FaultKnobs {
   /** Answer with this status (and `body`, else a plain error body). */
   readonly status?: number;
   readonly body?: unknown;
-  readonly retryAfterSeconds?: number;
   /** Answer 200 with these GraphQL errors. */
   readonly graphqlErrors?: readonly { readonly message: string; readonly extensions?: Record<string, unknown> }[];
-  /** Drop the connection without an answer. */
-  readonly network?: boolean;
-  /** Extra delay before answering (then handled normally unless another knob is set). */
-  readonly latencyMs?: number;
-  /** Only requests whose `METHOD /path` matches; default all. */
-  readonly match?: RegExp;
-  /** How many matching requests it hits; default 1. */
-  readonly times?: number;
 }
 
 export interface IAdvizeEmulator {
@@ -88,14 +73,6 @@ export interface IAdvizeEmulator {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-const readBody = async (req: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString('utf8');
-};
-
 const parseJson = (text: string): unknown => {
   try {
     const value: unknown = JSON.parse(text);
@@ -104,12 +81,6 @@ const parseJson = (text: string): unknown => {
     return undefined;
   }
 };
-
-interface Reply {
-  readonly status: number;
-  readonly body: unknown;
-  readonly headers?: Readonly<Record<string, string>>;
-}
 
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
@@ -129,15 +100,7 @@ export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {})
   let latencyMs = options.latencyMs ?? 0;
   let logins = 0;
   let graphqlCalls = 0;
-  let pending: { fault: Fault; left: number }[] = [];
-
-  const takeFault = (signature: string): Fault | undefined => {
-    const hit = pending.find((p) => p.left > 0 && (p.fault.match === undefined || p.fault.match.test(signature)));
-    if (hit === undefined) return undefined;
-    hit.left -= 1;
-    pending = pending.filter((p) => p.left > 0);
-    return hit.fault;
-  };
+  const pending = faultQueue<Fault>();
 
   const login = (form: URLSearchParams): Reply => {
     logins += 1;
@@ -161,12 +124,8 @@ export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {})
 
   const answer = async (req: IncomingMessage, entry: RecordedRequest, raw: string): Promise<Reply | 'drop'> => {
     const signature = `${entry.method} ${entry.path}`;
-    const fault = takeFault(signature);
-    if (fault?.latencyMs !== undefined) await sleep(fault.latencyMs);
-    if (fault?.network === true) {
-      entry.fault = 'network';
-      return 'drop';
-    }
+    const fault = await pending.take(signature, entry);
+    if (fault === 'drop') return 'drop';
     if (fault?.status !== undefined) {
       entry.fault = `status ${fault.status}`;
       const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
@@ -193,40 +152,20 @@ export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {})
     return { status: 404, body: { error: 'not_found' } };
   };
 
-  const server = createServer((req, res: ServerResponse) => {
-    void (async () => {
-      const startedAt = Date.now();
-      const url = new URL(req.url ?? '/', 'http://emulator');
-      const raw = await readBody(req);
-      const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-      const body = raw === '' ? undefined : form ? Object.fromEntries([...new URLSearchParams(raw)].map(([k, v]) => [k, k === 'password' ? '***' : v])) : parseJson(raw);
-      const entry: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.search.replace(/^\?/, ''), body, status: 0, startedAt, endedAt: 0 };
-      requests.push(entry);
-      const reply = await answer(req, entry, raw);
-      if (latencyMs > 0) await sleep(latencyMs);
-      entry.endedAt = Date.now();
-      if (reply === 'drop') {
-        req.socket.destroy();
-        return;
-      }
-      entry.status = reply.status;
-      res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
-      res.end(JSON.stringify(reply.body));
-    })().catch((e: unknown) => {
-      res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(`emulator bug: ${e instanceof Error ? e.message : String(e)}`);
-    });
+  const server = serve(async (req, res) => {
+    const startedAt = Date.now();
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const raw = await readBody(req);
+    const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    const body = raw === '' ? undefined : form ? Object.fromEntries([...new URLSearchParams(raw)].map(([k, v]) => [k, k === 'password' ? '***' : v])) : parseJson(raw);
+    const entry: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.search.replace(/^\?/, ''), body, status: 0, startedAt, endedAt: 0 };
+    requests.push(entry);
+    await send(req, res, await answer(req, entry, raw), { latencyMs, log: entry });
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = options.host === undefined || options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+  const listening = await listen(server, options);
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: listening.url,
     username,
     password,
     requests,
@@ -241,19 +180,13 @@ export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {})
       for (const c of seeded) conversations.set(c.id, c);
     },
     faults: {
-      inject: (fault) => pending.push({ fault, left: fault.times ?? 1 }),
+      inject: pending.inject,
       expireTokens: () => tokens.clear(),
       setLatency: (ms) => {
         latencyMs = ms;
       },
-      clear: () => {
-        pending = [];
-      },
+      clear: pending.clear,
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: listening.close,
   };
 };

@@ -6,8 +6,8 @@
  * session fields, the membership rule of `send_event`), the v2 visitor-details call, injectable
  * faults and a request log. With `webhooks`, it also posts the v3 webhooks a real account would.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { faultQueue, listen, readBody, send, serve, type FaultKnobs, type LogEntry, type Reply as HttpReply } from '../http';
 import { ACTIONS, SCOPE_OF, type Requester } from './actions';
 import { apiError, LiveChatApiError, STATUS_OF_TYPE } from './errors';
 import { LiveChatState } from './state';
@@ -42,37 +42,24 @@ export interface LiveChatEmulatorOptions {
   readonly accessTokens?: readonly EmulatedAccessToken[];
 }
 
-export interface RecordedRequest {
-  readonly method: string;
-  readonly path: string;
+export interface RecordedRequest extends LogEntry {
   /** The Agent Chat API action, when the path names one. */
   readonly action: string | undefined;
   readonly body: unknown;
   readonly authorization: string | undefined;
   readonly region: string | undefined;
   readonly apiVersion: string | undefined;
-  status: number;
   /** The error type answered, if any. */
   errorType?: string;
-  readonly startedAt: number;
-  endedAt: number;
-  fault?: string;
 }
 
-export interface Fault {
+export interface Fault extends FaultKnobs {
   /** An HTTP status: 5xx → `internal`/`service_unavailable`, 429 → `too_many_requests`, 401 → `authentication`. */
   readonly status?: number;
   /** An error type to answer (its status from the emulator's table), e.g. `service_unavailable`. */
   readonly type?: string;
-  readonly retryAfterSeconds?: number;
-  /** Drop the connection without an answer. */
-  readonly network?: boolean;
-  /** Delay before answering (the request is then handled normally unless a status or type is set). */
-  readonly latencyMs?: number;
   /** Only requests whose action (or v2 path) matches. */
   readonly match?: RegExp;
-  /** Default 1. */
-  readonly times?: number;
 }
 
 export interface Faults {
@@ -105,20 +92,13 @@ export const DEFAULT_ACCOUNT: EmulatedAccount = {
 };
 
 const ALL_SCOPES = [...new Set(Object.values(SCOPE_OF))];
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-const readBody = async (req: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString('utf8');
-};
 
 interface Identity extends Requester {
   region: string;
   readonly scopes: ReadonlySet<string>;
 }
 
-type Reply = { readonly status: number; readonly body: unknown; readonly headers?: Readonly<Record<string, string>> } | 'drop';
+type Reply = HttpReply | 'drop';
 
 const ACTION_PATH = /^\/v3\.\d+\/agent\/action\/([a-z_]+)$/;
 const DETAILS_PATH = /^\/visitors\/([^/]+)\/details$/;
@@ -139,10 +119,10 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
   const requests: RecordedRequest[] = [];
   let latencyMs = options.latencyMs ?? 0;
   let revoked = false;
-  let pending: { fault: Fault; left: number }[] = [];
+  const pending = faultQueue<Fault>();
 
   const faults: Faults = {
-    inject: (fault) => pending.push({ fault, left: fault.times ?? 1 }),
+    inject: pending.inject,
     revokeCredentials: () => {
       revoked = true;
     },
@@ -153,17 +133,9 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
       latencyMs = ms;
     },
     clear: () => {
-      pending = [];
+      pending.clear();
       revoked = false;
     },
-  };
-
-  const takeFault = (signature: string): Fault | undefined => {
-    const hit = pending.find((p) => p.left > 0 && (p.fault.match === undefined || p.fault.match.test(signature)));
-    if (hit === undefined) return undefined;
-    hit.left -= 1;
-    pending = pending.filter((p) => p.left > 0);
-    return hit.fault;
   };
 
   const faultReply = (fault: Fault): Reply | undefined => {
@@ -205,12 +177,8 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
   };
 
   const answer = async (req: IncomingMessage, entry: RecordedRequest, raw: string): Promise<Reply> => {
-    const fault = takeFault(entry.action ?? entry.path);
-    if (fault?.latencyMs !== undefined) await sleep(fault.latencyMs);
-    if (fault?.network === true) {
-      entry.fault = 'network';
-      return 'drop';
-    }
+    const fault = await pending.take(entry.action ?? entry.path, entry);
+    if (fault === 'drop') return 'drop';
     const injected = fault === undefined ? undefined : faultReply(fault);
     if (injected !== undefined) {
       entry.fault = fault?.type ?? `status ${fault?.status ?? ''}`;
@@ -233,73 +201,48 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
     return typeof value === 'string' ? value : undefined;
   };
 
-  const server = createServer((req, res: ServerResponse) => {
-    void (async () => {
-      const startedAt = Date.now();
-      const url = new URL(req.url ?? '/', 'http://emulator');
-      const raw = await readBody(req);
-      let parsed: unknown;
-      try {
-        parsed = raw === '' ? undefined : (JSON.parse(raw) as unknown);
-      } catch {
-        parsed = raw;
-      }
-      const entry: RecordedRequest = {
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        action: ACTION_PATH.exec(url.pathname)?.[1],
-        body: parsed,
-        authorization: header(req, 'authorization'),
-        region: header(req, 'x-region'),
-        apiVersion: header(req, 'x-api-version'),
-        status: 0,
-        startedAt,
-        endedAt: 0,
-      };
-      requests.push(entry);
-      let reply: Reply;
-      try {
-        reply = await answer(req, entry, raw);
-      } catch (e) {
-        if (!(e instanceof LiveChatApiError)) throw e;
-        entry.errorType = e.type;
-        reply = { status: e.status, body: e.body };
-      }
-      if (latencyMs > 0) await sleep(latencyMs);
-      entry.endedAt = Date.now();
-      if (reply === 'drop') {
-        req.socket.destroy();
-        return;
-      }
-      entry.status = reply.status;
-      res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8', ...reply.headers });
-      res.end(JSON.stringify(reply.body));
-    })().catch((e: unknown) => {
-      res.writeHead(500, { 'Content-Type': 'text/plain' });
-      res.end(`emulator bug: ${e instanceof Error ? e.stack : String(e)}`);
-    });
+  const server = serve(async (req, res) => {
+    const startedAt = Date.now();
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const raw = await readBody(req);
+    let parsed: unknown;
+    try {
+      parsed = raw === '' ? undefined : (JSON.parse(raw) as unknown);
+    } catch {
+      parsed = raw;
+    }
+    const entry: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      action: ACTION_PATH.exec(url.pathname)?.[1],
+      body: parsed,
+      authorization: header(req, 'authorization'),
+      region: header(req, 'x-region'),
+      apiVersion: header(req, 'x-api-version'),
+      status: 0,
+      startedAt,
+      endedAt: 0,
+    };
+    requests.push(entry);
+    let reply: Reply;
+    try {
+      reply = await answer(req, entry, raw);
+    } catch (e) {
+      if (!(e instanceof LiveChatApiError)) throw e;
+      entry.errorType = e.type;
+      reply = { status: e.status, body: e.body };
+    }
+    await send(req, res, reply, { latencyMs, log: entry });
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address: AddressInfo | string | null = server.address();
-  if (address === null || typeof address === 'string') throw new Error('emulator: no TCP address');
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const listening = await listen(server, options);
 
   return {
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
+    url: listening.url,
     state,
     requests,
     faults,
     account,
     calls: (action) => requests.filter((r) => r.action !== undefined && (action === undefined || r.action === action)),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((e) => (e === undefined ? resolve() : reject(e)));
-        // fetch keeps sockets alive; without this, close() waits for them to time out.
-        server.closeAllConnections();
-      }),
+    close: listening.close,
   };
 };

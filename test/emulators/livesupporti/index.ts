@@ -4,9 +4,9 @@
  * `{"Message": …}` otherwise, injectable faults (latency, 5xx, 429, dropped connections) and a
  * request log. `sender.ts` beside it plays LiveSupporti's side of the webhook.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as t from 'io-ts';
+import { faultQueue, listen, readBody, send, serve, sleep, type FaultKnobs } from '../http';
 
 export { buildBody, chatStarted, createLiveSupportiSender, newWorkItemId, signBody, type Delivery, type LiveSupportiSender, type Notification } from './sender';
 
@@ -36,18 +36,10 @@ export interface RecordedRequest {
   fault?: string;
 }
 
-export interface Fault {
-  /** Answer with this status (and `body`, default an ASP.NET-style message). */
+export interface Fault extends FaultKnobs {
+  /** Answer with this status (and `body`, sent as it is; default an ASP.NET-style message). */
   readonly status?: number;
   readonly body?: string;
-  /** Sent as `Retry-After` (seconds). */
-  readonly retryAfterSeconds?: number;
-  /** Drop the connection without an answer. */
-  readonly network?: boolean;
-  /** Wait this long first (then answer normally unless `status` is set). */
-  readonly latencyMs?: number;
-  /** How many requests it hits; default 1. */
-  readonly times?: number;
 }
 
 export interface Faults {
@@ -81,25 +73,12 @@ const DetailsBody = t.intersection([
   t.partial({ AgentId: t.string }),
 ]);
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-const readBody = async (req: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString('utf8');
-};
-
 const basicUser = (header: string | undefined): { user: string; key: string } | undefined => {
   const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header ?? '');
   if (m?.[1] === undefined) return undefined;
   const text = Buffer.from(m[1], 'base64').toString('utf8');
   const at = text.indexOf(':');
   return at < 0 ? undefined : { user: text.slice(0, at), key: text.slice(at + 1) };
-};
-
-const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-  res.end(body);
 };
 
 const message = (text: string) => JSON.stringify({ Message: text });
@@ -117,16 +96,8 @@ export const startLiveSupportiEmulator = async (options: LiveSupportiEmulatorOpt
   const apiKey = options.apiKey ?? EMULATOR_API_KEY;
   const requests: RecordedRequest[] = [];
   const details = new Map<string, readonly { readonly name: string; readonly value: string }[]>();
-  const pending: { fault: Fault; left: number }[] = [];
+  const pending = faultQueue<Fault>();
   let latencyMs = options.latencyMs ?? 0;
-
-  const takeFault = (): Fault | undefined => {
-    const next = pending[0];
-    if (next === undefined) return undefined;
-    next.left -= 1;
-    if (next.left <= 0) pending.shift();
-    return next.fault;
-  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -142,26 +113,18 @@ export const startLiveSupportiEmulator = async (options: LiveSupportiEmulatorOpt
       at: Date.now(),
     };
     requests.push(entry);
-    const answer = (status: number, body: string, headers: Record<string, string> = {}) => {
+    const answer = (status: number, text: string, headers: Record<string, string> = {}) => {
       entry.status = status;
-      send(res, status, body, headers);
+      return send(req, res, { status, text, headers });
     };
 
     if (latencyMs > 0) await sleep(latencyMs);
-    const fault = takeFault();
-    if (fault !== undefined) {
-      if (fault.latencyMs !== undefined) await sleep(fault.latencyMs);
-      if (fault.network === true) {
-        entry.fault = 'network';
-        req.socket.destroy();
-        return;
-      }
-      if (fault.status !== undefined) {
-        entry.fault = String(fault.status);
-        const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
-        answer(fault.status, fault.body ?? message(fault.status === 429 ? 'Too many requests.' : 'An error has occurred.'), headers);
-        return;
-      }
+    const fault = await pending.take(`${entry.method} ${path}`, entry);
+    if (fault === 'drop') return send(req, res, 'drop');
+    if (fault?.status !== undefined) {
+      entry.fault = String(fault.status);
+      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+      return answer(fault.status, fault.body ?? message(fault.status === 429 ? 'Too many requests.' : 'An error has occurred.'), headers);
     }
 
     const route = /^\/api\/visitors\/([^/]+)\/details$/.exec(path);
@@ -179,36 +142,25 @@ export const startLiveSupportiEmulator = async (options: LiveSupportiEmulatorOpt
     return answer(200, JSON.stringify({ Success: true }));
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) send(res, 500, message('An error has occurred.'));
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const host = options.host === undefined || options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+  const server = serve(handle, () => ({ status: 500, text: message('An error has occurred.') }));
+  const listening = await listen(server, options);
 
   return {
-    url: `http://${host}:${port}`,
+    url: listening.url,
     user,
     apiKey,
     requests,
     details,
     faults: {
-      inject: (fault) => pending.push({ fault, left: fault.times ?? 1 }),
+      inject: pending.inject,
       setLatency: (ms) => {
         latencyMs = ms;
       },
       clear: () => {
-        pending.length = 0;
+        pending.clear();
         latencyMs = options.latencyMs ?? 0;
       },
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: listening.close,
   };
 };

@@ -7,11 +7,12 @@
  * (secret from LIVESUPPORTI_WEBHOOK_SECRET), retried as LiveSupporti retries.
  */
 import { chatStarted, createLiveSupportiSender, startLiveSupportiEmulator } from './index';
+import { runSandbox } from '../sandbox';
 
 const serve = async () => {
   const port = Number(process.env.LIVESUPPORTI_EMULATOR_PORT ?? process.env.PORT ?? '4030');
   const emulator = await startLiveSupportiEmulator({ port, host: '0.0.0.0' });
-  process.stdout.write(
+  runSandbox(
     [
       `LiveSupporti emulator listening on ${emulator.url} (POST /api/visitors/<id>/details)`,
       '',
@@ -22,11 +23,9 @@ const serve = async () => {
       'then, in another shell with the same secret:',
       '  npm run emulator:livesupporti -- chat-started <printed LiveSupporti webhook URL> ada@example.com',
       '',
-    ].join('\n'),
+    ],
+    () => emulator.close(),
   );
-  const stop = () => void emulator.close().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
   setInterval(() => {
     for (const r of emulator.requests.splice(0)) process.stdout.write(`${r.method} ${r.path} → ${r.status}${r.fault === undefined ? '' : ` (fault ${r.fault})`}\n`);
   }, 500);

@@ -5,8 +5,8 @@
  * error arrays and `Sforce-Limit-Info`; with fault injection and a request log.
  */
 import { createHmac, createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listen, readBody, send, serve, sleep } from '../http';
 import { matches, parseSoql, SoqlSyntaxError } from './soql';
 import { OrgStore, type SaveError, type SfRecord } from './store';
 
@@ -120,7 +120,6 @@ const ORG_ID = '00D5g000004SzAbEAK';
 const USER_ID = '0055g00000A1bCdAAJ';
 const errors = (status: number, list: readonly SaveError[]): Reply => ({ status, body: list });
 const notFound = (message = 'The requested resource does not exist'): Reply => errors(404, [{ errorCode: 'NOT_FOUND', message }]);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
 export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions = {}): Promise<SalesforceEmulator> => {
@@ -367,23 +366,6 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     return { status: 200, body: { compositeResponse: responses }, subrequests: log };
   };
 
-  const readBody = async (req: IncomingMessage): Promise<string> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-    return Buffer.concat(chunks).toString('utf8');
-  };
-
-  const send = (res: ServerResponse, reply: Reply, extra: Record<string, string> = {}) => {
-    const headers: Record<string, string> = { ...extra };
-    Object.assign(headers, reply.headers);
-    if (reply.body === undefined) {
-      res.writeHead(reply.status, headers).end();
-      return;
-    }
-    const payload = JSON.stringify(reply.body);
-    res.writeHead(reply.status, { ...headers, 'Content-Type': JSON_TYPE, 'Content-Length': String(Buffer.byteLength(payload)) }).end(payload);
-  };
-
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const parsed = new URL(req.url ?? '/', 'http://emulator.invalid');
     const raw = await readBody(req);
@@ -415,15 +397,13 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     if (form !== undefined) {
       const reply = method === 'POST' ? token(form) : errors(405, [{ errorCode: 'METHOD_NOT_ALLOWED', message: 'use POST' }]);
       entry.status = reply.status;
-      send(res, reply);
-      return;
+      return send(req, res, reply, { contentType: JSON_TYPE });
     }
     const m = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(parsed.pathname);
     const fault = m === null ? undefined : faults.queue.shift();
     if (fault?.kind === 'drop') {
       entry.status = -1;
-      req.socket.destroy();
-      return;
+      return send(req, res, 'drop');
     }
     if (fault?.kind === 'delay') await sleep(fault.ms);
     let reply: Reply;
@@ -450,18 +430,15 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     }
     entry.status = reply.status;
     if (reply.subrequests !== undefined) entry.subrequests = reply.subrequests;
-    send(res, reply, { 'Sforce-Limit-Info': `api-usage=${apiUsage}/${apiLimit}` });
+    return send(req, res, { ...reply, headers: { 'Sforce-Limit-Info': `api-usage=${apiUsage}/${apiLimit}`, ...reply.headers } }, { contentType: JSON_TYPE });
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) send(res, errors(500, [{ errorCode: 'UNKNOWN_EXCEPTION', message: e instanceof Error ? e.message : String(e) }]));
-    });
+  const unknownException = (e: unknown): Reply => ({
+    ...errors(500, [{ errorCode: 'UNKNOWN_EXCEPTION', message: e instanceof Error ? e.message : String(e) }]),
+    headers: { 'Content-Type': JSON_TYPE },
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
-  const address: AddressInfo | string | null = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the emulator is not listening on a TCP port');
-  url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const listening = await listen(serve(handle, unknownException), options);
+  url = listening.url;
 
   return {
     url,
@@ -472,11 +449,6 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     apiRequests: () => requests.filter((r) => r.kind === 'api'),
     tokenRequests: () => requests.filter((r) => r.kind === 'token'),
     faults,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        if (!server.listening) return resolve();
-        server.closeAllConnections();
-        server.close((e) => (e === undefined ? resolve() : reject(e)));
-      }),
+    close: listening.close,
   };
 };

@@ -3,13 +3,14 @@
  * CRM=salesforce and no org. Port from SALESFORCE_EMULATOR_PORT (default 8788).
  */
 import { startSalesforceEmulator } from './index';
+import { runSandbox } from '../sandbox';
 
 const main = async () => {
   const port = Number(process.env['SALESFORCE_EMULATOR_PORT'] ?? '8788');
   const latencyMs = Number(process.env['SALESFORCE_EMULATOR_LATENCY_MS'] ?? '0');
   const emulator = await startSalesforceEmulator({ port, latencyMs, duplicateRules: true });
   const { clientId, clientSecret } = emulator.credentials;
-  process.stdout.write(
+  runSandbox(
     [
       `Salesforce emulator listening on ${emulator.url}`,
       '',
@@ -20,11 +21,9 @@ const main = async () => {
       `SALESFORCE_REFRESH_TOKEN=${emulator.credentials.refreshToken} (refresh token grant), any key file with SALESFORCE_PRIVATE_KEY_FILE (JWT bearer).`,
       `Records live in memory until you stop it (Ctrl-C). Look at one: curl -H "Authorization: Bearer <token>" ${emulator.url}/services/data/v62.0/query?q=SELECT+Id,LastName+FROM+Lead`,
       '',
-    ].join('\n'),
+    ],
+    () => emulator.close(),
   );
-  const stop = () => void emulator.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 };
 
 main().catch((e: unknown) => {
