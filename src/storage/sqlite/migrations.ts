@@ -210,4 +210,34 @@ export const sqliteMigrations: readonly string[] = [
   CREATE INDEX conversations_person ON conversations(lower(trim(visitor_email, ' ' || char(9, 10, 13))));
   CREATE INDEX local_crm_conversations_email ON local_crm_conversations(lower(trim(json_extract(snapshot, '$.visitor.email'), ' ' || char(9, 10, 13))));
   `,
+  // 6: the triggers of 4 on the ingest path. A job claimed or handed back (pending <-> running,
+  // its error unchanged) cannot change its conversation's state, and a new pending job without an
+  // error only turns a delivered or expired conversation pending: those skip the four look-ups.
+  `
+  DROP TRIGGER jobs_state_on_insert;
+  DROP TRIGGER jobs_state_on_update;
+  CREATE TRIGGER jobs_state_on_insert_pending AFTER INSERT ON jobs WHEN NEW.state = 'pending' AND NEW.last_error IS NULL BEGIN
+    UPDATE conversations SET state = 'pending' WHERE key = NEW.conversation_key AND state IN ('delivered', 'expired');
+  END;
+  CREATE TRIGGER jobs_state_on_insert AFTER INSERT ON jobs WHEN NOT (NEW.state = 'pending' AND NEW.last_error IS NULL) BEGIN
+    UPDATE conversations SET state = s.v FROM (SELECT CASE
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'dead') THEN 'dead'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running')) THEN 'pending'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'expired') THEN 'expired'
+      ELSE 'delivered' END AS v) s
+    WHERE key = NEW.conversation_key AND state IS NOT s.v;
+  END;
+  CREATE TRIGGER jobs_state_on_update AFTER UPDATE OF state, last_error ON jobs
+    WHEN OLD.last_error IS NOT NEW.last_error
+      OR (OLD.state IS NOT NEW.state AND NOT (OLD.state IN ('pending', 'running') AND NEW.state IN ('pending', 'running'))) BEGIN
+    UPDATE conversations SET state = s.v FROM (SELECT CASE
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'dead') THEN 'dead'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running')) THEN 'pending'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'expired') THEN 'expired'
+      ELSE 'delivered' END AS v) s
+    WHERE key = NEW.conversation_key AND state IS NOT s.v;
+  END;
+  `,
 ];
