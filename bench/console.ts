@@ -13,7 +13,7 @@
  *
  * `npx tsx bench/console.ts` (SQLite; and PostgreSQL too when BENCH_DATABASE_URL is set, in a
  * schema of its own that is dropped afterwards). Knobs: CONSOLE_BENCH_ROWS (default 1,000,000),
- * CONSOLE_BENCH_SAMPLES (per query, default 200). `runConsoleBench()` is the section for run.ts.
+ * CONSOLE_BENCH_SAMPLES (per query, default 200), CONSOLE_BENCH_SQLITE=0 (PostgreSQL only). `runConsoleBench()` is the section for run.ts.
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -353,6 +353,7 @@ export const runConsoleBench = async (): Promise<ConsoleSection[]> => {
   const samples = Number(process.env['CONSOLE_BENCH_SAMPLES'] ?? 200);
   const sections: ConsoleSection[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'chat2crm-console-bench-'));
+  if (process.env['CONSOLE_BENCH_SQLITE'] !== '0')
   try {
     const path = join(dir, 'console.db');
     // The service's own migrations make the schema; the rows go in after.
