@@ -4,13 +4,13 @@
  *   1. ingest against a bare Koa app, 2. agent latency with slow CRMs,
  *   3. a burst under HubSpot's rate limit, 4. peak memory, and the platforms fetched or notified
  *   afterwards against their emulators: 5. LiveChat, 6. LiveSupporti, 7. iAdvize; 8. big transcripts
- *   and idle memory.
+ *   and idle memory; 9. scale: the console list with 1,000,000 stored conversations (bench/console.ts).
  * Prints tables and writes bench/results/latest.json. Nothing leaves 127.0.0.1.
  *
  * Knobs (for a quicker look, not for published figures): BENCH_SECONDS (ingest run length, default 8),
  * BENCH_SAMPLES (agent-latency samples per kind, default 20), BENCH_BURST (default 300),
  * BENCH_PLATFORM_SAMPLES (LiveChat transcripts, LiveSupporti chats and iAdvize conversations per row, default 10),
- * BENCH_SKIP_BUILD=1 (use the dist/ already built).
+ * BENCH_SKIP_BUILD=1 (use the dist/ already built), BENCH_SKIP_SCALE=1 (skip section 9, which says so).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { runAgentLatency, CRM_LATENCY_MS, type AgentSection } from './agent-late
 import { runBurst, type BurstSection } from './burst';
 import { killAll } from './children';
 import { runBigSection } from './big';
+import { renderConsole, runConsoleBench, type ConsoleSection } from './console';
 import { runIAdvizeSection } from './iadvize';
 import { runIngest, type IngestRow } from './ingest';
 import { runLiveChatSection } from './livechat';
@@ -96,6 +97,11 @@ const main = async () => {
   log('8. big transcripts and idle memory');
   const big = await runBigSection(BIG_SAMPLES, log);
 
+  // The scale section loads 1,000,000 conversations (about 2.5 minutes per database).
+  const skipScale = process.env['BENCH_SKIP_SCALE'] === '1';
+  log(skipScale ? '9. scale: skipped (BENCH_SKIP_SCALE=1)' : '9. scale: the console list with 1,000,000 stored conversations');
+  const consoleList: ConsoleSection[] = skipScale ? [] : await runConsoleBench().catch((e: unknown) => [{ storage: storageLabel(), status: 'unavailable' as const, reason: message(e) }]);
+
   const agentRss = agentLatency.flatMap((s) => (s.status === 'ok' && s.peakRssMB !== undefined ? [s.peakRssMB] : []));
   const burstRss = burst.status === 'ok' ? burst.peakRssMB : undefined;
   const platformRss = {
@@ -127,9 +133,10 @@ const main = async () => {
   const results: Results = { ...partial, goals: goals(partial), runSeconds: Math.round((performance.now() - started) / 1000) };
 
   process.stdout.write(`\n${render(results)}\n`);
+  process.stdout.write(`\n${skipScale ? '9. Scale: skipped (BENCH_SKIP_SCALE=1)' : renderConsole(consoleList)}\n`);
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ ...results, scale: skipScale ? 'skipped' : consoleList }, null, 2)}\n`);
   log(`written to bench/results/latest.json`);
 };
 
