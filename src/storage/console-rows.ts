@@ -1,28 +1,11 @@
 /** Row codecs of the console's reads (see rows.ts for why rows are decoded). */
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/Either';
-import { describeErrors } from '../domain/codecs';
 import { splitConversationKey } from '../domain/conversation-key';
 import type { ConversationState, ConversationSummary, DeadErrorGroup } from './console';
+import { Nullable, Num, decodeRow } from './row-codecs';
 
-/** SQLite gives numbers; node-postgres gives BIGINT and COUNT as strings. */
-const Num = new t.Type<number, number, unknown>(
-  'Num',
-  (u): u is number => typeof u === 'number',
-  (u, c) => {
-    const n = typeof u === 'string' ? Number(u) : u;
-    return typeof n === 'number' && Number.isFinite(n) ? t.success(n) : t.failure(u, c);
-  },
-  (n) => n,
-);
-const Nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
 const StateCodec = t.keyof({ delivered: null, pending: null, failing: null, dead: null, expired: null });
 
-const decodeRow = <A>(codec: t.Decoder<unknown, A>, what: string, row: unknown): A => {
-  const result = codec.decode(row);
-  if (isLeft(result)) throw new Error(`unreadable ${what} row: ${describeErrors(result.left).join('; ')}`);
-  return result.right;
-};
 
 const SummaryRow = t.type({
   key: t.string,

@@ -4,29 +4,12 @@
  */
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
-import { describeErrors } from '../domain/codecs';
 import type { StepKind } from '../domain/source';
 import { fromConversationJson, fromMetaJson, fromPersonJson, fromRecordJson } from './serialization';
 import type { Attempt, AttemptOutcome, Job, JobState, StoredConversation, StoredRecord } from './store';
+import { ActionCodec, Nullable, Num, decodeRow } from './row-codecs';
 
-/** SQLite gives numbers; node-postgres gives BIGINT as a string. */
-const Num = new t.Type<number, number, unknown>(
-  'Num',
-  (u): u is number => typeof u === 'number',
-  (u, c) => {
-    const n = typeof u === 'string' ? Number(u) : u;
-    return typeof n === 'number' && Number.isFinite(n) ? t.success(n) : t.failure(u, c);
-  },
-  (n) => n,
-);
-const Nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
-const ActionCodec = t.keyof({ lead: null, case: null });
 
-const decodeRow = <A>(codec: t.Decoder<unknown, A>, what: string, row: unknown): A => {
-  const result = codec.decode(row);
-  if (isLeft(result)) throw new Error(`unreadable ${what} row: ${describeErrors(result.left).join('; ')}`);
-  return result.right;
-};
 
 const ConversationRow = t.type({
   key: t.string,

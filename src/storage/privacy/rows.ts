@@ -3,31 +3,14 @@
  * assembly of an export from decoded rows: both adapters build the same document.
  */
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/Either';
-import { describeErrors } from '../../domain/codecs';
 import type { Action } from '../../domain/event';
 import type { LocalRecord } from '../../domain/local-records';
 import { toStoredConversation } from '../rows';
 import type { Attempt, Job, StoredRecord } from '../store';
 import type { CrmRef, ErasureCounts, ExportedConversation, ExportedEvent, ExportedLocalPerson, PersonExport } from './port';
+import { ActionCodec, Nullable, Num, decodeRow } from '../row-codecs';
 
-/** SQLite gives numbers; node-postgres gives BIGINT and COUNT as strings. */
-const Num = new t.Type<number, number, unknown>(
-  'Num',
-  (u): u is number => typeof u === 'number',
-  (u, c) => {
-    const n = typeof u === 'string' ? Number(u) : u;
-    return typeof n === 'number' && Number.isFinite(n) ? t.success(n) : t.failure(u, c);
-  },
-  (n) => n,
-);
-const Nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
 
-const decodeRow = <A>(codec: t.Decoder<unknown, A>, what: string, row: unknown): A => {
-  const result = codec.decode(row);
-  if (isLeft(result)) throw new Error(`unreadable ${what} row: ${describeErrors(result.left).join('; ')}`);
-  return result.right;
-};
 
 /** The columns an exported conversation is read from. */
 export const EXPORT_COLUMNS = 'key, source, snapshot, version, forced, meta, person, created_at, updated_at, redacted_at';
@@ -63,7 +46,6 @@ export const toLocalPerson = (row: unknown): ExportedLocalPerson => {
   return { id: r.id, email: r.email, createdAt: new Date(r.created_at) };
 };
 
-const ActionCodec = t.keyof({ lead: null, case: null });
 const LocalLinkRow = t.type({ conversation_key: t.string, action: ActionCodec, record_id: t.string });
 export interface LocalLink {
   readonly conversationKey: string;
