@@ -30,6 +30,14 @@ export default tseslint.config(
     },
   },
   {
+    // Chat platforms see only the domain (their errors are Rejection values, never HttpError).
+    files: ['src/sources/**/*.ts'],
+    ignores: ['src/sources/index.ts', 'src/sources/runtime.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['**/http/**', '**/storage/**', '**/pipeline/**', '**/connectors/**', 'koa', '@koa/*', 'pg', 'better-sqlite3'] }],
+    },
+  },
+  {
     // Connectors see only the domain.
     files: ['connectors/**/*.ts'],
     rules: {

@@ -1,7 +1,7 @@
-import { parse as parseContentType } from 'content-type';
 import { left, right, type Either } from 'fp-ts/Either';
 import { parseJsonSafe } from '../../domain/json';
 import { reject, type Rejection } from '../../domain/source';
+import { mediaTypeOf as mediaTypeOfRequest } from '../media-type';
 
 /**
  * iAdvize posts JSON (https://github.com/iadvize/documentation/blob/master/docs/webhooks.md); the
@@ -50,21 +50,8 @@ const readForm = (text: string): Either<Rejection, unknown> => {
 export type MediaType = 'json' | 'form';
 
 export const mediaTypeOf = (contentType: string | undefined): Either<Rejection, MediaType> => {
-  if (contentType === undefined || contentType.trim() === '') return left(reject('UNSUPPORTED_CONTENT_TYPE', 'The request has no Content-Type.'));
-  let type: string;
-  let charset: string | undefined;
-  try {
-    const parsed = parseContentType(contentType);
-    type = parsed.type;
-    charset = parsed.parameters['charset'];
-  } catch {
-    return left(reject('UNSUPPORTED_CONTENT_TYPE', 'Unreadable Content-Type.'));
-  }
-  if (charset !== undefined && !['utf-8', 'utf8'].includes(charset.toLowerCase()))
-    return left(reject('UNSUPPORTED_CONTENT_TYPE', `Charset "${charset.slice(0, 40)}" is not supported; send utf-8.`));
-  if (type === JSON_TYPE) return right('json');
-  if (type === FORM) return right('form');
-  return left(reject('UNSUPPORTED_CONTENT_TYPE', `Got "${type.slice(0, 80)}"; send ${JSON_TYPE} or ${FORM}.`));
+  const media = mediaTypeOfRequest(contentType, [JSON_TYPE, FORM]);
+  return media._tag === 'Left' ? media : right(media.right === JSON_TYPE ? 'json' : 'form');
 };
 
 /** The body iAdvize sent, as a value not yet checked against a codec. */

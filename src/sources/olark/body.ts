@@ -1,7 +1,7 @@
-import { parse as parseContentType } from 'content-type';
-import { isLeft, left, right, type Either } from 'fp-ts/Either';
+import { left, right, type Either } from 'fp-ts/Either';
 import { parseJsonSafe } from '../../domain/json';
-import { httpError, type HttpError } from '../../http/errors';
+import { reject, type Rejection } from '../../domain/source';
+import { mediaTypeOf } from '../media-type';
 
 /**
  * Olark posts `application/x-www-form-urlencoded` with one field, `data`, holding the JSON
@@ -14,43 +14,24 @@ const JSON_TYPE = 'application/json';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** `__proto__` and friends stay plain data (src/domain/json.ts). */
-const parseJson = (text: string, where: string): Either<HttpError, unknown> => {
-  const parsed = parseJsonSafe(text, where);
-  return isLeft(parsed) ? left(httpError(parsed.left.code, parsed.left.detail)) : right(parsed.right);
-};
-
-const decodeUtf8 = (raw: Buffer): Either<HttpError, string> => {
+const decodeUtf8 = (raw: Buffer): Either<Rejection, string> => {
   try {
     return right(utf8.decode(raw));
   } catch {
-    return left(httpError('MALFORMED_BODY', 'The body is not valid UTF-8.'));
+    return left(reject('MALFORMED_BODY', 'The body is not valid UTF-8.'));
   }
 };
 
-/** The JSON value Olark sent, not yet checked against the payload codec. */
-export const readOlarkBody = (raw: Buffer, contentType: string | undefined): Either<HttpError, unknown> => {
-  if (contentType === undefined || contentType.trim() === '')
-    return left(httpError('UNSUPPORTED_CONTENT_TYPE', 'The request has no Content-Type.'));
-  let type: string;
-  let charset: string | undefined;
-  try {
-    const parsed = parseContentType(contentType);
-    type = parsed.type;
-    charset = parsed.parameters['charset'];
-  } catch {
-    return left(httpError('UNSUPPORTED_CONTENT_TYPE', `Unreadable Content-Type "${contentType}".`));
-  }
-  if (charset !== undefined && !['utf-8', 'utf8'].includes(charset.toLowerCase()))
-    return left(httpError('UNSUPPORTED_CONTENT_TYPE', `Charset "${charset}" is not supported; send utf-8.`));
-  if (type !== FORM && type !== JSON_TYPE) return left(httpError('UNSUPPORTED_CONTENT_TYPE', `Got "${type}".`));
-
+/** The JSON value Olark sent, not yet checked against the payload codec; `__proto__` and friends stay plain data (src/domain/json.ts). */
+export const readOlarkBody = (raw: Buffer, contentType: string | undefined): Either<Rejection, unknown> => {
+  const type = mediaTypeOf(contentType, [FORM, JSON_TYPE]);
+  if (type._tag === 'Left') return type;
   const text = decodeUtf8(raw);
   if (text._tag === 'Left') return text;
-  if (type === JSON_TYPE) return parseJson(text.right, 'body');
+  if (type.right === JSON_TYPE) return parseJsonSafe(text.right, 'body');
 
   // URLSearchParams decodes `+` as a space, as Olark's encoder (Python-style) produces it (snowplow/enrich OlarkAdapterSpec).
   const data = new URLSearchParams(text.right).get('data');
-  if (data === null) return left(httpError('MISSING_DATA_FIELD'));
-  return parseJson(data, 'data field');
+  if (data === null) return left(reject('MISSING_DATA_FIELD'));
+  return parseJsonSafe(data, 'data field');
 };

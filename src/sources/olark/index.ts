@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { left, right } from 'fp-ts/Either';
 import type { Action, ChatEvent } from '../../domain/event';
 import { reject, type ChatSource, type InboundEvent, type Rejection, type SourceDefinition, type SourceRequest, type SyncResult } from '../../domain/source';
-import { errorCatalogue } from '../../domain/errors';
 import { decodeOlarkEvent } from './adapter';
 
 /** `?record=lead|case` forces the record type (DESIGN §1). */
@@ -54,11 +53,7 @@ export const createOlarkSource = (options: { readonly syncDeadlineMs: number; re
     const forced = forcedRecord(request.rawQuery);
     if (typeof forced === 'object') return left(forced);
     const event = decodeOlarkEvent(request.rawBody, request.header('content-type'), forced);
-    if (event._tag === 'Left') {
-      const base = errorCatalogue[event.left.code].message;
-      const message = event.left.message;
-      return left(reject(event.left.code, message.startsWith(base) ? message.slice(base.length).trim() || undefined : message));
-    }
+    if (event._tag === 'Left') return event;
     return right([toInbound(event.right, dedupKeyOf(request), (options.now ?? (() => new Date()))(), options.syncDeadlineMs)]);
   },
   answer: (results) => ({ status: 200, body: toAnswer(results[0]) }),

@@ -1,23 +1,24 @@
 import assert from 'node:assert/strict';
 import type { Either } from 'fp-ts/Either';
 import type { ChatEvent } from '../../../src/domain/event';
-import type { ErrorCode, HttpError } from '../../../src/http/errors';
+import type { ErrorCode } from '../../../src/domain/errors';
+import type { Rejection } from '../../../src/domain/source';
 import { decodeOlarkEvent, decodeOlarkPayload } from '../../../src/sources/olark/adapter';
 import { fixtureJson, formBody } from './fixtures';
 
 const FORM = 'application/x-www-form-urlencoded';
 
-const post = (payload: unknown, contentType = FORM): Either<HttpError, ChatEvent> =>
+const post = (payload: unknown, contentType = FORM): Either<Rejection, ChatEvent> =>
   decodeOlarkEvent(formBody(JSON.stringify(payload)), contentType);
 
-const eventOf = (result: Either<HttpError, ChatEvent>): ChatEvent => {
-  if (result._tag === 'Left') throw result.left;
+const eventOf = (result: Either<Rejection, ChatEvent>): ChatEvent => {
+  if (result._tag === 'Left') throw new Error(`${result.left.code}: ${result.left.detail ?? ''}`);
   return result.right;
 };
 
-const errorOf = (result: Either<HttpError, ChatEvent>, code: ErrorCode): HttpError => {
+const errorOf = (result: Either<Rejection, ChatEvent>, code: ErrorCode): Rejection => {
   if (result._tag === 'Right') assert.fail(`expected ${code}, got a ${result.right.kind} event`);
-  assert.equal(result.left.code, code, result.left.message);
+  assert.equal(result.left.code, code, (result.left.detail ?? ''));
   return result.left;
 };
 
@@ -122,7 +123,7 @@ describe('decodeOlarkEvent', () => {
   });
 
   describe('rejects what it cannot use, naming the field', () => {
-    const invalid = (payload: unknown): string => errorOf(post(payload), 'INVALID_PAYLOAD').message;
+    const invalid = (payload: unknown): string => errorOf(post(payload), 'INVALID_PAYLOAD').detail ?? '';
 
     it('a body that is not a string', () => {
       assert.match(invalid(withItems(message({}), message({ body: 42 }))), /items\.1\.body: expected string(;|$)/);

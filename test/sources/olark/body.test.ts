@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import type { Either } from 'fp-ts/Either';
-import type { ErrorCode, HttpError } from '../../../src/http/errors';
+import type { ErrorCode } from '../../../src/domain/errors';
+import type { Rejection } from '../../../src/domain/source';
 import { readOlarkBody } from '../../../src/sources/olark/body';
 import { formBody } from './fixtures';
 
 const FORM = 'application/x-www-form-urlencoded';
 
-const valueOf = (result: Either<HttpError, unknown>): unknown => {
-  if (result._tag === 'Left') throw result.left;
+const valueOf = (result: Either<Rejection, unknown>): unknown => {
+  if (result._tag === 'Left') throw new Error(`${result.left.code}: ${result.left.detail ?? ''}`);
   return result.right;
 };
 
-const errorOf = (result: Either<HttpError, unknown>, code: ErrorCode): HttpError => {
+const errorOf = (result: Either<Rejection, unknown>, code: ErrorCode): Rejection => {
   if (result._tag === 'Right') assert.fail(`expected ${code}, got ${JSON.stringify(result.right)}`);
   assert.equal(result.left.code, code);
   return result.left;
@@ -42,20 +43,20 @@ describe('readOlarkBody', () => {
 
   it('answers MALFORMED_JSON and says where, for bad JSON in the data field', () => {
     const error = errorOf(readOlarkBody(Buffer.from('data=%7B%22kind%22%3A'), FORM), 'MALFORMED_JSON');
-    assert.match(error.message, /data field: .*JSON/);
+    assert.match((error.detail ?? ''), /data field: .*JSON/);
     errorOf(readOlarkBody(Buffer.from('data='), FORM), 'MALFORMED_JSON');
   });
 
   it('answers MALFORMED_JSON for a bad raw JSON body, saying where', () => {
     const atPosition = errorOf(readOlarkBody(Buffer.from('{"id" 1}'), 'application/json'), 'MALFORMED_JSON');
-    assert.match(atPosition.message, /body: .*line 1 column 7/);
+    assert.match((atPosition.detail ?? ''), /body: .*line 1 column 7/);
     const quoted = errorOf(readOlarkBody(Buffer.from('{"id": }'), 'application/json'), 'MALFORMED_JSON');
-    assert.match(quoted.message, /body: Unexpected token '\}'/);
+    assert.match((quoted.detail ?? ''), /body: Unexpected token '\}'/);
   });
 
   it('keeps the JSON error short even for a huge body', () => {
     const error = errorOf(readOlarkBody(Buffer.from(`{"a": ${'x'.repeat(100_000)}}`), 'application/json'), 'MALFORMED_JSON');
-    assert.ok(error.message.length < 400, `message is ${error.message.length} characters`);
+    assert.ok((error.detail ?? '').length < 400, `message is ${(error.detail ?? '').length} characters`);
   });
 
   it('answers MALFORMED_BODY for a JSON body that is not UTF-8', () => {
@@ -70,7 +71,7 @@ describe('readOlarkBody', () => {
 
   it('answers UNSUPPORTED_CONTENT_TYPE for a charset other than UTF-8', () => {
     const error = errorOf(readOlarkBody(Buffer.from('{}'), 'application/json; charset=iso-8859-1'), 'UNSUPPORTED_CONTENT_TYPE');
-    assert.match(error.message, /iso-8859-1/);
+    assert.match((error.detail ?? ''), /iso-8859-1/);
     errorOf(readOlarkBody(Buffer.from('data=%7B%7D'), `${FORM}; charset=utf-16`), 'UNSUPPORTED_CONTENT_TYPE');
   });
 });

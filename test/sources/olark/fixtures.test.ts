@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import type { Either } from 'fp-ts/Either';
 import type { ChatEvent } from '../../../src/domain/event';
-import type { HttpError } from '../../../src/http/errors';
+import type { Rejection } from '../../../src/domain/source';
 import { decodeOlarkEvent } from '../../../src/sources/olark/adapter';
 import { fixtureBytes, fixtureNames, formBody } from './fixtures';
 
 const FORM = 'application/x-www-form-urlencoded';
 
-const eventOf = (result: Either<HttpError, ChatEvent>): ChatEvent => {
-  if (result._tag === 'Left') throw result.left;
+const eventOf = (result: Either<Rejection, ChatEvent>): ChatEvent => {
+  if (result._tag === 'Left') throw new Error(`${result.left.code}: ${result.left.detail ?? ''}`);
   return result.right;
 };
 
