@@ -9,26 +9,14 @@ import { sourceDefinitions } from '../../../src/sources';
 import { iadvizeSource } from '../../../src/sources/iadvize';
 import { until } from '../../support/expect';
 import { removeDir, serviceEnv, tempDir } from '../../support/service';
-import { callPlugin, makeConversation, sendWebhook, startIAdvizeEmulator, type IAdvizeEmulator, type SeedConversation } from '../../emulators/iadvize';
+import { callPlugin, makeConversation, sendWebhook, startIAdvizeEmulator, type IAdvizeEmulator } from '../../emulators/iadvize';
 import { SECRET } from './support';
+import { closedEvent } from '../../support/steps';
 
 const TOKEN = 'iadvize-e2e-token';
 
 type Running = Awaited<ReturnType<typeof start>>;
 
-const closedEvent = (c: SeedConversation, eventId = `evt-${c.id}`) => ({
-  eventId,
-  eventType: 'v2.conversation.closed',
-  platform: 'ha',
-  projectId: 1549,
-  clientId: 335,
-  conversationId: c.id,
-  operatorIds: [1, 2],
-  channel: 'CHAT',
-  visitorId: c.visitor?.visitorId,
-  createdAt: c.createdAt,
-  sentAt: c.closedAt,
-});
 
 describe('iAdvize end to end (service + emulator + local CRM)', function () {
   this.timeout(30_000);
