@@ -24,22 +24,17 @@ import {
   type LocalLink,
 } from './rows';
 
-// The expressions of the indexes conversations_person and local_crm_conversations_email
-// (migrations.ts): a query with any other expression would scan the table.
-const WHITESPACE = "' ' || char(9, 10, 13)";
-const PERSON_EMAIL = `lower(trim(visitor_email, ${WHITESPACE}))`;
-const LOCAL_EMAIL = `lower(trim(json_extract(snapshot, '$.visitor.email'), ${WHITESPACE}))`;
-
+// email_key is personEmail of the visitor's email, indexed on both tables (migration 7).
 export const createSqlitePrivacy = (db: Database.Database, write: WriteQueue): PrivacyStore => {
   const q = {
-    conversations: db.prepare(`SELECT ${EXPORT_COLUMNS} FROM conversations WHERE ${PERSON_EMAIL} = ? ORDER BY created_at, key`),
+    conversations: db.prepare(`SELECT ${EXPORT_COLUMNS} FROM conversations WHERE email_key = ? ORDER BY created_at, key`),
     jobs: db.prepare('SELECT * FROM jobs WHERE conversation_key = ? ORDER BY created_at, rowid'),
     attempts: db.prepare('SELECT a.* FROM attempts a JOIN jobs j ON j.id = a.job_id WHERE j.conversation_key = ? ORDER BY a.id'),
     records: db.prepare('SELECT record, version, updated_at FROM records WHERE conversation_key = ? ORDER BY updated_at'),
     events: db.prepare('SELECT source, dedup_key, received_at FROM events WHERE conversation_key = ? ORDER BY received_at, dedup_key'),
     person: db.prepare('SELECT id, email, created_at FROM local_people WHERE email = ?'),
     personRecords: db.prepare('SELECT id FROM local_crm_records WHERE person_id = ?'),
-    linksByEmail: db.prepare(`SELECT conversation_key, action, record_id FROM local_crm_conversations WHERE ${LOCAL_EMAIL} = ?`),
+    linksByEmail: db.prepare('SELECT conversation_key, action, record_id FROM local_crm_conversations WHERE email_key = ?'),
     linksByKey: db.prepare('SELECT conversation_key, action, record_id FROM local_crm_conversations WHERE conversation_key = ?'),
     linksByRecord: db.prepare('SELECT conversation_key, action, record_id FROM local_crm_conversations WHERE record_id = ?'),
     head: db.prepare(
@@ -63,7 +58,9 @@ export const createSqlitePrivacy = (db: Database.Database, write: WriteQueue): P
         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = c.key AND j.state IN ('pending', 'running', 'dead'))
       ORDER BY updated_at LIMIT @limit`),
     // redacted_at never falls behind updated_at, or the row would come back on every pass.
-    redact: db.prepare("UPDATE conversations SET snapshot = @snapshot, meta = '{}', visitor_id = NULL, redacted_at = max(@now, updated_at) WHERE key = @key"),
+    redact: db.prepare(
+      "UPDATE conversations SET snapshot = @snapshot, meta = '{}', visitor_id = NULL, visitor_email = NULL, visitor_name = NULL, email_key = NULL, redacted_at = max(@now, updated_at) WHERE key = @key",
+    ),
   };
 
   const keysOf = (email: string) => q.conversations.all(email).map(toConversationHead);

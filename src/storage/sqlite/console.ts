@@ -9,10 +9,15 @@ import { SEARCH_PREFIX_MIN, type ConsoleStore, type ConversationFilter, type Con
 
 const CODE = "trim(CASE WHEN instr(last_error, ':') > 0 THEN substr(last_error, 1, instr(last_error, ':') - 1) ELSE last_error END)";
 
+/**
+ * What a search matches, with the index that serves it: id and name through SQLite's lower(), the
+ * email through email_key, kept in JavaScript's lower case (migration 7), so it is matched against
+ * @qk, the query lower-cased the same way.
+ */
 const SEARCHED = [
-  ['conversation_id', 'conversations_search_id'],
-  ['visitor_email', 'conversations_search_email'],
-  ['visitor_name', 'conversations_search_name'],
+  ['lower(conversation_id)', 'lower(@q)', 'conversations_search_id'],
+  ['email_key', '@qk', 'conversations_search_email'],
+  ['lower(visitor_name)', 'lower(@q)', 'conversations_search_name'],
 ] as const;
 
 /**
@@ -21,15 +26,14 @@ const SEARCHED = [
  * a common name prefix (thousands of matches) is sorted without reading a row.
  */
 const searchPage = (prefix: boolean, filters: string): string => {
-  const match = (column: string) =>
-    prefix ? `lower(${column}) >= lower(@q) AND lower(${column}) < lower(@q) || @end` : `lower(${column}) = lower(@q)`;
+  const match = (column: string, query: string) => (prefix ? `${column} >= ${query} AND ${column} < ${query} || @end` : `${column} = ${query}`);
   // INDEXED BY: with statistics (ANALYZE, PRAGMA optimize) SQLite may judge a prefix's range
   // large and walk the whole table in key order for the UNION instead: hundreds of ms.
   // Each part keeps only its own newest page (a top-N sort over its range of the index), and the
   // page is the newest of those: a prefix that matches tens of thousands never sorts them all.
-  const part = (column: string, index: string) =>
-    `SELECT * FROM (SELECT updated_at, key FROM conversations INDEXED BY ${index} WHERE ${match(column)}${filters} ORDER BY updated_at DESC, key DESC LIMIT @limit)`;
-  return `${SEARCHED.map(([column, index]) => part(column, index)).join(' UNION ')} ORDER BY updated_at DESC, key DESC LIMIT @limit`;
+  const part = ([column, query, index]: (typeof SEARCHED)[number]) =>
+    `SELECT * FROM (SELECT updated_at, key FROM conversations INDEXED BY ${index} WHERE ${match(column, query)}${filters} ORDER BY updated_at DESC, key DESC LIMIT @limit)`;
+  return `${SEARCHED.map(part).join(' UNION ')} ORDER BY updated_at DESC, key DESC LIMIT @limit`;
 };
 
 export const createSqliteConsole = (db: Database.Database): ConsoleStore => {
@@ -84,6 +88,7 @@ export const createSqliteConsole = (db: Database.Database): ConsoleStore => {
     else {
       const prefix = [...text].length >= SEARCH_PREFIX_MIN;
       params['q'] = text;
+      params['qk'] = text.toLowerCase();
       if (prefix) params['end'] = PREFIX_END;
       // CROSS JOIN keeps the page's few keys as the outer loop.
       sql = `SELECT ${columns} FROM (${searchPage(prefix, where.map((w) => ` AND ${w}`).join(''))}) m CROSS JOIN conversations c ON c.key = m.key ORDER BY c.updated_at DESC, c.key DESC`;

@@ -30,9 +30,11 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
         updated_at = @now
       WHERE id = @id`),
     insertConversation: db.prepare(
-      'INSERT INTO local_crm_conversations (conversation_key, action, record_id, snapshot, created_at, updated_at) VALUES (@key, @action, @record, @snapshot, @now, @now)',
+      'INSERT INTO local_crm_conversations (conversation_key, action, record_id, snapshot, email_key, created_at, updated_at) VALUES (@key, @action, @record, @snapshot, @email, @now, @now)',
     ),
-    updateConversation: db.prepare('UPDATE local_crm_conversations SET snapshot = @snapshot, updated_at = @now WHERE conversation_key = @key AND action = @action'),
+    updateConversation: db.prepare(
+      'UPDATE local_crm_conversations SET snapshot = @snapshot, email_key = @email, updated_at = @now WHERE conversation_key = @key AND action = @action',
+    ),
     conversations: db.prepare('SELECT conversation_key, snapshot, created_at, updated_at FROM local_crm_conversations WHERE record_id = ? ORDER BY updated_at DESC, conversation_key'),
     related: db.prepare('SELECT id, action, created_at FROM local_crm_records WHERE person_id = ? AND id <> ? ORDER BY created_at, id LIMIT 100'),
     byEmail: db.prepare(
@@ -63,12 +65,12 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
     if (target === undefined) {
       const id = newRecordId();
       q.insertRecord.run({ id, action, person: person?.id ?? null, history: toHistoryJson([{ at: new Date(now), change: input.change.created }]), now });
-      q.insertConversation.run({ key, action, record: id, snapshot, now });
+      q.insertConversation.run({ key, action, record: id, snapshot, email: email ?? null, now });
       return { id, change: 'created' };
     }
     const change: LocalChange = existing === undefined ? 'added' : 'updated';
-    if (existing === undefined) q.insertConversation.run({ key, action, record: target, snapshot, now });
-    else q.updateConversation.run({ key, action, snapshot, now });
+    if (existing === undefined) q.insertConversation.run({ key, action, record: target, snapshot, email: email ?? null, now });
+    else q.updateConversation.run({ key, action, snapshot, email: email ?? null, now });
     q.touchRecord.run({ id: target, person: person?.id ?? null, entry: JSON.stringify({ at: new Date(now), change: input.change[change] }), now });
     return { id: target, change };
   };

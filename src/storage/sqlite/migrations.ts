@@ -240,4 +240,53 @@ export const sqliteMigrations: readonly string[] = [
     WHERE key = NEW.conversation_key AND state IS NOT s.v;
   END;
   `,
+  // 7: the ingest path. The console's and privacy's look-ups read real columns written with the
+  // snapshot instead of json_extract over it: each index over a virtual column parsed the whole
+  // transcript JSON again on every insert and update (four parses per write, more for a 10,000-message
+  // transcript than the rest of the write). email_key is the visitor's email as personEmail keeps a
+  // person (src/domain/local-records.ts) and serves both the console's email search and erasure,
+  // one index instead of two. Rows from before are filled with SQL's ASCII lower(); new ones with
+  // JavaScript's. A step claimed as it is queued (a sync webhook's first step) is born running: the
+  // insert trigger treats it as it treats a new pending job.
+  `
+  DROP INDEX conversations_search_id;
+  DROP INDEX conversations_search_email;
+  DROP INDEX conversations_search_name;
+  DROP INDEX conversations_person;
+  ALTER TABLE conversations DROP COLUMN conversation_id;
+  ALTER TABLE conversations DROP COLUMN visitor_email;
+  ALTER TABLE conversations DROP COLUMN visitor_name;
+  ALTER TABLE conversations ADD COLUMN conversation_id TEXT;
+  ALTER TABLE conversations ADD COLUMN visitor_email TEXT;
+  ALTER TABLE conversations ADD COLUMN visitor_name TEXT;
+  ALTER TABLE conversations ADD COLUMN email_key TEXT;
+  UPDATE conversations SET
+    conversation_id = json_extract(snapshot, '$.id'),
+    visitor_email = json_extract(snapshot, '$.visitor.email'),
+    visitor_name = json_extract(snapshot, '$.visitor.name'),
+    email_key = nullif(lower(trim(json_extract(snapshot, '$.visitor.email'), ' ' || char(9, 10, 13))), '');
+  CREATE INDEX conversations_search_id ON conversations(lower(conversation_id), updated_at, key, source, state);
+  CREATE INDEX conversations_search_email ON conversations(email_key, updated_at, key, source, state);
+  CREATE INDEX conversations_search_name ON conversations(lower(visitor_name), updated_at, key, source, state);
+
+  DROP INDEX local_crm_conversations_email;
+  ALTER TABLE local_crm_conversations ADD COLUMN email_key TEXT;
+  UPDATE local_crm_conversations SET email_key = nullif(lower(trim(json_extract(snapshot, '$.visitor.email'), ' ' || char(9, 10, 13))), '');
+  CREATE INDEX local_crm_conversations_email ON local_crm_conversations(email_key);
+
+  DROP TRIGGER jobs_state_on_insert_pending;
+  DROP TRIGGER jobs_state_on_insert;
+  CREATE TRIGGER jobs_state_on_insert_pending AFTER INSERT ON jobs WHEN NEW.state IN ('pending', 'running') AND NEW.last_error IS NULL BEGIN
+    UPDATE conversations SET state = 'pending' WHERE key = NEW.conversation_key AND state IN ('delivered', 'expired');
+  END;
+  CREATE TRIGGER jobs_state_on_insert AFTER INSERT ON jobs WHEN NOT (NEW.state IN ('pending', 'running') AND NEW.last_error IS NULL) BEGIN
+    UPDATE conversations SET state = s.v FROM (SELECT CASE
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'dead') THEN 'dead'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running')) THEN 'pending'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'expired') THEN 'expired'
+      ELSE 'delivered' END AS v) s
+    WHERE key = NEW.conversation_key AND state IS NOT s.v;
+  END;
+  `,
 ];

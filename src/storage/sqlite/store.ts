@@ -6,9 +6,11 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import type { Conversation } from '../../domain/conversation';
+import { personEmail } from '../../domain/local-records';
 import { mergeConversation } from '../../domain/merge';
 import type { StepKind } from '../../domain/source';
+import { newJobId } from '../job-id';
 import { mergePlans } from '../plans';
 import { toConversationJson, toMetaJson, toPersonJson, toRecordJson } from '../serialization';
 import { toAttempt, toCount, toFailing, toJob, toOldest, toPendingRef, toStepList, toStoredConversation, toStoredRecord, toValue } from '../rows';
@@ -58,6 +60,15 @@ const migrate = (db: Database.Database): void => {
 
 const CONVERSATION = 'key, snapshot, version, forced, meta, person, updated_at';
 
+/** The columns kept beside the snapshot for the console's search and for erasure (migration 7). */
+const searchColumns = (c: Conversation) => ({
+  conversationId: c.id,
+  visitorEmail: c.visitor.email ?? null,
+  visitorName: c.visitor.name ?? null,
+  emailKey: personEmail(c.visitor.email) ?? null,
+  visitorId: c.visitor.id ?? null,
+});
+
 export const openSqliteStore = (path: string, options: { onError?: (message: string) => void } = {}): Store => {
   const inMemory = path === ':memory:';
   if (!inMemory) mkdirSync(dirname(path), { recursive: true });
@@ -78,13 +89,17 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
   const q = {
     conversation: db.prepare(`SELECT ${CONVERSATION} FROM conversations WHERE key = ?`),
     insertConversation: db.prepare(
-      `INSERT INTO conversations (key, source, snapshot, version, forced, meta, visitor_id, state, created_at, updated_at)
-       VALUES (@key, @source, @snapshot, 1, @forced, @meta, @visitorId, @state, @now, @now)`,
+      `INSERT INTO conversations (key, source, snapshot, version, forced, meta, visitor_id, conversation_id, visitor_email, visitor_name, email_key, state, created_at, updated_at)
+       VALUES (@key, @source, @snapshot, 1, @forced, @meta, @visitorId, @conversationId, @visitorEmail, @visitorName, @emailKey, @state, @now, @now)`,
     ),
     updateConversation: db.prepare(
-      'UPDATE conversations SET snapshot = @snapshot, version = version + 1, forced = @forced, meta = @meta, visitor_id = @visitorId, updated_at = @now WHERE key = @key',
+      `UPDATE conversations SET snapshot = @snapshot, version = version + 1, forced = @forced, meta = @meta, visitor_id = @visitorId,
+         conversation_id = @conversationId, visitor_email = @visitorEmail, visitor_name = @visitorName, email_key = @emailKey, updated_at = @now WHERE key = @key`,
     ),
-    fetched: db.prepare('UPDATE conversations SET snapshot = @snapshot, version = version + 1, visitor_id = @visitorId, updated_at = @now WHERE key = @key'),
+    fetched: db.prepare(
+      `UPDATE conversations SET snapshot = @snapshot, version = version + 1, visitor_id = @visitorId,
+         conversation_id = @conversationId, visitor_email = @visitorEmail, visitor_name = @visitorName, email_key = @emailKey, updated_at = @now WHERE key = @key`,
+    ),
     person: db.prepare('UPDATE conversations SET person = @person WHERE key = @key'),
     facts: db.prepare('UPDATE conversations SET meta = @meta, forced = COALESCE(@forced, forced) WHERE key = @key'),
     insertEvent: db.prepare('INSERT INTO events (source, dedup_key, conversation_key, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
@@ -92,6 +107,11 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
     insertJob: db.prepare(
       `INSERT INTO jobs (id, conversation_key, kind, then_steps, state, attempts, next_attempt_at, expires_at, created_at, updated_at)
        VALUES (@id, @key, @kind, @then, 'pending', 0, @now, @expiresAt, @now, @now)`,
+    ),
+    // A sync webhook's first step, queued and claimed at once for a conversation that has no other job.
+    insertClaimedJob: db.prepare(
+      `INSERT INTO jobs (id, conversation_key, kind, then_steps, state, attempts, next_attempt_at, expires_at, lease_owner, lease_expires_at, created_at, updated_at)
+       VALUES (@id, @key, @kind, @then, 'running', 0, @now, @expiresAt, @owner, @until, @now, @now) RETURNING *`,
     ),
     shareJob: db.prepare('UPDATE jobs SET then_steps = @then, expires_at = CASE WHEN expires_at IS NULL OR @expiresAt IS NULL THEN NULL ELSE max(expires_at, @expiresAt) END WHERE id = @id'),
     job: db.prepare('SELECT * FROM jobs WHERE id = ?'),
@@ -171,7 +191,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
       q.shareJob.run({ id: shared.id, then: toStepList(mergePlans(shared.then, then)), expiresAt });
       return shared.id;
     }
-    const id = randomUUID();
+    const id = newJobId(now);
     q.insertJob.run({ id, key, kind, then: toStepList(then), expiresAt, now });
     return id;
   };
@@ -189,7 +209,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
     const merged = known === undefined ? conversation : mergeConversation(known.conversation, conversation);
     const keptForced = forced ?? known?.forced;
     const meta = { ...known?.meta, ...input.meta };
-    const values = { key, snapshot: toConversationJson(merged), forced: keptForced ?? null, meta: toMetaJson(meta), visitorId: merged.visitor.id ?? null, now };
+    const values = { key, snapshot: toConversationJson(merged), forced: keptForced ?? null, meta: toMetaJson(meta), ...searchColumns(merged), now };
     // Born in the state its first job gives it: the jobs trigger then finds nothing to change,
     // instead of rewriting the new row (and its state indexes) in the same transaction.
     if (known === undefined) q.insertConversation.run({ ...values, source: conversation.source, state: plan.length === 0 ? 'delivered' : 'pending' });
@@ -205,7 +225,13 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
     };
     const [first, ...then] = plan;
     if (first === undefined) return { duplicate: false, stored };
-    const jobId = queueStep(key, first, then, input.expiresAt?.getTime() ?? null, now);
+    const expiresAt = input.expiresAt?.getTime() ?? null;
+    if (known === undefined && input.claim !== undefined) {
+      // A new conversation has no job to share and none running elsewhere: born claimed.
+      const claimed = toJob(q.insertClaimedJob.get({ id: newJobId(now), key, kind: first, then: toStepList(then), expiresAt, owner: input.claim.owner, until: now + input.claim.leaseMs, now }));
+      return { duplicate: false, stored, jobId: claimed.id, claimed };
+    }
+    const jobId = queueStep(key, first, then, expiresAt, now);
     const claimed = input.claim === undefined ? undefined : claimOne(jobId, false, input.claim.owner, now, input.claim.leaseMs);
     return { duplicate: false, stored, jobId, ...(claimed === undefined ? {} : { claimed }) };
   };
@@ -266,7 +292,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
       const knownRow: unknown = q.conversation.get(key);
       const known = knownRow === undefined ? undefined : toStoredConversation(knownRow);
       const merged = known === undefined ? result.conversation : mergeConversation(known.conversation, result.conversation);
-      q.fetched.run({ key, snapshot: toConversationJson(merged), visitorId: merged.visitor.id ?? null, now });
+      q.fetched.run({ key, snapshot: toConversationJson(merged), ...searchColumns(merged), now });
     }
     if (result.meta !== undefined || result.forced !== undefined) {
       const knownRow: unknown = q.conversation.get(key);
