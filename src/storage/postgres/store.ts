@@ -4,13 +4,14 @@
  * gets from row locks: see jobs.ts for the per-conversation rule.
  */
 import { mergeConversation } from '../../domain/merge';
-import { toAttempt, toCount, toFailing, toJob, toOldest, toStoredConversation, toStoredRecord, toValue } from '../rows';
+import { toAttempt, toJob, toStoredConversation, toStoredRecord, toValue } from '../rows';
 import { toConversationJson, toMetaJson } from '../serialization';
-import { DEFAULT_PLAN, conversationKey, type IntakeInput, type IntakeResult, type QueueStats, type Store } from '../store';
+import { DEFAULT_PLAN, conversationKey, type IntakeInput, type IntakeResult, type Store } from '../store';
 import { changed, createPool, firstRow, inTransaction, migrate, rowsOf, type Queryable } from './db';
 import * as jobs from './jobs';
 import { createPostgresLocalCrm } from './local-crm';
 import { createPostgresConsole } from './console';
+import { createPostgresQueueStats } from './queue-stats';
 import { createPostgresPrivacy } from '../privacy/postgres';
 
 export interface PostgresStoreOptions {
@@ -137,16 +138,7 @@ export const openPostgresStore = async (url: string, options: PostgresStoreOptio
       return (await rowsOf(pool, 'SELECT * FROM jobs WHERE state = $1 ORDER BY updated_at DESC, seq DESC LIMIT $2', [state, limit])).map(toJob);
     },
     reviveJob: (id, now) => tx((db) => jobs.reviveJob(db, id, now.getTime())),
-    async queueStats(): Promise<QueueStats> {
-      const counts = { pending: 0, running: 0, dead: 0, done: 0, expired: 0 };
-      for (const row of await rowsOf(pool, 'SELECT state, COUNT(*) AS n FROM jobs GROUP BY state')) {
-        const c = toCount(row);
-        counts[c.state] = c.n;
-      }
-      const oldest = toOldest(await firstRow(pool, "SELECT MIN(created_at) AS oldest FROM jobs WHERE state = 'pending'"));
-      const failing = toFailing(await firstRow(pool, "SELECT COUNT(*) AS n FROM jobs WHERE state IN ('pending', 'running') AND attempts > 0"));
-      return { ...counts, failing, ...(oldest === null ? {} : { oldestPendingAt: new Date(oldest) }) };
-    },
+    ...createPostgresQueueStats(pool),
     ...createPostgresLocalCrm(pool, tx),
     ...createPostgresConsole(pool),
     ...createPostgresPrivacy(tx),

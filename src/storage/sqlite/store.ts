@@ -13,7 +13,7 @@ import type { StepKind } from '../../domain/source';
 import { newJobId } from '../job-id';
 import { mergePlans } from '../plans';
 import { toConversationJson, toMetaJson, toPersonJson, toRecordJson } from '../serialization';
-import { toAttempt, toCount, toFailing, toJob, toOldest, toPendingRef, toStepList, toStoredConversation, toStoredRecord, toValue } from '../rows';
+import { toAttempt, toJob, toPendingRef, toStepList, toStoredConversation, toStoredRecord, toValue } from '../rows';
 import {
   conversationKey,
   type Attempt,
@@ -23,7 +23,6 @@ import {
   type Job,
   type JobResult,
   type JobState,
-  type QueueStats,
   type Store,
   type StoredConversation,
   DEFAULT_PLAN,
@@ -33,6 +32,7 @@ import { startCheckpointer } from './checkpointer';
 import { createWriteQueue } from './write-queue';
 import { createSqliteLocalCrm } from './local-crm';
 import { createSqliteConsole } from './console';
+import { createSqliteQueueStats } from './queue-stats';
 import { createSqlitePrivacy } from '../privacy/sqlite';
 
 const migrate = (db: Database.Database): void => {
@@ -161,10 +161,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
     attempts: db.prepare('SELECT * FROM attempts WHERE job_id = ? ORDER BY id'),
     jobsByState: db.prepare('SELECT * FROM jobs WHERE state = ? ORDER BY updated_at DESC LIMIT ?'),
     revive: db.prepare("UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = @now, last_error = NULL, updated_at = @now WHERE id = @id AND state = 'dead'"),
-    counts: db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state'),
     reviveOther: db.prepare("SELECT id FROM jobs WHERE conversation_key = ? AND kind = ? AND state = 'pending'"),
-    oldestPending: db.prepare("SELECT MIN(created_at) AS oldest FROM jobs WHERE state = 'pending'"),
-    failing: db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('pending', 'running') AND attempts > 0"),
     getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
     insertSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
     setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
@@ -395,16 +392,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
         q.revive.run({ id, now: now.getTime() });
         return toJob(q.job.get(id));
       }),
-    async queueStats(): Promise<QueueStats> {
-      const counts = { pending: 0, running: 0, dead: 0, done: 0, expired: 0 };
-      for (const row of q.counts.all()) {
-        const c = toCount(row);
-        counts[c.state] = c.n;
-      }
-      const oldest = toOldest(q.oldestPending.get());
-      const failing = toFailing(q.failing.get());
-      return { ...counts, failing, ...(oldest === null ? {} : { oldestPendingAt: new Date(oldest) }) };
-    },
+    ...createSqliteQueueStats(db),
     ...createSqliteLocalCrm(db, write),
     ...createSqliteConsole(db),
     ...createSqlitePrivacy(db, write),
