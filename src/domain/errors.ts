@@ -9,7 +9,7 @@ export const errorCatalogue = {
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
   NOT_IMPLEMENTED: { status: 501, message: 'This method is not implemented.' },
   UNSUPPORTED_CONTENT_TYPE: { status: 415, message: 'Unsupported Content-Type.' },
-  PAYLOAD_TOO_LARGE: { status: 413, message: 'The body is larger than the 1 MiB limit.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The body is larger than the 4 MiB limit.' },
   MALFORMED_BODY: { status: 400, message: 'The body could not be read.' },
   MISSING_DATA_FIELD: { status: 400, message: 'The form has no `data` field: Olark sends the transcript as data=<JSON>.' },
   MALFORMED_JSON: { status: 400, message: 'The body is not valid JSON.' },

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { BODY_LIMIT_BYTES } from '../../src/http/routes/webhooks';
 import { integrationUrlOf as integrationUrl } from '../support/expect';
 import { fixture, fixtureNames, olarkForm, postOlark, transcript } from '../support/olark';
 import { freePort, removeDir, startService, tempDir, type TestService } from '../support/service';
@@ -121,7 +122,7 @@ describe('POST /webhooks/olark/:token', () => {
       { name: 'wrong types', body: () => olarkForm({ ...transcript(), items: [{ kind: 'MessageToOperator', body: 42, timestamp: '1.0' }] }), status: 422, code: 'INVALID_PAYLOAD' },
       { name: 'a wrong token', url: (s) => `${s.url}/webhooks/olark/not-the-right-token-at-all`, body: () => olarkForm(transcript()), status: 404, code: 'UNKNOWN_WEBHOOK_TOKEN' },
       { name: 'a wrong content type', contentType: 'text/plain', body: () => JSON.stringify(transcript()), status: 415, code: 'UNSUPPORTED_CONTENT_TYPE' },
-      { name: 'an oversize body', body: () => `data=${'x'.repeat(1024 * 1024 + 10)}`, status: 413, code: 'PAYLOAD_TOO_LARGE' },
+      { name: 'an oversize body', body: () => `data=${'x'.repeat(BODY_LIMIT_BYTES)}`, status: 413, code: 'PAYLOAD_TOO_LARGE' },
       { name: 'a bad ?record=', url: (s) => `${s.webhook}?record=deal`, body: () => olarkForm(transcript()), status: 400, code: 'INVALID_QUERY' },
     ];
     for (const c of cases) {

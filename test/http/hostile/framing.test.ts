@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
+import { BODY_LIMIT_BYTES } from '../../../src/http/routes/webhooks';
 import { olarkForm } from '../../support/olark';
 import { TEST_TOKEN } from '../../support/service';
 import { PERSONAL, assertAlive, assertCleanLog, assertNothingStored, errorCodeOf, rawStatus, send, sendRaw, startHostileService, type HostileService } from './harness';
@@ -74,19 +75,20 @@ describe('hostile input: lying framing, oversized and deeply nested bodies', fun
       refusedOrClosed(await sendRaw(service.port, head(['Transfer-Encoding: chunked']) + `zz\r\n${form}\r\n0\r\n\r\n`), 'chunk size zz');
     }));
 
-  it('a body declared larger than 1 MiB is refused before it is read', () =>
+  it('a body declared one byte over the limit is refused before it is read, and the answer names the limit', () =>
     hostile(async () => {
-      const raw = await sendRaw(service.port, head([`Content-Length: ${2 * 1024 * 1024}`]) + 'data=', 3000);
+      const raw = await sendRaw(service.port, head([`Content-Length: ${BODY_LIMIT_BYTES + 1}`]) + 'data=', 3000);
       assert.equal(rawStatus(raw), 413, raw.slice(0, 300));
       assert.match(raw, /"code":"PAYLOAD_TOO_LARGE"/);
+      assert.ok(raw.includes(`the ${BODY_LIMIT_BYTES / (1024 * 1024)} MiB limit`), raw.slice(0, 300));
     }));
 
-  it('a chunked body that grows past 1 MiB', () =>
+  it('a chunked body that grows past the limit', () =>
     hostile(async (payload) => {
       const answer = await send(`${service.url}${PATH}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' },
-        body: olarkForm({ ...payload, padding: 'x'.repeat(1024 * 1024) }),
+        body: olarkForm({ ...payload, padding: 'x'.repeat(BODY_LIMIT_BYTES) }),
       });
       assert.equal(answer.status, 413);
       assert.equal(errorCodeOf(answer), 'PAYLOAD_TOO_LARGE');
@@ -115,9 +117,9 @@ describe('hostile input: lying framing, oversized and deeply nested bodies', fun
         assert.match(answer.body, /nested deeper than/);
       }));
 
-  it('a megabyte of [ is refused', () =>
+  it('a body of [ just under the limit is refused', () =>
     hostile(async () => {
-      const answer = await send(`${service.url}${PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '['.repeat(1024 * 1024 - 10) });
+      const answer = await send(`${service.url}${PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '['.repeat(BODY_LIMIT_BYTES - 10) });
       errorCodeOf(answer);
     }));
 
