@@ -42,8 +42,7 @@ export const startSalesforce = async (latencyMs: number): Promise<Emulator> => {
     crm: 'salesforce',
     latencyMs,
     env: { CRM: 'salesforce', SALESFORCE_LOGIN_URL: emulator.url, SALESFORCE_CLIENT_ID: clientId, SALESFORCE_CLIENT_SECRET: clientSecret },
-    // The log has the arrival time only; the emulator sleeps `latencyMs` before answering.
-    calls: () => emulator.requests.map((r) => ({ start: r.at, end: r.at + latencyMs, status: r.status })),
+    calls: () => emulator.requests.map((r) => ({ start: r.at, end: r.endedAt === 0 ? r.at + latencyMs : r.endedAt, status: r.status })),
     close: () => emulator.close(),
   };
 };
@@ -53,14 +52,37 @@ export const startSalesforce = async (latencyMs: number): Promise<Emulator> => {
  * (calls made in parallel count once). This is what the agent waits for: rounds × latency.
  * Greedy by earliest end finds the largest set of non-overlapping spans.
  */
-export const sequentialRounds = (calls: readonly Call[]): number => {
+export const sequentialRounds = (calls: readonly Call[]): number => sequentialChain(calls).length;
+
+/** The calls of that chain. */
+export const sequentialChain = (calls: readonly Call[]): Call[] => {
   const sorted = [...calls].sort((a, b) => a.end - b.end);
-  let rounds = 0;
+  const chain: Call[] = [];
   let lastEnd = -Infinity;
   for (const c of sorted)
     if (c.start >= lastEnd) {
-      rounds++;
+      chain.push(c);
       lastEnd = c.end;
     }
-  return rounds;
+  return chain;
+};
+
+/**
+ * The time the agent waited on the CRM itself: the calls on the path as the emulator timed them
+ * (arrival to answer, its timer's own lateness included), overlapping calls counted once.
+ */
+export const crmTimeMs = (calls: readonly Call[]): number => {
+  const sorted = [...calls].sort((a, b) => a.start - b.start);
+  let total = 0;
+  let from = -Infinity;
+  let to = -Infinity;
+  for (const c of sorted) {
+    if (c.start > to) {
+      if (to > from) total += to - from;
+      from = c.start;
+      to = c.end;
+    } else to = Math.max(to, c.end);
+  }
+  if (to > from) total += to - from;
+  return total;
 };

@@ -40,6 +40,8 @@ export interface SalesforceEmulatorOptions {
 
 export interface LoggedRequest {
   readonly at: number;
+  /** When the answer went out (0 until then, or when the connection was dropped). */
+  endedAt: number;
   readonly kind: 'token' | 'api';
   readonly method: string;
   /** Path as sent, still percent-encoded. */
@@ -390,6 +392,7 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
       ...(form?.get('grant_type') ? { grant: form.get('grant_type') ?? '' } : {}),
       body: form === undefined ? body : Object.fromEntries([...form].filter(([k]) => !/secret|password|assertion|token/.test(k))),
       status: 0,
+      endedAt: 0,
     };
     requests.push(entry);
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
@@ -397,7 +400,7 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     if (form !== undefined) {
       const reply = method === 'POST' ? token(form) : errors(405, [{ errorCode: 'METHOD_NOT_ALLOWED', message: 'use POST' }]);
       entry.status = reply.status;
-      return send(req, res, reply, { contentType: JSON_TYPE });
+      return send(req, res, reply, { contentType: JSON_TYPE, log: entry });
     }
     const m = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(parsed.pathname);
     const fault = m === null ? undefined : faults.queue.shift();
@@ -430,7 +433,7 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     }
     entry.status = reply.status;
     if (reply.subrequests !== undefined) entry.subrequests = reply.subrequests;
-    return send(req, res, { ...reply, headers: { 'Sforce-Limit-Info': `api-usage=${apiUsage}/${apiLimit}`, ...reply.headers } }, { contentType: JSON_TYPE });
+    return send(req, res, { ...reply, headers: { 'Sforce-Limit-Info': `api-usage=${apiUsage}/${apiLimit}`, ...reply.headers } }, { contentType: JSON_TYPE, log: entry });
   };
 
   const unknownException = (e: unknown): Reply => ({

@@ -1,0 +1,38 @@
+/**
+ * `npx tsx bench/quick-ingest.ts [seconds] [connections]`: only the ingest comparison (service with
+ * the local CRM on SQLite against bare Koa), for a quick look while working on the hot path.
+ * `npm run bench` gives the published figures.
+ */
+import { killAll } from './children';
+import { load } from './ingest';
+import { removeTemp, startBareKoa, startService } from './service';
+
+const main = async () => {
+  const seconds = Number(process.argv[2] ?? '5');
+  const connections = Number(process.argv[3] ?? '64');
+  const service = await startService('chat2crm (CRM=local)', { CRM: 'local' });
+  const bare = await startBareKoa();
+  try {
+    await load(service.webhookUrl, 16, 2);
+    await load(`${bare.baseUrl}/webhooks/olark/bare`, 16, 2);
+    const ours = await load(service.webhookUrl, connections, seconds);
+    const theirs = await load(`${bare.baseUrl}/webhooks/olark/bare`, connections, seconds);
+    const ratio = ((100 * ours.requestsPerSec) / theirs.requestsPerSec).toFixed(1);
+    process.stdout.write(
+      `chat2crm ${ours.requestsPerSec}/s (p99 ${ours.p99Ms} ms, ${ours.failures} failed), bare Koa ${theirs.requestsPerSec}/s: ${ratio} %, peak RSS ${service.rss.peakMB() ?? '?'} MB\n`,
+    );
+  } finally {
+    await bare.stop();
+    await service.stop();
+  }
+};
+
+main()
+  .catch((e: unknown) => {
+    process.stderr.write(`quick ingest failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    killAll();
+    removeTemp();
+  });
