@@ -11,12 +11,13 @@ import { decodeRow, Nullable, Num } from '../row-codecs';
 import type { QueueStats, Store } from '../store';
 import { firstRow, type Queryable } from './db';
 
-/** Below this many finished steps `done` is counted exactly (about a millisecond). */
-export const DONE_EXACT_UP_TO = 10_000;
+/** Below this many finished steps `done` is counted exactly (well under a millisecond). */
+export const DONE_EXACT_UP_TO = 1_000;
 
 const CountsRow = t.type({ pending: Num, running: Num, dead: Num, expired: Num, failing: Num, done: Num, rows: Nullable(Num), oldest: Nullable(Num) });
 
-// One statement, so the figures come from one snapshot and one round trip.
+// One statement, so the figures come from one snapshot and one round trip. `attempts >= 0` (true
+// of every job) lets the oldest pending step come from its partial index (migration 6).
 const COUNTS = `
   SELECT
     (SELECT COUNT(*) FROM jobs WHERE state = 'pending') AS pending,
@@ -26,7 +27,7 @@ const COUNTS = `
     (SELECT COUNT(*) FROM jobs WHERE attempts > 0 AND state IN ('pending', 'running')) AS failing,
     (SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE state = 'done' LIMIT ${DONE_EXACT_UP_TO}) d) AS done,
     (SELECT n_live_tup FROM pg_stat_user_tables WHERE relid = 'jobs'::regclass) AS rows,
-    (SELECT MIN(created_at) FROM jobs WHERE state = 'pending') AS oldest`;
+    (SELECT MIN(created_at) FROM jobs WHERE state = 'pending' AND attempts >= 0) AS oldest`;
 
 export const createPostgresQueueStats = (db: Queryable): Pick<Store, 'queueStats'> => ({
   async queueStats(): Promise<QueueStats> {

@@ -12,7 +12,7 @@ import { decodeRow, Nullable, Num } from '../row-codecs';
 import type { QueueStats, Store } from '../store';
 
 /** Below this many finished steps `done` is counted exactly (well under a millisecond). */
-export const DONE_EXACT_UP_TO = 10_000;
+export const DONE_EXACT_UP_TO = 1_000;
 
 const CountsRow = t.type({ pending: Num, running: Num, dead: Num, expired: Num, failing: Num, done: Num, rows: Nullable(Num), oldest: Nullable(Num) });
 
