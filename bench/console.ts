@@ -6,27 +6,27 @@
  * The data is bulk-loaded straight into the database (not through webhooks: that would take
  * hours): conversations spread over a year and four platforms, with visitor names and emails
  * drawn from name lists (so names repeat, emails mostly do not), 2–8 messages each, their steps
- * (done for most; some pending, failing, dead or expired, with attempts) and their events. The
- * schema is the service's own, made by its migrations; SQLite rows go in through prepared
- * statements in transactions of 10,000, PostgreSQL rows as one JSON document per table and batch
- * (json_to_recordset), with the state trigger off while loading (the rows carry their state).
+ * (done for most; some pending, failing, dead or expired, with attempts), their events and, for
+ * the delivered ones, the CRM record the stable link forwards to. The schema is the service's own,
+ * made by its migrations; SQLite rows go in through prepared statements in transactions of
+ * 10,000, PostgreSQL rows as one JSON document per table and batch (json_to_recordset), with the
+ * state triggers off and the indexes dropped while loading (the rows carry their state; each index
+ * is built once afterwards, from the service's own definition).
  *
- * `npx tsx bench/console.ts` (SQLite; and PostgreSQL too when BENCH_DATABASE_URL is set, in a
- * schema of its own that is dropped afterwards). Knobs: CONSOLE_BENCH_ROWS (default 1,000,000),
- * CONSOLE_BENCH_SAMPLES (per query, default 200), CONSOLE_BENCH_SQLITE=0 (PostgreSQL only). `runConsoleBench()` is the section for run.ts.
+ * The section that loads and measures (this list among the other figures at scale) is
+ * bench/scale.ts; `npx tsx bench/scale.ts` runs it alone.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import * as t from 'io-ts';
 import pg from 'pg';
-import { openStore } from '../src/storage/open';
-import { baseEnv, freePort, startChild, type Child } from './children';
+import { personEmail } from '../src/domain/local-records';
+import { decodeRow } from '../src/storage/row-codecs';
+import { toRecordJson } from '../src/storage/serialization';
 import { percentile, round1 } from './stats';
 
-const ROOT = resolve(__dirname, '..');
-const PASSWORD = 'bench-console-password';
-const AUTH = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
+/** The console's Basic-auth password: the service under test is started with it. */
+export const ADMIN_PASSWORD = 'bench-console-password';
+const AUTH = `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`;
 export const GOAL_P99_MS = 100;
 
 export interface ConsoleRow {
@@ -40,9 +40,11 @@ export interface ConsoleRow {
   readonly shown: number;
 }
 
-export type ConsoleSection =
-  | { readonly storage: string; readonly status: 'ok'; readonly conversations: number; readonly loadSeconds: number; readonly rows: readonly ConsoleRow[] }
-  | { readonly storage: string; readonly status: 'unavailable'; readonly reason: string };
+/** What the load kept for the measurements: emails to search for, conversations to open by their stable link. */
+export interface Sample {
+  readonly emails: string[];
+  readonly links: { readonly source: string; readonly id: string }[];
+}
 
 // ---------------------------------------------------------------------------------------------
 // The data: deterministic (a seeded generator), so two runs measure the same database.
@@ -65,7 +67,7 @@ const LINES = [
 const SOURCES = ['olark', 'livechat', 'livesupporti', 'iadvize'] as const;
 const ERRORS = ['CRM_AUTH: the CRM refused the token (401)', 'CRM_VALIDATION: the CRM refused the record (400): property chat_conversation_id does not exist', 'CALL_TIMEOUT: the CRM did not answer within 30000 ms', 'PLATFORM_AUTH: the platform refused our credentials (401)'];
 
-const rng = (seed: number) => {
+export const rng = (seed: number) => {
   let s = seed >>> 0;
   return () => {
     // mulberry32
@@ -82,8 +84,13 @@ type State = 'delivered' | 'pending' | 'failing' | 'dead' | 'expired';
 interface Row {
   readonly key: string;
   readonly source: string;
+  readonly id: string;
   readonly snapshot: string;
   readonly visitorId: string;
+  readonly visitorName: string | null;
+  readonly visitorEmail: string | null;
+  /** The CRM record (JSON) of a delivered conversation. */
+  readonly record: { readonly action: 'lead' | 'case'; readonly json: string } | null;
   readonly state: State;
   readonly createdAt: number;
   readonly updatedAt: number;
@@ -100,10 +107,15 @@ interface Row {
 const NOW = Date.UTC(2026, 11, 1);
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
-const makeRow = (i: number, random: () => number): Row => {
+export const makeRow = (i: number, random: () => number): Row => {
   const pick = <A>(xs: readonly A[]): A => xs[Math.floor(random() * xs.length)] as A;
   const source = SOURCES[i % 10 < 4 ? 0 : i % 10 < 7 ? 1 : i % 10 < 8 ? 2 : 3] ?? 'olark';
-  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
+  // Eight hex digits per draw: a digit per draw made generating the rows a fifth of the load.
+  const hex = (n: number) => {
+    let out = '';
+    while (out.length < n) out += Math.floor(random() * 0x100000000).toString(16).padStart(8, '0');
+    return out.slice(0, n);
+  };
   const id =
     source === 'olark'
       ? hex(32)
@@ -131,7 +143,9 @@ const makeRow = (i: number, random: () => number): Row => {
   const roll = random();
   const state: State = roll < 0.93 ? 'delivered' : roll < 0.95 ? 'pending' : roll < 0.97 ? 'failing' : roll < 0.99 ? 'dead' : 'expired';
   const kinds: ('deliver' | 'notify')[] = source === 'olark' ? ['deliver'] : ['deliver', 'notify'];
-  const future = NOW + 24 * 3600_000;
+  // Waiting for a retry later than the bench lasts (from the real clock): the service's worker
+  // finds nothing due, as in a healthy deployment, until the claim measurement makes some due.
+  const future = Date.now() + 30 * 24 * 3600_000;
   const error = pick(ERRORS);
   const jobs = kinds.map((kind, k) => {
     const last = k === kinds.length - 1;
@@ -148,10 +162,40 @@ const makeRow = (i: number, random: () => number): Row => {
         return { id: jobId, kind, state: 'expired' as const, attempts: 3, next: updatedAt, error: 'EXPIRED: the chat ended before the link could be shown' };
     }
   });
-  return { key: `${source}:${id}`, source, snapshot, visitorId: visitor.id, state, createdAt, updatedAt, jobs };
+  const action = random() < 0.8 ? ('lead' as const) : ('case' as const);
+  const recordId = hex(32);
+  const record =
+    state === 'delivered' ? { action, json: toRecordJson({ crm: 'local', action, type: action, id: recordId, url: `http://127.0.0.1:3000/records/${recordId}`, refs: {} }) } : null;
+  return {
+    key: `${source}:${id}`,
+    source,
+    id,
+    snapshot,
+    visitorId: visitor.id,
+    visitorName: named ? `${first} ${last}` : null,
+    visitorEmail: withEmail ? email : null,
+    record,
+    state,
+    createdAt,
+    updatedAt,
+    jobs,
+  };
 };
 
-const attemptsOf = (row: Row) =>
+/**
+ * Columns the loader fills beside the snapshot, when the schema has them as plain columns (they
+ * are generated ones, filled by the database, in some versions of the schema).
+ */
+const EXTRA_COLUMNS = {
+  conversation_id: (r: Row) => r.id,
+  visitor_email: (r: Row) => r.visitorEmail,
+  visitor_name: (r: Row) => r.visitorName,
+  email_key: (r: Row) => personEmail(r.visitorEmail ?? undefined) ?? null,
+} as const;
+type ExtraColumn = keyof typeof EXTRA_COLUMNS;
+const isExtra = (name: string): name is ExtraColumn => Object.hasOwn(EXTRA_COLUMNS, name);
+
+export const attemptsOf = (row: Row) =>
   row.jobs.flatMap((job) =>
     Array.from({ length: job.attempts }, (_, a) => {
       const ok = job.state === 'done' && a === job.attempts - 1;
@@ -167,51 +211,74 @@ const progress = (what: string, done: number, total: number) => {
   if (done % 100_000 === 0 || done === total) process.stderr.write(`  ${what}: ${done.toLocaleString('en')} / ${total.toLocaleString('en')}\n`);
 };
 
-export const loadSqlite = (path: string, total: number): string[] => {
-  const emails: string[] = [];
+/** Every (total/500)th visitor email and every (total/1000)th conversation, kept while loading. */
+const sampler = (total: number) => {
+  const sample: Sample = { emails: [], links: [] };
+  const emailEvery = Math.max(1, Math.floor(total / 500));
+  const linkEvery = Math.max(1, Math.floor(total / 1000));
+  const keep = (i: number, row: Row) => {
+    if (i % emailEvery === 0 && row.visitorEmail !== null) sample.emails.push(row.visitorEmail);
+    if (i % linkEvery === 0) sample.links.push({ source: row.source, id: row.id });
+  };
+  return { sample, keep };
+};
+
+const SqliteSchemaRow = t.type({ type: t.string, name: t.string, sql: t.string });
+const PostgresIndexRow = t.type({ indexname: t.string, indexdef: t.string });
+const ColumnRow = t.type({ column_name: t.string });
+
+export const loadSqlite = (path: string, total: number): Sample => {
+  const { sample, keep } = sampler(total);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -512000');
-  // Indexes are built once after the load (the service's own definitions, read back), not row by row;
-  // those of jobs stay, the state triggers look jobs up by conversation as each one goes in.
-  const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('conversations', 'attempts', 'events')").all();
-  const definitions = indexes.map((row) => {
-    if (typeof row !== 'object' || row === null || !('name' in row) || !('sql' in row) || typeof row.name !== 'string' || typeof row.sql !== 'string') throw new Error('unexpected index row');
-    return { name: row.name, sql: row.sql };
-  });
-  for (const index of definitions) db.exec(`DROP INDEX ${index.name}`);
+  // Triggers and indexes are put back once after the load (the service's own definitions, read
+  // back), not run row by row: the rows carry their state.
+  const schema = db
+    .prepare("SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL AND tbl_name IN ('conversations', 'jobs', 'attempts', 'events', 'records')")
+    .all()
+    .map((row) => decodeRow(SqliteSchemaRow, 'schema', row));
+  for (const item of schema) db.exec(`DROP ${item.type === 'index' ? 'INDEX' : 'TRIGGER'} ${item.name}`);
+  const plain = db
+    .prepare("SELECT name FROM pragma_table_xinfo('conversations') WHERE hidden = 0")
+    .pluck()
+    .all()
+    .filter((name): name is ExtraColumn => typeof name === 'string' && isExtra(name));
   const conversation = db.prepare(
-    "INSERT INTO conversations (key, source, snapshot, version, forced, meta, visitor_id, state, created_at, updated_at) VALUES (?, ?, ?, 1, NULL, '{}', ?, ?, ?, ?)",
+    `INSERT INTO conversations (key, source, snapshot, version, forced, meta, visitor_id, state, created_at, updated_at${plain.map((c) => `, ${c}`).join('')})
+     VALUES (?, ?, ?, 1, NULL, '{}', ?, ?, ?, ?${plain.map(() => ', ?').join('')})`,
   );
   const job = db.prepare("INSERT INTO jobs (id, conversation_key, kind, then_steps, state, attempts, next_attempt_at, last_error, created_at, updated_at) VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?)");
   const attempt = db.prepare('INSERT INTO attempts (job_id, started_at, duration_ms, outcome, crm_status, error) VALUES (?, ?, ?, ?, ?, ?)');
   const event = db.prepare('INSERT INTO events (source, dedup_key, conversation_key, received_at) VALUES (?, ?, ?, ?)');
+  const record = db.prepare("INSERT INTO records (conversation_key, action, crm, record, version, updated_at) VALUES (?, ?, 'local', ?, 1, ?)");
   const random = rng(42);
   const batch = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
       const row = makeRow(i, random);
-      sample(emails, i, total, row);
-      conversation.run(row.key, row.source, row.snapshot, row.visitorId, row.state, row.createdAt, row.updatedAt);
+      keep(i, row);
+      conversation.run(row.key, row.source, row.snapshot, row.visitorId, row.state, row.createdAt, row.updatedAt, ...plain.map((c) => EXTRA_COLUMNS[c](row)));
       for (const j of row.jobs) job.run(j.id, row.key, j.kind, j.state, j.attempts, j.next, j.error, row.createdAt, row.updatedAt);
       for (const a of attemptsOf(row)) attempt.run(a.jobId, a.startedAt, a.durationMs, a.outcome, a.status, a.error);
       event.run(row.source, `ev-${i}`, row.key, row.createdAt);
+      if (row.record !== null) record.run(row.key, row.record.action, row.record.json, row.updatedAt);
     }
   });
   for (let from = 0; from < total; from += BATCH) {
     batch(from, Math.min(total, from + BATCH));
     progress('SQLite rows', Math.min(total, from + BATCH), total);
   }
-  process.stderr.write(`  SQLite: building ${definitions.length} indexes\n`);
-  for (const index of definitions) db.exec(index.sql);
+  process.stderr.write(`  SQLite: building ${schema.filter((s) => s.type === 'index').length} indexes\n`);
+  for (const item of schema) db.exec(item.sql);
+  // No ANALYZE: the service never runs it, so its queries meet a database without statistics.
   db.pragma('wal_checkpoint(TRUNCATE)');
-  db.exec('ANALYZE');
   db.close();
-  return emails;
+  return sample;
 };
 
-export const loadPostgres = async (url: string, total: number): Promise<string[]> => {
-  const emails: string[] = [];
+export const loadPostgres = async (url: string, total: number): Promise<Sample> => {
+  const { sample, keep } = sampler(total);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -220,18 +287,19 @@ export const loadPostgres = async (url: string, total: number): Promise<string[]
     // Indexes are built once after the load (the service's own definitions, read back), not row by row.
     const indexes = (
       await client.query(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ('conversations', 'jobs', 'attempts', 'events') AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ('conversations', 'jobs', 'attempts', 'events', 'records') AND indexname NOT IN (SELECT conname FROM pg_constraint)",
       )
-    ).rows.map((row: unknown) => {
-      if (typeof row !== 'object' || row === null || !('indexname' in row) || !('indexdef' in row) || typeof row.indexname !== 'string' || typeof row.indexdef !== 'string')
-        throw new Error('unexpected index row');
-      return { name: row.indexname, sql: row.indexdef };
-    });
-    for (const index of indexes) await client.query(`DROP INDEX ${index.name}`);
+    ).rows.map((row: unknown) => decodeRow(PostgresIndexRow, 'index', row));
+    for (const index of indexes) await client.query(`DROP INDEX ${index.indexname}`);
+    const plain = (
+      await client.query("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'conversations' AND is_generated = 'NEVER'")
+    ).rows
+      .map((row: unknown) => decodeRow(ColumnRow, 'column', row).column_name)
+      .filter(isExtra);
     const random = rng(42);
     for (let from = 0; from < total; from += BATCH) {
       const rows = Array.from({ length: Math.min(BATCH, total - from) }, (_, k) => makeRow(from + k, random));
-      rows.forEach((row, k) => sample(emails, from + k, total, row));
+      rows.forEach((row, k) => keep(from + k, row));
       const jobs = rows.flatMap((r) => r.jobs.map((j) => ({ ...j, key: r.key, createdAt: r.createdAt, updatedAt: r.updatedAt })));
       const attempts = rows.flatMap(attemptsOf);
       await client.query('BEGIN');
@@ -243,9 +311,10 @@ export const loadPostgres = async (url: string, total: number): Promise<string[]
       // One JSON parameter per table: node-pg's array literals of 10,000 escaped transcripts cost seconds to build and parse.
       const json = (value: unknown) => JSON.stringify(value);
       await client.query(
-        `INSERT INTO conversations (key, source, snapshot, version, meta, visitor_id, state, created_at, updated_at)
-         SELECT k, s, sn, 1, '{}', v, st, c, u FROM json_to_recordset($1::json) AS x(k text, s text, sn text, v text, st text, c bigint, u bigint)`,
-        [json(rows.map((r) => ({ k: r.key, s: r.source, sn: r.snapshot, v: r.visitorId, st: r.state, c: r.createdAt, u: r.updatedAt })))],
+        `INSERT INTO conversations (key, source, snapshot, version, meta, visitor_id, state, created_at, updated_at${plain.map((c) => `, ${c}`).join('')})
+         SELECT k, s, sn, 1, '{}', v, st, c, u${plain.map((c) => `, ${c}`).join('')}
+         FROM json_to_recordset($1::json) AS x(k text, s text, sn text, v text, st text, c bigint, u bigint${plain.map((c) => `, ${c} text`).join('')})`,
+        [json(rows.map((r) => ({ k: r.key, s: r.source, sn: r.snapshot, v: r.visitorId, st: r.state, c: r.createdAt, u: r.updatedAt, ...Object.fromEntries(plain.map((c) => [c, EXTRA_COLUMNS[c](r)])) })))],
       );
       lap('conversations');
       await client.query(
@@ -265,19 +334,24 @@ export const loadPostgres = async (url: string, total: number): Promise<string[]
         [json(rows.map((r, k) => ({ s: r.source, d: `ev-${from + k}`, k: r.key, r: r.createdAt })))],
       );
       lap('events');
+      await client.query(
+        `INSERT INTO records (conversation_key, action, crm, record, version, updated_at) SELECT k, a, 'local', r, 1, u FROM json_to_recordset($1::json) AS x(k text, a text, r text, u bigint)`,
+        [json(rows.flatMap((r) => (r.record === null ? [] : [{ k: r.key, a: r.record.action, r: r.record.json, u: r.updatedAt }])))],
+      );
+      lap('records');
       await client.query('COMMIT');
       lap('commit');
       progress('PostgreSQL rows', from + rows.length, total);
     }
     process.stderr.write(`  PostgreSQL: building ${indexes.length} indexes\n`);
     await client.query("SET maintenance_work_mem = '256MB'");
-    for (const index of indexes) await client.query(index.sql);
+    for (const index of indexes) await client.query(index.indexdef);
     await client.query('ALTER TABLE jobs ENABLE TRIGGER jobs_state');
     await client.query('VACUUM ANALYZE');
   } finally {
     await client.end();
   }
-  return emails;
+  return sample;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -292,151 +366,43 @@ const get = async (url: string): Promise<{ ms: number; shown: number }> => {
   return { ms, shown: Math.max(0, body.split('<tr>').length - 2) };
 };
 
-const measure = async (service: Child, query: string, path: (n: number) => string, samples: number): Promise<ConsoleRow> => {
+const measure = async (baseUrl: string, query: string, path: (n: number) => string, samples: number): Promise<ConsoleRow> => {
   // The loader's garbage is collected now rather than in the middle of a timed request (node --expose-gc).
   if (typeof globalThis.gc === 'function') globalThis.gc();
-  for (let n = 0; n < 10; n++) await get(`${service.baseUrl}${path(n)}`);
+  for (let n = 0; n < 10; n++) await get(`${baseUrl}${path(n)}`);
   const times: number[] = [];
   let shown = 0;
   for (let n = 0; n < samples; n++) {
-    const result = await get(`${service.baseUrl}${path(n + 10)}`);
+    const result = await get(`${baseUrl}${path(n + 10)}`);
     times.push(result.ms);
     shown = result.shown;
   }
   return { query, url: path(0), samples, p50Ms: round1(percentile(times, 50)), p99Ms: round1(percentile(times, 99)), maxMs: round1(Math.max(...times)), shown };
 };
 
-/** Every (total/500)th visitor email, kept while loading: what the email searches look for. */
-const sample = (emails: string[], i: number, total: number, row: Row): void => {
-  if (i % Math.max(1, Math.floor(total / 500)) !== 0) return;
-  const email = /"email":"([^"]+)"/.exec(row.snapshot)?.[1];
-  if (email !== undefined) emails.push(email);
+/** The console list's queries against a service started with ADMIN_PASSWORD; `after` is a cursor ~90 % down the list. */
+export const measureConsole = async (baseUrl: string, emails: readonly string[], after: string, samples: number): Promise<ConsoleRow[]> => {
+  const prefixes = ['mari', 'jame', 'olga', 'hugo', 'fati', 'elen', 'dani', 'thom'];
+  const rows: ConsoleRow[] = [];
+  const q = (params: Record<string, string>) => `/admin?${new URLSearchParams(params).toString()}`;
+  rows.push(await measure(baseUrl, 'first page (newest 50)', () => '/admin', samples));
+  rows.push(await measure(baseUrl, 'filtered: one platform, dead', () => q({ platform: 'livechat', state: 'dead' }), samples));
+  rows.push(await measure(baseUrl, 'filtered: one platform, delivered', () => q({ platform: 'olark', state: 'delivered' }), samples));
+  rows.push(await measure(baseUrl, 'search: an email (a different one each time)', (n) => q({ q: emails[n % emails.length] ?? 'nobody@example.com' }), samples));
+  rows.push(await measure(baseUrl, 'search: a name prefix (4 letters of a first name)', (n) => q({ q: prefixes[n % prefixes.length] ?? 'mari' }), samples));
+  rows.push(await measure(baseUrl, 'deep keyset page (~90% down)', () => q({ after }), samples));
+  rows.push(await measure(baseUrl, 'deep keyset page, filtered by platform', () => q({ after, platform: 'olark' }), samples));
+  return rows;
 };
 
-const runOne = async (storage: string, databaseUrl: string, emails: readonly string[], samples: number, deepCursor: () => Promise<string>): Promise<ConsoleRow[]> => {
-  const port = await freePort();
-  const service = await startChild({
-    name: 'chat2crm (console bench)',
-    args: ['--import', 'tsx', 'src/main.ts'],
-    cwd: ROOT,
-    port,
-    readyPath: '/healthz',
-    readyTimeoutMs: 120_000,
-    env: { ...baseEnv(), PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: 'warn', WORKER_POLL_MS: '60000' },
-  });
-  try {
-    const after = await deepCursor();
-    const prefixes = ['mari', 'jame', 'olga', 'hugo', 'fati', 'elen', 'dani', 'thom'];
-    const rows: ConsoleRow[] = [];
-    const q = (params: Record<string, string>) => `/admin?${new URLSearchParams(params).toString()}`;
-    rows.push(await measure(service, 'first page (newest 50)', () => '/admin', samples));
-    rows.push(await measure(service, 'filtered: one platform, dead', () => q({ platform: 'livechat', state: 'dead' }), samples));
-    rows.push(await measure(service, 'filtered: one platform, delivered', () => q({ platform: 'olark', state: 'delivered' }), samples));
-    rows.push(await measure(service, 'search: an email (a different one each time)', (n) => q({ q: emails[n % emails.length] ?? 'nobody@example.com' }), samples));
-    rows.push(await measure(service, 'search: a name prefix (4 letters of a first name)', (n) => q({ q: prefixes[n % prefixes.length] ?? 'mari' }), samples));
-    rows.push(await measure(service, 'deep keyset page (~90% down)', () => q({ after }), samples));
-    rows.push(await measure(service, 'deep keyset page, filtered by platform', () => q({ after, platform: 'olark' }), samples));
-    process.stderr.write(`  ${storage}: measured\n`);
-    return rows;
-  } finally {
-    await service.stop();
-  }
-};
-
-const cursorOf = (row: unknown): string => {
+/** The console's cursor for a row of (updated_at, key). */
+export const cursorOf = (row: unknown): string => {
   if (typeof row !== 'object' || row === null || !('updated_at' in row) || !('key' in row)) throw new Error('no row for the deep cursor');
   return `${String(row.updated_at)}.${String(row.key)}`;
 };
 
-export const runConsoleBench = async (): Promise<ConsoleSection[]> => {
-  const total = Number(process.env['CONSOLE_BENCH_ROWS'] ?? 1_000_000);
-  const samples = Number(process.env['CONSOLE_BENCH_SAMPLES'] ?? 200);
-  const sections: ConsoleSection[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'chat2crm-console-bench-'));
-  if (process.env['CONSOLE_BENCH_SQLITE'] !== '0')
-  try {
-    const path = join(dir, 'console.db');
-    // The service's own migrations make the schema; the rows go in after.
-    await (await openStore({ kind: 'sqlite', path })).close();
-    const started = performance.now();
-    const emails = loadSqlite(path, total);
-    const loadSeconds = round1((performance.now() - started) / 1000);
-    const deep = async () => {
-      const db = new Database(path, { readonly: true });
-      try {
-        return cursorOf(db.prepare('SELECT updated_at, key FROM conversations ORDER BY updated_at DESC, key DESC LIMIT 1 OFFSET ?').get(Math.floor(total * 0.9)));
-      } finally {
-        db.close();
-      }
-    };
-    sections.push({ storage: 'SQLite', status: 'ok', conversations: total, loadSeconds, rows: await runOne('SQLite', `sqlite:${path}`, emails, samples, deep) });
-  } catch (error) {
-    sections.push({ storage: 'SQLite', status: 'unavailable', reason: error instanceof Error ? error.message : String(error) });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-
-  const base = process.env['BENCH_DATABASE_URL'];
-  if (base !== undefined && base !== '') {
-    const schema = `bench_console_${process.pid}`;
-    const url = new URL(base);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    const admin = async (sql: string) => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      try {
-        await c.query(sql);
-      } finally {
-        await c.end();
-      }
-    };
-    try {
-      await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
-      await (await openStore({ kind: 'postgres', url: url.toString() })).close();
-      const started = performance.now();
-      const emails = await loadPostgres(url.toString(), total);
-      const loadSeconds = round1((performance.now() - started) / 1000);
-      const deep = async () => {
-        const c = new pg.Client({ connectionString: url.toString() });
-        await c.connect();
-        try {
-          return cursorOf((await c.query('SELECT updated_at, key FROM conversations ORDER BY updated_at DESC, key DESC LIMIT 1 OFFSET $1', [Math.floor(total * 0.9)])).rows[0]);
-        } finally {
-          await c.end();
-        }
-      };
-      sections.push({ storage: 'PostgreSQL', status: 'ok', conversations: total, loadSeconds, rows: await runOne('PostgreSQL', url.toString(), emails, samples, deep) });
-    } catch (error) {
-      sections.push({ storage: 'PostgreSQL', status: 'unavailable', reason: error instanceof Error ? error.message : String(error) });
-    } finally {
-      await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-    }
-  }
-  return sections;
-};
-
-export const renderConsole = (sections: readonly ConsoleSection[]): string => {
-  const lines: string[] = [`Console list (goal: p99 ≤ ${GOAL_P99_MS} ms over HTTP)`];
-  for (const s of sections) {
-    if (s.status === 'unavailable') {
-      lines.push(`  ${s.storage}: unavailable (${s.reason})`);
-      continue;
-    }
-    lines.push(`  ${s.storage}, ${s.conversations.toLocaleString('en')} conversations (loaded in ${s.loadSeconds} s):`);
-    for (const r of s.rows)
-      lines.push(`    ${r.query.padEnd(50)} p50 ${String(r.p50Ms).padStart(6)} ms  p99 ${String(r.p99Ms).padStart(6)} ms  max ${String(r.maxMs).padStart(6)} ms  ${r.shown} shown  ${r.p99Ms <= GOAL_P99_MS ? 'ok' : 'OVER GOAL'}`);
-  }
-  return lines.join('\n');
-};
-
-if (require.main === module)
-  runConsoleBench().then(
-    (sections) => {
-      process.stdout.write(`${renderConsole(sections)}\n${JSON.stringify(sections, null, 2)}\n`);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      process.stderr.write(`console bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exit(1);
-    },
+export const renderConsoleRows = (rows: readonly ConsoleRow[], indent: string): string[] =>
+  rows.map(
+    (r) =>
+      `${indent}${r.query.padEnd(50)} p50 ${String(r.p50Ms).padStart(6)} ms  p99 ${String(r.p99Ms).padStart(6)} ms  max ${String(r.maxMs).padStart(6)} ms  ${r.shown} shown  ${r.p99Ms <= GOAL_P99_MS ? '✓' : '✗'}`,
   );

@@ -4,13 +4,14 @@
  *   1. ingest against a bare Koa app, 2. agent latency with slow CRMs,
  *   3. a burst under HubSpot's rate limit, 4. peak memory, and the platforms fetched or notified
  *   afterwards against their emulators: 5. LiveChat, 6. LiveSupporti, 7. iAdvize; 8. big transcripts
- *   and idle memory; 9. scale: the console list with 1,000,000 stored conversations (bench/console.ts).
+ *   and idle memory; 9. scale: 1,000,000 stored conversations beside 10,000 (bench/scale.ts).
  * Prints tables and writes bench/results/latest.json. Nothing leaves 127.0.0.1.
  *
  * Knobs (for a quicker look, not for published figures): BENCH_SECONDS (ingest run length, default 8),
  * BENCH_SAMPLES (agent-latency samples per kind, default 20), BENCH_BURST (default 300),
  * BENCH_PLATFORM_SAMPLES (LiveChat transcripts, LiveSupporti chats and iAdvize conversations per row, default 10),
- * BENCH_SKIP_BUILD=1 (use the dist/ already built), BENCH_SKIP_SCALE=1 (skip section 9, which says so).
+ * BENCH_SKIP_BUILD=1 (use the dist/ already built), BENCH_SKIP_SCALE=1 (skip section 9, which says so; its
+ * own knobs are in bench/scale.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -19,12 +20,12 @@ import { runAgentLatency, CRM_LATENCY_MS, type AgentSection } from './agent-late
 import { runBurst, type BurstSection } from './burst';
 import { killAll } from './children';
 import { runBigSection } from './big';
-import { renderConsole, runConsoleBench, type ConsoleSection } from './console';
 import { runIAdvizeSection } from './iadvize';
 import { runIngest, type IngestRow } from './ingest';
 import { runLiveChatSection } from './livechat';
 import { runLiveSupportiSection } from './livesupporti';
 import { goals, machine, render, type Results } from './report';
+import { renderScale, runScale, type ScaleSection } from './scale';
 import { MAIN_JS, removeTemp, ROOT, startBareKoa, startService, storageLabel } from './service';
 
 const intEnv = (key: string, fallback: number, min: number, max: number): number => {
@@ -99,8 +100,8 @@ const main = async () => {
 
   // The scale section loads 1,000,000 conversations (about 2.5 minutes per database).
   const skipScale = process.env['BENCH_SKIP_SCALE'] === '1';
-  log(skipScale ? '9. scale: skipped (BENCH_SKIP_SCALE=1)' : '9. scale: the console list with 1,000,000 stored conversations');
-  const consoleList: ConsoleSection[] = skipScale ? [] : await runConsoleBench().catch((e: unknown) => [{ storage: storageLabel(), status: 'unavailable' as const, reason: message(e) }]);
+  log(skipScale ? '9. scale: skipped (BENCH_SKIP_SCALE=1)' : '9. scale: 1,000,000 stored conversations beside 10,000');
+  const scale: ScaleSection[] = skipScale ? [] : await runScale(log).catch((e: unknown) => [{ storage: storageLabel(), status: 'unavailable' as const, reason: message(e) }]);
 
   const agentRss = agentLatency.flatMap((s) => (s.status === 'ok' && s.peakRssMB !== undefined ? [s.peakRssMB] : []));
   const burstRss = burst.status === 'ok' ? burst.peakRssMB : undefined;
@@ -133,10 +134,10 @@ const main = async () => {
   const results: Results = { ...partial, goals: goals(partial), runSeconds: Math.round((performance.now() - started) / 1000) };
 
   process.stdout.write(`\n${render(results)}\n`);
-  process.stdout.write(`\n${skipScale ? '9. Scale: skipped (BENCH_SKIP_SCALE=1)' : renderConsole(consoleList)}\n`);
+  process.stdout.write(`\n${skipScale ? '9. Scale: skipped (BENCH_SKIP_SCALE=1)' : renderScale(scale)}\n`);
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ ...results, scale: skipScale ? 'skipped' : consoleList }, null, 2)}\n`);
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ ...results, scale: skipScale ? 'skipped' : scale }, null, 2)}\n`);
   log(`written to bench/results/latest.json`);
 };
 
