@@ -33,6 +33,8 @@ describe('a toy platform added by one definition', () => {
     assert.deepEqual(await res.json(), {});
     await until('notified', () => toy.shown.length === 1);
     const store = service.running.store;
+    // The platform has been shown the link; the notify step's end is written right after.
+    await until('notify done', async () => (await store.latestJob('toy:chat-1', 'notify'))?.state === 'done');
     const steps = await store.conversationJobs('toy:chat-1', 10);
     assert.deepEqual(steps.map((j) => [j.kind, j.state]), [['fetch', 'done'], ['deliver', 'done'], ['notify', 'done']]);
     const [record] = await store.listRecords('toy:chat-1');
