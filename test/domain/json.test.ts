@@ -28,6 +28,33 @@ describe('parseJsonSafe', () => {
     assert.ok(isRight(parseJsonSafe(JSON.stringify({ text: '[[[[{{{{'.repeat(100), quote: '\\"[[[' }))));
   });
 
+  it('decides nesting as a character-by-character scan would, on texts full of quotes and backslashes', () => {
+    // The plain scan the quicker one (strings skipped with indexOf) must agree with.
+    const deeperByScan = (text: string, max: number): boolean => {
+      let depth = 0;
+      let inString = false;
+      for (let i = 0; i < text.length; i++) {
+        const ch = text[i];
+        if (inString) {
+          if (ch === '\\') i++;
+          else if (ch === '"') inString = false;
+        } else if (ch === '"') inString = true;
+        else if (ch === '{' || ch === '[') {
+          if (++depth > max) return true;
+        } else if (ch === '}' || ch === ']') depth--;
+      }
+      return false;
+    };
+    const alphabet = ['[', '[', '{', ']', '}', '"', '\\', 'a'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let n = 0; n < 3000; n++) {
+      const text = Array.from({ length: 1 + (next() % 40) }, () => alphabet[next() % alphabet.length]).join('');
+      const result = parseJsonSafe(text, 'body', 3);
+      assert.equal(isLeft(result) && result.left.code === 'INVALID_PAYLOAD', deeperByScan(text, 3), JSON.stringify(text));
+    }
+  });
+
   it('says where JSON breaks without quoting the text', () => {
     for (const text of ['Ada Lovelace', '{"name": "Ada", ada@example.com}', '', `[${'Ada '.repeat(100)}]`]) {
       const result = parseJsonSafe(text);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Either } from 'fp-ts/Either';
 import type { ErrorCode } from '../../../src/domain/errors';
 import type { Rejection } from '../../../src/domain/source';
-import { readOlarkBody } from '../../../src/sources/olark/body';
+import { formField, readOlarkBody } from '../../../src/sources/olark/body';
 import { formBody } from './fixtures';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -73,5 +73,33 @@ describe('readOlarkBody', () => {
     const error = errorOf(readOlarkBody(Buffer.from('{}'), 'application/json; charset=iso-8859-1'), 'UNSUPPORTED_CONTENT_TYPE');
     assert.match((error.detail ?? ''), /iso-8859-1/);
     errorOf(readOlarkBody(Buffer.from('data=%7B%7D'), `${FORM}; charset=utf-16`), 'UNSUPPORTED_CONTENT_TYPE');
+  });
+});
+
+describe('formField', () => {
+  it('reads a field exactly as URLSearchParams does, whatever the form holds', () => {
+    const forms = [
+      'data=%7B%22a%22%3A1%7D',
+      'data=a+b%2Bc',
+      'other=1&data=x&data=y',
+      'd%61ta=first&data=second',
+      '&&data=&x',
+      'data',
+      'x=1&data',
+      '?data=q',
+      '??data=q',
+      'data=100%',
+      'data=%zz%41',
+      'data=%C3%A9%C3',
+      'data=%ED%A0%80',
+      'data=%EF%BB%BFbom',
+      'x=%zz&data=ok',
+      'data=caf\u00e9=1&data=2',
+      'data=%F0%9F%98%80+%E2%82%AC',
+      'nodata=1',
+      '',
+      '=&=data&data==',
+    ];
+    for (const form of forms) assert.equal(formField(form, 'data'), new URLSearchParams(form).get('data'), form);
   });
 });
