@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { isRight } from 'fp-ts/Either';
 import { visitorLabel, type Conversation } from '../../src/domain/conversation';
 import { permanent, transient, type CrmFailure } from '../../src/domain/outcome';
-import { chatLines, escapeHtml, renderTranscriptHtml, renderTranscriptText, trimMiddle } from '../../src/domain/transcript';
+import { chatLines, escapeHtml, renderTranscriptHtml, transcriptTextWithin } from '../../src/domain/transcript';
 
 /** Unique custom property on contacts and tickets, created by `npm run setup`. */
 export const CHAT_CONVERSATION_ID = 'chat_conversation_id';
@@ -78,7 +78,7 @@ export const toTicketSubject = (c: Conversation): string => {
   return subject.length <= SUBJECT_LIMIT ? subject : `${subject.slice(0, SUBJECT_LIMIT - 1)}…`;
 };
 
-export const toTicketContent = (c: Conversation): string => trimMiddle(renderTranscriptText(c), TEXT_LIMIT);
+export const toTicketContent = (c: Conversation): string => transcriptTextWithin(c, TEXT_LIMIT);
 
 export const toHubspotTicket = (c: Conversation, pipeline: { readonly pipeline: string; readonly stage: string }): Properties => ({
   subject: toTicketSubject(c),

@@ -6,7 +6,7 @@ import * as t from 'io-ts';
 import type { Conversation, Visitor } from '../../src/domain/conversation';
 import type { Action } from '../../src/domain/event';
 import { permanent, transient, type CrmFailure } from '../../src/domain/outcome';
-import { renderTranscriptText, trimMiddle } from '../../src/domain/transcript';
+import { chatLines, transcriptTextWithin, trimMiddle } from '../../src/domain/transcript';
 import type { SalesforceConfig } from './config';
 
 /** Long Text Area limit of Lead, Case and Task Description (sObject reference: "Limit: 32 KB"). */
@@ -36,7 +36,7 @@ const defined = (entries: Record<string, string | undefined>): Fields =>
   Object.fromEntries(Object.entries(entries).filter((e): e is [string, string] => e[1] !== undefined));
 
 export const transcriptDescription = (conversation: Conversation): string =>
-  trimMiddle(`Chat transcript (${conversation.source} ${conversation.id})\n\n${renderTranscriptText(conversation)}`, DESCRIPTION_LIMIT);
+  transcriptTextWithin(conversation, DESCRIPTION_LIMIT, `Chat transcript (${conversation.source} ${conversation.id})\n\n`);
 
 /** What the visitor told us, as Lead fields (limits from the Lead object reference). */
 export const visitorLeadFields = (v: Visitor): Fields => {
@@ -81,7 +81,7 @@ export const toLeadUpdate = (conversation: Conversation, current: Readonly<Recor
 
 export const caseSubject = (conversation: Conversation): string => {
   const who = conversation.visitor.name ?? conversation.visitor.email ?? 'a visitor';
-  const first = renderTranscriptText(conversation).length > 0 ? conversation.messages.find((m) => m.role === 'visitor')?.body : undefined;
+  const first = chatLines(conversation).length > 0 ? conversation.messages.find((m) => m.role === 'visitor')?.body : undefined;
   return trimMiddle(`Chat with ${who}${first === undefined ? '' : `: ${first.replace(/\s+/g, ' ')}`}`, 255, '…');
 };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Conversation } from '../../src/domain/conversation';
 import { mergeConversation } from '../../src/domain/merge';
-import { renderTranscriptHtml, renderTranscriptText, trimMiddle } from '../../src/domain/transcript';
+import { chatLines, escapeHtml, formatTime, renderTranscriptHtml, renderTranscriptText, transcriptTextWithin, trimMiddle } from '../../src/domain/transcript';
 
 const at = (s: number) => new Date(Date.UTC(2019, 4, 17, 15, 42, s));
 const conversation = (n: number, over: Partial<Conversation> = {}): Conversation => ({
@@ -54,6 +54,51 @@ describe('transcripts', () => {
     assert.ok(out.includes('line 399<'));
     assert.ok(out.includes('shortened'));
     assert.equal((out.match(/<p>/g) ?? []).length, (out.match(/<\/p>/g) ?? []).length);
+  });
+});
+
+describe('transcripts within a field limit, rendering only the lines kept', () => {
+  /** The renderer as it was, rendering every line first: the lazy one must give the same text. */
+  const htmlRenderingAll = (c: Conversation, max: number): string => {
+    const title = `<p><strong>Chat transcript</strong> (${escapeHtml(c.source)} ${escapeHtml(c.id)})</p>`;
+    const lines = chatLines(c).map((m) => `<p><strong>${escapeHtml(m.author)}</strong> <em>${formatTime(m.at)}</em><br>${escapeHtml(m.body).replace(/\n/g, '<br>')}</p>`);
+    const whole = title + lines.join('');
+    if (whole.length <= max) return whole;
+    const gap = '<p><em>[… transcript shortened …]</em></p>';
+    let budget = max - title.length - gap.length;
+    const head: string[] = [];
+    const tail: string[] = [];
+    let i = 0;
+    let j = lines.length - 1;
+    while (i <= j) {
+      const fromHead = head.length <= tail.length;
+      const line = fromHead ? lines[i] : lines[j];
+      if (line === undefined || line.length > budget) break;
+      budget -= line.length;
+      if (fromHead) {
+        head.push(line);
+        i++;
+      } else {
+        tail.unshift(line);
+        j--;
+      }
+    }
+    const result = title + head.join('') + gap + tail.join('');
+    return result.length <= max ? result : trimMiddle(result, max, '');
+  };
+  const bodies = ['hi', 'a longer line with <html> & "quotes"', '😀 surrogates 😀', '!lead', 'two\nlines', 'x'.repeat(90)];
+  const varied = (n: number): Conversation =>
+    conversation(n, { messages: conversation(n).messages.map((m, i) => ({ ...m, body: `${bodies[i % bodies.length] ?? ''} ${i}` })) });
+
+  it('gives what rendering every line and then trimming gives', () => {
+    for (const n of [0, 1, 2, 3, 7, 20, 61])
+      for (const max of [0, 1, 5, 30, 47, 120, 333, 1000, 5000])
+        for (const lead of ['', 'Chat transcript (olark c1)\n\n']) {
+          const c = varied(n);
+          const label = `${n} messages, max ${max}, lead ${JSON.stringify(lead)}`;
+          assert.equal(transcriptTextWithin(c, max, lead), trimMiddle(lead + renderTranscriptText(c), max), label);
+          if (lead === '') assert.equal(renderTranscriptHtml(c, max), htmlRenderingAll(c, max), label);
+        }
   });
 });
 
