@@ -58,6 +58,15 @@ describe('a 10,000-message transcript reaches every CRM', function () {
     assert.equal(record.conversation.messages.at(-1)?.body, LAST);
   });
 
+  it('local CRM: several at once, each answered with its own record', async () => {
+    service = await startService({ CRM: 'local' }, dir);
+    const webhook = service.webhook;
+    const urls = await Promise.all(Array.from({ length: 6 }, () => postOlark(webhook, bigTranscript('lead')).then(integrationUrlOf)));
+    assert.equal(new Set(urls).size, 6, urls.join(' '));
+    const stats = await service.running.store.queueStats();
+    assert.equal(stats.dead, 0);
+  });
+
   describe('HubSpot', () => {
     let hubspot: HubspotEmulator;
     beforeEach(async () => {

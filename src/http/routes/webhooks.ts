@@ -21,6 +21,32 @@ import { fromFrameworkError, type AppState } from '../middleware';
  */
 export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Bodies from this size on (or of unknown size) are taken at most BIG_BODIES_AT_ONCE at a time,
+ * from the first byte read to the answer; others wait their turn unread. Decoding one is CPU
+ * work a few times its size in memory, so more at once would be no faster on a few cores, and
+ * this bounds what a burst of long chats can make the process hold. Small bodies never wait.
+ */
+export const BIG_BODY_BYTES = 256 * 1024;
+const BIG_BODIES_AT_ONCE = 2;
+
+/** A counting semaphore, first come first served. */
+const slots = (count: number) => {
+  let free = count;
+  const waiting: (() => void)[] = [];
+  return {
+    take: async (): Promise<void> => {
+      if (free > 0) free--;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    give: (): void => {
+      const next = waiting.shift();
+      if (next === undefined) free++;
+      else next();
+    },
+  };
+};
+
 export interface MountedSource {
   readonly source: ChatSource;
   readonly token: string;
@@ -62,6 +88,7 @@ const UNREGISTERED = 'unregistered';
 
 export const webhookEdge = (deps: { readonly pipeline: Pipeline; readonly sources: readonly MountedSource[]; readonly observer?: Observer }): Koa.Middleware<AppState> => {
   const observer = deps.observer ?? noObserver;
+  const bigBodies = slots(BIG_BODIES_AT_ONCE);
   const byName = new Map(deps.sources.map((m) => [m.source.name, { ...m, matches: tokenMatcher(m.token) }]));
   const webhookRoute = (source: ChatSource): SourceRoute => ({
     method: 'POST',
@@ -100,6 +127,18 @@ export const webhookEdge = (deps: { readonly pipeline: Pipeline; readonly source
       ctx.set('Allow', allowed.join(', '));
       throw new HttpError('METHOD_NOT_ALLOWED');
     }
+    const length = Number(ctx.get('content-length') || Number.NaN);
+    // One declared over the limit is refused at once (readBody), without waiting its turn.
+    const big = route.method === 'POST' && !(length < BIG_BODY_BYTES) && !(length > BODY_LIMIT_BYTES);
+    if (big) await bigBodies.take();
+    try {
+      await answer(ctx, route, source);
+    } finally {
+      if (big) bigBodies.give();
+    }
+  };
+
+  const answer = async (ctx: Koa.ParameterizedContext<AppState>, route: SourceRoute, source: ChatSource): Promise<void> => {
     const rawBody = route.method === 'POST' ? await readBody(ctx) : Buffer.alloc(0);
     const query = ctx.querystring;
     const request: SourceRequest = {
