@@ -12,6 +12,19 @@ export interface AppState {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** The request's logger, made when something first logs: most requests write only their one line. */
+const lazyChild = (log: Log, bindings: Record<string, unknown>): Log => {
+  let child: Log | undefined;
+  const get = () => (child ??= log.child(bindings));
+  return {
+    debug: (obj, msg) => get().debug(obj, msg),
+    info: (obj, msg) => get().info(obj, msg),
+    warn: (obj, msg) => get().warn(obj, msg),
+    error: (obj, msg) => get().error(obj, msg),
+    child: (more) => get().child(more),
+  };
+};
+
 /**
  * Request id (taken from X-Request-Id when sane), a child logger, and one log line per
  * request. The line names the route pattern, never the URL: webhook URLs carry secrets.
@@ -22,15 +35,16 @@ export const requestContext =
     const given = ctx.get('x-request-id');
     const requestId = REQUEST_ID.test(given) ? given : randomUUID();
     ctx.state.requestId = requestId;
-    ctx.state.log = log.child({ reqId: requestId });
+    ctx.state.log = lazyChild(log, { reqId: requestId });
     ctx.set('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     try {
       await next();
     } finally {
       const route = ctx.state.route ?? ('_matchedRoute' in ctx && typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched');
-      ctx.state.log.info(
-        { method: ctx.method, route, status: ctx.status, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+      // The root logger with the id in the line: the same output, without a child per request.
+      log.info(
+        { reqId: requestId, method: ctx.method, route, status: ctx.status, ms: Number(process.hrtime.bigint() - started) / 1e6 },
         'request',
       );
     }
