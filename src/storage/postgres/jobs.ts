@@ -5,7 +5,7 @@
  * and "one pending job per conversation" true with many writers.
  */
 import type { PoolClient } from 'pg';
-import { newJobId } from '../job-id';
+import { newSortableId } from '../sortable-id';
 import { mergeConversation } from '../../domain/merge';
 import type { StepKind } from '../../domain/source';
 import { mergePlans } from '../plans';
@@ -130,7 +130,7 @@ export const queueStep = async (db: Queryable, key: string, kind: StepKind, then
       db,
       `INSERT INTO jobs (id, conversation_key, kind, then_steps, state, attempts, next_attempt_at, expires_at, created_at, updated_at)
        VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $5, $5) RETURNING *`,
-      [newJobId(), key, kind, toStepList(then), now, expiresAt],
+      [newSortableId(), key, kind, toStepList(then), now, expiresAt],
     ),
   );
 };

@@ -7,6 +7,7 @@
 import { personEmail, type LocalChange, type LocalRecord, type LocalRecordStore, type LocalUpsert } from '../../domain/local-records';
 import { assembleRecord, toId, toLocalConversation, toRecordHead, toRelated } from '../local-crm-rows';
 import { newRecordId } from '../record-id';
+import { newSortableId } from '../sortable-id';
 import { toConversationJson, toHistoryJson } from '../serialization';
 import { firstRow, rowsOf, type Queryable } from './db';
 
@@ -26,7 +27,7 @@ const upsert = async (db: Queryable, input: LocalUpsert, now: number): Promise<{
       ? undefined
       : toId(
           await firstRow(db, 'INSERT INTO local_people (id, email, created_at) VALUES ($1, $2, $3) ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id', [
-            newRecordId(),
+            newSortableId(now),
             email,
             now,
           ]),

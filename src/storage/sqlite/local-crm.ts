@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { personEmail, type LocalChange, type LocalRecord, type LocalRecordStore, type LocalUpsert } from '../../domain/local-records';
 import { assembleRecord, toLocalConversation, toRecordHead, toRelated } from '../local-crm-rows';
 import { newRecordId } from '../record-id';
+import { newSortableId } from '../sortable-id';
 import { toConversationJson, toHistoryJson } from '../serialization';
 import type { WriteQueue } from './write-queue';
 
@@ -49,7 +50,7 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
   const personFor = (email: string, now: number): { id: string; fresh: boolean } => {
     const known = idOf(q.person.get(email));
     if (known !== undefined) return { id: known, fresh: false };
-    const id = newRecordId();
+    const id = newSortableId(now);
     q.insertPerson.run(id, email, now);
     return { id, fresh: true };
   };

@@ -10,7 +10,7 @@ import type { Conversation } from '../../domain/conversation';
 import { personEmail } from '../../domain/local-records';
 import { mergeConversation } from '../../domain/merge';
 import type { StepKind } from '../../domain/source';
-import { newJobId } from '../job-id';
+import { newSortableId } from '../sortable-id';
 import { mergePlans } from '../plans';
 import { toConversationJson, toMetaJson, toPersonJson, toRecordJson } from '../serialization';
 import { toAttempt, toJob, toPendingRef, toStepList, toStoredConversation, toStoredRecord, toValue } from '../rows';
@@ -200,7 +200,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
       q.shareJob.run({ id: shared.id, then: toStepList(mergePlans(shared.then, then)), expiresAt });
       return shared.id;
     }
-    const id = newJobId(now);
+    const id = newSortableId(now);
     q.insertJob.run({ id, key, kind, then: toStepList(then), expiresAt, now });
     return id;
   };
@@ -237,7 +237,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
     const expiresAt = input.expiresAt?.getTime() ?? null;
     if (known === undefined && input.claim !== undefined) {
       // A new conversation has no job to share and none running elsewhere: born claimed.
-      const claimed = toJob(q.insertClaimedJob.get({ id: newJobId(now), key, kind: first, then: toStepList(then), expiresAt, owner: input.claim.owner, until: now + input.claim.leaseMs, now }));
+      const claimed = toJob(q.insertClaimedJob.get({ id: newSortableId(now), key, kind: first, then: toStepList(then), expiresAt, owner: input.claim.owner, until: now + input.claim.leaseMs, now }));
       return { duplicate: false, stored, jobId: claimed.id, claimed };
     }
     const jobId = queueStep(key, first, then, expiresAt, now);

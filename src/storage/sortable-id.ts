@@ -6,11 +6,12 @@ const pool = Buffer.alloc(POOL_BYTES);
 let taken = POOL_BYTES;
 
 /**
- * A job id: a UUID version 7 (https://www.rfc-editor.org/rfc/rfc9562#section-5.7), milliseconds
- * first, then 74 random bits. Ids made one after another sort together, so the jobs table's key
- * index grows at its end instead of touching a random page for every step queued.
+ * An id for a row that no URL shows (a job, a local CRM person): a UUID version 7
+ * (https://www.rfc-editor.org/rfc/rfc9562#section-5.7), milliseconds first, then 74 random bits.
+ * Ids made one after another sort together, so a key index grows at its end instead of touching
+ * a random page for every row written. Ids in URLs stay fully random (record-id.ts).
  */
-export const newJobId = (now: number = Date.now()): string => {
+export const newSortableId = (now: number = Date.now()): string => {
   if (taken + 10 > POOL_BYTES) {
     randomFillSync(pool);
     taken = 0;
