@@ -114,14 +114,8 @@ export const toStoredRecord = (row: unknown): StoredRecord => {
   return { record: fromRecordJson(r.record), version: r.version, updatedAt: new Date(r.updated_at) };
 };
 
-const CountRow = t.type({ state: JobStateCodec, n: Num });
-export const toCount = (row: unknown) => decodeRow(CountRow, 'count', row);
-const FailingRow = t.type({ n: Num });
-export const toFailing = (row: unknown): number => decodeRow(FailingRow, 'failing', row).n;
 const ValueRow = t.type({ value: t.string });
 export const toValue = (row: unknown): string => decodeRow(ValueRow, 'setting', row).value;
-const OldestRow = t.type({ oldest: Nullable(Num) });
-export const toOldest = (row: unknown): number | null => decodeRow(OldestRow, 'oldest', row).oldest;
 const KeyRow = t.type({ key: t.string });
 export const toKey = (row: unknown): string => decodeRow(KeyRow, 'key', row).key;
 
