@@ -69,16 +69,23 @@ export const claimJob = async (db: PoolClient, jobId: string, owner: string, now
 export const claimDueJobs = async (db: PoolClient, owner: string, now: number, leaseMs: number, limit: number): Promise<Job[]> => {
   if (limit <= 0) return [];
   // Jobs another worker is looking at are skipped, not waited for. Over-select: a candidate is
-  // dropped when its conversation is busy or already has a job in this batch.
+  // dropped when its conversation is busy or already has a job in this batch. The due pending
+  // jobs and the lapsed leases are read as two ranges, each in index order up to the limit: one
+  // OR over both gathered and sorted every due job (73-84 ms with 40,000 due). FOR UPDATE cannot
+  // take a UNION, so the rows it found are locked, and their state checked again, after.
+  const busy = (alias: string) => `NOT EXISTS (
+           SELECT 1 FROM jobs other
+           WHERE other.conversation_key = ${alias}.conversation_key AND other.id <> ${alias}.id
+             AND other.state = 'running' AND other.lease_expires_at >= $1)`;
   const candidates = (
     await rowsOf(
       db,
       `SELECT * FROM jobs j
-       WHERE ((j.state = 'pending' AND j.next_attempt_at <= $1) OR (j.state = 'running' AND j.lease_expires_at < $1))
-         AND NOT EXISTS (
-           SELECT 1 FROM jobs other
-           WHERE other.conversation_key = j.conversation_key AND other.id <> j.id
-             AND other.state = 'running' AND other.lease_expires_at >= $1)
+       WHERE j.id IN (
+           (SELECT p.id FROM jobs p WHERE p.state = 'pending' AND p.next_attempt_at <= $1 AND ${busy('p')} ORDER BY p.next_attempt_at, p.seq LIMIT $2)
+           UNION ALL
+           (SELECT r.id FROM jobs r WHERE r.state = 'running' AND r.lease_expires_at < $1 AND ${busy('r')} ORDER BY r.next_attempt_at, r.seq LIMIT $2))
+         AND ((j.state = 'pending' AND j.next_attempt_at <= $1) OR (j.state = 'running' AND j.lease_expires_at < $1))
        ORDER BY j.next_attempt_at, j.seq
        LIMIT $2
        FOR UPDATE OF j SKIP LOCKED`,
