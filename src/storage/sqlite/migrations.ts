@@ -1,4 +1,17 @@
 /** SQLite schema, one entry per version; applied in order and recorded in schema_migrations. */
+
+/** The console state of the conversation keyed `key` (an SQL expression), from its jobs: dead, failing, pending, expired, else delivered. */
+const stateOf = (key: string): string => `CASE
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = ${key} AND j.state = 'dead') THEN 'dead'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = ${key} AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = ${key} AND j.state IN ('pending', 'running')) THEN 'pending'
+      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = ${key} AND j.state = 'expired') THEN 'expired'
+      ELSE 'delivered' END`;
+
+/** A trigger's statement: the state of the conversation of the job `row` (NEW or OLD), written only when it changes. */
+const stateFromJobsOf = (row: 'NEW' | 'OLD'): string =>
+  `UPDATE conversations SET state = s.v FROM (SELECT ${stateOf(`${row}.conversation_key`)} AS v) s
+    WHERE key = ${row}.conversation_key AND state IS NOT s.v;`;
 export const sqliteMigrations: readonly string[] = [
   `
   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -154,12 +167,7 @@ export const sqliteMigrations: readonly string[] = [
   ALTER TABLE conversations ADD COLUMN conversation_id TEXT GENERATED ALWAYS AS (json_extract(snapshot, '$.id')) VIRTUAL;
   ALTER TABLE conversations ADD COLUMN visitor_email TEXT GENERATED ALWAYS AS (json_extract(snapshot, '$.visitor.email')) VIRTUAL;
   ALTER TABLE conversations ADD COLUMN visitor_name TEXT GENERATED ALWAYS AS (json_extract(snapshot, '$.visitor.name')) VIRTUAL;
-  UPDATE conversations SET state = CASE
-    WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = conversations.key AND j.state = 'dead') THEN 'dead'
-    WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = conversations.key AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
-    WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = conversations.key AND j.state IN ('pending', 'running')) THEN 'pending'
-    WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = conversations.key AND j.state = 'expired') THEN 'expired'
-    ELSE 'delivered' END;
+  UPDATE conversations SET state = ${stateOf('conversations.key')};
   CREATE INDEX conversations_newest ON conversations(updated_at, key);
   CREATE INDEX conversations_source_newest ON conversations(source, updated_at, key);
   CREATE INDEX conversations_state_newest ON conversations(state, updated_at, key);
@@ -170,32 +178,14 @@ export const sqliteMigrations: readonly string[] = [
   CREATE INDEX events_source_newest ON events(source, received_at);
   CREATE INDEX jobs_unresolved_errors ON jobs(updated_at) WHERE last_error IS NOT NULL AND state <> 'done';
   CREATE TRIGGER jobs_state_on_insert AFTER INSERT ON jobs BEGIN
-    UPDATE conversations SET state = s.v FROM (SELECT CASE
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'dead') THEN 'dead'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running')) THEN 'pending'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'expired') THEN 'expired'
-      ELSE 'delivered' END AS v) s
-    WHERE key = NEW.conversation_key AND state IS NOT s.v;
+    ${stateFromJobsOf('NEW')}
   END;
   CREATE TRIGGER jobs_state_on_update AFTER UPDATE OF state, last_error ON jobs
     WHEN OLD.state IS NOT NEW.state OR OLD.last_error IS NOT NEW.last_error BEGIN
-    UPDATE conversations SET state = s.v FROM (SELECT CASE
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'dead') THEN 'dead'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running')) THEN 'pending'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'expired') THEN 'expired'
-      ELSE 'delivered' END AS v) s
-    WHERE key = NEW.conversation_key AND state IS NOT s.v;
+    ${stateFromJobsOf('NEW')}
   END;
   CREATE TRIGGER jobs_state_on_delete AFTER DELETE ON jobs BEGIN
-    UPDATE conversations SET state = s.v FROM (SELECT CASE
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = OLD.conversation_key AND j.state = 'dead') THEN 'dead'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = OLD.conversation_key AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = OLD.conversation_key AND j.state IN ('pending', 'running')) THEN 'pending'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = OLD.conversation_key AND j.state = 'expired') THEN 'expired'
-      ELSE 'delivered' END AS v) s
-    WHERE key = OLD.conversation_key AND state IS NOT s.v;
+    ${stateFromJobsOf('OLD')}
   END;
   `,
   // 5: privacy (npm run privacy, RETENTION_DAYS). Erasing a person deletes rows by conversation
@@ -220,24 +210,12 @@ export const sqliteMigrations: readonly string[] = [
     UPDATE conversations SET state = 'pending' WHERE key = NEW.conversation_key AND state IN ('delivered', 'expired');
   END;
   CREATE TRIGGER jobs_state_on_insert AFTER INSERT ON jobs WHEN NOT (NEW.state = 'pending' AND NEW.last_error IS NULL) BEGIN
-    UPDATE conversations SET state = s.v FROM (SELECT CASE
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'dead') THEN 'dead'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running')) THEN 'pending'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'expired') THEN 'expired'
-      ELSE 'delivered' END AS v) s
-    WHERE key = NEW.conversation_key AND state IS NOT s.v;
+    ${stateFromJobsOf('NEW')}
   END;
   CREATE TRIGGER jobs_state_on_update AFTER UPDATE OF state, last_error ON jobs
     WHEN OLD.last_error IS NOT NEW.last_error
       OR (OLD.state IS NOT NEW.state AND NOT (OLD.state IN ('pending', 'running') AND NEW.state IN ('pending', 'running'))) BEGIN
-    UPDATE conversations SET state = s.v FROM (SELECT CASE
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'dead') THEN 'dead'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running')) THEN 'pending'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'expired') THEN 'expired'
-      ELSE 'delivered' END AS v) s
-    WHERE key = NEW.conversation_key AND state IS NOT s.v;
+    ${stateFromJobsOf('NEW')}
   END;
   `,
   // 7: the ingest path. The console's and privacy's look-ups read real columns written with the
@@ -280,13 +258,7 @@ export const sqliteMigrations: readonly string[] = [
     UPDATE conversations SET state = 'pending' WHERE key = NEW.conversation_key AND state IN ('delivered', 'expired');
   END;
   CREATE TRIGGER jobs_state_on_insert AFTER INSERT ON jobs WHEN NOT (NEW.state IN ('pending', 'running') AND NEW.last_error IS NULL) BEGIN
-    UPDATE conversations SET state = s.v FROM (SELECT CASE
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'dead') THEN 'dead'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running') AND j.last_error IS NOT NULL) THEN 'failing'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state IN ('pending', 'running')) THEN 'pending'
-      WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.conversation_key = NEW.conversation_key AND j.state = 'expired') THEN 'expired'
-      ELSE 'delivered' END AS v) s
-    WHERE key = NEW.conversation_key AND state IS NOT s.v;
+    ${stateFromJobsOf('NEW')}
   END;
   `,
   // 8: queue stats that do not grow with the history kept (src/storage/sqlite/queue-stats.ts):

@@ -60,6 +60,12 @@ const migrate = (db: Database.Database): void => {
 
 const CONVERSATION = 'key, snapshot, version, forced, meta, person, updated_at';
 
+/** No other job of the conversation of `jobs` (the row looked at) holds a live lease: one step of a conversation at a time. */
+const NO_LIVE_SIBLING = `NOT EXISTS (
+  SELECT 1 FROM jobs other
+  WHERE other.conversation_key = jobs.conversation_key AND other.id <> jobs.id
+    AND other.state = 'running' AND other.lease_expires_at >= @now)`;
+
 /** The columns kept beside the snapshot for the console's search and for erasure (migration 7). */
 const searchColumns = (c: Conversation) => ({
   conversationId: c.id,
@@ -125,10 +131,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
       UPDATE jobs SET state = 'running', lease_owner = @owner, lease_expires_at = @until, updated_at = @now
       WHERE id = @id
         AND (state = 'pending' OR (state = 'running' AND lease_expires_at < @now))
-        AND NOT EXISTS (
-          SELECT 1 FROM jobs other
-          WHERE other.conversation_key = jobs.conversation_key AND other.id <> jobs.id
-            AND other.state = 'running' AND other.lease_expires_at >= @now)
+        AND ${NO_LIVE_SIBLING}
       RETURNING *`),
     // Due pending jobs and lapsed leases, each read from its own range of jobs_due in order up to
     // the limit: as one OR, SQLite gathered and sorted every due job first (300 ms per worker tick
@@ -138,18 +141,12 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
         SELECT * FROM jobs WHERE state = 'pending' AND next_attempt_at <= @now
           -- Filtered here, not only in claim: due jobs of busy conversations would otherwise fill
           -- the over-selected window and starve the free ones behind them.
-          AND NOT EXISTS (
-            SELECT 1 FROM jobs other
-            WHERE other.conversation_key = jobs.conversation_key AND other.id <> jobs.id
-              AND other.state = 'running' AND other.lease_expires_at >= @now)
+          AND ${NO_LIVE_SIBLING}
         ORDER BY next_attempt_at LIMIT @limit)
       UNION ALL
       SELECT * FROM (
         SELECT * FROM jobs WHERE state = 'running' AND lease_expires_at < @now
-          AND NOT EXISTS (
-            SELECT 1 FROM jobs other
-            WHERE other.conversation_key = jobs.conversation_key AND other.id <> jobs.id
-              AND other.state = 'running' AND other.lease_expires_at >= @now)
+          AND ${NO_LIVE_SIBLING}
         ORDER BY next_attempt_at LIMIT @limit)
       ORDER BY next_attempt_at LIMIT @limit`),
     insertAttempt: db.prepare(
