@@ -41,6 +41,8 @@ export interface LogEntry {
   endedAt: number;
   /** Set when the answer came from an injected fault. */
   fault?: string;
+  /** Set when an injected fault holds the answer: it is sent (or the connection dropped) once this settles. */
+  heldUntil?: Promise<unknown>;
 }
 
 export interface SendOptions {
@@ -48,13 +50,14 @@ export interface SendOptions {
   readonly contentType?: string;
   /** Waited before answering. */
   readonly latencyMs?: number;
-  /** The request's log entry: its end time is set, and its status unless the connection is dropped. */
-  readonly log?: Pick<LogEntry, 'status' | 'endedAt'>;
+  /** The request's log entry: its end time is set, and its status unless the connection is dropped; its `heldUntil` is waited for. */
+  readonly log?: Pick<LogEntry, 'status' | 'endedAt' | 'heldUntil'>;
 }
 
 /** Answers `reply`, or with 'drop' closes the socket without a word (what a network failure looks like to a client). */
 export const send = async (req: IncomingMessage, res: ServerResponse, reply: Reply | 'drop', options: SendOptions = {}): Promise<void> => {
   if ((options.latencyMs ?? 0) > 0) await sleep(options.latencyMs ?? 0);
+  if (options.log?.heldUntil !== undefined) await options.log.heldUntil.catch(() => undefined);
   if (options.log !== undefined) options.log.endedAt = Date.now();
   if (reply === 'drop') {
     req.socket.destroy();
@@ -121,15 +124,22 @@ export interface FaultKnobs {
   readonly times?: number;
   /** Sent as `Retry-After` (seconds) with the fault's answer. */
   readonly retryAfterSeconds?: number;
+  /**
+   * Hold the answer until this settles: the request is handled as usual (its effects happen), but
+   * the client waits for the answer, so a test can keep a call surely in flight (the log entry's
+   * `endedAt` stays 0 meanwhile). Only in emulators that give `send` their log entry.
+   */
+  readonly holdAnswer?: Promise<unknown>;
 }
 
 export interface FaultQueue<F> {
   readonly inject: (fault: F) => void;
   /**
    * The first pending fault whose `match` (if any) matches `signature`, used up once, after its
-   * `latencyMs`; 'drop' for a `network` one (noted as the log entry's `fault`).
+   * `latencyMs`; 'drop' for a `network` one (noted as the log entry's `fault`). A `holdAnswer`
+   * becomes the log entry's `heldUntil`, which `send` waits for.
    */
-  readonly take: (signature: string, log: Pick<LogEntry, 'fault'>) => Promise<F | 'drop' | undefined>;
+  readonly take: (signature: string, log: Pick<LogEntry, 'fault' | 'heldUntil'>) => Promise<F | 'drop' | undefined>;
   readonly clear: () => void;
 }
 
@@ -146,6 +156,7 @@ export const faultQueue = <F extends FaultKnobs>(): FaultQueue<F> => {
       hit.left -= 1;
       pending = pending.filter((p) => p.left > 0);
       if (hit.fault.latencyMs !== undefined) await sleep(hit.fault.latencyMs);
+      if (hit.fault.holdAnswer !== undefined) log.heldUntil = hit.fault.holdAnswer;
       if (hit.fault.network !== true) return hit.fault;
       log.fault = 'network';
       return 'drop';

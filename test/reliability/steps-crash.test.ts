@@ -19,6 +19,7 @@ import { freePort, removeDir, tempDir } from '../support/service';
 import {
   IADVIZE_SECRET,
   allSteps,
+  answerHolds,
   assertFullTranscript,
   burstUntilKilled,
   closedEvent,
@@ -36,6 +37,17 @@ const BURST = 200;
 const LIVECHAT_SECRET = 'livechat-steps-secret';
 const LIVECHAT_TOKEN = 'livechat-steps-token-0123456789';
 const AGENT = 'agent.steps@example.com';
+/**
+ * How long a held call may wait for the kill before it is let go and the next of its kind held
+ * instead: well under the service's limits (CRM_TIMEOUT_MS and four fifths of JOB_LEASE_MS below,
+ * 1500 and 1600 ms) minus what a step does before the held call, so at the kill the dead process
+ * is surely still waiting for every held call.
+ */
+const FRESH_MS = 500;
+/** A note's creation (the connector's last write of a delivery): held, HubSpot has the note but the service never hears so. */
+const NOTE_CREATE = /^POST \/crm\/v3\/objects\/notes$/;
+/** The conversation a note's body names: `(<source> <id>)`. */
+const noteOf = (body: unknown): string | undefined => /\((?:\S+) ([^)\s]+)\)/.exec(fieldOf(body, ['properties', 'hs_note_body']) ?? '')?.[1];
 
 /** What the child runs with, whichever platform: short leases so the restart retakes the dead process's steps at once. */
 const serviceEnv = async (database: string, hubspot: HubspotEmulator, platform: Env): Promise<Env> => ({
@@ -148,22 +160,43 @@ describe('kill -9 while conversations are between steps', function () {
       service = victim;
       let fetchingAtKill: string[] = [];
       let crmCallsAtKill = 0;
+      let noteHeldAtKill: string | undefined;
+      // Once the burst is well under way, the next read and the next note's creation are held
+      // unanswered: the kill waits for both, so the dead process surely holds both kinds of step.
+      const holds = answerHolds(
+        [
+          { name: 'fetch', requests: iadvize.requests, hold: (until) => iadvize.faults.inject({ match: /^POST \/graphql$/, holdAnswer: until }) },
+          { name: 'deliver', requests: hubspot.requests, hold: (until) => hubspot.faults.inject({ match: NOTE_CREATE, holdAnswer: until }) },
+        ],
+        FRESH_MS,
+      );
       const burst = await burstUntilKilled({
         count: BURST,
         spacingMs: 15,
         post: async (i) => (await sendWebhook(iadvizeWebhook(victim.url), closedEvent(conversations[i] ?? makeConversation()), { secret: IADVIZE_SECRET })).status,
         // Once deliveries have begun to finish and the dead process surely holds both kinds of step.
-        ready: (answered) => answered >= 60 && hubspot.state.list('notes').length >= 3 && inFlight(iadvize.requests).some((r) => r.path === '/graphql') && inFlight(hubspot.requests).length > 0,
+        ready: (answered) => {
+          if (answered < 60 || hubspot.state.list('notes').length < 3) return false;
+          holds.arm();
+          return holds.allHeld();
+        },
         atKill: () => {
           fetchingAtKill = inFlight(iadvize.requests).flatMap((r) => fieldOf(r.body, ['variables', 'id']) ?? []);
           crmCallsAtKill = inFlight(hubspot.requests).length;
+          noteHeldAtKill = noteOf(holds.held().get('deliver')?.[0]?.body);
         },
-        kill: () => victim.kill('SIGKILL'),
+        kill: async () => {
+          await victim.kill('SIGKILL');
+          holds.release();
+          iadvize.faults.clear();
+          hubspot.faults.clear();
+        },
       });
       const answered = new Set([...burst.answered].map((i) => conversations[i]?.id ?? ''));
       assert.ok(burst.killed, 'the process was killed mid-burst');
       assert.ok(answered.size >= 60 && answered.size < BURST, `${answered.size} answered before the kill`);
       assert.ok(fetchingAtKill.length > 0 && crmCallsAtKill > 0, 'fetches and CRM calls were in flight at the kill');
+      assert.ok(noteHeldAtKill !== undefined, 'a note created in HubSpot was still unanswered at the kill');
       const deliveredBeforeRestart = [...notesByConversation(hubspot, 'iadvize', [...answered]).values()].filter((n) => n.length > 0).length;
       assert.ok(deliveredBeforeRestart < answered.size, 'some answered conversations were still undelivered at the kill');
 
@@ -175,6 +208,7 @@ describe('kill -9 while conversations are between steps', function () {
       const steps = await finalSteps(database);
       const byKey = stepsOf(steps, [...answered].map((id) => `iadvize:${id}`), ['fetch', 'deliver']);
       assert.ok(steps.some((s) => s.job.kind === 'deliver' && abandoned(s)), 'a delivery the dead process held counts an abandoned attempt');
+      assert.ok(abandoned(byKey.get(`iadvize:${noteHeldAtKill ?? ''}`)?.get('deliver')), `the delivery of ${noteHeldAtKill ?? ''}, its note created but unanswered at the kill, counts an abandoned attempt`);
       for (const id of fetchingAtKill) assert.ok(abandoned(byKey.get(`iadvize:${id}`)?.get('fetch')), `the fetch of ${id} in flight at the kill counts an abandoned attempt`);
       const reads = fetchesByConversation(iadvize);
       for (const id of answered) {
@@ -218,31 +252,49 @@ describe('kill -9 while conversations are between steps', function () {
       service = victim;
       const webhook = `${victim.url}/webhooks/livechat/${LIVECHAT_TOKEN}`;
       let crmCallsAtKill = 0;
-      let fetchesAtKill = 0;
+      let fetchingAtKill: string[] = [];
       let notifyingAtKill: string[] = [];
+      let noteHeldAtKill: string | undefined;
       const notifying = () => inFlight([...livechat.calls('get_customer'), ...livechat.calls('update_customer')]).flatMap((r) => fieldOf(r.body, ['id']) ?? []);
+      // All three kinds held by the dead process: a chat read, a CRM call, a customer written (only
+      // notify touches customers here: every chat has its email). On a busy machine all three are
+      // rarely in flight at the same instant by chance, so once the burst is well under way the next
+      // call of each kind is held unanswered, and the kill waits until all three are.
+      const holds = answerHolds(
+        [
+          { name: 'fetch', requests: livechat.requests, hold: (until) => livechat.faults.inject({ match: /^get_chat$/, holdAnswer: until }) },
+          { name: 'deliver', requests: hubspot.requests, hold: (until) => hubspot.faults.inject({ match: NOTE_CREATE, holdAnswer: until }) },
+          { name: 'notify', requests: livechat.requests, hold: (until) => livechat.faults.inject({ match: /^update_customer$/, holdAnswer: until }) },
+        ],
+        FRESH_MS,
+      );
       const burst = await burstUntilKilled({
         count: BURST,
         spacingMs: 15,
         post: async (i) => (await postWebhook(webhook, chatDeactivated(state, chats[i]?.id ?? '', { secretKey: LIVECHAT_SECRET, userId: AGENT }))).status,
-        // All three kinds held by the dead process: a chat read, a CRM call, a customer read or written (only notify touches customers here: every chat has its email).
-        // On a busy machine all three are rarely in flight at the same instant: once the burst is
-        // well under way, any step in flight will do.
-        ready: (answered) =>
-          answered >= 60 &&
-          livechat.calls('update_customer').length >= 3 &&
-          inFlight(livechat.calls('get_chat')).length + inFlight(hubspot.requests).length + notifying().length > 0,
+        ready: (answered) => {
+          if (answered < 60 || livechat.calls('update_customer').length < 3) return false;
+          holds.arm();
+          return holds.allHeld();
+        },
         atKill: () => {
-          fetchesAtKill = inFlight(livechat.calls('get_chat')).length;
+          fetchingAtKill = inFlight(livechat.calls('get_chat')).flatMap((r) => fieldOf(r.body, ['chat_id']) ?? []);
           crmCallsAtKill = inFlight(hubspot.requests).length;
           notifyingAtKill = notifying();
+          noteHeldAtKill = noteOf(holds.held().get('deliver')?.[0]?.body);
         },
-        kill: () => victim.kill('SIGKILL'),
+        kill: async () => {
+          await victim.kill('SIGKILL');
+          holds.release();
+          livechat.faults.clear();
+          hubspot.faults.clear();
+        },
       });
       const answered = new Set([...burst.answered].map((i) => chats[i]?.id ?? ''));
       assert.ok(burst.killed, 'the process was killed mid-burst');
       assert.ok(answered.size >= 60 && answered.size < BURST, `${answered.size} answered before the kill`);
-      assert.ok(fetchesAtKill + crmCallsAtKill + notifyingAtKill.length > 0, 'steps were in flight at the kill');
+      assert.ok(fetchingAtKill.length > 0 && crmCallsAtKill > 0 && notifyingAtKill.length > 0, 'a chat read, a CRM call and a customer write were in flight at the kill');
+      assert.ok(noteHeldAtKill !== undefined, 'a note created in HubSpot was still unanswered at the kill');
 
       service = await recover(env, hubspot, 'livechat', [...answered]);
       assertOnceInHubspot(hubspot, 'livechat', chats, answered);
@@ -250,9 +302,10 @@ describe('kill -9 while conversations are between steps', function () {
       await service.kill('SIGTERM');
       const steps = await finalSteps(database);
       const byKey = stepsOf(steps, [...answered].map((id) => `livechat:${id}`), ['fetch', 'deliver', 'notify']);
-      if (crmCallsAtKill > 0) assert.ok(steps.some((s) => s.job.kind === 'deliver' && abandoned(s)), 'a delivery the dead process held counts an abandoned attempt');
+      assert.ok(steps.some((s) => s.job.kind === 'deliver' && abandoned(s)), 'a delivery the dead process held counts an abandoned attempt');
+      assert.ok(abandoned(byKey.get(`livechat:${noteHeldAtKill ?? ''}`)?.get('deliver')), `the delivery of ${noteHeldAtKill ?? ''}, its note created but unanswered at the kill, counts an abandoned attempt`);
+      for (const id of fetchingAtKill) assert.ok(abandoned(byKey.get(`livechat:${id}`)?.get('fetch')), `the fetch of ${id} in flight at the kill counts an abandoned attempt`);
       const chatOf = new Map(chats.map((c) => [c.customerId, c.id]));
-
       for (const customer of notifyingAtKill) {
         const chatId = chatOf.get(customer) ?? '';
         assert.ok(abandoned(byKey.get(`livechat:${chatId}`)?.get('notify')), `the notify of ${chatId} in flight at the kill counts an abandoned attempt`);

@@ -123,6 +123,10 @@ export interface Burst {
  * Posts `count` events `spacingMs` apart and kills the process (SIGKILL) the first time
  * `ready(answered)` holds; `atKill` runs synchronously just before, to note what was in flight.
  * A post whose connection dies with the process is not answered (the platform would retry it).
+ *
+ * The last post waits for the kill: however slow the machine, the burst cannot end before `ready`
+ * comes, so the kill always falls mid-burst. Only when `ready` has not held `giveUpMs` after the
+ * last post was due (default 10 s) is the last post sent and the burst left unkilled.
  */
 export const burstUntilKilled = async (options: {
   readonly count: number;
@@ -131,12 +135,13 @@ export const burstUntilKilled = async (options: {
   readonly ready: (answered: number) => boolean;
   readonly atKill: () => void;
   readonly kill: () => Promise<void>;
+  readonly giveUpMs?: number;
 }): Promise<Burst> => {
   const answered = new Set<number>();
   let killed = false;
-  let stopWatching = false;
+  const giveUpAt = Date.now() + options.count * options.spacingMs + (options.giveUpMs ?? 10_000);
   const watcher = (async () => {
-    while (!stopWatching) {
+    while (Date.now() < giveUpAt) {
       if (options.ready(answered.size)) {
         options.atKill();
         killed = true;
@@ -149,6 +154,7 @@ export const burstUntilKilled = async (options: {
   await Promise.all(
     Array.from({ length: options.count }, async (_, i) => {
       await new Promise((r) => setTimeout(r, i * options.spacingMs));
+      if (i === options.count - 1) await watcher;
       if (killed) return;
       try {
         if ((await options.post(i)) === 200) answered.add(i);
@@ -157,7 +163,89 @@ export const burstUntilKilled = async (options: {
       }
     }),
   );
-  stopWatching = true;
   await watcher;
   return { answered, killed };
+};
+
+/** A request log entry of an emulator (test/emulators/http.ts), as the holds below read it. */
+export interface HeldEntry {
+  readonly body?: unknown;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly heldUntil?: Promise<unknown>;
+}
+
+/** One kind of call to keep in flight: where its requests are logged, and how to hold the next one's answer. */
+export interface HoldKind {
+  readonly name: string;
+  readonly requests: readonly HeldEntry[];
+  /** Injects into the emulator a fault that holds the answer of the next matching request until `until` settles (`holdAnswer`). */
+  readonly hold: (until: Promise<unknown>) => void;
+}
+
+export interface AnswerHolds {
+  /** Holds the next call of each kind not held yet (once per kind: it is idempotent). */
+  arm(): void;
+  /**
+   * Whether a call of every kind is held now, each caught less than `freshMs` ago. A call held
+   * longer is let go (before the service's own time limit gives up on it, when it would no longer
+   * be in flight from the service's side) and the next call of its kind is held instead. Held
+   * calls cannot end, so once a call of each kind is caught this holds until the kill.
+   */
+  allHeld(): boolean;
+  /** The calls held now, by kind. */
+  held(): Map<string, HeldEntry[]>;
+  /** Sends every held answer (to a dead process, after the kill) and holds no more. */
+  release(): void;
+}
+
+/**
+ * Calls surely in flight: the emulators answer them only on `release`. The service's own time
+ * limits (CRM_TIMEOUT_MS, four fifths of JOB_LEASE_MS for a platform step) must exceed `freshMs`
+ * plus what the step did before the held call.
+ */
+export const answerHolds = (kinds: readonly HoldKind[], freshMs: number): AnswerHolds => {
+  const gates = new Map<string, { readonly until: Promise<void>; readonly open: () => void }>();
+  let released = false;
+  const armKind = (kind: HoldKind) => {
+    let open = () => undefined as void;
+    const until = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    gates.set(kind.name, { until, open });
+    kind.hold(until);
+  };
+  const caught = (kind: HoldKind): HeldEntry | undefined => {
+    const gate = gates.get(kind.name);
+    if (gate === undefined) return undefined;
+    for (let i = kind.requests.length - 1; i >= 0; i--) if (kind.requests[i]?.heldUntil === gate.until) return kind.requests[i];
+    return undefined;
+  };
+  return {
+    arm: () => {
+      if (released) return;
+      for (const kind of kinds) if (!gates.has(kind.name)) armKind(kind);
+    },
+    allHeld: () => {
+      if (released) return false;
+      const now = Date.now();
+      let all = true;
+      for (const kind of kinds) {
+        const entry = caught(kind);
+        if (entry === undefined) {
+          all = false;
+        } else if (now - entry.startedAt >= freshMs) {
+          gates.get(kind.name)?.open();
+          armKind(kind);
+          all = false;
+        }
+      }
+      return all;
+    },
+    held: () => new Map(kinds.map((kind) => [kind.name, kind.requests.filter((r) => r.endedAt === 0 && r.heldUntil !== undefined && r.heldUntil === gates.get(kind.name)?.until)])),
+    release: () => {
+      released = true;
+      for (const gate of gates.values()) gate.open();
+    },
+  };
 };
