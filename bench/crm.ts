@@ -20,6 +20,8 @@ export interface Emulator {
   readonly env: Readonly<Record<string, string>>;
   /** Every request so far, as time spans. */
   calls(): Call[];
+  /** The emulator's latency per call from now on (the bench warms the service up at 0 ms). */
+  setLatency(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export const startHubspot = async (latencyMs: number, options: Omit<HubspotEmula
     latencyMs,
     env: { CRM: 'hubspot', HUBSPOT_BASE_URL: emulator.url, HUBSPOT_ACCESS_TOKEN: emulator.token },
     calls: () => emulator.requests.map((r) => ({ start: r.startedAt, end: r.endedAt === 0 ? r.startedAt + latencyMs : r.endedAt, status: r.status })),
+    setLatency: (ms) => emulator.faults.setLatency(ms),
     close: () => emulator.close(),
   };
   return { emulator, wrapped };
@@ -43,6 +46,9 @@ export const startSalesforce = async (latencyMs: number): Promise<Emulator> => {
     latencyMs,
     env: { CRM: 'salesforce', SALESFORCE_LOGIN_URL: emulator.url, SALESFORCE_CLIENT_ID: clientId, SALESFORCE_CLIENT_SECRET: clientSecret },
     calls: () => emulator.requests.map((r) => ({ start: r.at, end: r.endedAt === 0 ? r.at + latencyMs : r.endedAt, status: r.status })),
+    setLatency: (ms) => {
+      emulator.faults.latencyMs = ms;
+    },
     close: () => emulator.close(),
   };
 };

@@ -28,8 +28,11 @@ const top = (file: string, count: number): string[] => {
     const key = f === undefined ? '?' : `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${f.lineNumber + 1}`;
     self.set(key, (self.get(key) ?? 0) + 1);
   }
-  const total = decoded.right.samples.length;
+  // Shares of the time the thread was busy: idle time depends on how long the run waited around the load.
+  const idle = [...self.entries()].filter(([key]) => key.startsWith('(idle)')).reduce((n, [, v]) => n + v, 0);
+  const total = decoded.right.samples.length - idle;
   return [...self.entries()]
+    .filter(([key]) => !key.startsWith('(idle)'))
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([key, n]) => `${((100 * n) / total).toFixed(1).padStart(5)} %  ${key}`);
@@ -47,9 +50,10 @@ const main = async () => {
   } finally {
     await service.stop();
   }
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (file === undefined) throw new Error(`no profile in ${dir} (the service did not exit cleanly)`);
-  process.stdout.write(`${join(dir, file)}\n${top(join(dir, file), 40).join('\n')}\n`);
+  // One profile per thread: the main thread's, then the SQLite thread's (and the checkpointer's).
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) throw new Error(`no profile in ${dir} (the service did not exit cleanly)`);
+  for (const file of files.sort()) process.stdout.write(`\n${join(dir, file)}, by share of busy time\n${top(join(dir, file), 30).join('\n')}\n`);
 };
 
 main()

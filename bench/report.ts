@@ -1,6 +1,6 @@
 /** The bench's output: text tables for stdout and the JSON written to bench/results/latest.json. */
 import { cpus, totalmem } from 'node:os';
-import type { AgentSection } from './agent-latency';
+import { WARMUP_REQUESTS, type AgentSection } from './agent-latency';
 import type { BurstSection } from './burst';
 import type { BigSection } from './big';
 import type { IAdvizeSection } from './iadvize';
@@ -135,7 +135,9 @@ export const render = (r: Results): string => {
   else parts.push(`not measured: ${r.ingest.reason}`);
   parts.push('');
 
-  parts.push(`2. Agent latency — time to integrationUrl, CRM emulators at ${r.settings.crmLatencyMs} ms and at 0 ms per call, ${r.settings.agentSamples} sequential samples each`);
+  parts.push(
+    `2. Agent latency — time to integrationUrl, CRM emulators at ${r.settings.crmLatencyMs} ms and at 0 ms per call, ${r.settings.agentSamples} sequential samples each, taken after ${WARMUP_REQUESTS} warm-up transcripts`,
+  );
   for (const s of r.agentLatency) {
     const name = `${s.crm} at ${s.latencyMs} ms`;
     if (s.status !== 'ok') {
@@ -160,6 +162,7 @@ export const render = (r: Results): string => {
         ]),
       ),
     );
+    parts.push(`  just after start (its first ${s.firstRequests.requests} transcripts, CRM at 0 ms): overhead p50 ${s.firstRequests.overheadP50Ms} ms, p99 ${s.firstRequests.overheadP99Ms} ms`);
   }
   parts.push(
     "(overhead = latency − the CRM's own time on the agent's path, as the emulator timed its calls: our work, the SDK and the network between; nominal = latency − sequential calls × the emulator's latency, which also counts its timers' lateness; with this few samples p99 is the slowest sample)",
