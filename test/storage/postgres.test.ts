@@ -114,8 +114,9 @@ describe('PostgreSQL store', function () {
         await Promise.all([store.ping(), store.ping()]);
         const killed = await adminRows(`SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = '${name}'`);
         assert.ok(killed.length > 0, 'no idle connection to drop');
-        for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-        assert.ok(errors.length > 0, 'the dropped connection was reported');
+        // Every dropped connection reports on its own time: until each has, the pool may still hand out one that is gone.
+        for (let i = 0; i < 200 && errors.length < killed.length; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        assert.equal(errors.length, killed.length, 'each dropped connection was reported');
         await store.ping();
         assert.equal((await store.intake({ conversation: conversation('after'), now: at(0) })).stored.version, 1);
       } finally {
