@@ -48,7 +48,8 @@ export const deliver = async (deps: DeliveryDeps, owner: string, job: Job, known
   const stored = known ?? (await store.getConversation(job.conversationKey));
   if (stored === undefined) throw new Error(`job ${job.id} points at a conversation that is not stored`);
   const action = decideAction(stored.conversation, deps.rules, stored.forced);
-  const previous = await store.getRecord(stored.key, action, connector.name);
+  // A conversation intake has just created and claimed for this step (version 1) has no record yet.
+  const previous = known !== undefined && stored.version === 1 ? undefined : await store.getRecord(stored.key, action, connector.name);
 
   if (previous !== undefined && previous.version >= stored.version)
     // An earlier job already carried this version (20 POSTs of one chat at once share the work).

@@ -125,3 +125,10 @@ export const toPendingRef = (row: unknown): { readonly id: string; readonly then
   const r = decodeRow(PendingRefRow, 'job', row);
   return { id: r.id, then: r.then_steps };
 };
+
+const MovedJobRow = t.type({ conversation_key: t.string, expires_at: Nullable(Num) });
+/** What a finished step's follow-up needs of the job its UPDATE moved (`RETURNING`). */
+export const toMovedJob = (row: unknown): { readonly conversationKey: string; readonly expiresAt: number | null } => {
+  const r = decodeRow(MovedJobRow, 'job', row);
+  return { conversationKey: r.conversation_key, expiresAt: r.expires_at };
+};

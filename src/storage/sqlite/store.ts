@@ -13,7 +13,7 @@ import type { StepKind } from '../../domain/source';
 import { newSortableId } from '../sortable-id';
 import { mergePlans } from '../plans';
 import { toConversationJson, toMetaJson, toPersonJson, toRecordJson } from '../serialization';
-import { toAttempt, toJob, toPendingRef, toStepList, toStoredConversation, toStoredRecord, toValue } from '../rows';
+import { toAttempt, toJob, toMovedJob, toPendingRef, toStepList, toStoredConversation, toStoredRecord, toValue } from '../rows';
 import {
   conversationKey,
   type Attempt,
@@ -160,7 +160,8 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
       UPDATE jobs SET state = @state, attempts = attempts + @counted, next_attempt_at = COALESCE(@next, next_attempt_at),
         last_error = CASE WHEN @keepError = 1 THEN last_error ELSE @error END,
         lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
-      WHERE id = @id AND state = 'running' AND lease_owner = @owner`),
+      WHERE id = @id AND state = 'running' AND lease_owner = @owner
+      RETURNING conversation_key, expires_at`),
     upsertRecord: db.prepare(`
       INSERT INTO records (conversation_key, action, crm, record, version, updated_at) VALUES (@key, @action, @crm, @record, @version, @now)
       ON CONFLICT (conversation_key, action, crm) DO UPDATE SET
@@ -248,13 +249,14 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
       const r = result.record;
       q.upsertRecord.run({ key: r.conversationKey, action: r.value.action, crm: r.value.crm, record: toRecordJson(r.value), version: r.version, now });
     }
-    const jobRow: unknown = q.job.get(jobId);
-    const job = jobRow === undefined ? undefined : toJob(jobRow);
-    if (job === undefined || job.state !== 'running' || job.leaseOwner !== owner) return false;
     const counted = attempt === undefined ? 0 : 1;
-    // `next` and `error` null keep the job's own values; the update only touches our running lease.
-    const move = (state: JobState, next: number | null, error: string | null, keepError = false) =>
-      q.finish.run({ id: jobId, owner, state, counted, next, error, keepError: keepError ? 1 : 0, now }).changes > 0;
+    // `next` and `error` null keep the job's own values; the update only touches our running
+    // lease (nothing when it was lost), and hands back what a finished step's follow-up needs.
+    const moveJob = (state: JobState, next: number | null, error: string | null, keepError = false) => {
+      const row: unknown = q.finish.get({ id: jobId, owner, state, counted, next, error, keepError: keepError ? 1 : 0, now });
+      return row === undefined ? undefined : toMovedJob(row);
+    };
+    const move = (state: JobState, next: number | null, error: string | null, keepError = false) => moveJob(state, next, error, keepError) !== undefined;
     const toPending = (next: number, error: string | null, keepError: boolean) => {
       // A newer intake already queued a job that will deliver everything this one would.
       const other: unknown = q.otherPending.pluck().get({ id: jobId });
@@ -262,10 +264,12 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
     };
     let moved: boolean;
     switch (result.kind) {
-      case 'done':
-        moved = move('done', null, null);
-        if (moved) finishDone(job, result, now);
+      case 'done': {
+        const job = moveJob('done', null, null);
+        moved = job !== undefined;
+        if (job !== undefined) finishDone(job, result, now);
         break;
+      }
       case 'dead':
         moved = move('dead', null, result.error);
         break;
@@ -292,7 +296,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
   };
 
   /** What a finished step hands on: the fetched transcript, the person found, the next step. */
-  const finishDone = (job: Job, result: JobResult & { kind: 'done' }, now: number): void => {
+  const finishDone = (job: { readonly conversationKey: ConversationKey; readonly expiresAt: number | null }, result: JobResult & { kind: 'done' }, now: number): void => {
     const key = job.conversationKey;
     if (result.conversation !== undefined) {
       const knownRow: unknown = q.conversation.get(key);
@@ -306,7 +310,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
       q.facts.run({ key, meta: toMetaJson({ ...known?.meta, ...result.meta }), forced: result.forced ?? null });
     }
     if (result.person !== undefined) q.person.run({ key, person: result.person === null ? null : toPersonJson(result.person) });
-    if (result.next !== undefined) queueStep(key, result.next.kind, result.next.then, job.expiresAt?.getTime() ?? null, now);
+    if (result.next !== undefined) queueStep(key, result.next.kind, result.next.then, job.expiresAt, now);
   };
 
   const store: Store = {
