@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
-import { killAll } from './children';
 import { load } from './ingest';
-import { removeTemp, startService } from './service';
+import { runScript, startService } from './service';
 
 const Profile = t.type({
   nodes: t.array(t.type({ id: t.number, callFrame: t.type({ functionName: t.string, url: t.string, lineNumber: t.number }) })),
@@ -56,12 +55,4 @@ const main = async () => {
   for (const file of files.sort()) process.stdout.write(`\n${join(dir, file)}, by share of busy time\n${top(join(dir, file), 30).join('\n')}\n`);
 };
 
-main()
-  .catch((e: unknown) => {
-    process.stderr.write(`profile failed: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    killAll();
-    removeTemp();
-  });
+runScript('profile', main);

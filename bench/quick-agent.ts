@@ -3,8 +3,7 @@
  * HubSpot and Salesforce emulators), for a quick look; `npm run bench` gives the published figures.
  */
 import { runAgentLatency } from './agent-latency';
-import { killAll } from './children';
-import { removeTemp } from './service';
+import { runScript } from './service';
 
 const main = async () => {
   const samples = Number(process.argv[2] ?? '20');
@@ -24,12 +23,4 @@ const main = async () => {
   }
 };
 
-main()
-  .catch((e: unknown) => {
-    process.stderr.write(`quick agent failed: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    killAll();
-    removeTemp();
-  });
+runScript('quick agent', main);

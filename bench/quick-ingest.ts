@@ -3,9 +3,8 @@
  * the local CRM on SQLite against bare Koa), for a quick look while working on the hot path.
  * `npm run bench` gives the published figures.
  */
-import { killAll } from './children';
 import { load } from './ingest';
-import { removeTemp, startBareKoa, startService } from './service';
+import { runScript, startBareKoa, startService } from './service';
 
 const main = async () => {
   const seconds = Number(process.argv[2] ?? '5');
@@ -27,12 +26,4 @@ const main = async () => {
   }
 };
 
-main()
-  .catch((e: unknown) => {
-    process.stderr.write(`quick ingest failed: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    killAll();
-    removeTemp();
-  });
+runScript('quick ingest', main);

@@ -4,23 +4,22 @@
  * answered request, read from /proc (Linux). Shows which thread bounds throughput.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { killAll } from './children';
 import { load } from './ingest';
-import { removeTemp, startService } from './service';
+import { runScript, startService } from './service';
+import { cpuMs } from './settle';
 
-const TICK_US = 10_000; // USER_HZ is 100 on Linux.
-
+/** CPU µs of each of the process's threads, by name and id. */
 const threadTimes = (pid: number): Map<string, number> => {
   const times = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const task = `/proc/${pid}/task/${tid}`;
+    const ms = cpuMs(task);
+    // A thread that ended between the listing and the read is left out.
+    if (ms === undefined) continue;
     try {
-      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      times.set(`${name} ${tid}`, ticks * TICK_US);
+      times.set(`${readFileSync(`${task}/comm`, 'utf8').trim()} ${tid}`, ms * 1000);
     } catch {
-      // The thread ended between the listing and the read.
+      // Ended just now.
     }
   }
   return times;
@@ -50,12 +49,4 @@ const main = async () => {
   }
 };
 
-main()
-  .catch((e: unknown) => {
-    process.stderr.write(`quick threads failed: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    killAll();
-    removeTemp();
-  });
+runScript('quick threads', main);

@@ -18,7 +18,6 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAgentLatency, CRM_LATENCY_MS, type AgentSection } from './agent-latency';
 import { runBurst, type BurstSection } from './burst';
-import { killAll } from './children';
 import { runBigSection } from './big';
 import { runIAdvizeSection } from './iadvize';
 import { runIngest, type IngestRow } from './ingest';
@@ -26,7 +25,7 @@ import { runLiveChatSection } from './livechat';
 import { runLiveSupportiSection } from './livesupporti';
 import { goals, machine, render, type Results } from './report';
 import { renderScale, runScale, type ScaleSection } from './scale';
-import { MAIN_JS, removeTemp, ROOT, startBareKoa, startService, storageLabel } from './service';
+import { MAIN_JS, ROOT, runScript, startBareKoa, startService, storageLabel } from './service';
 
 const intEnv = (key: string, fallback: number, min: number, max: number): number => {
   const raw = process.env[key];
@@ -142,12 +141,4 @@ const main = async () => {
   log(`written to bench/results/latest.json`);
 };
 
-main()
-  .catch((e: unknown) => {
-    process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    killAll();
-    removeTemp();
-  });
+runScript('bench', main, { stack: true });

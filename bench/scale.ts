@@ -17,11 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/storage/open';
 import { settled } from './settle';
-import { killAll } from './children';
 import { ADMIN_PASSWORD, GOAL_P99_MS as CONSOLE_GOAL_P99_MS, measureConsole, renderConsoleRows, type ConsoleRow } from './console';
 import { load, type LoadResult } from './ingest';
 import { postgresTarget, sqliteTarget, type Target } from './scale-targets';
-import { removeTemp, startService, type Service } from './service';
+import { runScript, startService, type Service } from './service';
 import { percentile, round1 } from './stats';
 import { mark, table } from './table';
 
@@ -300,15 +299,11 @@ export const renderScale = (sections: readonly ScaleSection[]): string => {
 };
 
 if (require.main === module)
-  runScale((line) => process.stderr.write(`${line}\n`))
-    .then((sections) => {
+  runScript(
+    'scale bench',
+    async () => {
+      const sections = await runScale((line) => process.stderr.write(`${line}\n`));
       process.stdout.write(`${renderScale(sections)}\n${JSON.stringify(sections, null, 2)}\n`);
-    })
-    .catch((error: unknown) => {
-      process.stderr.write(`scale bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exitCode = 1;
-    })
-    .finally(() => {
-      killAll();
-      removeTemp();
-    });
+    },
+    { stack: true },
+  );

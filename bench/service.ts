@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
-import { baseEnv, freePort, startChild, type Child } from './children';
+import { baseEnv, freePort, killAll, startChild, type Child } from './children';
 import { sampleRss, type RssSampler } from './rss';
 import packageJson from '../package.json';
 
@@ -38,6 +38,23 @@ export const readHealth = async (baseUrl: string): Promise<Health> => {
 /** Where the runs' data goes; removed at the end. */
 const tempRoot = mkdtempSync(join(tmpdir(), 'chat2crm-bench-'));
 export const removeTemp = () => rmSync(tempRoot, { recursive: true, force: true });
+
+/**
+ * Runs a bench entry point: a failure goes to stderr (with its stack when `stack`) and exit code 1;
+ * the children it started and the temp folder go either way.
+ */
+export const runScript = (what: string, main: () => Promise<void>, { stack = false } = {}): void => {
+  main()
+    .catch((e: unknown) => {
+      process.stderr.write(`${what} failed: ${e instanceof Error ? (stack ? (e.stack ?? e.message) : e.message) : String(e)}
+`);
+      process.exitCode = 1;
+    })
+    .finally(() => {
+      killAll();
+      removeTemp();
+    });
+};
 let databases = 0;
 
 export const databaseUrl = (): string => {

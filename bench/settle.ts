@@ -7,13 +7,14 @@ import { readFileSync } from 'node:fs';
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux.
 
-const cpuMs = (pid: number): number | undefined => {
+/** User + system CPU of a process (`/proc/<pid>`) or one of its threads (`/proc/<pid>/task/<tid>`), in ms. */
+export const cpuMs = (procPath: string): number | undefined => {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(`${procPath}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
   } catch {
-    return undefined; // not Linux, or the process is gone
+    return undefined; // not Linux, or the process or thread is gone
   }
 };
 
@@ -23,9 +24,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export const settled = async (pid: number, { windowMs = 500, busyShare = 0.05, maxMs = 30_000 } = {}): Promise<void> => {
   const deadline = Date.now() + maxMs;
   while (Date.now() < deadline) {
-    const before = cpuMs(pid);
+    const before = cpuMs(`/proc/${pid}`);
     await sleep(windowMs);
-    const after = cpuMs(pid);
+    const after = cpuMs(`/proc/${pid}`);
     if (before === undefined || after === undefined || after - before <= windowMs * busyShare) return;
   }
 };
