@@ -80,6 +80,23 @@ interface Sample {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+const KINDS: readonly SampleKind[] = ['new lead', 'repeat', 'case'];
+
+/** A transcript of this kind; a repeat posts a longer transcript of a new lead made before (taken from `leads`). */
+const bodyFor = (kind: SampleKind, leads: Conversation[]): string => {
+  switch (kind) {
+    case 'new lead': {
+      const c = newConversation('lead');
+      leads.push(c);
+      return olarkBody(c, 2);
+    }
+    case 'repeat':
+      return olarkBody(leads.shift() ?? newConversation('lead'), 6);
+    case 'case':
+      return olarkBody(newConversation('case'), 2);
+  }
+};
+
 /** One POST, timed, with the CRM calls it caused; `pauseMs` after it lets background calls show in the log. */
 const measure = async (webhookUrl: string, emulator: Emulator, body: string, pauseMs = emulator.latencyMs + 50): Promise<Sample> => {
   const before = emulator.calls().length;
@@ -154,17 +171,8 @@ export const runAgentLatency = async (crm: CrmName, samplesPerKind: number, log:
       emulator.setLatency(0);
       const first: number[] = [];
       const warmLeads: Conversation[] = [];
-      const warmBody = (i: number) => {
-        if (i % 3 === 0) {
-          const c = newConversation('lead');
-          warmLeads.push(c);
-          return olarkBody(c, 2);
-        }
-        if (i % 3 === 1) return olarkBody(warmLeads.shift() ?? newConversation('lead'), 6);
-        return olarkBody(newConversation('case'), 2);
-      };
       for (let i = 0; i < WARMUP_REQUESTS; i++) {
-        const body = warmBody(i);
+        const body = bodyFor(KINDS[i % KINDS.length] ?? 'new lead', warmLeads);
         if (i < FIRST_REQUESTS) {
           const sample = await measure(service.webhookUrl, emulator, body, 50);
           first.push(sample.latencyMs - sample.crmMs);
@@ -173,25 +181,14 @@ export const runAgentLatency = async (crm: CrmName, samplesPerKind: number, log:
       emulator.setLatency(latencyMs);
       const firstRequests: FirstRequests = { requests: first.length, overheadP50Ms: round1(percentile(first, 50)), overheadP99Ms: round1(percentile(first, 99)) };
       service.rss.reset();
-      const run = async (kind: SampleKind, bodies: () => string): Promise<AgentRow> => {
-        const samples: Sample[] = [];
-        for (let i = 0; i < samplesPerKind; i++) samples.push(await measure(service.webhookUrl, emulator, bodies()));
-        return summarize(kind, latencyMs, samples);
-      };
       const leads: Conversation[] = [];
       log(`  ${crm} at ${latencyMs} ms per call: ${samplesPerKind} new leads, ${samplesPerKind} repeats, ${samplesPerKind} cases`);
-      const rows = [
-        await run('new lead', () => {
-          const c = newConversation('lead');
-          leads.push(c);
-          return olarkBody(c, 2);
-        }),
-        await run('repeat', () => {
-          const c = leads.shift();
-          return olarkBody(c ?? newConversation('lead'), 6);
-        }),
-        await run('case', () => olarkBody(newConversation('case'), 2)),
-      ];
+      const rows: AgentRow[] = [];
+      for (const kind of KINDS) {
+        const samples: Sample[] = [];
+        for (let i = 0; i < samplesPerKind; i++) samples.push(await measure(service.webhookUrl, emulator, bodyFor(kind, leads)));
+        rows.push(summarize(kind, latencyMs, samples));
+      }
       return { crm, latencyMs, status: 'ok', rows, warmupRequests: WARMUP_REQUESTS, firstRequests, peakRssMB: service.rss.peakMB() };
     } catch (e) {
       return { crm, latencyMs, status: 'unavailable', reason: `the ${crm} run failed: ${firstLine(e)}; log: ${service.tail().slice(-300)}` };

@@ -128,7 +128,11 @@ export const toPendingRef = (row: unknown): { readonly id: string; readonly then
 
 const MovedJobRow = t.type({ conversation_key: t.string, expires_at: Nullable(Num) });
 /** What a finished step's follow-up needs of the job its UPDATE moved (`RETURNING`). */
-export const toMovedJob = (row: unknown): { readonly conversationKey: string; readonly expiresAt: number | null } => {
+export interface MovedJob {
+  readonly conversationKey: string;
+  readonly expiresAt: number | null;
+}
+export const toMovedJob = (row: unknown): MovedJob => {
   const r = decodeRow(MovedJobRow, 'job', row);
   return { conversationKey: r.conversation_key, expiresAt: r.expires_at };
 };

@@ -13,7 +13,7 @@ import type { StepKind } from '../../domain/source';
 import { newSortableId } from '../sortable-id';
 import { mergePlans } from '../plans';
 import { toConversationJson, toMetaJson, toPersonJson, toRecordJson } from '../serialization';
-import { toAttempt, toJob, toMovedJob, toPendingRef, toStepList, toStoredConversation, toStoredRecord, toValue } from '../rows';
+import { toAttempt, toJob, toMovedJob, toPendingRef, type MovedJob, toStepList, toStoredConversation, toStoredRecord, toValue } from '../rows';
 import {
   conversationKey,
   type Attempt,
@@ -296,7 +296,7 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
   };
 
   /** What a finished step hands on: the fetched transcript, the person found, the next step. */
-  const finishDone = (job: { readonly conversationKey: ConversationKey; readonly expiresAt: number | null }, result: JobResult & { kind: 'done' }, now: number): void => {
+  const finishDone = (job: MovedJob, result: JobResult & { kind: 'done' }, now: number): void => {
     const key = job.conversationKey;
     if (result.conversation !== undefined) {
       const knownRow: unknown = q.conversation.get(key);
