@@ -208,11 +208,8 @@ export const answerHolds = (kinds: readonly HoldKind[], freshMs: number): Answer
   const gates = new Map<string, { readonly until: Promise<void>; readonly open: () => void }>();
   let released = false;
   const armKind = (kind: HoldKind) => {
-    let open = () => undefined as void;
-    const until = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    gates.set(kind.name, { until, open });
+    const { promise: until, resolve: open } = Promise.withResolvers<void>();
+    gates.set(kind.name, { until, open: () => open() });
     kind.hold(until);
   };
   const caught = (kind: HoldKind): HeldEntry | undefined => {
