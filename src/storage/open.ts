@@ -9,6 +9,7 @@ export const openStore = async (database: DatabaseConfig, log?: Log): Promise<St
     case 'sqlite':
       return (await import('./sqlite/store.js')).openSqliteStore(database.path, {
         onError: (message) => log?.warn({ err: { message } }, 'SQLite checkpoint failed'),
+        onCheckpointMove: (mode, ms) => log?.debug({ mode, ms: Math.round(ms) }, mode === 'thread' ? 'SQLite checkpoints moved to a worker thread' : 'SQLite checkpoints back on the event loop'),
       });
     case 'postgres':
       return (await import('./postgres/store.js')).openPostgresStore(database.url, {

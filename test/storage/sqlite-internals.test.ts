@@ -51,25 +51,58 @@ describe('SQLite write queue (group commit)', () => {
   });
 });
 
-describe('SQLite checkpoints off the event loop', () => {
-  it('keeps the database file current and leaves no WAL behind after close', async function () {
-    this.timeout(10_000);
+describe('SQLite checkpoints (on a timer, on the event loop or a worker thread)', () => {
+  const WAIT_MS = 10_000;
+  const until = async (what: string, test: () => boolean) => {
+    const deadline = Date.now() + WAIT_MS;
+    while (!test()) {
+      if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const fill = async (store: ReturnType<typeof openSqliteStore>, from: number, count: number) => {
+    for (let i = from; i < from + count; i++) await store.intake({ conversation: conversation(`c${i}`), now: new Date() });
+  };
+  const walEmpty = (path: string) => !existsSync(`${path}-wal`) || statSync(`${path}-wal`).size === 0;
+
+  const checkpointsIn = (timing: { handOverMs: number; handBackMs: number; idleMs: number }, moved: (moves: readonly string[]) => boolean = () => true) => async function (this: Mocha.Context) {
+    this.timeout(3 * WAIT_MS);
     const dir = tempDir();
     const path = join(dir, 'c.db');
+    const moves: string[] = [];
     try {
-      const store = openSqliteStore(path);
-      for (let i = 0; i < 200; i++) await store.intake({ conversation: conversation(`c${i}`), now: new Date() });
-      // The writer itself does not checkpoint at this size: the thread has to.
+      const store = openSqliteStore(path, { checkpoints: { intervalMs: 50, ...timing }, onCheckpointMove: (to) => moves.push(to) });
+      await fill(store, 0, 200);
+      // The writer itself does not checkpoint at this size (its backstop is 10,000 pages): the timer has to.
       const before = statSync(path).size;
-      await new Promise((r) => setTimeout(r, 1500));
-      assert.ok(statSync(path).size > before, 'the checkpoint thread copied the WAL into the database');
+      await until('a checkpoint copied the WAL into the database', () => statSync(path).size > before);
+      await until('checkpoints moved as expected', () => moved(moves));
+      const grown = statSync(path).size;
+      await fill(store, 200, 200);
+      await until('a later checkpoint copied the new writes too', () => statSync(path).size > grown);
       await store.close();
-      assert.ok(!existsSync(`${path}-wal`) || statSync(`${path}-wal`).size === 0, 'the WAL is emptied on close');
+      assert.ok(walEmpty(path), 'the WAL is emptied on close');
       const reopened = openSqliteStore(path);
-      assert.equal((await reopened.queueStats()).pending, 200);
+      assert.equal((await reopened.queueStats()).pending, 400);
       await reopened.close();
+      return moves;
     } finally {
       removeDir(dir);
     }
+  };
+
+  it('checkpoints on the event loop while checkpoints are cheap, and empties the WAL on close', async function () {
+    const moves = await checkpointsIn({ handOverMs: 60_000, handBackMs: 60_000, idleMs: 60_000 }).call(this);
+    assert.deepEqual(moves, [], 'no worker thread was started');
+  });
+
+  it('hands checkpoints to a worker thread once one is slow, and the thread keeps the file current', async function () {
+    const moves = await checkpointsIn({ handOverMs: -1, handBackMs: -1, idleMs: 60_000 }, (m) => m.includes('thread')).call(this);
+    assert.deepEqual(moves, ['thread'], 'moved once, and stayed while every checkpoint counted as slow');
+  });
+
+  it('takes checkpoints back from the thread when none was slow for the idle time, and moves again under load', async function () {
+    const moves = await checkpointsIn({ handOverMs: -1, handBackMs: 60_000, idleMs: 0 }, (m) => m.length >= 3).call(this);
+    assert.deepEqual(moves.slice(0, 3), ['thread', 'inline', 'thread']);
   });
 });

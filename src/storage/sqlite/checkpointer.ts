@@ -1,11 +1,19 @@
 /**
- * Moves SQLite's WAL checkpoints off the event loop. A checkpoint copies the WAL into the
- * database file and fsyncs it; run by the writer (SQLite's default), that stalls every request
- * for the length of an fsync. Here a worker thread with its own connection checkpoints on a
- * timer instead, and the writer's automatic checkpoints are turned off. Commits stay what
- * `synchronous = NORMAL` makes them: durable across a crash of the process.
+ * Keeps SQLite's WAL checkpoints out of the requests' way. A checkpoint copies the WAL into the
+ * database file and fsyncs it; run by the writer after a commit (SQLite's default), it stalls the
+ * request that committed. Here a timer checkpoints instead, and the writer's own automatic
+ * checkpoint is only a backstop (store.ts).
+ *
+ * Where the timer runs depends on the load. While checkpoints are cheap (a few pages, well under
+ * `handOverMs`) it runs on the event loop. Once one takes longer, a worker thread with its own
+ * connection takes the timer over, and hands it back after `idleMs` in which every checkpoint
+ * stayed under `handBackMs`. A worker thread is a second V8 isolate, about 20 MB of resident
+ * memory, worth paying only while the writes are heavy. Commits stay what `synchronous = NORMAL`
+ * makes them: durable across a crash of the process.
  */
 import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { nextCheckpointMode, type CheckpointMode, type CheckpointPolicy } from './checkpoint-policy';
 
 // Plain JavaScript, evaluated in the worker: it needs nothing from our (TypeScript) sources.
 const WORKER_SOURCE = `
@@ -13,45 +21,142 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 5000');
-const checkpoint = (mode) => {
+const timer = setInterval(() => {
+  const started = performance.now();
   try {
-    db.pragma('wal_checkpoint(' + mode + ')');
+    db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ ms: performance.now() - started });
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message || error) });
   }
-};
-const timer = setInterval(() => checkpoint('PASSIVE'), workerData.intervalMs);
+}, workerData.intervalMs);
 parentPort.on('message', () => {
   clearInterval(timer);
-  checkpoint('TRUNCATE');
   db.close();
   parentPort.close();
 });
 `;
 
+export interface CheckpointTiming extends CheckpointPolicy {
+  readonly intervalMs: number;
+}
+
+export interface CheckpointerOptions extends CheckpointTiming {
+  readonly onError: (message: string) => void;
+  /** Told each move, with the duration of the checkpoint that decided it. */
+  readonly onMove?: (mode: CheckpointMode, ms: number) => void;
+}
+
+/**
+ * Inline checkpoints of a few pages take well under a millisecond; at about a hundred new
+ * conversations a second (bench section 2's warm-up) they took 4 to 16 ms, a stall the agent
+ * would see, so the thread takes over from 5 ms on.
+ */
+export const CHECKPOINT_DEFAULTS: CheckpointTiming = { intervalMs: 1000, handOverMs: 5, handBackMs: 2, idleMs: 60_000 };
+
 export interface Checkpointer {
-  /** Final checkpoint, then the thread ends. */
+  /** Where checkpoints run now. */
+  mode(): CheckpointMode;
+  /** The timer stops (the thread ends, if one runs), then a last TRUNCATE checkpoint empties the WAL. */
   stop(): Promise<void>;
 }
 
-export const startCheckpointer = (path: string, options: { intervalMs: number; onError: (message: string) => void }): Checkpointer => {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs: options.intervalMs, driver: require.resolve('better-sqlite3') } });
-  worker.on('message', (message: unknown) => {
-    if (typeof message === 'object' && message !== null && 'error' in message && typeof message.error === 'string') options.onError(message.error);
-  });
-  worker.on('error', (error: unknown) => options.onError(error instanceof Error ? error.message : String(error)));
-  // The thread must not keep a finished process alive.
-  worker.unref();
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  let stopping = false;
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export const startCheckpointer = (db: Database.Database, path: string, options: CheckpointerOptions): Checkpointer => {
+  let mode: CheckpointMode = 'inline';
+  let lastSlowAt = 0;
+  let inlineTimer: NodeJS.Timeout | undefined;
+  let worker: Worker | undefined;
+  let workerExited: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  const observe = (ms: number) => {
+    const now = Date.now();
+    const next = nextCheckpointMode({ mode, lastSlowAt, now, ms }, options);
+    lastSlowAt = next.lastSlowAt;
+    if (next.mode === mode || stopped) return;
+    if (next.mode === 'thread') toThread(now);
+    else toInline();
+    options.onMove?.(next.mode, ms);
+  };
+
+  const checkpointInline = () => {
+    const started = performance.now();
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (error) {
+      options.onError(messageOf(error));
+      return;
+    }
+    observe(performance.now() - started);
+  };
+
+  const startInline = () => {
+    inlineTimer = setInterval(checkpointInline, options.intervalMs);
+    // The timer must not keep a finished process alive.
+    inlineTimer.unref();
+  };
+
+  const endWorker = () => {
+    const ending = worker;
+    worker = undefined;
+    if (ending === undefined) return;
+    // Held while it ends: a process with nothing else to do would otherwise exit under an
+    // `await store.close()` that never returns (scripts such as setup and replay).
+    ending.ref();
+    ending.postMessage('end');
+  };
+
+  const toThread = (now: number) => {
+    clearInterval(inlineTimer);
+    mode = 'thread';
+    lastSlowAt = now;
+    const started = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs: options.intervalMs, driver: require.resolve('better-sqlite3') } });
+    started.on('message', (message: unknown) => {
+      if (typeof message !== 'object' || message === null) return;
+      if ('error' in message && typeof message.error === 'string') options.onError(message.error);
+      else if ('ms' in message && typeof message.ms === 'number' && worker === started) observe(message.ms);
+    });
+    started.on('error', (error: unknown) => options.onError(messageOf(error)));
+    started.unref();
+    workerExited = new Promise<void>((resolve) =>
+      started.once('exit', () => {
+        // A thread that died on its own (not ended by us): the event loop checkpoints again.
+        if (worker === started) {
+          worker = undefined;
+          mode = 'inline';
+          if (!stopped) startInline();
+        }
+        resolve();
+      }),
+    );
+    worker = started;
+  };
+
+  const toInline = () => {
+    endWorker();
+    mode = 'inline';
+    startInline();
+  };
+
+  const stop = async () => {
+    stopped = true;
+    clearInterval(inlineTimer);
+    endWorker();
+    await workerExited;
+    if (!db.open) return;
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (error) {
+      options.onError(messageOf(error));
+    }
+  };
+  let stopping: Promise<void> | undefined;
+
+  startInline();
   return {
-    stop: () => {
-      // Held while it stops: a process with nothing else to do would otherwise exit under an
-      // `await store.close()` that never returns (scripts such as setup and replay).
-      worker.ref();
-      if (!stopping) worker.postMessage('stop');
-      stopping = true;
-      return exited;
-    },
+    mode: () => mode,
+    stop: () => (stopping ??= stop()),
   };
 };

@@ -28,7 +28,8 @@ import {
   DEFAULT_PLAN,
 } from '../store';
 import { sqliteMigrations } from './migrations';
-import { startCheckpointer } from './checkpointer';
+import { CHECKPOINT_DEFAULTS, startCheckpointer, type CheckpointTiming } from './checkpointer';
+import type { CheckpointMode } from './checkpoint-policy';
 import { createWriteQueue } from './write-queue';
 import { createSqliteLocalCrm } from './local-crm';
 import { createSqliteConsole } from './console';
@@ -75,7 +76,14 @@ const searchColumns = (c: Conversation) => ({
   visitorId: c.visitor.id ?? null,
 });
 
-export const openSqliteStore = (path: string, options: { onError?: (message: string) => void } = {}): Store => {
+export interface SqliteStoreOptions {
+  readonly onError?: (message: string) => void;
+  /** When checkpoints move to a worker thread and back (checkpointer.ts); tests shorten them. */
+  readonly checkpoints?: Partial<CheckpointTiming>;
+  readonly onCheckpointMove?: (mode: CheckpointMode, ms: number) => void;
+}
+
+export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}): Store => {
   const inMemory = path === ':memory:';
   if (!inMemory) mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
@@ -86,11 +94,13 @@ export const openSqliteStore = (path: string, options: { onError?: (message: str
   db.pragma('busy_timeout = 5000');
   migrate(db);
   const write = createWriteQueue(db);
-  // Checkpoints (and their fsync) happen on a worker thread, not in a request. The writer's own
-  // checkpoint stays as a backstop, at 10,000 pages (40 MB), for a load the thread cannot keep
-  // up with: a checkpoint running beside a busy writer never gets to reset the WAL.
+  // Checkpoints run on a timer (checkpointer.ts), not after a request's commit. The writer's own
+  // checkpoint stays as a backstop, at 10,000 pages (40 MB), for a load the timer cannot keep up
+  // with: a checkpoint running beside a busy writer never gets to reset the WAL.
   if (!inMemory) db.pragma('wal_autocheckpoint = 10000');
-  const checkpointer = inMemory ? undefined : startCheckpointer(path, { intervalMs: 1000, onError: options.onError ?? (() => undefined) });
+  const checkpointer = inMemory
+    ? undefined
+    : startCheckpointer(db, path, { ...CHECKPOINT_DEFAULTS, ...options.checkpoints, onError: options.onError ?? (() => undefined), ...(options.onCheckpointMove === undefined ? {} : { onMove: options.onCheckpointMove }) });
 
   const q = {
     conversation: db.prepare(`SELECT ${CONVERSATION} FROM conversations WHERE key = ?`),
