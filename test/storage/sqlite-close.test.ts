@@ -34,7 +34,7 @@ describe('SQLite store close() in a process with nothing else to do', () => {
   });
 
   it('returns with checkpoints on a worker thread (awaited, not abandoned with the process exiting 0 under it)', async () => {
-    const out = await closes('checkpoints: { intervalMs: 20, handOverMs: -1 },', 'while (moves.length === 0) await new Promise((r) => setTimeout(r, 10));')();
+    const out = await closes('checkpoints: { inlineIntervalMs: 20, handOverMs: -1 },', 'while (moves.length === 0) await new Promise((r) => setTimeout(r, 10));')();
     assert.equal(out, 'closed thread');
   });
 });

@@ -71,7 +71,7 @@ describe('SQLite checkpoints (on a timer, on the event loop or a worker thread)'
     const path = join(dir, 'c.db');
     const moves: string[] = [];
     try {
-      const store = openSqliteStore(path, { checkpoints: { intervalMs: 50, ...timing }, onCheckpointMove: (to) => moves.push(to) });
+      const store = openSqliteStore(path, { checkpoints: { inlineIntervalMs: 50, threadIntervalMs: 50, ...timing }, onCheckpointMove: (to) => moves.push(to) });
       await fill(store, 0, 200);
       // The writer itself does not checkpoint at this size (its backstop is 10,000 pages): the timer has to.
       const before = statSync(path).size;

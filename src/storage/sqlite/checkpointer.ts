@@ -38,7 +38,8 @@ parentPort.on('message', () => {
 `;
 
 export interface CheckpointTiming extends CheckpointPolicy {
-  readonly intervalMs: number;
+  readonly inlineIntervalMs: number;
+  readonly threadIntervalMs: number;
 }
 
 export interface CheckpointerOptions extends CheckpointTiming {
@@ -48,11 +49,14 @@ export interface CheckpointerOptions extends CheckpointTiming {
 }
 
 /**
- * Inline checkpoints of a few pages take well under a millisecond; at about a hundred new
- * conversations a second (bench section 2's warm-up) they took 4 to 16 ms, a stall the agent
- * would see, so the thread takes over from 5 ms on.
+ * Inline checkpoints of a few pages take well under a millisecond; once a second at about a
+ * hundred new conversations a second (bench section 2's warm-up) they took 4 to 16 ms, a stall
+ * the agent would see, so the thread takes over from 5 ms on. Inline they run four times a
+ * second, so that the one that finds the load (inline, before the thread exists) copies a
+ * quarter of a second of writes: with 10,000-message transcripts arriving one after another,
+ * once a second, that one stalled the event loop for about 40 ms.
  */
-export const CHECKPOINT_DEFAULTS: CheckpointTiming = { intervalMs: 1000, handOverMs: 5, handBackMs: 2, idleMs: 60_000 };
+export const CHECKPOINT_DEFAULTS: CheckpointTiming = { inlineIntervalMs: 250, threadIntervalMs: 1000, handOverMs: 5, handBackMs: 2, idleMs: 60_000 };
 
 export interface Checkpointer {
   /** Where checkpoints run now. */
@@ -93,7 +97,7 @@ export const startCheckpointer = (db: Database.Database, path: string, options: 
   };
 
   const startInline = () => {
-    inlineTimer = setInterval(checkpointInline, options.intervalMs);
+    inlineTimer = setInterval(checkpointInline, options.inlineIntervalMs);
     // The timer must not keep a finished process alive.
     inlineTimer.unref();
   };
@@ -112,7 +116,7 @@ export const startCheckpointer = (db: Database.Database, path: string, options: 
     clearInterval(inlineTimer);
     mode = 'thread';
     lastSlowAt = now;
-    const started = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs: options.intervalMs, driver: require.resolve('better-sqlite3') } });
+    const started = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs: options.threadIntervalMs, driver: require.resolve('better-sqlite3') } });
     started.on('message', (message: unknown) => {
       if (typeof message !== 'object' || message === null) return;
       if ('error' in message && typeof message.error === 'string') options.onError(message.error);
