@@ -190,6 +190,9 @@ const rejectedProperties = (message: string): string | undefined => {
   }
 };
 
+/** Node's system and socket error codes (https://nodejs.org/api/errors.html#common-system-errors). */
+const SocketError = t.type({ code: t.refinement(t.string, (code) => /^(E[A-Z0-9_]+|UND_ERR_[A-Z_]+)$/.test(code), 'SocketErrorCode') });
+
 const SCOPE_HINT = 'crm.objects.contacts.read, crm.objects.contacts.write, tickets, crm.schemas.contacts.read';
 
 /**
@@ -202,7 +205,9 @@ export const fromHubspotError = (e: unknown, operation: string, now = Date.now()
   if (e instanceof HubspotRateLimited) return transient('CRM_RATE_LIMITED', e.message, { retryAfterMs: e.retryAfterMs });
   const http = asHttpError(e);
   if (http === undefined) {
-    // Native fetch (SDK 14) rejects with `TypeError: fetch failed` on refused, reset or DNS errors.
+    // Through our agent (client.ts) node:http rejects with the socket's error (ECONNREFUSED,
+    // ECONNRESET, ENOTFOUND, ...); fetch, which the SDK's own apiRequest uses, with `TypeError: fetch failed`.
+    if (e instanceof Error && SocketError.is(e)) return transient('CRM_UNAVAILABLE', `HubSpot could not be reached (${operation}): ${e.code}`);
     if (e instanceof TypeError && /fetch failed/i.test(e.message)) return transient('CRM_UNAVAILABLE', `HubSpot could not be reached (${operation}): ${e.cause instanceof Error ? e.cause.message : e.message}`);
     // A body without Content-Type (a proxy's error page) makes the SDK throw before it has a status.
     if (e instanceof Error && /No Content-Type defined|Unexpected end of JSON|is not valid JSON/i.test(e.message))

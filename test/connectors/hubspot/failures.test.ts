@@ -4,6 +4,7 @@ import { hubspotConnector } from '../../../connectors/hubspot';
 import { describeErrors } from '../../../src/domain/codecs';
 import { startHubspotEmulator, type HubspotEmulator } from '../../emulators/hubspot';
 import { conversation, connectorFor, untilDone, value } from './helpers';
+import { freePort } from '../../support/net';
 
 const failureOf = <T>(outcome: { ok: true; value: T } | { ok: false; failure: { kind: string; code: string; message: string; retryAfterMs?: number } }) => {
   if (outcome.ok) throw new Error('expected a failure');
@@ -61,6 +62,13 @@ describe('HubSpot connector: failures', () => {
     hs.faults.inject({ latencyMs: 400 });
     const slow = failureOf(await connectorFor(hs, { HUBSPOT_TIMEOUT_MS: '100' }).findPerson('a@example.com'));
     assert.deepEqual([slow.kind, slow.code], ['transient', 'CRM_TIMEOUT']);
+  });
+
+  it('reports a HubSpot that refuses connections as transient, naming the socket error', async () => {
+    const closed = await freePort();
+    const failure = failureOf(await connectorFor(hs, { HUBSPOT_BASE_URL: `http://127.0.0.1:${closed}` }).findPerson('a@example.com'));
+    assert.deepEqual([failure.kind, failure.code], ['transient', 'CRM_UNAVAILABLE']);
+    assert.match(failure.message, /ECONNREFUSED/);
   });
 
   it('resolves "Contact already exists. Existing ID" to that contact, even one HubSpot matched by another address', async () => {
