@@ -6,6 +6,9 @@
 import * as t from 'io-ts';
 import { Connection, type HttpRequest, type HttpRequestOptions } from 'jsforce';
 import { Transport } from 'jsforce/lib/transport';
+import { StreamPromise } from 'jsforce/lib/util/promise';
+import { PassThrough } from 'node:stream';
+import { exchange } from './node-http';
 import { silentLog, type Log } from '../../src/domain/log';
 import { fail, succeed, transient, type CrmFailure, type Outcome } from '../../src/domain/outcome';
 import { createAuth, type Session } from './auth';
@@ -31,15 +34,22 @@ export const proxyFor = (url: string, env: NodeJS.ProcessEnv = process.env): str
 /**
  * Every exchange gets our deadline (jsforce's default is 30 minutes) and no jsforce retries: they
  * would repeat GETs for up to ~15 s (research/salesforce.md §1.4), while our worker retries transients on
- * its own schedule.
+ * its own schedule. A string or Buffer body that goes to Salesforce directly is sent over node:http
+ * (node-http.ts); a proxied one, or a streamed body, takes jsforce's own path.
  */
 class BoundedTransport extends Transport {
   constructor(private readonly timeoutMs: number) {
     super();
   }
   override httpRequest(req: HttpRequest, options: HttpRequestOptions = {}) {
+    const proxy = proxyFor(req.url);
+    const body = req.body;
+    if (proxy === undefined && (body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body))) {
+      const direct = { method: req.method, url: req.url, headers: req.headers ?? {}, ...(body === undefined || body === null ? {} : { body }) };
+      return StreamPromise.create(() => ({ stream: new PassThrough(), promise: exchange(direct, this.timeoutMs) }));
+    }
     // '' rather than undefined: jsforce merges our options over its import-time defaults and treats '' as "no proxy".
-    return super.httpRequest(req, { ...options, timeout: this.timeoutMs, httpProxy: proxyFor(req.url) ?? '', retry: { maxRetries: 0 } });
+    return super.httpRequest(req, { ...options, timeout: this.timeoutMs, httpProxy: proxy ?? '', retry: { maxRetries: 0 } });
   }
 }
 

@@ -1,0 +1,51 @@
+/**
+ * One exchange over node:http(s) with keep-alive agents, in the shape jsforce's transport
+ * answers with (`{ statusCode, headers, body }`, jsforce/lib/request.js). jsforce's own path
+ * runs every call through undici's fetch, web streams and two PassThrough streams: for a new
+ * lead at 0 ms per call that was most of our CPU. Proxied requests keep jsforce's path
+ * (client.ts), which tunnels through the proxy.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+export interface Exchange {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string | Buffer;
+}
+
+export interface Answer {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
+/** jsforce's headers: lower-cased names, repeated ones joined as fetch joins them. */
+const toHeaders = (raw: IncomingHttpHeaders): Record<string, string> => {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  return headers;
+};
+
+/** Rejects with the socket's error (its `code`), or an AbortError after `timeoutMs`. */
+export const exchange = (req: Exchange, timeoutMs: number): Promise<Answer> =>
+  new Promise<Answer>((resolve, reject) => {
+    const url = new URL(req.url);
+    const secure = url.protocol === 'https:';
+    const body = req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body, 'utf8') : req.body;
+    // Our own length, of the bytes sent: a caller's Content-Length, in any case, is dropped.
+    const headers: Record<string, string> = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
+    if (body !== undefined) headers['content-length'] = String(body.length);
+    const send = secure ? httpsRequest : httpRequest;
+    const outgoing = send(url, { method: req.method, headers, agent: secure ? agents.https : agents.http, signal: AbortSignal.timeout(timeoutMs) }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('error', reject);
+      incoming.on('end', () => resolve({ statusCode: incoming.statusCode ?? 0, headers: toHeaders(incoming.headers), body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
