@@ -1,13 +1,19 @@
 import { strict as assert } from 'node:assert';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { networkProblem } from '../../../connectors/salesforce/client';
 import { exchange } from '../../../connectors/salesforce/node-http';
 import { freePort } from '../../support/net';
 import { connectorFor, conversation, sandbox, value, type Sandbox } from './support';
 
 const listen = (server: Server): Promise<string> =>
-  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  new Promise((resolve, reject) =>
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') reject(new Error('not listening on a port'));
+      else resolve(`http://127.0.0.1:${address.port}`);
+    }),
+  );
 
 const close = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
 
@@ -21,13 +27,14 @@ const bodyOf = (req: IncomingMessage): Promise<Buffer> =>
 describe('Salesforce connector: exchanges over node:http', () => {
   it('sends the body with its own byte length (a caller\'s Content-Length dropped) and answers as jsforce does', async () => {
     let seen: { length: string | undefined; lengths: number; body: string } | undefined;
-    const server = createHttpServer(async (req, res) => {
-      const body = await bodyOf(req);
-      seen = { length: req.headers['content-length'], lengths: req.rawHeaders.filter((h) => h.toLowerCase() === 'content-length').length, body: body.toString('utf8') };
-      res.setHeader('Content-Type', 'application/json');
-      res.setHeader('X-Twice', ['a', 'b']);
-      res.statusCode = 201;
-      res.end('{"id":"ü"}');
+    const server = createHttpServer((req, res) => {
+      void bodyOf(req).then((body) => {
+        seen = { length: req.headers['content-length'], lengths: req.rawHeaders.filter((h) => h.toLowerCase() === 'content-length').length, body: body.toString('utf8') };
+        res.setHeader('Content-Type', 'application/json');
+        res.setHeader('X-Twice', ['a', 'b']);
+        res.statusCode = 201;
+        res.end('{"id":"ü"}');
+      });
     });
     const url = await listen(server);
     try {
