@@ -30,8 +30,27 @@ const toHeaders = (raw: IncomingHttpHeaders): Record<string, string> => {
   return headers;
 };
 
-/** Rejects with the socket's error (its `code`), or an AbortError after `timeoutMs`. */
-export const exchange = (req: Exchange, timeoutMs: number): Promise<Answer> =>
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** jsforce's limit (request-helper.js). */
+const MAX_REDIRECTS = 10;
+
+/**
+ * Rejects with the socket's error (its `code`), or an AbortError after `timeoutMs` (for each
+ * exchange of a redirect chain). A redirect is followed as jsforce follows it: a GET of the
+ * Location with the same headers, at most 10 times.
+ */
+export const exchange = async (req: Exchange, timeoutMs: number): Promise<Answer> => {
+  let current = req;
+  for (let redirects = 0; ; redirects++) {
+    const answer = await once(current, timeoutMs);
+    const location = answer.headers['location'];
+    if (!REDIRECTS.has(answer.statusCode) || location === undefined) return answer;
+    if (redirects >= MAX_REDIRECTS) throw new Error('Reached to maximum redirect count');
+    current = { method: 'GET', url: new URL(location, current.url).href, headers: current.headers };
+  }
+};
+
+const once = (req: Exchange, timeoutMs: number): Promise<Answer> =>
   new Promise<Answer>((resolve, reject) => {
     const url = new URL(req.url);
     const secure = url.protocol === 'https:';

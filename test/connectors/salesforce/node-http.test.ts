@@ -49,6 +49,26 @@ describe('Salesforce connector: exchanges over node:http', () => {
     }
   });
 
+  it('follows a redirect as jsforce does: a GET of the Location with the same headers', async () => {
+    const seen: string[] = [];
+    const server = createHttpServer((req, res) => {
+      seen.push(`${req.method ?? ''} ${req.url ?? ''} ${req.headers.authorization ?? ''}`);
+      if (req.url === '/old') res.writeHead(307, { location: '/new' }).end();
+      else if (req.url === '/loop') res.writeHead(302, { location: '/loop' }).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"moved":true}');
+    });
+    const url = await listen(server);
+    try {
+      const answer = await exchange({ method: 'POST', url: `${url}/old`, headers: { authorization: 'Bearer t' }, body: '{}' }, 2000);
+      assert.deepEqual([answer.statusCode, answer.body], [200, '{"moved":true}']);
+      assert.deepEqual(seen, ['POST /old Bearer t', 'GET /new Bearer t']);
+      await assert.rejects(exchange({ method: 'GET', url: `${url}/loop`, headers: {} }, 2000), /maximum redirect count/);
+      assert.equal(seen.length, 2 + 11);
+    } finally {
+      await close(server);
+    }
+  });
+
   it('gives up after its deadline and when nothing listens, as transient failures', async () => {
     const server = createHttpServer(() => undefined);
     const url = await listen(server);
