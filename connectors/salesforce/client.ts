@@ -8,7 +8,7 @@ import { Connection, type HttpRequest, type HttpRequestOptions } from 'jsforce';
 import { Transport } from 'jsforce/lib/transport';
 import { StreamPromise } from 'jsforce/lib/util/promise';
 import { PassThrough } from 'node:stream';
-import { exchange } from './node-http';
+import { send as sendDirect } from '../../src/net/http-client';
 import { silentLog, type Log } from '../../src/domain/log';
 import { fail, succeed, transient, type CrmFailure, type Outcome } from '../../src/domain/outcome';
 import { createAuth, type Session } from './auth';
@@ -35,7 +35,8 @@ export const proxyFor = (url: string, env: NodeJS.ProcessEnv = process.env): str
  * Every exchange gets our deadline (jsforce's default is 30 minutes) and no jsforce retries: they
  * would repeat GETs for up to ~15 s (research/salesforce.md §1.4), while our worker retries transients on
  * its own schedule. A string or Buffer body that goes to Salesforce directly is sent over node:http
- * (node-http.ts); a proxied one, or a streamed body, takes jsforce's own path.
+ * (src/net/http-client.ts): jsforce's own path runs every call through undici's fetch, web streams
+ * and two PassThroughs. A proxied one, or a streamed body, takes jsforce's path, which tunnels.
  */
 class BoundedTransport extends Transport {
   constructor(private readonly timeoutMs: number) {
@@ -46,7 +47,8 @@ class BoundedTransport extends Transport {
     const body = req.body;
     if (proxy === undefined && (body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body))) {
       const direct = { method: req.method, url: req.url, headers: req.headers ?? {}, ...(body === undefined || body === null ? {} : { body }) };
-      return StreamPromise.create(() => ({ stream: new PassThrough(), promise: exchange(direct, this.timeoutMs) }));
+      const answer = sendDirect(direct, this.timeoutMs).then((a) => ({ statusCode: a.status, headers: { ...a.headers }, body: a.text }));
+      return StreamPromise.create(() => ({ stream: new PassThrough(), promise: answer }));
     }
     // '' rather than undefined: jsforce merges our options over its import-time defaults and treats '' as "no proxy".
     return super.httpRequest(req, { ...options, timeout: this.timeoutMs, httpProxy: proxy ?? '', retry: { maxRetries: 0 } });

@@ -10,6 +10,7 @@
 import type { Log } from '../domain/log';
 import { consoleLinkOf } from './links';
 import { noObserver, type Observer, type StepObservation } from './observer';
+import { send, sendProblem } from '../net/http-client';
 
 export const ALERT_WINDOW_MS = 10 * 60_000;
 const SEND_TIMEOUT_MS = 5_000;
@@ -47,19 +48,14 @@ export const createAlerts = (options: AlertOptions): Alerts => {
   const byCode = new Map<string, { sentAt: number; heldBack: number }>();
   const sending = new Set<Promise<void>>();
 
-  const send = async (text: string, code: string): Promise<void> => {
+  const post = async (text: string, code: string): Promise<void> => {
     try {
-      const res = await fetch(options.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ text }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await res.arrayBuffer().catch(() => undefined);
-      if (!res.ok) log.warn({ status: res.status, code }, 'alert webhook refused the alert');
+      const res = await send({ method: 'POST', url: options.url, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) }, timeoutMs);
+      if (res.status < 200 || res.status > 299) log.warn({ status: res.status, code }, 'alert webhook refused the alert');
     } catch (error) {
-      const cause = error instanceof Error && error.cause instanceof Error && 'code' in error.cause ? String(error.cause.code) : undefined;
-      const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause ?? 'unreachable');
+      // An alert that cannot be sent is logged, whatever the reason: it must never fail the step it reports.
+      const problem = sendProblem(error);
+      const reason = problem === undefined ? 'unreachable' : problem.kind === 'timeout' ? `no answer within ${timeoutMs} ms` : problem.code;
       log.warn({ reason, code }, 'alert webhook could not be reached');
     }
   };
@@ -76,7 +72,7 @@ export const createAlerts = (options: AlertOptions): Alerts => {
         return;
       }
       byCode.set(code, { sentAt: at, heldBack: 0 });
-      const promise = send(alertText({ ...o, failure: o.failure }, options.publicUrl, last?.heldBack ?? 0), code).finally(() => sending.delete(promise));
+      const promise = post(alertText({ ...o, failure: o.failure }, options.publicUrl, last?.heldBack ?? 0), code).finally(() => sending.delete(promise));
       sending.add(promise);
     },
     async settled() {

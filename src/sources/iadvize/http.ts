@@ -1,27 +1,28 @@
 import { parseJsonSafe } from '../../domain/json';
 import { transient, type CrmFailure } from '../../domain/outcome';
+import { send, sendProblem } from '../../net/http-client';
 
 /** One outside call with a time limit: the answer as text, or why there is none (always transient). */
 export type CallResult =
-  | { readonly ok: true; readonly status: number; readonly headers: Headers; readonly text: string }
+  | { readonly ok: true; readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly text: string }
   | { readonly ok: false; readonly failure: CrmFailure };
 
-export const call = async (url: string, init: RequestInit, timeoutMs: number): Promise<CallResult> => {
+export const call = async (url: string, init: { readonly method: string; readonly headers: Readonly<Record<string, string>>; readonly body?: string }, timeoutMs: number): Promise<CallResult> => {
   try {
-    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    const text = await response.text();
-    return { ok: true, status: response.status, headers: response.headers, text };
+    const answer = await send({ url, ...init }, timeoutMs);
+    return { ok: true, status: answer.status, headers: answer.headers, text: answer.text };
   } catch (error) {
-    const timedOut = error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
-    return timedOut
+    const problem = sendProblem(error);
+    if (problem === undefined) throw error;
+    return problem.kind === 'timeout'
       ? { ok: false, failure: transient('IADVIZE_TIMEOUT', `iAdvize did not answer within ${timeoutMs} ms.`) }
-      : { ok: false, failure: transient('IADVIZE_UNAVAILABLE', 'iAdvize could not be reached (network error).') };
+      : { ok: false, failure: transient('IADVIZE_UNAVAILABLE', `iAdvize could not be reached (${problem.code}).`) };
   }
 };
 
 /** `Retry-After` in seconds or as an HTTP date, in milliseconds from now. */
-export const retryAfterMs = (headers: Headers, now: number): number | undefined => {
-  const value = headers.get('retry-after')?.trim();
+export const retryAfterMs = (headers: Readonly<Record<string, string>>, now: number): number | undefined => {
+  const value = headers['retry-after']?.trim();
   if (value === undefined || value === '') return undefined;
   if (/^\d+$/.test(value)) return Number(value) * 1000;
   const at = Date.parse(value);

@@ -5,6 +5,7 @@ import { fail, permanent, succeed, transient, type Outcome } from '../../domain/
 import type { Credentials, LiveChatConfig } from './config';
 import { classify, CODES, ErrorBody, networkFailure, retryAfterMs } from './failures';
 import { describePayloadErrors } from '../olark/payload-errors';
+import { send } from '../../net/http-client';
 
 /**
  * The only code that calls the Agent Chat Web API: `POST {LIVECHAT_API_URL}/v3.6/agent/action/<action>`
@@ -40,8 +41,8 @@ export const authorizationOf = (credentials: Credentials): string | undefined =>
   }
 };
 
-const readJson = async (response: Response): Promise<unknown> => {
-  const parsed = parseJsonSafe(await response.text(), 'answer');
+const readJson = (text: string): unknown => {
+  const parsed = parseJsonSafe(text, 'answer');
   return parsed._tag === 'Right' ? parsed.right : undefined;
 };
 
@@ -54,13 +55,8 @@ export const createAgentApi = (config: LiveChatConfig, deps: AgentApiDeps): Agen
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (authorization !== undefined) headers.authorization = authorization;
     if (inRegion !== undefined) headers['x-region'] = inRegion;
-    const response = await fetch(`${config.apiUrl}/v${API_VERSION}/agent/action/${action}`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(deps.timeoutMs),
-    });
-    return { status: response.status, json: await readJson(response), retryAfter: response.headers.get('retry-after') };
+    const answer = await send({ method: 'POST', url: `${config.apiUrl}/v${API_VERSION}/agent/action/${action}`, headers, body: JSON.stringify(body) }, deps.timeoutMs);
+    return { status: answer.status, json: readJson(answer.text), retryAfter: answer.headers['retry-after'] ?? null };
   };
 
   const call = async <A>(action: string, body: Readonly<Record<string, unknown>>, answer: t.Decoder<unknown, A>): Promise<Outcome<A>> => {
@@ -72,7 +68,6 @@ export const createAgentApi = (config: LiveChatConfig, deps: AgentApiDeps): Agen
       let reply = await once(action, body, region);
       let error = ErrorBody.decode(reply.json);
       // "misdirected_request … data.region": the account lives in another data centre; ask there once.
-      // (Should LiveChat answer it with HTTP 421, Node's fetch has already repeated it once by itself.)
       if (reply.status !== 200 && error._tag === 'Right' && error.right.error.type === 'misdirected_request' && error.right.error.data?.region !== undefined) {
         const named = error.right.error.data.region;
         if (named !== region) {

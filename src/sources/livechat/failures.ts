@@ -3,6 +3,7 @@ import { knownKeys } from '../../domain/codecs';
 import { permanent, RATE_LIMITED, transient, type CrmFailure } from '../../domain/outcome';
 import type { Credentials } from './config';
 import { OptionalText } from './wire-common';
+import { sendProblem } from '../../net/http-client';
 
 /**
  * LiveChat's errors, classified once. The Agent Chat API answers `{"error": {"type", "message",
@@ -111,10 +112,8 @@ export const classify = (answer: FailedAnswer, credentials: Credentials): CrmFai
 
 /** A network-level failure (timeout, refused, reset), described without personal data. */
 export const networkFailure = (e: unknown, what: string, timeoutMs: number): CrmFailure | undefined => {
-  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return transient(CODES.timeout, `${what}: no answer within ${timeoutMs} ms; retrying later`);
-  if (e instanceof TypeError) {
-    const cause = e.cause instanceof Error && 'code' in e.cause && typeof e.cause.code === 'string' ? e.cause.code : e.message;
-    return transient(CODES.unavailable, `${what}: unreachable (${cause.slice(0, 60)}); retrying later`);
-  }
+  const problem = sendProblem(e);
+  if (problem?.kind === 'timeout') return transient(CODES.timeout, `${what}: no answer within ${timeoutMs} ms; retrying later`);
+  if (problem?.kind === 'network') return transient(CODES.unavailable, `${what}: unreachable (${problem.code}); retrying later`);
   return undefined;
 };

@@ -2,6 +2,7 @@ import { fail, permanent, RATE_LIMITED, succeed, transient, type Outcome } from 
 import type { ConversationView, ShownLink } from '../../domain/source';
 import { META } from './decode';
 import { CODES, networkFailure, retryAfterMs } from './failures';
+import { send } from '../../net/http-client';
 
 /**
  * The v2 `notify` step: `POST {LIVECHAT_API_URL}/visitors/<visitor id>/details` with
@@ -37,16 +38,18 @@ export const showV2Record = async (deps: VisitorDetailsDeps, view: ConversationV
     return fail(permanent(CODES.rejected, 'LiveChat v2 visitor details: the webhook gave no license_id, token or visitor id'));
   const what = 'LiveChat v2 visitor details';
   try {
-    const response = await fetch(`${deps.apiUrl}/visitors/${encodeURIComponent(visitorId)}/details`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-version': '2' },
-      body: JSON.stringify(visitorDetailsBody(licenseId, token, link)),
-      signal: AbortSignal.timeout(deps.timeoutMs),
-    });
-    await response.arrayBuffer();
+    const response = await send(
+      {
+        method: 'POST',
+        url: `${deps.apiUrl}/visitors/${encodeURIComponent(visitorId)}/details`,
+        headers: { 'content-type': 'application/json', 'x-api-version': '2' },
+        body: JSON.stringify(visitorDetailsBody(licenseId, token, link)),
+      },
+      deps.timeoutMs,
+    );
     const status = response.status;
     if (status >= 200 && status < 300) return succeed(undefined);
-    if (status === 429) return fail(transient(RATE_LIMITED, `${what}: rate limited; retrying later`, { status, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) ?? 10_000 }));
+    if (status === 429) return fail(transient(RATE_LIMITED, `${what}: rate limited; retrying later`, { status, retryAfterMs: retryAfterMs(response.headers['retry-after'] ?? null) ?? 10_000 }));
     if (status >= 500 || status === 408) return fail(transient(CODES.unavailable, `${what}: HTTP ${status}; retrying later`, { status }));
     if (status === 401 || status === 403)
       return fail(permanent(CODES.unauthorized, `${what}: HTTP ${status}; LiveChat refused the license_id and token its own webhook sent (nothing to configure on our side)`, { status }));

@@ -31,15 +31,6 @@ export const sanitiseReason = (text: string): string => {
   return clean.length > REASON_MAX_CHARS ? `${clean.slice(0, REASON_MAX_CHARS - 1)}…` : clean;
 };
 
-/** The body as a reason; the call's abort signal bounds the read (a stalled body is no reason). */
-export const readableReason = async (response: Response): Promise<string> => {
-  try {
-    return sanitiseReason(await response.text());
-  } catch {
-    return '';
-  }
-};
-
 /** `Retry-After` in seconds or as an HTTP date (RFC 9110 §10.2.3). */
 export const retryAfterMs = (value: string | null, now: number = Date.now()): number | undefined => {
   if (value === null) return undefined;

@@ -7,7 +7,8 @@
 import { fail, permanent, RATE_LIMITED, succeed, transient, type Outcome } from '../../domain/outcome';
 import type { ConversationView, PlatformClient, ShownLink } from '../../domain/source';
 import { splitConversationId } from './mappers';
-import { readableReason, retryAfterMs } from './answers';
+import { retryAfterMs, sanitiseReason } from './answers';
+import { send, sendProblem, type OutboundAnswer } from '../../net/http-client';
 
 export interface LiveSupportiClientOptions {
   readonly apiUrl: string;
@@ -42,8 +43,6 @@ const idsOf = (view: ConversationView): { accountId: string; visitorId: string; 
   return agentId === undefined ? { accountId, visitorId } : { accountId, visitorId, agentId };
 };
 
-const isTimeout = (e: unknown): boolean => e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
-
 export const createLiveSupportiClient = (options: LiveSupportiClientOptions): PlatformClient => {
   const authorization =
     options.apiUser === undefined || options.apiKey === undefined ? undefined : `Basic ${Buffer.from(`${options.apiUser}:${options.apiKey}`, 'utf8').toString('base64')}`;
@@ -60,22 +59,18 @@ export const createLiveSupportiClient = (options: LiveSupportiClientOptions): Pl
       Fields: toVisitorFields(link),
     };
     const url = `${options.apiUrl}/api/visitors/${encodeURIComponent(ids.visitorId)}/details`;
-    let response: Response;
+    let response: OutboundAnswer;
     try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: {
-          authorization,
-          'content-type': 'application/json; charset=utf-8',
-          accept: 'application/json',
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(options.timeoutMs),
-      });
+      response = await send(
+        { method: 'POST', url, headers: { authorization, 'content-type': 'application/json; charset=utf-8', accept: 'application/json' }, body: JSON.stringify(body) },
+        options.timeoutMs,
+      );
     } catch (e) {
-      return isTimeout(e)
+      const problem = sendProblem(e);
+      if (problem === undefined) throw e;
+      return problem.kind === 'timeout'
         ? fail(transient('LIVESUPPORTI_TIMEOUT', `LiveSupporti did not answer within ${options.timeoutMs} ms`))
-        : fail(transient('LIVESUPPORTI_UNREACHABLE', 'LiveSupporti could not be reached'));
+        : fail(transient('LIVESUPPORTI_UNREACHABLE', `LiveSupporti could not be reached (${problem.code})`));
     }
     return classify(response);
   };
@@ -95,14 +90,11 @@ export const createLiveSupportiClient = (options: LiveSupportiClientOptions): Pl
   };
 };
 
-const classify = async (response: Response): Promise<Outcome<void>> => {
+const classify = (response: OutboundAnswer): Outcome<void> => {
   const status = response.status;
-  if (status >= 200 && status < 300) {
-    await response.body?.cancel();
-    return succeed(undefined);
-  }
-  const reason = await readableReason(response);
-  const wait = retryAfterMs(response.headers.get('retry-after'));
+  if (status >= 200 && status < 300) return succeed(undefined);
+  const reason = sanitiseReason(response.text);
+  const wait = retryAfterMs(response.headers['retry-after'] ?? null);
   const extra = wait === undefined ? { status } : { status, retryAfterMs: wait };
   if (status === 429) return fail(transient(RATE_LIMITED, 'LiveSupporti asks us to slow down (429)', extra));
   if (status >= 500) return fail(transient('LIVESUPPORTI_UNAVAILABLE', `LiveSupporti answered ${status}${reason === '' ? '' : `: ${reason}`}`, extra));
