@@ -124,17 +124,20 @@ export const startCheckpointer = (db: Database.Database, path: string, options: 
     });
     started.on('error', (error: unknown) => options.onError(messageOf(error)));
     started.unref();
-    workerExited = new Promise<void>((resolve) =>
+    const exited = new Promise<void>((resolve) =>
       started.once('exit', () => {
         // A thread that died on its own (not ended by us): the event loop checkpoints again.
         if (worker === started) {
           worker = undefined;
           mode = 'inline';
           if (!stopped) startInline();
+          options.onMove?.('inline', 0);
         }
         resolve();
       }),
     );
+    // Every thread started, also one still ending after a hand-back, is awaited by stop().
+    workerExited = Promise.all([workerExited, exited]).then(() => undefined);
     worker = started;
   };
 
