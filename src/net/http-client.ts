@@ -45,14 +45,21 @@ const redirected = (req: OutboundRequest, status: number, location: string): Out
 };
 
 /**
- * Rejects with the socket's error (an `Error` with a `code`: ECONNREFUSED, ECONNRESET, ...),
- * or an `AbortError` once `timeoutMs` has passed since the call began, redirects included.
+ * An answer is read whole, so one that never ends would take the process's memory with it; the
+ * largest we read (a LiveChat chat or an iAdvize page) is a few MB.
  */
-export const send = async (req: OutboundRequest, timeoutMs: number): Promise<OutboundAnswer> => {
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Rejects with the socket's error (an `Error` with a `code`: ECONNREFUSED, ECONNRESET, ...;
+ * E_ANSWER_TOO_LARGE past `maxAnswerBytes`), or an `AbortError` once `timeoutMs` has passed
+ * since the call began, redirects included.
+ */
+export const send = async (req: OutboundRequest, timeoutMs: number, maxAnswerBytes = MAX_ANSWER_BYTES): Promise<OutboundAnswer> => {
   const signal = AbortSignal.timeout(timeoutMs);
   let current = req;
   for (let redirects = 0; ; redirects++) {
-    const answer = await once(current, signal);
+    const answer = await once(current, signal, maxAnswerBytes);
     const location = answer.headers['location'];
     if (!REDIRECTS.has(answer.status) || location === undefined) return answer;
     if (redirects >= MAX_REDIRECTS) throw Object.assign(new Error(`more than ${MAX_REDIRECTS} redirects`), { code: 'E_TOO_MANY_REDIRECTS' });
@@ -60,7 +67,7 @@ export const send = async (req: OutboundRequest, timeoutMs: number): Promise<Out
   }
 };
 
-const once = (req: OutboundRequest, signal: AbortSignal): Promise<OutboundAnswer> =>
+const once = (req: OutboundRequest, signal: AbortSignal, maxAnswerBytes: number): Promise<OutboundAnswer> =>
   new Promise<OutboundAnswer>((resolve, reject) => {
     const url = new URL(req.url);
     const secure = url.protocol === 'https:';
@@ -71,7 +78,12 @@ const once = (req: OutboundRequest, signal: AbortSignal): Promise<OutboundAnswer
     const exchange = secure ? httpsRequest : httpRequest;
     const outgoing = exchange(url, { method: req.method, headers, agent: secure ? agents.https : agents.http, signal }, (incoming) => {
       const chunks: Buffer[] = [];
-      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let bytes = 0;
+      incoming.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > maxAnswerBytes) outgoing.destroy(Object.assign(new Error(`answer larger than ${maxAnswerBytes} bytes`), { code: 'E_ANSWER_TOO_LARGE' }));
+        else chunks.push(chunk);
+      });
       incoming.on('error', reject);
       incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, headers: toHeaders(incoming.headers), text: Buffer.concat(chunks).toString('utf8') }));
     });

@@ -91,6 +91,27 @@ describe('outside calls over node:http (src/net/http-client.ts)', () => {
     assert.match(problem?.message ?? '', /ECONNREFUSED/);
   });
 
+  it('refuses an answer past its size limit instead of holding it all, as a network problem', async () => {
+    const server = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const chunk = Buffer.alloc(16 * 1024, 0x61);
+      const more = () => {
+        while (res.write(chunk)) if (res.destroyed) return;
+        res.once('drain', more);
+      };
+      res.on('error', () => undefined);
+      more();
+    });
+    const url = await listen(server);
+    try {
+      const refused = await send({ method: 'GET', url, headers: {} }, 5000, 100_000).catch((e: unknown) => e);
+      assert.deepEqual(sendProblem(refused), { kind: 'network', code: 'E_ANSWER_TOO_LARGE' });
+    } finally {
+      server.closeAllConnections();
+      await close(server);
+    }
+  });
+
   describe('Salesforce behind HTTPS_PROXY', () => {
     let s: Sandbox;
     let proxy: Server;
