@@ -6,6 +6,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Client } from '@hubspot/api-client';
+import { send } from '../../src/net/http-client';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes';
 import { AssociationSpecAssociationCategoryEnum as TicketAssociationCategory } from '@hubspot/api-client/lib/codegen/crm/tickets';
 import { PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties';
@@ -98,6 +99,8 @@ export const MAX_WAIT_MS = 250;
 interface SharedClient {
   readonly hs: Client;
   readonly limiter: Limiter;
+  readonly accessToken: string;
+  readonly basePath: string;
 }
 
 /**
@@ -119,7 +122,8 @@ const sharedClient = (accessToken: string, basePath: string): SharedClient => {
     if (!isLeft(answer)) observeAnswer(limiter, answer.right.httpStatusCode, answer.right.headers);
     return ctx;
   };
-  const shared = { hs: new Client({ accessToken, basePath, httpAgent: agentFor(basePath), numberOfApiCallRetries: 0, middleware: [{ pre: (ctx: unknown) => ctx, post }] }), limiter };
+  const hs = new Client({ accessToken, basePath, httpAgent: agentFor(basePath), numberOfApiCallRetries: 0, middleware: [{ pre: (ctx: unknown) => ctx, post }] });
+  const shared = { hs, limiter, accessToken, basePath };
   clients.set(key, shared);
   return shared;
 };
@@ -157,7 +161,7 @@ const admitted = async (limiter: Limiter, n: number, operation: string): Promise
   }
 };
 
-const callsOf = ({ hs, limiter }: SharedClient, timeoutMs: number, prepaid: Slot[]) => {
+const callsOf = ({ hs, limiter, accessToken, basePath }: SharedClient, timeoutMs: number, prepaid: Slot[]) => {
   const api = (type: CrmObjectType) => (type === 'contacts' ? hs.crm.contacts : hs.crm.tickets);
   const associationSpec = (associationTypeId: number) => ({ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId });
 
@@ -192,21 +196,23 @@ const callsOf = ({ hs, limiter }: SharedClient, timeoutMs: number, prepaid: Slot
   };
 
   return {
-    /** Portal id and UI domain (EU portals: `app-eu1.hubspot.com`). No SDK wrapper exists for this endpoint. */
+    /**
+     * Portal id and UI domain (EU portals: `app-eu1.hubspot.com`). No SDK wrapper exists for this
+     * endpoint, and the SDK's generic `apiRequest` goes through the global fetch, which would be
+     * loaded for this one call; so it is sent with our own client.
+     */
     account: () =>
       timed('GET /account-info/v3/details', async () => {
-        const res = await hs.apiRequest({ method: 'GET', path: '/account-info/v3/details' });
-        // apiRequest bypasses the SDK's middleware.
-        observeAnswer(limiter, res.status, Object.fromEntries(res.headers));
-        const text = await res.text();
-        let body: unknown = text;
+        const url = `${basePath.replace(/\/+$/, '')}/account-info/v3/details`;
+        const res = await send({ method: 'GET', url, headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } }, timeoutMs);
+        observeAnswer(limiter, res.status, res.headers);
+        let body: unknown = res.text;
         try {
-          body = JSON.parse(text);
+          body = JSON.parse(res.text);
         } catch {
           // A non-JSON error page keeps its text for the error message.
         }
-        // apiRequest resolves on any status (research §2.3), so errors are raised here.
-        if (res.status !== 200) throw new RawApiError(res.status, body, Object.fromEntries(res.headers));
+        if (res.status !== 200) throw new RawApiError(res.status, body, { ...res.headers });
         const decoded = AccountDetails.decode(body);
         if (isLeft(decoded)) throw new TypeError('HubSpot account details lack portalId or uiDomain');
         return decoded.right;

@@ -201,6 +201,8 @@ const SCOPE_HINT = 'crm.objects.contacts.read, crm.objects.contacts.write, ticke
  */
 export const fromHubspotError = (e: unknown, operation: string, now = Date.now()): CrmFailure | undefined => {
   if (e instanceof HubspotTimeout) return transient('CRM_TIMEOUT', e.message);
+  // Our own client's deadline (src/net/http-client.ts), which the account call uses.
+  if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError')) return transient('CRM_TIMEOUT', `HubSpot did not answer ${operation} in time`);
   if (e instanceof HubspotConfigProblem) return permanent('CRM_CONFIG', e.message);
   if (e instanceof HubspotRateLimited) return transient('CRM_RATE_LIMITED', e.message, { retryAfterMs: e.retryAfterMs });
   const http = asHttpError(e);

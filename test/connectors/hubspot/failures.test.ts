@@ -56,10 +56,12 @@ describe('HubSpot connector: failures', () => {
   });
 
   it('reports a dropped connection and a slow answer as transient', async () => {
-    hs.faults.inject({ network: true });
+    // A lookup is two calls at once (the account and the contact): each fault hits both, so a
+    // call still on its way from the first lookup cannot take the second lookup's fault.
+    hs.faults.inject({ network: true, times: 2 });
     assert.equal(failureOf(await connectorFor(hs).findPerson('a@example.com')).code, 'CRM_UNAVAILABLE');
 
-    hs.faults.inject({ latencyMs: 400 });
+    hs.faults.inject({ latencyMs: 400, times: 2 });
     const slow = failureOf(await connectorFor(hs, { HUBSPOT_TIMEOUT_MS: '100' }).findPerson('a@example.com'));
     assert.deepEqual([slow.kind, slow.code], ['transient', 'CRM_TIMEOUT']);
   });
