@@ -190,8 +190,13 @@ const rejectedProperties = (message: string): string | undefined => {
   }
 };
 
-/** Node's system and socket error codes (https://nodejs.org/api/errors.html#common-system-errors). */
-const SocketError = t.type({ code: t.refinement(t.string, (code) => /^(E[A-Z0-9_]+|UND_ERR_[A-Z_]+)$/.test(code), 'SocketErrorCode') });
+/**
+ * What the SDK's node:http path rejects with: the request's or the answer's `error` event, so a
+ * failure on the way, with its code: the connection (ECONNREFUSED, ECONNRESET; see
+ * https://nodejs.org/api/errors.html#common-system-errors), TLS (CERT_HAS_EXPIRED), the
+ * answer's framing (HPE_*). HubSpot's own answers carry a numeric `code` and are read before this.
+ */
+const SocketError = t.type({ code: t.string });
 
 const SCOPE_HINT = 'crm.objects.contacts.read, crm.objects.contacts.write, tickets, crm.schemas.contacts.read';
 
@@ -207,10 +212,9 @@ export const fromHubspotError = (e: unknown, operation: string, now = Date.now()
   if (e instanceof HubspotRateLimited) return transient('CRM_RATE_LIMITED', e.message, { retryAfterMs: e.retryAfterMs });
   const http = asHttpError(e);
   if (http === undefined) {
-    // Through our agent (client.ts) node:http rejects with the socket's error (ECONNREFUSED,
-    // ECONNRESET, ENOTFOUND, ...); fetch, which the SDK's own apiRequest uses, with `TypeError: fetch failed`.
+    // Through our agent (client.ts) node:http rejects with the failure's own error (ECONNREFUSED,
+    // CERT_HAS_EXPIRED, ...); our client (the account call) with a SendFailure, which has a code too.
     if (e instanceof Error && SocketError.is(e)) return transient('CRM_UNAVAILABLE', `HubSpot could not be reached (${operation}): ${e.code}`);
-    if (e instanceof TypeError && /fetch failed/i.test(e.message)) return transient('CRM_UNAVAILABLE', `HubSpot could not be reached (${operation}): ${e.cause instanceof Error ? e.cause.message : e.message}`);
     // A body without Content-Type (a proxy's error page) makes the SDK throw before it has a status.
     if (e instanceof Error && /No Content-Type defined|Unexpected end of JSON|is not valid JSON/i.test(e.message))
       return transient('CRM_BAD_RESPONSE', `HubSpot sent an unreadable answer to ${operation}: ${e.message}`);

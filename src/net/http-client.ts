@@ -51,9 +51,29 @@ const redirected = (req: OutboundRequest, status: number, location: string): Out
 export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 /**
- * Rejects with the socket's error (an `Error` with a `code`: ECONNREFUSED, ECONNRESET, ...;
- * E_ANSWER_TOO_LARGE past `maxAnswerBytes`), or an `AbortError` once `timeoutMs` has passed
- * since the call began, redirects included.
+ * A call that failed on its way, whatever the layer: the connection (ECONNREFUSED, ECONNRESET,
+ * ENOTFOUND), TLS (CERT_HAS_EXPIRED, ERR_SSL_WRONG_VERSION_NUMBER), the answer's framing
+ * (HPE_INVALID_CONSTANT), or our own limits (E_ANSWER_TOO_LARGE, E_TOO_MANY_REDIRECTS). What
+ * `http.request` throws before anything is sent (a header it refuses) is not one: that is a bug.
+ */
+export class SendFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SendFailure';
+  }
+}
+
+const codeOf = (e: Error): string => ('code' in e && typeof e.code === 'string' ? e.code : 'ECONNRESET');
+
+/** The request's and the answer's `error` events: the deadline's abort as is, anything else a SendFailure. */
+const failureOf = (e: Error, signal: AbortSignal): Error => (signal.aborted || e instanceof SendFailure ? e : new SendFailure(codeOf(e), e.message));
+
+/**
+ * Rejects with a `SendFailure` (see there), or an `AbortError` once `timeoutMs` has passed since
+ * the call began, redirects included.
  */
 export const send = async (req: OutboundRequest, timeoutMs: number, maxAnswerBytes = MAX_ANSWER_BYTES): Promise<OutboundAnswer> => {
   const signal = AbortSignal.timeout(timeoutMs);
@@ -62,7 +82,7 @@ export const send = async (req: OutboundRequest, timeoutMs: number, maxAnswerByt
     const answer = await once(current, signal, maxAnswerBytes);
     const location = answer.headers['location'];
     if (!REDIRECTS.has(answer.status) || location === undefined) return answer;
-    if (redirects >= MAX_REDIRECTS) throw Object.assign(new Error(`more than ${MAX_REDIRECTS} redirects`), { code: 'E_TOO_MANY_REDIRECTS' });
+    if (redirects >= MAX_REDIRECTS) throw new SendFailure('E_TOO_MANY_REDIRECTS', `more than ${MAX_REDIRECTS} redirects`);
     current = redirected(current, answer.status, location);
   }
 };
@@ -81,23 +101,19 @@ const once = (req: OutboundRequest, signal: AbortSignal, maxAnswerBytes: number)
       let bytes = 0;
       incoming.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
-        if (bytes > maxAnswerBytes) outgoing.destroy(Object.assign(new Error(`answer larger than ${maxAnswerBytes} bytes`), { code: 'E_ANSWER_TOO_LARGE' }));
+        if (bytes > maxAnswerBytes) outgoing.destroy(new SendFailure('E_ANSWER_TOO_LARGE', `answer larger than ${maxAnswerBytes} bytes`));
         else chunks.push(chunk);
       });
-      incoming.on('error', reject);
+      incoming.on('error', (e) => reject(failureOf(e, signal)));
       incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, headers: toHeaders(incoming.headers), text: Buffer.concat(chunks).toString('utf8') }));
     });
-    outgoing.on('error', reject);
+    outgoing.on('error', (e) => reject(failureOf(e, signal)));
     outgoing.end(body);
   });
 
-/** What kept a `send` from answering: its deadline, or the network (with the socket's code); `undefined` for anything else, which is a bug. */
+/** What kept a `send` from answering: its deadline, or the way there (with the failure's code); `undefined` for anything else, which is a bug. */
 export const sendProblem = (e: unknown): { readonly kind: 'timeout' } | { readonly kind: 'network'; readonly code: string } | undefined => {
-  if (!(e instanceof Error)) return undefined;
-  if (e.name === 'AbortError' || e.name === 'TimeoutError') return { kind: 'timeout' };
-  const code = 'code' in e && typeof e.code === 'string' && /^E[A-Z0-9_]+$/.test(e.code) ? e.code : undefined;
-  if (code !== undefined) return { kind: 'network', code };
-  // A socket closed mid-answer ("aborted") carries its code on the response's error.
-  if (/^(aborted|socket hang up)$/.test(e.message)) return { kind: 'network', code: 'ECONNRESET' };
+  if (e instanceof SendFailure) return { kind: 'network', code: e.code };
+  if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError')) return { kind: 'timeout' };
   return undefined;
 };

@@ -91,6 +91,21 @@ describe('outside calls over node:http (src/net/http-client.ts)', () => {
     assert.match(problem?.message ?? '', /ECONNREFUSED/);
   });
 
+  it('reports a failed TLS handshake as a network problem with its code, and a header it refuses to send as the bug it is', async () => {
+    const server = createHttpServer((_req, res) => res.end('plain HTTP'));
+    const url = await listen(server);
+    try {
+      const tls = await send({ method: 'GET', url: url.replace('http:', 'https:'), headers: {} }, 2000).catch((e: unknown) => e);
+      const problem = sendProblem(tls);
+      assert.equal(problem?.kind, 'network');
+      assert.match(problem?.kind === 'network' ? problem.code : '', /SSL|EPROTO|ECONNRESET/);
+      const refused = await send({ method: 'GET', url, headers: { 'x-bad': 'line\nbreak' } }, 2000).catch((e: unknown) => e);
+      assert.equal(sendProblem(refused), undefined, 'not a network problem');
+    } finally {
+      await close(server);
+    }
+  });
+
   it('refuses an answer past its size limit instead of holding it all, as a network problem', async () => {
     const server = createHttpServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });

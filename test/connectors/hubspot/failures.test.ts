@@ -73,6 +73,11 @@ describe('HubSpot connector: failures', () => {
     assert.match(failure.message, /ECONNREFUSED/);
   });
 
+  it('reports a failed TLS handshake as transient (HTTPS to a port that speaks plain HTTP)', async () => {
+    const failure = failureOf(await connectorFor(hs, { HUBSPOT_BASE_URL: hs.url.replace('http:', 'https:') }).findPerson('a@example.com'));
+    assert.deepEqual([failure.kind, failure.code], ['transient', 'CRM_UNAVAILABLE']);
+  });
+
   it('resolves "Contact already exists. Existing ID" to that contact, even one HubSpot matched by another address', async () => {
     const existing = hs.state.create('contacts', { email: 'ada.lovelace@example.com', firstname: 'Augusta' });
     hs.faults.inject({ status: 409, match: /^POST \/crm\/v3\/objects\/contacts$/, body: { status: 'error', message: `Contact already exists. Existing ID: ${existing.id}`, category: 'CONFLICT', correlationId: 'y' } });
