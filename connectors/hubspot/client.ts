@@ -3,10 +3,8 @@
  * timeout on every call, decodes what we rely on, and turns the "not found" and "already
  * exists" answers into values. Everything else is thrown and classified by `fromHubspotError`.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { Client } from '@hubspot/api-client';
-import { send } from '../../src/net/http-client';
+import { agentFor, send } from '../../src/net/http-client';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes';
 import { AssociationSpecAssociationCategoryEnum as TicketAssociationCategory } from '@hubspot/api-client/lib/codegen/crm/tickets';
 import { PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties';
@@ -103,14 +101,6 @@ interface SharedClient {
   readonly basePath: string;
 }
 
-/**
- * Given an `httpAgent`, the SDK sends through node:http(s) instead of the global fetch
- * (`sendBufferedRequest` in the SDK's lib/src/services/http/Transport.js; `httpAgent` in its
- * IConfiguration), which spent about a third of a new lead's CPU in fetch's streams. The agent
- * keeps connections alive between calls, as fetch's pool did.
- */
-const agentFor = (basePath: string): HttpAgent => (new URL(basePath).protocol === 'http:' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true }));
-
 const clients = new Map<string, SharedClient>();
 const sharedClient = (accessToken: string, basePath: string): SharedClient => {
   const key = `${basePath}\n${accessToken}`;
@@ -122,6 +112,10 @@ const sharedClient = (accessToken: string, basePath: string): SharedClient => {
     if (!isLeft(answer)) observeAnswer(limiter, answer.right.httpStatusCode, answer.right.headers);
     return ctx;
   };
+  // Given an `httpAgent`, the SDK sends through node:http(s) instead of the global fetch
+  // (`sendBufferedRequest` in the SDK's lib/src/services/http/Transport.js; `httpAgent` in its
+  // IConfiguration), which spent about a third of a new lead's CPU in fetch's streams. Our own
+  // client's keep-alive agent keeps connections alive between calls, as fetch's pool did.
   const hs = new Client({ accessToken, basePath, httpAgent: agentFor(basePath), numberOfApiCallRetries: 0, middleware: [{ pre: (ctx: unknown) => ctx, post }] });
   const shared = { hs, limiter, accessToken, basePath };
   clients.set(key, shared);

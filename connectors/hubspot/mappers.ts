@@ -1,5 +1,6 @@
 /** Conversations to HubSpot properties, and HubSpot errors to our failure values. No I/O. */
 import * as t from 'io-ts';
+import { sendProblem } from '../../src/net/http-client';
 import { isRight } from 'fp-ts/Either';
 import { visitorLabel, type Conversation } from '../../src/domain/conversation';
 import { permanent, transient, type CrmFailure } from '../../src/domain/outcome';
@@ -207,7 +208,7 @@ const SCOPE_HINT = 'crm.objects.contacts.read, crm.objects.contacts.write, ticke
 export const fromHubspotError = (e: unknown, operation: string, now = Date.now()): CrmFailure | undefined => {
   if (e instanceof HubspotTimeout) return transient('CRM_TIMEOUT', e.message);
   // Our own client's deadline (src/net/http-client.ts), which the account call uses.
-  if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError')) return transient('CRM_TIMEOUT', `HubSpot did not answer ${operation} in time`);
+  if (sendProblem(e)?.kind === 'timeout') return transient('CRM_TIMEOUT', `HubSpot did not answer ${operation} in time`);
   if (e instanceof HubspotConfigProblem) return permanent('CRM_CONFIG', e.message);
   if (e instanceof HubspotRateLimited) return transient('CRM_RATE_LIMITED', e.message, { retryAfterMs: e.retryAfterMs });
   const http = asHttpError(e);

@@ -2,7 +2,7 @@
  * Our outside calls (chat platforms, Salesforce, alerts) over node:http(s) with keep-alive
  * agents: one exchange, its answer read whole, within a deadline. Node's global fetch (undici)
  * spent several times the CPU per call in its web streams, and loading it cost about 20 MB of
- * memory (bench sections 2 and 5). The HubSpot SDK reaches node:http through its own
+ * memory (bench sections 2 and 5). The HubSpot SDK sends through the same agents, given as its
  * `httpAgent` option (connectors/hubspot/client.ts).
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
@@ -23,6 +23,9 @@ export interface OutboundAnswer {
 }
 
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
+/** The keep-alive agent for `url`'s protocol, shared by every outside call (the HubSpot SDK's too). */
+export const agentFor = (url: URL | string): HttpAgent => ((typeof url === 'string' ? new URL(url) : url).protocol === 'https:' ? agents.https : agents.http);
 
 const toHeaders = (raw: IncomingHttpHeaders): Record<string, string> => {
   const headers: Record<string, string> = {};
@@ -96,7 +99,7 @@ const once = (req: OutboundRequest, signal: AbortSignal, maxAnswerBytes: number)
     const headers: Record<string, string> = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
     if (body !== undefined) headers['content-length'] = String(body.length);
     const exchange = secure ? httpsRequest : httpRequest;
-    const outgoing = exchange(url, { method: req.method, headers, agent: secure ? agents.https : agents.http, signal }, (incoming) => {
+    const outgoing = exchange(url, { method: req.method, headers, agent: agentFor(url), signal }, (incoming) => {
       const chunks: Buffer[] = [];
       let bytes = 0;
       incoming.on('data', (chunk: Buffer) => {
