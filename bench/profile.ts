@@ -49,7 +49,7 @@ const main = async () => {
   } finally {
     await service.stop();
   }
-  // One profile per thread: the main thread's, then the SQLite thread's (and the checkpointer's).
+  // One profile per thread: the main thread's, then the checkpoint thread's when it ran.
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   if (files.length === 0) throw new Error(`no profile in ${dir} (the service did not exit cleanly)`);
   for (const file of files.sort()) process.stdout.write(`\n${join(dir, file)}, by share of busy time\n${top(join(dir, file), 30).join('\n')}\n`);
