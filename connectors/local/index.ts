@@ -5,46 +5,58 @@
  * already has (src/domain/local-records.ts).
  */
 import * as t from 'io-ts';
-import { defineConnector, type Connector, type ConnectorDeps } from '../../src/domain/connector';
+import { defineConnector, type Connector, type ConnectorDeps, type UpsertInput } from '../../src/domain/connector';
+import { conversationKey } from '../../src/domain/conversation-key';
+import type { LocalDelivery } from '../../src/domain/local-records';
 import { succeed } from '../../src/domain/outcome';
 import { visitorLabel } from '../../src/domain/conversation';
 import { plural } from '../../src/domain/plural';
 
 export const recordUrl = (publicUrl: string, id: string): string => `${publicUrl}/records/${encodeURIComponent(id)}`;
 
-export const createLocalConnector = (deps: ConnectorDeps): Connector => ({
-  name: 'local',
-  async upsert({ action, conversation }) {
-    const key = `${conversation.source}:${conversation.id}`;
+export const createLocalConnector = (deps: ConnectorDeps): Connector => {
+  const inStore = ({ action, conversation }: UpsertInput): LocalDelivery => {
+    const key = conversationKey(conversation);
     const messages = plural(conversation.messages.length, 'message');
-    const record = await deps.localRecords.upsertLocalRecord({
-      conversationKey: key,
-      action,
-      conversation,
-      change: {
-        created: `${action} created for ${visitorLabel(conversation.visitor)} with ${messages}`,
-        added: `conversation ${key} added, with ${messages}`,
-        updated: `transcript of ${key} updated: ${messages}`,
+    return {
+      upsert: {
+        conversationKey: key,
+        action,
+        conversation,
+        change: {
+          created: `${action} created for ${visitorLabel(conversation.visitor)} with ${messages}`,
+          added: `conversation ${key} added, with ${messages}`,
+          updated: `transcript of ${key} updated: ${messages}`,
+        },
       },
-    });
-    return succeed({ crm: 'local', action, type: action, id: record.id, url: recordUrl(deps.publicUrl, record.id), refs: {} });
-  },
-  async findPerson(email) {
-    const record = await deps.localRecords.findLocalRecordByEmail(email);
-    if (record === undefined) return succeed(undefined);
-    const { name, company } = record.conversation.visitor;
-    return succeed({
-      type: record.action,
-      id: record.id,
-      url: recordUrl(deps.publicUrl, record.id),
-      ...(name === undefined ? {} : { name }),
-      ...(company === undefined ? {} : { company }),
-    });
-  },
-  async check() {
-    return { ok: true, items: [{ name: 'local CRM', ok: true, detail: `records are kept in the service's database and shown at ${deps.publicUrl}/records/:id` }] };
-  },
-});
+      toRecord: (id) => ({ crm: 'local', action, type: action, id, url: recordUrl(deps.publicUrl, id), refs: {} }),
+    };
+  };
+  return {
+    name: 'local',
+    inStore,
+    async upsert(input) {
+      const delivery = inStore(input);
+      const record = await deps.localRecords.upsertLocalRecord(delivery.upsert);
+      return succeed(delivery.toRecord(record.id));
+    },
+    async findPerson(email) {
+      const record = await deps.localRecords.findLocalRecordByEmail(email);
+      if (record === undefined) return succeed(undefined);
+      const { name, company } = record.conversation.visitor;
+      return succeed({
+        type: record.action,
+        id: record.id,
+        url: recordUrl(deps.publicUrl, record.id),
+        ...(name === undefined ? {} : { name }),
+        ...(company === undefined ? {} : { company }),
+      });
+    },
+    async check() {
+      return { ok: true, items: [{ name: 'local CRM', ok: true, detail: `records are kept in the service's database and shown at ${deps.publicUrl}/records/:id` }] };
+    },
+  };
+};
 
 /** The local CRM has no settings of its own. */
 export const localConnector = defineConnector('local', t.unknown, async () => (_config: unknown, deps: ConnectorDeps) => createLocalConnector(deps));

@@ -2,7 +2,7 @@ import type * as t from 'io-ts';
 import { map as mapEitherCurried, type Either } from 'fp-ts/Either';
 import type { Conversation } from './conversation';
 import type { Action } from './event';
-import type { LocalRecordStore } from './local-records';
+import type { LocalDelivery, LocalRecordStore } from './local-records';
 import type { Log } from './log';
 import type { Outcome } from './outcome';
 import type { CrmPerson, CrmRecord } from './record';
@@ -31,6 +31,11 @@ export interface Connector {
   readonly name: string;
   /** Create or update the record(s) for this conversation; must be idempotent. */
   upsert(input: UpsertInput): Promise<Outcome<CrmRecord>>;
+  /**
+   * Only for a CRM kept in the service's own database (the local CRM): `upsert` as the write the
+   * store makes, so that a sync webhook's delivery commits with its intake, in one transaction.
+   */
+  readonly inStore?: (input: UpsertInput) => LocalDelivery;
   /** The CRM person for an email, if any (start events, duplicate avoidance). */
   findPerson(email: string): Promise<Outcome<CrmPerson | undefined>>;
   /** Credentials and prerequisites (custom fields, pipelines): a report a person can act on. */

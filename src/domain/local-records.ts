@@ -1,5 +1,6 @@
 import type { Action } from './event';
 import type { Conversation } from './conversation';
+import type { CrmRecord } from './record';
 
 /**
  * The built-in local CRM keeps people as HubSpot and Salesforce do: one person per email
@@ -51,6 +52,16 @@ export interface LocalUpsert {
   readonly conversation: Conversation;
   /** The history line for each thing the upsert may turn out to do. */
   readonly change: Readonly<Record<LocalChange, string>>;
+}
+
+/**
+ * A delivery to the local CRM as a write the store makes itself: a sync webhook's `deliver` step
+ * is then written in the same transaction as the transcript it delivers (store.ts `deliverHere`).
+ */
+export interface LocalDelivery {
+  readonly upsert: LocalUpsert;
+  /** The record the connector reports for the local record `id`. */
+  readonly toRecord: (id: string) => CrmRecord;
 }
 
 /** Storage port of the local CRM; the service's Store implements it. */

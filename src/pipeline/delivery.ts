@@ -7,7 +7,8 @@ import type { Connector } from '../domain/connector';
 import { RATE_LIMITED, fail, transient, type Outcome } from '../domain/outcome';
 import type { CrmRecord } from '../domain/record';
 import { decideAction, type RoutingRules } from '../domain/routing';
-import type { Job, StoredConversation } from '../storage/store';
+import type { LocalDelivery } from '../domain/local-records';
+import type { DeliveredHere, Job, StoredConversation } from '../storage/store';
 import { failStep, succeedStep, type SettleDeps, type StepResult } from './settle';
 import { sleep, withTimeout } from './timeout';
 
@@ -74,4 +75,22 @@ export const deliver = async (deps: DeliveryDeps, owner: string, job: Job, known
     return result;
   }
   return failStep(deps, owner, job, started, outcome.failure);
+};
+
+/**
+ * The `deliver` step for a CRM kept in our own database, as the write the store makes in the
+ * intake's transaction (`deliverHere`); undefined for any other CRM.
+ */
+export const deliveryHere = (deps: DeliveryDeps): ((stored: StoredConversation) => LocalDelivery) | undefined => {
+  const inStore = deps.connector.inStore;
+  if (inStore === undefined) return undefined;
+  return (stored) => inStore({ action: decideAction(stored.conversation, deps.rules, stored.forced), conversation: stored.conversation });
+};
+
+/** What a run of the step would have told about a delivery made in the intake's transaction. */
+export const announceDeliveredHere = (deps: DeliveryDeps, key: string, delivered: DeliveredHere): void => {
+  const seconds = delivered.durationMs / 1000;
+  deps.observer?.call({ target: deps.connector.name, kind: 'deliver', seconds });
+  deps.observer?.step({ kind: 'deliver', conversationKey: key, outcome: 'ok', seconds, attempts: 1 });
+  deps.log.info({ job: delivered.jobId, action: delivered.record.action, crm: deps.connector.name, attempts: 1 }, 'delivered');
 };

@@ -15,6 +15,7 @@ import type { Job, QueueStats, Store, StoredConversation } from '../storage/stor
 import { noObserver, type Observer } from './observer';
 import type { StepResult } from './settle';
 import { runStep, stepTimeoutFor, type StepDeps } from './steps';
+import { announceDeliveredHere, deliveryHere } from './delivery';
 import { sleep, withTimeout } from './timeout';
 import { stableLinkOf } from './links';
 
@@ -80,6 +81,7 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
     observer,
     ...(options.random === undefined ? {} : { random: options.random }),
   };
+  const deliverHere = deliveryHere(deps);
   const finished = new EventEmitter();
   finished.setMaxListeners(0);
   const inFlight = new Map<string, Promise<StepResult | undefined>>();
@@ -259,6 +261,7 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
       ...(event.expiresAt === undefined ? {} : { expiresAt: event.expiresAt }),
       now: now(),
       ...(sync && !stopping ? { claim: { owner, leaseMs: options.leaseMs } } : {}),
+      ...(sync && !stopping && deliverHere !== undefined ? { deliverHere } : {}),
     });
     if (intake.duplicate) log.debug({ source: source.name }, 'event seen before');
     observer.webhook(source.name, intake.duplicate ? 'duplicate' : 'stored');
@@ -268,6 +271,10 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
       if (!sync || stopping) {
         wake();
         return await answerFor(intake.stored.key, plan);
+      }
+      if (intake.delivered !== undefined) {
+        announceDeliveredHere(deps, intake.stored.key, intake.delivered);
+        if (intake.jobId === undefined) return { kind: 'record', url: intake.delivered.record.url };
       }
       const result = await runInline(intake.stored, plan, intake, started + options.syncDeadlineMs);
       if (result.kind === 'pending') wake();

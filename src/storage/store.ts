@@ -4,7 +4,7 @@
  */
 import type { Conversation } from '../domain/conversation';
 import type { Action } from '../domain/event';
-import type { LocalRecordStore } from '../domain/local-records';
+import type { LocalDelivery, LocalRecordStore } from '../domain/local-records';
 import type { ConsoleStore } from './console';
 import type { PrivacyStore } from './privacy/port';
 import type { CrmPerson, CrmRecord } from '../domain/record';
@@ -115,6 +115,21 @@ export interface IntakeInput {
   readonly expiresAt?: Date;
   readonly now: Date;
   readonly claim?: { readonly owner: string; readonly leaseMs: number };
+  /**
+   * With `claim`, when the plan starts with `deliver` to the local CRM: that step, made in this
+   * transaction as a finished job with its attempt and record, when no other step of the
+   * conversation is queued or running. One commit then holds the transcript and its record, and
+   * the agent's answer waits for nothing else. Otherwise (or when the write fails, which then
+   * leaves nothing of it behind) the step is queued and claimed as usual.
+   */
+  readonly deliverHere?: (stored: StoredConversation) => LocalDelivery;
+}
+
+/** The step `deliverHere` made. */
+export interface DeliveredHere {
+  readonly jobId: string;
+  readonly record: CrmRecord;
+  readonly durationMs: number;
 }
 
 export interface IntakeResult {
@@ -128,6 +143,8 @@ export interface IntakeResult {
    * instead of sharing this one, so delivering `stored` as it is loses nothing.
    */
   readonly claimed?: Job;
+  /** The `deliver` step made in this transaction (`deliverHere`); `jobId` and `claimed` are then the next step's, if any. */
+  readonly delivered?: DeliveredHere;
 }
 
 export interface Store extends LocalRecordStore, ConsoleStore, PrivacyStore {

@@ -10,6 +10,7 @@ import type { Scan } from './scan';
 import { consoleViews } from './contract/console';
 import { defined, LEASE, type Contract } from './contract/context';
 import { finishing } from './contract/finish';
+import { deliverHere } from './contract/deliver-here';
 import { localCrm } from './contract/local-crm';
 import { settingsAndIntake } from './contract/settings-intake';
 import { views } from './contract/views';
@@ -41,6 +42,7 @@ export const storeContract = (name: string, open: () => Promise<Store>, reset: (
     settingsAndIntake(contract);
     claims(contract);
     finishing(contract);
+    deliverHere(contract);
     views(contract);
     localCrm(contract);
     privacy(contract);

@@ -11,6 +11,7 @@ import type { StepKind } from '../../domain/source';
 import { mergePlans } from '../plans';
 import { toJob, toKey, toStepList, toStoredConversation } from '../rows';
 import { toConversationJson, toMetaJson, toPersonJson, toRecordJson } from '../serialization';
+import type { CrmRecord } from '../../domain/record';
 import type { Attempt, Job, JobResult } from '../store';
 import { changed, firstRow, rowsOf, type Queryable } from './db';
 
@@ -163,6 +164,34 @@ const finishDone = async (db: Queryable, job: Job, result: JobResult & { kind: '
   if (result.next !== undefined) await queueStep(db, key, result.next.kind, result.next.then, job.expiresAt?.getTime() ?? null, now);
 };
 
+const upsertRecord = (db: Queryable, key: string, record: CrmRecord, version: number, now: number) =>
+  db.query(
+    `INSERT INTO records (conversation_key, action, crm, record, version, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (conversation_key, action, crm) DO UPDATE SET
+       record = EXCLUDED.record, version = GREATEST(records.version, EXCLUDED.version), updated_at = EXCLUDED.updated_at`,
+    [key, record.action, record.crm, toRecordJson(record), version, now],
+  );
+
+/** A `deliver` made in the intake's transaction (deliverHere): the job born done, with its attempt and the record; its id. */
+export const insertDelivered = async (
+  db: Queryable,
+  input: { readonly key: string; readonly then: readonly StepKind[]; readonly expiresAt: number | null; readonly now: number; readonly record: CrmRecord; readonly version: number; readonly durationMs: number },
+): Promise<string> => {
+  const id = newSortableId();
+  await db.query(
+    `INSERT INTO jobs (id, conversation_key, kind, then_steps, state, attempts, next_attempt_at, expires_at, created_at, updated_at)
+     VALUES ($1, $2, 'deliver', $3, 'done', 1, $4, $5, $4, $4)`,
+    [id, input.key, toStepList(input.then), input.now, input.expiresAt],
+  );
+  await insertAttempt(db, { jobId: id, startedAt: new Date(input.now), durationMs: input.durationMs, outcome: 'ok' });
+  await upsertRecord(db, input.key, input.record, input.version, input.now);
+  return id;
+};
+
+/** Whether any step of the conversation is queued or running. */
+export const hasUnfinished = async (db: Queryable, key: string): Promise<boolean> =>
+  (await firstRow(db, "SELECT 1 AS one FROM jobs WHERE conversation_key = $1 AND state IN ('pending', 'running') LIMIT 1", [key])) !== undefined;
+
 export interface FinishInput {
   readonly jobId: string;
   readonly owner: string;
@@ -177,12 +206,7 @@ export const finishJob = async (db: PoolClient, { jobId, owner, now, attempt, re
   // later delivery creates a second one.
   if (result.kind === 'done' && result.record !== undefined) {
     const r = result.record;
-    await db.query(
-      `INSERT INTO records (conversation_key, action, crm, record, version, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (conversation_key, action, crm) DO UPDATE SET
-         record = EXCLUDED.record, version = GREATEST(records.version, EXCLUDED.version), updated_at = EXCLUDED.updated_at`,
-      [r.conversationKey, r.value.action, r.value.crm, toRecordJson(r.value), r.version, now],
-    );
+    await upsertRecord(db, r.conversationKey, r.value, r.version, now);
   }
   if (job === undefined || job.state !== 'running' || job.leaseOwner !== owner) return false;
   if (attempt !== undefined) await insertAttempt(db, attempt);

@@ -17,7 +17,8 @@ const LEAD_OF = "SELECT id FROM local_crm_records WHERE person_id = $1 AND actio
 
 const optionalId = (row: unknown): string | undefined => (row === undefined ? undefined : toId(row));
 
-const upsert = async (db: Queryable, input: LocalUpsert, now: number): Promise<{ id: string; change: LocalChange }> => {
+/** The upsert, in the caller's transaction (`db`). */
+export const upsertLocalRecordIn = async (db: Queryable, input: LocalUpsert, now: number): Promise<{ id: string; change: LocalChange }> => {
   const { conversationKey: key, action } = input;
   await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`chat2crm.local_crm:${action}:${key}`]);
   const email = personEmail(input.conversation.visitor.email);
@@ -81,7 +82,7 @@ const read = async (db: Queryable, id: string): Promise<LocalRecord | undefined>
 
 /** `tx` runs its work in one transaction; `pool` answers single reads. */
 export const createPostgresLocalCrm = (pool: Queryable, tx: <A>(work: (db: Queryable) => Promise<A>) => Promise<A>): LocalRecordStore => ({
-  upsertLocalRecord: (input) => tx((db) => upsert(db, input, Date.now())),
+  upsertLocalRecord: (input) => tx((db) => upsertLocalRecordIn(db, input, Date.now())),
   getLocalRecord: (id) => read(pool, id),
   async findLocalRecordByEmail(email) {
     const key = personEmail(email);

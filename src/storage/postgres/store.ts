@@ -6,10 +6,10 @@
 import { mergeConversation } from '../../domain/merge';
 import { toAttempt, toJob, toStoredConversation, toStoredRecord, toValue } from '../rows';
 import { toConversationJson, toMetaJson } from '../serialization';
-import { DEFAULT_PLAN, conversationKey, type IntakeInput, type IntakeResult, type Store } from '../store';
+import { DEFAULT_PLAN, conversationKey, type DeliveredHere, type IntakeInput, type IntakeResult, type Store, type StoredConversation } from '../store';
 import { changed, createPool, firstRow, inTransaction, migrate, rowsOf, type Queryable } from './db';
 import * as jobs from './jobs';
-import { createPostgresLocalCrm } from './local-crm';
+import { createPostgresLocalCrm, upsertLocalRecordIn } from './local-crm';
 import { createPostgresConsole } from './console';
 import { createPostgresQueueStats } from './queue-stats';
 import { createPostgresPrivacy } from '../privacy/postgres';
@@ -62,10 +62,42 @@ const intake = async (db: Queryable, input: IntakeInput, now: number): Promise<I
   );
   const [first, ...then] = plan;
   if (first === undefined) return { duplicate: false, stored };
-  const job = await jobs.queueStep(db, key, first, then, input.expiresAt?.getTime() ?? null, now);
+  const expiresAt = input.expiresAt?.getTime() ?? null;
+  if (first === 'deliver' && input.claim !== undefined && input.deliverHere !== undefined && (known.version === 0 || !(await jobs.hasUnfinished(db, key)))) {
+    const here = await deliverNow(db, input.deliverHere, stored, now);
+    if (here !== undefined) {
+      const jobId = await jobs.insertDelivered(db, { key, then, expiresAt, now, record: here.record, version: stored.version, durationMs: here.durationMs });
+      const delivered: DeliveredHere = { jobId, ...here };
+      const [next, ...rest] = then;
+      if (next === undefined) return { duplicate: false, stored, delivered };
+      const job = await jobs.queueStep(db, key, next, rest, expiresAt, now);
+      const claimed = await jobs.claimLocked(db, job, input.claim.owner, now, input.claim.leaseMs);
+      return { duplicate: false, stored, delivered, jobId: job.id, ...(claimed === undefined ? {} : { claimed }) };
+    }
+  }
+  const job = await jobs.queueStep(db, key, first, then, expiresAt, now);
   // The conversation row is locked by this transaction: the claim's rule holds as in claimJob.
   const claimed = input.claim === undefined ? undefined : await jobs.claimLocked(db, job, input.claim.owner, now, input.claim.leaseMs);
   return { duplicate: false, stored, jobId: job.id, ...(claimed === undefined ? {} : { claimed }) };
+};
+
+/**
+ * The local CRM's upsert for `deliverHere`, in a savepoint of the intake's transaction: a
+ * failure leaves none of it behind (and the transaction usable), and the step is then queued to
+ * run, and fail, and be retried, as any other.
+ */
+const deliverNow = async (db: Queryable, deliverHere: NonNullable<IntakeInput['deliverHere']>, stored: StoredConversation, now: number): Promise<Omit<DeliveredHere, 'jobId'> | undefined> => {
+  const started = Date.now();
+  await db.query('SAVEPOINT deliver_here');
+  try {
+    const delivery = deliverHere(stored);
+    const record = delivery.toRecord((await upsertLocalRecordIn(db, delivery.upsert, now)).id);
+    await db.query('RELEASE SAVEPOINT deliver_here');
+    return { record, durationMs: Date.now() - started };
+  } catch {
+    await db.query('ROLLBACK TO SAVEPOINT deliver_here');
+    return undefined;
+  }
 };
 
 export const openPostgresStore = async (url: string, options: PostgresStoreOptions = {}): Promise<Store> => {

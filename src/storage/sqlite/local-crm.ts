@@ -10,7 +10,13 @@ import { newSortableId } from '../sortable-id';
 import { toConversationJson, toHistoryJson } from '../serialization';
 import type { WriteQueue } from './write-queue';
 
-export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): LocalRecordStore => {
+export interface SqliteLocalCrm {
+  readonly port: LocalRecordStore;
+  /** The upsert, run in the caller's transaction (the store's intake, for `deliverHere`). */
+  readonly upsertNow: (input: LocalUpsert, now: number) => { readonly id: string; readonly change: LocalChange };
+}
+
+export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): SqliteLocalCrm => {
   const q = {
     recordOf: db.prepare('SELECT record_id FROM local_crm_conversations WHERE conversation_key = ? AND action = ?').pluck(),
     person: db.prepare('SELECT id FROM local_people WHERE email = ?').pluck(),
@@ -85,12 +91,15 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
   };
 
   return {
-    upsertLocalRecord: (input) => write(() => upsert(input, Date.now())),
-    getLocalRecord: async (id) => read(id),
-    async findLocalRecordByEmail(email) {
-      const key = personEmail(email);
-      const id = key === undefined ? undefined : idOf(q.byEmail.get(key));
-      return id === undefined ? undefined : read(id);
+    upsertNow: upsert,
+    port: {
+      upsertLocalRecord: (input) => write(() => upsert(input, Date.now())),
+      getLocalRecord: async (id) => read(id),
+      async findLocalRecordByEmail(email) {
+        const key = personEmail(email);
+        const id = key === undefined ? undefined : idOf(q.byEmail.get(key));
+        return id === undefined ? undefined : read(id);
+      },
     },
   };
 };

@@ -18,6 +18,7 @@ import {
   conversationKey,
   type Attempt,
   type ConversationKey,
+  type DeliveredHere,
   type IntakeInput,
   type IntakeResult,
   type Job,
@@ -94,6 +95,9 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
   db.pragma('busy_timeout = 5000');
   migrate(db);
   const write = createWriteQueue(db);
+  const localCrm = createSqliteLocalCrm(db, write);
+  // Called within a transaction, better-sqlite3 makes this a savepoint.
+  const inSavepoint = <T>(work: () => T): T => db.transaction(work)();
   // Checkpoints run on a timer (checkpointer.ts), not after a request's commit. The writer's own
   // checkpoint stays as a backstop, at 10,000 pages (40 MB), for a load the timer cannot keep up
   // with: a checkpoint running beside a busy writer never gets to reset the WAL.
@@ -129,6 +133,12 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
       `INSERT INTO jobs (id, conversation_key, kind, then_steps, state, attempts, next_attempt_at, expires_at, lease_owner, lease_expires_at, created_at, updated_at)
        VALUES (@id, @key, @kind, @then, 'running', 0, @now, @expiresAt, @owner, @until, @now, @now) RETURNING *`,
     ),
+    // A `deliver` made in the intake's transaction (deliverHere): born done, its one attempt made.
+    insertDoneJob: db.prepare(
+      `INSERT INTO jobs (id, conversation_key, kind, then_steps, state, attempts, next_attempt_at, expires_at, created_at, updated_at)
+       VALUES (@id, @key, 'deliver', @then, 'done', 1, @now, @expiresAt, @now, @now)`,
+    ),
+    unfinishedJob: db.prepare("SELECT 1 FROM jobs WHERE conversation_key = ? AND state IN ('pending', 'running') LIMIT 1").pluck(),
     shareJob: db.prepare('UPDATE jobs SET then_steps = @then, expires_at = CASE WHEN expires_at IS NULL OR @expiresAt IS NULL THEN NULL ELSE max(expires_at, @expiresAt) END WHERE id = @id'),
     job: db.prepare('SELECT * FROM jobs WHERE id = ?'),
     latestJob: db.prepare('SELECT * FROM jobs WHERE conversation_key = ? ORDER BY created_at DESC, rowid DESC LIMIT 1'),
@@ -226,11 +236,6 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
     const merged = known === undefined ? conversation : mergeConversation(known.conversation, conversation);
     const keptForced = forced ?? known?.forced;
     const meta = { ...known?.meta, ...input.meta };
-    const values = { key, snapshot: toConversationJson(merged), forced: keptForced ?? null, meta: toMetaJson(meta), ...searchColumns(merged), now };
-    // Born in the state its first job gives it: the jobs trigger then finds nothing to change,
-    // instead of rewriting the new row (and its state indexes) in the same transaction.
-    if (known === undefined) q.insertConversation.run({ ...values, source: conversation.source, state: plan.length === 0 ? 'delivered' : 'pending' });
-    else q.updateConversation.run(values);
     const stored: StoredConversation = {
       key,
       conversation: merged,
@@ -241,8 +246,31 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
       ...(known?.person === undefined ? {} : { person: known.person }),
     };
     const [first, ...then] = plan;
-    if (first === undefined) return { duplicate: false, stored };
     const expiresAt = input.expiresAt?.getTime() ?? null;
+    const here =
+      first === 'deliver' && input.claim !== undefined && input.deliverHere !== undefined && (known === undefined || q.unfinishedJob.get(key) === undefined)
+        ? deliverNow(input.deliverHere, stored, now)
+        : undefined;
+    const values = { key, snapshot: toConversationJson(merged), forced: keptForced ?? null, meta: toMetaJson(meta), ...searchColumns(merged), now };
+    // Born in the state its first job gives it: the jobs trigger then finds nothing to change,
+    // instead of rewriting the new row (and its state indexes) in the same transaction.
+    const state = plan.length === 0 || (here !== undefined && then.length === 0) ? 'delivered' : 'pending';
+    if (known === undefined) q.insertConversation.run({ ...values, source: conversation.source, state });
+    else q.updateConversation.run(values);
+    if (first === undefined) return { duplicate: false, stored };
+    if (here !== undefined) {
+      const { record, durationMs } = here;
+      const jobId = newSortableId(now);
+      q.insertDoneJob.run({ id: jobId, key, then: toStepList(then), expiresAt, now });
+      q.insertAttempt.run({ jobId, startedAt: now, durationMs, outcome: 'ok', crmStatus: null, error: null });
+      q.upsertRecord.run({ key, action: record.action, crm: record.crm, record: toRecordJson(record), version: stored.version, now });
+      const delivered = { jobId, record, durationMs };
+      const [next, ...rest] = then;
+      if (next === undefined || input.claim === undefined) return { duplicate: false, stored, delivered };
+      const nextId = queueStep(key, next, rest, expiresAt, now);
+      const claimed = claimOne(nextId, false, input.claim.owner, now, input.claim.leaseMs);
+      return { duplicate: false, stored, delivered, jobId: nextId, ...(claimed === undefined ? {} : { claimed }) };
+    }
     if (known === undefined && input.claim !== undefined) {
       // A new conversation has no job to share and none running elsewhere: born claimed.
       const claimed = toJob(q.insertClaimedJob.get({ id: newSortableId(now), key, kind: first, then: toStepList(then), expiresAt, owner: input.claim.owner, until: now + input.claim.leaseMs, now }));
@@ -251,6 +279,22 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
     const jobId = queueStep(key, first, then, expiresAt, now);
     const claimed = input.claim === undefined ? undefined : claimOne(jobId, false, input.claim.owner, now, input.claim.leaseMs);
     return { duplicate: false, stored, jobId, ...(claimed === undefined ? {} : { claimed }) };
+  };
+
+  /**
+   * The local CRM's upsert for `deliverHere`, in a savepoint of the intake's transaction: a
+   * failure leaves none of it behind, and the step is then queued to run (and fail, and be
+   * retried) as any other.
+   */
+  const deliverNow = (deliverHere: NonNullable<IntakeInput['deliverHere']>, stored: StoredConversation, now: number): Omit<DeliveredHere, 'jobId'> | undefined => {
+    const started = Date.now();
+    try {
+      const delivery = deliverHere(stored);
+      const record = inSavepoint(() => delivery.toRecord(localCrm.upsertNow(delivery.upsert, now).id));
+      return { record, durationMs: Date.now() - started };
+    } catch {
+      return undefined;
+    }
   };
 
   const finish = (input: { jobId: string; owner: string; now: number; attempt?: Attempt; result: JobResult }): boolean => {
@@ -416,7 +460,7 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
         return toJob(q.job.get(id));
       }),
     ...createSqliteQueueStats(db),
-    ...createSqliteLocalCrm(db, write),
+    ...localCrm.port,
     ...createSqliteConsole(db),
     ...createSqlitePrivacy(db, write),
   };
