@@ -66,7 +66,7 @@ describe('pages in a real browser', function () {
     await postOlark(service.webhook, payload);
     const page = await browser.newPage();
     await page.goto(`${service.url}/r/olark/${payload.id}`);
-    assert.match(page.url(), /\/records\/[A-Za-z0-9_-]{22}$/);
+    assert.match(page.url(), /\/records\/[0-9a-f]{12}[A-Za-z0-9_-]{22}$/);
     assert.match(await page.locator('h1').innerText(), /^Lead: Ada Lovelace$/);
 
     const test = await postOlark(service.webhook, fixture('send-test.json'));

@@ -49,7 +49,7 @@ describe('POST /webhooks/olark/:token', () => {
           assert.deepEqual(steps.map((j) => j.kind), ['lookup'], 'start events only look the visitor up');
         } else {
           assert.ok(typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string');
-          assert.match(body.integrationUrl, new RegExp(`^${service.url}/records/[A-Za-z0-9_-]{22}$`));
+          assert.match(body.integrationUrl, new RegExp(`^${service.url}/records/[0-9a-f]{12}[A-Za-z0-9_-]{22}$`));
           const page = await fetch(body.integrationUrl);
           assert.equal(page.status, 200);
           assert.match(await page.text(), /Transcript|Offline message/);

@@ -38,7 +38,7 @@ export const upsertLocalRecordIn = async (db: Queryable, input: LocalUpsert, now
   const lead = existing === undefined && action === 'lead' && person !== undefined ? optionalId(await firstRow(db, LEAD_OF, [person])) : undefined;
   const target = existing ?? lead;
   if (target === undefined) {
-    const id = newRecordId();
+    const id = newRecordId(now);
     await db.query(
       `WITH record AS (
          INSERT INTO local_crm_records (id, action, person_id, history, created_at, updated_at) VALUES ($1, $2, $3, $4, $6, $6) RETURNING id)

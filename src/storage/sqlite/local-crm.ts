@@ -70,7 +70,7 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
     const lead = existing === undefined && action === 'lead' && person !== undefined && !person.fresh ? idOf(q.leadOf.get(person.id)) : undefined;
     const target = existing ?? lead;
     if (target === undefined) {
-      const id = newRecordId();
+      const id = newRecordId(now);
       q.insertRecord.run({ id, action, person: person?.id ?? null, history: toHistoryJson([{ at: new Date(now), change: input.change.created }]), now });
       q.insertConversation.run({ key, action, record: id, snapshot, email: email ?? null, now });
       return { id, change: 'created' };

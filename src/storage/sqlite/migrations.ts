@@ -269,4 +269,14 @@ export const sqliteMigrations: readonly string[] = [
   CREATE INDEX jobs_pending_age ON jobs(created_at) WHERE state = 'pending';
   CREATE INDEX jobs_failing ON jobs(state) WHERE attempts > 0 AND state IN ('pending', 'running');
   `,
+  // 9: a job inserted done (a local CRM delivery made in its intake's transaction) cannot change
+  // its conversation's state, which only dead, expired and unfinished jobs decide: the insert
+  // trigger skips the four look-ups for it, as it does for a new pending one.
+  `
+  DROP TRIGGER jobs_state_on_insert;
+  CREATE TRIGGER jobs_state_on_insert AFTER INSERT ON jobs
+    WHEN NOT (NEW.state IN ('pending', 'running') AND NEW.last_error IS NULL) AND NEW.state <> 'done' BEGIN
+    ${stateFromJobsOf('NEW')}
+  END;
+  `,
 ];

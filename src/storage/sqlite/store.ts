@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import type { Conversation } from '../../domain/conversation';
 import { personEmail } from '../../domain/local-records';
 import { mergeConversation } from '../../domain/merge';
+import type { CrmRecord } from '../../domain/record';
 import type { StepKind } from '../../domain/source';
 import { newSortableId } from '../sortable-id';
 import { mergePlans } from '../plans';
@@ -93,11 +94,15 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
   // newest commits. Deployments that need more run on PostgreSQL.
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  // 8 MB of page cache instead of better-sqlite3's 16: ingest at 64 connections ran at the same
+  // CPU per transcript with either (and with SQLite's own 2 MB), and peaked 10 MB lower.
+  db.pragma('cache_size = -8000');
   migrate(db);
   const write = createWriteQueue(db);
   const localCrm = createSqliteLocalCrm(db, write);
-  // Called within a transaction, better-sqlite3 makes this a savepoint.
-  const inSavepoint = <T>(work: () => T): T => db.transaction(work)();
+  // Called within a transaction, better-sqlite3 makes this a savepoint. Made once: db.transaction()
+  // builds four functions each time it is asked.
+  const inSavepoint = db.transaction((work: () => CrmRecord): CrmRecord => work());
   // Checkpoints run on a timer (checkpointer.ts), not after a request's commit. The writer's own
   // checkpoint stays as a backstop, at 10,000 pages (40 MB), for a load the timer cannot keep up
   // with: a checkpoint running beside a busy writer never gets to reset the WAL.
