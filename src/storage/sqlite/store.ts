@@ -143,6 +143,8 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
       `INSERT INTO jobs (id, conversation_key, kind, then_steps, state, attempts, next_attempt_at, expires_at, created_at, updated_at)
        VALUES (@id, @key, 'deliver', @then, 'done', 1, @now, @expiresAt, @now, @now)`,
     ),
+    // What the jobs insert trigger did before migration 9, for the one insert that can change a state.
+    pendingState: db.prepare("UPDATE conversations SET state = 'pending' WHERE key = ? AND state IN ('delivered', 'expired')"),
     unfinishedJob: db.prepare("SELECT 1 FROM jobs WHERE conversation_key = ? AND state IN ('pending', 'running') LIMIT 1").pluck(),
     shareJob: db.prepare('UPDATE jobs SET then_steps = @then, expires_at = CASE WHEN expires_at IS NULL OR @expiresAt IS NULL THEN NULL ELSE max(expires_at, @expiresAt) END WHERE id = @id'),
     job: db.prepare('SELECT * FROM jobs WHERE id = ?'),
@@ -225,6 +227,7 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
     }
     const id = newSortableId(now);
     q.insertJob.run({ id, key, kind, then: toStepList(then), expiresAt, now });
+    q.pendingState.run(key);
     return id;
   };
 
