@@ -260,8 +260,7 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
       ...(event.meta === undefined ? {} : { meta: event.meta }),
       ...(event.expiresAt === undefined ? {} : { expiresAt: event.expiresAt }),
       now: now(),
-      ...(sync && !stopping ? { claim: { owner, leaseMs: options.leaseMs } } : {}),
-      ...(sync && !stopping && deliverHere !== undefined ? { deliverHere } : {}),
+      ...(sync && !stopping ? { claim: { owner, leaseMs: options.leaseMs }, ...(deliverHere === undefined ? {} : { deliverHere }) } : {}),
     });
     if (intake.duplicate) log.debug({ source: source.name }, 'event seen before');
     observer.webhook(source.name, intake.duplicate ? 'duplicate' : 'stored');

@@ -125,6 +125,10 @@ export interface IntakeInput {
   readonly deliverHere?: (stored: StoredConversation) => LocalDelivery;
 }
 
+/** Whether the intake is to make its first step with `deliverHere` (when nothing else of the conversation is unfinished). */
+export const asksDeliverHere = (input: IntakeInput): input is IntakeInput & Required<Pick<IntakeInput, 'claim' | 'deliverHere'>> =>
+  input.claim !== undefined && input.deliverHere !== undefined && (input.plan ?? DEFAULT_PLAN)[0] === 'deliver';
+
 /** The step `deliverHere` made. */
 export interface DeliveredHere {
   readonly jobId: string;

@@ -6,7 +6,7 @@
 import { mergeConversation } from '../../domain/merge';
 import { toAttempt, toJob, toStoredConversation, toStoredRecord, toValue } from '../rows';
 import { toConversationJson, toMetaJson } from '../serialization';
-import { DEFAULT_PLAN, conversationKey, type DeliveredHere, type IntakeInput, type IntakeResult, type Store, type StoredConversation } from '../store';
+import { DEFAULT_PLAN, asksDeliverHere, conversationKey, type DeliveredHere, type IntakeInput, type IntakeResult, type Store, type StoredConversation } from '../store';
 import { changed, createPool, firstRow, inTransaction, migrate, rowsOf, type Queryable } from './db';
 import * as jobs from './jobs';
 import { createPostgresLocalCrm, upsertLocalRecordIn } from './local-crm';
@@ -63,7 +63,7 @@ const intake = async (db: Queryable, input: IntakeInput, now: number): Promise<I
   const [first, ...then] = plan;
   if (first === undefined) return { duplicate: false, stored };
   const expiresAt = input.expiresAt?.getTime() ?? null;
-  if (first === 'deliver' && input.claim !== undefined && input.deliverHere !== undefined && (known.version === 0 || !(await jobs.hasUnfinished(db, key)))) {
+  if (asksDeliverHere(input) && (known.version === 0 || !(await jobs.hasUnfinished(db, key)))) {
     const here = await deliverNow(db, input.deliverHere, stored, now);
     if (here !== undefined) {
       const jobId = await jobs.insertDelivered(db, { key, then, expiresAt, now, record: here.record, version: stored.version, durationMs: here.durationMs });

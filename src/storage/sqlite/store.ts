@@ -16,6 +16,7 @@ import { mergePlans } from '../plans';
 import { toConversationJson, toMetaJson, toPersonJson, toRecordJson } from '../serialization';
 import { toAttempt, toJob, toMovedJob, toPendingRef, type MovedJob, toStepList, toStoredConversation, toStoredRecord, toValue } from '../rows';
 import {
+  asksDeliverHere,
   conversationKey,
   type Attempt,
   type ConversationKey,
@@ -255,13 +256,10 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
     };
     const [first, ...then] = plan;
     const expiresAt = input.expiresAt?.getTime() ?? null;
-    const here =
-      first === 'deliver' && input.claim !== undefined && input.deliverHere !== undefined && (known === undefined || q.unfinishedJob.get(key) === undefined)
-        ? deliverNow(input.deliverHere, stored, now)
-        : undefined;
+    const here = asksDeliverHere(input) && (known === undefined || q.unfinishedJob.get(key) === undefined) ? deliverNow(input.deliverHere, stored, now) : undefined;
     const values = { key, snapshot: toConversationJson(merged), forced: keptForced ?? null, meta: toMetaJson(meta), ...searchColumns(merged), now };
-    // Born in the state its first job gives it: the jobs trigger then finds nothing to change,
-    // instead of rewriting the new row (and its state indexes) in the same transaction.
+    // Born in the state its first step gives it (no trigger runs on a job's insert, migration 9),
+    // rather than rewritten, with its state indexes, in the same transaction.
     const state = plan.length === 0 || (here !== undefined && then.length === 0) ? 'delivered' : 'pending';
     if (known === undefined) q.insertConversation.run({ ...values, source: conversation.source, state });
     else q.updateConversation.run(values);
