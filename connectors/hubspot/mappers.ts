@@ -4,6 +4,7 @@ import { sendProblem } from '../../src/net/http-client';
 import { isRight } from 'fp-ts/Either';
 import { visitorLabel, type Conversation } from '../../src/domain/conversation';
 import { permanent, transient, type CrmFailure } from '../../src/domain/outcome';
+import { retryAfterMs } from '../../src/domain/retry-after';
 import { chatLines, escapeHtml, renderTranscriptHtml, transcriptTextWithin } from '../../src/domain/transcript';
 
 /** Unique custom property on contacts and tickets, created by `npm run setup`. */
@@ -168,14 +169,6 @@ export const uniqueConflictOf = (e: unknown, uniqueProperty: string): { readonly
   return undefined;
 };
 
-/** `Retry-After` in seconds or as an HTTP date. */
-const retryAfterMs = (e: HubspotHttpError, now: number): number | undefined => {
-  const value = header(e, 'retry-after');
-  if (value === undefined) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-};
 
 /** The properties HubSpot rejected, from the JSON it embeds in the 400 message. */
 const rejectedProperties = (message: string): string | undefined => {
@@ -226,14 +219,15 @@ export const fromHubspotError = (e: unknown, operation: string, now = Date.now()
   const status = http.status;
   if (status === 429) {
     // The ten-secondly window rolls; daily limits reset at midnight in the portal's time zone.
-    const fallback = body.policyName === 'TEN_SECONDLY_ROLLING' ? Number(header(http, 'x-hubspot-ratelimit-interval-milliseconds') ?? 10_000) : body.policyName === 'SECONDLY' ? 1_000 : 60_000;
+    const interval = Number(header(http, 'x-hubspot-ratelimit-interval-milliseconds') ?? 'none');
+    const fallback = body.policyName === 'TEN_SECONDLY_ROLLING' ? (Number.isSafeInteger(interval) && interval > 0 ? interval : 10_000) : body.policyName === 'SECONDLY' ? 1_000 : 60_000;
     return transient('CRM_RATE_LIMITED', `HubSpot rate limit (${body.policyName ?? 'unknown policy'}) during ${operation}: ${message}`, {
       status,
-      retryAfterMs: retryAfterMs(http, now) ?? fallback,
+      retryAfterMs: retryAfterMs(header(http, 'retry-after'), now) ?? fallback,
     });
   }
   if (status >= 500 || status === 408) {
-    const after = retryAfterMs(http, now);
+    const after = retryAfterMs(header(http, 'retry-after'), now);
     return transient('CRM_UNAVAILABLE', `HubSpot answered ${status} to ${operation}: ${message}`, { status, ...(after === undefined ? {} : { retryAfterMs: after }) });
   }
   if (status === 401)

@@ -1,6 +1,7 @@
 import { RATE_LIMITED, fail, permanent, succeed, transient, type CrmFailure, type Outcome } from '../../domain/outcome';
 import type { IAdvizePlatform } from './config';
-import { call, parseJson, retryAfterMs } from './http';
+import { retryAfterMs } from '../../domain/retry-after';
+import { call, parseJson } from './http';
 import type { TokenSource } from './token';
 import { GraphQLAnswer, type GraphQLErrorEntry } from './wire.codec';
 
@@ -120,7 +121,7 @@ export class GraphQLClient {
       if (body === undefined) return fail(transient('IADVIZE_BAD_ANSWER', 'iAdvize answered 200 without a GraphQL body.', { status }));
       return succeed(body.data);
     }
-    const wait = retryAfterMs(answer.headers, this.now());
+    const wait = retryAfterMs(answer.headers['retry-after'], this.now());
     const extra = wait === undefined ? { status } : { status, retryAfterMs: wait };
     if (status === 429) return fail(transient(RATE_LIMITED, 'iAdvize rate-limited the GraphQL API.', extra));
     if (status === 403) return fail(permanent('IADVIZE_FORBIDDEN', 'iAdvize refused the GraphQL call (403): check the rights of IADVIZE_USERNAME.', { status }));

@@ -20,14 +20,6 @@ export const call = async (url: string, init: { readonly method: string; readonl
   }
 };
 
-/** `Retry-After` in seconds or as an HTTP date, in milliseconds from now. */
-export const retryAfterMs = (headers: Readonly<Record<string, string>>, now: number): number | undefined => {
-  const value = headers['retry-after']?.trim();
-  if (value === undefined || value === '') return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-};
 
 /** An answer's JSON, depth-bounded, `__proto__` keys as own data properties (`parseJsonSafe`); the codecs read only the keys they name. */
 export const parseJson = (text: string): { ok: true; value: unknown } | { ok: false } => {

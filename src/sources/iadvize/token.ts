@@ -1,6 +1,7 @@
 import { RATE_LIMITED, fail, permanent, succeed, transient, type Outcome } from '../../domain/outcome';
 import type { Log } from '../../domain/log';
-import { call, parseJson, retryAfterMs } from './http';
+import { retryAfterMs } from '../../domain/retry-after';
+import { call, parseJson } from './http';
 import { OAuthError, TokenAnswer } from './wire.codec';
 
 /**
@@ -117,7 +118,7 @@ export class TokenSource {
       return outcome;
     }
     if (status === 404) return fail(permanent('IADVIZE_API_URL', `${apiUrl}/oauth2/token answered 404: check IADVIZE_API_URL.`, { status }));
-    const wait = retryAfterMs(answer.headers, this.now());
+    const wait = retryAfterMs(answer.headers['retry-after'], this.now());
     if (status === 429) return fail(transient(RATE_LIMITED, 'iAdvize limits logins (10 a minute per user).', { status, retryAfterMs: wait ?? MINUTE }));
     return fail(transient('IADVIZE_UNAVAILABLE', `iAdvize login answered HTTP ${status}.`, wait === undefined ? { status } : { status, retryAfterMs: wait }));
   }

@@ -3,7 +3,8 @@ import { parseJsonSafe } from '../../domain/json';
 import type { Log } from '../../domain/log';
 import { fail, permanent, succeed, transient, type Outcome } from '../../domain/outcome';
 import type { Credentials, LiveChatConfig } from './config';
-import { classify, CODES, ErrorBody, networkFailure, retryAfterMs } from './failures';
+import { retryAfterMs } from '../../domain/retry-after';
+import { classify, CODES, ErrorBody, networkFailure } from './failures';
 import { describePayloadErrors } from '../olark/payload-errors';
 import { send } from '../../net/http-client';
 
@@ -86,7 +87,7 @@ export const createAgentApi = (config: LiveChatConfig, deps: AgentApiDeps): Agen
           : fail(permanent(CODES.badAnswer, `${what}: unexpected answer (${describePayloadErrors(decoded.left)})`, { status: 200 }));
       }
       const type = error._tag === 'Right' ? error.right.error.type : undefined;
-      return fail(classify({ action, status: reply.status, type, retryAfterMs: retryAfterMs(reply.retryAfter) }, config.credentials));
+      return fail(classify({ action, status: reply.status, type, retryAfterMs: retryAfterMs(reply.retryAfter, Date.now()) }, config.credentials));
     } catch (e) {
       const failure = networkFailure(e, what, deps.timeoutMs);
       if (failure === undefined) throw e;

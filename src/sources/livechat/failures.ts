@@ -52,13 +52,6 @@ const credentialKeys = (credentials: Credentials): string =>
 /** What to wait after a 429: `Retry-After` when sent, else a short pause (LiveChat publishes no limits). */
 const DEFAULT_RATE_WAIT_MS = 10_000;
 
-export const retryAfterMs = (header: string | null): number | undefined => {
-  if (header === null) return undefined;
-  const seconds = Number(header.trim());
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-};
 
 export interface FailedAnswer {
   readonly action: string;

@@ -1,7 +1,8 @@
 import { fail, permanent, RATE_LIMITED, succeed, transient, type Outcome } from '../../domain/outcome';
 import type { ConversationView, ShownLink } from '../../domain/source';
 import { META } from './decode';
-import { CODES, networkFailure, retryAfterMs } from './failures';
+import { retryAfterMs } from '../../domain/retry-after';
+import { CODES, networkFailure } from './failures';
 import { send } from '../../net/http-client';
 
 /**
@@ -49,7 +50,7 @@ export const showV2Record = async (deps: VisitorDetailsDeps, view: ConversationV
     );
     const status = response.status;
     if (status >= 200 && status < 300) return succeed(undefined);
-    if (status === 429) return fail(transient(RATE_LIMITED, `${what}: rate limited; retrying later`, { status, retryAfterMs: retryAfterMs(response.headers['retry-after'] ?? null) ?? 10_000 }));
+    if (status === 429) return fail(transient(RATE_LIMITED, `${what}: rate limited; retrying later`, { status, retryAfterMs: retryAfterMs(response.headers['retry-after'], Date.now()) ?? 10_000 }));
     if (status >= 500 || status === 408) return fail(transient(CODES.unavailable, `${what}: HTTP ${status}; retrying later`, { status }));
     if (status === 401 || status === 403)
       return fail(permanent(CODES.unauthorized, `${what}: HTTP ${status}; LiveChat refused the license_id and token its own webhook sent (nothing to configure on our side)`, { status }));

@@ -31,11 +31,3 @@ export const sanitiseReason = (text: string): string => {
   return clean.length > REASON_MAX_CHARS ? `${clean.slice(0, REASON_MAX_CHARS - 1)}…` : clean;
 };
 
-/** `Retry-After` in seconds or as an HTTP date (RFC 9110 §10.2.3). */
-export const retryAfterMs = (value: string | null, now: number = Date.now()): number | undefined => {
-  if (value === null) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-};

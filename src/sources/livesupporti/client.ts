@@ -7,7 +7,8 @@
 import { fail, permanent, RATE_LIMITED, succeed, transient, type Outcome } from '../../domain/outcome';
 import type { ConversationView, PlatformClient, ShownLink } from '../../domain/source';
 import { splitConversationId } from './mappers';
-import { retryAfterMs, sanitiseReason } from './answers';
+import { retryAfterMs } from '../../domain/retry-after';
+import { sanitiseReason } from './answers';
 import { send, sendProblem, type OutboundAnswer } from '../../net/http-client';
 
 export interface LiveSupportiClientOptions {
@@ -94,7 +95,7 @@ const classify = (response: OutboundAnswer): Outcome<void> => {
   const status = response.status;
   if (status >= 200 && status < 300) return succeed(undefined);
   const reason = sanitiseReason(response.text);
-  const wait = retryAfterMs(response.headers['retry-after'] ?? null);
+  const wait = retryAfterMs(response.headers['retry-after'], Date.now());
   const extra = wait === undefined ? { status } : { status, retryAfterMs: wait };
   if (status === 429) return fail(transient(RATE_LIMITED, 'LiveSupporti asks us to slow down (429)', extra));
   if (status >= 500) return fail(transient('LIVESUPPORTI_UNAVAILABLE', `LiveSupporti answered ${status}${reason === '' ? '' : `: ${reason}`}`, extra));
