@@ -17,8 +17,8 @@ describe('kill -9 in the middle of a burst', function () {
   let service: ChildService | undefined;
 
   before(async () => {
-    // 100 ms per CRM call: deliveries are in flight when the process dies.
-    hubspot = await startHubspotEmulator({ latencyMs: 100, rateLimit: { max: 100_000, windowMs: 10_000 } });
+    // 300 ms per CRM call: a delivery (two calls) outlasts the burst's answers, so some are in flight when the process dies.
+    hubspot = await startHubspotEmulator({ latencyMs: 300, rateLimit: { max: 100_000, windowMs: 10_000 } });
     dir = tempDir();
   });
   after(async () => {
