@@ -169,7 +169,6 @@ export const uniqueConflictOf = (e: unknown, uniqueProperty: string): { readonly
   return undefined;
 };
 
-
 /** The properties HubSpot rejected, from the JSON it embeds in the 400 message. */
 const rejectedProperties = (message: string): string | undefined => {
   const json = /^Property values were not valid: (.*)$/s.exec(message)?.[1];
@@ -219,7 +218,7 @@ export const fromHubspotError = (e: unknown, operation: string, now = Date.now()
   const status = http.status;
   if (status === 429) {
     // The ten-secondly window rolls; daily limits reset at midnight in the portal's time zone.
-    const interval = Number(header(http, 'x-hubspot-ratelimit-interval-milliseconds') ?? 'none');
+    const interval = Number(header(http, 'x-hubspot-ratelimit-interval-milliseconds'));
     const fallback = body.policyName === 'TEN_SECONDLY_ROLLING' ? (Number.isSafeInteger(interval) && interval > 0 ? interval : 10_000) : body.policyName === 'SECONDLY' ? 1_000 : 60_000;
     return transient('CRM_RATE_LIMITED', `HubSpot rate limit (${body.policyName ?? 'unknown policy'}) during ${operation}: ${message}`, {
       status,

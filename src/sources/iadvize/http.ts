@@ -20,7 +20,6 @@ export const call = async (url: string, init: { readonly method: string; readonl
   }
 };
 
-
 /** An answer's JSON, depth-bounded, `__proto__` keys as own data properties (`parseJsonSafe`); the codecs read only the keys they name. */
 export const parseJson = (text: string): { ok: true; value: unknown } | { ok: false } => {
   const parsed = parseJsonSafe(text, 'answer');

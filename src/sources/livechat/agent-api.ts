@@ -52,12 +52,12 @@ export const createAgentApi = (config: LiveChatConfig, deps: AgentApiDeps): Agen
   // The region a misdirected answer named: every later call goes there at once.
   let region = config.region;
 
-  const once = async (action: string, body: Readonly<Record<string, unknown>>, inRegion: string | undefined): Promise<{ status: number; json: unknown; retryAfter: string | null }> => {
+  const once = async (action: string, body: Readonly<Record<string, unknown>>, inRegion: string | undefined): Promise<{ status: number; json: unknown; retryAfter: string | undefined }> => {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (authorization !== undefined) headers.authorization = authorization;
     if (inRegion !== undefined) headers['x-region'] = inRegion;
     const answer = await send({ method: 'POST', url: `${config.apiUrl}/v${API_VERSION}/agent/action/${action}`, headers, body: JSON.stringify(body) }, deps.timeoutMs);
-    return { status: answer.status, json: readJson(answer.text), retryAfter: answer.headers['retry-after'] ?? null };
+    return { status: answer.status, json: readJson(answer.text), retryAfter: answer.headers['retry-after'] };
   };
 
   const call = async <A>(action: string, body: Readonly<Record<string, unknown>>, answer: t.Decoder<unknown, A>): Promise<Outcome<A>> => {

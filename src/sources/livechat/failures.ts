@@ -52,7 +52,6 @@ const credentialKeys = (credentials: Credentials): string =>
 /** What to wait after a 429: `Retry-After` when sent, else a short pause (LiveChat publishes no limits). */
 const DEFAULT_RATE_WAIT_MS = 10_000;
 
-
 export interface FailedAnswer {
   readonly action: string;
   readonly status: number;

@@ -30,4 +30,3 @@ export const sanitiseReason = (text: string): string => {
     .trim();
   return clean.length > REASON_MAX_CHARS ? `${clean.slice(0, REASON_MAX_CHARS - 1)}…` : clean;
 };
-
