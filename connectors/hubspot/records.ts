@@ -4,7 +4,7 @@
  * case pays no lookup and only a refusal costs the reads that find and complete the existing
  * record (fill blanks, find our note by its title line). Calls and round trips per delivery:
  *
- *   new lead      2 / 2  create contact → create note (associated)
+ *   new lead      2 / 2  create contact → create note (associated); 1 / 1 before the chat has a line
  *   repeat lead   2 / 2  read contact → update note (‖ fill blanks, only when some are blank)
  *   new case      3 / 3  create contact → create ticket (associated) → create note (associated to both)
  *   repeat case   4 / 2  read contact ‖ read ticket → update ticket content ‖ update note (‖ fill blanks)
@@ -16,6 +16,7 @@
  */
 import type { Conversation } from '../../src/domain/conversation';
 import type { CrmRecord } from '../../src/domain/record';
+import { chatLines } from '../../src/domain/transcript';
 import { ASSOCIATION, type Account, type HubspotCalls, type HubspotClient, type ReadObject } from './client';
 import { CHAT_CONVERSATION_ID, CONTACT_FIELDS, HubspotConfigProblem, blanksToFill, conversationKey, isNoteOf, toHubspotContact, toHubspotTicket, toNoteProperties, toTicketContent } from './mappers';
 import { recordUrl } from './urls';
@@ -41,12 +42,18 @@ interface Flow extends Omit<RecordDeps, 'client'> {
  * Calls admitted up front: what the delivery costs when nothing unusual happens, so a burst does
  * not start deliveries it cannot finish (rarer paths are admitted call by call).
  */
-const RESERVED = { newLead: 2, repeatLead: 2, newCase: 3, newCaseWithoutEmail: 2, repeatCase: 4 } as const;
+const RESERVED = { newLead: 2, newLeadWithoutLines: 1, repeatLead: 2, newCase: 3, newCaseWithoutEmail: 2, repeatCase: 4 } as const;
 
 interface UniqueKey {
   readonly idProperty: string;
   readonly value: string;
 }
+
+/**
+ * The note is the transcript: a lead made when a chat starts (LiveSupporti), before anyone has
+ * written a line, gets its note with the first delivery that has one (found or made then).
+ */
+const hasLines = (c: Conversation) => chatLines(c).length > 0;
 
 const hasEmail = (c: Conversation) => c.visitor.email !== undefined && c.visitor.email.trim() !== '';
 
@@ -118,7 +125,7 @@ const writeNote = async (deps: Flow, c: Conversation, target: NoteTarget, previo
 
 interface DeliveredLead {
   readonly contactId: string;
-  readonly noteId: string;
+  readonly noteId?: string;
 }
 
 interface DeliveredCase {
@@ -129,9 +136,13 @@ interface DeliveredCase {
 
 /** An existing contact keeps what HubSpot has; our note on it is updated, found or made. */
 const intoExistingContact = async (deps: Flow, c: Conversation, current: ReadObject, previousNote: string | undefined): Promise<DeliveredLead> => {
-  const [, noteId] = await Promise.all([fillBlanks(deps, c, current), writeNote(deps, c, { contactId: current.id }, previousNote, current.noteIds)]);
-  return { contactId: current.id, noteId };
+  const [, noteId] = await Promise.all([fillBlanks(deps, c, current), leadNote(deps, c, current.id, previousNote, current.noteIds)]);
+  return { contactId: current.id, ...(noteId === undefined ? {} : { noteId }) };
 };
+
+/** The lead's note written, or the one it has kept while the chat has no line yet. */
+const leadNote = async (deps: Flow, c: Conversation, contactId: string, previousNote: string | undefined, knownNoteIds: readonly string[]): Promise<string | undefined> =>
+  hasLines(c) ? writeNote(deps, c, { contactId }, previousNote, knownNoteIds) : previousNote;
 
 const deliverLead = async (deps: Flow, c: Conversation, previous: CrmRecord | undefined): Promise<DeliveredLead> => {
   const previousNote = previous?.refs.note;
@@ -140,14 +151,17 @@ const deliverLead = async (deps: Flow, c: Conversation, previous: CrmRecord | un
     if (current !== undefined) return intoExistingContact(deps, c, current, previousNote);
   }
   const claim = await claimContact(deps, c);
-  if (claim.created) return { contactId: claim.id, noteId: await writeNote(deps, c, { contactId: claim.id }, previousNote, []) };
+  if (claim.created) {
+    const noteId = await leadNote(deps, c, claim.id, previousNote, []);
+    return { contactId: claim.id, ...(noteId === undefined ? {} : { noteId }) };
+  }
   return intoExistingContact(deps, c, await existingContact(deps, claim), previousNote);
 };
 
 export const upsertLead = async (deps: RecordDeps, c: Conversation, previous: CrmRecord | undefined): Promise<CrmRecord> => {
-  const reserve = previous === undefined ? RESERVED.newLead : RESERVED.repeatLead;
+  const reserve = previous !== undefined ? RESERVED.repeatLead : hasLines(c) ? RESERVED.newLead : RESERVED.newLeadWithoutLines;
   const [account, { contactId, noteId }] = await Promise.all([deps.account(), deps.client.reserving(reserve, 'lead upsert', (client) => deliverLead({ ...deps, client }, c, previous))]);
-  return { crm: 'hubspot', action: 'lead', type: 'contact', id: contactId, url: recordUrl(account, 'contact', contactId), refs: { contact: contactId, note: noteId } };
+  return { crm: 'hubspot', action: 'lead', type: 'contact', id: contactId, url: recordUrl(account, 'contact', contactId), refs: { contact: contactId, ...(noteId === undefined ? {} : { note: noteId }) } };
 };
 
 /** The ticket we made now (tied to the contact), or the one already holding the conversation id. */

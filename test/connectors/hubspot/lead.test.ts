@@ -73,6 +73,28 @@ describe('HubSpot connector: leads', () => {
   });
 
   it('keys a lead without an email by chat_conversation_id, and reuses it', async () => {
+  it('makes a lead of a chat with no line yet in one call, and its note with the first delivery that has lines', async () => {
+    const connector = connectorFor(hs);
+    const started = value(await connector.upsert({ action: 'lead', conversation: conversation({ messages: [] }) }));
+    assert.deepEqual(signatures(hs.requests).filter((r) => !r.includes('/account-info/')), ['POST /crm/v3/objects/contacts']);
+    assert.deepEqual(started.refs, { contact: started.id });
+    assert.equal(hs.state.list('notes').length, 0, 'no empty transcript note');
+
+    hs.requests.length = 0;
+    const stillQuiet = value(await connector.upsert({ action: 'lead', conversation: conversation({ messages: [] }), previous: started }));
+    assert.deepEqual(stillQuiet.refs, { contact: started.id });
+    assert.equal(hs.state.list('notes').length, 0);
+
+    hs.requests.length = 0;
+    const talked = value(await connector.upsert({ action: 'lead', conversation: conversation(), previous: stillQuiet }));
+    const [note, ...others] = hs.state.list('notes');
+    assert.ok(note !== undefined && others.length === 0);
+    assert.deepEqual(talked.refs, { contact: started.id, note: note.id });
+    assert.deepEqual(notesOf(started.id), [note.id]);
+    assert.match(note.properties.hs_note_body ?? '', /Hello, I would like a quote for 20 seats/);
+    assert.deepEqual(signatures(hs.requests), [`GET /crm/v3/objects/contacts/${started.id}`, 'POST /crm/v3/objects/notes']);
+  });
+
     const anonymous = conversation({ id: 'anon-7', visitor: { name: 'Visitor 42', phone: '+1 555 0100' } });
     const first = value(await connectorFor(hs).upsert({ action: 'lead', conversation: anonymous }));
     assert.deepEqual(signatures(hs.requests).filter((r) => !r.includes('/account-info/')), ['POST /crm/v3/objects/contacts', 'POST /crm/v3/objects/notes']);
