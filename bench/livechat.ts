@@ -133,9 +133,10 @@ export type LiveChatSection =
 const firstLines = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n').slice(0, 6).join(' | ').slice(0, 400);
 
 /**
- * Ingest runs without API credentials: the fetch steps wait (as when LIVECHAT_PAT is unset), so
- * the rate is the webhook edge and intake alone, as LiveChat sees it. The transcripts then run
- * against the emulator with the local CRM (no CRM calls of its own).
+ * Ingest runs without API credentials, so no emulator shares the cores: the rate is the webhook
+ * edge and intake as LiveChat sees it, plus the worker ending each fetch step at once as dead
+ * (LIVECHAT_NOT_CONFIGURED, as when LIVECHAT_PAT is unset), which it does beside the load. The
+ * transcripts then run against the emulator with the local CRM (no CRM calls of its own).
  */
 export const runLiveChatSection = async (seconds: number, samples: number, latencyMs: number, log: (line: string) => void): Promise<LiveChatSection> => {
   try {

@@ -72,7 +72,6 @@ describe('HubSpot connector: leads', () => {
     );
   });
 
-  it('keys a lead without an email by chat_conversation_id, and reuses it', async () => {
   it('makes a lead of a chat with no line yet in one call, and its note with the first delivery that has lines', async () => {
     const connector = connectorFor(hs);
     const started = value(await connector.upsert({ action: 'lead', conversation: conversation({ messages: [] }) }));
@@ -95,6 +94,7 @@ describe('HubSpot connector: leads', () => {
     assert.deepEqual(signatures(hs.requests), [`GET /crm/v3/objects/contacts/${started.id}`, 'POST /crm/v3/objects/notes']);
   });
 
+  it('keys a lead without an email by chat_conversation_id, and reuses it', async () => {
     const anonymous = conversation({ id: 'anon-7', visitor: { name: 'Visitor 42', phone: '+1 555 0100' } });
     const first = value(await connectorFor(hs).upsert({ action: 'lead', conversation: anonymous }));
     assert.deepEqual(signatures(hs.requests).filter((r) => !r.includes('/account-info/')), ['POST /crm/v3/objects/contacts', 'POST /crm/v3/objects/notes']);
