@@ -50,8 +50,8 @@ interface UniqueKey {
 }
 
 /**
- * The note is the transcript: a lead made when a chat starts (LiveSupporti), before anyone has
- * written a line, gets its note with the first delivery that has one (found or made then).
+ * The note is the transcript: a lead whose chat has no line yet (none at all, or only commands
+ * such as `!lead`) gets its note with the first delivery that has one (found or made then).
  */
 const hasLines = (c: Conversation) => chatLines(c).length > 0;
 
