@@ -99,7 +99,8 @@ const timeSize = async (crm: BigCrm, service: Service, messages: number, samples
   };
 };
 
-const atOnce = async (service: Service, log: (line: string) => void): Promise<AtOnceRow> => {
+/** Eight 10,000-message transcripts posted at once, the peak RSS from their first byte (also `bench/quick-big.ts`). */
+export const atOnce = async (service: Service, log: (line: string) => void): Promise<AtOnceRow> => {
   log(`  local: ${AT_ONCE} transcripts of ${BIG_MESSAGES} messages at once`);
   const bodies = Array.from({ length: AT_ONCE }, () => bigBody(BIG_MESSAGES));
   service.rss.reset();

@@ -125,7 +125,8 @@ const writeNote = async (deps: Flow, c: Conversation, target: NoteTarget, previo
 
 interface DeliveredLead {
   readonly contactId: string;
-  readonly noteId?: string;
+  /** None while the chat has no line yet. */
+  readonly noteId: string | undefined;
 }
 
 interface DeliveredCase {
@@ -137,7 +138,7 @@ interface DeliveredCase {
 /** An existing contact keeps what HubSpot has; our note on it is updated, found or made. */
 const intoExistingContact = async (deps: Flow, c: Conversation, current: ReadObject, previousNote: string | undefined): Promise<DeliveredLead> => {
   const [, noteId] = await Promise.all([fillBlanks(deps, c, current), leadNote(deps, c, current.id, previousNote, current.noteIds)]);
-  return { contactId: current.id, ...(noteId === undefined ? {} : { noteId }) };
+  return { contactId: current.id, noteId };
 };
 
 /** The lead's note written, or the one it has kept while the chat has no line yet. */
@@ -151,10 +152,7 @@ const deliverLead = async (deps: Flow, c: Conversation, previous: CrmRecord | un
     if (current !== undefined) return intoExistingContact(deps, c, current, previousNote);
   }
   const claim = await claimContact(deps, c);
-  if (claim.created) {
-    const noteId = await leadNote(deps, c, claim.id, previousNote, []);
-    return { contactId: claim.id, ...(noteId === undefined ? {} : { noteId }) };
-  }
+  if (claim.created) return { contactId: claim.id, noteId: await leadNote(deps, c, claim.id, previousNote, []) };
   return intoExistingContact(deps, c, await existingContact(deps, claim), previousNote);
 };
 
