@@ -67,11 +67,8 @@ export const databaseUrl = (): string => {
 export const storageLabel = (): string => (process.env['BENCH_DATABASE_URL'] ? 'PostgreSQL (BENCH_DATABASE_URL)' : 'SQLite (temp file)');
 
 /**
- * The Node flags `npm start` passes, so the bench runs the service as users do: a smaller young
- * generation (under load it keeps the heap, and so RSS, from ballooning, at no cost in
- * throughput) and optimizing compiles on the main thread (done on V8's background threads,
- * their memory is not given back as readily: ingest at 64 connections peaked at 151–167 MB
- * RSS with them and 144–146 MB without, at the same throughput and agent latency on 2 cores).
+ * The Node flags `npm start` passes (its heap limits; README, Performance, Memory), so the bench
+ * runs the service as users do.
  */
 const START_FLAGS = packageJson.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 
