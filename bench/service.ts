@@ -67,10 +67,17 @@ export const databaseUrl = (): string => {
 export const storageLabel = (): string => (process.env['BENCH_DATABASE_URL'] ? 'PostgreSQL (BENCH_DATABASE_URL)' : 'SQLite (temp file)');
 
 /**
- * The Node flags `npm start` passes (its heap limits; README, Performance, Memory), so the bench
- * runs the service as users do.
+ * The Node flags and the environment `npm start` passes (its heap limits and malloc's arenas;
+ * README, Performance, Memory), so the bench runs the service as users do.
  */
-const START_FLAGS = packageJson.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
+const START_WORDS = packageJson.scripts.start.split(/\s+/);
+const START_FLAGS = START_WORDS.filter((word) => word.startsWith('--'));
+const START_ENV = Object.fromEntries(
+  START_WORDS.flatMap((word) => {
+    const assignment = /^([A-Z_][A-Z0-9_]*)=(\S*)$/.exec(word);
+    return assignment?.[1] === undefined ? [] : [[assignment[1], assignment[2] ?? '']];
+  }),
+);
 
 export const startService = async (name: string, env: Readonly<Record<string, string>>): Promise<Service> => {
   const port = await freePort();
@@ -83,6 +90,7 @@ export const startService = async (name: string, env: Readonly<Record<string, st
     readyPath: '/healthz',
     env: {
       ...baseEnv(),
+      ...START_ENV,
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
