@@ -16,7 +16,7 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { crmTimeMs, sequentialRounds, startHubspot, startSalesforce, type CrmName, type Emulator } from './crm';
 import { FORM_TYPE, newConversation, olarkBody, type Conversation } from './payloads';
-import { startService } from './service';
+import { startBareRelay, startService } from './service';
 import { median, percentile, round1 } from './stats';
 
 export const CRM_LATENCY_MS = 100;
@@ -42,6 +42,13 @@ export interface AgentRow {
   /** Latency − sequential calls × latencyMs (the emulator's timer lateness counted as ours). */
   readonly nominalOverheadP50Ms: number;
   readonly nominalOverheadP99Ms: number;
+  /**
+   * The same path through bench/bare-relay.ts: a bare Koa app making as many calls one after
+   * another to the same emulator, at the same latency. Its overhead is this machine's floor;
+   * ours − its is what our work adds. Undefined when the relay could not run.
+   */
+  readonly bareRelayOverheadP50Ms: number | undefined;
+  readonly bareRelayOverheadP99Ms: number | undefined;
   /** Answers that were the stable link instead of the CRM record's URL (CRM too slow or failing). */
   readonly stableLinkAnswers: number;
   /** Every sample in order (latency ms / calls before the answer / sequential), for the JSON. */
@@ -122,7 +129,7 @@ const measure = async (webhookUrl: string, emulator: Emulator, body: string, pau
   };
 };
 
-const summarize = (kind: SampleKind, latency: number, samples: readonly Sample[]): AgentRow => {
+const summarize = (kind: SampleKind, latency: number, samples: readonly Sample[]): Omit<AgentRow, 'bareRelayOverheadP50Ms' | 'bareRelayOverheadP99Ms'> => {
   const overheads = samples.map((s) => s.latencyMs - s.crmMs);
   const nominal = samples.map((s) => s.latencyMs - s.rounds * latency);
   return {
@@ -141,6 +148,50 @@ const summarize = (kind: SampleKind, latency: number, samples: readonly Sample[]
     stableLinkAnswers: samples.filter((s) => s.stableLink).length,
     each: samples.map((s) => ({ ms: round1(s.latencyMs), calls: s.calls, sequential: s.rounds })),
   };
+};
+
+const RELAY_WARMUP_REQUESTS = 50;
+
+/**
+ * The bare relay's overhead for each kind, with as many sequential calls as our median row made,
+ * the emulator at the section's latency (warmed up at 0 ms first, as the service was).
+ */
+const bareRelayOverheads = async (
+  emulator: Emulator,
+  rows: readonly Pick<AgentRow, 'kind' | 'sequentialCalls'>[],
+  samplesPerKind: number,
+  log: (line: string) => void,
+): Promise<Map<SampleKind, { p50Ms: number; p99Ms: number }> | undefined> => {
+  const latencyMs = emulator.latencyMs;
+  let relay;
+  try {
+    relay = await startBareRelay(emulator.url);
+  } catch (e) {
+    log(`  the bare relay did not start: ${firstLine(e)}`);
+    return undefined;
+  }
+  try {
+    const url = (calls: number) => `${relay.baseUrl}/webhooks/olark/bench?calls=${calls}`;
+    const body = olarkBody(newConversation('lead'), 2);
+    emulator.setLatency(0);
+    for (let i = 0; i < RELAY_WARMUP_REQUESTS; i++) await measure(url(2), emulator, body, 0);
+    emulator.setLatency(latencyMs);
+    const floors = new Map<SampleKind, { p50Ms: number; p99Ms: number }>();
+    for (const row of rows) {
+      const overheads: number[] = [];
+      for (let i = 0; i < samplesPerKind; i++) {
+        const sample = await measure(url(row.sequentialCalls), emulator, body);
+        overheads.push(sample.latencyMs - sample.crmMs);
+      }
+      floors.set(row.kind, { p50Ms: round1(percentile(overheads, 50)), p99Ms: round1(percentile(overheads, 99)) });
+    }
+    return floors;
+  } catch (e) {
+    log(`  the bare relay failed: ${firstLine(e)}`);
+    return undefined;
+  } finally {
+    await relay.stop();
+  }
 };
 
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n').slice(0, 6).join(' | ').slice(0, 400);
@@ -183,13 +234,20 @@ export const runAgentLatency = async (crm: CrmName, samplesPerKind: number, log:
       service.rss.reset();
       const leads: Conversation[] = [];
       log(`  ${crm} at ${latencyMs} ms per call: ${samplesPerKind} new leads, ${samplesPerKind} repeats, ${samplesPerKind} cases`);
-      const rows: AgentRow[] = [];
+      const ours = [];
       for (const kind of KINDS) {
         const samples: Sample[] = [];
         for (let i = 0; i < samplesPerKind; i++) samples.push(await measure(service.webhookUrl, emulator, bodyFor(kind, leads)));
-        rows.push(summarize(kind, latencyMs, samples));
+        ours.push(summarize(kind, latencyMs, samples));
       }
-      return { crm, latencyMs, status: 'ok', rows, warmupRequests: WARMUP_REQUESTS, firstRequests, peakRssMB: service.rss.peakMB() };
+      const peakRssMB = service.rss.peakMB();
+      await service.stop();
+      const relay = await bareRelayOverheads(emulator, ours, samplesPerKind, log);
+      const rows: AgentRow[] = ours.map((row) => {
+        const floor = relay?.get(row.kind);
+        return { ...row, bareRelayOverheadP50Ms: floor?.p50Ms, bareRelayOverheadP99Ms: floor?.p99Ms };
+      });
+      return { crm, latencyMs, status: 'ok', rows, warmupRequests: WARMUP_REQUESTS, firstRequests, peakRssMB };
     } catch (e) {
       return { crm, latencyMs, status: 'unavailable', reason: `the ${crm} run failed: ${firstLine(e)}; log: ${service.tail().slice(-300)}` };
     } finally {

@@ -16,6 +16,8 @@ export interface Call {
 export interface Emulator {
   readonly crm: CrmName;
   readonly latencyMs: number;
+  /** The emulator's base URL. */
+  readonly url: string;
   /** Env for the service (`CRM=…` and the connector's keys). */
   readonly env: Readonly<Record<string, string>>;
   /** Every request so far, as time spans. */
@@ -30,6 +32,7 @@ export const startHubspot = async (latencyMs: number, options: Omit<HubspotEmula
   const wrapped: Emulator = {
     crm: 'hubspot',
     latencyMs,
+    url: emulator.url,
     env: { CRM: 'hubspot', HUBSPOT_BASE_URL: emulator.url, HUBSPOT_ACCESS_TOKEN: emulator.token },
     calls: () => emulator.requests.map((r) => ({ start: r.startedAt, end: r.endedAt === 0 ? r.startedAt + latencyMs : r.endedAt, status: r.status })),
     setLatency: (ms) => emulator.faults.setLatency(ms),
@@ -44,6 +47,7 @@ export const startSalesforce = async (latencyMs: number): Promise<Emulator> => {
   return {
     crm: 'salesforce',
     latencyMs,
+    url: emulator.url,
     env: { CRM: 'salesforce', SALESFORCE_LOGIN_URL: emulator.url, SALESFORCE_CLIENT_ID: clientId, SALESFORCE_CLIENT_SECRET: clientSecret },
     calls: () => emulator.requests.map((r) => ({ start: r.at, end: r.endedAt === 0 ? r.at + latencyMs : r.endedAt, status: r.status })),
     setLatency: (ms) => {

@@ -146,7 +146,7 @@ export const render = (r: Results): string => {
     }
     parts.push(
       table(
-        [name, 'p50', 'p99', 'CRM calls', 'sequential', 'CRM time p50', 'overhead p50', 'overhead p99', 'nominal p50 / p99', 'calls after answer', 'stable-link answers'],
+        [name, 'p50', 'p99', 'CRM calls', 'sequential', 'CRM time p50', 'overhead p50', 'overhead p99', 'bare relay p50 / p99', 'nominal p50 / p99', 'calls after answer', 'stable-link answers'],
         s.rows.map((row) => [
           row.kind,
           `${row.p50Ms} ms`,
@@ -156,6 +156,7 @@ export const render = (r: Results): string => {
           `${row.crmP50Ms} ms`,
           `${row.overheadP50Ms} ms`,
           `${row.overheadP99Ms} ms`,
+          row.bareRelayOverheadP50Ms === undefined || row.bareRelayOverheadP99Ms === undefined ? '–' : `${row.bareRelayOverheadP50Ms} / ${row.bareRelayOverheadP99Ms} ms`,
           `${row.nominalOverheadP50Ms} / ${row.nominalOverheadP99Ms} ms`,
           row.callsAfterAnswer,
           row.stableLinkAnswers,
@@ -165,7 +166,7 @@ export const render = (r: Results): string => {
     parts.push(`  just after start (its first ${s.firstRequests.requests} transcripts, CRM at 0 ms): overhead p50 ${s.firstRequests.overheadP50Ms} ms, p99 ${s.firstRequests.overheadP99Ms} ms`);
   }
   parts.push(
-    "(overhead = latency − the CRM's own time on the agent's path, as the emulator timed its calls: our work, the SDK and the network between; nominal = latency − sequential calls × the emulator's latency, which also counts its timers' lateness; with this few samples p99 is the slowest sample)",
+    "(overhead = latency − the CRM's own time on the agent's path, as the emulator timed its calls: our work, the SDK and the network between; bare relay = the same overhead for a bare Koa app that only reads the body and makes as many calls one after another to the same emulator (bench/bare-relay.ts): this machine's floor on that path; nominal = latency − sequential calls × the emulator's latency, which also counts its timers' lateness; with this few samples p99 is the slowest sample)",
     '',
   );
 

@@ -127,3 +127,16 @@ export const startBareKoa = async (): Promise<Child> => {
     env: { ...baseEnv(), NODE_ENV: 'production', PORT: String(port) },
   });
 };
+
+/** The agent-latency baseline (bench/bare-relay.ts), relaying to the CRM emulator at `relayUrl`. */
+export const startBareRelay = async (relayUrl: string): Promise<Child> => {
+  const port = await freePort();
+  return startChild({
+    name: 'bare relay',
+    args: ['--import', 'tsx', join(ROOT, 'bench/bare-relay.ts')],
+    cwd: ROOT,
+    port,
+    readyPath: '/healthz',
+    env: { ...baseEnv(), NODE_ENV: 'production', PORT: String(port), RELAY_URL: relayUrl },
+  });
+};
