@@ -10,6 +10,7 @@ import pino from 'pino';
 import { STRONG_TOKEN_LENGTH, loadConfig, type Config } from './config';
 import type { Env } from './domain/connector';
 import { createApp } from './http/app';
+import { fullCollection, heapRelease, type HeapRelease } from './http/heap-release';
 import { banner } from './http/banner';
 import { answerClientError } from './http/client-error';
 import { adminCredentials } from './http/admin-auth';
@@ -38,6 +39,8 @@ export interface StartOptions {
   readonly announce?: (text: string) => void;
   /** Overrides the configured connector (tests pass a scripted CRM). */
   readonly createConnector?: Config['createConnector'];
+  /** Overrides the release of big bodies' garbage (tests count the calls). */
+  readonly heap?: HeapRelease;
 }
 
 export const start = async (config: Config, options: StartOptions = {}) => {
@@ -89,6 +92,7 @@ export const start = async (config: Config, options: StartOptions = {}) => {
     metrics,
     observer,
     crmCheck: cachedCrmCheck(() => connector.check(), { timeoutMs: Math.min(config.crmTimeoutMs, 5000) }),
+    heap: options.heap ?? heapRelease({ collect: fullCollection() }),
     ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
   });
   const server: Server = await new Promise((resolve, reject) => {

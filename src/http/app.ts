@@ -8,6 +8,7 @@ import type { Observer } from '../pipeline/observer';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { Store } from '../storage/store';
 import type { CrmCheck } from './crm-check';
+import type { HeapRelease } from './heap-release';
 import type { Metrics } from './metrics';
 import { errorHandler, methodsOf, requestContext, type AppState } from './middleware';
 import { adminRoutes, type AdminDeps } from './routes/admin';
@@ -34,6 +35,8 @@ export interface AppDeps {
   readonly observer?: Observer;
   /** The CRM's cached check, for the status page. */
   readonly crmCheck?: CrmCheck;
+  /** Frees big bodies' garbage once they are answered (heap-release.ts); unset: V8 decides alone. */
+  readonly heap?: HeapRelease;
 }
 
 export const createApp = (deps: AppDeps): Koa<AppState> => {
@@ -42,7 +45,7 @@ export const createApp = (deps: AppDeps): Koa<AppState> => {
   app.use(requestContext(deps.log));
   app.use(errorHandler);
   app.use(rememberRejections({ sources: deps.sources.map((m) => m.source.name), setSetting: (key, value) => deps.store.setSetting(key, value) }));
-  app.use(webhookEdge({ pipeline: deps.pipeline, sources: deps.sources, observer: deps.observer ?? deps.metrics.observer }));
+  app.use(webhookEdge({ pipeline: deps.pipeline, sources: deps.sources, observer: deps.observer ?? deps.metrics.observer, ...(deps.heap === undefined ? {} : { heap: deps.heap }) }));
   const routers = [
     pageRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm, sources: deps.sources.map((m) => m.source.name), ...(deps.crmCheck === undefined ? {} : { crmCheck: deps.crmCheck }) }),
     healthRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm }),

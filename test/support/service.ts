@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config';
 import type { SourceDefinition } from '../../src/domain/source';
 import { sourceDefinitions } from '../../src/sources';
 import type { Env } from '../../src/domain/connector';
-import { start } from '../../src/main';
+import { start, type StartOptions } from '../../src/main';
 import { freePort } from './net';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
@@ -42,11 +42,16 @@ export const serviceEnv = async (env: Env, dir: string): Promise<Env> => {
 };
 
 /** `definitions`: the source registry to run with (tests add a platform of their own). */
-export const startService = async (env: Env = {}, dir: string = tempDir(), definitions: readonly SourceDefinition[] = sourceDefinitions): Promise<TestService> => {
+export const startService = async (
+  env: Env = {},
+  dir: string = tempDir(),
+  definitions: readonly SourceDefinition[] = sourceDefinitions,
+  options: Omit<StartOptions, 'announce'> = {},
+): Promise<TestService> => {
   const full = await serviceEnv(env, dir);
   const loaded = loadConfig(full, definitions);
   if (!loaded.ok) throw new Error(`bad test configuration: ${loaded.errors.join('; ')}`);
-  const running = await start(loaded.config, { announce: () => undefined });
+  const running = await start(loaded.config, { ...options, announce: () => undefined });
   const url = `http://127.0.0.1:${running.port}`;
   return {
     url,

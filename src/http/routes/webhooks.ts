@@ -12,6 +12,7 @@ import type { Pipeline } from '../../pipeline/pipeline';
 import { tokenMatcher } from '../token';
 import { HttpError } from '../errors';
 import { fromFrameworkError, type AppState } from '../middleware';
+import { noHeapRelease, type HeapRelease } from '../heap-release';
 
 /**
  * Long chats make big bodies. As Olark posts it (JSON, then form-encoded), a 10,000-message
@@ -86,8 +87,9 @@ const readBody = async (ctx: Koa.ParameterizedContext<AppState>): Promise<Buffer
 /** Metrics name refusals of paths that name no registered platform this way (the path's own text could be anything). */
 const UNREGISTERED = 'unregistered';
 
-export const webhookEdge = (deps: { readonly pipeline: Pipeline; readonly sources: readonly MountedSource[]; readonly observer?: Observer }): Koa.Middleware<AppState> => {
+export const webhookEdge = (deps: { readonly pipeline: Pipeline; readonly sources: readonly MountedSource[]; readonly observer?: Observer; readonly heap?: HeapRelease }): Koa.Middleware<AppState> => {
   const observer = deps.observer ?? noObserver;
+  const heap = deps.heap ?? noHeapRelease;
   const bigBodies = slots(BIG_BODIES_AT_ONCE);
   const byName = new Map(deps.sources.map((m) => [m.source.name, { ...m, matches: tokenMatcher(m.token) }]));
   const webhookRoute = (source: ChatSource): SourceRoute => ({
@@ -134,7 +136,10 @@ export const webhookEdge = (deps: { readonly pipeline: Pipeline; readonly source
     try {
       await answer(ctx, route, source);
     } finally {
-      if (big) bigBodies.give();
+      if (big) {
+        bigBodies.give();
+        heap.afterBigBody();
+      }
     }
   };
 
