@@ -8,8 +8,7 @@
  * every request, so the path they answer (a 401 or a 404) does not change the timing.
  */
 import { Agent, request } from 'node:http';
-import Koa from 'koa';
-import getRawBody from 'raw-body';
+import { bareOlarkApp } from './bare-app';
 
 const port = Number(process.env['PORT'] ?? '3002');
 const target = new URL('/bench/relay', process.env['RELAY_URL'] ?? 'http://127.0.0.1:1');
@@ -29,22 +28,9 @@ const call = () =>
     req.end(payload);
   });
 
-const app = new Koa();
-app.use(async (ctx) => {
-  if (ctx.method === 'GET' && ctx.path === '/healthz') {
-    ctx.body = { status: 'ok' };
-    return;
-  }
-  if (ctx.method !== 'POST' || !ctx.path.startsWith('/webhooks/olark/')) {
-    ctx.status = 404;
-    return;
-  }
-  const length = ctx.get('content-length');
-  await getRawBody(ctx.req, { limit: 4 * 1024 * 1024, ...(length === '' ? {} : { length }) });
+bareOlarkApp(4 * 1024 * 1024, async (ctx) => {
   const calls = Math.min(Math.max(Number(ctx.query['calls'] ?? '2') || 0, 0), 8);
   for (let i = 0; i < calls; i++) await call();
   ctx.type = 'application/json';
   ctx.body = answer;
-});
-
-app.listen(port, '127.0.0.1');
+}).listen(port, '127.0.0.1');

@@ -116,27 +116,19 @@ export const startService = async (name: string, env: Readonly<Record<string, st
 /** The webhook URL of another platform than Olark (its `<NAME>_WEBHOOK_TOKEN` set to `token`). */
 export const sourceUrl = (service: Child, source: string, token: string): string => `${service.baseUrl}/webhooks/${source}/${token}`;
 
-export const startBareKoa = async (): Promise<Child> => {
+const startBare = async (name: string, file: string, env: Readonly<Record<string, string>> = {}): Promise<Child> => {
   const port = await freePort();
   return startChild({
-    name: 'bare Koa',
-    args: ['--import', 'tsx', join(ROOT, 'bench/bare-koa.ts')],
+    name,
+    args: ['--import', 'tsx', join(ROOT, file)],
     cwd: ROOT,
     port,
     readyPath: '/healthz',
-    env: { ...baseEnv(), NODE_ENV: 'production', PORT: String(port) },
+    env: { ...baseEnv(), NODE_ENV: 'production', PORT: String(port), ...env },
   });
 };
 
+export const startBareKoa = (): Promise<Child> => startBare('bare Koa', 'bench/bare-koa.ts');
+
 /** The agent-latency baseline (bench/bare-relay.ts), relaying to the CRM emulator at `relayUrl`. */
-export const startBareRelay = async (relayUrl: string): Promise<Child> => {
-  const port = await freePort();
-  return startChild({
-    name: 'bare relay',
-    args: ['--import', 'tsx', join(ROOT, 'bench/bare-relay.ts')],
-    cwd: ROOT,
-    port,
-    readyPath: '/healthz',
-    env: { ...baseEnv(), NODE_ENV: 'production', PORT: String(port), RELAY_URL: relayUrl },
-  });
-};
+export const startBareRelay = (relayUrl: string): Promise<Child> => startBare('bare relay', 'bench/bare-relay.ts', { RELAY_URL: relayUrl });
