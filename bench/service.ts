@@ -67,8 +67,8 @@ export const databaseUrl = (): string => {
 export const storageLabel = (): string => (process.env['BENCH_DATABASE_URL'] ? 'PostgreSQL (BENCH_DATABASE_URL)' : 'SQLite (temp file)');
 
 /**
- * The Node flags and the environment `npm start` passes (its heap limits and malloc's arenas;
- * README, Performance, Memory), so the bench runs the service as users do.
+ * The Node flags and the environment `npm start` passes (its heap limits, `--expose-gc` and
+ * malloc's settings; README, Performance, Memory), so the bench runs the service as users do.
  */
 const START_WORDS = packageJson.scripts.start.split(/\s+/);
 const START_FLAGS = START_WORDS.filter((word) => word.startsWith('--'));

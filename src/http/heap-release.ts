@@ -4,8 +4,8 @@
  * in its large-object space, which only a full collection frees. V8 starts one when the old
  * generation has grown by its own factor, so a burst of long chats held about 30 MB of garbage:
  * eight 10,000-message transcripts at once peaked at 160.7–187.8 MB without this and 144–158.3 MB
- * with it (README, Performance, Memory, big bodies). The cost is one full collection on the event loop, 10–18 ms
- * on a 2-core machine, after a body whose own decoding took several times that.
+ * with it (README, Performance, Memory, big bodies). The cost is one full collection on the event
+ * loop, 10–18 ms on a 2-core machine, after a body whose own decoding took several times that.
  *
  * `npm start` passes `--expose-gc`; run without it, `globalThis.gc` is undefined and this does
  * nothing. Small bodies never trigger it.
