@@ -12,6 +12,12 @@
  * BENCH_PLATFORM_SAMPLES (LiveChat transcripts, LiveSupporti chats and iAdvize conversations per row, default 10),
  * BENCH_SKIP_BUILD=1 (use the dist/ already built), BENCH_SKIP_SCALE=1 (skip section 9, which says so; its
  * own knobs are in bench/scale.ts).
+ *
+ * `npm run bench -- --quick` (under 2 minutes): the headline rows only, each beside its baseline of the same
+ * run: 1. ingest against bare Koa (3 s per run), 2. agent overhead at 100 ms per call against the bare relay
+ * (10 samples), 3. a burst of 100 under HubSpot's rate limit, and 4. peak memory of those. Sections 5 to 9
+ * say they were skipped. The knobs above still override its settings; the results go to
+ * bench/results/quick.json, so a quick look never replaces the full run's latest.json.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -70,11 +76,17 @@ const ingestSection = async (seconds: number): Promise<{ ingest: IngestRow[] | {
   }
 };
 
+const skipped = { status: 'unavailable', reason: 'skipped (--quick)' } as const;
+
 const main = async () => {
   const started = performance.now();
-  const seconds = intEnv('BENCH_SECONDS', 8, 1, 120);
-  const samples = intEnv('BENCH_SAMPLES', 20, 1, 1000);
-  const burstCount = intEnv('BENCH_BURST', 300, 1, 5000);
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== '--quick');
+  if (unknown.length > 0) throw new Error(`unknown argument ${unknown.join(' ')}: the bench takes only --quick (knobs are BENCH_* variables)`);
+  const quick = args.includes('--quick');
+  const seconds = intEnv('BENCH_SECONDS', quick ? 3 : 8, 1, 120);
+  const samples = intEnv('BENCH_SAMPLES', quick ? 10 : 20, 1, 1000);
+  const burstCount = intEnv('BENCH_BURST', quick ? 100 : 300, 1, 5000);
   const platformSamples = intEnv('BENCH_PLATFORM_SAMPLES', 10, 1, 1000);
   build();
 
@@ -83,24 +95,25 @@ const main = async () => {
   log('2. agent latency (CRM emulators, 100 ms and 0 ms per call)');
   const agentLatency: AgentSection[] = [];
   // At 0 ms the emulators add nothing: what is left is our own work and the SDK's.
-  for (const latencyMs of [CRM_LATENCY_MS, 0]) for (const crm of ['hubspot', 'salesforce'] as const) agentLatency.push(await runAgentLatency(crm, samples, log, latencyMs));
+  for (const latencyMs of quick ? [CRM_LATENCY_MS] : [CRM_LATENCY_MS, 0]) for (const crm of ['hubspot', 'salesforce'] as const) agentLatency.push(await runAgentLatency(crm, samples, log, latencyMs));
 
   log('3. burst under a CRM rate limit');
   const burst: BurstSection = await runBurst(burstCount, BURST_TIMEOUT_MS, log).catch((e: unknown) => ({ status: 'unavailable' as const, reason: message(e) }));
 
-  log('5. LiveChat (emulator, 100 ms per call)');
-  const livechat = await runLiveChatSection(seconds, platformSamples * 2, CRM_LATENCY_MS, log);
-  log('6. LiveSupporti (emulators, 100 ms per call)');
-  const livesupporti = await runLiveSupportiSection(platformSamples, CRM_LATENCY_MS, log);
-  log('7. iAdvize (emulator, 100 ms per call)');
-  const iadvize = await runIAdvizeSection(IADVIZE_SIZES, platformSamples, PLUGIN_CALLS, CRM_LATENCY_MS, log);
+  log(quick ? '5. LiveChat: skipped (--quick)' : '5. LiveChat (emulator, 100 ms per call)');
+  const livechat = quick ? skipped : await runLiveChatSection(seconds, platformSamples * 2, CRM_LATENCY_MS, log);
+  log(quick ? '6. LiveSupporti: skipped (--quick)' : '6. LiveSupporti (emulators, 100 ms per call)');
+  const livesupporti = quick ? skipped : await runLiveSupportiSection(platformSamples, CRM_LATENCY_MS, log);
+  log(quick ? '7. iAdvize: skipped (--quick)' : '7. iAdvize (emulator, 100 ms per call)');
+  const iadvize = quick ? skipped : await runIAdvizeSection(IADVIZE_SIZES, platformSamples, PLUGIN_CALLS, CRM_LATENCY_MS, log);
 
-  log('8. big transcripts and idle memory');
-  const big = await runBigSection(BIG_SAMPLES, log);
+  log(quick ? '8. big transcripts: skipped (--quick)' : '8. big transcripts and idle memory');
+  const big = quick ? skipped : await runBigSection(BIG_SAMPLES, log);
 
   // The scale section loads 1,000,000 conversations (about 2.5 minutes per database).
-  const skipScale = process.env['BENCH_SKIP_SCALE'] === '1';
-  log(skipScale ? '9. scale: skipped (BENCH_SKIP_SCALE=1)' : '9. scale: 1,000,000 stored conversations beside 10,000');
+  const skipScale = quick || process.env['BENCH_SKIP_SCALE'] === '1';
+  const skipReason = quick ? '--quick' : 'BENCH_SKIP_SCALE=1';
+  log(skipScale ? `9. scale: skipped (${skipReason})` : '9. scale: 1,000,000 stored conversations beside 10,000');
   const scale: ScaleSection[] = skipScale ? [] : await runScale(log).catch((e: unknown) => [{ storage: storageLabel(), status: 'unavailable' as const, reason: message(e) }]);
 
   const agentRss = agentLatency.flatMap((s) => (s.status === 'ok' && s.peakRssMB !== undefined ? [s.peakRssMB] : []));
@@ -134,11 +147,12 @@ const main = async () => {
   const results: Results = { ...partial, goals: goals(partial), runSeconds: Math.round((performance.now() - started) / 1000) };
 
   process.stdout.write(`\n${render(results)}\n`);
-  process.stdout.write(`\n${skipScale ? '9. Scale: skipped (BENCH_SKIP_SCALE=1)' : renderScale(scale)}\n`);
+  process.stdout.write(`\n${skipScale ? `9. Scale: skipped (${skipReason})` : renderScale(scale)}\n`);
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ ...results, scale: skipScale ? 'skipped' : scale }, null, 2)}\n`);
-  log(`written to bench/results/latest.json`);
+  const file = quick ? 'quick.json' : 'latest.json';
+  writeFileSync(join(dir, file), `${JSON.stringify({ ...results, quick, scale: skipScale ? 'skipped' : scale }, null, 2)}\n`);
+  log(`written to bench/results/${file}`);
 };
 
 runScript('bench', main, { stack: true });
