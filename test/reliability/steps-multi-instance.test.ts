@@ -145,19 +145,21 @@ describe('two instances on one PostgreSQL database running steps', function () {
     const conversations = Array.from({ length: 200 }, (_, i) => makeConversation({ messages: 2 + (i % 30), email: `steps.multi.kill.${i}@example.com` }));
     iadvize.seed(...conversations);
     const readsBefore = fetchesByConversation(iadvize);
-    const burst = await burstUntilKilled({
-      count: conversations.length,
-      spacingMs: 10,
-      post: async (i) => (await sendWebhook(webhook(i), closedEvent(conversations[i] ?? makeConversation()), { secret: IADVIZE_SECRET })).status,
-      ready: (answered) => answered >= 60 && inFlight(iadvize.requests).length > 0 && inFlight(hubspot.requests).length > 0,
-      atKill: () => undefined,
-      kill: () => victim.kill('SIGKILL'),
-    });
-    assert.ok(burst.killed, 'one instance was killed mid-burst');
     // What the dead process held: its owner id is `<host>:<pid>:<random>`.
     const owner = `:${victim.process.pid ?? 'none'}:`;
     const store = await openPostgresStore(databaseUrl);
     try {
+    const victimHolds = async () => (await store.listJobs('running', 10_000)).some((j) => j.leaseOwner?.includes(owner) === true);
+    // Kill it while it holds a step: in-flight emulator calls alone may all be the survivor's on a busy machine.
+    const burst = await burstUntilKilled({
+      count: conversations.length,
+      spacingMs: 10,
+      post: async (i) => (await sendWebhook(webhook(i), closedEvent(conversations[i] ?? makeConversation()), { secret: IADVIZE_SECRET })).status,
+      ready: async (answered) => answered >= 60 && inFlight(iadvize.requests).length > 0 && inFlight(hubspot.requests).length > 0 && (await victimHolds()),
+      atKill: () => undefined,
+      kill: () => victim.kill('SIGKILL'),
+    });
+    assert.ok(burst.killed, 'one instance was killed mid-burst');
       const held = (await store.listJobs('running', 10_000)).filter((j) => j.leaseOwner?.includes(owner) === true);
       assert.ok(held.length > 0, 'the killed instance held steps');
       const answered = conversations.filter((_, i) => burst.answered.has(i));

@@ -132,7 +132,7 @@ export const burstUntilKilled = async (options: {
   readonly count: number;
   readonly spacingMs: number;
   readonly post: (i: number) => Promise<number>;
-  readonly ready: (answered: number) => boolean;
+  readonly ready: (answered: number) => boolean | Promise<boolean>;
   readonly atKill: () => void;
   readonly kill: () => Promise<void>;
   readonly giveUpMs?: number;
@@ -142,7 +142,7 @@ export const burstUntilKilled = async (options: {
   const giveUpAt = Date.now() + options.count * options.spacingMs + (options.giveUpMs ?? 10_000);
   const watcher = (async () => {
     while (Date.now() < giveUpAt) {
-      if (options.ready(answered.size)) {
+      if (await options.ready(answered.size)) {
         options.atKill();
         killed = true;
         await options.kill();
