@@ -59,8 +59,10 @@ const freshSessionFields = (view: ConversationView, now: Date): readonly Readonl
 const writeSessionField = async (api: AgentApi, view: ConversationView, customerId: string, url: string, now: Date): Promise<Outcome<void>> => {
   let existing = freshSessionFields(view, now);
   if (existing === undefined) {
+    // Never write blind: without the customer's fields, writing ours alone would wipe theirs.
     const customer = await api.call('get_customer', { id: customerId }, GetCustomerAnswer);
     if (!customer.ok) return customer;
+    // `get_customer` answers the customer object itself: fields it leaves out are none.
     existing = customer.value.session_fields ?? [];
   }
   const session_fields = mergeSessionFields(existing, SESSION_FIELD, url);

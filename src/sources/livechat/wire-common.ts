@@ -89,3 +89,18 @@ export const listOf = <C extends t.Mixed>(codec: C) => {
     t.identity,
   );
 };
+
+/**
+ * A list whose absence (`undefined`/`null`) stays unknown: for data we write back whole, where
+ * reading "absent" as "empty" would wipe what is there (a customer's `session_fields` missing
+ * from a `get_chat` answer are not "no fields").
+ */
+export const knownListOf = <C extends t.Mixed>(codec: C) => {
+  const array = t.array(codec);
+  return new t.Type<t.TypeOf<C>[] | undefined, unknown, unknown>(
+    `KnownListOf<${codec.name}>`,
+    (u): u is t.TypeOf<C>[] | undefined => u === undefined || array.is(u),
+    (u, c) => (u === undefined || u === null ? t.success(undefined) : array.validate(u, c)),
+    t.identity,
+  );
+};

@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { knownKeys, WellFormedText } from '../../domain/codecs';
-import { Id, IdLike, listOf, OptionalEmail, OptionalText, Rfc3339 } from './wire-common';
+import { Id, IdLike, knownListOf, listOf, OptionalEmail, OptionalText, Rfc3339 } from './wire-common';
 
 /**
  * LiveChat v3 chat structures, as the webhooks and the Agent Chat API send them
@@ -71,7 +71,8 @@ const Visit = knownKeys(t.partial({ geolocation: Geolocation, last_pages: listOf
 
 /**
  * A customer (`id` a UUID) or an agent (`id` = their email) or a bot. `session_fields` is
- * `[{"key": "value"}, …]`, kept as opaque records: they are read back and merged, never interpreted.
+ * `[{"key": "value"}, …]`, kept as opaque records: they are read back and merged, never interpreted;
+ * absent (a `get_chat` answer may leave them out) they are unknown, not empty.
  */
 const RawChatUser = t.intersection([
   t.type({ id: Id, type: t.string }),
@@ -82,7 +83,7 @@ const RawChatUser = t.intersection([
     present: t.boolean,
     visit: Visit,
     last_visit: Visit,
-    session_fields: listOf(t.UnknownRecord),
+    session_fields: knownListOf(t.UnknownRecord),
   }),
 ]);
 export const ChatUser = knownKeys(RawChatUser);
