@@ -23,7 +23,8 @@ const describe = (config: IAdvizeConfig, webhookUrl: string): readonly string[] 
 ];
 
 export const createIAdvizeSource = (config: IAdvizeConfig, deps: SourceDeps): ChatSource => {
-  const log = deps.log.child({ source: SOURCE });
+  // The runtime's logger already carries `source` (src/sources/runtime.ts): binding it again writes the key twice.
+  const log = deps.log;
   const now = deps.now ?? (() => new Date());
   const clock = () => now().getTime();
   const tokens = new TokenSource({

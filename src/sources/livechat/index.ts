@@ -28,7 +28,8 @@ export const WEBHOOK_ACTIONS = [
 ] as const;
 
 export const createLiveChatClient = (config: LiveChatConfig, deps: SourceDeps): PlatformClient => {
-  const log = deps.log.child({ source: 'livechat' });
+  // The runtime's logger already carries `source` (src/sources/runtime.ts): binding it again writes the key twice.
+  const log = deps.log;
   const api = createAgentApi(config, { log, timeoutMs: deps.callTimeoutMs });
   return {
     fetchConversation: async (view) => (view.meta[META.generation] === 'v2' ? succeed(view.conversation) : fetchV3Conversation(api, view)),
