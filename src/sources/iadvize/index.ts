@@ -1,5 +1,5 @@
 /**
- * iAdvize (DESIGN.md §2.4): signed thin webhooks, transcripts read by GraphQL, the CRM link shown
+ * iAdvize (this source's README): signed thin webhooks, transcripts read by GraphQL, the CRM link shown
  * by the customer-information plugin. Answered 200 as soon as the events are stored.
  */
 import { map } from 'fp-ts/Either';

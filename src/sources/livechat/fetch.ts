@@ -12,7 +12,7 @@ import type { Thread } from './wire-v3';
  * `get_chat {chat_id, thread_id}` gives the users and the thread; only a chat with earlier
  * threads (`previous_thread_id`) also needs `list_threads`, oldest first, 100 a page, so a
  * one-thread chat costs one call. When neither the customer nor a form gave an email,
- * `get_customer` is asked (the customer in `get_chat` may lack it: research/wave2.md §1.3).
+ * `get_customer` is asked (the customer in `get_chat` may lack it: https://platform.text.com/docs/messaging/agent-chat-api "Get Chat" sample).
  * The customer's session fields, when the answer carries them, go to the conversation's meta, so
  * that notify right after can merge the link into them without reading them again
  * (agent-chat-api data structures: a customer user has `session_fields`). A `get_chat` customer

@@ -3,7 +3,7 @@ import { UrlSafeId } from '../../domain/codecs';
 
 /**
  * Small codecs shared by LiveChat's webhook bodies and its Agent Chat API answers. Liberal where
- * LiveChat drifts between versions (research/wave2.md §1.1: `recipients` → `visibility`, form `value`
+ * LiveChat drifts between versions (https://platform.text.com/docs/messaging/agent-chat-api/data-structures against older payloads: `recipients` → `visibility`, form `value`
  * → `answer`, `license_id` → `organization_id`), strict where we rely on a value (ids, times).
  */
 

@@ -4,7 +4,8 @@ import { Id, IdLike, knownListOf, listOf, OptionalEmail, OptionalText, Rfc3339 }
 
 /**
  * LiveChat v3 chat structures, as the webhooks and the Agent Chat API send them
- * (https://platform.text.com/docs/messaging/agent-chat-api/data-structures; research/wave2.md §1.1–1.2).
+ * (https://platform.text.com/docs/messaging/agent-chat-api/data-structures,
+ * https://platform.text.com/docs/management/webhooks).
  * Every fixture in test/fixtures/livechat decodes. Unknown event types and extra keys are kept
  * out of the way, never rejected: LiveChat adds both. Object codecs read only the keys they name
  * (`knownKeys`), so a `__proto__` key stays out of what io-ts copies (domain/json.ts).

@@ -1,5 +1,5 @@
 /**
- * LiveSupporti (DESIGN.md §2.3): signed "chat started" notifications → the CRM person, or a new
+ * LiveSupporti (this source's README): signed "chat started" notifications → the CRM person, or a new
  * lead, → its link shown beside the visitor while the agent chats. Async: answered as soon as
  * stored.
  */

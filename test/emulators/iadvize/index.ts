@@ -3,7 +3,7 @@
  * sandbox (`npm run emulator:iadvize`): the OAuth token endpoint (password grant, expiry, login
  * counting and iAdvize's 10 logins a minute), `/graphql` executed by graphql-js against the
  * schema we code against, seeded conversations served in small pages, fault knobs and a request log.
- * Wire details: research/wave2.md §2.2; where iAdvize's bodies are not documented, RFC 6749 and
+ * Wire details: https://github.com/iadvize/documentation/blob/master/docs/graphql-api.md; where iAdvize's bodies are not documented, RFC 6749 and
  * standard GraphQL answers are used.
  */
 import { randomUUID } from 'node:crypto';
@@ -84,7 +84,7 @@ const parseJson = (text: string): unknown => {
 
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
-/** `{"error_description":"access token not valid","error":"invalid_token"}` (research/wave2.md §2.2, `/_authenticated`). */
+/** `{"error_description":"access token not valid","error":"invalid_token"}` (https://github.com/iadvize/documentation/blob/master/docs/graphql-api.md, `/_authenticated`). */
 const invalidToken: Reply = { status: 401, body: { error: 'invalid_token', error_description: 'access token not valid' } };
 
 export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {}): Promise<IAdvizeEmulator> => {

@@ -1,6 +1,7 @@
 /**
  * A LiveChat emulator on a real socket, for the source's tests, the benchmark and as a sandbox
- * (`npm run emulator:livechat`). It speaks the wire contract of research/wave2.md §1.3–1.4: the
+ * (`npm run emulator:livechat`). It speaks LiveChat's wire contract (https://platform.text.com/docs/messaging/agent-chat-api,
+ * https://developers.livechat.com/docs/rest-api/v2): the
  * Agent Chat API v3.x actions chat2crm calls (Basic `account_id:pat` or Bearer auth, `X-Region`
  * with `misdirected_request`, scopes, LiveChat's error bodies, chats with threads, customers with
  * session fields, the membership rule of `send_event`), the v2 visitor-details call, injectable
@@ -149,7 +150,7 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
   const agentAction = (req: IncomingMessage, entry: RecordedRequest, action: string, body: unknown): Reply => {
     const identity = revoked ? undefined : identities.get(req.headers.authorization ?? '');
     if (identity === undefined) throw apiError('authentication', 'Invalid access token');
-    // "Misdirected request … data.region": the account lives in another data centre (research/wave2.md §1.3).
+    // "Misdirected request … data.region": the account lives in another data centre (https://platform.text.com/docs/messaging/agent-chat-api#errors).
     if ((entry.region ?? 'dal') !== identity.region) throw apiError('misdirected_request', 'Wrong region', { region: identity.region });
     if (!Object.hasOwn(ACTIONS, action)) throw apiError('not_found', `Unknown action ${action}`);
     const handler = ACTIONS[action];
@@ -160,7 +161,7 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
     return { status: 200, body: handler(state, identity, Object.fromEntries(Object.entries(body))) };
   };
 
-  /** v2: no Authorization; the webhook's `license_id` + `token` are the credentials (research/wave2.md §1.4). */
+  /** v2: no Authorization; the webhook's `license_id` + `token` are the credentials (https://developers.livechat.com/docs/rest-api/v2 "Visitors"). */
   const visitorDetails = (req: IncomingMessage, visitorId: string, raw: string, body: unknown): Reply => {
     if (req.headers['x-api-version'] !== '2') return { status: 400, body: { error: 'X-API-Version: 2 is required' } };
     const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? Object.fromEntries(new URLSearchParams(raw)) : undefined;

@@ -1,6 +1,6 @@
 /**
  * The LiveChat emulator's memory: customers with session fields, agents, and chats made of
- * threads of events (research/wave2.md §1.2 data structures). Chats are edited through the
+ * threads of events (https://platform.text.com/docs/messaging/agent-chat-api/data-structures). Chats are edited through the
  * methods below, which stand for what agents and customers do in the LiveChat apps.
  */
 import { randomBytes, randomUUID } from 'node:crypto';

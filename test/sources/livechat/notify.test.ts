@@ -102,7 +102,7 @@ describe('LiveChat notify: showing the link', () => {
     assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }]);
   });
 
-  it('while the chat is active: joins agents-only (exact DESIGN body), then sends an agents-only message with the link', async () => {
+  it('while the chat is active: joins agents-only (visibility agents, ignore_requester_presence), then sends an agents-only message with the link', async () => {
     const { chatId } = s.chat();
     const event = decodeOne(incomingChat(s.emulator.state, chatId, { secretKey: SECRET }));
     assert.deepEqual(event.plan, ['lookup', 'notify']);
