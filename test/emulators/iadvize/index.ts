@@ -3,6 +3,7 @@
  * sandbox (`npm run emulator:iadvize`): the OAuth token endpoint (password grant, expiry, login
  * counting and iAdvize's 10 logins a minute), `/graphql` executed by graphql-js against the
  * schema we code against, seeded conversations served in small pages, fault knobs and a request log.
+ * `GET /` is a page of the conversations and of the calls the sandbox made to chat2crm (page.ts).
  * Wire details: https://github.com/iadvize/documentation/blob/master/docs/graphql-api.md; where iAdvize's bodies are not documented, RFC 6749 and
  * standard GraphQL answers are used.
  */
@@ -10,12 +11,16 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { faultQueue, listen, readBody, send, serve, type FaultKnobs, type LogEntry, type Reply } from '../http';
 import { executeQuery, type GraphQLRequestBody } from './graphql';
+import { iadvizePage } from './page';
+import type { OutgoingCall } from './play';
+import { isPageRequest, pageReply } from '../received-page';
 
 export { SCHEMA_SDL } from './graphql';
 import type { SeedConversation } from './seed';
 
 export { makeConversation, type ConversationSpec, type SeedConversation, type SeedMessage } from './seed';
 export { callPlugin, sendWebhook, sign, toForm } from './webhook';
+export { conversationClosed, playConversationClosed, type OutgoingCall, type Played, type PlayOptions } from './play';
 
 export interface IAdvizeEmulatorOptions {
   /** 0 (default): an ephemeral port. */
@@ -62,6 +67,10 @@ export interface IAdvizeEmulator {
   readonly logins: number;
   /** GraphQL calls received. */
   readonly graphqlCalls: number;
+  /** GraphQL reads per conversation id (the query's `id` variable). */
+  readonly reads: ReadonlyMap<string, number>;
+  /** Calls this sandbox made to chat2crm (webhooks, plugin), shown on its page: add them here. */
+  readonly outgoing: OutgoingCall[];
   seed(...conversations: readonly SeedConversation[]): void;
   readonly faults: {
     inject(fault: Fault): void;
@@ -100,6 +109,8 @@ export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {})
   let latencyMs = options.latencyMs ?? 0;
   let logins = 0;
   let graphqlCalls = 0;
+  const reads = new Map<string, number>();
+  const outgoing: OutgoingCall[] = [];
   const pending = faultQueue<Fault>();
 
   const login = (form: URLSearchParams): Reply => {
@@ -145,6 +156,8 @@ export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {})
       const variables = isRecord(body['variables']) ? body['variables'] : null;
       const operationName = typeof body['operationName'] === 'string' ? body['operationName'] : null;
       const request: GraphQLRequestBody = { query: body['query'], variables, operationName };
+      const id = variables?.['id'];
+      if (typeof id === 'string') reads.set(id, (reads.get(id) ?? 0) + 1);
       const result = await executeQuery(request, conversations, pageSize, options.schema);
       const invalid = result.data === undefined && (result.errors?.length ?? 0) > 0;
       return { status: invalid ? (options.validationStatus ?? 200) : 200, body: result };
@@ -155,6 +168,8 @@ export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {})
   const server = serve(async (req, res) => {
     const startedAt = Date.now();
     const url = new URL(req.url ?? '/', 'http://emulator');
+    // The page for people: not part of iAdvize's API, so not in the request log.
+    if (isPageRequest(req.method, url.pathname)) return send(req, res, pageReply(iadvizePage(conversations, reads, outgoing)));
     const raw = await readBody(req);
     const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
     const body = raw === '' ? undefined : form ? Object.fromEntries([...new URLSearchParams(raw)].map(([k, v]) => [k, k === 'password' ? '***' : v])) : parseJson(raw);
@@ -176,6 +191,8 @@ export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {})
     get graphqlCalls() {
       return graphqlCalls;
     },
+    reads,
+    outgoing,
     seed: (...seeded) => {
       for (const c of seeded) conversations.set(c.id, c);
     },

@@ -6,12 +6,15 @@
  * with `misdirected_request`, scopes, LiveChat's error bodies, chats with threads, customers with
  * session fields, the membership rule of `send_event`), the v2 visitor-details call, injectable
  * faults and a request log. With `webhooks`, it also posts the v3 webhooks a real account would.
+ * `GET /` is a page of what the service wrote (page.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import { faultQueue, listen, readBody, send, serve, type FaultKnobs, type LogEntry, type Reply as HttpReply } from '../http';
 import { ACTIONS, SCOPE_OF, type Requester } from './actions';
 import { apiError, LiveChatApiError, STATUS_OF_TYPE } from './errors';
+import { livechatPage } from './page';
 import { LiveChatState } from './state';
+import { isPageRequest, pageReply } from '../received-page';
 
 export { LiveChatState, livechatId, type EmulatedChat, type EmulatedCustomer, type EmulatedEvent, type EmulatedThread } from './state';
 
@@ -183,6 +186,7 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
     const injected = fault === undefined ? undefined : faultReply(fault);
     if (injected !== undefined) {
       entry.fault = fault?.type ?? `status ${fault?.status ?? ''}`;
+      if (fault?.type !== undefined) entry.errorType = fault.type;
       return injected;
     }
     let body: unknown;
@@ -205,6 +209,8 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
   const server = serve(async (req, res) => {
     const startedAt = Date.now();
     const url = new URL(req.url ?? '/', 'http://emulator');
+    // The page for people: not part of LiveChat's API, so not in the request log.
+    if (isPageRequest(req.method, url.pathname)) return send(req, res, pageReply(livechatPage(state, requests)));
     const raw = await readBody(req);
     let parsed: unknown;
     try {
