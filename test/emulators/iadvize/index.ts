@@ -20,7 +20,7 @@ import type { SeedConversation } from './seed';
 
 export { makeConversation, type ConversationSpec, type SeedConversation, type SeedMessage } from './seed';
 export { callPlugin, sendWebhook, sign, toForm } from './webhook';
-export { conversationClosed, playConversationClosed, type OutgoingCall, type Played, type PlayOptions } from './play';
+export { conversationClosed, playConversationClosed, sandboxConversations, type OutgoingCall, type Played, type PlayOptions } from './play';
 
 export interface IAdvizeEmulatorOptions {
   /** 0 (default): an ephemeral port. */

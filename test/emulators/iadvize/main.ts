@@ -10,15 +10,11 @@
  * conversation the sandbox serves (default the short one), then the customer-information plugin
  * asked until it shows the CRM record.
  */
-import { makeConversation, playConversationClosed, startIAdvizeEmulator, type OutgoingCall, type SeedConversation } from './index';
+import { playConversationClosed, sandboxConversations, startIAdvizeEmulator, type OutgoingCall } from './index';
 import { runSandbox } from '../sandbox';
 import { untilAnswering } from '../service-wait';
 
-/** Fixed ids, so the command in another shell names the conversations the sandbox serves. */
-const conversations = (): { short: SeedConversation; long: SeedConversation } => ({
-  short: makeConversation({ id: '4c8c7408-f73c-42cd-89e9-afbbee7d9024', visitorId: 'b05f1b45-c891-4a9c-b47e-91ee6c8ffb44', messages: 6 }),
-  long: makeConversation({ id: '9a1e6f52-3c1d-4b7e-8f0a-2d5c7e9b1a34', visitorId: '5d2f8c1e-7a3b-4e6d-9c0f-1b2a3c4d5e6f', messages: 45, email: 'long.talker@example.com', tags: ['support'] }),
-});
+const conversations = sandboxConversations;
 
 const printCall = (c: OutgoingCall): void => void process.stdout.write(`${c.what}: ${c.status} ${c.answer}\n`);
 

@@ -7,8 +7,14 @@
  * and by the sandbox's demo.
  */
 import { randomUUID } from 'node:crypto';
-import type { SeedConversation } from './seed';
+import { makeConversation, type SeedConversation } from './seed';
 import { callPlugin, sendWebhook } from './webhook';
+
+/** The sandbox's conversations, with fixed ids, so a command in another shell names what the sandbox serves. */
+export const sandboxConversations = (): { readonly short: SeedConversation; readonly long: SeedConversation } => ({
+  short: makeConversation({ id: '4c8c7408-f73c-42cd-89e9-afbbee7d9024', visitorId: 'b05f1b45-c891-4a9c-b47e-91ee6c8ffb44', messages: 6 }),
+  long: makeConversation({ id: '9a1e6f52-3c1d-4b7e-8f0a-2d5c7e9b1a34', visitorId: '5d2f8c1e-7a3b-4e6d-9c0f-1b2a3c4d5e6f', messages: 45, email: 'long.talker@example.com', tags: ['support'] }),
+});
 
 /** The documented `v2.conversation.closed` body (test/fixtures/iadvize/v2-conversation.closed-docs.json) for a seeded conversation. */
 export const conversationClosed = (c: SeedConversation, eventId: string = randomUUID()): Record<string, unknown> => ({
