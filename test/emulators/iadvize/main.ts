@@ -12,6 +12,7 @@
  */
 import { playConversationClosed, sandboxConversations, startIAdvizeEmulator, type OutgoingCall } from './index';
 import { runSandbox } from '../sandbox';
+import { sandboxPort } from '../sandbox-port';
 import { untilAnswering } from '../service-wait';
 
 const conversations = sandboxConversations;
@@ -19,7 +20,7 @@ const conversations = sandboxConversations;
 const printCall = (c: OutgoingCall): void => void process.stdout.write(`${c.what}: ${c.status} ${c.answer}\n`);
 
 const serve = async () => {
-  const port = Number(process.env.IADVIZE_EMULATOR_PORT ?? '4030');
+  const port = sandboxPort(process.env, 'IADVIZE_EMULATOR_PORT');
   const webhook = process.env.IADVIZE_EMULATOR_WEBHOOK;
   const secret = process.env.IADVIZE_WEBHOOK_SECRET;
   const { short, long } = conversations();

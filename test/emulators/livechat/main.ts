@@ -7,9 +7,9 @@
 import { startLiveChatEmulator } from './index';
 import { playDemo, seedDemo } from './demo';
 import { runSandbox } from '../sandbox';
+import { sandboxPort } from '../sandbox-port';
 
-// Never PORT: that is chat2crm's own key, and the two often share a shell.
-const port = Number(process.env.LIVECHAT_EMULATOR_PORT ?? '4040');
+const port = sandboxPort(process.env, 'LIVECHAT_EMULATOR_PORT');
 const webhook = process.env.LIVECHAT_EMULATOR_WEBHOOK;
 const secretKey = process.env.LIVECHAT_WEBHOOK_SECRET ?? 'emulator-webhook-secret';
 

@@ -9,10 +9,10 @@
  */
 import { chatStarted, createLiveSupportiSender, startLiveSupportiEmulator } from './index';
 import { runSandbox } from '../sandbox';
+import { sandboxPort } from '../sandbox-port';
 
 const serve = async () => {
-  // Never PORT: that is chat2crm's own key, and the two often share a shell.
-  const port = Number(process.env.LIVESUPPORTI_EMULATOR_PORT ?? '4050');
+  const port = sandboxPort(process.env, 'LIVESUPPORTI_EMULATOR_PORT');
   const emulator = await startLiveSupportiEmulator({ port, host: '0.0.0.0' });
   runSandbox(
     [
