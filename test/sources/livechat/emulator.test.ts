@@ -109,5 +109,8 @@ describe('LiveChat emulator', () => {
     const accepted = await post({ 'x-api-version': '2' }, ok);
     assert.equal(accepted.status, 200);
     assert.deepEqual(await accepted.json(), { result: 'Visitor details added' });
+    const html = await (await fetch(`${emulator.url}/`)).text();
+    assert.ok(html.includes('<td>S1</td><td>chat2crm</td><td>CRM · Open · <a href="https://x">https://x</a></td>'), 'the page shows the pushed details');
+    assert.ok(!html.includes('>t<') && !html.includes('license_id'), 'never the webhook token');
   });
 });
