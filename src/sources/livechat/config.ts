@@ -61,7 +61,8 @@ const credentialsOf = (env: t.TypeOf<typeof LiveChatEnv>): Credentials => {
 
 /**
  * "Access tokens starting with `fra` need `X-Region: fra`" (the agent-chat-api page until
- * 2025-04-10: https://github.com/livechat/livechat-public-docs/commits/master/src/pages/messaging/agent-chat-api/index.mdx).
+ * 2025-04-10:
+ * https://github.com/livechat/livechat-public-docs/commits/master/src/pages/messaging/agent-chat-api/index.mdx).
  */
 const regionOfToken = (credentials: Credentials): string | undefined => {
   // PATs carry the same prefix (`fra:…`) in the developer console [?].

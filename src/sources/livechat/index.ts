@@ -60,7 +60,8 @@ export const createLiveChatSource = (config: LiveChatConfig, deps: SourceDeps): 
   answerMode: 'ack',
   verify: secretVerifier(config.webhookSecret),
   decode: decodeWebhook,
-  // Exactly 200: LiveChat retries any other status (https://github.com/livechat/livechat-public-docs/blob/master/src/pages/guides/livechat-apps/index.mdx).
+  // Exactly 200: LiveChat retries any other status
+  // (https://github.com/livechat/livechat-public-docs/blob/master/src/pages/guides/livechat-apps/index.mdx).
   answer: () => ({ status: 200, body: {} }),
   client: createLiveChatClient(config, deps),
   describe: (webhookUrl) => [

@@ -13,11 +13,12 @@ import { listOf } from './wire-common';
  * The v3 `notify` step: the link goes into the customer's session fields, where
  * agents see it beside the chat, and, while the chat is active, into an agents-only message.
  *
- * `update_customer` may replace `session_fields` as a whole (undocumented: https://platform.text.com/docs/messaging/agent-chat-api "Update Customer"),
- * so they are read first and written back with ours merged in. `send_event` needs the requester in
- * the chat (v3.4+ changelog), so our agent joins first, agents-only and without being "present",
- * when the chat's users do not list it. A message LiveChat refuses (chat over, not allowed) is no
- * failure once the session field holds the link.
+ * `update_customer` may replace `session_fields` as a whole (undocumented:
+ * https://platform.text.com/docs/messaging/agent-chat-api "Update Customer"), so they are read
+ * first and written back with ours merged in. `send_event` needs the requester in the chat (v3.4+
+ * changelog), so our agent joins first, agents-only and without being "present", when the chat's
+ * users do not list it. A message LiveChat refuses (chat over, not allowed) is no failure once the
+ * session field holds the link.
  */
 
 export const SESSION_FIELD = 'crm_record_url';

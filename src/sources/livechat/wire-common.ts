@@ -3,8 +3,10 @@ import { UrlSafeId } from '../../domain/codecs';
 
 /**
  * Small codecs shared by LiveChat's webhook bodies and its Agent Chat API answers. Liberal where
- * LiveChat drifts between versions (https://platform.text.com/docs/messaging/agent-chat-api/data-structures against older payloads: `recipients` → `visibility`, form `value`
- * → `answer`, `license_id` → `organization_id`), strict where we rely on a value (ids, times).
+ * LiveChat drifts between versions
+ * (https://platform.text.com/docs/messaging/agent-chat-api/data-structures against older payloads:
+ * `recipients` → `visibility`, form `value` → `answer`, `license_id` → `organization_id`), strict
+ * where we rely on a value (ids, times).
  */
 
 /**

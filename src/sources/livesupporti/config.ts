@@ -19,8 +19,9 @@ export interface LiveSupportiConfig {
 /**
  * ASP.NET's custom receiver takes secrets of 32 to 128 characters (`CustomWebHookReceiver`
  * SecretMinLength/SecretMaxLength,
- * https://github.com/aspnet/WebHooks/blob/master/src/Microsoft.AspNet.WebHooks.Receivers.Custom/WebHooks/CustomWebHookReceiver.cs); LiveSupporti's form asks for 32–64.
- * A shorter one is a typo or a weak key, so start-up refuses it rather than every POST.
+ * https://github.com/aspnet/WebHooks/blob/master/src/Microsoft.AspNet.WebHooks.Receivers.Custom/WebHooks/CustomWebHookReceiver.cs);
+ * LiveSupporti's form asks for 32–64. A shorter one is a typo or a weak key, so start-up refuses it
+ * rather than every POST.
  */
 const WebhookSecret = new t.Type<string, string, unknown>(
   'LiveSupportiWebhookSecret',

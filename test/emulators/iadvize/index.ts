@@ -1,11 +1,11 @@
 /**
- * An iAdvize API emulator on a real socket, for the source's tests, the benchmark and as a
- * sandbox (`npm run emulator:iadvize`): the OAuth token endpoint (password grant, expiry, login
- * counting and iAdvize's 10 logins a minute), `/graphql` executed by graphql-js against the
- * schema we code against, seeded conversations served in small pages, fault knobs and a request log.
- * `GET /` is a page of the conversations and of the calls the sandbox made to chat2crm (page.ts).
- * Wire details: https://github.com/iadvize/documentation/blob/master/docs/graphql-api.md; where iAdvize's bodies are not documented, RFC 6749 and
- * standard GraphQL answers are used.
+ * An iAdvize API emulator on a real socket, for the source's tests, the benchmark and as a sandbox
+ * (`npm run emulator:iadvize`): the OAuth token endpoint (password grant, expiry, login counting
+ * and iAdvize's 10 logins a minute), `/graphql` executed by graphql-js against the schema we code
+ * against, seeded conversations served in small pages, fault knobs and a request log. `GET /` is a
+ * page of the conversations and of the calls the sandbox made to chat2crm (page.ts). Wire details:
+ * https://github.com/iadvize/documentation/blob/master/docs/graphql-api.md; where iAdvize's bodies
+ * are not documented, RFC 6749 and standard GraphQL answers are used.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -93,7 +93,10 @@ const parseJson = (text: string): unknown => {
 
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
-/** `{"error_description":"access token not valid","error":"invalid_token"}` (https://github.com/iadvize/documentation/blob/master/docs/graphql-api.md, `/_authenticated`). */
+/**
+ * `{"error_description":"access token not valid","error":"invalid_token"}`
+ * (https://github.com/iadvize/documentation/blob/master/docs/graphql-api.md, `/_authenticated`).
+ */
 const invalidToken: Reply = { status: 401, body: { error: 'invalid_token', error_description: 'access token not valid' } };
 
 export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {}): Promise<IAdvizeEmulator> => {

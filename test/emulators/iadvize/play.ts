@@ -16,7 +16,10 @@ export const sandboxConversations = (): { readonly short: SeedConversation; read
   long: makeConversation({ id: '9a1e6f52-3c1d-4b7e-8f0a-2d5c7e9b1a34', visitorId: '5d2f8c1e-7a3b-4e6d-9c0f-1b2a3c4d5e6f', messages: 45, email: 'long.talker@example.com', tags: ['support'] }),
 });
 
-/** The documented `v2.conversation.closed` body (test/fixtures/iadvize/v2-conversation.closed-docs.json) for a seeded conversation. */
+/**
+ * The documented `v2.conversation.closed` body
+ * (test/fixtures/iadvize/v2-conversation.closed-docs.json) for a seeded conversation.
+ */
 export const conversationClosed = (c: SeedConversation, eventId: string = randomUUID()): Record<string, unknown> => ({
   eventId,
   eventType: 'v2.conversation.closed',

@@ -1,12 +1,13 @@
 /**
  * A LiveChat emulator on a real socket, for the source's tests, the benchmark and as a sandbox
- * (`npm run emulator:livechat`). It speaks LiveChat's wire contract (https://platform.text.com/docs/messaging/agent-chat-api,
- * https://developers.livechat.com/docs/rest-api/v2): the
- * Agent Chat API v3.x actions chat2crm calls (Basic `account_id:pat` or Bearer auth, `X-Region`
- * with `misdirected_request`, scopes, LiveChat's error bodies, chats with threads, customers with
- * session fields, the membership rule of `send_event`), the v2 visitor-details call, injectable
- * faults and a request log. With `webhooks`, it also posts the v3 webhooks a real account would.
- * `GET /` is a page of what the service wrote (page.ts).
+ * (`npm run emulator:livechat`). It speaks LiveChat's wire contract
+ * (https://platform.text.com/docs/messaging/agent-chat-api,
+ * https://developers.livechat.com/docs/rest-api/v2): the Agent Chat API v3.x actions chat2crm calls
+ * (Basic `account_id:pat` or Bearer auth, `X-Region` with `misdirected_request`, scopes, LiveChat's
+ * error bodies, chats with threads, customers with session fields, the membership rule of
+ * `send_event`), the v2 visitor-details call, injectable faults and a request log. With `webhooks`,
+ * it also posts the v3 webhooks a real account would. `GET /` is a page of what the service wrote
+ * (page.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import { faultQueue, listen, readBody, send, serve, type FaultKnobs, type LogEntry, type Reply as HttpReply } from '../http';
@@ -153,7 +154,8 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
   const agentAction = (req: IncomingMessage, entry: RecordedRequest, action: string, body: unknown): Reply => {
     const identity = revoked ? undefined : identities.get(req.headers.authorization ?? '');
     if (identity === undefined) throw apiError('authentication', 'Invalid access token');
-    // "Misdirected request … data.region": the account lives in another data centre (https://platform.text.com/docs/messaging/agent-chat-api#errors).
+    // "Misdirected request … data.region": the account lives in another data centre
+    // (https://platform.text.com/docs/messaging/agent-chat-api#errors).
     if ((entry.region ?? 'dal') !== identity.region) throw apiError('misdirected_request', 'Wrong region', { region: identity.region });
     if (!Object.hasOwn(ACTIONS, action)) throw apiError('not_found', `Unknown action ${action}`);
     const handler = ACTIONS[action];

@@ -1,7 +1,8 @@
 /**
- * The LiveChat emulator's memory: customers with session fields, agents, and chats made of
- * threads of events (https://platform.text.com/docs/messaging/agent-chat-api/data-structures). Chats are edited through the
- * methods below, which stand for what agents and customers do in the LiveChat apps.
+ * The LiveChat emulator's memory: customers with session fields, agents, and chats made of threads
+ * of events (https://platform.text.com/docs/messaging/agent-chat-api/data-structures). Chats are
+ * edited through the methods below, which stand for what agents and customers do in the LiveChat
+ * apps.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 

@@ -1,9 +1,9 @@
 /**
  * A LiveSupporti emulator on a real socket: the visitor-details API ("send visitor data",
- * https://support.livesupporti.com/forums/10/topics/20024) with Basic auth, 200 when taken and 400 with ASP.NET's
- * `{"Message": …}` otherwise, injectable faults (latency, 5xx, 429, dropped connections) and a
- * request log. `sender.ts` beside it plays LiveSupporti's side of the webhook. `GET /` is a page
- * of the visitor details pushed (page.ts).
+ * https://support.livesupporti.com/forums/10/topics/20024) with Basic auth, 200 when taken and 400
+ * with ASP.NET's `{"Message": …}` otherwise, injectable faults (latency, 5xx, 429, dropped
+ * connections) and a request log. `sender.ts` beside it plays LiveSupporti's side of the webhook.
+ * `GET /` is a page of the visitor details pushed (page.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as t from 'io-ts';
