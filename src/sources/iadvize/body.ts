@@ -6,7 +6,7 @@ import { mediaTypeOf as mediaTypeOfRequest } from '../media-type';
 /**
  * iAdvize posts JSON (https://github.com/iadvize/documentation/blob/master/docs/webhooks.md); the
  * developer platform's webhook form also offers `application/x-www-form-urlencoded`, whose
- * layout is not documented (research/wave2.md §2.1 [?]). Assumed: the JSON body's fields as
+ * layout is not documented (undocumented). Assumed: the JSON body's fields as
  * form fields, arrays as repeated keys (`operatorIds=1&operatorIds=2`, `operatorIds[]=1`,
  * `operatorIds[0]=1`); a form whose only field holds a JSON object is read as that object.
  * Told apart by the content type only.

@@ -6,11 +6,13 @@ import type { TokenSource } from './token';
 import { GraphQLAnswer, type GraphQLErrorEntry } from './wire.codec';
 
 /**
- * `POST {API}/graphql` with the cached bearer token (https://github.com/iadvize/documentation/blob/master/docs/graphql-api.md).
- * A 401 costs one re-login and one retry. GraphQL `errors` are failures even in a 200: the
- * query not fitting iAdvize's schema is permanent (a person must change the query), anything
- * else (iAdvize's internal errors) transient. Error bodies are not documented (research/wave2.md
- * §2.2 [?]): the standard shape and graphql-js's validation messages are assumed.
+ * `POST {API}/graphql` with the cached bearer token
+ * (https://github.com/iadvize/documentation/blob/master/docs/graphql-api.md). A 401 costs one
+ * re-login and one retry. GraphQL `errors` are failures even in a 200: the query not fitting
+ * iAdvize's schema is permanent (a person must change the query), anything else (iAdvize's internal
+ * errors) transient. Error bodies are not documented
+ * (https://github.com/iadvize/documentation/blob/master/docs/graphql-api.md): the standard shape
+ * and graphql-js's validation messages are assumed.
  */
 
 export interface GraphQLClientOptions {

@@ -1,5 +1,5 @@
 /**
- * iAdvize (DESIGN.md §2.4): signed thin webhooks, transcripts read by GraphQL, the CRM link shown
+ * iAdvize (this source's README): signed thin webhooks, transcripts read by GraphQL, the CRM link shown
  * by the customer-information plugin. Answered 200 as soon as the events are stored.
  */
 import { map } from 'fp-ts/Either';
@@ -23,7 +23,8 @@ const describe = (config: IAdvizeConfig, webhookUrl: string): readonly string[] 
 ];
 
 export const createIAdvizeSource = (config: IAdvizeConfig, deps: SourceDeps): ChatSource => {
-  const log = deps.log.child({ source: SOURCE });
+  // The runtime's logger already carries `source` (src/sources/runtime.ts): binding it again writes the key twice.
+  const log = deps.log;
   const now = deps.now ?? (() => new Date());
   const clock = () => now().getTime();
   const tokens = new TokenSource({

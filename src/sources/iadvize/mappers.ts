@@ -55,7 +55,9 @@ const COMMAND_VALUE = /^\s*!?(lead|case)\s*$/i;
 
 /**
  * The closing-form answer that names the record type (`lead`/`case`, with or without `!`):
- * iAdvize's counterpart of Olark's `!case` (research/wave2.md §2.4). The last such answer wins.
+ * iAdvize's counterpart of Olark's `!case`
+ * (https://github.com/iadvize/documentation/blob/master/docs/build-apps.md "App Plugins"). The last
+ * such answer wins.
  */
 export const actionOf = (values: readonly WireClosingFormValue[]): Action | undefined => {
   const named = values.map((v) => COMMAND_VALUE.exec(v.value ?? '')?.[1]?.toLowerCase()).filter((a): a is Action => a === 'lead' || a === 'case');

@@ -63,7 +63,7 @@ export const ConversationEvent = knownKeys(
     operatorIds: orNull(IdList),
     /** Deprecated, onsite only. */
     visitorExternalId: orNull(IdLike),
-    /** `CHAT|CALL|VIDEO|FACEBOOK|…|SMS` (research/wave2.md §2.1). */
+    /** `CHAT|CALL|VIDEO|FACEBOOK|…|SMS` (https://github.com/iadvize/documentation/blob/master/docs/webhooks.md). */
     channel: orNull(t.string),
     visitorId: orNull(IdLike),
     createdAt: orNull(t.string),
@@ -83,7 +83,7 @@ export const CustomerInfoQuery = knownKeys(
   idWebsite: t.string,
   operatorLocale: t.string,
   idOperator: t.string,
-  /** Not in iAdvize's list; DESIGN.md §2.4 uses it when sent. */
+  /** Not in iAdvize's list; used when sent. */
   idConversation: t.string,
   }),
 );

@@ -23,7 +23,10 @@ export const TokenAnswer = knownKeys(
   t.intersection([t.type({ access_token: t.string }), t.partial({ token_type: t.string, expires_in: t.number, refresh_token: t.string })]),
 );
 
-/** RFC 6749 §5.2 error body (iAdvize's own is not documented: research/wave2.md §2.2 [?]). */
+/**
+ * RFC 6749 §5.2 error body (iAdvize's own is not documented:
+ * https://github.com/iadvize/documentation/blob/master/docs/graphql-api.md).
+ */
 export const OAuthError = knownKeys(t.partial({ error: t.string, error_description: t.string }));
 
 export const WireMessage = knownKeys(

@@ -10,7 +10,7 @@ import { send } from '../../net/http-client';
 
 /**
  * The only code that calls the Agent Chat Web API: `POST {LIVECHAT_API_URL}/v3.6/agent/action/<action>`
- * with a JSON body (https://platform.text.com/docs/messaging/agent-chat-api; research/wave2.md §1.3).
+ * with a JSON body (https://platform.text.com/docs/messaging/agent-chat-api).
  * One time limit per call; no retries of its own except the one LiveChat asks for, a
  * `misdirected_request` naming the account's region; everything else is an `Outcome` for the
  * pipeline's retry schedule.

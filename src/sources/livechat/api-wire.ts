@@ -5,7 +5,7 @@ import { ChatUser, RawChat, Thread } from './wire-v3';
 
 /**
  * Agent Chat API v3.6 answers we read (https://platform.text.com/docs/messaging/agent-chat-api;
- * research/wave2.md §1.3 table). Only what we use is checked; the rest passes through unread.
+ * "Methods"). Only what we use is checked; the rest passes through unread.
  */
 
 /** `get_chat`: the chat with the one thread asked for (the latest without `thread_id`). */

@@ -7,8 +7,9 @@ import { reject, type Rejection, type SourceRequest } from '../../domain/source'
 /**
  * The webhook body as JSON, and which LiveChat generation sent it: v3 bodies carry `action`
  * (Configuration API webhooks), v2 bodies `event_type` (REST v2 webhooks). Both are
- * `application/json` (research/wave2.md §1.1, §1.4).
- * Parsed by `parseJsonSafe` (keys such as `__proto__` stay own data properties, depth bounded).
+ * `application/json` (https://platform.text.com/docs/management/webhooks; v2:
+ * https://developers.livechat.com/docs/rest-api/v2). Parsed by `parseJsonSafe` (keys such as
+ * `__proto__` stay own data properties, depth bounded).
  */
 
 export type Body = { readonly generation: 'v3'; readonly json: Readonly<Record<string, unknown>>; readonly action: string } | { readonly generation: 'v2'; readonly json: Readonly<Record<string, unknown>>; readonly eventType: string };

@@ -5,7 +5,7 @@ import { HttpUrl, NonEmptyString, optional, withDefault } from '../../domain/cod
 import type { Env } from '../../domain/connector';
 
 /**
- * The `LIVECHAT_*` keys (DESIGN.md §1 "Configuration"). Missing credentials are not an error:
+ * The `LIVECHAT_*` keys (the README's key table). Missing credentials are not an error:
  * webhooks are still taken and stored, and the steps that need the API wait with a failure that
  * names the missing key (`credentialsProblem`).
  */
@@ -60,8 +60,9 @@ const credentialsOf = (env: t.TypeOf<typeof LiveChatEnv>): Credentials => {
 };
 
 /**
- * "Access tokens starting with `fra` need `X-Region: fra`" (agent-chat-api docs until 2025-04-10;
- * research/wave2.md §1.3).
+ * "Access tokens starting with `fra` need `X-Region: fra`" (the agent-chat-api page until
+ * 2025-04-10:
+ * https://github.com/livechat/livechat-public-docs/commits/master/src/pages/messaging/agent-chat-api/index.mdx).
  */
 const regionOfToken = (credentials: Credentials): string | undefined => {
   // PATs carry the same prefix (`fra:…`) in the developer console [?].

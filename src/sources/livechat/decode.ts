@@ -14,7 +14,7 @@ import { ChatDeactivated, IncomingChat, IncomingEvent } from './wire-v3';
 import { V2ChatEnded, V2ChatStarted } from './wire-v2';
 
 /**
- * A LiveChat webhook → the events the pipeline takes in (DESIGN.md §2.2). The plans:
+ * A LiveChat webhook → the events the pipeline takes in (this source's README). The plans:
  * - v3 `incoming_chat`: the chat as the webhook has it; look the customer up, show the person.
  * - v3 `chat_deactivated`: no transcript in it; fetch the whole chat, deliver, show the record.
  * - v3 `incoming_event` with an agent's `!lead` / `!case`: the same, with the type forced.

@@ -9,7 +9,7 @@ import { sendProblem } from '../../net/http-client';
  * LiveChat's errors, classified once. The Agent Chat API answers `{"error": {"type", "message",
  * "data"?}}` (https://platform.text.com/docs/messaging/agent-chat-api#errors); the HTTP status of
  * each type is not documented, so the type decides and the status is only the fallback
- * (research/wave2.md §1.3, §6). Messages name the key to fix and never carry LiveChat's own
+ * (undocumented). Messages name the key to fix and never carry LiveChat's own
  * message text, which may quote ids or emails.
  */
 

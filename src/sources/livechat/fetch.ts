@@ -9,13 +9,15 @@ import type { Thread } from './wire-v3';
 
 /**
  * The `fetch` step for v3: the whole chat for a thin `chat_deactivated` or `!lead`/`!case` event.
- * `get_chat {chat_id, thread_id}` gives the users and the thread; only a chat with earlier
- * threads (`previous_thread_id`) also needs `list_threads`, oldest first, 100 a page, so a
- * one-thread chat costs one call. When neither the customer nor a form gave an email,
- * `get_customer` is asked (the customer in `get_chat` may lack it: research/wave2.md §1.3).
- * The customer's session fields, when the answer carries them, go to the conversation's meta, so
- * that notify right after can merge the link into them without reading them again
- * (agent-chat-api data structures: a customer user has `session_fields`).
+ * `get_chat {chat_id, thread_id}` gives the users and the thread; only a chat with earlier threads
+ * (`previous_thread_id`) also needs `list_threads`, oldest first, 100 a page, so a one-thread chat
+ * costs one call. When neither the customer nor a form gave an email, `get_customer` is asked (the
+ * customer in `get_chat` may lack it: https://platform.text.com/docs/messaging/agent-chat-api "Get
+ * Chat" sample). The customer's session fields, when the answer carries them, go to the
+ * conversation's meta, so that notify right after can merge the link into them without reading them
+ * again (agent-chat-api data structures: a customer user has `session_fields`). A `get_chat`
+ * customer without the key hands nothing on: absent is unknown, and notify reads them with
+ * `get_customer`.
  */
 
 /** `list_threads` allows at most 100 per page (agent-chat-api "List Threads"). */
@@ -63,5 +65,6 @@ export const fetchV3Conversation = async (api: AgentApi, view: ConversationView,
   // The email only enriches the record: a customer LiveChat no longer has is no reason to fail.
   if (!full.ok) return full.failure.kind === 'transient' ? fail(full.failure) : succeed(conversation);
   const users = (chat.value.users ?? []).map((u) => (u.id === customer.id ? { ...u, ...full.value, id: u.id, type: u.type } : u));
+  // `get_customer` answers the customer object itself: fields it leaves out are none.
   return succeed(withFacts(toConversation({ ...chat.value, users }, threads), sessionFacts(full.value.session_fields ?? [], now())));
 };

@@ -1,7 +1,7 @@
 /**
  * LiveChat (livechat.com, the Text platform) as a chat source: v3 webhooks (`action`, checked by
  * `secret_key`) and legacy v2 webhooks (`event_type`, authenticated by the path token) on one
- * URL, the Agent Chat API for transcripts and for showing the record link (DESIGN.md §2.2).
+ * URL, the Agent Chat API for transcripts and for showing the record link (this source's README).
  * Connecting an account: README.md beside this file.
  */
 import { map } from 'fp-ts/Either';
@@ -28,7 +28,8 @@ export const WEBHOOK_ACTIONS = [
 ] as const;
 
 export const createLiveChatClient = (config: LiveChatConfig, deps: SourceDeps): PlatformClient => {
-  const log = deps.log.child({ source: 'livechat' });
+  // The runtime's logger already carries `source` (src/sources/runtime.ts): binding it again writes the key twice.
+  const log = deps.log;
   const api = createAgentApi(config, { log, timeoutMs: deps.callTimeoutMs });
   return {
     fetchConversation: async (view) => (view.meta[META.generation] === 'v2' ? succeed(view.conversation) : fetchV3Conversation(api, view)),
@@ -59,7 +60,8 @@ export const createLiveChatSource = (config: LiveChatConfig, deps: SourceDeps): 
   answerMode: 'ack',
   verify: secretVerifier(config.webhookSecret),
   decode: decodeWebhook,
-  // Exactly 200: LiveChat retries any other status (research/wave2.md §1.1).
+  // Exactly 200: LiveChat retries any other status
+  // (https://github.com/livechat/livechat-public-docs/blob/master/src/pages/guides/livechat-apps/index.mdx).
   answer: () => ({ status: 200, body: {} }),
   client: createLiveChatClient(config, deps),
   describe: (webhookUrl) => [

@@ -10,14 +10,15 @@ import { CODES } from './failures';
 import { listOf } from './wire-common';
 
 /**
- * The v3 `notify` step (DESIGN.md §2.2): the link goes into the customer's session fields, where
+ * The v3 `notify` step: the link goes into the customer's session fields, where
  * agents see it beside the chat, and, while the chat is active, into an agents-only message.
  *
- * `update_customer` may replace `session_fields` as a whole (undocumented: research/wave2.md §6),
- * so they are read first and written back with ours merged in. `send_event` needs the requester in
- * the chat (v3.4+ changelog), so our agent joins first, agents-only and without being "present",
- * when the chat's users do not list it. A message LiveChat refuses (chat over, not allowed) is no
- * failure once the session field holds the link.
+ * `update_customer` may replace `session_fields` as a whole (undocumented:
+ * https://platform.text.com/docs/messaging/agent-chat-api "Update Customer"), so they are read
+ * first and written back with ours merged in. `send_event` needs the requester in the chat (v3.4+
+ * changelog), so our agent joins first, agents-only and without being "present", when the chat's
+ * users do not list it. A message LiveChat refuses (chat over, not allowed) is no failure once the
+ * session field holds the link.
  */
 
 export const SESSION_FIELD = 'crm_record_url';
@@ -59,8 +60,10 @@ const freshSessionFields = (view: ConversationView, now: Date): readonly Readonl
 const writeSessionField = async (api: AgentApi, view: ConversationView, customerId: string, url: string, now: Date): Promise<Outcome<void>> => {
   let existing = freshSessionFields(view, now);
   if (existing === undefined) {
+    // Never write blind: without the customer's fields, writing ours alone would wipe theirs.
     const customer = await api.call('get_customer', { id: customerId }, GetCustomerAnswer);
     if (!customer.ok) return customer;
+    // `get_customer` answers the customer object itself: fields it leaves out are none.
     existing = customer.value.session_fields ?? [];
   }
   const session_fields = mergeSessionFields(existing, SESSION_FIELD, url);

@@ -7,8 +7,9 @@ import type { V2Chat, V2ChatEnded, V2ChatStarted, V2Message, V2SurveyField } fro
  * v2 webhooks → the domain conversation. Pure. `supervisor` lines are whispers only agents saw
  * (LiveChat v2 webhook docs: `user_type` agent | supervisor | visitor): they become internal notes,
  * marked as in v3 (transcript-v3.ts). The captured 2017 `chat_ended` labels the visitor's lines
- * `user_type: "agent"` without an `agent_id` (research/wave2.md §1.4), so an agent line without
- * `agent_id` is taken as the visitor's.
+ * `user_type: "agent"` without an `agent_id` (https://github.com/aligent/orocrm-livechat-bundle,
+ * `Tests/Functional/Service/Webhook/ChatEndTest.php`), so an agent line without `agent_id` is taken
+ * as the visitor's.
  */
 
 const field = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> => {

@@ -4,9 +4,10 @@ import type { Chat, ChatEvent, ChatUser, FormField, Thread } from './wire-v3';
 
 /**
  * A v3 chat (its users and one or more threads) → the domain conversation. Pure. The rules
- * (research/wave2.md §1.2): events of every thread in `created_at` order, each once; deleted
- * events dropped; `visibility: "agents"` events kept as internal notes; files as name and URL,
- * forms as `label: answer` lines, rich messages by their titles.
+ * (https://platform.text.com/docs/messaging/agent-chat-api/data-structures): events of every thread
+ * in `created_at` order, each once; deleted events dropped; `visibility: "agents"` events kept as
+ * internal notes; files as name and URL, forms as `label: answer` lines, rich messages by their
+ * titles.
  *
  * Internal notes are `system` lines whose author carries the marker ` (internal note)`: CRMs pick
  * the visitor's first line as a summary and the customer never saw these, so they must not pass

@@ -4,9 +4,9 @@ import { readBody } from './body';
 
 /**
  * v3 webhooks carry no signature header; the body's `secret_key` is the secret chosen at
- * registration (https://platform.text.com/docs/management/configuration-api#register-webhook;
- * research/wave2.md §1.1). v2 webhooks sign nothing at all: the secret path token, checked by the
- * edge before this runs, is their authentication.
+ * registration (https://platform.text.com/docs/management/configuration-api#register-webhook). v2
+ * webhooks sign nothing at all: the secret path token, checked by the edge before this runs, is
+ * their authentication.
  *
  * Both sides are hashed first so `timingSafeEqual` compares equal lengths and leaks neither the
  * secret's length nor its prefix.

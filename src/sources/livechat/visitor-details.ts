@@ -9,7 +9,7 @@ import { send } from '../../net/http-client';
  * The v2 `notify` step: `POST {LIVECHAT_API_URL}/visitors/<visitor id>/details` with
  * `X-API-Version: 2` and the webhook's own `license_id` and `token` as credentials (no
  * Authorization header), one field whose `url` turns its value into a link
- * (https://developers.livechat.com/docs/rest-api/v2 "Visitors"; research/wave2.md §1.4, the
+ * (https://developers.livechat.com/docs/rest-api/v2 "Visitors"; the
  * same call aligent/orocrm-livechat-bundle makes on `chat_started`). Its error bodies are not
  * specified, so the status decides.
  */

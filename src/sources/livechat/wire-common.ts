@@ -3,8 +3,10 @@ import { UrlSafeId } from '../../domain/codecs';
 
 /**
  * Small codecs shared by LiveChat's webhook bodies and its Agent Chat API answers. Liberal where
- * LiveChat drifts between versions (research/wave2.md §1.1: `recipients` → `visibility`, form `value`
- * → `answer`, `license_id` → `organization_id`), strict where we rely on a value (ids, times).
+ * LiveChat drifts between versions
+ * (https://platform.text.com/docs/messaging/agent-chat-api/data-structures against older payloads:
+ * `recipients` → `visibility`, form `value` → `answer`, `license_id` → `organization_id`), strict
+ * where we rely on a value (ids, times).
  */
 
 /**
@@ -86,6 +88,21 @@ export const listOf = <C extends t.Mixed>(codec: C) => {
     `ListOf<${codec.name}>`,
     array.is,
     (u, c) => (u === undefined || u === null ? t.success([]) : array.validate(u, c)),
+    t.identity,
+  );
+};
+
+/**
+ * A list whose absence (`undefined`/`null`) stays unknown: for data we write back whole, where
+ * reading "absent" as "empty" would wipe what is there (a customer's `session_fields` missing
+ * from a `get_chat` answer are not "no fields").
+ */
+export const knownListOf = <C extends t.Mixed>(codec: C) => {
+  const array = t.array(codec);
+  return new t.Type<t.TypeOf<C>[] | undefined, unknown, unknown>(
+    `KnownListOf<${codec.name}>`,
+    (u): u is t.TypeOf<C>[] | undefined => u === undefined || array.is(u),
+    (u, c) => (u === undefined || u === null ? t.success(undefined) : array.validate(u, c)),
     t.identity,
   );
 };

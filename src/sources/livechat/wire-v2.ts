@@ -7,7 +7,7 @@ import { Id, IdLike, listOf, OptionalEmail, OptionalText, UnixSeconds } from './
  * Legacy REST v2 webhooks (deprecated, still sent by older accounts): `event_type` instead of
  * `action`, nothing signed. Shapes from LiveChat's v2 webhook documentation and a captured
  * `chat_ended` (aligent/orocrm-livechat-bundle, with the undocumented `event_unique_id`);
- * research/wave2.md §1.4.
+ * https://developers.livechat.com/docs/rest-api/v2, https://github.com/aligent/orocrm-livechat-bundle.
  */
 
 /** `user_type` is `agent`, `supervisor` (a whisper: agents only) or `visitor`. */

@@ -1,10 +1,11 @@
 import * as t from 'io-ts';
 import { knownKeys, WellFormedText } from '../../domain/codecs';
-import { Id, IdLike, listOf, OptionalEmail, OptionalText, Rfc3339 } from './wire-common';
+import { Id, IdLike, knownListOf, listOf, OptionalEmail, OptionalText, Rfc3339 } from './wire-common';
 
 /**
  * LiveChat v3 chat structures, as the webhooks and the Agent Chat API send them
- * (https://platform.text.com/docs/messaging/agent-chat-api/data-structures; research/wave2.md §1.1–1.2).
+ * (https://platform.text.com/docs/messaging/agent-chat-api/data-structures,
+ * https://platform.text.com/docs/management/webhooks).
  * Every fixture in test/fixtures/livechat decodes. Unknown event types and extra keys are kept
  * out of the way, never rejected: LiveChat adds both. Object codecs read only the keys they name
  * (`knownKeys`), so a `__proto__` key stays out of what io-ts copies (domain/json.ts).
@@ -71,7 +72,8 @@ const Visit = knownKeys(t.partial({ geolocation: Geolocation, last_pages: listOf
 
 /**
  * A customer (`id` a UUID) or an agent (`id` = their email) or a bot. `session_fields` is
- * `[{"key": "value"}, …]`, kept as opaque records: they are read back and merged, never interpreted.
+ * `[{"key": "value"}, …]`, kept as opaque records: they are read back and merged, never interpreted;
+ * absent (a `get_chat` answer may leave them out) they are unknown, not empty.
  */
 const RawChatUser = t.intersection([
   t.type({ id: Id, type: t.string }),
@@ -82,7 +84,7 @@ const RawChatUser = t.intersection([
     present: t.boolean,
     visit: Visit,
     last_visit: Visit,
-    session_fields: listOf(t.UnknownRecord),
+    session_fields: knownListOf(t.UnknownRecord),
   }),
 ]);
 export const ChatUser = knownKeys(RawChatUser);

@@ -1,8 +1,8 @@
 /**
- * The only code that calls LiveSupporti: "send visitor data", which shows fields beside the
- * visitor while an agent chats (support.livesupporti.com/forums/10/topics/20024, 2016;
- * research/wave2.md §3.2). `POST {base}/api/visitors/{VisitorId}/details`, Basic auth,
- * 200 when taken, 400 with a reason otherwise.
+ * The only code that calls LiveSupporti: "send visitor data", which shows fields beside the visitor
+ * while an agent chats (https://support.livesupporti.com/forums/10/topics/20024, 2016). `POST
+ * {base}/api/visitors/{VisitorId}/details`, Basic auth, 200 when taken, 400 with a reason
+ * otherwise.
  */
 import { fail, permanent, RATE_LIMITED, succeed, transient, type Outcome } from '../../domain/outcome';
 import type { ConversationView, PlatformClient, ShownLink } from '../../domain/source';

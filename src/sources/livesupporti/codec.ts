@@ -4,9 +4,9 @@ import { knownKeys } from '../../domain/codecs';
 /**
  * The body LiveSupporti posts: the envelope of Microsoft's ASP.NET WebHooks sender
  * (`WebHookSender.CreateWebHookRequestBody`) around LiveSupporti's own notification data
- * (research/wave2.md §3.1; test/fixtures/livesupporti). Only what we rely on is strict: the
- * work item `Id` (the dedup key), the notifications array, each `Action`, and, for a chat start,
- * the account and visitor ids that make the conversation key.
+ * (https://support.livesupporti.com/forums/10/topics/20024; test/fixtures/livesupporti). Only what
+ * we rely on is strict: the work item `Id` (the dedup key), the notifications array, each `Action`,
+ * and, for a chat start, the account and visitor ids that make the conversation key.
  *
  * Every object codec reads only the keys it names (`knownKeys`): io-ts copies an object whose
  * fields it changes by assignment, which would make a `"__proto__"` key of the body the copy's

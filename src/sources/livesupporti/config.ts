@@ -1,4 +1,4 @@
-/** LiveSupporti's settings: the `LIVESUPPORTI_*` keys (DESIGN.md §1, .env.example). */
+/** LiveSupporti's settings: the `LIVESUPPORTI_*` keys (this source's README, .env.example). */
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { HttpUrl, NonEmptyString, optional, withDefault } from '../../domain/codecs';
@@ -18,8 +18,10 @@ export interface LiveSupportiConfig {
 
 /**
  * ASP.NET's custom receiver takes secrets of 32 to 128 characters (`CustomWebHookReceiver`
- * SecretMinLength/SecretMaxLength; research/wave2.md §3.1); LiveSupporti's form asks for 32–64.
- * A shorter one is a typo or a weak key, so start-up refuses it rather than every POST.
+ * SecretMinLength/SecretMaxLength,
+ * https://github.com/aspnet/WebHooks/blob/master/src/Microsoft.AspNet.WebHooks.Receivers.Custom/WebHooks/CustomWebHookReceiver.cs);
+ * LiveSupporti's form asks for 32–64. A shorter one is a typo or a weak key, so start-up refuses it
+ * rather than every POST.
  */
 const WebhookSecret = new t.Type<string, string, unknown>(
   'LiveSupportiWebhookSecret',

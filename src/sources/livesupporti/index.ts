@@ -1,5 +1,5 @@
 /**
- * LiveSupporti (DESIGN.md §2.3): signed "chat started" notifications → the CRM person, or a new
+ * LiveSupporti (this source's README): signed "chat started" notifications → the CRM person, or a new
  * lead, → its link shown beside the visitor while the agent chats. Async: answered as soon as
  * stored.
  */
@@ -18,7 +18,7 @@ const describe = (config: LiveSupportiConfig, webhookUrl: string): readonly stri
   'LiveSupporti → WebHooks → Add: paste the callback URL, tick "Chat started" and "Visitor data", and type the secret:',
   `    ${webhookUrl}`,
   config.webhookSecret === undefined
-    ? '  LIVESUPPORTI_WEBHOOK_SECRET is not set: notifications are refused until it holds the secret typed into LiveSupporti (32 to 64 characters).'
+    ? '  LIVESUPPORTI_WEBHOOK_SECRET is not set: notifications are refused until it holds the secret typed into LiveSupporti (32 to 128 characters; the form in LiveSupporti takes at most 64).'
     : '  LIVESUPPORTI_WEBHOOK_SECRET is set.',
   config.apiUser === undefined || config.apiKey === undefined
     ? '  LIVESUPPORTI_API_USER and LIVESUPPORTI_API_KEY are needed to show the CRM link to agents.'

@@ -17,7 +17,7 @@ export interface DecodeSettings {
 }
 
 /**
- * LiveSupporti's action names are not published (research/wave2.md §6); the fixture's
+ * LiveSupporti's action names are not published (https://support.livesupporti.com/forums/10/topics/20024); the fixture's
  * `ChatStarted` is a guess. Any spelling of "chat started" is taken (`ChatStarted`,
  * `chat.started`, `chat_started`, `Chat started`, `OnChatStarted`).
  */
@@ -41,7 +41,7 @@ const isObject = (u: unknown): u is object => typeof u === 'object' && u !== nul
 
 /**
  * The sender's `NotificationDictionary` puts the data's members beside `Action`; LiveSupporti's
- * example nests them under `Data` (research/wave2.md §3.1). Both are read.
+ * example nests them under `Data` (https://support.livesupporti.com/forums/10/topics/20024). Both are read.
  */
 const dataOf = (notification: object): { readonly data: unknown; readonly path: string } => {
   const nested = 'Data' in notification ? notification.Data : undefined;

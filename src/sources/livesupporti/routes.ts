@@ -2,7 +2,8 @@
  * The subscription handshake. When a webhook is added, the ASP.NET WebHooks sender GETs the
  * callback URL with its query replaced by `echo=<32 hex>` and wants a 2xx whose body is exactly
  * that value (`WebHookManager.VerifyEcho`); LiveSupporti's guide also asks for `text/plain` and
- * CORS for its own domain (support.livesupporti.com/forums/10/topics/20024; research/wave2.md §3.1).
+ * CORS for its own domain (https://support.livesupporti.com/forums/10/topics/20024;
+ * https://github.com/aspnet/WebHooks/blob/master/src/Microsoft.AspNet.WebHooks.Custom/WebHooks/WebHookManager.cs).
  */
 import { reject, type Rejection, type SourceRequest, type SourceResponse, type SourceRoute } from '../../domain/source';
 

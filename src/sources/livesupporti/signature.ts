@@ -1,6 +1,7 @@
 /**
  * `ms-signature: sha256=<hex>`, as Microsoft's ASP.NET WebHooks custom sender writes it and its
- * reference receiver checks it (`CustomWebHookReceiver.VerifySignature`, research/wave2.md §3.1):
+ * reference receiver checks it (`CustomWebHookReceiver.VerifySignature`,
+ * https://github.com/aspnet/WebHooks/blob/master/src/Microsoft.AspNet.WebHooks.Receivers.Custom/WebHooks/CustomWebHookReceiver.cs):
  * HMAC-SHA256 keyed with the UTF-8 secret over the exact body bytes; the sender writes uppercase
  * hex, so the hex is decoded and the bytes compared, never the strings.
  */

@@ -1,7 +1,7 @@
 /**
  * Olark as a chat source (https://www.olark.com/help/webhooks): sync, Olark shows the
  * `integrationUrl` of our answer to the agent. Olark signs nothing, so the secret path token is
- * the authentication (research: olark.md §2), checked by the edge before the body is read.
+ * the authentication (the page names no signature), checked by the edge before the body is read.
  */
 import { createHash } from 'node:crypto';
 import { left, right } from 'fp-ts/Either';
@@ -9,7 +9,7 @@ import type { Action, ChatEvent } from '../../domain/event';
 import { reject, type ChatSource, type InboundEvent, type Rejection, type SourceDefinition, type SourceRequest, type SyncResult } from '../../domain/source';
 import { decodeOlarkEvent } from './adapter';
 
-/** `?record=lead|case` forces the record type (DESIGN §1). */
+/** `?record=lead|case` forces the record type (the README's Olark section). */
 const forcedRecord = (rawQuery: string): Action | undefined | Rejection => {
   const value = new URLSearchParams(rawQuery).get('record');
   if (value === null) return undefined;

@@ -1,7 +1,7 @@
 /**
  * `/graphql` of the emulator: graphql-js executes the query against test/fixtures/iadvize/schema.graphql,
  * so a query that does not fit the schema fails with graphql-js's own validation errors, as it
- * would at iAdvize (assumed to be a standard GraphQL server: research/wave2.md §2.2).
+ * would at iAdvize (assumed to be a standard GraphQL server).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,21 +1,26 @@
 /**
- * An iAdvize API emulator on a real socket, for the source's tests, the benchmark and as a
- * sandbox (`npm run emulator:iadvize`): the OAuth token endpoint (password grant, expiry, login
- * counting and iAdvize's 10 logins a minute), `/graphql` executed by graphql-js against the
- * schema we code against, seeded conversations served in small pages, fault knobs and a request log.
- * Wire details: research/wave2.md §2.2; where iAdvize's bodies are not documented, RFC 6749 and
- * standard GraphQL answers are used.
+ * An iAdvize API emulator on a real socket, for the source's tests, the benchmark and as a sandbox
+ * (`npm run emulator:iadvize`): the OAuth token endpoint (password grant, expiry, login counting
+ * and iAdvize's 10 logins a minute), `/graphql` executed by graphql-js against the schema we code
+ * against, seeded conversations served in small pages, fault knobs and a request log. `GET /` is a
+ * page of the conversations and of the calls the sandbox made to chat2crm (page.ts). Wire details:
+ * https://github.com/iadvize/documentation/blob/master/docs/graphql-api.md; where iAdvize's bodies
+ * are not documented, RFC 6749 and standard GraphQL answers are used.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { faultQueue, listen, readBody, send, serve, type FaultKnobs, type LogEntry, type Reply } from '../http';
 import { executeQuery, type GraphQLRequestBody } from './graphql';
+import { iadvizePage } from './page';
+import type { OutgoingCall } from './play';
+import { isPageRequest, pageReply } from '../received-page';
 
 export { SCHEMA_SDL } from './graphql';
 import type { SeedConversation } from './seed';
 
 export { makeConversation, type ConversationSpec, type SeedConversation, type SeedMessage } from './seed';
 export { callPlugin, sendWebhook, sign, toForm } from './webhook';
+export { conversationClosed, playConversationClosed, sandboxConversations, type OutgoingCall, type Played, type PlayOptions } from './play';
 
 export interface IAdvizeEmulatorOptions {
   /** 0 (default): an ephemeral port. */
@@ -62,6 +67,10 @@ export interface IAdvizeEmulator {
   readonly logins: number;
   /** GraphQL calls received. */
   readonly graphqlCalls: number;
+  /** GraphQL reads per conversation id (the query's `id` variable). */
+  readonly reads: ReadonlyMap<string, number>;
+  /** Calls this sandbox made to chat2crm (webhooks, plugin), shown on its page: add them here. */
+  readonly outgoing: OutgoingCall[];
   seed(...conversations: readonly SeedConversation[]): void;
   readonly faults: {
     inject(fault: Fault): void;
@@ -84,7 +93,10 @@ const parseJson = (text: string): unknown => {
 
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
-/** `{"error_description":"access token not valid","error":"invalid_token"}` (research/wave2.md §2.2, `/_authenticated`). */
+/**
+ * `{"error_description":"access token not valid","error":"invalid_token"}`
+ * (https://github.com/iadvize/documentation/blob/master/docs/graphql-api.md, `/_authenticated`).
+ */
 const invalidToken: Reply = { status: 401, body: { error: 'invalid_token', error_description: 'access token not valid' } };
 
 export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {}): Promise<IAdvizeEmulator> => {
@@ -100,6 +112,8 @@ export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {})
   let latencyMs = options.latencyMs ?? 0;
   let logins = 0;
   let graphqlCalls = 0;
+  const reads = new Map<string, number>();
+  const outgoing: OutgoingCall[] = [];
   const pending = faultQueue<Fault>();
 
   const login = (form: URLSearchParams): Reply => {
@@ -145,6 +159,8 @@ export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {})
       const variables = isRecord(body['variables']) ? body['variables'] : null;
       const operationName = typeof body['operationName'] === 'string' ? body['operationName'] : null;
       const request: GraphQLRequestBody = { query: body['query'], variables, operationName };
+      const id = variables?.['id'];
+      if (typeof id === 'string') reads.set(id, (reads.get(id) ?? 0) + 1);
       const result = await executeQuery(request, conversations, pageSize, options.schema);
       const invalid = result.data === undefined && (result.errors?.length ?? 0) > 0;
       return { status: invalid ? (options.validationStatus ?? 200) : 200, body: result };
@@ -155,6 +171,8 @@ export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {})
   const server = serve(async (req, res) => {
     const startedAt = Date.now();
     const url = new URL(req.url ?? '/', 'http://emulator');
+    // The page for people: not part of iAdvize's API, so not in the request log.
+    if (isPageRequest(req.method, url.pathname)) return send(req, res, pageReply(iadvizePage(conversations, reads, outgoing)));
     const raw = await readBody(req);
     const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
     const body = raw === '' ? undefined : form ? Object.fromEntries([...new URLSearchParams(raw)].map(([k, v]) => [k, k === 'password' ? '***' : v])) : parseJson(raw);
@@ -176,6 +194,8 @@ export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {})
     get graphqlCalls() {
       return graphqlCalls;
     },
+    reads,
+    outgoing,
     seed: (...seeded) => {
       for (const c of seeded) conversations.set(c.id, c);
     },

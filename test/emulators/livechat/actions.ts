@@ -1,6 +1,6 @@
 /**
  * The Agent Chat API actions chat2crm uses, with LiveChat's validation and membership rules
- * (research/wave2.md §1.3 table; agent-chat-api "Methods"). Each takes the JSON body and who asks.
+ * (https://platform.text.com/docs/messaging/agent-chat-api "Methods"). Each takes the JSON body and who asks.
  */
 import { apiError } from './errors';
 import type { LiveChatState } from './state';
@@ -87,7 +87,7 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
     return { ...state.customerJson(customer), chat_ids: [...state.chats.values()].filter((c) => c.customerId === customer.id).map((c) => c.id) };
   },
 
-  /** Replaces `session_fields` as a whole: the pessimistic reading of what LiveChat does (research/wave2.md §6). */
+  /** Replaces `session_fields` as a whole: the pessimistic reading of what LiveChat does (undocumented). */
   update_customer: (state, _r, body) => {
     const id = text(body, 'id') ?? '';
     const fields = ['name', 'email', 'avatar', 'phone_number', 'session_fields', 'address'].filter((k) => body[k] !== undefined);
@@ -112,7 +112,7 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
     if (typeof eventText !== 'string' || eventText === '') throw apiError('validation', '`event.text` is required');
     if (visibility !== 'all' && visibility !== 'agents') throw apiError('validation', '`event.visibility` must be all or agents');
     if (!state.isActive(chat.id)) throw apiError('chat_inactive', 'Chat is inactive');
-    // The not-a-member answer is undocumented (research/wave2.md §6); `authorization` is assumed.
+    // The not-a-member answer is undocumented; `authorization` is assumed.
     if (!state.isMember(chat.id, requester.agentId)) throw apiError('authorization', 'Requester is not a chat member');
     const added = state.addEvent(chat.id, { type, text: eventText, visibility, author_id: requester.agentId });
     return { event_id: added.id };

@@ -1,7 +1,7 @@
 /**
  * Agent Chat API error answers: `{"error": {"type", "message", "data"?}}` with the documented types
  * (https://platform.text.com/docs/messaging/agent-chat-api#errors). LiveChat documents no HTTP
- * status per type; these are the emulator's choice (research/wave2.md §1.3, an assumption [?]).
+ * status per type; these are the emulator's choice (an assumption).
  */
 
 export const STATUS_OF_TYPE: Readonly<Record<string, number>> = {

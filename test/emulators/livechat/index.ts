@@ -1,16 +1,21 @@
 /**
  * A LiveChat emulator on a real socket, for the source's tests, the benchmark and as a sandbox
- * (`npm run emulator:livechat`). It speaks the wire contract of research/wave2.md §1.3–1.4: the
- * Agent Chat API v3.x actions chat2crm calls (Basic `account_id:pat` or Bearer auth, `X-Region`
- * with `misdirected_request`, scopes, LiveChat's error bodies, chats with threads, customers with
- * session fields, the membership rule of `send_event`), the v2 visitor-details call, injectable
- * faults and a request log. With `webhooks`, it also posts the v3 webhooks a real account would.
+ * (`npm run emulator:livechat`). It speaks LiveChat's wire contract
+ * (https://platform.text.com/docs/messaging/agent-chat-api,
+ * https://developers.livechat.com/docs/rest-api/v2): the Agent Chat API v3.x actions chat2crm calls
+ * (Basic `account_id:pat` or Bearer auth, `X-Region` with `misdirected_request`, scopes, LiveChat's
+ * error bodies, chats with threads, customers with session fields, the membership rule of
+ * `send_event`), the v2 visitor-details call, injectable faults and a request log. With `webhooks`,
+ * it also posts the v3 webhooks a real account would. `GET /` is a page of what the service wrote
+ * (page.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import { faultQueue, listen, readBody, send, serve, type FaultKnobs, type LogEntry, type Reply as HttpReply } from '../http';
 import { ACTIONS, SCOPE_OF, type Requester } from './actions';
 import { apiError, LiveChatApiError, STATUS_OF_TYPE } from './errors';
+import { livechatPage } from './page';
 import { LiveChatState } from './state';
+import { isPageRequest, pageReply } from '../received-page';
 
 export { LiveChatState, livechatId, type EmulatedChat, type EmulatedCustomer, type EmulatedEvent, type EmulatedThread } from './state';
 
@@ -149,7 +154,8 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
   const agentAction = (req: IncomingMessage, entry: RecordedRequest, action: string, body: unknown): Reply => {
     const identity = revoked ? undefined : identities.get(req.headers.authorization ?? '');
     if (identity === undefined) throw apiError('authentication', 'Invalid access token');
-    // "Misdirected request … data.region": the account lives in another data centre (research/wave2.md §1.3).
+    // "Misdirected request … data.region": the account lives in another data centre
+    // (https://platform.text.com/docs/messaging/agent-chat-api#errors).
     if ((entry.region ?? 'dal') !== identity.region) throw apiError('misdirected_request', 'Wrong region', { region: identity.region });
     if (!Object.hasOwn(ACTIONS, action)) throw apiError('not_found', `Unknown action ${action}`);
     const handler = ACTIONS[action];
@@ -160,7 +166,7 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
     return { status: 200, body: handler(state, identity, Object.fromEntries(Object.entries(body))) };
   };
 
-  /** v2: no Authorization; the webhook's `license_id` + `token` are the credentials (research/wave2.md §1.4). */
+  /** v2: no Authorization; the webhook's `license_id` + `token` are the credentials (https://developers.livechat.com/docs/rest-api/v2 "Visitors"). */
   const visitorDetails = (req: IncomingMessage, visitorId: string, raw: string, body: unknown): Reply => {
     if (req.headers['x-api-version'] !== '2') return { status: 400, body: { error: 'X-API-Version: 2 is required' } };
     const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? Object.fromEntries(new URLSearchParams(raw)) : undefined;
@@ -182,6 +188,7 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
     const injected = fault === undefined ? undefined : faultReply(fault);
     if (injected !== undefined) {
       entry.fault = fault?.type ?? `status ${fault?.status ?? ''}`;
+      if (fault?.type !== undefined) entry.errorType = fault.type;
       return injected;
     }
     let body: unknown;
@@ -204,6 +211,8 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
   const server = serve(async (req, res) => {
     const startedAt = Date.now();
     const url = new URL(req.url ?? '/', 'http://emulator');
+    // The page for people: not part of LiveChat's API, so not in the request log.
+    if (isPageRequest(req.method, url.pathname)) return send(req, res, pageReply(livechatPage(state, requests)));
     const raw = await readBody(req);
     let parsed: unknown;
     try {

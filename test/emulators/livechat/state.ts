@@ -1,7 +1,8 @@
 /**
- * The LiveChat emulator's memory: customers with session fields, agents, and chats made of
- * threads of events (research/wave2.md §1.2 data structures). Chats are edited through the
- * methods below, which stand for what agents and customers do in the LiveChat apps.
+ * The LiveChat emulator's memory: customers with session fields, agents, and chats made of threads
+ * of events (https://platform.text.com/docs/messaging/agent-chat-api/data-structures). Chats are
+ * edited through the methods below, which stand for what agents and customers do in the LiveChat
+ * apps.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 
@@ -55,6 +56,8 @@ export interface EmulatedChat {
   readonly groupIds: number[];
   /** `get_chat` leaves the customer's name and email out (real chats often lack them there). */
   bareCustomer: boolean;
+  /** `get_chat` leaves the customer's `session_fields` key out (only `get_customer` shows them). */
+  hideSessionFields: boolean;
 }
 
 /** LiveChat ids look like `PJ0MRSHTDG`: ten upper-case letters and digits. */
@@ -94,7 +97,7 @@ export class LiveChatState {
   }
 
   /** A new chat with its first, active thread; the agent (added if unknown) is in it. */
-  startChat(options: { customerId: string; agentId: string; id?: string; groupIds?: number[]; tags?: string[]; bareCustomer?: boolean }): EmulatedChat {
+  startChat(options: { customerId: string; agentId: string; id?: string; groupIds?: number[]; tags?: string[]; bareCustomer?: boolean; hideSessionFields?: boolean }): EmulatedChat {
     if (!this.customers.has(options.customerId)) throw new Error(`emulator: no customer ${options.customerId}`);
     if (!this.agents.has(options.agentId)) this.addAgent(options.agentId);
     const chat: EmulatedChat = {
@@ -107,6 +110,7 @@ export class LiveChatState {
       threads: [],
       groupIds: options.groupIds ?? [0],
       bareCustomer: options.bareCustomer ?? false,
+      hideSessionFields: options.hideSessionFields ?? false,
     };
     this.chats.set(chat.id, chat);
     this.startThread(chat.id, options.tags);
@@ -199,13 +203,15 @@ export class LiveChatState {
     };
   }
 
-  customerJson(customer: EmulatedCustomer, bare = false): Record<string, unknown> {
+  /** `bare`: without name and email; `withoutSessionFields`: without the `session_fields` key. */
+  customerJson(customer: EmulatedCustomer, options: { readonly bare?: boolean; readonly withoutSessionFields?: boolean } = {}): Record<string, unknown> {
+    const bare = options.bare === true;
     return {
       id: customer.id,
       type: 'customer',
       ...(bare || customer.name === undefined ? {} : { name: customer.name }),
       ...(bare || customer.email === undefined ? {} : { email: customer.email }),
-      session_fields: customer.session_fields,
+      ...(options.withoutSessionFields === true ? {} : { session_fields: customer.session_fields }),
       created_at: '2026-01-05T08:59:00.000000Z',
       statistics: { chats_count: [...this.chats.values()].filter((c) => c.customerId === customer.id).length },
     };
@@ -215,7 +221,7 @@ export class LiveChatState {
     return chat.members.map((m) => {
       if (m.type === 'customer') {
         const customer = this.customers.get(m.id);
-        return { ...(customer === undefined ? { id: m.id, type: 'customer' } : this.customerJson(customer, chat.bareCustomer)), present: true };
+        return { ...(customer === undefined ? { id: m.id, type: 'customer' } : this.customerJson(customer, { bare: chat.bareCustomer, withoutSessionFields: chat.hideSessionFields })), present: true };
       }
       const agent = this.agents.get(m.id);
       return { id: m.id, type: 'agent', name: agent?.name ?? m.id, email: m.id, present: true, visibility: m.visibility };

@@ -1,8 +1,9 @@
 /**
  * Webhooks as LiveChat sends them, built from the emulator's state: v3 bodies in the v3.6 shape
- * (`organization_id`, `visibility`, form `answer`; research/wave2.md §1.1) and v2 bodies as the v2
- * webhook documentation shows them (§1.4). `postWebhook` sends one the way LiveChat does: a JSON
- * POST, nothing signed.
+ * (`organization_id`, `visibility`, form `answer`;
+ * https://platform.text.com/docs/management/webhooks) and v2 bodies as the v2 webhook documentation
+ * shows them (https://developers.livechat.com/docs/rest-api/v2). `postWebhook` sends one the way
+ * LiveChat does: a JSON POST, nothing signed.
  */
 import { randomBytes } from 'node:crypto';
 import type { LiveChatState } from './state';

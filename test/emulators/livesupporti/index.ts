@@ -1,12 +1,15 @@
 /**
  * A LiveSupporti emulator on a real socket: the visitor-details API ("send visitor data",
- * research/wave2.md §3.2) with Basic auth, 200 when taken and 400 with ASP.NET's
- * `{"Message": …}` otherwise, injectable faults (latency, 5xx, 429, dropped connections) and a
- * request log. `sender.ts` beside it plays LiveSupporti's side of the webhook.
+ * https://support.livesupporti.com/forums/10/topics/20024) with Basic auth, 200 when taken and 400
+ * with ASP.NET's `{"Message": …}` otherwise, injectable faults (latency, 5xx, 429, dropped
+ * connections) and a request log. `sender.ts` beside it plays LiveSupporti's side of the webhook.
+ * `GET /` is a page of the visitor details pushed (page.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as t from 'io-ts';
 import { faultQueue, listen, readBody, send, serve, sleep, type FaultKnobs } from '../http';
+import { isPageRequest, pageReply } from '../received-page';
+import { livesupportiPage } from './page';
 
 export { buildBody, chatStarted, createLiveSupportiSender, newWorkItemId, signBody, type Delivery, type LiveSupportiSender, type Notification } from './sender';
 
@@ -101,6 +104,8 @@ export const startLiveSupportiEmulator = async (options: LiveSupportiEmulatorOpt
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    // The page for people: not part of LiveSupporti's API, so not in the request log.
+    if (isPageRequest(req.method, path)) return send(req, res, pageReply(livesupportiPage(details, requests)));
     const text = await readBody(req);
     const credentials = basicUser(req.headers.authorization);
     const entry: RecordedRequest = {

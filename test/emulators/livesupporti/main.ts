@@ -1,5 +1,6 @@
 /**
- * `npm run emulator:livesupporti`: the visitor-details API on a fixed port, to run chat2crm
+ * `npm run emulator:livesupporti`: the visitor-details API on a fixed port
+ * (LIVESUPPORTI_EMULATOR_PORT, default 4050), to run chat2crm
  * without a LiveSupporti account. State lives in memory and is gone on exit.
  *
  * `npm run emulator:livesupporti -- chat-started <callback URL> <email> [visitor id]` plays
@@ -8,13 +9,14 @@
  */
 import { chatStarted, createLiveSupportiSender, startLiveSupportiEmulator } from './index';
 import { runSandbox } from '../sandbox';
+import { sandboxPort } from '../sandbox-port';
 
 const serve = async () => {
-  const port = Number(process.env.LIVESUPPORTI_EMULATOR_PORT ?? process.env.PORT ?? '4030');
+  const port = sandboxPort(process.env, 'LIVESUPPORTI_EMULATOR_PORT');
   const emulator = await startLiveSupportiEmulator({ port, host: '0.0.0.0' });
   runSandbox(
     [
-      `LiveSupporti emulator listening on ${emulator.url} (POST /api/visitors/<id>/details)`,
+      `LiveSupporti emulator listening on ${emulator.url} (POST /api/visitors/<id>/details); what chat2crm pushed: ${emulator.url}/`,
       '',
       'Point chat2crm at it:',
       `  export LIVESUPPORTI_API_URL=${emulator.url} LIVESUPPORTI_API_USER=${emulator.user} LIVESUPPORTI_API_KEY=${emulator.apiKey}`,

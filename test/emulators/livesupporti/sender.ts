@@ -1,6 +1,7 @@
 /**
  * LiveSupporti's side of the webhook, as Microsoft's ASP.NET WebHooks custom sender does it
- * (research/wave2.md §3.1, research/peers.md §2.2):
+ * (https://github.com/aspnet/WebHooks/blob/master/src/Microsoft.AspNet.WebHooks.Custom/WebHooks/DataFlowWebHookSender.cs,
+ * https://github.com/aspnet/WebHooks/blob/master/src/Microsoft.AspNet.WebHooks.Custom/WebHooks/WebHookManager.cs):
  * - the echo check when a webhook is added: `GET <callback>` with its query REPLACED by
  *   `echo=<32 hex>`, taken when the answer is 2xx and its body is exactly the value
  *   (`WebHookManager.VerifyEcho`; skipped when the URL has a `noecho` parameter);

@@ -9,7 +9,9 @@ import { sourceDefinitions } from '../../../src/sources';
 import { iadvizeSource } from '../../../src/sources/iadvize';
 import { until } from '../../support/expect';
 import { removeDir, serviceEnv, tempDir } from '../../support/service';
-import { callPlugin, makeConversation, sendWebhook, startIAdvizeEmulator, type IAdvizeEmulator } from '../../emulators/iadvize';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { callPlugin, makeConversation, playConversationClosed, sandboxConversations, sendWebhook, startIAdvizeEmulator, type IAdvizeEmulator } from '../../emulators/iadvize';
 import { SECRET } from './support';
 import { closedEvent } from '../../support/steps';
 
@@ -163,5 +165,30 @@ describe('iAdvize end to end (service + emulator + local CRM)', function () {
     await until('the person found', async () => (await running.store.getConversation(`iadvize:${now.id}`))?.person !== undefined, 10_000);
     assert.equal((await running.store.getConversation(`iadvize:${now.id}`))?.person?.id, record.id);
     assert.deepEqual(await running.store.listRecords(`iadvize:${now.id}`), []);
+  });
+  it('the sandbox plays a close (signed webhook, then the plugin until it shows the record), and its page at / lists the reads and calls, escaped', async () => {
+    const c = makeConversation({ messages: 3, email: 'e2e.sandbox@example.com', firstName: '<b>Eve</b>' });
+    emulator.seed(c);
+    const played = await playConversationClosed({ callbackUrl: base, secret: SECRET, conversation: c, waitMs: 10_000, intervalMs: 100, onCall: (call) => void emulator.outgoing.push(call) });
+    assert.match(played.recordUrl ?? '', new RegExp(`^http://127\\.0\\.0\\.1:${running.port}/records/`));
+    assert.deepEqual(
+      played.calls.map((call) => [call.what, call.status]),
+      [
+        [`webhook v2.conversation.closed ${c.id}`, 200],
+        [`plugin customer-info ${c.id}`, 200],
+      ],
+    );
+    const html = await (await fetch(`${emulator.url}/`)).text();
+    assert.ok(!html.includes('<b>Eve'), 'nothing from the data is markup');
+    assert.ok(html.includes(`<td>${c.id}</td><td>&lt;b&gt;Eve&lt;/b&gt; Visitor e2e.sandbox@example.com</td><td>3</td><td></td><td>1</td>`), html);
+    assert.ok(html.includes(`<a href="${played.recordUrl ?? ''}">`), 'the record link shows');
+  });
+
+  it('npm run emulator:iadvize -- conversation-closed <webhook URL>: signed close, then prints the record the plugin shows', async () => {
+    const { short } = sandboxConversations();
+    emulator.seed(short);
+    const run = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/emulators/iadvize/main.ts', 'conversation-closed', base], { env: { ...process.env, IADVIZE_WEBHOOK_SECRET: SECRET }, timeout: 25_000 });
+    assert.match(run.stdout, new RegExp(`webhook v2.conversation.closed ${short.id}: 200`));
+    assert.match(run.stdout, /the agent's panel shows the CRM record: http:\/\/127\.0\.0\.1:\d+\/records\//);
   });
 });

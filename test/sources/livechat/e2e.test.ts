@@ -119,6 +119,29 @@ describe('LiveChat end to end (service + emulator + local CRM)', function () {
     assert.equal(redirect.headers.get('location'), record.url);
   });
 
+  it('a customer whose session fields get_chat leaves out keeps them: first delivery and a later thread (get_customer is read, never a blind write)', async () => {
+    const { state } = s.emulator;
+    const { chatId, customerId } = s.chat({ email: 'hidden.e2e@example.com', hideSessionFields: true });
+    state.closeThread(chatId);
+    s.emulator.requests.length = 0;
+    assert.equal((await postWebhook(webhook(), chatDeactivated(state, chatId, { secretKey: SECRET, userId: AGENT }))).status, 200);
+    await settled(chatId, 3);
+    const record = await onlyRecord(chatId);
+    assert.deepEqual(state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: record.url }]);
+    assert.deepEqual(
+      s.emulator.calls().map((c) => c.action),
+      ['get_chat', 'get_customer', 'update_customer'],
+    );
+
+    state.startThread(chatId);
+    state.addEvent(chatId, { author_id: customerId, text: 'Back again' });
+    state.closeThread(chatId);
+    assert.equal((await postWebhook(webhook(), chatDeactivated(state, chatId, { secretKey: SECRET }))).status, 200);
+    await settled(chatId, 6);
+    assert.deepEqual(await statesOf(chatId), Array.from({ length: 2 }, () => [['fetch', 'done'], ['deliver', 'done'], ['notify', 'done']]).flat());
+    assert.deepEqual(state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: record.url }]);
+  });
+
   it('an agent’s !case makes a case at once, and an agents-only message with its link appears in the chat', async () => {
     const { state } = s.emulator;
     const { chatId } = s.chat({ email: 'case.e2e@example.com' });

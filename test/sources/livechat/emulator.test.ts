@@ -29,6 +29,27 @@ describe('LiveChat emulator', () => {
     return { customer, chat };
   };
 
+  it('serves a page at / of what was written, every value escaped, not logged as an API request', async () => {
+    const customer = emulator.state.addCustomer({ name: '<b>Eve</b>', email: 'eve@example.com', session_fields: [{ plan: '"><script>alert(1)</script>' }] });
+    const chat = emulator.state.startChat({ customerId: customer.id, agentId: 'smith@example.com' });
+    const before = emulator.requests.length;
+    const update = await call('update_customer', { id: customer.id, session_fields: [{ plan: '"><script>alert(1)</script>' }, { crm_record_url: 'http://127.0.0.1:3000/records/7?a=1&b=2' }] });
+    assert.equal(update.status, 200);
+    emulator.state.addEvent(chat.id, { author_id: emulator.account.agentId, text: 'CRM lead: http://127.0.0.1:3000/records/7 <i>', visibility: 'agents' });
+    const page = await fetch(`${emulator.url}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html; charset=utf-8/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    const html = await page.text();
+    assert.ok(!html.includes('<script>') && !html.includes('<b>Eve') && !html.includes(' <i>'), 'nothing from the data is markup');
+    assert.ok(html.includes('&lt;b&gt;Eve&lt;/b&gt;'));
+    assert.ok(html.includes('plan: &quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;'));
+    assert.ok(html.includes('<a href="http://127.0.0.1:3000/records/7?a=1&amp;b=2">'), 'the link is a link');
+    assert.match(html, /<td>agents only<\/td><td>CRM lead: <a href="http:\/\/127\.0\.0\.1:3000\/records\/7">[^<]*<\/a> &lt;i&gt;<\/td>/);
+    assert.match(html, /update_customer<\/td><td>200 ok/);
+    assert.equal(emulator.requests.length, before + 1, 'only the API call is logged');
+  });
+
   it('refuses missing or wrong credentials with LiveChat’s authentication body', async () => {
     const bad = await call('list_chats', {}, { authorization: 'Basic bm9wZTpub3Bl' });
     assert.equal(bad.status, 401);
@@ -88,5 +109,8 @@ describe('LiveChat emulator', () => {
     const accepted = await post({ 'x-api-version': '2' }, ok);
     assert.equal(accepted.status, 200);
     assert.deepEqual(await accepted.json(), { result: 'Visitor details added' });
+    const html = await (await fetch(`${emulator.url}/`)).text();
+    assert.ok(html.includes('<td>S1</td><td>chat2crm</td><td>CRM · Open · <a href="https://x">https://x</a></td>'), 'the page shows the pushed details');
+    assert.ok(!html.includes('>t<') && !html.includes('license_id'), 'never the webhook token');
   });
 });

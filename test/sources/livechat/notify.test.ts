@@ -63,7 +63,46 @@ describe('LiveChat notify: showing the link', () => {
     assert.deepEqual(s.emulator.calls().map((r) => r.action), ['get_customer', 'update_customer']);
   });
 
-  it('while the chat is active: joins agents-only (exact DESIGN body), then sends an agents-only message with the link', async () => {
+  it('get_chat without the customer’s session_fields key: unknown, not empty; notify reads them with get_customer and keeps them, first and repeated', async () => {
+    const { chatId, customerId } = s.chat({ hideSessionFields: true });
+    s.emulator.state.closeThread(chatId);
+    const thin = viewOf(decodeOne(chatDeactivated(s.emulator.state, chatId, { secretKey: SECRET })));
+    const { facts, ...conversation } = valueOf(await s.client().fetchConversation(thin));
+    assert.equal(facts, undefined, 'no session fields are handed on when get_chat did not show them');
+    s.emulator.requests.length = 0;
+    const view = { ...thin, conversation };
+    valueOf(await s.client().showRecord(view, LEAD));
+    assert.deepEqual(s.emulator.calls().map((r) => r.action), ['get_customer', 'update_customer']);
+    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: LEAD.url }]);
+    valueOf(await s.client().showRecord(view, { ...LEAD, url: 'http://127.0.0.1:3000/records/45' }));
+    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: 'http://127.0.0.1:3000/records/45' }]);
+  });
+
+  it('get_chat without session_fields nor email: the fetch’s get_customer read is handed on and merged into', async () => {
+    const { chatId, customerId } = s.chat({ hideSessionFields: true, bareCustomer: true });
+    s.emulator.state.closeThread(chatId);
+    const thin = viewOf(decodeOne(chatDeactivated(s.emulator.state, chatId, { secretKey: SECRET })));
+    const { facts, ...conversation } = valueOf(await s.client().fetchConversation(thin));
+    s.emulator.requests.length = 0;
+    valueOf(await s.client().showRecord({ ...thin, conversation, meta: { ...thin.meta, ...facts?.meta } }, LEAD));
+    assert.deepEqual(s.emulator.calls().map((r) => r.action), ['update_customer']);
+    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: LEAD.url }]);
+  });
+
+  it('get_customer failing: no blind overwrite; a 503 is transient, a missing scope permanent; the fields stay as they were', async () => {
+    const { chatId, customerId } = s.chat({ hideSessionFields: true });
+    const view = await deliveredView(chatId);
+    s.emulator.faults.inject({ status: 503, match: /get_customer/ });
+    assert.equal(failureOf(await s.client().showRecord(view, LEAD)).kind, 'transient');
+    s.emulator.faults.inject({ type: 'missing_access', match: /get_customer/ });
+    const refused = failureOf(await s.client().showRecord(view, LEAD));
+    assert.equal(refused.kind, 'permanent');
+    assert.match(refused.message, /customers:ro/);
+    assert.deepEqual(s.emulator.calls().map((r) => r.action), ['get_customer', 'get_customer'], 'no update_customer without the customer’s fields');
+    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }]);
+  });
+
+  it('while the chat is active: joins agents-only (visibility agents, ignore_requester_presence), then sends an agents-only message with the link', async () => {
     const { chatId } = s.chat();
     const event = decodeOne(incomingChat(s.emulator.state, chatId, { secretKey: SECRET }));
     assert.deepEqual(event.plan, ['lookup', 'notify']);

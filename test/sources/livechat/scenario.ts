@@ -15,7 +15,7 @@ export interface Scenario {
   source(env?: Env, callTimeoutMs?: number): ChatSource;
   client(env?: Env, callTimeoutMs?: number): Required<PlatformClient>;
   /** A customer (with a session field of their own) in a chat with Agent Smith, two lines said. */
-  chat(options?: { bareCustomer?: boolean; email?: string }): { chatId: string; customerId: string };
+  chat(options?: { bareCustomer?: boolean; hideSessionFields?: boolean; email?: string }): { chatId: string; customerId: string };
 }
 
 export const startScenario = async (options: LiveChatEmulatorOptions = {}): Promise<Scenario> => {
@@ -46,9 +46,9 @@ export const startScenario = async (options: LiveChatEmulatorOptions = {}): Prom
         check: () => present(client.check?.()),
       };
     },
-    chat: ({ bareCustomer = false, email = 'ada@example.com' } = {}) => {
+    chat: ({ bareCustomer = false, hideSessionFields = false, email = 'ada@example.com' } = {}) => {
       const customer = emulator.state.addCustomer({ name: 'Ada Lovelace', email, session_fields: [{ plan: 'pro' }, { signup: '2025-02-01' }] });
-      const chat = emulator.state.startChat({ customerId: customer.id, agentId: AGENT, bareCustomer });
+      const chat = emulator.state.startChat({ customerId: customer.id, agentId: AGENT, bareCustomer, hideSessionFields });
       emulator.state.addEvent(chat.id, { author_id: customer.id, text: 'Hi, I need a quote for 20 seats' });
       emulator.state.addEvent(chat.id, { author_id: AGENT, text: 'Sure, let me check' });
       return { chatId: chat.id, customerId: customer.id };
