@@ -5,20 +5,27 @@
 #   docker build -t chat2crm .
 #   docker run -d -p 3000:3000 -v chat2crm-data:/data -e PUBLIC_URL=https://chat2crm.example.com chat2crm
 #
-# better-sqlite3 ships its prebuilt addon in its npm package, so no C compiler is needed; the
-# slim image serves both stages.
+# better-sqlite3 ships its addon prebuilt in its npm package (prebuilds/, loaded when nothing was
+# compiled), so `npm ci --ignore-scripts` needs no Python or C compiler (npm would otherwise run
+# node-gyp on its binding.gyp) and the slim image serves both stages. The other install scripts in
+# the lockfile (core-js's notice, esbuild's binary check for tsx) do nothing the service needs.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
+ENV npm_config_update_notifier=false
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --no-audit --no-fund --loglevel=error
+# Behind a TLS-inspecting proxy, give its CA as a build secret (never a layer of the image):
+#   docker build --secret id=extra_ca,src=/path/to/proxy-ca.crt .
+RUN --mount=type=secret,id=extra_ca \
+    if [ -f /run/secrets/extra_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/extra_ca; fi; \
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY connectors ./connectors
 RUN npm run build \
  && rm -f dist/.tsbuildinfo \
- && npm prune --omit=dev --no-audit --no-fund --loglevel=error
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \

@@ -70,7 +70,7 @@ else
   echo 'node:x:1000:1000::/home/node:/bin/sh' >> "$rootfs/etc/passwd"
   mkdir -p "$rootfs/home/node" && chown 1000:1000 "$rootfs/home/node"
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  tar -C "$rootfs" -c . | podman import \
+  tar -C "$rootfs" -c . | podman import --quiet \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'CMD ["node"]' \
     --change 'LABEL org.chat2crm.local-base=debootstrap' \
@@ -82,7 +82,10 @@ fi
 
 # --- The image ---
 log "building $IMAGE from Dockerfile"
-buildah bud --isolation chroot --pull=never --format docker --layers -q -t "$IMAGE" -f Dockerfile . >/dev/null ||
+# The host's extra CA (a TLS-inspecting proxy's), as the Dockerfile's build secret, for npm ci.
+secret=()
+[ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ] && secret=(--secret "id=extra_ca,src=$NODE_EXTRA_CA_CERTS")
+buildah bud --isolation chroot --pull=never --format docker --layers -q "${secret[@]}" -t "$IMAGE" -f Dockerfile . >/dev/null ||
   fail "buildah bud failed (run it without -q to see why)"
 log "built"
 
@@ -158,8 +161,16 @@ case "$link" in "$url/records/"*) ;; *) fail "the record link is not under PUBLI
 log "webhook answered $link, which opens"
 
 [ -s "$data/chat2crm.db" ] || fail "no SQLite file on the /data volume"
-owner="$(stat -c %u "$data/chat2crm.db")"
-log "SQLite on the volume: $(ls "$data" | tr '\n' ' ')(owner uid $owner)"
+log "SQLite on the volume: $(ls "$data" | tr '\n' ' ')(owner uid $(stat -c %u "$data/chat2crm.db"))"
+
+# An online backup while the service runs, as docs/deploy.md gives it (better-sqlite3's backup
+# API; the image has no sqlite3 shell), then the copy checked.
+inside() { buildah run --isolation chroot --network host --volume "$data:/data" "$ctr" -- "$@"; }
+inside node -e "require('better-sqlite3')('/data/chat2crm.db').backup('/data/backup.db').then(() => console.log('ok'))" >/dev/null ||
+  fail "the online backup failed"
+check="$(inside node -e "const db = require('better-sqlite3')('/data/backup.db', { readonly: true }); console.log(db.pragma('integrity_check', { simple: true }), db.prepare('SELECT count(*) FROM conversations').pluck().get())")"
+[ "$check" = "ok 1" ] || fail "the backup's integrity check and conversation count are '$check', not 'ok 1'"
+log "online backup taken in the image: integrity ok, 1 conversation"
 
 # --- Stop it ---
 kill -TERM "$pid"
