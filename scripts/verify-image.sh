@@ -89,13 +89,15 @@ buildah bud --isolation chroot --pull=never --format docker --layers -q "${secre
   fail "buildah bud failed (run it without -q to see why)"
 log "built"
 
-config() { buildah inspect --type image --format "$1" "$IMAGE"; }
-user="$(config '{{.Docker.Config.User}}')"
-health="$(config '{{json .Docker.Config.Healthcheck}}')"
-cmd="$(config '{{json .Docker.Config.Cmd}}')"
-volumes="$(config '{{json .Docker.Config.Volumes}}')"
-[ -n "$user" ] && [ "$user" != root ] && [ "$user" != 0 ] || fail "the image's USER is '$user': it must not be root"
-case "$health" in *healthz*) ;; *) fail "the image has no HEALTHCHECK on /healthz: $health" ;; esac
+# The image's configuration, as Docker would read it.
+config="$(buildah inspect --type image "$IMAGE")"
+field() { node -e 'const c = JSON.parse(require("fs").readFileSync(0, "utf8")).Docker.config; const v = c[process.argv[1]]; console.log(typeof v === "string" ? v : JSON.stringify(v ?? null))' "$1" <<<"$config"; }
+user="$(field User)"
+health="$(field Healthcheck)"
+cmd="$(field Cmd)"
+volumes="$(field Volumes)"
+[ -n "$user" ] && [ "$user" != root ] && [ "${user%%:*}" != 0 ] || fail "the image's USER is '$user': it must not be root"
+case "$health" in *'"CMD"'*healthz*) ;; *) fail "the image has no HEALTHCHECK on /healthz: $health" ;; esac
 case "$volumes" in *'"/data"'*) ;; *) fail "the image declares no /data volume: $volumes" ;; esac
 printf '    USER %s\n    HEALTHCHECK %s\n    CMD %s\n    VOLUME %s\n' "$user" "$health" "$cmd" "$volumes"
 
@@ -107,6 +109,9 @@ data="$(mktemp -d)"
 chown 1000:1000 "$data"
 out="$(mktemp)"
 ctr="$(buildah from --pull=never "$IMAGE")"
+# The folder above on /data, in place of the anonymous volume buildah would make for VOLUME /data
+# (with both, which one ends up on /data varies from run to run).
+buildah config --volume /data- "$ctr"
 pid=""
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
@@ -134,8 +139,8 @@ log "/healthz 200: $(curl -s "$url/healthz" | head -c 160)…"
 
 # The service's process, found by the marker in its environment: uid, env and flags as the host sees them.
 for p in /proc/[0-9]*; do
-  tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "CHAT2CRM_VERIFY=$marker" || continue
-  tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q 'dist/src/main.js' && pid="${p#/proc/}" && break
+  { tr '\0' '\n' <"$p/environ" | grep -qx "CHAT2CRM_VERIFY=$marker"; } 2>/dev/null || continue
+  { tr '\0' ' ' <"$p/cmdline" | grep -q 'dist/src/main.js'; } 2>/dev/null && pid="${p#/proc/}" && break
 done
 [ -n "$pid" ] || fail "no process with the marker runs dist/src/main.js"
 uid="$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")"
@@ -160,7 +165,8 @@ case "$link" in "$url/records/"*) ;; *) fail "the record link is not under PUBLI
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$link")" = 200 ] || fail "the record link $link does not open"
 log "webhook answered $link, which opens"
 
-[ -s "$data/chat2crm.db" ] || fail "no SQLite file on the /data volume"
+# (-e, not -s: in WAL mode the main file stays empty until the first checkpoint.)
+[ -e "$data/chat2crm.db" ] || fail "no SQLite file on the /data volume"
 log "SQLite on the volume: $(ls "$data" | tr '\n' ' ')(owner uid $(stat -c %u "$data/chat2crm.db"))"
 
 # An online backup while the service runs, as docs/deploy.md gives it (better-sqlite3's backup
