@@ -2,14 +2,13 @@
  * Starts chat2crm as users run it (`node dist/src/main.js`, built by `npm run build`) in a child
  * process, with its own SQLite file in a temp folder (or BENCH_DATABASE_URL), and reads /healthz.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { baseEnv, freePort, killAll, startChild, type Child } from './children';
 import { sampleRss, type RssSampler } from './rss';
-import packageJson from '../package.json';
 
 export const ROOT = resolve(__dirname, '..');
 export const MAIN_JS = join(ROOT, 'dist/src/main.js');
@@ -66,18 +65,21 @@ export const databaseUrl = (): string => {
 
 export const storageLabel = (): string => (process.env['BENCH_DATABASE_URL'] ? 'PostgreSQL (BENCH_DATABASE_URL)' : 'SQLite (temp file)');
 
+/** The launcher every start goes through (`npm start`, the image, the systemd unit): bin/chat2crm. */
+export const LAUNCHER = join(ROOT, 'bin/chat2crm');
+
 /**
- * The Node flags and the environment `npm start` passes (its heap limits, `--expose-gc` and
- * malloc's settings; README, Performance, Memory), so the bench runs the service as users do.
+ * The Node flags and the environment the launcher sets (its heap limits, `--expose-gc` and
+ * malloc's settings; the README's Memory notes), read from its `NODE_FLAGS='…'` and `export K=V`
+ * lines, so the bench runs the service as users do with the settings written in one place.
  */
-const START_WORDS = packageJson.scripts.start.split(/\s+/);
-const START_FLAGS = START_WORDS.filter((word) => word.startsWith('--'));
-const START_ENV = Object.fromEntries(
-  START_WORDS.flatMap((word) => {
-    const assignment = /^([A-Z_][A-Z0-9_]*)=(\S*)$/.exec(word);
-    return assignment?.[1] === undefined ? [] : [[assignment[1], assignment[2] ?? '']];
-  }),
-);
+export const launcherSettings = (script: string): { flags: readonly string[]; env: Readonly<Record<string, string>> } => {
+  const flags = /^NODE_FLAGS='([^']*)'$/m.exec(script)?.[1];
+  const env = Object.fromEntries([...script.matchAll(/^export ([A-Z_][A-Z0-9_]*)=(\S+)$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
+  if (flags === undefined || Object.keys(env).length === 0) throw new Error(`${LAUNCHER} has no NODE_FLAGS='…' line or no export line: the bench cannot start the service as users do`);
+  return { flags: flags.split(/\s+/).filter((word) => word !== ''), env };
+};
+const { flags: START_FLAGS, env: START_ENV } = launcherSettings(readFileSync(LAUNCHER, 'utf8'));
 
 export const startService = async (name: string, env: Readonly<Record<string, string>>): Promise<Service> => {
   const port = await freePort();
