@@ -21,7 +21,7 @@ export const checkHubspot = async (client: HubspotClient, account: () => Promise
   const items = await Promise.all([
     probe('access token', async () => {
       const a = await account();
-      return { ok: true, detail: `portal ${a.portalId}, records open on https://${a.uiDomain}` };
+      return { ok: true, detail: `portal ${a.portalId}, records open on ${a.uiOrigin}` };
     }),
     probe('contacts access (crm.objects.contacts.read)', async () => {
       await client.probeContacts();

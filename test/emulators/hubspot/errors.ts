@@ -41,6 +41,19 @@ export const invalidProperties = (problems: readonly PropertyProblem[]) =>
     ),
   );
 
+/**
+ * From version 2026-09, a create that lacks a property the portal's admin made required on new
+ * records (Settings → Objects → Create Record), with one entry per property
+ * (https://developers.hubspot.com/changelog/crm-api-write-validation-enforcement).
+ */
+export const missingRequired = (names: readonly string[]) =>
+  new HubspotError(
+    400,
+    errorBody('The property values provided are invalid', 'VALIDATION_ERROR', {
+      errors: names.map((name) => ({ code: 'MISSING_REQUIRED_PROPERTY', message: `A value for ${name} must be provided`, context: { propertyName: [name] } })),
+    }),
+  );
+
 export const validation = (message: string, context?: Record<string, string[]>) =>
   new HubspotError(400, errorBody(message, 'VALIDATION_ERROR', context === undefined ? {} : { context }));
 

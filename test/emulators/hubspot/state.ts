@@ -127,6 +127,11 @@ export class PortalState {
   readonly pipelines: Pipeline[] = [DEFAULT_TICKET_PIPELINE];
   /** `type:id` → `type:id` → association type ids, kept symmetric like HubSpot's. */
   private readonly links = new Map<string, Map<string, Set<number>>>();
+  /**
+   * Properties the portal's admin requires on every new record (Settings → Objects → Create
+   * Record); the API enforces them from version 2026-09 on. Tests add to these.
+   */
+  readonly requiredOnCreate: Readonly<Record<ObjectType, Set<string>>> = { contacts: new Set(), tickets: new Set(), notes: new Set() };
   private nextId = 1001;
   searchLagMs: number;
   private readonly now: () => number;
