@@ -79,6 +79,7 @@ const BUILT_IN: Readonly<Record<ObjectType, readonly (string | [string, { option
     'state',
     'country',
     'website',
+    'jobtitle',
     ['lifecyclestage', { options: LIFECYCLE_STAGES }],
     'hs_object_id',
     'createdate',
