@@ -67,7 +67,7 @@ class RawApiError extends Error {
   }
 }
 
-/** Rate-limit headers as every HubSpot answer carries them (research/hubspot.md §1.4). */
+/** Rate-limit headers as every HubSpot answer carries them (https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines). */
 const Answer = t.type({ httpStatusCode: t.number, headers: t.record(t.string, t.string) });
 
 const headerNumber = (headers: Readonly<Record<string, string>>, name: string): number | undefined => {
@@ -91,7 +91,7 @@ export const MAX_WAIT_MS = 250;
 
 /**
  * The SDK's retry and limiter decorators are process-global: each `new Client()` replaces them
- * for every client (research/hubspot.md §2.4). So every client is built with the same options,
+ * for every client (`ApiDecoratorService` in the SDK's lib/src/services). So every client is built with the same options,
  * and one per base URL and token is kept for the life of the process, with the one limiter that
  * paces that app. SDK retries stay off (`numberOfApiCallRetries: 0`) because they ignore
  * `Retry-After` and sleep up to 10 s × n on a 429 inside our webhook deadline; the SDK's

@@ -1,6 +1,7 @@
 /** Conversations to HubSpot properties, and HubSpot errors to our failure values. No I/O. */
 import * as t from 'io-ts';
 import { sendProblem } from '../../src/net/http-client';
+import { DELIVERY_SCOPES } from './access';
 import { isRight } from 'fp-ts/Either';
 import { visitorLabel, type Conversation } from '../../src/domain/conversation';
 import { permanent, transient, type CrmFailure } from '../../src/domain/outcome';
@@ -91,7 +92,7 @@ export const toHubspotTicket = (c: Conversation, pipeline: { readonly pipeline: 
 });
 
 // ---------------------------------------------------------------------------------------------
-// Errors (https://developers.hubspot.com/docs/api/error-handling, research/hubspot.md §1.3, §1.4)
+// Errors (https://developers.hubspot.com/docs/api/error-handling, https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines)
 
 /** What the SDK throws for a non-success status: `ApiException` with the parsed body. */
 const ApiException = t.type({ code: t.number, body: t.unknown, headers: t.unknown });
@@ -155,9 +156,9 @@ export const existingIdOf = (e: unknown): string | undefined => {
 
 /**
  * A create refused because a unique value is taken, with the id HubSpot named if it did. A
- * duplicate email is a documented 409 "Contact already exists. Existing ID: N" (research §1.3,
+ * duplicate email is a documented 409 "Contact already exists. Existing ID: N" (HubSpot/hubspot-api-nodejs#545,
  * https://developers.hubspot.com/docs/api/crm/contacts); the answer for a custom unique property
- * is UNVERIFIED (research §6), so a 409, or a 400 that names the property as taken, counts as a
+ * is undocumented, so a 409, or a 400 that names the property as taken, counts as a
  * possible conflict that the caller confirms by reading the value.
  */
 export const uniqueConflictOf = (e: unknown, uniqueProperty: string): { readonly existingId: string | undefined } | undefined => {
@@ -214,7 +215,7 @@ const ruleViolations = (body: t.TypeOf<typeof ErrorBody>): string | undefined =>
  */
 const SocketError = t.type({ code: t.string });
 
-const SCOPE_HINT = 'crm.objects.contacts.read, crm.objects.contacts.write, tickets, crm.schemas.contacts.read';
+const SCOPE_HINT = DELIVERY_SCOPES.join(', ');
 
 /**
  * Transient (retry later) or permanent (a person must act) for what a HubSpot call threw;

@@ -1,6 +1,6 @@
 /**
  * Record links. HubSpot documents no URL scheme; this one is what HubSpot's own UI uses and what
- * integrations link to (research/hubspot.md §4). The SDK drops the `url` field HubSpot now sends.
+ * integrations link to (e.g. HubSpot's UI-extension samples link `…/record/0-5/{ticketId}`). The SDK drops the `url` field HubSpot now sends.
  */
 import type { Account } from './client';
 

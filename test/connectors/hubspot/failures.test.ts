@@ -96,7 +96,7 @@ describe('HubSpot connector: failures', () => {
     const connector = connectorFor(hs);
     const anonymous = conversation({ id: 'anon-9', visitor: { name: 'Visitor 9' } });
     const first = value(await connector.upsert({ action: 'lead', conversation: anonymous }));
-    // The answer to a duplicate custom unique value is UNVERIFIED (research §6): a bare 409 here.
+    // The answer to a duplicate custom unique value is undocumented: a bare 409 here.
     hs.faults.inject({ status: 409, match: /^POST \/crm\/objects\/2026-09\/contacts$/, body: { status: 'error', message: 'Conflict', category: 'CONFLICT', correlationId: 'z' } });
     hs.requests.length = 0;
 

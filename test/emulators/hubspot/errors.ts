@@ -1,5 +1,5 @@
 /**
- * HubSpot's error bodies, as documented or observed (research/hubspot.md §1.3, §1.4).
+ * HubSpot's error bodies, as documented or observed (https://developers.hubspot.com/docs/api/error-handling).
  * https://developers.hubspot.com/docs/api/error-handling
  */
 import { randomUUID } from 'node:crypto';
@@ -60,7 +60,7 @@ export const validation = (message: string, context?: Record<string, string[]>) 
 /** The 409 whose only machine-readable trace of the existing id is the message (SDK issue #545). */
 export const contactExists = (existingId: string) => new HubspotError(409, errorBody(`Contact already exists. Existing ID: ${existingId}`, 'CONFLICT'));
 
-/** Exact body for a duplicate value of a custom unique property is UNVERIFIED (research §6). */
+/** Exact body for a duplicate value of a custom unique property is undocumented. */
 export const uniqueValueTaken = (property: string, existingId: string) =>
   new HubspotError(409, errorBody(`Object with ${property} already exists. Existing ID: ${existingId}`, 'CONFLICT'));
 
@@ -78,7 +78,7 @@ export const unauthorized = () =>
     ),
   );
 
-/** The `errors[].context.requiredGranularScopes` layout is UNVERIFIED (research §1.3). */
+/** The `errors[].context.requiredGranularScopes` layout is undocumented. */
 export const missingScopes = (scopes: readonly string[]) =>
   new HubspotError(
     403,
@@ -88,7 +88,7 @@ export const missingScopes = (scopes: readonly string[]) =>
     }),
   );
 
-/** The only 429 bodies the SDK's retry decorator recognises (research §1.4, §2.3). */
+/** The only 429 bodies the SDK's retry decorator recognises (RetryDecorator in the SDK's lib/src/services/decorators). */
 export const rateLimited = (policy: 'TEN_SECONDLY_ROLLING' | 'SECONDLY', headers: Readonly<Record<string, string>> = {}) =>
   new HubspotError(
     429,

@@ -160,7 +160,7 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
 
   /**
    * Sent with every answer the ten-secondly window counted, errors included, with the names and
-   * meaning of research/hubspot.md §1.4 (https://developers.hubspot.com/docs/api/usage-details):
+   * meaning HubSpot documents (https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines):
    * the window's length, its size, and what is left of it after this request.
    */
   const rateHeaders = (now: number): Record<string, string> => ({

@@ -1,7 +1,7 @@
 /**
  * The HubSpot endpoints chat2crm calls, under their date-versioned paths
  * (https://developers.hubspot.com/docs/api-reference/2026-03/overview: `/crm/objects/2026-03/…`),
- * with the exact success codes of research/hubspot.md §1.2: the SDK accepts only the one
+ * with the exact success codes of HubSpot's API reference: the SDK accepts only the one
  * documented code per endpoint and throws on any other. Each pattern's `version` is checked
  * against the versions served (index.ts) before a route runs.
  */
@@ -40,7 +40,7 @@ export interface Route {
   readonly pattern: RegExp;
   /** The scopes a token needs for this call (403 MISSING_SCOPES otherwise). */
   readonly scopes: (params: Readonly<Record<string, string>>) => readonly string[];
-  /** Search has its own limit and is exempt from the ten-secondly one (research §1.4). */
+  /** Search has its own limit and is exempt from the ten-secondly one (https://developers.hubspot.com/docs/api/crm/search). */
   readonly search?: boolean;
   readonly handle: (req: RouteRequest) => Reply;
 }
@@ -312,7 +312,7 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
         const type = objectType(req.params);
         const object = mustFind(type, req.params.id ?? '', req.query.get('idProperty') ?? undefined);
         const associations: Record<string, unknown> = {};
-        // HubSpot leaves out association types with no results (research §1.2, WithAssociations).
+        // HubSpot leaves out association types with no results (SimplePublicObjectWithAssociations).
         for (const to of listParam(req.query, 'associations')) {
           if (!isObjectType(to)) continue;
           const found = state.associations(type, object.id, to);

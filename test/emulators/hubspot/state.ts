@@ -1,6 +1,6 @@
 /**
  * The emulator's in-memory portal: CRM objects, their property definitions, associations and
- * ticket pipelines. Validation follows research/hubspot.md §1.6; search sees writes only after
+ * ticket pipelines. Validation follows HubSpot's object guides (https://developers.hubspot.com/docs/api/crm/contacts, …/tickets, …/notes); search sees writes only after
  * `searchLagMs`, as HubSpot's index does.
  */
 import { contactExists, invalidProperties, notFound, propertyExists, uniqueValueTaken, validation, type PropertyProblem } from './errors';
