@@ -51,7 +51,7 @@ export interface Account {
 /** Either a HubSpot object id, or the value of a unique property (`email`, `chat_conversation_id`). */
 export type ObjectKey = { readonly id: string } | { readonly idProperty: string; readonly value: string };
 
-/** `uiDomain` is a bare host (https://developers.hubspot.com/docs/api-reference/2026-03/account/account-info). */
+/** `uiDomain` is a bare host (https://developers.hubspot.com/docs/api/settings/account-information-api). */
 const AccountDetails = t.type({ portalId: t.number, uiDomain: t.string });
 const UI_HOST = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 const PropertyValues = t.record(t.string, t.union([t.string, t.null]));
@@ -107,11 +107,15 @@ interface SharedClient {
 }
 
 const clients = new Map<string, SharedClient>();
+/** HubSpot limits an app (its token), whatever the API version: one limiter per base URL and token. */
+const limiters = new Map<string, Limiter>();
 const sharedClient = (accessToken: string, basePath: string, apiVersion: ApiVersion): SharedClient => {
-  const key = `${basePath}\n${apiVersion}\n${accessToken}`;
+  const app = `${basePath}\n${accessToken}`;
+  const key = `${app}\n${apiVersion}`;
   const existing = clients.get(key);
   if (existing !== undefined) return existing;
-  const limiter = createLimiter({ now: Date.now, maxWaitMs: MAX_WAIT_MS });
+  const limiter = limiters.get(app) ?? createLimiter({ now: Date.now, maxWaitMs: MAX_WAIT_MS });
+  limiters.set(app, limiter);
   const post = (ctx: unknown): unknown => {
     const answer = Answer.decode(ctx);
     if (!isLeft(answer)) observeAnswer(limiter, answer.right.httpStatusCode, answer.right.headers);
