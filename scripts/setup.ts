@@ -13,6 +13,7 @@ import { openStore } from '../src/storage/open';
 import type { CheckReport } from '../src/domain/connector';
 import type { LocalRecordStore } from '../src/domain/local-records';
 import { silentLog } from '../src/domain/log';
+import { serviceKeyGuide } from '../connectors/hubspot/access';
 
 /** Setup never touches the service's own records; reaching this is a bug. */
 const unusedLocalRecords: LocalRecordStore = {
@@ -26,16 +27,22 @@ const print = (title: string, report: CheckReport) => {
   for (const item of report.items) process.stdout.write(`  ${item.ok ? 'ok  ' : 'FAIL'}  ${item.name}: ${item.detail}\n`);
 };
 
+/** HubSpot: how to get a token with the least scopes, when the token is missing, refused or short of a scope. */
+const HUBSPOT_TOKEN_ITEMS = /^(access token|contacts access|create \w+ property)/;
+const printHubspotGuide = () => process.stdout.write(`\n${serviceKeyGuide().join('\n')}\n`);
+
 const main = async (): Promise<number> => {
   const loaded = loadConfig(process.env);
   if (!loaded.ok) {
     process.stderr.write(`Configuration problems:\n${loaded.errors.map((e) => `  ${e}`).join('\n')}\n`);
+    if (process.env.CRM?.trim().toLowerCase() === 'hubspot' && loaded.errors.some((e) => e.startsWith('HUBSPOT_ACCESS_TOKEN'))) printHubspotGuide();
     return 1;
   }
   const { config } = loaded;
   const connector = await config.createConnector({ log: silentLog, publicUrl: config.publicUrl, localRecords: unusedLocalRecords });
   const report = connector.setup === undefined ? await connector.check() : await connector.setup();
   print(`CRM=${config.crm}: ${report.ok ? 'ready' : 'needs attention'}`, report);
+  if (config.crm === 'hubspot' && report.items.some((i) => !i.ok && HUBSPOT_TOKEN_ITEMS.test(i.name))) printHubspotGuide();
   await connector.close?.();
   const platformsOk = await checkPlatforms(config, process.env);
   return report.ok && platformsOk ? 0 : 1;

@@ -17,11 +17,18 @@ const probe = async (name: string, run: () => Promise<{ ok: boolean; detail: str
 
 const PROPERTY_OWNERS: readonly CrmObjectType[] = ['contacts', 'tickets'];
 
-export const checkHubspot = async (client: HubspotClient, account: () => Promise<Account>, placement: () => Promise<TicketPlacement>): Promise<CheckReport> => {
+/** An API on this machine (the emulator) with links to HubSpot's own UI, which cannot know its records. */
+const sandboxLinkHint = (baseUrl: string, uiOrigin: string): string => {
+  const api = new URL(baseUrl);
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(api.hostname);
+  return local && /(^|\.)hubspot\.com$/.test(new URL(uiOrigin).hostname) ? `; set HUBSPOT_UI_DOMAIN=${api.origin} so links open the emulator's own record pages` : '';
+};
+
+export const checkHubspot = async (client: HubspotClient, account: () => Promise<Account>, placement: () => Promise<TicketPlacement>, baseUrl: string): Promise<CheckReport> => {
   const items = await Promise.all([
     probe('access token', async () => {
       const a = await account();
-      return { ok: true, detail: `portal ${a.portalId}, records open on https://${a.uiDomain}` };
+      return { ok: true, detail: `portal ${a.portalId}, records open on ${a.uiOrigin}${sandboxLinkHint(baseUrl, a.uiOrigin)}` };
     }),
     probe('contacts access (crm.objects.contacts.read)', async () => {
       await client.probeContacts();

@@ -10,6 +10,7 @@ import { AssociationSpecAssociationCategoryEnum as TicketAssociationCategory } f
 import { PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
+import { datedPaths, type ApiVersion } from './api-version';
 import { createLimiter, type Limiter, type Slot } from './limiter';
 import { asHttpError, fromHubspotError, HubspotRateLimited, HubspotTimeout, uniqueConflictOf, type Properties, type ReadProperties } from './mappers';
 
@@ -43,13 +44,16 @@ export interface Pipeline {
 
 export interface Account {
   readonly portalId: number;
-  readonly uiDomain: string;
+  /** `https://{uiDomain}` (`app.hubspot.com`, `app-eu1.hubspot.com`), or a configured origin. */
+  readonly uiOrigin: string;
 }
 
 /** Either a HubSpot object id, or the value of a unique property (`email`, `chat_conversation_id`). */
 export type ObjectKey = { readonly id: string } | { readonly idProperty: string; readonly value: string };
 
+/** `uiDomain` is a bare host (https://developers.hubspot.com/docs/api/settings/account-information-api). */
 const AccountDetails = t.type({ portalId: t.number, uiDomain: t.string });
+const UI_HOST = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 const PropertyValues = t.record(t.string, t.union([t.string, t.null]));
 
 /** A non-success answer of `apiRequest`, shaped like the SDK's ApiException so one classifier fits both. */
@@ -63,7 +67,7 @@ class RawApiError extends Error {
   }
 }
 
-/** Rate-limit headers as every HubSpot answer carries them (research/hubspot.md §1.4). */
+/** Rate-limit headers as every HubSpot answer carries them (https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines). */
 const Answer = t.type({ httpStatusCode: t.number, headers: t.record(t.string, t.string) });
 
 const headerNumber = (headers: Readonly<Record<string, string>>, name: string): number | undefined => {
@@ -87,7 +91,7 @@ export const MAX_WAIT_MS = 250;
 
 /**
  * The SDK's retry and limiter decorators are process-global: each `new Client()` replaces them
- * for every client (research/hubspot.md §2.4). So every client is built with the same options,
+ * for every client (`ApiDecoratorService` in the SDK's lib/src/services). So every client is built with the same options,
  * and one per base URL and token is kept for the life of the process, with the one limiter that
  * paces that app. SDK retries stay off (`numberOfApiCallRetries: 0`) because they ignore
  * `Retry-After` and sleep up to 10 s × n on a 429 inside our webhook deadline; the SDK's
@@ -99,14 +103,19 @@ interface SharedClient {
   readonly limiter: Limiter;
   readonly accessToken: string;
   readonly basePath: string;
+  readonly apiVersion: ApiVersion;
 }
 
 const clients = new Map<string, SharedClient>();
-const sharedClient = (accessToken: string, basePath: string): SharedClient => {
-  const key = `${basePath}\n${accessToken}`;
+/** HubSpot limits an app (its token), whatever the API version: one limiter per base URL and token. */
+const limiters = new Map<string, Limiter>();
+const sharedClient = (accessToken: string, basePath: string, apiVersion: ApiVersion): SharedClient => {
+  const app = `${basePath}\n${accessToken}`;
+  const key = `${app}\n${apiVersion}`;
   const existing = clients.get(key);
   if (existing !== undefined) return existing;
-  const limiter = createLimiter({ now: Date.now, maxWaitMs: MAX_WAIT_MS });
+  const limiter = limiters.get(app) ?? createLimiter({ now: Date.now, maxWaitMs: MAX_WAIT_MS });
+  limiters.set(app, limiter);
   const post = (ctx: unknown): unknown => {
     const answer = Answer.decode(ctx);
     if (!isLeft(answer)) observeAnswer(limiter, answer.right.httpStatusCode, answer.right.headers);
@@ -116,8 +125,8 @@ const sharedClient = (accessToken: string, basePath: string): SharedClient => {
   // (`sendBufferedRequest` in the SDK's lib/src/services/http/Transport.js; `httpAgent` in its
   // IConfiguration), which spent about a third of a new lead's CPU in fetch's streams. Our own
   // client's keep-alive agent keeps connections alive between calls, as fetch's pool did.
-  const hs = new Client({ accessToken, basePath, httpAgent: agentFor(basePath), numberOfApiCallRetries: 0, middleware: [{ pre: (ctx: unknown) => ctx, post }] });
-  const shared = { hs, limiter, accessToken, basePath };
+  const hs = new Client({ accessToken, basePath, httpAgent: agentFor(basePath), numberOfApiCallRetries: 0, middleware: [datedPaths(basePath, apiVersion), { pre: (ctx: unknown) => ctx, post }] });
+  const shared = { hs, limiter, accessToken, basePath, apiVersion };
   clients.set(key, shared);
   return shared;
 };
@@ -155,7 +164,7 @@ const admitted = async (limiter: Limiter, n: number, operation: string): Promise
   }
 };
 
-const callsOf = ({ hs, limiter, accessToken, basePath }: SharedClient, timeoutMs: number, prepaid: Slot[]) => {
+const callsOf = ({ hs, limiter, accessToken, basePath, apiVersion }: SharedClient, timeoutMs: number, prepaid: Slot[]) => {
   const api = (type: CrmObjectType) => (type === 'contacts' ? hs.crm.contacts : hs.crm.tickets);
   const associationSpec = (associationTypeId: number) => ({ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId });
 
@@ -196,8 +205,8 @@ const callsOf = ({ hs, limiter, accessToken, basePath }: SharedClient, timeoutMs
      * loaded for this one call; so it is sent with our own client.
      */
     account: () =>
-      timed('GET /account-info/v3/details', async () => {
-        const url = `${basePath.replace(/\/+$/, '')}/account-info/v3/details`;
+      timed('read account details', async (): Promise<Account> => {
+        const url = `${basePath.replace(/\/+$/, '')}/account-info/${apiVersion}/details`;
         const res = await send({ method: 'GET', url, headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } }, timeoutMs);
         observeAnswer(limiter, res.status, res.headers);
         let body: unknown = res.text;
@@ -209,7 +218,8 @@ const callsOf = ({ hs, limiter, accessToken, basePath }: SharedClient, timeoutMs
         if (res.status !== 200) throw new RawApiError(res.status, body, { ...res.headers });
         const decoded = AccountDetails.decode(body);
         if (isLeft(decoded)) throw new TypeError('HubSpot account details lack portalId or uiDomain');
-        return decoded.right;
+        if (!UI_HOST.test(decoded.right.uiDomain)) throw new TypeError('HubSpot account details name a uiDomain that is not a host name: set HUBSPOT_UI_DOMAIN');
+        return { portalId: decoded.right.portalId, uiOrigin: `https://${decoded.right.uiDomain.toLowerCase()}` };
       }),
 
     /** A contact or ticket with the given properties, and its associated note/contact ids when asked. */
@@ -324,8 +334,8 @@ const callsOf = ({ hs, limiter, accessToken, basePath }: SharedClient, timeoutMs
 /** The calls, each paced by the app's limiter; the first ones use `prepaid` slots. */
 export type HubspotCalls = ReturnType<typeof callsOf>;
 
-export const createHubspotClient = (options: { readonly accessToken: string; readonly baseUrl: string; readonly timeoutMs: number }) => {
-  const shared = sharedClient(options.accessToken, options.baseUrl);
+export const createHubspotClient = (options: { readonly accessToken: string; readonly baseUrl: string; readonly apiVersion: ApiVersion; readonly timeoutMs: number }) => {
+  const shared = sharedClient(options.accessToken, options.baseUrl, options.apiVersion);
 
   /**
    * Runs `f` with `n` calls admitted up front, so an operation that needs them all does not stop

@@ -1,7 +1,7 @@
 /**
  * HubSpot connector: a lead is a contact (`lifecyclestage=lead`) with the transcript as a note; a
  * case is a ticket tied to that contact, with the transcript as its content and as a note.
- * See README.md for the private app, scopes and custom properties it needs.
+ * See README.md for the service key, scopes and custom properties it needs.
  */
 import { type Connector, type ConnectorDeps } from '../../src/domain/connector';
 import { fail, succeed, type Outcome } from '../../src/domain/outcome';
@@ -102,10 +102,10 @@ export const createHubspotConnector = (config: HubspotConfig, deps: ConnectorDep
           ...(company === undefined || company === null || company.trim() === '' ? {} : { company }),
         };
       }),
-    check: () => checkHubspot(client, account, placement),
+    check: () => checkHubspot(client, account, placement, config.baseUrl),
     setup: async () => {
       const created = await setupHubspot(client);
-      const report = await checkHubspot(client, account, placement);
+      const report = await checkHubspot(client, account, placement, config.baseUrl);
       return { ok: created.every((i) => i.ok) && report.ok, items: [...created, ...report.items] };
     },
   };

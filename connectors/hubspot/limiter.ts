@@ -2,7 +2,7 @@
  * Pacing for one HubSpot app (one token and base URL) in this process. HubSpot allows each app
  * `max` calls per rolling interval (100 per 10 s on Free/Starter, more on higher tiers) and states
  * the limit on every answer: `X-HubSpot-RateLimit-Max`, `-Remaining`, `-Interval-Milliseconds`
- * (https://developers.hubspot.com/docs/api/usage-details, research/hubspot.md §1.4). Calls beyond it
+ * (https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines). Calls beyond it
  * are answered 429 but still cost a round trip, so calls are admitted only when the window has room.
  *
  * The window is counted from our own calls: each counts from when it is admitted until one interval

@@ -1,6 +1,7 @@
 /** Conversations to HubSpot properties, and HubSpot errors to our failure values. No I/O. */
 import * as t from 'io-ts';
 import { sendProblem } from '../../src/net/http-client';
+import { DELIVERY_SCOPES } from './access';
 import { isRight } from 'fp-ts/Either';
 import { visitorLabel, type Conversation } from '../../src/domain/conversation';
 import { permanent, transient, type CrmFailure } from '../../src/domain/outcome';
@@ -91,7 +92,7 @@ export const toHubspotTicket = (c: Conversation, pipeline: { readonly pipeline: 
 });
 
 // ---------------------------------------------------------------------------------------------
-// Errors (https://developers.hubspot.com/docs/api/error-handling, research/hubspot.md §1.3, §1.4)
+// Errors (https://developers.hubspot.com/docs/api/error-handling, https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines)
 
 /** What the SDK throws for a non-success status: `ApiException` with the parsed body. */
 const ApiException = t.type({ code: t.number, body: t.unknown, headers: t.unknown });
@@ -100,7 +101,7 @@ const ErrorBody = t.partial({
   message: t.string,
   category: t.string,
   policyName: t.string,
-  errors: t.array(t.partial({ message: t.string, context: t.record(t.string, t.array(t.string)) })),
+  errors: t.array(t.partial({ code: t.string, message: t.string, context: t.record(t.string, t.array(t.string)) })),
 });
 const PropertyProblems = t.array(t.partial({ name: t.string, error: t.string, message: t.string }));
 
@@ -155,9 +156,9 @@ export const existingIdOf = (e: unknown): string | undefined => {
 
 /**
  * A create refused because a unique value is taken, with the id HubSpot named if it did. A
- * duplicate email is a documented 409 "Contact already exists. Existing ID: N" (research §1.3,
+ * duplicate email is a documented 409 "Contact already exists. Existing ID: N" (HubSpot/hubspot-api-nodejs#545,
  * https://developers.hubspot.com/docs/api/crm/contacts); the answer for a custom unique property
- * is UNVERIFIED (research §6), so a 409, or a 400 that names the property as taken, counts as a
+ * is undocumented, so a 409, or a 400 that names the property as taken, counts as a
  * possible conflict that the caller confirms by reading the value.
  */
 export const uniqueConflictOf = (e: unknown, uniqueProperty: string): { readonly existingId: string | undefined } | undefined => {
@@ -184,6 +185,29 @@ const rejectedProperties = (message: string): string | undefined => {
 };
 
 /**
+ * Rules a portal's admin sets, which API writes must meet from version 2026-09 on (earlier
+ * versions ignored them): a 400 VALIDATION_ERROR with one entry per property in `errors`, each
+ * with a `code` and `context.propertyName`
+ * (https://developers.hubspot.com/changelog/crm-api-write-validation-enforcement). Only these
+ * codes' messages are quoted: they name properties and rules, never a value.
+ */
+const PORTAL_RULES: Readonly<Record<string, string>> = {
+  MISSING_REQUIRED_PROPERTY: 'required on every new record by the portal (Settings → Objects → the object → Create Record)',
+  MISSING_CONDITIONAL_REQUIRED_PROPERTY: 'required by a conditional property rule of the portal (Settings → Properties)',
+};
+
+/** The properties a 2026-09 validation answer names, with why; `undefined` when it names none. */
+const ruleViolations = (body: t.TypeOf<typeof ErrorBody>): string | undefined => {
+  const named = (body.errors ?? []).flatMap((d) =>
+    (d.context?.propertyName ?? []).map((name) => {
+      const rule = d.code === undefined ? undefined : PORTAL_RULES[d.code];
+      return `"${name}" (${d.code ?? 'invalid'}${rule === undefined ? '' : `: ${rule}`})`;
+    }),
+  );
+  return named.length === 0 ? undefined : named.join(', ');
+};
+
+/**
  * What the SDK's node:http path rejects with: the request's or the answer's `error` event, so a
  * failure on the way, with its code: the connection (ECONNREFUSED, ECONNRESET; see
  * https://nodejs.org/api/errors.html#common-system-errors), TLS (CERT_HAS_EXPIRED), the
@@ -191,7 +215,7 @@ const rejectedProperties = (message: string): string | undefined => {
  */
 const SocketError = t.type({ code: t.string });
 
-const SCOPE_HINT = 'crm.objects.contacts.read, crm.objects.contacts.write, tickets, crm.schemas.contacts.read';
+const SCOPE_HINT = DELIVERY_SCOPES.join(', ');
 
 /**
  * Transient (retry later) or permanent (a person must act) for what a HubSpot call threw;
@@ -230,13 +254,24 @@ export const fromHubspotError = (e: unknown, operation: string, now = Date.now()
     return transient('CRM_UNAVAILABLE', `HubSpot answered ${status} to ${operation}: ${message}`, { status, ...(after === undefined ? {} : { retryAfterMs: after }) });
   }
   if (status === 401)
-    return permanent('CRM_UNAUTHORIZED', `HubSpot rejected HUBSPOT_ACCESS_TOKEN (401 ${body.category ?? ''}) during ${operation}: create or rotate the private app's access token and set HUBSPOT_ACCESS_TOKEN.`, { status });
+    return permanent(
+      'CRM_UNAUTHORIZED',
+      `HubSpot rejected HUBSPOT_ACCESS_TOKEN (401 ${body.category ?? ''}) during ${operation}: create a service key (Development → Keys → Service keys) or rotate the existing key or private app token, and set HUBSPOT_ACCESS_TOKEN.`,
+      { status },
+    );
   if (status === 403) {
     const scopes = (body.errors ?? []).flatMap((d) => Object.values(d.context ?? {}).flat());
     const needed = scopes.length > 0 ? scopes.join(', ') : SCOPE_HINT;
-    return permanent('CRM_FORBIDDEN', `The HubSpot private app behind HUBSPOT_ACCESS_TOKEN lacks a scope for ${operation}: grant ${needed} in the app's settings, then use its new token.`, { status });
+    return permanent('CRM_FORBIDDEN', `The HubSpot service key (or private app) behind HUBSPOT_ACCESS_TOKEN lacks a scope for ${operation}: grant ${needed} in its settings, then use its token.`, { status });
   }
   if (status === 400) {
+    const violations = ruleViolations(body);
+    if (violations !== undefined)
+      return permanent(
+        'CRM_VALIDATION',
+        `HubSpot rejected ${operation}: property ${violations}. chat2crm does not invent values: have a HubSpot admin relax the rule for this property, or set HUBSPOT_API_VERSION=2026-03 (which does not apply portal rules to API writes), then replay.`,
+        { status },
+      );
     const properties = rejectedProperties(message);
     if (properties !== undefined)
       return permanent('CRM_VALIDATION', `HubSpot rejected ${operation}: property ${properties}. Missing custom properties are created by npm run setup.`, { status });

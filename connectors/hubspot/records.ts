@@ -81,7 +81,7 @@ const fillBlanks = async (deps: Flow, c: Conversation, current: ReadObject): Pro
 /**
  * A record we made now, or the one that already holds our unique value: its id when HubSpot
  * named it, else found by reading the value (the answer for a taken custom unique value is
- * UNVERIFIED, research/hubspot.md §6).
+ * undocumented).
  */
 type Claim = { readonly created: true; readonly id: string } | { readonly created: false; readonly id: string; readonly current: ReadObject | undefined; readonly refusal: Error };
 

@@ -67,7 +67,7 @@ describe('a CRM outage under load (HubSpot emulator)', function () {
 
   it('waits at least Retry-After after a 429 before trying again', async () => {
     // On the note, the last call of an attempt: whatever comes next belongs to the next attempt.
-    hubspot.faults.inject({ status: 429, retryAfterSeconds: 2, times: 1, match: /^POST \/crm\/v3\/objects\/notes/ });
+    hubspot.faults.inject({ status: 429, retryAfterSeconds: 2, times: 1, match: /^POST \/crm\/objects\/\d{4}-\d{2}\/notes/ });
     const payload = transcript();
     await integrationUrl(await postOlark(service.webhook, payload));
     await until('delivery', async () => contactsByConversation(hubspot).get(payload.id) === 1 && hubspot.state.list('notes').length === 1, 10_000);

@@ -45,7 +45,7 @@ const AGENT = 'agent.steps@example.com';
  */
 const FRESH_MS = 500;
 /** A note's creation (the connector's last write of a delivery): held, HubSpot has the note but the service never hears so. */
-const NOTE_CREATE = /^POST \/crm\/v3\/objects\/notes$/;
+const NOTE_CREATE = /^POST \/crm\/objects\/\d{4}-\d{2}\/notes$/;
 /** The conversation a note's body names: `(<source> <id>)`. */
 const noteOf = (body: unknown): string | undefined => /\((?:\S+) ([^)\s]+)\)/.exec(fieldOf(body, ['properties', 'hs_note_body']) ?? '')?.[1];
 

@@ -32,8 +32,8 @@ describe('HubSpot connector: cases', () => {
     assert.deepEqual(hs.state.associations('notes', note.id, 'tickets').map((a) => a.typeIds), [[228]]);
     assert.deepEqual(hs.state.associations('notes', note.id, 'contacts').map((a) => a.typeIds), [[202]]);
     // The pipeline lookup and account details happen once per process, alongside the first call.
-    assert.deepEqual(signatures(hs.requests.filter((r) => r.path.startsWith('/crm/v3/objects'))), ['POST /crm/v3/objects/contacts', 'POST /crm/v3/objects/tickets', 'POST /crm/v3/objects/notes']);
-    assert.equal(hs.requests.filter((r) => r.path.startsWith('/crm/v4')).length, 0, 'the ticket is created tied to its contact');
+    assert.deepEqual(signatures(hs.requests.filter((r) => r.path.startsWith('/crm/objects/2026-09'))), ['POST /crm/objects/2026-09/contacts', 'POST /crm/objects/2026-09/tickets', 'POST /crm/objects/2026-09/notes']);
+    assert.equal(hs.requests.filter((r) => r.path.includes('/associations/')).length, 0, 'the ticket is created tied to its contact');
     assert.equal(sequentialDepth(hs.requests), 3);
   });
 
@@ -86,7 +86,7 @@ describe('HubSpot connector: cases', () => {
   it('files a case without an email as a ticket with no contact', async () => {
     const record = value(await connectorFor(hs).upsert({ action: 'case', conversation: conversation({ id: 'case-4', visitor: { name: 'Anonymous' } }) }));
     assert.equal(hs.state.list('contacts').length, 0);
-    assert.deepEqual(signatures(hs.requests.filter((r) => r.path.startsWith('/crm/v3/objects'))), ['POST /crm/v3/objects/tickets', 'POST /crm/v3/objects/notes']);
+    assert.deepEqual(signatures(hs.requests.filter((r) => r.path.startsWith('/crm/objects/2026-09'))), ['POST /crm/objects/2026-09/tickets', 'POST /crm/objects/2026-09/notes']);
     assert.deepEqual(Object.keys(record.refs).sort(), ['note', 'ticket']);
   });
 
@@ -95,6 +95,6 @@ describe('HubSpot connector: cases', () => {
     const record = value(await connector.upsert({ action: 'case', conversation: conversation({ id: 'case-5' }) }));
     assert.equal(hs.state.objects.tickets.get(record.id)?.properties.hs_pipeline_stage, '3');
     assert.equal(record.url, `https://app.hubspot.com/contacts/99/record/0-5/${record.id}`);
-    assert.deepEqual(hs.requests.filter((r) => r.path.startsWith('/crm/v3/pipelines') || r.path.startsWith('/account-info')), []);
+    assert.deepEqual(hs.requests.filter((r) => r.path.startsWith('/crm/pipelines/2026-09') || r.path.startsWith('/account-info')), []);
   });
 });

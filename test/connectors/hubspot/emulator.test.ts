@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { Client } from '@hubspot/api-client';
 import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts';
+import { datedPaths } from '../../../connectors/hubspot/api-version';
 import { existingIdOf, fromHubspotError } from '../../../connectors/hubspot/mappers';
 import { startHubspotEmulator, type HubspotEmulator } from '../../emulators/hubspot';
 
-/** The emulator as the real SDK sees it. Same client options as the connector: the SDK's decorators are process-global. */
+/** The emulator as the real SDK sees it, sent to the dated paths as the connector sends it. Same client options as the connector: the SDK's decorators are process-global. */
 describe('HubSpot emulator', () => {
   let hs: HubspotEmulator;
   let sdk: Client;
   beforeEach(async () => {
     hs = await startHubspotEmulator({ searchLagMs: 150 });
-    sdk = new Client({ accessToken: hs.token, basePath: hs.url, numberOfApiCallRetries: 0 });
+    sdk = new Client({ accessToken: hs.token, basePath: hs.url, numberOfApiCallRetries: 0, middleware: [datedPaths(hs.url, '2026-09')] });
   });
   afterEach(() => hs.close());
 
@@ -37,7 +38,7 @@ describe('HubSpot emulator', () => {
     await sdk.crm.objects.notes.basicApi.archive(note.id);
     const [create, archive] = hs.requests;
     assert.deepEqual([create?.status, archive?.status], [201, 204]);
-    const raw = await fetch(`${hs.url}/crm/v3/objects/contacts/1`, { headers: { authorization: `Bearer ${hs.token}` } });
+    const raw = await fetch(`${hs.url}/crm/objects/2026-09/contacts/1`, { headers: { authorization: `Bearer ${hs.token}` } });
     assert.equal(raw.headers.get('content-type'), 'application/json;charset=utf-8');
     assert.equal(raw.status, 404);
   });
@@ -60,7 +61,7 @@ describe('HubSpot emulator', () => {
   it('rate-limits with the TEN_SECONDLY_ROLLING body and headers', async () => {
     await hs.close();
     hs = await startHubspotEmulator({ rateLimit: { max: 2, windowMs: 10_000 } });
-    sdk = new Client({ accessToken: hs.token, basePath: hs.url, numberOfApiCallRetries: 0 });
+    sdk = new Client({ accessToken: hs.token, basePath: hs.url, numberOfApiCallRetries: 0, middleware: [datedPaths(hs.url, '2026-09')] });
     await sdk.crm.contacts.basicApi.getPage(1);
     await sdk.crm.contacts.basicApi.getPage(1);
     const limited: unknown = await sdk.crm.contacts.basicApi.getPage(1).then(
@@ -73,7 +74,7 @@ describe('HubSpot emulator', () => {
   });
 
   it('rejects a wrong token with 401 INVALID_AUTHENTICATION', async () => {
-    const res = await fetch(`${hs.url}/crm/v3/objects/contacts`, { headers: { authorization: 'Bearer nope' } });
+    const res = await fetch(`${hs.url}/crm/objects/2026-09/contacts`, { headers: { authorization: 'Bearer nope' } });
     assert.equal(res.status, 401);
     assert.match(await res.text(), /"category":"INVALID_AUTHENTICATION"/);
   });

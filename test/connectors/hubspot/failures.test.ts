@@ -19,7 +19,7 @@ describe('HubSpot connector: failures', () => {
   afterEach(() => hs.close());
 
   it('retries a TEN_SECONDLY_ROLLING 429 after its Retry-After, then succeeds', async () => {
-    hs.faults.inject({ status: 429, retryAfterSeconds: 1, match: /^POST \/crm\/v3\/objects\/contacts$/ });
+    hs.faults.inject({ status: 429, retryAfterSeconds: 1, match: /^POST \/crm\/objects\/2026-09\/contacts$/ });
     const { outcome, attempts } = await untilDone(() => connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
 
     assert.deepEqual(attempts.map((a) => (a.ok ? 'ok' : `${a.failure.code} ${a.failure.kind === 'transient' ? a.failure.retryAfterMs : ''}`)), ['CRM_RATE_LIMITED 1000', 'ok']);
@@ -29,7 +29,7 @@ describe('HubSpot connector: failures', () => {
   it("waits out the portal's own rolling window when HubSpot sends no Retry-After", async () => {
     await hs.close();
     hs = await startHubspotEmulator({ rateLimit: { max: 3, windowMs: 300 } });
-    hs.faults.inject({ status: 429, match: /^POST \/crm\/v3\/objects\/contacts$/ });
+    hs.faults.inject({ status: 429, match: /^POST \/crm\/objects\/2026-09\/contacts$/ });
     const { outcome, attempts } = await untilDone(() => connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
 
     const first = attempts[0];
@@ -47,7 +47,7 @@ describe('HubSpot connector: failures', () => {
   });
 
   it('retries 5xx to success without duplicating what the failed attempt made', async () => {
-    hs.faults.inject({ status: 502, match: /^POST \/crm\/v3\/objects\/notes$/, times: 2 });
+    hs.faults.inject({ status: 502, match: /^POST \/crm\/objects\/2026-09\/notes$/, times: 2 });
     const { outcome, attempts } = await untilDone(() => connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
 
     assert.deepEqual(attempts.map((a) => (a.ok ? 'ok' : a.failure.code)), ['CRM_UNAVAILABLE', 'CRM_UNAVAILABLE', 'ok']);
@@ -80,7 +80,7 @@ describe('HubSpot connector: failures', () => {
 
   it('resolves "Contact already exists. Existing ID" to that contact, even one HubSpot matched by another address', async () => {
     const existing = hs.state.create('contacts', { email: 'ada.lovelace@example.com', firstname: 'Augusta' });
-    hs.faults.inject({ status: 409, match: /^POST \/crm\/v3\/objects\/contacts$/, body: { status: 'error', message: `Contact already exists. Existing ID: ${existing.id}`, category: 'CONFLICT', correlationId: 'y' } });
+    hs.faults.inject({ status: 409, match: /^POST \/crm\/objects\/2026-09\/contacts$/, body: { status: 'error', message: `Contact already exists. Existing ID: ${existing.id}`, category: 'CONFLICT', correlationId: 'y' } });
 
     const record = value(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
 
@@ -96,19 +96,19 @@ describe('HubSpot connector: failures', () => {
     const connector = connectorFor(hs);
     const anonymous = conversation({ id: 'anon-9', visitor: { name: 'Visitor 9' } });
     const first = value(await connector.upsert({ action: 'lead', conversation: anonymous }));
-    // The answer to a duplicate custom unique value is UNVERIFIED (research §6): a bare 409 here.
-    hs.faults.inject({ status: 409, match: /^POST \/crm\/v3\/objects\/contacts$/, body: { status: 'error', message: 'Conflict', category: 'CONFLICT', correlationId: 'z' } });
+    // The answer to a duplicate custom unique value is undocumented: a bare 409 here.
+    hs.faults.inject({ status: 409, match: /^POST \/crm\/objects\/2026-09\/contacts$/, body: { status: 'error', message: 'Conflict', category: 'CONFLICT', correlationId: 'z' } });
     hs.requests.length = 0;
 
     const again = value(await connector.upsert({ action: 'lead', conversation: anonymous }));
 
     assert.deepEqual(again.refs, first.refs);
-    assert.ok(hs.requests.some((r) => r.method === 'GET' && r.path === '/crm/v3/objects/contacts/anon-9' && r.query.idProperty?.[0] === 'chat_conversation_id'));
+    assert.ok(hs.requests.some((r) => r.method === 'GET' && r.path === '/crm/objects/2026-09/contacts/anon-9' && r.query.idProperty?.[0] === 'chat_conversation_id'));
     assert.deepEqual([hs.state.list('contacts').length, hs.state.list('notes').length], [1, 1]);
   });
 
   it('reports a taken unique value that no read can find as the refusal it is', async () => {
-    hs.faults.inject({ status: 409, match: /^POST \/crm\/v3\/objects\/contacts$/, body: { status: 'error', message: 'Conflict', category: 'CONFLICT', correlationId: 'w' } });
+    hs.faults.inject({ status: 409, match: /^POST \/crm\/objects\/2026-09\/contacts$/, body: { status: 'error', message: 'Conflict', category: 'CONFLICT', correlationId: 'w' } });
     const failure = failureOf(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
     assert.deepEqual([failure.kind, failure.code], ['permanent', 'CRM_REJECTED']);
     assert.equal(hs.state.list('notes').length, 0);

@@ -31,8 +31,8 @@ describe('HubSpot connector: leads', () => {
     assert.match(note.properties.hs_note_body ?? '', /2026-11-22 15:00:00 UTC/);
     assert.match(note.properties.hs_note_body ?? '', /Grace \(support\)/);
 
-    const api = hs.requests.filter((r) => r.path !== '/account-info/v3/details');
-    assert.deepEqual(signatures(api), ['POST /crm/v3/objects/contacts', 'POST /crm/v3/objects/notes']);
+    const api = hs.requests.filter((r) => r.path !== '/account-info/2026-09/details');
+    assert.deepEqual(signatures(api), ['POST /crm/objects/2026-09/contacts', 'POST /crm/objects/2026-09/notes']);
     assert.deepEqual(api.map((r) => r.status), [201, 201]);
     assert.equal(sequentialDepth(hs.requests), 2);
   });
@@ -50,7 +50,7 @@ describe('HubSpot connector: leads', () => {
     assert.equal(hs.state.list('notes').length, 1);
     assert.match(hs.state.list('notes')[0]?.properties.hs_note_body ?? '', /Thanks, bye/);
     assert.equal(hs.requests.filter((r) => r.method === 'POST').length, 0, 'a repeat creates nothing');
-    assert.deepEqual(signatures(hs.requests), [`GET /crm/v3/objects/contacts/${first.id}`, `PATCH /crm/v3/objects/notes/${first.refs.note ?? ''}`]);
+    assert.deepEqual(signatures(hs.requests), [`GET /crm/objects/2026-09/contacts/${first.id}`, `PATCH /crm/objects/2026-09/notes/${first.refs.note ?? ''}`]);
     assert.equal(sequentialDepth(hs.requests), 2);
   });
 
@@ -67,7 +67,7 @@ describe('HubSpot connector: leads', () => {
     assert.match(hs.state.list('notes')[0]?.properties.hs_note_body ?? '', /One more thing/);
     assert.deepEqual(
       signatures(hs.requests).filter((r) => !r.includes('/account-info/')),
-      ['POST /crm/v3/objects/contacts', `GET /crm/v3/objects/contacts/${first.id}`, 'POST /crm/v3/objects/notes/batch/read', `PATCH /crm/v3/objects/notes/${first.refs.note ?? ''}`],
+      ['POST /crm/objects/2026-09/contacts', `GET /crm/objects/2026-09/contacts/${first.id}`, 'POST /crm/objects/2026-09/notes/batch/read', `PATCH /crm/objects/2026-09/notes/${first.refs.note ?? ''}`],
       'the refused create names the contact; its notes are searched for ours',
     );
   });
@@ -75,7 +75,7 @@ describe('HubSpot connector: leads', () => {
   it('makes a lead of a chat with no line yet in one call, and its note with the first delivery that has lines', async () => {
     const connector = connectorFor(hs);
     const started = value(await connector.upsert({ action: 'lead', conversation: conversation({ messages: [] }) }));
-    assert.deepEqual(signatures(hs.requests).filter((r) => !r.includes('/account-info/')), ['POST /crm/v3/objects/contacts']);
+    assert.deepEqual(signatures(hs.requests).filter((r) => !r.includes('/account-info/')), ['POST /crm/objects/2026-09/contacts']);
     assert.deepEqual(started.refs, { contact: started.id });
     assert.equal(hs.state.list('notes').length, 0, 'no empty transcript note');
 
@@ -91,13 +91,13 @@ describe('HubSpot connector: leads', () => {
     assert.deepEqual(talked.refs, { contact: started.id, note: note.id });
     assert.deepEqual(notesOf(started.id), [note.id]);
     assert.match(note.properties.hs_note_body ?? '', /Hello, I would like a quote for 20 seats/);
-    assert.deepEqual(signatures(hs.requests), [`GET /crm/v3/objects/contacts/${started.id}`, 'POST /crm/v3/objects/notes']);
+    assert.deepEqual(signatures(hs.requests), [`GET /crm/objects/2026-09/contacts/${started.id}`, 'POST /crm/objects/2026-09/notes']);
   });
 
   it('keys a lead without an email by chat_conversation_id, and reuses it', async () => {
     const anonymous = conversation({ id: 'anon-7', visitor: { name: 'Visitor 42', phone: '+1 555 0100' } });
     const first = value(await connectorFor(hs).upsert({ action: 'lead', conversation: anonymous }));
-    assert.deepEqual(signatures(hs.requests).filter((r) => !r.includes('/account-info/')), ['POST /crm/v3/objects/contacts', 'POST /crm/v3/objects/notes']);
+    assert.deepEqual(signatures(hs.requests).filter((r) => !r.includes('/account-info/')), ['POST /crm/objects/2026-09/contacts', 'POST /crm/objects/2026-09/notes']);
     const again = value(await connectorFor(hs).upsert({ action: 'lead', conversation: anonymous }));
 
     const [contact] = hs.state.list('contacts');
@@ -195,7 +195,7 @@ describe('HubSpot connector: a burst against the rate limit', () => {
     }
     assert.deepEqual(hs.requests.filter((r) => r.status === 429), []);
     assert.deepEqual([hs.state.list('contacts').length, hs.state.list('notes').length], [60, 60]);
-    const crmCalls = hs.requests.filter((r) => r.path !== '/account-info/v3/details');
+    const crmCalls = hs.requests.filter((r) => r.path !== '/account-info/2026-09/details');
     assert.equal(crmCalls.length, 120, 'two calls per lead, none wasted');
   });
 });

@@ -15,7 +15,7 @@ describe('HubSpot connector: a portal where npm run setup never ran', () => {
     assert.equal(ticket.type, 'ticket');
     const lead = value(await connector.upsert({ action: 'lead', conversation: conversation({ id: 'c-setup-2', visitor: { name: 'No Email' } }) }));
     assert.equal(lead.type, 'contact');
-    const propertyPosts = emulator.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/crm/v3/properties/'));
+    const propertyPosts = emulator.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/crm/properties/2026-09/'));
     assert.equal(propertyPosts.length, 2, 'contacts and tickets, each created once');
     assert.equal(emulator.state.getProperty('tickets', 'chat_conversation_id').hasUniqueValue, true);
     assert.equal(emulator.state.getProperty('contacts', 'chat_conversation_id').hasUniqueValue, true);

@@ -74,12 +74,27 @@ describe('HubSpot service key tokens', () => {
       assert.equal(emulator.state.getProperty('contacts', 'chat_conversation_id').hasUniqueValue, true);
     });
 
-    it('says the token is refused, without printing it', async () => {
+    it('says the token is refused, without printing it, and how to make a service key with the least scopes', async () => {
       const run = await setup({ HUBSPOT_BASE_URL: emulator.url, HUBSPOT_ACCESS_TOKEN: 'wrong-service-key-token' });
       assert.equal(run.code, 1);
       assert.match(run.output, /needs attention/);
       assert.match(run.output, /FAIL {2}access token: /);
       assert.doesNotMatch(run.output, /wrong-service-key-token/);
+      assert.match(run.output, /Development → Keys → Service keys → Create service key/);
+      assert.match(run.output, /Add exactly these scopes: crm\.objects\.contacts\.read, crm\.objects\.contacts\.write, tickets, crm\.schemas\.contacts\.read, crm\.schemas\.contacts\.write\n/);
+      assert.match(run.output, /legacy private app token \(pat-…\) that already exists keeps working/);
+    });
+
+    it('prints the same steps when no token is set, and points links at the emulator once it runs', async () => {
+      const missing = await setup({ HUBSPOT_BASE_URL: emulator.url });
+      assert.equal(missing.code, 1);
+      assert.match(missing.output, /HUBSPOT_ACCESS_TOKEN: must be set when CRM=hubspot/);
+      assert.match(missing.output, /Development → Keys → Service keys/);
+
+      const ready = await setup({ HUBSPOT_BASE_URL: emulator.url, HUBSPOT_ACCESS_TOKEN: SERVICE_KEY });
+      assert.equal(ready.code, 0, ready.output);
+      assert.match(ready.output, new RegExp(`records open on https://app\\.hubspot\\.com; set HUBSPOT_UI_DOMAIN=${emulator.url.replace(/[.]/g, '\\.')} so links open the emulator's own record pages`));
+      assert.doesNotMatch(ready.output, /Service keys → Create/, 'no token steps when the token works');
     });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * HubSpot's error bodies, as documented or observed (research/hubspot.md §1.3, §1.4).
+ * HubSpot's error bodies, as documented or observed (https://developers.hubspot.com/docs/api/error-handling).
  * https://developers.hubspot.com/docs/api/error-handling
  */
 import { randomUUID } from 'node:crypto';
@@ -41,13 +41,26 @@ export const invalidProperties = (problems: readonly PropertyProblem[]) =>
     ),
   );
 
+/**
+ * From version 2026-09, a create that lacks a property the portal's admin made required on new
+ * records (Settings → Objects → Create Record), with one entry per property
+ * (https://developers.hubspot.com/changelog/crm-api-write-validation-enforcement).
+ */
+export const missingRequired = (names: readonly string[]) =>
+  new HubspotError(
+    400,
+    errorBody('The property values provided are invalid', 'VALIDATION_ERROR', {
+      errors: names.map((name) => ({ code: 'MISSING_REQUIRED_PROPERTY', message: `A value for ${name} must be provided`, context: { propertyName: [name] } })),
+    }),
+  );
+
 export const validation = (message: string, context?: Record<string, string[]>) =>
   new HubspotError(400, errorBody(message, 'VALIDATION_ERROR', context === undefined ? {} : { context }));
 
 /** The 409 whose only machine-readable trace of the existing id is the message (SDK issue #545). */
 export const contactExists = (existingId: string) => new HubspotError(409, errorBody(`Contact already exists. Existing ID: ${existingId}`, 'CONFLICT'));
 
-/** Exact body for a duplicate value of a custom unique property is UNVERIFIED (research §6). */
+/** Exact body for a duplicate value of a custom unique property is undocumented. */
 export const uniqueValueTaken = (property: string, existingId: string) =>
   new HubspotError(409, errorBody(`Object with ${property} already exists. Existing ID: ${existingId}`, 'CONFLICT'));
 
@@ -65,7 +78,7 @@ export const unauthorized = () =>
     ),
   );
 
-/** The `errors[].context.requiredGranularScopes` layout is UNVERIFIED (research §1.3). */
+/** The `errors[].context.requiredGranularScopes` layout is undocumented. */
 export const missingScopes = (scopes: readonly string[]) =>
   new HubspotError(
     403,
@@ -75,7 +88,7 @@ export const missingScopes = (scopes: readonly string[]) =>
     }),
   );
 
-/** The only 429 bodies the SDK's retry decorator recognises (research §1.4, §2.3). */
+/** The only 429 bodies the SDK's retry decorator recognises (RetryDecorator in the SDK's lib/src/services/decorators). */
 export const rateLimited = (policy: 'TEN_SECONDLY_ROLLING' | 'SECONDLY', headers: Readonly<Record<string, string>> = {}) =>
   new HubspotError(
     429,

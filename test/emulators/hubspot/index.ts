@@ -1,12 +1,17 @@
 /**
  * A HubSpot API emulator on a real socket, for the connector's tests, the benchmark and as a
- * sandbox (`npm run emulator:hubspot`). It speaks the wire contract of research/hubspot.md §1:
- * bearer auth, exact success codes, `application/json;charset=utf-8` bodies, HubSpot's error
- * bodies, a ten-secondly rolling rate limit, search that lags writes, and injectable faults.
+ * sandbox (`npm run emulator:hubspot`). It speaks HubSpot's date-versioned APIs (2026-03 and
+ * 2026-09, https://developers.hubspot.com/docs/api-reference/2026-03/overview): bearer auth,
+ * exact success codes, `application/json;charset=utf-8` bodies, HubSpot's error bodies, a
+ * ten-secondly rolling rate limit, search that lags writes, 2026-09's portal rules on creates,
+ * and injectable faults. By default it answers every legacy `/v1/`…`/v4/` path with 404 and its
+ * `close()` fails naming them, so a test fails the moment any code still calls one. Its web
+ * pages (pages.ts) show what it received.
  */
 import type { IncomingMessage } from 'node:http';
 import { faultQueue, listen, readBody, send, serve, type FaultKnobs, type LogEntry } from '../http';
 import { HubspotError, internalError, missingScopes, notFound, rateLimited, unauthorized, validation, type Reply } from './errors';
+import { pageFor } from './pages';
 import { buildRoutes, type Account } from './routes';
 import { PortalState } from './state';
 
@@ -33,7 +38,28 @@ export interface HubspotEmulatorOptions {
   readonly uiDomain?: string;
   /** Start with chat2crm's custom properties defined, as after `npm run setup`. Default true. */
   readonly customProperties?: boolean;
+  /**
+   * `refuse` (default): every legacy path (`/crm/v3/…`, `/crm/v4/…`, `/account-info/v3/…`, any
+   * `/v1/`…`/v4/` segment) answers 404, is kept in `legacyRequests`, and makes `close()` fail.
+   * `serve`: legacy paths are answered as their 2026-03 form, for a client not yet moved.
+   */
+  readonly legacyPaths?: 'refuse' | 'serve';
 }
+
+/** The date versions this emulator serves (https://developers.hubspot.com/docs/api-reference/2026-03/overview). */
+export const SERVED_VERSIONS: readonly string[] = ['2026-03', '2026-09'];
+
+/** Any semantic-version segment: what HubSpot stops supporting in 2027. */
+const LEGACY_SEGMENT = /\/v[1-4](?=\/|$)/;
+
+/** The legacy prefixes with a dated twin, for `legacyPaths: 'serve'` (the migration guide's table). */
+const LEGACY_TO_DATED: readonly (readonly [RegExp, string])[] = [
+  [/^\/crm\/v3\/objects(?=\/|$)/, '/crm/objects/2026-03'],
+  [/^\/crm\/v4\/objects(?=\/|$)/, '/crm/objects/2026-03'],
+  [/^\/crm\/v3\/properties(?=\/|$)/, '/crm/properties/2026-03'],
+  [/^\/crm\/v3\/pipelines(?=\/|$)/, '/crm/pipelines/2026-03'],
+  [/^\/account-info\/v3(?=\/|$)/, '/account-info/2026-03'],
+];
 
 export interface RecordedRequest extends LogEntry {
   readonly query: Readonly<Record<string, string[]>>;
@@ -64,8 +90,11 @@ export interface HubspotEmulator {
   readonly uiDomain: string;
   /** Every request in arrival order; `requests.length = 0` clears it. */
   readonly requests: RecordedRequest[];
+  /** Requests to legacy paths (refused with 404 unless `legacyPaths: 'serve'`); never cleared. */
+  readonly legacyRequests: RecordedRequest[];
   readonly faults: Faults;
   readonly state: PortalState;
+  /** Rejects, after closing, when legacy paths were refused: a client still calls them. */
   close(): Promise<void>;
 }
 
@@ -109,6 +138,8 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
   const burst = new Window(options.rateLimit?.max ?? 100, options.rateLimit?.windowMs ?? 10_000);
   const searchBurst = new Window(options.searchRateLimit?.max ?? 5, options.searchRateLimit?.windowMs ?? 1_000);
   const requests: RecordedRequest[] = [];
+  const legacyRequests: RecordedRequest[] = [];
+  const legacyPaths = options.legacyPaths ?? 'refuse';
   let latencyMs = options.latencyMs ?? 0;
   let revoked = false;
   const pending = faultQueue<Fault>();
@@ -129,7 +160,7 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
 
   /**
    * Sent with every answer the ten-secondly window counted, errors included, with the names and
-   * meaning of research/hubspot.md §1.4 (https://developers.hubspot.com/docs/api/usage-details):
+   * meaning HubSpot documents (https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines):
    * the window's length, its size, and what is left of it after this request.
    */
   const rateHeaders = (now: number): Record<string, string> => ({
@@ -138,8 +169,19 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
     'X-HubSpot-RateLimit-Remaining': String(burst.remaining(now)),
   });
 
+  /** The path routes match: dated as sent, a legacy one moved to 2026-03 or refused. */
+  const routedPath = (entry: RecordedRequest): string => {
+    if (!LEGACY_SEGMENT.test(entry.path)) return entry.path;
+    legacyRequests.push(entry);
+    const twin = LEGACY_TO_DATED.find(([legacy]) => legacy.test(entry.path));
+    if (legacyPaths === 'refuse' || twin === undefined)
+      throw notFound(`${entry.method} ${entry.path} is a legacy API path, refused by this emulator: use the date-versioned path (${SERVED_VERSIONS.join(' or ')})`);
+    return entry.path.replace(twin[0], twin[1]);
+  };
+
   const answer = async (req: IncomingMessage, entry: RecordedRequest, url: URL): Promise<Reply | 'drop'> => {
     const signature = `${entry.method} ${entry.path}`;
+    const path = routedPath(entry);
     const fault = await pending.take(signature, entry);
     if (fault === 'drop') return 'drop';
     if (fault?.status !== undefined) {
@@ -155,19 +197,21 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
 
     for (const route of routes) {
       if (route.method !== entry.method) continue;
-      const m = route.pattern.exec(entry.path);
+      const m = route.pattern.exec(path);
       if (m === null) continue;
       const params = Object.fromEntries(Object.entries(m.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
+      const version = params.version ?? '';
+      if (!SERVED_VERSIONS.includes(version)) throw notFound(`API version ${version} is not served here; use ${SERVED_VERSIONS.join(' or ')}`);
       const missing = route.scopes(params).filter((s) => !scopes.has(s));
       if (missing.length > 0) throw missingScopes(missing);
       const now = Date.now();
       if (route.search === true) {
         if (!searchBurst.take(now)) throw rateLimited('SECONDLY');
-        return route.handle({ method: entry.method, path: entry.path, query: url.searchParams, body: entry.body, params });
+        return route.handle({ version, method: entry.method, path, query: url.searchParams, body: entry.body, params });
       }
       if (!burst.take(now)) throw rateLimited('TEN_SECONDLY_ROLLING', rateHeaders(now));
       try {
-        const reply = route.handle({ method: entry.method, path: entry.path, query: url.searchParams, body: entry.body, params });
+        const reply = route.handle({ version, method: entry.method, path, query: url.searchParams, body: entry.body, params });
         return { ...reply, headers: { ...rateHeaders(now), ...reply.headers } };
       } catch (e) {
         if (e instanceof HubspotError) throw new HubspotError(e.status, e.body, { ...rateHeaders(now), ...e.headers });
@@ -180,6 +224,12 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
   const server = serve(async (req, res) => {
     const startedAt = Date.now();
     const url = new URL(req.url ?? '/', 'http://emulator');
+    // The portal's UI pages are not API calls: no token, no rate limit, not in the request log.
+    const uiPage = pageFor({ state, portalId: account.portalId }, req.method ?? 'GET', url.pathname);
+    if (uiPage !== undefined) {
+      await send(req, res, uiPage);
+      return;
+    }
     const raw = await readBody(req);
     let body: unknown;
     let bodyError: HubspotError | undefined;
@@ -211,8 +261,13 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
     portalId: account.portalId,
     uiDomain: account.uiDomain,
     requests,
+    legacyRequests,
     faults,
     state,
-    close: listening.close,
+    close: async () => {
+      await listening.close();
+      if (legacyPaths === 'refuse' && legacyRequests.length > 0)
+        throw new Error(`the HubSpot emulator refused ${legacyRequests.length} call(s) to legacy API paths: ${[...new Set(legacyRequests.map((r) => `${r.method} ${r.path}`))].join(', ')}`);
+    },
   };
 };

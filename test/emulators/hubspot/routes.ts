@@ -1,10 +1,13 @@
 /**
- * The HubSpot endpoints chat2crm calls, with the exact success codes of research/hubspot.md §1.2:
- * the SDK accepts only the one documented code per endpoint and throws on any other.
+ * The HubSpot endpoints chat2crm calls, under their date-versioned paths
+ * (https://developers.hubspot.com/docs/api-reference/2026-03/overview: `/crm/objects/2026-03/…`),
+ * with the exact success codes of HubSpot's API reference: the SDK accepts only the one
+ * documented code per endpoint and throws on any other. Each pattern's `version` is checked
+ * against the versions served (index.ts) before a route runs.
  */
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
-import { notFound, validation, type Reply } from './errors';
+import { missingRequired, notFound, validation, type Reply } from './errors';
 import {
   DEFAULT_READ_PROPERTIES,
   OBJECT_TYPE_IDS,
@@ -17,6 +20,8 @@ import {
 } from './state';
 
 export interface RouteRequest {
+  /** The date version in the path (`2026-03`, `2026-09`). */
+  readonly version: string;
   readonly method: string;
   readonly path: string;
   readonly query: URLSearchParams;
@@ -35,7 +40,7 @@ export interface Route {
   readonly pattern: RegExp;
   /** The scopes a token needs for this call (403 MISSING_SCOPES otherwise). */
   readonly scopes: (params: Readonly<Record<string, string>>) => readonly string[];
-  /** Search has its own limit and is exempt from the ten-secondly one (research §1.4). */
+  /** Search has its own limit and is exempt from the ten-secondly one (https://developers.hubspot.com/docs/api/crm/search). */
   readonly search?: boolean;
   readonly handle: (req: RouteRequest) => Reply;
 }
@@ -136,6 +141,13 @@ const matches = (properties: Readonly<Record<string, string>>, filter: t.TypeOf<
 };
 
 export const buildRoutes = (state: PortalState, account: Account): Route[] => {
+  /** Version 2026-09 applies the portal's Create Record rules to API creates; 2026-03 does not. */
+  const enforceCreateRules = (version: string, type: ObjectType, properties: Readonly<Record<string, string>>) => {
+    if (version < '2026-09') return;
+    const missing = [...state.requiredOnCreate[type]].filter((name) => (properties[name] ?? '').trim() === '');
+    if (missing.length > 0) throw missingRequired(missing);
+  };
+
   const mustFind = (type: ObjectType, id: string, idProperty?: string): StoredObject => {
     const object = state.find(type, id, idProperty);
     if (object === undefined) throw notFound(`Object not found.  objectId are usually numeric.`);
@@ -154,7 +166,7 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     {
       // https://developers.hubspot.com/docs/api/settings/account-information-api
       method: 'GET',
-      pattern: /^\/account-info\/v3\/details$/,
+      pattern: /^\/account-info\/(?<version>\d{4}-\d{2})\/details$/,
       scopes: () => [],
       handle: () => ({
         status: 200,
@@ -173,7 +185,7 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     },
     {
       method: 'POST',
-      pattern: /^\/crm\/v3\/objects\/(?<type>[^/]+)\/search$/,
+      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)\/search$/,
       scopes: typeScope(READ_SCOPES),
       search: true,
       handle: (req) => {
@@ -205,7 +217,7 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     },
     {
       method: 'POST',
-      pattern: /^\/crm\/v3\/objects\/(?<type>[^/]+)\/batch\/upsert$/,
+      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)\/batch\/upsert$/,
       scopes: typeScope(WRITE_SCOPES),
       handle: (req) => {
         const started = new Date();
@@ -221,20 +233,21 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     },
     {
       method: 'POST',
-      pattern: /^\/crm\/v3\/objects\/(?<type>[^/]+)\/batch\/create$/,
+      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)\/batch\/create$/,
       scopes: typeScope(WRITE_SCOPES),
       handle: (req) => {
         const started = new Date();
         const type = objectType(req.params);
         const { inputs } = decode(BatchCreateBody, req.body);
         batchSize(inputs.length);
+        for (const input of inputs) enforceCreateRules(req.version, type, input.properties);
         const results = inputs.map((input) => objectJson(state.create(type, input.properties, toAssociations(type, input.associations))));
         return { status: 201, body: batchEnvelope(results, started) };
       },
     },
     {
       method: 'POST',
-      pattern: /^\/crm\/v3\/objects\/(?<type>[^/]+)\/batch\/read$/,
+      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)\/batch\/read$/,
       scopes: typeScope(READ_SCOPES),
       handle: (req) => {
         const started = new Date();
@@ -263,17 +276,18 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     },
     {
       method: 'POST',
-      pattern: /^\/crm\/v3\/objects\/(?<type>[^/]+)$/,
+      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)$/,
       scopes: typeScope(WRITE_SCOPES),
       handle: (req) => {
         const type = objectType(req.params);
         const body = decode(CreateBody, req.body);
+        enforceCreateRules(req.version, type, body.properties);
         return { status: 201, body: objectJson(state.create(type, body.properties, toAssociations(type, body.associations))) };
       },
     },
     {
       method: 'GET',
-      pattern: /^\/crm\/v3\/objects\/(?<type>[^/]+)$/,
+      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)$/,
       scopes: typeScope(READ_SCOPES),
       handle: (req) => {
         const type = objectType(req.params);
@@ -292,13 +306,13 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     },
     {
       method: 'GET',
-      pattern: /^\/crm\/v3\/objects\/(?<type>[^/]+)\/(?<id>[^/]+)$/,
+      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)\/(?<id>[^/]+)$/,
       scopes: typeScope(READ_SCOPES),
       handle: (req) => {
         const type = objectType(req.params);
         const object = mustFind(type, req.params.id ?? '', req.query.get('idProperty') ?? undefined);
         const associations: Record<string, unknown> = {};
-        // HubSpot leaves out association types with no results (research §1.2, WithAssociations).
+        // HubSpot leaves out association types with no results (SimplePublicObjectWithAssociations).
         for (const to of listParam(req.query, 'associations')) {
           if (!isObjectType(to)) continue;
           const found = state.associations(type, object.id, to);
@@ -312,7 +326,7 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     },
     {
       method: 'PATCH',
-      pattern: /^\/crm\/v3\/objects\/(?<type>[^/]+)\/(?<id>[^/]+)$/,
+      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)\/(?<id>[^/]+)$/,
       scopes: typeScope(WRITE_SCOPES),
       handle: (req) => {
         const type = objectType(req.params);
@@ -322,7 +336,7 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     },
     {
       method: 'DELETE',
-      pattern: /^\/crm\/v3\/objects\/(?<type>[^/]+)\/(?<id>[^/]+)$/,
+      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)\/(?<id>[^/]+)$/,
       scopes: typeScope(WRITE_SCOPES),
       handle: (req) => {
         state.archive(objectType(req.params), req.params.id ?? '');
@@ -332,7 +346,7 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     {
       // https://developers.hubspot.com/docs/api/crm/associations (v4 "default" association)
       method: 'PUT',
-      pattern: /^\/crm\/v4\/objects\/(?<from>[^/]+)\/(?<fromId>[^/]+)\/associations\/default\/(?<to>[^/]+)\/(?<toId>[^/]+)$/,
+      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<from>[^/]+)\/(?<fromId>[^/]+)\/associations\/default\/(?<to>[^/]+)\/(?<toId>[^/]+)$/,
       scopes: (p) => [...typeScope(WRITE_SCOPES, 'from')(p), ...typeScope(WRITE_SCOPES, 'to')(p)],
       handle: (req) => {
         const started = new Date();
@@ -357,7 +371,7 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     },
     {
       method: 'PUT',
-      pattern: /^\/crm\/v4\/objects\/(?<from>[^/]+)\/(?<fromId>[^/]+)\/associations\/(?<to>[^/]+)\/(?<toId>[^/]+)$/,
+      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<from>[^/]+)\/(?<fromId>[^/]+)\/associations\/(?<to>[^/]+)\/(?<toId>[^/]+)$/,
       scopes: (p) => [...typeScope(WRITE_SCOPES, 'from')(p), ...typeScope(WRITE_SCOPES, 'to')(p)],
       handle: (req) => {
         const from = objectType(req.params, 'from');
@@ -378,7 +392,7 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     },
     {
       method: 'GET',
-      pattern: /^\/crm\/v4\/objects\/(?<from>[^/]+)\/(?<fromId>[^/]+)\/associations\/(?<to>[^/]+)$/,
+      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<from>[^/]+)\/(?<fromId>[^/]+)\/associations\/(?<to>[^/]+)$/,
       scopes: (p) => [...typeScope(READ_SCOPES, 'from')(p), ...typeScope(READ_SCOPES, 'to')(p)],
       handle: (req) => {
         const from = objectType(req.params, 'from');
@@ -398,7 +412,7 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     {
       // https://developers.hubspot.com/docs/api/crm/properties
       method: 'POST',
-      pattern: /^\/crm\/v3\/properties\/(?<type>[^/]+)$/,
+      pattern: /^\/crm\/properties\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)$/,
       scopes: (p) => (p.type === 'tickets' ? ['tickets'] : ['crm.schemas.contacts.write']),
       handle: (req) => {
         const type = objectType(req.params);
@@ -409,14 +423,14 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     },
     {
       method: 'GET',
-      pattern: /^\/crm\/v3\/properties\/(?<type>[^/]+)\/(?<name>[^/]+)$/,
+      pattern: /^\/crm\/properties\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)\/(?<name>[^/]+)$/,
       scopes: (p) => (p.type === 'tickets' ? ['tickets'] : ['crm.schemas.contacts.read']),
       handle: (req) => ({ status: 200, body: propertyJson(state.getProperty(objectType(req.params), req.params.name ?? '')) }),
     },
     {
       // https://developers.hubspot.com/docs/api/crm/pipelines
       method: 'GET',
-      pattern: /^\/crm\/v3\/pipelines\/(?<type>[^/]+)$/,
+      pattern: /^\/crm\/pipelines\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)$/,
       scopes: () => ['tickets'],
       handle: (req) => {
         if (objectType(req.params) !== 'tickets') throw notFound('Only ticket pipelines are emulated');

@@ -1,6 +1,6 @@
 /**
  * The emulator's in-memory portal: CRM objects, their property definitions, associations and
- * ticket pipelines. Validation follows research/hubspot.md §1.6; search sees writes only after
+ * ticket pipelines. Validation follows HubSpot's object guides (https://developers.hubspot.com/docs/api/crm/contacts, …/tickets, …/notes); search sees writes only after
  * `searchLagMs`, as HubSpot's index does.
  */
 import { contactExists, invalidProperties, notFound, propertyExists, uniqueValueTaken, validation, type PropertyProblem } from './errors';
@@ -79,6 +79,7 @@ const BUILT_IN: Readonly<Record<ObjectType, readonly (string | [string, { option
     'state',
     'country',
     'website',
+    'jobtitle',
     ['lifecyclestage', { options: LIFECYCLE_STAGES }],
     'hs_object_id',
     'createdate',
@@ -127,6 +128,11 @@ export class PortalState {
   readonly pipelines: Pipeline[] = [DEFAULT_TICKET_PIPELINE];
   /** `type:id` → `type:id` → association type ids, kept symmetric like HubSpot's. */
   private readonly links = new Map<string, Map<string, Set<number>>>();
+  /**
+   * Properties the portal's admin requires on every new record (Settings → Objects → Create
+   * Record); the API enforces them from version 2026-09 on. Tests add to these.
+   */
+  readonly requiredOnCreate: Readonly<Record<ObjectType, Set<string>>> = { contacts: new Set(), tickets: new Set(), notes: new Set() };
   private nextId = 1001;
   searchLagMs: number;
   private readonly now: () => number;
