@@ -26,7 +26,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 const CRM_HELP = `
 chat2crm deleted only its own copy and its references. The CRM keeps its records: erase the person there too.
   HubSpot: open the contact, Actions > Delete, and tick "Permanently delete" (a GDPR delete: turn on
-    Settings > Privacy & Consent > data privacy first), or POST /crm/v3/objects/contacts/gdpr-delete with
+    Settings > Privacy & Consent > data privacy first), or POST /crm/objects/2026-09/contacts/gdpr-delete with
     {"objectId": "<email>", "idProperty": "email"} (https://knowledge.hubspot.com/privacy-and-consent/how-do-i-perform-a-gdpr-delete-in-hubspot).
     Delete the tickets made from their chats as well: they hold the transcripts.
   Salesforce: delete the Lead or Contact and the Cases and Tasks made from their chats (the transcripts are in
