@@ -1,7 +1,7 @@
 /**
  * Access tokens for the four grants we support, through jsforce's OAuth2 client. Refreshing is
  * ours, not jsforce's: jsforce refreshes and retries forever while Salesforce keeps answering 401
- * (jsforce#1168, research/salesforce.md §0.5), so the client asks for at most one new token per
+ * (https://github.com/jsforce/jsforce/issues/1168), so the client asks for at most one new token per
  * failed call and concurrent callers share it.
  */
 import { createPrivateKey, sign } from 'node:crypto';

@@ -28,7 +28,7 @@ export const proxyFor = (url: string, env: NodeJS.ProcessEnv = process.env): str
 
 /**
  * Every exchange gets our deadline (jsforce's default is 30 minutes) and no jsforce retries: they
- * would repeat GETs for up to ~15 s (research/salesforce.md §1.4), while our worker retries transients on
+ * would repeat GETs for up to ~15 s (5 retries, 500 ms × 2^n: jsforce lib/request.js), while our worker retries transients on
  * its own schedule. A string or Buffer body that goes to Salesforce directly is sent over node:http
  * (src/net/http-client.ts): jsforce's own path runs every call through undici's fetch, web streams
  * and two PassThroughs. A proxied one, or a streamed body, takes jsforce's path, which tunnels.
