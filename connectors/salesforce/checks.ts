@@ -6,7 +6,7 @@
 import * as t from 'io-ts';
 import type { CheckItem, CheckReport } from '../../src/domain/connector';
 import type { ApiVersionInfo, SalesforceClient } from './client';
-import { GRANT_NAMES, type SalesforceConfig } from './config';
+import { GRANT_NAMES, PASSWORD_GRANT_END, type SalesforceConfig } from './config';
 
 const Describe = t.type({
   fields: t.array(
@@ -36,7 +36,7 @@ export const checkOrg = async (config: SalesforceConfig, client: SalesforceClien
   const items: CheckItem[] = [];
   const ext = config.externalIdField;
   const session = await client.session();
-  const grant = `${GRANT_NAMES[config.grant.kind]} grant${config.grant.kind === 'password' ? ' (retiring: see the warning)' : ''}`;
+  const grant = `${GRANT_NAMES[config.grant.kind]} grant${config.grant.kind === 'password' ? ` (Salesforce retires it on ${PASSWORD_GRANT_END}: move to client credentials)` : ''}`;
   items.push(session.ok ? { name: 'login', ok: true, detail: `${grant} at ${config.loginUrl} works; instance ${session.value.instanceUrl}` } : { name: 'login', ok: false, detail: session.failure.message });
   if (!session.ok) return { ok: false, items };
 

@@ -222,6 +222,7 @@ describe('Salesforce: the username-password grant (retired 20 February 2027)', (
       assert.equal(count(result.output, WARNING), 1, result.output);
       assert.match(result.output, /^WARNING: Salesforce: the username-password grant/m);
       assert.match(result.output, /^CRM=salesforce: ready$/m);
+      assert.match(result.output, /ok +login: username-password grant \(Salesforce retires it on 20 February 2027: move to client credentials\) at http/);
       assert.match(result.output, /ok +API version: 67\.0 configured; the org's newest is 68\.0 \(Winter '27\)/);
       assertNoSecret(result.output, emulator);
       assert.deepEqual(emulator.soapRequests(), []);
