@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isLeft } from 'fp-ts/Either';
@@ -197,6 +197,14 @@ describe('Salesforce: the username-password grant (retired 20 February 2027)', (
     await assert.rejects(conn.login(emulator.credentials.username, emulator.credentials.password), /INVALID_OPERATION|SOAP login\(\) is retired/);
     const [soap] = emulator.soapRequests();
     assert.deepEqual([soap?.method, soap?.path, soap?.operation, soap?.status, soap?.body], ['POST', '/services/Soap/u/64.0', 'login', 500, undefined]);
+  });
+
+  it('no Salesforce code calls jsforce\'s Connection#login or its SOAP login', () => {
+    const dir = join(ROOT, 'connectors/salesforce');
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const source = readFileSync(join(dir, file), 'utf8');
+      assert.doesNotMatch(source, /\.login\(|loginBySoap|\/services\/Soap/i, file);
+    }
   });
 
   it('config refuses the username and password without a client id and secret (no SOAP fallback), naming the retirement', () => {

@@ -83,7 +83,11 @@ export const recordPage = (store: OrgStore, type: string, id: string): Page => {
   const record = store.get(type, id);
   if (record === undefined) return notFoundPage(`No ${type} with id ${id}: records live in memory, so a restarted emulator has forgotten them.`);
   const spec = store.schema.get(type);
+  // In the object's field order (Id first), then anything the schema does not name.
+  const order = [...(spec?.fields.keys() ?? [])];
+  const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
   const rows = Object.entries(record)
+    .sort(([a], [b]) => rank(a) - rank(b))
     .filter(([, value]) => value !== undefined && value !== null && value !== '')
     .map(([name, value]) => {
       const kind = spec?.fields.get(name)?.type;
