@@ -12,7 +12,7 @@ import { createSources } from '../src/sources/runtime';
 import { openStore } from '../src/storage/open';
 import type { CheckReport } from '../src/domain/connector';
 import type { LocalRecordStore } from '../src/domain/local-records';
-import { silentLog } from '../src/domain/log';
+import { silentLog, type Log } from '../src/domain/log';
 import { serviceKeyGuide } from '../connectors/hubspot/access';
 
 /** Setup never touches the service's own records; reaching this is a bug. */
@@ -20,6 +20,18 @@ const unusedLocalRecords: LocalRecordStore = {
   upsertLocalRecord: () => Promise.reject(new Error('setup does not write local records')),
   getLocalRecord: () => Promise.reject(new Error('setup does not read local records')),
   findLocalRecordByEmail: () => Promise.reject(new Error('setup does not read local records')),
+};
+
+/**
+ * What a connector warns about when it is made (Salesforce: a retiring login grant) is for the
+ * person running setup: its message is printed, never its fields.
+ */
+const warningsLog: Log = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (_fields, message) => void (message === undefined ? undefined : process.stdout.write(`WARNING: ${message}\n\n`)),
+  error: (_fields, message) => void (message === undefined ? undefined : process.stdout.write(`ERROR: ${message}\n\n`)),
+  child: () => warningsLog,
 };
 
 const print = (title: string, report: CheckReport) => {
@@ -39,7 +51,7 @@ const main = async (): Promise<number> => {
     return 1;
   }
   const { config } = loaded;
-  const connector = await config.createConnector({ log: silentLog, publicUrl: config.publicUrl, localRecords: unusedLocalRecords });
+  const connector = await config.createConnector({ log: warningsLog, publicUrl: config.publicUrl, localRecords: unusedLocalRecords });
   const report = connector.setup === undefined ? await connector.check() : await connector.setup();
   print(`CRM=${config.crm}: ${report.ok ? 'ready' : 'needs attention'}`, report);
   if (config.crm === 'hubspot' && report.items.some((i) => !i.ok && HUBSPOT_TOKEN_ITEMS.test(i.name))) printHubspotGuide();

@@ -1,7 +1,7 @@
 /**
  * Access tokens for the four grants we support, through jsforce's OAuth2 client. Refreshing is
  * ours, not jsforce's: jsforce refreshes and retries forever while Salesforce keeps answering 401
- * (jsforce#1168, research/salesforce.md §0.5), so the client asks for at most one new token per
+ * (https://github.com/jsforce/jsforce/issues/1168), so the client asks for at most one new token per
  * failed call and concurrent callers share it.
  */
 import { createPrivateKey, sign } from 'node:crypto';
@@ -10,7 +10,7 @@ import * as t from 'io-ts';
 import { OAuth2 } from 'jsforce';
 import type { Transport } from 'jsforce/lib/transport';
 import { fail, permanent, succeed, transient, type Outcome } from '../../src/domain/outcome';
-import type { Grant, SalesforceConfig } from './config';
+import { GRANT_NAMES, PASSWORD_GRANT_END, type Grant, type SalesforceConfig } from './config';
 
 export interface Session {
   readonly accessToken: string;
@@ -21,12 +21,11 @@ export interface Session {
 const TokenResponse = t.type({ access_token: t.string, instance_url: t.string, id: t.string });
 
 const GRANT_KEYS: Record<Grant['kind'], string> = {
-  client_credentials: 'SALESFORCE_CLIENT_ID / SALESFORCE_CLIENT_SECRET (the Connected App must enable the client credentials flow with a Run As user, and SALESFORCE_LOGIN_URL must be your My Domain URL)',
+  client_credentials: 'SALESFORCE_CLIENT_ID / SALESFORCE_CLIENT_SECRET (the External Client App must enable the client credentials flow, with a Run As user on its Policies tab, and SALESFORCE_LOGIN_URL must be your My Domain URL)',
   refresh_token: 'SALESFORCE_CLIENT_ID / SALESFORCE_REFRESH_TOKEN (issue a new refresh token; the app needs the refresh_token scope)',
-  password: 'SALESFORCE_CLIENT_ID / SALESFORCE_CLIENT_SECRET / SALESFORCE_USERNAME / SALESFORCE_PASSWORD (password followed by the security token; orgs created since Summer \'23 block this flow unless allowed)',
-  jwt: 'SALESFORCE_CLIENT_ID / SALESFORCE_USERNAME / SALESFORCE_PRIVATE_KEY_FILE (the Connected App needs the matching certificate and the user must be pre-authorized)',
+  password: `SALESFORCE_CLIENT_ID / SALESFORCE_CLIENT_SECRET / SALESFORCE_USERNAME / SALESFORCE_PASSWORD (password followed by the security token; orgs created since Summer '23 block this flow unless allowed, and Salesforce retires it on ${PASSWORD_GRANT_END}: move to the client credentials grant)`,
+  jwt: 'SALESFORCE_CLIENT_ID / SALESFORCE_USERNAME / SALESFORCE_PRIVATE_KEY_FILE (the External Client App needs the matching certificate and the user must be pre-authorized)',
 };
-const GRANT_NAMES: Record<Grant['kind'], string> = { client_credentials: 'client credentials', refresh_token: 'refresh token', password: 'username-password', jwt: 'JWT bearer' };
 
 const OAuthError = t.type({ name: t.string, message: t.string });
 
@@ -70,6 +69,8 @@ export const createAuth = (config: SalesforceConfig, transport: Transport, netwo
       case 'client_credentials':
         return oauth2.requestToken({ grant_type: 'client_credentials' });
       case 'password':
+        // The OAuth flow (grant_type=password at /services/oauth2/token). Never Connection#login,
+        // which jsforce sends to SOAP login() when no client secret is set (retired Summer '27).
         return oauth2.authenticate(grant.username, grant.password);
       case 'refresh_token':
         return oauth2.refreshToken(grant.refreshToken);

@@ -4,66 +4,15 @@
  * refreshed at most once per failed call.
  */
 import * as t from 'io-ts';
-import { Connection, type HttpRequest, type HttpRequestOptions } from 'jsforce';
-import { Transport } from 'jsforce/lib/transport';
-import { StreamPromise } from 'jsforce/lib/util/promise';
-import { PassThrough } from 'node:stream';
-import { send as sendDirect } from '../../src/net/http-client';
+import { Connection, type HttpRequest } from 'jsforce';
 import { silentLog, type Log } from '../../src/domain/log';
-import { fail, succeed, transient, type CrmFailure, type Outcome } from '../../src/domain/outcome';
+import { fail, succeed, transient, type Outcome } from '../../src/domain/outcome';
 import { createAuth, type Session } from './auth';
 import type { SalesforceConfig } from './config';
+import { BoundedTransport, networkProblem } from './transport';
+
+export { networkProblem, proxyFor } from './transport';
 import { ApiError, ApiErrors, CompositeResponse, SaveResult, fromSalesforceError, type SalesforceError } from './mappers';
-
-/**
- * jsforce reads HTTP(S)_PROXY once at import and ignores NO_PROXY (jsforce#1741), so a proxy set
- * for the internet also captured loopback traffic. We decide per request instead.
- */
-export const proxyFor = (url: string, env: NodeJS.ProcessEnv = process.env): string | undefined => {
-  const proxy = env['https_proxy'] ?? env['HTTPS_PROXY'] ?? env['http_proxy'] ?? env['HTTP_PROXY'];
-  if (proxy === undefined || proxy === '') return undefined;
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host === '::1' || host.startsWith('127.')) return undefined;
-  const exempt = (env['no_proxy'] ?? env['NO_PROXY'] ?? '')
-    .split(',')
-    .map((x) => x.trim().toLowerCase().replace(/:\d+$/, ''))
-    .filter((x) => x !== '');
-  return exempt.some((x) => x === '*' || host === x.replace(/^\./, '') || host.endsWith(x.startsWith('.') ? x : `.${x}`)) ? undefined : proxy;
-};
-
-/**
- * Every exchange gets our deadline (jsforce's default is 30 minutes) and no jsforce retries: they
- * would repeat GETs for up to ~15 s (research/salesforce.md §1.4), while our worker retries transients on
- * its own schedule. A string or Buffer body that goes to Salesforce directly is sent over node:http
- * (src/net/http-client.ts): jsforce's own path runs every call through undici's fetch, web streams
- * and two PassThroughs. A proxied one, or a streamed body, takes jsforce's path, which tunnels.
- */
-class BoundedTransport extends Transport {
-  constructor(private readonly timeoutMs: number) {
-    super();
-  }
-  override httpRequest(req: HttpRequest, options: HttpRequestOptions = {}) {
-    const proxy = proxyFor(req.url);
-    const body = req.body;
-    if (proxy === undefined && (body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body))) {
-      const direct = { method: req.method, url: req.url, headers: req.headers ?? {}, ...(body === undefined || body === null ? {} : { body }) };
-      const answer = sendDirect(direct, this.timeoutMs).then((a) => ({ statusCode: a.status, headers: { ...a.headers }, body: a.text }));
-      return StreamPromise.create(() => ({ stream: new PassThrough(), promise: answer }));
-    }
-    // '' rather than undefined: jsforce merges our options over its import-time defaults and treats '' as "no proxy".
-    return super.httpRequest(req, { ...options, timeout: this.timeoutMs, httpProxy: proxy ?? '', retry: { maxRetries: 0 } });
-  }
-}
-
-const Cause = t.type({ code: t.string });
-/** A network-level failure (timeout, refused, reset), described without personal data. */
-export const networkProblem = (e: unknown, timeoutMs: number): CrmFailure | undefined => {
-  if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError')) return transient('CRM_TIMEOUT', `Salesforce did not answer within ${timeoutMs} ms; retrying later`);
-  const cause = e instanceof Error && Cause.is(e.cause) ? e.cause.code : e instanceof Error && Cause.is(e) ? e.code : undefined;
-  if (cause !== undefined || (e instanceof TypeError && /fetch failed|other side closed/i.test(e.message)))
-    return transient('CRM_UNAVAILABLE', `Salesforce is unreachable (${cause ?? (e instanceof Error ? e.message : 'network error')}); retrying later`);
-  return undefined;
-};
 
 const ThrownApiError = t.intersection([t.type({ errorCode: t.string, message: t.string }), t.partial({ data: t.unknown })]);
 const WithFields = t.type({ fields: t.array(t.string) });
@@ -105,7 +54,14 @@ export interface SalesforceClient {
   get(path: string, sobject: string): Promise<Outcome<unknown>>;
   /** Logs in (or reuses the session) and returns it. */
   session(): Promise<Outcome<Session>>;
+  /** The API versions the org serves, oldest first: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_versions.htm */
+  versions(): Promise<Outcome<readonly ApiVersionInfo[]>>;
 }
+
+// `GET /services/data/` answers `[{"label":"Winter '27","url":"/services/data/v68.0","version":"68.0"}, …]`.
+const ApiVersionInfo = t.type({ version: t.string, label: t.string });
+export type ApiVersionInfo = t.TypeOf<typeof ApiVersionInfo>;
+const ApiVersions = t.array(ApiVersionInfo);
 
 /** An exchange Salesforce answered, before it is classified: a body, or its error with the raw error data. */
 type Answer = { readonly ok: true; readonly body: unknown } | { readonly ok: false; readonly error: SalesforceError; readonly data: unknown };
@@ -269,6 +225,12 @@ export const createSalesforceClient = (config: SalesforceConfig, options: Salesf
   return {
     session: () => auth.session(),
     get: (path, sobject) => send({ method: 'GET', url: `${base}${path}` }, sobject),
+    async versions() {
+      const answer = await send({ method: 'GET', url: '/services/data/' }, 'versions');
+      if (!answer.ok) return answer;
+      const decoded = ApiVersions.decode(answer.value);
+      return decoded._tag === 'Right' ? succeed(decoded.right) : fail(transient('CRM_BAD_RESPONSE', 'Salesforce answered GET /services/data/ with something other than its list of API versions'));
+    },
     async composite(requests, allOrNone, sobject) {
       // Calls made while the first is in flight wait for its answer rather than meet the same 404.
       if (compositeServed === undefined && firstComposite !== undefined) await firstComposite;

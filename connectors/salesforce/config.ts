@@ -8,12 +8,22 @@ import { pipe } from 'fp-ts/function';
 import type { Env } from '../../src/domain/connector';
 import { HttpUrl, IntFromString, NonEmptyString, optional, withDefault } from '../../src/domain/codecs';
 
-/** How we obtain an access token; see README.md "Connected App". */
+/** How we obtain an access token; see README.md "Setup in Salesforce". Never SOAP `login()`. */
 export type Grant =
   | { readonly kind: 'client_credentials'; readonly clientId: string; readonly clientSecret: string }
   | { readonly kind: 'refresh_token'; readonly clientId: string; readonly clientSecret?: string; readonly refreshToken: string }
   | { readonly kind: 'password'; readonly clientId: string; readonly clientSecret: string; readonly username: string; readonly password: string }
   | { readonly kind: 'jwt'; readonly clientId: string; readonly username: string; readonly privateKeyFile: string; readonly audience: string };
+
+export const GRANT_NAMES: Readonly<Record<Grant['kind'], string>> = { client_credentials: 'client credentials', refresh_token: 'refresh token', password: 'username-password', jwt: 'JWT bearer' };
+
+/**
+ * "Connected apps … will no longer support the OAuth 2.0 Username-Password Flow" from this day,
+ * with "no extension or exception process": https://help.salesforce.com/s/articleView?id=005461976
+ * External Client Apps never offered it. Migration guide ("Migrate from OAuth Username-Password to
+ * Client Credentials Flow"): https://help.salesforce.com/s/articleView?id=000886201
+ */
+export const PASSWORD_GRANT_END = '20 February 2027';
 
 export interface SalesforceConfig {
   readonly loginUrl: string;
@@ -28,6 +38,8 @@ export interface SalesforceConfig {
   readonly recordUrlBase?: string;
   /** Upper bound of one HTTP exchange with Salesforce, token calls included. */
   readonly timeoutMs: number;
+  /** SALESFORCE_PASSWORD is set while another grant is used: a leftover to remove (see notices.ts). */
+  readonly passwordUnused: boolean;
 }
 
 const pattern = (name: string, re: RegExp, hint: string) =>
@@ -38,13 +50,20 @@ const pattern = (name: string, re: RegExp, hint: string) =>
     String,
   );
 
-// `created` in upsert answers needs API 46.0 or later (research/salesforce.md §1.2).
+/**
+ * jsforce's own default is 50.0 (lib/connection.js `defaultConnectionConfig`), so we always pass
+ * ours. 67.0 is Summer '26, served by every org since mid-2026; `npm run setup` shows the org's
+ * newest beside it (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_versions.htm).
+ */
+export const DEFAULT_API_VERSION = '67.0';
+
+// `created` in upsert answers needs API 46.0 or later (dome_upsert.htm: "present in API version 46.0 and later").
 const ApiVersion = new t.Type<string, string, unknown>(
   'ApiVersion',
-  (u): u is string => typeof u === 'string',
+  (u): u is string => typeof u === 'string' && /^\d{2,3}\.0$/.test(u),
   (u, c) => {
     const m = typeof u === 'string' ? /^\s*v?(\d{2,3})(?:\.0)?\s*$/.exec(u) : null;
-    return m?.[1] !== undefined && Number(m[1]) >= 46 ? t.success(`${m[1]}.0`) : t.failure(u, c, 'must be an API version such as 62.0 (46.0 or later)');
+    return m?.[1] !== undefined && Number(m[1]) >= 46 ? t.success(`${m[1]}.0`) : t.failure(u, c, `must be a Salesforce API version such as ${DEFAULT_API_VERSION} (46.0 or later; \`npm run setup\` shows the newest your org serves)`);
   },
   String,
 );
@@ -62,7 +81,7 @@ const RawEnv = t.type({
   SALESFORCE_REFRESH_TOKEN: optional(NonEmptyString),
   SALESFORCE_PRIVATE_KEY_FILE: optional(NonEmptyString),
   SALESFORCE_JWT_AUDIENCE: optional(HttpUrl),
-  SALESFORCE_API_VERSION: withDefault(ApiVersion, '62.0'),
+  SALESFORCE_API_VERSION: withDefault(ApiVersion, DEFAULT_API_VERSION),
   SALESFORCE_EXTERNAL_ID_FIELD: withDefault(CustomFieldName, 'Chat_Conversation_Id__c'),
   SALESFORCE_CASE_ORIGIN: withDefault(PicklistValue, 'Web'),
   SALESFORCE_LEAD_SOURCE: withDefault(PicklistValue, 'Web'),
@@ -72,8 +91,8 @@ const RawEnv = t.type({
 type RawEnv = t.TypeOf<typeof RawEnv>;
 
 const GRANTS_HELP =
-  'set one of: SALESFORCE_CLIENT_ID + SALESFORCE_CLIENT_SECRET (client credentials); those two + SALESFORCE_USERNAME + SALESFORCE_PASSWORD (username-password); ' +
-  'SALESFORCE_CLIENT_ID + SALESFORCE_REFRESH_TOKEN (refresh token); SALESFORCE_CLIENT_ID + SALESFORCE_USERNAME + SALESFORCE_PRIVATE_KEY_FILE (JWT bearer)';
+  'set one of: SALESFORCE_CLIENT_ID + SALESFORCE_CLIENT_SECRET of an External Client App with the client credentials flow, and SALESFORCE_LOGIN_URL = your My Domain URL (recommended); ' +
+  'SALESFORCE_CLIENT_ID + SALESFORCE_USERNAME + SALESFORCE_PRIVATE_KEY_FILE (JWT bearer); SALESFORCE_CLIENT_ID + SALESFORCE_REFRESH_TOKEN (refresh token). See connectors/salesforce/README.md';
 
 /** The grant the keys describe, or the first missing key and why it is needed. */
 export const chooseGrant = (env: RawEnv): Grant | { readonly missing: string; readonly message: string } => {
@@ -94,13 +113,20 @@ export const chooseGrant = (env: RawEnv): Grant | { readonly missing: string; re
     return gap ?? { kind: 'refresh_token', clientId: clientId ?? '', refreshToken: env.SALESFORCE_REFRESH_TOKEN, ...(secret === undefined ? {} : { clientSecret: secret }) };
   }
   if (username !== undefined || env.SALESFORCE_PASSWORD !== undefined) {
+    // Only the OAuth username-password flow, never SOAP login() (which jsforce's Connection#login
+    // falls back to without a client id and secret): https://developer.salesforce.com/docs/platform/api/guide/sforce-api-calls-login.html
     const gap = needs('username-password', username !== undefined ? 'SALESFORCE_USERNAME' : 'SALESFORCE_PASSWORD', {
       SALESFORCE_CLIENT_ID: clientId,
       SALESFORCE_CLIENT_SECRET: secret,
       SALESFORCE_USERNAME: username,
       SALESFORCE_PASSWORD: env.SALESFORCE_PASSWORD,
     });
-    return gap ?? { kind: 'password', clientId: clientId ?? '', clientSecret: secret ?? '', username: username ?? '', password: env.SALESFORCE_PASSWORD ?? '' };
+    if (gap !== undefined)
+      return {
+        ...gap,
+        message: `${gap.message}. Salesforce retires the username-password grant on ${PASSWORD_GRANT_END}; rather ${GRANTS_HELP}`,
+      };
+    return { kind: 'password', clientId: clientId ?? '', clientSecret: secret ?? '', username: username ?? '', password: env.SALESFORCE_PASSWORD ?? '' };
   }
   if (clientId !== undefined && secret !== undefined) return { kind: 'client_credentials', clientId, clientSecret: secret };
   return { missing: clientId === undefined ? 'SALESFORCE_CLIENT_ID' : 'SALESFORCE_CLIENT_SECRET', message: GRANTS_HELP };
@@ -117,6 +143,7 @@ const toConfig = (env: RawEnv, grant: Grant): SalesforceConfig => ({
   caseOrigin: env.SALESFORCE_CASE_ORIGIN,
   leadSource: env.SALESFORCE_LEAD_SOURCE,
   timeoutMs: env.SALESFORCE_TIMEOUT_MS,
+  passwordUnused: grant.kind !== 'password' && env.SALESFORCE_PASSWORD !== undefined,
   ...(env.SALESFORCE_INSTANCE_URL === undefined ? {} : { instanceUrl: env.SALESFORCE_INSTANCE_URL }),
   ...(env.SALESFORCE_RECORD_URL_BASE === undefined ? {} : { recordUrlBase: env.SALESFORCE_RECORD_URL_BASE }),
 });

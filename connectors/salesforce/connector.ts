@@ -3,16 +3,18 @@
  * completed Task holding the transcript. Each upsert is two composite round trips: one that reads
  * (the record by external id, the Task, people with the visitor's email), one that writes (or,
  * where `/composite` is not served, the same subrequests one by one: client.ts).
- * Wire contract and quirks: shared/research/salesforce.md; setup: README.md beside this file.
+ * Setup and behaviour: README.md beside this file.
  */
 import * as t from 'io-ts';
-import { type CheckItem, type Connector, type ConnectorDeps } from '../../src/domain/connector';
+import type { Connector, ConnectorDeps } from '../../src/domain/connector';
 import type { Conversation } from '../../src/domain/conversation';
 import type { Action } from '../../src/domain/event';
 import { fail, succeed, type Outcome } from '../../src/domain/outcome';
 import type { CrmPerson, CrmRecord } from '../../src/domain/record';
 import { createSalesforceClient, type Subrequest, type SubResult } from './client';
+import { checkOrg } from './checks';
 import type { SalesforceConfig } from './config';
+import { configurationNotices } from './notices';
 import {
   ApiErrors,
   QueryResult,
@@ -80,11 +82,13 @@ const idOf = (results: readonly SubResult[], referenceId: string): string | unde
 
 export const createSalesforceConnector = (config: SalesforceConfig, deps: ConnectorDeps): Connector => {
   const log = deps.log.child({ connector: 'salesforce' });
+  // Once per process: the connector is made once at start (and once by `npm run setup`).
+  for (const notice of configurationNotices(config)) log.warn({ grant: config.grant.kind }, notice);
   const client = createSalesforceClient(config, { log });
   const ext = config.externalIdField;
   const query = (soql: string) => `/query?q=${encodeURIComponent(soql)}`;
   const get = (referenceId: string, soql: string): Subrequest => ({ method: 'GET', url: query(soql), referenceId });
-  // The value goes into the path raw in jsforce (research/salesforce.md §0.7); we encode it ourselves.
+  // jsforce joins an upsert's external-id value into the path raw (lib/sobject.js upsert); we encode it ourselves.
   const upsertPath = (type: string, conversation: Conversation) => `/sobjects/${type}/${ext}/${encodeURIComponent(conversation.id)}`;
 
   const link = async (type: string, id: string): Promise<string> => {
@@ -226,58 +230,11 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
     return succeed(undefined);
   };
 
-  const Describe = t.type({
-    fields: t.array(
-      t.intersection([
-        t.type({ name: t.string, type: t.string }),
-        t.partial({ externalId: t.boolean, unique: t.boolean, caseSensitive: t.boolean, picklistValues: t.array(t.type({ value: t.string, active: t.boolean })) }),
-      ]),
-    ),
-  });
-
-  const check = async () => {
-    const items: CheckItem[] = [];
-    const session = await client.session();
-    const grant = config.grant.kind.replace('_', ' ');
-    items.push(session.ok ? { name: 'login', ok: true, detail: `${grant} grant at ${config.loginUrl} works; instance ${session.value.instanceUrl}` } : { name: 'login', ok: false, detail: session.failure.message });
-    if (!session.ok) return { ok: false, items };
-    const described = await client.composite(
-      ['Lead', 'Case', 'Task'].map((type) => ({ method: 'GET' as const, url: `/sobjects/${type}/describe`, referenceId: type })),
-      false,
-      'Lead',
-    );
-    if (!described.ok) return { ok: false, items: [...items, { name: 'describe', ok: false, detail: described.failure.message }] };
-    const fieldsOf = (type: string) => {
-      const decoded = Describe.decode(described.value.find((r) => r.referenceId === type && r.status === 200)?.body);
-      return decoded._tag === 'Right' ? decoded.right.fields : undefined;
-    };
-    for (const type of ['Lead', 'Case']) {
-      const field = fieldsOf(type)?.find((f) => f.name === ext);
-      const name = `${type}.${ext}`;
-      if (fieldsOf(type) === undefined) items.push({ name, ok: false, detail: `cannot describe ${type}: give the integration user Read/Create/Edit on ${type}` });
-      else if (field === undefined) items.push({ name, ok: false, detail: `missing: create ${type}.${ext} as Text(255) with "External ID" and "Unique (case sensitive)" checked, visible and editable for the integration user` });
-      else if (field.externalId !== true) items.push({ name, ok: false, detail: `exists but is not marked "External ID": edit the field in Setup → Object Manager → ${type} and check "External ID" (and "Unique")` });
-      else items.push({ name, ok: true, detail: `External ID${field.unique === true ? ', Unique' : ' (not Unique: concurrent deliveries may race; check "Unique")'}${field.caseSensitive === true ? ', case sensitive' : ''}` });
-    }
-    const picklists: [string, string, string, string][] = [
-      ['Lead', 'LeadSource', config.leadSource, 'SALESFORCE_LEAD_SOURCE'],
-      ['Case', 'Origin', config.caseOrigin, 'SALESFORCE_CASE_ORIGIN'],
-      ['Task', 'Status', 'Completed', 'the Task Status picklist'],
-      ['Task', 'Priority', 'Normal', 'the Task Priority picklist'],
-    ];
-    for (const [type, fieldName, value, key] of picklists) {
-      const field = fieldsOf(type)?.find((f) => f.name === fieldName);
-      const ok = field?.picklistValues?.some((p) => p.active && p.value === value) ?? false;
-      items.push({ name: `${type}.${fieldName} = ${value}`, ok, detail: ok ? 'active picklist value' : `not an active value of ${type}.${fieldName}: add it in Setup or change ${key}` });
-    }
-    return { ok: items.every((i) => i.ok), items };
-  };
-
   return {
     name: 'salesforce',
     upsert: ({ action, conversation, previous }) => (action === 'case' ? upsertCase(conversation) : upsertLead(conversation, previous)),
     findPerson,
-    check,
+    check: () => checkOrg(config, client),
   };
 };
 

@@ -157,7 +157,7 @@ const fieldList = (e: SalesforceError) => (e.fields !== undefined && e.fields.le
  * field names and schema messages are passed on.
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm
  */
-export const fromSalesforceError = (e: SalesforceError, sobject: string, config: Pick<SalesforceConfig, 'externalIdField' | 'caseOrigin' | 'leadSource'>): CrmFailure => {
+export const fromSalesforceError = (e: SalesforceError, sobject: string, config: Pick<SalesforceConfig, 'externalIdField' | 'caseOrigin' | 'leadSource' | 'apiVersion'>): CrmFailure => {
   const status = e.status === undefined ? {} : { status: e.status };
   const ext = config.externalIdField;
   switch (e.errorCode) {
@@ -178,6 +178,14 @@ export const fromSalesforceError = (e: SalesforceError, sobject: string, config:
     case 'INVALID_FIELD_FOR_INSERT_UPDATE':
       return permanent('CRM_MISSING_FIELD', `${sobject}: ${e.message.trim().split('\n').pop() ?? e.errorCode}. Create the field, or give the integration user Edit access to it (field-level security)`, status);
     case 'NOT_FOUND':
+      // An upsert names the field ("Provided external ID field does not exist or is not accessible", dome_upsert.htm);
+      // any other NOT_FOUND may be a version the org does not serve, which makes every resource NOT_FOUND.
+      if (!/external ID field/i.test(e.message))
+        return permanent(
+          'CRM_CONFIG',
+          `Salesforce answered NOT_FOUND for ${sobject}: check that the org serves API version ${config.apiVersion} (SALESFORCE_API_VERSION; \`npm run setup\` shows the newest it serves), and that ${sobject}.${ext} exists, marked External ID, visible to the integration user`,
+          status,
+        );
       return permanent('CRM_MISSING_FIELD', `the external-id field ${ext} is missing on ${sobject} or not marked External ID (or the integration user cannot see it): create ${sobject}.${ext} as Text(255) with "External ID" and "Unique (case sensitive)" checked, and grant the integration user Edit access (see connectors/salesforce/README.md)`, status);
     case 'MULTIPLE_CHOICES':
       return permanent('CRM_DUPLICATE_EXTERNAL_ID', `several ${sobject} records share one ${ext} value: merge them and mark ${sobject}.${ext} "Unique"`, status);

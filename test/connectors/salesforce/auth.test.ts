@@ -87,7 +87,7 @@ describe('Salesforce connector: sessions and grants', () => {
 describe('Salesforce connector: proxies', () => {
   it('bypasses HTTP(S)_PROXY for loopback and NO_PROXY hosts, which jsforce alone does not', () => {
     const env = { HTTPS_PROXY: 'http://proxy:3128', NO_PROXY: 'internal.example,.corp.example' };
-    assert.equal(proxyFor('http://127.0.0.1:8788/services/oauth2/token', env), undefined);
+    assert.equal(proxyFor('http://127.0.0.1:4020/services/oauth2/token', env), undefined);
     assert.equal(proxyFor('https://a.corp.example/x', env), undefined);
     assert.equal(proxyFor('https://internal.example/x', env), undefined);
     assert.equal(proxyFor('https://acme.my.salesforce.com/x', env), 'http://proxy:3128');

@@ -33,7 +33,7 @@ describe('Salesforce connector without /composite: the subrequests one by one', 
     const tasks = s.emulator.state.all('Task');
     assert.equal(tasks.length, 1);
     assert.deepEqual([tasks[0]?.['WhoId'], tasks[0]?.['Status'], tasks[0]?.Id], [record.id, 'Completed', record.refs['taskId']]);
-    const v = '/services/data/v62.0';
+    const v = '/services/data/v67.0';
     assert.deepEqual(calls(), [
       `POST ${v}/composite 404`,
       `GET ${v}/query 200`,
@@ -60,7 +60,7 @@ describe('Salesforce connector without /composite: the subrequests one by one', 
     const lead = s.emulator.state.get('Lead', created.id);
     assert.deepEqual([lead?.['LastName'], lead?.['Company']], ['Lovelace', 'Visitor Co'], 'our fallbacks were filled in');
     assert.match(String(s.emulator.state.all('Task')[0]?.['Description']), /message number 6/);
-    const v = '/services/data/v62.0';
+    const v = '/services/data/v67.0';
     assert.deepEqual(calls(before), [
       `GET ${v}/query 200`,
       `GET ${v}/query 200`,

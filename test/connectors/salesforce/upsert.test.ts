@@ -67,7 +67,7 @@ describe('Salesforce connector: leads, cases and tasks against the emulator', ()
     const record = value(await s.connector.upsert({ action: 'lead', conversation: chat }));
     assert.equal(s.emulator.state.get('Lead', record.id)?.['Chat_Conversation_Id__c'], 'a b/c?d');
     const write = s.emulator.apiRequests()[1]?.subrequests?.[0];
-    assert.equal(write?.url, '/services/data/v62.0/sobjects/Lead/Chat_Conversation_Id__c/a%20b%2Fc%3Fd');
+    assert.equal(write?.url, '/services/data/v67.0/sobjects/Lead/Chat_Conversation_Id__c/a%20b%2Fc%3Fd');
   });
 
   it('makes a case with origin, supplied fields, the contact and a Task, in 2 round trips', async () => {

@@ -1,14 +1,20 @@
 /**
- * A Salesforce org over real HTTP, following the wire contract in
- * `shared/research/salesforce.md` §1: OAuth token grants, sObject create / retrieve / update /
- * upsert by external id, the SOQL the connector sends, composite (or its absence), describe; exact content types,
- * error arrays and `Sforce-Limit-Info`; with fault injection and a request log.
+ * A Salesforce org over real HTTP, answering as the REST API documents it
+ * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/): OAuth token grants
+ * (client credentials, JWT bearer with its signature checked, refresh token, username-password),
+ * the API versions, sObject create / retrieve / update / upsert by external id, the SOQL the
+ * connector sends, composite (or its absence), describe; exact content types, error arrays and
+ * `Sforce-Limit-Info`; with fault injection and a request log. SOAP `login()` is refused and
+ * logged, so a test can show nobody calls it. Pages at `/` and `/lightning/r/<Type>/<id>/view`
+ * show a person what it received.
  */
-import { createHmac, createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { createHmac, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen, readBody, send, serve, sleep } from '../http';
 import { matches, parseSoql, SoqlSyntaxError } from './soql';
+import { homePage, recordPage, type Page } from './pages';
 import { OrgStore, type SaveError, type SfRecord } from './store';
+import { OLDEST_VERSION, versionList } from './versions';
 
 export { OrgStore } from './store';
 export type { SfRecord, SaveError } from './store';
@@ -24,8 +30,14 @@ export interface SalesforceEmulatorOptions {
   readonly username?: string;
   readonly password?: string;
   readonly refreshToken?: string;
-  /** PEM public key (or KeyObject) that JWT bearer assertions must be signed with; unset: signatures are not checked. */
+  /**
+   * PEM public key (or KeyObject) of the certificate uploaded to the app: JWT bearer assertions
+   * must be signed with its private key. Unset: the emulator makes a key pair of its own
+   * (`jwtPrivateKeyPem()`). Signatures are always checked.
+   */
   readonly jwtPublicKey?: string | KeyObject;
+  /** The newest API version the org serves (`GET /services/data/`), e.g. '66.0'; default '68.0' (Winter '27). */
+  readonly newestVersion?: string;
   readonly externalIdField?: string;
   /** The org's daily API request limit shown in `Sforce-Limit-Info`. */
   readonly apiLimit?: number;
@@ -42,12 +54,15 @@ export interface LoggedRequest {
   readonly at: number;
   /** When the answer went out (0 until then, or when the connection was dropped). */
   endedAt: number;
-  readonly kind: 'token' | 'api';
+  /** 'soap': a SOAP API call (`/services/Soap/…`), refused; its body is not kept (a login would hold a password). */
+  readonly kind: 'token' | 'api' | 'soap';
   readonly method: string;
   /** Path as sent, still percent-encoded. */
   readonly path: string;
   readonly search: string;
   readonly grant?: string;
+  /** SOAP calls: the operation, such as 'login', read from the envelope's body. */
+  readonly operation?: string;
   readonly body: unknown;
   status: number;
   /** For `/composite`: what ran inside, in order. */
@@ -102,6 +117,11 @@ export interface SalesforceEmulator {
   /** Requests to the REST API (token calls left out). */
   apiRequests(): LoggedRequest[];
   tokenRequests(): LoggedRequest[];
+  /** Requests to the SOAP API, `login()` included: all refused. */
+  soapRequests(): LoggedRequest[];
+  /** The private key (PKCS#8 PEM) matching the emulator's own JWT certificate; throws when `jwtPublicKey` was given. */
+  jwtPrivateKeyPem(): string;
+  readonly newestVersion: string;
   readonly faults: Faults;
   close(): Promise<void>;
 }
@@ -118,6 +138,20 @@ class ReferenceFailure extends Error {}
 
 
 const JSON_TYPE = 'application/json;charset=UTF-8';
+// The pages show what chat visitors typed: no scripts, whatever slips through.
+const PAGE_HEADERS = { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'", 'X-Content-Type-Options': 'nosniff' };
+
+/**
+ * SOAP `login()` is retired in Summer '27 and absent from API 65.0
+ * (https://developer.salesforce.com/docs/platform/api/guide/sforce-api-calls-login.html); this org
+ * refuses every SOAP call with a fault in the SOAP API's shape (the fault text is the emulator's own).
+ */
+const soapOperation = (body: string): string => /<(?:\w+:)?Body[^>]*>\s*<(?:\w+:)?(\w+)/.exec(body)?.[1] ?? 'unknown';
+const soapRefusal = (body: string): string =>
+  '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:sf="urn:fault.partner.soap.sforce.com">' +
+  '<soapenv:Body><soapenv:Fault><faultcode>sf:INVALID_OPERATION</faultcode>' +
+  `<faultstring>INVALID_OPERATION: ${soapOperation(body) === 'login' ? 'SOAP login() is retired (Summer &apos;27); use OAuth client credentials' : 'this emulator serves no SOAP API'}</faultstring>` +
+  '</soapenv:Fault></soapenv:Body></soapenv:Envelope>';
 const ORG_ID = '00D5g000004SzAbEAK';
 const USER_ID = '0055g00000A1bCdAAJ';
 const errors = (status: number, list: readonly SaveError[]): Reply => ({ status, body: list });
@@ -134,7 +168,20 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
   };
   const externalIdField = options.externalIdField ?? 'Chat_Conversation_Id__c';
   const apiLimit = options.apiLimit ?? 15000;
-  const jwtKey = options.jwtPublicKey === undefined ? undefined : typeof options.jwtPublicKey === 'string' ? createPublicKey(options.jwtPublicKey) : options.jwtPublicKey;
+  const given = options.jwtPublicKey === undefined ? undefined : typeof options.jwtPublicKey === 'string' ? createPublicKey(options.jwtPublicKey) : options.jwtPublicKey;
+  // Made on first use: an RSA key pair costs tens of milliseconds, and most tests never use JWT.
+  let own: { readonly publicKey: KeyObject; readonly privateKeyPem: string } | undefined;
+  const ownPair = () => {
+    if (own === undefined) {
+      const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      own = { publicKey: pair.publicKey, privateKeyPem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+    }
+    return own;
+  };
+  const jwtKey = (): KeyObject => given ?? ownPair().publicKey;
+  const newestVersion = options.newestVersion ?? '68.0';
+  const newestMajor = Number.parseFloat(newestVersion);
+  if (!/^\d{2,3}\.0$/.test(newestVersion) || newestMajor < OLDEST_VERSION) throw new Error(`newestVersion must look like 66.0 and be ${OLDEST_VERSION}.0 or later`);
   const state = new OrgStore(externalIdField);
   state.duplicateRules = options.duplicateRules ?? false;
   const sessions = new Set<string>();
@@ -185,8 +232,8 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
         if (claims['iss'] !== credentials.clientId) return oauthError('invalid_client_id', 'client identifier invalid');
         if (claims['sub'] !== credentials.username) return oauthError('invalid_grant', 'user hasn\'t approved this consumer');
         if (typeof claims['exp'] !== 'number' || claims['exp'] * 1000 < Date.now()) return oauthError('invalid_grant', 'expired authorization code');
-        if (jwtKey !== undefined && !verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), jwtKey, Buffer.from(signature, 'base64url')))
-          return oauthError('invalid_grant', 'invalid assertion');
+        // https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_jwt_flow.htm: RS256 over `header.payload`.
+        if (!verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), jwtKey(), Buffer.from(signature, 'base64url'))) return oauthError('invalid_grant', 'invalid assertion');
         break;
       }
       default:
@@ -368,6 +415,13 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     return { status: 200, body: { compositeResponse: responses }, subrequests: log };
   };
 
+  /** The pages a person opens in a browser; not logged, they are not Salesforce API calls. */
+  const pageFor = (path: string): Page | undefined => {
+    if (path === '/') return homePage(state);
+    const m = /^\/lightning\/r\/([A-Za-z0-9_]+)\/([A-Za-z0-9]{15,18})\/view\/?$/.exec(path);
+    return m === null ? undefined : recordPage(state, m[1] ?? '', m[2] ?? '');
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const parsed = new URL(req.url ?? '/', 'http://emulator.invalid');
     const raw = await readBody(req);
@@ -381,16 +435,20 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
         body = undefined;
       }
     }
+    const pageReply = method === 'GET' ? pageFor(parsed.pathname) : undefined;
+    if (pageReply !== undefined) return send(req, res, { status: pageReply.status, text: pageReply.html, headers: PAGE_HEADERS });
     const isToken = parsed.pathname === '/services/oauth2/token';
+    const isSoap = /^\/services\/Soap\//i.test(parsed.pathname);
     const form = isToken ? new URLSearchParams(raw) : undefined;
     const entry: LoggedRequest = {
       at: Date.now(),
-      kind: isToken ? 'token' : 'api',
+      kind: isToken ? 'token' : isSoap ? 'soap' : 'api',
       method,
       path: parsed.pathname,
       search: parsed.search,
       ...(form?.get('grant_type') ? { grant: form.get('grant_type') ?? '' } : {}),
-      body: form === undefined ? body : Object.fromEntries([...form].filter(([k]) => !/secret|password|assertion|token/.test(k))),
+      ...(isSoap ? { operation: soapOperation(raw) } : {}),
+      body: isSoap ? undefined : form === undefined ? body : Object.fromEntries([...form].filter(([k]) => !/secret|password|assertion|token/.test(k))),
       status: 0,
       endedAt: 0,
     };
@@ -399,6 +457,16 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
 
     if (form !== undefined) {
       const reply = method === 'POST' ? token(form) : errors(405, [{ errorCode: 'METHOD_NOT_ALLOWED', message: 'use POST' }]);
+      entry.status = reply.status;
+      return send(req, res, reply, { contentType: JSON_TYPE, log: entry });
+    }
+    if (isSoap) {
+      entry.status = 500;
+      return send(req, res, { status: 500, text: soapRefusal(raw), headers: { 'Content-Type': 'text/xml;charset=UTF-8' } }, { log: entry });
+    }
+    // The versions list needs no session: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_versions.htm
+    if (/^\/services\/data\/?$/.test(parsed.pathname)) {
+      const reply: Reply = method === 'GET' ? { status: 200, body: versionList(newestMajor) } : errors(405, [{ errorCode: 'METHOD_NOT_ALLOWED', message: `HTTP Method '${method}' not allowed. Allowed are GET,HEAD` }]);
       entry.status = reply.status;
       return send(req, res, reply, { contentType: JSON_TYPE, log: entry });
     }
@@ -423,7 +491,7 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     } else {
       apiUsage++;
       const version = m[1] ?? '';
-      const supported = Number(version) >= 31 && Number(version) <= 65;
+      const supported = Number(version) >= OLDEST_VERSION && Number(version) <= newestMajor;
       if (!supported) reply = notFound();
       else if (body === undefined && raw !== '') reply = errors(400, [{ errorCode: 'JSON_PARSER_ERROR', message: 'Unexpected character in the request body' }]);
       else {
@@ -451,6 +519,12 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     requests,
     apiRequests: () => requests.filter((r) => r.kind === 'api'),
     tokenRequests: () => requests.filter((r) => r.kind === 'token'),
+    soapRequests: () => requests.filter((r) => r.kind === 'soap'),
+    jwtPrivateKeyPem: () => {
+      if (given !== undefined) throw new Error('the test gave the JWT public key; it holds the private key');
+      return ownPair().privateKeyPem;
+    },
+    newestVersion,
     faults,
     close: listening.close,
   };

@@ -1,28 +1,45 @@
 /**
  * `npm run emulator:salesforce`: a Salesforce sandbox on this machine for trying chat2crm with
- * CRM=salesforce and no org. Port from SALESFORCE_EMULATOR_PORT (default 8788).
+ * CRM=salesforce and no org. Its port comes from SALESFORCE_EMULATOR_PORT only (default 4020), never
+ * from PORT, which is the service's own. Records live in memory until it stops.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startSalesforceEmulator } from './index';
 import { runSandbox } from '../sandbox';
+import { emulatorPort } from './port';
 
 const main = async () => {
-  const port = Number(process.env['SALESFORCE_EMULATOR_PORT'] ?? '8788');
+  const port = emulatorPort(process.env);
+  if (!port.ok) throw new Error(port.message);
   const latencyMs = Number(process.env['SALESFORCE_EMULATOR_LATENCY_MS'] ?? '0');
-  const emulator = await startSalesforceEmulator({ port, latencyMs, duplicateRules: true });
-  const { clientId, clientSecret } = emulator.credentials;
+  const emulator = await startSalesforceEmulator({ port: port.port, latencyMs: Number.isFinite(latencyMs) ? latencyMs : 0, duplicateRules: true });
+  const { clientId, clientSecret, username } = emulator.credentials;
+  // The JWT bearer grant signs with a private key: this emulator's own, written where only this user reads it.
+  const keyDir = mkdtempSync(join(tmpdir(), 'chat2crm-salesforce-emulator-'));
+  const keyFile = join(keyDir, 'jwt.key');
+  writeFileSync(keyFile, emulator.jwtPrivateKeyPem(), { mode: 0o600 });
   runSandbox(
     [
-      `Salesforce emulator listening on ${emulator.url}`,
+      `Salesforce emulator listening on ${emulator.url} (API versions up to ${emulator.newestVersion})`,
+      `What it received, newest first: ${emulator.url}/  (record links from chat2crm open there too)`,
       '',
-      'Start chat2crm against it (client credentials grant):',
-      `  CRM=salesforce SALESFORCE_LOGIN_URL=${emulator.url} SALESFORCE_CLIENT_ID=${clientId} SALESFORCE_CLIENT_SECRET=${clientSecret} npm start`,
+      'Point chat2crm at it with the client credentials grant (in .env, or export them):',
+      '  CRM=salesforce',
+      `  SALESFORCE_LOGIN_URL=${emulator.url}`,
+      `  SALESFORCE_CLIENT_ID=${clientId}`,
+      `  SALESFORCE_CLIENT_SECRET=${clientSecret}`,
+      'then: npm run setup && npm start',
       '',
-      `Also accepted: SALESFORCE_USERNAME=${emulator.credentials.username} SALESFORCE_PASSWORD=${emulator.credentials.password} (password grant),`,
-      `SALESFORCE_REFRESH_TOKEN=${emulator.credentials.refreshToken} (refresh token grant), any key file with SALESFORCE_PRIVATE_KEY_FILE (JWT bearer).`,
-      `Records live in memory until you stop it (Ctrl-C). Look at one: curl -H "Authorization: Bearer <token>" ${emulator.url}/services/data/v62.0/query?q=SELECT+Id,LastName+FROM+Lead`,
+      `JWT bearer instead of the secret: SALESFORCE_CLIENT_ID=${clientId} SALESFORCE_USERNAME=${username} SALESFORCE_PRIVATE_KEY_FILE=${keyFile}`,
+      'Records live in memory until you stop it (Ctrl-C).',
       '',
     ],
-    () => emulator.close(),
+    async () => {
+      rmSync(keyDir, { recursive: true, force: true });
+      await emulator.close();
+    },
   );
 };
 

@@ -2,7 +2,7 @@
  * The emulated org: a schema for the objects chat2crm touches and their records. Field limits,
  * required fields and picklists follow the sObject reference
  * (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_lead.htm)
- * and `shared/specs/salesforce/sobjects-oas-v59-subset.json`.
+ * and Salesforce's sObjects OpenAPI spec (v59.0).
  */
 export type FieldType = 'id' | 'string' | 'textarea' | 'email' | 'phone' | 'picklist' | 'boolean' | 'reference' | 'date' | 'datetime';
 
@@ -230,7 +230,7 @@ export class OrgStore {
     const duplicate = type === 'Lead' && this.duplicateRules ? this.duplicateOf(fields) : undefined;
     if (duplicate !== undefined) {
       const entityType = this.typeOf(duplicate.Id) ?? 'Lead';
-      // Salesforce really spells the key `duplicateResut` (see research/salesforce.md §1.3).
+      // Salesforce really spells the key `duplicateResut` (seen in real answers to POST /sobjects/Lead; jsforce passes it on in `err.data`).
       const duplicateResut = {
         allowSave: false,
         duplicateRule: 'Standard_Lead_Duplicate_Rule',
