@@ -1,6 +1,7 @@
-/** One conversation in the console: who, the transcript, the CRM record, and every step with every attempt. */
+/** One conversation in the console: who, the transcript, its CRM records (of every CRM), and every step with every attempt. */
 import type { Role } from '../../../domain/conversation';
 import { plural } from '../../../domain/plural';
+import type { CrmRecord } from '../../../domain/record';
 import type { ConversationState } from '../../../storage/console';
 import type { Attempt, Job, StoredConversation, StoredRecord } from '../../../storage/store';
 import { html, type Html } from '../layout';
@@ -12,7 +13,9 @@ export interface ConversationView {
   readonly source: { readonly name: string; readonly title: string };
   readonly id: string;
   readonly state: ConversationState;
+  /** Of every CRM the conversation went to (CRM may have been switched), newest first. */
   readonly records: readonly StoredRecord[];
+  /** The CRM in use now. */
   readonly crm: string;
   readonly steps: readonly { readonly job: Job; readonly attempts: readonly Attempt[] }[];
   readonly stableLink: string;
@@ -34,6 +37,8 @@ const field = (label: string, value: string | Html | undefined) => (value === un
 
 /** Only http(s) becomes a link: a CRM or platform value is outside data. */
 const webLink = (url: string): Html => (/^https?:\/\//i.test(url) ? html`<a href="${url}" rel="noopener noreferrer">${url}</a>` : html`${url}`);
+
+export const recordLabel = (record: CrmRecord): string => (record.action === 'lead' ? 'Lead' : 'Case');
 
 export const stepState = (job: Job): string => (job.state === 'pending' && job.lastError !== undefined ? 'retrying' : job.state);
 
@@ -60,7 +65,6 @@ export const conversationPage = (view: ConversationView): string => {
   const c = view.stored.conversation;
   const v = c.visitor;
   const title = `${view.source.title} conversation ${view.id}`;
-  const records = view.records.filter((r) => r.record.crm === view.crm);
   const location = [v.city, v.region, v.country].filter((x): x is string => x !== undefined).join(', ');
   return consolePage(
     'conversations',
@@ -71,10 +75,13 @@ export const conversationPage = (view: ConversationView): string => {
 ${field('Visitor', v.name)}${field('Email', v.email)}${field('Phone', v.phone)}${field('Company', v.company)}${field('Location', location)}
 ${field('Page', v.pageUrl === undefined ? undefined : webLink(v.pageUrl))}${field('Tags', c.tags.join(', '))}${field('Groups', c.groups.join(', '))}
 ${field('Operators', c.operators.map((o) => o.name).join(', '))}${field('Updated', when(view.stored.updatedAt))}
-<dt>CRM record</dt><dd>${
-      records.length === 0
+<dt>CRM records</dt><dd>${
+      view.records.length === 0
         ? html`<span class="muted">none yet</span>`
-        : records.map((r) => html`${r.record.action === 'lead' ? 'Lead' : 'Case'}: ${webLink(r.record.url)} <span class="muted">(version ${r.version}, ${when(r.updatedAt)})</span><br>`)
+        : html`<ul class="records">${view.records.map(
+            (r) =>
+              html`<li data-crm="${r.record.crm}">${recordLabel(r.record)} in <strong>${r.record.crm}</strong>${r.record.crm === view.crm ? html`` : html` <span class="muted">(an earlier CRM)</span>`}: ${webLink(r.record.url)} <span class="muted">(version ${r.version}, ${when(r.updatedAt)})</span></li>`,
+          )}</ul>`
     }${view.stored.person === undefined ? html`` : html`Person found: ${webLink(view.stored.person.url)}`}</dd>
 <dt>Stable link</dt><dd>${webLink(view.stableLink)}</dd>
 </dl>
