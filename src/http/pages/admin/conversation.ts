@@ -5,6 +5,7 @@ import type { CrmRecord } from '../../../domain/record';
 import type { ConversationState } from '../../../storage/console';
 import type { Attempt, Job, StoredConversation, StoredRecord } from '../../../storage/store';
 import { html, type Html } from '../layout';
+import { errorWithHint } from './error-hint';
 import { consolePage, postButton, when } from './layout';
 import { dataRequestForms } from './privacy';
 
@@ -38,6 +39,14 @@ const field = (label: string, value: string | Html | undefined) => (value === un
 /** Only http(s) becomes a link: a CRM or platform value is outside data. */
 const webLink = (url: string): Html => (/^https?:\/\//i.test(url) ? html`<a href="${url}" rel="noopener noreferrer">${url}</a>` : html`${url}`);
 
+/**
+ * A group as the platform sent it: Olark sends each group's name (kept), LiveChat only numeric
+ * ids (`group_ids`, https://platform.text.com/docs/messaging/agent-chat-api/data-structures#chat),
+ * shown as an id rather than passed off as a name.
+ */
+const groupList = (groups: readonly string[]): Html =>
+  html`${groups.map((g, i) => html`${i === 0 ? '' : ', '}${/^\d+$/.test(g) ? html`<span class="muted">id</span> ${g}` : g}`)}`;
+
 export const recordLabel = (record: CrmRecord): string => (record.action === 'lead' ? 'Lead' : 'Case');
 
 export const stepState = (job: Job): string => (job.state === 'pending' && job.lastError !== undefined ? 'retrying' : job.state);
@@ -57,7 +66,7 @@ const step = (csrf: string) => (s: { readonly job: Job; readonly attempts: reado
   return html`<section class="step" id="job-${job.id}"><h3>${STEP_NAMES[job.kind]} <span class="status ${stepState(job)}">${stepState(job)}</span>${
     job.state === 'dead' ? postButton('/admin/replay', csrf, { job: job.id }, 'Replay this step') : html``
   }</h3>
-<dl>${next}${field('Last error', job.lastError)}${field('Then', job.then.join(', '))}<dt>Job</dt><dd><code>${job.id}</code> · created ${when(job.createdAt)} · ${plural(job.attempts, 'attempt')}</dd></dl>
+<dl>${next}${field('Last error', job.lastError === undefined ? undefined : errorWithHint(job.lastError))}${field('Then', job.then.join(', '))}<dt>Job</dt><dd><code>${job.id}</code> · created ${when(job.createdAt)} · ${plural(job.attempts, 'attempt')}</dd></dl>
 ${attemptRows(s.attempts)}</section>`;
 };
 
@@ -73,7 +82,7 @@ export const conversationPage = (view: ConversationView): string => {
 <h1>${title} <span class="status ${view.state}">${view.state}</span></h1>
 <dl>
 ${field('Visitor', v.name)}${field('Email', v.email)}${field('Phone', v.phone)}${field('Company', v.company)}${field('Location', location)}
-${field('Page', v.pageUrl === undefined ? undefined : webLink(v.pageUrl))}${field('Tags', c.tags.join(', '))}${field('Groups', c.groups.join(', '))}
+${field('Page', v.pageUrl === undefined ? undefined : webLink(v.pageUrl))}${field('Tags', c.tags.join(', '))}${field('Groups', c.groups.length === 0 ? undefined : groupList(c.groups))}
 ${field('Operators', c.operators.map((o) => o.name).join(', '))}${field('Updated', when(view.stored.updatedAt))}
 <dt>CRM records</dt><dd>${
       view.records.length === 0
