@@ -38,10 +38,11 @@ export interface StepErrorHint {
   readonly hint: string;
   readonly retry: RetryHelps;
   /**
-   * The error's message names the CRM field or the configuration key at fault (never its value):
-   * the agent-facing page shows it as the reason, one an agent can pass on.
+   * The message is a reason for the agent too, and the agent-facing page shows it: it names the
+   * CRM field or the configuration key at fault (never a key's value), or is the platform's own
+   * word about this chat (LiveSupporti's "Visitor is offline."). Other errors stay in the console.
    */
-  readonly namesFieldOrKey?: true;
+  readonly forAgent?: true;
 }
 
 /**
@@ -61,16 +62,16 @@ export const stepErrorCatalogue = {
   CRM_RATE_LIMITED: { retry: 'helps', hint: 'The CRM asked us to slow down; retried after its wait, without using up tries.' },
   CRM_CONFLICT: { retry: 'helps', hint: 'Another request wrote the same record at the same moment; retried as an update.' },
   CRM_BAD_RESPONSE: { retry: 'helps', hint: 'The CRM sent an answer that could not be read; retried. If it persists, the CRM’s API may have changed: report it.' },
-  CRM_UNAUTHORIZED: { retry: 'after a fix', hint: 'The CRM refused the credentials: set a valid token or login (the error names the key), restart, then replay.' , namesFieldOrKey: true },
+  CRM_UNAUTHORIZED: { retry: 'after a fix', hint: 'The CRM refused the credentials: set a valid token or login (the error names the key), restart, then replay.' , forAgent: true },
   CRM_FORBIDDEN: { retry: 'after a fix', hint: 'The CRM user lacks a permission or scope (named in the error): grant it, then replay.' },
-  CRM_CONFIG: { retry: 'after a fix', hint: 'A CRM setting is wrong or missing (named in the error): fix it, restart, then replay.', namesFieldOrKey: true },
-  CRM_MISSING_FIELD: { retry: 'after a fix', hint: 'A field chat2crm writes is missing in the CRM or not writable (named in the error): create it or grant access (npm run setup creates HubSpot’s), then replay.', namesFieldOrKey: true },
-  CRM_VALIDATION: { retry: 'after a fix', hint: 'The CRM refused a field’s value or requires a field chat2crm does not fill (named in the error): change that field’s rule in the CRM, then replay.', namesFieldOrKey: true },
+  CRM_CONFIG: { retry: 'after a fix', hint: 'A CRM setting is wrong or missing (named in the error): fix it, restart, then replay.', forAgent: true },
+  CRM_MISSING_FIELD: { retry: 'after a fix', hint: 'A field chat2crm writes is missing in the CRM or not writable (named in the error): create it or grant access (npm run setup creates HubSpot’s), then replay.', forAgent: true },
+  CRM_VALIDATION: { retry: 'after a fix', hint: 'The CRM refused a field’s value or requires a field chat2crm does not fill (named in the error): change that field’s rule in the CRM, then replay.', forAgent: true },
   CRM_DUPLICATE_EXTERNAL_ID: { retry: 'after a fix', hint: 'Several CRM records share this conversation’s id: merge them and mark the field unique, then replay.' },
   CRM_REJECTED: { retry: 'after a fix', hint: 'The CRM refused the record for a reason chat2crm does not know: read the error, fix it in the CRM, then replay.' },
   // LiveChat
-  LIVECHAT_NOT_CONFIGURED: { retry: 'after a fix', hint: 'LiveChat API credentials are not set (the key is named in the error): set them, restart, then replay.', namesFieldOrKey: true },
-  LIVECHAT_UNAUTHORIZED: { retry: 'after a fix', hint: 'LiveChat refused the credentials: set a valid LIVECHAT_PAT (and account id), restart, then replay.' , namesFieldOrKey: true },
+  LIVECHAT_NOT_CONFIGURED: { retry: 'after a fix', hint: 'LiveChat API credentials are not set (the key is named in the error): set them, restart, then replay.', forAgent: true },
+  LIVECHAT_UNAUTHORIZED: { retry: 'after a fix', hint: 'LiveChat refused the credentials: set a valid LIVECHAT_PAT (and account id), restart, then replay.' , forAgent: true },
   LIVECHAT_FORBIDDEN: { retry: 'after a fix', hint: 'The LiveChat token lacks a scope (named in the error): add it to the token, then replay.' },
   LIVECHAT_LICENSE: { retry: 'after a fix', hint: 'The LiveChat subscription behind the token is not active: check it, then replay.' },
   LIVECHAT_NOT_FOUND: { retry: 'no', hint: 'LiveChat does not know this chat (deleted, or another license): nothing to replay.' },
@@ -79,25 +80,25 @@ export const stepErrorCatalogue = {
   LIVECHAT_UNAVAILABLE: { retry: 'helps', hint: 'LiveChat is down or unreachable; retried on its own.' },
   LIVECHAT_TIMEOUT: { retry: 'helps', hint: 'LiveChat did not answer in time; retried on its own.' },
   LIVECHAT_BAD_ANSWER: { retry: 'helps', hint: 'LiveChat sent an answer that could not be read; retried. If it persists, report it.' },
-  LIVECHAT_MISDIRECTED: { retry: 'after a fix', hint: 'The LiveChat account is in another region: set LIVECHAT_REGION, restart, then replay.' , namesFieldOrKey: true },
+  LIVECHAT_MISDIRECTED: { retry: 'after a fix', hint: 'The LiveChat account is in another region: set LIVECHAT_REGION, restart, then replay.' , forAgent: true },
   LIVECHAT_REJECTED: { retry: 'after a fix', hint: 'LiveChat refused the request (its status is in the error): read it, fix the cause, then replay.' },
   // LiveSupporti
-  LIVESUPPORTI_NOT_CONFIGURED: { retry: 'after a fix', hint: 'LiveSupporti API keys are not set (named in the error): set them, restart, then replay.', namesFieldOrKey: true },
-  LIVESUPPORTI_UNAUTHORIZED: { retry: 'after a fix', hint: 'LiveSupporti refused the API key: set valid LIVESUPPORTI_API_USER and LIVESUPPORTI_API_KEY, restart, then replay.' , namesFieldOrKey: true },
+  LIVESUPPORTI_NOT_CONFIGURED: { retry: 'after a fix', hint: 'LiveSupporti API keys are not set (named in the error): set them, restart, then replay.', forAgent: true },
+  LIVESUPPORTI_UNAUTHORIZED: { retry: 'after a fix', hint: 'LiveSupporti refused the API key: set valid LIVESUPPORTI_API_USER and LIVESUPPORTI_API_KEY, restart, then replay.' , forAgent: true },
   LIVESUPPORTI_NO_VISITOR: { retry: 'no', hint: 'LiveSupporti sent no account and visitor id for this chat, so the link cannot be shown in it; the record is in the CRM.' },
-  LIVESUPPORTI_REJECTED: { retry: 'after a fix', hint: 'LiveSupporti refused the visitor details (the reason is in the error): fix the cause, then replay.' },
+  LIVESUPPORTI_REJECTED: { retry: 'after a fix', hint: 'LiveSupporti refused the visitor details (the reason is in the error): fix the cause, then replay.' , forAgent: true },
   LIVESUPPORTI_UNAVAILABLE: { retry: 'helps', hint: 'LiveSupporti is down; retried on its own.' },
   LIVESUPPORTI_UNREACHABLE: { retry: 'helps', hint: 'LiveSupporti could not be reached; retried on its own.' },
   LIVESUPPORTI_TIMEOUT: { retry: 'helps', hint: 'LiveSupporti did not answer in time; retried on its own.' },
   // iAdvize
-  IADVIZE_NOT_CONFIGURED: { retry: 'after a fix', hint: 'iAdvize API credentials are not set (IADVIZE_USERNAME, IADVIZE_PASSWORD): set them, restart, then replay.', namesFieldOrKey: true },
-  IADVIZE_BAD_CREDENTIALS: { retry: 'after a fix', hint: 'iAdvize refused the login: set valid IADVIZE_USERNAME and IADVIZE_PASSWORD, restart, then replay.' , namesFieldOrKey: true },
+  IADVIZE_NOT_CONFIGURED: { retry: 'after a fix', hint: 'iAdvize API credentials are not set (IADVIZE_USERNAME, IADVIZE_PASSWORD): set them, restart, then replay.', forAgent: true },
+  IADVIZE_BAD_CREDENTIALS: { retry: 'after a fix', hint: 'iAdvize refused the login: set valid IADVIZE_USERNAME and IADVIZE_PASSWORD, restart, then replay.' , forAgent: true },
   IADVIZE_UNAUTHORIZED: { retry: 'after a fix', hint: 'iAdvize refused the access token: check the iAdvize user, restart, then replay.' },
   IADVIZE_FORBIDDEN: { retry: 'after a fix', hint: 'The iAdvize user may not read this conversation: give it access to the project, then replay.' },
-  IADVIZE_API_URL: { retry: 'after a fix', hint: 'The iAdvize address is wrong: check IADVIZE_API_URL (and IADVIZE_PLATFORM), restart, then replay.' , namesFieldOrKey: true },
-  IADVIZE_TOKEN_ANSWER: { retry: 'after a fix', hint: 'iAdvize’s login answered without a token: check IADVIZE_API_URL, restart, then replay.' , namesFieldOrKey: true },
+  IADVIZE_API_URL: { retry: 'after a fix', hint: 'The iAdvize address is wrong: check IADVIZE_API_URL (and IADVIZE_PLATFORM), restart, then replay.' , forAgent: true },
+  IADVIZE_TOKEN_ANSWER: { retry: 'after a fix', hint: 'iAdvize’s login answered without a token: check IADVIZE_API_URL, restart, then replay.' , forAgent: true },
   IADVIZE_SCHEMA_MISMATCH: { retry: 'no', hint: 'iAdvize’s API no longer accepts chat2crm’s query: update chat2crm.' },
-  IADVIZE_INVALID_INPUT: { retry: 'no', hint: 'iAdvize refused a value chat2crm sent (named in the error): report it.', namesFieldOrKey: true },
+  IADVIZE_INVALID_INPUT: { retry: 'no', hint: 'iAdvize refused a value chat2crm sent (named in the error): report it.', forAgent: true },
   IADVIZE_BAD_REQUEST: { retry: 'after a fix', hint: 'iAdvize refused the request (its status is in the error): read it, fix the cause, then replay.' },
   IADVIZE_TOO_LONG: { retry: 'no', hint: 'The conversation is longer than chat2crm reads from iAdvize; it cannot be fetched whole.' },
   IADVIZE_CONVERSATION_NOT_FOUND: { retry: 'helps', hint: 'iAdvize does not return this conversation yet; retried on its own.' },

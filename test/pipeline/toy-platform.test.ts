@@ -58,7 +58,7 @@ describe('a toy platform added by one definition', () => {
     assert.equal((await service.running.store.getConversation('toy:chat-2'))?.version, 2, 'intake, then the fetched transcript');
   });
 
-  it('retries a failing fetch on its own schedule, and a permanent failure stops the chain with its reason on the page', async () => {
+  it('retries a failing fetch on its own schedule, and a permanent failure stops the chain; the agent page says the operator was alerted', async () => {
     toy.faults.push(transient('TOY_UNAVAILABLE', 'toy API answered 503', { status: 503 }));
     await post({ event_id: 'e1', chat_id: 'chat-3' });
     await until('notified', () => toy.shown.length === 1);

@@ -19,10 +19,11 @@ const stepRow = (job: Job) =>
 
 /**
  * The reason an agent is told: only an error that names the CRM field or the configuration key
- * at fault (the step-error catalogue says which do). Other errors stay in the operator's console.
+ * at fault, or the platform's own word about the chat (the step-error catalogue's `forAgent`).
+ * Other errors stay in the operator's console.
  */
 const agentReason = (error: string | undefined): Html => {
-  if (error === undefined || stepErrorHint(errorCode(error))?.namesFieldOrKey !== true) return html``;
+  if (error === undefined || stepErrorHint(errorCode(error))?.forAgent !== true) return html``;
   return html`<dl><dt>Reason</dt><dd>${error}</dd></dl>`;
 };
 
@@ -42,7 +43,7 @@ export const stepsPage = (jobs: readonly Job[], recordUrl?: string): string => {
       'Delivery failed',
       html`<h1>Delivery failed <span class="status failed">failed</span></h1>
 <p>This chat is stored, but a step failed for good. The operator of this service has been alerted: the failure is listed in their console, where they fix its cause and try it again. Nothing is needed from you; this page forwards to the CRM record once it exists.</p>
-${agentReason(dead[0]?.lastError)}${table}`,
+${table}${agentReason(dead[0]?.lastError)}`,
     );
   if (open)
     return page(
