@@ -5,7 +5,7 @@
  */
 import pino from 'pino';
 import { replayDeadJobs } from '../src/pipeline/replay';
-import { stepTimeoutFor } from '../src/pipeline/steps';
+import { stepSettingsOf } from '../src/pipeline/step-deps';
 import { createSources } from '../src/sources/runtime';
 import { openStore } from '../src/storage/open';
 import { loadServiceConfig } from './service-config';
@@ -36,13 +36,8 @@ const main = async (): Promise<number> => {
         store,
         connector,
         sources: createSources(config, log),
-        rules: config.routing,
-        retryScheduleMs: config.retryScheduleMs,
-        callTimeoutMs: config.crmTimeoutMs,
-        stepTimeoutMs: stepTimeoutFor(config.jobLeaseMs),
-        leaseMs: config.jobLeaseMs,
+        ...stepSettingsOf(config),
         log,
-        now: () => new Date(),
       },
       args.includes('--all') ? { all: true } : { ids: args.filter((a) => !a.startsWith('--')) },
     );

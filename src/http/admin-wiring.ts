@@ -8,7 +8,8 @@ import type { Connector } from '../domain/connector';
 import type { Log } from '../domain/log';
 import type { ChatSource } from '../domain/source';
 import { replayDeadJobs } from '../pipeline/replay';
-import type { StepDeps } from '../pipeline/steps';
+import type { Observer } from '../pipeline/observer';
+import { stepSettingsOf, type StepSettings } from '../pipeline/step-deps';
 import type { Store } from '../storage/store';
 import type { AdminDeps } from './routes/admin';
 import type { MountedSource } from './routes/webhooks';
@@ -23,19 +24,15 @@ export const consoleDeps = (input: {
   readonly passwordDigest: Buffer;
   readonly log: Log;
   /** The pipeline's observer, so replayed steps count in the metrics like any other. */
-  readonly observer?: StepDeps['observer'];
+  readonly observer?: Observer;
 }): AdminDeps => {
   const { config, store, connector } = input;
-  const steps: StepDeps & { leaseMs: number } = {
+  const steps: StepSettings = {
     store,
     connector,
     sources: input.sources,
-    rules: config.routing,
-    retryScheduleMs: config.retryScheduleMs,
-    callTimeoutMs: config.crmTimeoutMs,
-    leaseMs: config.jobLeaseMs,
+    ...stepSettingsOf(config),
     log: input.log,
-    now: () => new Date(),
     ...(input.observer === undefined ? {} : { observer: input.observer }),
   };
   return {

@@ -14,7 +14,8 @@ import type { ChatSource, InboundEvent, SourceServices, SyncResult } from '../do
 import type { Job, QueueStats, Store, StoredConversation } from '../storage/store';
 import { noObserver, type Observer } from './observer';
 import type { StepResult } from './settle';
-import { runStep, stepTimeoutFor, type StepDeps } from './steps';
+import { runStep } from './steps';
+import { stepDeps } from './step-deps';
 import { announceDeliveredHere, deliveryHere } from './delivery';
 import { sleep, withTimeout } from './timeout';
 import { stableLinkOf } from './links';
@@ -68,19 +69,19 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
   const now = options.now ?? (() => new Date());
   const observer = options.observer ?? noObserver;
   const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  const deps: StepDeps = {
+  const deps = stepDeps({
     store,
     connector,
     sources: options.sources,
     rules: options.rules,
     retryScheduleMs: options.retryScheduleMs,
     callTimeoutMs: options.callTimeoutMs,
-    stepTimeoutMs: stepTimeoutFor(options.leaseMs),
+    leaseMs: options.leaseMs,
     log,
     now,
     observer,
     ...(options.random === undefined ? {} : { random: options.random }),
-  };
+  });
   const deliverHere = deliveryHere(deps);
   const finished = new EventEmitter();
   finished.setMaxListeners(0);

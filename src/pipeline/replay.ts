@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { conversationKey } from '../domain/conversation-key';
 import type { Job } from '../storage/store';
-import { runStep, type StepDeps } from './steps';
+import { runStep } from './steps';
+import { stepDeps, type RunnerDeps, type StepSettings } from './step-deps';
 
 export interface ReplayLine {
   readonly jobId: string;
@@ -20,7 +21,7 @@ export interface ReplayLine {
  * A job id, a conversation key (`livechat:PJ0MRSHTDG`), or a bare conversation id tried on
  * every platform: the dead steps it names.
  */
-const findJobs = async (deps: StepDeps, id: string): Promise<Job[]> => {
+const findJobs = async (deps: RunnerDeps, id: string): Promise<Job[]> => {
   const job = await deps.store.getJob(id);
   if (job !== undefined) return [job];
   const keys = [id, ...[...deps.sources.keys()].map((source) => conversationKey({ source, id }))];
@@ -34,8 +35,12 @@ const findJobs = async (deps: StepDeps, id: string): Promise<Job[]> => {
   return [];
 };
 
-/** `ids` are job ids or conversation ids/keys; `all` replays every dead step. */
-export const replayDeadJobs = async (deps: StepDeps & { leaseMs: number }, target: { all: true } | { ids: readonly string[] }): Promise<ReplayLine[]> => {
+/**
+ * `ids` are job ids or conversation ids/keys; `all` replays every dead step. Takes the settings,
+ * not ready dependencies: a replayed step gets the limits of stepDeps, like the worker's.
+ */
+export const replayDeadJobs = async (settings: StepSettings, target: { all: true } | { ids: readonly string[] }): Promise<ReplayLine[]> => {
+  const deps = stepDeps(settings);
   const { store } = deps;
   const owner = `replay:${process.pid}:${randomBytes(4).toString('hex')}`;
   const jobs: (Job | { missing: string })[] = [];

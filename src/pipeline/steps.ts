@@ -16,14 +16,11 @@ export interface StepDeps extends DeliveryDeps {
   readonly sources: ReadonlyMap<string, ChatSource>;
   /**
    * The whole of a platform step, which may make several calls (each bounded by the client with
-   * `callTimeoutMs`); kept below the lease so a live process never loses its step mid-way.
-   * Default: `callTimeoutMs`.
+   * `callTimeoutMs`); kept below the lease so a live process never loses its step mid-way
+   * (stepTimeoutFor in step-deps.ts, which makes these dependencies).
    */
-  readonly stepTimeoutMs?: number;
+  readonly stepTimeoutMs: number;
 }
-
-/** Four fifths of the lease: a step that takes longer gives up (transient) before its lease could lapse. */
-export const stepTimeoutFor = (leaseMs: number): number => Math.floor(leaseMs * 0.8);
 
 const attempt = async <T>(deps: StepDeps, what: string, call: () => Promise<Outcome<T>>, limitMs: number): Promise<Outcome<T>> => {
   try {
@@ -38,7 +35,7 @@ const attempt = async <T>(deps: StepDeps, what: string, call: () => Promise<Outc
 const guarded = async <T>(deps: StepDeps, called: { readonly target: string; readonly kind: StepKind }, what: string, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
   const started = deps.now().getTime();
   // A CRM call is one connector call; a platform step may be several calls of the client's own.
-  const outcome = await attempt(deps, what, call, called.kind === 'fetch' || called.kind === 'notify' ? (deps.stepTimeoutMs ?? deps.callTimeoutMs) : deps.callTimeoutMs);
+  const outcome = await attempt(deps, what, call, called.kind === 'fetch' || called.kind === 'notify' ? deps.stepTimeoutMs : deps.callTimeoutMs);
   deps.observer?.call({ ...called, seconds: (deps.now().getTime() - started) / 1000, ...(outcome.ok ? {} : { failure: outcome.failure }) });
   return outcome;
 };

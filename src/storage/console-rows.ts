@@ -3,6 +3,7 @@ import * as t from 'io-ts';
 import { splitConversationKey } from '../domain/conversation-key';
 import type { ConversationState, ConversationSummary, DeadErrorGroup } from './console';
 import { Nullable, Num, decodeRow } from './row-codecs';
+import { fromRecordJson } from './serialization';
 
 const StateCodec = t.keyof({ delivered: null, pending: null, failing: null, dead: null, expired: null });
 
@@ -15,6 +16,7 @@ const SummaryRow = t.type({
   visitor_email: Nullable(t.string),
   state: StateCodec,
   updated_at: Num,
+  record: Nullable(t.string),
 });
 export const toSummary = (row: unknown): ConversationSummary => {
   const r = decodeRow(SummaryRow, 'conversation summary', row);
@@ -27,6 +29,7 @@ export const toSummary = (row: unknown): ConversationSummary => {
     ...(r.visitor_email === null ? {} : { visitorEmail: r.visitor_email }),
     state: r.state,
     updatedAt: new Date(r.updated_at),
+    ...(r.record === null ? {} : { record: fromRecordJson(r.record) }),
   };
 };
 
@@ -44,6 +47,14 @@ export const toNewest = (row: unknown): number | null => decodeRow(NewestRow, 'n
 
 /** Columns every console list reads. */
 export const SUMMARY_COLUMNS = 'key, source, conversation_id, visitor_name, visitor_email, state, updated_at';
+
+/**
+ * The summary's columns of the conversation aliased `c`, with its newest record of any CRM (the
+ * records' primary key starts with the conversation's key: a few rows read per conversation).
+ */
+export const SUMMARY_SELECT = `${SUMMARY_COLUMNS.split(', ')
+  .map((c) => `c.${c}`)
+  .join(', ')}, (SELECT r.record FROM records r WHERE r.conversation_key = c.key ORDER BY r.updated_at DESC, r.crm, r.action LIMIT 1) AS record`;
 
 /** Upper bound of a prefix range: any text starting with the prefix sorts below it (binary order). */
 export const PREFIX_END = String.fromCodePoint(0x10ffff);

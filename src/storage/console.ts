@@ -4,6 +4,7 @@
  * port; both adapters implement it over the indexes of migration 4.
  */
 import type { ConversationKey } from '../domain/conversation-key';
+import type { CrmRecord } from '../domain/record';
 import type { Job } from './store';
 
 /** A conversation as a whole: `failing` = a step is waiting to retry after an error. */
@@ -39,6 +40,8 @@ export interface ConversationSummary {
   readonly visitorEmail?: string;
   readonly state: ConversationState;
   readonly updatedAt: Date;
+  /** The conversation's newest CRM record, of whichever CRM made it (CRM may have been switched since). */
+  readonly record?: CrmRecord;
 }
 
 export interface ConversationPage {

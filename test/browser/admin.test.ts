@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { transient } from '../../src/domain/outcome';
+import { permanent, transient } from '../../src/domain/outcome';
 import { postOlark, transcript } from '../support/olark';
 import { cleanUp, eventually, PASSWORD, startConsole, type ConsoleService } from '../http/admin/support';
 
@@ -112,8 +112,41 @@ describe('operator console in a real browser', function () {
     await shoot(list, 'replayed');
     await list.getByRole('link', { name: 'the conversation' }).click();
     assert.match(await list.locator('h1').innerText(), /delivered/);
-    assert.match(await list.locator('dl').first().innerText(), /Lead: https:\/\/crm\.example\/lead\//);
+    assert.match(await list.locator('dl').first().innerText(), /Lead in scripted: https:\/\/crm\.example\/lead\//);
     await list.close();
+    assert.deepEqual(errors, []);
+  });
+
+  it('lists each conversation with lead or case and its CRM record, and shows what to do beside a dead step\'s error', async () => {
+    const delivered = transcript({ email: 'listed@example.com', name: 'Listed Person' });
+    await postOlark(service.webhook, delivered);
+    await eventually(async () => (await service.running.store.conversationState(`olark:${delivered.id}`)) === 'delivered', 'delivered');
+    service.crm.failNext(permanent('CRM_MISSING_FIELD', 'Lead: No such column chat_url__c'), 1);
+    const refused = transcript({ email: 'refused@example.com', name: 'Refused Person' });
+    await postOlark(service.webhook, refused);
+    await eventually(async () => (await service.running.store.conversationState(`olark:${refused.id}`)) === 'dead', 'dead');
+
+    const list = await open(`/admin?q=${delivered.id}`);
+    const headers = await list.locator('thead th').allInnerTexts();
+    assert.deepEqual(headers.slice(3, 6), ['Visitor', 'Lead or case', 'CRM record']);
+    const row = list.locator('tbody tr').first();
+    assert.equal(await row.locator('td.c-kind').innerText(), 'Lead');
+    assert.match(await row.locator('td.c-record').innerText(), /scripted/);
+    assert.match((await row.locator('td.c-record a').getAttribute('href')) ?? '', /^https:\/\/crm\.example\/lead\//);
+    // On a phone the record stays visible, under the visitor.
+    await list.setViewportSize({ width: 390, height: 844 });
+    assert.equal(await row.locator('td.c-record').isVisible(), true);
+    assert.equal(await row.locator('td.c-kind').isVisible(), true);
+    await list.setViewportSize({ width: 1280, height: 900 });
+    await list.close();
+
+    const steps = await open('/admin/steps');
+    const group = steps.locator('table').first().locator('tr', { hasText: 'CRM_MISSING_FIELD' });
+    const hint = group.locator('.hint');
+    assert.equal(await hint.isVisible(), true);
+    assert.match(await hint.innerText(), /^Retrying helps only after the fix\. A field chat2crm writes is missing/);
+    await shoot(steps, 'steps-hints');
+    await steps.close();
     assert.deepEqual(errors, []);
   });
 

@@ -69,7 +69,9 @@ describe('delivery pipeline', () => {
     assert.equal(url, `${service.url}/r/olark/${payload.id}`);
     const pending = await fetch(url, { redirect: 'manual' });
     assert.equal(pending.status, 200);
-    assert.match(await pending.text(), /pending[\s\S]*CRM_UNAVAILABLE/);
+    const text = await pending.text();
+    assert.match(text, /pending[\s\S]*Create or update the CRM record[\s\S]*retrying/);
+    assert.doesNotMatch(text, /CRM_UNAVAILABLE/, 'the agent page names no passing fault');
     await until('delivery', () => crm.records.size === 1);
     const redirect = await fetch(url, { redirect: 'manual' });
     assert.equal(redirect.status, 302);
@@ -119,7 +121,7 @@ describe('delivery pipeline', () => {
     assert.equal(crm.calls.length, 1, 'the inline attempt finished the job: no second call');
   });
 
-  it('moves a job that keeps failing through the schedule to dead, with its reason', async () => {
+  it('moves a job that keeps failing through the schedule to dead; the agent page says the operator was alerted', async () => {
     await boot({ SYNC_DEADLINE_MS: '200' });
     crm.failNext(transient('CRM_UNAVAILABLE', 'HubSpot answered 502', { status: 502 }), Infinity);
     const payload = transcript();
@@ -127,7 +129,9 @@ describe('delivery pipeline', () => {
     await until('dead job', async () => (await service.running.store.queueStats()).dead === 1);
     assert.equal(crm.calls.length, 4, 'one try, then one per schedule slot');
     const page = await (await fetch(`${service.url}/r/olark/${payload.id}`)).text();
-    assert.match(page, /Delivery failed[\s\S]*CRM_UNAVAILABLE: HubSpot answered 502/);
+    assert.match(page, /Delivery failed[\s\S]*The operator of this service has been alerted/);
+    assert.doesNotMatch(page, /npm run replay/, 'agents cannot run it');
+    assert.doesNotMatch(page, /CRM_UNAVAILABLE/, 'an outage names no field or key: its details stay in the console');
   });
 
   it('kills a job on a permanent error at once, and replay delivers it once the cause is fixed', async () => {
@@ -138,7 +142,8 @@ describe('delivery pipeline', () => {
     await until('dead job', async () => (await service.running.store.queueStats()).dead === 1);
     assert.equal(crm.calls.length, 1);
     const page = await (await fetch(`${service.url}/r/olark/${payload.id}`)).text();
-    assert.match(page, /CRM_UNAUTHORIZED: the access token was refused/);
+    assert.match(page, /has been alerted[\s\S]*<dt>Reason<\/dt><dd>CRM_UNAUTHORIZED: the access token was refused: set HUBSPOT_ACCESS_TOKEN<\/dd>/, 'the key at fault is the reason');
+    assert.doesNotMatch(page, /npm run replay/);
     assert.ok(!page.includes('Ada'), 'the status page shows no personal data');
 
     crm.recover();

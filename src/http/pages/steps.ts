@@ -1,6 +1,8 @@
-import type { Job } from '../../storage/store';
+import { stepErrorHint } from '../../domain/errors';
 import { formatTime } from '../../domain/transcript';
-import { html, page } from './layout';
+import { errorCode } from '../../storage/console';
+import type { Job } from '../../storage/store';
+import { html, page, type Html } from './layout';
 
 const STEP_NAMES: Readonly<Record<Job['kind'], string>> = {
   fetch: 'Fetch the transcript from the chat platform',
@@ -13,24 +15,35 @@ const stateLabel = (job: Job): string => (job.state === 'pending' && job.attempt
 
 const stepRow = (job: Job) =>
   html`<tr><td>${STEP_NAMES[job.kind]}</td><td><span class="status ${job.state === 'dead' ? 'failed' : job.state === 'done' ? 'ok' : 'pending'}">${stateLabel(job)}</span></td>
-<td>${job.attempts}</td><td>${job.state === 'pending' ? formatTime(job.nextAttemptAt) : formatTime(job.updatedAt)}</td><td>${job.lastError ?? ''}</td><td><code>${job.id}</code></td></tr>`;
+<td>${job.attempts}</td><td>${job.state === 'pending' ? formatTime(job.nextAttemptAt) : formatTime(job.updatedAt)}</td></tr>`;
+
+/**
+ * The reason an agent is told: only an error that names the CRM field or the configuration key
+ * at fault, or the platform's own word about the chat (the step-error catalogue's `forAgent`).
+ * Other errors stay in the operator's console.
+ */
+const agentReason = (error: string | undefined): Html => {
+  if (error === undefined || stepErrorHint(errorCode(error))?.forAgent !== true) return html``;
+  return html`<dl><dt>Reason</dt><dd>${error}</dd></dl>`;
+};
 
 /**
  * The stable return link while there is no record to forward to: each step of the conversation
- * with its state and last error. Shows no personal data.
+ * with its state. Shows no personal data. This page is the agent's: what to replay and how is
+ * the operator's, in the console.
  */
 export const stepsPage = (jobs: readonly Job[], recordUrl?: string): string => {
   const dead = jobs.filter((j) => j.state === 'dead');
   const open = jobs.some((j) => j.state === 'pending' || j.state === 'running');
   const record = recordUrl === undefined || !/^https?:\/\//i.test(recordUrl) ? html`` : html`<p>The CRM record: <a href="${recordUrl}">${recordUrl}</a></p>`;
-  const table = html`${record}<table><thead><tr><th>Step</th><th>State</th><th>Attempts</th><th>Next try / last change</th><th>Last error</th><th>Job</th></tr></thead>
+  const table = html`${record}<table><thead><tr><th>Step</th><th>State</th><th>Attempts</th><th>Next try / last change</th></tr></thead>
 <tbody>${jobs.map(stepRow)}</tbody></table>`;
   if (dead.length > 0)
     return page(
       'Delivery failed',
       html`<h1>Delivery failed <span class="status failed">failed</span></h1>
-<p>This chat is stored, but a step failed for good. An administrator can fix the cause and replay it (<code>npm run replay -- ${dead[0]?.id ?? ''}</code>).</p>
-<dl><dt>Reason</dt><dd>${dead[0]?.lastError ?? 'unknown'}</dd></dl>${table}`,
+<p>This chat is stored, but a step failed for good. The operator of this service has been alerted: the failure is listed in their console, where they fix its cause and try it again. Nothing is needed from you; this page forwards to the CRM record once it exists.</p>
+${table}${agentReason(dead[0]?.lastError)}`,
     );
   if (open)
     return page(

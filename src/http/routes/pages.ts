@@ -35,8 +35,9 @@ export const pageRoutes = (deps: PageDeps) => {
       ctx.body = unknownConversationPage();
       return;
     }
-    // The newest record of this CRM: the one the last delivery decided on (lead or case).
-    const record = (await store.listRecords(key)).find((r) => r.record.crm === deps.crm);
+    // The newest record, of whichever CRM made it: the one the last delivery decided on (lead or
+    // case); after CRM was switched, a conversation delivered before still leads to its record.
+    const [record] = await store.listRecords(key);
     const target = record?.record.url ?? stored.person?.url;
     const jobs = await store.conversationJobs(key, 50);
     // The record exists but showing it in the platform failed for good: say so (with the link),

@@ -1,6 +1,6 @@
 /** The console's reads on PostgreSQL (indexes: migration 4). */
 import { toJob } from '../rows';
-import { SUMMARY_COLUMNS, likeLiteral, toGroup, toNewest, toState, toSummary } from '../console-rows';
+import { SUMMARY_SELECT, likeLiteral, toGroup, toNewest, toState, toSummary } from '../console-rows';
 import { SEARCH_PREFIX_MIN, type ConsoleStore, type ConversationFilter, type ConversationPage } from '../console';
 import { firstRow, rowsOf, type Queryable } from './db';
 
@@ -18,7 +18,7 @@ export const createPostgresConsole = (db: Queryable): ConsoleStore => {
     if (filter.state !== undefined) where.push(`state = ${param(filter.state)}`);
     // Row comparison: one index range on (updated_at, key) that starts at the cursor.
     if (filter.after !== undefined) where.push(`(updated_at, key) < (${param(filter.after.updatedAt)}::bigint, ${param(filter.after.key)}::text)`);
-    const columns = SUMMARY_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ');
+    const columns = SUMMARY_SELECT;
     const text = filter.q?.trim() ?? '';
     let sql: string;
     if (text === '') sql = `SELECT ${columns} FROM conversations c ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY c.updated_at DESC, c.key DESC LIMIT ${param(filter.limit + 1)}`;

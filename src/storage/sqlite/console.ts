@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { toJob } from '../rows';
-import { PREFIX_END, SUMMARY_COLUMNS, toGroup, toNewest, toState, toSummary } from '../console-rows';
+import { PREFIX_END, SUMMARY_SELECT, toGroup, toNewest, toState, toSummary } from '../console-rows';
 import { SEARCH_PREFIX_MIN, type ConsoleStore, type ConversationFilter, type ConversationPage } from '../console';
 
 const CODE = "trim(CASE WHEN instr(last_error, ':') > 0 THEN substr(last_error, 1, instr(last_error, ':') - 1) ELSE last_error END)";
@@ -81,7 +81,7 @@ export const createSqliteConsole = (db: Database.Database): ConsoleStore => {
       params['t'] = filter.after.updatedAt;
       params['k'] = filter.after.key;
     }
-    const columns = SUMMARY_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ');
+    const columns = SUMMARY_SELECT;
     const text = filter.q?.trim() ?? '';
     let sql: string;
     if (text === '') sql = `SELECT ${columns} FROM conversations c ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY c.updated_at DESC, c.key DESC LIMIT @limit`;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Store } from '../../../src/storage/store';
 import type { ConversationPage } from '../../../src/storage/console';
-import { at, conversation, withVisitor, queued } from '../fixtures';
+import { at, conversation, record, withVisitor, queued } from '../fixtures';
 import { defined, LEASE, type Contract } from './context';
 
 export const consoleViews = (contract: Contract): void => {
@@ -35,6 +35,20 @@ export const consoleViews = (contract: Contract): void => {
       await store.intake({ conversation: conversation('s1', { messages: [] }), plan: [], now: at(10) });
       assert.equal(await store.conversationState('olark:s1'), 'expired', 'an intake without steps changes no state');
       assert.equal(await store.conversationState('olark:none'), undefined);
+    });
+
+    it('a listed conversation carries its newest record, of whichever CRM made it', async () => {
+      const first = await running('r1', 'worker-a', at(1));
+      await store.finishJob({ jobId: first.id, owner: 'worker-a', now: at(2), result: { kind: 'done', record: { conversationKey: 'olark:r1', value: record('L-1', 'lead', 'local'), version: 1 } } });
+      await store.intake({ conversation: withVisitor('r2', { email: 'r2@example.com' }), plan: [], now: at(3) });
+      const listed = async () => new Map((await store.listConversations({ limit: 10 })).conversations.map((c) => [c.id, c.record]));
+      assert.deepEqual((await listed()).get('r1'), record('L-1', 'lead', 'local'));
+      assert.equal((await listed()).get('r2'), undefined);
+      const second = await running('r1', 'worker-a', at(4));
+      await store.finishJob({ jobId: second.id, owner: 'worker-a', now: at(5), result: { kind: 'done', record: { conversationKey: 'olark:r1', value: record('H-1', 'case', 'hubspot'), version: 1 } } });
+      assert.deepEqual((await listed()).get('r1'), record('H-1', 'case', 'hubspot'));
+      const searched = await store.listConversations({ q: 'r1', limit: 10 });
+      assert.deepEqual(searched.conversations.map((c) => c.record?.id), ['H-1'], 'a search reads the record too');
     });
 
     it('lists newest first, in keyset pages that neither repeat nor skip, ties broken by key', async () => {

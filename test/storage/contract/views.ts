@@ -121,5 +121,21 @@ export const views = (contract: Contract): void => {
       await store.finishJob({ jobId: claimed.id, owner: 'worker-a', now: at(7), result: { kind: 'done', record: { conversationKey: 'olark:c1', value, version: 1 } } });
       assert.deepEqual(await store.listRecords('olark:c1'), [{ record: value, version: 1, updatedAt: at(7) }]);
     });
+
+    it('lists the records of every CRM the conversation went to, newest first (CRM switched on one database)', async () => {
+      const first = await running('c1', 'worker-a', at(1));
+      const local = record('L-1', 'lead', 'local');
+      await store.finishJob({ jobId: first.id, owner: 'worker-a', now: at(2), result: { kind: 'done', record: { conversationKey: 'olark:c1', value: local, version: 1 } } });
+      const second = await running('c1', 'worker-a', at(3));
+      const hubspot = record('H-1', 'case', 'hubspot');
+      await store.finishJob({ jobId: second.id, owner: 'worker-a', now: at(4), result: { kind: 'done', record: { conversationKey: 'olark:c1', value: hubspot, version: 2 } } });
+      assert.deepEqual(
+        (await store.listRecords('olark:c1')).map((r) => [r.record.crm, r.record.id]),
+        [
+          ['hubspot', 'H-1'],
+          ['local', 'L-1'],
+        ],
+      );
+    });
   });
 };

@@ -4,6 +4,7 @@ import type { ReplayLine } from '../../../pipeline/replay';
 import type { DeadErrorGroup } from '../../../storage/console';
 import type { Job } from '../../../storage/store';
 import { html, type Html } from '../layout';
+import { errorWithHint, hintFor } from './error-hint';
 import { consolePage, postButton, when } from './layout';
 import { conversationPath } from './paths';
 
@@ -20,7 +21,7 @@ const jobTable = (jobs: readonly Job[], action: (job: Job) => Html, timeLabel: s
   html`<table class="cards"><thead><tr><th>Conversation</th><th>Step</th><th>Attempts</th><th>${timeLabel}</th><th>Error</th><th></th></tr></thead><tbody>${jobs.map(
     (job) => html`<tr><td data-label="Conversation"><a href="${conversationPath(job.conversationKey)}#job-${job.id}">${job.conversationKey}</a></td>
 <td data-label="Step">${job.kind}</td><td data-label="Attempts">${String(job.attempts)}</td><td class="when" data-label="${timeLabel}">${when(time(job))}</td>
-<td data-label="Error">${job.lastError ?? ''}</td><td>${action(job)}</td></tr>`,
+<td data-label="Error">${errorWithHint(job.lastError)}</td><td>${action(job)}</td></tr>`,
   )}</tbody></table>`;
 
 export const attentionPage = (view: AttentionView): string =>
@@ -33,7 +34,7 @@ ${
   view.groups.length === 0
     ? html`<p class="empty">No dead step. Steps that fail for good (or keep failing until the retry schedule ends) show here.</p>`
     : html`<table class="cards"><thead><tr><th>Error</th><th>Steps</th><th>Newest</th><th>Example</th><th></th></tr></thead><tbody>${view.groups.map(
-        (g) => html`<tr><td data-label="Error"><code>${g.code}</code></td><td data-label="Steps">${String(g.count)}</td><td class="when" data-label="Newest">${when(g.newestAt)}</td>
+        (g) => html`<tr><td data-label="Error"><code>${g.code}</code>${hintFor(g.code)}</td><td data-label="Steps">${String(g.count)}</td><td class="when" data-label="Newest">${when(g.newestAt)}</td>
 <td data-label="Example">${g.example}</td><td>${postButton('/admin/replay', view.csrf, { code: g.code }, g.count > view.replayBatch ? `Replay ${view.replayBatch} of them` : g.count === 1 ? 'Replay it' : `Replay all ${g.count}`)}</td></tr>`,
       )}</tbody></table><p class="muted">Fix the cause first (a token, a missing CRM field): a replay runs each step once, now.</p>`
 }

@@ -1,9 +1,11 @@
-/** One conversation in the console: who, the transcript, the CRM record, and every step with every attempt. */
+/** One conversation in the console: who, the transcript, its CRM records (of every CRM), and every step with every attempt. */
 import type { Role } from '../../../domain/conversation';
 import { plural } from '../../../domain/plural';
+import type { CrmRecord } from '../../../domain/record';
 import type { ConversationState } from '../../../storage/console';
 import type { Attempt, Job, StoredConversation, StoredRecord } from '../../../storage/store';
 import { html, type Html } from '../layout';
+import { errorWithHint } from './error-hint';
 import { consolePage, postButton, when } from './layout';
 import { dataRequestForms } from './privacy';
 
@@ -12,7 +14,9 @@ export interface ConversationView {
   readonly source: { readonly name: string; readonly title: string };
   readonly id: string;
   readonly state: ConversationState;
+  /** Of every CRM the conversation went to (CRM may have been switched), newest first. */
   readonly records: readonly StoredRecord[];
+  /** The CRM in use now. */
   readonly crm: string;
   readonly steps: readonly { readonly job: Job; readonly attempts: readonly Attempt[] }[];
   readonly stableLink: string;
@@ -35,6 +39,16 @@ const field = (label: string, value: string | Html | undefined) => (value === un
 /** Only http(s) becomes a link: a CRM or platform value is outside data. */
 const webLink = (url: string): Html => (/^https?:\/\//i.test(url) ? html`<a href="${url}" rel="noopener noreferrer">${url}</a>` : html`${url}`);
 
+/**
+ * A group as the platform sent it: Olark sends each group's name (kept), LiveChat only numeric
+ * ids (`group_ids`, https://platform.text.com/docs/messaging/agent-chat-api/data-structures#chat),
+ * shown as an id rather than passed off as a name.
+ */
+const groupList = (groups: readonly string[]): Html =>
+  html`${groups.map((g, i) => html`${i === 0 ? '' : ', '}${/^\d+$/.test(g) ? html`<span class="muted">id</span> ${g}` : g}`)}`;
+
+export const recordLabel = (record: CrmRecord): string => (record.action === 'lead' ? 'Lead' : 'Case');
+
 export const stepState = (job: Job): string => (job.state === 'pending' && job.lastError !== undefined ? 'retrying' : job.state);
 
 const attemptRows = (attempts: readonly Attempt[]): Html =>
@@ -52,7 +66,7 @@ const step = (csrf: string) => (s: { readonly job: Job; readonly attempts: reado
   return html`<section class="step" id="job-${job.id}"><h3>${STEP_NAMES[job.kind]} <span class="status ${stepState(job)}">${stepState(job)}</span>${
     job.state === 'dead' ? postButton('/admin/replay', csrf, { job: job.id }, 'Replay this step') : html``
   }</h3>
-<dl>${next}${field('Last error', job.lastError)}${field('Then', job.then.join(', '))}<dt>Job</dt><dd><code>${job.id}</code> · created ${when(job.createdAt)} · ${plural(job.attempts, 'attempt')}</dd></dl>
+<dl>${next}${field('Last error', job.lastError === undefined ? undefined : errorWithHint(job.lastError))}${field('Then', job.then.join(', '))}<dt>Job</dt><dd><code>${job.id}</code> · created ${when(job.createdAt)} · ${plural(job.attempts, 'attempt')}</dd></dl>
 ${attemptRows(s.attempts)}</section>`;
 };
 
@@ -60,7 +74,6 @@ export const conversationPage = (view: ConversationView): string => {
   const c = view.stored.conversation;
   const v = c.visitor;
   const title = `${view.source.title} conversation ${view.id}`;
-  const records = view.records.filter((r) => r.record.crm === view.crm);
   const location = [v.city, v.region, v.country].filter((x): x is string => x !== undefined).join(', ');
   return consolePage(
     'conversations',
@@ -69,12 +82,15 @@ export const conversationPage = (view: ConversationView): string => {
 <h1>${title} <span class="status ${view.state}">${view.state}</span></h1>
 <dl>
 ${field('Visitor', v.name)}${field('Email', v.email)}${field('Phone', v.phone)}${field('Company', v.company)}${field('Location', location)}
-${field('Page', v.pageUrl === undefined ? undefined : webLink(v.pageUrl))}${field('Tags', c.tags.join(', '))}${field('Groups', c.groups.join(', '))}
+${field('Page', v.pageUrl === undefined ? undefined : webLink(v.pageUrl))}${field('Tags', c.tags.join(', '))}${field('Groups', c.groups.length === 0 ? undefined : groupList(c.groups))}
 ${field('Operators', c.operators.map((o) => o.name).join(', '))}${field('Updated', when(view.stored.updatedAt))}
-<dt>CRM record</dt><dd>${
-      records.length === 0
+<dt>CRM records</dt><dd>${
+      view.records.length === 0
         ? html`<span class="muted">none yet</span>`
-        : records.map((r) => html`${r.record.action === 'lead' ? 'Lead' : 'Case'}: ${webLink(r.record.url)} <span class="muted">(version ${r.version}, ${when(r.updatedAt)})</span><br>`)
+        : html`<ul class="records">${view.records.map(
+            (r) =>
+              html`<li data-crm="${r.record.crm}">${recordLabel(r.record)} in <strong>${r.record.crm}</strong>${r.record.crm === view.crm ? html`` : html` <span class="muted">(an earlier CRM)</span>`}: ${webLink(r.record.url)} <span class="muted">(version ${r.version}, ${when(r.updatedAt)})</span></li>`,
+          )}</ul>`
     }${view.stored.person === undefined ? html`` : html`Person found: ${webLink(view.stored.person.url)}`}</dd>
 <dt>Stable link</dt><dd>${webLink(view.stableLink)}</dd>
 </dl>

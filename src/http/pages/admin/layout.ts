@@ -36,6 +36,8 @@ const STYLE = `
   .delivered, .done, .ok { background: #e7f4ea; color: #1f6b35; } .pending, .running { background: #fff4d6; color: #7a5b00; }
   .failing, .retrying, .transient, .abandoned { background: #ffe9d6; color: #8a4300; } .dead, .permanent, .failed { background: #fde8e8; color: #8a1c1c; }
   .expired, .skipped { background: #eceef2; color: #3d4558; }
+  ul.records { margin: 0; padding-left: 1.1rem; } .crm { font-size: .8rem; color: #5b6475; }
+  .hint { display: block; font-size: .85rem; color: #3d4558; margin-top: .15rem; } .hint .retry { font-weight: 600; }
   .muted { color: #5b6475; } .empty { color: #5b6475; padding: 1rem 0; }
   .pager { display: flex; gap: 1rem; margin-top: 1rem; }
   .msg { padding: .5rem .75rem; margin: .4rem 3rem .4rem 0; border-radius: 6px; background: #eef1f6; border-left: 4px solid #8a94a8; }
@@ -56,11 +58,12 @@ const STYLE = `
     table.cards tr { border: 1px solid #e3e6ec; border-radius: 6px; margin: 0 0 .6rem; padding: .35rem .6rem; }
     table.cards td { border: 0; padding: .15rem 0; }
     table.cards td[data-label]::before { content: attr(data-label) ": "; color: #5b6475; font-size: .8rem; }
-    /* The conversation list: the link and its state on top, the visitor under them, when and where last. */
-    table.list tr { display: grid; grid-template-columns: 1fr auto; grid-template-areas: "conv state" "visitor visitor" "when where"; gap: .1rem .5rem; }
+    /* The conversation list: the link and its state on top, the visitor under them, then lead or case and the record, when and where last. */
+    table.list tr { display: grid; grid-template-columns: 1fr auto; grid-template-areas: "conv state" "visitor visitor" "kind record" "when where"; gap: .1rem .5rem; }
     table.list td[data-label]::before { content: none; }
     table.list td.c-conv { grid-area: conv; font-weight: 600; } table.list td.c-state { grid-area: state; text-align: right; }
     table.list td.c-visitor { grid-area: visitor; } table.list td.c-when { grid-area: when; font-size: .82rem; } table.list td.c-where { grid-area: where; font-size: .82rem; color: #5b6475; text-align: right; }
+    table.list td.c-kind { grid-area: kind; font-size: .85rem; } table.list td.c-record { grid-area: record; font-size: .85rem; text-align: right; }
     .msg, .msg.operator { margin-left: 0; margin-right: 0; }
     dl { grid-template-columns: 1fr; gap: 0; } dd { margin-bottom: .35rem; }
   }
