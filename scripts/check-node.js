@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Refuses a Node.js older than package.json's "engines" before anything is built or started:
 // on an older Node the SDKs and the SQLite driver fail in obscure ways, or crash. Plain
-// JavaScript without dependencies or newer syntax, so that it runs on any Node. `npm install`
-// refuses such a Node by itself (engine-strict in .npmrc).
+// JavaScript without dependencies or newer syntax, so that it runs on any Node. It runs as the
+// project's preinstall (npm itself only warns, EBADENGINE: .npmrc leaves engine-strict off so
+// that this message is the one that stops `npm install`) and again in prestart.
 'use strict';
 /* global require, process, __dirname */
 /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS, so that it runs on any Node */

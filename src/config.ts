@@ -8,7 +8,7 @@ import { isLeft } from 'fp-ts/Either';
 import { connectorNames, connectors, type ConnectorName } from '../connectors';
 import type { Connector, ConnectorDeps, Env } from './domain/connector';
 import type { ChatSource, SourceDefinition, SourceDeps } from './domain/source';
-import { sourceDefinitions } from './sources';
+import { sourceDefinitions, sourceSetupKeys } from './sources';
 import type { Action } from './domain/event';
 import type { RoutingRules } from './domain/routing';
 import { DurationList, HttpUrl, IntFromString, LowerCaseList, NonEmptyString, OneOf, describeErrors, optional, withDefault } from './domain/codecs';
@@ -100,6 +100,11 @@ export interface ConfiguredSource {
   readonly create: (deps: SourceDeps) => ChatSource;
   /** `<SOURCE>_WEBHOOK_TOKEN`; unset: generated on first start and kept in the database. */
   readonly token?: string;
+  /**
+   * The platform's keys it refuses its webhooks without (`sourceSetupKeys`) that are unset: the
+   * platform is not configured yet, and the start-up banner gives it one line.
+   */
+  readonly unsetKeys: readonly string[];
 }
 
 export interface Config {
@@ -112,7 +117,7 @@ export interface Config {
   readonly crm: ConnectorName;
   /** Builds the configured connector; its own configuration is already decoded. */
   readonly createConnector: (deps: ConnectorDeps) => Promise<Connector>;
-  /** Every registered chat platform, its own keys decoded. */
+  /** The chat platforms SOURCES turns on (default: every registered one), their own keys decoded. */
   readonly sources: readonly ConfiguredSource[];
   readonly routing: RoutingRules;
   readonly syncDeadlineMs: number;
@@ -141,7 +146,26 @@ const configureSource = (definition: SourceDefinition, env: Env) => {
     ...(isLeft(create) ? describeErrors(create.left) : []),
   ];
   if (isLeft(token) || isLeft(create)) return { errors };
-  return { errors, source: { definition, create: create.right, ...(token.right === undefined ? {} : { token: token.right }) } };
+  const unsetKeys = (sourceSetupKeys[definition.name] ?? []).filter((key) => (env[key] ?? '').trim() === '');
+  return { errors, source: { definition, create: create.right, unsetKeys, ...(token.right === undefined ? {} : { token: token.right }) } };
+};
+
+/**
+ * SOURCES: the platforms to serve, comma-separated (case-insensitive); unset or blank: every
+ * registered one. A platform left out gets no webhook route (404), no token and no banner line,
+ * and its keys are not read.
+ */
+const enabledSources = (value: string | undefined, definitions: readonly SourceDefinition[]): { ok: true; enabled: readonly SourceDefinition[] } | { ok: false; error: string } => {
+  const names = (value ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
+  if (names.length === 0) return { ok: true, enabled: definitions };
+  const valid = definitions.map((d) => d.name);
+  const unknown = names.filter((name) => !valid.includes(name));
+  if (unknown.length > 0)
+    return { ok: false, error: `SOURCES: unknown platform${unknown.length === 1 ? '' : 's'} ${unknown.map((n) => JSON.stringify(n)).join(', ')}; the platforms are ${valid.join(', ')} (comma-separated; unset: all of them)` };
+  return { ok: true, enabled: definitions.filter((d) => names.includes(d.name)) };
 };
 
 /**
@@ -153,14 +177,16 @@ export const loadConfig = (env: Env, definitions: readonly SourceDefinition[] = 
   const crm = CoreEnv.props.CRM.decode(env.CRM);
   // The connector's keys can be checked as soon as we know which connector is meant.
   const connector = isLeft(crm) ? undefined : connectors[crm.right].configure(env);
-  const configured = definitions.map((d) => configureSource(d, env));
+  const enabled = enabledSources(env['SOURCES'], definitions);
+  const configured = (enabled.ok ? enabled.enabled : []).map((d) => configureSource(d, env));
   const errors = [
     ...(isLeft(core) ? describeErrors(core.left) : []),
+    ...(enabled.ok ? [] : [enabled.error]),
     ...(connector !== undefined && isLeft(connector) ? describeErrors(connector.left) : []),
     ...configured.flatMap((c) => c.errors),
   ];
   const sources = configured.flatMap((c) => (c.source === undefined ? [] : [c.source]));
-  if (isLeft(core) || connector === undefined || isLeft(connector) || sources.length < definitions.length) return { ok: false, errors };
+  if (isLeft(core) || !enabled.ok || connector === undefined || isLeft(connector) || sources.length < configured.length) return { ok: false, errors };
   const c = core.right;
   // A CRM call that outlives its lease would let a second process deliver the same job.
   if (c.CRM_TIMEOUT_MS >= c.JOB_LEASE_MS) return { ok: false, errors: ['CRM_TIMEOUT_MS: must be smaller than JOB_LEASE_MS'] };

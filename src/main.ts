@@ -111,8 +111,6 @@ export const start = async (config: Config, options: StartOptions = {}) => {
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   // The operator needs this URL once, on their own console; it is not written to the log.
   announce(banner({ listening: `http://${config.host}:${port}`, crm: config.crm, storage: store.kind, publicUrl: config.publicUrl, config, mounted, publicUrlDefaulted: config.publicUrlDefaulted, ...(admin.generated === undefined ? {} : { adminPassword: admin.generated }) }));
-  if (config.publicUrlDefaulted)
-    log.warn({}, 'PUBLIC_URL is not set: the webhook URLs above point at localhost, which no chat platform can reach; set PUBLIC_URL to this service\'s public https address');
   log.info({ port, crm: config.crm, storage: store.kind }, 'started');
 
   let closing: Promise<void> | undefined;

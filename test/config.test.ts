@@ -51,4 +51,42 @@ describe('loadConfig', () => {
     for (const key of ['PORT', 'DATABASE_URL', 'CRM', 'SYNC_DEADLINE_MS', 'RETRY_SCHEDULE', 'OLARK_WEBHOOK_TOKEN']) assert.ok(keys.includes(key), `${key} in ${loaded.errors.join(' | ')}`);
     assert.ok(loaded.errors.some((e) => e.startsWith('CRM:') && e.includes('local')), 'says which CRMs exist');
   });
+
+  describe('SOURCES', () => {
+    const names = (env: Record<string, string>) => {
+      const loaded = loadConfig(env);
+      assert.ok(loaded.ok, loaded.ok ? '' : loaded.errors.join('; '));
+      return loaded.config.sources.map((s) => s.definition.name);
+    };
+
+    it('serves every platform when unset or blank', () => {
+      assert.deepEqual(names({}), ['olark', 'livechat', 'livesupporti', 'iadvize']);
+      assert.deepEqual(names({ SOURCES: ' ' }), ['olark', 'livechat', 'livesupporti', 'iadvize']);
+    });
+
+    it('serves only the platforms named (any case, any spaces), and reads no key of the others', () => {
+      assert.deepEqual(names({ SOURCES: ' IAdvize, olark ,' }), ['olark', 'iadvize']);
+      assert.deepEqual(names({ SOURCES: 'olark', LIVECHAT_REGION: 'nowhere', LIVECHAT_WEBHOOK_TOKEN: 'has a space' }), ['olark']);
+    });
+
+    it('refuses an unknown name, listing the platforms', () => {
+      const loaded = loadConfig({ SOURCES: 'olark,Zendesk,drift' });
+      assert.ok(!loaded.ok);
+      assert.deepEqual(loaded.errors, ['SOURCES: unknown platforms "zendesk", "drift"; the platforms are olark, livechat, livesupporti, iadvize (comma-separated; unset: all of them)']);
+    });
+
+    it('names the keys a platform still needs (the banner gives it one line until they are set)', () => {
+      const loaded = loadConfig({ LIVESUPPORTI_WEBHOOK_SECRET: 's'.repeat(40) });
+      assert.ok(loaded.ok);
+      assert.deepEqual(
+        loaded.config.sources.map((s) => [s.definition.name, s.unsetKeys]),
+        [
+          ['olark', []],
+          ['livechat', ['LIVECHAT_WEBHOOK_SECRET']],
+          ['livesupporti', []],
+          ['iadvize', ['IADVIZE_WEBHOOK_SECRET']],
+        ],
+      );
+    });
+  });
 });

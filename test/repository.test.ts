@@ -1,6 +1,7 @@
 /**
  * What a fresh clone must hold together: docs that link only to what a clone has (or to the
- * web), the licence package.json names, and no tracked file that .gitignore would hide.
+ * web), the licence package.json names, no tracked file that .gitignore would hide, and a
+ * lockfile that `npm install` leaves as it is, with every dependency's install script decided.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -45,5 +46,57 @@ describe('the repository', () => {
     // An unpacked tarball without .git or git: nothing to compare.
     if (git.error !== undefined || git.status !== 0) this.skip();
     assert.equal(git.stdout, '', 'tracked yet matched by .gitignore');
+  });
+
+  describe('npm install in a fresh clone', () => {
+    const json = (path: string): Record<string, unknown> => {
+      const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+      assert.ok(typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed), path);
+      return Object.fromEntries(Object.entries(parsed));
+    };
+    const record = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value)) : {});
+    const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'];
+    const pkg = json(join(ROOT, 'package.json'));
+    const lockPackages = record(json(join(ROOT, 'package-lock.json'))['packages']);
+
+    /** npm's rule: an install script of its own, or a binding.gyp (npm then runs `node-gyp rebuild`). */
+    const hasInstallScript = (manifest: Record<string, unknown>, dir: string) =>
+      INSTALL_SCRIPTS.some((name) => typeof record(manifest['scripts'])[name] === 'string') || existsSync(join(dir, 'binding.gyp'));
+
+    it('has a lockfile that says which packages have install scripts, as npm install would write it', () => {
+      const wrong: string[] = [];
+      const root = record(lockPackages['']);
+      if ((root['hasInstallScript'] === true) !== hasInstallScript(pkg, ROOT)) wrong.push('the project itself');
+      for (const [path, entry] of Object.entries(lockPackages)) {
+        const dir = join(ROOT, path);
+        if (path === '' || !existsSync(join(dir, 'package.json'))) continue;
+        const manifest = json(join(dir, 'package.json'));
+        // The installed copy may be of another version than the lockfile's (a shared install).
+        if (manifest['version'] !== record(entry)['version']) continue;
+        if ((record(entry)['hasInstallScript'] === true) !== hasInstallScript(manifest, dir)) wrong.push(path);
+      }
+      assert.deepEqual(wrong, [], 'hasInstallScript differs from the installed package');
+    });
+
+    it('decides every dependency install script in allowScripts (npm runs none it was not told about, and warns)', () => {
+      const allowed = record(pkg['allowScripts']);
+      const undecided = Object.entries(lockPackages)
+        .filter(([path, entry]) => path !== '' && record(entry)['hasInstallScript'] === true)
+        .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length))
+        .filter((name) => typeof allowed[name] !== 'boolean');
+      assert.deepEqual(undecided, []);
+      // What each decision rests on is written in .npmrc.
+      const npmrc = readFileSync(join(ROOT, '.npmrc'), 'utf8');
+      for (const name of Object.keys(allowed)) assert.match(npmrc, new RegExp(`^# .*\\b${name}\\b`, 'm'), `.npmrc says why ${name} is ${allowed[name] === true ? 'allowed' : 'denied'}`);
+    });
+  });
+
+  it('has service code that names no document a clone lacks', () => {
+    const named: string[] = [];
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(join(dir, entry.name)) : [join(dir, entry.name)]));
+    for (const file of [...files(join(ROOT, 'src/http')), join(ROOT, 'src/config.ts'), join(ROOT, 'src/main.ts'), ...files(join(ROOT, 'scripts'))])
+      if (/research\/|shared\/|DESIGN\.md/.test(readFileSync(file, 'utf8'))) named.push(relative(ROOT, file));
+    assert.deepEqual(named, []);
   });
 });

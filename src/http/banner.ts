@@ -3,7 +3,9 @@ import type { MountedSource } from './routes/webhooks';
 
 /**
  * The start-up banner, written to the operator's console (never to the log): each platform's
- * webhook URL with its secret token, and what the platform still needs.
+ * webhook URL with its secret token, and what the platform still needs (one line for a
+ * platform not configured yet; SOURCES leaves platforms out altogether). The one place that
+ * warns about an unset PUBLIC_URL.
  */
 export const webhookUrl = (publicUrl: string, source: string, token: string): string =>
   `${publicUrl}/webhooks/${encodeURIComponent(source)}/${encodeURIComponent(token)}`;
@@ -20,12 +22,21 @@ export const banner = (input: {
   readonly adminPassword?: string;
 }): string => {
   const lines = [`chat2crm is listening on ${input.listening} (CRM: ${input.crm}, storage: ${input.storage})`, '', 'Webhook URLs (they hold secret tokens: keep them out of tickets and chats):'];
+  const waiting: string[] = [];
   for (const { source, token } of input.mounted) {
-    const title = input.config.sources.find((s) => s.definition.name === source.name)?.definition.title ?? source.name;
+    const configured = input.config.sources.find((s) => s.definition.name === source.name);
+    const title = configured?.definition.title ?? source.name;
     const url = webhookUrl(input.publicUrl, source.name, token);
+    const unset = configured?.unsetKeys ?? [];
+    // A platform the operator has not set up yet: its URL (it answers) and what it needs, in one line.
+    if (unset.length > 0) {
+      waiting.push(`  ${title}: ${url} (not configured: set ${unset.join(' and ')}, or leave ${source.name} out of SOURCES)`);
+      continue;
+    }
     lines.push('', `  ${title}: ${url}`);
     for (const line of source.describe?.(url) ?? []) lines.push(`    ${line}`);
   }
+  if (waiting.length > 0) lines.push('', ...waiting);
   lines.push('', `Operator console: ${input.publicUrl}/admin (user admin)`);
   if (input.adminPassword !== undefined)
     lines.push(`  password: ${input.adminPassword}`, '  (generated now and shown only this once; set ADMIN_PASSWORD to choose your own)');

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import type { Log } from '../domain/log';
-import { HttpError, type ErrorCode } from './errors';
+import { HttpError } from './errors';
+import { refusalOf } from './refusal';
 
 export interface AppState {
   requestId: string;
@@ -9,6 +10,9 @@ export interface AppState {
   /** The route pattern, for routes served outside @koa/router (the webhook edge). */
   route?: string;
 }
+
+/** The request line's route for a path no route declares: a fixed label, never the path's own text. */
+export const UNMATCHED_ROUTE = 'unmatched';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -41,7 +45,7 @@ export const requestContext =
     try {
       await next();
     } finally {
-      const route = ctx.state.route ?? ('_matchedRoute' in ctx && typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched');
+      const route = ctx.state.route ?? ('_matchedRoute' in ctx && typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : UNMATCHED_ROUTE);
       // The root logger with the id in the line: the same output, without a child per request.
       log.info(
         { reqId: requestId, method: ctx.method, route, status: ctx.status, ms: Number(process.hrtime.bigint() - started) / 1e6 },
@@ -50,28 +54,13 @@ export const requestContext =
     }
   };
 
-/** Koa and raw-body errors that carry an HTTP status, mapped onto our catalogue. */
-export const fromFrameworkError = (error: unknown): HttpError | undefined => {
-  if (typeof error !== 'object' || error === null || !('status' in error) || typeof error.status !== 'number') return undefined;
-  const byStatus: Partial<Record<number, ErrorCode>> = {
-    400: 'MALFORMED_BODY',
-    404: 'NOT_FOUND',
-    405: 'METHOD_NOT_ALLOWED',
-    413: 'PAYLOAD_TOO_LARGE',
-    415: 'UNSUPPORTED_CONTENT_TYPE',
-    501: 'NOT_IMPLEMENTED',
-  };
-  const code = byStatus[error.status];
-  return code === undefined ? undefined : new HttpError(code);
-};
-
 /** The one error middleware: every error leaves as `{"error": {"code", "message"}}`. */
 export const errorHandler: Koa.Middleware<AppState> = async (ctx, next) => {
   try {
     await next();
     if (ctx.status === 404 && ctx.body === undefined) throw new HttpError('NOT_FOUND');
   } catch (error) {
-    const known = error instanceof HttpError ? error : fromFrameworkError(error);
+    const known = refusalOf(error);
     if (known === undefined) ctx.state.log.error({ err: error }, 'unhandled error');
     const answer = known ?? new HttpError('INTERNAL');
     ctx.status = answer.status;

@@ -7,7 +7,7 @@ import type Koa from 'koa';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { parseJsonSafe } from '../domain/json';
-import { HttpError } from './errors';
+import { isClientRefusal, refusalOf } from './refusal';
 import type { AppState } from './middleware';
 
 export const lastRejectedSetting = (source: string): string => `${source}.last_rejected`;
@@ -29,12 +29,6 @@ export const readRejection = (value: string | undefined): { readonly at: Date; r
 
 const WEBHOOK_SOURCE = /^\/webhooks\/([^/]+)\//;
 
-const codeOf = (error: unknown): { code: string; status: number } | undefined => {
-  if (error instanceof HttpError) return { code: error.code, status: error.status };
-  if (typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number') return { code: `HTTP_${error.status}`, status: error.status };
-  return undefined;
-};
-
 export const rememberRejections = (deps: {
   readonly sources: readonly string[];
   readonly setSetting: (key: string, value: string) => Promise<void>;
@@ -48,8 +42,9 @@ export const rememberRejections = (deps: {
       await next();
     } catch (error) {
       const source = WEBHOOK_SOURCE.exec(ctx.path)?.[1];
-      const refused = codeOf(error);
-      if (source !== undefined && known.has(source) && refused !== undefined && refused.status < 500) {
+      // Classified as the answer and the metrics classify it (refusal.ts).
+      const refused = refusalOf(error);
+      if (source !== undefined && known.has(source) && isClientRefusal(refused)) {
         const at = now();
         const previous = lastWrite.get(source);
         if (previous === undefined || previous.code !== refused.code || at.getTime() - previous.at >= MIN_INTERVAL_MS) {

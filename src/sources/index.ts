@@ -14,3 +14,15 @@ export const sources = {
 
 export type SourceName = keyof typeof sources;
 export const sourceDefinitions: readonly SourceDefinition[] = Object.values(sources);
+
+/**
+ * Per platform, the keys without which it refuses its webhooks (401): until they are set the
+ * platform is "not configured", and the start-up banner says so in one line instead of its
+ * setup notes. Olark needs nothing but its URL.
+ */
+export const sourceSetupKeys: Readonly<Record<string, readonly string[]>> = {
+  olark: [],
+  livechat: ['LIVECHAT_WEBHOOK_SECRET'],
+  livesupporti: ['LIVESUPPORTI_WEBHOOK_SECRET'],
+  iadvize: ['IADVIZE_WEBHOOK_SECRET'],
+} satisfies Record<SourceName, readonly string[]>;

@@ -1,14 +1,16 @@
 /**
- * A Node.js older than `engines` is refused at `npm install` (engine-strict in .npmrc) and at
- * `npm start` before anything is built (scripts/check-node.js in prestart), with a message that
- * says what to do. The refusals are tried with the machine's own old Node when it has one
- * (Debian's /usr/bin/node is 20); without one they show as pending.
+ * A Node.js older than `engines` is refused at `npm install` (scripts/check-node.js as the
+ * project's preinstall: npm itself only warns, EBADENGINE, as .npmrc leaves engine-strict off so
+ * that our message is the one that stops it) and at `npm start` before anything is built (the same
+ * check in prestart), with a message that says what to do. The refusals are tried with the
+ * machine's own old Node when it has one (Debian's /usr/bin/node is 20); without one they show
+ * as pending.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../..');
 const OLD_NODE = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => {
@@ -27,9 +29,10 @@ const scripts = (): Record<string, unknown> => {
 };
 
 describe('Node.js version check', () => {
-  it('is configured: .nvmrc names Node 24, .npmrc enforces engines, prestart checks before it builds', () => {
+  it('is configured: .nvmrc names Node 24, preinstall and prestart check first, engine-strict does not pre-empt them', () => {
     assert.equal(readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim(), '24');
-    assert.match(readFileSync(join(ROOT, '.npmrc'), 'utf8'), /^engine-strict=true$/m);
+    assert.doesNotMatch(readFileSync(join(ROOT, '.npmrc'), 'utf8'), /^\s*engine-strict\s*=\s*true/m);
+    assert.equal(scripts()['preinstall'], 'node scripts/check-node.js');
     assert.match(String(scripts()['prestart']), /^node scripts\/check-node\.js && /);
   });
 
@@ -51,16 +54,29 @@ describe('Node.js version check', () => {
       assert.match(run.stderr, /\.nvmrc/);
     });
 
-    it('refuses `npm install` before it installs anything', function () {
+    it('stops `npm install` with our message, not only npm\'s EBADENGINE warning', function () {
       if (NPM_CLI === undefined) this.skip();
       const dir = mkdtempSync(join(tmpdir(), 'chat2crm-engines-'));
       try {
-        for (const file of ['package.json', 'package-lock.json', '.npmrc']) copyFileSync(join(ROOT, file), join(dir, file));
-        const run = spawnSync(OLD_NODE ?? '', [NPM_CLI ?? '', 'install', '--offline', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-        assert.equal(run.status, 1, run.stdout);
-        assert.match(run.stderr, /EBADENGINE/);
-        assert.match(run.stderr, /Required: \{"node":">=22/);
-        assert.equal(existsSync(join(dir, 'node_modules')), false);
+        // The project's own package.json, .npmrc and check; its dependencies left out, so that
+        // npm has nothing to fetch before it reaches the project's preinstall.
+        assert.ok(typeof packageJson === 'object' && packageJson !== null);
+        const project = Object.fromEntries(Object.entries(packageJson).filter(([key]) => key !== 'dependencies' && key !== 'devDependencies'));
+        writeFileSync(join(dir, 'package.json'), JSON.stringify(project));
+        copyFileSync(join(ROOT, '.npmrc'), join(dir, '.npmrc'));
+        copyFileSync(join(ROOT, '.nvmrc'), join(dir, '.nvmrc'));
+        mkdirSync(join(dir, 'scripts'));
+        copyFileSync(join(ROOT, 'scripts/check-node.js'), join(dir, 'scripts/check-node.js'));
+        const run = spawnSync(OLD_NODE ?? '', [NPM_CLI ?? '', 'install', '--offline', '--no-audit', '--no-fund'], {
+          cwd: dir,
+          encoding: 'utf8',
+          timeout: 60_000,
+          // npm runs the script with the first `node` on PATH: the old one, as a user's would be.
+          env: { ...process.env, PATH: `${dirname(OLD_NODE ?? '')}:${process.env.PATH ?? ''}` },
+        });
+        assert.notEqual(run.status, 0, run.stdout);
+        assert.match(run.stderr, /^chat2crm needs Node\.js 22\.19\.0 or newer; this is Node\.js v\d+\./m);
+        assert.match(run.stderr, /`nvm install` reads the version from \.nvmrc/);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -11,7 +11,8 @@ import { noObserver, type Observer } from '../../pipeline/observer';
 import type { Pipeline } from '../../pipeline/pipeline';
 import { tokenMatcher } from '../token';
 import { HttpError } from '../errors';
-import { fromFrameworkError, type AppState } from '../middleware';
+import { UNMATCHED_ROUTE, type AppState } from '../middleware';
+import { isClientRefusal, refusalOf } from '../refusal';
 import { noHeapRelease, type HeapRelease } from '../heap-release';
 
 /**
@@ -53,6 +54,7 @@ export interface MountedSource {
   readonly token: string;
 }
 
+const WEBHOOK_ROUTE = '/webhooks/:source/:token';
 const WEBHOOK_PATH = /^\/webhooks\/([^/]+)\/([^/]+)(\/[^]*)?$/;
 
 const decodeSegment = (segment: string): string | undefined => {
@@ -92,6 +94,10 @@ export const webhookEdge = (deps: { readonly pipeline: Pipeline; readonly source
   const heap = deps.heap ?? noHeapRelease;
   const bigBodies = slots(BIG_BODIES_AT_ONCE);
   const byName = new Map(deps.sources.map((m) => [m.source.name, { ...m, matches: tokenMatcher(m.token) }]));
+  // The log names a route by its pattern, built from what the code declares: the path's own text
+  // (`/../<token>`, anything after the token) never reaches it, as it may carry the token again.
+  const declared = new Set(deps.sources.flatMap((m) => (m.source.routes ?? []).map((r) => r.path)));
+  const routeLabel = (rest: string): string => (rest === '' ? WEBHOOK_ROUTE : declared.has(rest) ? `${WEBHOOK_ROUTE}${rest}` : UNMATCHED_ROUTE);
   const webhookRoute = (source: ChatSource): SourceRoute => ({
     method: 'POST',
     path: '',
@@ -175,15 +181,15 @@ export const webhookEdge = (deps: { readonly pipeline: Pipeline; readonly source
       await next();
       return;
     }
-    ctx.state.route = '/webhooks/:source/:token' + (match[3] ?? '');
+    ctx.state.route = routeLabel(match[3] ?? '');
     try {
       await serve(ctx, match);
     } catch (error) {
-      const known = error instanceof HttpError ? error : fromFrameworkError(error);
+      const known = refusalOf(error);
       const named = byName.get(decodeSegment(match[1] ?? '') ?? '')?.source.name;
       // The code and the platform only: never the token, the body or anything decoded from it.
-      if (known !== undefined && known.status < 500) ctx.state.log.info({ source: named ?? null, code: known.code }, 'webhook rejected');
-      observer.webhook(named ?? UNREGISTERED, known !== undefined && known.status < 500 ? 'rejected' : 'failed', known?.code ?? 'INTERNAL');
+      if (isClientRefusal(known)) ctx.state.log.info({ source: named ?? null, code: known.code }, 'webhook rejected');
+      observer.webhook(named ?? UNREGISTERED, isClientRefusal(known) ? 'rejected' : 'failed', known?.code ?? 'INTERNAL');
       throw error;
     }
   };
