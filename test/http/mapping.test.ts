@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { loadConfig } from '../../src/config';
 import { postOlark, transcript } from '../support/olark';
 import { freePort, removeDir, startService, tempDir, type TestService } from '../support/service';
 
@@ -113,7 +114,6 @@ describe('a bad MAPPING_FILE', () => {
   });
 
   it('names a missing file and a file that is not JSON', async () => {
-    const { loadConfig } = await import('../../src/config');
     const dir = tempDir();
     try {
       const missing = loadConfig({ MAPPING_FILE: join(dir, 'nope.json') });
