@@ -15,7 +15,7 @@ import type { AdminDeps } from './routes/admin';
 import type { MountedSource } from './routes/webhooks';
 
 export const consoleDeps = (input: {
-  readonly config: Pick<Config, 'sources' | 'publicUrl' | 'routing' | 'retryScheduleMs' | 'crmTimeoutMs' | 'jobLeaseMs'>;
+  readonly config: Pick<Config, 'sources' | 'publicUrl' | 'routing' | 'mapping' | 'retryScheduleMs' | 'crmTimeoutMs' | 'jobLeaseMs'>;
   readonly store: Store;
   readonly connector: Connector;
   readonly sources: ReadonlyMap<string, ChatSource>;

@@ -6,6 +6,7 @@
 import type { Config } from '../config';
 import type { Connector } from '../domain/connector';
 import type { Log } from '../domain/log';
+import type { Mapping } from '../domain/mapping';
 import type { RoutingRules } from '../domain/routing';
 import type { ChatSource } from '../domain/source';
 import type { Store } from '../storage/store';
@@ -18,6 +19,8 @@ export interface StepSettings {
   readonly connector: Connector;
   readonly sources: ReadonlyMap<string, ChatSource>;
   readonly rules: RoutingRules;
+  /** MAPPING_FILE's field mapping; absent: connectors get no `fields`. */
+  readonly mapping?: Mapping;
   readonly retryScheduleMs: readonly number[];
   /** Per CRM call (CRM_TIMEOUT_MS). */
   readonly callTimeoutMs: number;
@@ -35,8 +38,9 @@ export type RunnerDeps = StepDeps & { readonly leaseMs: number };
 export const stepTimeoutFor = (leaseMs: number): number => Math.floor(leaseMs * 0.8);
 
 /** The step settings of the service's configuration. */
-export const stepSettingsOf = (config: Pick<Config, 'routing' | 'retryScheduleMs' | 'crmTimeoutMs' | 'jobLeaseMs'>) => ({
+export const stepSettingsOf = (config: Pick<Config, 'routing' | 'mapping' | 'retryScheduleMs' | 'crmTimeoutMs' | 'jobLeaseMs'>) => ({
   rules: config.routing,
+  ...(config.mapping === undefined ? {} : { mapping: config.mapping }),
   retryScheduleMs: config.retryScheduleMs,
   callTimeoutMs: config.crmTimeoutMs,
   leaseMs: config.jobLeaseMs,
@@ -47,6 +51,7 @@ export const stepDeps = (settings: StepSettings): RunnerDeps => ({
   connector: settings.connector,
   sources: settings.sources,
   rules: settings.rules,
+  ...(settings.mapping === undefined ? {} : { mapping: settings.mapping }),
   retryScheduleMs: settings.retryScheduleMs,
   callTimeoutMs: settings.callTimeoutMs,
   stepTimeoutMs: stepTimeoutFor(settings.leaseMs),
