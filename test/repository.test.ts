@@ -12,7 +12,7 @@ const ROOT = resolve(__dirname, '..');
 
 const markdownFiles = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    if (entry.name === 'node_modules' || entry.name === '.git' || entry.name === 'dist') return [];
+    if (entry.name === 'node_modules' || entry.name === '.git' || entry.name === 'dist' || entry.name === 'data') return [];
     const path = join(dir, entry.name);
     return entry.isDirectory() ? markdownFiles(path) : entry.name.endsWith('.md') ? [path] : [];
   });
@@ -20,7 +20,7 @@ const markdownFiles = (dir: string): string[] =>
 describe('the repository', () => {
   it('has docs whose relative links point inside the clone', () => {
     const broken: string[] = [];
-    for (const file of [join(ROOT, 'README.md'), ...markdownFiles(join(ROOT, 'connectors'))]) {
+    for (const file of markdownFiles(ROOT)) {
       const text = readFileSync(file, 'utf8');
       for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
         if (target === undefined || /^[a-z]+:/i.test(target)) continue;
@@ -91,12 +91,17 @@ describe('the repository', () => {
     });
   });
 
-  it('has service code that names no document a clone lacks', () => {
+  it('has code, tests and docs that name no document a clone lacks (our reference shelf, its research notes, its design file)', () => {
     const named: string[] = [];
     const files = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(join(dir, entry.name)) : [join(dir, entry.name)]));
-    for (const file of [...files(join(ROOT, 'src/http')), join(ROOT, 'src/config.ts'), join(ROOT, 'src/main.ts'), ...files(join(ROOT, 'scripts'))])
-      if (/research\/|shared\/|DESIGN\.md/.test(readFileSync(file, 'utf8'))) named.push(relative(ROOT, file));
-    assert.deepEqual(named, []);
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.name === 'node_modules' || entry.name === 'fixtures' ? [] : entry.isDirectory() ? files(join(dir, entry.name)) : [join(dir, entry.name)],
+      );
+    const dirs = ['src', 'connectors', 'scripts', 'bench', 'test', 'docs', 'examples', 'deploy', 'bin', '.ci'].map((d) => join(ROOT, d)).filter((d) => existsSync(d));
+    const self = join(ROOT, 'test/repository.test.ts');
+    const shelf = /\.\.\/shared|shared\/(fixtures|research|specs)|(^|[^a-z])research\/[a-z0-9-]+\.md|DESIGN\.md/;
+    for (const file of [...dirs.flatMap(files), ...markdownFiles(ROOT), join(ROOT, 'package.json')])
+      if (file !== self && /\.(ts|js|mjs|md|json|sh|graphql)$|\/run$|\/chat2crm$/.test(file) && shelf.test(readFileSync(file, 'utf8'))) named.push(relative(ROOT, file));
+    assert.deepEqual([...new Set(named)], []);
   });
 });

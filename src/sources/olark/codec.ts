@@ -3,7 +3,7 @@ import { DataRecord, UrlSafeId, WellFormedText, knownKeys } from '../../domain/c
 
 /**
  * The Olark webhook payload, as Olark really sends it. Field list, quirks and their sources:
- * shared/research/olark.md (§1.2–1.4); every payload in test/fixtures/olark must decode.
+ * Olark's webhook docs (https://www.olark.com/help/webhooks/) and the real payloads; every payload in test/fixtures/olark must decode.
  * Liberal where Olark is (missing keys, extra keys, `""` and `null` for "no value", unknown item
  * kinds); strict where we rely on a value (conversation id, the items array, message bodies, times).
  *

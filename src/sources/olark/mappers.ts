@@ -2,7 +2,7 @@ import { scalarText, textRecord, visitorLabel, type Conversation, type Message, 
 import type { Action, ChatEvent, ChatEventKind } from '../../domain/event';
 import type { OlarkItem, OlarkOperator, OlarkPayload } from './codec';
 
-/** Olark payload → domain. Pure; field meanings and sources in shared/research/olark.md. */
+/** Olark payload → domain. Pure; field meanings from Olark's webhook docs (https://www.olark.com/help/webhooks/) and the real payloads in test/fixtures/olark. */
 
 type OlarkOperators = Readonly<Record<string, OlarkOperator>>;
 type OfflineForm = Pick<Visitor, 'name' | 'email' | 'phone'>;
@@ -23,7 +23,7 @@ const FORM_LINE = /^\s*(name|email|phone|message)\s*:\s*(.*?)\s*$/i;
 
 /**
  * The offline form as Olark flattens it into the body: `name: Paul\nemail: …\nphone: …\nMessage: …`
- * (two independent real samples, 2019 and 2022: research/olark.md §1.3). Parsing stops
+ * (two independent real samples, 2019 and 2022: test/fixtures/olark/real-2019-transcript.json, send-test-2022.json). Parsing stops
  * at `Message:` so the visitor's own text cannot pose as a form field.
  */
 export const parseOfflineForm = (body: string): OfflineForm => {
@@ -55,14 +55,14 @@ const visitorNicknameOf = (item: OlarkItem): string | undefined =>
  * Labels Olark makes up for a visitor who gave no name: "Customer (City, State) #1234" (Olark's
  * own example payload), "Returning Visitor | USA (San Francisco, CA) #7617" (a real 2019
  * payload), "Visitor 1234", "Olark Visitor" (Send test). They name nobody: a CRM would get
- * LastName "#1234" (research/olark.md §1.4, test/fixtures/olark).
+ * LastName "#1234" (test/fixtures/olark/real-2019-offline-message.json).
  */
 const AUTOMATIC_NAME = [/#\s*\d+\s*$/, /^(returning\s+)?(olark\s+)?(visitor|customer|guest)(\s*#?\s*\d+)?$/i];
 const isAutomaticName = (name: string): boolean => AUTOMATIC_NAME.some((pattern) => pattern.test(name.trim()));
 
 /**
  * `fullName` first, then the bare `visitor_nickname` of the visitor's messages, then the offline
- * form: the fallbacks research/olark.md §1.4 names. Blank and automatic labels are skipped.
+ * form: the fallbacks the real offline messages in test/fixtures/olark show. Blank and automatic labels are skipped.
  */
 export const toVisitor = (payload: OlarkPayload): Visitor => {
   const v = payload.visitor ?? {};
@@ -156,7 +156,7 @@ export const toConversation = (payload: OlarkPayload): Conversation => {
 /** "Send test" always posts this fake conversation id (olark/webhook-examples, rudder-transformer). */
 const TEST_ID_PREFIX = 'NOTAREALTRANSCRIPT';
 
-/** research/olark.md §1.5: the test id first, then `eventType`, then offline items; the rest are transcripts. */
+/** As Olark sends them (https://www.olark.com/help/webhooks/, test/fixtures/olark): the test id first, then `eventType`, then offline items; the rest are transcripts. */
 export const eventKindOf = (payload: OlarkPayload): ChatEventKind => {
   if (payload.id.startsWith(TEST_ID_PREFIX)) return 'test';
   if (payload.eventType?.toLowerCase() === 'start') return 'start';
