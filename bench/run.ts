@@ -14,8 +14,8 @@
  * own knobs are in bench/scale.ts).
  *
  * `npm run bench -- --quick` (under 2 minutes): the headline rows only, each beside its baseline of the same
- * run: 1. ingest against bare Koa (3 s per run), 2. agent overhead at 100 ms per call against the bare relay
- * (10 samples), 3. a burst of 100 under HubSpot's rate limit, and 4. peak memory of those. Sections 5 to 9
+ * run: 1. ingest against bare Koa (2 s per run), 2. agent overhead at 100 ms per call against the bare relay
+ * (10 samples), 3. a burst of 60 under HubSpot's rate limit, and 4. peak memory of those. Sections 5 to 9
  * say they were skipped. The knobs above still override its settings; the results go to
  * bench/results/quick.json, so a quick look never replaces the full run's latest.json.
  */
@@ -84,9 +84,9 @@ const main = async () => {
   const unknown = args.filter((a) => a !== '--quick');
   if (unknown.length > 0) throw new Error(`unknown argument ${unknown.join(' ')}: the bench takes only --quick (knobs are BENCH_* variables)`);
   const quick = args.includes('--quick');
-  const seconds = intEnv('BENCH_SECONDS', quick ? 3 : 8, 1, 120);
+  const seconds = intEnv('BENCH_SECONDS', quick ? 2 : 8, 1, 120);
   const samples = intEnv('BENCH_SAMPLES', quick ? 10 : 20, 1, 1000);
-  const burstCount = intEnv('BENCH_BURST', quick ? 100 : 300, 1, 5000);
+  const burstCount = intEnv('BENCH_BURST', quick ? 60 : 300, 1, 5000);
   const platformSamples = intEnv('BENCH_PLATFORM_SAMPLES', 10, 1, 1000);
   build();
 
