@@ -37,6 +37,7 @@ const main = async (): Promise<number> => {
         connector,
         sources: createSources(config, log),
         rules: config.routing,
+        ...(config.mapping === undefined ? {} : { mapping: config.mapping }),
         retryScheduleMs: config.retryScheduleMs,
         callTimeoutMs: config.crmTimeoutMs,
         stepTimeoutMs: stepTimeoutFor(config.jobLeaseMs),

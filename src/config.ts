@@ -11,6 +11,8 @@ import type { ChatSource, SourceDefinition, SourceDeps } from './domain/source';
 import { sourceDefinitions } from './sources';
 import type { Action } from './domain/event';
 import type { RoutingRules } from './domain/routing';
+import type { Mapping } from './domain/mapping';
+import { MappingFile } from './mapping-file';
 import { DurationList, HttpUrl, IntFromString, LowerCaseList, NonEmptyString, OneOf, describeErrors, optional, withDefault } from './domain/codecs';
 
 export type DatabaseConfig = { readonly kind: 'sqlite'; readonly path: string } | { readonly kind: 'postgres'; readonly url: string };
@@ -93,6 +95,7 @@ const CoreEnv = t.type({
   RETENTION_DAYS: optional(IntFromString('Days', 1, 36_500)),
   METRICS_TOKEN: optional(BearerToken),
   ALERT_WEBHOOK_URL: optional(HttpUrl),
+  MAPPING_FILE: optional(MappingFile),
 });
 
 export interface ConfiguredSource {
@@ -130,6 +133,8 @@ export interface Config {
   readonly metricsToken?: string;
   /** Where an alert is POSTed when a step dies; unset: no alerts. */
   readonly alertWebhookUrl?: string;
+  /** Field mapping read from MAPPING_FILE at start; unset: nothing mapped. */
+  readonly mapping?: Mapping;
 }
 
 /** Decodes the environment; on failure, one line per bad key, core and connector keys alike. */
@@ -187,6 +192,7 @@ export const loadConfig = (env: Env, definitions: readonly SourceDefinition[] = 
       ...(c.RETENTION_DAYS === undefined ? {} : { retentionDays: c.RETENTION_DAYS }),
       ...(c.METRICS_TOKEN === undefined ? {} : { metricsToken: c.METRICS_TOKEN }),
       ...(c.ALERT_WEBHOOK_URL === undefined ? {} : { alertWebhookUrl: c.ALERT_WEBHOOK_URL }),
+      ...(c.MAPPING_FILE === undefined ? {} : { mapping: c.MAPPING_FILE }),
     },
   };
 };

@@ -71,6 +71,7 @@ export const start = async (config: Config, options: StartOptions = {}) => {
     connector,
     sources,
     rules: config.routing,
+    ...(config.mapping === undefined ? {} : { mapping: config.mapping }),
     publicUrl: config.publicUrl,
     syncDeadlineMs: config.syncDeadlineMs,
     retryScheduleMs: config.retryScheduleMs,

@@ -7,16 +7,30 @@
 import * as t from 'io-ts';
 import { defineConnector, type Connector, type ConnectorDeps, type UpsertInput } from '../../src/domain/connector';
 import { conversationKey } from '../../src/domain/conversation-key';
-import type { LocalDelivery } from '../../src/domain/local-records';
+import type { LocalDelivery, LocalFieldsUpdate } from '../../src/domain/local-records';
+import type { Action } from '../../src/domain/event';
+import { kindsFor, type MappedFields } from '../../src/domain/mapping';
 import { succeed } from '../../src/domain/outcome';
 import { visitorLabel } from '../../src/domain/conversation';
 import { plural } from '../../src/domain/plural';
 
 export const recordUrl = (publicUrl: string, id: string): string => `${publicUrl}/records/${encodeURIComponent(id)}`;
 
+/**
+ * The mapped fields of the kinds this record holds: a lead its `lead` fields; a case its `case`
+ * fields and, as the local CRM keeps no separate contact, the `contact` fields beside them.
+ * The local CRM accepts any field name.
+ */
+const fieldsUpdate = (action: Action, fields: MappedFields): LocalFieldsUpdate => {
+  const values: Record<string, Readonly<Record<string, string>>> = {};
+  for (const kind of kindsFor(action)) values[kind] = fields[kind];
+  return { values, overwrite: fields.overwrite };
+};
+
 export const createLocalConnector = (deps: ConnectorDeps): Connector => {
-  const inStore = ({ action, conversation }: UpsertInput): LocalDelivery => {
+  const inStore = ({ action, conversation, fields }: UpsertInput): LocalDelivery => {
     const key = conversationKey(conversation);
+    const update = fields === undefined ? undefined : fieldsUpdate(action, fields);
     const messages = plural(conversation.messages.length, 'message');
     return {
       upsert: {
@@ -28,6 +42,7 @@ export const createLocalConnector = (deps: ConnectorDeps): Connector => {
           added: `conversation ${key} added, with ${messages}`,
           updated: `transcript of ${key} updated: ${messages}`,
         },
+        ...(update === undefined ? {} : { fields: update }),
       },
       toRecord: (id) => ({ crm: 'local', action, type: action, id, url: recordUrl(deps.publicUrl, id), refs: {} }),
     };

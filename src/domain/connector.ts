@@ -4,6 +4,7 @@ import type { Conversation } from './conversation';
 import type { Action } from './event';
 import type { LocalDelivery, LocalRecordStore } from './local-records';
 import type { Log } from './log';
+import type { MappedFields } from './mapping';
 import type { Outcome } from './outcome';
 import type { CrmPerson, CrmRecord } from './record';
 
@@ -12,6 +13,11 @@ export interface UpsertInput {
   readonly conversation: Conversation;
   /** What the last successful delivery of this conversation created, if any. */
   readonly previous?: CrmRecord;
+  /**
+   * The field values MAPPING_FILE maps this conversation to (src/domain/mapping); absent when
+   * no mapping is configured. Connectors apply them and never read the file.
+   */
+  readonly fields?: MappedFields;
 }
 
 export interface CheckItem {

@@ -1,6 +1,7 @@
 import type { Action } from './event';
 import type { Conversation } from './conversation';
 import type { CrmRecord } from './record';
+import { applyFields } from './mapping/evaluate';
 
 /**
  * The built-in local CRM keeps people as HubSpot and Salesforce do: one person per email
@@ -44,7 +45,34 @@ export interface LocalRecord {
   readonly updatedAt: Date;
   /** One line per update: when, and what changed. */
   readonly history: readonly { readonly at: Date; readonly change: string }[];
+  /** MAPPING_FILE's fields as written on the record, by record kind (`lead`, `case`, `contact`); `{}` when none. */
+  readonly fields: LocalFields;
 }
+
+/** Field name → value, by record kind. */
+export type LocalFields = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+/** What a delivery brings to write: values by record kind, and the names that overwrite. */
+export interface LocalFieldsUpdate {
+  readonly values: LocalFields;
+  readonly overwrite: ReadonlySet<string>;
+}
+
+/**
+ * The record's fields with the update applied: each blank field filled, a filled one rewritten
+ * only when its name is in `overwrite` (so what a person typed survives repeats).
+ */
+export const applyLocalFields = (current: LocalFields, update: LocalFieldsUpdate): { readonly fields: LocalFields; readonly changed: readonly string[] } => {
+  const out: Record<string, Readonly<Record<string, string>>> = {};
+  const changed: string[] = [];
+  const kinds = new Set([...Object.keys(current), ...Object.keys(update.values)]);
+  for (const kind of kinds) {
+    const applied = applyFields(Object.hasOwn(current, kind) ? (current[kind] ?? {}) : {}, Object.hasOwn(update.values, kind) ? (update.values[kind] ?? {}) : {}, update.overwrite);
+    if (Object.keys(applied.fields).length > 0) Object.defineProperty(out, kind, { value: applied.fields, enumerable: true, writable: true, configurable: true });
+    changed.push(...applied.changed.map((name) => `${kind}.${name}`));
+  }
+  return { fields: out, changed };
+};
 
 export interface LocalUpsert {
   readonly conversationKey: string;
@@ -52,6 +80,8 @@ export interface LocalUpsert {
   readonly conversation: Conversation;
   /** The history line for each thing the upsert may turn out to do. */
   readonly change: Readonly<Record<LocalChange, string>>;
+  /** Mapped fields to apply (MAPPING_FILE); absent: the record's fields are left as they are. */
+  readonly fields?: LocalFieldsUpdate;
 }
 
 /**

@@ -1,7 +1,10 @@
-import type { Conversation, Visitor } from './conversation';
+import { textRecord, type Conversation, type Visitor } from './conversation';
 
 /** Every visitor field: a merge copies these and nothing else a stored or posted visitor may carry. */
-const VISITOR_FIELDS = ['id', 'name', 'email', 'phone', 'company', 'city', 'region', 'country', 'countryCode', 'pageUrl'] as const satisfies readonly (keyof Visitor)[];
+const VISITOR_FIELDS = [
+  'id', 'name', 'email', 'phone', 'company', 'city', 'region', 'country', 'countryCode', 'pageUrl',
+  'firstName', 'lastName', 'referrer', 'ip', 'browser', 'os', 'language',
+] as const satisfies readonly (keyof Visitor)[];
 
 const fill = (fresh: Visitor, known: Visitor): Visitor => {
   const merged: { -readonly [K in keyof Visitor]: Visitor[K] } = {};
@@ -11,6 +14,28 @@ const fill = (fresh: Visitor, known: Visitor): Visitor => {
     if (typeof value === 'string') merged[key] = value;
   }
   return merged;
+};
+
+/** Keys the new post gives win; the rest of what we knew stays. */
+const joinRecords = (known: Readonly<Record<string, string>> | undefined, fresh: Readonly<Record<string, string>> | undefined) =>
+  known === undefined ? fresh : fresh === undefined ? known : textRecord([...Object.entries(known), ...Object.entries(fresh)]);
+
+/** Each optional fact of the conversation: the new post's, else what we knew. */
+const facts = (known: Conversation, fresh: Conversation): Partial<Conversation> => {
+  const url = fresh.url ?? known.url;
+  const startedAt = fresh.startedAt ?? known.startedAt;
+  const endedAt = fresh.endedAt ?? known.endedAt;
+  const rating = fresh.rating ?? known.rating;
+  const custom = joinRecords(known.custom, fresh.custom);
+  const form = joinRecords(known.form, fresh.form);
+  return {
+    ...(url === undefined ? {} : { url }),
+    ...(startedAt === undefined ? {} : { startedAt }),
+    ...(endedAt === undefined ? {} : { endedAt }),
+    ...(rating === undefined ? {} : { rating }),
+    ...(custom === undefined ? {} : { custom }),
+    ...(form === undefined ? {} : { form }),
+  };
 };
 
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
@@ -27,4 +52,5 @@ export const mergeConversation = (known: Conversation, fresh: Conversation): Con
   groups: union(known.groups, fresh.groups),
   operators: fresh.operators.length > 0 ? fresh.operators : known.operators,
   offline: fresh.offline && known.offline,
+  ...facts(known, fresh),
 });

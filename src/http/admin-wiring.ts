@@ -14,7 +14,7 @@ import type { AdminDeps } from './routes/admin';
 import type { MountedSource } from './routes/webhooks';
 
 export const consoleDeps = (input: {
-  readonly config: Pick<Config, 'sources' | 'publicUrl' | 'routing' | 'retryScheduleMs' | 'crmTimeoutMs' | 'jobLeaseMs'>;
+  readonly config: Pick<Config, 'sources' | 'publicUrl' | 'routing' | 'mapping' | 'retryScheduleMs' | 'crmTimeoutMs' | 'jobLeaseMs'>;
   readonly store: Store;
   readonly connector: Connector;
   readonly sources: ReadonlyMap<string, ChatSource>;
@@ -31,6 +31,7 @@ export const consoleDeps = (input: {
     connector,
     sources: input.sources,
     rules: config.routing,
+    ...(config.mapping === undefined ? {} : { mapping: config.mapping }),
     retryScheduleMs: config.retryScheduleMs,
     callTimeoutMs: config.crmTimeoutMs,
     leaseMs: config.jobLeaseMs,

@@ -3,7 +3,10 @@
  * with a timeout, and move the job on. Within a sync webhook's deadline, a transient failure is
  * tried again after a short pause, so a passing 502 still gives the agent the record's own link.
  */
-import type { Connector } from '../domain/connector';
+import type { Connector, UpsertInput } from '../domain/connector';
+import type { Conversation } from '../domain/conversation';
+import type { Action } from '../domain/event';
+import { mapConversation, type Mapping } from '../domain/mapping';
 import { RATE_LIMITED, fail, transient, type Outcome } from '../domain/outcome';
 import type { CrmRecord } from '../domain/record';
 import { decideAction, type RoutingRules } from '../domain/routing';
@@ -16,7 +19,17 @@ export interface DeliveryDeps extends SettleDeps {
   readonly connector: Connector;
   readonly rules: RoutingRules;
   readonly callTimeoutMs: number;
+  /** MAPPING_FILE's mapping; absent: connectors get no `fields`. */
+  readonly mapping?: Mapping;
 }
+
+/** The connector's input: the mapped fields come along only when a mapping is configured. */
+const upsertInput = (deps: DeliveryDeps, action: Action, conversation: Conversation, previous?: CrmRecord): UpsertInput => ({
+  action,
+  conversation,
+  ...(previous === undefined ? {} : { previous }),
+  ...(deps.mapping === undefined ? {} : { fields: mapConversation(deps.mapping, conversation, action) }),
+});
 
 /** Pauses between quick retries inside a sync deadline. */
 const QUICK_BACKOFF_MS = [250, 500, 1000, 2000];
@@ -56,7 +69,7 @@ export const deliver = async (deps: DeliveryDeps, owner: string, job: Job, known
     // An earlier job already carried this version (20 POSTs of one chat at once share the work).
     return succeedStep(deps, owner, job, started, { outcome: 'skipped', record: { value: previous.record, version: previous.version } });
 
-  const input = { action, conversation: stored.conversation, ...(previous === undefined ? {} : { previous: previous.record }) };
+  const input = upsertInput(deps, action, stored.conversation, previous?.record);
   let outcome = await upsertOnce(deps, input);
   for (let i = 0; !outcome.ok && outcome.failure.kind === 'transient' && retryUntil !== undefined && i < QUICK_BACKOFF_MS.length; i++) {
     const failure = outcome.failure;
@@ -84,7 +97,7 @@ export const deliver = async (deps: DeliveryDeps, owner: string, job: Job, known
 export const deliveryHere = (deps: DeliveryDeps): ((stored: StoredConversation) => LocalDelivery) | undefined => {
   const inStore = deps.connector.inStore;
   if (inStore === undefined) return undefined;
-  return (stored) => inStore({ action: decideAction(stored.conversation, deps.rules, stored.forced), conversation: stored.conversation });
+  return (stored) => inStore(upsertInput(deps, decideAction(stored.conversation, deps.rules, stored.forced), stored.conversation));
 };
 
 /** What a run of the step would have told about a delivery made in the intake's transaction. */

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Connector } from '../domain/connector';
 import type { ConversationKey } from '../domain/conversation-key';
 import type { Log } from '../domain/log';
+import type { Mapping } from '../domain/mapping';
 import type { RoutingRules } from '../domain/routing';
 import type { ChatSource, InboundEvent, SourceServices, SyncResult } from '../domain/source';
 import type { Job, QueueStats, Store, StoredConversation } from '../storage/store';
@@ -24,6 +25,8 @@ export interface PipelineOptions {
   readonly connector: Connector;
   readonly sources: ReadonlyMap<string, ChatSource>;
   readonly rules: RoutingRules;
+  /** MAPPING_FILE's field mapping; absent: nothing mapped. */
+  readonly mapping?: Mapping;
   readonly publicUrl: string;
   readonly syncDeadlineMs: number;
   readonly retryScheduleMs: readonly number[];
@@ -73,6 +76,7 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
     connector,
     sources: options.sources,
     rules: options.rules,
+    ...(options.mapping === undefined ? {} : { mapping: options.mapping }),
     retryScheduleMs: options.retryScheduleMs,
     callTimeoutMs: options.callTimeoutMs,
     stepTimeoutMs: stepTimeoutFor(options.leaseMs),

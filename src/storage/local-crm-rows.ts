@@ -4,19 +4,24 @@
  */
 import * as t from 'io-ts';
 import type { Action } from '../domain/event';
-import type { LocalConversation, LocalRecord, LocalRelated } from '../domain/local-records';
-import { fromConversationJson, fromHistoryJson, type History } from './serialization';
+import type { LocalConversation, LocalFields, LocalRecord, LocalRelated } from '../domain/local-records';
+import { fromConversationJson, fromHistoryJson, fromLocalFieldsJson, type History } from './serialization';
 import { ActionCodec, Nullable, Num, decodeRow } from './row-codecs';
 
 
 
-const RecordRow = t.type({ id: t.string, action: ActionCodec, person_id: Nullable(t.string), email: Nullable(t.string), history: t.string, created_at: Num, updated_at: Num });
+const RecordRow = t.intersection([
+  t.type({ id: t.string, action: ActionCodec, person_id: Nullable(t.string), email: Nullable(t.string), history: t.string, created_at: Num, updated_at: Num }),
+  // Read by the queries that select it (the record's head); null on records without mapped fields.
+  t.partial({ fields: Nullable(t.string) }),
+]);
 export interface LocalRecordHead {
   readonly id: string;
   readonly action: Action;
   readonly personId?: string;
   readonly email?: string;
   readonly history: History;
+  readonly fields: LocalFields;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -30,6 +35,7 @@ export const toRecordHead = (row: unknown): LocalRecordHead => {
     ...(r.person_id === null ? {} : { personId: r.person_id }),
     ...(r.email === null ? {} : { email: r.email }),
     history: fromHistoryJson(r.history),
+    fields: r.fields === undefined || r.fields === null ? {} : fromLocalFieldsJson(r.fields),
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
   };
@@ -65,5 +71,6 @@ export const assembleRecord = (head: LocalRecordHead, conversations: readonly Lo
     createdAt: head.createdAt,
     updatedAt: head.updatedAt,
     history: head.history,
+    fields: head.fields,
   };
 };

@@ -6,8 +6,9 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import type { Conversation } from '../domain/conversation';
 import type { CrmPerson, CrmRecord } from '../domain/record';
+import type { LocalFields } from '../domain/local-records';
 import type { SourceMeta } from '../domain/source';
-import { describeErrors, knownKeys } from '../domain/codecs';
+import { DataRecord, describeErrors, knownKeys } from '../domain/codecs';
 import { foreignPrototypeAt, parseJsonSafe } from '../domain/json';
 
 const DateFromIso = new t.Type<Date, string, unknown>(
@@ -58,10 +59,20 @@ const VisitorJson = knownKeys(
     country: t.string,
     countryCode: t.string,
     pageUrl: t.string,
+    firstName: t.string,
+    lastName: t.string,
+    referrer: t.string,
+    ip: t.string,
+    browser: t.string,
+    os: t.string,
+    language: t.string,
   }),
 );
 
-const ConversationJson = knownKeys(
+/** Keys are the site's or the form's own: any text, each defined as data (`DataRecord`). */
+const TextRecordJson = DataRecord(t.string);
+
+const ConversationCore = knownKeys(
   t.type({
     source: SourceNameCodec,
     id: t.string,
@@ -72,6 +83,36 @@ const ConversationJson = knownKeys(
     operators: t.readonlyArray(knownKeys(t.intersection([t.type({ id: t.string, name: t.string }), t.partial({ email: t.string })]))),
     offline: t.boolean,
   }),
+);
+
+/** The optional facts came with field mapping: rows written before have none, and decode. */
+const ConversationFacts = knownKeys(
+  t.partial({ url: t.string, startedAt: DateFromIso, endedAt: DateFromIso, rating: t.string, custom: TextRecordJson, form: TextRecordJson }),
+);
+
+/**
+ * The core and the facts read from the same object, each naming its own paths (an io-ts
+ * intersection would prefix every path with the member's index).
+ */
+const ConversationJson = new t.Type<Conversation, unknown, unknown>(
+  'Conversation',
+  (u): u is Conversation => ConversationCore.is(u),
+  (u, c) => {
+    const core = ConversationCore.validate(u, c);
+    const facts = ConversationFacts.validate(u, c);
+    if (isLeft(core) || isLeft(facts)) return t.failures([...(isLeft(core) ? core.left : []), ...(isLeft(facts) ? facts.left : [])]);
+    const f = facts.right;
+    return t.success({
+      ...core.right,
+      ...(f.url === undefined ? {} : { url: f.url }),
+      ...(f.startedAt === undefined ? {} : { startedAt: f.startedAt }),
+      ...(f.endedAt === undefined ? {} : { endedAt: f.endedAt }),
+      ...(f.rating === undefined ? {} : { rating: f.rating }),
+      ...(f.custom === undefined ? {} : { custom: f.custom }),
+      ...(f.form === undefined ? {} : { form: f.form }),
+    });
+  },
+  t.identity,
 );
 
 const MetaJson = t.record(t.string, t.string);
@@ -126,5 +167,8 @@ export const toHistoryJson = (h: History): string => JSON.stringify(h);
 export const fromHistoryJson = (text: string): History => decodeOrThrow(HistoryJson, 'history', text);
 export const toMetaJson = (m: SourceMeta): string => JSON.stringify(m);
 export const fromMetaJson = (text: string): SourceMeta => decodeOrThrow(MetaJson, 'meta', text);
+const LocalFieldsJson = DataRecord(DataRecord(t.string));
+export const toLocalFieldsJson = (f: LocalFields): string => JSON.stringify(f);
+export const fromLocalFieldsJson = (text: string): LocalFields => decodeOrThrow(LocalFieldsJson, 'local CRM fields', text);
 export const toPersonJson = (p: CrmPerson): string => JSON.stringify({ type: p.type, id: p.id, url: p.url, name: p.name, company: p.company });
 export const fromPersonJson = (text: string): CrmPerson => decodeOrThrow(CrmPersonJson, 'person', text);

@@ -1,5 +1,5 @@
 import type { Conversation, Role } from '../../domain/conversation';
-import type { LocalConversation, LocalRecord, LocalRelated } from '../../domain/local-records';
+import type { LocalConversation, LocalFields, LocalRecord, LocalRelated } from '../../domain/local-records';
 import { plural } from '../../domain/plural';
 import { formatTime } from '../../domain/transcript';
 import { html, page, type Html } from './layout';
@@ -33,6 +33,18 @@ ${c.messages.map(
 )}`;
 };
 
+const KIND_LABEL: Readonly<Record<string, string>> = { lead: 'Lead fields', case: 'Case fields', contact: 'Contact fields' };
+
+/** MAPPING_FILE's fields as written on the record, one list per record kind, names in file order. */
+const mappedFields = (fields: LocalFields): Html => {
+  const kinds = Object.entries(fields).filter(([, values]) => Object.keys(values).length > 0);
+  return html`${kinds.map(
+    ([kind, values]) =>
+      html`<h2>${Object.hasOwn(KIND_LABEL, kind) ? (KIND_LABEL[kind] ?? kind) : `${kind} fields`}</h2>
+<dl class="fields">${Object.entries(values).map(([name, value]) => field(name, value))}</dl>`,
+  )}`;
+};
+
 const relatedLine = (r: LocalRelated): Html =>
   // Relative: the page may be served under a path prefix of PUBLIC_URL.
   html`<li><a href="${encodeURIComponent(r.id)}">${r.action === 'lead' ? 'Lead' : 'Case'}</a> created ${formatTime(r.createdAt)}</li>`;
@@ -58,6 +70,7 @@ export const recordPage = (record: LocalRecord): string => {
   ${field('Conversations', record.conversations.length === 1 ? `${c.source} ${c.id}` : plural(record.conversations.length, 'conversation'))}
   ${field('Created', formatTime(record.createdAt))}${field('Updated', formatTime(record.updatedAt))}
 </dl>
+${mappedFields(record.fields)}
 ${record.related.length === 0 ? html`` : html`<h2>Other records of this person</h2><ul class="related">${record.related.map(relatedLine)}</ul>`}
 ${latest === undefined ? html`` : transcript(latest, 'h2')}
 ${earlier.length === 0 ? html`` : html`<h2>Earlier conversations (${plural(earlier.length, 'conversation')})</h2>${earlier.map((e) => transcript(e, 'h3'))}`}

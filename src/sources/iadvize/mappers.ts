@@ -2,7 +2,7 @@
  * iAdvize's GraphQL conversation → the domain `Conversation`. Pure. Field meanings are those of
  * test/fixtures/iadvize/schema.graphql (message authors, tags and closing-form values ASSUMED there).
  */
-import type { Conversation, Message, Role, Visitor } from '../../domain/conversation';
+import { textRecord, type Conversation, type Message, type Role, type Visitor } from '../../domain/conversation';
 import type { Action } from '../../domain/event';
 import type { WireClosingFormValue, WireConversation, WireMessage, WireVisitor } from './wire.codec';
 
@@ -20,6 +20,8 @@ export const toVisitor = (wire: WireVisitor | null, knownId: string | undefined)
     // The webhook's `visitorId` is what the plugin sends back as `idVisitorUnique`: keep it as the id.
     ...field('id', knownId ?? wire?.visitorId),
     ...field('name', name),
+    ...field('firstName', wire?.firstName),
+    ...field('lastName', wire?.lastName),
     ...field('email', wire?.email?.toLowerCase()),
     ...field('phone', wire?.phoneNumber),
     ...field('city', wire?.city),
@@ -83,6 +85,12 @@ const CHANNEL_NAMES: Readonly<Record<string, string>> = {
 
 export const channelName = (channel: string): string => CHANNEL_NAMES[channel] ?? channel.toLowerCase();
 
+/** Closing-form answers by question (the field id where the question has no label). */
+const formOf = (answered: readonly WireClosingFormValue[]): Pick<Conversation, 'form'> => {
+  const form = textRecord(answered.map((v) => [v.label?.trim() || v.fieldId, v.value ?? undefined] as const));
+  return form === undefined ? {} : { form };
+};
+
 export interface MappedConversation {
   readonly conversation: Conversation;
   readonly forced?: Action;
@@ -121,6 +129,9 @@ export const toConversation = (
     groups: [],
     operators: known.operators,
     offline: false,
+    startedAt: createdAt,
+    ...(wire.closedAt === null ? {} : { endedAt: closedAt }),
+    ...formOf(answered),
   };
   return forced === undefined ? { conversation } : { conversation, forced };
 };

@@ -1,4 +1,4 @@
-import { visitorLabel, type Conversation, type Message, type Operator, type Visitor } from '../../domain/conversation';
+import { textRecord, visitorLabel, type Conversation, type Message, type Operator, type Visitor } from '../../domain/conversation';
 import { INTERNAL_MARKER, SOURCE } from './transcript-v3';
 import { usableEmail } from './wire-common';
 import type { V2Chat, V2ChatEnded, V2ChatStarted, V2Message, V2SurveyField } from './wire-v2';
@@ -34,6 +34,30 @@ export const toV2Visitor = (event: V2ChatStarted | V2ChatEnded): Visitor => {
     ...field('region', v.region),
     ...field('country', v.country),
     ...field('pageUrl', v.page_current),
+    ...field('language', v.language),
+    ...field('ip', v.ip),
+  };
+};
+
+/** `pre_chat_survey` answers by label, without the colon of LiveChat's default labels. */
+export const surveyAnswers = (survey: readonly V2SurveyField[]): Conversation['form'] =>
+  textRecord(survey.flatMap((f) => {
+    const key = f.label ?? f.type;
+    return key === undefined ? [] : [[key.trim().replace(/\s*:$/, ''), f.answer ?? f.answers] as const];
+  }));
+
+const RATES: Readonly<Record<string, string>> = { rated_good: 'good', rated_bad: 'bad' };
+
+/** Facts of a v2 event beyond the transcript. */
+const v2Facts = (event: V2ChatStarted | V2ChatEnded): Partial<Conversation> => {
+  const rate = event.chat?.rate;
+  const custom = textRecord((event.visitor.custom_variables ?? []).flatMap((v) => (v.key === undefined ? [] : [[v.key, v.value] as const])));
+  return {
+    ...field('startedAt', event.chat?.started_timestamp),
+    ...field('endedAt', event.chat?.ended_timestamp),
+    ...field('rating', rate === undefined || !Object.hasOwn(RATES, rate) ? undefined : RATES[rate]),
+    ...field('custom', custom),
+    ...field('form', surveyAnswers(event.pre_chat_survey ?? [])),
   };
 };
 
@@ -88,6 +112,7 @@ export const toV2Conversation = (event: V2ChatEnded): Conversation => {
     groups: chat.groups ?? [],
     operators: operatorsOf(chat),
     offline: false,
+    ...v2Facts(event),
   };
 };
 
@@ -106,4 +131,5 @@ export const toV2StartConversation = (event: V2ChatStarted): Conversation => ({
   groups: event.chat?.groups ?? [],
   operators: event.chat === undefined ? [] : operatorsOf(event.chat),
   offline: false,
+  ...v2Facts(event),
 });

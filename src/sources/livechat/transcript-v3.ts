@@ -1,4 +1,4 @@
-import { visitorLabel, type Conversation, type Message, type Operator, type Visitor } from '../../domain/conversation';
+import { scalarText, textRecord, visitorLabel, type Conversation, type Message, type Operator, type Visitor } from '../../domain/conversation';
 import { usableEmail } from './wire-common';
 import type { Chat, ChatEvent, ChatUser, FormField, Thread } from './wire-v3';
 
@@ -64,8 +64,56 @@ export const toVisitor = (customer: ChatUser | undefined, events: readonly ChatE
     ...field('country', geo?.country),
     ...field('countryCode', geo?.country_code),
     ...field('pageUrl', visit?.last_pages?.[0]?.url),
+    ...field('referrer', visit?.referrer),
+    ...field('ip', visit?.ip),
   };
 };
+
+/** `properties.<namespace>.<name>` of a thread or chat, as text. */
+const propertyText = (properties: Readonly<Record<string, unknown>> | undefined, namespace: string, name: string): string | undefined => {
+  const space = properties !== undefined && Object.hasOwn(properties, namespace) ? properties[namespace] : undefined;
+  if (typeof space !== 'object' || space === null || !Object.hasOwn(space, name)) return undefined;
+  const value: unknown = Object.getOwnPropertyDescriptor(space, name)?.value;
+  const text = scalarText(value)?.trim();
+  return text === '' ? undefined : text;
+};
+
+/**
+ * The `rating.score` thread property (1 good, 0 bad) the chat widget sets when the customer rates
+ * the chat (https://platform.text.com/docs/management/configuration-api, default properties,
+ * namespace `rating`); the newest thread's rating wins.
+ */
+const RATINGS: Readonly<Record<string, string>> = { '1': 'good', '0': 'bad' };
+export const ratingOf = (threads: readonly Thread[]): string | undefined => {
+  const scores = threads.map((th) => propertyText(th.properties, 'rating', 'score')).filter((x) => x !== undefined);
+  const score = scores.at(-1);
+  return score === undefined ? undefined : (Object.hasOwn(RATINGS, score) ? RATINGS[score] : score);
+};
+
+/** The thread's `routing.referrer`, where the visit has none. */
+const threadReferrer = (threads: readonly Thread[]): string | undefined =>
+  threads.map((th) => propertyText(th.properties, 'routing', 'referrer')).filter((x) => x !== undefined).at(-1);
+
+/** A form label without the colon LiveChat's default forms end it with (`Name:`, `E-mail:`). */
+const labelKey = (label: string): string => label.trim().replace(/\s*:$/, '');
+
+/**
+ * Every pre-chat and post-chat (and any other) form answer, by its field's label; a later form's
+ * answer to the same label wins. Fields without a label go by their type.
+ */
+export const formAnswers = (events: readonly ChatEvent[]): Conversation['form'] =>
+  textRecord(
+    events
+      .filter((e) => e.type === 'filled_form' && e.deleted !== true)
+      .flatMap((e) => (e.fields ?? []).flatMap((f) => {
+        const key = f.label ?? f.type;
+        return key === undefined ? [] : [[labelKey(key), answerOf(f)] as const];
+      })),
+  );
+
+/** The customer's `session_fields` (`[{"key": "value"}, …]`), set by the site through the JS API. */
+export const sessionFields = (customer: ChatUser | undefined): Conversation['custom'] =>
+  textRecord((customer?.session_fields ?? []).flatMap((entry) => Object.entries(entry).map(([key, value]) => [key, scalarText(value)] as const)));
 
 const bodyOf = (e: ChatEvent): string | undefined => {
   switch (e.type) {
@@ -122,7 +170,10 @@ export const toConversation = (chat: Chat, threads: readonly Thread[] = []): Con
   const users = chat.users ?? [];
   const byId = new Map(users.map((u) => [u.id, u]));
   const events = chatEvents(all);
-  const visitor = toVisitor(customerOf(users), events);
+  const customer = customerOf(users);
+  const base = toVisitor(customer, events);
+  const referrer = base.referrer ?? threadReferrer(all);
+  const visitor = referrer === undefined ? base : { ...base, referrer };
   const operators: Operator[] = users
     .filter((u) => u.type === 'agent' || u.type === 'bot')
     .map((u) => ({ id: u.id, name: u.name ?? u.id, ...field('email', normalizeEmail(u.email)) }));
@@ -135,6 +186,12 @@ export const toConversation = (chat: Chat, threads: readonly Thread[] = []): Con
     groups: unique([...(chat.access?.group_ids ?? []), ...all.flatMap((th) => th.access?.group_ids ?? [])]),
     operators,
     offline: false,
+    ...field('startedAt', events[0]?.created_at),
+    // A chat still going (an active thread) has not ended.
+    ...field('endedAt', all.some((th) => th.active === true) ? undefined : events.at(-1)?.created_at),
+    ...field('rating', ratingOf(all)),
+    ...field('custom', sessionFields(customer)),
+    ...field('form', formAnswers(events)),
   };
 };
 

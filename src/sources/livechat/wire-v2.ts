@@ -19,7 +19,18 @@ export type V2Message = t.TypeOf<typeof V2Message>;
 export const V2Visitor = knownKeys(
   t.intersection([
     t.type({ id: Id }),
-    t.partial({ name: OptionalText, email: OptionalEmail, city: OptionalText, region: OptionalText, country: OptionalText, page_current: OptionalText }),
+    t.partial({
+      name: OptionalText,
+      email: OptionalEmail,
+      city: OptionalText,
+      region: OptionalText,
+      country: OptionalText,
+      page_current: OptionalText,
+      language: OptionalText,
+      ip: OptionalText,
+      /** `[{key, value}]`: what the site set through the tracking code (v2 webhook docs). */
+      custom_variables: listOf(knownKeys(t.partial({ key: OptionalText, value: AnswerText }))),
+    }),
   ]),
 );
 export type V2Visitor = t.TypeOf<typeof V2Visitor>;
@@ -36,6 +47,9 @@ export const V2Chat = knownKeys(
     groups: listOf(IdLike),
     agents: listOf(knownKeys(t.partial({ name: OptionalText, login: OptionalText }))),
     started_timestamp: UnixSeconds,
+    ended_timestamp: UnixSeconds,
+    /** `rated_good`, `rated_bad` or `not_rated` (v2 chat object). */
+    rate: OptionalText,
   }),
   ]),
 );

@@ -68,7 +68,8 @@ export const ChatEvent = knownKeys(
 export type ChatEvent = t.TypeOf<typeof ChatEvent>;
 
 const Geolocation = knownKeys(t.partial({ country: OptionalText, country_code: OptionalText, region: OptionalText, city: OptionalText }));
-const Visit = knownKeys(t.partial({ geolocation: Geolocation, last_pages: listOf(knownKeys(t.partial({ url: OptionalText }))) }));
+/** `visit{referrer, ip, user_agent, geolocation, last_pages}` (agent-chat-api data structures, "Customer"). */
+const Visit = knownKeys(t.partial({ geolocation: Geolocation, last_pages: listOf(knownKeys(t.partial({ url: OptionalText }))), ip: OptionalText, referrer: OptionalText }));
 
 /**
  * A customer (`id` a UUID) or an agent (`id` = their email) or a bot. `session_fields` is
@@ -105,6 +106,8 @@ export const Thread = knownKeys(
     created_at: Rfc3339,
     previous_thread_id: OptionalText,
     next_thread_id: OptionalText,
+    /** Namespaced: `routing.{referrer, start_url}`, `rating.{score, comment}`; read by path, never merged. */
+    properties: t.UnknownRecord,
   }),
   ]),
 );

@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
 import { knownKeys } from '../../domain/codecs';
+import { scalarText, textRecord } from '../../domain/conversation';
 
 /**
  * The body LiveSupporti posts: the envelope of Microsoft's ASP.NET WebHooks sender
@@ -57,7 +58,26 @@ export type Envelope = t.TypeOf<typeof Envelope>;
 export const NotificationHead = knownKeys(t.type({ Action: t.string }));
 
 /** The vendor's example sends only `Id` and `Email`; the rest is read when present. */
-const Visitor = knownKeys(t.intersection([t.type({ Id: IdText }), t.partial({ Email: OptionalText, Name: OptionalText, Phone: OptionalText })]));
+const NamedVisitor = knownKeys(t.intersection([t.type({ Id: IdText }), t.partial({ Email: OptionalText, Name: OptionalText, Phone: OptionalText })]));
+type NamedVisitor = t.TypeOf<typeof NamedVisitor>;
+const NAMED: ReadonlySet<string> = new Set(['Id', 'Email', 'Name', 'Phone']);
+
+/**
+ * The visitor, and as `Properties` every other scalar member the "Visitor data" the account
+ * collects may add beside them (their names are the account's own, so none is assumed).
+ */
+export type VisitorData = NamedVisitor & { readonly Properties?: Readonly<Record<string, string>> };
+const Visitor = new t.Type<VisitorData, unknown, unknown>(
+  'Visitor',
+  (u): u is VisitorData => NamedVisitor.is(u),
+  (u, c) => {
+    const named = NamedVisitor.validate(u, c);
+    if (named._tag === 'Left' || !t.UnknownRecord.is(u)) return named;
+    const properties = textRecord(Object.entries(u).filter(([key]) => !NAMED.has(key)).map(([key, value]) => [key, scalarText(value)] as const));
+    return t.success(properties === undefined ? named.right : { ...named.right, Properties: properties });
+  },
+  t.identity,
+);
 
 /** A chat start's data (vendor example: support.livesupporti.com/forums/10/topics/20024, 2016). */
 export const ChatStartedData = knownKeys(t.intersection([t.type({ AccountId: IdText, Visitor }), t.partial({ AgentId: OptionalId })]));

@@ -43,6 +43,8 @@ export const toChatStartedEvent = (data: ChatStartedData, context: ChatStartedCo
     groups: [],
     operators: [],
     offline: false,
+    startedAt: context.at,
+    ...(data.Visitor.Properties === undefined ? {} : { custom: data.Visitor.Properties }),
   };
   // `lookup` finds a known person; the pipeline then skips `deliver`, which creates the lead.
   const plan: readonly StepKind[] = context.createLeads ? ['lookup', 'deliver', 'notify'] : ['lookup', 'notify'];

@@ -1,4 +1,4 @@
-import { visitorLabel, type Conversation, type Message, type Operator, type Visitor } from '../../domain/conversation';
+import { scalarText, textRecord, visitorLabel, type Conversation, type Message, type Operator, type Visitor } from '../../domain/conversation';
 import type { Action, ChatEvent, ChatEventKind } from '../../domain/event';
 import type { OlarkItem, OlarkOperator, OlarkPayload } from './codec';
 
@@ -81,8 +81,26 @@ export const toVisitor = (payload: OlarkPayload): Visitor => {
     ...field('country', v.country),
     ...field('countryCode', v.countryCode),
     ...field('pageUrl', v.conversationBeginPage),
+    ...field('referrer', v.referrer),
+    ...field('ip', v.ip),
+    ...field('browser', v.browser),
+    ...field('os', v.operatingSystem),
   };
 };
+
+/**
+ * `chat_feedback.overall_chat` (1–5; `{}` until the visitor rates the chat: Olark's example
+ * payload, https://www.olark.com/help/webhooks).
+ */
+export const ratingOf = (payload: OlarkPayload): string | undefined => {
+  const feedback = payload.visitor?.chat_feedback;
+  const overall = feedback !== undefined && Object.hasOwn(feedback, 'overall_chat') ? scalarText(feedback.overall_chat) : undefined;
+  return overall?.trim() === '' ? undefined : overall?.trim();
+};
+
+/** `visitor.customFields`, set by the site through `olark('api.visitor.updateCustomFields', …)`; scalar values only. */
+export const customOf = (payload: OlarkPayload): Conversation['custom'] =>
+  textRecord(Object.entries(payload.visitor?.customFields ?? {}).map(([key, value]) => [key, scalarText(value)] as const));
 
 /** Operators from the map; the map key stands in for a missing `id`. */
 export const toOperators = (operators: OlarkOperators): Operator[] =>
@@ -130,6 +148,8 @@ export const toConversation = (payload: OlarkPayload): Conversation => {
     groups: (payload.groups ?? []).flatMap((group) => group.name ?? []),
     operators: toOperators(operators),
     offline: isOffline(payload),
+    ...field('rating', ratingOf(payload)),
+    ...field('custom', customOf(payload)),
   };
 };
 

@@ -4,18 +4,30 @@
  * settles two first deliveries of one conversation on one record, and the person's row lock
  * (taken by the upsert of local_people) settles two conversations of one person on one lead.
  */
-import { personEmail, type LocalChange, type LocalRecord, type LocalRecordStore, type LocalUpsert } from '../../domain/local-records';
+import * as t from 'io-ts';
+import { applyLocalFields, personEmail, type LocalChange, type LocalRecord, type LocalRecordStore, type LocalUpsert } from '../../domain/local-records';
 import { assembleRecord, toId, toLocalConversation, toRecordHead, toRelated } from '../local-crm-rows';
 import { newRecordId } from '../record-id';
 import { newSortableId } from '../sortable-id';
-import { toConversationJson, toHistoryJson } from '../serialization';
+import { fromLocalFieldsJson, toConversationJson, toHistoryJson, toLocalFieldsJson } from '../serialization';
+import { decodeRow } from '../row-codecs';
 import { firstRow, rowsOf, type Queryable } from './db';
 
-const HEAD = 'SELECT r.id, r.action, r.person_id, p.email, r.history, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id';
+const HEAD = 'SELECT r.id, r.action, r.person_id, p.email, r.history, r.fields, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id';
 // The oldest: people whose lead was made twice before records were kept per person keep both.
 const LEAD_OF = "SELECT id FROM local_crm_records WHERE person_id = $1 AND action = 'lead' ORDER BY created_at, id LIMIT 1";
 
 const optionalId = (row: unknown): string | undefined => (row === undefined ? undefined : toId(row));
+
+/** Applies the delivery's mapped fields to the record (only when a mapping is configured); the advisory lock serializes this conversation's deliveries. */
+const writeFields = async (db: Queryable, id: string, input: LocalUpsert): Promise<void> => {
+  if (input.fields === undefined) return;
+  const row = await firstRow(db, 'SELECT fields FROM local_crm_records WHERE id = $1 FOR UPDATE', [id]);
+  const stored = row === undefined ? null : decodeRow(FieldsRow, 'local CRM fields', row).fields;
+  const applied = applyLocalFields(stored === null ? {} : fromLocalFieldsJson(stored), input.fields);
+  if (applied.changed.length > 0) await db.query('UPDATE local_crm_records SET fields = $1 WHERE id = $2', [toLocalFieldsJson(applied.fields), id]);
+};
+const FieldsRow = t.type({ fields: t.union([t.string, t.null]) });
 
 /** The upsert, in the caller's transaction (`db`). */
 export const upsertLocalRecordIn = async (db: Queryable, input: LocalUpsert, now: number): Promise<{ id: string; change: LocalChange }> => {
@@ -45,6 +57,7 @@ export const upsertLocalRecordIn = async (db: Queryable, input: LocalUpsert, now
        INSERT INTO local_crm_conversations (conversation_key, action, record_id, snapshot, created_at, updated_at) SELECT $5, $2, id, $7, $6, $6 FROM record`,
       [id, action, person ?? null, toHistoryJson([{ at: new Date(now), change: input.change.created }]), key, now, snapshot],
     );
+    await writeFields(db, id, input);
     return { id, change: 'created' };
   }
   const change: LocalChange = existing === undefined ? 'added' : 'updated';
@@ -64,6 +77,7 @@ export const upsertLocalRecordIn = async (db: Queryable, input: LocalUpsert, now
      WHERE id = $3`,
     [key, action, target, snapshot, now, JSON.stringify([{ at: new Date(now), change: input.change[change] }]), person ?? null],
   );
+  await writeFields(db, target, input);
   return { id: target, change };
 };
 

@@ -196,4 +196,8 @@ export const postgresMigrations: readonly string[] = [
   CREATE INDEX jobs_pending_age ON jobs(created_at) WHERE state = 'pending' AND attempts >= 0;
   CREATE INDEX jobs_failing ON jobs(state) WHERE attempts > 0 AND state IN ('pending', 'running');
   `,
+  // 7: MAPPING_FILE's fields on local CRM records (see the SQLite migration 10).
+  `
+  ALTER TABLE local_crm_records ADD COLUMN fields TEXT;
+  `,
 ];

@@ -54,7 +54,7 @@ const localOf = async (db: Queryable, email: string, keys: readonly string[]) =>
 
 const readRecord = async (db: Queryable, id: string): Promise<LocalRecord | undefined> => {
   const row = (
-    await rows(db, 'SELECT r.id, r.action, r.person_id, p.email, r.history, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id WHERE r.id = $1', [id])
+    await rows(db, 'SELECT r.id, r.action, r.person_id, p.email, r.history, r.fields, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id WHERE r.id = $1', [id])
   )[0];
   if (row === undefined) return undefined;
   const head = toRecordHead(row);

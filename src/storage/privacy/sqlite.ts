@@ -38,7 +38,7 @@ export const createSqlitePrivacy = (db: Database.Database, write: WriteQueue): P
     linksByKey: db.prepare('SELECT conversation_key, action, record_id FROM local_crm_conversations WHERE conversation_key = ?'),
     linksByRecord: db.prepare('SELECT conversation_key, action, record_id FROM local_crm_conversations WHERE record_id = ?'),
     head: db.prepare(
-      'SELECT r.id, r.action, r.person_id, p.email, r.history, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id WHERE r.id = ?',
+      'SELECT r.id, r.action, r.person_id, p.email, r.history, r.fields, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id WHERE r.id = ?',
     ),
     localConversations: db.prepare('SELECT conversation_key, snapshot, created_at, updated_at FROM local_crm_conversations WHERE record_id = ? ORDER BY updated_at DESC, conversation_key'),
     related: db.prepare('SELECT id, action, created_at FROM local_crm_records WHERE person_id = ? AND id <> ? ORDER BY created_at, id'),

@@ -3,11 +3,11 @@
  * go through the store's write queue, so each upsert is one transaction of the only writer.
  */
 import type Database from 'better-sqlite3';
-import { personEmail, type LocalChange, type LocalRecord, type LocalRecordStore, type LocalUpsert } from '../../domain/local-records';
+import { applyLocalFields, personEmail, type LocalChange, type LocalRecord, type LocalRecordStore, type LocalUpsert } from '../../domain/local-records';
 import { assembleRecord, toLocalConversation, toRecordHead, toRelated } from '../local-crm-rows';
 import { newRecordId } from '../record-id';
 import { newSortableId } from '../sortable-id';
-import { toConversationJson, toHistoryJson } from '../serialization';
+import { fromLocalFieldsJson, toConversationJson, toHistoryJson, toLocalFieldsJson } from '../serialization';
 import type { WriteQueue } from './write-queue';
 
 export interface SqliteLocalCrm {
@@ -24,7 +24,7 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
     // The oldest: people whose lead was made twice before records were kept per person keep both.
     leadOf: db.prepare("SELECT id FROM local_crm_records WHERE person_id = ? AND action = 'lead' ORDER BY created_at, id LIMIT 1").pluck(),
     head: db.prepare(
-      'SELECT r.id, r.action, r.person_id, p.email, r.history, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id WHERE r.id = ?',
+      'SELECT r.id, r.action, r.person_id, p.email, r.history, r.fields, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id WHERE r.id = ?',
     ),
     insertRecord: db.prepare('INSERT INTO local_crm_records (id, action, person_id, history, created_at, updated_at) VALUES (@id, @action, @person, @history, @now, @now)'),
     // The history grows in place, unread. A visitor who gives their email later becomes that
@@ -42,6 +42,8 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
     updateConversation: db.prepare(
       'UPDATE local_crm_conversations SET snapshot = @snapshot, email_key = @email, updated_at = @now WHERE conversation_key = @key AND action = @action',
     ),
+    fieldsOf: db.prepare('SELECT fields FROM local_crm_records WHERE id = ?').pluck(),
+    setFields: db.prepare('UPDATE local_crm_records SET fields = ? WHERE id = ?'),
     conversations: db.prepare('SELECT conversation_key, snapshot, created_at, updated_at FROM local_crm_conversations WHERE record_id = ? ORDER BY updated_at DESC, conversation_key'),
     related: db.prepare('SELECT id, action, created_at FROM local_crm_records WHERE person_id = ? AND id <> ? ORDER BY created_at, id LIMIT 100'),
     byEmail: db.prepare(
@@ -61,6 +63,14 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
     return { id, fresh: true };
   };
 
+  /** Applies the delivery's mapped fields to the record (only when a mapping is configured). */
+  const writeFields = (id: string, input: LocalUpsert): void => {
+    if (input.fields === undefined) return;
+    const stored: unknown = q.fieldsOf.get(id);
+    const applied = applyLocalFields(typeof stored === 'string' ? fromLocalFieldsJson(stored) : {}, input.fields);
+    if (applied.changed.length > 0) q.setFields.run(toLocalFieldsJson(applied.fields), id);
+  };
+
   const upsert = (input: LocalUpsert, now: number): { id: string; change: LocalChange } => {
     const { conversationKey: key, action } = input;
     const email = personEmail(input.conversation.visitor.email);
@@ -73,12 +83,14 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
       const id = newRecordId(now);
       q.insertRecord.run({ id, action, person: person?.id ?? null, history: toHistoryJson([{ at: new Date(now), change: input.change.created }]), now });
       q.insertConversation.run({ key, action, record: id, snapshot, email: email ?? null, now });
+      writeFields(id, input);
       return { id, change: 'created' };
     }
     const change: LocalChange = existing === undefined ? 'added' : 'updated';
     if (existing === undefined) q.insertConversation.run({ key, action, record: target, snapshot, email: email ?? null, now });
     else q.updateConversation.run({ key, action, snapshot, email: email ?? null, now });
     q.touchRecord.run({ id: target, person: person?.id ?? null, entry: JSON.stringify({ at: new Date(now), change: input.change[change] }), now });
+    writeFields(target, input);
     return { id: target, change };
   };
 

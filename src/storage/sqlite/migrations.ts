@@ -280,4 +280,8 @@ export const sqliteMigrations: readonly string[] = [
   DROP TRIGGER jobs_state_on_insert;
   DROP TRIGGER jobs_state_on_insert_pending;
   `,
+  // 10: MAPPING_FILE's fields on local CRM records (JSON, kind -> name -> value); null: none mapped.
+  `
+  ALTER TABLE local_crm_records ADD COLUMN fields TEXT;
+  `,
 ];

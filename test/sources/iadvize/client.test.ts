@@ -49,7 +49,7 @@ describe('iAdvize GraphQL client (against the emulator)', () => {
     assert.equal(chat[0]?.role, 'visitor');
     assert.equal(chat[0]?.author, 'Vera Visitor');
     assert.equal(chat[1]?.author, 'Alice Agent');
-    assert.deepEqual(c.visitor, { id: 'visitor-from-webhook', name: 'Vera Visitor', email: 'vera.visitor@example.com', city: 'Nantes', country: 'FR' });
+    assert.deepEqual(c.visitor, { id: 'visitor-from-webhook', name: 'Vera Visitor', firstName: 'Vera', lastName: 'Visitor', email: 'vera.visitor@example.com', city: 'Nantes', country: 'FR' });
     assert.deepEqual(c.tags, ['complaint']);
     assert.deepEqual(c.operators, [{ id: '7', name: 'Operator 7' }]);
     assert.match(renderTranscriptText(c), /iAdvize: iAdvize conversation over chat/);

@@ -57,6 +57,9 @@ describe('Olark fixtures', () => {
       country: 'United State',
       countryCode: 'US',
       pageUrl: 'http://www.example.com/path',
+      ip: '123.4.56.78',
+      browser: 'Chrome 12.1',
+      os: 'Windows',
     });
     assert.deepEqual(c.messages, [
       { role: 'operator', author: 'John', body: 'Hi there. Need any help?', at: new Date('2011-06-03T15:57:37.100Z') },

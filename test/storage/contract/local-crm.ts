@@ -19,6 +19,25 @@ export const localCrm = (contract: Contract): void => {
   const record = async (id: string) => defined(await store.getLocalRecord(id), `local record ${id}`);
 
   describe('local CRM records', () => {
+    it('fills blank mapped fields, keeps filled ones, and rewrites the overwrite names on every delivery', async () => {
+      const withFields = (c: Conversation, action: Action, values: Record<string, Record<string, string>>): LocalUpsert => ({
+        ...upsertOf(c, action),
+        fields: { values, overwrite: new Set(['Status']) },
+      });
+      const first = await store.upsertLocalRecord(withFields(conversation('m1'), 'lead', { lead: { Status: 'New', City: 'London', Title: '' } }));
+      assert.deepEqual((await record(first.id)).fields, { lead: { Status: 'New', City: 'London', Title: '' } });
+      await store.upsertLocalRecord(withFields(withVisitor('m1', { name: 'Jo' }, 4), 'lead', { lead: { Status: 'Working', City: 'Paris', Title: 'CTO' } }));
+      // City was filled: kept. Title was blank: filled. Status is overwritten.
+      assert.deepEqual((await record(first.id)).fields, { lead: { Status: 'Working', City: 'London', Title: 'CTO' } });
+      // A delivery without mapped fields (no MAPPING_FILE) leaves them as they are.
+      await store.upsertLocalRecord(upsertOf(withVisitor('m1', { name: 'Jo' }, 6)));
+      assert.deepEqual((await record(first.id)).fields, { lead: { Status: 'Working', City: 'London', Title: 'CTO' } });
+      const kase = await store.upsertLocalRecord(withFields(conversation('m2'), 'case', { case: { Priority: 'High' }, contact: { Language: 'en' } }));
+      assert.deepEqual((await record(kase.id)).fields, { case: { Priority: 'High' }, contact: { Language: 'en' } });
+      const plain = await store.upsertLocalRecord(upsertOf(conversation('m3')));
+      assert.deepEqual((await record(plain.id)).fields, {});
+    });
+
     it('keeps one record per conversation and action, with a growing history', async () => {
       const created = await store.upsertLocalRecord(upsertOf(conversation('c1')));
       assert.equal(created.change, 'created');

@@ -96,6 +96,13 @@ export const privacy = (contract: Contract): void => {
       assert.ok(text.includes(`"updatedAt":"${at(30).toISOString()}"`), 'dates as ISO strings');
     });
 
+    it('exports the mapped fields of their local CRM records', async () => {
+      const c = chat('olark', 'f1', { id: ZELDA.visitorId, name: ZELDA.name, email: ZELDA.email }, ZELDA.body);
+      await store.upsertLocalRecord({ conversationKey: 'olark:f1', action: 'lead', conversation: c, change, fields: { values: { lead: { 'Job title': 'Queen' } }, overwrite: new Set() } });
+      const exported = await store.exportPerson(ZELDA.email);
+      assert.deepEqual(exported.localCrm.records.map((r) => r.fields), [{ lead: { 'Job title': 'Queen' } }]);
+    });
+
     it('exports nothing for an unknown or blank email', async () => {
       await seed();
       assert.deepEqual(await store.exportPerson('nobody@example.org'), { email: 'nobody@example.org', conversations: [], localCrm: { records: [] } });
