@@ -308,7 +308,7 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
     name: 'salesforce',
     upsert: ({ action, conversation, previous, fields }) => (action === 'case' ? upsertCase(conversation, fields) : upsertLead(conversation, previous, fields)),
     findPerson,
-    check: () => checkOrg(config, client),
+    check: () => checkOrg(config, client, deps.mapping),
   };
 };
 

@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { decodeMapping, mapConversation, type MappedFields } from '../../../src/domain/mapping';
 import type { Conversation, Visitor } from '../../../src/domain/conversation';
-import { conversation, failure, sandbox, value, type Sandbox } from './support';
+import { silentLog } from '../../../src/domain/log';
+import { createSalesforceConnector } from '../../../connectors/salesforce/connector';
+import { configFor, conversation, failure, noLocalRecords, sandbox, value, type Sandbox } from './support';
 
 const mappingOf = (json: unknown) => {
   const decoded = decodeMapping(json);
@@ -155,5 +157,19 @@ describe('Salesforce connector: mapped fields, owner and company', () => {
     const missing = failure(await deliver('case', chat, mapConversation(unknown, chat, 'case')));
     assert.equal(missing.code, 'CRM_MISSING_FIELD');
     assert.match(missing.message, /Nope__c.*case\.fields\.Nope__c/);
+  });
+
+  it('setup (check) names each mapped field that is missing or not writable', async () => {
+    const mapping = mappingOf({ lead: { fields: { Nope__c: 'x', IsConverted: 'y', city: '{{visitor.city}}' } }, case: { fields: { Priority: 'High' } }, contact: { fields: { Title: 'z' } } });
+    const connector = createSalesforceConnector(configFor(s.env), { log: silentLog, publicUrl: 'http://localhost:3000', localRecords: noLocalRecords, mapping });
+    const report = await connector.check();
+    assert.equal(report.ok, false);
+    const item = (name: string) => report.items.find((i) => i.name === name);
+    assert.match(item('Lead.Nope__c (lead.fields)')?.detail ?? '', /no such field on Lead/);
+    assert.equal(item('Lead.Nope__c (lead.fields)')?.ok, false);
+    assert.match(item('Lead.IsConverted (lead.fields)')?.detail ?? '', /cannot create or edit/);
+    assert.equal(item('Lead.city (lead.fields)')?.ok, true, 'names are case-insensitive');
+    assert.equal(item('Case.Priority (case.fields)')?.ok, true);
+    assert.match(item('contact.fields')?.detail ?? '', /never changed/);
   });
 });
