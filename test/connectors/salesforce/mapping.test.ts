@@ -172,4 +172,31 @@ describe('Salesforce connector: mapped fields, owner and company', () => {
     assert.equal(item('Case.Priority (case.fields)')?.ok, true);
     assert.match(item('contact.fields')?.detail ?? '', /never changed/);
   });
+
+});
+
+describe('Salesforce connector: CRM calls per new lead with mapping, without /composite', () => {
+  it('counts the calls one by one: 6 without an owner lookup, 7 with one', async () => {
+    const s = await sandbox({ composite: false });
+    try {
+      const warm = conversation({ email: 'warm@acme.io' });
+      value(await s.connector.upsert({ action: 'lead', conversation: warm })); // learns that /composite is not served
+      const calls = async (chat: Conversation, fields?: MappedFields) => {
+        const before = s.emulator.apiRequests().length;
+        value(await s.connector.upsert({ action: 'lead', conversation: chat, ...(fields === undefined ? {} : { fields }) }));
+        return s.emulator.apiRequests().slice(before);
+      };
+      assert.equal((await calls(conversation({ email: 'n1@acme.io' }))).length, 6);
+      const mapping = mappingOf({ owner: 'agent', lead: { fields: { City: 'Oslo' } } });
+      const chat = chatBy('agent@chat2crm.example', { email: 'n2@acme.io' });
+      const withOwner = await calls(chat, mapConversation(mapping, chat, 'lead'));
+      assert.equal(withOwner.length, 7);
+      const write = withOwner.find((r) => r.method === 'PATCH' && r.path.includes('/sobjects/Lead/'));
+      assert.equal(write?.autoAssign, 'FALSE', 'the header goes on the plain REST call too');
+      const next = chatBy('agent@chat2crm.example', { email: 'n3@acme.io' });
+      assert.equal((await calls(next, mapConversation(mapping, next, 'lead'))).length, 6, 'the cached agent costs no call');
+    } finally {
+      await s.emulator.close();
+    }
+  });
 });
