@@ -155,13 +155,20 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
     return id;
   };
 
-  /** The write of a Lead or Case: with OwnerId (only ever on creation) it says `Sforce-Auto-Assign: FALSE`, else no header. */
-  const recordWrite = (type: 'Lead' | 'Case', conversation: Conversation, referenceId: string, body: Fields): Subrequest => ({
+  /**
+   * The write of a Lead or Case. `Sforce-Auto-Assign: FALSE` when it sets OwnerId (only ever on
+   * creation), so an active assignment rule does not replace it, and on every update of a record
+   * that exists: without the header the REST API runs the active rules "for created or updated"
+   * Leads and Cases, which would reassign a record sales may have reassigned by hand
+   * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_autoassign.htm).
+   * A creation without OwnerId sends no header: the org's rules assign it.
+   */
+  const recordWrite = (type: 'Lead' | 'Case', conversation: Conversation, referenceId: string, body: Fields, exists: boolean): Subrequest => ({
     method: 'PATCH',
     url: upsertPath(type, conversation),
     referenceId,
     body,
-    ...(typeof body['OwnerId'] === 'string' ? { headers: NO_AUTO_ASSIGN } : {}),
+    ...(exists || typeof body['OwnerId'] === 'string' ? { headers: NO_AUTO_ASSIGN } : {}),
   });
 
   /** The transcript logged on a person we reuse instead of creating a Lead. */
@@ -210,7 +217,7 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
         ? { ...toLeadFields(conversation, config), ...mappedWrite(mapped.fields, undefined, mapping?.overwrite ?? new Set()), ...(ownerId === undefined ? {} : { OwnerId: ownerId }) }
         : { ...toLeadUpdate(conversation, lead), ...mappedWrite(mapped.fields, lead, mapping?.overwrite ?? new Set()) };
     const written = await client.composite(
-      [recordWrite('Lead', conversation, 'lead', fields), taskWrite('lead', conversation, taskId, { whoId: '@{lead.id}' })],
+      [recordWrite('Lead', conversation, 'lead', fields, lead !== undefined), taskWrite('lead', conversation, taskId, { whoId: '@{lead.id}' })],
       true,
       'Lead',
     );
@@ -275,7 +282,7 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
           };
     const written = await compositeOrFail(
       [
-        recordWrite('Case', conversation, 'case', fields),
+        recordWrite('Case', conversation, 'case', fields, existing !== undefined),
         taskWrite('case', conversation, taskId, { whatId: '@{case.id}', ...(contactId === undefined ? {} : { whoId: contactId }) }),
       ],
       true,

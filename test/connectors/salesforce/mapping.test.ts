@@ -85,8 +85,9 @@ describe('Salesforce connector: mapped fields, owner and company', () => {
     const other = s.emulator.state.addUser({ Email: 'other@chat2crm.example', Name: 'Other', IsActive: true });
     const later = chatBy('other@chat2crm.example', { email: 'o@acme.io' }, chat.id);
     value(await deliver('lead', later, mapConversation(mapping, later, 'lead')));
-    assert.equal(s.emulator.state.get('Lead', created.id)?.['OwnerId'], agent.Id, 'never changed later');
-    assert.equal(lastWrite(s, 'Lead')?.autoAssign, undefined, 'no header without OwnerId');
+    assert.equal(s.emulator.state.get('Lead', created.id)?.['OwnerId'], agent.Id, 'never changed later, by us or by the rule');
+    const update = lastWrite(s, 'Lead');
+    assert.equal(update?.autoAssign, 'FALSE', 'an update keeps the rule from running again');
     assert.ok(other.Id);
 
     for (let i = 0; i < 3; i++) {
@@ -128,6 +129,25 @@ describe('Salesforce connector: mapped fields, owner and company', () => {
     const c3 = chatBy('agent@chat2crm.example', {});
     const l3 = value(await deliver('lead', c3, mapConversation(none, c3, 'lead')));
     assert.equal(s.emulator.state.get('Lead', l3.id)?.['OwnerId'], s.emulator.state.integrationUserId);
+  });
+
+  it('without a mapping: no header on creation, so the rule assigns; updates never reassign what sales changed', async () => {
+    const rule = s.emulator.state.addUser({ Email: 'rule@chat2crm.example', Name: 'Rule', IsActive: true });
+    const seller = s.emulator.state.addUser({ Email: 'seller@chat2crm.example', Name: 'Seller', IsActive: true });
+    s.emulator.state.assignmentRules.set('Lead', rule.Id);
+    s.emulator.state.assignmentRules.set('Case', rule.Id);
+    for (const action of ['lead', 'case'] as const) {
+      const type = action === 'lead' ? 'Lead' : 'Case';
+      const chat = conversation({ email: `${action}@acme.io` });
+      const created = value(await s.connector.upsert({ action, conversation: chat }));
+      assert.equal(lastWrite(s, type)?.autoAssign, undefined);
+      const stored = s.emulator.state.get(type, created.id);
+      assert.equal(stored?.['OwnerId'], rule.Id);
+      if (stored !== undefined) stored['OwnerId'] = seller.Id; // reassigned by hand
+      value(await s.connector.upsert({ action, conversation: { ...chat, messages: [...chat.messages, ...chat.messages] }, previous: created }));
+      assert.equal(s.emulator.state.get(type, created.id)?.['OwnerId'], seller.Id, `${type} kept its owner`);
+      assert.equal(lastWrite(s, type)?.autoAssign, 'FALSE');
+    }
   });
 
   it('links a Case to the Contact with the visitor email and its Account', async () => {

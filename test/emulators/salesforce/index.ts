@@ -340,7 +340,7 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
       }
       if (method === 'PATCH') {
         if (!isObject(body)) return errors(400, [{ errorCode: 'JSON_PARSER_ERROR', message: 'The request body must be a JSON object' }]);
-        const result = state.update(type, third, body);
+        const result = state.update(type, third, body, undefined, autoAssign);
         return result.ok ? { status: 204 } : errors(result.status, result.errors);
       }
     }
@@ -358,7 +358,7 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
         const result = state.insert(type, fields, version, third, autoAssign);
         return result.ok ? { status: 201, body: saved(result.record.Id, true), headers: { Location: recordUrl(version, type, result.record.Id) } } : errors(result.status, result.errors);
       }
-      const result = state.update(type, existing.Id, fields, third);
+      const result = state.update(type, existing.Id, fields, third, autoAssign);
       if (!result.ok) return errors(result.status, result.errors);
       // The `created` flag exists from API 46.0; older versions answer 204 with no body.
       return Number(version) >= 46 ? { status: 200, body: saved(existing.Id, false) } : { status: 204 };

@@ -137,9 +137,10 @@ export class OrgStore {
   /** When on, inserting a Lead that matches an existing Lead or Contact by email or phone is blocked. */
   duplicateRules = false;
   /**
-   * Active assignment rules: object type → the User they assign new records to. A rule runs on
-   * every create unless the request says `Sforce-Auto-Assign: FALSE`; without the header the
-   * REST API applies the active rule
+   * Active assignment rules: object type → the User they assign records to. A rule runs on every
+   * create and every update unless the request says `Sforce-Auto-Assign: FALSE`: "If the header
+   * is not provided in the request, the default value is TRUE", and TRUE applies the rules "for
+   * created or updated Accounts, Cases, or Leads"
    * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_autoassign.htm).
    */
   readonly assignmentRules = new Map<string, string>();
@@ -285,20 +286,25 @@ export class OrgStore {
       return { ok: false, status: 400, errors: [{ duplicateResut, errorCode: 'DUPLICATES_DETECTED', message: 'You are creating a duplicate record. We recommend you use an existing record instead.' }] };
     }
     const defaults = Object.fromEntries([...spec.fields.values()].filter((f) => f.defaultValue !== undefined && fields[f.name] === undefined).map((f) => [f.name, f.defaultValue]));
-    const rule = this.assignmentRules.get(type);
-    const assigned = rule !== undefined && autoAssign?.trim().toUpperCase() !== 'FALSE' ? { OwnerId: rule } : {};
+    const assigned = this.assignment(type, autoAssign);
     const owner = type !== 'User' && this.integrationUserId !== undefined ? { OwnerId: this.integrationUserId } : {};
     return { ok: true, record: this.seed(type, { ...(type === 'Lead' ? { IsConverted: false } : {}), ...owner, ...defaults, ...fields, ...assigned }) };
   }
 
-  update(type: string, id: string, fields: Record<string, unknown>, externalIdField?: string): WriteResult {
+  /** What the active assignment rule sets on a write with this `Sforce-Auto-Assign` header. */
+  private assignment(type: string, autoAssign: string | undefined): { OwnerId?: string } {
+    const rule = this.assignmentRules.get(type);
+    return rule !== undefined && autoAssign?.trim().toUpperCase() !== 'FALSE' ? { OwnerId: rule } : {};
+  }
+
+  update(type: string, id: string, fields: Record<string, unknown>, externalIdField?: string, autoAssign?: string): WriteResult {
     const spec = this.schema.get(type);
     const record = this.get(type, id);
     if (spec === undefined || record === undefined) return { ok: false, status: 404, errors: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] };
     if (type === 'Lead' && record['IsConverted'] === true) return { ok: false, status: 400, errors: [{ errorCode: 'CANNOT_UPDATE_CONVERTED_LEAD', message: 'cannot reference converted lead', fields: [] }] };
     const errors = this.validate(spec, fields, false, externalIdField);
     if (errors.length > 0) return { ok: false, status: 400, errors };
-    Object.assign(record, fields, { LastModifiedDate: new Date().toISOString() });
+    Object.assign(record, fields, this.assignment(type, autoAssign), { LastModifiedDate: new Date().toISOString() });
     return { ok: true, record };
   }
 }
