@@ -4,8 +4,9 @@
  * field, never the value.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../emulators/salesforce';
 import { eventually } from '../../http/admin/support';
 import { integrationUrlOf } from '../../support/expect';
@@ -54,5 +55,45 @@ describe('MAPPING_FILE with Salesforce, through the service', function () {
     assert.equal(dead.length, 1);
     assert.match(dead[0] ?? '', /Lead\.Status.*lead\.fields\.Status/);
     assert.doesNotMatch(dead[0] ?? '', /Hush-Secret-77/);
+  });
+});
+
+describe('npm run setup with CRM=salesforce and MAPPING_FILE', function () {
+  this.timeout(60_000);
+  it('names each mapped field that is missing or not writable, and exits 1', async () => {
+    const dir = tempDir();
+    const salesforce = await startSalesforceEmulator();
+    try {
+      const file = join(dir, 'mapping.json');
+      writeFileSync(file, JSON.stringify({ lead: { fields: { Missing_Field__c: 'x', Status: 'Working - Contacted' } }, case: { fields: { IsConverted: 'y' } } }));
+      const { clientId, clientSecret } = salesforce.credentials;
+      const root = resolve(__dirname, '../../..');
+      const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'scripts/setup.ts')], {
+        cwd: dir, // no .env of the developer's is read
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          CRM: 'salesforce',
+          SALESFORCE_LOGIN_URL: salesforce.url,
+          SALESFORCE_CLIENT_ID: clientId,
+          SALESFORCE_CLIENT_SECRET: clientSecret,
+          MAPPING_FILE: file,
+          DATABASE_URL: `sqlite:${join(dir, 'setup.db')}`,
+          PUBLIC_URL: 'http://127.0.0.1:3000',
+        },
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise<number | null>((done) => child.once('close', done));
+      assert.equal(code, 1, output);
+      assert.match(output, /FAIL {2}Lead\.Missing_Field__c \(lead\.fields\): no such field on Lead/);
+      assert.match(output, /ok {4}Lead\.Status \(lead\.fields\)/);
+      // Case has no IsConverted: named as missing too.
+      assert.match(output, /FAIL {2}Case\.IsConverted \(case\.fields\)/);
+    } finally {
+      await salesforce.close();
+      removeDir(dir);
+    }
   });
 });
