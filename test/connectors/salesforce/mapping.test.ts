@@ -180,7 +180,11 @@ describe('Salesforce connector: mapped fields, owner and company', () => {
   });
 
   it('setup (check) names each mapped field that is missing or not writable', async () => {
-    const mapping = mappingOf({ lead: { fields: { Nope__c: 'x', IsConverted: 'y', city: '{{visitor.city}}' } }, case: { fields: { Priority: 'High' } }, contact: { fields: { Title: 'z' } } });
+    const mapping = mappingOf({
+      lead: { fields: { Nope__c: 'x', IsConverted: 'y', city: '{{visitor.city}}', LeadSource: 'Chat', Status: '{{custom.status}}' } },
+      case: { fields: { Priority: 'High' } },
+      contact: { fields: { Title: 'z' } },
+    });
     const connector = createSalesforceConnector(configFor(s.env), { log: silentLog, publicUrl: 'http://localhost:3000', localRecords: noLocalRecords, mapping });
     const report = await connector.check();
     assert.equal(report.ok, false);
@@ -190,6 +194,8 @@ describe('Salesforce connector: mapped fields, owner and company', () => {
     assert.match(item('Lead.IsConverted (lead.fields)')?.detail ?? '', /cannot create or edit/);
     assert.equal(item('Lead.city (lead.fields)')?.ok, true, 'names are case-insensitive');
     assert.equal(item('Case.Priority (case.fields)')?.ok, true);
+    assert.match(item('Lead.LeadSource (lead.fields)')?.detail ?? '', /"Chat" is not an active value of the restricted picklist Lead\.LeadSource/);
+    assert.equal(item('Lead.Status (lead.fields)')?.ok, true, 'a template is checked at delivery');
     assert.match(item('contact.fields')?.detail ?? '', /never changed/);
   });
 
