@@ -15,7 +15,8 @@ import { createSalesforceClient, type Subrequest, type SubResult } from './clien
 import { checkOrg } from './checks';
 import type { SalesforceConfig } from './config';
 import type { MappedFields } from '../../src/domain/mapping';
-import { NO_AUTO_ASSIGN, OwnerCache, extraSelect, mappedFieldFailure, mappedFor, mappedWrite, ownerWanted, type OwnerWanted } from './mapped';
+import { extraSelect, mappedFieldFailure, mappedFor, mappedWrite } from './mapped';
+import { NO_AUTO_ASSIGN, createOwners, ownerWanted } from './owner';
 import { configurationNotices } from './notices';
 import {
   ApiErrors,
@@ -87,7 +88,7 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
   // Once per process: the connector is made once at start (and once by `npm run setup`).
   for (const notice of configurationNotices(config)) log.warn({ grant: config.grant.kind }, notice);
   const client = createSalesforceClient(config, { log });
-  const owners = new OwnerCache();
+  const owners = createOwners(log);
   const ext = config.externalIdField;
   const query = (soql: string) => `/query?q=${encodeURIComponent(soql)}`;
   const get = (referenceId: string, soql: string): Subrequest => ({ method: 'GET', url: query(soql), referenceId });
@@ -135,26 +136,6 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
     return failed === undefined ? answer : fail(failureOf(failed.error, sobjectOf(failed.referenceId), mapped));
   };
 
-  /** The User lookup to add to a read, when the owner is an email not already cached. */
-  const ownerRead = (wanted: OwnerWanted | undefined): Subrequest[] =>
-    wanted?.kind === 'email' && !owners.get(wanted.email).known ? [get('owner', `SELECT Id FROM User WHERE IsActive = true AND Email = ${soqlString(wanted.email)} LIMIT 1`)] : [];
-
-  /** The OwnerId for a new record: the given id, the cached User, or the one the read found (then cached). */
-  const ownerOf = (wanted: OwnerWanted | undefined, results: readonly SubResult[]): string | undefined => {
-    if (wanted === undefined) return undefined;
-    if (wanted.kind === 'id') return wanted.id;
-    const cached = owners.get(wanted.email);
-    if (cached.known) return cached.id;
-    const hit = results.find((r) => r.referenceId === 'owner');
-    if (hit === undefined || hit.status >= 400) {
-      log.warn({ status: hit?.status }, 'could not look up the owner among Salesforce Users (read access on User needed): the record gets no owner from chat2crm');
-      return undefined;
-    }
-    const id = str(rows(results, 'owner')[0], 'Id');
-    owners.set(wanted.email, id);
-    return id;
-  };
-
   /**
    * The write of a Lead or Case. `Sforce-Auto-Assign: FALSE` when it sets OwnerId (only ever on
    * creation), so an active assignment rule does not replace it, and on every update of a record
@@ -190,7 +171,7 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
         ...(email === undefined
           ? []
           : [get('contact', `SELECT Id FROM Contact WHERE Email = ${soqlString(email)} LIMIT 1`), get('person', `SELECT Id FROM Lead WHERE Email = ${soqlString(email)} AND IsConverted = false LIMIT 1`)]),
-        ...ownerRead(wanted),
+        ...owners.reads(wanted),
       ],
       false,
       'Lead',
@@ -210,7 +191,7 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
       if (reused !== undefined) return logOnPerson(conversation, reused, taskId, {});
     }
 
-    const owner = ownerOf(wanted, read.value);
+    const owner = owners.resolve(wanted, read.value);
     const ownerId = lead === undefined ? owner : undefined;
     const fields: Fields =
       lead === undefined
@@ -250,7 +231,7 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
         get('case', `SELECT ${[...select, ...extraSelect(select, mapped.fields)].join(', ')} FROM Case WHERE ${ext} = ${soqlString(conversation.id)} LIMIT 1`),
         get('task', `SELECT Id FROM Task WHERE Subject = ${soqlString(taskSubject('case', conversation))} LIMIT 1`),
         ...(email === undefined ? [] : [get('contact', `SELECT Id, AccountId FROM Contact WHERE Email = ${soqlString(email)} LIMIT 1`)]),
-        ...ownerRead(wanted),
+        ...owners.reads(wanted),
       ],
       false,
       'Case',
@@ -264,7 +245,7 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
     const contactId = str(existing, 'ContactId') ?? str(contact, 'Id');
     // The Case goes with its Contact's Account (README.md, "Mapped fields, owner and company").
     const accountId = str(contact, 'Id') === contactId ? str(contact, 'AccountId') : undefined;
-    const owner = ownerOf(wanted, read.value);
+    const owner = owners.resolve(wanted, read.value);
     const ownerId = existing === undefined ? owner : undefined;
     const fields: Fields =
       existing === undefined

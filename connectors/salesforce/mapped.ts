@@ -1,7 +1,6 @@
 /**
  * MAPPING_FILE on Salesforce: mapped fields merged over what the connector writes (blanks filled,
- * `overwrite` names always), the owner a new record gets, and refusals of mapped values named by
- * field. `contact.fields` are never written here: an existing Contact belongs to sales.
+ * `overwrite` names always), and refusals of mapped values named by field (the owner: owner.ts). `contact.fields` are never written here: an existing Contact belongs to sales.
  */
 import type { MappedFields } from '../../src/domain/mapping';
 import { applyFields } from '../../src/domain/mapping';
@@ -46,39 +45,6 @@ export const mappedWrite = (mapped: Readonly<Record<string, string>>, current: R
   const { fields, changed } = applyFields(now, mapped, overwrite);
   return Object.fromEntries(changed.map((name) => [name, fields[name] ?? '']));
 };
-
-/** Who should own a new record: a user id as given, or an email to look up among active Users. */
-export type OwnerWanted = { readonly kind: 'id'; readonly id: string } | { readonly kind: 'email'; readonly email: string };
-
-export const ownerWanted = (fields: MappedFields | undefined): OwnerWanted | undefined => {
-  const rule = fields?.owner;
-  if (rule === undefined || rule.kind === 'none') return undefined;
-  const who = rule.kind === 'agent' ? fields?.operatorEmail : rule.user;
-  if (who === undefined || who.trim() === '') return undefined;
-  return who.includes('@') ? { kind: 'email', email: who.trim().toLowerCase() } : { kind: 'id', id: who.trim() };
-};
-
-/** A found User is kept an hour; "no active User with this email" ten minutes, so a new hire is soon found. */
-export const OWNER_HIT_MS = 60 * 60_000;
-export const OWNER_MISS_MS = 10 * 60_000;
-
-/** Active Users by email, so a known agent costs no lookup per delivery. */
-export class OwnerCache {
-  private readonly entries = new Map<string, { readonly id: string | undefined; readonly until: number }>();
-  constructor(private readonly now: () => number = Date.now) {}
-  /** `{ known: false }` when a lookup is needed. */
-  get(email: string): { readonly known: true; readonly id: string | undefined } | { readonly known: false } {
-    const entry = this.entries.get(email);
-    if (entry === undefined || entry.until <= this.now()) return { known: false };
-    return { known: true, id: entry.id };
-  }
-  set(email: string, id: string | undefined): void {
-    this.entries.set(email, { id, until: this.now() + (id === undefined ? OWNER_MISS_MS : OWNER_HIT_MS) });
-  }
-}
-
-/** Salesforce's header that keeps an active assignment rule from replacing the OwnerId we set (headers_autoassign.htm). */
-export const NO_AUTO_ASSIGN: Readonly<Record<string, string>> = { 'Sforce-Auto-Assign': 'FALSE' };
 
 const REFUSALS = new Set(['INVALID_FIELD', 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', 'INVALID_PICKLIST_VALUE', 'FIELD_CUSTOM_VALIDATION_EXCEPTION', 'INVALID_FIELD_FOR_INSERT_UPDATE']);
 
