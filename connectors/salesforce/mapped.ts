@@ -46,7 +46,7 @@ export const mappedWrite = (mapped: Readonly<Record<string, string>>, current: R
   return Object.fromEntries(changed.map((name) => [name, fields[name] ?? '']));
 };
 
-const REFUSALS = new Set(['INVALID_FIELD', 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', 'INVALID_PICKLIST_VALUE', 'FIELD_CUSTOM_VALIDATION_EXCEPTION', 'INVALID_FIELD_FOR_INSERT_UPDATE']);
+const REFUSALS = new Set(['INVALID_FIELD', 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', 'INVALID_PICKLIST_VALUE', 'FIELD_CUSTOM_VALIDATION_EXCEPTION', 'INVALID_FIELD_FOR_INSERT_UPDATE', 'STRING_TOO_LONG']);
 
 /**
  * A refusal that concerns a mapped field, as a permanent failure naming the field and where it is
@@ -71,6 +71,8 @@ export const mappedFieldFailure = (e: SalesforceError, sobject: string, kind: 'l
       return permanent('CRM_MISSING_FIELD', `${sobject} has no field ${hit.join(', ')} visible to the integration user (INVALID_FIELD), mapped as ${where(hit)} in MAPPING_FILE: create the field, grant access to it, or fix the name`, status);
     case 'INVALID_FIELD_FOR_INSERT_UPDATE':
       return permanent('CRM_MISSING_FIELD', `${sobject}.${hit.join(', ')} cannot be written by the integration user (INVALID_FIELD_FOR_INSERT_UPDATE), mapped as ${where(hit)} in MAPPING_FILE: give it Edit access in field-level security, or remove the mapping`, status);
+    case 'STRING_TOO_LONG':
+      return permanent('CRM_VALIDATION', `the value mapped as ${where(hit)} in MAPPING_FILE is longer than ${sobject}.${hit.join(', ')} holds (STRING_TOO_LONG): shorten the template or lengthen the field`, status);
     case 'FIELD_CUSTOM_VALIDATION_EXCEPTION':
       return permanent('CRM_VALIDATION', `a validation rule on ${sobject}.${hit.join(', ')} refused the value mapped as ${where(hit)} in MAPPING_FILE (FIELD_CUSTOM_VALIDATION_EXCEPTION)`, status);
     default:

@@ -173,6 +173,12 @@ describe('Salesforce connector: mapped fields, owner and company', () => {
     assert.match(refused.message, /Lead\.Status.*lead\.fields\.Status/);
     assert.doesNotMatch(refused.message, /Secret-Value-42/);
 
+    const long = mappingOf({ lead: { fields: { City: '{{custom.town}}' } } });
+    const far = { ...conversation({ email: 'y@acme.io' }), custom: { town: 'Llanfairpwllgwyngyll-Secret-'.repeat(3) } };
+    const tooLong = failure(await deliver('lead', far, mapConversation(long, far, 'lead')));
+    assert.match(tooLong.message, /lead\.fields\.City.*Lead\.City.*STRING_TOO_LONG/);
+    assert.doesNotMatch(tooLong.message, /Secret/);
+
     const unknown = mappingOf({ case: { fields: { Nope__c: 'x' } } });
     const missing = failure(await deliver('case', chat, mapConversation(unknown, chat, 'case')));
     assert.equal(missing.code, 'CRM_MISSING_FIELD');
