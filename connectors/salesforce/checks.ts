@@ -5,6 +5,7 @@
  */
 import * as t from 'io-ts';
 import type { CheckItem, CheckReport } from '../../src/domain/connector';
+import type { Mapping, Template } from '../../src/domain/mapping';
 import type { ApiVersionInfo, SalesforceClient } from './client';
 import { GRANT_NAMES, PASSWORD_GRANT_END, type SalesforceConfig } from './config';
 
@@ -12,7 +13,15 @@ const Describe = t.type({
   fields: t.array(
     t.intersection([
       t.type({ name: t.string, type: t.string }),
-      t.partial({ externalId: t.boolean, unique: t.boolean, caseSensitive: t.boolean, picklistValues: t.array(t.type({ value: t.string, active: t.boolean })) }),
+      t.partial({
+        externalId: t.boolean,
+        unique: t.boolean,
+        caseSensitive: t.boolean,
+        createable: t.boolean,
+        updateable: t.boolean,
+        restrictedPicklist: t.boolean,
+        picklistValues: t.array(t.type({ value: t.string, active: t.boolean })),
+      }),
     ]),
   ),
 });
@@ -32,7 +41,42 @@ export const versionItem = (configured: string, served: readonly ApiVersionInfo[
   return { name, ok: true, detail: `${configured} configured; the org's newest is ${newestText}` };
 };
 
-export const checkOrg = async (config: SalesforceConfig, client: SalesforceClient): Promise<CheckReport> => {
+type DescribedField = t.TypeOf<typeof Describe>['fields'][number];
+
+/** A fixed text (no placeholder) mapped on a restricted picklist must be one of its active values; a template's values are only known at delivery. */
+const literalPicklistItem = (item: string, type: string, field: DescribedField, template: Template): CheckItem | undefined => {
+  if (field.type !== 'picklist' || field.restrictedPicklist !== true || template.parts.some((p) => p.kind === 'slot')) return undefined;
+  const value = template.parts.map((p) => (p.kind === 'text' ? p.text : '')).join('').trim();
+  if (field.picklistValues?.some((p) => p.active && p.value === value) ?? true) return undefined;
+  return { name: item, ok: false, detail: `"${value}" is not an active value of the restricted picklist ${type}.${field.name}: add it in Setup → Object Manager → ${type}, or change MAPPING_FILE` };
+};
+
+/**
+ * Each field MAPPING_FILE maps on Lead or Case: it must exist for the integration user, be
+ * createable (new records) and updateable (blanks filled on repeats, `overwrite`). Salesforce field
+ * names are case-insensitive. `contact.fields` are never written on Salesforce, said once.
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
+ */
+export const mappedFieldItems = (mapping: Mapping, fieldsOf: (type: string) => readonly DescribedField[] | undefined): CheckItem[] => {
+  const items: CheckItem[] = [];
+  for (const [kind, type] of [['lead', 'Lead'], ['case', 'Case']] as const) {
+    const described = fieldsOf(type);
+    for (const { name, template } of mapping.fields[kind]) {
+      const item = `${type}.${name} (${kind}.fields)`;
+      const field = described?.find((f) => f.name.toLowerCase() === name.toLowerCase());
+      const cannot = [field?.createable === false ? 'create' : undefined, field?.updateable === false ? 'edit' : undefined].filter((x) => x !== undefined);
+      if (described === undefined) items.push({ name: item, ok: false, detail: `cannot describe ${type} to check the mapped field` });
+      else if (field === undefined) items.push({ name: item, ok: false, detail: `no such field on ${type} for the integration user: create it, grant field-level access, or fix the name in MAPPING_FILE` });
+      else if (cannot.length > 0) items.push({ name: item, ok: false, detail: `the integration user cannot ${cannot.join(' or ')} it: give it Edit access in field-level security, or remove it from MAPPING_FILE` });
+      else items.push(literalPicklistItem(item, type, field, template) ?? { name: item, ok: true, detail: `${field.type}, createable and updateable` });
+    }
+  }
+  if (mapping.fields.contact.length > 0)
+    items.push({ name: 'contact.fields', ok: true, detail: `not written on Salesforce: an existing Contact is never changed (${mapping.fields.contact.map((f) => f.name).join(', ')})` });
+  return items;
+};
+
+export const checkOrg = async (config: SalesforceConfig, client: SalesforceClient, mapping?: Mapping): Promise<CheckReport> => {
   const items: CheckItem[] = [];
   const ext = config.externalIdField;
   const session = await client.session();
@@ -72,5 +116,6 @@ export const checkOrg = async (config: SalesforceConfig, client: SalesforceClien
     const ok = field?.picklistValues?.some((p) => p.active && p.value === value) ?? false;
     items.push({ name: `${type}.${fieldName} = ${value}`, ok, detail: ok ? 'active picklist value' : `not an active value of ${type}.${fieldName}: add it in Setup or change ${key}` });
   }
+  if (mapping !== undefined) items.push(...mappedFieldItems(mapping, fieldsOf));
   return { ok: items.every((i) => i.ok), items };
 };

@@ -37,6 +37,8 @@ export interface Subrequest {
   readonly url: string;
   readonly referenceId: string;
   readonly body?: Readonly<Record<string, unknown>>;
+  /** Such as `Sforce-Auto-Assign`; sent as the subrequest's `httpHeaders` (never Accept, Authorization or Content-Type). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface SubResult {
@@ -172,8 +174,8 @@ export const createSalesforceClient = (config: SalesforceConfig, options: Salesf
     return answer.value.ok ? succeed(answer.value.body) : fail(fromSalesforceError(answer.value.error, sobject, config));
   };
 
-  const json = (method: Subrequest['method'], url: string, body: unknown): HttpRequest =>
-    body === undefined ? { method, url } : { method, url, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
+  const json = (method: Subrequest['method'], url: string, body: unknown, headers: Readonly<Record<string, string>> = {}): HttpRequest =>
+    body === undefined ? { method, url, headers: { ...headers } } : { method, url, body: JSON.stringify(body), headers: { ...headers, 'content-type': 'application/json' } };
 
   /**
    * The subrequests as plain REST calls, in order, answered as composite would answer them.
@@ -192,7 +194,7 @@ export const createSalesforceClient = (config: SalesforceConfig, options: Salesf
       }
       let request: HttpRequest;
       try {
-        request = json(r.method, `${base}${String(resolveReferences(r.url, bodies))}`, r.body === undefined ? undefined : resolveReferences(r.body, bodies));
+        request = json(r.method, `${base}${String(resolveReferences(r.url, bodies))}`, r.body === undefined ? undefined : resolveReferences(r.body, bodies), r.headers);
       } catch (e) {
         if (!(e instanceof UnresolvedReference)) throw e;
         results.push(halted(r.referenceId, e.message));
@@ -237,7 +239,14 @@ export const createSalesforceClient = (config: SalesforceConfig, options: Salesf
       if (compositeServed === false) return oneByOne(requests, allOrNone, sobject);
       const body = {
         allOrNone,
-        compositeRequest: requests.map((r) => ({ method: r.method, url: `${base}${r.url}`, referenceId: r.referenceId, ...(r.body === undefined ? {} : { body: r.body }) })),
+        compositeRequest: requests.map((r) => ({
+          method: r.method,
+          url: `${base}${r.url}`,
+          referenceId: r.referenceId,
+          ...(r.body === undefined ? {} : { body: r.body }),
+          // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/requests_composite.htm (Composite Subrequest: httpHeaders)
+          ...(r.headers === undefined ? {} : { httpHeaders: r.headers }),
+        })),
       };
       const call = exchange(json('POST', `${base}/composite`, body), sobject);
       if (compositeServed === undefined) firstComposite ??= call.then(() => undefined, () => undefined);

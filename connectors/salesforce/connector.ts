@@ -14,6 +14,9 @@ import type { CrmPerson, CrmRecord } from '../../src/domain/record';
 import { createSalesforceClient, type Subrequest, type SubResult } from './client';
 import { checkOrg } from './checks';
 import type { SalesforceConfig } from './config';
+import type { MappedFields } from '../../src/domain/mapping';
+import { extraSelect, mappedFieldFailure, mappedFor, mappedWrite } from './mapped';
+import { NO_AUTO_ASSIGN, createOwners, ownerWanted } from './owner';
 import { configurationNotices } from './notices';
 import {
   ApiErrors,
@@ -85,6 +88,7 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
   // Once per process: the connector is made once at start (and once by `npm run setup`).
   for (const notice of configurationNotices(config)) log.warn({ grant: config.grant.kind }, notice);
   const client = createSalesforceClient(config, { log });
+  const owners = createOwners(log);
   const ext = config.externalIdField;
   const query = (soql: string) => `/query?q=${encodeURIComponent(soql)}`;
   const get = (referenceId: string, soql: string): Subrequest => ({ method: 'GET', url: query(soql), referenceId });
@@ -111,18 +115,42 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
       ? { method: 'POST', url: '/sobjects/Task', referenceId: 'task', body: toTaskFields(action, conversation, who) }
       : { method: 'PATCH', url: `/sobjects/Task/${taskId}`, referenceId: 'task', body: { Description: transcriptDescription(conversation), ActivityDate: toTaskFields(action, conversation, {})['ActivityDate'] ?? null } };
 
-  /** One composite request whose first failing subrequest becomes the outcome, named for its sObject. */
+  /** A refusal of a mapped field names the field (mapped.ts); any other error is classified as always. */
+  const failureOf = (error: SalesforceError, sobject: string, mapped?: { kind: 'lead' | 'case'; fields: Readonly<Record<string, string>> }) =>
+    (mapped === undefined || sobject === 'Task' ? undefined : mappedFieldFailure(error, sobject, mapped.kind, mapped.fields)) ?? fromSalesforceError(error, sobject, config);
+
+  /**
+   * One composite request whose first failing subrequest becomes the outcome, named for its sObject.
+   * The owner lookup may fail (a profile without read on User) without failing the delivery: no owner then.
+   */
   const compositeOrFail = async (
     requests: readonly Subrequest[],
     allOrNone: boolean,
     sobject: string,
     sobjectOf: (referenceId: string) => string = () => sobject,
+    mapped?: { kind: 'lead' | 'case'; fields: Readonly<Record<string, string>> },
   ): Promise<Outcome<readonly SubResult[]>> => {
     const answer = await client.composite(requests, allOrNone, sobject);
     if (!answer.ok) return answer;
-    const failed = firstError(answer.value);
-    return failed === undefined ? answer : fail(fromSalesforceError(failed.error, sobjectOf(failed.referenceId), config));
+    const failed = firstError(answer.value.filter((r) => allOrNone || r.referenceId !== 'owner'));
+    return failed === undefined ? answer : fail(failureOf(failed.error, sobjectOf(failed.referenceId), mapped));
   };
+
+  /**
+   * The write of a Lead or Case. `Sforce-Auto-Assign: FALSE` when it sets OwnerId (only ever on
+   * creation), so an active assignment rule does not replace it, and on every update of a record
+   * that exists: without the header the REST API runs the active rules "for created or updated"
+   * Leads and Cases, which would reassign a record sales may have reassigned by hand
+   * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_autoassign.htm).
+   * A creation without OwnerId sends no header: the org's rules assign it.
+   */
+  const recordWrite = (type: 'Lead' | 'Case', conversation: Conversation, referenceId: string, body: Fields, exists: boolean): Subrequest => ({
+    method: 'PATCH',
+    url: upsertPath(type, conversation),
+    referenceId,
+    body,
+    ...(exists || typeof body['OwnerId'] === 'string' ? { headers: NO_AUTO_ASSIGN } : {}),
+  });
 
   /** The transcript logged on a person we reuse instead of creating a Lead. */
   const logOnPerson = async (conversation: Conversation, target: Person, taskId: string | undefined, extra: Record<string, string | undefined>) => {
@@ -131,18 +159,24 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
     return record('lead', target.type, target.id, { ...extra, personId: target.id, taskId: idOf(written.value, 'task') ?? taskId });
   };
 
-  const upsertLead = async (conversation: Conversation, previous: CrmRecord | undefined, again = false): Promise<Outcome<CrmRecord>> => {
+  const upsertLead = async (conversation: Conversation, previous: CrmRecord | undefined, mapping: MappedFields | undefined, again = false): Promise<Outcome<CrmRecord>> => {
     const email = conversation.visitor.email;
+    const mapped = { kind: 'lead' as const, fields: mappedFor(mapping, 'lead') };
+    const wanted = ownerWanted(mapping);
+    const select = ['Id', 'IsConverted', 'ConvertedContactId', 'FirstName', 'LastName', 'Company', 'Email', 'Phone', 'City', 'State', 'Country'];
     const read = await compositeOrFail(
       [
-        get('lead', `SELECT Id, IsConverted, ConvertedContactId, FirstName, LastName, Company, Email, Phone, City, State, Country FROM Lead WHERE ${ext} = ${soqlString(conversation.id)} LIMIT 1`),
+        get('lead', `SELECT ${[...select, ...extraSelect(select, mapped.fields)].join(', ')} FROM Lead WHERE ${ext} = ${soqlString(conversation.id)} LIMIT 1`),
         get('task', `SELECT Id, WhoId FROM Task WHERE Subject = ${soqlString(taskSubject('lead', conversation))} LIMIT 1`),
         ...(email === undefined
           ? []
           : [get('contact', `SELECT Id FROM Contact WHERE Email = ${soqlString(email)} LIMIT 1`), get('person', `SELECT Id FROM Lead WHERE Email = ${soqlString(email)} AND IsConverted = false LIMIT 1`)]),
+        ...owners.reads(wanted),
       ],
       false,
       'Lead',
+      undefined,
+      mapped,
     );
     if (!read.ok) return read;
     const lead = rows(read.value, 'lead')[0];
@@ -157,9 +191,14 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
       if (reused !== undefined) return logOnPerson(conversation, reused, taskId, {});
     }
 
-    const fields: Fields = lead === undefined ? toLeadFields(conversation, config) : toLeadUpdate(conversation, lead);
+    const owner = owners.resolve(wanted, read.value);
+    const ownerId = lead === undefined ? owner : undefined;
+    const fields: Fields =
+      lead === undefined
+        ? { ...toLeadFields(conversation, config), ...mappedWrite(mapped.fields, undefined, mapping?.overwrite ?? new Set()), ...(ownerId === undefined ? {} : { OwnerId: ownerId }) }
+        : { ...toLeadUpdate(conversation, lead), ...mappedWrite(mapped.fields, lead, mapping?.overwrite ?? new Set()) };
     const written = await client.composite(
-      [{ method: 'PATCH', url: upsertPath('Lead', conversation), referenceId: 'lead', body: fields }, taskWrite('lead', conversation, taskId, { whoId: '@{lead.id}' })],
+      [recordWrite('Lead', conversation, 'lead', fields, lead !== undefined), taskWrite('lead', conversation, taskId, { whoId: '@{lead.id}' })],
       true,
       'Lead',
     );
@@ -177,37 +216,60 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
       log.info({ duplicateOf: match?.type }, 'duplicate rule matched an existing person');
       if (match !== undefined) return logOnPerson(conversation, { type: match.type === 'Contact' ? 'Contact' : 'Lead', id: match.id }, taskId, {});
     }
-    if (failed.error.errorCode === 'CANNOT_UPDATE_CONVERTED_LEAD' && !again) return upsertLead(conversation, previous, true);
-    return fail(fromSalesforceError(failed.error, sobject, config));
+    if (failed.error.errorCode === 'CANNOT_UPDATE_CONVERTED_LEAD' && !again) return upsertLead(conversation, previous, mapping, true);
+    return fail(failureOf(failed.error, sobject, mapped));
   };
 
-  const upsertCase = async (conversation: Conversation): Promise<Outcome<CrmRecord>> => {
+  const upsertCase = async (conversation: Conversation, mapping: MappedFields | undefined): Promise<Outcome<CrmRecord>> => {
     const email = conversation.visitor.email;
+    const mapped = { kind: 'case' as const, fields: mappedFor(mapping, 'case') };
+    const overwrite = mapping?.overwrite ?? new Set<string>();
+    const wanted = ownerWanted(mapping);
+    const select = ['Id', 'ContactId', 'AccountId'];
     const read = await compositeOrFail(
       [
-        get('case', `SELECT Id, ContactId FROM Case WHERE ${ext} = ${soqlString(conversation.id)} LIMIT 1`),
+        get('case', `SELECT ${[...select, ...extraSelect(select, mapped.fields)].join(', ')} FROM Case WHERE ${ext} = ${soqlString(conversation.id)} LIMIT 1`),
         get('task', `SELECT Id FROM Task WHERE Subject = ${soqlString(taskSubject('case', conversation))} LIMIT 1`),
-        ...(email === undefined ? [] : [get('contact', `SELECT Id FROM Contact WHERE Email = ${soqlString(email)} LIMIT 1`)]),
+        ...(email === undefined ? [] : [get('contact', `SELECT Id, AccountId FROM Contact WHERE Email = ${soqlString(email)} LIMIT 1`)]),
+        ...owners.reads(wanted),
       ],
       false,
       'Case',
+      undefined,
+      mapped,
     );
     if (!read.ok) return read;
     const existing = rows(read.value, 'case')[0];
     const taskId = str(rows(read.value, 'task')[0], 'Id');
-    const contactId = str(existing, 'ContactId') ?? str(rows(read.value, 'contact')[0], 'Id');
+    const contact = rows(read.value, 'contact')[0];
+    const contactId = str(existing, 'ContactId') ?? str(contact, 'Id');
+    // The Case goes with its Contact's Account (README.md, "Mapped fields, owner and company").
+    const accountId = str(contact, 'Id') === contactId ? str(contact, 'AccountId') : undefined;
+    const owner = owners.resolve(wanted, read.value);
+    const ownerId = existing === undefined ? owner : undefined;
     const fields: Fields =
       existing === undefined
-        ? toCaseFields(conversation, config, contactId)
-        : { Description: transcriptDescription(conversation), ...(str(existing, 'ContactId') === undefined && contactId !== undefined ? { ContactId: contactId } : {}) };
+        ? {
+            ...toCaseFields(conversation, config, contactId),
+            ...(accountId === undefined ? {} : { AccountId: accountId }),
+            ...mappedWrite(mapped.fields, undefined, overwrite),
+            ...(ownerId === undefined ? {} : { OwnerId: ownerId }),
+          }
+        : {
+            Description: transcriptDescription(conversation),
+            ...(str(existing, 'ContactId') === undefined && contactId !== undefined ? { ContactId: contactId } : {}),
+            ...(str(existing, 'AccountId') === undefined && accountId !== undefined ? { AccountId: accountId } : {}),
+            ...mappedWrite(mapped.fields, existing, overwrite),
+          };
     const written = await compositeOrFail(
       [
-        { method: 'PATCH', url: upsertPath('Case', conversation), referenceId: 'case', body: fields },
+        recordWrite('Case', conversation, 'case', fields, existing !== undefined),
         taskWrite('case', conversation, taskId, { whatId: '@{case.id}', ...(contactId === undefined ? {} : { whoId: contactId }) }),
       ],
       true,
       'Case',
       (referenceId) => (referenceId === 'task' ? 'Task' : 'Case'),
+      mapped,
     );
     if (!written.ok) return written;
     const caseId = idOf(written.value, 'case') ?? str(existing, 'Id');
@@ -232,9 +294,9 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
 
   return {
     name: 'salesforce',
-    upsert: ({ action, conversation, previous }) => (action === 'case' ? upsertCase(conversation) : upsertLead(conversation, previous)),
+    upsert: ({ action, conversation, previous, fields }) => (action === 'case' ? upsertCase(conversation, fields) : upsertLead(conversation, previous, fields)),
     findPerson,
-    check: () => checkOrg(config, client),
+    check: () => checkOrg(config, client, deps.mapping),
   };
 };
 

@@ -8,6 +8,7 @@ import type { Action } from '../../src/domain/event';
 import { permanent, transient, type CrmFailure } from '../../src/domain/outcome';
 import { chatLines, transcriptTextWithin, trimMiddle } from '../../src/domain/transcript';
 import type { SalesforceConfig } from './config';
+import { companyDomain } from '../../src/domain/mapping/company';
 
 /** Long Text Area limit of Lead, Case and Task Description (sObject reference: "Limit: 32 KB"). */
 export const DESCRIPTION_LIMIT = 32_000;
@@ -53,14 +54,19 @@ export const visitorLeadFields = (v: Visitor): Fields => {
   });
 };
 
+/**
+ * Lead `Company` (required): what the visitor said, else the domain of a work email (free-mail
+ * domains say nothing of an employer), else `[not provided]`.
+ */
+export const leadCompany = (v: Visitor): string => clip(v.company, 255) ?? clip(companyDomain(v.email), 255) ?? COMPANY_FALLBACK;
+
 /** A new Lead: what the visitor gave, the fallbacks for required fields, source and transcript. */
 export const toLeadFields = (conversation: Conversation, config: Pick<SalesforceConfig, 'leadSource'>): Fields => {
   const given = visitorLeadFields(conversation.visitor);
-  const name = clip(conversation.visitor.name, 255);
   return {
     ...given,
     LastName: given['LastName'] ?? LAST_NAME_FALLBACK,
-    Company: given['Company'] ?? name ?? COMPANY_FALLBACK,
+    Company: leadCompany(conversation.visitor),
     LeadSource: config.leadSource,
     Description: transcriptDescription(conversation),
   };
@@ -75,7 +81,9 @@ export const toLeadUpdate = (conversation: Conversation, current: Readonly<Recor
     const value = current[field];
     return value === null || value === undefined || value === '' || value === LAST_NAME_FALLBACK || value === COMPANY_FALLBACK;
   };
-  const fills = Object.entries(visitorLeadFields(conversation.visitor)).filter(([field]) => blank(field));
+  const company = leadCompany(conversation.visitor);
+  const known = { ...visitorLeadFields(conversation.visitor), ...(company === COMPANY_FALLBACK ? {} : { Company: company }) };
+  const fills = Object.entries(known).filter(([field]) => blank(field));
   return { ...Object.fromEntries(fills), Description: transcriptDescription(conversation) };
 };
 

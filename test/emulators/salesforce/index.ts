@@ -65,8 +65,10 @@ export interface LoggedRequest {
   readonly operation?: string;
   readonly body: unknown;
   status: number;
-  /** For `/composite`: what ran inside, in order. */
-  subrequests?: { method: string; url: string; status: number }[];
+  /** The request's `Sforce-Auto-Assign` header, when it had one. */
+  readonly autoAssign?: string;
+  /** For `/composite`: what ran inside, in order, each with its own `Sforce-Auto-Assign` (`httpHeaders`). */
+  subrequests?: { method: string; url: string; status: number; autoAssign?: string }[];
 }
 
 export type Fault =
@@ -130,7 +132,7 @@ interface Reply {
   readonly status: number;
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
-  readonly subrequests?: { method: string; url: string; status: number }[];
+  readonly subrequests?: { method: string; url: string; status: number; autoAssign?: string }[];
 }
 
 /** A composite `@{ref.path}` that names nothing. */
@@ -154,6 +156,11 @@ const soapRefusal = (body: string): string =>
   '</soapenv:Fault></soapenv:Body></soapenv:Envelope>';
 const ORG_ID = '00D5g000004SzAbEAK';
 const USER_ID = '0055g00000A1bCdAAJ';
+/** Users every emulated org has besides the integration user: one active agent, one deactivated. */
+export const SEEDED_USERS = [
+  { Email: 'agent@chat2crm.example', Name: 'Active Agent', IsActive: true },
+  { Email: 'former.agent@chat2crm.example', Name: 'Former Agent', IsActive: false },
+] as const;
 const errors = (status: number, list: readonly SaveError[]): Reply => ({ status, body: list });
 const notFound = (message = 'The requested resource does not exist'): Reply => errors(404, [{ errorCode: 'NOT_FOUND', message }]);
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
@@ -184,6 +191,9 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
   if (!/^\d{2,3}\.0$/.test(newestVersion) || newestMajor < OLDEST_VERSION) throw new Error(`newestVersion must look like 66.0 and be ${OLDEST_VERSION}.0 or later`);
   const state = new OrgStore(externalIdField);
   state.duplicateRules = options.duplicateRules ?? false;
+  state.addUser({ Id: USER_ID, Email: credentials.username, Name: 'Integration User', IsActive: true });
+  state.integrationUserId = USER_ID;
+  for (const user of SEEDED_USERS) state.addUser(user);
   const sessions = new Set<string>();
   const requests: LoggedRequest[] = [];
   const faults = new Faults(options.latencyMs ?? 0, () => sessions.clear());
@@ -276,6 +286,7 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
           createable: f.readonly !== true,
           updateable: f.readonly !== true,
           referenceTo: f.referenceTo ?? [],
+          restrictedPicklist: f.restricted === true,
           picklistValues: (f.picklist ?? []).map((value) => ({ active: true, defaultValue: value === f.defaultValue, label: value, validFor: null, value })),
         })),
       },
@@ -303,7 +314,8 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
 
   const saved = (id: string, created?: boolean): Record<string, unknown> => ({ id, success: true, errors: [], ...(created === undefined ? {} : { created }) });
 
-  const api = (method: string, segments: readonly string[], search: URLSearchParams, body: unknown, version: string): Reply => {
+  /** `autoAssign`: the `Sforce-Auto-Assign` header of the request (or of the composite subrequest). */
+  const api = (method: string, segments: readonly string[], search: URLSearchParams, body: unknown, version: string, autoAssign?: string): Reply => {
     faults.beforeApiRequest?.({ method, path: `/services/data/v${version}/${segments.join('/')}` });
     const [head, type, third, fourth, ...rest] = segments;
     if (head === 'query' && type === undefined && method === 'GET') return query(version, search.get('q') ?? '');
@@ -314,7 +326,7 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     if (third === 'describe' && fourth === undefined && method === 'GET') return describe(type);
     if (third === undefined && method === 'POST') {
       if (!isObject(body)) return errors(400, [{ errorCode: 'JSON_PARSER_ERROR', message: 'The request body must be a JSON object' }]);
-      const result = state.insert(type, body, version);
+      const result = state.insert(type, body, version, undefined, autoAssign);
       return result.ok ? { status: 201, body: saved(result.record.Id), headers: { Location: recordUrl(version, type, result.record.Id) } } : errors(result.status, result.errors);
     }
     if (third !== undefined && fourth === undefined) {
@@ -328,7 +340,7 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
       }
       if (method === 'PATCH') {
         if (!isObject(body)) return errors(400, [{ errorCode: 'JSON_PARSER_ERROR', message: 'The request body must be a JSON object' }]);
-        const result = state.update(type, third, body);
+        const result = state.update(type, third, body, undefined, autoAssign);
         return result.ok ? { status: 204 } : errors(result.status, result.errors);
       }
     }
@@ -343,10 +355,10 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
       const fields = { ...body, [third]: fourth };
       const existing = found[0];
       if (existing === undefined) {
-        const result = state.insert(type, fields, version, third);
+        const result = state.insert(type, fields, version, third, autoAssign);
         return result.ok ? { status: 201, body: saved(result.record.Id, true), headers: { Location: recordUrl(version, type, result.record.Id) } } : errors(result.status, result.errors);
       }
-      const result = state.update(type, existing.Id, fields, third);
+      const result = state.update(type, existing.Id, fields, third, autoAssign);
       if (!result.ok) return errors(result.status, result.errors);
       // The `created` flag exists from API 46.0; older versions answer 204 with no body.
       return Number(version) >= 46 ? { status: 200, body: saved(existing.Id, false) } : { status: 204 };
@@ -381,12 +393,15 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     const restore = state.snapshot();
     const results = new Map<string, unknown>();
     const responses: { body: unknown; httpHeaders: Record<string, string>; httpStatusCode: number; referenceId: string }[] = [];
-    const log: { method: string; url: string; status: number }[] = [];
+    const log: { method: string; url: string; status: number; autoAssign?: string }[] = [];
     let failed = false;
     for (const item of list) {
       const referenceId = isObject(item) && typeof item['referenceId'] === 'string' ? item['referenceId'] : '';
       const method = isObject(item) && typeof item['method'] === 'string' ? item['method'].toUpperCase() : '';
       const rawUrl = isObject(item) && typeof item['url'] === 'string' ? item['url'] : '';
+      const headers = isObject(item) && isObject(item['httpHeaders']) ? item['httpHeaders'] : {};
+      const assignHeader = Object.entries(headers).find(([k]) => k.toLowerCase() === 'sforce-auto-assign')?.[1];
+      const autoAssign = typeof assignHeader === 'string' ? assignHeader : undefined;
       let reply: Reply;
       if (failed && allOrNone) reply = errors(400, [{ errorCode: 'PROCESSING_HALTED', message: 'The transaction was rolled back since another operation in the same transaction failed.' }]);
       else {
@@ -396,7 +411,7 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
           const parsed = new URL(resolvedUrl, 'http://composite.invalid');
           const m = /^\/services\/data\/v(\d+\.\d)\/(.*)$/.exec(parsed.pathname);
           if (m === null || m[1] !== version) reply = notFound();
-          else reply = api(method, (m[2] ?? '').split('/').filter((s) => s !== '').map(decodeURIComponent), parsed.searchParams, subBody, version);
+          else reply = api(method, (m[2] ?? '').split('/').filter((s) => s !== '').map(decodeURIComponent), parsed.searchParams, subBody, version, autoAssign);
         } catch (e) {
           if (!(e instanceof ReferenceFailure)) throw e;
           reply = errors(400, [{ errorCode: 'PROCESSING_HALTED', message: e.message }]);
@@ -405,7 +420,7 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
       if (reply.status >= 400) failed = true;
       else if (reply.body !== undefined) results.set(referenceId, reply.body);
       responses.push({ body: reply.body ?? null, httpHeaders: { ...(reply.headers ?? {}) }, httpStatusCode: reply.status, referenceId });
-      log.push({ method, url: rawUrl, status: reply.status });
+      log.push({ method, url: rawUrl, status: reply.status, ...(autoAssign === undefined ? {} : { autoAssign }) });
     }
     if (failed && allOrNone) {
       restore();
@@ -439,6 +454,8 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     if (pageReply !== undefined) return send(req, res, { status: pageReply.status, text: pageReply.html, headers: PAGE_HEADERS });
     const isToken = parsed.pathname === '/services/oauth2/token';
     const isSoap = /^\/services\/Soap\//i.test(parsed.pathname);
+    const assignHeader = req.headers['sforce-auto-assign'];
+    const autoAssign = typeof assignHeader === 'string' ? assignHeader : undefined;
     const form = isToken ? new URLSearchParams(raw) : undefined;
     const entry: LoggedRequest = {
       at: Date.now(),
@@ -448,6 +465,7 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
       search: parsed.search,
       ...(form?.get('grant_type') ? { grant: form.get('grant_type') ?? '' } : {}),
       ...(isSoap ? { operation: soapOperation(raw) } : {}),
+      ...(autoAssign === undefined ? {} : { autoAssign }),
       body: isSoap ? undefined : form === undefined ? body : Object.fromEntries([...form].filter(([k]) => !/secret|password|assertion|token/.test(k))),
       status: 0,
       endedAt: 0,
@@ -496,7 +514,7 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
       else if (body === undefined && raw !== '') reply = errors(400, [{ errorCode: 'JSON_PARSER_ERROR', message: 'Unexpected character in the request body' }]);
       else {
         const segments = (m[2] ?? '').split('/').filter((s) => s !== '').map(decodeURIComponent);
-        reply = api(method, segments, parsed.searchParams, body, version);
+        reply = api(method, segments, parsed.searchParams, body, version, autoAssign);
       }
     }
     entry.status = reply.status;

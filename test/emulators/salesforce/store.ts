@@ -17,6 +17,8 @@ export interface FieldSpec {
   readonly unique?: boolean;
   readonly caseSensitive?: boolean;
   readonly picklist?: readonly string[];
+  /** A restricted picklist refuses any value not in `picklist` (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST). */
+  readonly restricted?: boolean;
   readonly defaultValue?: string;
   /** Object types a reference field may point to. */
   readonly referenceTo?: readonly string[];
@@ -62,8 +64,8 @@ export const defaultSchema = (externalId: string): Map<string, ObjectSpec> => {
       text('City', 'City', 40),
       text('State', 'State/Province', 80),
       text('Country', 'Country', 80),
-      { name: 'LeadSource', label: 'Lead Source', type: 'picklist', length: 255, picklist: ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'] },
-      { name: 'Status', label: 'Status', type: 'picklist', length: 255, picklist: ['Open - Not Contacted', 'Working - Contacted', 'Closed - Converted', 'Closed - Not Converted'], defaultValue: 'Open - Not Contacted' },
+      { name: 'LeadSource', label: 'Lead Source', type: 'picklist', length: 255, picklist: ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'], restricted: true },
+      { name: 'Status', label: 'Status', type: 'picklist', length: 255, picklist: ['Open - Not Contacted', 'Working - Contacted', 'Closed - Converted', 'Closed - Not Converted'], defaultValue: 'Open - Not Contacted', restricted: true },
       { name: 'Description', label: 'Description', type: 'textarea', length: 32000 },
       { name: 'IsConverted', label: 'Converted', type: 'boolean', readonly: true },
       { name: 'ConvertedContactId', label: 'Converted Contact ID', type: 'reference', readonly: true, referenceTo: ['Contact'] },
@@ -81,13 +83,21 @@ export const defaultSchema = (externalId: string): Map<string, ObjectSpec> => {
     object('Case', '500', [
       text('Subject', 'Subject', 255),
       { name: 'Description', label: 'Description', type: 'textarea', length: 32000 },
-      { name: 'Origin', label: 'Case Origin', type: 'picklist', length: 255, picklist: ['Phone', 'Email', 'Web'] },
-      { name: 'Status', label: 'Status', type: 'picklist', length: 255, picklist: ['New', 'Working', 'Escalated', 'Closed'], defaultValue: 'New' },
+      { name: 'Origin', label: 'Case Origin', type: 'picklist', length: 255, picklist: ['Phone', 'Email', 'Web'], restricted: true },
+      { name: 'Status', label: 'Status', type: 'picklist', length: 255, picklist: ['New', 'Working', 'Escalated', 'Closed'], defaultValue: 'New', restricted: true },
+      { name: 'Priority', label: 'Priority', type: 'picklist', length: 255, picklist: ['High', 'Medium', 'Low'], defaultValue: 'Medium', restricted: true },
+      { name: 'AccountId', label: 'Account ID', type: 'reference', referenceTo: ['Account'] },
       text('SuppliedName', 'Name', 80),
       { name: 'SuppliedEmail', label: 'Email Address', type: 'email', length: 80 },
       { name: 'SuppliedPhone', label: 'Phone', type: 'phone', length: 40 },
       { name: 'ContactId', label: 'Contact ID', type: 'reference', referenceTo: ['Contact'] },
       externalIdField(externalId),
+    ]),
+    object('User', '005', [
+      text('Name', 'Full Name', 121, { readonly: true }),
+      { name: 'Email', label: 'Email', type: 'email', length: 128 },
+      text('Username', 'Username', 80),
+      { name: 'IsActive', label: 'Active', type: 'boolean' },
     ]),
     object('Task', '00T', [
       text('Subject', 'Subject', 255),
@@ -126,6 +136,17 @@ export class OrgStore {
   private counter = 0;
   /** When on, inserting a Lead that matches an existing Lead or Contact by email or phone is blocked. */
   duplicateRules = false;
+  /**
+   * Active assignment rules: object type → the User they assign records to. A rule runs on every
+   * create and every update unless the request says `Sforce-Auto-Assign: FALSE`: "If the header
+   * is not provided in the request, the default value is TRUE", and TRUE applies the rules "for
+   * created or updated Accounts, Cases, or Leads"
+   * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_autoassign.htm).
+   */
+  readonly assignmentRules = new Map<string, string>();
+  /** Owner of records created without OwnerId: the user the API session belongs to. */
+  integrationUserId: string | undefined;
+  private userCounter = 0;
 
   constructor(externalIdField: string) {
     this.schema = defaultSchema(externalIdField);
@@ -166,6 +187,14 @@ export class OrgStore {
     return record;
   }
 
+  /** A User (not counted with other records, so seeding users leaves record ids as they were). */
+  addUser(fields: { readonly Email: string; readonly Name: string; readonly IsActive: boolean; readonly Id?: string }): SfRecord {
+    const now = new Date().toISOString();
+    const record: SfRecord = { Username: fields.Email, ...fields, Id: fields.Id ?? salesforceId('005', 900_000 + ++this.userCounter), CreatedDate: now, LastModifiedDate: now };
+    this.records.get('User')?.set(record.Id, record);
+    return record;
+  }
+
   /** What Lead conversion leaves behind: an Account, a Contact and a Lead marked converted. */
   convertLead(leadId: string): SfRecord {
     const lead = this.get('Lead', leadId);
@@ -195,6 +224,11 @@ export class OrgStore {
         if (this.get(target, value) === undefined)
           return [{ errorCode: 'INVALID_CROSS_REFERENCE_KEY', message: `${field.label}: invalid cross reference id`, fields: [name] }];
       }
+      // https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm (restricted picklists)
+      if (field.type === 'picklist' && field.restricted === true && typeof value === 'string' && !(field.picklist ?? []).includes(value))
+        return [{ errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', message: `${field.label}: bad value for restricted picklist field: ${value}`, fields: [name] }];
+      if (name === 'OwnerId' && typeof value === 'string' && this.get('User', value)?.['IsActive'] === false)
+        return [{ errorCode: 'INACTIVE_OWNER_OR_USER', message: `operation performed with inactive user [${value}] as owner of ${spec.name.toLowerCase()}`, fields: [] }];
       if (field.type === 'date' && typeof value === 'string' && !/^\d{4}-\d{2}-\d{2}$/.test(value))
         return [{ errorCode: 'JSON_PARSER_ERROR', message: `Cannot deserialize instance of date from VALUE_STRING value ${value}`, fields: [] }];
     }
@@ -215,7 +249,8 @@ export class OrgStore {
     return this.all('Lead').find((r) => r['IsConverted'] !== true && hit(r)) ?? this.all('Contact').find(hit);
   }
 
-  insert(type: string, fields: Record<string, unknown>, version: string, externalIdField?: string): WriteResult {
+  /** `autoAssign`: the request's `Sforce-Auto-Assign` header, if it had one. */
+  insert(type: string, fields: Record<string, unknown>, version: string, externalIdField?: string, autoAssign?: string): WriteResult {
     const spec = this.schema.get(type);
     if (spec === undefined) return { ok: false, status: 404, errors: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] };
     const errors = this.validate(spec, fields, true, externalIdField);
@@ -251,17 +286,25 @@ export class OrgStore {
       return { ok: false, status: 400, errors: [{ duplicateResut, errorCode: 'DUPLICATES_DETECTED', message: 'You are creating a duplicate record. We recommend you use an existing record instead.' }] };
     }
     const defaults = Object.fromEntries([...spec.fields.values()].filter((f) => f.defaultValue !== undefined && fields[f.name] === undefined).map((f) => [f.name, f.defaultValue]));
-    return { ok: true, record: this.seed(type, { ...(type === 'Lead' ? { IsConverted: false } : {}), ...defaults, ...fields }) };
+    const assigned = this.assignment(type, autoAssign);
+    const owner = type !== 'User' && this.integrationUserId !== undefined ? { OwnerId: this.integrationUserId } : {};
+    return { ok: true, record: this.seed(type, { ...(type === 'Lead' ? { IsConverted: false } : {}), ...owner, ...defaults, ...fields, ...assigned }) };
   }
 
-  update(type: string, id: string, fields: Record<string, unknown>, externalIdField?: string): WriteResult {
+  /** What the active assignment rule sets on a write with this `Sforce-Auto-Assign` header. */
+  private assignment(type: string, autoAssign: string | undefined): { OwnerId?: string } {
+    const rule = this.assignmentRules.get(type);
+    return rule !== undefined && autoAssign?.trim().toUpperCase() !== 'FALSE' ? { OwnerId: rule } : {};
+  }
+
+  update(type: string, id: string, fields: Record<string, unknown>, externalIdField?: string, autoAssign?: string): WriteResult {
     const spec = this.schema.get(type);
     const record = this.get(type, id);
     if (spec === undefined || record === undefined) return { ok: false, status: 404, errors: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] };
     if (type === 'Lead' && record['IsConverted'] === true) return { ok: false, status: 400, errors: [{ errorCode: 'CANNOT_UPDATE_CONVERTED_LEAD', message: 'cannot reference converted lead', fields: [] }] };
     const errors = this.validate(spec, fields, false, externalIdField);
     if (errors.length > 0) return { ok: false, status: 400, errors };
-    Object.assign(record, fields, { LastModifiedDate: new Date().toISOString() });
+    Object.assign(record, fields, this.assignment(type, autoAssign), { LastModifiedDate: new Date().toISOString() });
     return { ok: true, record };
   }
 }
