@@ -62,7 +62,12 @@ export const start = async (config: Config, options: StartOptions = {}) => {
     if (source === undefined) throw new Error(`source ${definition.name} was configured but not created`);
     mounted.push({ source, token });
   }
-  const connector = await (options.createConnector ?? config.createConnector)({ log: log.child({ crm: config.crm }), publicUrl: config.publicUrl, localRecords: store });
+  const connector = await (options.createConnector ?? config.createConnector)({
+    log: log.child({ crm: config.crm }),
+    publicUrl: config.publicUrl,
+    localRecords: store,
+    ...(config.mapping === undefined ? {} : { mapping: config.mapping }),
+  });
   const metrics = createMetrics({ queueStats: () => store.queueStats() });
   const alerts = config.alertWebhookUrl === undefined ? undefined : createAlerts({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, log: log.child({ component: 'alerts' }) });
   const observer = alerts === undefined ? metrics.observer : observeAll(metrics.observer, alerts);
