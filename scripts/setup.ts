@@ -51,7 +51,13 @@ const main = async (): Promise<number> => {
     return 1;
   }
   const { config } = loaded;
-  const connector = await config.createConnector({ log: warningsLog, publicUrl: config.publicUrl, localRecords: unusedLocalRecords });
+  const connector = await config.createConnector({
+    log: warningsLog,
+    publicUrl: config.publicUrl,
+    localRecords: unusedLocalRecords,
+    // The CRM checks that every mapped field exists there and can be written.
+    ...(config.mapping === undefined ? {} : { mapping: config.mapping }),
+  });
   const report = connector.setup === undefined ? await connector.check() : await connector.setup();
   print(`CRM=${config.crm}: ${report.ok ? 'ready' : 'needs attention'}`, report);
   if (config.crm === 'hubspot' && report.items.some((i) => !i.ok && HUBSPOT_TOKEN_ITEMS.test(i.name))) printHubspotGuide();

@@ -4,7 +4,7 @@ import type { Conversation } from './conversation';
 import type { Action } from './event';
 import type { LocalDelivery, LocalRecordStore } from './local-records';
 import type { Log } from './log';
-import type { MappedFields } from './mapping';
+import type { MappedFields, Mapping } from './mapping';
 import type { Outcome } from './outcome';
 import type { CrmPerson, CrmRecord } from './record';
 
@@ -59,6 +59,11 @@ export interface ConnectorDeps {
   readonly publicUrl: string;
   /** The service's own database, for the built-in local CRM. */
   readonly localRecords: LocalRecordStore;
+  /**
+   * MAPPING_FILE's mapping, for `check()`/`setup()` to verify that every mapped field exists in
+   * the CRM; deliveries use UpsertInput `fields` instead. Absent: nothing mapped.
+   */
+  readonly mapping?: Mapping;
 }
 
 /** The environment as the process sees it. */
