@@ -69,6 +69,8 @@ export const checkMapping = async (client: HubspotClient, mapping: Mapping, prob
 export const mappedFieldsHint = (failure: CrmFailure, fields: MappedFields): CrmFailure => {
   if (failure.kind !== 'permanent') return failure;
   const named = RECORD_KINDS.flatMap((kind) => Object.keys(fields[kind]).filter((name) => failure.message.includes(`"${name}" (`)).map((name) => `${kind}.fields.${name}`));
+  // An owner id HubSpot does not know (INVALID_OWNER_ID) came from the mapping's `owner`.
+  if (fields.owner.kind !== 'none' && failure.message.includes('"hubspot_owner_id" (')) named.push('owner');
   if (named.length === 0) return failure;
   return { ...failure, message: `${failure.message} Mapped by MAPPING_FILE ${[...new Set(named)].join(', ')}: correct the property in HubSpot or the mapping, then replay.` };
 };

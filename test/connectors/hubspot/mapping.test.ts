@@ -175,6 +175,11 @@ describe('HubSpot connector: mapped fields, owner and company (MAPPING_FILE)', f
       const byId = mappingOf({ owner: '70002' });
       const b = value(await deliver(connectorWith(emulator, byId), byId, 'lead', chat({ id: 'c-b', email: 'b@analytical.io' })));
       assert.equal(emulator.state.objects.contacts.get(b.id)?.properties.hubspot_owner_id, '70002');
+      const unknown = mappingOf({ owner: '99999' });
+      const refused = await deliver(connectorWith(emulator, unknown), unknown, 'lead', chat({ id: 'c-u', email: 'u@analytical.io' }));
+      assert.ok(!refused.ok);
+      assert.equal(refused.failure.kind, 'permanent');
+      assert.match(refused.failure.message, /"hubspot_owner_id" \(INVALID_OWNER_ID\).*MAPPING_FILE owner/);
       emulator.requests.length = 0;
       const off = mappingOf({ owner: 'none' });
       const c = value(await deliver(connectorWith(emulator, off), off, 'lead', chat({ id: 'c-c', email: 'c@analytical.io' })));
