@@ -3,6 +3,8 @@
  * the real connector and SDK.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isLeft } from 'fp-ts/Either';
 import { HubspotConfigCodec } from '../../../connectors/hubspot';
 import { createHubspotConnector } from '../../../connectors/hubspot/connector';
@@ -292,6 +294,16 @@ describe('HubSpot connector: mapped fields, owner and company (MAPPING_FILE)', f
       const ok = report.items.filter((i) => i.ok).map((i) => i.name);
       for (const name of ['mapped contacts property jobtitle', 'mapped tickets property hs_ticket_priority', 'owners access (crm.objects.owners.read)', 'companies access (crm.objects.companies.read)'])
         assert.ok(ok.includes(name), name);
+    });
+
+    it('finds in examples/mapping.hubspot.json only the custom properties a portal must create', async () => {
+      const example: unknown = JSON.parse(readFileSync(join(__dirname, '../../../examples/mapping.hubspot.json'), 'utf8'));
+      const report = await connectorWith(emulator, mappingOf(example)).check();
+      assert.deepEqual(report.items.filter((i) => !i.ok).map((i) => i.name).sort(), [
+        'mapped contacts property chat_platform',
+        'mapped contacts property chat_referrer',
+        'mapped tickets property chat_rating',
+      ]);
     });
 
     it('names the owners and companies scopes a token lacks', async () => {

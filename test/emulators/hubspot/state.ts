@@ -113,6 +113,8 @@ const BUILT_IN: Readonly<Record<ObjectType, readonly BuiltIn[]>> = {
     'jobtitle',
     ['lifecyclestage', { options: LIFECYCLE_STAGES }],
     ['hs_lead_status', { options: LEAD_STATUSES }],
+    // An enumeration of language codes in HubSpot; kept free text here, so no code is refused wrongly.
+    'hs_language',
     'hubspot_owner_id',
     ['hs_analytics_source', { readOnly: true }],
     ['hs_object_id', { readOnly: true }],
