@@ -55,7 +55,7 @@ const main = async (): Promise<number> => {
     log: warningsLog,
     publicUrl: config.publicUrl,
     localRecords: unusedLocalRecords,
-    // The connector checks the mapped fields exist in the CRM (Salesforce: describe of Lead and Case).
+    // The CRM checks that every mapped field exists there and can be written.
     ...(config.mapping === undefined ? {} : { mapping: config.mapping }),
   });
   const report = connector.setup === undefined ? await connector.check() : await connector.setup();

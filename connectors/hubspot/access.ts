@@ -11,12 +11,16 @@
 export const DELIVERY_SCOPES = ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'tickets', 'crm.schemas.contacts.read'] as const;
 export const SETUP_ONLY_SCOPES = ['crm.schemas.contacts.write'] as const;
 
+/** What MAPPING_FILE's `owner` and `company` add (README.md, "Mapped fields, owner and company"). */
+export const MAPPING_SCOPES = { owner: 'crm.objects.owners.read', companyMatch: 'crm.objects.companies.read', companyCreate: 'crm.objects.companies.write' } as const;
+
 /** The steps, as `npm run setup` prints them. */
 export const serviceKeyGuide = (): string[] => [
   'Get a HubSpot token (connectors/hubspot/README.md, step 1):',
   '  1. In HubSpot: Development → Keys → Service keys → Create service key (name it chat2crm).',
   `  2. Add exactly these scopes: ${[...DELIVERY_SCOPES, ...SETUP_ONLY_SCOPES].join(', ')}`,
   `     (${SETUP_ONLY_SCOPES.join(', ')} only creates the chat_conversation_id properties; remove it once setup has run).`,
+  `     With a MAPPING_FILE: "owner" needs ${MAPPING_SCOPES.owner}; "company" needs ${MAPPING_SCOPES.companyMatch} (and ${MAPPING_SCOPES.companyCreate} for "create").`,
   '  3. Create, open the key, Show, copy the token into HUBSPOT_ACCESS_TOKEN, then run npm run setup again.',
   '  A legacy private app token (pat-…) that already exists keeps working the same way.',
   '  No HubSpot account? npm run emulator:hubspot starts a sandbox and prints the keys to set.',

@@ -4,6 +4,8 @@ import type { CrmObjectType, HubspotClient } from './client';
 import { CHAT_CONVERSATION_ID, fromHubspotError } from './mappers';
 import type { TicketPlacement } from './records';
 import type { Account } from './client';
+import type { Mapping } from '../../src/domain/mapping';
+import { checkMapping } from './mapped-check';
 
 const probe = async (name: string, run: () => Promise<{ ok: boolean; detail: string }>): Promise<CheckItem> => {
   try {
@@ -24,8 +26,20 @@ const sandboxLinkHint = (baseUrl: string, uiOrigin: string): string => {
   return local && /(^|\.)hubspot\.com$/.test(new URL(uiOrigin).hostname) ? `; set HUBSPOT_UI_DOMAIN=${api.origin} so links open the emulator's own record pages` : '';
 };
 
-export const checkHubspot = async (client: HubspotClient, account: () => Promise<Account>, placement: () => Promise<TicketPlacement>, baseUrl: string): Promise<CheckReport> => {
-  const items = await Promise.all([
+export const checkHubspot = async (
+  client: HubspotClient,
+  account: () => Promise<Account>,
+  placement: () => Promise<TicketPlacement>,
+  baseUrl: string,
+  mapping?: Mapping,
+): Promise<CheckReport> => {
+  const [items, mapped] = await Promise.all([basics(client, account, placement, baseUrl), mapping === undefined ? [] : checkMapping(client, mapping, probe)]);
+  const all = [...items, ...mapped];
+  return { ok: all.every((i) => i.ok), items: all };
+};
+
+const basics = (client: HubspotClient, account: () => Promise<Account>, placement: () => Promise<TicketPlacement>, baseUrl: string): Promise<CheckItem[]> =>
+  Promise.all([
     probe('access token', async () => {
       const a = await account();
       return { ok: true, detail: `portal ${a.portalId}, records open on ${a.uiOrigin}${sandboxLinkHint(baseUrl, a.uiOrigin)}` };
@@ -48,8 +62,6 @@ export const checkHubspot = async (client: HubspotClient, account: () => Promise
       return { ok: true, detail: `new cases go to pipeline ${p.pipeline}, stage ${p.stage}` };
     }),
   ]);
-  return { ok: items.every((i) => i.ok), items };
-};
 
 /** Creates the unique `chat_conversation_id` properties; safe to run again. */
 export const setupHubspot = async (client: HubspotClient): Promise<CheckItem[]> =>

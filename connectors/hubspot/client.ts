@@ -8,6 +8,9 @@ import { agentFor, send } from '../../src/net/http-client';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes';
 import { AssociationSpecAssociationCategoryEnum as TicketAssociationCategory } from '@hubspot/api-client/lib/codegen/crm/tickets';
 import { PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties';
+import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/companies';
+import { PublicOwnerTypeEnum } from '@hubspot/api-client/lib/codegen/crm/owners';
+import { AssociationSpecAssociationCategoryEnum as ContactAssociationCategory } from '@hubspot/api-client/lib/codegen/crm/contacts';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { datedPaths, type ApiVersion } from './api-version';
@@ -16,8 +19,8 @@ import { asHttpError, fromHubspotError, HubspotRateLimited, HubspotTimeout, uniq
 
 export type CrmObjectType = 'contacts' | 'tickets';
 
-/** https://developers.hubspot.com/docs/api/crm/associations (SDK `AssociationTypes`). */
-export const ASSOCIATION = { noteToContact: 202, noteToTicket: 228, ticketToContact: 16 } as const;
+/** https://developers.hubspot.com/docs/api/crm/associations (SDK `AssociationTypes`): HUBSPOT_DEFINED, unlabelled. */
+export const ASSOCIATION = { noteToContact: 202, noteToTicket: 228, ticketToContact: 16, contactToCompany: 279, ticketToCompany: 339 } as const;
 
 export interface AssociationTarget {
   readonly id: string;
@@ -34,6 +37,16 @@ export interface ReadObject {
   readonly noteIds: readonly string[];
   /** Ids of associated contacts (only when asked for). */
   readonly contactIds: readonly string[];
+  /** Ids of associated companies (only when asked for). */
+  readonly companyIds: readonly string[];
+}
+
+/** What `npm run setup` needs to know of a property (https://developers.hubspot.com/docs/api/crm/properties). */
+export interface PropertyInfo {
+  readonly name: string;
+  readonly hasUniqueValue: boolean;
+  /** `modificationMetadata.readOnlyValue`: HubSpot computes it, an API write is refused. */
+  readonly readOnlyValue: boolean;
 }
 
 export interface Pipeline {
@@ -223,7 +236,7 @@ const callsOf = ({ hs, limiter, accessToken, basePath, apiVersion }: SharedClien
       }),
 
     /** A contact or ticket with the given properties, and its associated note/contact ids when asked. */
-    read: (type: CrmObjectType, key: ObjectKey, properties: readonly string[], associations: readonly ('notes' | 'contacts')[] = []) =>
+    read: (type: CrmObjectType, key: ObjectKey, properties: readonly string[], associations: readonly ('notes' | 'contacts' | 'companies')[] = []) =>
       timed(`read ${type}`, async (): Promise<ReadObject | undefined> => {
         const [id, idProperty] = keyArgs(key);
         const found = await api(type)
@@ -235,6 +248,7 @@ const callsOf = ({ hs, limiter, accessToken, basePath, apiVersion }: SharedClien
           properties: decodeProperties(found.properties),
           noteIds: associatedIds(found.associations, 'notes'),
           contactIds: associatedIds(found.associations, 'contacts'),
+          companyIds: associatedIds(found.associations, 'companies'),
         };
       }),
 
@@ -248,7 +262,10 @@ const callsOf = ({ hs, limiter, accessToken, basePath, apiVersion }: SharedClien
         try {
           const made =
             type === 'contacts'
-              ? await hs.crm.contacts.basicApi.create({ properties: { ...properties }, associations: [] })
+              ? await hs.crm.contacts.basicApi.create({
+                  properties: { ...properties },
+                  associations: to.map((a) => ({ to: { id: a.id }, types: [{ associationCategory: ContactAssociationCategory.HubspotDefined, associationTypeId: a.associationTypeId }] })),
+                })
               : await hs.crm.tickets.basicApi.create({
                   properties: { ...properties },
                   associations: to.map((a) => ({ to: { id: a.id }, types: [{ associationCategory: TicketAssociationCategory.HubspotDefined, associationTypeId: a.associationTypeId }] })),
@@ -292,6 +309,43 @@ const callsOf = ({ hs, limiter, accessToken, basePath, apiVersion }: SharedClien
         await hs.crm.associations.v4.basicApi.createDefault('tickets', ticketId, 'contacts', contactId);
       }),
 
+    /** Idempotent: the default (unlabelled) association of a contact or ticket with a company. */
+    associateWithCompany: (type: CrmObjectType, id: string, companyId: string) =>
+      timed(`associate ${type} with company`, async () => {
+        await hs.crm.associations.v4.basicApi.createDefault(type, id, 'companies', companyId);
+      }),
+
+    /**
+     * The active owner (a HubSpot user) with this email, if any
+     * (https://developers.hubspot.com/docs/api/crm/owners: `GET /crm/owners/{version}?email=`).
+     * A person-owner is preferred over a queue; archived owners are not asked for.
+     */
+    ownerByEmail: (email: string) =>
+      timed('find owner by email', async (): Promise<string | undefined> => {
+        const page = await hs.crm.owners.ownersApi.getPage(email, undefined, 100, false);
+        const wanted = email.trim().toLowerCase();
+        const matches = page.results.filter((o) => o.email?.trim().toLowerCase() === wanted && !o.archived);
+        return (matches.find((o) => o.type === PublicOwnerTypeEnum.Person) ?? matches[0])?.id;
+      }),
+
+    /** Companies whose `domain` is exactly this (HubSpot search sees writes only after a few seconds). */
+    companiesByDomain: (domain: string) =>
+      timed('search companies by domain', async (): Promise<string[]> => {
+        const res = await hs.crm.companies.searchApi.doSearch({
+          filterGroups: [{ filters: [{ propertyName: 'domain', operator: FilterOperatorEnum.Eq, value: domain }] }],
+          properties: ['domain', 'name'],
+          limit: 10,
+        });
+        // The oldest (lowest id) first: when a portal already holds duplicates, every delivery picks the same one.
+        return res.results.map((r) => r.id).sort((a, b) => Number(a) - Number(b));
+      }),
+
+    createCompany: (properties: Properties) =>
+      timed('create company', async () => {
+        const made = await hs.crm.companies.basicApi.create({ properties: { ...properties }, associations: [] });
+        return made.id;
+      }),
+
     ticketPipelines: () =>
       timed('read ticket pipelines', async (): Promise<Pipeline[]> => {
         const res = await hs.crm.pipelines.pipelinesApi.getAll('tickets');
@@ -301,9 +355,10 @@ const callsOf = ({ hs, limiter, accessToken, basePath, apiVersion }: SharedClien
       }),
 
     property: (type: CrmObjectType, name: string) =>
-      timed(`read ${type} property ${name}`, async () => {
+      timed(`read ${type} property ${name}`, async (): Promise<PropertyInfo | undefined> => {
         const p = await hs.crm.properties.coreApi.getByName(type, name).catch(notFoundToUndefined<never>);
-        return p === undefined ? undefined : { name: p.name, hasUniqueValue: p.hasUniqueValue === true };
+        // Absent metadata is unknown, not read-only: the write itself will say.
+        return p === undefined ? undefined : { name: p.name, hasUniqueValue: p.hasUniqueValue === true, readOnlyValue: p.modificationMetadata?.readOnlyValue === true };
       }),
 
     /** `'exists'` when HubSpot already has a property of that name (409). */

@@ -12,6 +12,9 @@ import type { HubspotConfig } from './config';
 import { CHAT_CONVERSATION_ID, fromHubspotError } from './mappers';
 import { resolvePlacement, upsertCase, upsertLead, type RecordDeps, type TicketPlacement } from './records';
 import { accountCache, recordUrl } from './urls';
+import { createDirectory } from './directory';
+import { extrasFor } from './extras';
+import { mappedFieldsHint } from './mapped-check';
 
 /** Runs `f`, turning HubSpot and network failures into values; anything else is a bug and is thrown. */
 const attempt = async <A>(operation: string, f: () => Promise<A>): Promise<Outcome<A>> => {
@@ -41,6 +44,7 @@ export const createHubspotConnector = (config: HubspotConfig, deps: ConnectorDep
   const account = accountCache(client.account, config);
   const placement = cachedSuccess<TicketPlacement>(() => resolvePlacement(client, config));
   const records: RecordDeps = { client, account, placement, now: () => new Date() };
+  const directory = createDirectory(client);
   const log = deps.log.child({ connector: 'hubspot' });
 
   /**
@@ -63,14 +67,15 @@ export const createHubspotConnector = (config: HubspotConfig, deps: ConnectorDep
     }));
   const lacksOwnProperty = (o: Outcome<CrmRecord>) => !o.ok && o.failure.code === 'CRM_VALIDATION' && o.failure.message.includes(`"${CHAT_CONVERSATION_ID}" (PROPERTY_DOESNT_EXIST`);
 
-  const upsert: Connector['upsert'] = ({ action, conversation, previous }) => {
+  const upsert: Connector['upsert'] = ({ action, conversation, previous, fields }) => {
     const key = `${action}\n${conversation.source}\n${conversation.id}`;
     const before = inFlight.get(key);
     const run = (before?.catch(() => undefined) ?? Promise.resolve(undefined)).then(async (earlier) => {
       const known = previous ?? (earlier?.ok === true ? earlier.value : undefined);
-      const once = () => attempt(`${action} upsert`, () => (action === 'lead' ? upsertLead : upsertCase)(records, conversation, known));
+      const once = () => attempt(`${action} upsert`, () => (action === 'lead' ? upsertLead : upsertCase)(records, conversation, known, extrasFor(directory, fields, action, conversation)));
       let outcome = await once();
       if (lacksOwnProperty(outcome) && (await setupOnce())) outcome = await once();
+      if (!outcome.ok && fields !== undefined) outcome = { ...outcome, failure: mappedFieldsHint(outcome.failure, fields) };
       if (!outcome.ok) log.warn({ action, code: outcome.failure.code, kind: outcome.failure.kind }, outcome.failure.message);
       return outcome;
     });
@@ -102,10 +107,10 @@ export const createHubspotConnector = (config: HubspotConfig, deps: ConnectorDep
           ...(company === undefined || company === null || company.trim() === '' ? {} : { company }),
         };
       }),
-    check: () => checkHubspot(client, account, placement, config.baseUrl),
+    check: () => checkHubspot(client, account, placement, config.baseUrl, deps.mapping),
     setup: async () => {
       const created = await setupHubspot(client);
-      const report = await checkHubspot(client, account, placement, config.baseUrl);
+      const report = await checkHubspot(client, account, placement, config.baseUrl, deps.mapping);
       return { ok: created.every((i) => i.ok) && report.ok, items: [...created, ...report.items] };
     },
   };

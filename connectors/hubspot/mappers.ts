@@ -170,6 +170,9 @@ export const uniqueConflictOf = (e: unknown, uniqueProperty: string): { readonly
   return undefined;
 };
 
+/** Property error codes whose message names the property but never its value. */
+const QUOTED: ReadonlySet<string> = new Set(['PROPERTY_DOESNT_EXIST', 'REQUIRED']);
+
 /** The properties HubSpot rejected, from the JSON it embeds in the 400 message. */
 const rejectedProperties = (message: string): string | undefined => {
   const json = /^Property values were not valid: (.*)$/s.exec(message)?.[1];
@@ -177,8 +180,9 @@ const rejectedProperties = (message: string): string | undefined => {
   try {
     const problems = PropertyProblems.decode(JSON.parse(json));
     if (!isRight(problems)) return undefined;
-    // INVALID_EMAIL messages repeat the address, which must not reach logs or operators.
-    return problems.right.map((p) => `"${p.name ?? '?'}" (${p.error ?? 'invalid'}${p.error === 'INVALID_EMAIL' || p.message === undefined ? '' : `: ${p.message}`})`).join(', ');
+    // Messages of most codes repeat the value (INVALID_EMAIL the address, INVALID_OPTION what
+    // was sent), which must not reach logs or operators: only these are quoted.
+    return problems.right.map((p) => `"${p.name ?? '?'}" (${p.error ?? 'invalid'}${p.error === undefined || !QUOTED.has(p.error) || p.message === undefined ? '' : `: ${p.message}`})`).join(', ');
   } catch {
     return undefined;
   }

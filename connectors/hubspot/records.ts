@@ -20,6 +20,7 @@ import { chatLines } from '../../src/domain/transcript';
 import { ASSOCIATION, type Account, type HubspotCalls, type HubspotClient, type ReadObject } from './client';
 import { CHAT_CONVERSATION_ID, CONTACT_FIELDS, HubspotConfigProblem, blanksToFill, conversationKey, isNoteOf, toHubspotContact, toHubspotTicket, toNoteProperties, toTicketContent } from './mappers';
 import { recordUrl } from './urls';
+import { NO_EXTRAS, mappedPatch, without, type Extras } from './extras';
 
 export interface TicketPlacement {
   readonly pipeline: string;
@@ -36,7 +37,26 @@ export interface RecordDeps {
 /** One delivery's calls: the first few were admitted together by the limiter. */
 interface Flow extends Omit<RecordDeps, 'client'> {
   readonly client: HubspotCalls;
+  /** MAPPING_FILE's fields, owner and company for this delivery (extras.ts). */
+  readonly extras: Extras;
 }
+
+/** Contact properties a delivery reads: ours, and the mapped ones (fill blanks needs their values: same call). */
+const contactFields = (deps: Flow): string[] => [...new Set([...CONTACT_FIELDS, ...Object.keys(deps.extras.person)])];
+const ticketFields = (deps: Flow): string[] => [...new Set(['hs_pipeline_stage', ...Object.keys(deps.extras.ticket)])];
+/** Associations read with a record: companies only when a company is to be linked (to link it once). */
+const withCompanies = (deps: Flow, associations: readonly ('notes' | 'contacts')[]): ('notes' | 'contacts' | 'companies')[] =>
+  deps.extras.companies ? [...associations, 'companies'] : [...associations];
+
+/** `hubspot_owner_id`: only on a record this delivery creates, never changed later. */
+const ownerProperty = (ownerId: string | undefined): Record<string, string> => (ownerId === undefined ? {} : { hubspot_owner_id: ownerId });
+
+/** Associates an existing record with the visitor's company when it has none yet (one call, only then). */
+const linkCompany = async (deps: Flow, type: 'contacts' | 'tickets', current: ReadObject): Promise<void> => {
+  if (!deps.extras.companies || current.companyIds.length > 0) return;
+  const companyId = await deps.extras.company();
+  if (companyId !== undefined) await deps.client.associateWithCompany(type, current.id, companyId);
+};
 
 /**
  * Calls admitted up front: what the delivery costs when nothing unusual happens, so a burst does
@@ -67,15 +87,23 @@ const wantedContact = (c: Conversation): Record<string, string> => {
   return { ...toHubspotContact(c), ...(key.idProperty === CHAT_CONVERSATION_ID ? { [CHAT_CONVERSATION_ID]: key.value } : {}) };
 };
 
-const readContact = async (deps: Flow, c: Conversation, previousId: string | undefined, withNotes: boolean): Promise<ReadObject | undefined> => {
-  const associations = withNotes ? (['notes'] as const) : [];
-  const byId = previousId === undefined ? undefined : await deps.client.read('contacts', { id: previousId }, CONTACT_FIELDS, associations);
-  return byId ?? deps.client.read('contacts', contactKey(c), CONTACT_FIELDS, associations);
+/** A new contact: what we know of the visitor, the mapped fields over it, our unique key last. */
+const newContact = (deps: Flow, c: Conversation, ownerId: string | undefined): Record<string, string> => {
+  const key = contactKey(c);
+  return { ...toHubspotContact(c), ...deps.extras.person, [key.idProperty]: key.value, ...ownerProperty(ownerId) };
 };
 
+const readContact = async (deps: Flow, c: Conversation, previousId: string | undefined, withNotes: boolean): Promise<ReadObject | undefined> => {
+  const associations = withCompanies(deps, withNotes ? ['notes'] : []);
+  const byId = previousId === undefined ? undefined : await deps.client.read('contacts', { id: previousId }, contactFields(deps), associations);
+  return byId ?? deps.client.read('contacts', contactKey(c), contactFields(deps), associations);
+};
+
+/** An existing contact: our fields fill its blanks, mapped ones follow their rule, and it gets its company if it has none. */
 const fillBlanks = async (deps: Flow, c: Conversation, current: ReadObject): Promise<void> => {
-  const patch = blanksToFill(wantedContact(c), current.properties);
-  if (Object.keys(patch).length > 0) await deps.client.update('contacts', current.id, patch);
+  const { person, overwrite } = deps.extras;
+  const patch = { ...blanksToFill(without(wantedContact(c), person), current.properties), ...mappedPatch(person, current.properties, overwrite) };
+  await Promise.all([Object.keys(patch).length > 0 ? deps.client.update('contacts', current.id, patch) : undefined, linkCompany(deps, 'contacts', current)]);
 };
 
 /**
@@ -87,17 +115,19 @@ type Claim = { readonly created: true; readonly id: string } | { readonly create
 
 const claimContact = async (deps: Flow, c: Conversation): Promise<Claim> => {
   const key = contactKey(c);
-  const made = await deps.client.create('contacts', wantedContact(c), key.idProperty);
+  const [ownerId, companyId] = await Promise.all([deps.extras.owner(), deps.extras.company()]);
+  const to = companyId === undefined ? [] : [{ id: companyId, associationTypeId: ASSOCIATION.contactToCompany }];
+  const made = await deps.client.create('contacts', newContact(deps, c, ownerId), key.idProperty, to);
   if (made.created) return made;
   if (made.existingId !== undefined) return { created: false, id: made.existingId, current: undefined, refusal: made.refusal };
-  const current = await deps.client.read('contacts', key, CONTACT_FIELDS, ['notes']);
+  const current = await deps.client.read('contacts', key, contactFields(deps), withCompanies(deps, ['notes']));
   if (current === undefined) throw made.refusal;
   return { created: false, id: current.id, current, refusal: made.refusal };
 };
 
 /** The contact that refused our create, with its properties and notes. */
 const existingContact = async (deps: Flow, claim: Extract<Claim, { created: false }>): Promise<ReadObject> => {
-  const current = claim.current ?? (await deps.client.read('contacts', { id: claim.id }, CONTACT_FIELDS, ['notes']));
+  const current = claim.current ?? (await deps.client.read('contacts', { id: claim.id }, contactFields(deps), withCompanies(deps, ['notes'])));
   // HubSpot named a contact that is gone by now: nothing to complete, and nothing a retry could not redo.
   if (current === undefined) throw claim.refusal;
   return current;
@@ -156,18 +186,25 @@ const deliverLead = async (deps: Flow, c: Conversation, previous: CrmRecord | un
   return intoExistingContact(deps, c, await existingContact(deps, claim), previousNote);
 };
 
-export const upsertLead = async (deps: RecordDeps, c: Conversation, previous: CrmRecord | undefined): Promise<CrmRecord> => {
+export const upsertLead = async (deps: RecordDeps, c: Conversation, previous: CrmRecord | undefined, extras: Extras = NO_EXTRAS): Promise<CrmRecord> => {
   const reserve = previous !== undefined ? RESERVED.repeatLead : hasLines(c) ? RESERVED.newLead : RESERVED.newLeadWithoutLines;
-  const [account, { contactId, noteId }] = await Promise.all([deps.account(), deps.client.reserving(reserve, 'lead upsert', (client) => deliverLead({ ...deps, client }, c, previous))]);
+  const [account, { contactId, noteId }] = await Promise.all([deps.account(), deps.client.reserving(reserve, 'lead upsert', (client) => deliverLead({ ...deps, client, extras }, c, previous))]);
   return { crm: 'hubspot', action: 'lead', type: 'contact', id: contactId, url: recordUrl(account, 'contact', contactId), refs: { contact: contactId, ...(noteId === undefined ? {} : { note: noteId }) } };
 };
 
 /** The ticket we made now (tied to the contact), or the one already holding the conversation id. */
 const claimTicket = async (deps: Flow, c: Conversation, placement: TicketPlacement, contactId: string | undefined): Promise<{ readonly id: string; readonly current?: ReadObject }> => {
-  const to = contactId === undefined ? [] : [{ id: contactId, associationTypeId: ASSOCIATION.ticketToContact }];
-  const made = await deps.client.create('tickets', toHubspotTicket(c, placement), CHAT_CONVERSATION_ID, to);
+  const [ownerId, companyId] = await Promise.all([deps.extras.owner(), deps.extras.company()]);
+  const to = [
+    ...(contactId === undefined ? [] : [{ id: contactId, associationTypeId: ASSOCIATION.ticketToContact }]),
+    ...(companyId === undefined ? [] : [{ id: companyId, associationTypeId: ASSOCIATION.ticketToCompany }]),
+  ];
+  const ours = toHubspotTicket(c, placement);
+  // Mapped fields over ours, except what places the ticket and keeps it unique.
+  const properties = { ...ours, ...deps.extras.ticket, hs_pipeline: placement.pipeline, hs_pipeline_stage: placement.stage, [CHAT_CONVERSATION_ID]: conversationKey(c), ...ownerProperty(ownerId) };
+  const made = await deps.client.create('tickets', properties, CHAT_CONVERSATION_ID, to);
   if (made.created) return { id: made.id };
-  const current = await deps.client.read('tickets', made.existingId === undefined ? ticketKey(c) : { id: made.existingId }, ['hs_pipeline_stage'], ['notes', 'contacts']);
+  const current = await deps.client.read('tickets', made.existingId === undefined ? ticketKey(c) : { id: made.existingId }, ticketFields(deps), withCompanies(deps, ['notes', 'contacts']));
   if (current === undefined) throw made.refusal;
   return { id: current.id, current };
 };
@@ -176,9 +213,10 @@ const claimTicket = async (deps: Flow, c: Conversation, placement: TicketPlaceme
 const intoExistingTicket = async (deps: Flow, c: Conversation, current: ReadObject, contactId: string | undefined, previousNote: string | undefined): Promise<string> => {
   const [, noteId] = await Promise.all([
     // An agent may have moved or renamed the ticket since: later deliveries only refresh the transcript.
-    deps.client.update('tickets', current.id, { content: toTicketContent(c) }),
+    deps.client.update('tickets', current.id, { content: toTicketContent(c), ...mappedPatch(deps.extras.ticket, current.properties, deps.extras.overwrite) }),
     writeNote(deps, c, { ticketId: current.id, ...(contactId === undefined ? {} : { contactId }) }, previousNote, current.noteIds),
     contactId === undefined || current.contactIds.includes(contactId) ? Promise.resolve() : deps.client.associateTicketWithContact(current.id, contactId),
+    linkCompany(deps, 'tickets', current),
   ]);
   return noteId;
 };
@@ -215,14 +253,15 @@ const repeatCase = async (deps: Flow, c: Conversation, previous: CrmRecord): Pro
   const previousNote = previous.refs.note;
   const [currentContact, currentTicket] = await Promise.all([
     hasEmail(c) ? readContact(deps, c, previous.refs.contact, false) : undefined,
-    deps.client.read('tickets', ticketKey(c), ['hs_pipeline_stage'], previousNote === undefined ? ['notes', 'contacts'] : ['contacts']),
+    deps.client.read('tickets', ticketKey(c), ticketFields(deps), withCompanies(deps, previousNote === undefined ? ['notes', 'contacts'] : ['contacts'])),
   ]);
   // The ticket was deleted since: deliver as the first time.
   if (currentTicket === undefined) return newCase(deps, c);
   const [contactId, , updatedNote] = await Promise.all([
     repeatCaseContact(deps, c, currentContact),
-    deps.client.update('tickets', currentTicket.id, { content: toTicketContent(c) }),
+    deps.client.update('tickets', currentTicket.id, { content: toTicketContent(c), ...mappedPatch(deps.extras.ticket, currentTicket.properties, deps.extras.overwrite) }),
     previousNote === undefined ? false : deps.client.update('notes', previousNote, toNoteProperties(c, deps.now())),
+    linkCompany(deps, 'tickets', currentTicket),
   ]);
   const linked = contactId === undefined || currentTicket.contactIds.includes(contactId);
   const [noteId] = await Promise.all([
@@ -234,11 +273,11 @@ const repeatCase = async (deps: Flow, c: Conversation, previous: CrmRecord): Pro
   return { ticketId: currentTicket.id, noteId, ...(contactId === undefined ? {} : { contactId }) };
 };
 
-export const upsertCase = async (deps: RecordDeps, c: Conversation, previous: CrmRecord | undefined): Promise<CrmRecord> => {
+export const upsertCase = async (deps: RecordDeps, c: Conversation, previous: CrmRecord | undefined, extras: Extras = NO_EXTRAS): Promise<CrmRecord> => {
   const reserve = previous !== undefined ? RESERVED.repeatCase : hasEmail(c) ? RESERVED.newCase : RESERVED.newCaseWithoutEmail;
   const [account, { ticketId, noteId, contactId }] = await Promise.all([
     deps.account(),
-    deps.client.reserving(reserve, 'case upsert', (client) => (previous === undefined ? newCase({ ...deps, client }, c) : repeatCase({ ...deps, client }, c, previous))),
+    deps.client.reserving(reserve, 'case upsert', (client) => (previous === undefined ? newCase({ ...deps, client, extras }, c) : repeatCase({ ...deps, client, extras }, c, previous))),
   ]);
   return {
     crm: 'hubspot',

@@ -8,7 +8,7 @@ import type { Action } from '../../src/domain/event';
 import { permanent, transient, type CrmFailure } from '../../src/domain/outcome';
 import { chatLines, transcriptTextWithin, trimMiddle } from '../../src/domain/transcript';
 import type { SalesforceConfig } from './config';
-import { companyDomain } from '../../src/domain/mapping/company';
+import { companyDomainOf } from '../../src/domain/mapping';
 
 /** Long Text Area limit of Lead, Case and Task Description (sObject reference: "Limit: 32 KB"). */
 export const DESCRIPTION_LIMIT = 32_000;
@@ -58,7 +58,7 @@ export const visitorLeadFields = (v: Visitor): Fields => {
  * Lead `Company` (required): what the visitor said, else the domain of a work email (free-mail
  * domains say nothing of an employer), else `[not provided]`.
  */
-export const leadCompany = (v: Visitor): string => clip(v.company, 255) ?? clip(companyDomain(v.email), 255) ?? COMPANY_FALLBACK;
+export const leadCompany = (v: Visitor): string => clip(v.company, 255) ?? clip(companyDomainOf(v.email), 255) ?? COMPANY_FALLBACK;
 
 /** A new Lead: what the visitor gave, the fallbacks for required fields, source and transcript. */
 export const toLeadFields = (conversation: Conversation, config: Pick<SalesforceConfig, 'leadSource'>): Fields => {

@@ -59,7 +59,10 @@ export interface ConnectorDeps {
   readonly publicUrl: string;
   /** The service's own database, for the built-in local CRM. */
   readonly localRecords: LocalRecordStore;
-  /** MAPPING_FILE's mapping, for `check()`/`setup()` to verify the mapped fields exist; deliveries get values in UpsertInput `fields`. */
+  /**
+   * MAPPING_FILE's mapping, for `check()`/`setup()` to verify that every mapped field exists in
+   * the CRM; deliveries use UpsertInput `fields` instead. Absent: nothing mapped.
+   */
   readonly mapping?: Mapping;
 }
 

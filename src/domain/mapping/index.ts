@@ -3,3 +3,4 @@ export { ATTRIBUTES, attributeProblem, keyOf, operatorOf } from './attributes';
 export { MappingCodec, NO_MAPPING, RECORD_KINDS, decodeMapping, kindsFor, type CompanyRule, type Mapping, type OwnerRule, type RecordKind } from './file';
 export { applyFields, mapConversation, type MappedFields } from './evaluate';
 export { parseTemplate, renderTemplate, type Template } from './template';
+export { companyDomainOf, emailDomain, isFreeMailDomain } from './company';

@@ -28,7 +28,7 @@ const errorBody = (message: string, category: string, extra: Record<string, unkn
 /** Per-property failures, in HubSpot's odd "JSON inside the message" layout. */
 export interface PropertyProblem {
   readonly name: string;
-  readonly error: 'PROPERTY_DOESNT_EXIST' | 'INVALID_OPTION' | 'INVALID_EMAIL' | 'REQUIRED' | 'INVALID_LENGTH';
+  readonly error: 'PROPERTY_DOESNT_EXIST' | 'INVALID_OPTION' | 'INVALID_EMAIL' | 'REQUIRED' | 'INVALID_LENGTH' | 'INVALID_OWNER_ID';
   readonly message: string;
 }
 

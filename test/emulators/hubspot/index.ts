@@ -15,7 +15,7 @@ import { pageFor } from './pages';
 import { buildRoutes, type Account } from './routes';
 import { PortalState } from './state';
 
-export { PortalState, CHAT_CONVERSATION_ID, type ObjectType, type StoredObject } from './state';
+export { PortalState, CHAT_CONVERSATION_ID, SEEDED_OWNERS, type ObjectType, type Owner, type StoredObject } from './state';
 
 export interface HubspotEmulatorOptions {
   /** 0 (default): an ephemeral port. */
@@ -100,7 +100,17 @@ export interface HubspotEmulator {
 
 export const DEFAULT_EMULATOR_TOKEN = 'pat-na1-emulator-0000-0000-000000000000';
 
-const ALL_SCOPES = ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.schemas.contacts.read', 'crm.schemas.contacts.write', 'tickets'];
+const ALL_SCOPES = [
+  'crm.objects.contacts.read',
+  'crm.objects.contacts.write',
+  'crm.schemas.contacts.read',
+  'crm.schemas.contacts.write',
+  'tickets',
+  'crm.objects.owners.read',
+  'crm.objects.companies.read',
+  'crm.objects.companies.write',
+  'crm.schemas.companies.read',
+];
 
 /** A sliding window of request times. */
 class Window {

@@ -112,8 +112,25 @@ const batchSize = (n: number) => {
   if (n > BATCH_LIMIT) throw validation(`Batch input cannot exceed ${BATCH_LIMIT} inputs (got ${n}).`);
 };
 
-const WRITE_SCOPES: Readonly<Record<ObjectType, string>> = { contacts: 'crm.objects.contacts.write', tickets: 'tickets', notes: 'crm.objects.contacts.write' };
-const READ_SCOPES: Readonly<Record<ObjectType, string>> = { contacts: 'crm.objects.contacts.read', tickets: 'tickets', notes: 'crm.objects.contacts.read' };
+const WRITE_SCOPES: Readonly<Record<ObjectType, string>> = {
+  contacts: 'crm.objects.contacts.write',
+  tickets: 'tickets',
+  notes: 'crm.objects.contacts.write',
+  companies: 'crm.objects.companies.write',
+};
+const READ_SCOPES: Readonly<Record<ObjectType, string>> = {
+  contacts: 'crm.objects.contacts.read',
+  tickets: 'tickets',
+  notes: 'crm.objects.contacts.read',
+  companies: 'crm.objects.companies.read',
+};
+/** Reading property definitions (https://developers.hubspot.com/docs/api/crm/properties). */
+const SCHEMA_READ_SCOPES: Readonly<Record<ObjectType, string>> = {
+  contacts: 'crm.schemas.contacts.read',
+  tickets: 'tickets',
+  notes: 'crm.schemas.contacts.read',
+  companies: 'crm.schemas.companies.read',
+};
 const typeScope = (table: Readonly<Record<ObjectType, string>>, key = 'type') => (params: Readonly<Record<string, string>>) => {
   const type = params[key] ?? '';
   return isObjectType(type) ? [table[type]] : [];
@@ -121,7 +138,7 @@ const typeScope = (table: Readonly<Record<ObjectType, string>>, key = 'type') =>
 
 const matches = (properties: Readonly<Record<string, string>>, filter: t.TypeOf<typeof Filter>): boolean => {
   const actual = properties[filter.propertyName];
-  const norm = (v: string | undefined) => (filter.propertyName === 'email' ? v?.toLowerCase() : v);
+  const norm = (v: string | undefined) => (filter.propertyName === 'email' || filter.propertyName === 'domain' ? v?.toLowerCase() : v);
   switch (filter.operator) {
     case 'EQ':
       return actual !== undefined && norm(actual) === norm(filter.value);
@@ -424,8 +441,37 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     {
       method: 'GET',
       pattern: /^\/crm\/properties\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)\/(?<name>[^/]+)$/,
-      scopes: (p) => (p.type === 'tickets' ? ['tickets'] : ['crm.schemas.contacts.read']),
+      scopes: typeScope(SCHEMA_READ_SCOPES),
       handle: (req) => ({ status: 200, body: propertyJson(state.getProperty(objectType(req.params), req.params.name ?? '')) }),
+    },
+    {
+      // https://developers.hubspot.com/docs/api/crm/owners: the `email` filter; archived owners are a separate list.
+      method: 'GET',
+      pattern: /^\/crm\/owners\/(?<version>\d{4}-\d{2})\/?$/,
+      scopes: () => ['crm.objects.owners.read'],
+      handle: (req) => {
+        const email = req.query.get('email')?.trim().toLowerCase();
+        const archived = req.query.get('archived') === 'true';
+        const limit = Math.min(Number(req.query.get('limit') ?? '100'), 500);
+        const matching = state.owners.filter((o) => o.archived === archived && (email === undefined || email === '' || o.email.toLowerCase() === email));
+        return {
+          status: 200,
+          body: {
+            results: matching.slice(0, limit).map((o) => ({
+              id: o.id,
+              email: o.email,
+              firstName: o.firstName,
+              lastName: o.lastName,
+              userId: o.userId,
+              userIdIncludingInactive: o.userId,
+              type: o.type,
+              archived: o.archived,
+              createdAt: EPOCH,
+              updatedAt: EPOCH,
+            })),
+          },
+        };
+      },
     },
     {
       // https://developers.hubspot.com/docs/api/crm/pipelines
@@ -442,7 +488,7 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
   function toAssociations(from: ObjectType, input: t.TypeOf<typeof CreateBody>['associations']) {
     return (input ?? []).flatMap((a) =>
       a.types.map((spec) => {
-        const to = (['contacts', 'tickets', 'notes'] as const).find((candidate) => associationTypeId(from, candidate) === spec.associationTypeId);
+        const to = (['contacts', 'tickets', 'notes', 'companies'] as const).find((candidate) => associationTypeId(from, candidate) === spec.associationTypeId);
         if (to === undefined) throw validation(`association type id ${spec.associationTypeId} doesn't exist for ${from}`);
         return { toType: to, toId: a.to.id, typeId: spec.associationTypeId };
       }),
@@ -462,6 +508,7 @@ const propertyJson = (p: ReturnType<PortalState['getProperty']>) => ({
   options: p.options.map((o, i) => ({ label: o.label, value: o.value, displayOrder: i, hidden: false })),
   hasUniqueValue: p.hasUniqueValue,
   hubspotDefined: p.hubspotDefined,
+  modificationMetadata: { archivable: !p.hubspotDefined, readOnlyDefinition: p.hubspotDefined, readOnlyValue: p.readOnlyValue },
   formField: false,
   createdAt: p.createdAt.toISOString(),
   updatedAt: p.updatedAt.toISOString(),

@@ -5,14 +5,14 @@
  */
 import { contactExists, invalidProperties, notFound, propertyExists, uniqueValueTaken, validation, type PropertyProblem } from './errors';
 
-export type ObjectType = 'contacts' | 'tickets' | 'notes';
-export const OBJECT_TYPES: readonly ObjectType[] = ['contacts', 'tickets', 'notes'];
+export type ObjectType = 'contacts' | 'tickets' | 'notes' | 'companies';
+export const OBJECT_TYPES: readonly ObjectType[] = ['contacts', 'tickets', 'notes', 'companies'];
 export const isObjectType = (s: string): s is ObjectType => (OBJECT_TYPES as readonly string[]).includes(s);
 
 /** https://developers.hubspot.com/docs/guides/api/crm/understanding-the-crm#object-type-ids */
-export const OBJECT_TYPE_IDS: Readonly<Record<ObjectType, string>> = { contacts: '0-1', tickets: '0-5', notes: '0-46' };
+export const OBJECT_TYPE_IDS: Readonly<Record<ObjectType, string>> = { contacts: '0-1', tickets: '0-5', notes: '0-46', companies: '0-2' };
 
-const SINGULAR: Readonly<Record<ObjectType, string>> = { contacts: 'contact', tickets: 'ticket', notes: 'note' };
+const SINGULAR: Readonly<Record<ObjectType, string>> = { contacts: 'contact', tickets: 'ticket', notes: 'note', companies: 'company' };
 
 /** HUBSPOT_DEFINED association types between the objects we emulate (SDK `AssociationTypes`). */
 const ASSOCIATION_TYPE_IDS: Readonly<Record<string, number>> = {
@@ -22,6 +22,13 @@ const ASSOCIATION_TYPE_IDS: Readonly<Record<string, number>> = {
   'tickets>notes': 227,
   'tickets>contacts': 16,
   'contacts>tickets': 15,
+  // Unlabelled (default) company associations (https://developers.hubspot.com/docs/api/crm/associations).
+  'contacts>companies': 279,
+  'companies>contacts': 280,
+  'tickets>companies': 339,
+  'companies>tickets': 340,
+  'notes>companies': 190,
+  'companies>notes': 189,
 };
 
 export const associationTypeId = (from: ObjectType, to: ObjectType): number | undefined => ASSOCIATION_TYPE_IDS[`${from}>${to}`];
@@ -38,6 +45,8 @@ export interface PropertyDefinition {
   readonly hubspotDefined: boolean;
   readonly options: readonly { readonly label: string; readonly value: string }[];
   readonly maxLength?: number;
+  /** `modificationMetadata.readOnlyValue`: HubSpot calculates it; API writes are refused. */
+  readonly readOnlyValue: boolean;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -66,9 +75,31 @@ export interface Pipeline {
 }
 
 const LIFECYCLE_STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'];
+/** Default options of a new portal (https://knowledge.hubspot.com/properties/hubspots-default-contact-properties, …/default-ticket-properties). */
+const LEAD_STATUSES = ['NEW', 'OPEN', 'IN_PROGRESS', 'OPEN_DEAL', 'UNQUALIFIED', 'ATTEMPTED_TO_CONTACT', 'CONNECTED', 'BAD_TIMING'];
+const TICKET_PRIORITIES = ['LOW', 'MEDIUM', 'HIGH', 'URGENT'];
+
+/** A HubSpot user who can own records (https://developers.hubspot.com/docs/api/crm/owners). */
+export interface Owner {
+  readonly id: string;
+  readonly email: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly userId: number;
+  readonly type: 'PERSON' | 'QUEUE';
+  readonly archived: boolean;
+}
+
+/** The sandbox's users; tests add their own to `state.owners`. */
+export const SEEDED_OWNERS: readonly Owner[] = [
+  { id: '70001', email: 'grace@example.com', firstName: 'Grace', lastName: 'Hopper', userId: 9_001, type: 'PERSON', archived: false },
+  { id: '70002', email: 'alan@example.com', firstName: 'Alan', lastName: 'Turing', userId: 9_002, type: 'PERSON', archived: false },
+];
+
+type BuiltIn = string | [string, { options?: readonly string[]; maxLength?: number; unique?: boolean; readOnly?: boolean }];
 
 /** The properties every new portal has, as far as we use them. */
-const BUILT_IN: Readonly<Record<ObjectType, readonly (string | [string, { options?: readonly string[]; maxLength?: number; unique?: boolean }])[]>> = {
+const BUILT_IN: Readonly<Record<ObjectType, readonly BuiltIn[]>> = {
   contacts: [
     ['email', { unique: true }],
     'firstname',
@@ -81,12 +112,29 @@ const BUILT_IN: Readonly<Record<ObjectType, readonly (string | [string, { option
     'website',
     'jobtitle',
     ['lifecyclestage', { options: LIFECYCLE_STAGES }],
-    'hs_object_id',
-    'createdate',
-    'lastmodifieddate',
+    ['hs_lead_status', { options: LEAD_STATUSES }],
+    // An enumeration of language codes in HubSpot; kept free text here, so no code is refused wrongly.
+    'hs_language',
+    'hubspot_owner_id',
+    ['hs_analytics_source', { readOnly: true }],
+    ['hs_object_id', { readOnly: true }],
+    ['createdate', { readOnly: true }],
+    ['lastmodifieddate', { readOnly: true }],
   ],
-  tickets: ['subject', ['content', { maxLength: 65_536 }], 'hs_pipeline', 'hs_pipeline_stage', 'hs_ticket_priority', 'hs_ticket_category', 'hs_object_id', 'createdate', 'hs_lastmodifieddate'],
-  notes: [['hs_note_body', { maxLength: 65_536 }], 'hs_timestamp', 'hubspot_owner_id', 'hs_attachment_ids', 'hs_object_id', 'hs_createdate', 'hs_lastmodifieddate'],
+  tickets: [
+    'subject',
+    ['content', { maxLength: 65_536 }],
+    'hs_pipeline',
+    'hs_pipeline_stage',
+    ['hs_ticket_priority', { options: TICKET_PRIORITIES }],
+    'hs_ticket_category',
+    'hubspot_owner_id',
+    ['hs_object_id', { readOnly: true }],
+    ['createdate', { readOnly: true }],
+    ['hs_lastmodifieddate', { readOnly: true }],
+  ],
+  notes: [['hs_note_body', { maxLength: 65_536 }], 'hs_timestamp', 'hubspot_owner_id', 'hs_attachment_ids', ['hs_object_id', { readOnly: true }], ['hs_createdate', { readOnly: true }], ['hs_lastmodifieddate', { readOnly: true }]],
+  companies: ['name', 'domain', 'city', 'country', 'hubspot_owner_id', ['hs_object_id', { readOnly: true }], ['createdate', { readOnly: true }], ['hs_lastmodifieddate', { readOnly: true }]],
 };
 
 /** Returned by reads when no `properties` are asked for (HubSpot's documented defaults). */
@@ -94,9 +142,8 @@ export const DEFAULT_READ_PROPERTIES: Readonly<Record<ObjectType, readonly strin
   contacts: ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'],
   tickets: ['content', 'createdate', 'hs_lastmodifieddate', 'hs_object_id', 'hs_pipeline', 'hs_pipeline_stage', 'hs_ticket_category', 'hs_ticket_priority', 'subject'],
   notes: ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+  companies: ['createdate', 'domain', 'hs_lastmodifieddate', 'hs_object_id', 'name'],
 };
-
-const READ_ONLY = new Set(['hs_object_id', 'createdate', 'lastmodifieddate', 'hs_createdate', 'hs_lastmodifieddate']);
 
 export const DEFAULT_TICKET_PIPELINE: Pipeline = {
   id: '0',
@@ -123,8 +170,10 @@ export interface StateOptions {
 export type AssociationInput = { readonly toType: ObjectType; readonly toId: string; readonly typeId: number };
 
 export class PortalState {
-  readonly objects: Readonly<Record<ObjectType, Map<string, StoredObject>>> = { contacts: new Map(), tickets: new Map(), notes: new Map() };
-  readonly properties: Readonly<Record<ObjectType, Map<string, PropertyDefinition>>> = { contacts: new Map(), tickets: new Map(), notes: new Map() };
+  readonly objects: Readonly<Record<ObjectType, Map<string, StoredObject>>> = { contacts: new Map(), tickets: new Map(), notes: new Map(), companies: new Map() };
+  readonly properties: Readonly<Record<ObjectType, Map<string, PropertyDefinition>>> = { contacts: new Map(), tickets: new Map(), notes: new Map(), companies: new Map() };
+  /** The portal's users who can own records; `hubspot_owner_id` must name one of them. */
+  readonly owners: Owner[] = [...SEEDED_OWNERS];
   readonly pipelines: Pipeline[] = [DEFAULT_TICKET_PIPELINE];
   /** `type:id` → `type:id` → association type ids, kept symmetric like HubSpot's. */
   private readonly links = new Map<string, Map<string, Set<number>>>();
@@ -132,7 +181,7 @@ export class PortalState {
    * Properties the portal's admin requires on every new record (Settings → Objects → Create
    * Record); the API enforces them from version 2026-09 on. Tests add to these.
    */
-  readonly requiredOnCreate: Readonly<Record<ObjectType, Set<string>>> = { contacts: new Set(), tickets: new Set(), notes: new Set() };
+  readonly requiredOnCreate: Readonly<Record<ObjectType, Set<string>>> = { contacts: new Set(), tickets: new Set(), notes: new Set(), companies: new Set() };
   private nextId = 1001;
   searchLagMs: number;
   private readonly now: () => number;
@@ -149,12 +198,13 @@ export class PortalState {
           label: name,
           type: extra.options === undefined ? 'string' : 'enumeration',
           fieldType: extra.options === undefined ? 'text' : 'select',
-          groupName: type === 'contacts' ? 'contactinformation' : type === 'tickets' ? 'ticketinformation' : 'engagement',
+          groupName: type === 'contacts' ? 'contactinformation' : type === 'tickets' ? 'ticketinformation' : type === 'companies' ? 'companyinformation' : 'engagement',
           description: '',
           hasUniqueValue: extra.unique ?? false,
           hubspotDefined: true,
           options: (extra.options ?? []).map((value) => ({ label: value, value })),
           ...(extra.maxLength === undefined ? {} : { maxLength: extra.maxLength }),
+          readOnlyValue: extra.readOnly ?? false,
           createdAt: created,
           updatedAt: created,
         });
@@ -169,10 +219,13 @@ export class PortalState {
     return [...this.objects[type].values()];
   }
 
-  createProperty(type: ObjectType, input: Omit<PropertyDefinition, 'hubspotDefined' | 'options' | 'createdAt' | 'updatedAt'>): PropertyDefinition {
+  createProperty(
+    type: ObjectType,
+    input: Omit<PropertyDefinition, 'hubspotDefined' | 'options' | 'createdAt' | 'updatedAt' | 'readOnlyValue'> & { readonly options?: PropertyDefinition['options'] },
+  ): PropertyDefinition {
     if (this.properties[type].has(input.name)) throw propertyExists(type, input.name);
     const at = new Date(this.now());
-    const definition: PropertyDefinition = { ...input, hubspotDefined: false, options: [], createdAt: at, updatedAt: at };
+    const definition: PropertyDefinition = { options: [], ...input, hubspotDefined: false, readOnlyValue: false, createdAt: at, updatedAt: at };
     this.properties[type].set(input.name, definition);
     return definition;
   }
@@ -187,8 +240,13 @@ export class PortalState {
     const problems: PropertyProblem[] = [];
     for (const [name, value] of Object.entries(properties)) {
       const definition = this.properties[type].get(name);
-      if (definition === undefined || READ_ONLY.has(name)) {
+      if (definition === undefined || definition.readOnlyValue) {
         problems.push({ name, error: 'PROPERTY_DOESNT_EXIST', message: `Property "${name}" does not exist` });
+        continue;
+      }
+      // HubSpot's exact code for an unknown owner id is UNVERIFIED; the per-property layout is HubSpot's.
+      if (name === 'hubspot_owner_id' && value !== '' && !this.owners.some((o) => o.id === value && !o.archived)) {
+        problems.push({ name, error: 'INVALID_OWNER_ID', message: `${value} is not a valid owner id` });
         continue;
       }
       if (definition.options.length > 0 && value !== '' && !definition.options.some((o) => o.value === value))
@@ -215,6 +273,7 @@ export class PortalState {
   private normalise(properties: Readonly<Record<string, string>>): Record<string, string> {
     const out = { ...properties };
     if (out.email !== undefined) out.email = out.email.trim().toLowerCase();
+    if (out.domain !== undefined) out.domain = out.domain.trim().toLowerCase();
     return out;
   }
 
