@@ -17,33 +17,17 @@ import { backfillProgressSetting, backfillSetting, readBackfillState } from '../
 import { openSqliteStore } from '../../src/storage/sqlite/store';
 import type { Store } from '../../src/storage/store';
 import { startLiveChatEmulator, type LiveChatEmulator } from '../emulators/livechat';
+import { seedArchive as seedArchived, type ArchivedChat } from '../emulators/livechat/archive-seed';
 
 const ROOT = resolve(__dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const SCRIPT = join(ROOT, 'scripts/backfill.ts');
 const AGENT = 'agent.smith@example.com';
 
-interface Seeded {
-  readonly chatId: string;
-  readonly threadId: string;
-  readonly at: Date;
-}
+type Seeded = ArchivedChat;
 
 /** `count` archived one-thread chats, an hour apart from `from`, each with a customer who has an email. */
-const seedArchive = (emulator: LiveChatEmulator, from: Date, count: number): Seeded[] => {
-  const seeded: Seeded[] = [];
-  for (let i = 0; i < count; i++) {
-    const at = new Date(from.getTime() + i * 3_600_000);
-    emulator.state.setClock(at);
-    const customer = emulator.state.addCustomer({ name: `Visitor ${i}`, email: `visitor${i}@example.com` });
-    const chat = emulator.state.startChat({ customerId: customer.id, agentId: AGENT });
-    emulator.state.addEvent(chat.id, { author_id: customer.id, text: `Question number ${i}` });
-    emulator.state.addEvent(chat.id, { author_id: AGENT, text: 'Answered' });
-    const thread = emulator.state.closeThread(chat.id);
-    seeded.push({ chatId: chat.id, threadId: thread.id, at: new Date(Date.parse(thread.created_at)) });
-  }
-  return seeded;
-};
+const seedArchive = (emulator: LiveChatEmulator, from: Date, count: number): Seeded[] => seedArchived(emulator.state, { count, from, agentId: AGENT });
 
 describe('npm run backfill', function () {
   this.timeout(120_000);
