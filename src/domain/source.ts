@@ -109,8 +109,36 @@ export interface ShownLink {
  */
 export type FetchedConversation = Conversation & { readonly facts?: { readonly meta?: SourceMeta; readonly forced?: Action } };
 
+/** Which finished conversations `npm run backfill` asks for: a time range, and where the last page ended. */
+export interface ArchiveQuery {
+  readonly since: Date;
+  /** Open-ended when absent. */
+  readonly until?: Date;
+  /** The platform's cursor from the page before; absent = the first page. */
+  readonly cursor?: string;
+}
+
+/** One page of finished conversations, oldest first. */
+export interface ArchivePage {
+  /**
+   * Each as the event its webhook would have made (same dedup key, plan and meta), so a webhook of
+   * the same conversation, before or after, is recognised as a duplicate; `ignored` for one the
+   * platform still shows as going on (its own webhook will come).
+   */
+  readonly events: readonly InboundEvent[];
+  /** The platform's estimate of how many match the whole query, when it gives one. */
+  readonly found?: number;
+  /** Where the next page starts; absent = this was the last page. */
+  readonly cursor?: string;
+}
+
 /** Calls back into the platform. Failures are values (transient with `retryAfterMs`, or permanent). */
 export interface PlatformClient {
+  /**
+   * Lists finished conversations, a page at a time (`npm run backfill`). A platform without it
+   * cannot be backfilled; a cursor the platform no longer takes is a permanent failure.
+   */
+  listArchived?(query: ArchiveQuery): Promise<Outcome<ArchivePage>>;
   /** The full conversation for a thin event (transcript, visitor, tags), or why it cannot be read. */
   fetchConversation?(view: ConversationView): Promise<Outcome<FetchedConversation>>;
   /** Shows the link to the agent inside the platform. */

@@ -12,7 +12,7 @@ import type { Log } from '../domain/log';
 import type { Mapping } from '../domain/mapping';
 import type { RoutingRules } from '../domain/routing';
 import type { ChatSource, InboundEvent, SourceServices, SyncResult } from '../domain/source';
-import type { Job, QueueStats, Store, StoredConversation } from '../storage/store';
+import type { IntakeInput, Job, QueueStats, Store, StoredConversation } from '../storage/store';
 import { noObserver, type Observer } from './observer';
 import type { StepResult } from './settle';
 import { runStep } from './steps';
@@ -63,6 +63,17 @@ export interface Pipeline {
   workerState(): WorkerState;
   queueStats(): Promise<QueueStats>;
 }
+
+/** What intake stores for a conversation event (webhooks and `npm run backfill` alike). */
+export const intakeInputOf = (event: Extract<InboundEvent, { kind: 'conversation' }>, now: Date): IntakeInput => ({
+  conversation: event.conversation,
+  dedupKey: event.dedupKey,
+  plan: event.plan,
+  ...(event.forced === undefined ? {} : { forced: event.forced }),
+  ...(event.meta === undefined ? {} : { meta: event.meta }),
+  ...(event.expiresAt === undefined ? {} : { expiresAt: event.expiresAt }),
+  now,
+});
 
 /** When a platform's "send test" last reached us (the status page shows it). */
 export const lastTestSetting = (source: string): string => `${source}.last_test_at`;
@@ -258,13 +269,7 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
     const started = now().getTime();
     const plan = event.plan;
     const intake = await store.intake({
-      conversation: event.conversation,
-      dedupKey: event.dedupKey,
-      plan,
-      ...(event.forced === undefined ? {} : { forced: event.forced }),
-      ...(event.meta === undefined ? {} : { meta: event.meta }),
-      ...(event.expiresAt === undefined ? {} : { expiresAt: event.expiresAt }),
-      now: now(),
+      ...intakeInputOf(event, now()),
       ...(sync && !stopping ? { claim: { owner, leaseMs: options.leaseMs }, ...(deliverHere === undefined ? {} : { deliverHere }) } : {}),
     });
     if (intake.duplicate) log.debug({ source: source.name }, 'event seen before');

@@ -23,6 +23,7 @@ import { parseCursor } from '../pages/admin/paths';
 import { checkPage, platformsPage } from '../pages/admin/platforms';
 import { html, type Html } from '../pages/layout';
 import { lastRejectedSetting, readRejection } from '../webhook-rejections';
+import { backfillProgressSetting, describeBackfill, readBackfillState } from '../../pipeline/backfill-state';
 import { erasurePage } from '../pages/admin/privacy';
 import { randomBytes } from 'node:crypto';
 
@@ -199,7 +200,9 @@ export const adminRoutes = (deps: AdminDeps) => {
     const platforms = await Promise.all(
       deps.platforms.map(async (p) => {
         const lastRejected = readRejection(await store.getSetting(lastRejectedSetting(p.name)));
+        const backfill = readBackfillState(await store.getSetting(backfillProgressSetting(p.name)));
         return {
+          ...(backfill === undefined ? {} : { backfill: describeBackfill(backfill) }),
           name: p.name,
           title: p.title,
           token: p.token,

@@ -76,21 +76,23 @@ const incomingChat = (json: unknown): Either<Rejection, InboundEvent[]> =>
     }),
   );
 
+/**
+ * A thread of a chat is over: fetch the whole chat, deliver, show the record. The `chat_deactivated`
+ * webhook and the backfill of an archived thread (archives.ts) both make exactly this event, so
+ * whichever comes second is a duplicate.
+ */
+export const threadClosedEvent = (chatId: string, threadId: string, account: Readonly<Record<string, string>> = {}): InboundEvent => ({
+  kind: 'conversation',
+  dedupKey: `v3:chat_deactivated:${chatId}:${threadId}`,
+  conversation: thinConversation(chatId),
+  plan: ['fetch', 'deliver', 'notify'],
+  meta: { [META.generation]: 'v3', [META.chatId]: chatId, [META.threadId]: threadId, [META.active]: 'false', ...account },
+});
+
 const chatDeactivated = (json: unknown): Either<Rejection, InboundEvent[]> =>
   pipe(
     decodeAs(ChatDeactivated, json),
-    map((e): InboundEvent[] => {
-      const { chat_id, thread_id } = e.payload;
-      return [
-        {
-          kind: 'conversation',
-          dedupKey: `v3:chat_deactivated:${chat_id}:${thread_id}`,
-          conversation: thinConversation(chat_id),
-          plan: ['fetch', 'deliver', 'notify'],
-          meta: { [META.generation]: 'v3', [META.chatId]: chat_id, [META.threadId]: thread_id, [META.active]: 'false', ...accountOf(e) },
-        },
-      ];
-    }),
+    map((e): InboundEvent[] => [threadClosedEvent(e.payload.chat_id, e.payload.thread_id, accountOf(e))]),
   );
 
 const incomingEvent = (json: unknown): Either<Rejection, InboundEvent[]> =>

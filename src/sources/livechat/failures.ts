@@ -38,6 +38,7 @@ const SCOPES: Readonly<Record<string, string>> = {
   get_chat: 'chats--all:ro',
   list_threads: 'chats--all:ro',
   list_chats: 'chats--all:ro',
+  list_archives: 'chats--all:ro',
   get_customer: 'customers:ro',
   update_customer: 'customers:rw',
   send_event: 'chats--all:rw',

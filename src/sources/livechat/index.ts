@@ -12,6 +12,7 @@ import { AnyAnswer } from './api-wire';
 import { LiveChatConfig } from './config';
 import { decodeWebhook, META } from './decode';
 import { fetchV3Conversation } from './fetch';
+import { listArchivedChats } from './archives';
 import { showV3Record } from './notify';
 import { secretVerifier } from './verify';
 import { showV2Record } from './visitor-details';
@@ -37,6 +38,7 @@ export const createLiveChatClient = (config: LiveChatConfig, deps: SourceDeps): 
       view.meta[META.generation] === 'v2'
         ? showV2Record({ apiUrl: config.apiUrl, timeoutMs: deps.callTimeoutMs }, view, link)
         : showV3Record({ api, agentId: config.agentId, log }, view, link),
+    listArchived: (query) => listArchivedChats(api, query),
     check: async () => {
       if (config.credentials.kind === 'missing')
         return [{ name: 'LiveChat API credentials', ok: false, detail: `not set: set ${config.credentials.missing}; v3 transcripts wait until then` }];

@@ -4,6 +4,7 @@
  */
 import { apiError } from './errors';
 import type { LiveChatState } from './state';
+import { listArchives } from './archives';
 
 export interface Requester {
   /** The chat user the credentials act as (the agent's id, i.e. their email, or a bot id). */
@@ -133,6 +134,8 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
     return {};
   },
 
+  list_archives: (state, _r, body) => listArchives(state, body),
+
   list_chats: (state, _r, body) => {
     const limit = typeof body.limit === 'number' ? body.limit : 10;
     const chats = [...state.chats.values()];
@@ -145,6 +148,7 @@ export const SCOPE_OF: Readonly<Record<string, string>> = {
   get_chat: 'chats--all:ro',
   list_threads: 'chats--all:ro',
   list_chats: 'chats--all:ro',
+  list_archives: 'chats--all:ro',
   get_customer: 'customers:ro',
   update_customer: 'customers:rw',
   send_event: 'chats--all:rw',

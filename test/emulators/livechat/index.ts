@@ -45,6 +45,13 @@ export interface LiveChatEmulatorOptions {
   readonly latencyMs?: number;
   readonly accounts?: readonly EmulatedAccount[];
   readonly accessTokens?: readonly EmulatedAccessToken[];
+  /** LiveChat's rate limit (its figures are not published): at most `requests` Agent Chat API calls per `windowMs`. */
+  readonly rateLimit?: RateLimit;
+}
+
+export interface RateLimit {
+  readonly requests: number;
+  readonly windowMs: number;
 }
 
 export interface RecordedRequest extends LogEntry {
@@ -74,6 +81,8 @@ export interface Faults {
   /** Every account and token now lives in `region`: calls elsewhere are misdirected. */
   moveToRegion(region: string): void;
   setLatency(ms: number): void;
+  /** Calls beyond the limit answer 429 `too_many_requests` with `Retry-After` (seconds to the window's end); undefined lifts it. */
+  setRateLimit(limit: RateLimit | undefined): void;
   clear(): void;
 }
 
@@ -125,6 +134,19 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
   let latencyMs = options.latencyMs ?? 0;
   let revoked = false;
   const pending = faultQueue<Fault>();
+  let rateLimit = options.rateLimit;
+  let windowStart = 0;
+  let windowCalls = 0;
+  /** The seconds to wait when this call is over the limit, else undefined (the call counts). */
+  const overLimit = (now: number): number | undefined => {
+    if (rateLimit === undefined) return undefined;
+    if (now - windowStart >= rateLimit.windowMs) {
+      windowStart = now;
+      windowCalls = 0;
+    }
+    windowCalls++;
+    return windowCalls > rateLimit.requests ? Math.max(1, Math.ceil((windowStart + rateLimit.windowMs - now) / 1000)) : undefined;
+  };
 
   const faults: Faults = {
     inject: pending.inject,
@@ -136,6 +158,10 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
     },
     setLatency: (ms) => {
       latencyMs = ms;
+    },
+    setRateLimit: (limit) => {
+      rateLimit = limit;
+      windowCalls = 0;
     },
     clear: () => {
       pending.clear();
@@ -199,7 +225,14 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
     }
     const details = DETAILS_PATH.exec(entry.path);
     if (entry.method === 'POST' && details?.[1] !== undefined) return visitorDetails(req, decodeURIComponent(details[1]), raw, body);
-    if (entry.method === 'POST' && entry.action !== undefined) return agentAction(req, entry, entry.action, body);
+    if (entry.method === 'POST' && entry.action !== undefined) {
+      const waitSeconds = overLimit(Date.now());
+      if (waitSeconds !== undefined) {
+        entry.errorType = 'too_many_requests';
+        return { status: 429, body: apiError('too_many_requests', 'Too many requests').body, headers: { 'Retry-After': String(waitSeconds) } };
+      }
+      return agentAction(req, entry, entry.action, body);
+    }
     throw new LiveChatApiError('not_found', `No route for ${entry.method} ${entry.path}`, undefined, 404);
   };
 

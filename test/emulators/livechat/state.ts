@@ -82,6 +82,11 @@ export class LiveChatState {
     return new Date(this.clock).toISOString().replace('Z', '000Z');
   }
 
+  /** The next event or thread is made a second after `at` (to seed chats at chosen times, e.g. for list_archives). */
+  setClock(at: Date): void {
+    this.clock = at.getTime();
+  }
+
   addAgent(id: string, name: string = id): EmulatedAgent {
     const agent = { id, name };
     this.agents.set(id, agent);

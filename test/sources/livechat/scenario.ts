@@ -44,6 +44,7 @@ export const startScenario = async (options: LiveChatEmulatorOptions = {}): Prom
         fetchConversation: (view) => present(client.fetchConversation?.(view)),
         showRecord: (view, link) => present(client.showRecord?.(view, link)),
         check: () => present(client.check?.()),
+        listArchived: (query) => present(client.listArchived?.(query)),
       };
     },
     chat: ({ bareCustomer = false, hideSessionFields = false, email = 'ada@example.com' } = {}) => {

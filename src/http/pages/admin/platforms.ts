@@ -18,6 +18,8 @@ export interface PlatformView {
   readonly token: string;
   readonly activity: SourceActivity;
   readonly lastRejected?: Rejection;
+  /** The latest `npm run backfill` of this platform, in one line. */
+  readonly backfill?: string;
 }
 
 const masked = (url: string, token: string): string => {
@@ -36,7 +38,7 @@ const platform = (p: PlatformView): Html => {
     error === undefined
       ? html`<span class="muted">none</span>`
       : html`${error.lastError ?? ''} <span class="muted">(${error.kind}, ${when(error.updatedAt)}, <a href="${conversationPath(error.conversationKey)}#job-${error.id}">${error.conversationKey}</a>)</span>`
-  }</dd></dl></section>`;
+  }</dd>${p.backfill === undefined ? '' : html`<dt>Backfill</dt><dd>${p.backfill}</dd>`}</dl></section>`;
 };
 
 export const platformsPage = (view: { readonly platforms: readonly PlatformView[]; readonly crm: string }): string =>
