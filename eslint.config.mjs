@@ -25,7 +25,20 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['koa', '@koa/*', 'pg', 'better-sqlite3', 'node:fs', 'node:http', '../http/*', '../storage/*', '../pipeline/*', '../../connectors/*'] },
+        {
+          patterns: [
+            'koa',
+            '@koa/*',
+            'pg',
+            'better-sqlite3',
+            'node:fs',
+            'node:http',
+            '../http/*',
+            '../storage/*',
+            '../pipeline/*',
+            '../../connectors/*',
+          ],
+        },
       ],
     },
   },
@@ -34,7 +47,10 @@ export default tseslint.config(
     files: ['src/sources/**/*.ts'],
     ignores: ['src/sources/index.ts', 'src/sources/runtime.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['**/http/**', '**/storage/**', '**/pipeline/**', '**/connectors/**', 'koa', '@koa/*', 'pg', 'better-sqlite3'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/http/**', '**/storage/**', '**/pipeline/**', '**/connectors/**', 'koa', '@koa/*', 'pg', 'better-sqlite3'] },
+      ],
     },
   },
   {

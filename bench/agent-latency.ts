@@ -116,7 +116,10 @@ const measure = async (webhookUrl: string, emulator: Emulator, body: string, pau
   await sleep(pauseMs);
   const decoded = Answer.decode(json);
   if (!response.ok || isLeft(decoded)) throw new Error(`webhook answered HTTP ${response.status}: ${JSON.stringify(json).slice(0, 200)}`);
-  const calls = emulator.calls().slice(before).filter((c) => c.start >= startedAt - 1);
+  const calls = emulator
+    .calls()
+    .slice(before)
+    .filter((c) => c.start >= startedAt - 1);
   // On the agent's path: calls that had ended when the answer came; the rest ran in the background.
   const onPath = calls.filter((c) => c.end <= answeredAt);
   return {
@@ -129,14 +132,28 @@ const measure = async (webhookUrl: string, emulator: Emulator, body: string, pau
   };
 };
 
-const summarize = (kind: SampleKind, latency: number, samples: readonly Sample[]): Omit<AgentRow, 'bareRelayOverheadP50Ms' | 'bareRelayOverheadP99Ms'> => {
+const summarize = (
+  kind: SampleKind,
+  latency: number,
+  samples: readonly Sample[],
+): Omit<AgentRow, 'bareRelayOverheadP50Ms' | 'bareRelayOverheadP99Ms'> => {
   const overheads = samples.map((s) => s.latencyMs - s.crmMs);
   const nominal = samples.map((s) => s.latencyMs - s.rounds * latency);
   return {
     kind,
     samples: samples.length,
-    p50Ms: round1(percentile(samples.map((s) => s.latencyMs), 50)),
-    p99Ms: round1(percentile(samples.map((s) => s.latencyMs), 99)),
+    p50Ms: round1(
+      percentile(
+        samples.map((s) => s.latencyMs),
+        50,
+      ),
+    ),
+    p99Ms: round1(
+      percentile(
+        samples.map((s) => s.latencyMs),
+        99,
+      ),
+    ),
     calls: median(samples.map((s) => s.calls)),
     sequentialCalls: median(samples.map((s) => s.rounds)),
     callsAfterAnswer: median(samples.map((s) => s.after)),
@@ -196,11 +213,21 @@ const bareRelayOverheads = async (
 
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n').slice(0, 6).join(' | ').slice(0, 400);
 
-export const runAgentLatency = async (crm: CrmName, samplesPerKind: number, log: (line: string) => void, latencyMs: number = CRM_LATENCY_MS): Promise<AgentSection> => {
+export const runAgentLatency = async (
+  crm: CrmName,
+  samplesPerKind: number,
+  log: (line: string) => void,
+  latencyMs: number = CRM_LATENCY_MS,
+): Promise<AgentSection> => {
   // Real HubSpot's limits would throttle a sequential bench; section 3 measures them on purpose.
   const emulator =
     crm === 'hubspot'
-      ? (await startHubspot(latencyMs, { rateLimit: { max: 1_000_000, windowMs: 10_000 }, searchRateLimit: { max: 1_000_000, windowMs: 1_000 } })).wrapped
+      ? (
+          await startHubspot(latencyMs, {
+            rateLimit: { max: 1_000_000, windowMs: 10_000 },
+            searchRateLimit: { max: 1_000_000, windowMs: 1_000 },
+          })
+        ).wrapped
       : await startSalesforce(latencyMs);
   try {
     let service;
@@ -216,7 +243,12 @@ export const runAgentLatency = async (crm: CrmName, samplesPerKind: number, log:
       const warmCase = await measure(service.webhookUrl, emulator, olarkBody(newConversation('case')));
       if (warm.stableLink || warmCase.stableLink) {
         const health = await service.health().catch(() => undefined);
-        return { crm, latencyMs, status: 'unavailable', reason: `the ${crm} connector did not deliver (answer was the stable link; queue ${JSON.stringify(health?.queue)}); log: ${service.tail().slice(-300)}` };
+        return {
+          crm,
+          latencyMs,
+          status: 'unavailable',
+          reason: `the ${crm} connector did not deliver (answer was the stable link; queue ${JSON.stringify(health?.queue)}); log: ${service.tail().slice(-300)}`,
+        };
       }
       // Warm-up at 0 ms, every kind of transcript; its first requests are the "just after start" figure.
       emulator.setLatency(0);
@@ -230,7 +262,11 @@ export const runAgentLatency = async (crm: CrmName, samplesPerKind: number, log:
         } else await measure(service.webhookUrl, emulator, body, 0);
       }
       emulator.setLatency(latencyMs);
-      const firstRequests: FirstRequests = { requests: first.length, overheadP50Ms: round1(percentile(first, 50)), overheadP99Ms: round1(percentile(first, 99)) };
+      const firstRequests: FirstRequests = {
+        requests: first.length,
+        overheadP50Ms: round1(percentile(first, 50)),
+        overheadP99Ms: round1(percentile(first, 99)),
+      };
       service.rss.reset();
       const leads: Conversation[] = [];
       log(`  ${crm} at ${latencyMs} ms per call: ${samplesPerKind} new leads, ${samplesPerKind} repeats, ${samplesPerKind} cases`);
@@ -249,7 +285,12 @@ export const runAgentLatency = async (crm: CrmName, samplesPerKind: number, log:
       });
       return { crm, latencyMs, status: 'ok', rows, warmupRequests: WARMUP_REQUESTS, firstRequests, peakRssMB };
     } catch (e) {
-      return { crm, latencyMs, status: 'unavailable', reason: `the ${crm} run failed: ${firstLine(e)}; log: ${service.tail().slice(-300)}` };
+      return {
+        crm,
+        latencyMs,
+        status: 'unavailable',
+        reason: `the ${crm} run failed: ${firstLine(e)}; log: ${service.tail().slice(-300)}`,
+      };
     } finally {
       await service.stop();
     }

@@ -14,16 +14,22 @@ const port = Number(process.env['PORT'] ?? '3002');
 const target = new URL('/bench/relay', process.env['RELAY_URL'] ?? 'http://127.0.0.1:1');
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 // About the size of a contact or a note the connectors send.
-const payload = JSON.stringify({ properties: { email: 'visitor@example.com', firstname: 'Ada', lastname: 'Lovelace', hs_note_body: 'x'.repeat(900) } });
+const payload = JSON.stringify({
+  properties: { email: 'visitor@example.com', firstname: 'Ada', lastname: 'Lovelace', hs_note_body: 'x'.repeat(900) },
+});
 const answer = { integrationUrl: 'http://127.0.0.1/records/bare-relay' };
 
 const call = () =>
   new Promise<void>((resolve, reject) => {
-    const req = request(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      res.on('data', () => undefined);
-      res.on('end', () => resolve());
-      res.on('error', reject);
-    });
+    const req = request(
+      target,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => resolve());
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });

@@ -115,7 +115,8 @@ export const atOnce = async (service: Service, log: (line: string) => void): Pro
   };
 };
 
-const longest = (values: readonly unknown[]): number => values.reduce<number>((n, v) => Math.max(n, typeof v === 'string' ? v.length : 0), 0);
+const longest = (values: readonly unknown[]): number =>
+  values.reduce<number>((n, v) => Math.max(n, typeof v === 'string' ? v.length : 0), 0);
 
 /** A small transcript first: the token, the account details and the SDK's own start are not what is measured. */
 const warmUp = async (crm: BigCrm, service: Service): Promise<void> => {
@@ -141,7 +142,10 @@ const localRows = async (samples: number, log: (line: string) => void) => {
 };
 
 const hubspotRow = async (samples: number, log: (line: string) => void): Promise<{ row: BigRow; peakRssMB: number | undefined }> => {
-  const { emulator, wrapped } = await startHubspot(0, { rateLimit: { max: 1_000_000, windowMs: 10_000 }, searchRateLimit: { max: 1_000_000, windowMs: 1_000 } });
+  const { emulator, wrapped } = await startHubspot(0, {
+    rateLimit: { max: 1_000_000, windowMs: 10_000 },
+    searchRateLimit: { max: 1_000_000, windowMs: 1_000 },
+  });
   try {
     const service = await startService('chat2crm (big transcripts, HubSpot)', wrapped.env);
     try {
@@ -204,7 +208,14 @@ export const runBigSection = async (samples: number, log: (line: string) => void
       }
     }
     const peaks = [...services.map((s) => s.peakRssMB), local.atOnce.peakRssMB].filter((v): v is number => v !== undefined);
-    return { status: 'ok', idleRssMB: local.idleRssMB, rows, services, atOnce: local.atOnce, peakRssMB: peaks.length === 0 ? undefined : Math.max(...peaks) };
+    return {
+      status: 'ok',
+      idleRssMB: local.idleRssMB,
+      rows,
+      services,
+      atOnce: local.atOnce,
+      peakRssMB: peaks.length === 0 ? undefined : Math.max(...peaks),
+    };
   } catch (e) {
     return { status: 'unavailable', reason: reasonOf(e) };
   }

@@ -53,11 +53,14 @@ export const runBurst = async (count: number, timeoutMs: number, log: (line: str
       WORKER_CONCURRENCY: String(BURST_WORKER_CONCURRENCY),
       WORKER_POLL_MS: '250',
     }).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
-    if (typeof service === 'string') return { status: 'unavailable', reason: `the service does not start with CRM=hubspot: ${service.slice(0, 400)}` };
+    if (typeof service === 'string')
+      return { status: 'unavailable', reason: `the service does not start with CRM=hubspot: ${service.slice(0, 400)}` };
     try {
       const conversations: Conversation[] = Array.from({ length: count }, () => newConversation('lead'));
       const bodies = conversations.map((c) => olarkBody(c, 4));
-      log(`  ${count} transcripts at once; HubSpot emulator: ${BURST_RATE_LIMIT.max} requests / ${BURST_RATE_LIMIT.windowMs / 1000} s, 100 ms per call`);
+      log(
+        `  ${count} transcripts at once; HubSpot emulator: ${BURST_RATE_LIMIT.max} requests / ${BURST_RATE_LIMIT.windowMs / 1000} s, 100 ms per call`,
+      );
       const started = performance.now();
       const answers = await Promise.all(
         bodies.map(async (body) => {
@@ -72,7 +75,9 @@ export const runBurst = async (count: number, timeoutMs: number, log: (line: str
         }),
       );
       const times = answers.map((a) => a.ms);
-      log(`  answered: p50 ${round1(percentile(times, 50))} ms, max ${round1(Math.max(...times))} ms; waiting for the CRM (at most ${timeoutMs / 1000} s)`);
+      log(
+        `  answered: p50 ${round1(percentile(times, 50))} ms, max ${round1(Math.max(...times))} ms; waiting for the CRM (at most ${timeoutMs / 1000} s)`,
+      );
 
       const byEmail = new Map(conversations.map((c) => [c.email.toLowerCase(), c]));
       /** Contacts and their transcript notes per conversation, read from the emulator's state. */

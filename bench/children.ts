@@ -57,12 +57,21 @@ export interface StartOptions {
 }
 
 export const startChild = async (options: StartOptions): Promise<Child> => {
-  const child = spawn(process.execPath, [...options.args], { cwd: options.cwd, env: { ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...options.args], {
+    cwd: options.cwd,
+    env: { ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   const lines: string[] = [];
   // The pipes must be drained or a chatty child blocks on write; we keep the tail for errors.
   const keep = (chunk: Buffer) => {
-    lines.push(...chunk.toString('utf8').split('\n').filter((l) => l.trim() !== ''));
+    lines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    );
     if (lines.length > 40) lines.splice(0, lines.length - 40);
   };
   child.stdout.on('data', keep);

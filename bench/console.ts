@@ -49,8 +49,80 @@ export interface Sample {
 // ---------------------------------------------------------------------------------------------
 // The data: deterministic (a seeded generator), so two runs measure the same database.
 
-const FIRST = ['Maria', 'James', 'Anna', 'Mohammed', 'Li', 'Sofia', 'Lucas', 'Emma', 'Noah', 'Olivia', 'Liam', 'Ava', 'Mateo', 'Mia', 'Elena', 'David', 'Sara', 'Daniel', 'Laura', 'Marc', 'Julia', 'Thomas', 'Chloe', 'Hugo', 'Lea', 'Paul', 'Ines', 'Jonas', 'Nina', 'Omar', 'Fatima', 'Yuki', 'Hana', 'Ivan', 'Olga', 'Pedro', 'Lucia', 'Ahmed', 'Zoe', 'Martin'];
-const LAST = ['Garcia', 'Smith', 'Müller', 'Rossi', 'Dubois', 'Kowalski', 'Nguyen', 'Wang', 'Silva', 'Jensen', 'Novak', 'Ivanova', 'Tanaka', 'Kim', 'Hassan', 'Lopez', 'Martin', 'Bernard', 'Schmidt', 'Fischer', 'Moreau', 'Laurent', 'Costa', 'Santos', 'Haddad', 'Cohen', 'Popescu', 'Horvat', 'Nielsen', 'Berg'];
+const FIRST = [
+  'Maria',
+  'James',
+  'Anna',
+  'Mohammed',
+  'Li',
+  'Sofia',
+  'Lucas',
+  'Emma',
+  'Noah',
+  'Olivia',
+  'Liam',
+  'Ava',
+  'Mateo',
+  'Mia',
+  'Elena',
+  'David',
+  'Sara',
+  'Daniel',
+  'Laura',
+  'Marc',
+  'Julia',
+  'Thomas',
+  'Chloe',
+  'Hugo',
+  'Lea',
+  'Paul',
+  'Ines',
+  'Jonas',
+  'Nina',
+  'Omar',
+  'Fatima',
+  'Yuki',
+  'Hana',
+  'Ivan',
+  'Olga',
+  'Pedro',
+  'Lucia',
+  'Ahmed',
+  'Zoe',
+  'Martin',
+];
+const LAST = [
+  'Garcia',
+  'Smith',
+  'Müller',
+  'Rossi',
+  'Dubois',
+  'Kowalski',
+  'Nguyen',
+  'Wang',
+  'Silva',
+  'Jensen',
+  'Novak',
+  'Ivanova',
+  'Tanaka',
+  'Kim',
+  'Hassan',
+  'Lopez',
+  'Martin',
+  'Bernard',
+  'Schmidt',
+  'Fischer',
+  'Moreau',
+  'Laurent',
+  'Costa',
+  'Santos',
+  'Haddad',
+  'Cohen',
+  'Popescu',
+  'Horvat',
+  'Nielsen',
+  'Berg',
+];
 const DOMAINS = ['gmail.com', 'outlook.com', 'yahoo.fr', 'example.com', 'web.de', 'company.io', 'shop.example', 'mail.ru'];
 const LINES = [
   'Hello, I have a question about my order.',
@@ -65,7 +137,12 @@ const LINES = [
   'Yes, two months free when paid yearly.',
 ];
 const SOURCES = ['olark', 'livechat', 'livesupporti', 'iadvize'] as const;
-const ERRORS = ['CRM_AUTH: the CRM refused the token (401)', 'CRM_VALIDATION: the CRM refused the record (400): property chat_conversation_id does not exist', 'CALL_TIMEOUT: the CRM did not answer within 30000 ms', 'PLATFORM_AUTH: the platform refused our credentials (401)'];
+const ERRORS = [
+  'CRM_AUTH: the CRM refused the token (401)',
+  'CRM_VALIDATION: the CRM refused the record (400): property chat_conversation_id does not exist',
+  'CALL_TIMEOUT: the CRM did not answer within 30000 ms',
+  'PLATFORM_AUTH: the platform refused our credentials (401)',
+];
 
 export const rng = (seed: number) => {
   let s = seed >>> 0;
@@ -113,7 +190,10 @@ export const makeRow = (i: number, random: () => number): Row => {
   // Eight hex digits per draw: a digit per draw made generating the rows a fifth of the load.
   const hex = (n: number) => {
     let out = '';
-    while (out.length < n) out += Math.floor(random() * 0x100000000).toString(16).padStart(8, '0');
+    while (out.length < n)
+      out += Math.floor(random() * 0x100000000)
+        .toString(16)
+        .padStart(8, '0');
     return out.slice(0, n);
   };
   const id =
@@ -138,8 +218,23 @@ export const makeRow = (i: number, random: () => number): Row => {
     body: pick(LINES),
     at: new Date(createdAt + m * 40_000).toISOString(),
   }));
-  const visitor = { id: `v${hex(12)}`, ...(named ? { name: `${first} ${last}` } : {}), ...(withEmail ? { email } : {}), country: 'France', pageUrl: 'https://shop.example/pricing' };
-  const snapshot = JSON.stringify({ source, id, visitor, messages, tags: random() < 0.2 ? ['support'] : [], groups: [], operators: [{ id: 'op1', name: 'Support' }], offline: random() < 0.05 });
+  const visitor = {
+    id: `v${hex(12)}`,
+    ...(named ? { name: `${first} ${last}` } : {}),
+    ...(withEmail ? { email } : {}),
+    country: 'France',
+    pageUrl: 'https://shop.example/pricing',
+  };
+  const snapshot = JSON.stringify({
+    source,
+    id,
+    visitor,
+    messages,
+    tags: random() < 0.2 ? ['support'] : [],
+    groups: [],
+    operators: [{ id: 'op1', name: 'Support' }],
+    offline: random() < 0.05,
+  });
   const roll = random();
   const state: State = roll < 0.93 ? 'delivered' : roll < 0.95 ? 'pending' : roll < 0.97 ? 'failing' : roll < 0.99 ? 'dead' : 'expired';
   const kinds: ('deliver' | 'notify')[] = source === 'olark' ? ['deliver'] : ['deliver', 'notify'];
@@ -159,13 +254,32 @@ export const makeRow = (i: number, random: () => number): Row => {
       case 'dead':
         return { id: jobId, kind, state: 'dead' as const, attempts: 8, next: updatedAt, error };
       case 'expired':
-        return { id: jobId, kind, state: 'expired' as const, attempts: 3, next: updatedAt, error: 'EXPIRED: the chat ended before the link could be shown' };
+        return {
+          id: jobId,
+          kind,
+          state: 'expired' as const,
+          attempts: 3,
+          next: updatedAt,
+          error: 'EXPIRED: the chat ended before the link could be shown',
+        };
     }
   });
   const action = random() < 0.8 ? ('lead' as const) : ('case' as const);
   const recordId = hex(32);
   const record =
-    state === 'delivered' ? { action, json: toRecordJson({ crm: 'local', action, type: action, id: recordId, url: `http://127.0.0.1:3000/records/${recordId}`, refs: {} }) } : null;
+    state === 'delivered'
+      ? {
+          action,
+          json: toRecordJson({
+            crm: 'local',
+            action,
+            type: action,
+            id: recordId,
+            url: `http://127.0.0.1:3000/records/${recordId}`,
+            refs: {},
+          }),
+        }
+      : null;
   return {
     key: `${source}:${id}`,
     source,
@@ -199,7 +313,14 @@ export const attemptsOf = (row: Row) =>
   row.jobs.flatMap((job) =>
     Array.from({ length: job.attempts }, (_, a) => {
       const ok = job.state === 'done' && a === job.attempts - 1;
-      return { jobId: job.id, startedAt: row.createdAt + a * 60_000, durationMs: 120 + a, outcome: ok ? 'ok' : 'transient', status: ok ? 200 : 503, error: ok ? null : job.error };
+      return {
+        jobId: job.id,
+        startedAt: row.createdAt + a * 60_000,
+        durationMs: 120 + a,
+        outcome: ok ? 'ok' : 'transient',
+        status: ok ? 200 : 503,
+        error: ok ? null : job.error,
+      };
     }),
   );
 
@@ -208,7 +329,8 @@ export const attemptsOf = (row: Row) =>
 
 const BATCH = 10_000;
 const progress = (what: string, done: number, total: number) => {
-  if (done % 100_000 === 0 || done === total) process.stderr.write(`  ${what}: ${done.toLocaleString('en')} / ${total.toLocaleString('en')}\n`);
+  if (done % 100_000 === 0 || done === total)
+    process.stderr.write(`  ${what}: ${done.toLocaleString('en')} / ${total.toLocaleString('en')}\n`);
 };
 
 /** Every (total/500)th visitor email and every (total/1000)th conversation, kept while loading. */
@@ -236,7 +358,9 @@ export const loadSqlite = (path: string, total: number): Sample => {
   // Triggers and indexes are put back once after the load (the service's own definitions, read
   // back), not run row by row: the rows carry their state.
   const schema = db
-    .prepare("SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL AND tbl_name IN ('conversations', 'jobs', 'attempts', 'events', 'records')")
+    .prepare(
+      "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL AND tbl_name IN ('conversations', 'jobs', 'attempts', 'events', 'records')",
+    )
     .all()
     .map((row) => decodeRow(SqliteSchemaRow, 'schema', row));
   for (const item of schema) db.exec(`DROP ${item.type === 'index' ? 'INDEX' : 'TRIGGER'} ${item.name}`);
@@ -249,16 +373,31 @@ export const loadSqlite = (path: string, total: number): Sample => {
     `INSERT INTO conversations (key, source, snapshot, version, forced, meta, visitor_id, state, created_at, updated_at${plain.map((c) => `, ${c}`).join('')})
      VALUES (?, ?, ?, 1, NULL, '{}', ?, ?, ?, ?${plain.map(() => ', ?').join('')})`,
   );
-  const job = db.prepare("INSERT INTO jobs (id, conversation_key, kind, then_steps, state, attempts, next_attempt_at, last_error, created_at, updated_at) VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?)");
-  const attempt = db.prepare('INSERT INTO attempts (job_id, started_at, duration_ms, outcome, crm_status, error) VALUES (?, ?, ?, ?, ?, ?)');
+  const job = db.prepare(
+    "INSERT INTO jobs (id, conversation_key, kind, then_steps, state, attempts, next_attempt_at, last_error, created_at, updated_at) VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?)",
+  );
+  const attempt = db.prepare(
+    'INSERT INTO attempts (job_id, started_at, duration_ms, outcome, crm_status, error) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   const event = db.prepare('INSERT INTO events (source, dedup_key, conversation_key, received_at) VALUES (?, ?, ?, ?)');
-  const record = db.prepare("INSERT INTO records (conversation_key, action, crm, record, version, updated_at) VALUES (?, ?, 'local', ?, 1, ?)");
+  const record = db.prepare(
+    "INSERT INTO records (conversation_key, action, crm, record, version, updated_at) VALUES (?, ?, 'local', ?, 1, ?)",
+  );
   const random = rng(42);
   const batch = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
       const row = makeRow(i, random);
       keep(i, row);
-      conversation.run(row.key, row.source, row.snapshot, row.visitorId, row.state, row.createdAt, row.updatedAt, ...plain.map((c) => EXTRA_COLUMNS[c](row)));
+      conversation.run(
+        row.key,
+        row.source,
+        row.snapshot,
+        row.visitorId,
+        row.state,
+        row.createdAt,
+        row.updatedAt,
+        ...plain.map((c) => EXTRA_COLUMNS[c](row)),
+      );
       for (const j of row.jobs) job.run(j.id, row.key, j.kind, j.state, j.attempts, j.next, j.error, row.createdAt, row.updatedAt);
       for (const a of attemptsOf(row)) attempt.run(a.jobId, a.startedAt, a.durationMs, a.outcome, a.status, a.error);
       event.run(row.source, `ev-${i}`, row.key, row.createdAt);
@@ -292,7 +431,9 @@ export const loadPostgres = async (url: string, total: number): Promise<Sample> 
     ).rows.map((row: unknown) => decodeRow(PostgresIndexRow, 'index', row));
     for (const index of indexes) await client.query(`DROP INDEX ${index.indexname}`);
     const plain = (
-      await client.query("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'conversations' AND is_generated = 'NEVER'")
+      await client.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'conversations' AND is_generated = 'NEVER'",
+      )
     ).rows
       .map((row: unknown) => decodeRow(ColumnRow, 'column', row).column_name)
       .filter(isExtra);
@@ -305,7 +446,8 @@ export const loadPostgres = async (url: string, total: number): Promise<Sample> 
       await client.query('BEGIN');
       let tick = performance.now();
       const lap = (what: string) => {
-        if (process.env['CONSOLE_BENCH_TRACE'] !== undefined) process.stderr.write(`    ${what} ${(performance.now() - tick).toFixed(0)} ms\n`);
+        if (process.env['CONSOLE_BENCH_TRACE'] !== undefined)
+          process.stderr.write(`    ${what} ${(performance.now() - tick).toFixed(0)} ms\n`);
         tick = performance.now();
       };
       // One JSON parameter per table: node-pg's array literals of 10,000 escaped transcripts cost seconds to build and parse.
@@ -314,13 +456,40 @@ export const loadPostgres = async (url: string, total: number): Promise<Sample> 
         `INSERT INTO conversations (key, source, snapshot, version, meta, visitor_id, state, created_at, updated_at${plain.map((c) => `, ${c}`).join('')})
          SELECT k, s, sn, 1, '{}', v, st, c, u${plain.map((c) => `, ${c}`).join('')}
          FROM json_to_recordset($1::json) AS x(k text, s text, sn text, v text, st text, c bigint, u bigint${plain.map((c) => `, ${c} text`).join('')})`,
-        [json(rows.map((r) => ({ k: r.key, s: r.source, sn: r.snapshot, v: r.visitorId, st: r.state, c: r.createdAt, u: r.updatedAt, ...Object.fromEntries(plain.map((c) => [c, EXTRA_COLUMNS[c](r)])) })))],
+        [
+          json(
+            rows.map((r) => ({
+              k: r.key,
+              s: r.source,
+              sn: r.snapshot,
+              v: r.visitorId,
+              st: r.state,
+              c: r.createdAt,
+              u: r.updatedAt,
+              ...Object.fromEntries(plain.map((c) => [c, EXTRA_COLUMNS[c](r)])),
+            })),
+          ),
+        ],
       );
       lap('conversations');
       await client.query(
         `INSERT INTO jobs (id, conversation_key, kind, then_steps, state, attempts, next_attempt_at, last_error, created_at, updated_at)
          SELECT i, k, kd, '', st, a, n, e, c, u FROM json_to_recordset($1::json) AS x(i text, k text, kd text, st text, a int, n bigint, e text, c bigint, u bigint)`,
-        [json(jobs.map((j) => ({ i: j.id, k: j.key, kd: j.kind, st: j.state, a: j.attempts, n: j.next, e: j.error, c: j.createdAt, u: j.updatedAt })))],
+        [
+          json(
+            jobs.map((j) => ({
+              i: j.id,
+              k: j.key,
+              kd: j.kind,
+              st: j.state,
+              a: j.attempts,
+              n: j.next,
+              e: j.error,
+              c: j.createdAt,
+              u: j.updatedAt,
+            })),
+          ),
+        ],
       );
       lap('jobs');
       await client.query(
@@ -377,7 +546,15 @@ const measure = async (baseUrl: string, query: string, path: (n: number) => stri
     times.push(result.ms);
     shown = result.shown;
   }
-  return { query, url: path(0), samples, p50Ms: round1(percentile(times, 50)), p99Ms: round1(percentile(times, 99)), maxMs: round1(Math.max(...times)), shown };
+  return {
+    query,
+    url: path(0),
+    samples,
+    p50Ms: round1(percentile(times, 50)),
+    p99Ms: round1(percentile(times, 99)),
+    maxMs: round1(Math.max(...times)),
+    shown,
+  };
 };
 
 /** The console list's queries against a service started with ADMIN_PASSWORD; `after` is a cursor ~90 % down the list. */
@@ -388,8 +565,22 @@ export const measureConsole = async (baseUrl: string, emails: readonly string[],
   rows.push(await measure(baseUrl, 'first page (newest 50)', () => '/admin', samples));
   rows.push(await measure(baseUrl, 'filtered: one platform, dead', () => q({ platform: 'livechat', state: 'dead' }), samples));
   rows.push(await measure(baseUrl, 'filtered: one platform, delivered', () => q({ platform: 'olark', state: 'delivered' }), samples));
-  rows.push(await measure(baseUrl, 'search: an email (a different one each time)', (n) => q({ q: emails[n % emails.length] ?? 'nobody@example.com' }), samples));
-  rows.push(await measure(baseUrl, 'search: a name prefix (4 letters of a first name)', (n) => q({ q: prefixes[n % prefixes.length] ?? 'mari' }), samples));
+  rows.push(
+    await measure(
+      baseUrl,
+      'search: an email (a different one each time)',
+      (n) => q({ q: emails[n % emails.length] ?? 'nobody@example.com' }),
+      samples,
+    ),
+  );
+  rows.push(
+    await measure(
+      baseUrl,
+      'search: a name prefix (4 letters of a first name)',
+      (n) => q({ q: prefixes[n % prefixes.length] ?? 'mari' }),
+      samples,
+    ),
+  );
   rows.push(await measure(baseUrl, 'deep keyset page (~90% down)', () => q({ after }), samples));
   rows.push(await measure(baseUrl, 'deep keyset page, filtered by platform', () => q({ after, platform: 'olark' }), samples));
   return rows;

@@ -34,7 +34,8 @@ export const startHubspot = async (latencyMs: number, options: Omit<HubspotEmula
     latencyMs,
     url: emulator.url,
     env: { CRM: 'hubspot', HUBSPOT_BASE_URL: emulator.url, HUBSPOT_ACCESS_TOKEN: emulator.token },
-    calls: () => emulator.requests.map((r) => ({ start: r.startedAt, end: r.endedAt === 0 ? r.startedAt + latencyMs : r.endedAt, status: r.status })),
+    calls: () =>
+      emulator.requests.map((r) => ({ start: r.startedAt, end: r.endedAt === 0 ? r.startedAt + latencyMs : r.endedAt, status: r.status })),
     setLatency: (ms) => emulator.faults.setLatency(ms),
     close: () => emulator.close(),
   };

@@ -78,7 +78,13 @@ export const runIAdvizeSection = async (
           emulator.seed(c);
           const before = emulator.requests.length;
           const started = performance.now();
-          const body = { eventId: `bench-${c.id}`, eventType: 'v2.conversation.closed', conversationId: c.id, visitorId: c.visitor?.visitorId, channel: 'CHAT' };
+          const body = {
+            eventId: `bench-${c.id}`,
+            eventType: 'v2.conversation.closed',
+            conversationId: c.id,
+            visitorId: c.visitor?.visitorId,
+            channel: 'CHAT',
+          };
           const sent = await sendWebhook(base, body, { secret: SECRET });
           const ack = performance.now() - started;
           if (sent.status !== 200) throw new Error(`the iAdvize webhook answered ${sent.status}: ${sent.text.slice(0, 200)}`);
@@ -94,7 +100,13 @@ export const runIAdvizeSection = async (
           if (!recorded) throw new Error(`no record for a ${messages}-message conversation within 30 s`);
           const ms = performance.now() - started;
           const served = emulator.requests.slice(before);
-          return { ack, ms, graphql: served.filter((r) => r.path === '/graphql').length, logins: served.filter((r) => r.path === '/oauth2/token').length, calls: served.length };
+          return {
+            ack,
+            ms,
+            graphql: served.filter((r) => r.path === '/graphql').length,
+            logins: served.filter((r) => r.path === '/oauth2/token').length,
+            calls: served.length,
+          };
         };
         // Warm-up: the one login of the process, graphql-js building the schema, JIT.
         await closed(10, `bench-ia-warm-${run}@example.com`);
@@ -111,7 +123,12 @@ export const runIAdvizeSection = async (
             messages: size,
             samples: samples.length,
             recordP50Ms: round1(median(samples.map((s) => s.ms))),
-            recordP99Ms: round1(percentile(samples.map((s) => s.ms), 99)),
+            recordP99Ms: round1(
+              percentile(
+                samples.map((s) => s.ms),
+                99,
+              ),
+            ),
             graphqlCalls: median(samples.map((s) => s.graphql)),
             goalGraphqlCalls: Math.max(1, Math.ceil(size / PAGE)),
             oursP50Ms: round1(median(ours)),
@@ -123,7 +140,10 @@ export const runIAdvizeSection = async (
         const plugin: PluginRow[] = [];
         for (const [lookup, query] of [
           ['known email', (i: number) => ({ emailVisitor: knownEmail(i), idVisitorUnique: `known-${i}`, idWebsite: 'ha-1' })],
-          ['unknown email', (i: number) => ({ emailVisitor: `nobody-${run}-${i}@example.com`, idVisitorUnique: `nobody-${i}`, idWebsite: 'ha-1' })],
+          [
+            'unknown email',
+            (i: number) => ({ emailVisitor: `nobody-${run}-${i}@example.com`, idVisitorUnique: `nobody-${i}`, idWebsite: 'ha-1' }),
+          ],
         ] as const) {
           log(`  iAdvize plugin GET, ${lookup}: ${pluginCalls} calls`);
           const times: number[] = [];

@@ -48,7 +48,13 @@ const bodySource = () => {
 };
 
 /** `next` makes each request's body (default: Olark form posts, 20 % repeats). */
-export const load = async (url: string, connections: number, durationSec: number, next: () => string = bodySource(), contentType: string = FORM_TYPE): Promise<LoadResult> => {
+export const load = async (
+  url: string,
+  connections: number,
+  durationSec: number,
+  next: () => string = bodySource(),
+  contentType: string = FORM_TYPE,
+): Promise<LoadResult> => {
   const result = await autocannon({
     url,
     method: 'POST',
@@ -67,7 +73,11 @@ export const load = async (url: string, connections: number, durationSec: number
   };
 };
 
-export const runIngest = async (targets: { ours: string; bare: string }, durationSec: number, log: (line: string) => void): Promise<IngestRow[]> => {
+export const runIngest = async (
+  targets: { ours: string; bare: string },
+  durationSec: number,
+  log: (line: string) => void,
+): Promise<IngestRow[]> => {
   // JIT and SQLite page cache warm-up, not measured.
   log('  warm-up (2 s each)');
   await load(targets.ours, 16, 2);

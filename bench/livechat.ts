@@ -29,15 +29,17 @@ export const livechatEnv = (emulator: LiveChatEmulator, secret = LIVECHAT_SECRET
 const chatId = (): string => randomBytes(5).toString('hex').toUpperCase();
 
 /** Bodies for autocannon: the ingest path only (verify, decode, store); the chats need not exist. */
-export const chatDeactivatedBodies = (secret = LIVECHAT_SECRET): (() => string) => () =>
-  JSON.stringify({
-    webhook_id: randomBytes(16).toString('hex'),
-    secret_key: secret,
-    action: 'chat_deactivated',
-    organization_id: 'f9c7cc55-b35a-4e76-b0d5-ae9fce362314',
-    payload: { chat_id: chatId(), thread_id: chatId(), user_id: 'agent.smith@example.com' },
-    additional_data: {},
-  });
+export const chatDeactivatedBodies =
+  (secret = LIVECHAT_SECRET): (() => string) =>
+  () =>
+    JSON.stringify({
+      webhook_id: randomBytes(16).toString('hex'),
+      secret_key: secret,
+      action: 'chat_deactivated',
+      organization_id: 'f9c7cc55-b35a-4e76-b0d5-ae9fce362314',
+      payload: { chat_id: chatId(), thread_id: chatId(), user_id: 'agent.smith@example.com' },
+      additional_data: {},
+    });
 
 export interface LiveChatRow {
   readonly samples: number;
@@ -77,7 +79,11 @@ export const runLiveChatTranscripts = async (options: {
   let missing = 0;
   let actions: string[] = [];
   for (let i = 0; i < options.samples; i++) {
-    const customer = state.addCustomer({ name: `Bench Visitor ${i}`, email: `bench-${i}-${chatId().toLowerCase()}@example.com`, session_fields: [{ plan: 'pro' }] });
+    const customer = state.addCustomer({
+      name: `Bench Visitor ${i}`,
+      email: `bench-${i}-${chatId().toLowerCase()}@example.com`,
+      session_fields: [{ plan: 'pro' }],
+    });
     const chat = state.startChat({ customerId: customer.id, agentId: 'agent.smith@example.com' });
     state.addEvent(chat.id, { author_id: customer.id, text: 'Hi, I need a quote for 20 seats' });
     state.addEvent(chat.id, { author_id: 'agent.smith@example.com', text: 'Sure, let me check' });
@@ -90,7 +96,17 @@ export const runLiveChatTranscripts = async (options: {
     // Done when LiveChat has answered the update_customer that wrote the link (the emulator
     // changes its state before its added latency, so the state alone would end the clock early).
     const written = () =>
-      emulator.calls('update_customer').find((r) => r.endedAt > 0 && r.status === 200 && typeof r.body === 'object' && r.body !== null && 'id' in r.body && r.body.id === customer.id);
+      emulator
+        .calls('update_customer')
+        .find(
+          (r) =>
+            r.endedAt > 0 &&
+            r.status === 200 &&
+            typeof r.body === 'object' &&
+            r.body !== null &&
+            'id' in r.body &&
+            r.body.id === customer.id,
+        );
     while (written() === undefined && Date.now() < deadline) await sleep(2);
     const done = written();
     if (done === undefined) {
@@ -99,7 +115,10 @@ export const runLiveChatTranscripts = async (options: {
     }
     const ms = done.endedAt - started;
     const made = emulator.calls().length - before;
-    actions = emulator.calls().slice(before).map((r) => r.action ?? r.path);
+    actions = emulator
+      .calls()
+      .slice(before)
+      .map((r) => r.action ?? r.path);
     times.push(ms);
     calls.push(made);
     overheads.push(ms - made * latencyMs - (options.crmTimeMs?.() ?? 0));
@@ -138,10 +157,19 @@ const firstLines = (e: unknown) => (e instanceof Error ? e.message : String(e)).
  * (LIVECHAT_NOT_CONFIGURED, as when LIVECHAT_PAT is unset), which it does beside the load. The
  * transcripts then run against the emulator with the local CRM (no CRM calls of its own).
  */
-export const runLiveChatSection = async (seconds: number, samples: number, latencyMs: number, log: (line: string) => void): Promise<LiveChatSection> => {
+export const runLiveChatSection = async (
+  seconds: number,
+  samples: number,
+  latencyMs: number,
+  log: (line: string) => void,
+): Promise<LiveChatSection> => {
   try {
     log(`  LiveChat ingest: chat_deactivated at ${INGEST_CONNECTIONS} connections, chat2crm ${seconds} s, bare Koa ${seconds} s`);
-    const ingestService = await startService('chat2crm (LiveChat ingest)', { CRM: 'local', LIVECHAT_WEBHOOK_SECRET: LIVECHAT_SECRET, LIVECHAT_WEBHOOK_TOKEN: LIVECHAT_TOKEN });
+    const ingestService = await startService('chat2crm (LiveChat ingest)', {
+      CRM: 'local',
+      LIVECHAT_WEBHOOK_SECRET: LIVECHAT_SECRET,
+      LIVECHAT_WEBHOOK_TOKEN: LIVECHAT_TOKEN,
+    });
     let ingest: IngestRow;
     let peak: number | undefined;
     try {
@@ -154,7 +182,12 @@ export const runLiveChatSection = async (seconds: number, samples: number, laten
         await load(bareUrl, 16, 2, chatDeactivatedBodies(), json);
         const ours = await load(url, INGEST_CONNECTIONS, seconds, chatDeactivatedBodies(), json);
         const bareRun = await load(bareUrl, INGEST_CONNECTIONS, seconds, chatDeactivatedBodies(), json);
-        ingest = { connections: INGEST_CONNECTIONS, ours, bare: bareRun, ratio: bareRun.requestsPerSec === 0 ? 0 : ours.requestsPerSec / bareRun.requestsPerSec };
+        ingest = {
+          connections: INGEST_CONNECTIONS,
+          ours,
+          bare: bareRun,
+          ratio: bareRun.requestsPerSec === 0 ? 0 : ours.requestsPerSec / bareRun.requestsPerSec,
+        };
         peak = ingestService.rss.peakMB();
       } finally {
         await bare.stop();
@@ -166,7 +199,11 @@ export const runLiveChatSection = async (seconds: number, samples: number, laten
     log(`  LiveChat chat_deactivated → record → link: ${samples} transcripts, emulator +${latencyMs} ms per call`);
     const emulator = await startLiveChatEmulator({ latencyMs });
     try {
-      const service = await startService('chat2crm (LiveChat)', { CRM: 'local', LIVECHAT_WEBHOOK_TOKEN: LIVECHAT_TOKEN, ...livechatEnv(emulator) });
+      const service = await startService('chat2crm (LiveChat)', {
+        CRM: 'local',
+        LIVECHAT_WEBHOOK_TOKEN: LIVECHAT_TOKEN,
+        ...livechatEnv(emulator),
+      });
       try {
         const webhookUrl = sourceUrl(service, 'livechat', LIVECHAT_TOKEN);
         // Warm-up: JIT, the HTTP agent's first connection.

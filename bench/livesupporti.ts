@@ -30,14 +30,26 @@ export interface LiveSupportiRow {
   readonly goalCalls: number;
 }
 
-export type LiveSupportiSection = { readonly status: 'ok'; readonly rows: LiveSupportiRow[]; readonly peakRssMB: number | undefined } | { readonly status: 'unavailable'; readonly reason: string };
+export type LiveSupportiSection =
+  | { readonly status: 'ok'; readonly rows: LiveSupportiRow[]; readonly peakRssMB: number | undefined }
+  | { readonly status: 'unavailable'; readonly reason: string };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const firstLines = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n').slice(0, 6).join(' | ').slice(0, 400);
 
-const runCrm = async (crm: 'local' | 'hubspot', rounds: number, latencyMs: number): Promise<{ rows: LiveSupportiRow[]; peakRssMB: number | undefined }> => {
+const runCrm = async (
+  crm: 'local' | 'hubspot',
+  rounds: number,
+  latencyMs: number,
+): Promise<{ rows: LiveSupportiRow[]; peakRssMB: number | undefined }> => {
   const livesupporti = await startLiveSupportiEmulator({ latencyMs });
-  const hubspot = crm === 'hubspot' ? await startHubspot(latencyMs, { rateLimit: { max: 1_000_000, windowMs: 10_000 }, searchRateLimit: { max: 1_000_000, windowMs: 1000 } }) : undefined;
+  const hubspot =
+    crm === 'hubspot'
+      ? await startHubspot(latencyMs, {
+          rateLimit: { max: 1_000_000, windowMs: 10_000 },
+          searchRateLimit: { max: 1_000_000, windowMs: 1000 },
+        })
+      : undefined;
   try {
     const service = await startService(`chat2crm (LiveSupporti, CRM=${crm})`, {
       ...(hubspot === undefined ? { CRM: 'local' } : hubspot.wrapped.env),
@@ -48,7 +60,11 @@ const runCrm = async (crm: 'local' | 'hubspot', rounds: number, latencyMs: numbe
       LIVESUPPORTI_API_KEY: livesupporti.apiKey,
     });
     try {
-      const sender = createLiveSupportiSender({ callbackUrl: sourceUrl(service, 'livesupporti', TOKEN), secret: SECRET, retryDelaysMs: [] });
+      const sender = createLiveSupportiSender({
+        callbackUrl: sourceUrl(service, 'livesupporti', TOKEN),
+        secret: SECRET,
+        retryDelaysMs: [],
+      });
       const crmCount = () => hubspot?.wrapped.calls().length ?? 0;
       const chat = async (visitorId: string, email: string) => {
         const crmBefore = crmCount();
@@ -82,7 +98,12 @@ const runCrm = async (crm: 'local' | 'hubspot', rounds: number, latencyMs: numbe
           samples: samples.length,
           ackP50Ms: round1(median(samples.map((s) => s.ack))),
           pushP50Ms: round1(median(samples.map((s) => s.push))),
-          pushP99Ms: round1(percentile(samples.map((s) => s.push), 99)),
+          pushP99Ms: round1(
+            percentile(
+              samples.map((s) => s.push),
+              99,
+            ),
+          ),
           crmCalls: median(samples.map((s) => s.crmCalls)),
           livesupportiCalls: median(samples.map((s) => s.lsCalls)),
           oursP50Ms: round1(median(ours)),
@@ -100,7 +121,11 @@ const runCrm = async (crm: 'local' | 'hubspot', rounds: number, latencyMs: numbe
   }
 };
 
-export const runLiveSupportiSection = async (rounds: number, latencyMs: number, log: (line: string) => void): Promise<LiveSupportiSection> => {
+export const runLiveSupportiSection = async (
+  rounds: number,
+  latencyMs: number,
+  log: (line: string) => void,
+): Promise<LiveSupportiSection> => {
   try {
     const rows: LiveSupportiRow[] = [];
     const peaks: number[] = [];

@@ -24,7 +24,10 @@ const top = (file: string, count: number): string[] => {
   const self = new Map<string, number>();
   for (const id of decoded.right.samples) {
     const f = frames.get(id);
-    const key = f === undefined ? '?' : `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${f.lineNumber + 1}`;
+    const key =
+      f === undefined
+        ? '?'
+        : `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${f.lineNumber + 1}`;
     self.set(key, (self.get(key) ?? 0) + 1);
   }
   // Shares of the time the thread was busy: idle time depends on how long the run waited around the load.
@@ -45,14 +48,17 @@ const main = async () => {
   try {
     await load(service.webhookUrl, 16, 2);
     const result = await load(service.webhookUrl, connections, seconds);
-    process.stdout.write(`${result.requestsPerSec} req/s at ${connections} connections, p99 ${result.p99Ms} ms, ${result.failures} failed\n`);
+    process.stdout.write(
+      `${result.requestsPerSec} req/s at ${connections} connections, p99 ${result.p99Ms} ms, ${result.failures} failed\n`,
+    );
   } finally {
     await service.stop();
   }
   // One profile per thread: the main thread's, then the checkpoint thread's when it ran.
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   if (files.length === 0) throw new Error(`no profile in ${dir} (the service did not exit cleanly)`);
-  for (const file of files.sort()) process.stdout.write(`\n${join(dir, file)}, by share of busy time\n${top(join(dir, file), 30).join('\n')}\n`);
+  for (const file of files.sort())
+    process.stdout.write(`\n${join(dir, file)}, by share of busy time\n${top(join(dir, file), 30).join('\n')}\n`);
 };
 
 runScript('profile', main);

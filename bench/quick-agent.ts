@@ -15,7 +15,9 @@ const main = async () => {
       process.stdout.write(`${crm}: ${section.reason}\n`);
       continue;
     }
-    process.stdout.write(`${crm} ${latencyMs} ms just after start (${section.firstRequests.requests} transcripts at 0 ms): overhead p50 ${section.firstRequests.overheadP50Ms} p99 ${section.firstRequests.overheadP99Ms}\n`);
+    process.stdout.write(
+      `${crm} ${latencyMs} ms just after start (${section.firstRequests.requests} transcripts at 0 ms): overhead p50 ${section.firstRequests.overheadP50Ms} p99 ${section.firstRequests.overheadP99Ms}\n`,
+    );
     for (const r of section.rows)
       process.stdout.write(
         `${crm} ${latencyMs} ms ${r.kind}: p50 ${r.p50Ms} p99 ${r.p99Ms}, ${r.calls} calls (${r.sequentialCalls} sequential), CRM ${r.crmP50Ms} ms, overhead p50 ${r.overheadP50Ms} p99 ${r.overheadP99Ms}, bare relay ${r.bareRelayOverheadP50Ms ?? '–'} / ${r.bareRelayOverheadP99Ms ?? '–'} (nominal ${r.nominalOverheadP50Ms} / ${r.nominalOverheadP99Ms})\n`,

@@ -19,7 +19,10 @@ const main = async () => {
     const cpuBefore = cpuMs(`/proc/${service.pid}`);
     const ours = await load(service.webhookUrl, connections, seconds);
     const cpuAfter = cpuMs(`/proc/${service.pid}`);
-    const cpuPer = cpuBefore === undefined || cpuAfter === undefined || ours.requests === 0 ? '?' : Math.round((1000 * (cpuAfter - cpuBefore)) / ours.requests);
+    const cpuPer =
+      cpuBefore === undefined || cpuAfter === undefined || ours.requests === 0
+        ? '?'
+        : Math.round((1000 * (cpuAfter - cpuBefore)) / ours.requests);
     const theirs = await load(`${bare.baseUrl}/webhooks/olark/bare`, connections, seconds);
     const ratio = ((100 * ours.requestsPerSec) / theirs.requestsPerSec).toFixed(1);
     process.stdout.write(

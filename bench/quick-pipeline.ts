@@ -18,7 +18,11 @@ const main = async () => {
   const count = Number(process.argv[2] ?? '20000');
   const concurrency = Number(process.argv[3] ?? '64');
   const dir = mkdtempSync(join(tmpdir(), 'chat2crm-quick-'));
-  const loaded = loadConfig({ CRM: 'local', OLARK_WEBHOOK_TOKEN: 'bench-token-0123456789abcdef', DATABASE_URL: `sqlite:${join(dir, 'q.db')}` });
+  const loaded = loadConfig({
+    CRM: 'local',
+    OLARK_WEBHOOK_TOKEN: 'bench-token-0123456789abcdef',
+    DATABASE_URL: `sqlite:${join(dir, 'q.db')}`,
+  });
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
   const { config } = loaded;
   const log = pino({ level: 'warn' });
@@ -28,13 +32,27 @@ const main = async () => {
   if (olark === undefined) throw new Error('no olark source');
   const connector = await config.createConnector({ log, publicUrl: config.publicUrl, localRecords: store });
   const pipeline = createPipeline({
-    store, connector, sources, rules: config.routing, publicUrl: config.publicUrl, syncDeadlineMs: config.syncDeadlineMs,
-    retryScheduleMs: config.retryScheduleMs, workerConcurrency: config.workerConcurrency, workerPollMs: config.workerPollMs,
-    leaseMs: config.jobLeaseMs, callTimeoutMs: config.crmTimeoutMs, log,
+    store,
+    connector,
+    sources,
+    rules: config.routing,
+    publicUrl: config.publicUrl,
+    syncDeadlineMs: config.syncDeadlineMs,
+    retryScheduleMs: config.retryScheduleMs,
+    workerConcurrency: config.workerConcurrency,
+    workerPollMs: config.workerPollMs,
+    leaseMs: config.jobLeaseMs,
+    callTimeoutMs: config.crmTimeoutMs,
+    log,
   });
   const bodies = Array.from({ length: count }, () => Buffer.from(olarkBody(newConversation(), 2)));
   const one = async (body: Buffer) => {
-    const events = olark.decode({ method: 'POST', rawBody: body, rawQuery: '', header: (name) => (name === 'content-type' ? 'application/x-www-form-urlencoded' : undefined) });
+    const events = olark.decode({
+      method: 'POST',
+      rawBody: body,
+      rawQuery: '',
+      header: (name) => (name === 'content-type' ? 'application/x-www-form-urlencoded' : undefined),
+    });
     if (isLeft(events)) throw new Error(events.left.code);
     const [result] = await pipeline.receive(olark, events.right);
     if (result?.kind !== 'record') throw new Error(`answer ${result?.kind}`);
@@ -43,15 +61,19 @@ const main = async () => {
   const cpu = process.cpuUsage();
   const started = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < bodies.length) {
-      const body = bodies[next++];
-      if (body !== undefined) await one(body);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++];
+        if (body !== undefined) await one(body);
+      }
+    }),
+  );
   const wall = performance.now() - started;
   const used = process.cpuUsage(cpu);
-  process.stdout.write(`${bodies.length} transcripts: ${((used.user + used.system) / bodies.length).toFixed(0)} µs CPU each, ${Math.round(bodies.length / (wall / 1000))}/s\n`);
+  process.stdout.write(
+    `${bodies.length} transcripts: ${((used.user + used.system) / bodies.length).toFixed(0)} µs CPU each, ${Math.round(bodies.length / (wall / 1000))}/s\n`,
+  );
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 };

@@ -37,7 +37,9 @@ const main = async () => {
     const after = threadTimes(service.pid);
     const ours = process.cpuUsage(started);
     const requests = result.requestsPerSec * seconds;
-    process.stdout.write(`${result.requestsPerSec} req/s, p99 ${result.p99Ms} ms, peak RSS ${service.rss.peakMB() ?? '?'} MB; CPU µs per request by thread:\n`);
+    process.stdout.write(
+      `${result.requestsPerSec} req/s, p99 ${result.p99Ms} ms, peak RSS ${service.rss.peakMB() ?? '?'} MB; CPU µs per request by thread:\n`,
+    );
     const rows = [...after.entries()]
       .map(([thread, us]) => [thread, (us - (before.get(thread) ?? 0)) / requests] as const)
       .filter(([, us]) => us >= 1)

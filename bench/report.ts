@@ -76,7 +76,9 @@ export const goals = (r: Omit<Results, 'goals' | 'runSeconds'>): Results['goals'
     measured: at64 === undefined ? 'not measured' : `${Math.round(at64.ratio * 100)} %`,
     met: at64 === undefined ? undefined : at64.ratio >= GOALS.ingestRatioAt64,
   });
-  const measuredAgent = r.agentLatency.flatMap((s) => (s.status === 'ok' ? s.rows.map((row) => ({ crm: `${s.crm} at ${s.latencyMs} ms`, row })) : []));
+  const measuredAgent = r.agentLatency.flatMap((s) =>
+    s.status === 'ok' ? s.rows.map((row) => ({ crm: `${s.crm} at ${s.latencyMs} ms`, row })) : [],
+  );
   const worst = measuredAgent.reduce<{ crm: string; kind: string; ms: number } | undefined>(
     (w, { crm, row }) => (w === undefined || row.overheadP99Ms > w.ms ? { crm, kind: row.kind, ms: row.overheadP99Ms } : w),
     undefined,
@@ -85,7 +87,8 @@ export const goals = (r: Omit<Results, 'goals' | 'runSeconds'>): Results['goals'
   out.push({
     goal: `agent latency: p99 overhead over the CRM's own time ≤ ${GOALS.overheadP99Ms} ms`,
     measured:
-      (worst === undefined ? 'not measured' : `worst ${worst.ms} ms (${worst.crm}, ${worst.kind})`) + (missing.length > 0 ? `; not measured: ${missing.join(', ')}` : ''),
+      (worst === undefined ? 'not measured' : `worst ${worst.ms} ms (${worst.crm}, ${worst.kind})`) +
+      (missing.length > 0 ? `; not measured: ${missing.join(', ')}` : ''),
     // Met only when every CRM was measured; a miss on one measured CRM is a miss.
     met: worst === undefined ? undefined : worst.ms > GOALS.overheadP99Ms ? false : missing.length === 0 ? true : undefined,
   });
@@ -94,7 +97,11 @@ export const goals = (r: Omit<Results, 'goals' | 'runSeconds'>): Results['goals'
     out.push({ goal: 'burst: 0 lost', measured: String(b.lost), met: b.lost === 0 });
     out.push({ goal: 'burst: 0 doubled', measured: String(b.doubled), met: b.doubled === 0 });
     out.push({ goal: 'burst: 0 dead', measured: String(b.dead), met: b.dead === 0 });
-    out.push({ goal: `burst: ≤ ${GOALS.burstCallsPerTranscript} CRM calls per transcript`, measured: String(b.callsPerTranscript), met: b.callsPerTranscript <= GOALS.burstCallsPerTranscript });
+    out.push({
+      goal: `burst: ≤ ${GOALS.burstCallsPerTranscript} CRM calls per transcript`,
+      measured: String(b.callsPerTranscript),
+      met: b.callsPerTranscript <= GOALS.burstCallsPerTranscript,
+    });
   } else out.push({ goal: 'burst: 0 lost, 0 doubled, 0 dead, ≤ 2 CRM calls per transcript', measured: 'not measured', met: undefined });
   out.push(...platformGoals(r));
   out.push({
@@ -114,7 +121,9 @@ export const render = (r: Results): string => {
     '',
   );
 
-  parts.push(`1. Ingest — Olark transcripts (form posts), local CRM, ${r.settings.ingestSeconds} s per run, 80 % new conversations / 20 % repeats`);
+  parts.push(
+    `1. Ingest — Olark transcripts (form posts), local CRM, ${r.settings.ingestSeconds} s per run, 80 % new conversations / 20 % repeats`,
+  );
   if (Array.isArray(r.ingest))
     parts.push(
       table(
@@ -146,7 +155,20 @@ export const render = (r: Results): string => {
     }
     parts.push(
       table(
-        [name, 'p50', 'p99', 'CRM calls', 'sequential', 'CRM time p50', 'overhead p50', 'overhead p99', 'bare relay p50 / p99', 'nominal p50 / p99', 'calls after answer', 'stable-link answers'],
+        [
+          name,
+          'p50',
+          'p99',
+          'CRM calls',
+          'sequential',
+          'CRM time p50',
+          'overhead p50',
+          'overhead p99',
+          'bare relay p50 / p99',
+          'nominal p50 / p99',
+          'calls after answer',
+          'stable-link answers',
+        ],
         s.rows.map((row) => [
           row.kind,
           `${row.p50Ms} ms`,
@@ -156,14 +178,18 @@ export const render = (r: Results): string => {
           `${row.crmP50Ms} ms`,
           `${row.overheadP50Ms} ms`,
           `${row.overheadP99Ms} ms`,
-          row.bareRelayOverheadP50Ms === undefined || row.bareRelayOverheadP99Ms === undefined ? '–' : `${row.bareRelayOverheadP50Ms} / ${row.bareRelayOverheadP99Ms} ms`,
+          row.bareRelayOverheadP50Ms === undefined || row.bareRelayOverheadP99Ms === undefined
+            ? '–'
+            : `${row.bareRelayOverheadP50Ms} / ${row.bareRelayOverheadP99Ms} ms`,
           `${row.nominalOverheadP50Ms} / ${row.nominalOverheadP99Ms} ms`,
           row.callsAfterAnswer,
           row.stableLinkAnswers,
         ]),
       ),
     );
-    parts.push(`  just after start (its first ${s.firstRequests.requests} transcripts, CRM at 0 ms): overhead p50 ${s.firstRequests.overheadP50Ms} ms, p99 ${s.firstRequests.overheadP99Ms} ms`);
+    parts.push(
+      `  just after start (its first ${s.firstRequests.requests} transcripts, CRM at 0 ms): overhead p50 ${s.firstRequests.overheadP50Ms} ms, p99 ${s.firstRequests.overheadP99Ms} ms`,
+    );
   }
   parts.push(
     "(overhead = latency − the CRM's own time on the agent's path, as the emulator timed its calls: our work, the SDK and the network between; bare relay = the same overhead for a bare Koa app that only reads the body and makes as many calls one after another to the same emulator (bench/bare-relay.ts): this machine's floor on that path; nominal = latency − sequential calls × the emulator's latency, which also counts its timers' lateness; with this few samples p99 is the slowest sample)",
@@ -189,7 +215,10 @@ export const render = (r: Results): string => {
                 ? `never: ${b.notInCrm} missing, nothing left queued after ${round(b.watchedMs / 1000)} s`
                 : `not within ${b.timeoutMs / 1000} s`,
           ],
-          ['CRM calls (per transcript; without the 429s)', `${b.crmCalls} (${b.callsPerTranscript}; ${round((b.crmCalls - b.rateLimited429) / b.transcripts)})`],
+          [
+            'CRM calls (per transcript; without the 429s)',
+            `${b.crmCalls} (${b.callsPerTranscript}; ${round((b.crmCalls - b.rateLimited429) / b.transcripts)})`,
+          ],
           ['429s met', b.rateLimited429],
           ['not in the CRM at the end', b.notInCrm],
           ['of those: dead (replayable) / still queued / lost', `${b.dead} / ${b.stillQueued} / ${b.lost}`],
@@ -210,7 +239,12 @@ export const render = (r: Results): string => {
   );
 
   parts.push('Goals (reported, not asserted)');
-  parts.push(table(['goal', 'measured', ''], r.goals.map((g) => [g.goal, g.measured, mark(g.met)])));
+  parts.push(
+    table(
+      ['goal', 'measured', ''],
+      r.goals.map((g) => [g.goal, g.measured, mark(g.met)]),
+    ),
+  );
   parts.push('', `Run time: ${r.runSeconds} s`);
   return parts.join('\n');
 };

@@ -59,7 +59,9 @@ const build = () => {
   }
 };
 
-const ingestSection = async (seconds: number): Promise<{ ingest: IngestRow[] | { status: 'unavailable'; reason: string }; rss?: number }> => {
+const ingestSection = async (
+  seconds: number,
+): Promise<{ ingest: IngestRow[] | { status: 'unavailable'; reason: string }; rss?: number }> => {
   log('1. ingest (local CRM) and 4. peak memory');
   const service = await startService('chat2crm (CRM=local)', { CRM: 'local' });
   try {
@@ -82,7 +84,8 @@ const main = async () => {
   const started = performance.now();
   const args = process.argv.slice(2);
   const unknown = args.filter((a) => a !== '--quick');
-  if (unknown.length > 0) throw new Error(`unknown argument ${unknown.join(' ')}: the bench takes only --quick (knobs are BENCH_* variables)`);
+  if (unknown.length > 0)
+    throw new Error(`unknown argument ${unknown.join(' ')}: the bench takes only --quick (knobs are BENCH_* variables)`);
   const quick = args.includes('--quick');
   const seconds = intEnv('BENCH_SECONDS', quick ? 2 : 8, 1, 120);
   const samples = intEnv('BENCH_SAMPLES', quick ? 10 : 20, 1, 1000);
@@ -90,15 +93,22 @@ const main = async () => {
   const platformSamples = intEnv('BENCH_PLATFORM_SAMPLES', 10, 1, 1000);
   build();
 
-  const first = await ingestSection(seconds).catch((e: unknown) => ({ ingest: { status: 'unavailable' as const, reason: message(e) }, rss: undefined }));
+  const first = await ingestSection(seconds).catch((e: unknown) => ({
+    ingest: { status: 'unavailable' as const, reason: message(e) },
+    rss: undefined,
+  }));
 
   log('2. agent latency (CRM emulators, 100 ms and 0 ms per call)');
   const agentLatency: AgentSection[] = [];
   // At 0 ms the emulators add nothing: what is left is our own work and the SDK's.
-  for (const latencyMs of quick ? [CRM_LATENCY_MS] : [CRM_LATENCY_MS, 0]) for (const crm of ['hubspot', 'salesforce'] as const) agentLatency.push(await runAgentLatency(crm, samples, log, latencyMs));
+  for (const latencyMs of quick ? [CRM_LATENCY_MS] : [CRM_LATENCY_MS, 0])
+    for (const crm of ['hubspot', 'salesforce'] as const) agentLatency.push(await runAgentLatency(crm, samples, log, latencyMs));
 
   log('3. burst under a CRM rate limit');
-  const burst: BurstSection = await runBurst(burstCount, BURST_TIMEOUT_MS, log).catch((e: unknown) => ({ status: 'unavailable' as const, reason: message(e) }));
+  const burst: BurstSection = await runBurst(burstCount, BURST_TIMEOUT_MS, log).catch((e: unknown) => ({
+    status: 'unavailable' as const,
+    reason: message(e),
+  }));
 
   log(quick ? '5. LiveChat: skipped (--quick)' : '5. LiveChat (emulator, 100 ms per call)');
   const livechat = quick ? skipped : await runLiveChatSection(seconds, platformSamples * 2, CRM_LATENCY_MS, log);
@@ -114,7 +124,9 @@ const main = async () => {
   const skipScale = quick || process.env['BENCH_SKIP_SCALE'] === '1';
   const skipReason = quick ? '--quick' : 'BENCH_SKIP_SCALE=1';
   log(skipScale ? `9. scale: skipped (${skipReason})` : '9. scale: 1,000,000 stored conversations beside 10,000');
-  const scale: ScaleSection[] = skipScale ? [] : await runScale(log).catch((e: unknown) => [{ storage: storageLabel(), status: 'unavailable' as const, reason: message(e) }]);
+  const scale: ScaleSection[] = skipScale
+    ? []
+    : await runScale(log).catch((e: unknown) => [{ storage: storageLabel(), status: 'unavailable' as const, reason: message(e) }]);
 
   const agentRss = agentLatency.flatMap((s) => (s.status === 'ok' && s.peakRssMB !== undefined ? [s.peakRssMB] : []));
   const burstRss = burst.status === 'ok' ? burst.peakRssMB : undefined;
@@ -134,7 +146,14 @@ const main = async () => {
   };
   const partial = {
     machine: machine(storageLabel()),
-    settings: { ingestSeconds: seconds, agentSamples: samples, burstTranscripts: burstCount, crmLatencyMs: CRM_LATENCY_MS, platformSamples, pluginCalls: PLUGIN_CALLS },
+    settings: {
+      ingestSeconds: seconds,
+      agentSamples: samples,
+      burstTranscripts: burstCount,
+      crmLatencyMs: CRM_LATENCY_MS,
+      platformSamples,
+      pluginCalls: PLUGIN_CALLS,
+    },
     ingest: first.ingest,
     agentLatency,
     burst,

@@ -56,10 +56,18 @@ export const sqliteTarget = async (dir: string, total: number): Promise<Target> 
     databaseUrl: `sqlite:${path}`,
     config: { kind: 'sqlite', path },
     deepCursor: async () =>
-      withDb((db) => cursorOf(db.prepare('SELECT updated_at, key FROM conversations ORDER BY updated_at DESC, key DESC LIMIT 1 OFFSET ?').get(Math.floor(total * 0.9)))),
+      withDb((db) =>
+        cursorOf(
+          db
+            .prepare('SELECT updated_at, key FROM conversations ORDER BY updated_at DESC, key DESC LIMIT 1 OFFSET ?')
+            .get(Math.floor(total * 0.9)),
+        ),
+      ),
     makeDue: async (now) =>
       withDb((db) => {
-        const changed = db.prepare("UPDATE jobs SET next_attempt_at = @now - abs(random() % 3600000) WHERE state = 'pending'").run({ now }).changes;
+        const changed = db
+          .prepare("UPDATE jobs SET next_attempt_at = @now - abs(random() % 3600000) WHERE state = 'pending'")
+          .run({ now }).changes;
         // The 40,000-row update leaves a WAL past the writer's checkpoint backstop (10,000 pages):
         // folded in here, it does not land in a timed claim (one took 732 ms in a run of 2026-12-02).
         db.pragma('wal_checkpoint(TRUNCATE)');
@@ -113,10 +121,21 @@ export const postgresTarget = async (base: string, total: number): Promise<Targe
       config: { kind: 'postgres', url: url.toString() },
       deepCursor: () =>
         withClient(url.toString(), async (c) =>
-          cursorOf((await c.query('SELECT updated_at, key FROM conversations ORDER BY updated_at DESC, key DESC LIMIT 1 OFFSET $1', [Math.floor(total * 0.9)])).rows[0]),
+          cursorOf(
+            (
+              await c.query('SELECT updated_at, key FROM conversations ORDER BY updated_at DESC, key DESC LIMIT 1 OFFSET $1', [
+                Math.floor(total * 0.9),
+              ])
+            ).rows[0],
+          ),
         ),
       makeDue: (now) =>
-        withClient(url.toString(), async (c) => (await c.query("UPDATE jobs SET next_attempt_at = $1 - floor(random() * 3600000)::bigint WHERE state = 'pending'", [now])).rowCount ?? 0),
+        withClient(
+          url.toString(),
+          async (c) =>
+            (await c.query("UPDATE jobs SET next_attempt_at = $1 - floor(random() * 3600000)::bigint WHERE state = 'pending'", [now]))
+              .rowCount ?? 0,
+        ),
       drop,
     };
   } catch (error) {

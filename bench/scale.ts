@@ -24,7 +24,13 @@ import { runScript, startService, type Service } from './service';
 import { percentile, round1 } from './stats';
 import { mark, table } from './table';
 
-export const SCALE_GOALS = { ingestRatio: 0.8, healthP99Ms: 20, queueStatsP99Ms: 20, consoleP99Ms: CONSOLE_GOAL_P99_MS, peakRssMB: 150 } as const;
+export const SCALE_GOALS = {
+  ingestRatio: 0.8,
+  healthP99Ms: 20,
+  queueStatsP99Ms: 20,
+  consoleP99Ms: CONSOLE_GOAL_P99_MS,
+  peakRssMB: 150,
+} as const;
 const SMALL = 10_000;
 const CONNECTIONS = 64;
 /** The worker's default WORKER_CONCURRENCY: what one tick asks for when every slot is free. */
@@ -60,7 +66,14 @@ export interface ScaleGoal {
 }
 
 export type ScaleSection =
-  | { readonly storage: string; readonly status: 'ok'; readonly small: DatabaseFigures; readonly large: DatabaseFigures; readonly ingestRatio: number; readonly goals: readonly ScaleGoal[] }
+  | {
+      readonly storage: string;
+      readonly status: 'ok';
+      readonly small: DatabaseFigures;
+      readonly large: DatabaseFigures;
+      readonly ingestRatio: number;
+      readonly goals: readonly ScaleGoal[];
+    }
   | { readonly storage: string; readonly status: 'unavailable'; readonly reason: string };
 
 const timing = (times: readonly number[]): Timing => ({
@@ -94,7 +107,13 @@ interface HttpFigures {
   readonly console?: readonly ConsoleRow[];
 }
 
-const httpFigures = async (service: Service, target: Target, samples: number, withConsole: boolean, log: (line: string) => void): Promise<HttpFigures> => {
+const httpFigures = async (
+  service: Service,
+  target: Target,
+  samples: number,
+  withConsole: boolean,
+  log: (line: string) => void,
+): Promise<HttpFigures> => {
   const healthz = await timed(samples, 10, () => health(service));
   let redirects = 0;
   let pages = 0;
@@ -143,7 +162,14 @@ const storeFigures = async (target: Target, samples: number) => {
   }
 };
 
-const measureStorage = async (storage: string, makeTarget: (total: number) => Promise<Target>, total: number, samples: number, seconds: number, logLine: (line: string) => void): Promise<ScaleSection> => {
+const measureStorage = async (
+  storage: string,
+  makeTarget: (total: number) => Promise<Target>,
+  total: number,
+  samples: number,
+  seconds: number,
+  logLine: (line: string) => void,
+): Promise<ScaleSection> => {
   const started = performance.now();
   // Each line says when it came, so a slow step shows in the log of a full run.
   const log = (line: string) => logLine(`${line} (${Math.round((performance.now() - started) / 1000)} s)`);
@@ -158,7 +184,11 @@ const measureStorage = async (storage: string, makeTarget: (total: number) => Pr
     const services: Service[] = [];
     try {
       const start = async (target: Target) => {
-        const service = await startService(`chat2crm (${storage}, ${target.conversations} conversations)`, { CRM: 'local', DATABASE_URL: target.databaseUrl, ADMIN_PASSWORD });
+        const service = await startService(`chat2crm (${storage}, ${target.conversations} conversations)`, {
+          CRM: 'local',
+          DATABASE_URL: target.databaseUrl,
+          ADMIN_PASSWORD,
+        });
         services.push(service);
         return service;
       };
@@ -183,7 +213,12 @@ const measureStorage = async (storage: string, makeTarget: (total: number) => Pr
       const largeRss = rss(largeService);
       for (const service of services.splice(0)) await service.stop();
       log(`  ${storage}: queue stats and the worker's claim, in process`);
-      const figures = async (target: Target, http: HttpFigures, ingest: LoadResult, peak: { peakRssMB?: number }): Promise<DatabaseFigures> => ({
+      const figures = async (
+        target: Target,
+        http: HttpFigures,
+        ingest: LoadResult,
+        peak: { peakRssMB?: number },
+      ): Promise<DatabaseFigures> => ({
         conversations: target.conversations,
         loadSeconds: target.loadSeconds,
         bytesPerConversation: Math.round(target.bytes / target.conversations),
@@ -195,7 +230,14 @@ const measureStorage = async (storage: string, makeTarget: (total: number) => Pr
       const smallFigures = await figures(small, smallHttp, smallIngest, smallRss);
       const largeFigures = await figures(large, largeHttp, largeIngest, largeRss);
       const ingestRatio = smallIngest.requestsPerSec === 0 ? 0 : largeIngest.requestsPerSec / smallIngest.requestsPerSec;
-      return { storage, status: 'ok', small: smallFigures, large: largeFigures, ingestRatio, goals: scaleGoals(smallFigures, largeFigures, ingestRatio) };
+      return {
+        storage,
+        status: 'ok',
+        small: smallFigures,
+        large: largeFigures,
+        ingestRatio,
+        goals: scaleGoals(smallFigures, largeFigures, ingestRatio),
+      };
     } finally {
       for (const service of services) await service.stop();
     }
@@ -214,13 +256,34 @@ const scaleGoals = (small: DatabaseFigures, large: DatabaseFigures, ratio: numbe
       measured: `${Math.round(ratio * 100)} % (${large.ingest.requestsPerSec} / ${small.ingest.requestsPerSec} req/s)`,
       met: ratio >= SCALE_GOALS.ingestRatio && large.ingest.failures === 0,
     },
-    { goal: `/healthz p99 ≤ ${SCALE_GOALS.healthP99Ms} ms at ${n}`, measured: `${large.healthz.p99Ms} ms`, met: large.healthz.p99Ms <= SCALE_GOALS.healthP99Ms },
-    { goal: `queue stats p99 ≤ ${SCALE_GOALS.queueStatsP99Ms} ms at ${n}`, measured: `${large.queueStats.p99Ms} ms`, met: large.queueStats.p99Ms <= SCALE_GOALS.queueStatsP99Ms },
+    {
+      goal: `/healthz p99 ≤ ${SCALE_GOALS.healthP99Ms} ms at ${n}`,
+      measured: `${large.healthz.p99Ms} ms`,
+      met: large.healthz.p99Ms <= SCALE_GOALS.healthP99Ms,
+    },
+    {
+      goal: `queue stats p99 ≤ ${SCALE_GOALS.queueStatsP99Ms} ms at ${n}`,
+      measured: `${large.queueStats.p99Ms} ms`,
+      met: large.queueStats.p99Ms <= SCALE_GOALS.queueStatsP99Ms,
+    },
   ];
-  const worst = (large.console ?? []).reduce<ConsoleRow | undefined>((w, row) => (w === undefined || row.p99Ms > w.p99Ms ? row : w), undefined);
-  if (worst !== undefined) goals.push({ goal: `console list p99 ≤ ${SCALE_GOALS.consoleP99Ms} ms at ${n}`, measured: `worst ${worst.p99Ms} ms (${worst.query})`, met: worst.p99Ms <= SCALE_GOALS.consoleP99Ms });
+  const worst = (large.console ?? []).reduce<ConsoleRow | undefined>(
+    (w, row) => (w === undefined || row.p99Ms > w.p99Ms ? row : w),
+    undefined,
+  );
+  if (worst !== undefined)
+    goals.push({
+      goal: `console list p99 ≤ ${SCALE_GOALS.consoleP99Ms} ms at ${n}`,
+      measured: `worst ${worst.p99Ms} ms (${worst.query})`,
+      met: worst.p99Ms <= SCALE_GOALS.consoleP99Ms,
+    });
   const peaks = [small.peakRssMB, large.peakRssMB].filter((v): v is number => v !== undefined);
-  if (peaks.length > 0) goals.push({ goal: `peak RSS ≤ ${SCALE_GOALS.peakRssMB} MB`, measured: `${Math.max(...peaks)} MB`, met: Math.max(...peaks) <= SCALE_GOALS.peakRssMB });
+  if (peaks.length > 0)
+    goals.push({
+      goal: `peak RSS ≤ ${SCALE_GOALS.peakRssMB} MB`,
+      measured: `${Math.max(...peaks)} MB`,
+      met: Math.max(...peaks) <= SCALE_GOALS.peakRssMB,
+    });
   return goals;
 };
 
@@ -238,7 +301,8 @@ export const runScale = async (log: (line: string) => void): Promise<ScaleSectio
     }
   }
   const base = process.env['BENCH_DATABASE_URL'];
-  if (base !== undefined && base !== '') sections.push(await measureStorage('PostgreSQL', (n) => postgresTarget(base, n), total, samples, seconds, log));
+  if (base !== undefined && base !== '')
+    sections.push(await measureStorage('PostgreSQL', (n) => postgresTarget(base, n), total, samples, seconds, log));
   return sections;
 };
 
@@ -268,32 +332,75 @@ export const renderScale = (sections: readonly ScaleSection[]): string => {
       table(
         ['figure', n(small), n(large), `${n(large)} / ${n(small)}`],
         [
-          [`ingest at ${CONNECTIONS} connections (CRM=local)`, `${small.ingest.requestsPerSec} req/s`, `${large.ingest.requestsPerSec} req/s`, `${Math.round(s.ingestRatio * 100)} %`],
-          ['  its latency p50 / p99', `${small.ingest.p50Ms} / ${small.ingest.p99Ms} ms`, `${large.ingest.p50Ms} / ${large.ingest.p99Ms} ms`, ''],
+          [
+            `ingest at ${CONNECTIONS} connections (CRM=local)`,
+            `${small.ingest.requestsPerSec} req/s`,
+            `${large.ingest.requestsPerSec} req/s`,
+            `${Math.round(s.ingestRatio * 100)} %`,
+          ],
+          [
+            '  its latency p50 / p99',
+            `${small.ingest.p50Ms} / ${small.ingest.p99Ms} ms`,
+            `${large.ingest.p50Ms} / ${large.ingest.p99Ms} ms`,
+            '',
+          ],
           ['  failed requests', small.ingest.failures, large.ingest.failures, ''],
           ['GET /healthz', both(small.healthz), both(large.healthz), flat(small.healthz, large.healthz)],
-          ['queue stats (store.queueStats, in process)', both(small.queueStats), both(large.queueStats), flat(small.queueStats, large.queueStats)],
+          [
+            'queue stats (store.queueStats, in process)',
+            both(small.queueStats),
+            both(large.queueStats),
+            flat(small.queueStats, large.queueStats),
+          ],
           [
             `stable-link page (${large.stableLink.redirects} redirects, ${large.stableLink.pages} step pages)`,
             both(small.stableLink),
             both(large.stableLink),
             flat(small.stableLink, large.stableLink),
           ],
-          [`worker's claim of ${CLAIM_LIMIT}, nothing due (${large.claimNothingDue.samples} claims)`, both(small.claimNothingDue), both(large.claimNothingDue), flat(small.claimNothingDue, large.claimNothingDue)],
+          [
+            `worker's claim of ${CLAIM_LIMIT}, nothing due (${large.claimNothingDue.samples} claims)`,
+            both(small.claimNothingDue),
+            both(large.claimNothingDue),
+            flat(small.claimNothingDue, large.claimNothingDue),
+          ],
           [
             `worker's claim of ${CLAIM_LIMIT}, backlog (${small.claimBacklog.due.toLocaleString('en')} / ${large.claimBacklog.due.toLocaleString('en')} due; ${large.claimBacklog.samples} claims)`,
             both(small.claimBacklog),
             both(large.claimBacklog),
             flat(small.claimBacklog, large.claimBacklog),
           ],
-          ['database size per conversation', `${small.bytesPerConversation.toLocaleString('en')} B`, `${large.bytesPerConversation.toLocaleString('en')} B`, ''],
-          ['peak RSS of the service', small.peakRssMB === undefined ? 'n/a' : `${small.peakRssMB} MB`, large.peakRssMB === undefined ? 'n/a' : `${large.peakRssMB} MB`, ''],
+          [
+            'database size per conversation',
+            `${small.bytesPerConversation.toLocaleString('en')} B`,
+            `${large.bytesPerConversation.toLocaleString('en')} B`,
+            '',
+          ],
+          [
+            'peak RSS of the service',
+            small.peakRssMB === undefined ? 'n/a' : `${small.peakRssMB} MB`,
+            large.peakRssMB === undefined ? 'n/a' : `${large.peakRssMB} MB`,
+            '',
+          ],
         ],
       ),
     );
-    parts.push('(the last column compares p99s; the claim backlog is every waiting step made due, claimed and finished as the worker does)');
-    if (large.console !== undefined) parts.push(`Console list at ${n(large)} (HTTP, Basic auth; goal p99 ≤ ${SCALE_GOALS.consoleP99Ms} ms):`, ...renderConsoleRows(large.console, '  '));
-    parts.push(`Goals (${s.storage}, reported, not asserted)`, table(['goal', 'measured', ''], s.goals.map((g) => [g.goal, g.measured, mark(g.met)])), '');
+    parts.push(
+      '(the last column compares p99s; the claim backlog is every waiting step made due, claimed and finished as the worker does)',
+    );
+    if (large.console !== undefined)
+      parts.push(
+        `Console list at ${n(large)} (HTTP, Basic auth; goal p99 ≤ ${SCALE_GOALS.consoleP99Ms} ms):`,
+        ...renderConsoleRows(large.console, '  '),
+      );
+    parts.push(
+      `Goals (${s.storage}, reported, not asserted)`,
+      table(
+        ['goal', 'measured', ''],
+        s.goals.map((g) => [g.goal, g.measured, mark(g.met)]),
+      ),
+      '',
+    );
   }
   return parts.join('\n');
 };

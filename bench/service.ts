@@ -76,7 +76,8 @@ export const LAUNCHER = join(ROOT, 'bin/chat2crm');
 export const launcherSettings = (script: string): { flags: readonly string[]; env: Readonly<Record<string, string>> } => {
   const flags = /^NODE_FLAGS='([^']*)'$/m.exec(script)?.[1];
   const env = Object.fromEntries([...script.matchAll(/^export ([A-Z_][A-Z0-9_]*)=(\S+)$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
-  if (flags === undefined || Object.keys(env).length === 0) throw new Error(`${LAUNCHER} has no NODE_FLAGS='…' line or no export line: the bench cannot start the service as users do`);
+  if (flags === undefined || Object.keys(env).length === 0)
+    throw new Error(`${LAUNCHER} has no NODE_FLAGS='…' line or no export line: the bench cannot start the service as users do`);
   return { flags: flags.split(/\s+/).filter((word) => word !== ''), env };
 };
 const { flags: START_FLAGS, env: START_ENV } = launcherSettings(readFileSync(LAUNCHER, 'utf8'));

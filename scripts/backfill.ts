@@ -35,7 +35,11 @@ interface Args {
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const dateOf = (text: string, endOfDay: boolean): Date | undefined => {
-  const at = DAY.test(text) ? Date.parse(`${text}T00:00:00.000Z`) + (endOfDay ? 86_400_000 - 1 : 0) : /^\d{4}-\d{2}-\d{2}T/.test(text) ? Date.parse(text) : NaN;
+  const at = DAY.test(text)
+    ? Date.parse(`${text}T00:00:00.000Z`) + (endOfDay ? 86_400_000 - 1 : 0)
+    : /^\d{4}-\d{2}-\d{2}T/.test(text)
+      ? Date.parse(text)
+      : NaN;
   return Number.isFinite(at) ? new Date(at) : undefined;
 };
 
@@ -60,9 +64,17 @@ const parseArgs = (argv: readonly string[]): Args | string => {
   if (since === undefined) return `--since ${sinceText.slice(0, 40)} is not a date (YYYY-MM-DD or an ISO 8601 time)`;
   const untilText = values.get('--until');
   const until = untilText === undefined ? undefined : dateOf(untilText, true);
-  if (untilText !== undefined && until === undefined) return `--until ${untilText.slice(0, 40)} is not a date (YYYY-MM-DD or an ISO 8601 time)`;
+  if (untilText !== undefined && until === undefined)
+    return `--until ${untilText.slice(0, 40)} is not a date (YYYY-MM-DD or an ISO 8601 time)`;
   if (until !== undefined && until.getTime() < since.getTime()) return '--until is before --since';
-  return { source, since, ...(until === undefined ? {} : { until }), dryRun: flags.has('--dry-run'), restart: flags.has('--restart'), wait: !flags.has('--no-wait') };
+  return {
+    source,
+    since,
+    ...(until === undefined ? {} : { until }),
+    dryRun: flags.has('--dry-run'),
+    restart: flags.has('--restart'),
+    wait: !flags.has('--no-wait'),
+  };
 };
 
 /** A bar redrawn in place on a terminal; a plain line per update otherwise (logs, CI, pipes). */
@@ -121,7 +133,9 @@ const main = async (): Promise<number> => {
   const config = loaded.config;
   const configured = config.sources.find((s) => s.definition.name === args.source);
   if (configured === undefined) {
-    process.stderr.write(`backfill: no platform ${args.source.slice(0, 40)}; the platforms are ${config.sources.map((s) => s.definition.name).join(', ')}\n`);
+    process.stderr.write(
+      `backfill: no platform ${args.source.slice(0, 40)}; the platforms are ${config.sources.map((s) => s.definition.name).join(', ')}\n`,
+    );
     return 2;
   }
   const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
@@ -203,7 +217,9 @@ const main = async (): Promise<number> => {
         onWait: (failure, ms) => {
           progress.end();
           process.stdout.write(
-            ms === 0 ? `${failure.code}: the saved page is no longer accepted; listing the range again from its start (chats already taken in are recognised)\n` : `${failure.code}: waiting ${Math.ceil(ms / 1000)} s (${failure.message})\n`,
+            ms === 0
+              ? `${failure.code}: the saved page is no longer accepted; listing the range again from its start (chats already taken in are recognised)\n`
+              : `${failure.code}: waiting ${Math.ceil(ms / 1000)} s (${failure.message})\n`,
           );
         },
       },
@@ -213,13 +229,20 @@ const main = async (): Promise<number> => {
     progress.end();
     const s = end.state;
     if (end.kind === 'already-done') {
-      process.stdout.write(`This range was backfilled at ${s.finishedAt ?? s.updatedAt}: nothing to do (${listingDetail(s)}). --restart lists it again.\n`);
+      process.stdout.write(
+        `This range was backfilled at ${s.finishedAt ?? s.updatedAt}: nothing to do (${listingDetail(s)}). --restart lists it again.\n`,
+      );
       return 0;
     }
     let delivery: DeliveryCounts | undefined;
     if (!args.dryRun && args.wait && queued.size > 0 && !stop) {
       delivery = await waitForDelivery(
-        { store, sleep: pause, stopRequested: () => stop, onProgress: (c) => progress.update('delivering', c.delivered + c.dead + c.failing + c.expired, queued.size, deliveryDetail(c)) },
+        {
+          store,
+          sleep: pause,
+          stopRequested: () => stop,
+          onProgress: (c) => progress.update('delivering', c.delivered + c.dead + c.failing + c.expired, queued.size, deliveryDetail(c)),
+        },
         queued,
       );
       progress.end();
@@ -241,7 +264,9 @@ const main = async (): Promise<number> => {
                   `  dead:           ${delivery.dead}${delivery.dead === 0 ? '' : ' (npm run replay -- --list)'}`,
                   ...(delivery.failing + delivery.pending + delivery.expired === 0
                     ? []
-                    : [`  not yet:        ${delivery.failing} failing and ${delivery.pending} pending (the service's worker goes on with them)${delivery.expired === 0 ? '' : `, ${delivery.expired} expired`}`]),
+                    : [
+                        `  not yet:        ${delivery.failing} failing and ${delivery.pending} pending (the service's worker goes on with them)${delivery.expired === 0 ? '' : `, ${delivery.expired} expired`}`,
+                      ]),
                 ]),
           ]),
     ];

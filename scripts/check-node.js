@@ -11,9 +11,12 @@ var fs = require('fs');
 var path = require('path');
 
 var parts = function (version) {
-  return version.replace(/^v/, '').split('.').map(function (n) {
-    return parseInt(n, 10) || 0;
-  });
+  return version
+    .replace(/^v/, '')
+    .split('.')
+    .map(function (n) {
+      return parseInt(n, 10) || 0;
+    });
 };
 var isOlder = function (have, need) {
   for (var i = 0; i < need.length; i++) {
@@ -29,7 +32,13 @@ if (minimum === null) throw new Error('scripts/check-node.js reads engines.node 
 
 if (isOlder(parts(process.version), parts(minimum[1]))) {
   process.stderr.write(
-    'chat2crm needs Node.js ' + minimum[1] + ' or newer; this is Node.js ' + process.version + ' (' + process.execPath + ').\n' +
+    'chat2crm needs Node.js ' +
+      minimum[1] +
+      ' or newer; this is Node.js ' +
+      process.version +
+      ' (' +
+      process.execPath +
+      ').\n' +
       'Install a newer Node.js (`nvm install` reads the version from .nvmrc), then run `npm install` and `npm start` again.\n',
   );
   process.exit(1);

@@ -14,7 +14,6 @@ const USAGE = `usage: npm run privacy -- export <email>   prints everything stor
        npm run privacy -- erase <email>    deletes it from this service's database
 `;
 
-
 /** An address to look for: one `@`, no spaces; matching ignores case and surrounding spaces. */
 const emailArgument = (value: string | undefined): string | undefined => {
   const email = personEmail(value);
@@ -52,7 +51,8 @@ const main = async (): Promise<number> => {
   const [command, address, ...rest] = process.argv.slice(2);
   const email = emailArgument(address);
   if ((command !== 'export' && command !== 'erase') || email === undefined || rest.length > 0) {
-    if (command !== undefined && (command === 'export' || command === 'erase') && email === undefined) process.stderr.write('privacy: give one email address, like jo@example.com\n');
+    if (command !== undefined && (command === 'export' || command === 'erase') && email === undefined)
+      process.stderr.write('privacy: give one email address, like jo@example.com\n');
     process.stderr.write(USAGE);
     return 2;
   }
@@ -64,12 +64,16 @@ const main = async (): Promise<number> => {
     if (command === 'export') {
       const exported = await store.exportPerson(email);
       process.stdout.write(`${JSON.stringify(exported, null, 2)}\n`);
-      process.stderr.write(`privacy: ${plural(exported.conversations.length, 'conversation')} and ${plural(exported.localCrm.records.length, 'local CRM record')} stored for that address\n`);
+      process.stderr.write(
+        `privacy: ${plural(exported.conversations.length, 'conversation')} and ${plural(exported.localCrm.records.length, 'local CRM record')} stored for that address\n`,
+      );
       return 0;
     }
     const erased = await store.erasePerson(email);
     if (erased.inFlight > 0) {
-      process.stderr.write(`privacy: ${plural(erased.inFlight, 'step')} of this person ${erased.inFlight === 1 ? 'is' : 'are'} running right now, so nothing was erased. Run it again in a minute.\n`);
+      process.stderr.write(
+        `privacy: ${plural(erased.inFlight, 'step')} of this person ${erased.inFlight === 1 ? 'is' : 'are'} running right now, so nothing was erased. Run it again in a minute.\n`,
+      );
       return 1;
     }
     process.stdout.write(erasureReport(describeDatabase(database), erased));

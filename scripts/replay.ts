@@ -27,7 +27,10 @@ const main = async (): Promise<number> => {
     if (args.includes('--list')) {
       const dead = await store.listJobs('dead', 1000);
       if (dead.length === 0) process.stdout.write('No dead steps.\n');
-      for (const job of dead) process.stdout.write(`${job.id}  ${job.kind.padEnd(7)}  ${job.conversationKey}  ${job.attempts} attempt(s)  ${job.lastError ?? ''}\n`);
+      for (const job of dead)
+        process.stdout.write(
+          `${job.id}  ${job.kind.padEnd(7)}  ${job.conversationKey}  ${job.attempts} attempt(s)  ${job.lastError ?? ''}\n`,
+        );
       return 0;
     }
     const connector = await config.createConnector({ log, publicUrl: config.publicUrl, localRecords: store });
@@ -41,9 +44,14 @@ const main = async (): Promise<number> => {
       },
       args.includes('--all') ? { all: true } : { ids: args.filter((a) => !a.startsWith('--')) },
     );
-    for (const line of lines) process.stdout.write(`${line.outcome.padEnd(10)} ${line.jobId}  ${(line.step ?? '').padEnd(7)}  ${line.conversationKey ?? ''}  ${line.detail}\n`);
+    for (const line of lines)
+      process.stdout.write(
+        `${line.outcome.padEnd(10)} ${line.jobId}  ${(line.step ?? '').padEnd(7)}  ${line.conversationKey ?? ''}  ${line.detail}\n`,
+      );
     const count = (o: string) => lines.filter((l) => l.outcome === o).length;
-    process.stdout.write(`\n${lines.length} step(s): ${count('delivered')} done, ${count('retrying')} queued for retry, ${count('dead')} dead again, ${lines.length - count('delivered') - count('retrying') - count('dead')} skipped\n`);
+    process.stdout.write(
+      `\n${lines.length} step(s): ${count('delivered')} done, ${count('retrying')} queued for retry, ${count('dead')} dead again, ${lines.length - count('delivered') - count('retrying') - count('dead')} skipped\n`,
+    );
     await connector.close?.();
     return count('dead') > 0 || count('not found') > 0 ? 1 : 0;
   } finally {

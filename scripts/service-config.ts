@@ -21,7 +21,9 @@ export const describeDatabase = (database: DatabaseConfig): string => {
 };
 
 /** The service's configuration, or the exit code after saying what is wrong on stderr. */
-export const loadServiceConfig = (command: string): { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly exitCode: number } => {
+export const loadServiceConfig = (
+  command: string,
+): { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly exitCode: number } => {
   const envFile = resolve('.env');
   const file = existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {};
   const loaded = loadConfig({ ...file, ...process.env });
@@ -31,7 +33,11 @@ export const loadServiceConfig = (command: string): { readonly ok: true; readonl
   }
   const { database } = loaded.config;
   const from =
-    process.env.DATABASE_URL !== undefined ? 'DATABASE_URL from the environment' : file.DATABASE_URL !== undefined ? `DATABASE_URL from ${envFile}` : `the default: no DATABASE_URL in the environment or in ${envFile}`;
+    process.env.DATABASE_URL !== undefined
+      ? 'DATABASE_URL from the environment'
+      : file.DATABASE_URL !== undefined
+        ? `DATABASE_URL from ${envFile}`
+        : `the default: no DATABASE_URL in the environment or in ${envFile}`;
   process.stderr.write(`${command}: using the ${describeDatabase(database)} (${from})\n`);
   if (database.kind === 'sqlite' && !existsSync(resolve(database.path))) {
     process.stderr.write(

@@ -47,7 +47,8 @@ const main = async (): Promise<number> => {
   const loaded = loadConfig(process.env);
   if (!loaded.ok) {
     process.stderr.write(`Configuration problems:\n${loaded.errors.map((e) => `  ${e}`).join('\n')}\n`);
-    if (process.env.CRM?.trim().toLowerCase() === 'hubspot' && loaded.errors.some((e) => e.startsWith('HUBSPOT_ACCESS_TOKEN'))) printHubspotGuide();
+    if (process.env.CRM?.trim().toLowerCase() === 'hubspot' && loaded.errors.some((e) => e.startsWith('HUBSPOT_ACCESS_TOKEN')))
+      printHubspotGuide();
     return 1;
   }
   const { config } = loaded;
@@ -69,7 +70,9 @@ const main = async (): Promise<number> => {
 /** A platform is in use when any of its own keys (other than its token) is set; Olark has none and always is. */
 const inUse = (name: string, tokenKey: string, env: Env): boolean => {
   const prefix = `${name.toUpperCase()}_`;
-  const own = Object.entries(env).filter(([key, value]) => key.startsWith(prefix) && key !== tokenKey && value !== undefined && value.trim() !== '');
+  const own = Object.entries(env).filter(
+    ([key, value]) => key.startsWith(prefix) && key !== tokenKey && value !== undefined && value.trim() !== '',
+  );
   return name === 'olark' || own.length > 0;
 };
 
@@ -96,7 +99,9 @@ const checkPlatforms = async (config: Config, env: Env): Promise<boolean> => {
     const source = sources.get(definition.name);
     if (source === undefined) continue;
     if (!inUse(definition.name, definition.tokenKey, env)) {
-      process.stdout.write(`\n${definition.title}: not in use (set its ${definition.name.toUpperCase()}_* keys to connect it; see the README)\n`);
+      process.stdout.write(
+        `\n${definition.title}: not in use (set its ${definition.name.toUpperCase()}_* keys to connect it; see the README)\n`,
+      );
       continue;
     }
     const token = tokens.get(definition.name);
@@ -106,7 +111,10 @@ const checkPlatforms = async (config: Config, env: Env): Promise<boolean> => {
     ok &&= fine;
     process.stdout.write(`\n${definition.title}: ${fine ? 'ready' : 'needs attention'}\n`);
     for (const item of items) process.stdout.write(`  ${item.ok ? 'ok  ' : 'FAIL'}  ${item.name}: ${item.detail}\n`);
-    if (url === undefined) process.stdout.write(`  Webhook URL: start the service once (npm start) to generate ${definition.tokenKey}, or set it, then run setup again.\n`);
+    if (url === undefined)
+      process.stdout.write(
+        `  Webhook URL: start the service once (npm start) to generate ${definition.tokenKey}, or set it, then run setup again.\n`,
+      );
     else {
       const lines = source.describe?.(url) ?? [];
       if (!lines.some((line) => line.includes(url))) process.stdout.write(`  Webhook URL: ${url}\n`);

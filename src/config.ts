@@ -13,7 +13,17 @@ import type { Action } from './domain/event';
 import type { RoutingRules } from './domain/routing';
 import type { Mapping } from './domain/mapping';
 import { MappingFile } from './mapping-file';
-import { DurationList, HttpUrl, IntFromString, LowerCaseList, NonEmptyString, OneOf, describeErrors, optional, withDefault } from './domain/codecs';
+import {
+  DurationList,
+  HttpUrl,
+  IntFromString,
+  LowerCaseList,
+  NonEmptyString,
+  OneOf,
+  describeErrors,
+  optional,
+  withDefault,
+} from './domain/codecs';
 
 export type DatabaseConfig = { readonly kind: 'sqlite'; readonly path: string } | { readonly kind: 'postgres'; readonly url: string };
 
@@ -25,7 +35,9 @@ const DatabaseUrl = new t.Type<DatabaseConfig, string, unknown>(
     const value = u.trim();
     if (value.startsWith('sqlite:')) {
       const path = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-      return path.length > 0 ? t.success({ kind: 'sqlite', path }) : t.failure(u, c, 'sqlite: needs a file path, e.g. sqlite:data/chat2crm.db');
+      return path.length > 0
+        ? t.success({ kind: 'sqlite', path })
+        : t.failure(u, c, 'sqlite: needs a file path, e.g. sqlite:data/chat2crm.db');
     }
     if (/^postgres(ql)?:\/\//.test(value)) return t.success({ kind: 'postgres', url: value });
     return t.failure(u, c, 'must be sqlite:<path> (e.g. sqlite:data/chat2crm.db) or postgres://user:pass@host:5432/db');
@@ -52,7 +64,10 @@ const Token = new t.Type<string, string, unknown>(
 const BearerToken = new t.Type<string, string, unknown>(
   'BearerToken',
   (u): u is string => typeof u === 'string',
-  (u, c) => (typeof u === 'string' && /^\S{1,256}$/.test(u.trim()) ? t.success(u.trim()) : t.failure(u, c, 'must be 1 to 256 characters without spaces')),
+  (u, c) =>
+    typeof u === 'string' && /^\S{1,256}$/.test(u.trim())
+      ? t.success(u.trim())
+      : t.failure(u, c, 'must be 1 to 256 characters without spaces'),
   String,
 );
 
@@ -160,7 +175,10 @@ const configureSource = (definition: SourceDefinition, env: Env) => {
  * registered one. A platform left out gets no webhook route (404), no token and no banner line,
  * and its keys are not read.
  */
-const enabledSources = (value: string | undefined, definitions: readonly SourceDefinition[]): { ok: true; enabled: readonly SourceDefinition[] } | { ok: false; error: string } => {
+const enabledSources = (
+  value: string | undefined,
+  definitions: readonly SourceDefinition[],
+): { ok: true; enabled: readonly SourceDefinition[] } | { ok: false; error: string } => {
   const names = (value ?? '')
     .split(',')
     .map((name) => name.trim().toLowerCase())
@@ -169,7 +187,10 @@ const enabledSources = (value: string | undefined, definitions: readonly SourceD
   const valid = definitions.map((d) => d.name);
   const unknown = names.filter((name) => !valid.includes(name));
   if (unknown.length > 0)
-    return { ok: false, error: `SOURCES: unknown platform${unknown.length === 1 ? '' : 's'} ${unknown.map((n) => JSON.stringify(n)).join(', ')}; the platforms are ${valid.join(', ')} (comma-separated; unset: all of them)` };
+    return {
+      ok: false,
+      error: `SOURCES: unknown platform${unknown.length === 1 ? '' : 's'} ${unknown.map((n) => JSON.stringify(n)).join(', ')}; the platforms are ${valid.join(', ')} (comma-separated; unset: all of them)`,
+    };
   return { ok: true, enabled: definitions.filter((d) => names.includes(d.name)) };
 };
 
@@ -177,7 +198,10 @@ const enabledSources = (value: string | undefined, definitions: readonly SourceD
  * Decodes the environment; on failure, one line per bad key, core, connector and platform keys
  * alike. `definitions` is the source registry (tests add a platform of their own).
  */
-export const loadConfig = (env: Env, definitions: readonly SourceDefinition[] = sourceDefinitions): { ok: true; config: Config } | { ok: false; errors: string[] } => {
+export const loadConfig = (
+  env: Env,
+  definitions: readonly SourceDefinition[] = sourceDefinitions,
+): { ok: true; config: Config } | { ok: false; errors: string[] } => {
   const core = CoreEnv.decode(env);
   const crm = CoreEnv.props.CRM.decode(env.CRM);
   // The connector's keys can be checked as soon as we know which connector is meant.
@@ -191,7 +215,8 @@ export const loadConfig = (env: Env, definitions: readonly SourceDefinition[] = 
     ...configured.flatMap((c) => c.errors),
   ];
   const sources = configured.flatMap((c) => (c.source === undefined ? [] : [c.source]));
-  if (isLeft(core) || !enabled.ok || connector === undefined || isLeft(connector) || sources.length < configured.length) return { ok: false, errors };
+  if (isLeft(core) || !enabled.ok || connector === undefined || isLeft(connector) || sources.length < configured.length)
+    return { ok: false, errors };
   const c = core.right;
   // A CRM call that outlives its lease would let a second process deliver the same job.
   if (c.CRM_TIMEOUT_MS >= c.JOB_LEASE_MS) return { ok: false, errors: ['CRM_TIMEOUT_MS: must be smaller than JOB_LEASE_MS'] };

@@ -57,7 +57,10 @@ export const start = async (config: Config, options: StartOptions = {}) => {
   for (const { definition, token: configured } of config.sources) {
     const token = configured ?? (await store.settingOrCreate(tokenSetting(definition.name), () => randomBytes(24).toString('base64url')));
     if (token.length < STRONG_TOKEN_LENGTH)
-      log.warn({ length: token.length }, `${definition.tokenKey} is short: use at least ${STRONG_TOKEN_LENGTH} random characters (unset it to have one generated)`);
+      log.warn(
+        { length: token.length },
+        `${definition.tokenKey} is short: use at least ${STRONG_TOKEN_LENGTH} random characters (unset it to have one generated)`,
+      );
     const source = sources.get(definition.name);
     if (source === undefined) throw new Error(`source ${definition.name} was configured but not created`);
     mounted.push({ source, token });
@@ -69,7 +72,10 @@ export const start = async (config: Config, options: StartOptions = {}) => {
     ...(config.mapping === undefined ? {} : { mapping: config.mapping }),
   });
   const metrics = createMetrics({ queueStats: () => store.queueStats() });
-  const alerts = config.alertWebhookUrl === undefined ? undefined : createAlerts({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, log: log.child({ component: 'alerts' }) });
+  const alerts =
+    config.alertWebhookUrl === undefined
+      ? undefined
+      : createAlerts({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, log: log.child({ component: 'alerts' }) });
   const observer = alerts === undefined ? metrics.observer : observeAll(metrics.observer, alerts);
   const pipeline = createPipeline({
     store,
@@ -94,7 +100,17 @@ export const start = async (config: Config, options: StartOptions = {}) => {
     crm: connector.name,
     sources: mounted,
     log,
-    admin: consoleDeps({ config, store, connector, sources, mounted, stableLink: (key) => pipeline.stableLink(key), passwordDigest: admin.digest, log: log.child({ component: 'console' }), observer }),
+    admin: consoleDeps({
+      config,
+      store,
+      connector,
+      sources,
+      mounted,
+      stableLink: (key) => pipeline.stableLink(key),
+      passwordDigest: admin.digest,
+      log: log.child({ component: 'console' }),
+      observer,
+    }),
     metrics,
     observer,
     crmCheck: cachedCrmCheck(() => connector.check(), { timeoutMs: Math.min(config.crmTimeoutMs, 5000) }),
@@ -111,12 +127,25 @@ export const start = async (config: Config, options: StartOptions = {}) => {
   server.on('clientError', answerClientError);
   pipeline.startWorker();
   const retention =
-    config.retentionDays === undefined ? undefined : startRetention({ store, retentionDays: config.retentionDays, log: log.child({ component: 'retention' }), now: () => new Date() });
+    config.retentionDays === undefined
+      ? undefined
+      : startRetention({ store, retentionDays: config.retentionDays, log: log.child({ component: 'retention' }), now: () => new Date() });
 
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   // The operator needs this URL once, on their own console; it is not written to the log.
-  announce(banner({ listening: `http://${config.host}:${port}`, crm: config.crm, storage: store.kind, publicUrl: config.publicUrl, config, mounted, publicUrlDefaulted: config.publicUrlDefaulted, ...(admin.generated === undefined ? {} : { adminPassword: admin.generated }) }));
+  announce(
+    banner({
+      listening: `http://${config.host}:${port}`,
+      crm: config.crm,
+      storage: store.kind,
+      publicUrl: config.publicUrl,
+      config,
+      mounted,
+      publicUrlDefaulted: config.publicUrlDefaulted,
+      ...(admin.generated === undefined ? {} : { adminPassword: admin.generated }),
+    }),
+  );
   log.info({ port, crm: config.crm, storage: store.kind }, 'started');
 
   let closing: Promise<void> | undefined;
@@ -153,7 +182,9 @@ const main = async () => {
   }
   const loaded = loadConfig(readEnv());
   if (!loaded.ok) {
-    process.stderr.write(`chat2crm cannot start: the configuration has ${loaded.errors.length} problem(s):\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}\nSee .env.example for every key and its default.\n`);
+    process.stderr.write(
+      `chat2crm cannot start: the configuration has ${loaded.errors.length} problem(s):\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}\nSee .env.example for every key and its default.\n`,
+    );
     process.exit(1);
   }
   const running = await start(loaded.config);

@@ -18,7 +18,9 @@ const readText = (path: string): { text: string } | { error: string } => {
 };
 
 /** The problems of the mapping file at `path`, or the mapping. */
-export const readMappingFile = (path: string): { readonly ok: true; readonly mapping: Mapping } | { readonly ok: false; readonly errors: readonly string[] } => {
+export const readMappingFile = (
+  path: string,
+): { readonly ok: true; readonly mapping: Mapping } | { readonly ok: false; readonly errors: readonly string[] } => {
   const read = readText(path);
   if ('error' in read) return { ok: false, errors: [`${path}: ${read.error}`] };
   const parsed = parseJsonSafe(read.text, path);

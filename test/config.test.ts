@@ -45,11 +45,22 @@ describe('loadConfig', () => {
   });
 
   it('lists every bad key at once', () => {
-    const loaded = loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', CRM: 'pipedrive', SYNC_DEADLINE_MS: '-1', RETRY_SCHEDULE: '5 parsecs', OLARK_WEBHOOK_TOKEN: 'with/slash' });
+    const loaded = loadConfig({
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://x',
+      CRM: 'pipedrive',
+      SYNC_DEADLINE_MS: '-1',
+      RETRY_SCHEDULE: '5 parsecs',
+      OLARK_WEBHOOK_TOKEN: 'with/slash',
+    });
     assert.ok(!loaded.ok);
     const keys = loaded.errors.map((e) => e.split(':')[0]);
-    for (const key of ['PORT', 'DATABASE_URL', 'CRM', 'SYNC_DEADLINE_MS', 'RETRY_SCHEDULE', 'OLARK_WEBHOOK_TOKEN']) assert.ok(keys.includes(key), `${key} in ${loaded.errors.join(' | ')}`);
-    assert.ok(loaded.errors.some((e) => e.startsWith('CRM:') && e.includes('local')), 'says which CRMs exist');
+    for (const key of ['PORT', 'DATABASE_URL', 'CRM', 'SYNC_DEADLINE_MS', 'RETRY_SCHEDULE', 'OLARK_WEBHOOK_TOKEN'])
+      assert.ok(keys.includes(key), `${key} in ${loaded.errors.join(' | ')}`);
+    assert.ok(
+      loaded.errors.some((e) => e.startsWith('CRM:') && e.includes('local')),
+      'says which CRMs exist',
+    );
   });
 
   describe('SOURCES', () => {
@@ -72,7 +83,9 @@ describe('loadConfig', () => {
     it('refuses an unknown name, listing the platforms', () => {
       const loaded = loadConfig({ SOURCES: 'olark,Zendesk,drift' });
       assert.ok(!loaded.ok);
-      assert.deepEqual(loaded.errors, ['SOURCES: unknown platforms "zendesk", "drift"; the platforms are olark, livechat, livesupporti, iadvize (comma-separated; unset: all of them)']);
+      assert.deepEqual(loaded.errors, [
+        'SOURCES: unknown platforms "zendesk", "drift"; the platforms are olark, livechat, livesupporti, iadvize (comma-separated; unset: all of them)',
+      ]);
     });
 
     it('names the keys a platform still needs (the banner gives it one line until they are set)', () => {

@@ -27,7 +27,8 @@ describe('the repository', () => {
         const path = resolve(dirname(file), target);
         if (!path.startsWith(`${ROOT}/`) || !existsSync(path)) broken.push(`${relative(ROOT, file)} → ${target}`);
       }
-      if (/\.\.\/shared|shared\/research/.test(text)) broken.push(`${relative(ROOT, file)} names the research folder a clone does not have`);
+      if (/\.\.\/shared|shared\/research/.test(text))
+        broken.push(`${relative(ROOT, file)} names the research folder a clone does not have`);
     }
     assert.deepEqual(broken, []);
   });
@@ -54,7 +55,8 @@ describe('the repository', () => {
       assert.ok(typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed), path);
       return Object.fromEntries(Object.entries(parsed));
     };
-    const record = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value)) : {});
+    const record = (value: unknown): Record<string, unknown> =>
+      typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value)) : {};
     const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'];
     const pkg = json(join(ROOT, 'package.json'));
     const lockPackages = record(json(join(ROOT, 'package-lock.json'))['packages']);
@@ -87,7 +89,12 @@ describe('the repository', () => {
       assert.deepEqual(undecided, []);
       // What each decision rests on is written in .npmrc.
       const npmrc = readFileSync(join(ROOT, '.npmrc'), 'utf8');
-      for (const name of Object.keys(allowed)) assert.match(npmrc, new RegExp(`^# .*\\b${name}\\b`, 'm'), `.npmrc says why ${name} is ${allowed[name] === true ? 'allowed' : 'denied'}`);
+      for (const name of Object.keys(allowed))
+        assert.match(
+          npmrc,
+          new RegExp(`^# .*\\b${name}\\b`, 'm'),
+          `.npmrc says why ${name} is ${allowed[name] === true ? 'allowed' : 'denied'}`,
+        );
     });
   });
 
@@ -95,13 +102,20 @@ describe('the repository', () => {
     const named: string[] = [];
     const files = (dir: string): string[] =>
       readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-        entry.name === 'node_modules' || entry.name === 'fixtures' ? [] : entry.isDirectory() ? files(join(dir, entry.name)) : [join(dir, entry.name)],
+        entry.name === 'node_modules' || entry.name === 'fixtures'
+          ? []
+          : entry.isDirectory()
+            ? files(join(dir, entry.name))
+            : [join(dir, entry.name)],
       );
-    const dirs = ['src', 'connectors', 'scripts', 'bench', 'test', 'docs', 'examples', 'deploy', 'bin', '.ci'].map((d) => join(ROOT, d)).filter((d) => existsSync(d));
+    const dirs = ['src', 'connectors', 'scripts', 'bench', 'test', 'docs', 'examples', 'deploy', 'bin', '.ci']
+      .map((d) => join(ROOT, d))
+      .filter((d) => existsSync(d));
     const self = join(ROOT, 'test/repository.test.ts');
     const shelf = /\.\.\/shared|shared\/(fixtures|research|specs)|(^|[^a-z])research\/[a-z0-9-]+\.md|DESIGN\.md/;
     for (const file of [...dirs.flatMap(files), ...markdownFiles(ROOT), join(ROOT, 'package.json')])
-      if (file !== self && /\.(ts|js|mjs|md|json|sh|graphql)$|\/run$|\/chat2crm$/.test(file) && shelf.test(readFileSync(file, 'utf8'))) named.push(relative(ROOT, file));
+      if (file !== self && /\.(ts|js|mjs|md|json|sh|graphql)$|\/run$|\/chat2crm$/.test(file) && shelf.test(readFileSync(file, 'utf8')))
+        named.push(relative(ROOT, file));
     assert.deepEqual([...new Set(named)], []);
   });
 });

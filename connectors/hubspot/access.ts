@@ -12,7 +12,11 @@ export const DELIVERY_SCOPES = ['crm.objects.contacts.read', 'crm.objects.contac
 export const SETUP_ONLY_SCOPES = ['crm.schemas.contacts.write'] as const;
 
 /** What MAPPING_FILE's `owner` and `company` add (README.md, "Mapped fields, owner and company"). */
-export const MAPPING_SCOPES = { owner: 'crm.objects.owners.read', companyMatch: 'crm.objects.companies.read', companyCreate: 'crm.objects.companies.write' } as const;
+export const MAPPING_SCOPES = {
+  owner: 'crm.objects.owners.read',
+  companyMatch: 'crm.objects.companies.read',
+  companyCreate: 'crm.objects.companies.write',
+} as const;
 
 /** The steps, as `npm run setup` prints them. */
 export const serviceKeyGuide = (): string[] => [

@@ -75,7 +75,12 @@ interface UrlContext {
   setUrl(url: string): void;
 }
 const isUrlContext = (ctx: unknown): ctx is UrlContext =>
-  typeof ctx === 'object' && ctx !== null && 'getUrl' in ctx && typeof ctx.getUrl === 'function' && 'setUrl' in ctx && typeof ctx.setUrl === 'function';
+  typeof ctx === 'object' &&
+  ctx !== null &&
+  'getUrl' in ctx &&
+  typeof ctx.getUrl === 'function' &&
+  'setUrl' in ctx &&
+  typeof ctx.setUrl === 'function';
 
 /**
  * The SDK middleware (its `middleware` option) that sends every call to its dated path. The

@@ -23,7 +23,9 @@ const PROPERTY_OWNERS: readonly CrmObjectType[] = ['contacts', 'tickets'];
 const sandboxLinkHint = (baseUrl: string, uiOrigin: string): string => {
   const api = new URL(baseUrl);
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(api.hostname);
-  return local && /(^|\.)hubspot\.com$/.test(new URL(uiOrigin).hostname) ? `; set HUBSPOT_UI_DOMAIN=${api.origin} so links open the emulator's own record pages` : '';
+  return local && /(^|\.)hubspot\.com$/.test(new URL(uiOrigin).hostname)
+    ? `; set HUBSPOT_UI_DOMAIN=${api.origin} so links open the emulator's own record pages`
+    : '';
 };
 
 export const checkHubspot = async (
@@ -33,12 +35,20 @@ export const checkHubspot = async (
   baseUrl: string,
   mapping?: Mapping,
 ): Promise<CheckReport> => {
-  const [items, mapped] = await Promise.all([basics(client, account, placement, baseUrl), mapping === undefined ? [] : checkMapping(client, mapping, probe)]);
+  const [items, mapped] = await Promise.all([
+    basics(client, account, placement, baseUrl),
+    mapping === undefined ? [] : checkMapping(client, mapping, probe),
+  ]);
   const all = [...items, ...mapped];
   return { ok: all.every((i) => i.ok), items: all };
 };
 
-const basics = (client: HubspotClient, account: () => Promise<Account>, placement: () => Promise<TicketPlacement>, baseUrl: string): Promise<CheckItem[]> =>
+const basics = (
+  client: HubspotClient,
+  account: () => Promise<Account>,
+  placement: () => Promise<TicketPlacement>,
+  baseUrl: string,
+): Promise<CheckItem[]> =>
   Promise.all([
     probe('access token', async () => {
       const a = await account();
@@ -53,7 +63,11 @@ const basics = (client: HubspotClient, account: () => Promise<Account>, placemen
         const p = await client.property(type, CHAT_CONVERSATION_ID);
         if (p === undefined) return { ok: false, detail: `missing: run npm run setup to create it` };
         if (!p.hasUniqueValue)
-          return { ok: false, detail: 'exists but does not require unique values, so it cannot prevent duplicates: delete it in HubSpot, then run npm run setup' };
+          return {
+            ok: false,
+            detail:
+              'exists but does not require unique values, so it cannot prevent duplicates: delete it in HubSpot, then run npm run setup',
+          };
         return { ok: true, detail: 'present, unique values' };
       }),
     ),
@@ -71,7 +85,8 @@ export const setupHubspot = async (client: HubspotClient): Promise<CheckItem[]> 
         const done = await client.createUniqueTextProperty(type, {
           name: CHAT_CONVERSATION_ID,
           label: 'Chat conversation ID',
-          description: 'Set by chat2crm: the chat platform and conversation id this record came from. Keeps repeats from creating duplicates.',
+          description:
+            'Set by chat2crm: the chat platform and conversation id this record came from. Keeps repeats from creating duplicates.',
           groupName: type === 'contacts' ? 'contactinformation' : 'ticketinformation',
         });
         return { ok: true, detail: done === 'created' ? 'created' : 'already present, left unchanged' };

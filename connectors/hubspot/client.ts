@@ -15,12 +15,26 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { datedPaths, type ApiVersion } from './api-version';
 import { createLimiter, type Limiter, type Slot } from './limiter';
-import { asHttpError, fromHubspotError, HubspotRateLimited, HubspotTimeout, uniqueConflictOf, type Properties, type ReadProperties } from './mappers';
+import {
+  asHttpError,
+  fromHubspotError,
+  HubspotRateLimited,
+  HubspotTimeout,
+  uniqueConflictOf,
+  type Properties,
+  type ReadProperties,
+} from './mappers';
 
 export type CrmObjectType = 'contacts' | 'tickets';
 
 /** https://developers.hubspot.com/docs/api/crm/associations (SDK `AssociationTypes`): HUBSPOT_DEFINED, unlabelled. */
-export const ASSOCIATION = { noteToContact: 202, noteToTicket: 228, ticketToContact: 16, contactToCompany: 279, ticketToCompany: 339 } as const;
+export const ASSOCIATION = {
+  noteToContact: 202,
+  noteToTicket: 228,
+  ticketToContact: 16,
+  contactToCompany: 279,
+  ticketToCompany: 339,
+} as const;
 
 export interface AssociationTarget {
   readonly id: string;
@@ -28,7 +42,9 @@ export interface AssociationTarget {
 }
 
 /** A new record, or the refusal of a duplicate unique value with the existing record's id when HubSpot named it. */
-export type Created = { readonly created: true; readonly id: string } | { readonly created: false; readonly existingId: string | undefined; readonly refusal: Error };
+export type Created =
+  | { readonly created: true; readonly id: string }
+  | { readonly created: false; readonly existingId: string | undefined; readonly refusal: Error };
 
 export interface ReadObject {
   readonly id: string;
@@ -138,7 +154,13 @@ const sharedClient = (accessToken: string, basePath: string, apiVersion: ApiVers
   // (`sendBufferedRequest` in the SDK's lib/src/services/http/Transport.js; `httpAgent` in its
   // IConfiguration), which spent about a third of a new lead's CPU in fetch's streams. Our own
   // client's keep-alive agent keeps connections alive between calls, as fetch's pool did.
-  const hs = new Client({ accessToken, basePath, httpAgent: agentFor(basePath), numberOfApiCallRetries: 0, middleware: [datedPaths(basePath, apiVersion), { pre: (ctx: unknown) => ctx, post }] });
+  const hs = new Client({
+    accessToken,
+    basePath,
+    httpAgent: agentFor(basePath),
+    numberOfApiCallRetries: 0,
+    middleware: [datedPaths(basePath, apiVersion), { pre: (ctx: unknown) => ctx, post }],
+  });
   const shared = { hs, limiter, accessToken, basePath, apiVersion };
   clients.set(key, shared);
   return shared;
@@ -151,8 +173,10 @@ const notFoundToUndefined = <A>(e: unknown): A | undefined => {
   throw e;
 };
 
-const associatedIds = (associations: Readonly<Record<string, { readonly results: readonly { readonly id: string }[] }>> | undefined, type: string): string[] =>
-  associations?.[type]?.results.map((r) => r.id) ?? [];
+const associatedIds = (
+  associations: Readonly<Record<string, { readonly results: readonly { readonly id: string }[] }>> | undefined,
+  type: string,
+): string[] => associations?.[type]?.results.map((r) => r.id) ?? [];
 
 const keyArgs = (key: ObjectKey): [string, string | undefined] => ('id' in key ? [key.id, undefined] : [key.value, key.idProperty]);
 
@@ -179,7 +203,10 @@ const admitted = async (limiter: Limiter, n: number, operation: string): Promise
 
 const callsOf = ({ hs, limiter, accessToken, basePath, apiVersion }: SharedClient, timeoutMs: number, prepaid: Slot[]) => {
   const api = (type: CrmObjectType) => (type === 'contacts' ? hs.crm.contacts : hs.crm.tickets);
-  const associationSpec = (associationTypeId: number) => ({ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId });
+  const associationSpec = (associationTypeId: number) => ({
+    associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined,
+    associationTypeId,
+  });
 
   /**
    * One paced call with a timeout. The SDK has no cancellation, so a late answer is ignored
@@ -220,7 +247,10 @@ const callsOf = ({ hs, limiter, accessToken, basePath, apiVersion }: SharedClien
     account: () =>
       timed('read account details', async (): Promise<Account> => {
         const url = `${basePath.replace(/\/+$/, '')}/account-info/${apiVersion}/details`;
-        const res = await send({ method: 'GET', url, headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } }, timeoutMs);
+        const res = await send(
+          { method: 'GET', url, headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } },
+          timeoutMs,
+        );
         observeAnswer(limiter, res.status, res.headers);
         let body: unknown = res.text;
         try {
@@ -231,12 +261,18 @@ const callsOf = ({ hs, limiter, accessToken, basePath, apiVersion }: SharedClien
         if (res.status !== 200) throw new RawApiError(res.status, body, { ...res.headers });
         const decoded = AccountDetails.decode(body);
         if (isLeft(decoded)) throw new TypeError('HubSpot account details lack portalId or uiDomain');
-        if (!UI_HOST.test(decoded.right.uiDomain)) throw new TypeError('HubSpot account details name a uiDomain that is not a host name: set HUBSPOT_UI_DOMAIN');
+        if (!UI_HOST.test(decoded.right.uiDomain))
+          throw new TypeError('HubSpot account details name a uiDomain that is not a host name: set HUBSPOT_UI_DOMAIN');
         return { portalId: decoded.right.portalId, uiOrigin: `https://${decoded.right.uiDomain.toLowerCase()}` };
       }),
 
     /** A contact or ticket with the given properties, and its associated note/contact ids when asked. */
-    read: (type: CrmObjectType, key: ObjectKey, properties: readonly string[], associations: readonly ('notes' | 'contacts' | 'companies')[] = []) =>
+    read: (
+      type: CrmObjectType,
+      key: ObjectKey,
+      properties: readonly string[],
+      associations: readonly ('notes' | 'contacts' | 'companies')[] = [],
+    ) =>
       timed(`read ${type}`, async (): Promise<ReadObject | undefined> => {
         const [id, idProperty] = keyArgs(key);
         const found = await api(type)
@@ -264,11 +300,17 @@ const callsOf = ({ hs, limiter, accessToken, basePath, apiVersion }: SharedClien
             type === 'contacts'
               ? await hs.crm.contacts.basicApi.create({
                   properties: { ...properties },
-                  associations: to.map((a) => ({ to: { id: a.id }, types: [{ associationCategory: ContactAssociationCategory.HubspotDefined, associationTypeId: a.associationTypeId }] })),
+                  associations: to.map((a) => ({
+                    to: { id: a.id },
+                    types: [{ associationCategory: ContactAssociationCategory.HubspotDefined, associationTypeId: a.associationTypeId }],
+                  })),
                 })
               : await hs.crm.tickets.basicApi.create({
                   properties: { ...properties },
-                  associations: to.map((a) => ({ to: { id: a.id }, types: [{ associationCategory: TicketAssociationCategory.HubspotDefined, associationTypeId: a.associationTypeId }] })),
+                  associations: to.map((a) => ({
+                    to: { id: a.id },
+                    types: [{ associationCategory: TicketAssociationCategory.HubspotDefined, associationTypeId: a.associationTypeId }],
+                  })),
                 });
           return { created: true, id: made.id };
         } catch (e) {
@@ -299,7 +341,11 @@ const callsOf = ({ hs, limiter, accessToken, basePath, apiVersion }: SharedClien
     /** Note bodies by id; ids HubSpot no longer has are left out (207 partial answers). */
     readNotes: (ids: readonly string[]) =>
       timed('read notes', async () => {
-        const res = await hs.crm.objects.notes.batchApi.read({ inputs: ids.slice(0, 100).map((id) => ({ id })), properties: ['hs_note_body'], propertiesWithHistory: [] });
+        const res = await hs.crm.objects.notes.batchApi.read({
+          inputs: ids.slice(0, 100).map((id) => ({ id })),
+          properties: ['hs_note_body'],
+          propertiesWithHistory: [],
+        });
         return res.results.map((n) => ({ id: n.id, body: decodeProperties(n.properties).hs_note_body ?? '' }));
       }),
 
@@ -351,18 +397,27 @@ const callsOf = ({ hs, limiter, accessToken, basePath, apiVersion }: SharedClien
         const res = await hs.crm.pipelines.pipelinesApi.getAll('tickets');
         return res.results
           .filter((p) => !p.archived)
-          .map((p) => ({ id: p.id, displayOrder: p.displayOrder, stages: p.stages.filter((s) => !s.archived).map((s) => ({ id: s.id, displayOrder: s.displayOrder })) }));
+          .map((p) => ({
+            id: p.id,
+            displayOrder: p.displayOrder,
+            stages: p.stages.filter((s) => !s.archived).map((s) => ({ id: s.id, displayOrder: s.displayOrder })),
+          }));
       }),
 
     property: (type: CrmObjectType, name: string) =>
       timed(`read ${type} property ${name}`, async (): Promise<PropertyInfo | undefined> => {
         const p = await hs.crm.properties.coreApi.getByName(type, name).catch(notFoundToUndefined<never>);
         // Absent metadata is unknown, not read-only: the write itself will say.
-        return p === undefined ? undefined : { name: p.name, hasUniqueValue: p.hasUniqueValue === true, readOnlyValue: p.modificationMetadata?.readOnlyValue === true };
+        return p === undefined
+          ? undefined
+          : { name: p.name, hasUniqueValue: p.hasUniqueValue === true, readOnlyValue: p.modificationMetadata?.readOnlyValue === true };
       }),
 
     /** `'exists'` when HubSpot already has a property of that name (409). */
-    createUniqueTextProperty: (type: CrmObjectType, def: { readonly name: string; readonly label: string; readonly description: string; readonly groupName: string }) =>
+    createUniqueTextProperty: (
+      type: CrmObjectType,
+      def: { readonly name: string; readonly label: string; readonly description: string; readonly groupName: string },
+    ) =>
       timed(`create ${type} property ${def.name}`, async (): Promise<'created' | 'exists'> => {
         try {
           await hs.crm.properties.coreApi.create(type, {
@@ -389,7 +444,12 @@ const callsOf = ({ hs, limiter, accessToken, basePath, apiVersion }: SharedClien
 /** The calls, each paced by the app's limiter; the first ones use `prepaid` slots. */
 export type HubspotCalls = ReturnType<typeof callsOf>;
 
-export const createHubspotClient = (options: { readonly accessToken: string; readonly baseUrl: string; readonly apiVersion: ApiVersion; readonly timeoutMs: number }) => {
+export const createHubspotClient = (options: {
+  readonly accessToken: string;
+  readonly baseUrl: string;
+  readonly apiVersion: ApiVersion;
+  readonly timeoutMs: number;
+}) => {
   const shared = sharedClient(options.accessToken, options.baseUrl, options.apiVersion);
 
   /**

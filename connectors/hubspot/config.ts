@@ -35,7 +35,8 @@ const Required = <A>(codec: t.Type<A, string, unknown>, hint: string) =>
     codec.encode,
   );
 
-const UI_ORIGIN_HINT = 'must be a host name such as app.hubspot.com or app-eu1.hubspot.com, or an origin such as http://localhost:4010 (the emulator)';
+const UI_ORIGIN_HINT =
+  'must be a host name such as app.hubspot.com or app-eu1.hubspot.com, or an origin such as http://localhost:4010 (the emulator)';
 
 /**
  * Where record links point. A bare host (what HubSpot's account details call `uiDomain`) means
@@ -73,7 +74,11 @@ const ApiVersionCodec = new t.Type<ApiVersion, string, unknown>(
     const v = typeof u === 'string' ? u.trim() : '';
     return isApiVersion(v)
       ? t.success(v)
-      : t.failure(u, c, `must be one of ${API_VERSIONS.map((x) => (x === DEFAULT_API_VERSION ? `${x} (the default)` : x)).join(', ')}: HubSpot's date-versioned APIs (v1–v4 are being retired)`);
+      : t.failure(
+          u,
+          c,
+          `must be one of ${API_VERSIONS.map((x) => (x === DEFAULT_API_VERSION ? `${x} (the default)` : x)).join(', ')}: HubSpot's date-versioned APIs (v1–v4 are being retired)`,
+        );
   },
   String,
 );
@@ -98,7 +103,11 @@ const AccessToken = new t.Type<string, string, unknown>(
     if (token === '') return t.failure(u, c, 'must not be empty');
     return /^[\x21-\x7e]+$/.test(token)
       ? t.success(token)
-      : t.failure(u, c, 'holds spaces or characters a token cannot have: copy it again from HubSpot (Development → Keys → Service keys → Show)');
+      : t.failure(
+          u,
+          c,
+          'holds spaces or characters a token cannot have: copy it again from HubSpot (Development → Keys → Service keys → Show)',
+        );
   },
   String,
 );

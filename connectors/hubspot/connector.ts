@@ -65,14 +65,18 @@ export const createHubspotConnector = (config: HubspotConfig, deps: ConnectorDep
       log.info({ ok, items: items.map((i) => `${i.name}: ${i.detail}`) }, 'created missing HubSpot properties');
       return ok;
     }));
-  const lacksOwnProperty = (o: Outcome<CrmRecord>) => !o.ok && o.failure.code === 'CRM_VALIDATION' && o.failure.message.includes(`"${CHAT_CONVERSATION_ID}" (PROPERTY_DOESNT_EXIST`);
+  const lacksOwnProperty = (o: Outcome<CrmRecord>) =>
+    !o.ok && o.failure.code === 'CRM_VALIDATION' && o.failure.message.includes(`"${CHAT_CONVERSATION_ID}" (PROPERTY_DOESNT_EXIST`);
 
   const upsert: Connector['upsert'] = ({ action, conversation, previous, fields }) => {
     const key = `${action}\n${conversation.source}\n${conversation.id}`;
     const before = inFlight.get(key);
     const run = (before?.catch(() => undefined) ?? Promise.resolve(undefined)).then(async (earlier) => {
       const known = previous ?? (earlier?.ok === true ? earlier.value : undefined);
-      const once = () => attempt(`${action} upsert`, () => (action === 'lead' ? upsertLead : upsertCase)(records, conversation, known, extrasFor(directory, fields, action, conversation)));
+      const once = () =>
+        attempt(`${action} upsert`, () =>
+          (action === 'lead' ? upsertLead : upsertCase)(records, conversation, known, extrasFor(directory, fields, action, conversation)),
+        );
       let outcome = await once();
       if (lacksOwnProperty(outcome) && (await setupOnce())) outcome = await once();
       if (!outcome.ok && fields !== undefined) outcome = { ...outcome, failure: mappedFieldsHint(outcome.failure, fields) };
@@ -94,7 +98,12 @@ export const createHubspotConnector = (config: HubspotConfig, deps: ConnectorDep
       attempt('contact lookup', async () => {
         const [a, found] = await Promise.all([
           account(),
-          client.read('contacts', { idProperty: 'email', value: email.trim().toLowerCase() }, ['email', 'firstname', 'lastname', 'company']),
+          client.read('contacts', { idProperty: 'email', value: email.trim().toLowerCase() }, [
+            'email',
+            'firstname',
+            'lastname',
+            'company',
+          ]),
         ]);
         if (found === undefined) return undefined;
         const { firstname, lastname, company } = found.properties;
@@ -115,4 +124,3 @@ export const createHubspotConnector = (config: HubspotConfig, deps: ConnectorDep
     },
   };
 };
-

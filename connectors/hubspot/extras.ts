@@ -52,7 +52,10 @@ export const extrasFor = (deps: ExtrasDeps, fields: MappedFields | undefined, ac
     overwrite: fields.overwrite,
     owner: user === undefined || user.trim() === '' ? none : once(() => deps.ownerOf(user)),
     companies: domain !== undefined,
-    company: domain === undefined ? none : once(() => deps.companyOf(domain, companyName === '' ? domain : companyName, fields.company === 'create')),
+    company:
+      domain === undefined
+        ? none
+        : once(() => deps.companyOf(domain, companyName === '' ? domain : companyName, fields.company === 'create')),
   };
 };
 

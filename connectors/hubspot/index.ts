@@ -7,4 +7,8 @@ import { HubspotConfigCodec } from './config';
 
 export { HubspotConfigCodec, type HubspotConfig } from './config';
 
-export const hubspotConnector = defineConnector('hubspot', HubspotConfigCodec, async () => (await import('./connector.js')).createHubspotConnector);
+export const hubspotConnector = defineConnector(
+  'hubspot',
+  HubspotConfigCodec,
+  async () => (await import('./connector.js')).createHubspotConnector,
+);

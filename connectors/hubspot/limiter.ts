@@ -37,7 +37,8 @@ export interface Slot {
   release(): void;
 }
 
-export type Admission = { readonly ok: true; readonly waitMs: number; readonly slots: readonly Slot[] } | { readonly ok: false; readonly retryAfterMs: number };
+export type Admission =
+  { readonly ok: true; readonly waitMs: number; readonly slots: readonly Slot[] } | { readonly ok: false; readonly retryAfterMs: number };
 
 /** How long to wait for the first answer's headers before asking again. */
 export const FIRST_ANSWER_POLL_MS = 25;
@@ -78,13 +79,15 @@ export const createLimiter = (options: LimiterOptions) => {
   });
 
   /** When each call now in the window leaves it, soonest first. */
-  const freeTimes = () => [...entries.map((e) => e.end + intervalMs), ...Array.from({ length: others.count }, () => others.until)].sort((a, b) => a - b);
+  const freeTimes = () =>
+    [...entries.map((e) => e.end + intervalMs), ...Array.from({ length: others.count }, () => others.until)].sort((a, b) => a - b);
 
   /** Room for `n` calls now, or after a short wait, or the time until there is. */
   const admit = (n: number): Admission => {
     const now = options.now();
     prune(now);
-    if (!stated && entries.filter((e) => e.end === Infinity).length + n > UNSTATED_IN_FLIGHT) return { ok: false, retryAfterMs: FIRST_ANSWER_POLL_MS };
+    if (!stated && entries.filter((e) => e.end === Infinity).length + n > UNSTATED_IN_FLIGHT)
+      return { ok: false, retryAfterMs: FIRST_ANSWER_POLL_MS };
     const excess = max === undefined ? 0 : entries.length + others.count + Math.min(n, max) - max;
     // Only a full window needs to know when its calls leave it (sorting on every call cost ~4 % of a delivery's CPU with a high limit).
     const at = Math.max(now, blockedUntil, excess <= 0 ? now : (freeTimes()[excess - 1] ?? Infinity));

@@ -110,14 +110,20 @@ export class HubspotConfigProblem extends Error {}
 
 /** Raised by our timeout around each call. */
 export class HubspotTimeout extends Error {
-  constructor(readonly operation: string, readonly ms: number) {
+  constructor(
+    readonly operation: string,
+    readonly ms: number,
+  ) {
     super(`HubSpot did not answer ${operation} within ${ms} ms`);
   }
 }
 
 /** Raised instead of sending a call the rate-limit window has no room for (limiter.ts). */
 export class HubspotRateLimited extends Error {
-  constructor(readonly operation: string, readonly retryAfterMs: number) {
+  constructor(
+    readonly operation: string,
+    readonly retryAfterMs: number,
+  ) {
     super(`HubSpot's rate limit has no room for ${operation} for ${retryAfterMs} ms; not sent`);
   }
 }
@@ -166,7 +172,8 @@ export const uniqueConflictOf = (e: unknown, uniqueProperty: string): { readonly
   if (http === undefined) return undefined;
   if (http.status === 409) return { existingId: existingIdOf(e) };
   const message = bodyOf(http).message ?? '';
-  if (http.status === 400 && message.includes(uniqueProperty) && /already|unique|duplicate/i.test(message)) return { existingId: undefined };
+  if (http.status === 400 && message.includes(uniqueProperty) && /already|unique|duplicate/i.test(message))
+    return { existingId: undefined };
   return undefined;
 };
 
@@ -182,7 +189,12 @@ const rejectedProperties = (message: string): string | undefined => {
     if (!isRight(problems)) return undefined;
     // Messages of most codes repeat the value (INVALID_EMAIL the address, INVALID_OPTION what
     // was sent), which must not reach logs or operators: only these are quoted.
-    return problems.right.map((p) => `"${p.name ?? '?'}" (${p.error ?? 'invalid'}${p.error === undefined || !QUOTED.has(p.error) || p.message === undefined ? '' : `: ${p.message}`})`).join(', ');
+    return problems.right
+      .map(
+        (p) =>
+          `"${p.name ?? '?'}" (${p.error ?? 'invalid'}${p.error === undefined || !QUOTED.has(p.error) || p.message === undefined ? '' : `: ${p.message}`})`,
+      )
+      .join(', ');
   } catch {
     return undefined;
   }
@@ -235,7 +247,8 @@ export const fromHubspotError = (e: unknown, operation: string, now = Date.now()
   if (http === undefined) {
     // Through our agent (client.ts) node:http rejects with the failure's own error (ECONNREFUSED,
     // CERT_HAS_EXPIRED, ...); our client (the account call) with a SendFailure, which has a code too.
-    if (e instanceof Error && SocketError.is(e)) return transient('CRM_UNAVAILABLE', `HubSpot could not be reached (${operation}): ${e.code}`);
+    if (e instanceof Error && SocketError.is(e))
+      return transient('CRM_UNAVAILABLE', `HubSpot could not be reached (${operation}): ${e.code}`);
     // A body without Content-Type (a proxy's error page) makes the SDK throw before it has a status.
     if (e instanceof Error && /No Content-Type defined|Unexpected end of JSON|is not valid JSON/i.test(e.message))
       return transient('CRM_BAD_RESPONSE', `HubSpot sent an unreadable answer to ${operation}: ${e.message}`);
@@ -247,7 +260,14 @@ export const fromHubspotError = (e: unknown, operation: string, now = Date.now()
   if (status === 429) {
     // The ten-secondly window rolls; daily limits reset at midnight in the portal's time zone.
     const interval = Number(header(http, 'x-hubspot-ratelimit-interval-milliseconds'));
-    const fallback = body.policyName === 'TEN_SECONDLY_ROLLING' ? (Number.isSafeInteger(interval) && interval > 0 ? interval : 10_000) : body.policyName === 'SECONDLY' ? 1_000 : 60_000;
+    const fallback =
+      body.policyName === 'TEN_SECONDLY_ROLLING'
+        ? Number.isSafeInteger(interval) && interval > 0
+          ? interval
+          : 10_000
+        : body.policyName === 'SECONDLY'
+          ? 1_000
+          : 60_000;
     return transient('CRM_RATE_LIMITED', `HubSpot rate limit (${body.policyName ?? 'unknown policy'}) during ${operation}: ${message}`, {
       status,
       retryAfterMs: retryAfterMs(header(http, 'retry-after'), now) ?? fallback,
@@ -255,7 +275,10 @@ export const fromHubspotError = (e: unknown, operation: string, now = Date.now()
   }
   if (status >= 500 || status === 408) {
     const after = retryAfterMs(header(http, 'retry-after'), now);
-    return transient('CRM_UNAVAILABLE', `HubSpot answered ${status} to ${operation}: ${message}`, { status, ...(after === undefined ? {} : { retryAfterMs: after }) });
+    return transient('CRM_UNAVAILABLE', `HubSpot answered ${status} to ${operation}: ${message}`, {
+      status,
+      ...(after === undefined ? {} : { retryAfterMs: after }),
+    });
   }
   if (status === 401)
     return permanent(
@@ -266,7 +289,11 @@ export const fromHubspotError = (e: unknown, operation: string, now = Date.now()
   if (status === 403) {
     const scopes = (body.errors ?? []).flatMap((d) => Object.values(d.context ?? {}).flat());
     const needed = scopes.length > 0 ? scopes.join(', ') : SCOPE_HINT;
-    return permanent('CRM_FORBIDDEN', `The HubSpot service key (or private app) behind HUBSPOT_ACCESS_TOKEN lacks a scope for ${operation}: grant ${needed} in its settings, then use its token.`, { status });
+    return permanent(
+      'CRM_FORBIDDEN',
+      `The HubSpot service key (or private app) behind HUBSPOT_ACCESS_TOKEN lacks a scope for ${operation}: grant ${needed} in its settings, then use its token.`,
+      { status },
+    );
   }
   if (status === 400) {
     const violations = ruleViolations(body);
@@ -278,7 +305,11 @@ export const fromHubspotError = (e: unknown, operation: string, now = Date.now()
       );
     const properties = rejectedProperties(message);
     if (properties !== undefined)
-      return permanent('CRM_VALIDATION', `HubSpot rejected ${operation}: property ${properties}. Missing custom properties are created by npm run setup.`, { status });
+      return permanent(
+        'CRM_VALIDATION',
+        `HubSpot rejected ${operation}: property ${properties}. Missing custom properties are created by npm run setup.`,
+        { status },
+      );
     return permanent('CRM_VALIDATION', `HubSpot rejected ${operation}: ${message}`, { status });
   }
   return permanent('CRM_REJECTED', `HubSpot answered ${status} to ${operation}: ${message}`, { status });

@@ -18,7 +18,18 @@ import type { Conversation } from '../../src/domain/conversation';
 import type { CrmRecord } from '../../src/domain/record';
 import { chatLines } from '../../src/domain/transcript';
 import { ASSOCIATION, type Account, type HubspotCalls, type HubspotClient, type ReadObject } from './client';
-import { CHAT_CONVERSATION_ID, CONTACT_FIELDS, HubspotConfigProblem, blanksToFill, conversationKey, isNoteOf, toHubspotContact, toHubspotTicket, toNoteProperties, toTicketContent } from './mappers';
+import {
+  CHAT_CONVERSATION_ID,
+  CONTACT_FIELDS,
+  HubspotConfigProblem,
+  blanksToFill,
+  conversationKey,
+  isNoteOf,
+  toHubspotContact,
+  toHubspotTicket,
+  toNoteProperties,
+  toTicketContent,
+} from './mappers';
 import { recordUrl } from './urls';
 import { NO_EXTRAS, mappedPatch, without, type Extras } from './extras';
 
@@ -78,7 +89,9 @@ const hasLines = (c: Conversation) => chatLines(c).length > 0;
 const hasEmail = (c: Conversation) => c.visitor.email !== undefined && c.visitor.email.trim() !== '';
 
 const contactKey = (c: Conversation): UniqueKey =>
-  c.visitor.email !== undefined && hasEmail(c) ? { idProperty: 'email', value: c.visitor.email.trim().toLowerCase() } : { idProperty: CHAT_CONVERSATION_ID, value: conversationKey(c) };
+  c.visitor.email !== undefined && hasEmail(c)
+    ? { idProperty: 'email', value: c.visitor.email.trim().toLowerCase() }
+    : { idProperty: CHAT_CONVERSATION_ID, value: conversationKey(c) };
 
 const ticketKey = (c: Conversation): UniqueKey => ({ idProperty: CHAT_CONVERSATION_ID, value: conversationKey(c) });
 
@@ -93,17 +106,29 @@ const newContact = (deps: Flow, c: Conversation, ownerId: string | undefined): R
   return { ...toHubspotContact(c), ...deps.extras.person, [key.idProperty]: key.value, ...ownerProperty(ownerId) };
 };
 
-const readContact = async (deps: Flow, c: Conversation, previousId: string | undefined, withNotes: boolean): Promise<ReadObject | undefined> => {
+const readContact = async (
+  deps: Flow,
+  c: Conversation,
+  previousId: string | undefined,
+  withNotes: boolean,
+): Promise<ReadObject | undefined> => {
   const associations = withCompanies(deps, withNotes ? ['notes'] : []);
-  const byId = previousId === undefined ? undefined : await deps.client.read('contacts', { id: previousId }, contactFields(deps), associations);
+  const byId =
+    previousId === undefined ? undefined : await deps.client.read('contacts', { id: previousId }, contactFields(deps), associations);
   return byId ?? deps.client.read('contacts', contactKey(c), contactFields(deps), associations);
 };
 
 /** An existing contact: our fields fill its blanks, mapped ones follow their rule, and it gets its company if it has none. */
 const fillBlanks = async (deps: Flow, c: Conversation, current: ReadObject): Promise<void> => {
   const { person, overwrite } = deps.extras;
-  const patch = { ...blanksToFill(without(wantedContact(c), person), current.properties), ...mappedPatch(person, current.properties, overwrite) };
-  await Promise.all([Object.keys(patch).length > 0 ? deps.client.update('contacts', current.id, patch) : undefined, linkCompany(deps, 'contacts', current)]);
+  const patch = {
+    ...blanksToFill(without(wantedContact(c), person), current.properties),
+    ...mappedPatch(person, current.properties, overwrite),
+  };
+  await Promise.all([
+    Object.keys(patch).length > 0 ? deps.client.update('contacts', current.id, patch) : undefined,
+    linkCompany(deps, 'contacts', current),
+  ]);
 };
 
 /**
@@ -111,7 +136,9 @@ const fillBlanks = async (deps: Flow, c: Conversation, current: ReadObject): Pro
  * named it, else found by reading the value (the answer for a taken custom unique value is
  * undocumented).
  */
-type Claim = { readonly created: true; readonly id: string } | { readonly created: false; readonly id: string; readonly current: ReadObject | undefined; readonly refusal: Error };
+type Claim =
+  | { readonly created: true; readonly id: string }
+  | { readonly created: false; readonly id: string; readonly current: ReadObject | undefined; readonly refusal: Error };
 
 const claimContact = async (deps: Flow, c: Conversation): Promise<Claim> => {
   const key = contactKey(c);
@@ -127,7 +154,8 @@ const claimContact = async (deps: Flow, c: Conversation): Promise<Claim> => {
 
 /** The contact that refused our create, with its properties and notes. */
 const existingContact = async (deps: Flow, claim: Extract<Claim, { created: false }>): Promise<ReadObject> => {
-  const current = claim.current ?? (await deps.client.read('contacts', { id: claim.id }, contactFields(deps), withCompanies(deps, ['notes'])));
+  const current =
+    claim.current ?? (await deps.client.read('contacts', { id: claim.id }, contactFields(deps), withCompanies(deps, ['notes'])));
   // HubSpot named a contact that is gone by now: nothing to complete, and nothing a retry could not redo.
   if (current === undefined) throw claim.refusal;
   return current;
@@ -139,7 +167,13 @@ interface NoteTarget {
 }
 
 /** Updates the conversation's note in place, else finds it among `knownNoteIds`, else creates it. */
-const writeNote = async (deps: Flow, c: Conversation, target: NoteTarget, previousNoteId: string | undefined, knownNoteIds: readonly string[]): Promise<string> => {
+const writeNote = async (
+  deps: Flow,
+  c: Conversation,
+  target: NoteTarget,
+  previousNoteId: string | undefined,
+  knownNoteIds: readonly string[],
+): Promise<string> => {
   const properties = toNoteProperties(c, deps.now());
   if (previousNoteId !== undefined && (await deps.client.update('notes', previousNoteId, properties))) return previousNoteId;
   if (knownNoteIds.length > 0) {
@@ -166,14 +200,24 @@ interface DeliveredCase {
 }
 
 /** An existing contact keeps what HubSpot has; our note on it is updated, found or made. */
-const intoExistingContact = async (deps: Flow, c: Conversation, current: ReadObject, previousNote: string | undefined): Promise<DeliveredLead> => {
+const intoExistingContact = async (
+  deps: Flow,
+  c: Conversation,
+  current: ReadObject,
+  previousNote: string | undefined,
+): Promise<DeliveredLead> => {
   const [, noteId] = await Promise.all([fillBlanks(deps, c, current), leadNote(deps, c, current.id, previousNote, current.noteIds)]);
   return { contactId: current.id, noteId };
 };
 
 /** The lead's note written, or the one it has kept while the chat has no line yet. */
-const leadNote = async (deps: Flow, c: Conversation, contactId: string, previousNote: string | undefined, knownNoteIds: readonly string[]): Promise<string | undefined> =>
-  hasLines(c) ? writeNote(deps, c, { contactId }, previousNote, knownNoteIds) : previousNote;
+const leadNote = async (
+  deps: Flow,
+  c: Conversation,
+  contactId: string,
+  previousNote: string | undefined,
+  knownNoteIds: readonly string[],
+): Promise<string | undefined> => (hasLines(c) ? writeNote(deps, c, { contactId }, previousNote, knownNoteIds) : previousNote);
 
 const deliverLead = async (deps: Flow, c: Conversation, previous: CrmRecord | undefined): Promise<DeliveredLead> => {
   const previousNote = previous?.refs.note;
@@ -186,14 +230,34 @@ const deliverLead = async (deps: Flow, c: Conversation, previous: CrmRecord | un
   return intoExistingContact(deps, c, await existingContact(deps, claim), previousNote);
 };
 
-export const upsertLead = async (deps: RecordDeps, c: Conversation, previous: CrmRecord | undefined, extras: Extras = NO_EXTRAS): Promise<CrmRecord> => {
+export const upsertLead = async (
+  deps: RecordDeps,
+  c: Conversation,
+  previous: CrmRecord | undefined,
+  extras: Extras = NO_EXTRAS,
+): Promise<CrmRecord> => {
   const reserve = previous !== undefined ? RESERVED.repeatLead : hasLines(c) ? RESERVED.newLead : RESERVED.newLeadWithoutLines;
-  const [account, { contactId, noteId }] = await Promise.all([deps.account(), deps.client.reserving(reserve, 'lead upsert', (client) => deliverLead({ ...deps, client, extras }, c, previous))]);
-  return { crm: 'hubspot', action: 'lead', type: 'contact', id: contactId, url: recordUrl(account, 'contact', contactId), refs: { contact: contactId, ...(noteId === undefined ? {} : { note: noteId }) } };
+  const [account, { contactId, noteId }] = await Promise.all([
+    deps.account(),
+    deps.client.reserving(reserve, 'lead upsert', (client) => deliverLead({ ...deps, client, extras }, c, previous)),
+  ]);
+  return {
+    crm: 'hubspot',
+    action: 'lead',
+    type: 'contact',
+    id: contactId,
+    url: recordUrl(account, 'contact', contactId),
+    refs: { contact: contactId, ...(noteId === undefined ? {} : { note: noteId }) },
+  };
 };
 
 /** The ticket we made now (tied to the contact), or the one already holding the conversation id. */
-const claimTicket = async (deps: Flow, c: Conversation, placement: TicketPlacement, contactId: string | undefined): Promise<{ readonly id: string; readonly current?: ReadObject }> => {
+const claimTicket = async (
+  deps: Flow,
+  c: Conversation,
+  placement: TicketPlacement,
+  contactId: string | undefined,
+): Promise<{ readonly id: string; readonly current?: ReadObject }> => {
   const [ownerId, companyId] = await Promise.all([deps.extras.owner(), deps.extras.company()]);
   const to = [
     ...(contactId === undefined ? [] : [{ id: contactId, associationTypeId: ASSOCIATION.ticketToContact }]),
@@ -201,33 +265,60 @@ const claimTicket = async (deps: Flow, c: Conversation, placement: TicketPlaceme
   ];
   const ours = toHubspotTicket(c, placement);
   // Mapped fields over ours, except what places the ticket and keeps it unique.
-  const properties = { ...ours, ...deps.extras.ticket, hs_pipeline: placement.pipeline, hs_pipeline_stage: placement.stage, [CHAT_CONVERSATION_ID]: conversationKey(c), ...ownerProperty(ownerId) };
+  const properties = {
+    ...ours,
+    ...deps.extras.ticket,
+    hs_pipeline: placement.pipeline,
+    hs_pipeline_stage: placement.stage,
+    [CHAT_CONVERSATION_ID]: conversationKey(c),
+    ...ownerProperty(ownerId),
+  };
   const made = await deps.client.create('tickets', properties, CHAT_CONVERSATION_ID, to);
   if (made.created) return { id: made.id };
-  const current = await deps.client.read('tickets', made.existingId === undefined ? ticketKey(c) : { id: made.existingId }, ticketFields(deps), withCompanies(deps, ['notes', 'contacts']));
+  const current = await deps.client.read(
+    'tickets',
+    made.existingId === undefined ? ticketKey(c) : { id: made.existingId },
+    ticketFields(deps),
+    withCompanies(deps, ['notes', 'contacts']),
+  );
   if (current === undefined) throw made.refusal;
   return { id: current.id, current };
 };
 
 /** An earlier delivery made the ticket: refresh its transcript, find or make our note, tie it to the contact. */
-const intoExistingTicket = async (deps: Flow, c: Conversation, current: ReadObject, contactId: string | undefined, previousNote: string | undefined): Promise<string> => {
+const intoExistingTicket = async (
+  deps: Flow,
+  c: Conversation,
+  current: ReadObject,
+  contactId: string | undefined,
+  previousNote: string | undefined,
+): Promise<string> => {
   const [, noteId] = await Promise.all([
     // An agent may have moved or renamed the ticket since: later deliveries only refresh the transcript.
-    deps.client.update('tickets', current.id, { content: toTicketContent(c), ...mappedPatch(deps.extras.ticket, current.properties, deps.extras.overwrite) }),
+    deps.client.update('tickets', current.id, {
+      content: toTicketContent(c),
+      ...mappedPatch(deps.extras.ticket, current.properties, deps.extras.overwrite),
+    }),
     writeNote(deps, c, { ticketId: current.id, ...(contactId === undefined ? {} : { contactId }) }, previousNote, current.noteIds),
-    contactId === undefined || current.contactIds.includes(contactId) ? Promise.resolve() : deps.client.associateTicketWithContact(current.id, contactId),
+    contactId === undefined || current.contactIds.includes(contactId)
+      ? Promise.resolve()
+      : deps.client.associateTicketWithContact(current.id, contactId),
     linkCompany(deps, 'tickets', current),
   ]);
   return noteId;
 };
 
 /** The case's contact for a first delivery: only a visitor with an email becomes one (as for a lead). */
-const claimCaseContact = async (deps: Flow, c: Conversation): Promise<Claim | undefined> => (hasEmail(c) ? claimContact(deps, c) : undefined);
+const claimCaseContact = async (deps: Flow, c: Conversation): Promise<Claim | undefined> =>
+  hasEmail(c) ? claimContact(deps, c) : undefined;
 
 const newCase = async (deps: Flow, c: Conversation): Promise<DeliveredCase> => {
   const [contact, placement] = await Promise.all([claimCaseContact(deps, c), deps.placement()]);
   const contactId = contact?.id;
-  const [ticket, existing] = await Promise.all([claimTicket(deps, c, placement, contactId), contact === undefined || contact.created ? undefined : existingContact(deps, contact)]);
+  const [ticket, existing] = await Promise.all([
+    claimTicket(deps, c, placement, contactId),
+    contact === undefined || contact.created ? undefined : existingContact(deps, contact),
+  ]);
   const [, noteId] = await Promise.all([
     existing === undefined ? undefined : fillBlanks(deps, c, existing),
     ticket.current === undefined
@@ -253,13 +344,21 @@ const repeatCase = async (deps: Flow, c: Conversation, previous: CrmRecord): Pro
   const previousNote = previous.refs.note;
   const [currentContact, currentTicket] = await Promise.all([
     hasEmail(c) ? readContact(deps, c, previous.refs.contact, false) : undefined,
-    deps.client.read('tickets', ticketKey(c), ticketFields(deps), withCompanies(deps, previousNote === undefined ? ['notes', 'contacts'] : ['contacts'])),
+    deps.client.read(
+      'tickets',
+      ticketKey(c),
+      ticketFields(deps),
+      withCompanies(deps, previousNote === undefined ? ['notes', 'contacts'] : ['contacts']),
+    ),
   ]);
   // The ticket was deleted since: deliver as the first time.
   if (currentTicket === undefined) return newCase(deps, c);
   const [contactId, , updatedNote] = await Promise.all([
     repeatCaseContact(deps, c, currentContact),
-    deps.client.update('tickets', currentTicket.id, { content: toTicketContent(c), ...mappedPatch(deps.extras.ticket, currentTicket.properties, deps.extras.overwrite) }),
+    deps.client.update('tickets', currentTicket.id, {
+      content: toTicketContent(c),
+      ...mappedPatch(deps.extras.ticket, currentTicket.properties, deps.extras.overwrite),
+    }),
     previousNote === undefined ? false : deps.client.update('notes', previousNote, toNoteProperties(c, deps.now())),
     linkCompany(deps, 'tickets', currentTicket),
   ]);
@@ -267,17 +366,30 @@ const repeatCase = async (deps: Flow, c: Conversation, previous: CrmRecord): Pro
   const [noteId] = await Promise.all([
     updatedNote && previousNote !== undefined
       ? previousNote
-      : writeNote(deps, c, { ticketId: currentTicket.id, ...(contactId === undefined ? {} : { contactId }) }, undefined, currentTicket.noteIds),
+      : writeNote(
+          deps,
+          c,
+          { ticketId: currentTicket.id, ...(contactId === undefined ? {} : { contactId }) },
+          undefined,
+          currentTicket.noteIds,
+        ),
     linked ? undefined : deps.client.associateTicketWithContact(currentTicket.id, contactId),
   ]);
   return { ticketId: currentTicket.id, noteId, ...(contactId === undefined ? {} : { contactId }) };
 };
 
-export const upsertCase = async (deps: RecordDeps, c: Conversation, previous: CrmRecord | undefined, extras: Extras = NO_EXTRAS): Promise<CrmRecord> => {
+export const upsertCase = async (
+  deps: RecordDeps,
+  c: Conversation,
+  previous: CrmRecord | undefined,
+  extras: Extras = NO_EXTRAS,
+): Promise<CrmRecord> => {
   const reserve = previous !== undefined ? RESERVED.repeatCase : hasEmail(c) ? RESERVED.newCase : RESERVED.newCaseWithoutEmail;
   const [account, { ticketId, noteId, contactId }] = await Promise.all([
     deps.account(),
-    deps.client.reserving(reserve, 'case upsert', (client) => (previous === undefined ? newCase({ ...deps, client, extras }, c) : repeatCase({ ...deps, client, extras }, c, previous))),
+    deps.client.reserving(reserve, 'case upsert', (client) =>
+      previous === undefined ? newCase({ ...deps, client, extras }, c) : repeatCase({ ...deps, client, extras }, c, previous),
+    ),
   ]);
   return {
     crm: 'hubspot',
@@ -290,11 +402,15 @@ export const upsertCase = async (deps: RecordDeps, c: Conversation, previous: Cr
 };
 
 /** Where new cases go: the configured pipeline and stage, else the default pipeline's first stage. */
-export const resolvePlacement = async (client: HubspotClient, configured: { readonly ticketPipeline?: string; readonly ticketStage?: string }): Promise<TicketPlacement> => {
+export const resolvePlacement = async (
+  client: HubspotClient,
+  configured: { readonly ticketPipeline?: string; readonly ticketStage?: string },
+): Promise<TicketPlacement> => {
   const { ticketPipeline, ticketStage } = configured;
   if (ticketPipeline !== undefined && ticketStage !== undefined) return { pipeline: ticketPipeline, stage: ticketStage };
   const pipelines = await client.ticketPipelines();
-  const byOrder = <A extends { readonly displayOrder: number }>(xs: readonly A[]) => [...xs].sort((a, b) => a.displayOrder - b.displayOrder);
+  const byOrder = <A extends { readonly displayOrder: number }>(xs: readonly A[]) =>
+    [...xs].sort((a, b) => a.displayOrder - b.displayOrder);
   const pipeline = ticketPipeline === undefined ? byOrder(pipelines)[0] : pipelines.find((p) => p.id === ticketPipeline);
   if (pipeline === undefined)
     throw new HubspotConfigProblem(
@@ -305,6 +421,8 @@ export const resolvePlacement = async (client: HubspotClient, configured: { read
   const stage = ticketStage ?? byOrder(pipeline.stages)[0]?.id;
   if (stage === undefined) throw new HubspotConfigProblem(`HubSpot ticket pipeline ${pipeline.id} has no stages.`);
   if (ticketStage !== undefined && !pipeline.stages.some((s) => s.id === ticketStage))
-    throw new HubspotConfigProblem(`HUBSPOT_TICKET_STAGE=${ticketStage} is not a stage of pipeline ${pipeline.id}; its stages are: ${pipeline.stages.map((s) => s.id).join(', ')}.`);
+    throw new HubspotConfigProblem(
+      `HUBSPOT_TICKET_STAGE=${ticketStage} is not a stage of pipeline ${pipeline.id}; its stages are: ${pipeline.stages.map((s) => s.id).join(', ')}.`,
+    );
   return { pipeline: pipeline.id, stage };
 };

@@ -68,10 +68,19 @@ export const createLocalConnector = (deps: ConnectorDeps): Connector => {
       });
     },
     async check() {
-      return { ok: true, items: [{ name: 'local CRM', ok: true, detail: `records are kept in the service's database and shown at ${deps.publicUrl}/records/:id` }] };
+      return {
+        ok: true,
+        items: [
+          { name: 'local CRM', ok: true, detail: `records are kept in the service's database and shown at ${deps.publicUrl}/records/:id` },
+        ],
+      };
     },
   };
 };
 
 /** The local CRM has no settings of its own. */
-export const localConnector = defineConnector('local', t.unknown, async () => (_config: unknown, deps: ConnectorDeps) => createLocalConnector(deps));
+export const localConnector = defineConnector(
+  'local',
+  t.unknown,
+  async () => (_config: unknown, deps: ConnectorDeps) => createLocalConnector(deps),
+);

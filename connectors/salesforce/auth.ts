@@ -21,7 +21,8 @@ export interface Session {
 const TokenResponse = t.type({ access_token: t.string, instance_url: t.string, id: t.string });
 
 const GRANT_KEYS: Record<Grant['kind'], string> = {
-  client_credentials: 'SALESFORCE_CLIENT_ID / SALESFORCE_CLIENT_SECRET (the External Client App must enable the client credentials flow, with a Run As user on its Policies tab, and SALESFORCE_LOGIN_URL must be your My Domain URL)',
+  client_credentials:
+    'SALESFORCE_CLIENT_ID / SALESFORCE_CLIENT_SECRET (the External Client App must enable the client credentials flow, with a Run As user on its Policies tab, and SALESFORCE_LOGIN_URL must be your My Domain URL)',
   refresh_token: 'SALESFORCE_CLIENT_ID / SALESFORCE_REFRESH_TOKEN (issue a new refresh token; the app needs the refresh_token scope)',
   password: `SALESFORCE_CLIENT_ID / SALESFORCE_CLIENT_SECRET / SALESFORCE_USERNAME / SALESFORCE_PASSWORD (password followed by the security token; orgs created since Summer '23 block this flow unless allowed, and Salesforce retires it on ${PASSWORD_GRANT_END}: move to the client credentials grant)`,
   jwt: 'SALESFORCE_CLIENT_ID / SALESFORCE_USERNAME / SALESFORCE_PRIVATE_KEY_FILE (the External Client App needs the matching certificate and the user must be pre-authorized)',
@@ -36,7 +37,10 @@ export const fromAuthError = (error: unknown, grant: Grant['kind'], network: (e:
   const decoded = OAuthError.decode(error);
   const name = decoded._tag === 'Right' ? decoded.right.name : 'unknown';
   const statusMatch = /^ERROR_HTTP_(\d{3})$/.exec(name);
-  if (statusMatch !== null && Number(statusMatch[1]) >= 500) return fail(transient('CRM_UNAVAILABLE', `Salesforce login answered HTTP ${statusMatch[1]}; retrying later`, { status: Number(statusMatch[1]) }));
+  if (statusMatch !== null && Number(statusMatch[1]) >= 500)
+    return fail(
+      transient('CRM_UNAVAILABLE', `Salesforce login answered HTTP ${statusMatch[1]}; retrying later`, { status: Number(statusMatch[1]) }),
+    );
   const reason = decoded._tag === 'Right' ? `${name}: ${decoded.right.message}` : String(error);
   return fail(permanent('CRM_UNAUTHORIZED', `Salesforce refused the ${GRANT_NAMES[grant]} login (${reason}); check ${GRANT_KEYS[grant]}`));
 };
@@ -87,14 +91,28 @@ export const createAuth = (config: SalesforceConfig, transport: Transport, netwo
       answer = await requestToken();
     } catch (e) {
       if (e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'EACCES'))
-        return fail(permanent('CRM_CONFIG', `SALESFORCE_PRIVATE_KEY_FILE cannot be read (${e.code}): point it at the PEM private key of the Connected App's certificate`));
+        return fail(
+          permanent(
+            'CRM_CONFIG',
+            `SALESFORCE_PRIVATE_KEY_FILE cannot be read (${e.code}): point it at the PEM private key of the Connected App's certificate`,
+          ),
+        );
       if (e instanceof Error && /private key|PEM|DECODER/i.test(e.message))
         return fail(permanent('CRM_CONFIG', 'SALESFORCE_PRIVATE_KEY_FILE does not hold a PEM private key'));
       return fromAuthError(e, grant.kind, network);
     }
     const decoded = TokenResponse.decode(answer);
-    if (decoded._tag === 'Left') return fail(permanent('CRM_UNAUTHORIZED', `the Salesforce token answer from ${config.loginUrl} lacks access_token, instance_url or id: is SALESFORCE_LOGIN_URL a Salesforce login URL?`));
-    return succeed({ accessToken: decoded.right.access_token, instanceUrl: config.instanceUrl ?? decoded.right.instance_url.replace(/\/+$/, '') });
+    if (decoded._tag === 'Left')
+      return fail(
+        permanent(
+          'CRM_UNAUTHORIZED',
+          `the Salesforce token answer from ${config.loginUrl} lacks access_token, instance_url or id: is SALESFORCE_LOGIN_URL a Salesforce login URL?`,
+        ),
+      );
+    return succeed({
+      accessToken: decoded.right.access_token,
+      instanceUrl: config.instanceUrl ?? decoded.right.instance_url.replace(/\/+$/, ''),
+    });
   };
 
   let current: Promise<Outcome<Session>> | undefined;

@@ -17,7 +17,12 @@ import { ApiError, ApiErrors, CompositeResponse, SaveResult, fromSalesforceError
 const ThrownApiError = t.intersection([t.type({ errorCode: t.string, message: t.string }), t.partial({ data: t.unknown })]);
 const WithFields = t.type({ fields: t.array(t.string) });
 /** jsforce's errors carry no HTTP status; these codes have a fixed one (REST API errorcodes.htm). */
-const STATUS_OF: Readonly<Record<string, number>> = { MULTIPLE_CHOICES: 300, INVALID_SESSION_ID: 401, REQUEST_LIMIT_EXCEEDED: 403, NOT_FOUND: 404 };
+const STATUS_OF: Readonly<Record<string, number>> = {
+  MULTIPLE_CHOICES: 300,
+  INVALID_SESSION_ID: 401,
+  REQUEST_LIMIT_EXCEEDED: 403,
+  NOT_FOUND: 404,
+};
 
 /** A thrown jsforce error as one Salesforce error (jsforce keeps only the first of an array). */
 const thrownError = (e: unknown): SalesforceError | undefined => {
@@ -66,11 +71,16 @@ export type ApiVersionInfo = t.TypeOf<typeof ApiVersionInfo>;
 const ApiVersions = t.array(ApiVersionInfo);
 
 /** An exchange Salesforce answered, before it is classified: a body, or its error with the raw error data. */
-type Answer = { readonly ok: true; readonly body: unknown } | { readonly ok: false; readonly error: SalesforceError; readonly data: unknown };
+type Answer =
+  { readonly ok: true; readonly body: unknown } | { readonly ok: false; readonly error: SalesforceError; readonly data: unknown };
 
 /** Salesforce's wording for what did not run, kept so the answers read the same with and without composite. */
 const HALTED = 'The transaction was rolled back since another operation in the same transaction failed.';
-const halted = (referenceId: string, message = HALTED): SubResult => ({ referenceId, status: 400, body: [{ errorCode: 'PROCESSING_HALTED', message }] });
+const halted = (referenceId: string, message = HALTED): SubResult => ({
+  referenceId,
+  status: 400,
+  body: [{ errorCode: 'PROCESSING_HALTED', message }],
+});
 
 const isList = (u: unknown): u is readonly unknown[] => Array.isArray(u);
 const REFERENCE = /@\{([A-Za-z0-9_]+)\.([^}]+)\}/g;
@@ -88,7 +98,9 @@ const resolveReferences = (value: unknown, bodies: ReadonlyMap<string, unknown>)
         .filter((key): key is string => key !== undefined && key !== '')
         .reduce<unknown>((at, key) => (isList(at) ? at[Number(key)] : t.UnknownRecord.is(at) ? at[key] : undefined), bodies.get(ref));
       if (typeof hit === 'string' || typeof hit === 'number' || typeof hit === 'boolean') return String(hit);
-      throw new UnresolvedReference(`Invalid reference specified. No value for ${ref}.${path} found in ${ref}. Provided referenceId ${whole} is invalid.`);
+      throw new UnresolvedReference(
+        `Invalid reference specified. No value for ${ref}.${path} found in ${ref}. Provided referenceId ${whole} is invalid.`,
+      );
     });
   if (isList(value)) return value.map((v) => resolveReferences(v, bodies));
   if (t.UnknownRecord.is(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveReferences(v, bodies)]));
@@ -113,7 +125,11 @@ const errorResult = (referenceId: string, error: SalesforceError, data: unknown)
   if (error.errorCode === 'MULTIPLE_CHOICES') return { referenceId, status, body: data };
   if (ApiErrors.is(data)) return { referenceId, status, body: data };
   if (ApiError.is(data)) return { referenceId, status, body: [data] };
-  return { referenceId, status, body: [{ errorCode: error.errorCode, message: error.message, ...(error.fields === undefined ? {} : { fields: error.fields }) }] };
+  return {
+    referenceId,
+    status,
+    body: [{ errorCode: error.errorCode, message: error.message, ...(error.fields === undefined ? {} : { fields: error.fields }) }],
+  };
 };
 
 const sobjectIn = (url: string): string | undefined => /^\/sobjects\/([A-Za-z0-9_]+)/.exec(url)?.[1];
@@ -165,7 +181,9 @@ export const createSalesforceClient = (config: SalesforceConfig, options: Salesf
     const fresh = await auth.refresh(s.value.accessToken);
     if (!fresh.ok) return fresh;
     const second = await attempt(fresh.value, request);
-    return second.expired ? fail(fromSalesforceError({ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid', status: 401 }, sobject, config)) : second.outcome;
+    return second.expired
+      ? fail(fromSalesforceError({ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid', status: 401 }, sobject, config))
+      : second.outcome;
   };
 
   const send = async (request: HttpRequest, sobject: string): Promise<Outcome<unknown>> => {
@@ -175,7 +193,9 @@ export const createSalesforceClient = (config: SalesforceConfig, options: Salesf
   };
 
   const json = (method: Subrequest['method'], url: string, body: unknown, headers: Readonly<Record<string, string>> = {}): HttpRequest =>
-    body === undefined ? { method, url, headers: { ...headers } } : { method, url, body: JSON.stringify(body), headers: { ...headers, 'content-type': 'application/json' } };
+    body === undefined
+      ? { method, url, headers: { ...headers } }
+      : { method, url, body: JSON.stringify(body), headers: { ...headers, 'content-type': 'application/json' } };
 
   /**
    * The subrequests as plain REST calls, in order, answered as composite would answer them.
@@ -194,7 +214,12 @@ export const createSalesforceClient = (config: SalesforceConfig, options: Salesf
       }
       let request: HttpRequest;
       try {
-        request = json(r.method, `${base}${String(resolveReferences(r.url, bodies))}`, r.body === undefined ? undefined : resolveReferences(r.body, bodies), r.headers);
+        request = json(
+          r.method,
+          `${base}${String(resolveReferences(r.url, bodies))}`,
+          r.body === undefined ? undefined : resolveReferences(r.body, bodies),
+          r.headers,
+        );
       } catch (e) {
         if (!(e instanceof UnresolvedReference)) throw e;
         results.push(halted(r.referenceId, e.message));
@@ -231,7 +256,9 @@ export const createSalesforceClient = (config: SalesforceConfig, options: Salesf
       const answer = await send({ method: 'GET', url: '/services/data/' }, 'versions');
       if (!answer.ok) return answer;
       const decoded = ApiVersions.decode(answer.value);
-      return decoded._tag === 'Right' ? succeed(decoded.right) : fail(transient('CRM_BAD_RESPONSE', 'Salesforce answered GET /services/data/ with something other than its list of API versions'));
+      return decoded._tag === 'Right'
+        ? succeed(decoded.right)
+        : fail(transient('CRM_BAD_RESPONSE', 'Salesforce answered GET /services/data/ with something other than its list of API versions'));
     },
     async composite(requests, allOrNone, sobject) {
       // Calls made while the first is in flight wait for its answer rather than meet the same 404.
@@ -249,7 +276,11 @@ export const createSalesforceClient = (config: SalesforceConfig, options: Salesf
         })),
       };
       const call = exchange(json('POST', `${base}/composite`, body), sobject);
-      if (compositeServed === undefined) firstComposite ??= call.then(() => undefined, () => undefined);
+      if (compositeServed === undefined)
+        firstComposite ??= call.then(
+          () => undefined,
+          () => undefined,
+        );
       const answer = await call;
       if (!answer.ok) return answer;
       if (!answer.value.ok) {
@@ -258,7 +289,11 @@ export const createSalesforceClient = (config: SalesforceConfig, options: Salesf
           compositeServed = true;
           return fail(fromSalesforceError(answer.value.error, sobject, config));
         }
-        if (!warned) log.warn({ status: 404, errorCode: answer.value.error.errorCode }, 'Salesforce does not serve /composite here: sending its subrequests one by one from now on');
+        if (!warned)
+          log.warn(
+            { status: 404, errorCode: answer.value.error.errorCode },
+            'Salesforce does not serve /composite here: sending its subrequests one by one from now on',
+          );
         warned = true;
         compositeServed = false;
         return oneByOne(requests, allOrNone, sobject);

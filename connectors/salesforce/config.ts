@@ -12,10 +12,27 @@ import { HttpUrl, IntFromString, NonEmptyString, optional, withDefault } from '.
 export type Grant =
   | { readonly kind: 'client_credentials'; readonly clientId: string; readonly clientSecret: string }
   | { readonly kind: 'refresh_token'; readonly clientId: string; readonly clientSecret?: string; readonly refreshToken: string }
-  | { readonly kind: 'password'; readonly clientId: string; readonly clientSecret: string; readonly username: string; readonly password: string }
-  | { readonly kind: 'jwt'; readonly clientId: string; readonly username: string; readonly privateKeyFile: string; readonly audience: string };
+  | {
+      readonly kind: 'password';
+      readonly clientId: string;
+      readonly clientSecret: string;
+      readonly username: string;
+      readonly password: string;
+    }
+  | {
+      readonly kind: 'jwt';
+      readonly clientId: string;
+      readonly username: string;
+      readonly privateKeyFile: string;
+      readonly audience: string;
+    };
 
-export const GRANT_NAMES: Readonly<Record<Grant['kind'], string>> = { client_credentials: 'client credentials', refresh_token: 'refresh token', password: 'username-password', jwt: 'JWT bearer' };
+export const GRANT_NAMES: Readonly<Record<Grant['kind'], string>> = {
+  client_credentials: 'client credentials',
+  refresh_token: 'refresh token',
+  password: 'username-password',
+  jwt: 'JWT bearer',
+};
 
 /**
  * "Connected apps … will no longer support the OAuth 2.0 Username-Password Flow" from this day,
@@ -63,12 +80,22 @@ const ApiVersion = new t.Type<string, string, unknown>(
   (u): u is string => typeof u === 'string' && /^\d{2,3}\.0$/.test(u),
   (u, c) => {
     const m = typeof u === 'string' ? /^\s*v?(\d{2,3})(?:\.0)?\s*$/.exec(u) : null;
-    return m?.[1] !== undefined && Number(m[1]) >= 46 ? t.success(`${m[1]}.0`) : t.failure(u, c, `must be a Salesforce API version such as ${DEFAULT_API_VERSION} (46.0 or later; \`npm run setup\` shows the newest your org serves)`);
+    return m?.[1] !== undefined && Number(m[1]) >= 46
+      ? t.success(`${m[1]}.0`)
+      : t.failure(
+          u,
+          c,
+          `must be a Salesforce API version such as ${DEFAULT_API_VERSION} (46.0 or later; \`npm run setup\` shows the newest your org serves)`,
+        );
   },
   String,
 );
 
-const CustomFieldName = pattern('CustomFieldName', /^[A-Za-z][A-Za-z0-9_]*__c$/, 'must be the API name of a custom field, such as Chat_Conversation_Id__c');
+const CustomFieldName = pattern(
+  'CustomFieldName',
+  /^[A-Za-z][A-Za-z0-9_]*__c$/,
+  'must be the API name of a custom field, such as Chat_Conversation_Id__c',
+);
 const PicklistValue = pattern('PicklistValue', /^[^\n]{1,255}$/, 'must be a picklist value (one line, at most 255 characters)');
 
 const RawEnv = t.type({
@@ -100,17 +127,36 @@ export const chooseGrant = (env: RawEnv): Grant | { readonly missing: string; re
   const secret = env.SALESFORCE_CLIENT_SECRET;
   const username = env.SALESFORCE_USERNAME;
   const needs = (grant: string, trigger: string, keys: Record<string, string | undefined>) => {
-    const missing = Object.entries(keys).filter(([, v]) => v === undefined).map(([k]) => k);
+    const missing = Object.entries(keys)
+      .filter(([, v]) => v === undefined)
+      .map(([k]) => k);
     const first = missing[0];
-    return first === undefined ? undefined : { missing: first, message: `the ${grant} grant (chosen because ${trigger} is set) also needs ${missing.join(' and ')}` };
+    return first === undefined
+      ? undefined
+      : { missing: first, message: `the ${grant} grant (chosen because ${trigger} is set) also needs ${missing.join(' and ')}` };
   };
   if (env.SALESFORCE_PRIVATE_KEY_FILE !== undefined) {
     const gap = needs('JWT bearer', 'SALESFORCE_PRIVATE_KEY_FILE', { SALESFORCE_CLIENT_ID: clientId, SALESFORCE_USERNAME: username });
-    return gap ?? { kind: 'jwt', clientId: clientId ?? '', username: username ?? '', privateKeyFile: env.SALESFORCE_PRIVATE_KEY_FILE, audience: env.SALESFORCE_JWT_AUDIENCE ?? jwtAudience(env.SALESFORCE_LOGIN_URL) };
+    return (
+      gap ?? {
+        kind: 'jwt',
+        clientId: clientId ?? '',
+        username: username ?? '',
+        privateKeyFile: env.SALESFORCE_PRIVATE_KEY_FILE,
+        audience: env.SALESFORCE_JWT_AUDIENCE ?? jwtAudience(env.SALESFORCE_LOGIN_URL),
+      }
+    );
   }
   if (env.SALESFORCE_REFRESH_TOKEN !== undefined) {
     const gap = needs('refresh token', 'SALESFORCE_REFRESH_TOKEN', { SALESFORCE_CLIENT_ID: clientId });
-    return gap ?? { kind: 'refresh_token', clientId: clientId ?? '', refreshToken: env.SALESFORCE_REFRESH_TOKEN, ...(secret === undefined ? {} : { clientSecret: secret }) };
+    return (
+      gap ?? {
+        kind: 'refresh_token',
+        clientId: clientId ?? '',
+        refreshToken: env.SALESFORCE_REFRESH_TOKEN,
+        ...(secret === undefined ? {} : { clientSecret: secret }),
+      }
+    );
   }
   if (username !== undefined || env.SALESFORCE_PASSWORD !== undefined) {
     // Only the OAuth username-password flow, never SOAP login() (which jsforce's Connection#login
@@ -126,14 +172,25 @@ export const chooseGrant = (env: RawEnv): Grant | { readonly missing: string; re
         ...gap,
         message: `${gap.message}. Salesforce retires the username-password grant on ${PASSWORD_GRANT_END}; rather ${GRANTS_HELP}`,
       };
-    return { kind: 'password', clientId: clientId ?? '', clientSecret: secret ?? '', username: username ?? '', password: env.SALESFORCE_PASSWORD ?? '' };
+    return {
+      kind: 'password',
+      clientId: clientId ?? '',
+      clientSecret: secret ?? '',
+      username: username ?? '',
+      password: env.SALESFORCE_PASSWORD ?? '',
+    };
   }
   if (clientId !== undefined && secret !== undefined) return { kind: 'client_credentials', clientId, clientSecret: secret };
   return { missing: clientId === undefined ? 'SALESFORCE_CLIENT_ID' : 'SALESFORCE_CLIENT_SECRET', message: GRANTS_HELP };
 };
 
 /** JWT `aud`: the login host for production and sandboxes, the site URL for Experience Cloud. */
-const jwtAudience = (loginUrl: string): string => (/\.sandbox\.my\.salesforce\.com$|test\.salesforce\.com$/.test(new URL(loginUrl).host) ? 'https://test.salesforce.com' : /\.my\.salesforce\.com$/.test(new URL(loginUrl).host) ? 'https://login.salesforce.com' : loginUrl);
+const jwtAudience = (loginUrl: string): string =>
+  /\.sandbox\.my\.salesforce\.com$|test\.salesforce\.com$/.test(new URL(loginUrl).host)
+    ? 'https://test.salesforce.com'
+    : /\.my\.salesforce\.com$/.test(new URL(loginUrl).host)
+      ? 'https://login.salesforce.com'
+      : loginUrl;
 
 const toConfig = (env: RawEnv, grant: Grant): SalesforceConfig => ({
   loginUrl: env.SALESFORCE_LOGIN_URL,
@@ -156,7 +213,9 @@ export const SalesforceConfigCodec: t.Decoder<Env, SalesforceConfig> = new t.Typ
       RawEnv.validate(u, c),
       chain((env) => {
         const grant = chooseGrant(env);
-        return 'kind' in grant ? t.success(toConfig(env, grant)) : t.failure(u[grant.missing], t.appendContext(c, grant.missing, NonEmptyString, u[grant.missing]), grant.message);
+        return 'kind' in grant
+          ? t.success(toConfig(env, grant))
+          : t.failure(u[grant.missing], t.appendContext(c, grant.missing, NonEmptyString, u[grant.missing]), grant.message);
       }),
     ),
   () => ({}),

@@ -35,7 +35,6 @@ import {
   type SalesforceError,
 } from './mappers';
 
-
 type Row = Readonly<Record<string, unknown>>;
 const str = (row: Row | undefined, field: string): string | undefined => {
   const value = row?.[field];
@@ -48,10 +47,17 @@ const isArray = (u: unknown): u is readonly unknown[] => Array.isArray(u);
 const firstError = (results: readonly SubResult[]): { error: SalesforceError; raw: unknown; referenceId: string } | undefined => {
   for (const r of results) {
     if (r.status < 400 && r.status !== 300) continue;
-    if (r.status === 300) return { error: { errorCode: 'MULTIPLE_CHOICES', message: 'several records match', status: 300 }, raw: r.body, referenceId: r.referenceId };
+    if (r.status === 300)
+      return {
+        error: { errorCode: 'MULTIPLE_CHOICES', message: 'several records match', status: 300 },
+        raw: r.body,
+        referenceId: r.referenceId,
+      };
     const decoded = ApiErrors.decode(r.body);
     const first = decoded._tag === 'Right' ? decoded.right.find((e) => e.errorCode !== 'PROCESSING_HALTED') : undefined;
-    const raw = isArray(r.body) ? r.body.find((e: unknown) => ApiErrors.is([e]) && !(t.type({ errorCode: t.literal('PROCESSING_HALTED') }).is(e))) : undefined;
+    const raw = isArray(r.body)
+      ? r.body.find((e: unknown) => ApiErrors.is([e]) && !t.type({ errorCode: t.literal('PROCESSING_HALTED') }).is(e))
+      : undefined;
     if (first !== undefined) return { error: { ...first, status: r.status }, raw, referenceId: r.referenceId };
   }
   return undefined;
@@ -99,7 +105,12 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
     const session = await client.session();
     return recordUrl(config.recordUrlBase ?? (session.ok ? session.value.instanceUrl : config.loginUrl), type, id);
   };
-  const record = async (action: Action, type: 'Lead' | 'Contact' | 'Case', id: string, refs: Record<string, string | undefined>): Promise<Outcome<CrmRecord>> =>
+  const record = async (
+    action: Action,
+    type: 'Lead' | 'Contact' | 'Case',
+    id: string,
+    refs: Record<string, string | undefined>,
+  ): Promise<Outcome<CrmRecord>> =>
     succeed({
       crm: 'salesforce',
       action,
@@ -110,14 +121,32 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
     });
 
   /** Create or update the transcript Task; `who`/`what` may be composite references such as `@{lead.id}`. */
-  const taskWrite = (action: Action, conversation: Conversation, taskId: string | undefined, who: { whoId?: string; whatId?: string }): Subrequest =>
+  const taskWrite = (
+    action: Action,
+    conversation: Conversation,
+    taskId: string | undefined,
+    who: { whoId?: string; whatId?: string },
+  ): Subrequest =>
     taskId === undefined
       ? { method: 'POST', url: '/sobjects/Task', referenceId: 'task', body: toTaskFields(action, conversation, who) }
-      : { method: 'PATCH', url: `/sobjects/Task/${taskId}`, referenceId: 'task', body: { Description: transcriptDescription(conversation), ActivityDate: toTaskFields(action, conversation, {})['ActivityDate'] ?? null } };
+      : {
+          method: 'PATCH',
+          url: `/sobjects/Task/${taskId}`,
+          referenceId: 'task',
+          body: {
+            Description: transcriptDescription(conversation),
+            ActivityDate: toTaskFields(action, conversation, {})['ActivityDate'] ?? null,
+          },
+        };
 
   /** A refusal of a mapped field names the field (mapped.ts); any other error is classified as always. */
-  const failureOf = (error: SalesforceError, sobject: string, mapped?: { kind: 'lead' | 'case'; fields: Readonly<Record<string, string>> }) =>
-    (mapped === undefined || sobject === 'Task' ? undefined : mappedFieldFailure(error, sobject, mapped.kind, mapped.fields)) ?? fromSalesforceError(error, sobject, config);
+  const failureOf = (
+    error: SalesforceError,
+    sobject: string,
+    mapped?: { kind: 'lead' | 'case'; fields: Readonly<Record<string, string>> },
+  ) =>
+    (mapped === undefined || sobject === 'Task' ? undefined : mappedFieldFailure(error, sobject, mapped.kind, mapped.fields)) ??
+    fromSalesforceError(error, sobject, config);
 
   /**
    * One composite request whose first failing subrequest becomes the outcome, named for its sObject.
@@ -144,7 +173,13 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
    * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_autoassign.htm).
    * A creation without OwnerId sends no header: the org's rules assign it.
    */
-  const recordWrite = (type: 'Lead' | 'Case', conversation: Conversation, referenceId: string, body: Fields, exists: boolean): Subrequest => ({
+  const recordWrite = (
+    type: 'Lead' | 'Case',
+    conversation: Conversation,
+    referenceId: string,
+    body: Fields,
+    exists: boolean,
+  ): Subrequest => ({
     method: 'PATCH',
     url: upsertPath(type, conversation),
     referenceId,
@@ -153,24 +188,52 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
   });
 
   /** The transcript logged on a person we reuse instead of creating a Lead. */
-  const logOnPerson = async (conversation: Conversation, target: Person, taskId: string | undefined, extra: Record<string, string | undefined>) => {
+  const logOnPerson = async (
+    conversation: Conversation,
+    target: Person,
+    taskId: string | undefined,
+    extra: Record<string, string | undefined>,
+  ) => {
     const written = await compositeOrFail([taskWrite('lead', conversation, taskId, { whoId: target.id })], true, 'Task');
     if (!written.ok) return written;
     return record('lead', target.type, target.id, { ...extra, personId: target.id, taskId: idOf(written.value, 'task') ?? taskId });
   };
 
-  const upsertLead = async (conversation: Conversation, previous: CrmRecord | undefined, mapping: MappedFields | undefined, again = false): Promise<Outcome<CrmRecord>> => {
+  const upsertLead = async (
+    conversation: Conversation,
+    previous: CrmRecord | undefined,
+    mapping: MappedFields | undefined,
+    again = false,
+  ): Promise<Outcome<CrmRecord>> => {
     const email = conversation.visitor.email;
     const mapped = { kind: 'lead' as const, fields: mappedFor(mapping, 'lead') };
     const wanted = ownerWanted(mapping);
-    const select = ['Id', 'IsConverted', 'ConvertedContactId', 'FirstName', 'LastName', 'Company', 'Email', 'Phone', 'City', 'State', 'Country'];
+    const select = [
+      'Id',
+      'IsConverted',
+      'ConvertedContactId',
+      'FirstName',
+      'LastName',
+      'Company',
+      'Email',
+      'Phone',
+      'City',
+      'State',
+      'Country',
+    ];
     const read = await compositeOrFail(
       [
-        get('lead', `SELECT ${[...select, ...extraSelect(select, mapped.fields)].join(', ')} FROM Lead WHERE ${ext} = ${soqlString(conversation.id)} LIMIT 1`),
+        get(
+          'lead',
+          `SELECT ${[...select, ...extraSelect(select, mapped.fields)].join(', ')} FROM Lead WHERE ${ext} = ${soqlString(conversation.id)} LIMIT 1`,
+        ),
         get('task', `SELECT Id, WhoId FROM Task WHERE Subject = ${soqlString(taskSubject('lead', conversation))} LIMIT 1`),
         ...(email === undefined
           ? []
-          : [get('contact', `SELECT Id FROM Contact WHERE Email = ${soqlString(email)} LIMIT 1`), get('person', `SELECT Id FROM Lead WHERE Email = ${soqlString(email)} AND IsConverted = false LIMIT 1`)]),
+          : [
+              get('contact', `SELECT Id FROM Contact WHERE Email = ${soqlString(email)} LIMIT 1`),
+              get('person', `SELECT Id FROM Lead WHERE Email = ${soqlString(email)} AND IsConverted = false LIMIT 1`),
+            ]),
         ...owners.reads(wanted),
       ],
       false,
@@ -184,10 +247,12 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
 
     // Converted since the last delivery: the Contact it became carries the activity now.
     const convertedTo = lead?.['IsConverted'] === true ? str(lead, 'ConvertedContactId') : undefined;
-    if (convertedTo !== undefined) return logOnPerson(conversation, { type: 'Contact', id: convertedTo }, taskId, { leadId: str(lead, 'Id') });
+    if (convertedTo !== undefined)
+      return logOnPerson(conversation, { type: 'Contact', id: convertedTo }, taskId, { leadId: str(lead, 'Id') });
 
     if (lead === undefined) {
-      const reused = reusablePerson(previous) ?? person('Contact', rows(read.value, 'contact')[0]) ?? person('Lead', rows(read.value, 'person')[0]);
+      const reused =
+        reusablePerson(previous) ?? person('Contact', rows(read.value, 'contact')[0]) ?? person('Lead', rows(read.value, 'person')[0]);
       if (reused !== undefined) return logOnPerson(conversation, reused, taskId, {});
     }
 
@@ -195,10 +260,17 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
     const ownerId = lead === undefined ? owner : undefined;
     const fields: Fields =
       lead === undefined
-        ? { ...toLeadFields(conversation, config), ...mappedWrite(mapped.fields, undefined, mapping?.overwrite ?? new Set()), ...(ownerId === undefined ? {} : { OwnerId: ownerId }) }
+        ? {
+            ...toLeadFields(conversation, config),
+            ...mappedWrite(mapped.fields, undefined, mapping?.overwrite ?? new Set()),
+            ...(ownerId === undefined ? {} : { OwnerId: ownerId }),
+          }
         : { ...toLeadUpdate(conversation, lead), ...mappedWrite(mapped.fields, lead, mapping?.overwrite ?? new Set()) };
     const written = await client.composite(
-      [recordWrite('Lead', conversation, 'lead', fields, lead !== undefined), taskWrite('lead', conversation, taskId, { whoId: '@{lead.id}' })],
+      [
+        recordWrite('Lead', conversation, 'lead', fields, lead !== undefined),
+        taskWrite('lead', conversation, taskId, { whoId: '@{lead.id}' }),
+      ],
       true,
       'Lead',
     );
@@ -214,7 +286,8 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
       // A duplicate rule matched someone our email lookup did not: that person gets the transcript.
       const match = duplicateMatch(failed.raw);
       log.info({ duplicateOf: match?.type }, 'duplicate rule matched an existing person');
-      if (match !== undefined) return logOnPerson(conversation, { type: match.type === 'Contact' ? 'Contact' : 'Lead', id: match.id }, taskId, {});
+      if (match !== undefined)
+        return logOnPerson(conversation, { type: match.type === 'Contact' ? 'Contact' : 'Lead', id: match.id }, taskId, {});
     }
     if (failed.error.errorCode === 'CANNOT_UPDATE_CONVERTED_LEAD' && !again) return upsertLead(conversation, previous, mapping, true);
     return fail(failureOf(failed.error, sobject, mapped));
@@ -228,7 +301,10 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
     const select = ['Id', 'ContactId', 'AccountId'];
     const read = await compositeOrFail(
       [
-        get('case', `SELECT ${[...select, ...extraSelect(select, mapped.fields)].join(', ')} FROM Case WHERE ${ext} = ${soqlString(conversation.id)} LIMIT 1`),
+        get(
+          'case',
+          `SELECT ${[...select, ...extraSelect(select, mapped.fields)].join(', ')} FROM Case WHERE ${ext} = ${soqlString(conversation.id)} LIMIT 1`,
+        ),
         get('task', `SELECT Id FROM Task WHERE Subject = ${soqlString(taskSubject('case', conversation))} LIMIT 1`),
         ...(email === undefined ? [] : [get('contact', `SELECT Id, AccountId FROM Contact WHERE Email = ${soqlString(email)} LIMIT 1`)]),
         ...owners.reads(wanted),
@@ -279,7 +355,10 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
 
   const findPerson = async (email: string): Promise<Outcome<CrmPerson | undefined>> => {
     const read = await compositeOrFail(
-      [get('contact', `SELECT Id FROM Contact WHERE Email = ${soqlString(email)} LIMIT 1`), get('lead', `SELECT Id FROM Lead WHERE Email = ${soqlString(email)} AND IsConverted = false LIMIT 1`)],
+      [
+        get('contact', `SELECT Id FROM Contact WHERE Email = ${soqlString(email)} LIMIT 1`),
+        get('lead', `SELECT Id FROM Lead WHERE Email = ${soqlString(email)} AND IsConverted = false LIMIT 1`),
+      ],
       false,
       'Contact',
       (referenceId) => (referenceId === 'lead' ? 'Lead' : 'Contact'),
@@ -294,9 +373,9 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
 
   return {
     name: 'salesforce',
-    upsert: ({ action, conversation, previous, fields }) => (action === 'case' ? upsertCase(conversation, fields) : upsertLead(conversation, previous, fields)),
+    upsert: ({ action, conversation, previous, fields }) =>
+      action === 'case' ? upsertCase(conversation, fields) : upsertLead(conversation, previous, fields),
     findPerson,
     check: () => checkOrg(config, client, deps.mapping),
   };
 };
-

@@ -7,4 +7,8 @@ import { SalesforceConfigCodec } from './config';
 
 export { SalesforceConfigCodec, type SalesforceConfig } from './config';
 
-export const salesforceConnector = defineConnector('salesforce', SalesforceConfigCodec, async () => (await import('./connector.js')).createSalesforceConnector);
+export const salesforceConnector = defineConnector(
+  'salesforce',
+  SalesforceConfigCodec,
+  async () => (await import('./connector.js')).createSalesforceConnector,
+);

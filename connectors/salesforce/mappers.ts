@@ -23,11 +23,15 @@ export const soqlString = (value: string): string => `'${value.replace(/\\/g, '\
 
 export const recordUrl = (base: string, type: string, id: string): string => `${base}/lightning/r/${type}/${encodeURIComponent(id)}/view`;
 
-const clip = (value: string | undefined, max: number): string | undefined => (value === undefined ? undefined : Array.from(value.trim()).slice(0, max).join('') || undefined);
+const clip = (value: string | undefined, max: number): string | undefined =>
+  value === undefined ? undefined : Array.from(value.trim()).slice(0, max).join('') || undefined;
 
 /** `Ada Lovelace` → first `Ada`, last `Lovelace`; one word is the last name. */
 export const splitName = (name: string | undefined): { first?: string; last?: string } => {
-  const words = (name ?? '').trim().split(/\s+/).filter((w) => w !== '');
+  const words = (name ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   if (words.length === 0) return {};
   if (words.length === 1) return { last: words[0] ?? '' };
   return { first: words.slice(0, -1).join(' '), last: words[words.length - 1] ?? '' };
@@ -93,13 +97,22 @@ export const caseSubject = (conversation: Conversation): string => {
   return trimMiddle(`Chat with ${who}${first === undefined ? '' : `: ${first.replace(/\s+/g, ' ')}`}`, 255, '…');
 };
 
-export const toCaseFields = (conversation: Conversation, config: Pick<SalesforceConfig, 'caseOrigin'>, contactId: string | undefined): Fields => {
+export const toCaseFields = (
+  conversation: Conversation,
+  config: Pick<SalesforceConfig, 'caseOrigin'>,
+  contactId: string | undefined,
+): Fields => {
   const v = conversation.visitor;
   return {
     Subject: caseSubject(conversation),
     Description: transcriptDescription(conversation),
     Origin: config.caseOrigin,
-    ...defined({ SuppliedName: clip(v.name, 80), SuppliedEmail: clip(v.email, 80), SuppliedPhone: clip(v.phone, 40), ContactId: contactId }),
+    ...defined({
+      SuppliedName: clip(v.name, 80),
+      SuppliedEmail: clip(v.email, 80),
+      SuppliedPhone: clip(v.phone, 40),
+      ContactId: contactId,
+    }),
   };
 };
 
@@ -132,7 +145,9 @@ export const CompositeResponse = t.type({
 });
 
 /** `duplicateResut` is Salesforce's own spelling; some orgs' proxies fix it, so both are read. */
-const MatchRecords = t.type({ matchResults: t.array(t.type({ entityType: t.string, matchRecords: t.array(t.type({ record: t.type({ Id: t.string }) })) })) });
+const MatchRecords = t.type({
+  matchResults: t.array(t.type({ entityType: t.string, matchRecords: t.array(t.type({ record: t.type({ Id: t.string }) })) })),
+});
 const DuplicateError = t.union([t.type({ duplicateResut: MatchRecords }), t.type({ duplicateResult: MatchRecords })]);
 
 /** The record a `DUPLICATES_DETECTED` error points to, if any. */
@@ -165,7 +180,11 @@ const fieldList = (e: SalesforceError) => (e.fields !== undefined && e.fields.le
  * field names and schema messages are passed on.
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm
  */
-export const fromSalesforceError = (e: SalesforceError, sobject: string, config: Pick<SalesforceConfig, 'externalIdField' | 'caseOrigin' | 'leadSource' | 'apiVersion'>): CrmFailure => {
+export const fromSalesforceError = (
+  e: SalesforceError,
+  sobject: string,
+  config: Pick<SalesforceConfig, 'externalIdField' | 'caseOrigin' | 'leadSource' | 'apiVersion'>,
+): CrmFailure => {
   const status = e.status === undefined ? {} : { status: e.status };
   const ext = config.externalIdField;
   switch (e.errorCode) {
@@ -177,14 +196,30 @@ export const fromSalesforceError = (e: SalesforceError, sobject: string, config:
       return transient('CRM_UNAVAILABLE', `Salesforce could not complete the request (${e.errorCode}); retrying later`, status);
     case 'DUPLICATE_VALUE':
       // Two deliveries raced to insert the same external id; the next try updates the winner.
-      return transient('CRM_CONFLICT', `another request created this ${sobject} at the same time (DUPLICATE_VALUE on ${ext}); retrying as an update`, { ...status, retryAfterMs: 1000 });
+      return transient(
+        'CRM_CONFLICT',
+        `another request created this ${sobject} at the same time (DUPLICATE_VALUE on ${ext}); retrying as an update`,
+        { ...status, retryAfterMs: 1000 },
+      );
     case 'REQUIRED_FIELD_MISSING':
-      return permanent('CRM_VALIDATION', `Salesforce requires ${fieldList(e)} on ${sobject}, which chat2crm does not fill: make the field optional or give it a default value for the integration user's record type`, status);
+      return permanent(
+        'CRM_VALIDATION',
+        `Salesforce requires ${fieldList(e)} on ${sobject}, which chat2crm does not fill: make the field optional or give it a default value for the integration user's record type`,
+        status,
+      );
     case 'STRING_TOO_LONG':
-      return permanent('CRM_VALIDATION', `${sobject}.${fieldList(e)} in this org is shorter than the standard length chat2crm writes: restore the field's standard length in Setup → Object Manager → ${sobject}`, status);
+      return permanent(
+        'CRM_VALIDATION',
+        `${sobject}.${fieldList(e)} in this org is shorter than the standard length chat2crm writes: restore the field's standard length in Setup → Object Manager → ${sobject}`,
+        status,
+      );
     case 'INVALID_FIELD':
     case 'INVALID_FIELD_FOR_INSERT_UPDATE':
-      return permanent('CRM_MISSING_FIELD', `${sobject}: ${e.message.trim().split('\n').pop() ?? e.errorCode}. Create the field, or give the integration user Edit access to it (field-level security)`, status);
+      return permanent(
+        'CRM_MISSING_FIELD',
+        `${sobject}: ${e.message.trim().split('\n').pop() ?? e.errorCode}. Create the field, or give the integration user Edit access to it (field-level security)`,
+        status,
+      );
     case 'NOT_FOUND':
       // An upsert names the field ("Provided external ID field does not exist or is not accessible", dome_upsert.htm);
       // any other NOT_FOUND may be a version the org does not serve, which makes every resource NOT_FOUND.
@@ -194,23 +229,52 @@ export const fromSalesforceError = (e: SalesforceError, sobject: string, config:
           `Salesforce answered NOT_FOUND for ${sobject}: check that the org serves API version ${config.apiVersion} (SALESFORCE_API_VERSION; \`npm run setup\` shows the newest it serves), and that ${sobject}.${ext} exists, marked External ID, visible to the integration user`,
           status,
         );
-      return permanent('CRM_MISSING_FIELD', `the external-id field ${ext} is missing on ${sobject} or not marked External ID (or the integration user cannot see it): create ${sobject}.${ext} as Text(255) with "External ID" and "Unique (case sensitive)" checked, and grant the integration user Edit access (see connectors/salesforce/README.md)`, status);
+      return permanent(
+        'CRM_MISSING_FIELD',
+        `the external-id field ${ext} is missing on ${sobject} or not marked External ID (or the integration user cannot see it): create ${sobject}.${ext} as Text(255) with "External ID" and "Unique (case sensitive)" checked, and grant the integration user Edit access (see connectors/salesforce/README.md)`,
+        status,
+      );
     case 'MULTIPLE_CHOICES':
-      return permanent('CRM_DUPLICATE_EXTERNAL_ID', `several ${sobject} records share one ${ext} value: merge them and mark ${sobject}.${ext} "Unique"`, status);
+      return permanent(
+        'CRM_DUPLICATE_EXTERNAL_ID',
+        `several ${sobject} records share one ${ext} value: merge them and mark ${sobject}.${ext} "Unique"`,
+        status,
+      );
     case 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST':
     case 'INVALID_PICKLIST_VALUE':
-      return permanent('CRM_VALIDATION', `${sobject}.${fieldList(e)} does not accept the value chat2crm sends (SALESFORCE_CASE_ORIGIN=${config.caseOrigin}, SALESFORCE_LEAD_SOURCE=${config.leadSource}, Task Status Completed, Priority Normal): add the value to the picklist or change the setting`, status);
+      return permanent(
+        'CRM_VALIDATION',
+        `${sobject}.${fieldList(e)} does not accept the value chat2crm sends (SALESFORCE_CASE_ORIGIN=${config.caseOrigin}, SALESFORCE_LEAD_SOURCE=${config.leadSource}, Task Status Completed, Priority Normal): add the value to the picklist or change the setting`,
+        status,
+      );
     case 'INSUFFICIENT_ACCESS_OR_READONLY':
     case 'INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY':
     case 'INSUFFICIENT_ACCESS':
-      return permanent('CRM_FORBIDDEN', `the integration user may not write this ${sobject} (${e.errorCode}): give it Create/Edit on ${sobject} and Task, and sharing access to the records (see connectors/salesforce/README.md)`, status);
+      return permanent(
+        'CRM_FORBIDDEN',
+        `the integration user may not write this ${sobject} (${e.errorCode}): give it Create/Edit on ${sobject} and Task, and sharing access to the records (see connectors/salesforce/README.md)`,
+        status,
+      );
     case 'API_DISABLED_FOR_ORG':
     case 'API_CURRENTLY_DISABLED':
-      return permanent('CRM_FORBIDDEN', `the Salesforce API is not enabled for this org or user (${e.errorCode}): the integration user needs the "API Enabled" permission`, status);
+      return permanent(
+        'CRM_FORBIDDEN',
+        `the Salesforce API is not enabled for this org or user (${e.errorCode}): the integration user needs the "API Enabled" permission`,
+        status,
+      );
     case 'INVALID_SESSION_ID':
-      return permanent('CRM_UNAUTHORIZED', 'Salesforce rejected a freshly issued session: check that the integration user has "API Enabled", that no IP restriction or session policy of the Connected App blocks it, and that its profile allows the REST API', status);
+      return permanent(
+        'CRM_UNAUTHORIZED',
+        'Salesforce rejected a freshly issued session: check that the integration user has "API Enabled", that no IP restriction or session policy of the Connected App blocks it, and that its profile allows the REST API',
+        status,
+      );
     default:
-      if (e.status !== undefined && e.status >= 500) return transient('CRM_UNAVAILABLE', `Salesforce answered HTTP ${e.status}; retrying later`, status);
-      return permanent('CRM_REJECTED', `Salesforce rejected the ${sobject} (${e.errorCode}${e.fields !== undefined && e.fields.length > 0 ? ` on ${e.fields.join(', ')}` : ''})`, status);
+      if (e.status !== undefined && e.status >= 500)
+        return transient('CRM_UNAVAILABLE', `Salesforce answered HTTP ${e.status}; retrying later`, status);
+      return permanent(
+        'CRM_REJECTED',
+        `Salesforce rejected the ${sobject} (${e.errorCode}${e.fields !== undefined && e.fields.length > 0 ? ` on ${e.fields.join(', ')}` : ''})`,
+        status,
+      );
   }
 };

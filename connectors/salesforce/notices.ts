@@ -10,7 +10,7 @@ const MIGRATION =
   'Move to the client credentials grant: ' +
   '1) Setup → External Client App Manager → New External Client App (or open the app you use), OAuth settings: Enable OAuth, scope "Manage user data via APIs (api)", tick Enable Client Credentials Flow; ' +
   '2) on its Policies tab, under OAuth Flows, tick Enable Client Credentials Flow and set Run As to the integration user (API Enabled, least-privilege permission set); ' +
-  '3) set SALESFORCE_LOGIN_URL to your My Domain URL (https://<domain>.my.salesforce.com) and SALESFORCE_CLIENT_ID / SALESFORCE_CLIENT_SECRET to the app\'s consumer key and secret; ' +
+  "3) set SALESFORCE_LOGIN_URL to your My Domain URL (https://<domain>.my.salesforce.com) and SALESFORCE_CLIENT_ID / SALESFORCE_CLIENT_SECRET to the app's consumer key and secret; " +
   '4) remove SALESFORCE_USERNAME and SALESFORCE_PASSWORD, then run `npm run setup`. ' +
   'Every step: connectors/salesforce/README.md.';
 
@@ -22,6 +22,8 @@ export const configurationNotices = (config: SalesforceConfig): readonly string[
         `External Client Apps do not offer it at all, and chat2crm never falls back to SOAP login() (retired in Summer '27). ${MIGRATION}`,
     ];
   if (config.passwordUnused)
-    return [`Salesforce: SALESFORCE_PASSWORD is set but not used (the ${GRANT_NAMES[config.grant.kind]} grant is); remove it: the username-password grant stops working on ${PASSWORD_GRANT_END}.`];
+    return [
+      `Salesforce: SALESFORCE_PASSWORD is set but not used (the ${GRANT_NAMES[config.grant.kind]} grant is); remove it: the username-password grant stops working on ${PASSWORD_GRANT_END}.`,
+    ];
   return [];
 };

@@ -41,7 +41,6 @@ export class OwnerCache {
   }
 }
 
-
 const OWNER_REF = 'owner';
 
 export interface Owners {
@@ -54,7 +53,13 @@ export interface Owners {
 export const createOwners = (log: Log, cache = new OwnerCache()): Owners => ({
   reads: (wanted) =>
     wanted?.kind === 'email' && !cache.get(wanted.email).known
-      ? [{ method: 'GET', referenceId: OWNER_REF, url: `/query?q=${encodeURIComponent(`SELECT Id FROM User WHERE IsActive = true AND Email = ${soqlString(wanted.email)} LIMIT 1`)}` }]
+      ? [
+          {
+            method: 'GET',
+            referenceId: OWNER_REF,
+            url: `/query?q=${encodeURIComponent(`SELECT Id FROM User WHERE IsActive = true AND Email = ${soqlString(wanted.email)} LIMIT 1`)}`,
+          },
+        ]
       : [],
   resolve: (wanted, results) => {
     if (wanted === undefined) return undefined;
@@ -64,7 +69,10 @@ export const createOwners = (log: Log, cache = new OwnerCache()): Owners => ({
     const hit = results.find((r) => r.referenceId === OWNER_REF);
     const decoded = hit === undefined || hit.status >= 400 ? undefined : QueryResult.decode(hit.body);
     if (decoded === undefined || decoded._tag === 'Left') {
-      log.warn({ status: hit?.status }, 'could not look up the owner among Salesforce Users (read access on User needed): the record gets no owner from chat2crm');
+      log.warn(
+        { status: hit?.status },
+        'could not look up the owner among Salesforce Users (read access on User needed): the record gets no owner from chat2crm',
+      );
       return undefined;
     }
     const id = decoded.right.records[0]?.['Id'];

@@ -23,7 +23,9 @@ export const proxyFor = (url: string, env: NodeJS.ProcessEnv = process.env): str
     .split(',')
     .map((x) => x.trim().toLowerCase().replace(/:\d+$/, ''))
     .filter((x) => x !== '');
-  return exempt.some((x) => x === '*' || host === x.replace(/^\./, '') || host.endsWith(x.startsWith('.') ? x : `.${x}`)) ? undefined : proxy;
+  return exempt.some((x) => x === '*' || host === x.replace(/^\./, '') || host.endsWith(x.startsWith('.') ? x : `.${x}`))
+    ? undefined
+    : proxy;
 };
 
 /**
@@ -41,7 +43,12 @@ export class BoundedTransport extends Transport {
     const proxy = proxyFor(req.url);
     const body = req.body;
     if (proxy === undefined && (body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body))) {
-      const direct = { method: req.method, url: req.url, headers: req.headers ?? {}, ...(body === undefined || body === null ? {} : { body }) };
+      const direct = {
+        method: req.method,
+        url: req.url,
+        headers: req.headers ?? {},
+        ...(body === undefined || body === null ? {} : { body }),
+      };
       const answer = sendDirect(direct, this.timeoutMs).then((a) => ({ statusCode: a.status, headers: { ...a.headers }, body: a.text }));
       return StreamPromise.create(() => ({ stream: new PassThrough(), promise: answer }));
     }
@@ -53,9 +60,13 @@ export class BoundedTransport extends Transport {
 const Cause = t.type({ code: t.string });
 /** A network-level failure (timeout, refused, reset), described without personal data. */
 export const networkProblem = (e: unknown, timeoutMs: number): CrmFailure | undefined => {
-  if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError')) return transient('CRM_TIMEOUT', `Salesforce did not answer within ${timeoutMs} ms; retrying later`);
+  if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError'))
+    return transient('CRM_TIMEOUT', `Salesforce did not answer within ${timeoutMs} ms; retrying later`);
   const cause = e instanceof Error && Cause.is(e.cause) ? e.cause.code : e instanceof Error && Cause.is(e) ? e.code : undefined;
   if (cause !== undefined || (e instanceof TypeError && /fetch failed|other side closed/i.test(e.message)))
-    return transient('CRM_UNAVAILABLE', `Salesforce is unreachable (${cause ?? (e instanceof Error ? e.message : 'network error')}); retrying later`);
+    return transient(
+      'CRM_UNAVAILABLE',
+      `Salesforce is unreachable (${cause ?? (e instanceof Error ? e.message : 'network error')}); retrying later`,
+    );
   return undefined;
 };

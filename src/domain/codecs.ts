@@ -75,7 +75,10 @@ export const DurationList = new t.Type<number[], string, unknown>(
   (u): u is number[] => Array.isArray(u),
   (u, c) => {
     if (typeof u !== 'string') return t.failure(u, c, 'must be a comma-separated list of durations such as 5s,30s,2m');
-    const parts = u.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+    const parts = u
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0);
     const values = parts.map(parseDuration);
     if (parts.length === 0 || values.some((v) => v === undefined))
       return t.failure(u, c, 'must be a comma-separated list of durations such as 5s,30s,2m,10m (units ms, s, m, h, d)');

@@ -89,7 +89,13 @@ export const textRecord = (pairs: Iterable<readonly [string, string | undefined]
 
 /** A scalar a platform sent as a custom value, as text; objects and arrays are not values. */
 export const scalarText = (u: unknown): string | undefined =>
-  typeof u === 'string' ? u.toWellFormed() : typeof u === 'number' && Number.isFinite(u) ? String(u) : typeof u === 'boolean' ? String(u) : undefined;
+  typeof u === 'string'
+    ? u.toWellFormed()
+    : typeof u === 'number' && Number.isFinite(u)
+      ? String(u)
+      : typeof u === 'boolean'
+        ? String(u)
+        : undefined;
 
 /** A name a person would recognise for the visitor, with fallbacks that never are empty. */
 export const visitorLabel = (v: Visitor): string => v.name ?? v.email ?? v.phone ?? 'Chat visitor';

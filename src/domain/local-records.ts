@@ -62,13 +62,21 @@ export interface LocalFieldsUpdate {
  * The record's fields with the update applied: each blank field filled, a filled one rewritten
  * only when its name is in `overwrite` (so what a person typed survives repeats).
  */
-export const applyLocalFields = (current: LocalFields, update: LocalFieldsUpdate): { readonly fields: LocalFields; readonly changed: readonly string[] } => {
+export const applyLocalFields = (
+  current: LocalFields,
+  update: LocalFieldsUpdate,
+): { readonly fields: LocalFields; readonly changed: readonly string[] } => {
   const out: Record<string, Readonly<Record<string, string>>> = {};
   const changed: string[] = [];
   const kinds = new Set([...Object.keys(current), ...Object.keys(update.values)]);
   for (const kind of kinds) {
-    const applied = applyFields(Object.hasOwn(current, kind) ? (current[kind] ?? {}) : {}, Object.hasOwn(update.values, kind) ? (update.values[kind] ?? {}) : {}, update.overwrite);
-    if (Object.keys(applied.fields).length > 0) Object.defineProperty(out, kind, { value: applied.fields, enumerable: true, writable: true, configurable: true });
+    const applied = applyFields(
+      Object.hasOwn(current, kind) ? (current[kind] ?? {}) : {},
+      Object.hasOwn(update.values, kind) ? (update.values[kind] ?? {}) : {},
+      update.overwrite,
+    );
+    if (Object.keys(applied.fields).length > 0)
+      Object.defineProperty(out, kind, { value: applied.fields, enumerable: true, writable: true, configurable: true });
     changed.push(...applied.changed.map((name) => `${kind}.${name}`));
   }
   return { fields: out, changed };

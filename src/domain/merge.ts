@@ -2,8 +2,23 @@ import { textRecord, type Conversation, type Visitor } from './conversation';
 
 /** Every visitor field: a merge copies these and nothing else a stored or posted visitor may carry. */
 const VISITOR_FIELDS = [
-  'id', 'name', 'email', 'phone', 'company', 'city', 'region', 'country', 'countryCode', 'pageUrl',
-  'firstName', 'lastName', 'referrer', 'ip', 'browser', 'os', 'language',
+  'id',
+  'name',
+  'email',
+  'phone',
+  'company',
+  'city',
+  'region',
+  'country',
+  'countryCode',
+  'pageUrl',
+  'firstName',
+  'lastName',
+  'referrer',
+  'ip',
+  'browser',
+  'os',
+  'language',
 ] as const satisfies readonly (keyof Visitor)[];
 
 const fill = (fresh: Visitor, known: Visitor): Visitor => {

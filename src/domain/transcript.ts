@@ -31,7 +31,8 @@ const cutMiddle = (start: string, end: string, max: number, marker: string): str
  * Cuts the middle out of a text that exceeds `max` characters, keeping its start (how the chat
  * began) and its end (how it was resolved). Never splits a surrogate pair.
  */
-export const trimMiddle = (text: string, max: number, marker: string = OMITTED): string => (text.length <= max ? text : cutMiddle(text, text, max, marker));
+export const trimMiddle = (text: string, max: number, marker: string = OMITTED): string =>
+  text.length <= max ? text : cutMiddle(text, text, max, marker);
 
 const textLine = (m: Message): string => `[${formatTime(m.at)}] ${m.author}: ${m.body}`;
 

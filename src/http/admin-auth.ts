@@ -71,7 +71,10 @@ export const requireAdmin =
     ctx.status = 401;
     ctx.set('WWW-Authenticate', `Basic realm="${ADMIN_REALM}", charset="UTF-8"`);
     ctx.set('Cache-Control', 'no-store');
-    ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    ctx.set(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = refused();
   };

@@ -44,10 +44,25 @@ export const createApp = (deps: AppDeps): Koa<AppState> => {
   app.proxy = true;
   app.use(requestContext(deps.log));
   app.use(errorHandler);
-  app.use(rememberRejections({ sources: deps.sources.map((m) => m.source.name), setSetting: (key, value) => deps.store.setSetting(key, value) }));
-  app.use(webhookEdge({ pipeline: deps.pipeline, sources: deps.sources, observer: deps.observer ?? deps.metrics.observer, ...(deps.heap === undefined ? {} : { heap: deps.heap }) }));
+  app.use(
+    rememberRejections({ sources: deps.sources.map((m) => m.source.name), setSetting: (key, value) => deps.store.setSetting(key, value) }),
+  );
+  app.use(
+    webhookEdge({
+      pipeline: deps.pipeline,
+      sources: deps.sources,
+      observer: deps.observer ?? deps.metrics.observer,
+      ...(deps.heap === undefined ? {} : { heap: deps.heap }),
+    }),
+  );
   const routers = [
-    pageRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm, sources: deps.sources.map((m) => m.source.name), ...(deps.crmCheck === undefined ? {} : { crmCheck: deps.crmCheck }) }),
+    pageRoutes({
+      store: deps.store,
+      pipeline: deps.pipeline,
+      crm: deps.crm,
+      sources: deps.sources.map((m) => m.source.name),
+      ...(deps.crmCheck === undefined ? {} : { crmCheck: deps.crmCheck }),
+    }),
     healthRoutes({ store: deps.store, pipeline: deps.pipeline, crm: deps.crm }),
     ...(deps.admin === undefined ? [] : [adminRoutes(deps.admin)]),
     metricsRoutes({ metrics: deps.metrics, ...(deps.metricsToken === undefined ? {} : { token: deps.metricsToken }) }),

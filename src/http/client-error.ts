@@ -17,5 +17,7 @@ export const answerClientError = (error: NodeJS.ErrnoException, socket: Duplex):
   }
   const [status, reason, message] = (error.code === undefined ? undefined : ANSWERS[error.code]) ?? UNPARSABLE;
   const body = JSON.stringify({ error: { code: 'MALFORMED_BODY', message } });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 };

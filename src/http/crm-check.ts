@@ -13,7 +13,10 @@ export interface CrmCheckState {
 
 export type CrmCheck = () => Promise<CrmCheckState>;
 
-export const cachedCrmCheck = (check: () => Promise<CheckReport>, options: { readonly everyMs?: number; readonly timeoutMs?: number; readonly now?: () => Date } = {}): CrmCheck => {
+export const cachedCrmCheck = (
+  check: () => Promise<CheckReport>,
+  options: { readonly everyMs?: number; readonly timeoutMs?: number; readonly now?: () => Date } = {},
+): CrmCheck => {
   const everyMs = options.everyMs ?? 60_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const now = options.now ?? (() => new Date());

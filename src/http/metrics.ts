@@ -96,7 +96,8 @@ export const createMetrics = (deps: { readonly queueStats: () => Promise<QueueSt
     },
     call({ target, failure }) {
       calls.inc({ target, outcome: failure === undefined ? 'ok' : failure.kind });
-      if (failure !== undefined && failure.kind === 'transient' && (failure.code === RATE_LIMITED || failure.status === 429)) rateLimited.inc({ target });
+      if (failure !== undefined && failure.kind === 'transient' && (failure.code === RATE_LIMITED || failure.status === 429))
+        rateLimited.inc({ target });
     },
   };
 

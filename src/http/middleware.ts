@@ -45,7 +45,8 @@ export const requestContext =
     try {
       await next();
     } finally {
-      const route = ctx.state.route ?? ('_matchedRoute' in ctx && typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : UNMATCHED_ROUTE);
+      const route =
+        ctx.state.route ?? ('_matchedRoute' in ctx && typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : UNMATCHED_ROUTE);
       // The root logger with the id in the line: the same output, without a child per request.
       log.info(
         { reqId: requestId, method: ctx.method, route, status: ctx.status, ms: Number(process.hrtime.bigint() - started) / 1e6 },
@@ -99,7 +100,10 @@ export const methodsOf =
 
 /** Headers for our HTML pages: nothing external may load, and record URLs never leak as referrers. */
 export const htmlHeaders = (ctx: Koa.Context | Koa.ParameterizedContext<AppState>): void => {
-  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+  ctx.set(
+    'Content-Security-Policy',
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  );
   ctx.set('Referrer-Policy', 'no-referrer');
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('Cache-Control', 'no-store');

@@ -25,7 +25,10 @@ const errors = (...given: readonly ErrorCode[]): Record<string, Json> => {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of given) byStatus.set(errorCatalogue[code].status, [...(byStatus.get(errorCatalogue[code].status) ?? []), code]);
   return Object.fromEntries(
-    [...byStatus].map(([status, list]) => [String(status), json(list.map((c) => `\`${c}\`: ${errorCatalogue[c].message}`).join('\n\n'), { $ref: '#/components/schemas/Error' })]),
+    [...byStatus].map(([status, list]) => [
+      String(status),
+      json(list.map((c) => `\`${c}\`: ${errorCatalogue[c].message}`).join('\n\n'), { $ref: '#/components/schemas/Error' }),
+    ]),
   );
 };
 
@@ -53,11 +56,20 @@ const Health: Json = {
     attention: { type: ['boolean', 'null'], description: 'true while steps are failing or dead (the status page says "needs attention")' },
     storage: { type: 'object', properties: { kind: { enum: ['sqlite', 'postgres'] }, ok: { type: 'boolean' }, error: { type: 'string' } } },
     crm: { type: 'string' },
-    worker: { type: 'object', properties: { running: { type: 'boolean' }, inFlight: { type: 'integer' }, lastTickAt: { type: ['string', 'null'], format: 'date-time' } } },
+    worker: {
+      type: 'object',
+      properties: {
+        running: { type: 'boolean' },
+        inFlight: { type: 'integer' },
+        lastTickAt: { type: ['string', 'null'], format: 'date-time' },
+      },
+    },
     queue: {
       type: ['object', 'null'],
       properties: {
-        ...Object.fromEntries(['pending', 'running', 'dead', 'done', 'expired', 'failing'].map((k): [string, Json] => [k, { type: 'integer' }])),
+        ...Object.fromEntries(
+          ['pending', 'running', 'dead', 'done', 'expired', 'failing'].map((k): [string, Json] => [k, { type: 'integer' }]),
+        ),
         oldestPendingAgeMs: { type: ['integer', 'null'] },
       },
     },
@@ -69,21 +81,36 @@ const described: Readonly<Record<string, Operation>> = {
   'GET /': { summary: 'Forwards to /status', responses: { '302': { description: 'to /status' } } },
   'GET /r/:source/:id': {
     summary: 'The stable return link of one conversation',
-    description: 'Forwards to the CRM record once it exists (or the CRM person a lookup found); until then a page of its steps, without personal data.',
-    responses: { '302': { description: 'to the CRM record' }, '200': html('the conversation\'s steps while it is on its way'), '404': html('no such conversation') },
+    description:
+      'Forwards to the CRM record once it exists (or the CRM person a lookup found); until then a page of its steps, without personal data.',
+    responses: {
+      '302': { description: 'to the CRM record' },
+      '200': html("the conversation's steps while it is on its way"),
+      '404': html('no such conversation'),
+    },
   },
   'GET /records/:id': {
     summary: 'A record of the built-in local CRM',
     description: 'The id is a 128-bit random value: the page shows the transcript and the visitor.',
     responses: { '200': html('the record'), '404': html('no such record') },
   },
-  'GET /status': { summary: 'The service status page', description: 'Says "needs attention" while steps fail or are dead, or the CRM check fails; counts only.', responses: { '200': html('the status') } },
-  'GET /healthz': { summary: 'Liveness, storage and queue', responses: { '200': json('up', Health), '503': json('the storage does not answer', Health) } },
+  'GET /status': {
+    summary: 'The service status page',
+    description: 'Says "needs attention" while steps fail or are dead, or the CRM check fails; counts only.',
+    responses: { '200': html('the status') },
+  },
+  'GET /healthz': {
+    summary: 'Liveness, storage and queue',
+    responses: { '200': json('up', Health), '503': json('the storage does not answer', Health) },
+  },
   'GET /metrics': {
     summary: 'Prometheus metrics',
     description: 'The Prometheus text format (prom-client). Needs `Authorization: Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set.',
     security: [{}, { metricsToken: [] }],
-    responses: { '200': { description: 'the metrics', content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } } }, ...errors('METRICS_UNAUTHORIZED') },
+    responses: {
+      '200': { description: 'the metrics', content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } } },
+      ...errors('METRICS_UNAUTHORIZED'),
+    },
   },
   'GET /openapi.json': { summary: 'This document', responses: { '200': json('OpenAPI 3.1', { type: 'object' }) } },
 };
@@ -92,33 +119,49 @@ const described: Readonly<Record<string, Operation>> = {
 const consolePage = (method: string): Operation => ({
   summary: method === 'GET' ? 'Operator console page' : 'Operator console action (with its CSRF token)',
   security: [{ adminPassword: [] }],
-  responses: { '200': html('the page'), '303': { description: 'after an action' }, '401': { description: 'wrong or no password (WWW-Authenticate: Basic)' } },
+  responses: {
+    '200': html('the page'),
+    '303': { description: 'after an action' },
+    '401': { description: 'wrong or no password (WWW-Authenticate: Basic)' },
+  },
 });
 
 const pathParameters = (template: string): Json[] =>
   [...template.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1] ?? '', in: 'path', required: true, schema: { type: 'string' } }));
 
 const webhookOperation = (source: ChatSource, method: string, path: string): Operation => ({
-  summary: path === '' && method === 'POST' ? `${source.name} webhook` : `${source.name}: ${method} ${path === '' ? 'on the webhook URL' : path}`,
+  summary:
+    path === '' && method === 'POST' ? `${source.name} webhook` : `${source.name}: ${method} ${path === '' ? 'on the webhook URL' : path}`,
   description:
     path === '' && method === 'POST'
       ? `The platform's own payload, signature verified over the raw bytes (src/sources/${source.name}/README.md). ${source.answerMode === 'sync' ? 'Answers once its steps are done or the sync deadline passes.' : 'Answered as soon as it is stored.'}`
       : `Called by ${source.name} (src/sources/${source.name}/README.md).`,
   tags: ['webhooks'],
   ...(method === 'POST' ? { requestBody: { required: true, content: { '*/*': { schema: {} } } } } : {}),
-  responses: { '200': { description: 'the answer the platform expects', content: { '*/*': { schema: {} } } }, ...errors(...WEBHOOK_ERRORS) },
+  responses: {
+    '200': { description: 'the answer the platform expects', content: { '*/*': { schema: {} } } },
+    ...errors(...WEBHOOK_ERRORS),
+  },
 });
 
-export const openApiDocument = (input: { readonly routers: readonly RouteList[]; readonly sources: readonly ChatSource[] }): Record<string, Json> => {
+export const openApiDocument = (input: {
+  readonly routers: readonly RouteList[];
+  readonly sources: readonly ChatSource[];
+}): Record<string, Json> => {
   const paths: Record<string, Record<string, Json>> = {};
   const add = (template: string, method: string, operation: Operation) => {
     const entry = (paths[template] ??= {});
     const parameters = pathParameters(template);
-    entry[method.toLowerCase()] = { ...operation, ...(parameters.length === 0 ? {} : { parameters }), responses: { ...operation.responses, ...errors('INTERNAL') } };
+    entry[method.toLowerCase()] = {
+      ...operation,
+      ...(parameters.length === 0 ? {} : { parameters }),
+      responses: { ...operation.responses, ...errors('INTERNAL') },
+    };
   };
   for (const source of input.sources) {
     const routes = [{ method: 'POST', path: '' }, ...(source.routes ?? [])];
-    for (const route of routes) add(`/webhooks/${source.name}/{token}${route.path}`, route.method, webhookOperation(source, route.method, route.path));
+    for (const route of routes)
+      add(`/webhooks/${source.name}/{token}${route.path}`, route.method, webhookOperation(source, route.method, route.path));
   }
   for (const router of input.routers)
     for (const layer of router.stack) {
@@ -127,7 +170,14 @@ export const openApiDocument = (input: { readonly routers: readonly RouteList[];
       for (const method of layer.methods) {
         if (method === 'HEAD') continue;
         const known = described[`${method} ${layer.path}`];
-        add(template, method, known ?? (layer.path === '/admin' || layer.path.startsWith('/admin/') ? consolePage(method) : { summary: `${method} ${layer.path}`, 'x-undocumented': true, responses: {} }));
+        add(
+          template,
+          method,
+          known ??
+            (layer.path === '/admin' || layer.path.startsWith('/admin/')
+              ? consolePage(method)
+              : { summary: `${method} ${layer.path}`, 'x-undocumented': true, responses: {} }),
+        );
       }
     }
   return {
@@ -135,7 +185,8 @@ export const openApiDocument = (input: { readonly routers: readonly RouteList[];
     info: {
       title: 'chat2crm',
       version: '1',
-      description: 'Turns live-chat transcripts into CRM leads and cases. Every error is `{"error": {"code", "message"}}` with a code of the Error schema. Webhook URLs carry a secret token as a path segment (printed at start-up), compared in constant time before the body is read.',
+      description:
+        'Turns live-chat transcripts into CRM leads and cases. Every error is `{"error": {"code", "message"}}` with a code of the Error schema. Webhook URLs carry a secret token as a path segment (printed at start-up), compared in constant time before the body is read.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     tags: [{ name: 'webhooks', description: 'Called by the chat platforms' }],
@@ -145,7 +196,9 @@ export const openApiDocument = (input: { readonly routers: readonly RouteList[];
         Error: {
           type: 'object',
           required: ['error'],
-          properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { enum: codes }, message: { type: 'string' } } } },
+          properties: {
+            error: { type: 'object', required: ['code', 'message'], properties: { code: { enum: codes }, message: { type: 'string' } } },
+          },
         },
       },
       securitySchemes: {

@@ -25,7 +25,8 @@ export interface OutboundAnswer {
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
 /** The keep-alive agent for `url`'s protocol, shared by every outside call (the HubSpot SDK's too). */
-export const agentFor = (url: URL | string): HttpAgent => ((typeof url === 'string' ? new URL(url) : url).protocol === 'https:' ? agents.https : agents.http);
+export const agentFor = (url: URL | string): HttpAgent =>
+  (typeof url === 'string' ? new URL(url) : url).protocol === 'https:' ? agents.https : agents.http;
 
 const toHeaders = (raw: IncomingHttpHeaders): Record<string, string> => {
   const headers: Record<string, string> = {};
@@ -41,7 +42,9 @@ const redirected = (req: OutboundRequest, status: number, location: string): Out
   const url = new URL(location, req.url).href;
   // 303, and 301/302 after a POST, become a GET without the body; 307 and 308 repeat the request.
   if (status === 303 || ((status === 301 || status === 302) && req.method === 'POST')) {
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !/^content-(type|length|encoding|language|location)$/i.test(name)));
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([name]) => !/^content-(type|length|encoding|language|location)$/i.test(name)),
+    );
     return { method: req.method === 'HEAD' ? 'HEAD' : 'GET', url, headers };
   }
   return { ...req, url };
@@ -72,7 +75,8 @@ export class SendFailure extends Error {
 const codeOf = (e: Error): string => ('code' in e && typeof e.code === 'string' ? e.code : 'ECONNRESET');
 
 /** The request's and the answer's `error` events: the deadline's abort as is, anything else a SendFailure. */
-const failureOf = (e: Error, signal: AbortSignal): Error => (signal.aborted || e instanceof SendFailure ? e : new SendFailure(codeOf(e), e.message));
+const failureOf = (e: Error, signal: AbortSignal): Error =>
+  signal.aborted || e instanceof SendFailure ? e : new SendFailure(codeOf(e), e.message);
 
 /**
  * Rejects with a `SendFailure` (see there), or an `AbortError` once `timeoutMs` has passed since
@@ -96,7 +100,9 @@ const once = (req: OutboundRequest, signal: AbortSignal, maxAnswerBytes: number)
     const secure = url.protocol === 'https:';
     const body = req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body, 'utf8') : req.body;
     // Our own length, of the bytes sent: a caller's Content-Length, in any case, is dropped.
-    const headers: Record<string, string> = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
+    const headers: Record<string, string> = Object.fromEntries(
+      Object.entries(req.headers).filter(([name]) => name.toLowerCase() !== 'content-length'),
+    );
     if (body !== undefined) headers['content-length'] = String(body.length);
     const exchange = secure ? httpsRequest : httpRequest;
     const outgoing = exchange(url, { method: req.method, headers, agent: agentFor(url), signal }, (incoming) => {
@@ -108,7 +114,9 @@ const once = (req: OutboundRequest, signal: AbortSignal, maxAnswerBytes: number)
         else chunks.push(chunk);
       });
       incoming.on('error', (e) => reject(failureOf(e, signal)));
-      incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, headers: toHeaders(incoming.headers), text: Buffer.concat(chunks).toString('utf8') }));
+      incoming.on('end', () =>
+        resolve({ status: incoming.statusCode ?? 0, headers: toHeaders(incoming.headers), text: Buffer.concat(chunks).toString('utf8') }),
+      );
     });
     outgoing.on('error', (e) => reject(failureOf(e, signal)));
     outgoing.end(body);

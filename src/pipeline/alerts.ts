@@ -15,7 +15,12 @@ import { send, sendProblem } from '../net/http-client';
 export const ALERT_WINDOW_MS = 10 * 60_000;
 const SEND_TIMEOUT_MS = 5_000;
 
-const STEP_NAMES = { fetch: 'fetching the transcript', lookup: 'looking the visitor up in the CRM', deliver: 'delivering to the CRM', notify: 'showing the link in the chat platform' } as const;
+const STEP_NAMES = {
+  fetch: 'fetching the transcript',
+  lookup: 'looking the visitor up in the CRM',
+  deliver: 'delivering to the CRM',
+  notify: 'showing the link in the chat platform',
+} as const;
 
 export interface AlertOptions {
   readonly url: string;
@@ -31,13 +36,21 @@ export interface Alerts extends Observer {
   settled(): Promise<void>;
 }
 
-export const alertText = (o: StepObservation & { readonly failure: NonNullable<StepObservation['failure']> }, publicUrl: string, heldBack: number): string =>
+export const alertText = (
+  o: StepObservation & { readonly failure: NonNullable<StepObservation['failure']> },
+  publicUrl: string,
+  heldBack: number,
+): string =>
   [
     `chat2crm: a step failed for good and needs a person.`,
     `Conversation ${o.conversationKey}: ${STEP_NAMES[o.kind]} (${o.kind}) failed after ${o.attempts} attempt${o.attempts === 1 ? '' : 's'}.`,
     `Error ${o.failure.code}: ${o.failure.message}`,
     `Console: ${consoleLinkOf(publicUrl, o.conversationKey)}`,
-    ...(heldBack === 0 ? [] : [`${heldBack} more step${heldBack === 1 ? '' : 's'} died with ${o.failure.code} since the last alert of it (not sent one by one).`]),
+    ...(heldBack === 0
+      ? []
+      : [
+          `${heldBack} more step${heldBack === 1 ? '' : 's'} died with ${o.failure.code} since the last alert of it (not sent one by one).`,
+        ]),
   ].join('\n');
 
 export const createAlerts = (options: AlertOptions): Alerts => {
@@ -50,7 +63,10 @@ export const createAlerts = (options: AlertOptions): Alerts => {
 
   const post = async (text: string, code: string): Promise<void> => {
     try {
-      const res = await send({ method: 'POST', url: options.url, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) }, timeoutMs);
+      const res = await send(
+        { method: 'POST', url: options.url, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) },
+        timeoutMs,
+      );
       if (res.status < 200 || res.status > 299) log.warn({ status: res.status, code }, 'alert webhook refused the alert');
     } catch (error) {
       // An alert that cannot be sent is logged, whatever the reason: it must never fail the step it reports.
@@ -72,7 +88,9 @@ export const createAlerts = (options: AlertOptions): Alerts => {
         return;
       }
       byCode.set(code, { sentAt: at, heldBack: 0 });
-      const promise = post(alertText({ ...o, failure: o.failure }, options.publicUrl, last?.heldBack ?? 0), code).finally(() => sending.delete(promise));
+      const promise = post(alertText({ ...o, failure: o.failure }, options.publicUrl, last?.heldBack ?? 0), code).finally(() =>
+        sending.delete(promise),
+      );
       sending.add(promise);
     },
     async settled() {

@@ -14,7 +14,8 @@ export interface BackfillRange {
 }
 
 /** One setting per source and range: another range is another backfill. */
-export const backfillSetting = (range: BackfillRange): string => `backfill.${range.source}.${range.since.toISOString()}..${range.until?.toISOString() ?? ''}`;
+export const backfillSetting = (range: BackfillRange): string =>
+  `backfill.${range.source}.${range.since.toISOString()}..${range.until?.toISOString() ?? ''}`;
 
 /** The latest run of a source, whatever its range (the console's line). */
 export const backfillProgressSetting = (source: string): string => `backfill.${source}.latest`;

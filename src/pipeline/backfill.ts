@@ -102,8 +102,13 @@ export const runBackfill = async (deps: BackfillDeps, range: BackfillRange, opti
   const backoff = deps.backoffMs ?? DEFAULT_BACKOFF_MS;
   let failures = 0;
   for (;;) {
-    if (deps.stopRequested()) return { kind: 'stopped', state: await save({ ...state, status: 'stopped', updatedAt: deps.now().toISOString() }) };
-    const query: ArchiveQuery = { since: range.since, ...(range.until === undefined ? {} : { until: range.until }), ...(state.cursor === undefined ? {} : { cursor: state.cursor }) };
+    if (deps.stopRequested())
+      return { kind: 'stopped', state: await save({ ...state, status: 'stopped', updatedAt: deps.now().toISOString() }) };
+    const query: ArchiveQuery = {
+      since: range.since,
+      ...(range.until === undefined ? {} : { until: range.until }),
+      ...(state.cursor === undefined ? {} : { cursor: state.cursor }),
+    };
     const page = await deps.list(query);
     if (!page.ok) {
       const failure = page.failure;
@@ -144,7 +149,11 @@ export const runBackfill = async (deps: BackfillDeps, range: BackfillRange, opti
       known: state.known + counts.known,
       skipped: state.skipped + page.value.events.length - events.length,
       updatedAt: deps.now().toISOString(),
-      ...(page.value.found === undefined ? (state.found === undefined ? {} : { found: state.found }) : { found: Math.max(page.value.found, state.listed + page.value.events.length) }),
+      ...(page.value.found === undefined
+        ? state.found === undefined
+          ? {}
+          : { found: state.found }
+        : { found: Math.max(page.value.found, state.listed + page.value.events.length) }),
       ...(page.value.cursor === undefined ? {} : { cursor: page.value.cursor }),
     };
     if (page.value.cursor === undefined) {

@@ -36,7 +36,9 @@ const QUICK_BACKOFF_MS = [250, 500, 1000, 2000];
 
 const callUpsert = async (deps: DeliveryDeps, input: Parameters<Connector['upsert']>[0]): Promise<Outcome<CrmRecord>> => {
   try {
-    return await withTimeout(deps.connector.upsert(input), deps.callTimeoutMs, () => fail(transient('CRM_TIMEOUT', `the CRM did not answer within ${deps.callTimeoutMs} ms`)));
+    return await withTimeout(deps.connector.upsert(input), deps.callTimeoutMs, () =>
+      fail(transient('CRM_TIMEOUT', `the CRM did not answer within ${deps.callTimeoutMs} ms`)),
+    );
   } catch (error) {
     // A bug in a connector must not lose the transcript: log it and try again on the schedule.
     deps.log.error({ err: error }, 'connector threw');
@@ -47,7 +49,12 @@ const callUpsert = async (deps: DeliveryDeps, input: Parameters<Connector['upser
 const upsertOnce = async (deps: DeliveryDeps, input: Parameters<Connector['upsert']>[0]): Promise<Outcome<CrmRecord>> => {
   const started = deps.now().getTime();
   const outcome = await callUpsert(deps, input);
-  deps.observer?.call({ target: deps.connector.name, kind: 'deliver', seconds: (deps.now().getTime() - started) / 1000, ...(outcome.ok ? {} : { failure: outcome.failure }) });
+  deps.observer?.call({
+    target: deps.connector.name,
+    kind: 'deliver',
+    seconds: (deps.now().getTime() - started) / 1000,
+    ...(outcome.ok ? {} : { failure: outcome.failure }),
+  });
   return outcome;
 };
 
@@ -56,7 +63,13 @@ const upsertOnce = async (deps: DeliveryDeps, input: Parameters<Connector['upser
  *   transaction (nothing newer can be waiting on this job then); otherwise it is read.
  * @param retryUntil quick retries of transient failures while a pause and another try fit before it.
  */
-export const deliver = async (deps: DeliveryDeps, owner: string, job: Job, known?: StoredConversation, retryUntil?: number): Promise<StepResult> => {
+export const deliver = async (
+  deps: DeliveryDeps,
+  owner: string,
+  job: Job,
+  known?: StoredConversation,
+  retryUntil?: number,
+): Promise<StepResult> => {
   const { store, connector } = deps;
   const started = deps.now();
   const stored = known ?? (await store.getConversation(job.conversationKey));

@@ -117,7 +117,10 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
         return result;
       })
       .catch((error: unknown) => {
-        log.error({ err: error, job: job.id, step: job.kind }, 'step could not be recorded; its lease will expire and it will be tried again');
+        log.error(
+          { err: error, job: job.id, step: job.kind },
+          'step could not be recorded; its lease will expire and it will be tried again',
+        );
         return undefined;
       })
       .finally(() => {
@@ -212,12 +215,18 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
    * Runs the conversation's steps here until they are done or the deadline passes: our own
    * claimed step first, then the steps it queues; a step held elsewhere is waited for.
    */
-  const runInline = async (stored: StoredConversation, plan: readonly string[], first: { jobId?: string; claimed?: Job }, deadline: number): Promise<SyncResult> => {
+  const runInline = async (
+    stored: StoredConversation,
+    plan: readonly string[],
+    first: { jobId?: string; claimed?: Job },
+    deadline: number,
+  ): Promise<SyncResult> => {
     const key = stored.key;
     let jobId = first.jobId;
     const claimed = first.claimed;
     // Intake claimed it in the same transaction as `stored`: nothing newer can be waiting on it.
-    let mine: Promise<StepResult | undefined> | undefined = claimed === undefined ? undefined : run(claimed, () => runStep(deps, owner, claimed, stored, deadline));
+    let mine: Promise<StepResult | undefined> | undefined =
+      claimed === undefined ? undefined : run(claimed, () => runStep(deps, owner, claimed, stored, deadline));
     for (;;) {
       const left = deadline - now().getTime();
       if (mine !== undefined) {
@@ -227,7 +236,8 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
         if (result.kind === 'lost') continue;
         if (result.kind !== 'done') return answerFor(key, plan);
         // Just delivered: that record is the conversation's newest in this CRM, no need to read it back.
-        if (result.record !== undefined && result.record.crm === connector.name && plan.includes('deliver')) return { kind: 'record', url: result.record.url };
+        if (result.record !== undefined && result.record.crm === connector.name && plan.includes('deliver'))
+          return { kind: 'record', url: result.record.url };
       }
       const answer = await answerFor(key, plan);
       if (answer.kind === 'record' || left <= 0 || jobId === undefined) return answer;

@@ -73,7 +73,11 @@ export const replayDeadJobs = async (settings: StepSettings, target: { all: true
         lines.push({ ...base, outcome: 'delivered', detail: result.record?.url ?? `${job.kind} done` });
         break;
       case 'retrying':
-        lines.push({ ...base, outcome: 'retrying', detail: `${result.failure.code}: ${result.failure.message} (next try ${result.nextAttemptAt.toISOString()})` });
+        lines.push({
+          ...base,
+          outcome: 'retrying',
+          detail: `${result.failure.code}: ${result.failure.message} (next try ${result.nextAttemptAt.toISOString()})`,
+        });
         break;
       case 'dead':
       case 'expired':

@@ -43,8 +43,13 @@ export const startRetention = (deps: RetentionDeps & { readonly intervalMs?: num
     if (running !== undefined || stopped) return;
     running = runRetention(deps)
       .then(
-        (redacted) => deps.log.info({ redacted, retentionDays: deps.retentionDays }, 'retention: transcripts of delivered conversations removed'),
-        (error: unknown) => deps.log.error({ err: { message: error instanceof Error ? error.message : String(error) } }, 'retention pass failed; the next one is in a day'),
+        (redacted) =>
+          deps.log.info({ redacted, retentionDays: deps.retentionDays }, 'retention: transcripts of delivered conversations removed'),
+        (error: unknown) =>
+          deps.log.error(
+            { err: { message: error instanceof Error ? error.message : String(error) } },
+            'retention pass failed; the next one is in a day',
+          ),
       )
       .finally(() => {
         running = undefined;

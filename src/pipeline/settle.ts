@@ -33,19 +33,28 @@ export type StepResult =
 export const describeFailure = (f: CrmFailure): string => `${f.code}: ${f.message}`;
 
 const observe = (deps: SettleDeps, job: Job, kind: StepKind, outcome: StepOutcome, durationMs: number, failure?: CrmFailure) =>
-  (deps.observer ?? noObserver).step({ kind, conversationKey: job.conversationKey, outcome, seconds: durationMs / 1000, attempts: job.attempts + 1, ...(failure === undefined ? {} : { failure }) });
+  (deps.observer ?? noObserver).step({
+    kind,
+    conversationKey: job.conversationKey,
+    outcome,
+    seconds: durationMs / 1000,
+    attempts: job.attempts + 1,
+    ...(failure === undefined ? {} : { failure }),
+  });
 
 /** Rate-limit answers are counted apart: they delay a job but do not use up its schedule. */
 const retryDecision = async (deps: SettleDeps, job: Job, failure: CrmFailure & { kind: 'transient' }): Promise<RetryDecision> => {
   const earlier = job.attempts === 0 ? [] : await deps.store.listAttempts(job.id);
   const rateLimited = earlier.filter((a) => a.error?.startsWith(`${RATE_LIMITED}:`) === true).length;
-  if (failure.code === RATE_LIMITED) return nextRetryAfterRateLimit(rateLimited + 1, deps.retryScheduleMs, failure.retryAfterMs, deps.random);
+  if (failure.code === RATE_LIMITED)
+    return nextRetryAfterRateLimit(rateLimited + 1, deps.retryScheduleMs, failure.retryAfterMs, deps.random);
   return nextRetry(job.attempts + 1 - rateLimited, deps.retryScheduleMs, failure.retryAfterMs, deps.random);
 };
 
 /** The step after this one, given what it found: a person found by `lookup` means nothing is to be created. */
 export const nextStep = (job: Job, found?: { readonly person?: CrmPerson | null }): JobResult & { kind: 'done' } => {
-  const then = job.kind === 'lookup' && found?.person !== undefined && found.person !== null ? job.then.filter((k) => k !== 'deliver') : job.then;
+  const then =
+    job.kind === 'lookup' && found?.person !== undefined && found.person !== null ? job.then.filter((k) => k !== 'deliver') : job.then;
   const [kind, ...rest] = then;
   return kind === undefined ? { kind: 'done' } : { kind: 'done', next: { kind, then: rest } };
 };
@@ -67,7 +76,9 @@ export const succeedStep = async (
   const durationMs = deps.now().getTime() - started.getTime();
   const result: JobResult = {
     ...nextStep(job, found),
-    ...(found.record === undefined ? {} : { record: { conversationKey: job.conversationKey, value: found.record.value, version: found.record.version } }),
+    ...(found.record === undefined
+      ? {}
+      : { record: { conversationKey: job.conversationKey, value: found.record.value, version: found.record.version } }),
     ...(found.conversation === undefined ? {} : { conversation: found.conversation }),
     ...(found.meta === undefined ? {} : { meta: found.meta }),
     ...(found.forced === undefined ? {} : { forced: found.forced }),
@@ -82,10 +93,21 @@ export const succeedStep = async (
   });
   observe(deps, job, job.kind, ok ? (found.outcome ?? 'ok') : 'lost', durationMs);
   if (!ok) return { kind: 'lost' };
-  return { kind: 'done', ...(found.record === undefined ? {} : { record: found.record.value }), ...(found.person === undefined ? {} : { person: found.person }) };
+  return {
+    kind: 'done',
+    ...(found.record === undefined ? {} : { record: found.record.value }),
+    ...(found.person === undefined ? {} : { person: found.person }),
+  };
 };
 
-export const failStep = async (deps: SettleDeps, owner: string, job: Job, started: Date, failure: CrmFailure, kind: StepKind = job.kind): Promise<StepResult> => {
+export const failStep = async (
+  deps: SettleDeps,
+  owner: string,
+  job: Job,
+  started: Date,
+  failure: CrmFailure,
+  kind: StepKind = job.kind,
+): Promise<StepResult> => {
   const log = deps.log.child({ job: job.id, step: kind });
   const durationMs = deps.now().getTime() - started.getTime();
   const attempt: Attempt = {
@@ -113,6 +135,9 @@ export const failStep = async (deps: SettleDeps, owner: string, job: Job, starte
   }
   const ok = await finish({ kind: 'retry', nextAttemptAt, error: describeFailure(failure) });
   observe(deps, job, kind, ok ? 'retry' : 'lost', durationMs, failure);
-  log.warn({ code: failure.code, status: failure.status, attempts: job.attempts + 1, retryInMs: decision.delayMs }, 'step failed, will retry');
+  log.warn(
+    { code: failure.code, status: failure.status, attempts: job.attempts + 1, retryInMs: decision.delayMs },
+    'step failed, will retry',
+  );
   return ok ? { kind: 'retrying', failure, nextAttemptAt } : { kind: 'lost' };
 };

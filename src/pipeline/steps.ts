@@ -32,32 +32,67 @@ const attempt = async <T>(deps: StepDeps, what: string, call: () => Promise<Outc
 };
 
 /** One outside call with its time limit; `target` (the CRM or platform called) is what metrics count it under. */
-const guarded = async <T>(deps: StepDeps, called: { readonly target: string; readonly kind: StepKind }, what: string, call: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
+const guarded = async <T>(
+  deps: StepDeps,
+  called: { readonly target: string; readonly kind: StepKind },
+  what: string,
+  call: () => Promise<Outcome<T>>,
+): Promise<Outcome<T>> => {
   const started = deps.now().getTime();
   // A CRM call is one connector call; a platform step may be several calls of the client's own.
-  const outcome = await attempt(deps, what, call, called.kind === 'fetch' || called.kind === 'notify' ? deps.stepTimeoutMs : deps.callTimeoutMs);
+  const outcome = await attempt(
+    deps,
+    what,
+    call,
+    called.kind === 'fetch' || called.kind === 'notify' ? deps.stepTimeoutMs : deps.callTimeoutMs,
+  );
   deps.observer?.call({ ...called, seconds: (deps.now().getTime() - started) / 1000, ...(outcome.ok ? {} : { failure: outcome.failure }) });
   return outcome;
 };
 
-const viewOf = (stored: StoredConversation): ConversationView => ({ id: splitConversationKey(stored.key).id, conversation: stored.conversation, meta: stored.meta });
+const viewOf = (stored: StoredConversation): ConversationView => ({
+  id: splitConversationKey(stored.key).id,
+  conversation: stored.conversation,
+  meta: stored.meta,
+});
 
 /** The link `notify` shows: the conversation's newest record in this CRM, else the person a lookup found. */
-export const linkToShow = async (deps: Pick<StepDeps, 'store' | 'connector'>, stored: StoredConversation): Promise<ShownLink | undefined> => {
+export const linkToShow = async (
+  deps: Pick<StepDeps, 'store' | 'connector'>,
+  stored: StoredConversation,
+): Promise<ShownLink | undefined> => {
   const record = (await deps.store.listRecords(stored.key)).find((r) => r.record.crm === deps.connector.name);
   const { visitor } = stored.conversation;
   if (record !== undefined)
-    return { url: record.record.url, kind: 'record', label: record.record.action, ...(visitor.name === undefined ? {} : { name: visitor.name }), ...(visitor.company === undefined ? {} : { company: visitor.company }) };
+    return {
+      url: record.record.url,
+      kind: 'record',
+      label: record.record.action,
+      ...(visitor.name === undefined ? {} : { name: visitor.name }),
+      ...(visitor.company === undefined ? {} : { company: visitor.company }),
+    };
   const { person } = stored;
   if (person !== undefined)
-    return { url: person.url, kind: 'person', label: person.type, ...(person.name === undefined ? {} : { name: person.name }), ...(person.company === undefined ? {} : { company: person.company }) };
+    return {
+      url: person.url,
+      kind: 'person',
+      label: person.type,
+      ...(person.name === undefined ? {} : { name: person.name }),
+      ...(person.company === undefined ? {} : { company: person.company }),
+    };
   return undefined;
 };
 
 const noClient = (source: string, what: string) =>
   permanent('SOURCE_CANNOT', `the ${source} platform has no ${what} (this step cannot run: a bug in its plan)`);
 
-export const runStep = async (deps: StepDeps, owner: string, job: Job, known?: StoredConversation, retryUntil?: number): Promise<StepResult> => {
+export const runStep = async (
+  deps: StepDeps,
+  owner: string,
+  job: Job,
+  known?: StoredConversation,
+  retryUntil?: number,
+): Promise<StepResult> => {
   const started = deps.now();
   if (job.expiresAt !== undefined && started.getTime() > job.expiresAt.getTime())
     return failStep({ ...deps, retryScheduleMs: [] }, owner, job, started, permanent('EXPIRED', 'too late to be of use'));
@@ -70,23 +105,34 @@ export const runStep = async (deps: StepDeps, owner: string, job: Job, known?: S
   switch (job.kind) {
     case 'fetch': {
       const fetchConversation = source?.client?.fetchConversation?.bind(source.client);
-      if (fetchConversation === undefined) return failStep(deps, owner, job, started, noClient(sourceName, 'API client to fetch conversations'));
-      const fetched = await guarded(deps, { target: sourceName, kind: 'fetch' }, `the ${sourceName} API`, () => fetchConversation(viewOf(stored)));
+      if (fetchConversation === undefined)
+        return failStep(deps, owner, job, started, noClient(sourceName, 'API client to fetch conversations'));
+      const fetched = await guarded(deps, { target: sourceName, kind: 'fetch' }, `the ${sourceName} API`, () =>
+        fetchConversation(viewOf(stored)),
+      );
       if (!fetched.ok) return failStep(deps, owner, job, started, fetched.failure);
       const { facts, ...conversation } = fetched.value;
-      return succeedStep(deps, owner, job, started, { conversation, ...(facts?.meta === undefined ? {} : { meta: facts.meta }), ...(facts?.forced === undefined ? {} : { forced: facts.forced }) });
+      return succeedStep(deps, owner, job, started, {
+        conversation,
+        ...(facts?.meta === undefined ? {} : { meta: facts.meta }),
+        ...(facts?.forced === undefined ? {} : { forced: facts.forced }),
+      });
     }
     case 'lookup': {
       const email = stored.conversation.visitor.email;
       if (email === undefined) return succeedStep(deps, owner, job, started, { outcome: 'skipped', person: null });
       const found = await guarded(deps, { target: deps.connector.name, kind: 'lookup' }, 'the CRM', () => deps.connector.findPerson(email));
-      return found.ok ? succeedStep(deps, owner, job, started, { person: found.value ?? null }) : failStep(deps, owner, job, started, found.failure);
+      return found.ok
+        ? succeedStep(deps, owner, job, started, { person: found.value ?? null })
+        : failStep(deps, owner, job, started, found.failure);
     }
     case 'notify': {
       const showRecord = source?.client?.showRecord?.bind(source.client);
       const link = await linkToShow(deps, stored);
       if (link === undefined || showRecord === undefined) return succeedStep(deps, owner, job, started, { outcome: 'skipped' });
-      const shown = await guarded(deps, { target: sourceName, kind: 'notify' }, `the ${sourceName} API`, () => showRecord(viewOf(stored), link));
+      const shown = await guarded(deps, { target: sourceName, kind: 'notify' }, `the ${sourceName} API`, () =>
+        showRecord(viewOf(stored), link),
+      );
       return shown.ok ? succeedStep(deps, owner, job, started, {}) : failStep(deps, owner, job, started, shown.failure);
     }
   }

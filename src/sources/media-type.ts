@@ -8,7 +8,8 @@ import { reject, type Rejection } from '../domain/source';
  * answer, never echoed whole.
  */
 export const mediaTypeOf = <T extends string>(contentType: string | undefined, accepted: readonly T[]): Either<Rejection, T> => {
-  if (contentType === undefined || contentType.trim() === '') return left(reject('UNSUPPORTED_CONTENT_TYPE', 'The request has no Content-Type.'));
+  if (contentType === undefined || contentType.trim() === '')
+    return left(reject('UNSUPPORTED_CONTENT_TYPE', 'The request has no Content-Type.'));
   let type: string;
   let charset: string | undefined;
   try {
@@ -21,5 +22,7 @@ export const mediaTypeOf = <T extends string>(contentType: string | undefined, a
   if (charset !== undefined && !['utf-8', 'utf8'].includes(charset.toLowerCase()))
     return left(reject('UNSUPPORTED_CONTENT_TYPE', `Charset "${charset.slice(0, 40)}" is not supported; send utf-8.`));
   const hit = accepted.find((a) => a === type);
-  return hit === undefined ? left(reject('UNSUPPORTED_CONTENT_TYPE', `Got "${type.slice(0, 80)}"; send ${accepted.join(' or ')}.`)) : right(hit);
+  return hit === undefined
+    ? left(reject('UNSUPPORTED_CONTENT_TYPE', `Got "${type.slice(0, 80)}"; send ${accepted.join(' or ')}.`))
+    : right(hit);
 };

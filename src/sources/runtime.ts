@@ -3,7 +3,10 @@ import type { Log } from '../domain/log';
 import type { ChatSource } from '../domain/source';
 
 /** The configured platforms at run time, by name (the service, replay and setup build them alike). */
-export const createSources = (config: Pick<Config, 'sources' | 'publicUrl' | 'crmTimeoutMs' | 'syncDeadlineMs'>, log: Log): Map<string, ChatSource> =>
+export const createSources = (
+  config: Pick<Config, 'sources' | 'publicUrl' | 'crmTimeoutMs' | 'syncDeadlineMs'>,
+  log: Log,
+): Map<string, ChatSource> =>
   new Map(
     config.sources.map((configured) => {
       const source = configured.create({

@@ -7,7 +7,6 @@ import { fromRecordJson } from './serialization';
 
 const StateCodec = t.keyof({ delivered: null, pending: null, failing: null, dead: null, expired: null });
 
-
 const SummaryRow = t.type({
   key: t.string,
   source: Nullable(t.string),
@@ -54,7 +53,9 @@ export const SUMMARY_COLUMNS = 'key, source, conversation_id, visitor_name, visi
  */
 export const SUMMARY_SELECT = `${SUMMARY_COLUMNS.split(', ')
   .map((c) => `c.${c}`)
-  .join(', ')}, (SELECT r.record FROM records r WHERE r.conversation_key = c.key ORDER BY r.updated_at DESC, r.crm, r.action LIMIT 1) AS record`;
+  .join(
+    ', ',
+  )}, (SELECT r.record FROM records r WHERE r.conversation_key = c.key ORDER BY r.updated_at DESC, r.crm, r.action LIMIT 1) AS record`;
 
 /** Upper bound of a prefix range: any text starting with the prefix sorts below it (binary order). */
 export const PREFIX_END = String.fromCodePoint(0x10ffff);

@@ -8,10 +8,16 @@ import type { LocalConversation, LocalFields, LocalRecord, LocalRelated } from '
 import { fromConversationJson, fromHistoryJson, fromLocalFieldsJson, type History } from './serialization';
 import { ActionCodec, Nullable, Num, decodeRow } from './row-codecs';
 
-
-
 const RecordRow = t.intersection([
-  t.type({ id: t.string, action: ActionCodec, person_id: Nullable(t.string), email: Nullable(t.string), history: t.string, created_at: Num, updated_at: Num }),
+  t.type({
+    id: t.string,
+    action: ActionCodec,
+    person_id: Nullable(t.string),
+    email: Nullable(t.string),
+    history: t.string,
+    created_at: Num,
+    updated_at: Num,
+  }),
   // Read by the queries that select it (the record's head); null on records without mapped fields.
   t.partial({ fields: Nullable(t.string) }),
 ]);
@@ -44,7 +50,12 @@ export const toRecordHead = (row: unknown): LocalRecordHead => {
 const ConversationRow = t.type({ conversation_key: t.string, snapshot: t.string, created_at: Num, updated_at: Num });
 export const toLocalConversation = (row: unknown): LocalConversation => {
   const r = decodeRow(ConversationRow, 'local CRM conversation', row);
-  return { key: r.conversation_key, conversation: fromConversationJson(r.snapshot), addedAt: new Date(r.created_at), updatedAt: new Date(r.updated_at) };
+  return {
+    key: r.conversation_key,
+    conversation: fromConversationJson(r.snapshot),
+    addedAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+  };
 };
 
 const RelatedRow = t.type({ id: t.string, action: ActionCodec, created_at: Num });
@@ -58,7 +69,11 @@ const IdRow = t.type({ id: t.string });
 export const toId = (row: unknown): string => decodeRow(IdRow, 'local CRM id', row).id;
 
 /** The record as the port shows it. Records and their first conversation are written in one transaction. */
-export const assembleRecord = (head: LocalRecordHead, conversations: readonly LocalConversation[], related: readonly LocalRelated[]): LocalRecord => {
+export const assembleRecord = (
+  head: LocalRecordHead,
+  conversations: readonly LocalConversation[],
+  related: readonly LocalRelated[],
+): LocalRecord => {
   const [latest] = conversations;
   if (latest === undefined) throw new Error('a local CRM record without conversations: the database was changed by hand');
   return {

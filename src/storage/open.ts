@@ -89,7 +89,11 @@ export const openStore = async (database: DatabaseConfig, log?: Log): Promise<St
       try {
         return openSqliteStore(database.path, {
           onError: (message) => log?.warn({ err: { message } }, 'SQLite checkpoint failed'),
-          onCheckpointMove: (mode, ms) => log?.debug({ mode, ms: Math.round(ms) }, mode === 'thread' ? 'SQLite checkpoints moved to a worker thread' : 'SQLite checkpoints back on the event loop'),
+          onCheckpointMove: (mode, ms) =>
+            log?.debug(
+              { mode, ms: Math.round(ms) },
+              mode === 'thread' ? 'SQLite checkpoints moved to a worker thread' : 'SQLite checkpoints back on the event loop',
+            ),
         });
       } catch (error) {
         throw failed(error);

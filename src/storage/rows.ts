@@ -9,8 +9,6 @@ import { fromConversationJson, fromMetaJson, fromPersonJson, fromRecordJson } fr
 import type { Attempt, AttemptOutcome, Job, JobState, StoredConversation, StoredRecord } from './store';
 import { ActionCodec, Nullable, Num, decodeRow } from './row-codecs';
 
-
-
 const ConversationRow = t.type({
   key: t.string,
   snapshot: t.string,

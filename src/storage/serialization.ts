@@ -77,7 +77,11 @@ const ConversationCore = knownKeys(
     source: SourceNameCodec,
     id: t.string,
     visitor: VisitorJson,
-    messages: t.readonlyArray(knownKeys(t.type({ role: t.keyof({ visitor: null, operator: null, system: null }), author: t.string, body: t.string, at: MessageTime }))),
+    messages: t.readonlyArray(
+      knownKeys(
+        t.type({ role: t.keyof({ visitor: null, operator: null, system: null }), author: t.string, body: t.string, at: MessageTime }),
+      ),
+    ),
     tags: t.readonlyArray(t.string),
     groups: t.readonlyArray(t.string),
     operators: t.readonlyArray(knownKeys(t.intersection([t.type({ id: t.string, name: t.string }), t.partial({ email: t.string })]))),
@@ -87,7 +91,14 @@ const ConversationCore = knownKeys(
 
 /** The optional facts came with field mapping: rows written before have none, and decode. */
 const ConversationFacts = knownKeys(
-  t.partial({ url: t.string, startedAt: DateFromIso, endedAt: DateFromIso, rating: t.string, custom: TextRecordJson, form: TextRecordJson }),
+  t.partial({
+    url: t.string,
+    startedAt: DateFromIso,
+    endedAt: DateFromIso,
+    rating: t.string,
+    custom: TextRecordJson,
+    form: TextRecordJson,
+  }),
 );
 
 /**
@@ -116,7 +127,10 @@ const ConversationJson = new t.Type<Conversation, unknown, unknown>(
 );
 
 const MetaJson = t.record(t.string, t.string);
-const CrmPersonJson = t.intersection([t.type({ type: t.string, id: t.string, url: t.string }), t.partial({ name: t.string, company: t.string })]);
+const CrmPersonJson = t.intersection([
+  t.type({ type: t.string, id: t.string, url: t.string }),
+  t.partial({ name: t.string, company: t.string }),
+]);
 
 const CrmRecordJson = t.type({
   crm: t.string,
@@ -155,7 +169,10 @@ const written = new WeakMap<Conversation, string>();
 export const toConversationJson = (c: Conversation): string => {
   const known = written.get(c);
   if (known !== undefined) return known;
-  const json = JSON.stringify({ ...c, messages: c.messages.map((m) => ({ role: m.role, author: m.author, body: m.body, at: m.at.getTime() })) });
+  const json = JSON.stringify({
+    ...c,
+    messages: c.messages.map((m) => ({ role: m.role, author: m.author, body: m.body, at: m.at.getTime() })),
+  });
   written.set(c, json);
   return json;
 };
@@ -170,5 +187,6 @@ export const fromMetaJson = (text: string): SourceMeta => decodeOrThrow(MetaJson
 const LocalFieldsJson = DataRecord(DataRecord(t.string));
 export const toLocalFieldsJson = (f: LocalFields): string => JSON.stringify(f);
 export const fromLocalFieldsJson = (text: string): LocalFields => decodeOrThrow(LocalFieldsJson, 'local CRM fields', text);
-export const toPersonJson = (p: CrmPerson): string => JSON.stringify({ type: p.type, id: p.id, url: p.url, name: p.name, company: p.company });
+export const toPersonJson = (p: CrmPerson): string =>
+  JSON.stringify({ type: p.type, id: p.id, url: p.url, name: p.name, company: p.company });
 export const fromPersonJson = (text: string): CrmPerson => decodeOrThrow(CrmPersonJson, 'person', text);

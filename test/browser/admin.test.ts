@@ -24,10 +24,21 @@ describe('operator console in a real browser', function () {
     if (!existsSync(CHROMIUM)) this.skip();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     service = await startConsole();
-    context = await browser.newContext({ httpCredentials: { username: 'admin', password: PASSWORD }, viewport: { width: 1280, height: 900 } });
+    context = await browser.newContext({
+      httpCredentials: { username: 'admin', password: PASSWORD },
+      viewport: { width: 1280, height: 900 },
+    });
     if (SHOTS !== undefined) mkdirSync(SHOTS, { recursive: true });
   });
   after(async () => {
@@ -73,7 +84,12 @@ describe('operator console in a real browser', function () {
     for (let i = 0; i < 6; i++) await postOlark(service.webhook, transcript({ email: `someone${i}@example.com`, name: `Visitor ${i}` }));
     service.crm.failNext(transient('CRM_UNAVAILABLE', 'HTTP 503 from the CRM', { status: 503 }), Number.POSITIVE_INFINITY);
     const payload = transcript({ email: 'Grace.Hopper@example.com', name: 'Grace Hopper', lines: 4 });
-    payload.items.push({ kind: 'MessageToOperator', body: '<script>window.pwned=1</script>is this text?', timestamp: '1558107790.1', nickname: 'Grace Hopper' });
+    payload.items.push({
+      kind: 'MessageToOperator',
+      body: '<script>window.pwned=1</script>is this text?',
+      timestamp: '1558107790.1',
+      nickname: 'Grace Hopper',
+    });
     await postOlark(service.webhook, payload);
     const key = `olark:${payload.id}`;
     await eventually(async () => (await service.running.store.conversationState(key)) === 'dead', 'the step dies after its retries');
@@ -117,7 +133,7 @@ describe('operator console in a real browser', function () {
     assert.deepEqual(errors, []);
   });
 
-  it('lists each conversation with lead or case and its CRM record, and shows what to do beside a dead step\'s error', async () => {
+  it("lists each conversation with lead or case and its CRM record, and shows what to do beside a dead step's error", async () => {
     const delivered = transcript({ email: 'listed@example.com', name: 'Listed Person' });
     await postOlark(service.webhook, delivered);
     await eventually(async () => (await service.running.store.conversationState(`olark:${delivered.id}`)) === 'delivered', 'delivered');

@@ -22,7 +22,15 @@ describe('pages in a real browser', function () {
     }
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     dir = tempDir();
     service = await startService({}, dir);
@@ -35,12 +43,24 @@ describe('pages in a real browser', function () {
 
   it('shows a local CRM record with visitor, transcript and history, and runs no injected script', async () => {
     const evil = transcript({ name: '<img src=x onerror="window.pwned=1">Mallory', email: 'mallory@example.com' });
-    evil.items.push({ kind: 'MessageToOperator', body: '<script>window.pwned=2</script>hello', timestamp: '1558107760.1', nickname: 'Mallory', visitor_nickname: 'Mallory' });
+    evil.items.push({
+      kind: 'MessageToOperator',
+      body: '<script>window.pwned=2</script>hello',
+      timestamp: '1558107760.1',
+      nickname: 'Mallory',
+      visitor_nickname: 'Mallory',
+    });
     const res = await postOlark(service.webhook, evil);
     const body: unknown = await res.json();
     assert.ok(typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string');
     // A longer transcript, as Olark posts it again: a byte-identical re-post is recognised and changes nothing.
-    await postOlark(service.webhook, { ...evil, items: [...evil.items, { kind: 'MessageToVisitor', body: 'Anything else?', timestamp: '1558107765.1', nickname: 'Grace', operatorId: '1029431' }] });
+    await postOlark(service.webhook, {
+      ...evil,
+      items: [
+        ...evil.items,
+        { kind: 'MessageToVisitor', body: 'Anything else?', timestamp: '1558107765.1', nickname: 'Grace', operatorId: '1029431' },
+      ],
+    });
 
     const page = await browser.newPage();
     const errors: string[] = [];

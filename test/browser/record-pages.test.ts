@@ -15,7 +15,10 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const integrationUrl = async (res: Response): Promise<string> => {
   const body: unknown = await res.json();
-  assert.ok(typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string', JSON.stringify(body));
+  assert.ok(
+    typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string',
+    JSON.stringify(body),
+  );
   return body.integrationUrl;
 };
 
@@ -29,7 +32,15 @@ describe('record and status pages in a real browser', function () {
     if (!existsSync(CHROMIUM)) this.skip();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     dir = tempDir();
     shots = process.env.KEEP_SCREENSHOTS ?? join(dir, 'screenshots');
@@ -50,7 +61,7 @@ describe('record and status pages in a real browser', function () {
     return { page, status: response?.status(), csp: response?.headers()['content-security-policy'] ?? '', errors };
   };
 
-  it('puts a returning visitor\'s second chat on the same lead, labels who wrote each line, and counts with nouns', async () => {
+  it("puts a returning visitor's second chat on the same lead, labels who wrote each line, and counts with nouns", async () => {
     const first = transcript({ email: 'ada@example.com', lines: 1 });
     const second = transcript({ email: 'ADA@example.com', lines: 3 });
     const url = await integrationUrl(await postOlark(service.webhook, first));
@@ -63,24 +74,37 @@ describe('record and status pages in a real browser', function () {
     assert.deepEqual(headings, ['Transcript (3 messages)', 'Earlier conversations (1 conversation)', 'History']);
     assert.deepEqual(await page.locator('h3').allInnerTexts(), ['Transcript (1 message)']);
     const roles = await page.locator('.msg .role').allInnerTexts();
-    assert.deepEqual(roles.map((r) => r.toLowerCase()), ['visitor', 'agent', 'visitor', 'visitor']);
+    assert.deepEqual(
+      roles.map((r) => r.toLowerCase()),
+      ['visitor', 'agent', 'visitor', 'visitor'],
+    );
     const firstLine = await page.locator('.msg').first().innerText();
     assert.match(firstLine, /^visitor\s+Ada · /i);
     assert.match(await page.locator('dl').innerText(), /Conversations\s+2 conversations/);
-    assert.deepEqual(await page.locator('ul.history li').allInnerTexts().then((l) => l.map((x) => x.replace(/^.* UTC: /, ''))), [
-      'lead created for Ada Lovelace with 1 message',
-      `conversation olark:${second.id} added, with 3 messages`,
-    ]);
+    assert.deepEqual(
+      await page
+        .locator('ul.history li')
+        .allInnerTexts()
+        .then((l) => l.map((x) => x.replace(/^.* UTC: /, ''))),
+      ['lead created for Ada Lovelace with 1 message', `conversation olark:${second.id} added, with 3 messages`],
+    );
     assert.deepEqual(errors, []);
     await page.screenshot({ path: join(shots, 'lead-two-conversations.png'), fullPage: true });
     await page.close();
   });
 
-  it('links the visitor\'s page only when it is http(s), and links a case to the person\'s lead', async () => {
+  it("links the visitor's page only when it is http(s), and links a case to the person's lead", async () => {
     const lead = transcript({ email: 'grace@example.com' });
-    const leadUrl = await integrationUrl(await postOlark(service.webhook, { ...lead, visitor: { ...lead.visitor, conversationBeginPage: 'https://shop.example/pricing?plan=pro&x="<b>' } }));
+    const leadUrl = await integrationUrl(
+      await postOlark(service.webhook, {
+        ...lead,
+        visitor: { ...lead.visitor, conversationBeginPage: 'https://shop.example/pricing?plan=pro&x="<b>' },
+      }),
+    );
     const support = transcript({ email: 'grace@example.com', tags: ['support'] });
-    const caseUrl = await integrationUrl(await postOlark(service.webhook, { ...support, visitor: { ...support.visitor, conversationBeginPage: 'javascript:alert(1)' } }));
+    const caseUrl = await integrationUrl(
+      await postOlark(service.webhook, { ...support, visitor: { ...support.visitor, conversationBeginPage: 'javascript:alert(1)' } }),
+    );
     assert.notEqual(caseUrl, leadUrl);
 
     const lp = await open(leadUrl);
@@ -88,7 +112,13 @@ describe('record and status pages in a real browser', function () {
     assert.equal(await link.getAttribute('href'), 'https://shop.example/pricing?plan=pro&x=%22%3Cb%3E');
     assert.equal(await link.innerText(), 'https://shop.example/pricing?plan=pro&x="<b>');
     assert.match((await link.getAttribute('rel')) ?? '', /noreferrer/);
-    assert.deepEqual(await lp.page.locator('ul.related li').allInnerTexts().then((l) => l.map((x) => x.split(' ')[0])), ['Case']);
+    assert.deepEqual(
+      await lp.page
+        .locator('ul.related li')
+        .allInnerTexts()
+        .then((l) => l.map((x) => x.split(' ')[0])),
+      ['Case'],
+    );
     await lp.page.close();
 
     const cp = await open(caseUrl);

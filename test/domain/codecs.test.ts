@@ -4,7 +4,12 @@ import * as t from 'io-ts';
 import { DataRecord, UrlSafeId, WellFormedText, describeErrors, knownKeys } from '../../src/domain/codecs';
 import { foreignPrototypeAt } from '../../src/domain/json';
 
-const Trimmed = new t.Type<string, string, unknown>('Trimmed', t.string.is, (u, c) => (typeof u === 'string' ? t.success(u.trim()) : t.failure(u, c)), String);
+const Trimmed = new t.Type<string, string, unknown>(
+  'Trimmed',
+  t.string.is,
+  (u, c) => (typeof u === 'string' ? t.success(u.trim()) : t.failure(u, c)),
+  String,
+);
 const own = (key: string, value: unknown): unknown => JSON.parse(`{${JSON.stringify(key)}: ${JSON.stringify(value)}, "id": " a "}`);
 
 describe('describeErrors', () => {
@@ -56,7 +61,10 @@ describe('DataRecord', () => {
     assert.equal(Object.getPrototypeOf(decoded.right), Object.prototype);
     const bad = Map.decode({ 'a\ud800': {}, b: { name: 3 } });
     assert.ok(isLeft(bad));
-    assert.deepEqual(describeErrors(bad.left), ['a\ud800: expected well-formed text (it has a lone UTF-16 surrogate)', 'b.name: expected Trimmed']);
+    assert.deepEqual(describeErrors(bad.left), [
+      'a\ud800: expected well-formed text (it has a lone UTF-16 surrogate)',
+      'b.name: expected Trimmed',
+    ]);
   });
 });
 
@@ -64,7 +72,8 @@ describe('UrlSafeId and WellFormedText', () => {
   it('refuses ids a URL or a CRM key cannot carry, trimmed ids pass', () => {
     const Id = UrlSafeId('Id', 8);
     assert.deepEqual(Id.decode(' abc '), { _tag: 'Right', right: 'abc' });
-    for (const bad of ['', '  ', 'abc\ud800', '\udc00', 'a\u0000b', 'a\nb', 'a\u009fb', 'x'.repeat(9), 7, null]) assert.ok(isLeft(Id.decode(bad)), JSON.stringify(bad));
+    for (const bad of ['', '  ', 'abc\ud800', '\udc00', 'a\u0000b', 'a\nb', 'a\u009fb', 'x'.repeat(9), 7, null])
+      assert.ok(isLeft(Id.decode(bad)), JSON.stringify(bad));
     assert.ok(isRight(Id.decode('😀/é?#')), 'paired surrogates and URL syntax are fine: they are encoded');
   });
 

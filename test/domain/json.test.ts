@@ -70,7 +70,12 @@ describe('parseJsonSafe', () => {
 
 describe('foreignPrototypeAt', () => {
   it('finds the object whose prototype came from data, as io-ts makes it when it copies a __proto__ key', () => {
-    const Trimmed = new t.Type<string, string, unknown>('Trimmed', t.string.is, (u, c) => (typeof u === 'string' ? t.success(u.trim()) : t.failure(u, c)), String);
+    const Trimmed = new t.Type<string, string, unknown>(
+      'Trimmed',
+      t.string.is,
+      (u, c) => (typeof u === 'string' ? t.success(u.trim()) : t.failure(u, c)),
+      String,
+    );
     const Payload = t.type({ id: Trimmed, items: t.array(t.intersection([t.type({ body: Trimmed }), t.partial({ author: t.string })])) });
     const decoded = Payload.decode(parsed('{"id": " x ", "items": [{"body": " hi ", "__proto__": {"author": 42}}]}'));
     assert.ok(isRight(decoded));

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import type { Conversation, Visitor } from '../../src/domain/conversation';
 import { mergeConversation } from '../../src/domain/merge';
 
-const conversation = (visitor: Visitor): Conversation => ({ source: 'olark', id: 'c1', visitor, messages: [], tags: [], groups: [], operators: [], offline: false });
+const conversation = (visitor: Visitor): Conversation => ({
+  source: 'olark',
+  id: 'c1',
+  visitor,
+  messages: [],
+  tags: [],
+  groups: [],
+  operators: [],
+  offline: false,
+});
 
 describe('mergeConversation', () => {
   it('fills blank visitor fields from what we knew, the new post winning', () => {
@@ -12,8 +21,14 @@ describe('mergeConversation', () => {
 
   it('copies visitor fields only, never keys a stored row or a payload smuggled in (__proto__ among them)', () => {
     // Visitors as a codec that keeps extra keys (t.partial) would pass them on.
-    const known = Object.defineProperties({ name: 'Ada' }, { __proto__: { value: 'x', enumerable: true }, isAdmin: { value: 'yes', enumerable: true } });
-    const fresh = Object.defineProperties({ email: 'ada@example.com' }, { constructor: { value: 'y', enumerable: true }, __proto__: { value: { name: 'Mallory' }, enumerable: true } });
+    const known = Object.defineProperties(
+      { name: 'Ada' },
+      { __proto__: { value: 'x', enumerable: true }, isAdmin: { value: 'yes', enumerable: true } },
+    );
+    const fresh = Object.defineProperties(
+      { email: 'ada@example.com' },
+      { constructor: { value: 'y', enumerable: true }, __proto__: { value: { name: 'Mallory' }, enumerable: true } },
+    );
     const merged = mergeConversation(conversation(known), conversation(fresh));
     assert.deepEqual(merged.visitor, { name: 'Ada', email: 'ada@example.com' });
     assert.equal(Object.getPrototypeOf(merged.visitor), Object.prototype);

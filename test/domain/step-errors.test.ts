@@ -24,7 +24,9 @@ const codesIn = (text: string): string[] => [
 
 describe('step-error catalogue', () => {
   it('has a hint for every code a connector, platform client or the pipeline fails a step with', () => {
-    const used = new Set([...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'connectors'))].flatMap((file) => codesIn(readFileSync(file, 'utf8'))));
+    const used = new Set(
+      [...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'connectors'))].flatMap((file) => codesIn(readFileSync(file, 'utf8'))),
+    );
     assert.ok(used.size > 40, `found only ${used.size} codes: the scan is broken`);
     const missing = [...used].filter((code) => stepErrorHint(code) === undefined).sort();
     assert.deepEqual(missing, [], 'codes without a hint');

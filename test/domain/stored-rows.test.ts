@@ -21,20 +21,27 @@ describe('unreadable stored rows', () => {
   it('name the column of a row, not its value', () => {
     assert.throws(
       () => toStoredConversation({ key: 'olark:c1', snapshot: 'ada@example.com', version: 'ada@example.com' }),
-      (error: unknown) => error instanceof Error && !error.message.includes('ada@example.com') && /version: expected Num/.test(error.message),
+      (error: unknown) =>
+        error instanceof Error && !error.message.includes('ada@example.com') && /version: expected Num/.test(error.message),
     );
   });
 
   it('read a hand-edited __proto__ key as data: dropped, never a prototype', () => {
     const text = snapshot({ name: 'Ada' }).replace('"visitor":{', '"visitor":{"__proto__":{"email":"mallory@example.com"},');
-    const conversation = fromConversationJson(text.replace('"messages":[]', '"messages":[{"role":"visitor","author":"Ada","body":"hi","at":"2024-01-01T00:00:00.000Z","__proto__":{"role":42}}]'));
+    const conversation = fromConversationJson(
+      text.replace(
+        '"messages":[]',
+        '"messages":[{"role":"visitor","author":"Ada","body":"hi","at":"2024-01-01T00:00:00.000Z","__proto__":{"role":42}}]',
+      ),
+    );
     assert.deepEqual(conversation.visitor, { name: 'Ada' });
     assert.equal(Object.getPrototypeOf(conversation.messages[0]), Object.prototype);
   });
 });
 
 describe('stored message times', () => {
-  const withMessages = (messages: unknown[]) => JSON.stringify({ source: 'olark', id: 'c1', visitor: {}, messages, tags: [], groups: [], operators: [], offline: false });
+  const withMessages = (messages: unknown[]) =>
+    JSON.stringify({ source: 'olark', id: 'c1', visitor: {}, messages, tags: [], groups: [], operators: [], offline: false });
   const message = (at: unknown) => ({ role: 'visitor', author: 'Ada', body: 'hi', at });
 
   it('are written as epoch milliseconds and read back as the same instant', () => {
@@ -46,7 +53,10 @@ describe('stored message times', () => {
   });
 
   it('written as ISO strings by earlier versions are still read', () => {
-    assert.equal(fromConversationJson(withMessages([message('2024-01-01T00:00:00.000Z')])).messages[0]?.at.toISOString(), '2024-01-01T00:00:00.000Z');
+    assert.equal(
+      fromConversationJson(withMessages([message('2024-01-01T00:00:00.000Z')])).messages[0]?.at.toISOString(),
+      '2024-01-01T00:00:00.000Z',
+    );
   });
 
   it('that are no time at all make the row unreadable, naming the field', () => {

@@ -1,14 +1,27 @@
 import assert from 'node:assert/strict';
 import type { Conversation } from '../../src/domain/conversation';
 import { mergeConversation } from '../../src/domain/merge';
-import { chatLines, escapeHtml, formatTime, renderTranscriptHtml, renderTranscriptText, transcriptTextWithin, trimMiddle } from '../../src/domain/transcript';
+import {
+  chatLines,
+  escapeHtml,
+  formatTime,
+  renderTranscriptHtml,
+  renderTranscriptText,
+  transcriptTextWithin,
+  trimMiddle,
+} from '../../src/domain/transcript';
 
 const at = (s: number) => new Date(Date.UTC(2019, 4, 17, 15, 42, s));
 const conversation = (n: number, over: Partial<Conversation> = {}): Conversation => ({
   source: 'olark',
   id: 'c1',
   visitor: { name: 'Ada' },
-  messages: Array.from({ length: n }, (_, i) => ({ role: i % 2 === 0 ? 'visitor' : 'operator', author: i % 2 === 0 ? 'Ada' : 'Grace', body: `line ${i}`, at: at(i) })),
+  messages: Array.from({ length: n }, (_, i) => ({
+    role: i % 2 === 0 ? 'visitor' : 'operator',
+    author: i % 2 === 0 ? 'Ada' : 'Grace',
+    body: `line ${i}`,
+    at: at(i),
+  })),
   tags: [],
   groups: [],
   operators: [],
@@ -24,7 +37,9 @@ describe('transcripts', () => {
   });
 
   it('escapes HTML in names and messages', () => {
-    const c = conversation(1, { messages: [{ role: 'visitor', author: '<b>Eve</b>', body: '<script>alert(1)</script> & "x"', at: at(0) }] });
+    const c = conversation(1, {
+      messages: [{ role: 'visitor', author: '<b>Eve</b>', body: '<script>alert(1)</script> & "x"', at: at(0) }],
+    });
     const out = renderTranscriptHtml(c);
     assert.ok(!out.includes('<script>'));
     assert.ok(out.includes('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;'));
@@ -61,7 +76,9 @@ describe('transcripts within a field limit, rendering only the lines kept', () =
   /** The renderer as it was, rendering every line first: the lazy one must give the same text. */
   const htmlRenderingAll = (c: Conversation, max: number): string => {
     const title = `<p><strong>Chat transcript</strong> (${escapeHtml(c.source)} ${escapeHtml(c.id)})</p>`;
-    const lines = chatLines(c).map((m) => `<p><strong>${escapeHtml(m.author)}</strong> <em>${formatTime(m.at)}</em><br>${escapeHtml(m.body).replace(/\n/g, '<br>')}</p>`);
+    const lines = chatLines(c).map(
+      (m) => `<p><strong>${escapeHtml(m.author)}</strong> <em>${formatTime(m.at)}</em><br>${escapeHtml(m.body).replace(/\n/g, '<br>')}</p>`,
+    );
     const whole = title + lines.join('');
     if (whole.length <= max) return whole;
     const gap = '<p><em>[… transcript shortened …]</em></p>';

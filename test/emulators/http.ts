@@ -27,7 +27,8 @@ export interface Reply {
 
 const write = (res: ServerResponse, reply: Reply, contentType: string): void => {
   const payload = reply.text ?? (reply.body === undefined ? undefined : JSON.stringify(reply.body));
-  const framing: Record<string, string> = payload === undefined ? {} : { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(payload)) };
+  const framing: Record<string, string> =
+    payload === undefined ? {} : { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(payload)) };
   res.writeHead(reply.status, { ...framing, ...reply.headers }).end(payload);
 };
 
@@ -68,13 +69,20 @@ export const send = async (req: IncomingMessage, res: ServerResponse, reply: Rep
 };
 
 /** What a test sees when the emulator itself is wrong: loud, and never mistaken for a platform's answer. */
-const emulatorBug = (e: unknown): Reply => ({ status: 500, text: `emulator bug: ${e instanceof Error ? e.stack : String(e)}`, headers: { 'Content-Type': 'text/plain' } });
+const emulatorBug = (e: unknown): Reply => ({
+  status: 500,
+  text: `emulator bug: ${e instanceof Error ? e.stack : String(e)}`,
+  headers: { 'Content-Type': 'text/plain' },
+});
 
 /**
  * A server whose handler throwing answers 500 with `bug(e)` (a platform emulator may dress it as
  * the platform's own error), or drops the connection when the answer had begun, so no client hangs.
  */
-export const serve = (handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>, bug: (e: unknown) => Reply = emulatorBug): Server =>
+export const serve = (
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  bug: (e: unknown) => Reply = emulatorBug,
+): Server =>
   createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       if (res.headersSent) res.destroy();

@@ -53,7 +53,11 @@ export const receivedPage = (title: string, intro: string, sections: readonly Pa
 export const pageReply = (html: string): Reply => ({
   status: 200,
   text: html,
-  headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'" },
+  headers: {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
+  },
 });
 
 /** Whether a request asks for the page (`GET /` or `HEAD /`). */

@@ -18,6 +18,7 @@ export const sandboxPort = (env: NodeJS.ProcessEnv, key: SandboxPortKey): number
   const text = env[key];
   if (text === undefined || text.trim() === '') return SANDBOX_PORTS[key];
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`${key} must be a port number from 1 to 65535, got "${text.slice(0, 20)}"`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new Error(`${key} must be a port number from 1 to 65535, got "${text.slice(0, 20)}"`);
   return port;
 };

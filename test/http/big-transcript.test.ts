@@ -19,7 +19,11 @@ const FIRST = 'visitor line 0';
 const LAST = `operator line ${MESSAGES - 1}`;
 
 const bigTranscript = (kind: 'lead' | 'case') =>
-  transcript({ lines: MESSAGES, email: `big-${kind}-${Math.random().toString(36).slice(2)}@example.com`, ...(kind === 'case' ? { tags: ['case'] } : {}) });
+  transcript({
+    lines: MESSAGES,
+    email: `big-${kind}-${Math.random().toString(36).slice(2)}@example.com`,
+    ...(kind === 'case' ? { tags: ['case'] } : {}),
+  });
 
 /** Start and end of the chat kept, the middle marked as left out, within `limit` characters. */
 const assertShortened = (text: unknown, limit: number, label: string) => {
@@ -97,7 +101,10 @@ describe('a 10,000-message transcript reaches every CRM', function () {
     beforeEach(async () => {
       salesforce = await startSalesforceEmulator();
       const { clientId, clientSecret } = salesforce.credentials;
-      service = await startService({ CRM: 'salesforce', SALESFORCE_LOGIN_URL: salesforce.url, SALESFORCE_CLIENT_ID: clientId, SALESFORCE_CLIENT_SECRET: clientSecret }, dir);
+      service = await startService(
+        { CRM: 'salesforce', SALESFORCE_LOGIN_URL: salesforce.url, SALESFORCE_CLIENT_ID: clientId, SALESFORCE_CLIENT_SECRET: clientSecret },
+        dir,
+      );
     });
     afterEach(() => salesforce.close());
 

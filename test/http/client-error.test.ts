@@ -26,8 +26,14 @@ describe('requests Node cannot parse as HTTP', () => {
   });
 
   for (const [name, request] of [
-    ['a bad chunk size', 'POST /webhooks/olark/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n'],
-    ['chunked and a Content-Length at once', 'POST /webhooks/olark/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\n{}\r\n0\r\n\r\n'],
+    [
+      'a bad chunk size',
+      'POST /webhooks/olark/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n',
+    ],
+    [
+      'chunked and a Content-Length at once',
+      'POST /webhooks/olark/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\n{}\r\n0\r\n\r\n',
+    ],
     ['a broken request line', 'GARBAGE\r\n\r\n'],
   ] as const)
     it(`answers ${name} with 400 and the JSON error shape, and keeps serving`, async () => {

@@ -69,12 +69,22 @@ describe('heapRelease', () => {
     assert.equal(heapRelease({ collect: undefined }), noHeapRelease);
   });
 
-  it('finds V8\'s collection under --expose-gc, as npm start runs Node, and none without it', () => {
+  it("finds V8's collection under --expose-gc, as npm start runs Node, and none without it", () => {
     const probe = (flags: string[]) =>
-      execFileSync(process.execPath, [...flags, '--import', 'tsx', '-e', "import('./src/http/heap-release.ts').then((m) => { const c = m.fullCollection(); c?.(); process.stdout.write(typeof c); })"], {
-        cwd: ROOT,
-        encoding: 'utf8',
-      });
+      execFileSync(
+        process.execPath,
+        [
+          ...flags,
+          '--import',
+          'tsx',
+          '-e',
+          "import('./src/http/heap-release.ts').then((m) => { const c = m.fullCollection(); c?.(); process.stdout.write(typeof c); })",
+        ],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+        },
+      );
     assert.equal(probe(['--expose-gc']), 'function');
     assert.equal(probe([]), 'undefined');
   });

@@ -10,7 +10,10 @@ import { removeDir, startService, tempDir, type TestService } from '../support/s
 const integrationUrl = async (res: Response): Promise<string> => {
   assert.equal(res.status, 200);
   const body: unknown = await res.json();
-  assert.ok(typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string', JSON.stringify(body));
+  assert.ok(
+    typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string',
+    JSON.stringify(body),
+  );
   return body.integrationUrl;
 };
 
@@ -36,12 +39,15 @@ describe('local CRM pages over HTTP', () => {
     const id = (url: string) => decodeURIComponent(url.split('/records/')[1] ?? '');
     const lead = await service.running.store.getLocalRecord(id(lead1));
     assert.equal(lead?.conversations.length, 2);
-    assert.deepEqual(lead?.related.map((r) => r.action), ['case', 'case']);
+    assert.deepEqual(
+      lead?.related.map((r) => r.action),
+      ['case', 'case'],
+    );
     const page = await (await fetch(case1)).text();
     assert.match(page, new RegExp(`<a href="${id(lead1)}">Lead</a>`));
   });
 
-  it('answers an unknown record with an HTML 404 under the pages\' CSP', async () => {
+  it("answers an unknown record with an HTML 404 under the pages' CSP", async () => {
     const res = await fetch(`${service.url}/records/AAAAAAAAAAAAAAAAAAAAAA`);
     assert.equal(res.status, 404);
     assert.match(res.headers.get('content-type') ?? '', /^text\/html/);

@@ -33,7 +33,10 @@ const recordId = async (res: Response): Promise<string> => {
   return decodeURIComponent(body.integrationUrl.split('/records/')[1] ?? '');
 };
 
-const withCustom = (payload: ReturnType<typeof transcript>, customFields: Record<string, string>) => ({ ...payload, visitor: { ...payload.visitor, customFields } });
+const withCustom = (payload: ReturnType<typeof transcript>, customFields: Record<string, string>) => ({
+  ...payload,
+  visitor: { ...payload.visitor, customFields },
+});
 
 describe('MAPPING_FILE with the local CRM', () => {
   let service: TestService;
@@ -67,7 +70,10 @@ describe('MAPPING_FILE with the local CRM', () => {
     const first = transcript({ email: 'repeat@example.com' });
     const id = await recordId(await postOlark(service.webhook, withCustom(first, { status: 'New' })));
     assert.equal((await service.running.store.getLocalRecord(id))?.fields.lead?.['Job title'], 'unknown');
-    const again = withCustom({ ...first, items: transcript({ id: first.id, lines: 4 }).items }, { role: 'CEO', CompanySize: '10', status: 'Qualified' });
+    const again = withCustom(
+      { ...first, items: transcript({ id: first.id, lines: 4 }).items },
+      { role: 'CEO', CompanySize: '10', status: 'Qualified' },
+    );
     assert.equal(await recordId(await postOlark(service.webhook, again)), id);
     const fields = (await service.running.store.getLocalRecord(id))?.fields.lead;
     // Filled before: kept (as a person's edit would be). Blank before: filled. Overwrite: rewritten.
@@ -88,11 +94,26 @@ describe('a bad MAPPING_FILE', () => {
     const dir = tempDir();
     try {
       const file = join(dir, 'bad-mapping.json');
-      writeFileSync(file, JSON.stringify({ lead: { fields: { a: '{{visitor.nmae}}', b: 'Hi {{visitor.name' } }, owner: 'someone else', overwrite: ['c'], extra: 1 }));
+      writeFileSync(
+        file,
+        JSON.stringify({
+          lead: { fields: { a: '{{visitor.nmae}}', b: 'Hi {{visitor.name' } },
+          owner: 'someone else',
+          overwrite: ['c'],
+          extra: 1,
+        }),
+      );
       const port = String(await freePort());
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
         cwd: resolve(__dirname, '../..'),
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: port, HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, MAPPING_FILE: file },
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          PORT: port,
+          HOST: '127.0.0.1',
+          DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
+          MAPPING_FILE: file,
+        },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';
@@ -123,7 +144,10 @@ describe('a bad MAPPING_FILE', () => {
       writeFileSync(file, '{"lead": ');
       const broken = loadConfig({ MAPPING_FILE: file });
       assert.equal(broken.ok, false);
-      assert.match(broken.ok ? '' : (broken.errors[0] ?? ''), new RegExp(`^MAPPING_FILE: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+      assert.match(
+        broken.ok ? '' : (broken.errors[0] ?? ''),
+        new RegExp(`^MAPPING_FILE: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `),
+      );
     } finally {
       removeDir(dir);
     }

@@ -21,7 +21,10 @@ describe('GET /metrics', () => {
   beforeEach(async () => {
     dir = tempDir();
     toy = toySource();
-    service = await startService({ METRICS_TOKEN, TOY_WEBHOOK_TOKEN: TOY_TOKEN, RETRY_SCHEDULE: '30ms,5s' }, dir, [...sourceDefinitions, toy.definition]);
+    service = await startService({ METRICS_TOKEN, TOY_WEBHOOK_TOKEN: TOY_TOKEN, RETRY_SCHEDULE: '30ms,5s' }, dir, [
+      ...sourceDefinitions,
+      toy.definition,
+    ]);
   });
   afterEach(async () => {
     await service.stop();
@@ -36,12 +39,19 @@ describe('GET /metrics', () => {
   };
 
   it('refuses a scrape without the Bearer token, or with a wrong one, as 401 with WWW-Authenticate', async () => {
-    for (const authorization of [undefined, `Bearer wrong-${METRICS_TOKEN}`, `Basic ${Buffer.from(`x:${METRICS_TOKEN}`).toString('base64')}`, 'Bearer']) {
+    for (const authorization of [
+      undefined,
+      `Bearer wrong-${METRICS_TOKEN}`,
+      `Basic ${Buffer.from(`x:${METRICS_TOKEN}`).toString('base64')}`,
+      'Bearer',
+    ]) {
       const res = await fetch(`${service.url}/metrics`, authorization === undefined ? {} : { headers: { authorization } });
       assert.equal(res.status, 401, String(authorization));
       assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="chat2crm metrics"');
       const body: unknown = await res.json();
-      assert.deepEqual(body, { error: { code: 'METRICS_UNAUTHORIZED', message: 'GET /metrics needs the header `Authorization: Bearer <METRICS_TOKEN>`.' } });
+      assert.deepEqual(body, {
+        error: { code: 'METRICS_UNAUTHORIZED', message: 'GET /metrics needs the header `Authorization: Bearer <METRICS_TOKEN>`.' },
+      });
     }
   });
 
@@ -64,7 +74,14 @@ describe('GET /metrics', () => {
     }
     assert.deepEqual(
       families.get('chat2crm_queue_jobs')?.samples.map((s) => [s.labels.state, s.value]),
-      [['pending', 0], ['running', 0], ['done', 0], ['dead', 0], ['expired', 0], ['failing', 0]],
+      [
+        ['pending', 0],
+        ['running', 0],
+        ['done', 0],
+        ['dead', 0],
+        ['expired', 0],
+        ['failing', 0],
+      ],
     );
     assert.equal(valueOf(families, 'chat2crm_oldest_pending_step_age_seconds'), 0);
   });
@@ -83,19 +100,32 @@ describe('GET /metrics', () => {
     assert.equal(valueOf(m, 'chat2crm_webhooks_received_total', { source: 'olark', outcome: 'rejected' }), 2);
     assert.equal(valueOf(m, 'chat2crm_webhooks_rejected_total', { source: 'olark', code: 'UNKNOWN_WEBHOOK_TOKEN' }), 1);
     assert.equal(valueOf(m, 'chat2crm_webhooks_rejected_total', { source: 'olark', code: 'MALFORMED_JSON' }), 1);
-    assert.equal(valueOf(m, 'chat2crm_webhooks_rejected_total', { source: 'unregistered', code: 'UNKNOWN_WEBHOOK_TOKEN' }), 1, 'a path naming no platform is not a label of its own');
+    assert.equal(
+      valueOf(m, 'chat2crm_webhooks_rejected_total', { source: 'unregistered', code: 'UNKNOWN_WEBHOOK_TOKEN' }),
+      1,
+      'a path naming no platform is not a label of its own',
+    );
     assert.equal(valueOf(m, 'chat2crm_steps_total', { kind: 'deliver', outcome: 'ok' }), 1, 'the sync answer waited for the delivery');
     assert.equal(valueOf(m, 'chat2crm_step_duration_seconds_count', { kind: 'deliver' }), 1);
     assert.equal(valueOf(m, 'chat2crm_outside_calls_total', { target: 'local', outcome: 'ok' }), 1);
     assert.equal(valueOf(m, 'chat2crm_queue_jobs', { state: 'done' }), 1);
     const text = await (await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
-    assert.ok(!text.includes(chat.id) && !text.includes('Ada') && !text.includes('not-the-token'), 'no conversation, person or token in a label');
+    assert.ok(
+      !text.includes(chat.id) && !text.includes('Ada') && !text.includes('not-the-token'),
+      'no conversation, person or token in a label',
+    );
   });
 
   it('counts steps by outcome, platform calls by target, 429s as rate limited, and the failing and dead steps in the queue', async () => {
-    toy.faults.push(transient(RATE_LIMITED, 'toy API: too many requests', { status: 429, retryAfterMs: 10 }), transient('TOY_UNAVAILABLE', '503', { status: 503 }));
+    toy.faults.push(
+      transient(RATE_LIMITED, 'toy API: too many requests', { status: 429, retryAfterMs: 10 }),
+      transient('TOY_UNAVAILABLE', '503', { status: 503 }),
+    );
     assert.equal((await toy.post(service.url, 'e1', 'chat-1')).status, 200);
-    await until('chat-1 delivered and notified', async () => (await service.running.store.latestJob('toy:chat-1', 'notify'))?.state === 'done');
+    await until(
+      'chat-1 delivered and notified',
+      async () => (await service.running.store.latestJob('toy:chat-1', 'notify'))?.state === 'done',
+    );
     toy.faults.push(permanent('TOY_UNAUTHORIZED', 'the toy API refused the key', { status: 401 }));
     await toy.post(service.url, 'e2', 'chat-2');
     await until('chat-2 dead', async () => (await service.running.store.queueStats()).dead === 1);

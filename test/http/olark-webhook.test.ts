@@ -46,7 +46,11 @@ describe('POST /webhooks/olark/:token', () => {
           // Nobody with this email is in the CRM yet.
           assert.deepEqual(body, {});
           const steps = [...(await service.running.store.listJobs('done', 100)), ...(await service.running.store.listJobs('pending', 100))];
-          assert.deepEqual(steps.map((j) => j.kind), ['lookup'], 'start events only look the visitor up');
+          assert.deepEqual(
+            steps.map((j) => j.kind),
+            ['lookup'],
+            'start events only look the visitor up',
+          );
         } else {
           assert.ok(typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string');
           assert.match(body.integrationUrl, new RegExp(`^${service.url}/records/[0-9a-f]{12}[A-Za-z0-9_-]{22}$`));
@@ -61,7 +65,11 @@ describe('POST /webhooks/olark/:token', () => {
   it('updates the same record when the conversation is posted again, with the fuller transcript', async () => {
     const first = transcript({ lines: 2, email: 'ada@example.com' });
     const url1 = await integrationUrl(await postOlark(service.webhook, first));
-    const fuller = { ...first, items: transcript({ id: first.id, lines: 5 }).items, visitor: { ...first.visitor, phoneNumber: '+44 20 7946 0000' } };
+    const fuller = {
+      ...first,
+      items: transcript({ id: first.id, lines: 5 }).items,
+      visitor: { ...first.visitor, phoneNumber: '+44 20 7946 0000' },
+    };
     const url2 = await integrationUrl(await postOlark(service.webhook, fuller));
     assert.equal(url2, url1);
     const id = decodeURIComponent(url1.split('/records/')[1] ?? '');
@@ -116,14 +124,44 @@ describe('POST /webhooks/olark/:token', () => {
   });
 
   describe('bad input gets the documented 4xx, stores nothing, and the process stays healthy', () => {
-    const cases: { name: string; url?: (s: TestService) => string; contentType?: string; body: () => string; status: number; code: string }[] = [
+    const cases: {
+      name: string;
+      url?: (s: TestService) => string;
+      contentType?: string;
+      body: () => string;
+      status: number;
+      code: string;
+    }[] = [
       { name: 'malformed JSON', body: () => 'data=%7Bnot+json', status: 400, code: 'MALFORMED_JSON' },
       { name: 'a missing data field', body: () => 'transcript=%7B%7D', status: 400, code: 'MISSING_DATA_FIELD' },
-      { name: 'wrong types', body: () => olarkForm({ ...transcript(), items: [{ kind: 'MessageToOperator', body: 42, timestamp: '1.0' }] }), status: 422, code: 'INVALID_PAYLOAD' },
-      { name: 'a wrong token', url: (s) => `${s.url}/webhooks/olark/not-the-right-token-at-all`, body: () => olarkForm(transcript()), status: 404, code: 'UNKNOWN_WEBHOOK_TOKEN' },
-      { name: 'a wrong content type', contentType: 'text/plain', body: () => JSON.stringify(transcript()), status: 415, code: 'UNSUPPORTED_CONTENT_TYPE' },
+      {
+        name: 'wrong types',
+        body: () => olarkForm({ ...transcript(), items: [{ kind: 'MessageToOperator', body: 42, timestamp: '1.0' }] }),
+        status: 422,
+        code: 'INVALID_PAYLOAD',
+      },
+      {
+        name: 'a wrong token',
+        url: (s) => `${s.url}/webhooks/olark/not-the-right-token-at-all`,
+        body: () => olarkForm(transcript()),
+        status: 404,
+        code: 'UNKNOWN_WEBHOOK_TOKEN',
+      },
+      {
+        name: 'a wrong content type',
+        contentType: 'text/plain',
+        body: () => JSON.stringify(transcript()),
+        status: 415,
+        code: 'UNSUPPORTED_CONTENT_TYPE',
+      },
       { name: 'an oversize body', body: () => `data=${'x'.repeat(BODY_LIMIT_BYTES)}`, status: 413, code: 'PAYLOAD_TOO_LARGE' },
-      { name: 'a bad ?record=', url: (s) => `${s.webhook}?record=deal`, body: () => olarkForm(transcript()), status: 400, code: 'INVALID_QUERY' },
+      {
+        name: 'a bad ?record=',
+        url: (s) => `${s.webhook}?record=deal`,
+        body: () => olarkForm(transcript()),
+        status: 400,
+        code: 'INVALID_QUERY',
+      },
     ];
     for (const c of cases) {
       it(`rejects ${c.name}`, async () => {

@@ -57,37 +57,62 @@ describe('GET /openapi.json', () => {
     assert.ok(isRecord(document.info) && typeof document.info.title === 'string' && typeof document.info.version === 'string');
     const schemas = isRecord(document.components) && isRecord(document.components.schemas) ? document.components.schemas : {};
     const error = schemas.Error;
-    assert.ok(isRecord(error) && isRecord(error.properties) && isRecord(error.properties.error) && isRecord(error.properties.error.properties));
+    assert.ok(
+      isRecord(error) && isRecord(error.properties) && isRecord(error.properties.error) && isRecord(error.properties.error.properties),
+    );
     const code = error.properties.error.properties.code;
     assert.ok(isRecord(code));
     assert.deepEqual(code.enum, Object.keys(errorCatalogue));
     assert.deepEqual(error.properties.error.required, ['code', 'message']);
     for (const { path, method, operation } of operations()) {
       assert.ok(typeof operation.summary === 'string' && operation.summary.length > 0, `${method} ${path} has a summary`);
-      assert.equal(operation['x-undocumented'], undefined, `${method.toUpperCase()} ${path} is served but not described in src/http/openapi.ts`);
+      assert.equal(
+        operation['x-undocumented'],
+        undefined,
+        `${method.toUpperCase()} ${path} is served but not described in src/http/openapi.ts`,
+      );
       assert.ok(isRecord(operation.responses) && Object.keys(operation.responses).length > 1, `${method} ${path} has responses`);
       const params = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
-      const declared = Array.isArray(operation.parameters) ? operation.parameters.map((p: unknown) => (isRecord(p) ? p.name : undefined)) : [];
+      const declared = Array.isArray(operation.parameters)
+        ? operation.parameters.map((p: unknown) => (isRecord(p) ? p.name : undefined))
+        : [];
       assert.deepEqual(declared, params, `${method} ${path} declares its path parameters`);
     }
   });
 
-  it('describes the public endpoints and each registered platform\'s webhook with its own routes', async () => {
+  it("describes the public endpoints and each registered platform's webhook with its own routes", async () => {
     const paths = new Set(operations().map((o) => `${o.method.toUpperCase()} ${o.path}`));
-    for (const expected of ['GET /r/{source}/{id}', 'GET /records/{id}', 'GET /status', 'GET /healthz', 'GET /metrics', 'GET /openapi.json']) assert.ok(paths.has(expected), expected);
+    for (const expected of [
+      'GET /r/{source}/{id}',
+      'GET /records/{id}',
+      'GET /status',
+      'GET /healthz',
+      'GET /metrics',
+      'GET /openapi.json',
+    ])
+      assert.ok(paths.has(expected), expected);
     const loaded = loadConfig(await serviceEnv(env, dir));
     assert.ok(loaded.ok);
     for (const source of createSources(loaded.config, silentLog).values()) {
       assert.ok(paths.has(`POST /webhooks/${source.name}/{token}`), source.name);
-      for (const route of source.routes ?? []) assert.ok(paths.has(`${route.method} /webhooks/${source.name}/{token}${route.path}`), `${source.name} ${route.method} ${route.path}`);
+      for (const route of source.routes ?? [])
+        assert.ok(
+          paths.has(`${route.method} /webhooks/${source.name}/{token}${route.path}`),
+          `${source.name} ${route.method} ${route.path}`,
+        );
     }
-    assert.ok(paths.has('GET /webhooks/iadvize/{token}/customer-info') && paths.has('OPTIONS /webhooks/livesupporti/{token}'), 'the extra routes of the real registry are there');
+    assert.ok(
+      paths.has('GET /webhooks/iadvize/{token}/customer-info') && paths.has('OPTIONS /webhooks/livesupporti/{token}'),
+      'the extra routes of the real registry are there',
+    );
   });
 
   it('answers every described path and method (with valid credentials) with something else than 404 NOT_FOUND or 405', async () => {
     const fill = (path: string) => {
       const source = /^\/webhooks\/([^/]+)\//.exec(path)?.[1];
-      return path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'token' ? (service.running.tokens.get(source ?? '') ?? '') : name === 'source' ? 'olark' : 'no-such-id'));
+      return path.replace(/\{(\w+)\}/g, (_, name: string) =>
+        name === 'token' ? (service.running.tokens.get(source ?? '') ?? '') : name === 'source' ? 'olark' : 'no-such-id',
+      );
     };
     for (const { path, method, operation } of operations()) {
       const security = JSON.stringify(operation.security ?? []);
@@ -95,7 +120,12 @@ describe('GET /openapi.json', () => {
       if (security.includes('metricsToken')) headers.authorization = `Bearer ${METRICS_TOKEN}`;
       if (security.includes('adminPassword')) headers.authorization = `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`;
       if (method === 'post') headers['content-type'] = 'application/json';
-      const res = await fetch(`${service.url}${fill(path)}`, { method: method.toUpperCase(), headers, redirect: 'manual', ...(method === 'post' ? { body: '{}' } : {}) });
+      const res = await fetch(`${service.url}${fill(path)}`, {
+        method: method.toUpperCase(),
+        headers,
+        redirect: 'manual',
+        ...(method === 'post' ? { body: '{}' } : {}),
+      });
       const text = await res.text();
       const what = `${method.toUpperCase()} ${path} → ${res.status} ${text.slice(0, 200)}`;
       assert.notEqual(res.status, 405, what);
@@ -113,6 +143,10 @@ describe('GET /openapi.json', () => {
     assert.ok(isRecord(paths) && isRecord(paths['/something-new/{id}']) && isRecord(paths['/something-new/{id}'].delete));
     assert.equal(paths['/something-new/{id}'].delete['x-undocumented'], true);
     assert.ok(isRecord(paths['/status']) && isRecord(paths['/status'].get) && paths['/status'].get['x-undocumented'] === undefined);
-    assert.ok(isRecord(paths['/admin/anything']) && isRecord(paths['/admin/anything'].get) && paths['/admin/anything'].get['x-undocumented'] === undefined);
+    assert.ok(
+      isRecord(paths['/admin/anything']) &&
+        isRecord(paths['/admin/anything'].get) &&
+        paths['/admin/anything'].get['x-undocumented'] === undefined,
+    );
   });
 });

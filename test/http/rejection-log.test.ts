@@ -36,13 +36,19 @@ const lines = (log: string): Line[] =>
 describe('a refused webhook in the log', () => {
   let service: HostileService;
   before(async () => {
-    service = await startHostileService({ LOG_LEVEL: 'info', LIVESUPPORTI_WEBHOOK_TOKEN: LIVESUPPORTI_TOKEN, LIVESUPPORTI_WEBHOOK_SECRET: 's'.repeat(40) });
+    service = await startHostileService({
+      LOG_LEVEL: 'info',
+      LIVESUPPORTI_WEBHOOK_TOKEN: LIVESUPPORTI_TOKEN,
+      LIVESUPPORTI_WEBHOOK_SECRET: 's'.repeat(40),
+    });
   });
   after(() => service.stop());
 
   it('is an info line with the platform and the code, and nothing of the request', async () => {
     const mark = service.logMark();
-    const body = new URLSearchParams({ data: `{"visitor": {"emailAddress": "${PERSONAL.email}", "fullName": "${PERSONAL.name}"}, "items": [{"body": "${PERSONAL.body}"` }).toString();
+    const body = new URLSearchParams({
+      data: `{"visitor": {"emailAddress": "${PERSONAL.email}", "fullName": "${PERSONAL.name}"}, "items": [{"body": "${PERSONAL.body}"`,
+    }).toString();
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     assert.equal((await fetch(service.webhook, { method: 'POST', headers: form, body })).status, 400);
     assert.equal((await fetch(`${service.url}/webhooks/olark/${WRONG_TOKEN}`, { method: 'POST', headers: form, body })).status, 404);
@@ -64,8 +70,12 @@ describe('a refused webhook in the log', () => {
         [30, 'livesupporti', 'string'],
       ],
     );
-    assert.deepEqual(rejected.slice(0, 2).map((l) => l.code), ['MALFORMED_JSON', 'UNKNOWN_WEBHOOK_TOKEN']);
-    for (const secret of [TEST_TOKEN, WRONG_TOKEN, LIVESUPPORTI_TOKEN, PERSONAL.email, PERSONAL.name, PERSONAL.body]) assert.ok(!log.includes(secret), `the log holds no ${secret}`);
+    assert.deepEqual(
+      rejected.slice(0, 2).map((l) => l.code),
+      ['MALFORMED_JSON', 'UNKNOWN_WEBHOOK_TOKEN'],
+    );
+    for (const secret of [TEST_TOKEN, WRONG_TOKEN, LIVESUPPORTI_TOKEN, PERSONAL.email, PERSONAL.name, PERSONAL.body])
+      assert.ok(!log.includes(secret), `the log holds no ${secret}`);
   });
 
   it('names the route by its pattern, never by the path a client sent (tokens after the token included)', async () => {
@@ -84,7 +94,14 @@ describe('a refused webhook in the log', () => {
     const routes = lines(log)
       .filter((l) => l.msg === 'request')
       .map((l) => l.route);
-    assert.deepEqual(routes, ['unmatched', 'unmatched', 'unmatched', 'unmatched', '/webhooks/:source/:token', '/webhooks/:source/:token/customer-info']);
+    assert.deepEqual(routes, [
+      'unmatched',
+      'unmatched',
+      'unmatched',
+      'unmatched',
+      '/webhooks/:source/:token',
+      '/webhooks/:source/:token/customer-info',
+    ]);
     for (const secret of [TEST_TOKEN, WRONG_TOKEN, LIVESUPPORTI_TOKEN]) assert.ok(!log.includes(secret), `the log holds no ${secret}`);
   });
 });

@@ -69,7 +69,10 @@ describe('start-up', () => {
       ['LiveSupporti', 'livesupporti', 'LIVESUPPORTI_WEBHOOK_SECRET'],
       ['iAdvize', 'iadvize', 'IADVIZE_WEBHOOK_SECRET'],
     ] as const)
-      assert.match(banner, new RegExp(`^  ${title}: ${url(source)} \\(not configured: set ${key}, or leave ${source} out of SOURCES\\)$`, 'm'));
+      assert.match(
+        banner,
+        new RegExp(`^  ${title}: ${url(source)} \\(not configured: set ${key}, or leave ${source} out of SOURCES\\)$`, 'm'),
+      );
     assert.equal(run.stdout.split('PUBLIC_URL is not set').length - 1, 1, 'the PUBLIC_URL warning, once');
     const lines = banner.split('\n').filter((line) => line.trim() !== '');
     assert.ok(lines.length <= 12, `a short banner:\n${banner}`);
@@ -80,14 +83,24 @@ describe('start-up', () => {
     const loaded = loadConfig(await serviceEnv({ SOURCES: ' Olark ', LIVECHAT_REGION: 'not-read-when-off' }, dir));
     assert.ok(loaded.ok, loaded.ok ? '' : loaded.errors.join('; '));
     const running = await start(loaded.config, { announce: (text) => announced.push(text) });
-    const service = { url: `http://127.0.0.1:${running.port}`, webhook: `http://127.0.0.1:${running.port}/webhooks/olark/${TEST_TOKEN}`, running, stop: () => running.shutdown() };
+    const service = {
+      url: `http://127.0.0.1:${running.port}`,
+      webhook: `http://127.0.0.1:${running.port}/webhooks/olark/${TEST_TOKEN}`,
+      running,
+      stop: () => running.shutdown(),
+    };
     try {
       for (const path of ['/webhooks/livechat/anything', '/webhooks/livechat/anything/more']) {
         const res = await fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
         assert.equal(res.status, 404, path);
       }
-      assert.equal((await fetch(service.webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' })).status, 400, 'olark is served');
-      for (const source of ['livechat', 'livesupporti', 'iadvize']) assert.equal(await service.running.store.getSetting(`${source}.webhook_token`), undefined, `no ${source} token`);
+      assert.equal(
+        (await fetch(service.webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' })).status,
+        400,
+        'olark is served',
+      );
+      for (const source of ['livechat', 'livesupporti', 'iadvize'])
+        assert.equal(await service.running.store.getSetting(`${source}.webhook_token`), undefined, `no ${source} token`);
       assert.deepEqual([...service.running.tokens.keys()], ['olark']);
       assert.doesNotMatch(announced.join(''), /LiveChat|LiveSupporti|iAdvize/);
     } finally {

@@ -30,7 +30,10 @@ describe('/status and /healthz tell the truth', () => {
     toy = toySource();
     report = { ok: true, items: [{ name: 'credentials', ok: true, detail: 'fine' }] };
     checks = 0;
-    const loaded = loadConfig(await serviceEnv({ TOY_WEBHOOK_TOKEN: TOY_TOKEN, RETRY_SCHEDULE: '10m' }, dir), [...sourceDefinitions, toy.definition]);
+    const loaded = loadConfig(await serviceEnv({ TOY_WEBHOOK_TOKEN: TOY_TOKEN, RETRY_SCHEDULE: '10m' }, dir), [
+      ...sourceDefinitions,
+      toy.definition,
+    ]);
     assert.ok(loaded.ok);
     const config = loaded.config;
     running = await start(config, {
@@ -65,7 +68,15 @@ describe('/status and /healthz tell the truth', () => {
     const res = await fetch(`${url}/healthz`);
     assert.equal(res.status, 200, 'a live instance stays in the load balancer');
     const body: unknown = await res.json();
-    assert.ok(typeof body === 'object' && body !== null && 'attention' in body && 'queue' in body && typeof body.queue === 'object' && body.queue !== null && 'failing' in body.queue);
+    assert.ok(
+      typeof body === 'object' &&
+        body !== null &&
+        'attention' in body &&
+        'queue' in body &&
+        typeof body.queue === 'object' &&
+        body.queue !== null &&
+        'failing' in body.queue,
+    );
     return { attention: body.attention, failing: body.queue.failing };
   };
 
@@ -96,11 +107,18 @@ describe('/status and /healthz tell the truth', () => {
     assert.match(page, /Needs attention: 1 job failing, to be tried again; 1 job failed for good\./);
     assert.match(raw, /<a href="\/admin">operator console<\/a>/);
     assert.match(page, /Failed for good 1 job: the console/);
-    for (const secret of ['chat-dead', 'chat-failing', TOY_EMAIL_DOMAIN, 'Toy Visitor', 'private question', 'TOY_UNAUTHORIZED']) assert.ok(!raw.includes(secret), `${secret} is not on the public page`);
+    for (const secret of ['chat-dead', 'chat-failing', TOY_EMAIL_DOMAIN, 'Toy Visitor', 'private question', 'TOY_UNAUTHORIZED'])
+      assert.ok(!raw.includes(secret), `${secret} is not on the public page`);
   });
 
   it('needs attention while the CRM check fails, naming the failing checks but not their details; checked at most once a minute', async () => {
-    report = { ok: false, items: [{ name: 'credentials', ok: false, detail: 'token revoked for portal 4242' }, { name: 'properties', ok: true, detail: 'fine' }] };
+    report = {
+      ok: false,
+      items: [
+        { name: 'credentials', ok: false, detail: 'token revoked for portal 4242' },
+        { name: 'properties', ok: true, detail: 'fine' },
+      ],
+    };
     const page = await status();
     assert.match(page, /needs attention/);
     assert.match(page, /Needs attention: the CRM check fails\./);
@@ -135,12 +153,18 @@ describe('the cached CRM check', () => {
     answer = () => new Promise(() => undefined);
     const hung = await check();
     assert.equal(calls, 2);
-    assert.deepEqual(hung.report, { ok: false, items: [{ name: 'reachable', ok: false, detail: 'the CRM check did not answer within 50 ms' }] });
+    assert.deepEqual(hung.report, {
+      ok: false,
+      items: [{ name: 'reachable', ok: false, detail: 'the CRM check did not answer within 50 ms' }],
+    });
 
     now = new Date(now.getTime() + 60_000);
     answer = async () => {
       throw new Error('socket hang up');
     };
-    assert.deepEqual((await check()).report, { ok: false, items: [{ name: 'check', ok: false, detail: 'the CRM check failed: socket hang up' }] });
+    assert.deepEqual((await check()).report, {
+      ok: false,
+      items: [{ name: 'check', ok: false, detail: 'the CRM check failed: socket hang up' }],
+    });
   });
 });

@@ -25,11 +25,15 @@ const bodyOf = (req: IncomingMessage): Promise<Buffer> =>
   });
 
 describe('outside calls over node:http (src/net/http-client.ts)', () => {
-  it('sends the body with its own byte length (a caller\'s Content-Length dropped), and reads status, headers and text', async () => {
+  it("sends the body with its own byte length (a caller's Content-Length dropped), and reads status, headers and text", async () => {
     let seen: { length: string | undefined; lengths: number; body: string } | undefined;
     const server = createHttpServer((req, res) => {
       void bodyOf(req).then((body) => {
-        seen = { length: req.headers['content-length'], lengths: req.rawHeaders.filter((h) => h.toLowerCase() === 'content-length').length, body: body.toString('utf8') };
+        seen = {
+          length: req.headers['content-length'],
+          lengths: req.rawHeaders.filter((h) => h.toLowerCase() === 'content-length').length,
+          body: body.toString('utf8'),
+        };
         res.setHeader('Content-Type', 'application/json');
         res.setHeader('X-Twice', ['a', 'b']);
         res.statusCode = 201;
@@ -38,7 +42,10 @@ describe('outside calls over node:http (src/net/http-client.ts)', () => {
     });
     const url = await listen(server);
     try {
-      const answer = await send({ method: 'POST', url: `${url}/x`, headers: { 'Content-Length': '3', Authorization: 'Bearer t' }, body: '{"Name":"Zoë"}' }, 2000);
+      const answer = await send(
+        { method: 'POST', url: `${url}/x`, headers: { 'Content-Length': '3', Authorization: 'Bearer t' }, body: '{"Name":"Zoë"}' },
+        2000,
+      );
       assert.deepEqual(seen, { length: String(Buffer.byteLength('{"Name":"Zoë"}')), lengths: 1, body: '{"Name":"Zoë"}' });
       assert.equal(answer.status, 201);
       assert.equal(answer.text, '{"id":"ü"}');
@@ -49,7 +56,7 @@ describe('outside calls over node:http (src/net/http-client.ts)', () => {
     }
   });
 
-  it('follows redirects as fetch does: 307 repeats the request, 303 and a POST\'s 302 become a GET without the body, at most 10', async () => {
+  it("follows redirects as fetch does: 307 repeats the request, 303 and a POST's 302 become a GET without the body, at most 10", async () => {
     const seen: string[] = [];
     const server = createHttpServer((req, res) => {
       void bodyOf(req).then((body) => {
@@ -62,7 +69,10 @@ describe('outside calls over node:http (src/net/http-client.ts)', () => {
     });
     const url = await listen(server);
     try {
-      const answer = await send({ method: 'POST', url: `${url}/307`, headers: { authorization: 'Bearer t', 'content-type': 'application/json' }, body: '{"a":1}' }, 2000);
+      const answer = await send(
+        { method: 'POST', url: `${url}/307`, headers: { authorization: 'Bearer t', 'content-type': 'application/json' }, body: '{"a":1}' },
+        2000,
+      );
       assert.deepEqual([answer.status, answer.text], [200, '{"moved":true}']);
       assert.deepEqual(seen, ['POST /307 Bearer t {"a":1}', 'POST /302 Bearer t {"a":1}', 'GET /done Bearer t ']);
       const looped = await send({ method: 'GET', url: `${url}/loop`, headers: {} }, 2000).catch((e: unknown) => e);
@@ -134,24 +144,28 @@ describe('outside calls over node:http (src/net/http-client.ts)', () => {
     const proxied: string[] = [];
     const saved = { HTTPS_PROXY: process.env['HTTPS_PROXY'], HTTP_PROXY: process.env['HTTP_PROXY'] };
     afterEach(async () => {
-      for (const [key, v] of Object.entries(saved)) if (v === undefined) delete process.env[key];
-      else process.env[key] = v;
+      for (const [key, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[key];
+        else process.env[key] = v;
       await s.emulator.close();
       proxy.closeAllConnections();
       await close(proxy);
     });
 
-    it('sends what goes through the proxy by jsforce\'s own path, which knows proxies, and the rest directly', async () => {
+    it("sends what goes through the proxy by jsforce's own path, which knows proxies, and the rest directly", async () => {
       s = await sandbox();
       const target = new URL(s.emulator.url);
       // A proxy that sends every request (forwarded, or tunnelled by CONNECT) to the emulator, whatever host was asked for.
       proxy = createHttpServer((req, res) => {
         const url = new URL(req.url ?? '/');
         proxied.push(url.host);
-        const upstream = httpRequest({ host: '127.0.0.1', port: target.port, method: req.method, path: `${url.pathname}${url.search}`, headers: req.headers }, (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        });
+        const upstream = httpRequest(
+          { host: '127.0.0.1', port: target.port, method: req.method, path: `${url.pathname}${url.search}`, headers: req.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
         upstream.on('error', () => res.destroy());
         req.pipe(upstream);
       });

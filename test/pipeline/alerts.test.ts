@@ -42,10 +42,11 @@ const receiver = async () => {
     url: `http://127.0.0.1:${port}/services/T000/B000/secret-path`,
     texts,
     answer: (a: typeof answer) => (answer = a),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 };
 
@@ -103,7 +104,10 @@ describe('alerts on dead steps', () => {
     alerts.step(dead('after window'));
     await alerts.settled();
     assert.equal(r.texts.length, 3);
-    assert.match(r.texts[2] ?? '', /Console: https:\/\/chat2crm\.example\/admin\/conversations\/olark\/after%20window\n5 more steps died with CRM_UNAUTHORIZED since the last alert of it \(not sent one by one\)\.$/);
+    assert.match(
+      r.texts[2] ?? '',
+      /Console: https:\/\/chat2crm\.example\/admin\/conversations\/olark\/after%20window\n5 more steps died with CRM_UNAUTHORIZED since the last alert of it \(not sent one by one\)\.$/,
+    );
     assert.deepEqual(logged, []);
   });
 
@@ -132,7 +136,10 @@ describe('alerts on dead steps', () => {
     const toy = toySource();
     toy.failAlways = permanent('TOY_UNAUTHORIZED', 'the toy API refused TOY_API_KEY', { status: 401 });
     const dir = tempDir();
-    const service = await startService({ ALERT_WEBHOOK_URL: r.url, TOY_WEBHOOK_TOKEN: TOY_TOKEN }, dir, [...sourceDefinitions, toy.definition]);
+    const service = await startService({ ALERT_WEBHOOK_URL: r.url, TOY_WEBHOOK_TOKEN: TOY_TOKEN }, dir, [
+      ...sourceDefinitions,
+      toy.definition,
+    ]);
     try {
       for (const id of ['chat-a', 'chat-b', 'chat-c', 'chat-d']) assert.equal((await toy.post(service.url, `e-${id}`, id)).status, 200);
       await until('four dead steps', async () => (await service.running.store.queueStats()).dead === 4);

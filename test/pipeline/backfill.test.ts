@@ -44,7 +44,13 @@ const harness = (pages: number, answers: Record<number, Outcome<ArchivePage>> = 
     now: () => new Date('2026-12-06T12:00:00Z'),
     backoffMs: [100, 200],
   };
-  return { deps, settings, queries, waits, seen, stopAfter: (check: () => boolean): BackfillDeps => {
+  return {
+    deps,
+    settings,
+    queries,
+    waits,
+    seen,
+    stopAfter: (check: () => boolean): BackfillDeps => {
       let stop = false;
       return { ...deps, stopRequested: () => (stop = stop || check()) };
     },
@@ -69,7 +75,10 @@ describe('runBackfill', () => {
 
   it('stops between pages and goes on from the saved cursor', async () => {
     const h = harness(4);
-    const stopped = await runBackfill(h.stopAfter(() => h.queries.length === 2), RANGE);
+    const stopped = await runBackfill(
+      h.stopAfter(() => h.queries.length === 2),
+      RANGE,
+    );
     assert.equal(stopped.kind, 'stopped');
     assert.equal(stopped.state.cursor, 'p2');
     const resumed = await runBackfill(h.deps, RANGE);
@@ -84,7 +93,13 @@ describe('runBackfill', () => {
 
   it('waits out 429s as long as asked, without counting them, and backs off other transient failures', async () => {
     const limited = fail(transient(RATE_LIMITED, 'rate limited', { status: 429, retryAfterMs: 3000 }));
-    const h = harness(2, { 1: limited, 2: limited, 3: limited, 4: fail(transient('X_UNAVAILABLE', 'down')), 5: fail(transient('X_UNAVAILABLE', 'down')) });
+    const h = harness(2, {
+      1: limited,
+      2: limited,
+      3: limited,
+      4: fail(transient('X_UNAVAILABLE', 'down')),
+      5: fail(transient('X_UNAVAILABLE', 'down')),
+    });
     const end = await runBackfill(h.deps, RANGE);
     assert.equal(end.kind, 'done');
     assert.deepEqual(h.waits, [3000, 3000, 3000, 100, 200]);
@@ -104,10 +119,21 @@ describe('runBackfill', () => {
 
   it('lists from the start when the saved cursor is refused (a lapsed page id), recognising what it took before', async () => {
     const h = harness(3);
-    await runBackfill(h.stopAfter(() => h.queries.length === 2), RANGE);
+    await runBackfill(
+      h.stopAfter(() => h.queries.length === 2),
+      RANGE,
+    );
     const lapsed = harness(3, { 0: fail(permanent('X_VALIDATION', 'page_id is invalid')) });
     const settings = h.settings;
-    const end = await runBackfill({ ...lapsed.deps, getSetting: async (k) => settings.get(k), setSetting: async (k, v) => void settings.set(k, v), intake: h.deps.intake }, RANGE);
+    const end = await runBackfill(
+      {
+        ...lapsed.deps,
+        getSetting: async (k) => settings.get(k),
+        setSetting: async (k, v) => void settings.set(k, v),
+        intake: h.deps.intake,
+      },
+      RANGE,
+    );
     assert.equal(end.kind, 'done');
     assert.deepEqual(
       lapsed.queries.map((q) => q.cursor),

@@ -142,16 +142,33 @@ describe('delivery pipeline', () => {
     await until('dead job', async () => (await service.running.store.queueStats()).dead === 1);
     assert.equal(crm.calls.length, 1);
     const page = await (await fetch(`${service.url}/r/olark/${payload.id}`)).text();
-    assert.match(page, /has been alerted[\s\S]*<dt>Reason<\/dt><dd>CRM_UNAUTHORIZED: the access token was refused: set HUBSPOT_ACCESS_TOKEN<\/dd>/, 'the key at fault is the reason');
+    assert.match(
+      page,
+      /has been alerted[\s\S]*<dt>Reason<\/dt><dd>CRM_UNAUTHORIZED: the access token was refused: set HUBSPOT_ACCESS_TOKEN<\/dd>/,
+      'the key at fault is the reason',
+    );
     assert.doesNotMatch(page, /npm run replay/);
     assert.ok(!page.includes('Ada'), 'the status page shows no personal data');
 
     crm.recover();
     const lines = await replayDeadJobs(
-      { store: service.running.store, connector: crm.connector, sources: new Map(), rules: { defaultRecord: 'lead', caseTags: [], caseGroups: [] }, retryScheduleMs: [100], callTimeoutMs: 1000, leaseMs: 5000, log: silentLog, now: () => new Date() },
+      {
+        store: service.running.store,
+        connector: crm.connector,
+        sources: new Map(),
+        rules: { defaultRecord: 'lead', caseTags: [], caseGroups: [] },
+        retryScheduleMs: [100],
+        callTimeoutMs: 1000,
+        leaseMs: 5000,
+        log: silentLog,
+        now: () => new Date(),
+      },
       { all: true },
     );
-    assert.deepEqual(lines.map((l) => l.outcome), ['delivered']);
+    assert.deepEqual(
+      lines.map((l) => l.outcome),
+      ['delivered'],
+    );
     assert.equal(crm.records.size, 1);
     const redirect = await fetch(`${service.url}/r/olark/${payload.id}`, { redirect: 'manual' });
     assert.equal(redirect.status, 302);

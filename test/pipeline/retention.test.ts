@@ -77,7 +77,11 @@ describe('RETENTION_DAYS', () => {
       for (const id of ['a', 'b', 'c']) assert.deepEqual((await store.getConversation(`olark:${id}`))?.conversation.messages, []);
       assert.equal((await store.getConversation('olark:recent'))?.conversation.messages.length, 1);
       assert.equal(await runRetention({ store, retentionDays: 30, log: recordingLog().log, now: () => day(31) }), 0);
-      assert.equal(await runRetention({ store, retentionDays: 30, log: recordingLog().log, now: () => day(51) }), 1, 'the recent one, 31 days on');
+      assert.equal(
+        await runRetention({ store, retentionDays: 30, log: recordingLog().log, now: () => day(51) }),
+        1,
+        'the recent one, 31 days on',
+      );
     });
   });
 
@@ -137,7 +141,11 @@ describe('RETENTION_DAYS', () => {
       const passes = lines.length;
       assert.deepEqual(calls[0], { updatedBefore: day(3), now: day(10), limit: 2 });
       assert.equal(calls[1]?.limit, 2, 'a full batch asks for another');
-      assert.deepEqual(lines[0], { level: 'info', obj: { redacted: 2, retentionDays: 7 }, msg: 'retention: transcripts of delivered conversations removed' });
+      assert.deepEqual(lines[0], {
+        level: 'info',
+        obj: { redacted: 2, retentionDays: 7 },
+        msg: 'retention: transcripts of delivered conversations removed',
+      });
       await new Promise((resolve) => setTimeout(resolve, 80));
       assert.equal(lines.length, passes, 'nothing after stop');
     });
@@ -160,7 +168,11 @@ describe('RETENTION_DAYS', () => {
       });
       await until(() => lines.some((l) => l.level === 'info'));
       await retention.stop();
-      assert.deepEqual(lines[0], { level: 'error', obj: { err: { message: 'SQLITE_BUSY: database is locked' } }, msg: 'retention pass failed; the next one is in a day' });
+      assert.deepEqual(lines[0], {
+        level: 'error',
+        obj: { err: { message: 'SQLITE_BUSY: database is locked' } },
+        msg: 'retention pass failed; the next one is in a day',
+      });
       assert.deepEqual(lines.find((l) => l.level === 'info')?.obj, { redacted: 0, retentionDays: 1 });
     });
   });

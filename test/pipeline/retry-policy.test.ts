@@ -5,9 +5,18 @@ const schedule = [5_000, 30_000, 120_000];
 
 describe('nextRetry', () => {
   it('follows the schedule, then gives up', () => {
-    assert.deepEqual(nextRetry(1, schedule, undefined, () => 0), { kind: 'retry', delayMs: 5_000 });
-    assert.deepEqual(nextRetry(3, schedule, undefined, () => 0), { kind: 'retry', delayMs: 120_000 });
-    assert.deepEqual(nextRetry(4, schedule, undefined, () => 0), { kind: 'dead' });
+    assert.deepEqual(
+      nextRetry(1, schedule, undefined, () => 0),
+      { kind: 'retry', delayMs: 5_000 },
+    );
+    assert.deepEqual(
+      nextRetry(3, schedule, undefined, () => 0),
+      { kind: 'retry', delayMs: 120_000 },
+    );
+    assert.deepEqual(
+      nextRetry(4, schedule, undefined, () => 0),
+      { kind: 'dead' },
+    );
   });
   it('never retries sooner than Retry-After, jitter included', () => {
     for (const r of [0, 0.5, 0.999]) {
@@ -28,8 +37,17 @@ describe('nextRetry', () => {
 
 describe('nextRetryAfterRateLimit', () => {
   it('waits what the CRM asked, else the first slot, and gives up only after many', () => {
-    assert.deepEqual(nextRetryAfterRateLimit(1, schedule, 10_000, () => 0), { kind: 'retry', delayMs: 10_000 });
-    assert.deepEqual(nextRetryAfterRateLimit(50, schedule, undefined, () => 0), { kind: 'retry', delayMs: 5_000 });
-    assert.deepEqual(nextRetryAfterRateLimit(MAX_RATE_LIMITED + 1, schedule, 1_000, () => 0), { kind: 'dead' });
+    assert.deepEqual(
+      nextRetryAfterRateLimit(1, schedule, 10_000, () => 0),
+      { kind: 'retry', delayMs: 10_000 },
+    );
+    assert.deepEqual(
+      nextRetryAfterRateLimit(50, schedule, undefined, () => 0),
+      { kind: 'retry', delayMs: 5_000 },
+    );
+    assert.deepEqual(
+      nextRetryAfterRateLimit(MAX_RATE_LIMITED + 1, schedule, 1_000, () => 0),
+      { kind: 'dead' },
+    );
   });
 });

@@ -18,9 +18,20 @@ import { toySource, type ToySource } from '../support/toy-source';
 
 describe('step dependencies', () => {
   it('give platform steps four fifths of the lease, from the service configuration', () => {
-    const settings = stepSettingsOf({ routing: { defaultRecord: 'lead', caseTags: [], caseGroups: [] }, retryScheduleMs: [5], crmTimeoutMs: 100, jobLeaseMs: 2000 });
+    const settings = stepSettingsOf({
+      routing: { defaultRecord: 'lead', caseTags: [], caseGroups: [] },
+      retryScheduleMs: [5],
+      crmTimeoutMs: 100,
+      jobLeaseMs: 2000,
+    });
     assert.deepEqual([settings.callTimeoutMs, settings.leaseMs], [100, 2000]);
-    const deps = stepDeps({ ...settings, store: openSqliteStore(':memory:'), connector: scriptedCrm().connector, sources: new Map(), log: silentLog });
+    const deps = stepDeps({
+      ...settings,
+      store: openSqliteStore(':memory:'),
+      connector: scriptedCrm().connector,
+      sources: new Map(),
+      log: silentLog,
+    });
     assert.deepEqual([deps.callTimeoutMs, deps.stepTimeoutMs, deps.leaseMs], [100, 1600, 2000]);
     return deps.store.close();
   });
@@ -45,12 +56,25 @@ describe('step dependencies', () => {
 
     it('runs a replayed fetch longer than CRM_TIMEOUT_MS within the step timeout', async () => {
       const conversation = { source: 'toy', id: 'slow', visitor: {}, messages: [], tags: [], groups: [], operators: [], offline: false };
-      const { claimed } = await store.intake({ conversation, plan: ['fetch', 'deliver'], now: new Date(), claim: { owner: 'test', leaseMs: 60_000 } });
+      const { claimed } = await store.intake({
+        conversation,
+        plan: ['fetch', 'deliver'],
+        now: new Date(),
+        claim: { owner: 'test', leaseMs: 60_000 },
+      });
       assert.ok(claimed !== undefined);
       await store.finishJob({ jobId: claimed.id, owner: 'test', now: new Date(), result: { kind: 'dead', error: 'TOY_REFUSED: no' } });
       toy.fetchLatencyMs = 300;
-      const settings = stepSettingsOf({ routing: { defaultRecord: 'lead', caseTags: [], caseGroups: [] }, retryScheduleMs: [5], crmTimeoutMs: 100, jobLeaseMs: 2000 });
-      const lines = await replayDeadJobs({ ...settings, store, connector: scriptedCrm().connector, sources: new Map([['toy', source]]), log: silentLog }, { ids: [claimed.id] });
+      const settings = stepSettingsOf({
+        routing: { defaultRecord: 'lead', caseTags: [], caseGroups: [] },
+        retryScheduleMs: [5],
+        crmTimeoutMs: 100,
+        jobLeaseMs: 2000,
+      });
+      const lines = await replayDeadJobs(
+        { ...settings, store, connector: scriptedCrm().connector, sources: new Map([['toy', source]]), log: silentLog },
+        { ids: [claimed.id] },
+      );
       assert.deepEqual(
         lines.map((l) => [l.step, l.outcome]),
         [['fetch', 'delivered']],
@@ -66,8 +90,16 @@ describe('step dependencies', () => {
       assert.ok(claimed !== undefined);
       await store.finishJob({ jobId: claimed.id, owner: 'test', now: new Date(), result: { kind: 'dead', error: 'TOY_REFUSED: no' } });
       toy.fetchLatencyMs = 1200;
-      const settings = stepSettingsOf({ routing: { defaultRecord: 'lead', caseTags: [], caseGroups: [] }, retryScheduleMs: [5], crmTimeoutMs: 100, jobLeaseMs: 1000 });
-      const lines = await replayDeadJobs({ ...settings, store, connector: scriptedCrm().connector, sources: new Map([['toy', source]]), log: silentLog }, { ids: [claimed.id] });
+      const settings = stepSettingsOf({
+        routing: { defaultRecord: 'lead', caseTags: [], caseGroups: [] },
+        retryScheduleMs: [5],
+        crmTimeoutMs: 100,
+        jobLeaseMs: 1000,
+      });
+      const lines = await replayDeadJobs(
+        { ...settings, store, connector: scriptedCrm().connector, sources: new Map([['toy', source]]), log: silentLog },
+        { ids: [claimed.id] },
+      );
       assert.equal(lines[0]?.outcome, 'retrying');
       assert.match(lines[0]?.detail ?? '', /^CALL_TIMEOUT: the toy API did not answer within 800 ms/);
     });

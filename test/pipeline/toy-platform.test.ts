@@ -18,7 +18,10 @@ describe('a toy platform added by one definition', () => {
   beforeEach(async () => {
     toy = toySource();
     dir = tempDir();
-    service = await startService({ TOY_WEBHOOK_TOKEN: TOY_TOKEN, RETRY_SCHEDULE: '50ms,50ms,50ms' }, dir, [...sourceDefinitions, toy.definition]);
+    service = await startService({ TOY_WEBHOOK_TOKEN: TOY_TOKEN, RETRY_SCHEDULE: '50ms,50ms,50ms' }, dir, [
+      ...sourceDefinitions,
+      toy.definition,
+    ]);
   });
   afterEach(async () => {
     await service.stop();
@@ -36,7 +39,14 @@ describe('a toy platform added by one definition', () => {
     // The platform has been shown the link; the notify step's end is written right after.
     await until('notify done', async () => (await store.latestJob('toy:chat-1', 'notify'))?.state === 'done');
     const steps = await store.conversationJobs('toy:chat-1', 10);
-    assert.deepEqual(steps.map((j) => [j.kind, j.state]), [['fetch', 'done'], ['deliver', 'done'], ['notify', 'done']]);
+    assert.deepEqual(
+      steps.map((j) => [j.kind, j.state]),
+      [
+        ['fetch', 'done'],
+        ['deliver', 'done'],
+        ['notify', 'done'],
+      ],
+    );
     const [record] = await store.listRecords('toy:chat-1');
     assert.ok(record !== undefined);
     assert.equal(toy.shown[0]?.link.url, record.record.url);
@@ -69,7 +79,11 @@ describe('a toy platform added by one definition', () => {
     await post({ event_id: 'e2', chat_id: 'chat-4' });
     await until('dead', async () => (await service.running.store.queueStats()).dead === 1);
     const steps = await service.running.store.conversationJobs('toy:chat-4', 10);
-    assert.deepEqual(steps.map((j) => [j.kind, j.state]), [['fetch', 'dead']], 'nothing after a dead step');
+    assert.deepEqual(
+      steps.map((j) => [j.kind, j.state]),
+      [['fetch', 'dead']],
+      'nothing after a dead step',
+    );
     const page = await (await fetch(`${service.url}/r/toy/chat-4`)).text();
     assert.match(page, /has been alerted[\s\S]*Fetch the transcript[\s\S]*dead/);
     assert.doesNotMatch(page, /TOY_UNAUTHORIZED/, 'a code the catalogue does not know is not shown to agents');
@@ -81,7 +95,9 @@ describe('a toy platform added by one definition', () => {
     assert.equal((await post({ event_id: 'e1', chat_id: 'x' }, { token: 'wrong-token-0123456789' })).status, 404);
     const bad = await post({ event_id: 'e1' });
     assert.equal(bad.status, 422);
-    assert.deepEqual(await bad.json(), { error: { code: 'INVALID_PAYLOAD', message: 'The body does not have the expected shape. event_id and chat_id are required' } });
+    assert.deepEqual(await bad.json(), {
+      error: { code: 'INVALID_PAYLOAD', message: 'The body does not have the expected shape. event_id and chat_id are required' },
+    });
     assert.equal(await service.running.store.getConversation('toy:x'), undefined);
     assert.equal(toy.fetches.length, 0);
   });
@@ -90,7 +106,10 @@ describe('a toy platform added by one definition', () => {
     await service.stop();
     removeDir(dir);
     dir = tempDir();
-    service = await startService({ TOY_WEBHOOK_TOKEN: TOY_TOKEN, CRM_TIMEOUT_MS: '300', JOB_LEASE_MS: '2000' }, dir, [...sourceDefinitions, toy.definition]);
+    service = await startService({ TOY_WEBHOOK_TOKEN: TOY_TOKEN, CRM_TIMEOUT_MS: '300', JOB_LEASE_MS: '2000' }, dir, [
+      ...sourceDefinitions,
+      toy.definition,
+    ]);
     toy.fetchLatencyMs = 700;
     await post({ event_id: 'e9', chat_id: 'chat-slow' });
     await until('notified', () => toy.shown.length === 1, 5000);

@@ -51,10 +51,14 @@ describe('a CRM outage under load (HubSpot emulator)', function () {
     assert.match(await sample.text(), /pending/);
 
     hubspot.faults.clear();
-    await until('every transcript delivered', async () => {
-      const stats = await service.running.store.queueStats();
-      return stats.pending === 0 && stats.running === 0;
-    }, 45_000);
+    await until(
+      'every transcript delivered',
+      async () => {
+        const stats = await service.running.store.queueStats();
+        return stats.pending === 0 && stats.running === 0;
+      },
+      45_000,
+    );
     const stats = await service.running.store.queueStats();
     assert.equal(stats.dead, 0);
     const counts = contactsByConversation(hubspot);
@@ -62,7 +66,10 @@ describe('a CRM outage under load (HubSpot emulator)', function () {
     assert.deepEqual([...new Set(counts.values())], [1], 'none twice');
     const redirect = await fetch(answers[7] ?? '', { redirect: 'manual' });
     assert.equal(redirect.status, 302);
-    assert.match(redirect.headers.get('location') ?? '', new RegExp(`^https://app\\.hubspot\\.com/contacts/${hubspot.portalId}/record/0-1/\\d+$`));
+    assert.match(
+      redirect.headers.get('location') ?? '',
+      new RegExp(`^https://app\\.hubspot\\.com/contacts/${hubspot.portalId}/record/0-1/\\d+$`),
+    );
   });
 
   it('waits at least Retry-After after a 429 before trying again', async () => {
@@ -70,7 +77,11 @@ describe('a CRM outage under load (HubSpot emulator)', function () {
     hubspot.faults.inject({ status: 429, retryAfterSeconds: 2, times: 1, match: /^POST \/crm\/objects\/\d{4}-\d{2}\/notes/ });
     const payload = transcript();
     await integrationUrl(await postOlark(service.webhook, payload));
-    await until('delivery', async () => contactsByConversation(hubspot).get(payload.id) === 1 && hubspot.state.list('notes').length === 1, 10_000);
+    await until(
+      'delivery',
+      async () => contactsByConversation(hubspot).get(payload.id) === 1 && hubspot.state.list('notes').length === 1,
+      10_000,
+    );
     const limited = hubspot.requests.find((r) => r.status === 429);
     assert.ok(limited !== undefined);
     const next = hubspot.requests.find((r) => r.startedAt > limited.endedAt);

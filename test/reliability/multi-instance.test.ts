@@ -46,7 +46,9 @@ describe('two instances on one PostgreSQL database', function () {
 
   it('gives 50 concurrent POSTs of one new conversation, spread over both, one CRM record and 50 identical URLs', async () => {
     const payload = transcript({ lines: 4 });
-    const urls = await Promise.all(Array.from({ length: 50 }, (_, i) => postOlark(instances[i % 2]?.webhook ?? '', payload).then(integrationUrl)));
+    const urls = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => postOlark(instances[i % 2]?.webhook ?? '', payload).then(integrationUrl)),
+    );
     assert.equal(new Set(urls).size, 1, [...new Set(urls)].join('\n'));
     assert.match(urls[0] ?? '', new RegExp(`/contacts/${hubspot.portalId}/record/0-1/\\d+$`), 'the CRM link itself');
     await drained();
@@ -62,7 +64,11 @@ describe('two instances on one PostgreSQL database', function () {
     await drained();
     const counts = contactsByConversation(hubspot);
     assert.equal(counts.size - before, 500);
-    assert.deepEqual([...counts.values()].filter((n) => n !== 1), [], 'no conversation has two contacts');
+    assert.deepEqual(
+      [...counts.values()].filter((n) => n !== 1),
+      [],
+      'no conversation has two contacts',
+    );
     assert.equal(hubspot.state.list('notes').length, counts.size, 'one note per conversation');
   });
 });

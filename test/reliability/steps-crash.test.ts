@@ -47,7 +47,8 @@ const FRESH_MS = 500;
 /** A note's creation (the connector's last write of a delivery): held, HubSpot has the note but the service never hears so. */
 const NOTE_CREATE = /^POST \/crm\/objects\/\d{4}-\d{2}\/notes$/;
 /** The conversation a note's body names: `(<source> <id>)`. */
-const noteOf = (body: unknown): string | undefined => /\((?:\S+) ([^)\s]+)\)/.exec(fieldOf(body, ['properties', 'hs_note_body']) ?? '')?.[1];
+const noteOf = (body: unknown): string | undefined =>
+  /\((?:\S+) ([^)\s]+)\)/.exec(fieldOf(body, ['properties', 'hs_note_body']) ?? '')?.[1];
 
 /** What the child runs with, whichever platform: short leases so the restart retakes the dead process's steps at once. */
 const serviceEnv = async (database: string, hubspot: HubspotEmulator, platform: Env): Promise<Env> => ({
@@ -89,7 +90,8 @@ const finalSteps = async (database: string): Promise<StepRow[]> => {
     const steps = await allSteps(store);
     const left = steps.filter((s) => s.job.state !== 'done').map((s) => `${s.job.kind} ${s.job.state} ${s.job.lastError ?? ''}`);
     assert.deepEqual(left, [], 'every step done, none pending, running, dead or expired');
-    for (const s of steps) assert.equal(s.job.attempts, s.attempts.length, `the ${s.job.kind} step of ${s.job.conversationKey} counts each of its attempts`);
+    for (const s of steps)
+      assert.equal(s.job.attempts, s.attempts.length, `the ${s.job.kind} step of ${s.job.conversationKey} counts each of its attempts`);
     return steps;
   } finally {
     await store.close();
@@ -111,8 +113,17 @@ const stepsOf = (steps: readonly StepRow[], keys: readonly string[], plan: reado
 };
 
 /** One contact (by email) and one note with the whole transcript per answered conversation, none doubled among all. */
-const assertOnceInHubspot = (hubspot: HubspotEmulator, source: string, all: readonly { id: string; email: string; texts: readonly string[] }[], answered: ReadonlySet<string>) => {
-  const notes = notesByConversation(hubspot, source, all.map((c) => c.id));
+const assertOnceInHubspot = (
+  hubspot: HubspotEmulator,
+  source: string,
+  all: readonly { id: string; email: string; texts: readonly string[] }[],
+  answered: ReadonlySet<string>,
+) => {
+  const notes = notesByConversation(
+    hubspot,
+    source,
+    all.map((c) => c.id),
+  );
   const contacts = contactsByEmail(hubspot);
   const doubled = all.filter((c) => (notes.get(c.id)?.length ?? 0) > 1 || (contacts.get(c.email) ?? 0) > 1).map((c) => c.id);
   assert.deepEqual(doubled, [], 'no conversation reached HubSpot twice');
@@ -133,7 +144,11 @@ describe('kill -9 while conversations are between steps', function () {
 
   beforeEach(async () => {
     // Latency on every side: at any moment of the burst some fetches and some deliveries are in flight.
-    hubspot = await startHubspotEmulator({ latencyMs: 40, rateLimit: { max: 100_000, windowMs: 10_000 }, searchRateLimit: { max: 100_000, windowMs: 1000 } });
+    hubspot = await startHubspotEmulator({
+      latencyMs: 40,
+      rateLimit: { max: 100_000, windowMs: 10_000 },
+      searchRateLimit: { max: 100_000, windowMs: 1000 },
+    });
     dir = tempDir('chat2crm-steps-crash-');
   });
   afterEach(async () => {
@@ -154,7 +169,9 @@ describe('kill -9 while conversations are between steps', function () {
       const database = join(dir, 'steps-crash.db');
       const env = await serviceEnv(database, hubspot, iadvizeEnv(iadvize));
       // Up to 30 messages: some transcripts take two pages of the emulator's 20.
-      const conversations = Array.from({ length: BURST }, (_, i) => makeConversation({ messages: 3 + (i % 28), email: `steps.crash.${i}@example.com` }));
+      const conversations = Array.from({ length: BURST }, (_, i) =>
+        makeConversation({ messages: 3 + (i % 28), email: `steps.crash.${i}@example.com` }),
+      );
       iadvize.seed(...conversations);
       const victim = await spawnService(env);
       service = victim;
@@ -165,15 +182,25 @@ describe('kill -9 while conversations are between steps', function () {
       // unanswered: the kill waits for both, so the dead process surely holds both kinds of step.
       const holds = answerHolds(
         [
-          { name: 'fetch', requests: iadvize.requests, hold: (until) => iadvize.faults.inject({ match: /^POST \/graphql$/, holdAnswer: until }) },
-          { name: 'deliver', requests: hubspot.requests, hold: (until) => hubspot.faults.inject({ match: NOTE_CREATE, holdAnswer: until }) },
+          {
+            name: 'fetch',
+            requests: iadvize.requests,
+            hold: (until) => iadvize.faults.inject({ match: /^POST \/graphql$/, holdAnswer: until }),
+          },
+          {
+            name: 'deliver',
+            requests: hubspot.requests,
+            hold: (until) => hubspot.faults.inject({ match: NOTE_CREATE, holdAnswer: until }),
+          },
         ],
         FRESH_MS,
       );
       const burst = await burstUntilKilled({
         count: BURST,
         spacingMs: 15,
-        post: async (i) => (await sendWebhook(iadvizeWebhook(victim.url), closedEvent(conversations[i] ?? makeConversation()), { secret: IADVIZE_SECRET })).status,
+        post: async (i) =>
+          (await sendWebhook(iadvizeWebhook(victim.url), closedEvent(conversations[i] ?? makeConversation()), { secret: IADVIZE_SECRET }))
+            .status,
         // Once deliveries have begun to finish and the dead process surely holds both kinds of step.
         ready: (answered) => {
           if (answered < 60 || hubspot.state.list('notes').length < 3) return false;
@@ -197,7 +224,9 @@ describe('kill -9 while conversations are between steps', function () {
       assert.ok(answered.size >= 60 && answered.size < BURST, `${answered.size} answered before the kill`);
       assert.ok(fetchingAtKill.length > 0 && crmCallsAtKill > 0, 'fetches and CRM calls were in flight at the kill');
       assert.ok(noteHeldAtKill !== undefined, 'a note created in HubSpot was still unanswered at the kill');
-      const deliveredBeforeRestart = [...notesByConversation(hubspot, 'iadvize', [...answered]).values()].filter((n) => n.length > 0).length;
+      const deliveredBeforeRestart = [...notesByConversation(hubspot, 'iadvize', [...answered]).values()].filter(
+        (n) => n.length > 0,
+      ).length;
       assert.ok(deliveredBeforeRestart < answered.size, 'some answered conversations were still undelivered at the kill');
 
       service = await recover(env, hubspot, 'iadvize', [...answered]);
@@ -206,16 +235,33 @@ describe('kill -9 while conversations are between steps', function () {
 
       await service.kill('SIGTERM');
       const steps = await finalSteps(database);
-      const byKey = stepsOf(steps, [...answered].map((id) => `iadvize:${id}`), ['fetch', 'deliver']);
-      assert.ok(steps.some((s) => s.job.kind === 'deliver' && abandoned(s)), 'a delivery the dead process held counts an abandoned attempt');
-      assert.ok(abandoned(byKey.get(`iadvize:${noteHeldAtKill ?? ''}`)?.get('deliver')), `the delivery of ${noteHeldAtKill ?? ''}, its note created but unanswered at the kill, counts an abandoned attempt`);
-      for (const id of fetchingAtKill) assert.ok(abandoned(byKey.get(`iadvize:${id}`)?.get('fetch')), `the fetch of ${id} in flight at the kill counts an abandoned attempt`);
+      const byKey = stepsOf(
+        steps,
+        [...answered].map((id) => `iadvize:${id}`),
+        ['fetch', 'deliver'],
+      );
+      assert.ok(
+        steps.some((s) => s.job.kind === 'deliver' && abandoned(s)),
+        'a delivery the dead process held counts an abandoned attempt',
+      );
+      assert.ok(
+        abandoned(byKey.get(`iadvize:${noteHeldAtKill ?? ''}`)?.get('deliver')),
+        `the delivery of ${noteHeldAtKill ?? ''}, its note created but unanswered at the kill, counts an abandoned attempt`,
+      );
+      for (const id of fetchingAtKill)
+        assert.ok(
+          abandoned(byKey.get(`iadvize:${id}`)?.get('fetch')),
+          `the fetch of ${id} in flight at the kill counts an abandoned attempt`,
+        );
       const reads = fetchesByConversation(iadvize);
       for (const id of answered) {
         const fetch = byKey.get(`iadvize:${id}`)?.get('fetch');
         const n = reads.get(id) ?? 0;
         // Read again only by the restart retaking a fetch the dead process held.
-        assert.ok(abandoned(fetch) ? n >= 1 && n <= (fetch?.job.attempts ?? 0) : n === 1, `${id} read ${n} times in ${fetch?.job.attempts ?? 0} attempts`);
+        assert.ok(
+          abandoned(fetch) ? n >= 1 && n <= (fetch?.job.attempts ?? 0) : n === 1,
+          `${id} read ${n} times in ${fetch?.job.attempts ?? 0} attempts`,
+        );
       }
     });
   });
@@ -255,23 +301,37 @@ describe('kill -9 while conversations are between steps', function () {
       let fetchingAtKill: string[] = [];
       let notifyingAtKill: string[] = [];
       let noteHeldAtKill: string | undefined;
-      const notifying = () => inFlight([...livechat.calls('get_customer'), ...livechat.calls('update_customer')]).flatMap((r) => fieldOf(r.body, ['id']) ?? []);
+      const notifying = () =>
+        inFlight([...livechat.calls('get_customer'), ...livechat.calls('update_customer')]).flatMap((r) => fieldOf(r.body, ['id']) ?? []);
       // All three kinds held by the dead process: a chat read, a CRM call, a customer written (only
       // notify touches customers here: every chat has its email). On a busy machine all three are
       // rarely in flight at the same instant by chance, so once the burst is well under way the next
       // call of each kind is held unanswered, and the kill waits until all three are.
       const holds = answerHolds(
         [
-          { name: 'fetch', requests: livechat.requests, hold: (until) => livechat.faults.inject({ match: /^get_chat$/, holdAnswer: until }) },
-          { name: 'deliver', requests: hubspot.requests, hold: (until) => hubspot.faults.inject({ match: NOTE_CREATE, holdAnswer: until }) },
-          { name: 'notify', requests: livechat.requests, hold: (until) => livechat.faults.inject({ match: /^update_customer$/, holdAnswer: until }) },
+          {
+            name: 'fetch',
+            requests: livechat.requests,
+            hold: (until) => livechat.faults.inject({ match: /^get_chat$/, holdAnswer: until }),
+          },
+          {
+            name: 'deliver',
+            requests: hubspot.requests,
+            hold: (until) => hubspot.faults.inject({ match: NOTE_CREATE, holdAnswer: until }),
+          },
+          {
+            name: 'notify',
+            requests: livechat.requests,
+            hold: (until) => livechat.faults.inject({ match: /^update_customer$/, holdAnswer: until }),
+          },
         ],
         FRESH_MS,
       );
       const burst = await burstUntilKilled({
         count: BURST,
         spacingMs: 15,
-        post: async (i) => (await postWebhook(webhook, chatDeactivated(state, chats[i]?.id ?? '', { secretKey: LIVECHAT_SECRET, userId: AGENT }))).status,
+        post: async (i) =>
+          (await postWebhook(webhook, chatDeactivated(state, chats[i]?.id ?? '', { secretKey: LIVECHAT_SECRET, userId: AGENT }))).status,
         ready: (answered) => {
           if (answered < 60 || livechat.calls('update_customer').length < 3) return false;
           holds.arm();
@@ -293,7 +353,10 @@ describe('kill -9 while conversations are between steps', function () {
       const answered = new Set([...burst.answered].map((i) => chats[i]?.id ?? ''));
       assert.ok(burst.killed, 'the process was killed mid-burst');
       assert.ok(answered.size >= 60 && answered.size < BURST, `${answered.size} answered before the kill`);
-      assert.ok(fetchingAtKill.length > 0 && crmCallsAtKill > 0 && notifyingAtKill.length > 0, 'a chat read, a CRM call and a customer write were in flight at the kill');
+      assert.ok(
+        fetchingAtKill.length > 0 && crmCallsAtKill > 0 && notifyingAtKill.length > 0,
+        'a chat read, a CRM call and a customer write were in flight at the kill',
+      );
       assert.ok(noteHeldAtKill !== undefined, 'a note created in HubSpot was still unanswered at the kill');
 
       service = await recover(env, hubspot, 'livechat', [...answered]);
@@ -301,14 +364,31 @@ describe('kill -9 while conversations are between steps', function () {
 
       await service.kill('SIGTERM');
       const steps = await finalSteps(database);
-      const byKey = stepsOf(steps, [...answered].map((id) => `livechat:${id}`), ['fetch', 'deliver', 'notify']);
-      assert.ok(steps.some((s) => s.job.kind === 'deliver' && abandoned(s)), 'a delivery the dead process held counts an abandoned attempt');
-      assert.ok(abandoned(byKey.get(`livechat:${noteHeldAtKill ?? ''}`)?.get('deliver')), `the delivery of ${noteHeldAtKill ?? ''}, its note created but unanswered at the kill, counts an abandoned attempt`);
-      for (const id of fetchingAtKill) assert.ok(abandoned(byKey.get(`livechat:${id}`)?.get('fetch')), `the fetch of ${id} in flight at the kill counts an abandoned attempt`);
+      const byKey = stepsOf(
+        steps,
+        [...answered].map((id) => `livechat:${id}`),
+        ['fetch', 'deliver', 'notify'],
+      );
+      assert.ok(
+        steps.some((s) => s.job.kind === 'deliver' && abandoned(s)),
+        'a delivery the dead process held counts an abandoned attempt',
+      );
+      assert.ok(
+        abandoned(byKey.get(`livechat:${noteHeldAtKill ?? ''}`)?.get('deliver')),
+        `the delivery of ${noteHeldAtKill ?? ''}, its note created but unanswered at the kill, counts an abandoned attempt`,
+      );
+      for (const id of fetchingAtKill)
+        assert.ok(
+          abandoned(byKey.get(`livechat:${id}`)?.get('fetch')),
+          `the fetch of ${id} in flight at the kill counts an abandoned attempt`,
+        );
       const chatOf = new Map(chats.map((c) => [c.customerId, c.id]));
       for (const customer of notifyingAtKill) {
         const chatId = chatOf.get(customer) ?? '';
-        assert.ok(abandoned(byKey.get(`livechat:${chatId}`)?.get('notify')), `the notify of ${chatId} in flight at the kill counts an abandoned attempt`);
+        assert.ok(
+          abandoned(byKey.get(`livechat:${chatId}`)?.get('notify')),
+          `the notify of ${chatId} in flight at the kill counts an abandoned attempt`,
+        );
       }
       const updates = new Map<string, number>();
       for (const call of livechat.calls('update_customer')) {
@@ -321,10 +401,19 @@ describe('kill -9 while conversations are between steps', function () {
         const notify = byKey.get(`livechat:${chat.id}`)?.get('notify');
         const n = updates.get(chat.customerId) ?? 0;
         // A second write only from the restart retaking a notify the dead process held (and it writes the same field).
-        assert.ok(abandoned(notify) ? n >= 1 && n <= (notify?.job.attempts ?? 0) : n === 1, `customer of ${chat.id} updated ${n} times in ${notify?.job.attempts ?? 0} attempts`);
-        const links = (state.customers.get(chat.customerId)?.session_fields ?? []).flatMap((f) => (f['crm_record_url'] === undefined ? [] : [f['crm_record_url']]));
+        assert.ok(
+          abandoned(notify) ? n >= 1 && n <= (notify?.job.attempts ?? 0) : n === 1,
+          `customer of ${chat.id} updated ${n} times in ${notify?.job.attempts ?? 0} attempts`,
+        );
+        const links = (state.customers.get(chat.customerId)?.session_fields ?? []).flatMap((f) =>
+          f['crm_record_url'] === undefined ? [] : [f['crm_record_url']],
+        );
         assert.equal(links.length, 1, `one link in the session fields of ${chat.id}`);
-        assert.match(links[0] ?? '', new RegExp(`/record/0-1/${contacts.get(chat.email) ?? 'none'}$`), `the link of ${chat.id} is its contact`);
+        assert.match(
+          links[0] ?? '',
+          new RegExp(`/record/0-1/${contacts.get(chat.email) ?? 'none'}$`),
+          `the link of ${chat.id} is its contact`,
+        );
       }
     });
   });

@@ -40,7 +40,11 @@ describe('two instances on one PostgreSQL database running steps', function () {
     }
     await schema.create();
     databaseUrl = schema.url;
-    hubspot = await startHubspotEmulator({ latencyMs: 5, rateLimit: { max: 1_000_000, windowMs: 10_000 }, searchRateLimit: { max: 1_000_000, windowMs: 1000 } });
+    hubspot = await startHubspotEmulator({
+      latencyMs: 5,
+      rateLimit: { max: 1_000_000, windowMs: 10_000 },
+      searchRateLimit: { max: 1_000_000, windowMs: 1000 },
+    });
     // Slow enough that both instances are fetching at once.
     iadvize = await startIAdvizeEmulator({ latencyMs: 20, pageSize: 20, loginsPerMinute: 100 });
     const env = {
@@ -76,10 +80,18 @@ describe('two instances on one PostgreSQL database running steps', function () {
   /** Each conversation read from iAdvize once, one contact, one note with every message, and one fetch and one deliver step, done. */
   const assertOnceEach = async (conversations: readonly SeedConversation[]) => {
     const fetches = fetchesByConversation(iadvize);
-    const notes = notesByConversation(hubspot, 'iadvize', conversations.map((c) => c.id));
+    const notes = notesByConversation(
+      hubspot,
+      'iadvize',
+      conversations.map((c) => c.id),
+    );
     const contacts = contactsByEmail(hubspot);
     const wrong = conversations.flatMap((c) => {
-      const counts = { fetches: fetches.get(c.id) ?? 0, notes: notes.get(c.id)?.length ?? 0, contacts: contacts.get(c.visitor?.email ?? '') ?? 0 };
+      const counts = {
+        fetches: fetches.get(c.id) ?? 0,
+        notes: notes.get(c.id)?.length ?? 0,
+        contacts: contacts.get(c.visitor?.email ?? '') ?? 0,
+      };
       return counts.fetches === 1 && counts.notes === 1 && counts.contacts === 1 ? [] : [`${c.id}: ${JSON.stringify(counts)}`];
     });
     assert.deepEqual(wrong, [], 'each conversation fetched once, one contact, one note');
@@ -95,7 +107,9 @@ describe('two instances on one PostgreSQL database running steps', function () {
         assert.equal(s.job.state, 'done', `the ${s.job.kind} step of ${s.job.conversationKey}: ${s.job.lastError ?? ''}`);
         kinds.set(s.job.conversationKey, [...(kinds.get(s.job.conversationKey) ?? []), s.job.kind]);
       }
-      const other = [...keys].filter((key) => kinds.get(key)?.sort().join() !== 'deliver,fetch').map((key) => `${key}: ${kinds.get(key)?.join() ?? 'none'}`);
+      const other = [...keys]
+        .filter((key) => kinds.get(key)?.sort().join() !== 'deliver,fetch')
+        .map((key) => `${key}: ${kinds.get(key)?.join() ?? 'none'}`);
       assert.deepEqual(other, [], 'one fetch and one deliver step per conversation');
     } finally {
       await store.close();
@@ -105,7 +119,9 @@ describe('two instances on one PostgreSQL database running steps', function () {
   it('takes one closed event posted 40 times at once over both instances once: one fetch, one contact, one note', async () => {
     const c = makeConversation({ messages: 25, email: 'steps.multi.same@example.com' });
     iadvize.seed(c);
-    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => sendWebhook(webhook(i), closedEvent(c), { secret: IADVIZE_SECRET })));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => sendWebhook(webhook(i), closedEvent(c), { secret: IADVIZE_SECRET })),
+    );
     assert.deepEqual(
       answers.filter((a) => a.status !== 200).map((a) => `${a.status} ${a.text}`),
       [],
@@ -115,7 +131,9 @@ describe('two instances on one PostgreSQL database running steps', function () {
   });
 
   it('runs the steps of 300 conversations spread over both, a third of the events posted to both, none fetched or delivered twice', async () => {
-    const conversations = Array.from({ length: 300 }, (_, i) => makeConversation({ messages: 2 + (i % 30), email: `steps.multi.${i}@example.com` }));
+    const conversations = Array.from({ length: 300 }, (_, i) =>
+      makeConversation({ messages: 2 + (i % 30), email: `steps.multi.${i}@example.com` }),
+    );
     iadvize.seed(...conversations);
     const statuses: number[] = [];
     for (let i = 0; i < conversations.length; i += 50) {
@@ -143,43 +161,64 @@ describe('two instances on one PostgreSQL database running steps', function () {
   it('lets the other instance finish the steps of one killed with -9 mid-burst, counting their abandoned attempts', async () => {
     const [survivor, victim] = instances;
     assert.ok(survivor !== undefined && victim !== undefined);
-    const conversations = Array.from({ length: 200 }, (_, i) => makeConversation({ messages: 2 + (i % 30), email: `steps.multi.kill.${i}@example.com` }));
+    const conversations = Array.from({ length: 200 }, (_, i) =>
+      makeConversation({ messages: 2 + (i % 30), email: `steps.multi.kill.${i}@example.com` }),
+    );
     iadvize.seed(...conversations);
     const readsBefore = fetchesByConversation(iadvize);
     // What the dead process held: its owner id is `<host>:<pid>:<random>`.
     const owner = `:${victim.process.pid ?? 'none'}:`;
     const store = await openPostgresStore(databaseUrl);
     try {
-    const victimHolds = async () => (await store.listJobs('running', 10_000)).some((j) => j.leaseOwner?.includes(owner) === true);
-    // Kill it while it holds a step: in-flight emulator calls alone may all be the survivor's on a busy machine.
-    const burst = await burstUntilKilled({
-      count: conversations.length,
-      spacingMs: 10,
-      post: async (i) => (await sendWebhook(webhook(i), closedEvent(conversations[i] ?? makeConversation()), { secret: IADVIZE_SECRET })).status,
-      ready: async (answered) => answered >= 60 && inFlight(iadvize.requests).length > 0 && inFlight(hubspot.requests).length > 0 && (await victimHolds()),
-      atKill: () => undefined,
-      kill: () => victim.kill('SIGKILL'),
-    });
-    assert.ok(burst.killed, 'one instance was killed mid-burst');
+      const victimHolds = async () => (await store.listJobs('running', 10_000)).some((j) => j.leaseOwner?.includes(owner) === true);
+      // Kill it while it holds a step: in-flight emulator calls alone may all be the survivor's on a busy machine.
+      const burst = await burstUntilKilled({
+        count: conversations.length,
+        spacingMs: 10,
+        post: async (i) =>
+          (await sendWebhook(webhook(i), closedEvent(conversations[i] ?? makeConversation()), { secret: IADVIZE_SECRET })).status,
+        ready: async (answered) =>
+          answered >= 60 && inFlight(iadvize.requests).length > 0 && inFlight(hubspot.requests).length > 0 && (await victimHolds()),
+        atKill: () => undefined,
+        kill: () => victim.kill('SIGKILL'),
+      });
+      assert.ok(burst.killed, 'one instance was killed mid-burst');
       const held = (await store.listJobs('running', 10_000)).filter((j) => j.leaseOwner?.includes(owner) === true);
       assert.ok(held.length > 0, 'the killed instance held steps');
       const answered = conversations.filter((_, i) => burst.answered.has(i));
-      await until('the survivor to deliver every answered conversation', () => {
-        const notes = notesByConversation(hubspot, 'iadvize', answered.map((c) => c.id));
-        return answered.every((c) => (notes.get(c.id)?.length ?? 0) > 0);
-      }, 25_000);
+      await until(
+        'the survivor to deliver every answered conversation',
+        () => {
+          const notes = notesByConversation(
+            hubspot,
+            'iadvize',
+            answered.map((c) => c.id),
+          );
+          return answered.every((c) => (notes.get(c.id)?.length ?? 0) > 0);
+        },
+        25_000,
+      );
       const queue = await drainedAt(survivor.url, 25_000);
       assert.equal(queue.dead, 0, 'no step dead');
-      const notes = notesByConversation(hubspot, 'iadvize', conversations.map((c) => c.id));
+      const notes = notesByConversation(
+        hubspot,
+        'iadvize',
+        conversations.map((c) => c.id),
+      );
       const contacts = contactsByEmail(hubspot);
-      const doubled = conversations.filter((c) => (notes.get(c.id)?.length ?? 0) > 1 || (contacts.get(c.visitor?.email ?? '') ?? 0) > 1).map((c) => c.id);
+      const doubled = conversations
+        .filter((c) => (notes.get(c.id)?.length ?? 0) > 1 || (contacts.get(c.visitor?.email ?? '') ?? 0) > 1)
+        .map((c) => c.id);
       assert.deepEqual(doubled, [], 'no conversation reached HubSpot twice');
       for (const c of answered) assertFullTranscript(notes.get(c.id)?.[0] ?? '', c);
       for (const job of held) {
         const attempts = await store.listAttempts(job.id);
         const after = await store.getJob(job.id);
         assert.equal(after?.state, 'done', `the ${job.kind} step of ${job.conversationKey} the dead instance held was finished`);
-        assert.ok(attempts.some((a) => a.outcome === 'abandoned'), `the ${job.kind} step of ${job.conversationKey} counts its abandoned attempt`);
+        assert.ok(
+          attempts.some((a) => a.outcome === 'abandoned'),
+          `the ${job.kind} step of ${job.conversationKey} counts its abandoned attempt`,
+        );
         assert.equal(after.attempts, attempts.length, 'each attempt counted');
       }
       // Read twice only where the survivor retook a fetch the dead instance held.
@@ -189,7 +228,11 @@ describe('two instances on one PostgreSQL database running steps', function () {
         const n = (reads.get(c.id) ?? 0) - (readsBefore.get(c.id) ?? 0);
         return retaken.has(`iadvize:${c.id}`) ? n < 1 || n > 2 : n !== 1;
       });
-      assert.deepEqual(wrong.map((c) => `${c.id}: ${reads.get(c.id) ?? 0}`), [], 'each answered conversation read once (twice at most if retaken)');
+      assert.deepEqual(
+        wrong.map((c) => `${c.id}: ${reads.get(c.id) ?? 0}`),
+        [],
+        'each answered conversation read once (twice at most if retaken)',
+      );
     } finally {
       await store.close();
     }

@@ -27,7 +27,8 @@ const AGENT = 'agent.smith@example.com';
 type Seeded = ArchivedChat;
 
 /** `count` archived one-thread chats, an hour apart from `from`, each with a customer who has an email. */
-const seedArchive = (emulator: LiveChatEmulator, from: Date, count: number): Seeded[] => seedArchived(emulator.state, { count, from, agentId: AGENT });
+const seedArchive = (emulator: LiveChatEmulator, from: Date, count: number): Seeded[] =>
+  seedArchived(emulator.state, { count, from, agentId: AGENT });
 
 describe('npm run backfill', function () {
   this.timeout(120_000);
@@ -36,7 +37,11 @@ describe('npm run backfill', function () {
   let emulator: LiveChatEmulator;
 
   const env = (): Record<string, string> => {
-    const inherited = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !/^(DATABASE_URL|CRM|LIVECHAT_.*)$/.test(e[0])));
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(
+        (e): e is [string, string] => e[1] !== undefined && !/^(DATABASE_URL|CRM|LIVECHAT_.*)$/.test(e[0]),
+      ),
+    );
     return {
       ...inherited,
       LOG_LEVEL: 'silent',
@@ -203,10 +208,7 @@ describe('npm run backfill', function () {
       assert.equal(await store.getSetting(backfillProgressSetting('livechat')), undefined);
       assert.equal((await store.queueStats()).pending, 0);
     });
-    assert.deepEqual(
-      [...new Set(emulator.calls().map((r) => r.action))],
-      ['list_archives'],
-    );
+    assert.deepEqual([...new Set(emulator.calls().map((r) => r.action))], ['list_archives']);
   });
 
   it('waits out a 429 in the middle of the listing, as Retry-After says, without counting it a failure', async () => {
@@ -221,7 +223,11 @@ describe('npm run backfill', function () {
       listings.map((r) => r.status),
       [200, 200, 429, 200],
     );
-    assert.equal(listings[3]?.body !== undefined && JSON.stringify(listings[3].body), JSON.stringify(listings[2]?.body), 'the same page asked again');
+    assert.equal(
+      listings[3]?.body !== undefined && JSON.stringify(listings[3].body),
+      JSON.stringify(listings[2]?.body),
+      'the same page asked again',
+    );
   });
 
   it('stops cleanly on Ctrl-C and a second run takes up where the first stopped, each chat once', async () => {

@@ -18,13 +18,19 @@ const MAIN_JS = join(ROOT, 'dist/src/main.js');
 const TOKEN = 'launcher-token-0123456789abcdef';
 const onLinux = existsSync('/proc/self/environ');
 
-const procList = (pid: number, file: 'cmdline' | 'environ'): string[] => readFileSync(`/proc/${pid}/${file}`, 'utf8').split('\0').filter((s) => s !== '');
+const procList = (pid: number, file: 'cmdline' | 'environ'): string[] =>
+  readFileSync(`/proc/${pid}/${file}`, 'utf8')
+    .split('\0')
+    .filter((s) => s !== '');
 
 const waitHealthy = async (url: string, child: ChildProcess, stderr: () => string): Promise<void> => {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the launcher exited with ${child.exitCode}: ${stderr()}`);
-    const status = await fetch(`${url}/healthz`).then((r) => r.status, () => 0);
+    const status = await fetch(`${url}/healthz`).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -58,10 +64,16 @@ describe('bin/chat2crm (the launcher)', function () {
     const bare = join(temp, 'bare');
     mkdirSync(join(bare, 'bin'), { recursive: true });
     copyFileSync(LAUNCHER, join(bare, 'bin/chat2crm'));
-    const run = spawnSync('sh', [join(bare, 'bin/chat2crm')], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', NODE: process.execPath } });
+    const run = spawnSync('sh', [join(bare, 'bin/chat2crm')], {
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '', NODE: process.execPath },
+    });
     assert.equal(run.status, 1);
     assert.equal(run.stdout, '');
-    assert.equal(run.stderr, `chat2crm: ${realpathSync(bare)}/dist/src/main.js is missing: build it first (npm run build), or start with npm start, which builds.\n`);
+    assert.equal(
+      run.stderr,
+      `chat2crm: ${realpathSync(bare)}/dist/src/main.js is missing: build it first (npm run build), or start with npm start, which builds.\n`,
+    );
   });
 
   describe('starting the built service (through a symlink, as /usr/local/bin/chat2crm would be)', function () {
@@ -73,7 +85,10 @@ describe('bin/chat2crm (the launcher)', function () {
     before(async function () {
       if (!onLinux) this.skip();
       // What npm start's prestart does: the incremental build, quick when dist/ is current.
-      const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, encoding: 'utf8' });
+      const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
       assert.equal(build.status, 0, build.stdout + build.stderr);
       const link = join(temp, 'chat2crm');
       symlinkSync(LAUNCHER, link);
@@ -121,12 +136,18 @@ describe('bin/chat2crm (the launcher)', function () {
       assert.equal(realpathSync(readlinkSync(`/proc/${pid}/exe`)), realpathSync(process.execPath));
     });
 
-    it('runs dist/src/main.js with the launcher\'s Node flags, then the ones it was given', () => {
+    it("runs dist/src/main.js with the launcher's Node flags, then the ones it was given", () => {
       const argv = procList(child?.pid ?? 0, 'cmdline');
-      assert.deepEqual(argv.slice(1), ['--expose-gc', '--max-semi-space-size=8', '--max-old-space-size=512', '--max-old-space-size=600', realpathSync(MAIN_JS)]);
+      assert.deepEqual(argv.slice(1), [
+        '--expose-gc',
+        '--max-semi-space-size=8',
+        '--max-old-space-size=512',
+        '--max-old-space-size=600',
+        realpathSync(MAIN_JS),
+      ]);
     });
 
-    it('runs with malloc\'s settings in its environment, beside what it was given', () => {
+    it("runs with malloc's settings in its environment, beside what it was given", () => {
       const env = procList(child?.pid ?? 0, 'environ');
       assert.ok(env.includes('MALLOC_ARENA_MAX=2'), env.filter((e) => e.startsWith('MALLOC')).join(' '));
       assert.ok(env.includes('MALLOC_MMAP_THRESHOLD_=131072'));

@@ -18,7 +18,9 @@ const OLD_NODE = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => {
   const major = Number(spawnSync(path, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout.trim());
   return Number.isInteger(major) && major < 22;
 });
-const NPM_CLI = ['/usr/lib/node_modules/npm/bin/npm-cli.js', '/usr/local/lib/node_modules/npm/bin/npm-cli.js'].find((path) => existsSync(path));
+const NPM_CLI = ['/usr/lib/node_modules/npm/bin/npm-cli.js', '/usr/local/lib/node_modules/npm/bin/npm-cli.js'].find((path) =>
+  existsSync(path),
+);
 
 const packageJson: unknown = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const scripts = (): Record<string, unknown> => {
@@ -42,7 +44,7 @@ describe('Node.js version check', () => {
     assert.equal(run.stderr, '');
   });
 
-  describe('with the machine\'s old Node', function () {
+  describe("with the machine's old Node", function () {
     before(function () {
       if (OLD_NODE === undefined) this.skip();
     });
@@ -54,14 +56,16 @@ describe('Node.js version check', () => {
       assert.match(run.stderr, /\.nvmrc/);
     });
 
-    it('stops `npm install` with our message, not only npm\'s EBADENGINE warning', function () {
+    it("stops `npm install` with our message, not only npm's EBADENGINE warning", function () {
       if (NPM_CLI === undefined) this.skip();
       const dir = mkdtempSync(join(tmpdir(), 'chat2crm-engines-'));
       try {
         // The project's own package.json, .npmrc and check; its dependencies left out, so that
         // npm has nothing to fetch before it reaches the project's preinstall.
         assert.ok(typeof packageJson === 'object' && packageJson !== null);
-        const project = Object.fromEntries(Object.entries(packageJson).filter(([key]) => key !== 'dependencies' && key !== 'devDependencies'));
+        const project = Object.fromEntries(
+          Object.entries(packageJson).filter(([key]) => key !== 'dependencies' && key !== 'devDependencies'),
+        );
         writeFileSync(join(dir, 'package.json'), JSON.stringify(project));
         copyFileSync(join(ROOT, '.npmrc'), join(dir, '.npmrc'));
         copyFileSync(join(ROOT, '.nvmrc'), join(dir, '.nvmrc'));

@@ -21,7 +21,12 @@ const PERSON = { email: 'mira.okafor@example.net', name: 'Mira Okafor', body: 'p
 
 const privacy = (cwd: string, args: readonly string[], env: Readonly<Record<string, string>> = {}) => {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'DATABASE_URL' && key !== 'CRM'));
-  return spawnSync(TSX, [join(ROOT, 'scripts/privacy.ts'), ...args], { cwd, env: { ...inherited, LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(TSX, [join(ROOT, 'scripts/privacy.ts'), ...args], {
+    cwd,
+    env: { ...inherited, LOG_LEVEL: 'silent', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 };
 
 const chat = (id: string, email: string, name: string, body: string): Conversation => ({
@@ -47,9 +52,28 @@ const seed = async (store: Store) => {
     owner: 'seed',
     now,
     attempt: { jobId, startedAt: now, durationMs: 3, outcome: 'ok' },
-    result: { kind: 'done', record: { conversationKey: 'olark:m1', value: { crm: 'hubspot', action: 'lead', type: 'contact', id: '9001', url: 'https://app.hubspot.com/contacts/42/record/0-1/9001', refs: { note: '77' } }, version: 1 } },
+    result: {
+      kind: 'done',
+      record: {
+        conversationKey: 'olark:m1',
+        value: {
+          crm: 'hubspot',
+          action: 'lead',
+          type: 'contact',
+          id: '9001',
+          url: 'https://app.hubspot.com/contacts/42/record/0-1/9001',
+          refs: { note: '77' },
+        },
+        version: 1,
+      },
+    },
   });
-  await store.upsertLocalRecord({ conversationKey: 'olark:m1', action: 'lead', conversation: mine, change: { created: `lead for ${PERSON.name}`, added: 'added', updated: 'updated' } });
+  await store.upsertLocalRecord({
+    conversationKey: 'olark:m1',
+    action: 'lead',
+    conversation: mine,
+    change: { created: `lead for ${PERSON.name}`, added: 'added', updated: 'updated' },
+  });
   await store.intake({ conversation: chat('o1', 'other@example.net', 'Olu Other', 'keep me'), now });
 };
 
@@ -73,7 +97,14 @@ describe('npm run privacy', function () {
   };
 
   it('exits 2 with the usage for no arguments, an unknown command, a missing or malformed address, or one too many', () => {
-    for (const args of [[], ['delete', PERSON.email], ['export'], ['erase', 'not-an-address'], ['erase', 'two words@example.net'], ['export', PERSON.email, 'more']]) {
+    for (const args of [
+      [],
+      ['delete', PERSON.email],
+      ['export'],
+      ['erase', 'not-an-address'],
+      ['erase', 'two words@example.net'],
+      ['export', PERSON.email, 'more'],
+    ]) {
       const run = privacy(dir, args);
       assert.equal(run.status, 2, args.join(' '));
       assert.match(run.stderr, /usage: npm run privacy -- export <email>/);
@@ -98,7 +129,11 @@ describe('npm run privacy', function () {
     const exported: unknown = JSON.parse(run.stdout);
     assert.ok(typeof exported === 'object' && exported !== null && 'conversations' in exported && Array.isArray(exported.conversations));
     assert.equal(exported.conversations.length, 1);
-    assert.ok(run.stdout.includes(PERSON.body) && run.stdout.includes('evt-m1') && run.stdout.includes('https://app.hubspot.com/contacts/42/record/0-1/9001'));
+    assert.ok(
+      run.stdout.includes(PERSON.body) &&
+        run.stdout.includes('evt-m1') &&
+        run.stdout.includes('https://app.hubspot.com/contacts/42/record/0-1/9001'),
+    );
     assert.ok(!run.stdout.includes('keep me'));
     assert.match(run.stderr, /1 conversation and 1 local CRM record stored for that address/);
   });
@@ -114,7 +149,8 @@ describe('npm run privacy', function () {
     assert.match(run.stdout, /HubSpot: .*Permanently delete/);
     assert.match(run.stdout, /Salesforce: [^]*Recycle Bin/);
     const bytes = Buffer.concat([path, `${path}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)));
-    for (const needle of [PERSON.email, 'Mira.Okafor', PERSON.name, PERSON.body]) assert.equal(bytes.includes(needle), false, `still in the file: ${needle}`);
+    for (const needle of [PERSON.email, 'Mira.Okafor', PERSON.name, PERSON.body])
+      assert.equal(bytes.includes(needle), false, `still in the file: ${needle}`);
     assert.ok(bytes.includes('keep me'), 'the other visitor stays');
     const again = privacy(dir, ['export', PERSON.email], env);
     assert.match(again.stderr, /0 conversations and 0 local CRM records/);

@@ -18,7 +18,12 @@ const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 const replay = (cwd: string, args: readonly string[], env: Readonly<Record<string, string>> = {}) => {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'DATABASE_URL' && key !== 'CRM'));
-  return spawnSync(TSX, [join(ROOT, 'scripts/replay.ts'), ...args], { cwd, env: { ...inherited, LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(TSX, [join(ROOT, 'scripts/replay.ts'), ...args], {
+    cwd,
+    env: { ...inherited, LOG_LEVEL: 'silent', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 };
 
 describe('npm run replay', function () {
@@ -55,14 +60,36 @@ describe('npm run replay', function () {
 
   it('lists dead steps of every kind, with the step', async () => {
     const store = openSqliteStore(join(dir, 'steps.db'));
-    const conversation = { source: 'livechat', id: 'PJ0MRSHTDG', visitor: {}, messages: [], tags: [], groups: [], operators: [], offline: false };
-    const { claimed } = await store.intake({ conversation, plan: ['fetch', 'deliver', 'notify'], now: new Date(), claim: { owner: 'test', leaseMs: 60_000 } });
+    const conversation = {
+      source: 'livechat',
+      id: 'PJ0MRSHTDG',
+      visitor: {},
+      messages: [],
+      tags: [],
+      groups: [],
+      operators: [],
+      offline: false,
+    };
+    const { claimed } = await store.intake({
+      conversation,
+      plan: ['fetch', 'deliver', 'notify'],
+      now: new Date(),
+      claim: { owner: 'test', leaseMs: 60_000 },
+    });
     assert.ok(claimed !== undefined);
-    await store.finishJob({ jobId: claimed.id, owner: 'test', now: new Date(), result: { kind: 'dead', error: 'LIVECHAT_NOT_CONFIGURED: set LIVECHAT_PAT' } });
+    await store.finishJob({
+      jobId: claimed.id,
+      owner: 'test',
+      now: new Date(),
+      result: { kind: 'dead', error: 'LIVECHAT_NOT_CONFIGURED: set LIVECHAT_PAT' },
+    });
     await store.close();
     const run = replay(dir, ['--list'], { DATABASE_URL: `sqlite:${join(dir, 'steps.db')}` });
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, new RegExp(`^${claimed.id}  fetch    livechat:PJ0MRSHTDG  0 attempt\\(s\\)  LIVECHAT_NOT_CONFIGURED: set LIVECHAT_PAT\n$`));
+    assert.match(
+      run.stdout,
+      new RegExp(`^${claimed.id}  fetch    livechat:PJ0MRSHTDG  0 attempt\\(s\\)  LIVECHAT_NOT_CONFIGURED: set LIVECHAT_PAT\n$`),
+    );
   });
 
   it('reads DATABASE_URL from .env in its working directory, as the service does, and says so', async () => {
@@ -96,7 +123,10 @@ describe('npm run replay', function () {
       url.searchParams.set('options', `-c search_path=${schema}`);
       const run = replay(dir, ['--list'], { DATABASE_URL: url.toString() });
       assert.equal(run.status, 0, run.stderr);
-      assert.match(run.stderr, new RegExp(`using the PostgreSQL ${url.username}@${url.host}${url.pathname} \\(DATABASE_URL from the environment\\)`));
+      assert.match(
+        run.stderr,
+        new RegExp(`using the PostgreSQL ${url.username}@${url.host}${url.pathname} \\(DATABASE_URL from the environment\\)`),
+      );
       assert.doesNotMatch(run.stderr + run.stdout, /s3cret/);
     } finally {
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

@@ -35,7 +35,10 @@ describe('conversation attributes from each platform', () => {
     const c = olark('docs-transcript.json');
     assert.deepEqual(c.custom, { favoriteColor: 'blue', myInternalCustomerId: '12341234' });
     assert.equal(c.rating, '5');
-    assert.deepEqual([c.visitor.browser, c.visitor.os, c.visitor.ip, c.visitor.pageUrl], ['Chrome 12.1', 'Windows', '123.4.56.78', 'http://www.example.com/path']);
+    assert.deepEqual(
+      [c.visitor.browser, c.visitor.os, c.visitor.ip, c.visitor.pageUrl],
+      ['Chrome 12.1', 'Windows', '123.4.56.78', 'http://www.example.com/path'],
+    );
     const real = olark('real-2019-transcript.json');
     assert.equal(real.visitor.referrer, 'https://www.northshorecare.com/header_footer');
     // `chat_feedback: {}` until the visitor rates the chat: unknown, not empty.
@@ -69,9 +72,23 @@ describe('conversation attributes from each platform', () => {
         active: false,
         properties: { rating: { score: 1, comment: 'thanks' }, routing: { referrer: 'https://other.example/' } },
         events: [
-          { id: 'e1', type: 'filled_form', created_at: '2019-12-17T07:57:40Z', author_id: 'b7eff798-f8df-4364-8059-649c35c9ed0c', form_type: 'prechat', fields: [{ type: 'question', label: 'Job title:', answer: 'CTO' }] },
+          {
+            id: 'e1',
+            type: 'filled_form',
+            created_at: '2019-12-17T07:57:40Z',
+            author_id: 'b7eff798-f8df-4364-8059-649c35c9ed0c',
+            form_type: 'prechat',
+            fields: [{ type: 'question', label: 'Job title:', answer: 'CTO' }],
+          },
           { id: 'e2', type: 'message', created_at: '2019-12-17T07:57:41Z', author_id: 'smith@example.com', text: 'Hello' },
-          { id: 'e3', type: 'filled_form', created_at: '2019-12-17T07:58:00Z', author_id: 'b7eff798-f8df-4364-8059-649c35c9ed0c', properties: { lc2: { form_type: 'postchat' } }, fields: [{ type: 'radio', label: 'How was it?', answer: { id: '1', label: 'Great' } }] },
+          {
+            id: 'e3',
+            type: 'filled_form',
+            created_at: '2019-12-17T07:58:00Z',
+            author_id: 'b7eff798-f8df-4364-8059-649c35c9ed0c',
+            properties: { lc2: { form_type: 'postchat' } },
+            fields: [{ type: 'radio', label: 'How was it?', answer: { id: '1', label: 'Great' } }],
+          },
         ],
       },
     });
@@ -88,7 +105,11 @@ describe('conversation attributes from each platform', () => {
 
   it('LiveChat v2: pre_chat_survey answers by label, custom variables, language, start and end', () => {
     const docs = liveChat('v2-chat_ended-docs.json');
-    assert.deepEqual(docs.form, { 'Your name': 'Mary Brown', 'Your e-mail': 'mary.brown@email.com', 'What are your favourite music bands?': "Deep Purple, Guns N' Roses" });
+    assert.deepEqual(docs.form, {
+      'Your name': 'Mary Brown',
+      'Your e-mail': 'mary.brown@email.com',
+      'What are your favourite music bands?': "Deep Purple, Guns N' Roses",
+    });
     assert.deepEqual(docs.custom, { 'Customer ID': 'POQ51023XZA' });
     const real = liveChat('v2-chat_ended-2017.json');
     assert.deepEqual(real.form, { Name: 'Thomas Anderson', 'E-mail': 'test1@test.test' });
@@ -100,9 +121,20 @@ describe('conversation attributes from each platform', () => {
   it('LiveSupporti: the visitor data properties beside Id, Email, Name and Phone', () => {
     const body = JSON.stringify({
       Id: 'a1',
-      Notifications: [{ Action: 'ChatStarted', Data: { AccountId: 'acc', Visitor: { Id: '1.2.3.4-1', Email: 'jo@example.com', Name: 'Jo', Company: 'Acme', Age: 25, Tags: ['x'] } } }],
+      Notifications: [
+        {
+          Action: 'ChatStarted',
+          Data: {
+            AccountId: 'acc',
+            Visitor: { Id: '1.2.3.4-1', Email: 'jo@example.com', Name: 'Jo', Company: 'Acme', Age: 25, Tags: ['x'] },
+          },
+        },
+      ],
     });
-    const decoded = decodeNotifications(sourceRequest({ body, headers: { 'content-type': 'application/json' } }), { createLeads: true, now: () => new Date(0) });
+    const decoded = decodeNotifications(sourceRequest({ body, headers: { 'content-type': 'application/json' } }), {
+      createLeads: true,
+      now: () => new Date(0),
+    });
     assert.ok(decoded._tag === 'Right');
     const [event] = decoded.right;
     assert.ok(event?.kind === 'conversation');
@@ -116,7 +148,16 @@ describe('conversation attributes from each platform', () => {
       createdAt: '2026-12-01T10:00:00Z',
       closedAt: '2026-12-01T10:05:00Z',
       channel: 'CHAT',
-      visitor: { visitorId: 'v1', externalUserId: null, firstName: 'Ada', lastName: 'Lovelace', email: 'ADA@example.com', phoneNumber: null, city: 'London', country: 'GB' },
+      visitor: {
+        visitorId: 'v1',
+        externalUserId: null,
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        email: 'ADA@example.com',
+        phoneNumber: null,
+        city: 'London',
+        country: 'GB',
+      },
       tags: [],
       closingFormValues: [
         { fieldId: 'f1', label: 'Reason', value: 'Pricing' },
@@ -126,7 +167,11 @@ describe('conversation attributes from each platform', () => {
       messages: { pageInfo: { hasNextPage: false, endCursor: null }, edges: [] },
     });
     assert.ok(wire._tag === 'Right');
-    const { conversation: c } = toIadvizeConversation(wire.right, wire.right.messages.edges.map((e) => e.node), { visitor: {}, operators: [] });
+    const { conversation: c } = toIadvizeConversation(
+      wire.right,
+      wire.right.messages.edges.map((e) => e.node),
+      { visitor: {}, operators: [] },
+    );
     assert.deepEqual([c.visitor.firstName, c.visitor.lastName, c.visitor.name], ['Ada', 'Lovelace', 'Ada Lovelace']);
     assert.deepEqual(c.form, { Reason: 'Pricing', f2: 'yes' });
     assert.equal(c.startedAt?.toISOString(), '2026-12-01T10:00:00.000Z');
@@ -138,11 +183,27 @@ describe('stored conversation attributes', () => {
   it('decodes a row written before the attributes existed, with none of them', () => {
     const old = '{"source":"olark","id":"c1","visitor":{"name":"Ada"},"messages":[],"tags":[],"groups":[],"operators":[],"offline":false}';
     const c = fromConversationJson(old);
-    assert.deepEqual(c, { source: 'olark', id: 'c1', visitor: { name: 'Ada' }, messages: [], tags: [], groups: [], operators: [], offline: false });
+    assert.deepEqual(c, {
+      source: 'olark',
+      id: 'c1',
+      visitor: { name: 'Ada' },
+      messages: [],
+      tags: [],
+      groups: [],
+      operators: [],
+      offline: false,
+    });
   });
 
   it('keeps a __proto__ custom key as data, and maps the same values after a replay reads the row', () => {
-    const c: Conversation = { ...olark('docs-transcript.json'), custom: textRecord([['__proto__', 'x'], ['plan', 'pro']]) ?? {} };
+    const c: Conversation = {
+      ...olark('docs-transcript.json'),
+      custom:
+        textRecord([
+          ['__proto__', 'x'],
+          ['plan', 'pro'],
+        ]) ?? {},
+    };
     const back = roundTrip(c);
     assert.equal(Object.getPrototypeOf(back.custom), Object.prototype);
     assert.equal(back.custom?.plan, 'pro');

@@ -56,7 +56,10 @@ export const sourceContract = (kit: SourceKit): void => {
       assert.ok(kit.definition.configure({})._tag === 'Right', 'configures from an empty environment');
       const loaded = loadConfig({ [kit.definition.tokenKey]: 'has a space' });
       assert.ok(!loaded.ok);
-      assert.ok(loaded.errors.some((e) => e.startsWith(`${kit.definition.tokenKey}:`)), loaded.errors.join('\n'));
+      assert.ok(
+        loaded.errors.some((e) => e.startsWith(`${kit.definition.tokenKey}:`)),
+        loaded.errors.join('\n'),
+      );
     });
 
     it('turns authentic requests into events with a stable dedup key, its own source name and a well-ordered plan', () => {
@@ -69,13 +72,21 @@ export const sourceContract = (kit: SourceKit): void => {
         for (const [i, event] of events.entries()) {
           if (event.kind !== 'conversation') continue;
           assert.ok(event.dedupKey.length > 0);
-          assert.equal(again[i]?.kind === 'conversation' ? again[i].dedupKey : undefined, event.dedupKey, 'the same request has the same key');
+          assert.equal(
+            again[i]?.kind === 'conversation' ? again[i].dedupKey : undefined,
+            event.dedupKey,
+            'the same request has the same key',
+          );
           assert.ok(!keys.has(event.dedupKey), 'different events have different keys');
           keys.add(event.dedupKey);
           assert.equal(event.conversation.source, name);
           assert.ok(event.conversation.id.length > 0 && event.conversation.id.isWellFormed());
           const order = event.plan.map((k) => STEP_KINDS.indexOf(k));
-          assert.deepEqual(order, [...order].sort((a, b) => a - b), 'steps in the order they run');
+          assert.deepEqual(
+            order,
+            [...order].sort((a, b) => a - b),
+            'steps in the order they run',
+          );
           assert.equal(new Set(event.plan).size, event.plan.length, 'no step twice');
         }
       }
@@ -118,7 +129,10 @@ export const sourceContract = (kit: SourceKit): void => {
       for (const { name: fixture, request } of fixtures) {
         assert.equal(source.verify(request), undefined, fixture);
         const decoded = source.decode(request);
-        assert.ok(decoded._tag === 'Right', `${fixture}: ${decoded._tag === 'Left' ? `${decoded.left.code} ${decoded.left.detail ?? ''}` : ''}`);
+        assert.ok(
+          decoded._tag === 'Right',
+          `${fixture}: ${decoded._tag === 'Left' ? `${decoded.left.code} ${decoded.left.detail ?? ''}` : ''}`,
+        );
       }
     });
 
@@ -131,7 +145,9 @@ export const sourceContract = (kit: SourceKit): void => {
 };
 
 /** A SourceRequest as the edge builds it (header names lower-cased). */
-export const sourceRequest = (init: { method?: string; body?: string | Buffer; query?: string; headers?: Readonly<Record<string, string>> } = {}): SourceRequest => {
+export const sourceRequest = (
+  init: { method?: string; body?: string | Buffer; query?: string; headers?: Readonly<Record<string, string>> } = {},
+): SourceRequest => {
   const headers = new Map(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   return {
     method: init.method ?? 'POST',

@@ -26,7 +26,8 @@ export const conversation = (id: string, overrides: Partial<Conversation> = {}):
   ...overrides,
 });
 
-export const withVisitor = (id: string, visitor: Visitor, messageCount = 2): Conversation => conversation(id, { visitor, messages: messages(messageCount) });
+export const withVisitor = (id: string, visitor: Visitor, messageCount = 2): Conversation =>
+  conversation(id, { visitor, messages: messages(messageCount) });
 
 export const record = (id: string, action: Action = 'lead', crm = 'local'): CrmRecord => ({
   crm,

@@ -41,16 +41,35 @@ const oldRows = [
 const checkMigrated = async (store: Store) => {
   const lead1 = defined(await store.getLocalRecord('lead-1'), 'lead-1');
   assert.equal(lead1.email, 'jo@example.com');
-  assert.deepEqual(lead1.conversations.map((c) => c.key), ['olark:c1']);
-  assert.deepEqual(lead1.history.map((h) => h.change), ['created']);
-  assert.deepEqual(lead1.related.map((r) => r.id), ['lead-2', 'case-1']);
+  assert.deepEqual(
+    lead1.conversations.map((c) => c.key),
+    ['olark:c1'],
+  );
+  assert.deepEqual(
+    lead1.history.map((h) => h.change),
+    ['created'],
+  );
+  assert.deepEqual(
+    lead1.related.map((r) => r.id),
+    ['lead-2', 'case-1'],
+  );
   assert.equal(defined(await store.getLocalRecord('case-1'), 'case-1').action, 'case');
   assert.equal('email' in defined(await store.getLocalRecord('anon-1'), 'anon-1'), false);
   assert.equal((await store.findLocalRecordByEmail('jo@example.com'))?.id, 'lead-1');
   const change = { created: 'created', added: 'added', updated: 'updated' };
-  const joined = await store.upsertLocalRecord({ conversationKey: 'olark:c5', action: 'lead', conversation: withVisitor('c5', { email: 'jo@example.com' }), change });
+  const joined = await store.upsertLocalRecord({
+    conversationKey: 'olark:c5',
+    action: 'lead',
+    conversation: withVisitor('c5', { email: 'jo@example.com' }),
+    change,
+  });
   assert.deepEqual(joined, { id: 'lead-1', change: 'added' });
-  const repeat = await store.upsertLocalRecord({ conversationKey: 'olark:c2', action: 'lead', conversation: withVisitor('c2', { email: 'jo@example.com' }, 4), change });
+  const repeat = await store.upsertLocalRecord({
+    conversationKey: 'olark:c2',
+    action: 'lead',
+    conversation: withVisitor('c2', { email: 'jo@example.com' }, 4),
+    change,
+  });
   assert.deepEqual(repeat, { id: 'lead-2', change: 'updated' });
 };
 

@@ -45,7 +45,8 @@ const adminRows = (sql: string): Promise<unknown[]> =>
     return rows;
   });
 
-const resetSchema = () => admin(async (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`)).then(() => undefined);
+const resetSchema = () =>
+  admin(async (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`)).then(() => undefined);
 const open = (poolSize?: number) => openPostgresStore(schemaUrl(requireUrl()), poolSize === undefined ? {} : { poolSize });
 
 describe('PostgreSQL store', function () {
@@ -58,7 +59,12 @@ describe('PostgreSQL store', function () {
     await admin((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
   });
 
-  storeContract('PostgreSQL', () => open(), resetSchema, (needle) => postgresScan(requireUrl(), schema)(needle));
+  storeContract(
+    'PostgreSQL',
+    () => open(),
+    resetSchema,
+    (needle) => postgresScan(requireUrl(), schema)(needle),
+  );
 
   describe('several processes', () => {
     let stores: Store[] = [];
@@ -85,7 +91,9 @@ describe('PostgreSQL store', function () {
 
     it('serializes 50 concurrent intakes of one new conversation from two stores', async () => {
       const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => storeAt(i).intake({ conversation: conversation('race', { messages: messages((i % 7) + 1) }), now: at(i) })),
+        Array.from({ length: 50 }, (_, i) =>
+          storeAt(i).intake({ conversation: conversation('race', { messages: messages((i % 7) + 1) }), now: at(i) }),
+        ),
       );
       assert.deepEqual(
         results.map((r) => r.stored.version).sort((a, b) => a - b),
@@ -95,7 +103,9 @@ describe('PostgreSQL store', function () {
       const stored = await storeAt(0).getConversation('olark:race');
       assert.equal(stored?.version, 50);
       assert.equal(stored?.conversation.messages.length, 7);
-      const counts = await adminRows(`SELECT (SELECT COUNT(*) FROM ${schema}.conversations)::int AS conversations, (SELECT COUNT(*) FROM ${schema}.jobs)::int AS jobs`);
+      const counts = await adminRows(
+        `SELECT (SELECT COUNT(*) FROM ${schema}.conversations)::int AS conversations, (SELECT COUNT(*) FROM ${schema}.jobs)::int AS jobs`,
+      );
       assert.deepEqual(counts, [{ conversations: 1, jobs: 1 }]);
     });
 
@@ -112,7 +122,9 @@ describe('PostgreSQL store', function () {
       const store = await openPostgresStore(url.toString(), { poolSize: 2, onError: (error) => errors.push(error) });
       try {
         await Promise.all([store.ping(), store.ping()]);
-        const killed = await adminRows(`SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = '${name}'`);
+        const killed = await adminRows(
+          `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = '${name}'`,
+        );
         assert.ok(killed.length > 0, 'no idle connection to drop');
         // Every dropped connection reports on its own time: until each has, the pool may still hand out one that is gone.
         for (let i = 0; i < 200 && errors.length < killed.length; i++) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -141,7 +153,11 @@ describe('PostgreSQL store', function () {
           s1.claimJob(expired, 'd', now, 60_000).then((job) => (job === undefined ? [] : [job])),
         ]);
         const winners = results.flat();
-        assert.equal(winners.length, 1, `round ${round}: ${winners.map((j) => `${j.leaseOwner} took ${j.id === expired ? 'expired' : 'pending'}`).join(', ')}`);
+        assert.equal(
+          winners.length,
+          1,
+          `round ${round}: ${winners.map((j) => `${j.leaseOwner} took ${j.id === expired ? 'expired' : 'pending'}`).join(', ')}`,
+        );
         for (const owner of ['a', 'b', 'c', 'd']) await s0.finishJob({ jobId: expired, owner, now, result: { kind: 'done' } });
         for (const owner of ['a', 'b', 'c', 'd']) await s0.finishJob({ jobId: pending, owner, now, result: { kind: 'done' } });
         const rest = await s1.claimDueJobs('e', now, 60_000, 5);
@@ -174,7 +190,7 @@ describe('PostgreSQL store', function () {
         return job === undefined ? [] : [job];
       };
       const worker = async (store: Store, owner: string) => {
-        for (let idle = 0; claims.size < 200 && idle < 500; ) {
+        for (let idle = 0; claims.size < 200 && idle < 500;) {
           const jobs = await claim(store, owner);
           if (jobs.length === 0) {
             idle++;

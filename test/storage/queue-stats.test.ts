@@ -105,7 +105,10 @@ describe('Queue stats over a long history', () => {
           schemaUrl(),
         );
         await pendingOnly(store, { atLeast: n, atMost: n });
-        await admin(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'done' ORDER BY seq LIMIT ${ERASED}); ANALYZE jobs;`, schemaUrl());
+        await admin(
+          `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'done' ORDER BY seq LIMIT ${ERASED}); ANALYZE jobs;`,
+          schemaUrl(),
+        );
         await pendingOnly(store, { atLeast: n - ERASED, atMost: n - ERASED });
       } finally {
         await store.close();

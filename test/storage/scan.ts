@@ -22,9 +22,15 @@ export const sqliteScan =
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().filter(isName);
       for (const { name: table } of tables) {
         // table_xinfo: generated columns too.
-        const columns = db.prepare(`PRAGMA table_xinfo(${quoted(table)})`).all().filter(isName);
+        const columns = db
+          .prepare(`PRAGMA table_xinfo(${quoted(table)})`)
+          .all()
+          .filter(isName);
         for (const { name: column } of columns) {
-          const hits = db.prepare(`SELECT COUNT(*) FROM ${quoted(table)} WHERE instr(lower(CAST(${quoted(column)} AS TEXT)), lower(?)) > 0`).pluck().get(needle);
+          const hits = db
+            .prepare(`SELECT COUNT(*) FROM ${quoted(table)} WHERE instr(lower(CAST(${quoted(column)} AS TEXT)), lower(?)) > 0`)
+            .pluck()
+            .get(needle);
           if (hits !== 0) found.push(`${table}.${column}`);
         }
       }
@@ -35,7 +41,12 @@ export const sqliteScan =
   };
 
 const isColumn = (u: unknown): u is { table_name: string; column_name: string } =>
-  typeof u === 'object' && u !== null && 'table_name' in u && 'column_name' in u && typeof u.table_name === 'string' && typeof u.column_name === 'string';
+  typeof u === 'object' &&
+  u !== null &&
+  'table_name' in u &&
+  'column_name' in u &&
+  typeof u.table_name === 'string' &&
+  typeof u.column_name === 'string';
 
 export const postgresScan =
   (url: string, schema: string): Scan =>
@@ -51,7 +62,10 @@ export const postgresScan =
       ).rows.filter(isColumn);
       const found: string[] = [];
       for (const { table_name: table, column_name: column } of columns) {
-        const { rows } = await client.query(`SELECT 1 FROM ${quoted(schema)}.${quoted(table)} WHERE strpos(lower(${quoted(column)}::text), lower($1)) > 0 LIMIT 1`, [needle]);
+        const { rows } = await client.query(
+          `SELECT 1 FROM ${quoted(schema)}.${quoted(table)} WHERE strpos(lower(${quoted(column)}::text), lower($1)) > 0 LIMIT 1`,
+          [needle],
+        );
         if (rows.length > 0) found.push(`${table}.${column}`);
       }
       return found;

@@ -20,7 +20,9 @@ describe('SQLite store close() in a process with nothing else to do', () => {
           process.stdout.write('closed ' + moves.join(','));
           process.exitCode = 3;
         })();`;
-      const ran = await run(process.execPath, ['--import', 'tsx', '-e', script], { cwd: resolve(__dirname, '../..') }).catch((error: unknown) => error);
+      const ran = await run(process.execPath, ['--import', 'tsx', '-e', script], { cwd: resolve(__dirname, '../..') }).catch(
+        (error: unknown) => error,
+      );
       assert.ok(typeof ran === 'object' && ran !== null && 'code' in ran && 'stdout' in ran, 'the script ends with its own exit code');
       assert.equal(ran.code, 3);
       return String(ran.stdout);
@@ -34,7 +36,10 @@ describe('SQLite store close() in a process with nothing else to do', () => {
   });
 
   it('returns with checkpoints on a worker thread (awaited, not abandoned with the process exiting 0 under it)', async () => {
-    const out = await closes('checkpoints: { inlineIntervalMs: 20, handOverMs: -1 },', 'while (moves.length === 0) await new Promise((r) => setTimeout(r, 10));')();
+    const out = await closes(
+      'checkpoints: { inlineIntervalMs: 20, handOverMs: -1 },',
+      'while (moves.length === 0) await new Promise((r) => setTimeout(r, 10));',
+    )();
     assert.equal(out, 'closed thread');
   });
 });

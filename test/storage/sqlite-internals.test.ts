@@ -65,31 +65,38 @@ describe('SQLite checkpoints (on a timer, on the event loop or a worker thread)'
   };
   const walEmpty = (path: string) => !existsSync(`${path}-wal`) || statSync(`${path}-wal`).size === 0;
 
-  const checkpointsIn = (timing: { handOverMs: number; handBackMs: number; idleMs: number }, moved: (moves: readonly string[]) => boolean = () => true) => async function (this: Mocha.Context) {
-    this.timeout(3 * WAIT_MS);
-    const dir = tempDir();
-    const path = join(dir, 'c.db');
-    const moves: string[] = [];
-    try {
-      const store = openSqliteStore(path, { checkpoints: { inlineIntervalMs: 50, threadIntervalMs: 50, ...timing }, onCheckpointMove: (to) => moves.push(to) });
-      await fill(store, 0, 200);
-      // The writer itself does not checkpoint at this size (its backstop is 10,000 pages): the timer has to.
-      const before = statSync(path).size;
-      await until('a checkpoint copied the WAL into the database', () => statSync(path).size > before);
-      await until('checkpoints moved as expected', () => moved(moves));
-      const grown = statSync(path).size;
-      await fill(store, 200, 200);
-      await until('a later checkpoint copied the new writes too', () => statSync(path).size > grown);
-      await store.close();
-      assert.ok(walEmpty(path), 'the WAL is emptied on close');
-      const reopened = openSqliteStore(path);
-      assert.equal((await reopened.queueStats()).pending, 400);
-      await reopened.close();
-      return moves;
-    } finally {
-      removeDir(dir);
-    }
-  };
+  const checkpointsIn = (
+    timing: { handOverMs: number; handBackMs: number; idleMs: number },
+    moved: (moves: readonly string[]) => boolean = () => true,
+  ) =>
+    async function (this: Mocha.Context) {
+      this.timeout(3 * WAIT_MS);
+      const dir = tempDir();
+      const path = join(dir, 'c.db');
+      const moves: string[] = [];
+      try {
+        const store = openSqliteStore(path, {
+          checkpoints: { inlineIntervalMs: 50, threadIntervalMs: 50, ...timing },
+          onCheckpointMove: (to) => moves.push(to),
+        });
+        await fill(store, 0, 200);
+        // The writer itself does not checkpoint at this size (its backstop is 10,000 pages): the timer has to.
+        const before = statSync(path).size;
+        await until('a checkpoint copied the WAL into the database', () => statSync(path).size > before);
+        await until('checkpoints moved as expected', () => moved(moves));
+        const grown = statSync(path).size;
+        await fill(store, 200, 200);
+        await until('a later checkpoint copied the new writes too', () => statSync(path).size > grown);
+        await store.close();
+        assert.ok(walEmpty(path), 'the WAL is emptied on close');
+        const reopened = openSqliteStore(path);
+        assert.equal((await reopened.queueStats()).pending, 400);
+        await reopened.close();
+        return moves;
+      } finally {
+        removeDir(dir);
+      }
+    };
 
   it('checkpoints on the event loop while checkpoints are cheap, and empties the WAL on close', async function () {
     const moves = await checkpointsIn({ handOverMs: 60_000, handBackMs: 60_000, idleMs: 60_000 }).call(this);

@@ -7,7 +7,10 @@ import { CHAT_CONVERSATION_ID, type HubspotEmulator } from '../emulators/hubspot
 export const integrationUrlOf = async (res: Response): Promise<string> => {
   const body: unknown = await res.json();
   assert.equal(res.status, 200, JSON.stringify(body));
-  assert.ok(typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string', JSON.stringify(body));
+  assert.ok(
+    typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string',
+    JSON.stringify(body),
+  );
   return body.integrationUrl;
 };
 
@@ -33,10 +36,14 @@ export const queueOf = async (serviceUrl: string): Promise<QueueHealth> => {
 /** Waits until nothing is pending or running; returns the final queue. */
 export const drained = async (serviceUrl: string, ms: number): Promise<QueueHealth> => {
   let queue: QueueHealth | undefined;
-  await until('the delivery queue to drain', async () => {
-    queue = await queueOf(serviceUrl);
-    return queue.pending === 0 && queue.running === 0;
-  }, ms);
+  await until(
+    'the delivery queue to drain',
+    async () => {
+      queue = await queueOf(serviceUrl);
+      return queue.pending === 0 && queue.running === 0;
+    },
+    ms,
+  );
   assert.ok(queue !== undefined);
   return queue;
 };

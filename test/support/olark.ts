@@ -4,7 +4,10 @@ import { join, resolve } from 'node:path';
 
 export const FIXTURES_DIR = resolve(__dirname, '../fixtures/olark');
 
-export const fixtureNames = (): string[] => readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.json')).sort();
+export const fixtureNames = (): string[] =>
+  readdirSync(FIXTURES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 export const fixture = (name: string): unknown => JSON.parse(readFileSync(join(FIXTURES_DIR, name), 'utf8'));
 
 /** `data=<url-encoded JSON>` exactly as Olark posts it. */
@@ -19,7 +22,9 @@ export const postOlark = (url: string, payload: unknown, init: { contentType?: s
 
 let counter = 0;
 /** A fresh transcript with its own conversation id. */
-export const transcript = (options: { id?: string; email?: string; name?: string; lines?: number; tags?: string[]; groups?: string[]; command?: string } = {}) => {
+export const transcript = (
+  options: { id?: string; email?: string; name?: string; lines?: number; tags?: string[]; groups?: string[]; command?: string } = {},
+) => {
   counter++;
   const id = options.id ?? `conv${Date.now().toString(36)}${counter.toString(36)}${Math.random().toString(36).slice(2, 10)}`;
   const base = 1558107754;
@@ -28,10 +33,23 @@ export const transcript = (options: { id?: string; email?: string; name?: string
   for (let i = 0; i < lines; i++)
     items.push(
       i % 2 === 0
-        ? { kind: 'MessageToOperator', body: `visitor line ${i}`, timestamp: `${base + i}.5`, nickname: options.name ?? 'Ada', visitor_nickname: options.name ?? 'Ada' }
+        ? {
+            kind: 'MessageToOperator',
+            body: `visitor line ${i}`,
+            timestamp: `${base + i}.5`,
+            nickname: options.name ?? 'Ada',
+            visitor_nickname: options.name ?? 'Ada',
+          }
         : { kind: 'MessageToVisitor', body: `operator line ${i}`, timestamp: `${base + i}.5`, nickname: 'Grace', operatorId: '1029431' },
     );
-  if (options.command !== undefined) items.push({ kind: 'MessageToVisitor', body: options.command, timestamp: `${base + lines}.1`, nickname: 'Grace', operatorId: '1029431' });
+  if (options.command !== undefined)
+    items.push({
+      kind: 'MessageToVisitor',
+      body: options.command,
+      timestamp: `${base + lines}.1`,
+      nickname: 'Grace',
+      operatorId: '1029431',
+    });
   return {
     kind: 'Conversation',
     id,

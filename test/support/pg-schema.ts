@@ -64,7 +64,8 @@ const pendingPostgresTests = (suite: Mocha.Suite): number => {
     }
     return known;
   };
-  const count = (s: Mocha.Suite): number => s.tests.filter((test) => test.isPending() && postgres(test.file)).length + s.suites.reduce((n, child) => n + count(child), 0);
+  const count = (s: Mocha.Suite): number =>
+    s.tests.filter((test) => test.isPending() && postgres(test.file)).length + s.suites.reduce((n, child) => n + count(child), 0);
   return count(suite);
 };
 
@@ -84,6 +85,8 @@ if ((base === undefined || base === '') && typeof after === 'function')
     // stdout to a pipe or file is written synchronously on Linux.
     if (skipped > 0)
       process.once('exit', () => {
-        process.stdout.write(`${skipped} PostgreSQL test${skipped === 1 ? '' : 's'} skipped (pending): set TEST_DATABASE_URL=postgres://user@host:5432/db (a database they may create schemas in) to run them.\n`);
+        process.stdout.write(
+          `${skipped} PostgreSQL test${skipped === 1 ? '' : 's'} skipped (pending): set TEST_DATABASE_URL=postgres://user@host:5432/db (a database they may create schemas in) to run them.\n`,
+        );
       });
   });

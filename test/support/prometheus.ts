@@ -43,7 +43,10 @@ const parseLabels = (text: string, line: string): Record<string, string> => {
     assert.ok(m !== null, `bad labels in: ${line}`);
     const [whole, key = '', raw = ''] = m;
     assert.ok(!labels.has(key), `repeated label ${key} in: ${line}`);
-    labels.set(key, raw.replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c)));
+    labels.set(
+      key,
+      raw.replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c)),
+    );
     rest = rest.slice(whole.length);
   }
   return Object.fromEntries(labels);
@@ -94,14 +97,27 @@ export const parsePrometheus = (text: string): Map<string, Family> => {
 
 const checkHistogram = (family: Family): void => {
   const series = new Map<string, Sample[]>();
-  const keyOf = (labels: Readonly<Record<string, string>>) => JSON.stringify(Object.entries(labels).filter(([k]) => k !== 'le').sort());
+  const keyOf = (labels: Readonly<Record<string, string>>) =>
+    JSON.stringify(
+      Object.entries(labels)
+        .filter(([k]) => k !== 'le')
+        .sort(),
+    );
   for (const s of family.samples) if (s.name.endsWith('_bucket')) series.set(keyOf(s.labels), [...(series.get(keyOf(s.labels)) ?? []), s]);
   for (const [key, buckets] of series) {
     const bounds = buckets.map((b) => parseValue(b.labels.le ?? '', `${family.name} le`));
-    assert.deepEqual(bounds, [...bounds].sort((a, b) => a - b), `${family.name} buckets ascend`);
+    assert.deepEqual(
+      bounds,
+      [...bounds].sort((a, b) => a - b),
+      `${family.name} buckets ascend`,
+    );
     assert.equal(bounds.at(-1), Infinity, `${family.name} ends at +Inf`);
     const counts = buckets.map((b) => b.value);
-    assert.deepEqual(counts, [...counts].sort((a, b) => a - b), `${family.name} buckets are cumulative`);
+    assert.deepEqual(
+      counts,
+      [...counts].sort((a, b) => a - b),
+      `${family.name} buckets are cumulative`,
+    );
     const count = family.samples.find((s) => s.name === `${family.name}_count` && keyOf(s.labels) === key);
     assert.equal(count?.value, counts.at(-1), `${family.name}_count equals the +Inf bucket`);
   }

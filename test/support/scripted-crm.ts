@@ -54,7 +54,14 @@ export const scriptedCrm = (): ScriptedCrm => {
         }
         const key = `${conversation.id}:${action}`;
         const existing = records.get(key);
-        const record: CrmRecord = existing?.record ?? { crm: 'scripted', action, type: action, id: `rec-${records.size + 1}`, url: `https://crm.example/${action}/${records.size + 1}`, refs: {} };
+        const record: CrmRecord = existing?.record ?? {
+          crm: 'scripted',
+          action,
+          type: action,
+          id: `rec-${records.size + 1}`,
+          url: `https://crm.example/${action}/${records.size + 1}`,
+          refs: {},
+        };
         records.set(key, { record, writes: (existing?.writes ?? 0) + 1, messages: conversation.messages.length });
         return succeed(record);
       },

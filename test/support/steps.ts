@@ -68,7 +68,10 @@ export const notesByConversation = (hubspot: HubspotEmulator, source: string, id
 };
 
 /** Fails unless `body` carries every message of `c`, in order. */
-export const assertFullTranscript = (body: string, c: { readonly id: string; readonly messages: readonly { readonly id: string; readonly text: string | null }[] }): void => {
+export const assertFullTranscript = (
+  body: string,
+  c: { readonly id: string; readonly messages: readonly { readonly id: string; readonly text: string | null }[] },
+): void => {
   let from = 0;
   for (const m of c.messages) {
     const at = body.indexOf(`${m.text ?? ''}<`, from);
@@ -239,7 +242,13 @@ export const answerHolds = (kinds: readonly HoldKind[], freshMs: number): Answer
       }
       return all;
     },
-    held: () => new Map(kinds.map((kind) => [kind.name, kind.requests.filter((r) => r.endedAt === 0 && r.heldUntil !== undefined && r.heldUntil === gates.get(kind.name)?.until)])),
+    held: () =>
+      new Map(
+        kinds.map((kind) => [
+          kind.name,
+          kind.requests.filter((r) => r.endedAt === 0 && r.heldUntil !== undefined && r.heldUntil === gates.get(kind.name)?.until),
+        ]),
+      ),
     release: () => {
       released = true;
       for (const gate of gates.values()) gate.open();

@@ -62,7 +62,9 @@ const COMMAND = /^\s*!(lead|case)\b/i;
  * operator entry names is still a name.
  */
 export const operatorOf = (c: Conversation): Pick<Operator, 'name' | 'email'> | undefined => {
-  const lines = c.messages.filter((m) => m.role === 'operator' || (m.role === 'system' && COMMAND.test(m.body) && m.author.toLowerCase() !== c.source));
+  const lines = c.messages.filter(
+    (m) => m.role === 'operator' || (m.role === 'system' && COMMAND.test(m.body) && m.author.toLowerCase() !== c.source),
+  );
   const commanded = lines.filter((m) => COMMAND.test(m.body)).at(-1);
   const line = commanded ?? lines.filter((m) => m.role === 'operator').at(-1);
   if (line === undefined) {
@@ -79,7 +81,9 @@ const findKey = (record: Readonly<Record<string, string>> | undefined, key: stri
   if (record === undefined) return undefined;
   const wanted = keyOf(key);
   // The last of keys that differ only in case or spaces wins, as a later form answer does.
-  return Object.entries(record).filter(([k]) => keyOf(k) === wanted).at(-1)?.[1];
+  return Object.entries(record)
+    .filter(([k]) => keyOf(k) === wanted)
+    .at(-1)?.[1];
 };
 
 const list = (xs: readonly string[]): string | undefined => (xs.length === 0 ? undefined : xs.join(', '));

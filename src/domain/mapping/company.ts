@@ -18,7 +18,11 @@ export const emailDomain = (email: string | undefined): string | undefined => {
   if (email === undefined) return undefined;
   const at = email.trim().lastIndexOf('@');
   if (at <= 0) return undefined;
-  const domain = email.trim().slice(at + 1).toLowerCase().replace(/\.$/, '');
+  const domain = email
+    .trim()
+    .slice(at + 1)
+    .toLowerCase()
+    .replace(/\.$/, '');
   return DOMAIN.test(domain) ? domain : undefined;
 };
 

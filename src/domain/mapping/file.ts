@@ -36,7 +36,12 @@ export interface Mapping {
 }
 
 /** What start-up has when `MAPPING_FILE` is unset: nothing mapped, today's behaviour. */
-export const NO_MAPPING: Mapping = { fields: { lead: [], case: [], contact: [] }, owner: { kind: 'none' }, company: 'off', overwrite: new Set() };
+export const NO_MAPPING: Mapping = {
+  fields: { lead: [], case: [], contact: [] },
+  owner: { kind: 'none' },
+  company: 'off',
+  overwrite: new Set(),
+};
 
 const TOP_KEYS: ReadonlySet<string> = new Set(['$schema', ...RECORD_KINDS, 'owner', 'company', 'overwrite']);
 const COMPANY: ReadonlySet<string> = new Set(['off', 'match', 'create']);
@@ -112,10 +117,14 @@ const overwriteOf = (u: unknown, mapped: ReadonlySet<string>, errors: string[]):
 };
 
 /** The parsed JSON of a mapping file → the mapping, or every problem, each with its path. */
-export const decodeMapping = (u: unknown): { readonly ok: true; readonly mapping: Mapping } | { readonly ok: false; readonly errors: readonly string[] } => {
-  if (!isObject(u)) return { ok: false, errors: ['(root): expected an object with "lead", "case", "contact", "owner", "company" or "overwrite"'] };
+export const decodeMapping = (
+  u: unknown,
+): { readonly ok: true; readonly mapping: Mapping } | { readonly ok: false; readonly errors: readonly string[] } => {
+  if (!isObject(u))
+    return { ok: false, errors: ['(root): expected an object with "lead", "case", "contact", "owner", "company" or "overwrite"'] };
   const errors: string[] = [];
-  for (const key of Object.keys(u)) if (!TOP_KEYS.has(key)) errors.push(`${key}: unknown key (expected lead, case, contact, owner, company or overwrite)`);
+  for (const key of Object.keys(u))
+    if (!TOP_KEYS.has(key)) errors.push(`${key}: unknown key (expected lead, case, contact, owner, company or overwrite)`);
   if (own(u, '$schema') !== undefined && typeof own(u, '$schema') !== 'string') errors.push('$schema: expected a string');
   const fields = {
     lead: fieldsOf('lead', own(u, 'lead'), errors),

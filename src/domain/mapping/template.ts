@@ -7,7 +7,8 @@
 
 export type Alternative = { readonly kind: 'attribute'; readonly name: string } | { readonly kind: 'literal'; readonly text: string };
 
-export type Part = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'slot'; readonly alternatives: readonly Alternative[] };
+export type Part =
+  { readonly kind: 'text'; readonly text: string } | { readonly kind: 'slot'; readonly alternatives: readonly Alternative[] };
 
 export interface Template {
   readonly parts: readonly Part[];

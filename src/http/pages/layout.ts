@@ -12,7 +12,14 @@ export const html = (strings: TemplateStringsArray, ...values: readonly (string 
   raw(
     strings.reduce((out, s, i) => {
       const v = values[i - 1];
-      const text = v === undefined ? '' : typeof v === 'string' || typeof v === 'number' ? escapeHtml(String(v)) : '__html' in v ? v.__html : v.map((x) => x.__html).join('');
+      const text =
+        v === undefined
+          ? ''
+          : typeof v === 'string' || typeof v === 'number'
+            ? escapeHtml(String(v))
+            : '__html' in v
+              ? v.__html
+              : v.map((x) => x.__html).join('');
       return out + text + s;
     }),
   );
@@ -35,6 +42,19 @@ const STYLE = `
 
 export const page = (title: string, body: Html): string =>
   html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · chat2crm</title><style>${raw(STYLE)}</style></head>
-<body><main>${body}<footer>chat2crm</footer></main></body></html>`.__html;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title} · chat2crm</title>
+        <style>
+          ${raw(STYLE)}
+        </style>
+      </head>
+      <body>
+        <main>
+          ${body}
+          <footer>chat2crm</footer>
+        </main>
+      </body>
+    </html>`.__html;

@@ -58,24 +58,36 @@ const MAX_QUERY = 200;
 /** The console's pages post their forms here; the rest of the service posts nothing. */
 const consoleHeaders = (ctx: Koa.ParameterizedContext<AppState>) => {
   htmlHeaders(ctx);
-  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+  ctx.set(
+    'Content-Security-Policy',
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  );
 };
 
 const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 const isState = (value: string | undefined): value is ConversationState => CONVERSATION_STATES.some((s) => s === value);
 
 const refusedPage = () =>
-  barePage('Sign in', html`<h1>Sign in to the chat2crm console</h1><p>This console needs the user <code>admin</code> and the console password (ADMIN_PASSWORD, or the one the start-up banner printed once). Reload the page to try again.</p>`);
+  barePage(
+    'Sign in',
+    html`<h1>Sign in to the chat2crm console</h1>
+      <p>
+        This console needs the user <code>admin</code> and the console password (ADMIN_PASSWORD, or the one the start-up banner printed
+        once). Reload the page to try again.
+      </p>`,
+  );
 
 export const adminRoutes = (deps: AdminDeps) => {
   const router = new Router<AppState>({ prefix: '/admin' });
   const { store } = deps;
   let secret: Promise<string> | undefined;
   const csrfSecret = () => {
-    secret ??= store.settingOrCreate(CSRF_SECRET_SETTING, () => randomBytes(32).toString('base64url')).catch((error: unknown) => {
-      secret = undefined;
-      throw error;
-    });
+    secret ??= store
+      .settingOrCreate(CSRF_SECRET_SETTING, () => randomBytes(32).toString('base64url'))
+      .catch((error: unknown) => {
+        secret = undefined;
+        throw error;
+      });
     return secret;
   };
   const csrfFor = async (ctx: Koa.ParameterizedContext<AppState>) => csrfToken(await csrfSecret(), ctx.get('authorization'));
@@ -107,7 +119,11 @@ export const adminRoutes = (deps: AdminDeps) => {
     consoleHeaders(ctx);
     if (stored === undefined) {
       ctx.status = 404;
-      ctx.body = barePage('Not found', html`<h1>No such conversation</h1><p>No conversation <code>${key}</code> is stored. <a href="/admin">Back to the conversations</a>.</p>`);
+      ctx.body = barePage(
+        'Not found',
+        html`<h1>No such conversation</h1>
+          <p>No conversation <code>${key}</code> is stored. <a href="/admin">Back to the conversations</a>.</p>`,
+      );
       return;
     }
     const jobs = await store.conversationJobs(key, 100);
@@ -142,7 +158,11 @@ export const adminRoutes = (deps: AdminDeps) => {
     ctx.status = 403;
     ctx.body = barePage(
       'Refused',
-      html`<h1>This form was refused</h1><p>It did not carry this console's token (it came from another page, or an older sign-in). Nothing was changed. <a href="${back}">Open the page again</a> and retry.</p>`,
+      html`<h1>This form was refused</h1>
+        <p>
+          It did not carry this console's token (it came from another page, or an older sign-in). Nothing was changed.
+          <a href="${back}">Open the page again</a> and retry.
+        </p>`,
     );
     return undefined;
   };
@@ -152,10 +172,15 @@ export const adminRoutes = (deps: AdminDeps) => {
     if (form === undefined) return;
     consoleHeaders(ctx);
     const code = form.get('code');
-    const ids = code === null ? form.getAll('job').slice(0, REPLAY_BATCH) : (await store.deadJobsWithCode(code, REPLAY_BATCH)).map((j) => j.id);
+    const ids =
+      code === null ? form.getAll('job').slice(0, REPLAY_BATCH) : (await store.deadJobsWithCode(code, REPLAY_BATCH)).map((j) => j.id);
     if (ids.length === 0) {
       ctx.status = 400;
-      ctx.body = barePage('Nothing to replay', html`<h1>Nothing to replay</h1><p>No dead step was named (or none has this error any more). <a href="/admin/steps">Back</a>.</p>`);
+      ctx.body = barePage(
+        'Nothing to replay',
+        html`<h1>Nothing to replay</h1>
+          <p>No dead step was named (or none has this error any more). <a href="/admin/steps">Back</a>.</p>`,
+      );
       return;
     }
     ctx.state.log.info({ steps: ids.length, by: code === null ? 'step' : 'error code' }, 'console replay');
@@ -170,7 +195,11 @@ export const adminRoutes = (deps: AdminDeps) => {
     if (email === '') {
       consoleHeaders(ctx);
       ctx.status = 400;
-      ctx.body = barePage('No email', html`<h1>No email given</h1><p><a href="/admin">Back</a>.</p>`);
+      ctx.body = barePage(
+        'No email',
+        html`<h1>No email given</h1>
+          <p><a href="/admin">Back</a>.</p>`,
+      );
       return;
     }
     ctx.state.log.info({}, 'console privacy export');
@@ -188,7 +217,11 @@ export const adminRoutes = (deps: AdminDeps) => {
     consoleHeaders(ctx);
     if (email === '' || form.get('confirm') !== 'yes') {
       ctx.status = 400;
-      ctx.body = barePage('Not erased', html`<h1>Nothing was erased</h1><p>Tick the box that confirms the erasure, with the visitor's email. <a href="/admin">Back</a>.</p>`);
+      ctx.body = barePage(
+        'Not erased',
+        html`<h1>Nothing was erased</h1>
+          <p>Tick the box that confirms the erasure, with the visitor's email. <a href="/admin">Back</a>.</p>`,
+      );
       return;
     }
     const erasure = await store.erasePerson(email);
@@ -230,7 +263,9 @@ export const adminRoutes = (deps: AdminDeps) => {
     const [crmReport, platforms] = await Promise.all([
       safely('CRM', deps.checkCrm, (item): CheckReport => ({ ok: false, items: [item] })),
       Promise.all(
-        deps.platforms.flatMap((p) => (p.check === undefined ? [] : [{ title: p.title, check: p.check }])).map(async (p) => ({ title: p.title, items: await safely(p.title, p.check, (item) => [item]) })),
+        deps.platforms
+          .flatMap((p) => (p.check === undefined ? [] : [{ title: p.title, check: p.check }]))
+          .map(async (p) => ({ title: p.title, items: await safely(p.title, p.check, (item) => [item]) })),
       ),
     ]);
     consoleHeaders(ctx);

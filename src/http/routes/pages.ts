@@ -65,9 +65,19 @@ export const pageRoutes = (deps: PageDeps) => {
   });
 
   router.get('/status', async (ctx) => {
-    const [lastOlarkTest, stats, crmCheck] = await Promise.all([store.getSetting(lastTestSetting('olark')), deps.pipeline.queueStats(), deps.crmCheck?.()]);
+    const [lastOlarkTest, stats, crmCheck] = await Promise.all([
+      store.getSetting(lastTestSetting('olark')),
+      deps.pipeline.queueStats(),
+      deps.crmCheck?.(),
+    ]);
     htmlHeaders(ctx);
-    ctx.body = statusPage({ crm: deps.crm, stats, consoleUrl: CONSOLE_PATH, ...(lastOlarkTest === undefined ? {} : { lastOlarkTest }), ...(crmCheck === undefined ? {} : { crmCheck }) });
+    ctx.body = statusPage({
+      crm: deps.crm,
+      stats,
+      consoleUrl: CONSOLE_PATH,
+      ...(lastOlarkTest === undefined ? {} : { lastOlarkTest }),
+      ...(crmCheck === undefined ? {} : { crmCheck }),
+    });
   });
 
   router.get('/', (ctx) => {

@@ -89,7 +89,12 @@ const readBody = async (ctx: Koa.ParameterizedContext<AppState>): Promise<Buffer
 /** Metrics name refusals of paths that name no registered platform this way (the path's own text could be anything). */
 const UNREGISTERED = 'unregistered';
 
-export const webhookEdge = (deps: { readonly pipeline: Pipeline; readonly sources: readonly MountedSource[]; readonly observer?: Observer; readonly heap?: HeapRelease }): Koa.Middleware<AppState> => {
+export const webhookEdge = (deps: {
+  readonly pipeline: Pipeline;
+  readonly sources: readonly MountedSource[];
+  readonly observer?: Observer;
+  readonly heap?: HeapRelease;
+}): Koa.Middleware<AppState> => {
   const observer = deps.observer ?? noObserver;
   const heap = deps.heap ?? noHeapRelease;
   const bigBodies = slots(BIG_BODIES_AT_ONCE);
@@ -97,7 +102,8 @@ export const webhookEdge = (deps: { readonly pipeline: Pipeline; readonly source
   // The log names a route by its pattern, built from what the code declares: the path's own text
   // (`/../<token>`, anything after the token) never reaches it, as it may carry the token again.
   const declared = new Set(deps.sources.flatMap((m) => (m.source.routes ?? []).map((r) => r.path)));
-  const routeLabel = (rest: string): string => (rest === '' ? WEBHOOK_ROUTE : declared.has(rest) ? `${WEBHOOK_ROUTE}${rest}` : UNMATCHED_ROUTE);
+  const routeLabel = (rest: string): string =>
+    rest === '' ? WEBHOOK_ROUTE : declared.has(rest) ? `${WEBHOOK_ROUTE}${rest}` : UNMATCHED_ROUTE;
   const webhookRoute = (source: ChatSource): SourceRoute => ({
     method: 'POST',
     path: '',

@@ -15,7 +15,10 @@ const MAX_PAGES = 100;
 const NOT_FOUND_RETRY_MS = 30_000;
 
 const mismatch = (detail: string) =>
-  permanent('IADVIZE_SCHEMA_MISMATCH', `iAdvize's answer does not fit chat2crm's query (${detail}): confirm the schema (src/sources/iadvize/README.md).`);
+  permanent(
+    'IADVIZE_SCHEMA_MISMATCH',
+    `iAdvize's answer does not fit chat2crm's query (${detail}): confirm the schema (src/sources/iadvize/README.md).`,
+  );
 
 /** Reads conversations through iAdvize's GraphQL API; the token is shared by every call of this client. */
 export class IAdvizeClient implements PlatformClient {
@@ -38,7 +41,11 @@ export class IAdvizeClient implements PlatformClient {
       if (decoded._tag === 'Left') return fail(mismatch(describeFields(decoded.left)));
       const wire: WireConversation | null = decoded.right.conversation;
       if (wire === null)
-        return fail(transient('IADVIZE_CONVERSATION_NOT_FOUND', 'iAdvize does not (yet) return this conversation.', { retryAfterMs: NOT_FOUND_RETRY_MS }));
+        return fail(
+          transient('IADVIZE_CONVERSATION_NOT_FOUND', 'iAdvize does not (yet) return this conversation.', {
+            retryAfterMs: NOT_FOUND_RETRY_MS,
+          }),
+        );
       for (const { node } of wire.messages.edges) {
         if (seen.has(node.id)) continue;
         seen.add(node.id);

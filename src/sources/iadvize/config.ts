@@ -33,7 +33,11 @@ const credentialsOf = (e: IAdvizeEnv, c: t.Context): t.Validation<IAdvizeConfig[
   if (username !== undefined && password !== undefined) return t.success({ username, password });
   if (username === undefined && password === undefined) return t.success(undefined);
   const missing = username === undefined ? 'IADVIZE_USERNAME' : 'IADVIZE_PASSWORD';
-  return t.failure(undefined, [...c, { key: missing, type: NonEmptyString, actual: undefined }], 'must be set together with the other of IADVIZE_USERNAME/IADVIZE_PASSWORD');
+  return t.failure(
+    undefined,
+    [...c, { key: missing, type: NonEmptyString, actual: undefined }],
+    'must be set together with the other of IADVIZE_USERNAME/IADVIZE_PASSWORD',
+  );
 };
 
 export const IAdvizeConfigCodec: t.Decoder<Env, IAdvizeConfig> = {

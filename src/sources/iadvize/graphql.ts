@@ -63,13 +63,22 @@ export const classifyErrors = (errors: readonly GraphQLErrorEntry[], status: num
       { status },
     );
   const invalid = errors.find((e) => codeOf(e) === 'BAD_USER_INPUT' || /got invalid value/.test(e.message));
-  if (invalid !== undefined) return permanent('IADVIZE_INVALID_INPUT', `iAdvize refused the value of ${fieldOf(invalid.message)}.`, { status });
+  if (invalid !== undefined)
+    return permanent('IADVIZE_INVALID_INPUT', `iAdvize refused the value of ${fieldOf(invalid.message)}.`, { status });
   const forbidden = errors.find((e) => codeOf(e) === 'FORBIDDEN');
   if (forbidden !== undefined)
-    return permanent('IADVIZE_FORBIDDEN', 'The iAdvize user (IADVIZE_USERNAME) may not read this conversation: give it access to the project.', { status });
+    return permanent(
+      'IADVIZE_FORBIDDEN',
+      'The iAdvize user (IADVIZE_USERNAME) may not read this conversation: give it access to the project.',
+      { status },
+    );
   const first = errors[0];
   const code = first === undefined ? undefined : codeOf(first);
-  return transient('IADVIZE_GRAPHQL_ERROR', `iAdvize's GraphQL API answered an error${code === undefined ? '' : ` (${code.slice(0, 60)})`}.`, { status });
+  return transient(
+    'IADVIZE_GRAPHQL_ERROR',
+    `iAdvize's GraphQL API answered an error${code === undefined ? '' : ` (${code.slice(0, 60)})`}.`,
+    { status },
+  );
 };
 
 export class GraphQLClient {
@@ -93,7 +102,11 @@ export class GraphQLClient {
       tokens.invalidate(token.value);
       if (attempt > 0)
         return fail(
-          permanent('IADVIZE_UNAUTHORIZED', 'iAdvize refused a freshly issued token: check that IADVIZE_USERNAME may use the GraphQL API.', { status: 401 }),
+          permanent(
+            'IADVIZE_UNAUTHORIZED',
+            'iAdvize refused a freshly issued token: check that IADVIZE_USERNAME may use the GraphQL API.',
+            { status: 401 },
+          ),
         );
     }
   }
@@ -126,9 +139,14 @@ export class GraphQLClient {
     const wait = retryAfterMs(answer.headers['retry-after'], this.now());
     const extra = wait === undefined ? { status } : { status, retryAfterMs: wait };
     if (status === 429) return fail(transient(RATE_LIMITED, 'iAdvize rate-limited the GraphQL API.', extra));
-    if (status === 403) return fail(permanent('IADVIZE_FORBIDDEN', 'iAdvize refused the GraphQL call (403): check the rights of IADVIZE_USERNAME.', { status }));
-    if (status === 404) return fail(permanent('IADVIZE_API_URL', `${this.endpoint} answered 404: check IADVIZE_API_URL and IADVIZE_PLATFORM.`, { status }));
-    if (status === 408 || status >= 500) return fail(transient('IADVIZE_UNAVAILABLE', `iAdvize's GraphQL API answered HTTP ${status}.`, extra));
+    if (status === 403)
+      return fail(
+        permanent('IADVIZE_FORBIDDEN', 'iAdvize refused the GraphQL call (403): check the rights of IADVIZE_USERNAME.', { status }),
+      );
+    if (status === 404)
+      return fail(permanent('IADVIZE_API_URL', `${this.endpoint} answered 404: check IADVIZE_API_URL and IADVIZE_PLATFORM.`, { status }));
+    if (status === 408 || status >= 500)
+      return fail(transient('IADVIZE_UNAVAILABLE', `iAdvize's GraphQL API answered HTTP ${status}.`, extra));
     return fail(permanent('IADVIZE_BAD_REQUEST', `iAdvize's GraphQL API answered HTTP ${status}.`, { status }));
   }
 }

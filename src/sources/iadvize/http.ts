@@ -7,7 +7,11 @@ export type CallResult =
   | { readonly ok: true; readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly text: string }
   | { readonly ok: false; readonly failure: CrmFailure };
 
-export const call = async (url: string, init: { readonly method: string; readonly headers: Readonly<Record<string, string>>; readonly body?: string }, timeoutMs: number): Promise<CallResult> => {
+export const call = async (
+  url: string,
+  init: { readonly method: string; readonly headers: Readonly<Record<string, string>>; readonly body?: string },
+  timeoutMs: number,
+): Promise<CallResult> => {
   try {
     const answer = await send({ url, ...init }, timeoutMs);
     return { ok: true, status: answer.status, headers: answer.headers, text: answer.text };

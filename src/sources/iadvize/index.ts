@@ -34,7 +34,13 @@ export const createIAdvizeSource = (config: IAdvizeConfig, deps: SourceDeps): Ch
     log,
     now: clock,
   });
-  const graphql = new GraphQLClient({ apiUrl: config.apiUrl, platform: config.platform, tokens, timeoutMs: deps.callTimeoutMs, now: clock });
+  const graphql = new GraphQLClient({
+    apiUrl: config.apiUrl,
+    platform: config.platform,
+    tokens,
+    timeoutMs: deps.callTimeoutMs,
+    now: clock,
+  });
   return {
     name: SOURCE,
     answerMode: 'ack',

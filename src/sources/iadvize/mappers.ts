@@ -15,7 +15,10 @@ const field = <K extends string>(key: K, value: string | null | undefined): Part
 };
 
 export const toVisitor = (wire: WireVisitor | null, knownId: string | undefined): Visitor => {
-  const name = [wire?.firstName, wire?.lastName].map((part) => part?.trim() ?? '').filter((part) => part !== '').join(' ');
+  const name = [wire?.firstName, wire?.lastName]
+    .map((part) => part?.trim() ?? '')
+    .filter((part) => part !== '')
+    .join(' ');
   return {
     // The webhook's `visitorId` is what the plugin sends back as `idVisitorUnique`: keep it as the id.
     ...field('id', knownId ?? wire?.visitorId),
@@ -62,7 +65,9 @@ const COMMAND_VALUE = /^\s*!?(lead|case)\s*$/i;
  * such answer wins.
  */
 export const actionOf = (values: readonly WireClosingFormValue[]): Action | undefined => {
-  const named = values.map((v) => COMMAND_VALUE.exec(v.value ?? '')?.[1]?.toLowerCase()).filter((a): a is Action => a === 'lead' || a === 'case');
+  const named = values
+    .map((v) => COMMAND_VALUE.exec(v.value ?? '')?.[1]?.toLowerCase())
+    .filter((a): a is Action => a === 'lead' || a === 'case');
   return named[named.length - 1];
 };
 
@@ -117,7 +122,9 @@ export const toConversation = (
   const answered = formValues.filter((v) => (v.value ?? '').trim() !== '');
   const forced = actionOf(formValues);
   const trailer = [
-    ...(answered.length === 0 ? [] : [system(`Closing form: ${answered.map((v) => `${v.label?.trim() || v.fieldId}: ${v.value ?? ''}`).join('; ')}`, closedAt)]),
+    ...(answered.length === 0
+      ? []
+      : [system(`Closing form: ${answered.map((v) => `${v.label?.trim() || v.fieldId}: ${v.value ?? ''}`).join('; ')}`, closedAt)]),
     ...(forced === undefined ? [] : [system(`!${forced}`, closedAt)]),
   ];
   const conversation: Conversation = {

@@ -7,7 +7,16 @@
 import type { Log } from '../../domain/log';
 import type { Outcome } from '../../domain/outcome';
 import type { CrmPerson } from '../../domain/record';
-import { reject, type InboundEvent, type Rejection, type SourceRequest, type SourceResponse, type SourceRoute, type SourceServices, type SyncResult } from '../../domain/source';
+import {
+  reject,
+  type InboundEvent,
+  type Rejection,
+  type SourceRequest,
+  type SourceResponse,
+  type SourceRoute,
+  type SourceServices,
+  type SyncResult,
+} from '../../domain/source';
 import { readBody } from './body';
 import { thinConversation } from './events';
 import { verifySignature } from './signature';
@@ -27,7 +36,12 @@ interface PluginField {
 
 const recordField = (url: string): PluginField => ({ id: 'crm_record', label: 'CRM record', value: url, fieldType: 'URL' });
 const createLeadField: PluginField = { id: 'crm_create_lead', label: 'Create lead', value: CREATE_LEAD, fieldType: 'ACTION' };
-const lookupFailedField: PluginField = { id: 'crm_status', label: 'CRM', value: 'The CRM did not answer in time; reopen the panel to try again.', fieldType: 'TEXT' };
+const lookupFailedField: PluginField = {
+  id: 'crm_status',
+  label: 'CRM',
+  value: 'The CRM did not answer in time; reopen the panel to try again.',
+  fieldType: 'TEXT',
+};
 
 /** Plugin calls are unusable unsigned: a missing signature is refused like a wrong one (401). */
 const authenticate = (request: SourceRequest, secret: string | undefined): Rejection | undefined => {
@@ -50,7 +64,12 @@ const within = async <T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'
 };
 
 /** The conversation's record, else the visitor's latest, else the CRM person by email, else the ACTION. */
-const customerInfo = async (request: SourceRequest, services: SourceServices, secret: string | undefined, log: Log): Promise<SourceResponse | Rejection> => {
+const customerInfo = async (
+  request: SourceRequest,
+  services: SourceServices,
+  secret: string | undefined,
+  log: Log,
+): Promise<SourceResponse | Rejection> => {
   const rejection = authenticate(request, secret);
   if (rejection !== undefined) return rejection;
   const query = CustomerInfoQuery.decode(Object.fromEntries(new URLSearchParams(request.rawQuery)));
@@ -64,7 +83,10 @@ const customerInfo = async (request: SourceRequest, services: SourceServices, se
   if (byVisitor !== undefined) return answer([recordField(byVisitor)]);
   if (blank(emailVisitor)) return answer([createLeadField]);
 
-  const found: Outcome<CrmPerson | undefined> | 'timeout' = await within(services.findPerson(emailVisitor.trim().toLowerCase()), LOOKUP_BUDGET_MS);
+  const found: Outcome<CrmPerson | undefined> | 'timeout' = await within(
+    services.findPerson(emailVisitor.trim().toLowerCase()),
+    LOOKUP_BUDGET_MS,
+  );
   if (found === 'timeout' || !found.ok) {
     log.warn({ reason: found === 'timeout' ? 'timeout' : found.failure.code }, 'iAdvize plugin: CRM person lookup failed');
     return answer([lookupFailedField, createLeadField]);
@@ -100,7 +122,11 @@ const messageOf = (result: SyncResult | undefined): string => {
 };
 
 /** The ACTION click: the lead for this conversation, with the transcript so far (read by `fetch`). */
-const customerAction = async (request: SourceRequest, services: SourceServices, secret: string | undefined): Promise<SourceResponse | Rejection> => {
+const customerAction = async (
+  request: SourceRequest,
+  services: SourceServices,
+  secret: string | undefined,
+): Promise<SourceResponse | Rejection> => {
   const rejection = authenticate(request, secret);
   if (rejection !== undefined) return rejection;
   const body = readBody(request.rawBody, request.header('content-type'));

@@ -28,12 +28,18 @@ export const verifySignature = (
   request: Pick<SourceRequest, 'method' | 'rawBody' | 'rawQuery' | 'header'>,
   secret: string | undefined,
 ): Rejection | undefined => {
-  if (secret === undefined) return reject('WEBHOOK_SECRET_NOT_SET', 'Set IADVIZE_WEBHOOK_SECRET to the secret token shown in the iAdvize developer platform ("App information").');
+  if (secret === undefined)
+    return reject(
+      'WEBHOOK_SECRET_NOT_SET',
+      'Set IADVIZE_WEBHOOK_SECRET to the secret token shown in the iAdvize developer platform ("App information").',
+    );
   const header = request.header(SIGNATURE_HEADER)?.trim();
   if (header === undefined || header === '') return reject('MISSING_SIGNATURE', `No ${SIGNATURE_HEADER} header.`);
   const given = SIGNATURE.exec(header)?.[1];
   if (given === undefined) return reject('MISSING_SIGNATURE', `${SIGNATURE_HEADER} is not "sha256=<64 hex digits>".`);
   const expected = createHmac('sha256', secret).update(signedBytes(request)).digest();
   const what = request.method.toUpperCase() === 'GET' ? 'query string' : 'body';
-  return timingSafeEqual(Buffer.from(given, 'hex'), expected) ? undefined : reject('INVALID_SIGNATURE', `${SIGNATURE_HEADER} does not match the ${what}.`);
+  return timingSafeEqual(Buffer.from(given, 'hex'), expected)
+    ? undefined
+    : reject('INVALID_SIGNATURE', `${SIGNATURE_HEADER} does not match the ${what}.`);
 };

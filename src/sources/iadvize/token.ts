@@ -77,12 +77,18 @@ export class TokenSource {
   private async login(): Promise<Outcome<string>> {
     const { credentials, apiUrl, timeoutMs, log } = this.options;
     if (credentials === undefined)
-      return fail(permanent('IADVIZE_NOT_CONFIGURED', 'Set IADVIZE_USERNAME and IADVIZE_PASSWORD (the iAdvize user the GraphQL API is read as).'));
+      return fail(
+        permanent('IADVIZE_NOT_CONFIGURED', 'Set IADVIZE_USERNAME and IADVIZE_PASSWORD (the iAdvize user the GraphQL API is read as).'),
+      );
     const now = this.now();
     while (this.loginTimes.length > 0 && (this.loginTimes[0] ?? 0) <= now - MINUTE) this.loginTimes.shift();
     if (this.loginTimes.length >= this.loginsPerMinute) {
       const wait = (this.loginTimes[0] ?? now) + MINUTE - now;
-      return fail(transient(RATE_LIMITED, `${this.loginsPerMinute} iAdvize logins in the last minute; iAdvize allows 10 per user.`, { retryAfterMs: wait }));
+      return fail(
+        transient(RATE_LIMITED, `${this.loginsPerMinute} iAdvize logins in the last minute; iAdvize allows 10 per user.`, {
+          retryAfterMs: wait,
+        }),
+      );
     }
     this.loginTimes.push(now);
     this.logins += 1;
@@ -101,7 +107,9 @@ export class TokenSource {
       const parsed = parseJson(answer.text);
       const token = parsed.ok ? TokenAnswer.decode(parsed.value) : undefined;
       if (token === undefined || token._tag === 'Left')
-        return fail(permanent('IADVIZE_TOKEN_ANSWER', 'iAdvize answered the login without an access_token: check IADVIZE_API_URL.', { status }));
+        return fail(
+          permanent('IADVIZE_TOKEN_ANSWER', 'iAdvize answered the login without an access_token: check IADVIZE_API_URL.', { status }),
+        );
       const lifetimeMs = (token.right.expires_in ?? DEFAULT_LIFETIME_S) * 1000;
       this.current = { token: token.right.access_token, expiresAt: this.now() + Math.max(lifetimeMs - EXPIRY_MARGIN_MS, lifetimeMs / 2) };
       this.refused = undefined;
@@ -117,9 +125,17 @@ export class TokenSource {
       log.warn({ status, error: code }, 'iAdvize login refused');
       return outcome;
     }
-    if (status === 404) return fail(permanent('IADVIZE_API_URL', `${apiUrl}/oauth2/token answered 404: check IADVIZE_API_URL.`, { status }));
+    if (status === 404)
+      return fail(permanent('IADVIZE_API_URL', `${apiUrl}/oauth2/token answered 404: check IADVIZE_API_URL.`, { status }));
     const wait = retryAfterMs(answer.headers['retry-after'], this.now());
-    if (status === 429) return fail(transient(RATE_LIMITED, 'iAdvize limits logins (10 a minute per user).', { status, retryAfterMs: wait ?? MINUTE }));
-    return fail(transient('IADVIZE_UNAVAILABLE', `iAdvize login answered HTTP ${status}.`, wait === undefined ? { status } : { status, retryAfterMs: wait }));
+    if (status === 429)
+      return fail(transient(RATE_LIMITED, 'iAdvize limits logins (10 a minute per user).', { status, retryAfterMs: wait ?? MINUTE }));
+    return fail(
+      transient(
+        'IADVIZE_UNAVAILABLE',
+        `iAdvize login answered HTTP ${status}.`,
+        wait === undefined ? { status } : { status, retryAfterMs: wait },
+      ),
+    );
   }
 }

@@ -55,20 +55,20 @@ export const WebhookEnvelope = knownKeys(t.type({ eventId: IdLike, eventType: t.
 export const ConversationEvent = knownKeys(
   t.intersection([
     t.type({ eventId: IdLike, eventType: t.string, conversationId: IdLike }),
-  t.partial({
-    platform: orNull(t.string),
-    projectId: orNull(IdLike),
-    clientId: orNull(IdLike),
-    operatorId: orNull(IdLike),
-    operatorIds: orNull(IdList),
-    /** Deprecated, onsite only. */
-    visitorExternalId: orNull(IdLike),
-    /** `CHAT|CALL|VIDEO|FACEBOOK|…|SMS` (https://github.com/iadvize/documentation/blob/master/docs/webhooks.md). */
-    channel: orNull(t.string),
-    visitorId: orNull(IdLike),
-    createdAt: orNull(t.string),
-    sentAt: orNull(t.string),
-  }),
+    t.partial({
+      platform: orNull(t.string),
+      projectId: orNull(IdLike),
+      clientId: orNull(IdLike),
+      operatorId: orNull(IdLike),
+      operatorIds: orNull(IdList),
+      /** Deprecated, onsite only. */
+      visitorExternalId: orNull(IdLike),
+      /** `CHAT|CALL|VIDEO|FACEBOOK|…|SMS` (https://github.com/iadvize/documentation/blob/master/docs/webhooks.md). */
+      channel: orNull(t.string),
+      visitorId: orNull(IdLike),
+      createdAt: orNull(t.string),
+      sentAt: orNull(t.string),
+    }),
   ]),
 );
 export type ConversationEvent = t.TypeOf<typeof ConversationEvent>;
@@ -76,15 +76,15 @@ export type ConversationEvent = t.TypeOf<typeof ConversationEvent>;
 /** The customer-information plugin's GET query ("App Plugins", build-apps.md#customer-information). */
 export const CustomerInfoQuery = knownKeys(
   t.partial({
-  emailVisitor: t.string,
-  idConnectorVersion: t.string,
-  idVisitorExternal: t.string,
-  idVisitorUnique: t.string,
-  idWebsite: t.string,
-  operatorLocale: t.string,
-  idOperator: t.string,
-  /** Not in iAdvize's list; used when sent. */
-  idConversation: t.string,
+    emailVisitor: t.string,
+    idConnectorVersion: t.string,
+    idVisitorExternal: t.string,
+    idVisitorUnique: t.string,
+    idWebsite: t.string,
+    operatorLocale: t.string,
+    idOperator: t.string,
+    /** Not in iAdvize's list; used when sent. */
+    idConversation: t.string,
   }),
 );
 export type CustomerInfoQuery = t.TypeOf<typeof CustomerInfoQuery>;

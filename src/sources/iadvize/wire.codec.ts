@@ -77,7 +77,10 @@ export const WireConversation = knownKeys(
 export type WireConversation = t.TypeOf<typeof WireConversation>;
 
 export const GraphQLErrorEntry = knownKeys(
-  t.intersection([t.type({ message: t.string }), t.partial({ path: t.readonlyArray(t.union([t.string, t.number])), extensions: t.UnknownRecord })]),
+  t.intersection([
+    t.type({ message: t.string }),
+    t.partial({ path: t.readonlyArray(t.union([t.string, t.number])), extensions: t.UnknownRecord }),
+  ]),
 );
 export type GraphQLErrorEntry = t.TypeOf<typeof GraphQLErrorEntry>;
 

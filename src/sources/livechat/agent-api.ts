@@ -52,11 +52,18 @@ export const createAgentApi = (config: LiveChatConfig, deps: AgentApiDeps): Agen
   // The region a misdirected answer named: every later call goes there at once.
   let region = config.region;
 
-  const once = async (action: string, body: Readonly<Record<string, unknown>>, inRegion: string | undefined): Promise<{ status: number; json: unknown; retryAfter: string | undefined }> => {
+  const once = async (
+    action: string,
+    body: Readonly<Record<string, unknown>>,
+    inRegion: string | undefined,
+  ): Promise<{ status: number; json: unknown; retryAfter: string | undefined }> => {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (authorization !== undefined) headers.authorization = authorization;
     if (inRegion !== undefined) headers['x-region'] = inRegion;
-    const answer = await send({ method: 'POST', url: `${config.apiUrl}/v${API_VERSION}/agent/action/${action}`, headers, body: JSON.stringify(body) }, deps.timeoutMs);
+    const answer = await send(
+      { method: 'POST', url: `${config.apiUrl}/v${API_VERSION}/agent/action/${action}`, headers, body: JSON.stringify(body) },
+      deps.timeoutMs,
+    );
     return { status: answer.status, json: readJson(answer.text), retryAfter: answer.headers['retry-after'] };
   };
 
@@ -69,7 +76,12 @@ export const createAgentApi = (config: LiveChatConfig, deps: AgentApiDeps): Agen
       let reply = await once(action, body, region);
       let error = ErrorBody.decode(reply.json);
       // "misdirected_request … data.region": the account lives in another data centre; ask there once.
-      if (reply.status !== 200 && error._tag === 'Right' && error.right.error.type === 'misdirected_request' && error.right.error.data?.region !== undefined) {
+      if (
+        reply.status !== 200 &&
+        error._tag === 'Right' &&
+        error.right.error.type === 'misdirected_request' &&
+        error.right.error.data?.region !== undefined
+      ) {
         const named = error.right.error.data.region;
         if (named !== region) {
           region = named;
@@ -80,14 +92,17 @@ export const createAgentApi = (config: LiveChatConfig, deps: AgentApiDeps): Agen
       }
       deps.log.debug({ action, status: reply.status, ms: Date.now() - started }, 'LiveChat call');
       if (reply.status === 200) {
-        if (reply.json === undefined) return fail(transient(CODES.badAnswer, `${what}: the answer is not JSON; retrying later`, { status: 200 }));
+        if (reply.json === undefined)
+          return fail(transient(CODES.badAnswer, `${what}: the answer is not JSON; retrying later`, { status: 200 }));
         const decoded = answer.decode(reply.json);
         return decoded._tag === 'Right'
           ? succeed(decoded.right)
           : fail(permanent(CODES.badAnswer, `${what}: unexpected answer (${describePayloadErrors(decoded.left)})`, { status: 200 }));
       }
       const type = error._tag === 'Right' ? error.right.error.type : undefined;
-      return fail(classify({ action, status: reply.status, type, retryAfterMs: retryAfterMs(reply.retryAfter, Date.now()) }, config.credentials));
+      return fail(
+        classify({ action, status: reply.status, type, retryAfterMs: retryAfterMs(reply.retryAfter, Date.now()) }, config.credentials),
+      );
     } catch (e) {
       const failure = networkFailure(e, what, deps.timeoutMs);
       if (failure === undefined) throw e;

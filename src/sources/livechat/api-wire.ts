@@ -13,7 +13,9 @@ export const GetChatAnswer = knownKeys(t.intersection([RawChat, t.type({ thread:
 export type GetChatAnswer = t.TypeOf<typeof GetChatAnswer>;
 
 /** `list_threads`: `{threads, found_threads, next_page_id?, previous_page_id?}`. */
-export const ListThreadsAnswer = knownKeys(t.intersection([t.type({ threads: listOf(Thread) }), t.partial({ next_page_id: OptionalText })]));
+export const ListThreadsAnswer = knownKeys(
+  t.intersection([t.type({ threads: listOf(Thread) }), t.partial({ next_page_id: OptionalText })]),
+);
 export type ListThreadsAnswer = t.TypeOf<typeof ListThreadsAnswer>;
 
 /** `get_customer`: the customer object (`session_fields: [{"key": "value"}, …]`) plus `chat_ids`. */

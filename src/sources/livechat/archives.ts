@@ -49,7 +49,9 @@ export const archivesRequest = (query: ArchiveQuery): Readonly<Record<string, un
  * is in the archives.
  */
 const eventOf = (chat: t.TypeOf<typeof ArchivedChat>): InboundEvent =>
-  chat.thread.active === true ? { kind: 'ignored', reason: 'the thread is still going on; its chat_deactivated webhook will bring it' } : threadClosedEvent(chat.id, chat.thread.id);
+  chat.thread.active === true
+    ? { kind: 'ignored', reason: 'the thread is still going on; its chat_deactivated webhook will bring it' }
+    : threadClosedEvent(chat.id, chat.thread.id);
 
 export const listArchivedChats = async (api: AgentApi, query: ArchiveQuery): Promise<Outcome<ArchivePage>> => {
   const answer = await api.call('list_archives', archivesRequest(query), ListArchivesAnswer);

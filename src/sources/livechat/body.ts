@@ -12,7 +12,9 @@ import { reject, type Rejection, type SourceRequest } from '../../domain/source'
  * `__proto__` stay own data properties, depth bounded).
  */
 
-export type Body = { readonly generation: 'v3'; readonly json: Readonly<Record<string, unknown>>; readonly action: string } | { readonly generation: 'v2'; readonly json: Readonly<Record<string, unknown>>; readonly eventType: string };
+export type Body =
+  | { readonly generation: 'v3'; readonly json: Readonly<Record<string, unknown>>; readonly action: string }
+  | { readonly generation: 'v2'; readonly json: Readonly<Record<string, unknown>>; readonly eventType: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -52,7 +52,8 @@ export interface LiveChatConfig {
 
 const credentialsOf = (env: t.TypeOf<typeof LiveChatEnv>): Credentials => {
   // A PAT does not expire; an OAuth access token lasts 8 hours, so the PAT wins when both are set.
-  if (env.LIVECHAT_PAT !== undefined && env.LIVECHAT_ACCOUNT_ID !== undefined) return { kind: 'pat', accountId: env.LIVECHAT_ACCOUNT_ID, pat: env.LIVECHAT_PAT };
+  if (env.LIVECHAT_PAT !== undefined && env.LIVECHAT_ACCOUNT_ID !== undefined)
+    return { kind: 'pat', accountId: env.LIVECHAT_ACCOUNT_ID, pat: env.LIVECHAT_PAT };
   if (env.LIVECHAT_ACCESS_TOKEN !== undefined) return { kind: 'bearer', token: env.LIVECHAT_ACCESS_TOKEN };
   if (env.LIVECHAT_PAT !== undefined) return { kind: 'missing', missing: 'LIVECHAT_ACCOUNT_ID (the account the LIVECHAT_PAT belongs to)' };
   if (env.LIVECHAT_ACCOUNT_ID !== undefined) return { kind: 'missing', missing: 'LIVECHAT_PAT' };

@@ -70,7 +70,13 @@ const incomingChat = (json: unknown): Either<Rejection, InboundEvent[]> =>
           dedupKey: `v3:incoming_chat:${chat.id}:${chat.thread.id}`,
           conversation: toConversation(chat),
           plan: ['lookup', 'notify'],
-          meta: { [META.generation]: 'v3', [META.chatId]: chat.id, [META.threadId]: chat.thread.id, [META.active]: String(chat.thread.active ?? true), ...accountOf(e) },
+          meta: {
+            [META.generation]: 'v3',
+            [META.chatId]: chat.id,
+            [META.threadId]: chat.thread.id,
+            [META.active]: String(chat.thread.active ?? true),
+            ...accountOf(e),
+          },
         },
       ];
     }),
@@ -101,7 +107,8 @@ const incomingEvent = (json: unknown): Either<Rejection, InboundEvent[]> =>
     map((e): InboundEvent[] => {
       const { chat_id, thread_id, event } = e.payload;
       const command = event.type === 'message' && event.text !== undefined ? commandOf(event.text) : undefined;
-      if (command !== 'lead' && command !== 'case') return [{ kind: 'ignored', reason: 'an incoming_event that is no !lead or !case command' }];
+      if (command !== 'lead' && command !== 'case')
+        return [{ kind: 'ignored', reason: 'an incoming_event that is no !lead or !case command' }];
       // Registered with `filters.author_type: agent`; checked again so a customer typing `!case` decides nothing.
       if (!isAgentId(event.author_id)) return [{ kind: 'ignored', reason: 'a command typed by the customer' }];
       const forced: Action = command;
@@ -157,14 +164,26 @@ const decodeV2 = (eventType: string, json: unknown, raw: Buffer): Either<Rejecti
       return pipe(
         decodeAs(V2ChatStarted, json),
         map((e): InboundEvent[] => [
-          { kind: 'conversation', dedupKey: v2DedupKey(eventType, e.event_unique_id, e.chat?.id, raw), conversation: toV2StartConversation(e), plan: ['lookup', 'notify'], meta: v2Meta(e) },
+          {
+            kind: 'conversation',
+            dedupKey: v2DedupKey(eventType, e.event_unique_id, e.chat?.id, raw),
+            conversation: toV2StartConversation(e),
+            plan: ['lookup', 'notify'],
+            meta: v2Meta(e),
+          },
         ]),
       );
     case 'chat_ended':
       return pipe(
         decodeAs(V2ChatEnded, json),
         map((e): InboundEvent[] => [
-          { kind: 'conversation', dedupKey: v2DedupKey(eventType, e.event_unique_id, e.chat.id, raw), conversation: toV2Conversation(e), plan: ['deliver', 'notify'], meta: v2Meta(e) },
+          {
+            kind: 'conversation',
+            dedupKey: v2DedupKey(eventType, e.event_unique_id, e.chat.id, raw),
+            conversation: toV2Conversation(e),
+            plan: ['deliver', 'notify'],
+            meta: v2Meta(e),
+          },
         ]),
       );
     default:
@@ -175,5 +194,7 @@ const decodeV2 = (eventType: string, json: unknown, raw: Buffer): Either<Rejecti
 export const decodeWebhook = (request: SourceRequest): Either<Rejection, readonly InboundEvent[]> =>
   pipe(
     readBody(request),
-    chain((body: Body) => (body.generation === 'v3' ? decodeV3(body.action, body.json) : decodeV2(body.eventType, body.json, request.rawBody))),
+    chain((body: Body) =>
+      body.generation === 'v3' ? decodeV3(body.action, body.json) : decodeV2(body.eventType, body.json, request.rawBody),
+    ),
   );

@@ -14,7 +14,14 @@ import { sendProblem } from '../../net/http-client';
  */
 
 export const ErrorBody = knownKeys(
-  t.type({ error: knownKeys(t.intersection([t.type({ type: t.string }), t.partial({ message: OptionalText, data: knownKeys(t.partial({ region: OptionalText })) })])) }),
+  t.type({
+    error: knownKeys(
+      t.intersection([
+        t.type({ type: t.string }),
+        t.partial({ message: OptionalText, data: knownKeys(t.partial({ region: OptionalText })) }),
+      ]),
+    ),
+  }),
 );
 export type ErrorBody = t.TypeOf<typeof ErrorBody>;
 
@@ -66,10 +73,18 @@ export const classify = (answer: FailedAnswer, credentials: Credentials): CrmFai
   const what = `LiveChat ${action}`;
   switch (type) {
     case 'authentication':
-      return permanent(CODES.unauthorized, `${what}: the credentials were refused (authentication); check ${credentialKeys(credentials)}`, extra);
+      return permanent(
+        CODES.unauthorized,
+        `${what}: the credentials were refused (authentication); check ${credentialKeys(credentials)}`,
+        extra,
+      );
     case 'authorization':
     case 'missing_access':
-      return permanent(CODES.forbidden, `${what}: not allowed (${type}); give the token behind ${credentialKeys(credentials)} the scope ${SCOPES[action] ?? 'this action needs'}`, extra);
+      return permanent(
+        CODES.forbidden,
+        `${what}: not allowed (${type}); give the token behind ${credentialKeys(credentials)} the scope ${SCOPES[action] ?? 'this action needs'}`,
+        extra,
+      );
     case 'license_expired':
     case 'license_not_found':
     case 'wrong_product_version':
@@ -85,18 +100,29 @@ export const classify = (answer: FailedAnswer, credentials: Credentials): CrmFai
     case 'agent_offline':
       return permanent(CODES.validation, `${what}: refused (${type})`, extra);
     case 'too_many_requests':
-      return transient(RATE_LIMITED, `${what}: rate limited; retrying later`, { status, retryAfterMs: answer.retryAfterMs ?? DEFAULT_RATE_WAIT_MS });
+      return transient(RATE_LIMITED, `${what}: rate limited; retrying later`, {
+        status,
+        retryAfterMs: answer.retryAfterMs ?? DEFAULT_RATE_WAIT_MS,
+      });
     case 'service_unavailable':
     case 'internal':
     case 'request_timeout':
-      return transient(CODES.unavailable, `${what}: ${type} (HTTP ${status}); retrying later`, answer.retryAfterMs === undefined ? extra : { status, retryAfterMs: answer.retryAfterMs });
+      return transient(
+        CODES.unavailable,
+        `${what}: ${type} (HTTP ${status}); retrying later`,
+        answer.retryAfterMs === undefined ? extra : { status, retryAfterMs: answer.retryAfterMs },
+      );
     case 'misdirected_request':
       // Reached only when the retry in the named region was misdirected too.
       return transient(CODES.misdirected, `${what}: misdirected twice; set LIVECHAT_REGION to the account's region`, extra);
     default:
       break;
   }
-  if (status === 429) return transient(RATE_LIMITED, `${what}: rate limited; retrying later`, { status, retryAfterMs: answer.retryAfterMs ?? DEFAULT_RATE_WAIT_MS });
+  if (status === 429)
+    return transient(RATE_LIMITED, `${what}: rate limited; retrying later`, {
+      status,
+      retryAfterMs: answer.retryAfterMs ?? DEFAULT_RATE_WAIT_MS,
+    });
   if (status === 401) return permanent(CODES.unauthorized, `${what}: HTTP 401; check ${credentialKeys(credentials)}`, extra);
   if (status === 403) return permanent(CODES.forbidden, `${what}: HTTP 403; check the scopes of ${credentialKeys(credentials)}`, extra);
   if (status >= 500 || status === 408) return transient(CODES.unavailable, `${what}: HTTP ${status}; retrying later`, extra);

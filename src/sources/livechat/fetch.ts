@@ -40,16 +40,27 @@ const earlierThreads = async (api: AgentApi, chatId: string): Promise<Outcome<Th
 };
 
 /** The customer's session fields as read now, for notify to merge into without reading them again. */
-const sessionFacts = (fields: readonly Readonly<Record<string, unknown>>[] | undefined, now: Date): { readonly meta: SourceMeta } | undefined =>
+const sessionFacts = (
+  fields: readonly Readonly<Record<string, unknown>>[] | undefined,
+  now: Date,
+): { readonly meta: SourceMeta } | undefined =>
   fields === undefined ? undefined : { meta: { [META.sessionFields]: JSON.stringify(fields), [META.sessionFieldsAt]: now.toISOString() } };
 
 const withFacts = (conversation: Conversation, facts: { readonly meta: SourceMeta } | undefined): FetchedConversation =>
   facts === undefined ? conversation : { ...conversation, facts };
 
-export const fetchV3Conversation = async (api: AgentApi, view: ConversationView, now: () => Date = () => new Date()): Promise<Outcome<FetchedConversation>> => {
+export const fetchV3Conversation = async (
+  api: AgentApi,
+  view: ConversationView,
+  now: () => Date = () => new Date(),
+): Promise<Outcome<FetchedConversation>> => {
   const chatId = view.meta[META.chatId] ?? view.id;
   const threadId = view.meta[META.threadId];
-  const chat = await api.call('get_chat', threadId === undefined ? { chat_id: chatId } : { chat_id: chatId, thread_id: threadId }, GetChatAnswer);
+  const chat = await api.call(
+    'get_chat',
+    threadId === undefined ? { chat_id: chatId } : { chat_id: chatId, thread_id: threadId },
+    GetChatAnswer,
+  );
   if (!chat.ok) return chat;
   let threads: Thread[] = [];
   if (chat.value.thread.previous_thread_id !== undefined) {
@@ -59,7 +70,8 @@ export const fetchV3Conversation = async (api: AgentApi, view: ConversationView,
   }
   const conversation = toConversation(chat.value, threads);
   const customer = customerOf(chat.value.users ?? []);
-  if (conversation.visitor.email !== undefined || customer === undefined) return succeed(withFacts(conversation, sessionFacts(customer?.session_fields, now())));
+  if (conversation.visitor.email !== undefined || customer === undefined)
+    return succeed(withFacts(conversation, sessionFacts(customer?.session_fields, now())));
 
   const full = await api.call('get_customer', { id: customer.id }, GetCustomerAnswer);
   // The email only enriches the record: a customer LiveChat no longer has is no reason to fail.

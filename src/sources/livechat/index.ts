@@ -41,7 +41,13 @@ export const createLiveChatClient = (config: LiveChatConfig, deps: SourceDeps): 
     listArchived: (query) => listArchivedChats(api, query),
     check: async () => {
       if (config.credentials.kind === 'missing')
-        return [{ name: 'LiveChat API credentials', ok: false, detail: `not set: set ${config.credentials.missing}; v3 transcripts wait until then` }];
+        return [
+          {
+            name: 'LiveChat API credentials',
+            ok: false,
+            detail: `not set: set ${config.credentials.missing}; v3 transcripts wait until then`,
+          },
+        ];
       const answer = await api.call('list_chats', { limit: 1 }, AnyAnswer);
       return [
         answer.ok
@@ -50,7 +56,8 @@ export const createLiveChatClient = (config: LiveChatConfig, deps: SourceDeps): 
         {
           name: 'LiveChat webhook secret',
           ok: config.webhookSecret !== undefined,
-          detail: config.webhookSecret !== undefined ? 'set' : 'LIVECHAT_WEBHOOK_SECRET is not set: v3 webhooks are refused (401) until it is',
+          detail:
+            config.webhookSecret !== undefined ? 'set' : 'LIVECHAT_WEBHOOK_SECRET is not set: v3 webhooks are refused (401) until it is',
         },
       ];
     },
@@ -72,7 +79,9 @@ export const createLiveChatSource = (config: LiveChatConfig, deps: SourceDeps): 
     config.webhookSecret === undefined
       ? '  LIVECHAT_WEBHOOK_SECRET is not set: choose one, register it as the webhooks’ secret_key, and set it here (v3 webhooks are refused until then)'
       : '  secret_key: the value of LIVECHAT_WEBHOOK_SECRET',
-    ...(config.credentials.kind === 'missing' ? [`  Agent Chat API: not configured (set ${config.credentials.missing}); transcripts wait until then`] : []),
+    ...(config.credentials.kind === 'missing'
+      ? [`  Agent Chat API: not configured (set ${config.credentials.missing}); transcripts wait until then`]
+      : []),
   ],
 });
 

@@ -24,8 +24,14 @@ import { listOf } from './wire-common';
 export const SESSION_FIELD = 'crm_record_url';
 
 /** The customer's fields with ours last; every other key and entry kept as it was, in order. */
-export const mergeSessionFields = (existing: readonly Readonly<Record<string, unknown>>[], key: string, value: string): Record<string, unknown>[] => {
-  const kept = existing.map((entry) => Object.fromEntries(Object.entries(entry).filter(([k]) => k !== key))).filter((entry) => Object.keys(entry).length > 0);
+export const mergeSessionFields = (
+  existing: readonly Readonly<Record<string, unknown>>[],
+  key: string,
+  value: string,
+): Record<string, unknown>[] => {
+  const kept = existing
+    .map((entry) => Object.fromEntries(Object.entries(entry).filter(([k]) => k !== key)))
+    .filter((entry) => Object.keys(entry).length > 0);
   return [...kept, Object.fromEntries([[key, value]])];
 };
 
@@ -57,7 +63,13 @@ const freshSessionFields = (view: ConversationView, now: Date): readonly Readonl
   return fields._tag === 'Right' ? fields.right : undefined;
 };
 
-const writeSessionField = async (api: AgentApi, view: ConversationView, customerId: string, url: string, now: Date): Promise<Outcome<void>> => {
+const writeSessionField = async (
+  api: AgentApi,
+  view: ConversationView,
+  customerId: string,
+  url: string,
+  now: Date,
+): Promise<Outcome<void>> => {
   let existing = freshSessionFields(view, now);
   if (existing === undefined) {
     // Never write blind: without the customer's fields, writing ours alone would wipe theirs.
@@ -74,7 +86,11 @@ const writeSessionField = async (api: AgentApi, view: ConversationView, customer
 const sendAgentsOnly = async (deps: NotifyDeps, view: ConversationView, chatId: string, text: string): Promise<Outcome<void>> => {
   const { api, agentId } = deps;
   const join = () =>
-    api.call('add_user_to_chat', { chat_id: chatId, user_id: agentId, user_type: 'agent', visibility: 'agents', ignore_requester_presence: true }, AnyAnswer);
+    api.call(
+      'add_user_to_chat',
+      { chat_id: chatId, user_id: agentId, user_type: 'agent', visibility: 'agents', ignore_requester_presence: true },
+      AnyAnswer,
+    );
   const send = () => api.call('send_event', { chat_id: chatId, event: { type: 'message', text, visibility: 'agents' } }, AnyAnswer);
 
   let joined = false;

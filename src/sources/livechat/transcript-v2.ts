@@ -21,7 +21,10 @@ const field = <K extends string, V>(key: K, value: V | undefined): Partial<Recor
 const normalizeEmail = usableEmail;
 
 const surveyAnswer = (survey: readonly V2SurveyField[], type: string): string | undefined =>
-  survey.filter((f) => f.type === type).map((f) => f.answer ?? f.answers).find((a) => a !== undefined);
+  survey
+    .filter((f) => f.type === type)
+    .map((f) => f.answer ?? f.answers)
+    .find((a) => a !== undefined);
 
 export const toV2Visitor = (event: V2ChatStarted | V2ChatEnded): Visitor => {
   const v = event.visitor;
@@ -41,17 +44,21 @@ export const toV2Visitor = (event: V2ChatStarted | V2ChatEnded): Visitor => {
 
 /** `pre_chat_survey` answers by label, without the colon of LiveChat's default labels. */
 export const surveyAnswers = (survey: readonly V2SurveyField[]): Conversation['form'] =>
-  textRecord(survey.flatMap((f) => {
-    const key = f.label ?? f.type;
-    return key === undefined ? [] : [[key.trim().replace(/\s*:$/, ''), f.answer ?? f.answers] as const];
-  }));
+  textRecord(
+    survey.flatMap((f) => {
+      const key = f.label ?? f.type;
+      return key === undefined ? [] : [[key.trim().replace(/\s*:$/, ''), f.answer ?? f.answers] as const];
+    }),
+  );
 
 const RATES: Readonly<Record<string, string>> = { rated_good: 'good', rated_bad: 'bad' };
 
 /** Facts of a v2 event beyond the transcript. */
 const v2Facts = (event: V2ChatStarted | V2ChatEnded): Partial<Conversation> => {
   const rate = event.chat?.rate;
-  const custom = textRecord((event.visitor.custom_variables ?? []).flatMap((v) => (v.key === undefined ? [] : [[v.key, v.value] as const])));
+  const custom = textRecord(
+    (event.visitor.custom_variables ?? []).flatMap((v) => (v.key === undefined ? [] : [[v.key, v.value] as const])),
+  );
   return {
     ...field('startedAt', event.chat?.started_timestamp),
     ...field('endedAt', event.chat?.ended_timestamp),
@@ -89,10 +96,12 @@ const surveyMessage = (survey: readonly V2SurveyField[], visitor: Visitor, at: D
 const operatorsOf = (chat: V2Chat): Operator[] => {
   const seen = new Map<string, Operator>();
   for (const m of chat.messages ?? []) {
-    if (m.agent_id !== undefined && !seen.has(m.agent_id)) seen.set(m.agent_id, { id: m.agent_id, name: m.author_name ?? m.agent_id, ...field('email', normalizeEmail(m.agent_id)) });
+    if (m.agent_id !== undefined && !seen.has(m.agent_id))
+      seen.set(m.agent_id, { id: m.agent_id, name: m.author_name ?? m.agent_id, ...field('email', normalizeEmail(m.agent_id)) });
   }
   for (const a of chat.agents ?? []) {
-    if (a.login !== undefined && !seen.has(a.login)) seen.set(a.login, { id: a.login, name: a.name ?? a.login, ...field('email', normalizeEmail(a.login)) });
+    if (a.login !== undefined && !seen.has(a.login))
+      seen.set(a.login, { id: a.login, name: a.name ?? a.login, ...field('email', normalizeEmail(a.login)) });
   }
   return [...seen.values()];
 };

@@ -1,4 +1,12 @@
-import { scalarText, textRecord, visitorLabel, type Conversation, type Message, type Operator, type Visitor } from '../../domain/conversation';
+import {
+  scalarText,
+  textRecord,
+  visitorLabel,
+  type Conversation,
+  type Message,
+  type Operator,
+  type Visitor,
+} from '../../domain/conversation';
 import { usableEmail } from './wire-common';
 import type { Chat, ChatEvent, ChatUser, FormField, Thread } from './wire-v3';
 
@@ -57,7 +65,12 @@ export const toVisitor = (customer: ChatUser | undefined, events: readonly ChatE
   return {
     ...field('id', customer?.id),
     ...field('name', customer?.name ?? lastAnswer(formFields(events, 'name'))),
-    ...field('email', normalizeEmail(customer?.email) ?? normalizeEmail(lastAnswer(formFields(events, 'email'))) ?? normalizeEmail(sessionValue(customer, 'email'))),
+    ...field(
+      'email',
+      normalizeEmail(customer?.email) ??
+        normalizeEmail(lastAnswer(formFields(events, 'email'))) ??
+        normalizeEmail(sessionValue(customer, 'email')),
+    ),
     ...field('phone', customer?.phone_number),
     ...field('city', geo?.city),
     ...field('region', geo?.region),
@@ -87,12 +100,15 @@ const RATINGS: Readonly<Record<string, string>> = { '1': 'good', '0': 'bad' };
 export const ratingOf = (threads: readonly Thread[]): string | undefined => {
   const scores = threads.map((th) => propertyText(th.properties, 'rating', 'score')).filter((x) => x !== undefined);
   const score = scores.at(-1);
-  return score === undefined ? undefined : (Object.hasOwn(RATINGS, score) ? RATINGS[score] : score);
+  return score === undefined ? undefined : Object.hasOwn(RATINGS, score) ? RATINGS[score] : score;
 };
 
 /** The thread's `routing.referrer`, where the visit has none. */
 const threadReferrer = (threads: readonly Thread[]): string | undefined =>
-  threads.map((th) => propertyText(th.properties, 'routing', 'referrer')).filter((x) => x !== undefined).at(-1);
+  threads
+    .map((th) => propertyText(th.properties, 'routing', 'referrer'))
+    .filter((x) => x !== undefined)
+    .at(-1);
 
 /** A form label without the colon LiveChat's default forms end it with (`Name:`, `E-mail:`). */
 const labelKey = (label: string): string => label.trim().replace(/\s*:$/, '');
@@ -105,15 +121,19 @@ export const formAnswers = (events: readonly ChatEvent[]): Conversation['form'] 
   textRecord(
     events
       .filter((e) => e.type === 'filled_form' && e.deleted !== true)
-      .flatMap((e) => (e.fields ?? []).flatMap((f) => {
-        const key = f.label ?? f.type;
-        return key === undefined ? [] : [[labelKey(key), answerOf(f)] as const];
-      })),
+      .flatMap((e) =>
+        (e.fields ?? []).flatMap((f) => {
+          const key = f.label ?? f.type;
+          return key === undefined ? [] : [[labelKey(key), answerOf(f)] as const];
+        }),
+      ),
   );
 
 /** The customer's `session_fields` (`[{"key": "value"}, …]`), set by the site through the JS API. */
 export const sessionFields = (customer: ChatUser | undefined): Conversation['custom'] =>
-  textRecord((customer?.session_fields ?? []).flatMap((entry) => Object.entries(entry).map(([key, value]) => [key, scalarText(value)] as const)));
+  textRecord(
+    (customer?.session_fields ?? []).flatMap((entry) => Object.entries(entry).map(([key, value]) => [key, scalarText(value)] as const)),
+  );
 
 const bodyOf = (e: ChatEvent): string | undefined => {
   switch (e.type) {

@@ -20,9 +20,12 @@ export const secretVerifier = (secret: string | undefined): ((request: SourceReq
     const body = readBody(request);
     // A body that does not parse is `decode`'s to reject, with the reason.
     if (body._tag === 'Left' || body.right.generation === 'v2') return undefined;
-    if (wanted === undefined) return reject('WEBHOOK_SECRET_NOT_SET', 'Set LIVECHAT_WEBHOOK_SECRET to the secret_key the v3 webhooks were registered with.');
+    if (wanted === undefined)
+      return reject('WEBHOOK_SECRET_NOT_SET', 'Set LIVECHAT_WEBHOOK_SECRET to the secret_key the v3 webhooks were registered with.');
     const given = body.right.json.secret_key;
     if (typeof given !== 'string' || given === '') return reject('INVALID_SIGNATURE', 'The body has no secret_key.');
-    return timingSafeEqual(digest(given), wanted) ? undefined : reject('INVALID_SIGNATURE', 'secret_key does not match LIVECHAT_WEBHOOK_SECRET.');
+    return timingSafeEqual(digest(given), wanted)
+      ? undefined
+      : reject('INVALID_SIGNATURE', 'secret_key does not match LIVECHAT_WEBHOOK_SECRET.');
   };
 };

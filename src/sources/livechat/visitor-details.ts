@@ -50,10 +50,22 @@ export const showV2Record = async (deps: VisitorDetailsDeps, view: ConversationV
     );
     const status = response.status;
     if (status >= 200 && status < 300) return succeed(undefined);
-    if (status === 429) return fail(transient(RATE_LIMITED, `${what}: rate limited; retrying later`, { status, retryAfterMs: retryAfterMs(response.headers['retry-after'], Date.now()) ?? 10_000 }));
+    if (status === 429)
+      return fail(
+        transient(RATE_LIMITED, `${what}: rate limited; retrying later`, {
+          status,
+          retryAfterMs: retryAfterMs(response.headers['retry-after'], Date.now()) ?? 10_000,
+        }),
+      );
     if (status >= 500 || status === 408) return fail(transient(CODES.unavailable, `${what}: HTTP ${status}; retrying later`, { status }));
     if (status === 401 || status === 403)
-      return fail(permanent(CODES.unauthorized, `${what}: HTTP ${status}; LiveChat refused the license_id and token its own webhook sent (nothing to configure on our side)`, { status }));
+      return fail(
+        permanent(
+          CODES.unauthorized,
+          `${what}: HTTP ${status}; LiveChat refused the license_id and token its own webhook sent (nothing to configure on our side)`,
+          { status },
+        ),
+      );
     return fail(permanent(CODES.rejected, `${what}: HTTP ${status}`, { status }));
   } catch (e) {
     const failure = networkFailure(e, what, deps.timeoutMs);

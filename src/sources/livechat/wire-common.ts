@@ -65,7 +65,9 @@ export const Rfc3339 = new t.Type<Date, string, unknown>(
   (u): u is Date => u instanceof Date && !Number.isNaN(u.getTime()),
   (u, c) => {
     const at = typeof u === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(u) ? new Date(Date.parse(u)) : undefined;
-    return at === undefined || Number.isNaN(at.getTime()) ? t.failure(u, c, 'expected an RFC 3339 time such as "2019-10-11T09:40:59.219001Z"') : t.success(at);
+    return at === undefined || Number.isNaN(at.getTime())
+      ? t.failure(u, c, 'expected an RFC 3339 time such as "2019-10-11T09:40:59.219001Z"')
+      : t.success(at);
   },
   (d) => d.toISOString(),
 );
@@ -76,7 +78,9 @@ export const UnixSeconds = new t.Type<Date, number, unknown>(
   (u): u is Date => u instanceof Date,
   (u, c) => {
     const seconds = typeof u === 'number' ? u : typeof u === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(u) ? Number(u) : NaN;
-    return Number.isFinite(seconds) && seconds >= 0 ? t.success(new Date(Math.round(seconds * 1000))) : t.failure(u, c, 'expected Unix seconds such as 1494990905');
+    return Number.isFinite(seconds) && seconds >= 0
+      ? t.success(new Date(Math.round(seconds * 1000)))
+      : t.failure(u, c, 'expected Unix seconds such as 1494990905');
   },
   (d) => d.getTime() / 1000,
 );

@@ -12,7 +12,10 @@ import { Id, IdLike, listOf, OptionalEmail, OptionalText, UnixSeconds } from './
 
 /** `user_type` is `agent`, `supervisor` (a whisper: agents only) or `visitor`. */
 export const V2Message = knownKeys(
-  t.intersection([t.type({ text: WellFormedText, timestamp: UnixSeconds }), t.partial({ user_type: OptionalText, author_name: OptionalText, agent_id: OptionalText })]),
+  t.intersection([
+    t.type({ text: WellFormedText, timestamp: UnixSeconds }),
+    t.partial({ user_type: OptionalText, author_name: OptionalText, agent_id: OptionalText }),
+  ]),
 );
 export type V2Message = t.TypeOf<typeof V2Message>;
 
@@ -40,17 +43,17 @@ export type V2SurveyField = t.TypeOf<typeof V2SurveyField>;
 
 export const V2Chat = knownKeys(
   t.intersection([
-  t.type({ id: Id }),
-  t.partial({
-    messages: listOf(V2Message),
-    tags: listOf(WellFormedText),
-    groups: listOf(IdLike),
-    agents: listOf(knownKeys(t.partial({ name: OptionalText, login: OptionalText }))),
-    started_timestamp: UnixSeconds,
-    ended_timestamp: UnixSeconds,
-    /** `rated_good`, `rated_bad` or `not_rated` (v2 chat object). */
-    rate: OptionalText,
-  }),
+    t.type({ id: Id }),
+    t.partial({
+      messages: listOf(V2Message),
+      tags: listOf(WellFormedText),
+      groups: listOf(IdLike),
+      agents: listOf(knownKeys(t.partial({ name: OptionalText, login: OptionalText }))),
+      started_timestamp: UnixSeconds,
+      ended_timestamp: UnixSeconds,
+      /** `rated_good`, `rated_bad` or `not_rated` (v2 chat object). */
+      rate: OptionalText,
+    }),
   ]),
 );
 export type V2Chat = t.TypeOf<typeof V2Chat>;

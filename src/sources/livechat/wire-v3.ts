@@ -29,13 +29,17 @@ const answerText = (u: unknown): string | undefined => {
   if (typeof u === 'string') return u.trim() === '' ? undefined : wellFormed(u.trim());
   if (typeof u === 'number' || typeof u === 'boolean') return String(u);
   if (Array.isArray(u)) {
-    const labels = u.flatMap((x) => (Choice.is(x) && x.chosen !== false && x.label !== undefined && x.label.trim() !== '' ? [wellFormed(x.label.trim())] : []));
+    const labels = u.flatMap((x) =>
+      Choice.is(x) && x.chosen !== false && x.label !== undefined && x.label.trim() !== '' ? [wellFormed(x.label.trim())] : [],
+    );
     return labels.length === 0 ? undefined : labels.join(', ');
   }
   return Choice.is(u) && u.label !== undefined && u.label.trim() !== '' ? wellFormed(u.label.trim()) : undefined;
 };
 
-export const FormField = knownKeys(t.partial({ id: OptionalText, type: OptionalText, label: OptionalText, answer: AnswerText, value: AnswerText, answers: AnswerText }));
+export const FormField = knownKeys(
+  t.partial({ id: OptionalText, type: OptionalText, label: OptionalText, answer: AnswerText, value: AnswerText, answers: AnswerText }),
+);
 export type FormField = t.TypeOf<typeof FormField>;
 
 export const RichElement = knownKeys(t.partial({ title: OptionalText, subtitle: OptionalText }));
@@ -46,30 +50,37 @@ export const RichElement = knownKeys(t.partial({ title: OptionalText, subtitle: 
  */
 export const ChatEvent = knownKeys(
   t.intersection([
-  t.type({ id: Id, type: t.string, created_at: Rfc3339 }),
-  t.partial({
-    visibility: OptionalText,
-    recipients: OptionalText,
-    author_id: OptionalText,
-    deleted: t.boolean,
-    text: WellFormedText,
-    /** `file` */
-    name: OptionalText,
-    url: OptionalText,
-    /** `filled_form` */
-    form_type: OptionalText,
-    fields: listOf(FormField),
-    /** `rich_message` */
-    elements: listOf(RichElement),
-    properties: t.UnknownRecord,
-  }),
+    t.type({ id: Id, type: t.string, created_at: Rfc3339 }),
+    t.partial({
+      visibility: OptionalText,
+      recipients: OptionalText,
+      author_id: OptionalText,
+      deleted: t.boolean,
+      text: WellFormedText,
+      /** `file` */
+      name: OptionalText,
+      url: OptionalText,
+      /** `filled_form` */
+      form_type: OptionalText,
+      fields: listOf(FormField),
+      /** `rich_message` */
+      elements: listOf(RichElement),
+      properties: t.UnknownRecord,
+    }),
   ]),
 );
 export type ChatEvent = t.TypeOf<typeof ChatEvent>;
 
 const Geolocation = knownKeys(t.partial({ country: OptionalText, country_code: OptionalText, region: OptionalText, city: OptionalText }));
 /** `visit{referrer, ip, user_agent, geolocation, last_pages}` (agent-chat-api data structures, "Customer"). */
-const Visit = knownKeys(t.partial({ geolocation: Geolocation, last_pages: listOf(knownKeys(t.partial({ url: OptionalText }))), ip: OptionalText, referrer: OptionalText }));
+const Visit = knownKeys(
+  t.partial({
+    geolocation: Geolocation,
+    last_pages: listOf(knownKeys(t.partial({ url: OptionalText }))),
+    ip: OptionalText,
+    referrer: OptionalText,
+  }),
+);
 
 /**
  * A customer (`id` a UUID) or an agent (`id` = their email) or a bot. `session_fields` is
@@ -96,24 +107,27 @@ const Access = knownKeys(t.partial({ group_ids: listOf(IdLike) }));
 /** `restricted_access` threads (older than the plan's history) come without `events`. */
 export const Thread = knownKeys(
   t.intersection([
-  t.type({ id: Id }),
-  t.partial({
-    active: t.boolean,
-    user_ids: listOf(WellFormedText),
-    events: listOf(ChatEvent),
-    tags: listOf(WellFormedText),
-    access: Access,
-    created_at: Rfc3339,
-    previous_thread_id: OptionalText,
-    next_thread_id: OptionalText,
-    /** Namespaced: `routing.{referrer, start_url}`, `rating.{score, comment}`; read by path, never merged. */
-    properties: t.UnknownRecord,
-  }),
+    t.type({ id: Id }),
+    t.partial({
+      active: t.boolean,
+      user_ids: listOf(WellFormedText),
+      events: listOf(ChatEvent),
+      tags: listOf(WellFormedText),
+      access: Access,
+      created_at: Rfc3339,
+      previous_thread_id: OptionalText,
+      next_thread_id: OptionalText,
+      /** Namespaced: `routing.{referrer, start_url}`, `rating.{score, comment}`; read by path, never merged. */
+      properties: t.UnknownRecord,
+    }),
   ]),
 );
 export type Thread = t.TypeOf<typeof Thread>;
 
-export const RawChat = t.intersection([t.type({ id: Id }), t.partial({ users: listOf(ChatUser), thread: Thread, access: Access, properties: t.UnknownRecord })]);
+export const RawChat = t.intersection([
+  t.type({ id: Id }),
+  t.partial({ users: listOf(ChatUser), thread: Thread, access: Access, properties: t.UnknownRecord }),
+]);
 export const Chat = knownKeys(RawChat);
 export type Chat = t.TypeOf<typeof Chat>;
 
@@ -121,17 +135,30 @@ export type Chat = t.TypeOf<typeof Chat>;
  * The v3 envelope (Configuration API webhooks): `organization_id` since v3.4, `license_id` (a
  * number) before. There is no signature header; `secret_key` is checked by `verifySecret`.
  */
-const Envelope = t.intersection([t.type({ action: t.string }), t.partial({ webhook_id: OptionalText, organization_id: IdLike, license_id: IdLike })]);
+const Envelope = t.intersection([
+  t.type({ action: t.string }),
+  t.partial({ webhook_id: OptionalText, organization_id: IdLike, license_id: IdLike }),
+]);
 
 /** `incoming_chat` (`incoming_chat_thread` before v3.2): the whole chat with its new thread. */
-export const IncomingChat = knownKeys(t.intersection([Envelope, t.type({ payload: knownKeys(t.type({ chat: knownKeys(t.intersection([RawChat, t.type({ thread: Thread })])) })) })]));
+export const IncomingChat = knownKeys(
+  t.intersection([
+    Envelope,
+    t.type({ payload: knownKeys(t.type({ chat: knownKeys(t.intersection([RawChat, t.type({ thread: Thread })])) })) }),
+  ]),
+);
 export type IncomingChat = t.TypeOf<typeof IncomingChat>;
 
 /** `chat_deactivated` (`thread_closed` before v3.2): no transcript; `user_id` is missing when the router closed it. */
 export const ChatDeactivated = knownKeys(
-  t.intersection([Envelope, t.type({ payload: knownKeys(t.intersection([t.type({ chat_id: Id, thread_id: Id }), t.partial({ user_id: OptionalText })])) })]),
+  t.intersection([
+    Envelope,
+    t.type({ payload: knownKeys(t.intersection([t.type({ chat_id: Id, thread_id: Id }), t.partial({ user_id: OptionalText })])) }),
+  ]),
 );
 export type ChatDeactivated = t.TypeOf<typeof ChatDeactivated>;
 
-export const IncomingEvent = knownKeys(t.intersection([Envelope, t.type({ payload: knownKeys(t.type({ chat_id: Id, thread_id: Id, event: ChatEvent })) })]));
+export const IncomingEvent = knownKeys(
+  t.intersection([Envelope, t.type({ payload: knownKeys(t.type({ chat_id: Id, thread_id: Id, event: ChatEvent })) })]),
+);
 export type IncomingEvent = t.TypeOf<typeof IncomingEvent>;

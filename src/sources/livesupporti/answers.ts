@@ -6,7 +6,11 @@ import { parseJsonSafe } from '../../domain/json';
 export const REASON_MAX_CHARS = 200;
 
 /** ASP.NET Web API writes errors as `{"Message": "…"}`; other casings are read too. */
-const ErrorBody = t.union([knownKeys(t.type({ Message: t.string })), knownKeys(t.type({ message: t.string })), knownKeys(t.type({ error: t.string }))]);
+const ErrorBody = t.union([
+  knownKeys(t.type({ Message: t.string })),
+  knownKeys(t.type({ message: t.string })),
+  knownKeys(t.type({ error: t.string })),
+]);
 
 /** The error's message, else (not JSON, or another shape) the text itself. */
 const messageOf = (text: string): string => {

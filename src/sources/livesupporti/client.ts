@@ -46,13 +46,21 @@ const idsOf = (view: ConversationView): { accountId: string; visitorId: string; 
 
 export const createLiveSupportiClient = (options: LiveSupportiClientOptions): PlatformClient => {
   const authorization =
-    options.apiUser === undefined || options.apiKey === undefined ? undefined : `Basic ${Buffer.from(`${options.apiUser}:${options.apiKey}`, 'utf8').toString('base64')}`;
+    options.apiUser === undefined || options.apiKey === undefined
+      ? undefined
+      : `Basic ${Buffer.from(`${options.apiUser}:${options.apiKey}`, 'utf8').toString('base64')}`;
   const showRecord = async (view: ConversationView, link: ShownLink): Promise<Outcome<void>> => {
     const missing = missingKey(options);
     if (missing !== undefined || authorization === undefined)
-      return fail(permanent('LIVESUPPORTI_NOT_CONFIGURED', `${missing ?? 'LIVESUPPORTI_API_KEY'} is not set, so the link cannot be shown in LiveSupporti: set it, and chats started after that get their link`));
+      return fail(
+        permanent(
+          'LIVESUPPORTI_NOT_CONFIGURED',
+          `${missing ?? 'LIVESUPPORTI_API_KEY'} is not set, so the link cannot be shown in LiveSupporti: set it, and chats started after that get their link`,
+        ),
+      );
     const ids = idsOf(view);
-    if (ids === undefined) return fail(permanent('LIVESUPPORTI_NO_VISITOR', 'this conversation has no LiveSupporti account and visitor id to show the link to'));
+    if (ids === undefined)
+      return fail(permanent('LIVESUPPORTI_NO_VISITOR', 'this conversation has no LiveSupporti account and visitor id to show the link to'));
     const body = {
       AccountId: ids.accountId,
       ...(ids.agentId === undefined ? {} : { AgentId: ids.agentId }),
@@ -63,7 +71,12 @@ export const createLiveSupportiClient = (options: LiveSupportiClientOptions): Pl
     let response: OutboundAnswer;
     try {
       response = await send(
-        { method: 'POST', url, headers: { authorization, 'content-type': 'application/json; charset=utf-8', accept: 'application/json' }, body: JSON.stringify(body) },
+        {
+          method: 'POST',
+          url,
+          headers: { authorization, 'content-type': 'application/json; charset=utf-8', accept: 'application/json' },
+          body: JSON.stringify(body),
+        },
         options.timeoutMs,
       );
     } catch (e) {
@@ -84,7 +97,11 @@ export const createLiveSupportiClient = (options: LiveSupportiClientOptions): Pl
       const missing = missingKey(options);
       return [
         missing === undefined
-          ? { name: 'LiveSupporti API', ok: true, detail: `credentials set (${options.apiUrl}); LiveSupporti offers no harmless call to test them, so the first chat started shows whether they work` }
+          ? {
+              name: 'LiveSupporti API',
+              ok: true,
+              detail: `credentials set (${options.apiUrl}); LiveSupporti offers no harmless call to test them, so the first chat started shows whether they work`,
+            }
           : { name: 'LiveSupporti API', ok: false, detail: `${missing} is not set: links cannot be shown to agents` },
       ];
     },
@@ -98,8 +115,19 @@ const classify = (response: OutboundAnswer): Outcome<void> => {
   const wait = retryAfterMs(response.headers['retry-after'], Date.now());
   const extra = wait === undefined ? { status } : { status, retryAfterMs: wait };
   if (status === 429) return fail(transient(RATE_LIMITED, 'LiveSupporti asks us to slow down (429)', extra));
-  if (status >= 500) return fail(transient('LIVESUPPORTI_UNAVAILABLE', `LiveSupporti answered ${status}${reason === '' ? '' : `: ${reason}`}`, extra));
+  if (status >= 500)
+    return fail(transient('LIVESUPPORTI_UNAVAILABLE', `LiveSupporti answered ${status}${reason === '' ? '' : `: ${reason}`}`, extra));
   if (status === 401 || status === 403)
-    return fail(permanent('LIVESUPPORTI_UNAUTHORIZED', `LiveSupporti refused our credentials (${status}): check LIVESUPPORTI_API_USER and LIVESUPPORTI_API_KEY`, { status }));
-  return fail(permanent('LIVESUPPORTI_REJECTED', `LiveSupporti refused the visitor details (${status})${reason === '' ? '' : `: ${reason}`}`, { status }));
+    return fail(
+      permanent(
+        'LIVESUPPORTI_UNAUTHORIZED',
+        `LiveSupporti refused our credentials (${status}): check LIVESUPPORTI_API_USER and LIVESUPPORTI_API_KEY`,
+        { status },
+      ),
+    );
+  return fail(
+    permanent('LIVESUPPORTI_REJECTED', `LiveSupporti refused the visitor details (${status})${reason === '' ? '' : `: ${reason}`}`, {
+      status,
+    }),
+  );
 };

@@ -51,14 +51,19 @@ const OptionalId = new t.Type<string | undefined, string, unknown>(
  * from 1 (`DataFlowWebHookSender.LaunchWebHook` re-signs the rebuilt body each time).
  */
 export const Envelope = knownKeys(
-  t.intersection([t.type({ Id: IdText, Notifications: t.array(t.unknown) }), t.partial({ Attempt: t.union([t.number, t.null]), Properties: t.unknown })]),
+  t.intersection([
+    t.type({ Id: IdText, Notifications: t.array(t.unknown) }),
+    t.partial({ Attempt: t.union([t.number, t.null]), Properties: t.unknown }),
+  ]),
 );
 export type Envelope = t.TypeOf<typeof Envelope>;
 
 export const NotificationHead = knownKeys(t.type({ Action: t.string }));
 
 /** The vendor's example sends only `Id` and `Email`; the rest is read when present. */
-const NamedVisitor = knownKeys(t.intersection([t.type({ Id: IdText }), t.partial({ Email: OptionalText, Name: OptionalText, Phone: OptionalText })]));
+const NamedVisitor = knownKeys(
+  t.intersection([t.type({ Id: IdText }), t.partial({ Email: OptionalText, Name: OptionalText, Phone: OptionalText })]),
+);
 type NamedVisitor = t.TypeOf<typeof NamedVisitor>;
 const NAMED: ReadonlySet<string> = new Set(['Id', 'Email', 'Name', 'Phone']);
 
@@ -73,7 +78,11 @@ const Visitor = new t.Type<VisitorData, unknown, unknown>(
   (u, c) => {
     const named = NamedVisitor.validate(u, c);
     if (named._tag === 'Left' || !t.UnknownRecord.is(u)) return named;
-    const properties = textRecord(Object.entries(u).filter(([key]) => !NAMED.has(key)).map(([key, value]) => [key, scalarText(value)] as const));
+    const properties = textRecord(
+      Object.entries(u)
+        .filter(([key]) => !NAMED.has(key))
+        .map(([key, value]) => [key, scalarText(value)] as const),
+    );
     return t.success(properties === undefined ? named.right : { ...named.right, Properties: properties });
   },
   t.identity,

@@ -23,7 +23,9 @@ const describe = (config: LiveSupportiConfig, webhookUrl: string): readonly stri
   config.apiUser === undefined || config.apiKey === undefined
     ? '  LIVESUPPORTI_API_USER and LIVESUPPORTI_API_KEY are needed to show the CRM link to agents.'
     : `  Links are shown through ${config.apiUrl}/api/visitors/<visitor>/details.`,
-  config.createLeads ? '  Unknown visitors with an email become leads (LIVESUPPORTI_CREATE_LEADS=true).' : '  Only visitors the CRM already knows are shown (LIVESUPPORTI_CREATE_LEADS=false).',
+  config.createLeads
+    ? '  Unknown visitors with an email become leads (LIVESUPPORTI_CREATE_LEADS=true).'
+    : '  Only visitors the CRM already knows are shown (LIVESUPPORTI_CREATE_LEADS=false).',
 ];
 
 export const createLiveSupportiSource = (config: LiveSupportiConfig, deps: SourceDeps): ChatSource => {

@@ -38,7 +38,14 @@ export const toChatStartedEvent = (data: ChatStartedData, context: ChatStartedCo
     id: conversationId(data.AccountId, data.Visitor.Id),
     visitor,
     // No transcript exists yet: the record says where and when the chat started.
-    messages: [{ role: 'system', author: 'LiveSupporti', body: `Chat started on LiveSupporti at ${context.at.toISOString()}${agent}.`, at: context.at }],
+    messages: [
+      {
+        role: 'system',
+        author: 'LiveSupporti',
+        body: `Chat started on LiveSupporti at ${context.at.toISOString()}${agent}.`,
+        at: context.at,
+      },
+    ],
     tags: [],
     groups: [],
     operators: [],

@@ -24,13 +24,14 @@ export interface DecodeSettings {
 export const isChatStarted = (action: string): boolean => /^(on)?chatstart(ed)?$/.test(action.toLowerCase().replace(/[^a-z]/g, ''));
 
 /** Members of an intersection or union add their index to the path; the payload has no such level. */
-const isCombinator = (type: t.Decoder<unknown, unknown>): boolean =>
-  type instanceof t.IntersectionType || type instanceof t.UnionType;
+const isCombinator = (type: t.Decoder<unknown, unknown>): boolean => type instanceof t.IntersectionType || type instanceof t.UnionType;
 
 /** `Notifications.0.Data.Visitor.Id: expected …` for every failure; values are never quoted (they may be emails). */
 const invalid = (errors: t.Errors, prefix: string): Rejection => {
   const lines = errors.map((e) => {
-    const keys = e.context.filter((entry, i) => entry.key !== '' && !(i > 0 && isCombinator(e.context[i - 1]?.type ?? entry.type))).map((entry) => entry.key);
+    const keys = e.context
+      .filter((entry, i) => entry.key !== '' && !(i > 0 && isCombinator(e.context[i - 1]?.type ?? entry.type)))
+      .map((entry) => entry.key);
     const path = [prefix, ...keys].filter((k) => k !== '').join('.');
     return `${path === '' ? '(root)' : path}: ${e.message ?? `expected ${e.context[e.context.length - 1]?.type.name ?? 'a value'}`}`;
   });
@@ -57,19 +58,27 @@ const readJson = (request: SourceRequest): Either<Rejection, unknown> => {
     } catch {
       return left(reject('UNSUPPORTED_CONTENT_TYPE', 'LiveSupporti posts application/json'));
     }
-    if (media !== 'application/json' && !media.endsWith('+json')) return left(reject('UNSUPPORTED_CONTENT_TYPE', `expected application/json, got ${media}`));
+    if (media !== 'application/json' && !media.endsWith('+json'))
+      return left(reject('UNSUPPORTED_CONTENT_TYPE', `expected application/json, got ${media}`));
   }
   // `__proto__` stays an own data key, and the codecs read only the keys they name (./codec).
   return parseJsonSafe(request.rawBody.toString('utf8').replace(/^\uFEFF/, ''));
 };
 
-const toEvent = (envelope: Envelope, notification: unknown, index: number, settings: DecodeSettings, at: Date): Either<Rejection, InboundEvent> => {
+const toEvent = (
+  envelope: Envelope,
+  notification: unknown,
+  index: number,
+  settings: DecodeSettings,
+  at: Date,
+): Either<Rejection, InboundEvent> => {
   const path = `Notifications.${index}`;
   if (!isObject(notification)) return left(reject('INVALID_PAYLOAD', `${path}: expected an object`));
   const head = NotificationHead.decode(notification);
   if (head._tag === 'Left') return left(invalid(head.left, path));
   const action = head.right.Action;
-  if (!isChatStarted(action)) return right({ kind: 'ignored', reason: `LiveSupporti action ${JSON.stringify(action.slice(0, 64))} is not handled` });
+  if (!isChatStarted(action))
+    return right({ kind: 'ignored', reason: `LiveSupporti action ${JSON.stringify(action.slice(0, 64))} is not handled` });
   const { data, path: dataPath } = dataOf(notification);
   const decoded = ChatStartedData.decode(data);
   if (decoded._tag === 'Left') return left(invalid(decoded.left, `${path}${dataPath}`));

@@ -28,7 +28,8 @@ const requestedHeaders = (value: string | undefined): string =>
 export const answerEcho = (request: SourceRequest): SourceResponse | Rejection => {
   // `echo` missing or empty → 400, as the reference receiver answers (`CustomWebHookReceiver.WebHookVerification`).
   const echo = new URLSearchParams(request.rawQuery).get('echo');
-  if (echo === null || echo === '') return reject('INVALID_QUERY', 'LiveSupporti verifies the URL with ?echo=<value>; this GET has no echo');
+  if (echo === null || echo === '')
+    return reject('INVALID_QUERY', 'LiveSupporti verifies the URL with ?echo=<value>; this GET has no echo');
   return {
     status: 200,
     body: echo,

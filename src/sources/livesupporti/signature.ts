@@ -24,11 +24,13 @@ const parseSignature = (header: string | undefined): Buffer | Rejection => {
   return Buffer.from(hex, 'hex');
 };
 
-export const signatureOf = (body: Buffer, secret: string): Buffer => createHmac('sha256', Buffer.from(secret, 'utf8')).update(body).digest();
+export const signatureOf = (body: Buffer, secret: string): Buffer =>
+  createHmac('sha256', Buffer.from(secret, 'utf8')).update(body).digest();
 
 /** `undefined` when the body is authentic. */
 export const verifySignature = (request: SourceRequest, secret: string | undefined): Rejection | undefined => {
-  if (secret === undefined) return reject('WEBHOOK_SECRET_NOT_SET', 'set LIVESUPPORTI_WEBHOOK_SECRET to the secret typed into LiveSupporti → WebHooks');
+  if (secret === undefined)
+    return reject('WEBHOOK_SECRET_NOT_SET', 'set LIVESUPPORTI_WEBHOOK_SECRET to the secret typed into LiveSupporti → WebHooks');
   const given = parseSignature(request.header(SIGNATURE_HEADER));
   if (!Buffer.isBuffer(given)) return given;
   return timingSafeEqual(given, signatureOf(request.rawBody, secret)) ? undefined : reject('INVALID_SIGNATURE');

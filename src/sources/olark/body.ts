@@ -39,7 +39,7 @@ const decodeFormComponent = (text: string): string | undefined => {
  */
 export const formField = (text: string, name: string): string | null => {
   // As the URLSearchParams constructor does, a leading `?` is dropped.
-  for (let start = text.startsWith('?') ? 1 : 0; start < text.length; ) {
+  for (let start = text.startsWith('?') ? 1 : 0; start < text.length;) {
     const amp = text.indexOf('&', start);
     const end = amp === -1 ? text.length : amp;
     if (end > start) {
@@ -47,7 +47,8 @@ export const formField = (text: string, name: string): string | null => {
       const split = eq === -1 || eq > end ? end : eq;
       const key = decodeFormComponent(text.slice(start, split));
       if (key === undefined) return new URLSearchParams(text).get(name);
-      if (key === name) return (split === end ? '' : decodeFormComponent(text.slice(split + 1, end))) ?? new URLSearchParams(text).get(name);
+      if (key === name)
+        return (split === end ? '' : decodeFormComponent(text.slice(split + 1, end))) ?? new URLSearchParams(text).get(name);
     }
     start = end + 1;
   }

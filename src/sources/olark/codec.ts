@@ -78,9 +78,7 @@ export const UnixTime = new t.Type<Date, string, unknown>(
   (u, c) => {
     const seconds = typeof u === 'string' && SECONDS.test(u) ? Number(u) : typeof u === 'number' && u >= 0 ? u : NaN;
     const at = new Date(Math.round(seconds * 1000));
-    return Number.isNaN(at.getTime())
-      ? t.failure(u, c, 'expected Unix seconds such as "1558107754.825684"')
-      : t.success(at);
+    return Number.isNaN(at.getTime()) ? t.failure(u, c, 'expected Unix seconds such as "1558107754.825684"') : t.success(at);
   },
   (d) => String(d.getTime() / 1000),
 );
@@ -113,7 +111,10 @@ export const OfflineMessage = knownKeys(t.type({ kind: t.literal('OfflineMessage
  * `olarkKind` is the kind as sent; `body` and `timestamp` are kept only when they are usable.
  */
 export const OtherItem = knownKeys(
-  t.intersection([t.type({ kind: t.literal('Other'), olarkKind: WellFormedText }), t.partial({ body: WellFormedText, timestamp: UnixTime })]),
+  t.intersection([
+    t.type({ kind: t.literal('Other'), olarkKind: WellFormedText }),
+    t.partial({ body: WellFormedText, timestamp: UnixTime }),
+  ]),
 );
 
 const knownItems = {

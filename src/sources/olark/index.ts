@@ -6,7 +6,15 @@
 import { createHash } from 'node:crypto';
 import { left, right } from 'fp-ts/Either';
 import type { Action, ChatEvent } from '../../domain/event';
-import { reject, type ChatSource, type InboundEvent, type Rejection, type SourceDefinition, type SourceRequest, type SyncResult } from '../../domain/source';
+import {
+  reject,
+  type ChatSource,
+  type InboundEvent,
+  type Rejection,
+  type SourceDefinition,
+  type SourceRequest,
+  type SyncResult,
+} from '../../domain/source';
 import { decodeOlarkEvent } from './adapter';
 
 /** `?record=lead|case` forces the record type (the README's Olark section). */
@@ -17,7 +25,8 @@ const forcedRecord = (rawQuery: string): Action | undefined | Rejection => {
 };
 
 /** Olark has no event id; the same bytes (and override) posted again are the same event. */
-const dedupKeyOf = (request: SourceRequest): string => createHash('sha256').update(request.rawQuery).update('\n').update(request.rawBody).digest('base64url');
+const dedupKeyOf = (request: SourceRequest): string =>
+  createHash('sha256').update(request.rawQuery).update('\n').update(request.rawBody).digest('base64url');
 
 const toInbound = (event: ChatEvent, dedupKey: string, now: Date, syncDeadlineMs: number): InboundEvent => {
   switch (event.kind) {
@@ -25,10 +34,22 @@ const toInbound = (event: ChatEvent, dedupKey: string, now: Date, syncDeadlineMs
       return { kind: 'test' };
     case 'start':
       // Only worth an answer while the agent waits: never retried later.
-      return { kind: 'conversation', dedupKey, conversation: event.conversation, plan: ['lookup'], expiresAt: new Date(now.getTime() + syncDeadlineMs) };
+      return {
+        kind: 'conversation',
+        dedupKey,
+        conversation: event.conversation,
+        plan: ['lookup'],
+        expiresAt: new Date(now.getTime() + syncDeadlineMs),
+      };
     case 'transcript':
     case 'offline':
-      return { kind: 'conversation', dedupKey, conversation: event.conversation, plan: ['deliver'], ...(event.forced === undefined ? {} : { forced: event.forced }) };
+      return {
+        kind: 'conversation',
+        dedupKey,
+        conversation: event.conversation,
+        plan: ['deliver'],
+        ...(event.forced === undefined ? {} : { forced: event.forced }),
+      };
   }
 };
 
@@ -57,7 +78,9 @@ export const createOlarkSource = (options: { readonly syncDeadlineMs: number; re
     return right([toInbound(event.right, dedupKeyOf(request), (options.now ?? (() => new Date()))(), options.syncDeadlineMs)]);
   },
   answer: (results) => ({ status: 200, body: toAnswer(results[0]) }),
-  describe: () => ['paste it into Olark → Integrations → Webhooks → "URL to post to", then click "Send test" (PUBLIC_URL/status then says it works)'],
+  describe: () => [
+    'paste it into Olark → Integrations → Webhooks → "URL to post to", then click "Send test" (PUBLIC_URL/status then says it works)',
+  ],
 });
 
 /** Olark has no keys of its own beyond its webhook token. */
@@ -65,5 +88,6 @@ export const olarkSource: SourceDefinition = {
   name: 'olark',
   title: 'Olark',
   tokenKey: 'OLARK_WEBHOOK_TOKEN',
-  configure: () => right((deps) => createOlarkSource({ syncDeadlineMs: deps.syncDeadlineMs, ...(deps.now === undefined ? {} : { now: deps.now }) })),
+  configure: () =>
+    right((deps) => createOlarkSource({ syncDeadlineMs: deps.syncDeadlineMs, ...(deps.now === undefined ? {} : { now: deps.now }) })),
 };

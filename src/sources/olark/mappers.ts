@@ -1,4 +1,12 @@
-import { scalarText, textRecord, visitorLabel, type Conversation, type Message, type Operator, type Visitor } from '../../domain/conversation';
+import {
+  scalarText,
+  textRecord,
+  visitorLabel,
+  type Conversation,
+  type Message,
+  type Operator,
+  type Visitor,
+} from '../../domain/conversation';
 import type { Action, ChatEvent, ChatEventKind } from '../../domain/event';
 import type { OlarkItem, OlarkOperator, OlarkPayload } from './codec';
 

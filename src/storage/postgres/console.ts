@@ -17,11 +17,13 @@ export const createPostgresConsole = (db: Queryable): ConsoleStore => {
     if (filter.source !== undefined) where.push(`source = ${param(filter.source)}`);
     if (filter.state !== undefined) where.push(`state = ${param(filter.state)}`);
     // Row comparison: one index range on (updated_at, key) that starts at the cursor.
-    if (filter.after !== undefined) where.push(`(updated_at, key) < (${param(filter.after.updatedAt)}::bigint, ${param(filter.after.key)}::text)`);
+    if (filter.after !== undefined)
+      where.push(`(updated_at, key) < (${param(filter.after.updatedAt)}::bigint, ${param(filter.after.key)}::text)`);
     const columns = SUMMARY_SELECT;
     const text = filter.q?.trim() ?? '';
     let sql: string;
-    if (text === '') sql = `SELECT ${columns} FROM conversations c ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY c.updated_at DESC, c.key DESC LIMIT ${param(filter.limit + 1)}`;
+    if (text === '')
+      sql = `SELECT ${columns} FROM conversations c ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY c.updated_at DESC, c.key DESC LIMIT ${param(filter.limit + 1)}`;
     else {
       const prefix = [...text].length >= SEARCH_PREFIX_MIN;
       // LIKE with a literal prefix uses the text_pattern_ops indexes whatever the collation; each
@@ -31,14 +33,18 @@ export const createPostgresConsole = (db: Queryable): ConsoleStore => {
       const limit = param(filter.limit + 1);
       // Each part keeps only its own newest page (a top-N sort), and the page is the newest of
       // those: a prefix that matches tens of thousands never sorts or de-duplicates them all.
-      const part = (column: string) => `(SELECT updated_at, key FROM conversations WHERE lower(${column}) LIKE lower(${pattern})${filters} ORDER BY updated_at DESC, key DESC LIMIT ${limit})`;
+      const part = (column: string) =>
+        `(SELECT updated_at, key FROM conversations WHERE lower(${column}) LIKE lower(${pattern})${filters} ORDER BY updated_at DESC, key DESC LIMIT ${limit})`;
       const page = `${['conversation_id', 'visitor_email', 'visitor_name'].map(part).join(' UNION ')} ORDER BY updated_at DESC, key DESC LIMIT ${limit}`;
       sql = `SELECT ${columns} FROM (${page}) m JOIN conversations c ON c.key = m.key ORDER BY c.updated_at DESC, c.key DESC`;
     }
     const rows = (await rowsOf(db, sql, values)).map(toSummary);
     const page = rows.slice(0, filter.limit);
     const last = page[page.length - 1];
-    return { conversations: page, ...(rows.length > filter.limit && last !== undefined ? { next: { updatedAt: last.updatedAt.getTime(), key: last.key } } : {}) };
+    return {
+      conversations: page,
+      ...(rows.length > filter.limit && last !== undefined ? { next: { updatedAt: last.updatedAt.getTime(), key: last.key } } : {}),
+    };
   };
 
   return {
@@ -66,7 +72,11 @@ export const createPostgresConsole = (db: Queryable): ConsoleStore => {
       return rows.map(toGroup);
     },
     async deadJobsWithCode(code, limit) {
-      const rows = await rowsOf(db, `SELECT * FROM jobs WHERE state = 'dead' AND last_error IS NOT NULL AND ${CODE} = $1 ORDER BY updated_at DESC, seq DESC LIMIT $2`, [code, limit]);
+      const rows = await rowsOf(
+        db,
+        `SELECT * FROM jobs WHERE state = 'dead' AND last_error IS NOT NULL AND ${CODE} = $1 ORDER BY updated_at DESC, seq DESC LIMIT $2`,
+        [code, limit],
+      );
       return rows.map(toJob);
     },
     async sourceActivity(source) {

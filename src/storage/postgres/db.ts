@@ -30,7 +30,11 @@ export const createPool = (url: string, poolSize: number, onError: (error: Error
 };
 
 /** Runs `work` on one checked-out client; a client that fails mid-transaction is discarded, not reused. */
-export const withClient = async <A>(pool: pg.Pool, onError: (error: Error) => void, work: (client: PoolClient) => Promise<A>): Promise<A> => {
+export const withClient = async <A>(
+  pool: pg.Pool,
+  onError: (error: Error) => void,
+  work: (client: PoolClient) => Promise<A>,
+): Promise<A> => {
   const client = await pool.connect();
   // A checked-out client whose connection drops between two queries emits 'error' instead of
   // rejecting a query; the same listener keeps that from stopping the process.

@@ -58,7 +58,13 @@ export const claimLocked = async (db: Queryable, job: Job, owner: string, now: n
   // The previous holder died mid-delivery: that try counts (attempts + 1 above), so a job that
   // crashes the process every time still ends up dead instead of looping forever.
   if (job.state === 'running')
-    await insertAttempt(db, { jobId: job.id, startedAt: new Date(now), durationMs: 0, outcome: 'abandoned', error: 'lease expired: the process delivering it stopped' });
+    await insertAttempt(db, {
+      jobId: job.id,
+      startedAt: new Date(now),
+      durationMs: 0,
+      outcome: 'abandoned',
+      error: 'lease expired: the process delivering it stopped',
+    });
   return toJob(row);
 };
 
@@ -96,7 +102,9 @@ export const claimDueJobs = async (db: PoolClient, owner: string, now: number, l
   if (candidates.length === 0) return [];
   const keys = [...new Set(candidates.map((job) => job.conversationKey))];
   // A conversation locked elsewhere is being taken in, claimed or finished right now: try it next tick.
-  const free = new Set((await rowsOf(db, 'SELECT key FROM conversations WHERE key = ANY($1) ORDER BY key FOR UPDATE SKIP LOCKED', [keys])).map(toKey));
+  const free = new Set(
+    (await rowsOf(db, 'SELECT key FROM conversations WHERE key = ANY($1) ORDER BY key FOR UPDATE SKIP LOCKED', [keys])).map(toKey),
+  );
   const claimed: Job[] = [];
   for (const candidate of candidates) {
     if (claimed.length >= limit) break;
@@ -110,17 +118,32 @@ export const claimDueJobs = async (db: PoolClient, owner: string, now: number, l
 };
 
 const otherPending = async (db: Queryable, job: Job): Promise<Job | undefined> => {
-  const row = await firstRow(db, "SELECT * FROM jobs WHERE conversation_key = $1 AND kind = $2 AND state = 'pending' AND id <> $3", [job.conversationKey, job.kind, job.id]);
+  const row = await firstRow(db, "SELECT * FROM jobs WHERE conversation_key = $1 AND kind = $2 AND state = 'pending' AND id <> $3", [
+    job.conversationKey,
+    job.kind,
+    job.id,
+  ]);
   return row === undefined ? undefined : toJob(row);
 };
 
 export const latestOfKind = async (db: Queryable, key: string, kind: StepKind): Promise<Job | undefined> => {
-  const row = await firstRow(db, 'SELECT * FROM jobs WHERE conversation_key = $1 AND kind = $2 ORDER BY created_at DESC, seq DESC LIMIT 1', [key, kind]);
+  const row = await firstRow(
+    db,
+    'SELECT * FROM jobs WHERE conversation_key = $1 AND kind = $2 ORDER BY created_at DESC, seq DESC LIMIT 1',
+    [key, kind],
+  );
   return row === undefined ? undefined : toJob(row);
 };
 
 /** The pending job of this kind, created or shared (its follow-up steps merged); the conversation row is locked by the caller. */
-export const queueStep = async (db: Queryable, key: string, kind: StepKind, then: readonly StepKind[], expiresAt: number | null, now: number): Promise<Job> => {
+export const queueStep = async (
+  db: Queryable,
+  key: string,
+  kind: StepKind,
+  then: readonly StepKind[],
+  expiresAt: number | null,
+  now: number,
+): Promise<Job> => {
   const pending = await firstRow(db, "SELECT * FROM jobs WHERE conversation_key = $1 AND kind = $2 AND state = 'pending'", [key, kind]);
   if (pending !== undefined) {
     const shared = toJob(pending);
@@ -147,7 +170,9 @@ export const queueStep = async (db: Queryable, key: string, kind: StepKind, then
 const finishDone = async (db: Queryable, job: Job, result: JobResult & { kind: 'done' }, now: number): Promise<void> => {
   const key = job.conversationKey;
   if (result.conversation !== undefined) {
-    const known = toStoredConversation(await firstRow(db, 'SELECT key, snapshot, version, forced, meta, person, updated_at FROM conversations WHERE key = $1', [key]));
+    const known = toStoredConversation(
+      await firstRow(db, 'SELECT key, snapshot, version, forced, meta, person, updated_at FROM conversations WHERE key = $1', [key]),
+    );
     const merged = mergeConversation(known.conversation, result.conversation);
     await db.query('UPDATE conversations SET snapshot = $2, version = version + 1, visitor_id = $3, updated_at = $4 WHERE key = $1', [
       key,
@@ -157,10 +182,20 @@ const finishDone = async (db: Queryable, job: Job, result: JobResult & { kind: '
     ]);
   }
   if (result.meta !== undefined || result.forced !== undefined) {
-    const known = toStoredConversation(await firstRow(db, 'SELECT key, snapshot, version, forced, meta, person, updated_at FROM conversations WHERE key = $1', [key]));
-    await db.query('UPDATE conversations SET meta = $2, forced = COALESCE($3, forced) WHERE key = $1', [key, toMetaJson({ ...known.meta, ...result.meta }), result.forced ?? null]);
+    const known = toStoredConversation(
+      await firstRow(db, 'SELECT key, snapshot, version, forced, meta, person, updated_at FROM conversations WHERE key = $1', [key]),
+    );
+    await db.query('UPDATE conversations SET meta = $2, forced = COALESCE($3, forced) WHERE key = $1', [
+      key,
+      toMetaJson({ ...known.meta, ...result.meta }),
+      result.forced ?? null,
+    ]);
   }
-  if (result.person !== undefined) await db.query('UPDATE conversations SET person = $2 WHERE key = $1', [key, result.person === null ? null : toPersonJson(result.person)]);
+  if (result.person !== undefined)
+    await db.query('UPDATE conversations SET person = $2 WHERE key = $1', [
+      key,
+      result.person === null ? null : toPersonJson(result.person),
+    ]);
   if (result.next !== undefined) await queueStep(db, key, result.next.kind, result.next.then, job.expiresAt?.getTime() ?? null, now);
 };
 
@@ -175,7 +210,15 @@ const upsertRecord = (db: Queryable, key: string, record: CrmRecord, version: nu
 /** A `deliver` made in the intake's transaction (deliverHere): the job born done, with its attempt and the record; its id. */
 export const insertDelivered = async (
   db: Queryable,
-  input: { readonly key: string; readonly then: readonly StepKind[]; readonly expiresAt: number | null; readonly now: number; readonly record: CrmRecord; readonly version: number; readonly durationMs: number },
+  input: {
+    readonly key: string;
+    readonly then: readonly StepKind[];
+    readonly expiresAt: number | null;
+    readonly now: number;
+    readonly record: CrmRecord;
+    readonly version: number;
+    readonly durationMs: number;
+  },
 ): Promise<string> => {
   const id = newSortableId();
   await db.query(
@@ -190,7 +233,8 @@ export const insertDelivered = async (
 
 /** Whether any step of the conversation is queued or running. */
 export const hasUnfinished = async (db: Queryable, key: string): Promise<boolean> =>
-  (await firstRow(db, "SELECT 1 AS one FROM jobs WHERE conversation_key = $1 AND state IN ('pending', 'running') LIMIT 1", [key])) !== undefined;
+  (await firstRow(db, "SELECT 1 AS one FROM jobs WHERE conversation_key = $1 AND state IN ('pending', 'running') LIMIT 1", [key])) !==
+  undefined;
 
 export interface FinishInput {
   readonly jobId: string;
@@ -246,7 +290,11 @@ export const reviveJob = async (db: PoolClient, id: string, now: number): Promis
   const pending = await otherPending(db, job);
   // A newer intake already queued the conversation: that job delivers the latest snapshot.
   if (pending !== undefined) {
-    await db.query("UPDATE jobs SET state = 'done', last_error = $2, updated_at = $3 WHERE id = $1", [id, `superseded by job ${pending.id}`, now]);
+    await db.query("UPDATE jobs SET state = 'done', last_error = $2, updated_at = $3 WHERE id = $1", [
+      id,
+      `superseded by job ${pending.id}`,
+      now,
+    ]);
     return pending;
   }
   const row = await firstRow(

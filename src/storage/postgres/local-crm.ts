@@ -5,7 +5,14 @@
  * (taken by the upsert of local_people) settles two conversations of one person on one lead.
  */
 import * as t from 'io-ts';
-import { applyLocalFields, personEmail, type LocalChange, type LocalRecord, type LocalRecordStore, type LocalUpsert } from '../../domain/local-records';
+import {
+  applyLocalFields,
+  personEmail,
+  type LocalChange,
+  type LocalRecord,
+  type LocalRecordStore,
+  type LocalUpsert,
+} from '../../domain/local-records';
 import { assembleRecord, toId, toLocalConversation, toRecordHead, toRelated } from '../local-crm-rows';
 import { newRecordId } from '../record-id';
 import { newSortableId } from '../sortable-id';
@@ -13,7 +20,8 @@ import { fromLocalFieldsJson, toConversationJson, toHistoryJson, toLocalFieldsJs
 import { decodeRow } from '../row-codecs';
 import { firstRow, rowsOf, type Queryable } from './db';
 
-const HEAD = 'SELECT r.id, r.action, r.person_id, p.email, r.history, r.fields, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id';
+const HEAD =
+  'SELECT r.id, r.action, r.person_id, p.email, r.history, r.fields, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id';
 // The oldest: people whose lead was made twice before records were kept per person keep both.
 const LEAD_OF = "SELECT id FROM local_crm_records WHERE person_id = $1 AND action = 'lead' ORDER BY created_at, id LIMIT 1";
 
@@ -25,7 +33,8 @@ const writeFields = async (db: Queryable, id: string, input: LocalUpsert): Promi
   const row = await firstRow(db, 'SELECT fields FROM local_crm_records WHERE id = $1 FOR UPDATE', [id]);
   const stored = row === undefined ? null : decodeRow(FieldsRow, 'local CRM fields', row).fields;
   const applied = applyLocalFields(stored === null ? {} : fromLocalFieldsJson(stored), input.fields);
-  if (applied.changed.length > 0) await db.query('UPDATE local_crm_records SET fields = $1 WHERE id = $2', [toLocalFieldsJson(applied.fields), id]);
+  if (applied.changed.length > 0)
+    await db.query('UPDATE local_crm_records SET fields = $1 WHERE id = $2', [toLocalFieldsJson(applied.fields), id]);
 };
 const FieldsRow = t.type({ fields: t.union([t.string, t.null]) });
 
@@ -39,15 +48,18 @@ export const upsertLocalRecordIn = async (db: Queryable, input: LocalUpsert, now
     email === undefined
       ? undefined
       : toId(
-          await firstRow(db, 'INSERT INTO local_people (id, email, created_at) VALUES ($1, $2, $3) ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id', [
-            newSortableId(now),
-            email,
-            now,
-          ]),
+          await firstRow(
+            db,
+            'INSERT INTO local_people (id, email, created_at) VALUES ($1, $2, $3) ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id',
+            [newSortableId(now), email, now],
+          ),
         );
   const snapshot = toConversationJson(input.conversation);
-  const existing = optionalId(await firstRow(db, 'SELECT record_id AS id FROM local_crm_conversations WHERE conversation_key = $1 AND action = $2', [key, action]));
-  const lead = existing === undefined && action === 'lead' && person !== undefined ? optionalId(await firstRow(db, LEAD_OF, [person])) : undefined;
+  const existing = optionalId(
+    await firstRow(db, 'SELECT record_id AS id FROM local_crm_conversations WHERE conversation_key = $1 AND action = $2', [key, action]),
+  );
+  const lead =
+    existing === undefined && action === 'lead' && person !== undefined ? optionalId(await firstRow(db, LEAD_OF, [person])) : undefined;
   const target = existing ?? lead;
   if (target === undefined) {
     const id = newRecordId(now);
@@ -86,10 +98,18 @@ const read = async (db: Queryable, id: string): Promise<LocalRecord | undefined>
   if (row === undefined) return undefined;
   const head = toRecordHead(row);
   const [conversations, related] = await Promise.all([
-    rowsOf(db, 'SELECT conversation_key, snapshot, created_at, updated_at FROM local_crm_conversations WHERE record_id = $1 ORDER BY updated_at DESC, conversation_key', [id]),
+    rowsOf(
+      db,
+      'SELECT conversation_key, snapshot, created_at, updated_at FROM local_crm_conversations WHERE record_id = $1 ORDER BY updated_at DESC, conversation_key',
+      [id],
+    ),
     head.personId === undefined
       ? Promise.resolve([])
-      : rowsOf(db, 'SELECT id, action, created_at FROM local_crm_records WHERE person_id = $1 AND id <> $2 ORDER BY created_at, id LIMIT 100', [head.personId, id]),
+      : rowsOf(
+          db,
+          'SELECT id, action, created_at FROM local_crm_records WHERE person_id = $1 AND id <> $2 ORDER BY created_at, id LIMIT 100',
+          [head.personId, id],
+        ),
   ]);
   return assembleRecord(head, conversations.map(toLocalConversation), related.map(toRelated));
 };

@@ -14,7 +14,16 @@ import { firstRow, type Queryable } from './db';
 /** Below this many finished steps `done` is counted exactly (well under a millisecond). */
 export const DONE_EXACT_UP_TO = 1_000;
 
-const CountsRow = t.type({ pending: Num, running: Num, dead: Num, expired: Num, failing: Num, done: Num, rows: Nullable(Num), oldest: Nullable(Num) });
+const CountsRow = t.type({
+  pending: Num,
+  running: Num,
+  dead: Num,
+  expired: Num,
+  failing: Num,
+  done: Num,
+  rows: Nullable(Num),
+  oldest: Nullable(Num),
+});
 
 // One statement, so the figures come from one snapshot and one round trip. `attempts >= 0` (true
 // of every job) lets the oldest pending step come from its partial index (migration 6).
@@ -34,7 +43,15 @@ export const createPostgresQueueStats = (db: Queryable): Pick<Store, 'queueStats
     const c = decodeRow(CountsRow, 'queue stats', await firstRow(db, COUNTS));
     const unfinished = c.pending + c.running + c.dead + c.expired;
     const done = c.done < DONE_EXACT_UP_TO ? c.done : doneEstimate(c.done, c.rows ?? 0, unfinished);
-    return { pending: c.pending, running: c.running, dead: c.dead, expired: c.expired, failing: c.failing, done, ...(c.oldest === null ? {} : { oldestPendingAt: new Date(c.oldest) }) };
+    return {
+      pending: c.pending,
+      running: c.running,
+      dead: c.dead,
+      expired: c.expired,
+      failing: c.failing,
+      done,
+      ...(c.oldest === null ? {} : { oldestPendingAt: new Date(c.oldest) }),
+    };
   },
 });
 

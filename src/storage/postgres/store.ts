@@ -6,7 +6,16 @@
 import { mergeConversation } from '../../domain/merge';
 import { toAttempt, toJob, toStoredConversation, toStoredRecord, toValue } from '../rows';
 import { toConversationJson, toMetaJson } from '../serialization';
-import { DEFAULT_PLAN, asksDeliverHere, conversationKey, type DeliveredHere, type IntakeInput, type IntakeResult, type Store, type StoredConversation } from '../store';
+import {
+  DEFAULT_PLAN,
+  asksDeliverHere,
+  conversationKey,
+  type DeliveredHere,
+  type IntakeInput,
+  type IntakeResult,
+  type Store,
+  type StoredConversation,
+} from '../store';
 import { changed, createPool, firstRow, inTransaction, migrate, rowsOf, type Queryable } from './db';
 import * as jobs from './jobs';
 import { createPostgresLocalCrm, upsertLocalRecordIn } from './local-crm';
@@ -38,26 +47,37 @@ const intake = async (db: Queryable, input: IntakeInput, now: number): Promise<I
     ),
   );
   if (input.dedupKey !== undefined && known.version > 0) {
-    const seen = await changed(db, 'INSERT INTO events (source, dedup_key, conversation_key, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
-      conversation.source,
-      input.dedupKey,
-      key,
-      now,
-    ]);
+    const seen = await changed(
+      db,
+      'INSERT INTO events (source, dedup_key, conversation_key, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      [conversation.source, input.dedupKey, key, now],
+    );
     if (!seen) {
       const first = plan[0];
       const latest = first === undefined ? undefined : await jobs.latestOfKind(db, key, first);
       return { duplicate: true, stored: known, ...(latest === undefined ? {} : { jobId: latest.id }) };
     }
   } else if (input.dedupKey !== undefined)
-    await db.query('INSERT INTO events (source, dedup_key, conversation_key, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [conversation.source, input.dedupKey, key, now]);
+    await db.query('INSERT INTO events (source, dedup_key, conversation_key, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+      conversation.source,
+      input.dedupKey,
+      key,
+      now,
+    ]);
   const merged = known.version === 0 ? conversation : mergeConversation(known.conversation, conversation);
   const meta = { ...known.meta, ...input.meta };
   const stored = toStoredConversation(
     await firstRow(
       db,
       `UPDATE conversations SET snapshot = $2, version = version + 1, forced = $3, meta = $4, visitor_id = $5, updated_at = $6 WHERE key = $1 RETURNING ${CONVERSATION}`,
-      [key, known.version === 0 ? fresh : toConversationJson(merged), forced ?? known.forced ?? null, toMetaJson(meta), merged.visitor.id ?? null, now],
+      [
+        key,
+        known.version === 0 ? fresh : toConversationJson(merged),
+        forced ?? known.forced ?? null,
+        toMetaJson(meta),
+        merged.visitor.id ?? null,
+        now,
+      ],
     ),
   );
   const [first, ...then] = plan;
@@ -66,7 +86,15 @@ const intake = async (db: Queryable, input: IntakeInput, now: number): Promise<I
   if (asksDeliverHere(input) && (known.version === 0 || !(await jobs.hasUnfinished(db, key)))) {
     const here = await deliverNow(db, input.deliverHere, stored, now);
     if (here !== undefined) {
-      const jobId = await jobs.insertDelivered(db, { key, then, expiresAt, now, record: here.record, version: stored.version, durationMs: here.durationMs });
+      const jobId = await jobs.insertDelivered(db, {
+        key,
+        then,
+        expiresAt,
+        now,
+        record: here.record,
+        version: stored.version,
+        durationMs: here.durationMs,
+      });
       const delivered: DeliveredHere = { jobId, ...here };
       const [next, ...rest] = then;
       if (next === undefined) return { duplicate: false, stored, delivered };
@@ -86,7 +114,12 @@ const intake = async (db: Queryable, input: IntakeInput, now: number): Promise<I
  * failure leaves none of it behind (and the transaction usable), and the step is then queued to
  * run, and fail, and be retried, as any other.
  */
-const deliverNow = async (db: Queryable, deliverHere: NonNullable<IntakeInput['deliverHere']>, stored: StoredConversation, now: number): Promise<Omit<DeliveredHere, 'jobId'> | undefined> => {
+const deliverNow = async (
+  db: Queryable,
+  deliverHere: NonNullable<IntakeInput['deliverHere']>,
+  stored: StoredConversation,
+  now: number,
+): Promise<Omit<DeliveredHere, 'jobId'> | undefined> => {
   const started = Date.now();
   await db.query('SAVEPOINT deliver_here');
   try {
@@ -135,7 +168,10 @@ export const openPostgresStore = async (url: string, options: PostgresStoreOptio
       return toValue(await firstRow(pool, 'SELECT value FROM settings WHERE key = $1', [key]));
     },
     async setSetting(key, value) {
-      await pool.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, value]);
+      await pool.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [
+        key,
+        value,
+      ]);
     },
     getSetting: (key) => one(toValue, 'SELECT value FROM settings WHERE key = $1', [key]),
     intake: (input) => tx((db) => intake(db, input, input.now.getTime())),
@@ -148,26 +184,41 @@ export const openPostgresStore = async (url: string, options: PostgresStoreOptio
       ),
     getConversation: (key) => one(toStoredConversation, `SELECT ${CONVERSATION} FROM conversations WHERE key = $1`, [key]),
     getRecord: (key, action, crm) =>
-      one(toStoredRecord, 'SELECT record, version, updated_at FROM records WHERE conversation_key = $1 AND action = $2 AND crm = $3', [key, action, crm]),
+      one(toStoredRecord, 'SELECT record, version, updated_at FROM records WHERE conversation_key = $1 AND action = $2 AND crm = $3', [
+        key,
+        action,
+        crm,
+      ]),
     async listRecords(key) {
-      return (await rowsOf(pool, 'SELECT record, version, updated_at FROM records WHERE conversation_key = $1 ORDER BY updated_at DESC', [key])).map(toStoredRecord);
+      return (
+        await rowsOf(pool, 'SELECT record, version, updated_at FROM records WHERE conversation_key = $1 ORDER BY updated_at DESC', [key])
+      ).map(toStoredRecord);
     },
     claimJob: (jobId, owner, now, leaseMs) => tx((db) => jobs.claimJob(db, jobId, owner, now.getTime(), leaseMs)),
     claimDueJobs: (owner, now, leaseMs, limit) => tx((db) => jobs.claimDueJobs(db, owner, now.getTime(), leaseMs, limit)),
-    finishJob: ({ now, attempt, ...rest }) => tx((db) => jobs.finishJob(db, { ...rest, now: now.getTime(), ...(attempt === undefined ? {} : { attempt }) })),
+    finishJob: ({ now, attempt, ...rest }) =>
+      tx((db) => jobs.finishJob(db, { ...rest, now: now.getTime(), ...(attempt === undefined ? {} : { attempt }) })),
     getJob: (id) => one(toJob, 'SELECT * FROM jobs WHERE id = $1', [id]),
     latestJob: (key, kind) =>
-      kind === undefined ? one(toJob, 'SELECT * FROM jobs WHERE conversation_key = $1 ORDER BY created_at DESC, seq DESC LIMIT 1', [key]) : jobs.latestOfKind(pool, key, kind),
+      kind === undefined
+        ? one(toJob, 'SELECT * FROM jobs WHERE conversation_key = $1 ORDER BY created_at DESC, seq DESC LIMIT 1', [key])
+        : jobs.latestOfKind(pool, key, kind),
     async conversationJobs(key, limit) {
       return (
-        await rowsOf(pool, 'SELECT * FROM (SELECT * FROM jobs WHERE conversation_key = $1 ORDER BY created_at DESC, seq DESC LIMIT $2) j ORDER BY created_at, seq', [key, limit])
+        await rowsOf(
+          pool,
+          'SELECT * FROM (SELECT * FROM jobs WHERE conversation_key = $1 ORDER BY created_at DESC, seq DESC LIMIT $2) j ORDER BY created_at, seq',
+          [key, limit],
+        )
       ).map(toJob);
     },
     async listAttempts(jobId) {
       return (await rowsOf(pool, 'SELECT * FROM attempts WHERE job_id = $1 ORDER BY id', [jobId])).map(toAttempt);
     },
     async listJobs(state, limit) {
-      return (await rowsOf(pool, 'SELECT * FROM jobs WHERE state = $1 ORDER BY updated_at DESC, seq DESC LIMIT $2', [state, limit])).map(toJob);
+      return (await rowsOf(pool, 'SELECT * FROM jobs WHERE state = $1 ORDER BY updated_at DESC, seq DESC LIMIT $2', [state, limit])).map(
+        toJob,
+      );
     },
     reviveJob: (id, now) => tx((db) => jobs.reviveJob(db, id, now.getTime())),
     ...createPostgresQueueStats(pool),

@@ -33,20 +33,31 @@ const LINK = 'SELECT conversation_key, action, record_id FROM local_crm_conversa
 
 type Tx = <A>(work: (db: Queryable) => Promise<A>) => Promise<A>;
 
-const rows = async (db: Queryable, text: string, values: readonly unknown[]): Promise<readonly unknown[]> => (await db.query(text, values)).rows;
-const count = async (db: Queryable, text: string, values: readonly unknown[]): Promise<number> => (await db.query(text, values)).rowCount ?? 0;
+const rows = async (db: Queryable, text: string, values: readonly unknown[]): Promise<readonly unknown[]> =>
+  (await db.query(text, values)).rows;
+const count = async (db: Queryable, text: string, values: readonly unknown[]): Promise<number> =>
+  (await db.query(text, values)).rowCount ?? 0;
 
 const headsOf = async (db: Queryable, email: string, lock: boolean): Promise<ConversationHead[]> =>
-  (await rows(db, `SELECT ${EXPORT_COLUMNS} FROM conversations WHERE ${PERSON_EMAIL} = $1 ORDER BY created_at, key${lock ? ' FOR UPDATE' : ''}`, [email])).map(
-    toConversationHead,
-  );
+  (
+    await rows(
+      db,
+      `SELECT ${EXPORT_COLUMNS} FROM conversations WHERE ${PERSON_EMAIL} = $1 ORDER BY created_at, key${lock ? ' FOR UPDATE' : ''}`,
+      [email],
+    )
+  ).map(toConversationHead);
 
 const localOf = async (db: Queryable, email: string, keys: readonly string[]) => {
   const personRow = (await rows(db, 'SELECT id, email, created_at FROM local_people WHERE email = $1', [email]))[0];
   const person = personRow === undefined ? undefined : toLocalPerson(personRow);
-  const own = person === undefined ? [] : (await rows(db, 'SELECT id FROM local_crm_records WHERE person_id = $1', [person.id])).map(toIdOnly);
+  const own =
+    person === undefined ? [] : (await rows(db, 'SELECT id FROM local_crm_records WHERE person_id = $1', [person.id])).map(toIdOnly);
   const links = new Map<string, LocalLink>();
-  const found = await rows(db, `${LINK} WHERE ${LOCAL_EMAIL} = $1 OR conversation_key = ANY($2::text[]) OR record_id = ANY($3::text[])`, [email, keys, own]);
+  const found = await rows(db, `${LINK} WHERE ${LOCAL_EMAIL} = $1 OR conversation_key = ANY($2::text[]) OR record_id = ANY($3::text[])`, [
+    email,
+    keys,
+    own,
+  ]);
   for (const link of found.map(toLocalLink)) links.set(`${link.action} ${link.conversationKey}`, link);
   const recordIds = new Set([...own, ...[...links.values()].map((l) => l.recordId)]);
   return { person, own: new Set(own), links: [...links.values()], recordIds };
@@ -54,12 +65,26 @@ const localOf = async (db: Queryable, email: string, keys: readonly string[]) =>
 
 const readRecord = async (db: Queryable, id: string): Promise<LocalRecord | undefined> => {
   const row = (
-    await rows(db, 'SELECT r.id, r.action, r.person_id, p.email, r.history, r.fields, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id WHERE r.id = $1', [id])
+    await rows(
+      db,
+      'SELECT r.id, r.action, r.person_id, p.email, r.history, r.fields, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id WHERE r.id = $1',
+      [id],
+    )
   )[0];
   if (row === undefined) return undefined;
   const head = toRecordHead(row);
-  const conversations = await rows(db, 'SELECT conversation_key, snapshot, created_at, updated_at FROM local_crm_conversations WHERE record_id = $1 ORDER BY updated_at DESC, conversation_key', [id]);
-  const related = head.personId === undefined ? [] : await rows(db, 'SELECT id, action, created_at FROM local_crm_records WHERE person_id = $1 AND id <> $2 ORDER BY created_at, id', [head.personId, id]);
+  const conversations = await rows(
+    db,
+    'SELECT conversation_key, snapshot, created_at, updated_at FROM local_crm_conversations WHERE record_id = $1 ORDER BY updated_at DESC, conversation_key',
+    [id],
+  );
+  const related =
+    head.personId === undefined
+      ? []
+      : await rows(db, 'SELECT id, action, created_at FROM local_crm_records WHERE person_id = $1 AND id <> $2 ORDER BY created_at, id', [
+          head.personId,
+          id,
+        ]);
   return assembleRecord(head, conversations.map(toLocalConversation), related.map(toRelated));
 };
 
@@ -71,11 +96,23 @@ const exportPerson = async (db: Queryable, email: string): Promise<PersonExport>
     parts.push({
       head,
       jobs: (await rows(db, 'SELECT * FROM jobs WHERE conversation_key = $1 ORDER BY created_at, seq', [head.key])).map(toJob),
-      attempts: (await rows(db, 'SELECT a.* FROM attempts a JOIN jobs j ON j.id = a.job_id WHERE j.conversation_key = $1 ORDER BY a.id', [head.key])).map(toAttempt),
-      records: (await rows(db, 'SELECT record, version, updated_at FROM records WHERE conversation_key = $1 ORDER BY updated_at', [head.key])).map(toStoredRecord),
-      events: (await rows(db, 'SELECT source, dedup_key, received_at FROM events WHERE conversation_key = $1 ORDER BY received_at, dedup_key', [head.key])).map(toEvent),
+      attempts: (
+        await rows(db, 'SELECT a.* FROM attempts a JOIN jobs j ON j.id = a.job_id WHERE j.conversation_key = $1 ORDER BY a.id', [head.key])
+      ).map(toAttempt),
+      records: (
+        await rows(db, 'SELECT record, version, updated_at FROM records WHERE conversation_key = $1 ORDER BY updated_at', [head.key])
+      ).map(toStoredRecord),
+      events: (
+        await rows(db, 'SELECT source, dedup_key, received_at FROM events WHERE conversation_key = $1 ORDER BY received_at, dedup_key', [
+          head.key,
+        ])
+      ).map(toEvent),
     });
-  const local = await localOf(db, email, heads.map((h) => h.key));
+  const local = await localOf(
+    db,
+    email,
+    heads.map((h) => h.key),
+  );
   const records: LocalRecord[] = [];
   for (const id of local.recordIds) {
     const record = await readRecord(db, id);
@@ -89,19 +126,32 @@ const erasePerson = async (db: Queryable, email: string): Promise<PersonErasure>
   const keys = heads.map((h) => h.key);
   // The conversation rows are locked: no step of theirs can be claimed until this transaction ends.
   const inFlight = toCountOnly(
-    (await rows(db, "SELECT COUNT(*) AS n FROM jobs WHERE conversation_key = ANY($1::text[]) AND state = 'running' AND lease_expires_at >= $2", [keys, Date.now()]))[0],
+    (
+      await rows(
+        db,
+        "SELECT COUNT(*) AS n FROM jobs WHERE conversation_key = ANY($1::text[]) AND state = 'running' AND lease_expires_at >= $2",
+        [keys, Date.now()],
+      )
+    )[0],
   );
   if (inFlight > 0) return { email, inFlight, counts: noErasure, crmRecords: [] };
-  const stored = (await rows(db, 'SELECT record, version, updated_at FROM records WHERE conversation_key = ANY($1::text[])', [keys])).map(toStoredRecord);
+  const stored = (await rows(db, 'SELECT record, version, updated_at FROM records WHERE conversation_key = ANY($1::text[])', [keys])).map(
+    toStoredRecord,
+  );
   const local = await localOf(db, email, keys);
   const counts: { -readonly [K in keyof ErasureCounts]: number } = { ...noErasure };
-  counts.attempts = await count(db, 'DELETE FROM attempts WHERE job_id IN (SELECT id FROM jobs WHERE conversation_key = ANY($1::text[]))', [keys]);
+  counts.attempts = await count(db, 'DELETE FROM attempts WHERE job_id IN (SELECT id FROM jobs WHERE conversation_key = ANY($1::text[]))', [
+    keys,
+  ]);
   counts.jobs = await count(db, 'DELETE FROM jobs WHERE conversation_key = ANY($1::text[])', [keys]);
   counts.events = await count(db, 'DELETE FROM events WHERE conversation_key = ANY($1::text[])', [keys]);
   counts.records = await count(db, 'DELETE FROM records WHERE conversation_key = ANY($1::text[])', [keys]);
   counts.conversations = await count(db, 'DELETE FROM conversations WHERE key = ANY($1::text[])', [keys]);
   for (const link of local.links)
-    counts.localConversations += await count(db, 'DELETE FROM local_crm_conversations WHERE conversation_key = $1 AND action = $2', [link.conversationKey, link.action]);
+    counts.localConversations += await count(db, 'DELETE FROM local_crm_conversations WHERE conversation_key = $1 AND action = $2', [
+      link.conversationKey,
+      link.action,
+    ]);
   // A record of someone else keeps the conversations that are not this person's.
   for (const id of local.recordIds) {
     const remaining = toCountOnly((await rows(db, 'SELECT COUNT(*) AS n FROM local_crm_conversations WHERE record_id = $1', [id]))[0]);

@@ -10,8 +10,6 @@ import type { Attempt, Job, StoredRecord } from '../store';
 import type { CrmRef, ErasureCounts, ExportedConversation, ExportedEvent, ExportedLocalPerson, PersonExport } from './port';
 import { ActionCodec, Nullable, Num, decodeRow } from '../row-codecs';
 
-
-
 /** The columns an exported conversation is read from. */
 export const EXPORT_COLUMNS = 'key, source, snapshot, version, forced, meta, person, created_at, updated_at, redacted_at';
 
@@ -89,15 +87,30 @@ export const assembleExport = (
   localCrm,
 });
 
-export const noErasure: ErasureCounts = { conversations: 0, events: 0, jobs: 0, attempts: 0, records: 0, localConversations: 0, localRecords: 0, localPeople: 0 };
+export const noErasure: ErasureCounts = {
+  conversations: 0,
+  events: 0,
+  jobs: 0,
+  attempts: 0,
+  records: 0,
+  localConversations: 0,
+  localRecords: 0,
+  localPeople: 0,
+};
 
 /** The CRM's own records named by the references about to go, and the people lookups found. */
-export const crmRefs = (records: readonly StoredRecord[], heads: readonly ConversationHead[], localRecordIds: ReadonlySet<string>): CrmRef[] => {
+export const crmRefs = (
+  records: readonly StoredRecord[],
+  heads: readonly ConversationHead[],
+  localRecordIds: ReadonlySet<string>,
+): CrmRef[] => {
   const refs = new Map<string, CrmRef>();
   for (const { record } of records)
-    if (record.crm !== 'local') refs.set(`${record.crm} ${record.type} ${record.id}`, { crm: record.crm, type: record.type, id: record.id, url: record.url });
+    if (record.crm !== 'local')
+      refs.set(`${record.crm} ${record.type} ${record.id}`, { crm: record.crm, type: record.type, id: record.id, url: record.url });
   for (const { person } of heads)
     // A person found in the local CRM is one of its records, erased here with the rest.
-    if (person !== undefined && !localRecordIds.has(person.id)) refs.set(`? ${person.type} ${person.id}`, { type: person.type, id: person.id, url: person.url });
+    if (person !== undefined && !localRecordIds.has(person.id))
+      refs.set(`? ${person.type} ${person.id}`, { type: person.type, id: person.id, url: person.url });
   return [...refs.values()];
 };

@@ -40,7 +40,9 @@ export const createSqlitePrivacy = (db: Database.Database, write: WriteQueue): P
     head: db.prepare(
       'SELECT r.id, r.action, r.person_id, p.email, r.history, r.fields, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id WHERE r.id = ?',
     ),
-    localConversations: db.prepare('SELECT conversation_key, snapshot, created_at, updated_at FROM local_crm_conversations WHERE record_id = ? ORDER BY updated_at DESC, conversation_key'),
+    localConversations: db.prepare(
+      'SELECT conversation_key, snapshot, created_at, updated_at FROM local_crm_conversations WHERE record_id = ? ORDER BY updated_at DESC, conversation_key',
+    ),
     related: db.prepare('SELECT id, action, created_at FROM local_crm_records WHERE person_id = ? AND id <> ? ORDER BY created_at, id'),
     deleteAttempts: db.prepare('DELETE FROM attempts WHERE job_id IN (SELECT id FROM jobs WHERE conversation_key = ?)'),
     deleteJobs: db.prepare('DELETE FROM jobs WHERE conversation_key = ?'),
@@ -98,7 +100,10 @@ export const createSqlitePrivacy = (db: Database.Database, write: WriteQueue): P
       records: q.records.all(head.key).map(toStoredRecord),
       events: q.events.all(head.key).map(toEvent),
     }));
-    const local = localOf(email, heads.map((h) => h.key));
+    const local = localOf(
+      email,
+      heads.map((h) => h.key),
+    );
     const records = [...local.recordIds].flatMap((id) => readRecord(id) ?? []);
     return assembleExport(email, parts, { ...(local.person === undefined ? {} : { person: local.person }), records });
   };
@@ -149,13 +154,16 @@ export const createSqlitePrivacy = (db: Database.Database, write: WriteQueue): P
     },
     async erasePerson(email) {
       const key = normalized(email);
-      return key === undefined ? { email: '', inFlight: 0, counts: noErasure, crmRecords: [] } : write(() => overwriting(() => erasePerson(key)));
+      return key === undefined
+        ? { email: '', inFlight: 0, counts: noErasure, crmRecords: [] }
+        : write(() => overwriting(() => erasePerson(key)));
     },
     redactTranscripts: ({ updatedBefore, now, limit }) =>
       write(() =>
         overwriting(() => {
           const due = q.due.all({ before: updatedBefore.getTime(), limit }).map(toConversationHead);
-          for (const c of due) q.redact.run({ key: c.key, snapshot: toConversationJson(redactedConversation(c.conversation)), now: now.getTime() });
+          for (const c of due)
+            q.redact.run({ key: c.key, snapshot: toConversationJson(redactedConversation(c.conversation)), now: now.getTime() });
           return due.length;
         }),
       ),

@@ -20,8 +20,12 @@ export interface CheckpointState {
   readonly lastSlowAt: number;
 }
 
-export const nextCheckpointMode = (at: CheckpointState & { readonly now: number; readonly ms: number }, policy: CheckpointPolicy): CheckpointState => {
-  if (at.mode === 'inline') return at.ms > policy.handOverMs ? { mode: 'thread', lastSlowAt: at.now } : { mode: 'inline', lastSlowAt: at.lastSlowAt };
+export const nextCheckpointMode = (
+  at: CheckpointState & { readonly now: number; readonly ms: number },
+  policy: CheckpointPolicy,
+): CheckpointState => {
+  if (at.mode === 'inline')
+    return at.ms > policy.handOverMs ? { mode: 'thread', lastSlowAt: at.now } : { mode: 'inline', lastSlowAt: at.lastSlowAt };
   const lastSlowAt = at.ms > policy.handBackMs ? at.now : at.lastSlowAt;
   return { mode: at.now - lastSlowAt >= policy.idleMs ? 'inline' : 'thread', lastSlowAt };
 };

@@ -56,7 +56,13 @@ export interface CheckpointerOptions extends CheckpointTiming {
  * quarter of a second of writes: with 10,000-message transcripts arriving one after another,
  * once a second, that one stalled the event loop for about 40 ms.
  */
-export const CHECKPOINT_DEFAULTS: CheckpointTiming = { inlineIntervalMs: 250, threadIntervalMs: 1000, handOverMs: 5, handBackMs: 2, idleMs: 60_000 };
+export const CHECKPOINT_DEFAULTS: CheckpointTiming = {
+  inlineIntervalMs: 250,
+  threadIntervalMs: 1000,
+  handOverMs: 5,
+  handBackMs: 2,
+  idleMs: 60_000,
+};
 
 export interface Checkpointer {
   /** Where checkpoints run now. */
@@ -116,7 +122,10 @@ export const startCheckpointer = (db: Database.Database, path: string, options: 
     clearInterval(inlineTimer);
     mode = 'thread';
     lastSlowAt = now;
-    const started = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs: options.threadIntervalMs, driver: require.resolve('better-sqlite3') } });
+    const started = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { path, intervalMs: options.threadIntervalMs, driver: require.resolve('better-sqlite3') },
+    });
     started.on('message', (message: unknown) => {
       if (typeof message !== 'object' || message === null) return;
       if ('error' in message && typeof message.error === 'string') options.onError(message.error);

@@ -26,7 +26,8 @@ const SEARCHED = [
  * a common name prefix (thousands of matches) is sorted without reading a row.
  */
 const searchPage = (prefix: boolean, filters: string): string => {
-  const match = (column: string, query: string) => (prefix ? `${column} >= ${query} AND ${column} < ${query} || @end` : `${column} = ${query}`);
+  const match = (column: string, query: string) =>
+    prefix ? `${column} >= ${query} AND ${column} < ${query} || @end` : `${column} = ${query}`;
   // INDEXED BY: with statistics (ANALYZE, PRAGMA optimize) SQLite may judge a prefix's range
   // large and walk the whole table in key order for the UNION instead: hundreds of ms.
   // Each part keeps only its own newest page (a top-N sort over its range of the index), and the
@@ -57,7 +58,9 @@ export const createSqliteConsole = (db: Database.Database): ConsoleStore => {
         (SELECT last_error FROM jobs j WHERE j.state = 'dead' AND ${CODE.replaceAll('last_error', 'j.last_error')} = g.code ORDER BY j.updated_at DESC LIMIT 1) AS example
       FROM (SELECT ${CODE} AS code, updated_at FROM jobs WHERE state = 'dead' AND last_error IS NOT NULL) g
       GROUP BY code ORDER BY newest DESC LIMIT ?`),
-    withCode: db.prepare(`SELECT * FROM jobs WHERE state = 'dead' AND last_error IS NOT NULL AND ${CODE} = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?`),
+    withCode: db.prepare(
+      `SELECT * FROM jobs WHERE state = 'dead' AND last_error IS NOT NULL AND ${CODE} = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?`,
+    ),
     lastEvent: db.prepare('SELECT MAX(received_at) AS newest FROM events WHERE source = ?'),
     lastError: db.prepare(`
       SELECT j.* FROM jobs j JOIN conversations c ON c.key = j.conversation_key
@@ -84,7 +87,8 @@ export const createSqliteConsole = (db: Database.Database): ConsoleStore => {
     const columns = SUMMARY_SELECT;
     const text = filter.q?.trim() ?? '';
     let sql: string;
-    if (text === '') sql = `SELECT ${columns} FROM conversations c ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY c.updated_at DESC, c.key DESC LIMIT @limit`;
+    if (text === '')
+      sql = `SELECT ${columns} FROM conversations c ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY c.updated_at DESC, c.key DESC LIMIT @limit`;
     else {
       const prefix = [...text].length >= SEARCH_PREFIX_MIN;
       params['q'] = text;
@@ -96,7 +100,10 @@ export const createSqliteConsole = (db: Database.Database): ConsoleStore => {
     const rows = prepared(sql).all(params).map(toSummary);
     const page = rows.slice(0, filter.limit);
     const last = page[page.length - 1];
-    return { conversations: page, ...(rows.length > filter.limit && last !== undefined ? { next: { updatedAt: last.updatedAt.getTime(), key: last.key } } : {}) };
+    return {
+      conversations: page,
+      ...(rows.length > filter.limit && last !== undefined ? { next: { updatedAt: last.updatedAt.getTime(), key: last.key } } : {}),
+    };
   };
 
   return {

@@ -3,7 +3,14 @@
  * go through the store's write queue, so each upsert is one transaction of the only writer.
  */
 import type Database from 'better-sqlite3';
-import { applyLocalFields, personEmail, type LocalChange, type LocalRecord, type LocalRecordStore, type LocalUpsert } from '../../domain/local-records';
+import {
+  applyLocalFields,
+  personEmail,
+  type LocalChange,
+  type LocalRecord,
+  type LocalRecordStore,
+  type LocalUpsert,
+} from '../../domain/local-records';
 import { assembleRecord, toLocalConversation, toRecordHead, toRelated } from '../local-crm-rows';
 import { newRecordId } from '../record-id';
 import { newSortableId } from '../sortable-id';
@@ -26,7 +33,9 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
     head: db.prepare(
       'SELECT r.id, r.action, r.person_id, p.email, r.history, r.fields, r.created_at, r.updated_at FROM local_crm_records r LEFT JOIN local_people p ON p.id = r.person_id WHERE r.id = ?',
     ),
-    insertRecord: db.prepare('INSERT INTO local_crm_records (id, action, person_id, history, created_at, updated_at) VALUES (@id, @action, @person, @history, @now, @now)'),
+    insertRecord: db.prepare(
+      'INSERT INTO local_crm_records (id, action, person_id, history, created_at, updated_at) VALUES (@id, @action, @person, @history, @now, @now)',
+    ),
     // The history grows in place, unread. A visitor who gives their email later becomes that
     // person, unless that would give the person a second lead.
     touchRecord: db.prepare(`
@@ -44,12 +53,18 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
     ),
     fieldsOf: db.prepare('SELECT fields FROM local_crm_records WHERE id = ?').pluck(),
     setFields: db.prepare('UPDATE local_crm_records SET fields = ? WHERE id = ?'),
-    conversations: db.prepare('SELECT conversation_key, snapshot, created_at, updated_at FROM local_crm_conversations WHERE record_id = ? ORDER BY updated_at DESC, conversation_key'),
-    related: db.prepare('SELECT id, action, created_at FROM local_crm_records WHERE person_id = ? AND id <> ? ORDER BY created_at, id LIMIT 100'),
-    byEmail: db.prepare(
-      `SELECT r.id FROM local_crm_records r JOIN local_people p ON p.id = r.person_id WHERE p.email = ?
+    conversations: db.prepare(
+      'SELECT conversation_key, snapshot, created_at, updated_at FROM local_crm_conversations WHERE record_id = ? ORDER BY updated_at DESC, conversation_key',
+    ),
+    related: db.prepare(
+      'SELECT id, action, created_at FROM local_crm_records WHERE person_id = ? AND id <> ? ORDER BY created_at, id LIMIT 100',
+    ),
+    byEmail: db
+      .prepare(
+        `SELECT r.id FROM local_crm_records r JOIN local_people p ON p.id = r.person_id WHERE p.email = ?
        ORDER BY r.action = 'lead' DESC, CASE WHEN r.action = 'lead' THEN r.created_at END, r.updated_at DESC LIMIT 1`,
-    ).pluck(),
+      )
+      .pluck(),
   };
 
   const idOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -77,11 +92,18 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
     const person = email === undefined ? undefined : personFor(email, now);
     const snapshot = toConversationJson(input.conversation);
     const existing = idOf(q.recordOf.get(key, action));
-    const lead = existing === undefined && action === 'lead' && person !== undefined && !person.fresh ? idOf(q.leadOf.get(person.id)) : undefined;
+    const lead =
+      existing === undefined && action === 'lead' && person !== undefined && !person.fresh ? idOf(q.leadOf.get(person.id)) : undefined;
     const target = existing ?? lead;
     if (target === undefined) {
       const id = newRecordId(now);
-      q.insertRecord.run({ id, action, person: person?.id ?? null, history: toHistoryJson([{ at: new Date(now), change: input.change.created }]), now });
+      q.insertRecord.run({
+        id,
+        action,
+        person: person?.id ?? null,
+        history: toHistoryJson([{ at: new Date(now), change: input.change.created }]),
+        now,
+      });
       q.insertConversation.run({ key, action, record: id, snapshot, email: email ?? null, now });
       writeFields(id, input);
       return { id, change: 'created' };
@@ -89,7 +111,12 @@ export const createSqliteLocalCrm = (db: Database.Database, write: WriteQueue): 
     const change: LocalChange = existing === undefined ? 'added' : 'updated';
     if (existing === undefined) q.insertConversation.run({ key, action, record: target, snapshot, email: email ?? null, now });
     else q.updateConversation.run({ key, action, snapshot, email: email ?? null, now });
-    q.touchRecord.run({ id: target, person: person?.id ?? null, entry: JSON.stringify({ at: new Date(now), change: input.change[change] }), now });
+    q.touchRecord.run({
+      id: target,
+      person: person?.id ?? null,
+      entry: JSON.stringify({ at: new Date(now), change: input.change[change] }),
+      now,
+    });
     writeFields(target, input);
     return { id: target, change };
   };

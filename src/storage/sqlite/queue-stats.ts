@@ -14,7 +14,16 @@ import type { QueueStats, Store } from '../store';
 /** Below this many finished steps `done` is counted exactly (well under a millisecond). */
 export const DONE_EXACT_UP_TO = 1_000;
 
-const CountsRow = t.type({ pending: Num, running: Num, dead: Num, expired: Num, failing: Num, done: Num, rows: Nullable(Num), oldest: Nullable(Num) });
+const CountsRow = t.type({
+  pending: Num,
+  running: Num,
+  dead: Num,
+  expired: Num,
+  failing: Num,
+  done: Num,
+  rows: Nullable(Num),
+  oldest: Nullable(Num),
+});
 
 export const createSqliteQueueStats = (db: Database.Database): Pick<Store, 'queueStats'> => {
   // One statement, so the figures come from one read snapshot. The WHERE of each sub-select
@@ -36,7 +45,15 @@ export const createSqliteQueueStats = (db: Database.Database): Pick<Store, 'queu
       const c = decodeRow(CountsRow, 'queue stats', counts.get());
       const unfinished = c.pending + c.running + c.dead + c.expired;
       const done = c.done < DONE_EXACT_UP_TO ? c.done : doneEstimate(c.done, c.rows ?? 0, unfinished);
-      return { pending: c.pending, running: c.running, dead: c.dead, expired: c.expired, failing: c.failing, done, ...(c.oldest === null ? {} : { oldestPendingAt: new Date(c.oldest) }) };
+      return {
+        pending: c.pending,
+        running: c.running,
+        dead: c.dead,
+        expired: c.expired,
+        failing: c.failing,
+        done,
+        ...(c.oldest === null ? {} : { oldestPendingAt: new Date(c.oldest) }),
+      };
     },
   };
 };

@@ -14,7 +14,17 @@ import type { StepKind } from '../../domain/source';
 import { newSortableId } from '../sortable-id';
 import { mergePlans } from '../plans';
 import { toConversationJson, toMetaJson, toPersonJson, toRecordJson } from '../serialization';
-import { toAttempt, toJob, toMovedJob, toPendingRef, type MovedJob, toStepList, toStoredConversation, toStoredRecord, toValue } from '../rows';
+import {
+  toAttempt,
+  toJob,
+  toMovedJob,
+  toPendingRef,
+  type MovedJob,
+  toStepList,
+  toStoredConversation,
+  toStoredRecord,
+  toValue,
+} from '../rows';
 import {
   asksDeliverHere,
   conversationKey,
@@ -110,7 +120,12 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
   if (!inMemory) db.pragma('wal_autocheckpoint = 10000');
   const checkpointer = inMemory
     ? undefined
-    : startCheckpointer(db, path, { ...CHECKPOINT_DEFAULTS, ...options.checkpoints, onError: options.onError ?? (() => undefined), ...(options.onCheckpointMove === undefined ? {} : { onMove: options.onCheckpointMove }) });
+    : startCheckpointer(db, path, {
+        ...CHECKPOINT_DEFAULTS,
+        ...options.checkpoints,
+        onError: options.onError ?? (() => undefined),
+        ...(options.onCheckpointMove === undefined ? {} : { onMove: options.onCheckpointMove }),
+      });
 
   const q = {
     conversation: db.prepare(`SELECT ${CONVERSATION} FROM conversations WHERE key = ?`),
@@ -128,7 +143,9 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
     ),
     person: db.prepare('UPDATE conversations SET person = @person WHERE key = @key'),
     facts: db.prepare('UPDATE conversations SET meta = @meta, forced = COALESCE(@forced, forced) WHERE key = @key'),
-    insertEvent: db.prepare('INSERT INTO events (source, dedup_key, conversation_key, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+    insertEvent: db.prepare(
+      'INSERT INTO events (source, dedup_key, conversation_key, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
     pendingJob: db.prepare("SELECT id, then_steps FROM jobs WHERE conversation_key = ? AND kind = ? AND state = 'pending'"),
     insertJob: db.prepare(
       `INSERT INTO jobs (id, conversation_key, kind, then_steps, state, attempts, next_attempt_at, expires_at, created_at, updated_at)
@@ -147,11 +164,15 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
     // What the jobs insert trigger did before migration 9, for the one insert that can change a state.
     pendingState: db.prepare("UPDATE conversations SET state = 'pending' WHERE key = ? AND state IN ('delivered', 'expired')"),
     unfinishedJob: db.prepare("SELECT 1 FROM jobs WHERE conversation_key = ? AND state IN ('pending', 'running') LIMIT 1").pluck(),
-    shareJob: db.prepare('UPDATE jobs SET then_steps = @then, expires_at = CASE WHEN expires_at IS NULL OR @expiresAt IS NULL THEN NULL ELSE max(expires_at, @expiresAt) END WHERE id = @id'),
+    shareJob: db.prepare(
+      'UPDATE jobs SET then_steps = @then, expires_at = CASE WHEN expires_at IS NULL OR @expiresAt IS NULL THEN NULL ELSE max(expires_at, @expiresAt) END WHERE id = @id',
+    ),
     job: db.prepare('SELECT * FROM jobs WHERE id = ?'),
     latestJob: db.prepare('SELECT * FROM jobs WHERE conversation_key = ? ORDER BY created_at DESC, rowid DESC LIMIT 1'),
     latestJobOfKind: db.prepare('SELECT * FROM jobs WHERE conversation_key = ? AND kind = ? ORDER BY created_at DESC, rowid DESC LIMIT 1'),
-    conversationJobs: db.prepare('SELECT * FROM (SELECT *, rowid AS r FROM jobs WHERE conversation_key = ? ORDER BY created_at DESC, rowid DESC LIMIT ?) ORDER BY created_at, r'),
+    conversationJobs: db.prepare(
+      'SELECT * FROM (SELECT *, rowid AS r FROM jobs WHERE conversation_key = ? ORDER BY created_at DESC, rowid DESC LIMIT ?) ORDER BY created_at, r',
+    ),
     recordForVisitor: db.prepare(`
       SELECT r.record, r.version, r.updated_at FROM conversations c JOIN records r ON r.conversation_key = c.key
       WHERE c.source = ? AND c.visitor_id = ? AND r.crm = ? ORDER BY r.updated_at DESC LIMIT 1`),
@@ -198,7 +219,9 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
     records: db.prepare('SELECT record, version, updated_at FROM records WHERE conversation_key = ? ORDER BY updated_at DESC'),
     attempts: db.prepare('SELECT * FROM attempts WHERE job_id = ? ORDER BY id'),
     jobsByState: db.prepare('SELECT * FROM jobs WHERE state = ? ORDER BY updated_at DESC LIMIT ?'),
-    revive: db.prepare("UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = @now, last_error = NULL, updated_at = @now WHERE id = @id AND state = 'dead'"),
+    revive: db.prepare(
+      "UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = @now, last_error = NULL, updated_at = @now WHERE id = @id AND state = 'dead'",
+    ),
     reviveOther: db.prepare("SELECT id FROM jobs WHERE conversation_key = ? AND kind = ? AND state = 'pending'"),
     getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
     insertSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
@@ -211,7 +234,14 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
     if (wasRunning) {
       // The previous holder died mid-delivery: that try counts, so a job that crashes the
       // process every time still ends up dead instead of looping forever.
-      q.insertAttempt.run({ jobId: id, startedAt: now, durationMs: 0, outcome: 'abandoned', crmStatus: null, error: 'lease expired: the process delivering it stopped' });
+      q.insertAttempt.run({
+        jobId: id,
+        startedAt: now,
+        durationMs: 0,
+        outcome: 'abandoned',
+        crmStatus: null,
+        error: 'lease expired: the process delivering it stopped',
+      });
       q.countAbandoned.run(id);
       return toJob(q.job.get(id));
     }
@@ -237,7 +267,11 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
     const key = conversationKey(conversation);
     const row: unknown = q.conversation.get(key);
     const known = row === undefined ? undefined : toStoredConversation(row);
-    if (input.dedupKey !== undefined && q.insertEvent.run(conversation.source, input.dedupKey, key, now).changes === 0 && known !== undefined) {
+    if (
+      input.dedupKey !== undefined &&
+      q.insertEvent.run(conversation.source, input.dedupKey, key, now).changes === 0 &&
+      known !== undefined
+    ) {
       const first = plan[0];
       const latest: unknown = first === undefined ? undefined : q.latestJobOfKind.get(key, first);
       return { duplicate: true, stored: known, ...(latest === undefined ? {} : { jobId: toJob(latest).id }) };
@@ -256,8 +290,18 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
     };
     const [first, ...then] = plan;
     const expiresAt = input.expiresAt?.getTime() ?? null;
-    const here = asksDeliverHere(input) && (known === undefined || q.unfinishedJob.get(key) === undefined) ? deliverNow(input.deliverHere, stored, now) : undefined;
-    const values = { key, snapshot: toConversationJson(merged), forced: keptForced ?? null, meta: toMetaJson(meta), ...searchColumns(merged), now };
+    const here =
+      asksDeliverHere(input) && (known === undefined || q.unfinishedJob.get(key) === undefined)
+        ? deliverNow(input.deliverHere, stored, now)
+        : undefined;
+    const values = {
+      key,
+      snapshot: toConversationJson(merged),
+      forced: keptForced ?? null,
+      meta: toMetaJson(meta),
+      ...searchColumns(merged),
+      now,
+    };
     // Born in the state its first step gives it (no trigger runs on a job's insert, migration 9),
     // rather than rewritten, with its state indexes, in the same transaction.
     const state = plan.length === 0 || (here !== undefined && then.length === 0) ? 'delivered' : 'pending';
@@ -279,7 +323,18 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
     }
     if (known === undefined && input.claim !== undefined) {
       // A new conversation has no job to share and none running elsewhere: born claimed.
-      const claimed = toJob(q.insertClaimedJob.get({ id: newSortableId(now), key, kind: first, then: toStepList(then), expiresAt, owner: input.claim.owner, until: now + input.claim.leaseMs, now }));
+      const claimed = toJob(
+        q.insertClaimedJob.get({
+          id: newSortableId(now),
+          key,
+          kind: first,
+          then: toStepList(then),
+          expiresAt,
+          owner: input.claim.owner,
+          until: now + input.claim.leaseMs,
+          now,
+        }),
+      );
       return { duplicate: false, stored, jobId: claimed.id, claimed };
     }
     const jobId = queueStep(key, first, then, expiresAt, now);
@@ -292,7 +347,11 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
    * failure leaves none of it behind, and the step is then queued to run (and fail, and be
    * retried) as any other.
    */
-  const deliverNow = (deliverHere: NonNullable<IntakeInput['deliverHere']>, stored: StoredConversation, now: number): Omit<DeliveredHere, 'jobId'> | undefined => {
+  const deliverNow = (
+    deliverHere: NonNullable<IntakeInput['deliverHere']>,
+    stored: StoredConversation,
+    now: number,
+  ): Omit<DeliveredHere, 'jobId'> | undefined => {
     const started = Date.now();
     try {
       const delivery = deliverHere(stored);
@@ -307,7 +366,14 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
     const { jobId, owner, now, attempt, result } = input;
     if (result.kind === 'done' && result.record !== undefined) {
       const r = result.record;
-      q.upsertRecord.run({ key: r.conversationKey, action: r.value.action, crm: r.value.crm, record: toRecordJson(r.value), version: r.version, now });
+      q.upsertRecord.run({
+        key: r.conversationKey,
+        action: r.value.action,
+        crm: r.value.crm,
+        record: toRecordJson(r.value),
+        version: r.version,
+        now,
+      });
     }
     const counted = attempt === undefined ? 0 : 1;
     // `next` and `error` null keep the job's own values; the update only touches our running
@@ -316,7 +382,8 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
       const row: unknown = q.finish.get({ id: jobId, owner, state, counted, next, error, keepError: keepError ? 1 : 0, now });
       return row === undefined ? undefined : toMovedJob(row);
     };
-    const move = (state: JobState, next: number | null, error: string | null, keepError = false) => moveJob(state, next, error, keepError) !== undefined;
+    const move = (state: JobState, next: number | null, error: string | null, keepError = false) =>
+      moveJob(state, next, error, keepError) !== undefined;
     const toPending = (next: number, error: string | null, keepError: boolean) => {
       // A newer intake already queued a job that will deliver everything this one would.
       const other: unknown = q.otherPending.pluck().get({ id: jobId });
@@ -433,7 +500,8 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
         }
         return claimed;
       }),
-    finishJob: ({ jobId, owner, now, attempt, result }) => write(() => finish({ jobId, owner, now: now.getTime(), ...(attempt === undefined ? {} : { attempt }), result })),
+    finishJob: ({ jobId, owner, now, attempt, result }) =>
+      write(() => finish({ jobId, owner, now: now.getTime(), ...(attempt === undefined ? {} : { attempt }), result })),
     async getJob(id) {
       const row: unknown = q.job.get(id);
       return row === undefined ? undefined : toJob(row);
@@ -459,7 +527,11 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
         const pending: unknown = q.reviveOther.pluck().get(job.conversationKey, job.kind);
         // A newer intake already queued the conversation: that job delivers the latest snapshot.
         if (typeof pending === 'string') {
-          db.prepare("UPDATE jobs SET state = 'done', last_error = ?, updated_at = ? WHERE id = ?").run(`superseded by job ${pending}`, now.getTime(), id);
+          db.prepare("UPDATE jobs SET state = 'done', last_error = ?, updated_at = ? WHERE id = ?").run(
+            `superseded by job ${pending}`,
+            now.getTime(),
+            id,
+          );
           return toJob(q.job.get(pending));
         }
         q.revive.run({ id, now: now.getTime() });

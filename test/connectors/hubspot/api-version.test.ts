@@ -30,7 +30,11 @@ describe('HubSpot API version', () => {
     });
 
     it('refuses anything else at start, listing the accepted values', () => {
-      for (const bad of ['v3', '2025-09', '2026-9', 'latest']) assert.equal(refusal({ HUBSPOT_API_VERSION: bad }), "HUBSPOT_API_VERSION: must be one of 2026-09 (the default), 2026-03: HubSpot's date-versioned APIs (v1–v4 are being retired)");
+      for (const bad of ['v3', '2025-09', '2026-9', 'latest'])
+        assert.equal(
+          refusal({ HUBSPOT_API_VERSION: bad }),
+          "HUBSPOT_API_VERSION: must be one of 2026-09 (the default), 2026-03: HubSpot's date-versioned APIs (v1–v4 are being retired)",
+        );
     });
   });
 
@@ -49,7 +53,10 @@ describe('HubSpot API version', () => {
     });
 
     it("refuses other schemes, credentials, and plain http for HubSpot's own hosts", () => {
-      assert.match(refusal({ HUBSPOT_UI_DOMAIN: 'ftp://app.hubspot.com' }), /HUBSPOT_UI_DOMAIN: must be a host name such as app\.hubspot\.com .* or an origin such as http:\/\/localhost:4010/);
+      assert.match(
+        refusal({ HUBSPOT_UI_DOMAIN: 'ftp://app.hubspot.com' }),
+        /HUBSPOT_UI_DOMAIN: must be a host name such as app\.hubspot\.com .* or an origin such as http:\/\/localhost:4010/,
+      );
       assert.match(refusal({ HUBSPOT_UI_DOMAIN: 'http://app.hubspot.com' }), /must use https:\/\//);
       assert.match(refusal({ HUBSPOT_UI_DOMAIN: 'https://me:secret@app.hubspot.com' }), /must not hold a user name or password/);
       assert.doesNotMatch(refusal({ HUBSPOT_UI_DOMAIN: 'https://me:secret@app.hubspot.com' }), /secret/);
@@ -60,7 +67,10 @@ describe('HubSpot API version', () => {
     it('moves each legacy path the SDK builds to its dated twin, query kept', () => {
       const cases: [string, string][] = [
         ['/crm/v3/objects/contacts', '/crm/objects/2026-09/contacts'],
-        ['/crm/v3/objects/contacts/a%40b.c?idProperty=email&properties=email', '/crm/objects/2026-09/contacts/a%40b.c?idProperty=email&properties=email'],
+        [
+          '/crm/v3/objects/contacts/a%40b.c?idProperty=email&properties=email',
+          '/crm/objects/2026-09/contacts/a%40b.c?idProperty=email&properties=email',
+        ],
         ['/crm/v3/objects/notes/batch/read', '/crm/objects/2026-09/notes/batch/read'],
         ['/crm/v3/objects/companies/search', '/crm/objects/2026-09/companies/search'],
         ['/crm/v4/objects/tickets/1/associations/default/contacts/2', '/crm/objects/2026-09/tickets/1/associations/default/contacts/2'],
@@ -80,8 +90,14 @@ describe('HubSpot API version', () => {
     it('refuses a legacy path with no dated twin here (v3 associations), and keeps a base URL path', () => {
       assert.throws(() => datedPath('/crm/v3/associations/contacts/companies/batch/read', '2026-09'), LegacyPathRefused);
       assert.throws(() => datedPath('/contacts/v1/contact/vid/1/profile', '2026-09'), LegacyPathRefused);
-      assert.equal(datedUrl('https://proxy.example/hubspot/crm/v3/objects/contacts', 'https://proxy.example/hubspot', '2026-03'), 'https://proxy.example/hubspot/crm/objects/2026-03/contacts');
-      assert.equal(datedUrl('https://api.hubapi.com/crm/v3/pipelines/tickets', 'https://other.example', '2026-09'), 'https://api.hubapi.com/crm/pipelines/2026-09/tickets');
+      assert.equal(
+        datedUrl('https://proxy.example/hubspot/crm/v3/objects/contacts', 'https://proxy.example/hubspot', '2026-03'),
+        'https://proxy.example/hubspot/crm/objects/2026-03/contacts',
+      );
+      assert.equal(
+        datedUrl('https://api.hubapi.com/crm/v3/pipelines/tickets', 'https://other.example', '2026-09'),
+        'https://api.hubapi.com/crm/pipelines/2026-09/tickets',
+      );
     });
   });
 
@@ -104,26 +120,53 @@ describe('HubSpot API version', () => {
       const connector = connectorFor(hs);
       assert.ok((await connector.setup?.())?.ok);
       const lead = value(await connector.upsert({ action: 'lead', conversation: conversation({ id: 'v-lead' }) }));
-      value(await connector.upsert({ action: 'lead', conversation: conversation({ id: 'v-lead', messages: [message(0), message(1), message(2), message(3)] }), previous: lead }));
+      value(
+        await connector.upsert({
+          action: 'lead',
+          conversation: conversation({ id: 'v-lead', messages: [message(0), message(1), message(2), message(3)] }),
+          previous: lead,
+        }),
+      );
       const ticket = value(await connector.upsert({ action: 'case', conversation: conversation({ id: 'v-case' }) }));
-      value(await connector.upsert({ action: 'case', conversation: conversation({ id: 'v-case', messages: [message(0), message(1)] }), previous: ticket }));
+      value(
+        await connector.upsert({
+          action: 'case',
+          conversation: conversation({ id: 'v-case', messages: [message(0), message(1)] }),
+          previous: ticket,
+        }),
+      );
       // A lost record: the refused create, then the reads that find the note again.
       value(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation({ id: 'v-lead' }) }));
       assert.ok(value(await connector.findPerson('ada@example.com')) !== undefined);
 
       assert.deepEqual(hs.legacyRequests, []);
       const families = new Set(hs.requests.map((r) => r.path.replace(/\/(contacts|tickets|notes)(\/.*)?$/, '/…')));
-      assert.deepEqual([...families].sort(), ['/account-info/2026-09/details', '/crm/objects/2026-09/…', '/crm/pipelines/2026-09/…', '/crm/properties/2026-09/…']);
+      assert.deepEqual([...families].sort(), [
+        '/account-info/2026-09/details',
+        '/crm/objects/2026-09/…',
+        '/crm/pipelines/2026-09/…',
+        '/crm/properties/2026-09/…',
+      ]);
     });
 
     it('sends every call on 2026-03 paths when configured so', async () => {
-      value(await connectorFor(hs, { HUBSPOT_API_VERSION: '2026-03' }).upsert({ action: 'case', conversation: conversation({ id: 'v-march' }) }));
+      value(
+        await connectorFor(hs, { HUBSPOT_API_VERSION: '2026-03' }).upsert({
+          action: 'case',
+          conversation: conversation({ id: 'v-march' }),
+        }),
+      );
       assert.ok(hs.requests.length >= 5);
       for (const r of hs.requests) assert.match(r.path, /^\/(crm\/\w+|account-info)\/2026-03\//, r.path);
     });
 
     it('keeps the SDK from sending a call it has no dated path for', async () => {
-      const sdk = new Client({ accessToken: hs.token, basePath: hs.url, numberOfApiCallRetries: 0, middleware: [datedPaths(hs.url, '2026-09')] });
+      const sdk = new Client({
+        accessToken: hs.token,
+        basePath: hs.url,
+        numberOfApiCallRetries: 0,
+        middleware: [datedPaths(hs.url, '2026-09')],
+      });
       await assert.rejects(sdk.crm.associations.batchApi.read('contacts', 'tickets', { inputs: [{ id: '1' }] }), LegacyPathRefused);
       assert.deepEqual(hs.requests, [], 'nothing reached HubSpot');
     });

@@ -16,11 +16,17 @@ describe('HubSpot connector: check and setup', () => {
 
     const setup = await connector.setup?.();
     assert.ok(setup?.ok);
-    assert.deepEqual(setup.items.filter((i) => i.name.startsWith('create')).map((i) => i.detail), ['created', 'created']);
+    assert.deepEqual(
+      setup.items.filter((i) => i.name.startsWith('create')).map((i) => i.detail),
+      ['created', 'created'],
+    );
     assert.equal(hs.state.getProperty('tickets', 'chat_conversation_id').hasUniqueValue, true);
 
     const again = await connector.setup?.();
-    assert.deepEqual(again?.items.filter((i) => i.name.startsWith('create')).map((i) => i.detail), ['already present, left unchanged', 'already present, left unchanged']);
+    assert.deepEqual(
+      again?.items.filter((i) => i.name.startsWith('create')).map((i) => i.detail),
+      ['already present, left unchanged', 'already present, left unchanged'],
+    );
     assert.ok((await connector.check()).ok);
   });
 
@@ -31,7 +37,10 @@ describe('HubSpot connector: check and setup', () => {
     assert.match(report.items.find((i) => i.name === 'access token')?.detail ?? '', /HUBSPOT_ACCESS_TOKEN/);
 
     const pipeline = await connectorFor(hs, { HUBSPOT_TICKET_PIPELINE: '9' }).check();
-    assert.match(pipeline.items.find((i) => i.name === 'ticket pipeline and stage')?.detail ?? '', /HUBSPOT_TICKET_PIPELINE=9 is not a ticket pipeline id; HubSpot has: 0/);
+    assert.match(
+      pipeline.items.find((i) => i.name === 'ticket pipeline and stage')?.detail ?? '',
+      /HUBSPOT_TICKET_PIPELINE=9 is not a ticket pipeline id; HubSpot has: 0/,
+    );
   });
 
   it('names the missing scope', async () => {

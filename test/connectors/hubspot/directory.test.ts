@@ -42,7 +42,10 @@ describe('HubSpot connector: owner and company memory', () => {
   it('takes an owner id as it is, and forgets a failed lookup', async () => {
     const { calls, log } = fakeCalls({});
     let fail = true;
-    const directory = createDirectory({ ...calls, ownerByEmail: (email) => (fail ? Promise.reject(new Error('503')) : calls.ownerByEmail(email)) });
+    const directory = createDirectory({
+      ...calls,
+      ownerByEmail: (email) => (fail ? Promise.reject(new Error('503')) : calls.ownerByEmail(email)),
+    });
     assert.equal(await directory.ownerOf('12345'), '12345');
     await assert.rejects(directory.ownerOf('x@acme.io'));
     fail = false;
@@ -54,13 +57,29 @@ describe('HubSpot connector: owner and company memory', () => {
     const { calls, log } = fakeCalls({}, { 'old.io': ['12', '3'] });
     let badSearches = 0;
     // The first search of bad.io fails (a 429), later ones answer.
-    const directory = createDirectory({ ...calls, companiesByDomain: (d) => (d === 'bad.io' && badSearches++ === 0 ? Promise.reject(new Error('429')) : calls.companiesByDomain(d)) });
-    const ids = await Promise.all([...Array.from({ length: 5 }, () => directory.companyOf('new.io', 'NewCo', true)), directory.companyOf('old.io', 'Old', true)]);
+    const directory = createDirectory({
+      ...calls,
+      companiesByDomain: (d) => (d === 'bad.io' && badSearches++ === 0 ? Promise.reject(new Error('429')) : calls.companiesByDomain(d)),
+    });
+    const ids = await Promise.all([
+      ...Array.from({ length: 5 }, () => directory.companyOf('new.io', 'NewCo', true)),
+      directory.companyOf('old.io', 'Old', true),
+    ]);
     assert.deepEqual(ids, ['500', '500', '500', '500', '500', '12']);
     assert.equal(await directory.companyOf('none.io', 'None', false), undefined);
-    const [failed, after] = await Promise.allSettled([directory.companyOf('bad.io', 'Bad', true), directory.companyOf('bad.io', 'Bad', true)]);
+    const [failed, after] = await Promise.allSettled([
+      directory.companyOf('bad.io', 'Bad', true),
+      directory.companyOf('bad.io', 'Bad', true),
+    ]);
     assert.equal(failed.status, 'rejected');
     assert.deepEqual(after, { status: 'fulfilled', value: '501' });
-    assert.deepEqual(log, ['search new.io', 'search old.io', 'create new.io NewCo', 'search none.io', 'search bad.io', 'create bad.io Bad']);
+    assert.deepEqual(log, [
+      'search new.io',
+      'search old.io',
+      'create new.io NewCo',
+      'search none.io',
+      'search bad.io',
+      'create bad.io Bad',
+    ]);
   });
 });

@@ -16,7 +16,11 @@ describe('HubSpot emulator', () => {
   afterEach(() => hs.close());
 
   const searchByEmail = (email: string) =>
-    sdk.crm.contacts.searchApi.doSearch({ filterGroups: [{ filters: [{ propertyName: 'email', operator: FilterOperatorEnum.Eq, value: email }] }], properties: ['email'], limit: 1 });
+    sdk.crm.contacts.searchApi.doSearch({
+      filterGroups: [{ filters: [{ propertyName: 'email', operator: FilterOperatorEnum.Eq, value: email }] }],
+      properties: ['email'],
+      limit: 1,
+    });
 
   it('reproduces search lag → create → 409 "Existing ID", which the connector resolves', async () => {
     const created = await sdk.crm.contacts.basicApi.create({ properties: { email: 'lag@example.com' }, associations: [] });
@@ -34,7 +38,10 @@ describe('HubSpot emulator', () => {
   });
 
   it('answers with the exact success codes and JSON content type the SDK insists on', async () => {
-    const note = await sdk.crm.objects.notes.basicApi.create({ properties: { hs_timestamp: new Date().toISOString(), hs_note_body: 'x' }, associations: [] });
+    const note = await sdk.crm.objects.notes.basicApi.create({
+      properties: { hs_timestamp: new Date().toISOString(), hs_note_body: 'x' },
+      associations: [],
+    });
     await sdk.crm.objects.notes.basicApi.archive(note.id);
     const [create, archive] = hs.requests;
     assert.deepEqual([create?.status, archive?.status], [201, 204]);
@@ -45,7 +52,10 @@ describe('HubSpot emulator', () => {
 
   it('keeps associations symmetric and idempotent, and omits empty association lists', async () => {
     const contact = await sdk.crm.contacts.basicApi.create({ properties: { email: 'a@example.com' }, associations: [] });
-    const ticket = await sdk.crm.tickets.basicApi.create({ properties: { subject: 's', hs_pipeline: '0', hs_pipeline_stage: '1' }, associations: [] });
+    const ticket = await sdk.crm.tickets.basicApi.create({
+      properties: { subject: 's', hs_pipeline: '0', hs_pipeline_stage: '1' },
+      associations: [],
+    });
     await sdk.crm.associations.v4.basicApi.createDefault('tickets', ticket.id, 'contacts', contact.id);
     await sdk.crm.associations.v4.basicApi.createDefault('tickets', ticket.id, 'contacts', contact.id);
 
@@ -69,7 +79,10 @@ describe('HubSpot emulator', () => {
       (e: unknown) => e,
     );
     const failure = fromHubspotError(limited, 'list');
-    assert.deepEqual([failure?.kind, failure?.code, failure?.kind === 'transient' ? failure.retryAfterMs : 0], ['transient', 'CRM_RATE_LIMITED', 10_000]);
+    assert.deepEqual(
+      [failure?.kind, failure?.code, failure?.kind === 'transient' ? failure.retryAfterMs : 0],
+      ['transient', 'CRM_RATE_LIMITED', 10_000],
+    );
     assert.equal(hs.requests[2]?.status, 429);
   });
 

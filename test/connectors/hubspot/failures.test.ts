@@ -6,7 +6,9 @@ import { startHubspotEmulator, type HubspotEmulator } from '../../emulators/hubs
 import { conversation, connectorFor, untilDone, value } from './helpers';
 import { freePort } from '../../support/net';
 
-const failureOf = <T>(outcome: { ok: true; value: T } | { ok: false; failure: { kind: string; code: string; message: string; retryAfterMs?: number } }) => {
+const failureOf = <T>(
+  outcome: { ok: true; value: T } | { ok: false; failure: { kind: string; code: string; message: string; retryAfterMs?: number } },
+) => {
   if (outcome.ok) throw new Error('expected a failure');
   return outcome.failure;
 };
@@ -22,7 +24,10 @@ describe('HubSpot connector: failures', () => {
     hs.faults.inject({ status: 429, retryAfterSeconds: 1, match: /^POST \/crm\/objects\/2026-09\/contacts$/ });
     const { outcome, attempts } = await untilDone(() => connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
 
-    assert.deepEqual(attempts.map((a) => (a.ok ? 'ok' : `${a.failure.code} ${a.failure.kind === 'transient' ? a.failure.retryAfterMs : ''}`)), ['CRM_RATE_LIMITED 1000', 'ok']);
+    assert.deepEqual(
+      attempts.map((a) => (a.ok ? 'ok' : `${a.failure.code} ${a.failure.kind === 'transient' ? a.failure.retryAfterMs : ''}`)),
+      ['CRM_RATE_LIMITED 1000', 'ok'],
+    );
     assert.equal(value(outcome).id, hs.state.list('contacts')[0]?.id);
   });
 
@@ -50,7 +55,10 @@ describe('HubSpot connector: failures', () => {
     hs.faults.inject({ status: 502, match: /^POST \/crm\/objects\/2026-09\/notes$/, times: 2 });
     const { outcome, attempts } = await untilDone(() => connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
 
-    assert.deepEqual(attempts.map((a) => (a.ok ? 'ok' : a.failure.code)), ['CRM_UNAVAILABLE', 'CRM_UNAVAILABLE', 'ok']);
+    assert.deepEqual(
+      attempts.map((a) => (a.ok ? 'ok' : a.failure.code)),
+      ['CRM_UNAVAILABLE', 'CRM_UNAVAILABLE', 'ok'],
+    );
     assert.ok(outcome.ok);
     assert.deepEqual([hs.state.list('contacts').length, hs.state.list('notes').length], [1, 1]);
   });
@@ -80,7 +88,11 @@ describe('HubSpot connector: failures', () => {
 
   it('resolves "Contact already exists. Existing ID" to that contact, even one HubSpot matched by another address', async () => {
     const existing = hs.state.create('contacts', { email: 'ada.lovelace@example.com', firstname: 'Augusta' });
-    hs.faults.inject({ status: 409, match: /^POST \/crm\/objects\/2026-09\/contacts$/, body: { status: 'error', message: `Contact already exists. Existing ID: ${existing.id}`, category: 'CONFLICT', correlationId: 'y' } });
+    hs.faults.inject({
+      status: 409,
+      match: /^POST \/crm\/objects\/2026-09\/contacts$/,
+      body: { status: 'error', message: `Contact already exists. Existing ID: ${existing.id}`, category: 'CONFLICT', correlationId: 'y' },
+    });
 
     const record = value(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
 
@@ -97,18 +109,31 @@ describe('HubSpot connector: failures', () => {
     const anonymous = conversation({ id: 'anon-9', visitor: { name: 'Visitor 9' } });
     const first = value(await connector.upsert({ action: 'lead', conversation: anonymous }));
     // The answer to a duplicate custom unique value is undocumented: a bare 409 here.
-    hs.faults.inject({ status: 409, match: /^POST \/crm\/objects\/2026-09\/contacts$/, body: { status: 'error', message: 'Conflict', category: 'CONFLICT', correlationId: 'z' } });
+    hs.faults.inject({
+      status: 409,
+      match: /^POST \/crm\/objects\/2026-09\/contacts$/,
+      body: { status: 'error', message: 'Conflict', category: 'CONFLICT', correlationId: 'z' },
+    });
     hs.requests.length = 0;
 
     const again = value(await connector.upsert({ action: 'lead', conversation: anonymous }));
 
     assert.deepEqual(again.refs, first.refs);
-    assert.ok(hs.requests.some((r) => r.method === 'GET' && r.path === '/crm/objects/2026-09/contacts/anon-9' && r.query.idProperty?.[0] === 'chat_conversation_id'));
+    assert.ok(
+      hs.requests.some(
+        (r) =>
+          r.method === 'GET' && r.path === '/crm/objects/2026-09/contacts/anon-9' && r.query.idProperty?.[0] === 'chat_conversation_id',
+      ),
+    );
     assert.deepEqual([hs.state.list('contacts').length, hs.state.list('notes').length], [1, 1]);
   });
 
   it('reports a taken unique value that no read can find as the refusal it is', async () => {
-    hs.faults.inject({ status: 409, match: /^POST \/crm\/objects\/2026-09\/contacts$/, body: { status: 'error', message: 'Conflict', category: 'CONFLICT', correlationId: 'w' } });
+    hs.faults.inject({
+      status: 409,
+      match: /^POST \/crm\/objects\/2026-09\/contacts$/,
+      body: { status: 'error', message: 'Conflict', category: 'CONFLICT', correlationId: 'w' },
+    });
     const failure = failureOf(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
     assert.deepEqual([failure.kind, failure.code], ['permanent', 'CRM_REJECTED']);
     assert.equal(hs.state.list('notes').length, 0);
@@ -124,7 +149,12 @@ describe('HubSpot connector: failures', () => {
   it('names the missing scope on 403', async () => {
     await hs.close();
     hs = await startHubspotEmulator({ scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write'] });
-    const failure = failureOf(await connectorFor(hs, { HUBSPOT_TICKET_PIPELINE: '0', HUBSPOT_TICKET_STAGE: '1' }).upsert({ action: 'case', conversation: conversation() }));
+    const failure = failureOf(
+      await connectorFor(hs, { HUBSPOT_TICKET_PIPELINE: '0', HUBSPOT_TICKET_STAGE: '1' }).upsert({
+        action: 'case',
+        conversation: conversation(),
+      }),
+    );
     assert.deepEqual([failure.kind, failure.code], ['permanent', 'CRM_FORBIDDEN']);
     assert.match(failure.message, /grant tickets\b/);
   });
@@ -132,15 +162,25 @@ describe('HubSpot connector: failures', () => {
   it('names the property HubSpot rejected on 400', async () => {
     await hs.close();
     // Without the schema scopes the connector cannot create the property itself (self-setup.test.ts).
-    hs = await startHubspotEmulator({ customProperties: false, scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'tickets'] });
-    const failure = failureOf(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation({ visitor: { name: 'No Email' } }) }));
+    hs = await startHubspotEmulator({
+      customProperties: false,
+      scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'tickets'],
+    });
+    const failure = failureOf(
+      await connectorFor(hs).upsert({ action: 'lead', conversation: conversation({ visitor: { name: 'No Email' } }) }),
+    );
     assert.deepEqual([failure.kind, failure.code], ['permanent', 'CRM_VALIDATION']);
     assert.match(failure.message, /"chat_conversation_id" \(PROPERTY_DOESNT_EXIST/);
     assert.match(failure.message, /npm run setup/);
   });
 
   it('names a ticket stage HubSpot does not have', async () => {
-    const failure = failureOf(await connectorFor(hs, { HUBSPOT_TICKET_PIPELINE: '0', HUBSPOT_TICKET_STAGE: '77' }).upsert({ action: 'case', conversation: conversation() }));
+    const failure = failureOf(
+      await connectorFor(hs, { HUBSPOT_TICKET_PIPELINE: '0', HUBSPOT_TICKET_STAGE: '77' }).upsert({
+        action: 'case',
+        conversation: conversation(),
+      }),
+    );
     assert.equal(failure.kind, 'permanent');
     assert.match(failure.message, /"hs_pipeline_stage" \(INVALID_OPTION/);
     assert.equal(hs.state.list('tickets').length, 0);

@@ -11,7 +11,11 @@ import type { HubspotEmulator, RecordedRequest } from '../../emulators/hubspot';
 
 const T0 = Date.UTC(2026, 10, 22, 15, 0, 0);
 
-export const message = (i: number, role: Message['role'] = i % 2 === 0 ? 'visitor' : 'operator', body = `message number ${i}`): Message => ({
+export const message = (
+  i: number,
+  role: Message['role'] = i % 2 === 0 ? 'visitor' : 'operator',
+  body = `message number ${i}`,
+): Message => ({
   role,
   author: role === 'visitor' ? 'Ada Lovelace' : 'Grace (support)',
   body,
@@ -21,7 +25,14 @@ export const message = (i: number, role: Message['role'] = i % 2 === 0 ? 'visito
 export const conversation = (overrides: { id?: string; visitor?: Visitor; messages?: readonly Message[] } = {}): Conversation => ({
   source: 'olark',
   id: overrides.id ?? 'conv-1',
-  visitor: overrides.visitor ?? { name: 'Ada Lovelace', email: 'ada@example.com', phone: '+44 20 7946 0000', company: 'Analytical Engines', city: 'London', country: 'United Kingdom' },
+  visitor: overrides.visitor ?? {
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    phone: '+44 20 7946 0000',
+    company: 'Analytical Engines',
+    city: 'London',
+    country: 'United Kingdom',
+  },
   messages: overrides.messages ?? [message(0, 'visitor', 'Hello, I would like a quote for 20 seats'), message(1), message(2)],
   tags: [],
   groups: [],
@@ -69,7 +80,10 @@ export const signatures = (requests: readonly RecordedRequest[]): string[] => re
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** What the delivery worker does: try again after a transient failure, waiting as asked. */
-export const untilDone = async <T>(attemptOnce: () => Promise<Outcome<T>>, maxAttempts = 5): Promise<{ outcome: Outcome<T>; attempts: Outcome<T>[] }> => {
+export const untilDone = async <T>(
+  attemptOnce: () => Promise<Outcome<T>>,
+  maxAttempts = 5,
+): Promise<{ outcome: Outcome<T>; attempts: Outcome<T>[] }> => {
   const attempts: Outcome<T>[] = [];
   for (;;) {
     const outcome = await attemptOnce();

@@ -20,8 +20,22 @@ describe('HubSpot connector: leads', () => {
     assert.equal(record.type, 'contact');
     assert.equal(record.url, `https://app.hubspot.com/contacts/${hs.portalId}/record/0-1/${contact.id}`);
     assert.deepEqual(
-      { email: contact.properties.email, firstname: contact.properties.firstname, lastname: contact.properties.lastname, lifecyclestage: contact.properties.lifecyclestage, city: contact.properties.city, company: contact.properties.company },
-      { email: 'ada@example.com', firstname: 'Ada', lastname: 'Lovelace', lifecyclestage: 'lead', city: 'London', company: 'Analytical Engines' },
+      {
+        email: contact.properties.email,
+        firstname: contact.properties.firstname,
+        lastname: contact.properties.lastname,
+        lifecyclestage: contact.properties.lifecyclestage,
+        city: contact.properties.city,
+        company: contact.properties.company,
+      },
+      {
+        email: 'ada@example.com',
+        firstname: 'Ada',
+        lastname: 'Lovelace',
+        lifecyclestage: 'lead',
+        city: 'London',
+        company: 'Analytical Engines',
+      },
     );
     const [note] = hs.state.list('notes');
     assert.ok(note !== undefined);
@@ -33,7 +47,10 @@ describe('HubSpot connector: leads', () => {
 
     const api = hs.requests.filter((r) => r.path !== '/account-info/2026-09/details');
     assert.deepEqual(signatures(api), ['POST /crm/objects/2026-09/contacts', 'POST /crm/objects/2026-09/notes']);
-    assert.deepEqual(api.map((r) => r.status), [201, 201]);
+    assert.deepEqual(
+      api.map((r) => r.status),
+      [201, 201],
+    );
     assert.equal(sequentialDepth(hs.requests), 2);
   });
 
@@ -42,7 +59,14 @@ describe('HubSpot connector: leads', () => {
     const first = value(await connector.upsert({ action: 'lead', conversation: conversation() }));
     hs.requests.length = 0;
 
-    const longer = conversation({ messages: [message(0, 'visitor', 'Hello, I would like a quote for 20 seats'), message(1), message(2), message(3, 'visitor', 'Thanks, bye')] });
+    const longer = conversation({
+      messages: [
+        message(0, 'visitor', 'Hello, I would like a quote for 20 seats'),
+        message(1),
+        message(2),
+        message(3, 'visitor', 'Thanks, bye'),
+      ],
+    });
     const again = value(await connector.upsert({ action: 'lead', conversation: longer, previous: first }));
 
     assert.deepEqual(again, first);
@@ -50,7 +74,10 @@ describe('HubSpot connector: leads', () => {
     assert.equal(hs.state.list('notes').length, 1);
     assert.match(hs.state.list('notes')[0]?.properties.hs_note_body ?? '', /Thanks, bye/);
     assert.equal(hs.requests.filter((r) => r.method === 'POST').length, 0, 'a repeat creates nothing');
-    assert.deepEqual(signatures(hs.requests), [`GET /crm/objects/2026-09/contacts/${first.id}`, `PATCH /crm/objects/2026-09/notes/${first.refs.note ?? ''}`]);
+    assert.deepEqual(signatures(hs.requests), [
+      `GET /crm/objects/2026-09/contacts/${first.id}`,
+      `PATCH /crm/objects/2026-09/notes/${first.refs.note ?? ''}`,
+    ]);
     assert.equal(sequentialDepth(hs.requests), 2);
   });
 
@@ -67,7 +94,12 @@ describe('HubSpot connector: leads', () => {
     assert.match(hs.state.list('notes')[0]?.properties.hs_note_body ?? '', /One more thing/);
     assert.deepEqual(
       signatures(hs.requests).filter((r) => !r.includes('/account-info/')),
-      ['POST /crm/objects/2026-09/contacts', `GET /crm/objects/2026-09/contacts/${first.id}`, 'POST /crm/objects/2026-09/notes/batch/read', `PATCH /crm/objects/2026-09/notes/${first.refs.note ?? ''}`],
+      [
+        'POST /crm/objects/2026-09/contacts',
+        `GET /crm/objects/2026-09/contacts/${first.id}`,
+        'POST /crm/objects/2026-09/notes/batch/read',
+        `PATCH /crm/objects/2026-09/notes/${first.refs.note ?? ''}`,
+      ],
       'the refused create names the contact; its notes are searched for ours',
     );
   });
@@ -75,7 +107,10 @@ describe('HubSpot connector: leads', () => {
   it('makes a lead of a chat with no line yet in one call, and its note with the first delivery that has lines', async () => {
     const connector = connectorFor(hs);
     const started = value(await connector.upsert({ action: 'lead', conversation: conversation({ messages: [] }) }));
-    assert.deepEqual(signatures(hs.requests).filter((r) => !r.includes('/account-info/')), ['POST /crm/objects/2026-09/contacts']);
+    assert.deepEqual(
+      signatures(hs.requests).filter((r) => !r.includes('/account-info/')),
+      ['POST /crm/objects/2026-09/contacts'],
+    );
     assert.deepEqual(started.refs, { contact: started.id });
     assert.equal(hs.state.list('notes').length, 0, 'no empty transcript note');
 
@@ -97,7 +132,10 @@ describe('HubSpot connector: leads', () => {
   it('keys a lead without an email by chat_conversation_id, and reuses it', async () => {
     const anonymous = conversation({ id: 'anon-7', visitor: { name: 'Visitor 42', phone: '+1 555 0100' } });
     const first = value(await connectorFor(hs).upsert({ action: 'lead', conversation: anonymous }));
-    assert.deepEqual(signatures(hs.requests).filter((r) => !r.includes('/account-info/')), ['POST /crm/objects/2026-09/contacts', 'POST /crm/objects/2026-09/notes']);
+    assert.deepEqual(
+      signatures(hs.requests).filter((r) => !r.includes('/account-info/')),
+      ['POST /crm/objects/2026-09/contacts', 'POST /crm/objects/2026-09/notes'],
+    );
     const again = value(await connectorFor(hs).upsert({ action: 'lead', conversation: anonymous }));
 
     const [contact] = hs.state.list('contacts');
@@ -116,7 +154,9 @@ describe('HubSpot connector: leads', () => {
 
   it('reuses a contact that exists by email, filling only its blank fields, and then keeps one note', async () => {
     const existing = hs.state.create('contacts', { email: 'Ada@Example.com', firstname: 'Augusta', lifecyclestage: 'customer' });
-    const theirs = hs.state.create('notes', { hs_note_body: 'Called about an invoice', hs_timestamp: '2026-01-01T00:00:00.000Z' }, [{ toType: 'contacts', toId: existing.id, typeId: 202 }]);
+    const theirs = hs.state.create('notes', { hs_note_body: 'Called about an invoice', hs_timestamp: '2026-01-01T00:00:00.000Z' }, [
+      { toType: 'contacts', toId: existing.id, typeId: 202 },
+    ]);
 
     const record = value(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation() }));
 
@@ -149,7 +189,9 @@ describe('HubSpot connector: leads', () => {
   });
 
   it('keeps the note within 65,536 characters with the start and end of a long chat', async () => {
-    const messages = Array.from({ length: 400 }, (_, i) => message(i, i % 2 === 0 ? 'visitor' : 'operator', `${i === 0 ? 'FIRST LINE ' : i === 399 ? 'LAST LINE ' : ''}${'x'.repeat(300)}`));
+    const messages = Array.from({ length: 400 }, (_, i) =>
+      message(i, i % 2 === 0 ? 'visitor' : 'operator', `${i === 0 ? 'FIRST LINE ' : i === 399 ? 'LAST LINE ' : ''}${'x'.repeat(300)}`),
+    );
     value(await connectorFor(hs).upsert({ action: 'lead', conversation: conversation({ messages }) }));
 
     const body = hs.state.list('notes')[0]?.properties.hs_note_body ?? '';
@@ -163,9 +205,18 @@ describe('HubSpot connector: leads', () => {
     const existing = hs.state.create('contacts', { email: 'known@example.com' });
     const connector = connectorFor(hs);
 
-    assert.deepEqual(value(await connector.findPerson('Known@Example.com')), { type: 'contact', id: existing.id, url: `https://app.hubspot.com/contacts/${hs.portalId}/record/0-1/${existing.id}` });
+    assert.deepEqual(value(await connector.findPerson('Known@Example.com')), {
+      type: 'contact',
+      id: existing.id,
+      url: `https://app.hubspot.com/contacts/${hs.portalId}/record/0-1/${existing.id}`,
+    });
     assert.equal(value(await connector.findPerson('nobody@example.com')), undefined);
-    const named = hs.state.create('contacts', { email: 'named@example.com', firstname: 'Ada', lastname: 'Lovelace', company: 'Analytical Engines' });
+    const named = hs.state.create('contacts', {
+      email: 'named@example.com',
+      firstname: 'Ada',
+      lastname: 'Lovelace',
+      company: 'Analytical Engines',
+    });
     assert.deepEqual(value(await connector.findPerson('named@example.com')), {
       type: 'contact',
       id: named.id,
@@ -185,7 +236,9 @@ describe('HubSpot connector: a burst against the rate limit', () => {
 
   it('delivers 60 new leads with no 429, two calls each, by coming back after retryAfterMs', async () => {
     const connector = connectorFor(hs);
-    const leads = Array.from({ length: 60 }, (_, i) => conversation({ id: `burst-${i}`, visitor: { name: `Visitor ${i}`, email: `v${i}@example.com` } }));
+    const leads = Array.from({ length: 60 }, (_, i) =>
+      conversation({ id: `burst-${i}`, visitor: { name: `Visitor ${i}`, email: `v${i}@example.com` } }),
+    );
 
     const results = await Promise.all(leads.map((c) => untilDone(() => connector.upsert({ action: 'lead', conversation: c }), 100)));
 
@@ -193,7 +246,10 @@ describe('HubSpot connector: a burst against the rate limit', () => {
       value(outcome);
       for (const a of attempts.slice(0, -1)) assert.equal(a.ok ? 'ok' : a.failure.code, 'CRM_RATE_LIMITED');
     }
-    assert.deepEqual(hs.requests.filter((r) => r.status === 429), []);
+    assert.deepEqual(
+      hs.requests.filter((r) => r.status === 429),
+      [],
+    );
     assert.deepEqual([hs.state.list('contacts').length, hs.state.list('notes').length], [60, 60]);
     const crmCalls = hs.requests.filter((r) => r.path !== '/account-info/2026-09/details');
     assert.equal(crmCalls.length, 120, 'two calls per lead, none wasted');

@@ -17,7 +17,10 @@ const MAPPING = {
   company: 'create',
 };
 
-const withCustom = (payload: ReturnType<typeof transcript>, customFields: Record<string, string>) => ({ ...payload, visitor: { ...payload.visitor, customFields } });
+const withCustom = (payload: ReturnType<typeof transcript>, customFields: Record<string, string>) => ({
+  ...payload,
+  visitor: { ...payload.visitor, customFields },
+});
 
 describe('MAPPING_FILE with CRM=hubspot, through the service', function () {
   this.timeout(30_000);
@@ -30,7 +33,16 @@ describe('MAPPING_FILE with CRM=hubspot, through the service', function () {
     dir = tempDir();
     const file = join(dir, 'mapping.json');
     writeFileSync(file, JSON.stringify(MAPPING));
-    service = await startService({ CRM: 'hubspot', HUBSPOT_BASE_URL: hubspot.url, HUBSPOT_ACCESS_TOKEN: hubspot.token, MAPPING_FILE: file, RETRY_SCHEDULE: '100ms,100ms' }, dir);
+    service = await startService(
+      {
+        CRM: 'hubspot',
+        HUBSPOT_BASE_URL: hubspot.url,
+        HUBSPOT_ACCESS_TOKEN: hubspot.token,
+        MAPPING_FILE: file,
+        RETRY_SCHEDULE: '100ms,100ms',
+      },
+      dir,
+    );
   });
   after(async () => {
     await service.stop();
@@ -50,7 +62,10 @@ describe('MAPPING_FILE with CRM=hubspot, through the service', function () {
     assert.equal(contact?.properties.hubspot_owner_id, '70001');
     const [company] = hubspot.state.list('companies');
     assert.equal(company?.properties.domain, 'engines.io');
-    assert.deepEqual(hubspot.state.associations('contacts', contact?.id ?? '', 'companies').map((a) => a.id), [company?.id]);
+    assert.deepEqual(
+      hubspot.state.associations('contacts', contact?.id ?? '', 'companies').map((a) => a.id),
+      [company?.id],
+    );
   });
 
   it('leaves a dead step naming the refused field, not its value', async () => {

@@ -33,16 +33,28 @@ export const mappingOf = (json: unknown): Mapping => {
 const connectorWith = (emulator: HubspotEmulator, mapping?: Mapping): Connector => {
   const configured = HubspotConfigCodec.decode({ HUBSPOT_ACCESS_TOKEN: emulator.token, HUBSPOT_BASE_URL: emulator.url });
   if (isLeft(configured)) throw new Error('test configuration rejected');
-  return createHubspotConnector(configured.right, { log: silentLog, publicUrl: 'http://localhost:3000', localRecords: noLocalRecords, ...(mapping === undefined ? {} : { mapping }) });
+  return createHubspotConnector(configured.right, {
+    log: silentLog,
+    publicUrl: 'http://localhost:3000',
+    localRecords: noLocalRecords,
+    ...(mapping === undefined ? {} : { mapping }),
+  });
 };
 
 /** A chat of `email` answered by Grace, whose email may be a HubSpot user's. */
-const chat = (o: { id?: string; email?: string; company?: string; role?: string; priority?: string; agentEmail?: string } = {}): Conversation => {
+const chat = (
+  o: { id?: string; email?: string; company?: string; role?: string; priority?: string; agentEmail?: string } = {},
+): Conversation => {
   const base = conversation({ id: o.id ?? 'conv-map-1' });
   const { company: _given, ...visitor } = base.visitor;
   return {
     ...base,
-    visitor: { ...visitor, email: o.email ?? 'ada@analytical.io', pageUrl: 'https://analytical.io/pricing', ...(o.company === undefined ? {} : { company: o.company }) },
+    visitor: {
+      ...visitor,
+      email: o.email ?? 'ada@analytical.io',
+      pageUrl: 'https://analytical.io/pricing',
+      ...(o.company === undefined ? {} : { company: o.company }),
+    },
     operators: [{ id: 'op1', name: 'Grace (support)', email: o.agentEmail ?? 'grace@example.com' }],
     custom: { role: o.role ?? 'CTO' },
     form: o.priority === undefined ? {} : { Priority: o.priority },
@@ -50,7 +62,12 @@ const chat = (o: { id?: string; email?: string; company?: string; role?: string;
 };
 
 const deliver = (connector: Connector, mapping: Mapping, action: Action, c: Conversation, previous?: CrmRecord) =>
-  connector.upsert({ action, conversation: c, fields: mapConversation(mapping, c, action), ...(previous === undefined ? {} : { previous }) });
+  connector.upsert({
+    action,
+    conversation: c,
+    fields: mapConversation(mapping, c, action),
+    ...(previous === undefined ? {} : { previous }),
+  });
 
 const FIELDS = {
   lead: { fields: { jobtitle: '{{custom.role}}', hs_lead_status: 'NEW', website: '{{visitor.page_url}}' } },
@@ -81,7 +98,9 @@ describe('HubSpot connector: mapped fields, owner and company (MAPPING_FILE)', f
       assert.equal(contact?.properties.hs_lead_status, 'NEW');
       assert.equal(contact?.properties.website, 'https://analytical.io/pricing');
 
-      const kase = value(await deliver(connector, mapping, 'case', chat({ id: 'conv-map-2', email: 'bob@babbage.io', role: 'Engineer', priority: 'HIGH' })));
+      const kase = value(
+        await deliver(connector, mapping, 'case', chat({ id: 'conv-map-2', email: 'bob@babbage.io', role: 'Engineer', priority: 'HIGH' })),
+      );
       const ticket = emulator.state.objects.tickets.get(kase.id);
       assert.equal(ticket?.properties.hs_ticket_priority, 'HIGH');
       const caseContact = emulator.state.objects.contacts.get(kase.refs.contact ?? '');
@@ -102,11 +121,14 @@ describe('HubSpot connector: mapped fields, owner and company (MAPPING_FILE)', f
       assert.equal(contact.properties.jobtitle, 'Chief Technology Officer', 'a typed value survives a repeat');
       assert.equal(contact.properties.hs_lead_status, 'NEW', 'an overwrite field is written on every delivery');
       assert.equal(contact.properties.website, 'https://analytical.io/pricing', 'a blank is filled');
-      assert.deepEqual(signatures(emulator.requests).sort(), [
-        `GET /crm/objects/2026-09/contacts/${first.id}`,
-        `PATCH /crm/objects/2026-09/contacts/${first.id}`,
-        `PATCH /crm/objects/2026-09/notes/${first.refs.note ?? ''}`,
-      ].sort());
+      assert.deepEqual(
+        signatures(emulator.requests).sort(),
+        [
+          `GET /crm/objects/2026-09/contacts/${first.id}`,
+          `PATCH /crm/objects/2026-09/contacts/${first.id}`,
+          `PATCH /crm/objects/2026-09/notes/${first.refs.note ?? ''}`,
+        ].sort(),
+      );
       const patch = emulator.requests.find((r) => r.method === 'PATCH' && r.path.includes('/contacts/'));
       assert.deepEqual(patch?.body, { properties: { hs_lead_status: 'NEW', website: 'https://analytical.io/pricing' } });
     });
@@ -134,7 +156,12 @@ describe('HubSpot connector: mapped fields, owner and company (MAPPING_FILE)', f
       assert.doesNotMatch(outcome.failure.message, /Secret-Role-Value/);
 
       const unknown = mappingOf({ lead: { fields: { favourite_colour: 'blue' } } });
-      const refused = await deliver(connectorWith(emulator, unknown), unknown, 'lead', chat({ id: 'conv-map-3', email: 'eve@analytical.io' }));
+      const refused = await deliver(
+        connectorWith(emulator, unknown),
+        unknown,
+        'lead',
+        chat({ id: 'conv-map-3', email: 'eve@analytical.io' }),
+      );
       assert.ok(!refused.ok);
       assert.equal(refused.failure.kind, 'permanent');
       assert.match(refused.failure.message, /"favourite_colour" \(PROPERTY_DOESNT_EXIST/);
@@ -154,7 +181,8 @@ describe('HubSpot connector: mapped fields, owner and company (MAPPING_FILE)', f
       value(await deliver(connector, mapping, 'lead', chat(), first));
       assert.equal(contact.properties.hubspot_owner_id, '70002', 'an owner sales gave is kept');
 
-      for (let i = 0; i < 4; i++) value(await deliver(connector, mapping, 'lead', chat({ id: `conv-owner-${i}`, email: `p${i}@analytical.io` })));
+      for (let i = 0; i < 4; i++)
+        value(await deliver(connector, mapping, 'lead', chat({ id: `conv-owner-${i}`, email: `p${i}@analytical.io` })));
       const kase = value(await deliver(connector, mapping, 'case', chat({ id: 'conv-owner-case', email: 'q@analytical.io' })));
       assert.equal(emulator.state.objects.tickets.get(kase.id)?.properties.hubspot_owner_id, '70001');
       assert.equal(count(emulator.requests, /^GET \/crm\/owners\/2026-09$/), 1, 'one owner lookup for seven deliveries');
@@ -164,7 +192,14 @@ describe('HubSpot connector: mapped fields, owner and company (MAPPING_FILE)', f
       const mapping = mappingOf({ owner: 'agent' });
       const connector = connectorWith(emulator, mapping);
       for (let i = 0; i < 3; i++) {
-        const record = value(await deliver(connector, mapping, 'lead', chat({ id: `conv-nobody-${i}`, email: `n${i}@analytical.io`, agentEmail: 'temp@agency.io' })));
+        const record = value(
+          await deliver(
+            connector,
+            mapping,
+            'lead',
+            chat({ id: `conv-nobody-${i}`, email: `n${i}@analytical.io`, agentEmail: 'temp@agency.io' }),
+          ),
+        );
         assert.equal(emulator.state.objects.contacts.get(record.id)?.properties.hubspot_owner_id, undefined);
       }
       assert.equal(count(emulator.requests, /^GET \/crm\/owners\//), 1);
@@ -196,10 +231,19 @@ describe('HubSpot connector: mapped fields, owner and company (MAPPING_FILE)', f
       const mapping = mappingOf({ company: 'match' });
       const connector = connectorWith(emulator, mapping);
       const lead = value(await deliver(connector, mapping, 'lead', chat()));
-      assert.deepEqual(emulator.state.associations('contacts', lead.id, 'companies').map((a) => a.id), [company.id]);
+      assert.deepEqual(
+        emulator.state.associations('contacts', lead.id, 'companies').map((a) => a.id),
+        [company.id],
+      );
       const kase = value(await deliver(connector, mapping, 'case', chat({ id: 'conv-co-case', email: 'x@analytical.io' })));
-      assert.deepEqual(emulator.state.associations('tickets', kase.id, 'companies').map((a) => a.id), [company.id]);
-      assert.deepEqual(emulator.state.associations('contacts', kase.refs.contact ?? '', 'companies').map((a) => a.id), [company.id]);
+      assert.deepEqual(
+        emulator.state.associations('tickets', kase.id, 'companies').map((a) => a.id),
+        [company.id],
+      );
+      assert.deepEqual(
+        emulator.state.associations('contacts', kase.refs.contact ?? '', 'companies').map((a) => a.id),
+        [company.id],
+      );
     });
 
     it('creates nothing under "match" when no company has the domain', async () => {
@@ -215,13 +259,24 @@ describe('HubSpot connector: mapped fields, owner and company (MAPPING_FILE)', f
       const mapping = mappingOf({ company: 'create' });
       const connector = connectorWith(emulator, mapping);
       const records = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => deliver(connector, mapping, i % 2 === 0 ? 'lead' : 'case', chat({ id: `conv-burst-${i}`, email: `v${i}@newco.io`, company: 'NewCo' }))),
+        Array.from({ length: 10 }, (_, i) =>
+          deliver(
+            connector,
+            mapping,
+            i % 2 === 0 ? 'lead' : 'case',
+            chat({ id: `conv-burst-${i}`, email: `v${i}@newco.io`, company: 'NewCo' }),
+          ),
+        ),
       );
       const companies = emulator.state.list('companies');
       assert.equal(companies.length, 1);
       assert.equal(companies[0]?.properties.name, 'NewCo');
       assert.equal(companies[0]?.properties.domain, 'newco.io');
-      for (const r of records) assert.deepEqual(emulator.state.associations(value(r).type === 'ticket' ? 'tickets' : 'contacts', value(r).id, 'companies').map((a) => a.id), [companies[0]?.id]);
+      for (const r of records)
+        assert.deepEqual(
+          emulator.state.associations(value(r).type === 'ticket' ? 'tickets' : 'contacts', value(r).id, 'companies').map((a) => a.id),
+          [companies[0]?.id],
+        );
       // Later, another chat of the domain: remembered, no second company while search still lags.
       value(await deliver(connector, mapping, 'lead', chat({ id: 'conv-burst-late', email: 'late@newco.io' })));
       assert.equal(emulator.state.list('companies').length, 1);
@@ -230,7 +285,10 @@ describe('HubSpot connector: mapped fields, owner and company (MAPPING_FILE)', f
     it('names a created company after the domain when the visitor gave none', async () => {
       const mapping = mappingOf({ company: 'create' });
       value(await deliver(connectorWith(emulator, mapping), mapping, 'lead', chat({ email: 'ada@nameless.io' })));
-      assert.deepEqual(emulator.state.list('companies').map((c) => c.properties.name), ['nameless.io']);
+      assert.deepEqual(
+        emulator.state.list('companies').map((c) => c.properties.name),
+        ['nameless.io'],
+      );
     });
 
     it('skips free-mail domains without a call', async () => {
@@ -260,7 +318,10 @@ describe('HubSpot connector: mapped fields, owner and company (MAPPING_FILE)', f
       const plain = await measure(undefined, chat({ id: 'n-1' }));
       const fields = await measure(mappingOf(FIELDS), chat({ id: 'n-2', email: 'n2@analytical.io' }));
       const owner = await measure(mappingOf({ ...FIELDS, owner: 'agent' }), chat({ id: 'n-3', email: 'n3@analytical.io' }));
-      const both = await measure(mappingOf({ ...FIELDS, owner: 'agent', company: 'match' }), chat({ id: 'n-4', email: 'n4@analytical.io' }));
+      const both = await measure(
+        mappingOf({ ...FIELDS, owner: 'agent', company: 'match' }),
+        chat({ id: 'n-4', email: 'n4@analytical.io' }),
+      );
       const created = await measure(mappingOf({ ...FIELDS, owner: 'agent', company: 'create' }), chat({ id: 'n-5', email: 'n5@fresh.io' }));
       assert.deepEqual(
         [plain, fields, owner, both, created].map((m) => [m.calls, m.depth]),
@@ -288,27 +349,49 @@ describe('HubSpot connector: mapped fields, owner and company (MAPPING_FILE)', f
       assert.ok(report !== undefined);
       assert.equal(report.ok, false);
       const failed = report.items.filter((i) => !i.ok);
-      assert.deepEqual(failed.map((i) => i.name).sort(), ['mapped contacts property favourite_colour', 'mapped contacts property hs_analytics_source', 'mapped tickets property ticket_mood']);
-      assert.match(failed.find((i) => i.name.endsWith('favourite_colour'))?.detail ?? '', /no contacts property "favourite_colour" \(MAPPING_FILE lead\.fields\.favourite_colour\)/);
+      assert.deepEqual(failed.map((i) => i.name).sort(), [
+        'mapped contacts property favourite_colour',
+        'mapped contacts property hs_analytics_source',
+        'mapped tickets property ticket_mood',
+      ]);
+      assert.match(
+        failed.find((i) => i.name.endsWith('favourite_colour'))?.detail ?? '',
+        /no contacts property "favourite_colour" \(MAPPING_FILE lead\.fields\.favourite_colour\)/,
+      );
       assert.match(failed.find((i) => i.name.endsWith('hs_analytics_source'))?.detail ?? '', /read-only/);
       const ok = report.items.filter((i) => i.ok).map((i) => i.name);
-      for (const name of ['mapped contacts property jobtitle', 'mapped tickets property hs_ticket_priority', 'owners access (crm.objects.owners.read)', 'companies access (crm.objects.companies.read)'])
+      for (const name of [
+        'mapped contacts property jobtitle',
+        'mapped tickets property hs_ticket_priority',
+        'owners access (crm.objects.owners.read)',
+        'companies access (crm.objects.companies.read)',
+      ])
         assert.ok(ok.includes(name), name);
     });
 
     it('finds in examples/mapping.hubspot.json only the custom properties a portal must create', async () => {
       const example: unknown = JSON.parse(readFileSync(join(__dirname, '../../../examples/mapping.hubspot.json'), 'utf8'));
       const report = await connectorWith(emulator, mappingOf(example)).check();
-      assert.deepEqual(report.items.filter((i) => !i.ok).map((i) => i.name).sort(), [
-        'mapped contacts property chat_platform',
-        'mapped contacts property chat_referrer',
-        'mapped tickets property chat_rating',
-      ]);
+      assert.deepEqual(
+        report.items
+          .filter((i) => !i.ok)
+          .map((i) => i.name)
+          .sort(),
+        ['mapped contacts property chat_platform', 'mapped contacts property chat_referrer', 'mapped tickets property chat_rating'],
+      );
     });
 
     it('names the owners and companies scopes a token lacks', async () => {
       await emulator.close();
-      emulator = await startHubspotEmulator({ scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.schemas.contacts.read', 'crm.schemas.contacts.write', 'tickets'] });
+      emulator = await startHubspotEmulator({
+        scopes: [
+          'crm.objects.contacts.read',
+          'crm.objects.contacts.write',
+          'crm.schemas.contacts.read',
+          'crm.schemas.contacts.write',
+          'tickets',
+        ],
+      });
       const report = await connectorWith(emulator, mappingOf({ owner: 'agent', company: 'create' })).check();
       const failed = report.items.filter((i) => !i.ok);
       assert.match(failed.find((i) => i.name.startsWith('owners'))?.detail ?? '', /crm\.objects\.owners\.read/);
@@ -317,7 +400,10 @@ describe('HubSpot connector: mapped fields, owner and company (MAPPING_FILE)', f
 
     it('checks nothing more without a mapping', async () => {
       const report = await connectorWith(emulator).check();
-      assert.equal(report.items.some((i) => i.name.startsWith('mapped') || i.name.startsWith('owners') || i.name.startsWith('companies')), false);
+      assert.equal(
+        report.items.some((i) => i.name.startsWith('mapped') || i.name.startsWith('owners') || i.name.startsWith('companies')),
+        false,
+      );
     });
   });
 });

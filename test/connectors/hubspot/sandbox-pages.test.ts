@@ -28,7 +28,12 @@ describe('HubSpot sandbox pages', () => {
   it('links records to the emulator when HUBSPOT_UI_DOMAIN names its origin, and the link opens the record with its note', async () => {
     const connector = connectorFor(hs, { HUBSPOT_UI_DOMAIN: hs.url });
     const lead = value(await connector.upsert({ action: 'lead', conversation: conversation({ id: 'page-lead' }) }));
-    const ticket = value(await connector.upsert({ action: 'case', conversation: conversation({ id: 'page-case', visitor: { name: 'Bob <script>alert(1)</script>' } }) }));
+    const ticket = value(
+      await connector.upsert({
+        action: 'case',
+        conversation: conversation({ id: 'page-case', visitor: { name: 'Bob <script>alert(1)</script>' } }),
+      }),
+    );
 
     assert.equal(lead.url, `${hs.url}/contacts/${hs.portalId}/record/0-1/${lead.id}`);
     assert.equal(ticket.url, `${hs.url}/contacts/${hs.portalId}/record/0-5/${ticket.id}`);
@@ -46,7 +51,9 @@ describe('HubSpot sandbox pages', () => {
     const first = hs.state.create('contacts', { email: 'first@example.com', firstname: 'First' });
     const second = hs.state.create('contacts', { email: 'second@example.com', firstname: 'Second' });
     const ticket = hs.state.create('tickets', { subject: 'Printer on fire', hs_pipeline: '0', hs_pipeline_stage: '1' });
-    hs.state.create('notes', { hs_note_body: '<p>Chat with Second</p>', hs_timestamp: '2026-12-01T00:00:00Z' }, [{ toType: 'contacts', toId: second.id, typeId: 202 }]);
+    hs.state.create('notes', { hs_note_body: '<p>Chat with Second</p>', hs_timestamp: '2026-12-01T00:00:00Z' }, [
+      { toType: 'contacts', toId: second.id, typeId: 202 },
+    ]);
 
     const index = await get(`${hs.url}/`);
     assert.equal(index.status, 200);

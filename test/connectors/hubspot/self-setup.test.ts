@@ -13,7 +13,9 @@ describe('HubSpot connector: a portal where npm run setup never ran', () => {
     const connector = connectorFor(emulator);
     const ticket = value(await connector.upsert({ action: 'case', conversation: conversation({ id: 'c-setup-1' }) }));
     assert.equal(ticket.type, 'ticket');
-    const lead = value(await connector.upsert({ action: 'lead', conversation: conversation({ id: 'c-setup-2', visitor: { name: 'No Email' } }) }));
+    const lead = value(
+      await connector.upsert({ action: 'lead', conversation: conversation({ id: 'c-setup-2', visitor: { name: 'No Email' } }) }),
+    );
     assert.equal(lead.type, 'contact');
     const propertyPosts = emulator.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/crm/properties/2026-09/'));
     assert.equal(propertyPosts.length, 2, 'contacts and tickets, each created once');
@@ -23,7 +25,10 @@ describe('HubSpot connector: a portal where npm run setup never ran', () => {
 
   it('still reports a clear permanent error when the token may not create properties', async () => {
     await emulator.close();
-    emulator = await startHubspotEmulator({ customProperties: false, scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'tickets'] });
+    emulator = await startHubspotEmulator({
+      customProperties: false,
+      scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'tickets'],
+    });
     const connector = connectorFor(emulator);
     const outcome = await connector.upsert({ action: 'case', conversation: conversation({ id: 'c-setup-3' }) });
     assert.ok(!outcome.ok);

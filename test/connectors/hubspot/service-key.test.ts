@@ -29,8 +29,13 @@ const refusal = (raw: string | undefined): string => {
 /** `npm run setup` as npm runs it, with only the HubSpot keys set. */
 const setup = (env: Readonly<Record<string, string>>): Promise<{ code: number | null; output: string }> =>
   new Promise((done, fail) => {
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('HUBSPOT_') && key !== 'CRM' && key !== 'DATABASE_URL'));
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'scripts/setup.ts')], { cwd: ROOT, env: { ...inherited, CRM: 'hubspot', ...env } });
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !key.startsWith('HUBSPOT_') && key !== 'CRM' && key !== 'DATABASE_URL'),
+    );
+    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'scripts/setup.ts')], {
+      cwd: ROOT,
+      env: { ...inherited, CRM: 'hubspot', ...env },
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -45,11 +50,15 @@ describe('HubSpot service key tokens', () => {
   });
 
   it('takes off what a paste adds: surrounding space and quotes, a "Bearer " prefix', () => {
-    for (const pasted of [` ${SERVICE_KEY}\n`, `"${SERVICE_KEY}"`, `'${SERVICE_KEY}'`, `Bearer ${SERVICE_KEY}`, `bearer   ${SERVICE_KEY} `]) assert.equal(tokenOf(pasted), SERVICE_KEY, JSON.stringify(pasted));
+    for (const pasted of [` ${SERVICE_KEY}\n`, `"${SERVICE_KEY}"`, `'${SERVICE_KEY}'`, `Bearer ${SERVICE_KEY}`, `bearer   ${SERVICE_KEY} `])
+      assert.equal(tokenOf(pasted), SERVICE_KEY, JSON.stringify(pasted));
   });
 
   it('refuses a missing token naming both kinds, and a broken one without quoting it', () => {
-    assert.match(refusal(undefined), /HUBSPOT_ACCESS_TOKEN: must be set when CRM=hubspot: the token of a HubSpot service key \(Development → Keys → Service keys\)/);
+    assert.match(
+      refusal(undefined),
+      /HUBSPOT_ACCESS_TOKEN: must be set when CRM=hubspot: the token of a HubSpot service key \(Development → Keys → Service keys\)/,
+    );
     assert.match(refusal('   '), /service key/);
     for (const broken of ['abc def-secret', 'abc\tdef-secret', 'tok\u00e9n-secret', 'Bearer ']) {
       const message = refusal(broken);
@@ -81,7 +90,10 @@ describe('HubSpot service key tokens', () => {
       assert.match(run.output, /FAIL {2}access token: /);
       assert.doesNotMatch(run.output, /wrong-service-key-token/);
       assert.match(run.output, /Development → Keys → Service keys → Create service key/);
-      assert.match(run.output, /Add exactly these scopes: crm\.objects\.contacts\.read, crm\.objects\.contacts\.write, tickets, crm\.schemas\.contacts\.read, crm\.schemas\.contacts\.write\n/);
+      assert.match(
+        run.output,
+        /Add exactly these scopes: crm\.objects\.contacts\.read, crm\.objects\.contacts\.write, tickets, crm\.schemas\.contacts\.read, crm\.schemas\.contacts\.write\n/,
+      );
       assert.match(run.output, /legacy private app token \(pat-…\) that already exists keeps working/);
     });
 
@@ -93,7 +105,12 @@ describe('HubSpot service key tokens', () => {
 
       const ready = await setup({ HUBSPOT_BASE_URL: emulator.url, HUBSPOT_ACCESS_TOKEN: SERVICE_KEY });
       assert.equal(ready.code, 0, ready.output);
-      assert.match(ready.output, new RegExp(`records open on https://app\\.hubspot\\.com; set HUBSPOT_UI_DOMAIN=${emulator.url.replace(/[.]/g, '\\.')} so links open the emulator's own record pages`));
+      assert.match(
+        ready.output,
+        new RegExp(
+          `records open on https://app\\.hubspot\\.com; set HUBSPOT_UI_DOMAIN=${emulator.url.replace(/[.]/g, '\\.')} so links open the emulator's own record pages`,
+        ),
+      );
       assert.doesNotMatch(ready.output, /Service keys → Create/, 'no token steps when the token works');
     });
   });

@@ -23,7 +23,10 @@ describe('HubSpot connector: 2026-09 portal validation rules', () => {
 
     assert.ok(!outcome.ok);
     assert.deepEqual([outcome.failure.kind, outcome.failure.code, outcome.failure.status], ['permanent', 'CRM_VALIDATION', 400]);
-    assert.match(outcome.failure.message, /property "jobtitle" \(MISSING_REQUIRED_PROPERTY: required on every new record by the portal \(Settings → Objects → the object → Create Record\)\)/);
+    assert.match(
+      outcome.failure.message,
+      /property "jobtitle" \(MISSING_REQUIRED_PROPERTY: required on every new record by the portal \(Settings → Objects → the object → Create Record\)\)/,
+    );
     assert.match(outcome.failure.message, /HUBSPOT_API_VERSION=2026-03/);
     assert.doesNotMatch(outcome.failure.message, /ada@example\.com/, 'no personal data');
     assert.deepEqual([hs.state.list('contacts').length, hs.state.list('notes').length], [0, 0]);
@@ -31,7 +34,9 @@ describe('HubSpot connector: 2026-09 portal validation rules', () => {
   });
 
   it('delivers the same lead on 2026-03, which leaves portal rules to the UI', async () => {
-    const record = value(await connectorFor(hs, { HUBSPOT_API_VERSION: '2026-03' }).upsert({ action: 'lead', conversation: conversation() }));
+    const record = value(
+      await connectorFor(hs, { HUBSPOT_API_VERSION: '2026-03' }).upsert({ action: 'lead', conversation: conversation() }),
+    );
     assert.equal(hs.state.list('contacts')[0]?.id, record.id);
   });
 
@@ -45,13 +50,24 @@ describe('HubSpot connector: 2026-09 portal validation rules', () => {
         message: 'The property values provided are invalid',
         correlationId: 'c',
         errors: [
-          { code: 'MISSING_CONDITIONAL_REQUIRED_PROPERTY', message: 'state is required because of a conditional property rule based on [country]', context: { propertyName: ['state'] } },
-          { code: 'MISSING_REQUIRED_PROPERTY', message: 'A value for firstname must be provided', context: { propertyName: ['firstname'] } },
+          {
+            code: 'MISSING_CONDITIONAL_REQUIRED_PROPERTY',
+            message: 'state is required because of a conditional property rule based on [country]',
+            context: { propertyName: ['state'] },
+          },
+          {
+            code: 'MISSING_REQUIRED_PROPERTY',
+            message: 'A value for firstname must be provided',
+            context: { propertyName: ['firstname'] },
+          },
         ],
       },
     };
     const failure = fromHubspotError(refusal, 'create contacts');
     assert.equal(failure?.kind, 'permanent');
-    assert.match(failure?.message ?? '', /property "state" \(MISSING_CONDITIONAL_REQUIRED_PROPERTY: required by a conditional property rule of the portal \(Settings → Properties\)\), "firstname" \(MISSING_REQUIRED_PROPERTY/);
+    assert.match(
+      failure?.message ?? '',
+      /property "state" \(MISSING_CONDITIONAL_REQUIRED_PROPERTY: required by a conditional property rule of the portal \(Settings → Properties\)\), "firstname" \(MISSING_REQUIRED_PROPERTY/,
+    );
   });
 });

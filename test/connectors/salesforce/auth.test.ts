@@ -57,7 +57,13 @@ describe('Salesforce connector: sessions and grants', () => {
     writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
     const base = { SALESFORCE_LOGIN_URL: s.emulator.url };
     const envs = [
-      { ...base, SALESFORCE_CLIENT_ID: clientId, SALESFORCE_CLIENT_SECRET: clientSecret, SALESFORCE_USERNAME: username, SALESFORCE_PASSWORD: password },
+      {
+        ...base,
+        SALESFORCE_CLIENT_ID: clientId,
+        SALESFORCE_CLIENT_SECRET: clientSecret,
+        SALESFORCE_USERNAME: username,
+        SALESFORCE_PASSWORD: password,
+      },
       { ...base, SALESFORCE_CLIENT_ID: clientId, SALESFORCE_REFRESH_TOKEN: refreshToken },
       { ...base, SALESFORCE_CLIENT_ID: clientId, SALESFORCE_USERNAME: username, SALESFORCE_PRIVATE_KEY_FILE: keyFile },
     ];
@@ -70,7 +76,9 @@ describe('Salesforce connector: sessions and grants', () => {
     writeFileSync(keyFile, wrongKey);
     const f = failure(await connectorFor(envs[2] ?? {}).findPerson('x@example.com'));
     assert.match(f.message, /JWT bearer.*invalid_grant/);
-    const missing = failure(await connectorFor({ ...(envs[2] ?? {}), SALESFORCE_PRIVATE_KEY_FILE: `${keyFile}.missing` }).findPerson('x@example.com'));
+    const missing = failure(
+      await connectorFor({ ...(envs[2] ?? {}), SALESFORCE_PRIVATE_KEY_FILE: `${keyFile}.missing` }).findPerson('x@example.com'),
+    );
     assert.deepEqual([missing.code, /ENOENT/.test(missing.message)], ['CRM_CONFIG', true]);
   });
 
@@ -78,7 +86,11 @@ describe('Salesforce connector: sessions and grants', () => {
     s = await sandbox();
     const url = s.emulator.url;
     await s.emulator.close();
-    const f = failure(await connectorFor({ SALESFORCE_LOGIN_URL: url, SALESFORCE_CLIENT_ID: 'a', SALESFORCE_CLIENT_SECRET: 'b' }).findPerson('x@example.com'));
+    const f = failure(
+      await connectorFor({ SALESFORCE_LOGIN_URL: url, SALESFORCE_CLIENT_ID: 'a', SALESFORCE_CLIENT_SECRET: 'b' }).findPerson(
+        'x@example.com',
+      ),
+    );
     assert.deepEqual([f.kind, f.code], ['transient', 'CRM_UNAVAILABLE']);
     s = await sandbox();
   });

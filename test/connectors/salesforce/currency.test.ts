@@ -42,14 +42,25 @@ const passwordEnv = (emulator: SalesforceEmulator): Record<string, string> => ({
 });
 
 const assertNoSecret = (text: string, emulator: SalesforceEmulator) => {
-  for (const secret of [emulator.credentials.password, emulator.credentials.clientSecret, emulator.credentials.username, emulator.credentials.refreshToken])
+  for (const secret of [
+    emulator.credentials.password,
+    emulator.credentials.clientSecret,
+    emulator.credentials.username,
+    emulator.credentials.refreshToken,
+  ])
     assert.ok(!text.includes(secret), `the output holds a credential (${secret.slice(0, 3)}…)`);
 };
 
 /** Runs a script of ours as npm would, with only the given keys of ours set; kills it by its pid once `done` says so. */
-const run = (args: readonly string[], env: Record<string, string>, done?: (output: string) => boolean): Promise<{ code: number | null; output: string }> =>
+const run = (
+  args: readonly string[],
+  env: Record<string, string>,
+  done?: (output: string) => boolean,
+): Promise<{ code: number | null; output: string }> =>
   new Promise((finish, reject) => {
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(SALESFORCE_|HUBSPOT_|CRM$|DATABASE_URL$|PORT$|LOG_LEVEL$)/.test(key)));
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !/^(SALESFORCE_|HUBSPOT_|CRM$|DATABASE_URL$|PORT$|LOG_LEVEL$)/.test(key)),
+    );
     const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), args, { cwd: ROOT, env: { ...inherited, ...env } });
     let output = '';
     let stopping = false;
@@ -83,33 +94,52 @@ describe('Salesforce: the API version', () => {
 
   it('checks the format of SALESFORCE_API_VERSION at start, and takes 66, v68.0 as 66.0, 68.0', () => {
     const errorsOf = (version: string) => {
-      const decoded = SalesforceConfigCodec.decode({ SALESFORCE_CLIENT_ID: 'id', SALESFORCE_CLIENT_SECRET: 's', SALESFORCE_API_VERSION: version });
+      const decoded = SalesforceConfigCodec.decode({
+        SALESFORCE_CLIENT_ID: 'id',
+        SALESFORCE_CLIENT_SECRET: 's',
+        SALESFORCE_API_VERSION: version,
+      });
       return isLeft(decoded) ? describeErrors(decoded.left) : [];
     };
     for (const bad of ['latest', '67.5', '45.0', '6', '67.0.1', 'v', '']) {
       if (bad === '') continue; // empty is "unset": the default applies
-      assert.match(errorsOf(bad)[0] ?? '', /^SALESFORCE_API_VERSION: must be a Salesforce API version such as 67\.0 \(46\.0 or later; `npm run setup` shows the newest your org serves\)/, bad);
+      assert.match(
+        errorsOf(bad)[0] ?? '',
+        /^SALESFORCE_API_VERSION: must be a Salesforce API version such as 67\.0 \(46\.0 or later; `npm run setup` shows the newest your org serves\)/,
+        bad,
+      );
     }
     assert.equal(configFor({ SALESFORCE_CLIENT_ID: 'id', SALESFORCE_CLIENT_SECRET: 's', SALESFORCE_API_VERSION: '66' }).apiVersion, '66.0');
-    assert.equal(configFor({ SALESFORCE_CLIENT_ID: 'id', SALESFORCE_CLIENT_SECRET: 's', SALESFORCE_API_VERSION: ' v68.0 ' }).apiVersion, '68.0');
+    assert.equal(
+      configFor({ SALESFORCE_CLIENT_ID: 'id', SALESFORCE_CLIENT_SECRET: 's', SALESFORCE_API_VERSION: ' v68.0 ' }).apiVersion,
+      '68.0',
+    );
     assert.equal(configFor({ SALESFORCE_CLIENT_ID: 'id', SALESFORCE_CLIENT_SECRET: 's', SALESFORCE_API_VERSION: '' }).apiVersion, '67.0');
   });
 
-  it('check() reports the org\'s newest version beside the one configured, and fails one the org does not serve', async () => {
+  it("check() reports the org's newest version beside the one configured, and fails one the org does not serve", async () => {
     s = await sandbox({ newestVersion: '68.0' });
-    const item = async (env: Record<string, string>) => (await connectorFor({ ...s.env, ...env }).check()).items.find((i) => i.name === 'API version');
+    const item = async (env: Record<string, string>) =>
+      (await connectorFor({ ...s.env, ...env }).check()).items.find((i) => i.name === 'API version');
     assert.deepEqual(await item({}), { name: 'API version', ok: true, detail: "67.0 configured; the org's newest is 68.0 (Winter '27)" });
-    assert.deepEqual(await item({ SALESFORCE_API_VERSION: '68.0' }), { name: 'API version', ok: true, detail: "68.0 configured, the org's newest" });
+    assert.deepEqual(await item({ SALESFORCE_API_VERSION: '68.0' }), {
+      name: 'API version',
+      ok: true,
+      detail: "68.0 configured, the org's newest",
+    });
     await s.emulator.close();
 
     s = await sandbox({ newestVersion: '66.0' });
     const report = await s.connector.check();
     assert.equal(report.ok, false);
-    assert.deepEqual(report.items.find((i) => i.name === 'API version'), {
-      name: 'API version',
-      ok: false,
-      detail: "SALESFORCE_API_VERSION=67.0 is not served by this org, whose newest is 66.0 (Spring '26): set SALESFORCE_API_VERSION=66.0",
-    });
+    assert.deepEqual(
+      report.items.find((i) => i.name === 'API version'),
+      {
+        name: 'API version',
+        ok: false,
+        detail: "SALESFORCE_API_VERSION=67.0 is not served by this org, whose newest is 66.0 (Spring '26): set SALESFORCE_API_VERSION=66.0",
+      },
+    );
   });
 });
 
@@ -147,15 +177,22 @@ describe('Salesforce: the username-password grant (retired 20 February 2027)', (
   it('says nothing for the client credentials, JWT bearer and refresh token grants; a leftover SALESFORCE_PASSWORD is named', () => {
     const made = (env: Record<string, string>) => {
       const { log, lines } = recordingLog();
-      createSalesforceConnector(configFor({ SALESFORCE_LOGIN_URL: emulator.url, SALESFORCE_CLIENT_ID: 'id', ...env }), { log, publicUrl: 'http://localhost:3000', localRecords: noLocalRecords });
+      createSalesforceConnector(configFor({ SALESFORCE_LOGIN_URL: emulator.url, SALESFORCE_CLIENT_ID: 'id', ...env }), {
+        log,
+        publicUrl: 'http://localhost:3000',
+        localRecords: noLocalRecords,
+      });
       return lines.map((l) => `${l.level}: ${l.message}`);
     };
     assert.deepEqual(made({ SALESFORCE_CLIENT_SECRET: 's' }), []);
     assert.deepEqual(made({ SALESFORCE_USERNAME: 'u@example.com', SALESFORCE_PRIVATE_KEY_FILE: '/k.pem' }), []);
     assert.deepEqual(made({ SALESFORCE_REFRESH_TOKEN: 'rt' }), []);
-    assert.deepEqual(made({ SALESFORCE_USERNAME: 'u@example.com', SALESFORCE_PRIVATE_KEY_FILE: '/k.pem', SALESFORCE_PASSWORD: 'hunter2' }), [
-      'warn: Salesforce: SALESFORCE_PASSWORD is set but not used (the JWT bearer grant is); remove it: the username-password grant stops working on 20 February 2027.',
-    ]);
+    assert.deepEqual(
+      made({ SALESFORCE_USERNAME: 'u@example.com', SALESFORCE_PRIVATE_KEY_FILE: '/k.pem', SALESFORCE_PASSWORD: 'hunter2' }),
+      [
+        'warn: Salesforce: SALESFORCE_PASSWORD is set but not used (the JWT bearer grant is); remove it: the username-password grant stops working on 20 February 2027.',
+      ],
+    );
   });
 
   it('never calls SOAP login(), whichever grant is configured (the emulator logs any SOAP call)', async () => {
@@ -192,14 +229,20 @@ describe('Salesforce: the username-password grant (retired 20 February 2027)', (
     assert.ok(emulator.requests.every((r) => !/soap/i.test(r.path)));
   });
 
-  it('the emulator refuses and logs a SOAP login(), as jsforce\'s Connection#login sends it without a client secret', async () => {
+  it("the emulator refuses and logs a SOAP login(), as jsforce's Connection#login sends it without a client secret", async () => {
     const conn = new Connection({ loginUrl: emulator.url, version: '64.0' });
-    await assert.rejects(conn.login(emulator.credentials.username, emulator.credentials.password), /INVALID_OPERATION|SOAP login\(\) is retired/);
+    await assert.rejects(
+      conn.login(emulator.credentials.username, emulator.credentials.password),
+      /INVALID_OPERATION|SOAP login\(\) is retired/,
+    );
     const [soap] = emulator.soapRequests();
-    assert.deepEqual([soap?.method, soap?.path, soap?.operation, soap?.status, soap?.body], ['POST', '/services/Soap/u/64.0', 'login', 500, undefined]);
+    assert.deepEqual(
+      [soap?.method, soap?.path, soap?.operation, soap?.status, soap?.body],
+      ['POST', '/services/Soap/u/64.0', 'login', 500, undefined],
+    );
   });
 
-  it('no Salesforce code calls jsforce\'s Connection#login or its SOAP login', () => {
+  it("no Salesforce code calls jsforce's Connection#login or its SOAP login", () => {
     const dir = join(ROOT, 'connectors/salesforce');
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
       const source = readFileSync(join(dir, file), 'utf8');
@@ -211,7 +254,10 @@ describe('Salesforce: the username-password grant (retired 20 February 2027)', (
     const decoded = SalesforceConfigCodec.decode({ SALESFORCE_USERNAME: 'u@example.com', SALESFORCE_PASSWORD: 'hunter2' });
     assert.ok(isLeft(decoded));
     const [message = ''] = describeErrors(decoded.left);
-    assert.match(message, /^SALESFORCE_CLIENT_ID: the username-password grant .* also needs SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET\. Salesforce retires the username-password grant on 20 February 2027; rather set one of: SALESFORCE_CLIENT_ID \+ SALESFORCE_CLIENT_SECRET of an External Client App/);
+    assert.match(
+      message,
+      /^SALESFORCE_CLIENT_ID: the username-password grant .* also needs SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET\. Salesforce retires the username-password grant on 20 February 2027; rather set one of: SALESFORCE_CLIENT_ID \+ SALESFORCE_CLIENT_SECRET of an External Client App/,
+    );
     assert.doesNotMatch(message, /hunter2/);
   });
 
@@ -225,12 +271,19 @@ describe('Salesforce: the username-password grant (retired 20 February 2027)', (
     const WARNING = /username-password grant \(SALESFORCE_USERNAME \+ SALESFORCE_PASSWORD\) stops working on 20 February 2027/;
 
     it('npm run setup prints the warning once, then the report with both API versions', async () => {
-      const result = await run([join(ROOT, 'scripts/setup.ts')], { CRM: 'salesforce', DATABASE_URL: `sqlite:${join(dir, 'setup.db')}`, ...passwordEnv(emulator) });
+      const result = await run([join(ROOT, 'scripts/setup.ts')], {
+        CRM: 'salesforce',
+        DATABASE_URL: `sqlite:${join(dir, 'setup.db')}`,
+        ...passwordEnv(emulator),
+      });
       assert.equal(result.code, 0, result.output);
       assert.equal(count(result.output, WARNING), 1, result.output);
       assert.match(result.output, /^WARNING: Salesforce: the username-password grant/m);
       assert.match(result.output, /^CRM=salesforce: ready$/m);
-      assert.match(result.output, /ok +login: username-password grant \(Salesforce retires it on 20 February 2027: move to client credentials\) at http/);
+      assert.match(
+        result.output,
+        /ok +login: username-password grant \(Salesforce retires it on 20 February 2027: move to client credentials\) at http/,
+      );
       assert.match(result.output, /ok +API version: 67\.0 configured; the org's newest is 68\.0 \(Winter '27\)/);
       assertNoSecret(result.output, emulator);
       assert.deepEqual(emulator.soapRequests(), []);
@@ -249,7 +302,15 @@ describe('Salesforce: the username-password grant (retired 20 February 2027)', (
     it('the service prints the warning once at start, at warn level, without secrets', async () => {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const env = { CRM: 'salesforce', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, LOG_LEVEL: 'info', DATABASE_URL: `sqlite:${join(dir, 'service.db')}`, ...passwordEnv(emulator) };
+      const env = {
+        CRM: 'salesforce',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        PUBLIC_URL: url,
+        LOG_LEVEL: 'info',
+        DATABASE_URL: `sqlite:${join(dir, 'service.db')}`,
+        ...passwordEnv(emulator),
+      };
       // Stopped (SIGTERM to its pid) once it listens: the connector is made before that.
       const result = await run([join(ROOT, 'src/main.ts')], env, (output) => WARNING.test(output) && output.includes(url));
       assert.equal(count(result.output, WARNING), 1, result.output);

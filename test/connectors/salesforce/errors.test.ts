@@ -48,7 +48,19 @@ describe('Salesforce connector: permanent failures and check()', () => {
   it('reports a healthy org, and picklist values that do not exist', async () => {
     const report = await s.connector.check();
     assert.equal(report.ok, true, JSON.stringify(report.items));
-    assert.deepEqual(report.items.map((i) => i.name), ['login', 'API version', 'Lead.Chat_Conversation_Id__c', 'Case.Chat_Conversation_Id__c', 'Lead.LeadSource = Web', 'Case.Origin = Web', 'Task.Status = Completed', 'Task.Priority = Normal']);
+    assert.deepEqual(
+      report.items.map((i) => i.name),
+      [
+        'login',
+        'API version',
+        'Lead.Chat_Conversation_Id__c',
+        'Case.Chat_Conversation_Id__c',
+        'Lead.LeadSource = Web',
+        'Case.Origin = Web',
+        'Task.Status = Completed',
+        'Task.Priority = Normal',
+      ],
+    );
     const chatOrigin = connectorFor({ ...s.env, SALESFORCE_CASE_ORIGIN: 'Chat' });
     const bad = await chatOrigin.check();
     assert.equal(bad.ok, false);
@@ -72,10 +84,22 @@ describe('Salesforce configuration', () => {
 
   it('picks the grant from the keys that are set, with defaults', () => {
     const c = configFor({ SALESFORCE_CLIENT_ID: 'id', SALESFORCE_CLIENT_SECRET: 'secret' });
-    assert.deepEqual([c.grant.kind, c.loginUrl, c.apiVersion, c.externalIdField, c.caseOrigin, c.leadSource], ['client_credentials', 'https://login.salesforce.com', '67.0', 'Chat_Conversation_Id__c', 'Web', 'Web']);
+    assert.deepEqual(
+      [c.grant.kind, c.loginUrl, c.apiVersion, c.externalIdField, c.caseOrigin, c.leadSource],
+      ['client_credentials', 'https://login.salesforce.com', '67.0', 'Chat_Conversation_Id__c', 'Web', 'Web'],
+    );
     assert.equal(configFor({ SALESFORCE_CLIENT_ID: 'id', SALESFORCE_REFRESH_TOKEN: 'rt' }).grant.kind, 'refresh_token');
-    assert.equal(configFor({ SALESFORCE_CLIENT_ID: 'id', SALESFORCE_CLIENT_SECRET: 's', SALESFORCE_USERNAME: 'u', SALESFORCE_PASSWORD: 'p' }).grant.kind, 'password');
-    const jwt = configFor({ SALESFORCE_CLIENT_ID: 'id', SALESFORCE_USERNAME: 'u', SALESFORCE_PRIVATE_KEY_FILE: 'k.pem', SALESFORCE_LOGIN_URL: 'https://test.salesforce.com' });
+    assert.equal(
+      configFor({ SALESFORCE_CLIENT_ID: 'id', SALESFORCE_CLIENT_SECRET: 's', SALESFORCE_USERNAME: 'u', SALESFORCE_PASSWORD: 'p' }).grant
+        .kind,
+      'password',
+    );
+    const jwt = configFor({
+      SALESFORCE_CLIENT_ID: 'id',
+      SALESFORCE_USERNAME: 'u',
+      SALESFORCE_PRIVATE_KEY_FILE: 'k.pem',
+      SALESFORCE_LOGIN_URL: 'https://test.salesforce.com',
+    });
     assert.deepEqual([jwt.grant.kind, jwt.grant.kind === 'jwt' ? jwt.grant.audience : ''], ['jwt', 'https://test.salesforce.com']);
   });
 
@@ -87,8 +111,19 @@ describe('Salesforce configuration', () => {
       partial[0] ?? '',
       /^SALESFORCE_CLIENT_SECRET: the username-password grant \(chosen because SALESFORCE_USERNAME is set\) also needs SALESFORCE_CLIENT_SECRET and SALESFORCE_PASSWORD\. Salesforce retires the username-password grant on 20 February 2027; rather set one of: SALESFORCE_CLIENT_ID \+ SALESFORCE_CLIENT_SECRET/,
     );
-    assert.match(errorsOf({ SALESFORCE_PRIVATE_KEY_FILE: 'k.pem' })[0] ?? '', /JWT bearer.*needs SALESFORCE_CLIENT_ID and SALESFORCE_USERNAME/);
-    const bad = errorsOf({ SALESFORCE_CLIENT_ID: 'id', SALESFORCE_CLIENT_SECRET: 's', SALESFORCE_API_VERSION: '45.0', SALESFORCE_EXTERNAL_ID_FIELD: 'Name' });
-    assert.deepEqual(bad.map((e) => e.split(':')[0]), ['SALESFORCE_API_VERSION', 'SALESFORCE_EXTERNAL_ID_FIELD']);
+    assert.match(
+      errorsOf({ SALESFORCE_PRIVATE_KEY_FILE: 'k.pem' })[0] ?? '',
+      /JWT bearer.*needs SALESFORCE_CLIENT_ID and SALESFORCE_USERNAME/,
+    );
+    const bad = errorsOf({
+      SALESFORCE_CLIENT_ID: 'id',
+      SALESFORCE_CLIENT_SECRET: 's',
+      SALESFORCE_API_VERSION: '45.0',
+      SALESFORCE_EXTERNAL_ID_FIELD: 'Name',
+    });
+    assert.deepEqual(
+      bad.map((e) => e.split(':')[0]),
+      ['SALESFORCE_API_VERSION', 'SALESFORCE_EXTERNAL_ID_FIELD'],
+    );
   });
 });

@@ -15,7 +15,10 @@ import { removeDir, startService, tempDir, type TestService } from '../../suppor
 
 const MAPPING = { lead: { fields: { Status: '{{custom.status}}', City: '{{custom.town}}' } }, owner: 'agent' };
 
-const withCustom = (payload: ReturnType<typeof transcript>, customFields: Record<string, string>) => ({ ...payload, visitor: { ...payload.visitor, customFields } });
+const withCustom = (payload: ReturnType<typeof transcript>, customFields: Record<string, string>) => ({
+  ...payload,
+  visitor: { ...payload.visitor, customFields },
+});
 
 describe('MAPPING_FILE with Salesforce, through the service', function () {
   this.timeout(20_000);
@@ -30,7 +33,16 @@ describe('MAPPING_FILE with Salesforce, through the service', function () {
     // The Olark operator of test/support/olark.ts writes as grace@example.com.
     salesforce.state.addUser({ Email: 'grace@example.com', Name: 'Grace', IsActive: true });
     const { clientId, clientSecret } = salesforce.credentials;
-    service = await startService({ CRM: 'salesforce', SALESFORCE_LOGIN_URL: salesforce.url, SALESFORCE_CLIENT_ID: clientId, SALESFORCE_CLIENT_SECRET: clientSecret, MAPPING_FILE: file }, dir);
+    service = await startService(
+      {
+        CRM: 'salesforce',
+        SALESFORCE_LOGIN_URL: salesforce.url,
+        SALESFORCE_CLIENT_ID: clientId,
+        SALESFORCE_CLIENT_SECRET: clientSecret,
+        MAPPING_FILE: file,
+      },
+      dir,
+    );
   });
   after(async () => {
     await service.stop();
@@ -44,7 +56,10 @@ describe('MAPPING_FILE with Salesforce, through the service', function () {
     await integrationUrlOf(await postOlark(service.webhook, payload));
     const lead = salesforce.state.all('Lead').find((l) => l['Chat_Conversation_Id__c'] === payload.id);
     const grace = salesforce.state.all('User').find((u) => u['Email'] === 'grace@example.com');
-    assert.deepEqual([lead?.['Status'], lead?.['City'], lead?.['Company'], lead?.['OwnerId']], ['Working - Contacted', 'Oslo', 'acme.io', grace?.Id]);
+    assert.deepEqual(
+      [lead?.['Status'], lead?.['City'], lead?.['Company'], lead?.['OwnerId']],
+      ['Working - Contacted', 'Oslo', 'acme.io', grace?.Id],
+    );
   });
 
   it('a refused value is a dead step naming the field, not the value', async () => {
@@ -65,7 +80,13 @@ describe('npm run setup with CRM=salesforce and MAPPING_FILE', function () {
     const salesforce = await startSalesforceEmulator();
     try {
       const file = join(dir, 'mapping.json');
-      writeFileSync(file, JSON.stringify({ lead: { fields: { Missing_Field__c: 'x', Status: 'Working - Contacted' } }, case: { fields: { IsConverted: 'y' } } }));
+      writeFileSync(
+        file,
+        JSON.stringify({
+          lead: { fields: { Missing_Field__c: 'x', Status: 'Working - Contacted' } },
+          case: { fields: { IsConverted: 'y' } },
+        }),
+      );
       const { clientId, clientSecret } = salesforce.credentials;
       const root = resolve(__dirname, '../../..');
       const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'scripts/setup.ts')], {

@@ -49,7 +49,10 @@ describe('Salesforce connector: mapped fields, owner and company', () => {
     });
     const chat = { ...conversation({ email: 'kim@acme.io', city: 'Oslo' }), form: { priority: 'High' } };
     const lead = value(await deliver('lead', chat, mapConversation(mapping, chat, 'lead')));
-    assert.deepEqual([s.emulator.state.get('Lead', lead.id)?.['Status'], s.emulator.state.get('Lead', lead.id)?.['City']], ['Working - Contacted', 'Oslo']);
+    assert.deepEqual(
+      [s.emulator.state.get('Lead', lead.id)?.['Status'], s.emulator.state.get('Lead', lead.id)?.['City']],
+      ['Working - Contacted', 'Oslo'],
+    );
 
     const contact = s.emulator.state.seed('Contact', { LastName: 'Kim', Email: 'kim@acme.io', Description: 'typed by sales' });
     const kase = value(await deliver('case', chat, mapConversation(mapping, chat, 'case')));
@@ -144,7 +147,9 @@ describe('Salesforce connector: mapped fields, owner and company', () => {
       const stored = s.emulator.state.get(type, created.id);
       assert.equal(stored?.['OwnerId'], rule.Id);
       if (stored !== undefined) stored['OwnerId'] = seller.Id; // reassigned by hand
-      value(await s.connector.upsert({ action, conversation: { ...chat, messages: [...chat.messages, ...chat.messages] }, previous: created }));
+      value(
+        await s.connector.upsert({ action, conversation: { ...chat, messages: [...chat.messages, ...chat.messages] }, previous: created }),
+      );
       assert.equal(s.emulator.state.get(type, created.id)?.['OwnerId'], seller.Id, `${type} kept its owner`);
       assert.equal(lastWrite(s, type)?.autoAssign, 'FALSE');
     }
@@ -159,7 +164,10 @@ describe('Salesforce connector: mapped fields, owner and company', () => {
   });
 
   it('Lead Company: visitor.company, else a work email domain, else [not provided] for free mail', async () => {
-    const company = async (visitor: Visitor) => s.emulator.state.get('Lead', value(await s.connector.upsert({ action: 'lead', conversation: conversation(visitor) })).id)?.['Company'];
+    const company = async (visitor: Visitor) =>
+      s.emulator.state.get('Lead', value(await s.connector.upsert({ action: 'lead', conversation: conversation(visitor) })).id)?.[
+        'Company'
+      ];
     assert.equal(await company({ email: 'a@acme.io', company: 'Acme Inc' }), 'Acme Inc');
     assert.equal(await company({ email: 'b@Sales.Acme.io', name: 'Bo Li' }), 'sales.acme.io');
     assert.equal(await company({ email: 'c@gmail.com', name: 'Cy Ng' }), '[not provided]');
@@ -191,7 +199,12 @@ describe('Salesforce connector: mapped fields, owner and company', () => {
       case: { fields: { Priority: 'High' } },
       contact: { fields: { Title: 'z' } },
     });
-    const connector = createSalesforceConnector(configFor(s.env), { log: silentLog, publicUrl: 'http://localhost:3000', localRecords: noLocalRecords, mapping });
+    const connector = createSalesforceConnector(configFor(s.env), {
+      log: silentLog,
+      publicUrl: 'http://localhost:3000',
+      localRecords: noLocalRecords,
+      mapping,
+    });
     const report = await connector.check();
     assert.equal(report.ok, false);
     const item = (name: string) => report.items.find((i) => i.name === name);
@@ -200,11 +213,13 @@ describe('Salesforce connector: mapped fields, owner and company', () => {
     assert.match(item('Lead.IsConverted (lead.fields)')?.detail ?? '', /cannot create or edit/);
     assert.equal(item('Lead.city (lead.fields)')?.ok, true, 'names are case-insensitive');
     assert.equal(item('Case.Priority (case.fields)')?.ok, true);
-    assert.match(item('Lead.LeadSource (lead.fields)')?.detail ?? '', /"Chat" is not an active value of the restricted picklist Lead\.LeadSource/);
+    assert.match(
+      item('Lead.LeadSource (lead.fields)')?.detail ?? '',
+      /"Chat" is not an active value of the restricted picklist Lead\.LeadSource/,
+    );
     assert.equal(item('Lead.Status (lead.fields)')?.ok, true, 'a template is checked at delivery');
     assert.match(item('contact.fields')?.detail ?? '', /never changed/);
   });
-
 });
 
 describe('Salesforce connector: CRM calls per new lead with mapping, without /composite', () => {

@@ -14,7 +14,11 @@ describe('Salesforce connector without /composite: the subrequests one by one', 
   });
   afterEach(() => s.emulator.close());
 
-  const calls = (from = 0) => s.emulator.apiRequests().slice(from).map((r) => `${r.method} ${r.path} ${r.status}`);
+  const calls = (from = 0) =>
+    s.emulator
+      .apiRequests()
+      .slice(from)
+      .map((r) => `${r.method} ${r.path} ${r.status}`);
   const composites = () => s.emulator.apiRequests().filter((r) => r.path.endsWith('/composite')).length;
   const leadFields = () => {
     const fields = s.emulator.state.schema.get('Lead')?.fields;
@@ -78,12 +82,21 @@ describe('Salesforce connector without /composite: the subrequests one by one', 
     const record = value(await s.connector.upsert({ action: 'case', conversation: chat }));
 
     const kase = s.emulator.state.get('Case', record.id);
-    assert.deepEqual([record.type, kase?.['ContactId'], kase?.['Origin'], kase?.['Chat_Conversation_Id__c']], ['Case', contact.Id, 'Web', chat.id]);
+    assert.deepEqual(
+      [record.type, kase?.['ContactId'], kase?.['Origin'], kase?.['Chat_Conversation_Id__c']],
+      ['Case', contact.Id, 'Web', chat.id],
+    );
     const [task] = s.emulator.state.all('Task');
     assert.deepEqual([task?.['WhatId'], task?.['WhoId']], [record.id, contact.Id]);
     assert.equal(s.emulator.apiRequests().length, 1 + 3 + 2, 'the 404, three reads, two writes');
 
-    const again = value(await s.connector.upsert({ action: 'case', conversation: { ...chat, messages: [...chat.messages, ...chat.messages] }, previous: record }));
+    const again = value(
+      await s.connector.upsert({
+        action: 'case',
+        conversation: { ...chat, messages: [...chat.messages, ...chat.messages] },
+        previous: record,
+      }),
+    );
     assert.deepEqual([again.id, again.refs['taskId']], [record.id, record.refs['taskId']]);
     assert.deepEqual([s.emulator.state.all('Case').length, s.emulator.state.all('Task').length], [1, 1]);
   });
@@ -94,11 +107,21 @@ describe('Salesforce connector without /composite: the subrequests one by one', 
     assert.deepEqual([known.type, known.id], ['Contact', contact.Id]);
 
     s.emulator.state.duplicateRules = true;
-    const existing = s.emulator.state.seed('Lead', { LastName: 'Same', Company: 'Phone Co', Phone: '+1 (555) 010-0200', IsConverted: false });
-    const matched = value(await s.connector.upsert({ action: 'lead', conversation: conversation({ email: 'other@example.com', phone: '15550100200' }) }));
+    const existing = s.emulator.state.seed('Lead', {
+      LastName: 'Same',
+      Company: 'Phone Co',
+      Phone: '+1 (555) 010-0200',
+      IsConverted: false,
+    });
+    const matched = value(
+      await s.connector.upsert({ action: 'lead', conversation: conversation({ email: 'other@example.com', phone: '15550100200' }) }),
+    );
     assert.deepEqual([matched.type, matched.id], ['Lead', existing.Id]);
     assert.equal(s.emulator.state.all('Lead').length, 1);
-    assert.deepEqual(s.emulator.state.all('Task').map((x) => x['WhoId']), [contact.Id, existing.Id]);
+    assert.deepEqual(
+      s.emulator.state.all('Task').map((x) => x['WhoId']),
+      [contact.Id, existing.Id],
+    );
   });
 
   it('still names permanent errors: REQUIRED_FIELD_MISSING, a missing external-id field, several records with one id', async () => {
@@ -106,7 +129,11 @@ describe('Salesforce connector without /composite: the subrequests one by one', 
     const required = failure(await s.connector.upsert({ action: 'lead', conversation: conversation() }));
     assert.deepEqual([required.kind, required.code, required.status], ['permanent', 'CRM_VALIDATION', 400]);
     assert.match(required.message, /requires Industry on Lead/);
-    assert.deepEqual([s.emulator.state.all('Lead').length, s.emulator.state.all('Task').length], [0, 0], 'the Task was halted after the failed upsert');
+    assert.deepEqual(
+      [s.emulator.state.all('Lead').length, s.emulator.state.all('Task').length],
+      [0, 0],
+      'the Task was halted after the failed upsert',
+    );
     assert.ok(!s.emulator.apiRequests().some((r) => r.method === 'POST' && r.path.endsWith('/sobjects/Task')));
     leadFields().delete('Industry');
 
@@ -172,7 +199,11 @@ describe('Salesforce connector without /composite: the subrequests one by one', 
   it('tries /composite once per client and warns once, for upserts, findPerson and check()', async () => {
     const warnings: string[] = [];
     const log: Log = { ...silentLog, warn: (_obj, msg) => void warnings.push(msg ?? ''), child: () => log };
-    const connector = createSalesforceConnector(configFor(s.env), { log, publicUrl: 'http://localhost:3000', localRecords: noLocalRecords });
+    const connector = createSalesforceConnector(configFor(s.env), {
+      log,
+      publicUrl: 'http://localhost:3000',
+      localRecords: noLocalRecords,
+    });
     await Promise.all([1, 2, 3].map((n) => connector.findPerson(`p${n}@example.com`).then(value)));
     const chat = conversation({ email: 'once@example.com' });
     value(await connector.upsert({ action: 'lead', conversation: chat }));
@@ -190,13 +221,21 @@ describe('Salesforce connector without /composite: the subrequests one by one', 
 
 describe('Salesforce client: one by one answers as composite does', () => {
   /** The same calls against an emulator with and one without `/composite`. */
-  const both = async (run: (composite: (requests: readonly Subrequest[], allOrNone: boolean) => Promise<readonly SubResult[]>) => Promise<void>) => {
+  const both = async (
+    run: (composite: (requests: readonly Subrequest[], allOrNone: boolean) => Promise<readonly SubResult[]>) => Promise<void>,
+  ) => {
     const answers: (readonly SubResult[])[][] = [];
     for (const composite of [true, false]) {
       const emulator = await startSalesforceEmulator({ composite });
       try {
         emulator.state.seed('Contact', { LastName: 'Seeded', Email: 'seed@example.com' });
-        const client = createSalesforceClient(configFor({ SALESFORCE_LOGIN_URL: emulator.url, SALESFORCE_CLIENT_ID: emulator.credentials.clientId, SALESFORCE_CLIENT_SECRET: emulator.credentials.clientSecret }));
+        const client = createSalesforceClient(
+          configFor({
+            SALESFORCE_LOGIN_URL: emulator.url,
+            SALESFORCE_CLIENT_ID: emulator.credentials.clientId,
+            SALESFORCE_CLIENT_SECRET: emulator.credentials.clientSecret,
+          }),
+        );
         const seen: (readonly SubResult[])[] = [];
         await run(async (requests, allOrNone) => {
           const result = value(await client.composite(requests, allOrNone, 'Lead'));
@@ -212,7 +251,12 @@ describe('Salesforce client: one by one answers as composite does', () => {
   };
 
   it('gives the same statuses and bodies for reads, nested references, upserts, updates and failures', async () => {
-    const upsert = (value: string, body: Record<string, unknown>): Subrequest => ({ method: 'PATCH', url: `/sobjects/Lead/Chat_Conversation_Id__c/${value}`, referenceId: 'lead', body });
+    const upsert = (value: string, body: Record<string, unknown>): Subrequest => ({
+      method: 'PATCH',
+      url: `/sobjects/Lead/Chat_Conversation_Id__c/${value}`,
+      referenceId: 'lead',
+      body,
+    });
     await both(async (composite) => {
       const q = (soql: string) => `/query?q=${encodeURIComponent(soql)}`;
       await composite(
@@ -223,16 +267,40 @@ describe('Salesforce client: one by one answers as composite does', () => {
         ],
         false,
       );
-      const [created] = await composite([upsert('c1', { LastName: 'New', Company: 'Co' }), { method: 'POST', url: '/sobjects/Task', referenceId: 'task', body: { Subject: 's', WhoId: '@{lead.id}' } }], true);
+      const [created] = await composite(
+        [
+          upsert('c1', { LastName: 'New', Company: 'Co' }),
+          { method: 'POST', url: '/sobjects/Task', referenceId: 'task', body: { Subject: 's', WhoId: '@{lead.id}' } },
+        ],
+        true,
+      );
       assert.equal(created?.status, 201);
-      const [, task] = await composite([upsert('c1', { Company: 'Other' }), { method: 'GET', url: '/query?q=SELECT+Id+FROM+Task+LIMIT+1', referenceId: 'task' }], true);
+      const [, task] = await composite(
+        [upsert('c1', { Company: 'Other' }), { method: 'GET', url: '/query?q=SELECT+Id+FROM+Task+LIMIT+1', referenceId: 'task' }],
+        true,
+      );
       assert.equal(task?.status, 200);
       const taskId = await composite([{ method: 'GET', url: q('SELECT Id FROM Task LIMIT 1'), referenceId: 't' }], false);
       const id = t.type({ records: t.array(t.type({ Id: t.string })) }).decode(taskId[0]?.body);
       assert.ok(id._tag === 'Right');
-      await composite([{ method: 'PATCH', url: `/sobjects/Task/${id.right.records[0]?.Id ?? ''}`, referenceId: 'task', body: { Description: 'd' } }], true);
-      await composite([upsert('c2', { Company: 'No last name' }), { method: 'POST', url: '/sobjects/Task', referenceId: 'task', body: { WhoId: '@{lead.id}' } }], true);
-      await composite([{ method: 'GET', url: q('SELECT Nope FROM Lead'), referenceId: 'bad' }, { method: 'GET', url: q('SELECT Id FROM Lead'), referenceId: 'good' }], false);
+      await composite(
+        [{ method: 'PATCH', url: `/sobjects/Task/${id.right.records[0]?.Id ?? ''}`, referenceId: 'task', body: { Description: 'd' } }],
+        true,
+      );
+      await composite(
+        [
+          upsert('c2', { Company: 'No last name' }),
+          { method: 'POST', url: '/sobjects/Task', referenceId: 'task', body: { WhoId: '@{lead.id}' } },
+        ],
+        true,
+      );
+      await composite(
+        [
+          { method: 'GET', url: q('SELECT Nope FROM Lead'), referenceId: 'bad' },
+          { method: 'GET', url: q('SELECT Id FROM Lead'), referenceId: 'good' },
+        ],
+        false,
+      );
     });
   });
 });

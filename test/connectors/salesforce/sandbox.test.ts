@@ -16,7 +16,12 @@ const ROOT = resolve(__dirname, '../../..');
 
 const page = async (url: string) => {
   const res = await fetch(url);
-  return { status: res.status, type: res.headers.get('content-type') ?? '', csp: res.headers.get('content-security-policy') ?? '', html: await res.text() };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    csp: res.headers.get('content-security-policy') ?? '',
+    html: await res.text(),
+  };
 };
 
 describe('Salesforce emulator as a sandbox', () => {
@@ -25,8 +30,10 @@ describe('Salesforce emulator as a sandbox', () => {
 
   it('opens the record links chat2crm hands out, showing the record and its transcript Task, escaped', async () => {
     s = await sandbox();
-    const hostile = '<script>alert(1)</script> O\'Brien';
-    const lead = value(await s.connector.upsert({ action: 'lead', conversation: conversation({ name: `Ada ${hostile}`, email: 'ada@example.com' }) }));
+    const hostile = "<script>alert(1)</script> O'Brien";
+    const lead = value(
+      await s.connector.upsert({ action: 'lead', conversation: conversation({ name: `Ada ${hostile}`, email: 'ada@example.com' }) }),
+    );
     assert.match(lead.url, new RegExp(`^${s.emulator.url}/lightning/r/Lead/${lead.id}/view$`));
     const shown = await page(lead.url);
     assert.deepEqual([shown.status, shown.type], [200, 'text/html; charset=utf-8']);
@@ -57,7 +64,11 @@ describe('Salesforce emulator as a sandbox', () => {
     assert.deepEqual(headings, ['Leads 2', 'Cases 1', 'Tasks 3', 'Contacts 1']);
     assert.ok(home.html.indexOf('Second Visitor') < home.html.indexOf('First Visitor'), 'newest first');
     assert.match(home.html, /href="\/lightning\/r\/Lead\/00Q[^"]+\/view"/);
-    assert.deepEqual(s.emulator.requests.filter((r) => r.path === '/' || r.path.startsWith('/lightning')), [], 'pages are not API calls');
+    assert.deepEqual(
+      s.emulator.requests.filter((r) => r.path === '/' || r.path.startsWith('/lightning')),
+      [],
+      'pages are not API calls',
+    );
   });
 
   it('lists the API versions at GET /services/data/ without a session, oldest first', async () => {
@@ -71,7 +82,10 @@ describe('Salesforce emulator as a sandbox', () => {
     // Every call at a version the org does not serve yet (here the default, 67.0) is NOT_FOUND: the failure says so.
     const f = failure(await s.connector.findPerson('x@example.com'));
     assert.deepEqual([f.kind, f.code], ['permanent', 'CRM_CONFIG']);
-    assert.match(f.message, /NOT_FOUND for Contact: check that the org serves API version 67\.0 \(SALESFORCE_API_VERSION; `npm run setup` shows the newest it serves\)/);
+    assert.match(
+      f.message,
+      /NOT_FOUND for Contact: check that the org serves API version 67\.0 \(SALESFORCE_API_VERSION; `npm run setup` shows the newest it serves\)/,
+    );
   });
 
   it('checks JWT bearer signatures against its own certificate when the test brings none', async () => {
@@ -79,8 +93,16 @@ describe('Salesforce emulator as a sandbox', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sf-jwt-'));
     try {
       const keyFile = join(dir, 'jwt.key');
-      const env = { SALESFORCE_LOGIN_URL: s.emulator.url, SALESFORCE_CLIENT_ID: s.emulator.credentials.clientId, SALESFORCE_USERNAME: s.emulator.credentials.username, SALESFORCE_PRIVATE_KEY_FILE: keyFile };
-      writeFileSync(keyFile, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+      const env = {
+        SALESFORCE_LOGIN_URL: s.emulator.url,
+        SALESFORCE_CLIENT_ID: s.emulator.credentials.clientId,
+        SALESFORCE_USERNAME: s.emulator.credentials.username,
+        SALESFORCE_PRIVATE_KEY_FILE: keyFile,
+      };
+      writeFileSync(
+        keyFile,
+        generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      );
       assert.match(failure(await connectorFor(env).findPerson('x@example.com')).message, /JWT bearer login \(invalid_grant/);
       writeFileSync(keyFile, s.emulator.jwtPrivateKeyPem());
       assert.equal(value(await connectorFor(env).findPerson('x@example.com')), undefined);
@@ -93,7 +115,11 @@ describe('Salesforce emulator as a sandbox', () => {
     assert.deepEqual(emulatorPort({}), { ok: true, port: 4020 });
     assert.deepEqual(emulatorPort({ PORT: '3000' }), { ok: true, port: 4020 });
     assert.deepEqual(emulatorPort({ PORT: '3000', SALESFORCE_EMULATOR_PORT: ' 4999 ' }), { ok: true, port: 4999 });
-    for (const bad of ['abc', '70000', '-1', '40.5']) assert.deepEqual(emulatorPort({ SALESFORCE_EMULATOR_PORT: bad }), { ok: false, message: 'SALESFORCE_EMULATOR_PORT must be a port number (0-65535; default 4020)' });
+    for (const bad of ['abc', '70000', '-1', '40.5'])
+      assert.deepEqual(emulatorPort({ SALESFORCE_EMULATOR_PORT: bad }), {
+        ok: false,
+        message: 'SALESFORCE_EMULATOR_PORT must be a port number (0-65535; default 4020)',
+      });
   });
 
   it('npm run emulator:salesforce prints the exact keys to point chat2crm at it, and they work', async function () {
@@ -117,18 +143,29 @@ describe('Salesforce emulator as a sandbox', () => {
       await printed;
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+) \(API versions up to 68\.0\)/.exec(output)?.[1] ?? '';
       assert.notEqual(url, '', output);
-      assert.doesNotMatch(url, /:1$/, 'PORT is the service\'s, not the emulator\'s');
+      assert.doesNotMatch(url, /:1$/, "PORT is the service's, not the emulator's");
       const key = (name: string) => new RegExp(`^ {2}${name}=(\\S+)$`, 'm').exec(output)?.[1] ?? '';
       assert.equal(key('CRM'), 'salesforce');
       assert.equal(key('SALESFORCE_LOGIN_URL'), url);
       assert.match(output, new RegExp(`What it received, newest first: ${url}/`));
-      const env = { SALESFORCE_LOGIN_URL: url, SALESFORCE_CLIENT_ID: key('SALESFORCE_CLIENT_ID'), SALESFORCE_CLIENT_SECRET: key('SALESFORCE_CLIENT_SECRET') };
+      const env = {
+        SALESFORCE_LOGIN_URL: url,
+        SALESFORCE_CLIENT_ID: key('SALESFORCE_CLIENT_ID'),
+        SALESFORCE_CLIENT_SECRET: key('SALESFORCE_CLIENT_SECRET'),
+      };
       const lead = value(await connectorFor(env).upsert({ action: 'lead', conversation: conversation({ name: 'Sandbox Visitor' }) }));
       assert.match((await page(lead.url)).html, /Sandbox Visitor/);
       assert.match((await page(`${url}/`)).html, /Sandbox Visitor/);
       const jwtFile = /SALESFORCE_PRIVATE_KEY_FILE=(\S+)/.exec(output)?.[1] ?? '';
       const username = /SALESFORCE_USERNAME=(\S+)/.exec(output)?.[1] ?? '';
-      value(await connectorFor({ SALESFORCE_LOGIN_URL: url, SALESFORCE_CLIENT_ID: env.SALESFORCE_CLIENT_ID, SALESFORCE_USERNAME: username, SALESFORCE_PRIVATE_KEY_FILE: jwtFile }).findPerson('x@example.com'));
+      value(
+        await connectorFor({
+          SALESFORCE_LOGIN_URL: url,
+          SALESFORCE_CLIENT_ID: env.SALESFORCE_CLIENT_ID,
+          SALESFORCE_USERNAME: username,
+          SALESFORCE_PRIVATE_KEY_FILE: jwtFile,
+        }).findPerson('x@example.com'),
+      );
       assert.doesNotMatch(output, /SALESFORCE_PASSWORD/);
     } finally {
       child.kill('SIGTERM');

@@ -36,7 +36,15 @@ export const sandbox = async (options: SalesforceEmulatorOptions = {}, extraEnv:
     SALESFORCE_TIMEOUT_MS: '2000',
     ...extraEnv,
   };
-  return { emulator, env, connector: createSalesforceConnector(configFor(env), { log: silentLog, publicUrl: 'http://localhost:3000', localRecords: noLocalRecords }) };
+  return {
+    emulator,
+    env,
+    connector: createSalesforceConnector(configFor(env), {
+      log: silentLog,
+      publicUrl: 'http://localhost:3000',
+      localRecords: noLocalRecords,
+    }),
+  };
 };
 
 export const connectorFor = (env: Record<string, string>): Connector =>

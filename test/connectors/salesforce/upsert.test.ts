@@ -11,7 +11,13 @@ describe('Salesforce connector: leads, cases and tasks against the emulator', ()
   const apiSince = (from: number) => s.emulator.apiRequests().slice(from);
 
   it('creates a lead with fallbacks, the transcript in Description and one completed Task, in 2 round trips', async () => {
-    const chat = conversation({ email: 'ada@example.com', phone: '+44 20 7946 0000', city: 'London', region: 'England', country: 'United Kingdom' });
+    const chat = conversation({
+      email: 'ada@example.com',
+      phone: '+44 20 7946 0000',
+      city: 'London',
+      region: 'England',
+      country: 'United Kingdom',
+    });
     const record = value(await s.connector.upsert({ action: 'lead', conversation: chat }));
 
     assert.equal(record.type, 'Lead');
@@ -21,7 +27,10 @@ describe('Salesforce connector: leads, cases and tasks against the emulator', ()
     assert.equal(lead['Chat_Conversation_Id__c'], chat.id);
     assert.equal(lead['LastName'], '[not provided]');
     assert.equal(lead['Company'], '[not provided]');
-    assert.deepEqual([lead['Email'], lead['City'], lead['State'], lead['Country'], lead['LeadSource']], ['ada@example.com', 'London', 'England', 'United Kingdom', 'Web']);
+    assert.deepEqual(
+      [lead['Email'], lead['City'], lead['State'], lead['Country'], lead['LeadSource']],
+      ['ada@example.com', 'London', 'England', 'United Kingdom', 'Web'],
+    );
     assert.match(String(lead['Description']), /message number 2/);
     const tasks = s.emulator.state.all('Task');
     assert.equal(tasks.length, 1);
@@ -56,7 +65,9 @@ describe('Salesforce connector: leads, cases and tasks against the emulator', ()
   it('finds the Lead and Task again when the previous record was lost', async () => {
     const chat = conversation({ email: 'lost@example.com' });
     const created = value(await s.connector.upsert({ action: 'lead', conversation: chat }));
-    const again = value(await s.connector.upsert({ action: 'lead', conversation: { ...chat, messages: [...chat.messages, ...chat.messages] } }));
+    const again = value(
+      await s.connector.upsert({ action: 'lead', conversation: { ...chat, messages: [...chat.messages, ...chat.messages] } }),
+    );
     assert.deepEqual([again.id, again.refs['taskId']], [created.id, created.refs['taskId']]);
     assert.equal(s.emulator.state.all('Lead').length, 1);
     assert.equal(s.emulator.state.all('Task').length, 1);
@@ -80,14 +91,27 @@ describe('Salesforce connector: leads, cases and tasks against the emulator', ()
     const kase = s.emulator.state.get('Case', record.id);
     assert.ok(kase);
     assert.deepEqual(
-      [kase['Origin'], kase['SuppliedName'], kase['SuppliedEmail'], kase['SuppliedPhone'], kase['ContactId'], kase['Chat_Conversation_Id__c']],
+      [
+        kase['Origin'],
+        kase['SuppliedName'],
+        kase['SuppliedEmail'],
+        kase['SuppliedPhone'],
+        kase['ContactId'],
+        kase['Chat_Conversation_Id__c'],
+      ],
       ['Web', 'Grace Hopper', 'grace@example.com', '555-0100', contact.Id, chat.id],
     );
     assert.match(String(kase['Subject']), /^Chat with Grace Hopper: message number 1/);
     const [task] = s.emulator.state.all('Task');
     assert.deepEqual([task?.['WhatId'], task?.['WhoId']], [record.id, contact.Id]);
 
-    const again = value(await s.connector.upsert({ action: 'case', conversation: { ...chat, messages: [...chat.messages, ...chat.messages] }, previous: record }));
+    const again = value(
+      await s.connector.upsert({
+        action: 'case',
+        conversation: { ...chat, messages: [...chat.messages, ...chat.messages] },
+        previous: record,
+      }),
+    );
     assert.equal(again.id, record.id);
     assert.equal(s.emulator.state.all('Case').length, 1);
     assert.equal(s.emulator.state.all('Task').length, 1);
@@ -106,7 +130,13 @@ describe('Salesforce connector: leads, cases and tasks against the emulator', ()
     const chat = conversation({ name: 'Alan Turing' });
     const created = value(await s.connector.upsert({ action: 'lead', conversation: chat }));
     const contact = s.emulator.state.convertLead(created.id);
-    const again = value(await s.connector.upsert({ action: 'lead', conversation: { ...chat, messages: [...chat.messages, ...chat.messages] }, previous: created }));
+    const again = value(
+      await s.connector.upsert({
+        action: 'lead',
+        conversation: { ...chat, messages: [...chat.messages, ...chat.messages] },
+        previous: created,
+      }),
+    );
     assert.deepEqual([again.type, again.id], ['Contact', contact.Id]);
     assert.equal(s.emulator.state.all('Task').length, 1);
     assert.match(String(s.emulator.state.all('Task')[0]?.['Description']), /message number 2[\s\S]*message number 2/);
@@ -123,7 +153,10 @@ describe('Salesforce connector: leads, cases and tasks against the emulator', ()
     };
     const again = value(await s.connector.upsert({ action: 'lead', conversation: chat, previous: created }));
     assert.deepEqual([again.type, again.id], ['Contact', converted]);
-    assert.ok(s.emulator.apiRequests().some((r) => r.subrequests?.some((x) => x.status === 400)), 'the write hit CANNOT_UPDATE_CONVERTED_LEAD');
+    assert.ok(
+      s.emulator.apiRequests().some((r) => r.subrequests?.some((x) => x.status === 400)),
+      'the write hit CANNOT_UPDATE_CONVERTED_LEAD',
+    );
   });
 
   it('sends concurrent duplicate deliveries to one Lead', async () => {
@@ -158,8 +191,15 @@ describe('Salesforce connector: leads, cases and tasks against the emulator', ()
 
   it('reuses the person a duplicate rule points to (DUPLICATES_DETECTED)', async () => {
     s.emulator.state.duplicateRules = true;
-    const existing = s.emulator.state.seed('Lead', { LastName: 'Same', Company: 'Phone Co', Phone: '+1 (555) 010-0200', IsConverted: false });
-    const record = value(await s.connector.upsert({ action: 'lead', conversation: conversation({ email: 'other@example.com', phone: '15550100200' }) }));
+    const existing = s.emulator.state.seed('Lead', {
+      LastName: 'Same',
+      Company: 'Phone Co',
+      Phone: '+1 (555) 010-0200',
+      IsConverted: false,
+    });
+    const record = value(
+      await s.connector.upsert({ action: 'lead', conversation: conversation({ email: 'other@example.com', phone: '15550100200' }) }),
+    );
     assert.deepEqual([record.type, record.id], ['Lead', existing.Id]);
     assert.equal(s.emulator.state.all('Lead').length, 1);
     assert.equal(s.emulator.state.all('Task')[0]?.['WhoId'], existing.Id);
@@ -168,7 +208,11 @@ describe('Salesforce connector: leads, cases and tasks against the emulator', ()
   it('finds a person by email: a Contact first, then an open Lead', async () => {
     assert.equal(value(await s.connector.findPerson('nobody@example.com')), undefined);
     const lead = s.emulator.state.seed('Lead', { LastName: 'L', Company: 'C', Email: 'p@example.com', IsConverted: false });
-    assert.deepEqual(value(await s.connector.findPerson('p@example.com')), { type: 'Lead', id: lead.Id, url: `${s.emulator.url}/lightning/r/Lead/${lead.Id}/view` });
+    assert.deepEqual(value(await s.connector.findPerson('p@example.com')), {
+      type: 'Lead',
+      id: lead.Id,
+      url: `${s.emulator.url}/lightning/r/Lead/${lead.Id}/view`,
+    });
     const contact = s.emulator.state.seed('Contact', { LastName: 'C', Email: 'p@example.com' });
     assert.equal(value(await s.connector.findPerson('p@example.com'))?.id, contact.Id);
     assert.equal(value(await s.connector.findPerson("o'brien\\@example.com")), undefined);

@@ -9,11 +9,13 @@ describe('mapping: company domain of an email', () => {
   });
 
   it('skips free-mail providers from the maintained list', () => {
-    for (const email of ['x@gmail.com', 'x@GMAIL.com', 'x@outlook.com', 'x@yahoo.fr', 'x@hotmail.co.uk']) assert.equal(companyDomainOf(email), undefined, email);
+    for (const email of ['x@gmail.com', 'x@GMAIL.com', 'x@outlook.com', 'x@yahoo.fr', 'x@hotmail.co.uk'])
+      assert.equal(companyDomainOf(email), undefined, email);
     assert.equal(isFreeMailDomain('analytical.io'), false);
   });
 
   it('has none for what is not an address with a host', () => {
-    for (const email of [undefined, '', 'ada', '@acme.io', 'ada@', 'ada@localhost', 'ada@acme..io', 'ada@-acme.io']) assert.equal(emailDomain(email), undefined, String(email));
+    for (const email of [undefined, '', 'ada', '@acme.io', 'ada@', 'ada@localhost', 'ada@acme..io', 'ada@-acme.io'])
+      assert.equal(emailDomain(email), undefined, String(email));
   });
 });

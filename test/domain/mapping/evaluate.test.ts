@@ -13,7 +13,14 @@ const at = (s: number) => new Date(Date.UTC(2026, 11, 6, 10, 0, s));
 const conversation: Conversation = {
   source: 'livechat',
   id: 'PJ0MRSHTDG',
-  visitor: { name: 'Ada Lovelace', email: 'ada@example.com', city: 'London', countryCode: 'GB', referrer: 'https://search.example/', language: 'en' },
+  visitor: {
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    city: 'London',
+    countryCode: 'GB',
+    referrer: 'https://search.example/',
+    language: 'en',
+  },
   messages: [
     { role: 'visitor', author: 'Ada Lovelace', body: 'Hello', at: at(1) },
     { role: 'operator', author: 'Grace', body: 'Hi!', at: at(2) },
@@ -80,11 +87,18 @@ describe('mapping a conversation', () => {
     assert.deepEqual(operatorOf(conversation), { id: 'alan@example.com', name: 'Alan', email: 'alan@example.com' });
     const commanded: Conversation = {
       ...conversation,
-      messages: [...conversation.messages.slice(0, 2), { role: 'operator', author: 'Grace', body: '!lead', at: at(3) }, { role: 'operator', author: 'Alan', body: 'bye', at: at(5) }],
+      messages: [
+        ...conversation.messages.slice(0, 2),
+        { role: 'operator', author: 'Grace', body: '!lead', at: at(3) },
+        { role: 'operator', author: 'Alan', body: 'bye', at: at(5) },
+      ],
     };
     assert.equal(operatorOf(commanded)?.email, 'grace@example.com');
     // LiveChat's `!case` as an internal note is a system line marked with its author.
-    const note: Conversation = { ...conversation, messages: [...conversation.messages, { role: 'system', author: 'Grace (internal note)', body: '!case', at: at(6) }] };
+    const note: Conversation = {
+      ...conversation,
+      messages: [...conversation.messages, { role: 'system', author: 'Grace (internal note)', body: '!case', at: at(6) }],
+    };
     assert.equal(operatorOf(note)?.email, 'grace@example.com');
     const m = mappingOf({ lead: { fields: { agent: '{{operator.name}} <{{operator.email}}>' } }, owner: 'agent' });
     const mapped = mapConversation(m, commanded, 'lead');

@@ -14,7 +14,10 @@ describe('the mapping file', () => {
   it('decodes the documented example, and defaults owner "none", company "off", nothing overwritten', () => {
     const d = decodeMapping(EXAMPLE);
     assert.ok(d.ok);
-    assert.deepEqual(d.mapping.fields.lead.map((f) => f.name), ['company_size', 'jobtitle', 'chat_platform', 'hs_lead_status']);
+    assert.deepEqual(
+      d.mapping.fields.lead.map((f) => f.name),
+      ['company_size', 'jobtitle', 'chat_platform', 'hs_lead_status'],
+    );
     assert.deepEqual(d.mapping.owner, { kind: 'agent' });
     assert.equal(d.mapping.company, 'match');
     assert.deepEqual([...d.mapping.overwrite], ['hs_lead_status']);

@@ -18,7 +18,10 @@ describe('mapping templates', () => {
   });
 
   it('fills placeholders inside literal text', () => {
-    assert.equal(render('Chat on {{source}} from {{visitor.city}}', { source: 'olark', 'visitor.city': 'Paris' }), 'Chat on olark from Paris');
+    assert.equal(
+      render('Chat on {{source}} from {{visitor.city}}', { source: 'olark', 'visitor.city': 'Paris' }),
+      'Chat on olark from Paris',
+    );
   });
 
   it('tries | alternatives in order, skipping absent and blank values', () => {
@@ -37,7 +40,15 @@ describe('mapping templates', () => {
 
   it('trims the spaces around alternatives; attribute names keep their inner spaces', () => {
     const t = parsed('{{  form.Job title  |  "x" }}');
-    assert.deepEqual(t.parts, [{ kind: 'slot', alternatives: [{ kind: 'attribute', name: 'form.Job title' }, { kind: 'literal', text: 'x' }] }]);
+    assert.deepEqual(t.parts, [
+      {
+        kind: 'slot',
+        alternatives: [
+          { kind: 'attribute', name: 'form.Job title' },
+          { kind: 'literal', text: 'x' },
+        ],
+      },
+    ]);
   });
 
   it('names every problem with its position: unclosed braces, empty placeholders, empty alternatives, unclosed quotes', () => {

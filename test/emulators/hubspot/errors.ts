@@ -50,7 +50,11 @@ export const missingRequired = (names: readonly string[]) =>
   new HubspotError(
     400,
     errorBody('The property values provided are invalid', 'VALIDATION_ERROR', {
-      errors: names.map((name) => ({ code: 'MISSING_REQUIRED_PROPERTY', message: `A value for ${name} must be provided`, context: { propertyName: [name] } })),
+      errors: names.map((name) => ({
+        code: 'MISSING_REQUIRED_PROPERTY',
+        message: `A value for ${name} must be provided`,
+        context: { propertyName: [name] },
+      })),
     }),
   );
 
@@ -58,14 +62,18 @@ export const validation = (message: string, context?: Record<string, string[]>) 
   new HubspotError(400, errorBody(message, 'VALIDATION_ERROR', context === undefined ? {} : { context }));
 
 /** The 409 whose only machine-readable trace of the existing id is the message (SDK issue #545). */
-export const contactExists = (existingId: string) => new HubspotError(409, errorBody(`Contact already exists. Existing ID: ${existingId}`, 'CONFLICT'));
+export const contactExists = (existingId: string) =>
+  new HubspotError(409, errorBody(`Contact already exists. Existing ID: ${existingId}`, 'CONFLICT'));
 
 /** Exact body for a duplicate value of a custom unique property is undocumented. */
 export const uniqueValueTaken = (property: string, existingId: string) =>
   new HubspotError(409, errorBody(`Object with ${property} already exists. Existing ID: ${existingId}`, 'CONFLICT'));
 
 export const propertyExists = (objectType: string, name: string) =>
-  new HubspotError(409, errorBody(`Property named '${name}' already exists.`, 'OBJECT_ALREADY_EXISTS', { context: { objectType: [objectType], name: [name] } }));
+  new HubspotError(
+    409,
+    errorBody(`Property named '${name}' already exists.`, 'OBJECT_ALREADY_EXISTS', { context: { objectType: [objectType], name: [name] } }),
+  );
 
 export const notFound = (message = 'resource not found') => new HubspotError(404, errorBody(message, 'OBJECT_NOT_FOUND'));
 
@@ -82,10 +90,14 @@ export const unauthorized = () =>
 export const missingScopes = (scopes: readonly string[]) =>
   new HubspotError(
     403,
-    errorBody("This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.", 'MISSING_SCOPES', {
-      errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: [...scopes] } }],
-      links: { scopes: 'https://developers.hubspot.com/scopes' },
-    }),
+    errorBody(
+      "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+      'MISSING_SCOPES',
+      {
+        errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: [...scopes] } }],
+        links: { scopes: 'https://developers.hubspot.com/scopes' },
+      },
+    ),
   );
 
 /** The only 429 bodies the SDK's retry decorator recognises (RetryDecorator in the SDK's lib/src/services/decorators). */
@@ -101,7 +113,13 @@ export const rateLimited = (policy: 'TEN_SECONDLY_ROLLING' | 'SECONDLY', headers
           policyName: 'TEN_SECONDLY_ROLLING',
           groupName: 'publicapi:emulator',
         }
-      : { status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName: 'SECONDLY' },
+      : {
+          status: 'error',
+          message: 'You have reached your secondly limit.',
+          errorType: 'RATE_LIMIT',
+          correlationId: randomUUID(),
+          policyName: 'SECONDLY',
+        },
     headers,
   );
 

@@ -185,7 +185,9 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
     legacyRequests.push(entry);
     const twin = LEGACY_TO_DATED.find(([legacy]) => legacy.test(entry.path));
     if (legacyPaths === 'refuse' || twin === undefined)
-      throw notFound(`${entry.method} ${entry.path} is a legacy API path, refused by this emulator: use the date-versioned path (${SERVED_VERSIONS.join(' or ')})`);
+      throw notFound(
+        `${entry.method} ${entry.path} is a legacy API path, refused by this emulator: use the date-versioned path (${SERVED_VERSIONS.join(' or ')})`,
+      );
     return entry.path.replace(twin[0], twin[1]);
   };
 
@@ -196,9 +198,16 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
     if (fault === 'drop') return 'drop';
     if (fault?.status !== undefined) {
       entry.fault = `status ${fault.status}`;
-      const retryAfter: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
+      const retryAfter: Record<string, string> =
+        fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
       const base =
-        fault.status === 429 ? rateLimited(fault.policy ?? 'TEN_SECONDLY_ROLLING') : fault.status === 401 ? unauthorized() : fault.status === 403 ? missingScopes(ALL_SCOPES) : internalError(fault.status);
+        fault.status === 429
+          ? rateLimited(fault.policy ?? 'TEN_SECONDLY_ROLLING')
+          : fault.status === 401
+            ? unauthorized()
+            : fault.status === 403
+              ? missingScopes(ALL_SCOPES)
+              : internalError(fault.status);
       // An injected 429 stands for a window another app of the portal used up.
       const limits = fault.status === 429 ? { ...rateHeaders(Date.now()), 'X-HubSpot-RateLimit-Remaining': '0' } : {};
       return { status: fault.status, body: fault.body ?? base.body, headers: { ...limits, ...retryAfter } };
@@ -211,7 +220,8 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
       if (m === null) continue;
       const params = Object.fromEntries(Object.entries(m.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
       const version = params.version ?? '';
-      if (!SERVED_VERSIONS.includes(version)) throw notFound(`API version ${version} is not served here; use ${SERVED_VERSIONS.join(' or ')}`);
+      if (!SERVED_VERSIONS.includes(version))
+        throw notFound(`API version ${version} is not served here; use ${SERVED_VERSIONS.join(' or ')}`);
       const missing = route.scopes(params).filter((s) => !scopes.has(s));
       if (missing.length > 0) throw missingScopes(missing);
       const now = Date.now();
@@ -277,7 +287,9 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
     close: async () => {
       await listening.close();
       if (legacyPaths === 'refuse' && legacyRequests.length > 0)
-        throw new Error(`the HubSpot emulator refused ${legacyRequests.length} call(s) to legacy API paths: ${[...new Set(legacyRequests.map((r) => `${r.method} ${r.path}`))].join(', ')}`);
+        throw new Error(
+          `the HubSpot emulator refused ${legacyRequests.length} call(s) to legacy API paths: ${[...new Set(legacyRequests.map((r) => `${r.method} ${r.path}`))].join(', ')}`,
+        );
     },
   };
 };

@@ -14,8 +14,13 @@ const fail = (message: string): never => {
   process.exit(1);
 };
 
-const port = /^\d+$/.test(portText) && Number(portText) >= 1 && Number(portText) <= 65_535 ? Number(portText) : fail('HUBSPOT_EMULATOR_PORT must be a port number (1-65535)');
-const searchLagMs = /^\d+$/.test(searchLagText) ? Number(searchLagText) : fail('HUBSPOT_EMULATOR_SEARCH_LAG_MS must be a number of milliseconds');
+const port =
+  /^\d+$/.test(portText) && Number(portText) >= 1 && Number(portText) <= 65_535
+    ? Number(portText)
+    : fail('HUBSPOT_EMULATOR_PORT must be a port number (1-65535)');
+const searchLagMs = /^\d+$/.test(searchLagText)
+  ? Number(searchLagText)
+  : fail('HUBSPOT_EMULATOR_SEARCH_LAG_MS must be a number of milliseconds');
 
 void (async () => {
   // A sandbox user runs `npm run setup` against it, so it starts like a fresh portal.

@@ -42,9 +42,11 @@ export interface PagesContext {
   readonly portalId: number;
 }
 
-const recordPath = (portalId: number, type: 'contacts' | 'tickets', id: string) => `/contacts/${portalId}/record/${OBJECT_TYPE_IDS[type]}/${encodeURIComponent(id)}`;
+const recordPath = (portalId: number, type: 'contacts' | 'tickets', id: string) =>
+  `/contacts/${portalId}/record/${OBJECT_TYPE_IDS[type]}/${encodeURIComponent(id)}`;
 
-const link = (ctx: PagesContext, type: 'contacts' | 'tickets', id: string, text = `#${id}`) => `<a href="${escape(recordPath(ctx.portalId, type, id))}">${escape(text)}</a>`;
+const link = (ctx: PagesContext, type: 'contacts' | 'tickets', id: string, text = `#${id}`) =>
+  `<a href="${escape(recordPath(ctx.portalId, type, id))}">${escape(text)}</a>`;
 
 const prop = (o: StoredObject, name: string): string => escape(o.properties[name] ?? '');
 
@@ -53,17 +55,31 @@ const time = (d: Date): string => `<small>${escape(d.toISOString().replace('T', 
 /** Where a note shows in the UI: the records it is attached to. */
 const attachedTo = (ctx: PagesContext, note: StoredObject): string =>
   (['contacts', 'tickets'] as const)
-    .flatMap((type) => ctx.state.associations('notes', note.id, type).map((a) => link(ctx, type, a.id, `${type === 'contacts' ? 'contact' : 'ticket'} #${a.id}`)))
+    .flatMap((type) =>
+      ctx.state
+        .associations('notes', note.id, type)
+        .map((a) => link(ctx, type, a.id, `${type === 'contacts' ? 'contact' : 'ticket'} #${a.id}`)),
+    )
     .join(', ') || '<small>nothing (invisible in HubSpot)</small>';
 
-const contactName = (o: StoredObject) => [o.properties.firstname, o.properties.lastname].filter((p) => p !== undefined && p !== '').join(' ');
+const contactName = (o: StoredObject) =>
+  [o.properties.firstname, o.properties.lastname].filter((p) => p !== undefined && p !== '').join(' ');
 
 const indexPage = (ctx: PagesContext): Reply => {
   const contacts = newestFirst(ctx.state.list('contacts'));
   const tickets = newestFirst(ctx.state.list('tickets'));
   const notes = newestFirst(ctx.state.list('notes'));
   const rows = (items: readonly StoredObject[], cells: (o: StoredObject) => string[]) =>
-    items.length === 0 ? '<tr><td colspan="9"><small>none yet</small></td></tr>' : items.map((o) => `<tr>${cells(o).map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n');
+    items.length === 0
+      ? '<tr><td colspan="9"><small>none yet</small></td></tr>'
+      : items
+          .map(
+            (o) =>
+              `<tr>${cells(o)
+                .map((c) => `<td>${c}</td>`)
+                .join('')}</tr>`,
+          )
+          .join('\n');
   return page(
     `HubSpot emulator, portal ${ctx.portalId}`,
     `<h1>HubSpot emulator <small>portal ${ctx.portalId}</small></h1>
@@ -87,13 +103,24 @@ const LABELS: Readonly<Record<'contacts' | 'tickets', string>> = { contacts: 'Co
 
 const recordPage = (ctx: PagesContext, type: 'contacts' | 'tickets', id: string): Reply => {
   const object = ctx.state.objects[type].get(id);
-  if (object === undefined) return { ...page('Record not found', `<h1>No ${type === 'contacts' ? 'contact' : 'ticket'} #${escape(id)}</h1><p><a href="/">All records</a></p>`), status: 404 };
+  if (object === undefined)
+    return {
+      ...page(
+        'Record not found',
+        `<h1>No ${type === 'contacts' ? 'contact' : 'ticket'} #${escape(id)}</h1><p><a href="/">All records</a></p>`,
+      ),
+      status: 404,
+    };
   const related = (to: ObjectType) => ctx.state.associations(type, id, to).map((a) => a.id);
   const properties = Object.entries(object.properties)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, value]) => `<tr><th>${escape(name)}</th><td>${name === 'content' ? `<pre>${escape(value)}</pre>` : escape(value)}</td></tr>`)
+    .map(
+      ([name, value]) => `<tr><th>${escape(name)}</th><td>${name === 'content' ? `<pre>${escape(value)}</pre>` : escape(value)}</td></tr>`,
+    )
     .join('\n');
-  const others = (['contacts', 'tickets'] as const).filter((t) => t !== type).flatMap((t) => related(t).map((other) => link(ctx, t, other, `${t === 'contacts' ? 'contact' : 'ticket'} #${other}`)));
+  const others = (['contacts', 'tickets'] as const)
+    .filter((t) => t !== type)
+    .flatMap((t) => related(t).map((other) => link(ctx, t, other, `${t === 'contacts' ? 'contact' : 'ticket'} #${other}`)));
   const notes = newestFirst(related('notes').flatMap((n) => ctx.state.objects.notes.get(n) ?? []));
   const title = type === 'contacts' ? contactName(object) || object.properties.email || `#${id}` : (object.properties.subject ?? `#${id}`);
   return page(
@@ -114,6 +141,10 @@ export const pageFor = (ctx: PagesContext, method: string, path: string): Reply 
   const m = RECORD_PAGE.exec(path);
   if (m?.groups === undefined) return undefined;
   const { portal = '', typeId = '', id = '' } = m.groups;
-  if (Number(portal) !== ctx.portalId) return { ...page('Wrong portal', `<h1>This emulator is portal ${ctx.portalId}, not ${escape(portal)}</h1><p><a href="/">All records</a></p>`), status: 404 };
+  if (Number(portal) !== ctx.portalId)
+    return {
+      ...page('Wrong portal', `<h1>This emulator is portal ${ctx.portalId}, not ${escape(portal)}</h1><p><a href="/">All records</a></p>`),
+      status: 404,
+    };
   return recordPage(ctx, typeId === '0-1' ? 'contacts' : 'tickets', decodeURIComponent(id));
 };

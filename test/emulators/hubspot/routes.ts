@@ -47,7 +47,18 @@ export interface Route {
 
 const decode = <A>(codec: t.Decoder<unknown, A>, value: unknown): A => {
   const result = codec.decode(value);
-  if (isLeft(result)) throw validation(`Invalid input JSON: ${result.left.map((e) => e.context.map((c) => c.key).filter((k) => k !== '').join('.') || '(body)').join(', ')}`);
+  if (isLeft(result))
+    throw validation(
+      `Invalid input JSON: ${result.left
+        .map(
+          (e) =>
+            e.context
+              .map((c) => c.key)
+              .filter((k) => k !== '')
+              .join('.') || '(body)',
+        )
+        .join(', ')}`,
+    );
   return result.right;
 };
 
@@ -58,10 +69,18 @@ const CreateBody = t.intersection([
   t.partial({ associations: t.array(t.type({ to: t.type({ id: t.string }), types: AssociationTypesInput })) }),
 ]);
 const UpdateBody = t.type({ properties: Properties });
-const UpsertBody = t.type({ inputs: t.array(t.intersection([t.type({ id: t.string, properties: Properties }), t.partial({ idProperty: t.string })])) });
+const UpsertBody = t.type({
+  inputs: t.array(t.intersection([t.type({ id: t.string, properties: Properties }), t.partial({ idProperty: t.string })])),
+});
 const BatchCreateBody = t.type({ inputs: t.array(CreateBody) });
-const BatchReadBody = t.intersection([t.type({ inputs: t.array(t.type({ id: t.string })) }), t.partial({ properties: t.array(t.string), idProperty: t.string })]);
-const Filter = t.intersection([t.type({ propertyName: t.string, operator: t.string }), t.partial({ value: t.string, values: t.array(t.string) })]);
+const BatchReadBody = t.intersection([
+  t.type({ inputs: t.array(t.type({ id: t.string })) }),
+  t.partial({ properties: t.array(t.string), idProperty: t.string }),
+]);
+const Filter = t.intersection([
+  t.type({ propertyName: t.string, operator: t.string }),
+  t.partial({ value: t.string, values: t.array(t.string) }),
+]);
 const SearchBody = t.partial({
   filterGroups: t.array(t.type({ filters: t.array(Filter) })),
   properties: t.array(t.string),
@@ -90,7 +109,8 @@ const listParam = (query: URLSearchParams, name: string): string[] =>
     .filter((v) => v.length > 0);
 
 const objectJson = (object: StoredObject, properties?: readonly string[]) => {
-  const wanted = properties === undefined ? Object.keys(object.properties) : [...new Set([...DEFAULT_READ_PROPERTIES[object.type], ...properties])];
+  const wanted =
+    properties === undefined ? Object.keys(object.properties) : [...new Set([...DEFAULT_READ_PROPERTIES[object.type], ...properties])];
   return {
     id: object.id,
     properties: Object.fromEntries(wanted.map((name) => [name, object.properties[name] ?? null])),
@@ -131,10 +151,12 @@ const SCHEMA_READ_SCOPES: Readonly<Record<ObjectType, string>> = {
   notes: 'crm.schemas.contacts.read',
   companies: 'crm.schemas.companies.read',
 };
-const typeScope = (table: Readonly<Record<ObjectType, string>>, key = 'type') => (params: Readonly<Record<string, string>>) => {
-  const type = params[key] ?? '';
-  return isObjectType(type) ? [table[type]] : [];
-};
+const typeScope =
+  (table: Readonly<Record<ObjectType, string>>, key = 'type') =>
+  (params: Readonly<Record<string, string>>) => {
+    const type = params[key] ?? '';
+    return isObjectType(type) ? [table[type]] : [];
+  };
 
 const matches = (properties: Readonly<Record<string, string>>, filter: t.TypeOf<typeof Filter>): boolean => {
   const actual = properties[filter.propertyName];
@@ -151,7 +173,9 @@ const matches = (properties: Readonly<Record<string, string>>, filter: t.TypeOf<
     case 'NOT_HAS_PROPERTY':
       return actual === undefined || actual === '';
     case 'CONTAINS_TOKEN':
-      return actual !== undefined && filter.value !== undefined && actual.toLowerCase().includes(filter.value.replace(/\*/g, '').toLowerCase());
+      return (
+        actual !== undefined && filter.value !== undefined && actual.toLowerCase().includes(filter.value.replace(/\*/g, '').toLowerCase())
+      );
     default:
       throw validation(`Unsupported filter operator ${filter.operator}`);
   }
@@ -337,7 +361,10 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
         }
         return {
           status: 200,
-          body: { ...objectJson(object, listParam(req.query, 'properties')), ...(Object.keys(associations).length > 0 ? { associations } : {}) },
+          body: {
+            ...objectJson(object, listParam(req.query, 'properties')),
+            ...(Object.keys(associations).length > 0 ? { associations } : {}),
+          },
         };
       },
     },
@@ -363,7 +390,8 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     {
       // https://developers.hubspot.com/docs/api/crm/associations (v4 "default" association)
       method: 'PUT',
-      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<from>[^/]+)\/(?<fromId>[^/]+)\/associations\/default\/(?<to>[^/]+)\/(?<toId>[^/]+)$/,
+      pattern:
+        /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<from>[^/]+)\/(?<fromId>[^/]+)\/associations\/default\/(?<to>[^/]+)\/(?<toId>[^/]+)$/,
       scopes: (p) => [...typeScope(WRITE_SCOPES, 'from')(p), ...typeScope(WRITE_SCOPES, 'to')(p)],
       handle: (req) => {
         const started = new Date();
@@ -434,7 +462,11 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
       handle: (req) => {
         const type = objectType(req.params);
         const body = decode(PropertyCreateBody, req.body);
-        const created = state.createProperty(type, { ...body, description: body.description ?? '', hasUniqueValue: body.hasUniqueValue ?? false });
+        const created = state.createProperty(type, {
+          ...body,
+          description: body.description ?? '',
+          hasUniqueValue: body.hasUniqueValue ?? false,
+        });
         return { status: 201, body: propertyJson(created) };
       },
     },
@@ -453,7 +485,9 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
         const email = req.query.get('email')?.trim().toLowerCase();
         const archived = req.query.get('archived') === 'true';
         const limit = Math.min(Number(req.query.get('limit') ?? '100'), 500);
-        const matching = state.owners.filter((o) => o.archived === archived && (email === undefined || email === '' || o.email.toLowerCase() === email));
+        const matching = state.owners.filter(
+          (o) => o.archived === archived && (email === undefined || email === '' || o.email.toLowerCase() === email),
+        );
         return {
           status: 200,
           body: {
@@ -488,7 +522,9 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
   function toAssociations(from: ObjectType, input: t.TypeOf<typeof CreateBody>['associations']) {
     return (input ?? []).flatMap((a) =>
       a.types.map((spec) => {
-        const to = (['contacts', 'tickets', 'notes', 'companies'] as const).find((candidate) => associationTypeId(from, candidate) === spec.associationTypeId);
+        const to = (['contacts', 'tickets', 'notes', 'companies'] as const).find(
+          (candidate) => associationTypeId(from, candidate) === spec.associationTypeId,
+        );
         if (to === undefined) throw validation(`association type id ${spec.associationTypeId} doesn't exist for ${from}`);
         return { toType: to, toId: a.to.id, typeId: spec.associationTypeId };
       }),
@@ -522,5 +558,14 @@ const pipelineJson = (p: PortalState['pipelines'][number]) => ({
   archived: false,
   createdAt: EPOCH,
   updatedAt: EPOCH,
-  stages: p.stages.map((s) => ({ id: s.id, label: s.label, displayOrder: s.displayOrder, archived: false, createdAt: EPOCH, updatedAt: EPOCH, metadata: { ticketState: s.id === '4' ? 'CLOSED' : 'OPEN' }, writePermissions: 'CRM_PERMISSIONS_ENFORCEMENT' })),
+  stages: p.stages.map((s) => ({
+    id: s.id,
+    label: s.label,
+    displayOrder: s.displayOrder,
+    archived: false,
+    createdAt: EPOCH,
+    updatedAt: EPOCH,
+    metadata: { ticketState: s.id === '4' ? 'CLOSED' : 'OPEN' },
+    writePermissions: 'CRM_PERMISSIONS_ENFORCEMENT',
+  })),
 });

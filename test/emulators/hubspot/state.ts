@@ -74,7 +74,16 @@ export interface Pipeline {
   readonly stages: readonly PipelineStage[];
 }
 
-const LIFECYCLE_STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'];
+const LIFECYCLE_STAGES = [
+  'subscriber',
+  'lead',
+  'marketingqualifiedlead',
+  'salesqualifiedlead',
+  'opportunity',
+  'customer',
+  'evangelist',
+  'other',
+];
 /** Default options of a new portal (https://knowledge.hubspot.com/properties/hubspots-default-contact-properties, …/default-ticket-properties). */
 const LEAD_STATUSES = ['NEW', 'OPEN', 'IN_PROGRESS', 'OPEN_DEAL', 'UNQUALIFIED', 'ATTEMPTED_TO_CONTACT', 'CONNECTED', 'BAD_TIMING'];
 const TICKET_PRIORITIES = ['LOW', 'MEDIUM', 'HIGH', 'URGENT'];
@@ -133,14 +142,41 @@ const BUILT_IN: Readonly<Record<ObjectType, readonly BuiltIn[]>> = {
     ['createdate', { readOnly: true }],
     ['hs_lastmodifieddate', { readOnly: true }],
   ],
-  notes: [['hs_note_body', { maxLength: 65_536 }], 'hs_timestamp', 'hubspot_owner_id', 'hs_attachment_ids', ['hs_object_id', { readOnly: true }], ['hs_createdate', { readOnly: true }], ['hs_lastmodifieddate', { readOnly: true }]],
-  companies: ['name', 'domain', 'city', 'country', 'hubspot_owner_id', ['hs_object_id', { readOnly: true }], ['createdate', { readOnly: true }], ['hs_lastmodifieddate', { readOnly: true }]],
+  notes: [
+    ['hs_note_body', { maxLength: 65_536 }],
+    'hs_timestamp',
+    'hubspot_owner_id',
+    'hs_attachment_ids',
+    ['hs_object_id', { readOnly: true }],
+    ['hs_createdate', { readOnly: true }],
+    ['hs_lastmodifieddate', { readOnly: true }],
+  ],
+  companies: [
+    'name',
+    'domain',
+    'city',
+    'country',
+    'hubspot_owner_id',
+    ['hs_object_id', { readOnly: true }],
+    ['createdate', { readOnly: true }],
+    ['hs_lastmodifieddate', { readOnly: true }],
+  ],
 };
 
 /** Returned by reads when no `properties` are asked for (HubSpot's documented defaults). */
 export const DEFAULT_READ_PROPERTIES: Readonly<Record<ObjectType, readonly string[]>> = {
   contacts: ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'],
-  tickets: ['content', 'createdate', 'hs_lastmodifieddate', 'hs_object_id', 'hs_pipeline', 'hs_pipeline_stage', 'hs_ticket_category', 'hs_ticket_priority', 'subject'],
+  tickets: [
+    'content',
+    'createdate',
+    'hs_lastmodifieddate',
+    'hs_object_id',
+    'hs_pipeline',
+    'hs_pipeline_stage',
+    'hs_ticket_category',
+    'hs_ticket_priority',
+    'subject',
+  ],
   notes: ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
   companies: ['createdate', 'domain', 'hs_lastmodifieddate', 'hs_object_id', 'name'],
 };
@@ -170,8 +206,18 @@ export interface StateOptions {
 export type AssociationInput = { readonly toType: ObjectType; readonly toId: string; readonly typeId: number };
 
 export class PortalState {
-  readonly objects: Readonly<Record<ObjectType, Map<string, StoredObject>>> = { contacts: new Map(), tickets: new Map(), notes: new Map(), companies: new Map() };
-  readonly properties: Readonly<Record<ObjectType, Map<string, PropertyDefinition>>> = { contacts: new Map(), tickets: new Map(), notes: new Map(), companies: new Map() };
+  readonly objects: Readonly<Record<ObjectType, Map<string, StoredObject>>> = {
+    contacts: new Map(),
+    tickets: new Map(),
+    notes: new Map(),
+    companies: new Map(),
+  };
+  readonly properties: Readonly<Record<ObjectType, Map<string, PropertyDefinition>>> = {
+    contacts: new Map(),
+    tickets: new Map(),
+    notes: new Map(),
+    companies: new Map(),
+  };
   /** The portal's users who can own records; `hubspot_owner_id` must name one of them. */
   readonly owners: Owner[] = [...SEEDED_OWNERS];
   readonly pipelines: Pipeline[] = [DEFAULT_TICKET_PIPELINE];
@@ -181,7 +227,12 @@ export class PortalState {
    * Properties the portal's admin requires on every new record (Settings → Objects → Create
    * Record); the API enforces them from version 2026-09 on. Tests add to these.
    */
-  readonly requiredOnCreate: Readonly<Record<ObjectType, Set<string>>> = { contacts: new Set(), tickets: new Set(), notes: new Set(), companies: new Set() };
+  readonly requiredOnCreate: Readonly<Record<ObjectType, Set<string>>> = {
+    contacts: new Set(),
+    tickets: new Set(),
+    notes: new Set(),
+    companies: new Set(),
+  };
   private nextId = 1001;
   searchLagMs: number;
   private readonly now: () => number;
@@ -198,7 +249,14 @@ export class PortalState {
           label: name,
           type: extra.options === undefined ? 'string' : 'enumeration',
           fieldType: extra.options === undefined ? 'text' : 'select',
-          groupName: type === 'contacts' ? 'contactinformation' : type === 'tickets' ? 'ticketinformation' : type === 'companies' ? 'companyinformation' : 'engagement',
+          groupName:
+            type === 'contacts'
+              ? 'contactinformation'
+              : type === 'tickets'
+                ? 'ticketinformation'
+                : type === 'companies'
+                  ? 'companyinformation'
+                  : 'engagement',
           description: '',
           hasUniqueValue: extra.unique ?? false,
           hubspotDefined: true,
@@ -211,7 +269,15 @@ export class PortalState {
       }
     if (options.customProperties)
       for (const type of ['contacts', 'tickets'] as const)
-        this.createProperty(type, { name: CHAT_CONVERSATION_ID, label: 'Chat conversation ID', type: 'string', fieldType: 'text', groupName: 'contactinformation', description: '', hasUniqueValue: true });
+        this.createProperty(type, {
+          name: CHAT_CONVERSATION_ID,
+          label: 'Chat conversation ID',
+          type: 'string',
+          fieldType: 'text',
+          groupName: 'contactinformation',
+          description: '',
+          hasUniqueValue: true,
+        });
   }
 
   /** Every stored object of a type (tests count these). */
@@ -221,11 +287,20 @@ export class PortalState {
 
   createProperty(
     type: ObjectType,
-    input: Omit<PropertyDefinition, 'hubspotDefined' | 'options' | 'createdAt' | 'updatedAt' | 'readOnlyValue'> & { readonly options?: PropertyDefinition['options'] },
+    input: Omit<PropertyDefinition, 'hubspotDefined' | 'options' | 'createdAt' | 'updatedAt' | 'readOnlyValue'> & {
+      readonly options?: PropertyDefinition['options'];
+    },
   ): PropertyDefinition {
     if (this.properties[type].has(input.name)) throw propertyExists(type, input.name);
     const at = new Date(this.now());
-    const definition: PropertyDefinition = { options: [], ...input, hubspotDefined: false, readOnlyValue: false, createdAt: at, updatedAt: at };
+    const definition: PropertyDefinition = {
+      options: [],
+      ...input,
+      hubspotDefined: false,
+      readOnlyValue: false,
+      createdAt: at,
+      updatedAt: at,
+    };
     this.properties[type].set(input.name, definition);
     return definition;
   }
@@ -250,9 +325,17 @@ export class PortalState {
         continue;
       }
       if (definition.options.length > 0 && value !== '' && !definition.options.some((o) => o.value === value))
-        problems.push({ name, error: 'INVALID_OPTION', message: `${value} was not one of the allowed options: [${definition.options.map((o) => o.value).join(', ')}]` });
+        problems.push({
+          name,
+          error: 'INVALID_OPTION',
+          message: `${value} was not one of the allowed options: [${definition.options.map((o) => o.value).join(', ')}]`,
+        });
       if (definition.maxLength !== undefined && value.length > definition.maxLength)
-        problems.push({ name, error: 'INVALID_LENGTH', message: `${name} is ${value.length} characters long; the limit is ${definition.maxLength}` });
+        problems.push({
+          name,
+          error: 'INVALID_LENGTH',
+          message: `${name} is ${value.length} characters long; the limit is ${definition.maxLength}`,
+        });
       if (name === 'email' && value !== '' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value))
         problems.push({ name, error: 'INVALID_EMAIL', message: `Email address ${value} is invalid` });
     }
@@ -260,10 +343,16 @@ export class PortalState {
       const pipelineId = properties.hs_pipeline ?? current.hs_pipeline ?? DEFAULT_TICKET_PIPELINE.id;
       const stage = properties.hs_pipeline_stage ?? current.hs_pipeline_stage;
       const pipeline = this.pipelines.find((p) => p.id === pipelineId);
-      if (pipeline === undefined) problems.push({ name: 'hs_pipeline', error: 'INVALID_OPTION', message: `${pipelineId} was not one of the allowed options` });
-      else if (stage === undefined) problems.push({ name: 'hs_pipeline_stage', error: 'REQUIRED', message: 'hs_pipeline_stage is required' });
+      if (pipeline === undefined)
+        problems.push({ name: 'hs_pipeline', error: 'INVALID_OPTION', message: `${pipelineId} was not one of the allowed options` });
+      else if (stage === undefined)
+        problems.push({ name: 'hs_pipeline_stage', error: 'REQUIRED', message: 'hs_pipeline_stage is required' });
       else if (!pipeline.stages.some((s) => s.id === stage))
-        problems.push({ name: 'hs_pipeline_stage', error: 'INVALID_OPTION', message: `${stage} was not one of the allowed options: [${pipeline.stages.map((s) => s.id).join(', ')}]` });
+        problems.push({
+          name: 'hs_pipeline_stage',
+          error: 'INVALID_OPTION',
+          message: `${stage} was not one of the allowed options: [${pipeline.stages.map((s) => s.id).join(', ')}]`,
+        });
     }
     if (type === 'notes' && (properties.hs_timestamp ?? current.hs_timestamp) === undefined)
       problems.push({ name: 'hs_timestamp', error: 'REQUIRED', message: 'hs_timestamp is required' });
@@ -315,7 +404,8 @@ export class PortalState {
 
   update(type: ObjectType, object: StoredObject, input: Readonly<Record<string, string>>): StoredObject {
     const properties = this.normalise(input);
-    if (Object.keys(properties).length === 0) throw validation('No properties found to update, please provide at least one.', { properties: ['{}'] });
+    if (Object.keys(properties).length === 0)
+      throw validation('No properties found to update, please provide at least one.', { properties: ['{}'] });
     this.validate(type, properties, object.properties);
     this.checkUnique(type, properties, object.id);
     object.properties = { ...object.properties, ...properties };
@@ -329,7 +419,8 @@ export class PortalState {
     if (idProperty === undefined || idProperty === 'hs_object_id') return this.objects[type].get(id);
     const definition = this.properties[type].get(idProperty);
     // HubSpot's wording for an unknown idProperty is UNVERIFIED; the property-level layout names it.
-    if (definition === undefined) throw invalidProperties([{ name: idProperty, error: 'PROPERTY_DOESNT_EXIST', message: `Property "${idProperty}" does not exist` }]);
+    if (definition === undefined)
+      throw invalidProperties([{ name: idProperty, error: 'PROPERTY_DOESNT_EXIST', message: `Property "${idProperty}" does not exist` }]);
     if (!definition.hasUniqueValue) throw validation(`${idProperty} is not a unique identifier property for ${type}`);
     return this.findByUnique(type, idProperty, id);
   }

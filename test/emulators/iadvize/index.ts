@@ -142,20 +142,27 @@ export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {})
     if (fault === 'drop') return 'drop';
     if (fault?.status !== undefined) {
       entry.fault = `status ${fault.status}`;
-      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
-      return { status: fault.status, body: fault.body ?? (fault.status === 401 ? invalidToken.body : { error: 'emulated failure' }), headers };
+      const headers: Record<string, string> =
+        fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+      return {
+        status: fault.status,
+        body: fault.body ?? (fault.status === 401 ? invalidToken.body : { error: 'emulated failure' }),
+        headers,
+      };
     }
     if (fault?.graphqlErrors !== undefined) {
       entry.fault = 'graphql errors';
       return { status: 200, body: { data: null, errors: fault.graphqlErrors } };
     }
     if (entry.method === 'POST' && entry.path === '/oauth2/token') return login(new URLSearchParams(raw));
-    if (entry.method === 'GET' && entry.path === '/_authenticated') return authorized(req) ? { status: 200, body: { authenticated: true } } : invalidToken;
+    if (entry.method === 'GET' && entry.path === '/_authenticated')
+      return authorized(req) ? { status: 200, body: { authenticated: true } } : invalidToken;
     if (entry.method === 'POST' && entry.path === '/graphql') {
       graphqlCalls += 1;
       if (!authorized(req)) return invalidToken;
       const body = entry.body;
-      if (!isRecord(body) || typeof body['query'] !== 'string') return { status: 400, body: { errors: [{ message: 'Must provide query string.' }] } };
+      if (!isRecord(body) || typeof body['query'] !== 'string')
+        return { status: 400, body: { errors: [{ message: 'Must provide query string.' }] } };
       const variables = isRecord(body['variables']) ? body['variables'] : null;
       const operationName = typeof body['operationName'] === 'string' ? body['operationName'] : null;
       const request: GraphQLRequestBody = { query: body['query'], variables, operationName };
@@ -175,8 +182,21 @@ export const startIAdvizeEmulator = async (options: IAdvizeEmulatorOptions = {})
     if (isPageRequest(req.method, url.pathname)) return send(req, res, pageReply(iadvizePage(conversations, reads, outgoing)));
     const raw = await readBody(req);
     const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-    const body = raw === '' ? undefined : form ? Object.fromEntries([...new URLSearchParams(raw)].map(([k, v]) => [k, k === 'password' ? '***' : v])) : parseJson(raw);
-    const entry: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.search.replace(/^\?/, ''), body, status: 0, startedAt, endedAt: 0 };
+    const body =
+      raw === ''
+        ? undefined
+        : form
+          ? Object.fromEntries([...new URLSearchParams(raw)].map(([k, v]) => [k, k === 'password' ? '***' : v]))
+          : parseJson(raw);
+    const entry: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.search.replace(/^\?/, ''),
+      body,
+      status: 0,
+      startedAt,
+      endedAt: 0,
+    };
     requests.push(entry);
     await send(req, res, await answer(req, entry, raw), { latencyMs, log: entry });
   });

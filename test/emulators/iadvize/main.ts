@@ -56,7 +56,11 @@ const serve = async () => {
       printCall(c);
     },
   });
-  process.stdout.write(played.recordUrl === undefined ? 'the plugin showed no CRM record within the wait\n' : `the agent's panel shows the CRM record: ${played.recordUrl}\n`);
+  process.stdout.write(
+    played.recordUrl === undefined
+      ? 'the plugin showed no CRM record within the wait\n'
+      : `the agent's panel shows the CRM record: ${played.recordUrl}\n`,
+  );
 };
 
 const sendConversationClosed = async (callbackUrl: string | undefined, conversationId: string | undefined) => {
@@ -64,11 +68,17 @@ const sendConversationClosed = async (callbackUrl: string | undefined, conversat
   const { short, long } = conversations();
   const conversation = [short, long].find((c) => c.id === (conversationId ?? short.id));
   if (callbackUrl === undefined || secret === undefined || conversation === undefined) {
-    process.stderr.write(`usage: IADVIZE_WEBHOOK_SECRET=… npm run emulator:iadvize -- conversation-closed <webhook URL> [${short.id} | ${long.id}]\n`);
+    process.stderr.write(
+      `usage: IADVIZE_WEBHOOK_SECRET=… npm run emulator:iadvize -- conversation-closed <webhook URL> [${short.id} | ${long.id}]\n`,
+    );
     process.exit(2);
   }
   const played = await playConversationClosed({ callbackUrl, secret, conversation, onCall: printCall });
-  process.stdout.write(played.recordUrl === undefined ? 'the plugin showed no CRM record within the wait\n' : `the agent's panel shows the CRM record: ${played.recordUrl}\n`);
+  process.stdout.write(
+    played.recordUrl === undefined
+      ? 'the plugin showed no CRM record within the wait\n'
+      : `the agent's panel shows the CRM record: ${played.recordUrl}\n`,
+  );
   process.exit(played.recordUrl === undefined ? 1 : 0);
 };
 

@@ -13,7 +13,13 @@ import { callPlugin, sendWebhook } from './webhook';
 /** The sandbox's conversations, with fixed ids, so a command in another shell names what the sandbox serves. */
 export const sandboxConversations = (): { readonly short: SeedConversation; readonly long: SeedConversation } => ({
   short: makeConversation({ id: '4c8c7408-f73c-42cd-89e9-afbbee7d9024', visitorId: 'b05f1b45-c891-4a9c-b47e-91ee6c8ffb44', messages: 6 }),
-  long: makeConversation({ id: '9a1e6f52-3c1d-4b7e-8f0a-2d5c7e9b1a34', visitorId: '5d2f8c1e-7a3b-4e6d-9c0f-1b2a3c4d5e6f', messages: 45, email: 'long.talker@example.com', tags: ['support'] }),
+  long: makeConversation({
+    id: '9a1e6f52-3c1d-4b7e-8f0a-2d5c7e9b1a34',
+    visitorId: '5d2f8c1e-7a3b-4e6d-9c0f-1b2a3c4d5e6f',
+    messages: 45,
+    email: 'long.talker@example.com',
+    tags: ['support'],
+  }),
 });
 
 /**
@@ -76,7 +82,11 @@ export const playConversationClosed = async (options: PlayOptions): Promise<Play
   note(`webhook v2.conversation.closed ${c.id}`, sent.status, sent.text);
   if (sent.status !== 200) return { calls, recordUrl: undefined };
 
-  const query: Record<string, string> = { idConversation: c.id, idWebsite: 'ha-1', ...(c.visitor === null ? {} : { idVisitorUnique: c.visitor.visitorId }) };
+  const query: Record<string, string> = {
+    idConversation: c.id,
+    idWebsite: 'ha-1',
+    ...(c.visitor === null ? {} : { idVisitorUnique: c.visitor.visitorId }),
+  };
   const deadline = Date.now() + (options.waitMs ?? 15_000);
   for (;;) {
     const shown = await callPlugin(`${options.callbackUrl}/customer-info`, query, { secret: options.secret });

@@ -86,7 +86,8 @@ export const makeConversation = (spec: ConversationSpec = {}): SeedConversation 
       updatedAt: start.toISOString(),
     },
     tags: (spec.tags ?? []).map((name, i) => ({ id: String(i + 1), name })),
-    closingFormValues: spec.closingForm === undefined ? null : spec.closingForm.map((v) => ({ fieldId: v.fieldId, label: v.label ?? null, value: v.value })),
+    closingFormValues:
+      spec.closingForm === undefined ? null : spec.closingForm.map((v) => ({ fieldId: v.fieldId, label: v.label ?? null, value: v.value })),
     messages,
   };
 };

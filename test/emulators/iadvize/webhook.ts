@@ -36,7 +36,11 @@ export interface Sent {
 }
 
 /** POSTs a webhook (or a plugin ACTION) body to `url`, signed as iAdvize does. */
-export const sendWebhook = async (url: string, body: Readonly<Record<string, unknown>> | string, options: SendOptions = {}): Promise<Sent> => {
+export const sendWebhook = async (
+  url: string,
+  body: Readonly<Record<string, unknown>> | string,
+  options: SendOptions = {},
+): Promise<Sent> => {
   const form = options.contentType === 'form';
   const raw = typeof body === 'string' ? body : form ? toForm(body) : JSON.stringify(body);
   const signature = options.signature ?? (options.secret === undefined ? undefined : sign(options.secret, raw));
@@ -55,9 +59,15 @@ export const sendWebhook = async (url: string, body: Readonly<Record<string, unk
 };
 
 /** A plugin GET (`/customer-info?…`), signed over the query string exactly as sent. */
-export const callPlugin = async (url: string, query: Readonly<Record<string, string>> | string, options: Pick<SendOptions, 'secret' | 'signature'> = {}): Promise<Sent> => {
+export const callPlugin = async (
+  url: string,
+  query: Readonly<Record<string, string>> | string,
+  options: Pick<SendOptions, 'secret' | 'signature'> = {},
+): Promise<Sent> => {
   const raw = typeof query === 'string' ? query : new URLSearchParams(query).toString();
   const signature = options.signature ?? (options.secret === undefined ? undefined : sign(options.secret, raw));
-  const response = await fetch(raw === '' ? url : `${url}?${raw}`, { headers: signature === undefined ? {} : { 'x-iadvize-signature': signature } });
+  const response = await fetch(raw === '' ? url : `${url}?${raw}`, {
+    headers: signature === undefined ? {} : { 'x-iadvize-signature': signature },
+  });
   return { status: response.status, text: await response.text(), raw };
 };

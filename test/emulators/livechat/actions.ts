@@ -29,13 +29,22 @@ const chatOf = (state: LiveChatState, body: Body) => {
 };
 
 /** list_threads paging: an opaque id that is the next offset of the same listing. */
-const pageIdOf = (listing: { chatId: string; order: string; limit: number; offset: number }): string => Buffer.from(JSON.stringify(listing)).toString('base64url');
+const pageIdOf = (listing: { chatId: string; order: string; limit: number; offset: number }): string =>
+  Buffer.from(JSON.stringify(listing)).toString('base64url');
 const listingOf = (pageId: string): { chatId: string; order: string; limit: number; offset: number } => {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(pageId, 'base64url').toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && 'chatId' in parsed && 'order' in parsed && 'limit' in parsed && 'offset' in parsed) {
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'chatId' in parsed &&
+      'order' in parsed &&
+      'limit' in parsed &&
+      'offset' in parsed
+    ) {
       const { chatId, order, limit, offset } = parsed;
-      if (typeof chatId === 'string' && typeof order === 'string' && typeof limit === 'number' && typeof offset === 'number') return { chatId, order, limit, offset };
+      if (typeof chatId === 'string' && typeof order === 'string' && typeof limit === 'number' && typeof offset === 'number')
+        return { chatId, order, limit, offset };
     }
   } catch {
     // answered below
@@ -47,10 +56,12 @@ const listingOf = (pageId: string): { chatId: string; order: string; limit: numb
 const sessionFieldsOf = (value: unknown): Record<string, string>[] => {
   if (!Array.isArray(value)) throw apiError('validation', '`session_fields` must be an array');
   return value.map((entry: unknown) => {
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw apiError('validation', '`session_fields` entries must be objects');
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      throw apiError('validation', '`session_fields` entries must be objects');
     const pairs = Object.entries(entry);
     const first = pairs[0];
-    if (pairs.length !== 1 || first === undefined || typeof first[1] !== 'string') throw apiError('validation', '`session_fields` entries must hold exactly one string value');
+    if (pairs.length !== 1 || first === undefined || typeof first[1] !== 'string')
+      throw apiError('validation', '`session_fields` entries must hold exactly one string value');
     return Object.fromEntries([first]);
   });
 };
@@ -71,21 +82,32 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
         : {
             chatId: chatOf(state, body).id,
             order: body.sort_order === 'asc' ? 'asc' : 'desc',
-            limit: body.limit === undefined ? 3 : typeof body.limit === 'number' && Number.isInteger(body.limit) && body.limit >= 1 && body.limit <= 100 ? body.limit : -1,
+            limit:
+              body.limit === undefined
+                ? 3
+                : typeof body.limit === 'number' && Number.isInteger(body.limit) && body.limit >= 1 && body.limit <= 100
+                  ? body.limit
+                  : -1,
             offset: 0,
           };
     if (listing.limit < 0) throw apiError('validation', '`limit` must be a whole number from 1 to 100');
     const chat = state.chat(listing.chatId);
     const ordered = listing.order === 'asc' ? chat.threads : [...chat.threads].reverse();
     const page = ordered.slice(listing.offset, listing.offset + listing.limit);
-    const next = listing.offset + listing.limit < ordered.length ? { next_page_id: pageIdOf({ ...listing, offset: listing.offset + listing.limit }) } : {};
+    const next =
+      listing.offset + listing.limit < ordered.length
+        ? { next_page_id: pageIdOf({ ...listing, offset: listing.offset + listing.limit }) }
+        : {};
     return { threads: page.map((th) => state.threadJson(chat, th)), found_threads: ordered.length, ...next };
   },
 
   get_customer: (state, _r, body) => {
     const customer = state.customers.get(text(body, 'id') ?? '');
     if (customer === undefined) throw apiError('not_found', 'Customer not found');
-    return { ...state.customerJson(customer), chat_ids: [...state.chats.values()].filter((c) => c.customerId === customer.id).map((c) => c.id) };
+    return {
+      ...state.customerJson(customer),
+      chat_ids: [...state.chats.values()].filter((c) => c.customerId === customer.id).map((c) => c.id),
+    };
   },
 
   /** Replaces `session_fields` as a whole: the pessimistic reading of what LiveChat does (undocumented). */
@@ -127,7 +149,8 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
     if (visibility !== 'all' && visibility !== 'agents') throw apiError('validation', '`visibility` must be all or agents');
     if (body.user_type === 'agent' && !state.agents.has(userId)) throw apiError('validation', 'Agent not found');
     if (!state.isActive(chat.id)) throw apiError('chat_inactive', 'Chat is inactive');
-    if (body.ignore_requester_presence !== true && !state.isMember(chat.id, requester.agentId)) throw apiError('authorization', 'Requester is not a chat member');
+    if (body.ignore_requester_presence !== true && !state.isMember(chat.id, requester.agentId))
+      throw apiError('authorization', 'Requester is not a chat member');
     if (state.isMember(chat.id, userId)) throw apiError('validation', 'User is already a chat member');
     chat.members.push({ id: userId, type: body.user_type, visibility });
     state.lastThread(chat.id).user_ids.push(userId);
@@ -139,7 +162,12 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   list_chats: (state, _r, body) => {
     const limit = typeof body.limit === 'number' ? body.limit : 10;
     const chats = [...state.chats.values()];
-    return { chats_summary: chats.slice(0, limit).map((c) => ({ id: c.id, last_thread_summary: { id: c.threads.at(-1)?.id, active: c.threads.at(-1)?.active } })), found_chats: chats.length };
+    return {
+      chats_summary: chats
+        .slice(0, limit)
+        .map((c) => ({ id: c.id, last_thread_summary: { id: c.threads.at(-1)?.id, active: c.threads.at(-1)?.active } })),
+      found_chats: chats.length,
+    };
   },
 };
 

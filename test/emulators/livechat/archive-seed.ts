@@ -13,7 +13,10 @@ export interface ArchivedChat {
   readonly at: Date;
 }
 
-export const seedArchive = (state: LiveChatState, options: { readonly count: number; readonly from: Date; readonly spacingMs?: number; readonly agentId: string }): ArchivedChat[] => {
+export const seedArchive = (
+  state: LiveChatState,
+  options: { readonly count: number; readonly from: Date; readonly spacingMs?: number; readonly agentId: string },
+): ArchivedChat[] => {
   const spacing = options.spacingMs ?? 3_600_000;
   if (!state.agents.has(options.agentId)) state.addAgent(options.agentId);
   const seeded: ArchivedChat[] = [];

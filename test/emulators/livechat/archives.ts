@@ -37,7 +37,10 @@ const decode = (pageId: string): Listing => {
     if (typeof parsed === 'object' && parsed !== null && 'order' in parsed && 'limit' in parsed) {
       const p: Record<string, unknown> = Object.fromEntries(Object.entries(parsed));
       const order = p.order === 'asc' ? 'asc' : 'desc';
-      const after = Array.isArray(p.after) && typeof p.after[0] === 'number' && typeof p.after[1] === 'string' ? ([p.after[0], p.after[1]] as const) : undefined;
+      const after =
+        Array.isArray(p.after) && typeof p.after[0] === 'number' && typeof p.after[1] === 'string'
+          ? ([p.after[0], p.after[1]] as const)
+          : undefined;
       if (typeof p.limit === 'number')
         return {
           order,
@@ -55,10 +58,12 @@ const decode = (pageId: string): Listing => {
 
 const firstListing = (body: Body): Listing => {
   const filters = body.filters ?? {};
-  if (typeof filters !== 'object' || filters === null || Array.isArray(filters)) throw apiError('validation', '`filters` must be an object');
+  if (typeof filters !== 'object' || filters === null || Array.isArray(filters))
+    throw apiError('validation', '`filters` must be an object');
   const f: Record<string, unknown> = Object.fromEntries(Object.entries(filters));
   const limit = body.limit ?? 10;
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 100) throw apiError('validation', '`limit` must be a whole number from 1 to 100');
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw apiError('validation', '`limit` must be a whole number from 1 to 100');
   const order = body.sort_order ?? 'desc';
   if (order !== 'asc' && order !== 'desc') throw apiError('validation', '`sort_order` must be asc or desc');
   const from = timeOf(f.from, 'from');
@@ -66,12 +71,14 @@ const firstListing = (body: Body): Listing => {
   return { order, limit, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
 };
 
-const compare = (a: readonly [number, string], b: readonly [number, string]): number => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+const compare = (a: readonly [number, string], b: readonly [number, string]): number =>
+  a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
 
 export const listArchives = (state: LiveChatState, body: Body): Record<string, unknown> => {
   let listing: Listing;
   if (body.page_id !== undefined) {
-    if (body.filters !== undefined || body.limit !== undefined || body.sort_order !== undefined) throw apiError('validation', '`filters`, `limit` and `sort_order` cannot be given with `page_id`');
+    if (body.filters !== undefined || body.limit !== undefined || body.sort_order !== undefined)
+      throw apiError('validation', '`filters`, `limit` and `sort_order` cannot be given with `page_id`');
     if (typeof body.page_id !== 'string') throw apiError('validation', '`page_id` must be a string');
     listing = decode(body.page_id);
   } else listing = firstListing(body);
@@ -93,6 +100,8 @@ export const listArchives = (state: LiveChatState, body: Body): Record<string, u
     chats: page.map((m) => state.chatJson(m.chat, m.thread)),
     found_chats: matching.length,
     ...(rest.length > page.length && last !== undefined ? { next_page_id: encode({ ...listing, after: last.key }) } : {}),
-    ...(after === undefined ? {} : { previous_page_id: encode({ ...listing, order: listing.order === 'asc' ? 'desc' : 'asc', after: page[0]?.key ?? after }) }),
+    ...(after === undefined
+      ? {}
+      : { previous_page_id: encode({ ...listing, order: listing.order === 'asc' ? 'desc' : 'asc', after: page[0]?.key ?? after }) }),
   };
 };

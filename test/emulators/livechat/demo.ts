@@ -108,7 +108,11 @@ export const playDemo = async (emulator: LiveChatEmulator, demo: DemoChat, optio
   await until(() => ourMessage() !== undefined || refused(), stepMs);
   reportCalls();
   const message = ourMessage();
-  write(message === undefined ? `agents-only message: not shown${refused() ? ' (LiveChat refused it)' : ` within ${stepMs / 1000} s`}` : `agents-only message: ok, "${message.text ?? ''}"`);
+  write(
+    message === undefined
+      ? `agents-only message: not shown${refused() ? ' (LiveChat refused it)' : ` within ${stepMs / 1000} s`}`
+      : `agents-only message: ok, "${message.text ?? ''}"`,
+  );
 
   const before = emulator.calls('update_customer').length;
   state.closeThread(demo.chatId);

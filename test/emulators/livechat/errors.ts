@@ -35,4 +35,5 @@ export class LiveChatApiError extends Error {
   }
 }
 
-export const apiError = (type: string, message: string, data?: Readonly<Record<string, unknown>>): LiveChatApiError => new LiveChatApiError(type, message, data);
+export const apiError = (type: string, message: string, data?: Readonly<Record<string, unknown>>): LiveChatApiError =>
+  new LiveChatApiError(type, message, data);

@@ -123,7 +123,11 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
   const account = accounts[0] ?? DEFAULT_ACCOUNT;
   const identities = new Map<string, Identity>();
   for (const a of accounts) {
-    identities.set(`Basic ${Buffer.from(`${a.accountId}:${a.pat}`).toString('base64')}`, { agentId: a.agentId, region: a.region ?? 'dal', scopes: new Set(a.scopes ?? ALL_SCOPES) });
+    identities.set(`Basic ${Buffer.from(`${a.accountId}:${a.pat}`).toString('base64')}`, {
+      agentId: a.agentId,
+      region: a.region ?? 'dal',
+      scopes: new Set(a.scopes ?? ALL_SCOPES),
+    });
     state.addAgent(a.agentId, 'chat2crm');
   }
   for (const tk of options.accessTokens ?? []) {
@@ -171,9 +175,23 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
 
   const faultReply = (fault: Fault): Reply | undefined => {
     const headers = fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
-    if (fault.type !== undefined) return { status: fault.status ?? STATUS_OF_TYPE[fault.type] ?? 500, body: apiError(fault.type, `Injected ${fault.type}`).body, headers };
+    if (fault.type !== undefined)
+      return {
+        status: fault.status ?? STATUS_OF_TYPE[fault.type] ?? 500,
+        body: apiError(fault.type, `Injected ${fault.type}`).body,
+        headers,
+      };
     if (fault.status === undefined) return undefined;
-    const type = fault.status === 429 ? 'too_many_requests' : fault.status === 401 ? 'authentication' : fault.status === 503 ? 'service_unavailable' : fault.status >= 500 ? 'internal' : 'validation';
+    const type =
+      fault.status === 429
+        ? 'too_many_requests'
+        : fault.status === 401
+          ? 'authentication'
+          : fault.status === 503
+            ? 'service_unavailable'
+            : fault.status >= 500
+              ? 'internal'
+              : 'validation';
     return { status: fault.status, body: new LiveChatApiError(type, `Injected ${fault.status}`, undefined, fault.status).body, headers };
   };
 
@@ -195,13 +213,18 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
   /** v2: no Authorization; the webhook's `license_id` + `token` are the credentials (https://developers.livechat.com/docs/rest-api/v2 "Visitors"). */
   const visitorDetails = (req: IncomingMessage, visitorId: string, raw: string, body: unknown): Reply => {
     if (req.headers['x-api-version'] !== '2') return { status: 400, body: { error: 'X-API-Version: 2 is required' } };
-    const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? Object.fromEntries(new URLSearchParams(raw)) : undefined;
-    const fields: Record<string, unknown> = form ?? (typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.fromEntries(Object.entries(body)) : {});
+    const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+      ? Object.fromEntries(new URLSearchParams(raw))
+      : undefined;
+    const fields: Record<string, unknown> =
+      form ?? (typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.fromEntries(Object.entries(body)) : {});
     const licenseId: unknown = fields.license_id;
     const token: unknown = fields.token;
-    if ((typeof licenseId !== 'number' && typeof licenseId !== 'string') || typeof token !== 'string') return { status: 400, body: { error: 'license_id and token are required' } };
+    if ((typeof licenseId !== 'number' && typeof licenseId !== 'string') || typeof token !== 'string')
+      return { status: 400, body: { error: 'license_id and token are required' } };
     if (state.v2Tokens.get(String(licenseId))?.has(token) !== true) return { status: 401, body: { error: 'Invalid license_id or token' } };
-    if (typeof fields.id !== 'string' || (form === undefined && !Array.isArray(fields.fields))) return { status: 400, body: { error: 'id and fields are required' } };
+    if (typeof fields.id !== 'string' || (form === undefined && !Array.isArray(fields.fields)))
+      return { status: 400, body: { error: 'id and fields are required' } };
     const list = state.visitorDetails.get(visitorId) ?? [];
     list.push(fields);
     state.visitorDetails.set(visitorId, list);
@@ -229,7 +252,11 @@ export const startLiveChatEmulator = async (options: LiveChatEmulatorOptions = {
       const waitSeconds = overLimit(Date.now());
       if (waitSeconds !== undefined) {
         entry.errorType = 'too_many_requests';
-        return { status: 429, body: apiError('too_many_requests', 'Too many requests').body, headers: { 'Retry-After': String(waitSeconds) } };
+        return {
+          status: 429,
+          body: apiError('too_many_requests', 'Too many requests').body,
+          headers: { 'Retry-After': String(waitSeconds) },
+        };
       }
       return agentAction(req, entry, entry.action, body);
     }

@@ -20,12 +20,19 @@ void (async () => {
   const emulator = await startLiveChatEmulator({ port, host: '0.0.0.0' });
   const { account } = emulator;
   // Before the demo: the archive's clock starts 2026-01-01, the demo's chat is then the newest.
-  const archived = seedArchive(emulator.state, { count: archive, from: new Date('2026-01-01T00:00:00Z'), spacingMs: 60_000, agentId: DEMO_AGENT });
+  const archived = seedArchive(emulator.state, {
+    count: archive,
+    from: new Date('2026-01-01T00:00:00Z'),
+    spacingMs: 60_000,
+    agentId: DEMO_AGENT,
+  });
   const demo = seedDemo(emulator);
   runSandbox(
     [
       `LiveChat emulator listening on ${emulator.url} (demo chat ${demo.chatId}, customer ${demo.customerId})`,
-      ...(archived.length === 0 ? [] : [`${archived.length} archived chats from 2026-01-01, a minute apart: npm run backfill -- --source livechat --since 2026-01-01`]),
+      ...(archived.length === 0
+        ? []
+        : [`${archived.length} archived chats from 2026-01-01, a minute apart: npm run backfill -- --source livechat --since 2026-01-01`]),
       `What chat2crm wrote (session fields, agents-only messages, v2 visitor details): ${emulator.url}/`,
       '',
       'Point chat2crm at it:',
@@ -35,7 +42,9 @@ void (async () => {
       `  LIVECHAT_AGENT_ID=${account.agentId}`,
       `  LIVECHAT_WEBHOOK_SECRET=${secretKey}`,
       '',
-      webhook === undefined ? 'Set LIVECHAT_EMULATOR_WEBHOOK=<chat2crm LiveChat webhook URL> to have the demo chat played as webhooks.' : `Playing the demo chat to ${webhook}`,
+      webhook === undefined
+        ? 'Set LIVECHAT_EMULATOR_WEBHOOK=<chat2crm LiveChat webhook URL> to have the demo chat played as webhooks.'
+        : `Playing the demo chat to ${webhook}`,
       '',
     ],
     () => emulator.close(),

@@ -102,7 +102,15 @@ export class LiveChatState {
   }
 
   /** A new chat with its first, active thread; the agent (added if unknown) is in it. */
-  startChat(options: { customerId: string; agentId: string; id?: string; groupIds?: number[]; tags?: string[]; bareCustomer?: boolean; hideSessionFields?: boolean }): EmulatedChat {
+  startChat(options: {
+    customerId: string;
+    agentId: string;
+    id?: string;
+    groupIds?: number[];
+    tags?: string[];
+    bareCustomer?: boolean;
+    hideSessionFields?: boolean;
+  }): EmulatedChat {
     if (!this.customers.has(options.customerId)) throw new Error(`emulator: no customer ${options.customerId}`);
     if (!this.agents.has(options.agentId)) this.addAgent(options.agentId);
     const chat: EmulatedChat = {
@@ -139,7 +147,14 @@ export class LiveChatState {
     const chat = this.chat(chatId);
     const previous = chat.threads.at(-1);
     if (previous?.active === true) throw new Error(`emulator: chat ${chatId} already has an active thread`);
-    const thread: EmulatedThread = { id: livechatId(), active: true, user_ids: chat.members.map((m) => m.id), events: [], tags, created_at: this.tick() };
+    const thread: EmulatedThread = {
+      id: livechatId(),
+      active: true,
+      user_ids: chat.members.map((m) => m.id),
+      events: [],
+      tags,
+      created_at: this.tick(),
+    };
     if (previous !== undefined) {
       thread.previous_thread_id = previous.id;
       previous.next_thread_id = thread.id;
@@ -149,7 +164,10 @@ export class LiveChatState {
   }
 
   /** An event in the chat's latest thread, which must be active. */
-  addEvent(chatId: string, event: { type?: string; author_id?: string; text?: string; visibility?: Visibility; extra?: Record<string, unknown> }): EmulatedEvent {
+  addEvent(
+    chatId: string,
+    event: { type?: string; author_id?: string; text?: string; visibility?: Visibility; extra?: Record<string, unknown> },
+  ): EmulatedEvent {
     const thread = this.lastThread(chatId);
     if (!thread.active) throw new Error(`emulator: chat ${chatId} is inactive`);
     const added: EmulatedEvent = {
@@ -209,7 +227,10 @@ export class LiveChatState {
   }
 
   /** `bare`: without name and email; `withoutSessionFields`: without the `session_fields` key. */
-  customerJson(customer: EmulatedCustomer, options: { readonly bare?: boolean; readonly withoutSessionFields?: boolean } = {}): Record<string, unknown> {
+  customerJson(
+    customer: EmulatedCustomer,
+    options: { readonly bare?: boolean; readonly withoutSessionFields?: boolean } = {},
+  ): Record<string, unknown> {
     const bare = options.bare === true;
     return {
       id: customer.id,
@@ -226,7 +247,12 @@ export class LiveChatState {
     return chat.members.map((m) => {
       if (m.type === 'customer') {
         const customer = this.customers.get(m.id);
-        return { ...(customer === undefined ? { id: m.id, type: 'customer' } : this.customerJson(customer, { bare: chat.bareCustomer, withoutSessionFields: chat.hideSessionFields })), present: true };
+        return {
+          ...(customer === undefined
+            ? { id: m.id, type: 'customer' }
+            : this.customerJson(customer, { bare: chat.bareCustomer, withoutSessionFields: chat.hideSessionFields })),
+          present: true,
+        };
       }
       const agent = this.agents.get(m.id);
       return { id: m.id, type: 'agent', name: agent?.name ?? m.id, email: m.id, present: true, visibility: m.visibility };
@@ -235,6 +261,13 @@ export class LiveChatState {
 
   /** The `get_chat` answer (agent-chat-api "Get Chat"); `thread` is the one asked for or the latest. */
   chatJson(chat: EmulatedChat, thread: EmulatedThread): Record<string, unknown> {
-    return { id: chat.id, thread: this.threadJson(chat, thread), users: this.usersJson(chat), properties: {}, access: { group_ids: chat.groupIds }, is_followed: false };
+    return {
+      id: chat.id,
+      thread: this.threadJson(chat, thread),
+      users: this.usersJson(chat),
+      properties: {},
+      access: { group_ids: chat.groupIds },
+      is_followed: false,
+    };
   }
 }

@@ -31,9 +31,17 @@ export const incomingChat = (state: LiveChatState, chatId: string, options: V3Op
 };
 
 /** The latest thread closed (`user_id` left out when the router closed it). */
-export const chatDeactivated = (state: LiveChatState, chatId: string, options: V3Options & { readonly userId?: string }): Record<string, unknown> => {
+export const chatDeactivated = (
+  state: LiveChatState,
+  chatId: string,
+  options: V3Options & { readonly userId?: string },
+): Record<string, unknown> => {
   const thread = state.lastThread(chatId);
-  return envelope('chat_deactivated', { chat_id: chatId, thread_id: thread.id, ...(options.userId === undefined ? {} : { user_id: options.userId }) }, options);
+  return envelope(
+    'chat_deactivated',
+    { chat_id: chatId, thread_id: thread.id, ...(options.userId === undefined ? {} : { user_id: options.userId }) },
+    options,
+  );
 };
 
 /** The latest event of the chat's latest thread. */
@@ -61,7 +69,11 @@ const v2Credentials = (state: LiveChatState, options: V2Options): { license_id: 
 };
 
 /** The documented `chat_started`: the visitor, no chat. */
-export const v2ChatStarted = (state: LiveChatState, visitor: { id: string; name?: string; email?: string }, options: V2Options = {}): Record<string, unknown> => ({
+export const v2ChatStarted = (
+  state: LiveChatState,
+  visitor: { id: string; name?: string; email?: string },
+  options: V2Options = {},
+): Record<string, unknown> => ({
   event_type: 'chat_started',
   ...(options.eventUniqueId === undefined ? {} : { event_unique_id: options.eventUniqueId }),
   ...v2Credentials(state, options),
@@ -106,8 +118,16 @@ export interface PostedWebhook {
 }
 
 /** POSTs a webhook body (an object, or exact bytes) as LiveChat does. */
-export const postWebhook = async (url: string, body: Record<string, unknown> | string | Buffer, contentType = 'application/json'): Promise<PostedWebhook> => {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body) });
+export const postWebhook = async (
+  url: string,
+  body: Record<string, unknown> | string | Buffer,
+  contentType = 'application/json',
+): Promise<PostedWebhook> => {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+  });
   const text = await response.text();
   let parsed: unknown;
   try {

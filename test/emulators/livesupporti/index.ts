@@ -11,7 +11,16 @@ import { faultQueue, listen, readBody, send, serve, sleep, type FaultKnobs } fro
 import { isPageRequest, pageReply } from '../received-page';
 import { livesupportiPage } from './page';
 
-export { buildBody, chatStarted, createLiveSupportiSender, newWorkItemId, signBody, type Delivery, type LiveSupportiSender, type Notification } from './sender';
+export {
+  buildBody,
+  chatStarted,
+  createLiveSupportiSender,
+  newWorkItemId,
+  signBody,
+  type Delivery,
+  type LiveSupportiSender,
+  type Notification,
+} from './sender';
 
 export interface LiveSupportiEmulatorOptions {
   /** 0 (default): an ephemeral port. */
@@ -128,7 +137,8 @@ export const startLiveSupportiEmulator = async (options: LiveSupportiEmulatorOpt
     if (fault === 'drop') return send(req, res, 'drop');
     if (fault?.status !== undefined) {
       entry.fault = String(fault.status);
-      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+      const headers: Record<string, string> =
+        fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
       return answer(fault.status, fault.body ?? message(fault.status === 429 ? 'Too many requests.' : 'An error has occurred.'), headers);
     }
 
@@ -137,12 +147,15 @@ export const startLiveSupportiEmulator = async (options: LiveSupportiEmulatorOpt
     if (req.method !== 'POST') return answer(405, message(`The requested resource does not support http method '${req.method ?? ''}'.`));
     if (credentials === undefined || credentials.user !== user || credentials.key !== apiKey)
       return answer(401, message('Authorization has been denied for this request.'), { 'www-authenticate': 'Basic realm="LiveSupporti"' });
-    if (!/^application\/json/i.test(req.headers['content-type'] ?? '')) return answer(415, message('The request entity\'s media type is not supported for this resource.'));
+    if (!/^application\/json/i.test(req.headers['content-type'] ?? ''))
+      return answer(415, message("The request entity's media type is not supported for this resource."));
     const decoded = DetailsBody.decode(parseJson(text));
-    if (decoded._tag === 'Left') return answer(400, message('Invalid visitor details: AccountId, VisitorId and Fields [{name, value}] are required.'));
+    if (decoded._tag === 'Left')
+      return answer(400, message('Invalid visitor details: AccountId, VisitorId and Fields [{name, value}] are required.'));
     const visitorId = decodeURIComponent(route[1]);
     if (decoded.right.VisitorId !== visitorId) return answer(400, message('VisitorId does not match the URL.'));
-    if (options.accounts !== undefined && !options.accounts.includes(decoded.right.AccountId)) return answer(400, message('Unknown account.'));
+    if (options.accounts !== undefined && !options.accounts.includes(decoded.right.AccountId))
+      return answer(400, message('Unknown account.'));
     details.set(visitorId, decoded.right.Fields);
     return answer(200, JSON.stringify({ Success: true }));
   };

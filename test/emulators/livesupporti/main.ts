@@ -29,14 +29,17 @@ const serve = async () => {
     () => emulator.close(),
   );
   setInterval(() => {
-    for (const r of emulator.requests.splice(0)) process.stdout.write(`${r.method} ${r.path} → ${r.status}${r.fault === undefined ? '' : ` (fault ${r.fault})`}\n`);
+    for (const r of emulator.requests.splice(0))
+      process.stdout.write(`${r.method} ${r.path} → ${r.status}${r.fault === undefined ? '' : ` (fault ${r.fault})`}\n`);
   }, 500);
 };
 
 const sendChatStarted = async (callbackUrl: string | undefined, email: string | undefined, visitorId: string | undefined) => {
   const secret = process.env.LIVESUPPORTI_WEBHOOK_SECRET;
   if (callbackUrl === undefined || email === undefined || secret === undefined) {
-    process.stderr.write('usage: LIVESUPPORTI_WEBHOOK_SECRET=… npm run emulator:livesupporti -- chat-started <callback URL> <email> [visitor id]\n');
+    process.stderr.write(
+      'usage: LIVESUPPORTI_WEBHOOK_SECRET=… npm run emulator:livesupporti -- chat-started <callback URL> <email> [visitor id]\n',
+    );
     process.exit(2);
   }
   const sender = createLiveSupportiSender({ callbackUrl, secret, retryDelaysMs: [5_000, 20_000] });

@@ -32,14 +32,16 @@ export interface BodyInput {
   readonly newline?: string;
 }
 
-const toNotification = (n: Notification): Record<string, unknown> => (n.flatten === true ? { Action: n.action, ...n.data } : { Action: n.action, Data: n.data });
+const toNotification = (n: Notification): Record<string, unknown> =>
+  n.flatten === true ? { Action: n.action, ...n.data } : { Action: n.action, Data: n.data };
 
 /** The body bytes as the sender writes them. JSON strings never hold a raw newline, so the swap is safe. */
 export const buildBody = (input: BodyInput): string =>
-  JSON.stringify({ Id: input.id, Attempt: input.attempt, Properties: input.properties ?? {}, Notifications: input.notifications.map(toNotification) }, null, 2).replace(
-    /\n/g,
-    input.newline ?? '\r\n',
-  );
+  JSON.stringify(
+    { Id: input.id, Attempt: input.attempt, Properties: input.properties ?? {}, Notifications: input.notifications.map(toNotification) },
+    null,
+    2,
+  ).replace(/\n/g, input.newline ?? '\r\n');
 
 /** `sha256=<UPPERCASE hex>` (`EncodingUtilities.ToHex` writes 'A'..'F'). */
 export const signBody = (body: string | Buffer, secret: string): string =>
@@ -91,7 +93,10 @@ export interface LiveSupportiSender {
   /** The subscription-time echo GET. */
   verifyEcho(origin?: string): Promise<EchoResult>;
   /** One work item: POSTed, and retried as the sender retries. */
-  send(notifications: readonly Notification[], options?: { readonly id?: string; readonly properties?: Readonly<Record<string, unknown>> }): Promise<Delivery>;
+  send(
+    notifications: readonly Notification[],
+    options?: { readonly id?: string; readonly properties?: Readonly<Record<string, unknown>> },
+  ): Promise<Delivery>;
   /** One raw POST (for tests of broken signatures and bodies). */
   post(body: string, headers: Readonly<Record<string, string>>): Promise<Attempt>;
 }
@@ -125,7 +130,10 @@ export const createLiveSupportiSender = (options: SenderOptions): LiveSupportiSe
       if ([...url.searchParams.keys()].some((k) => k.toLowerCase() === 'noecho'))
         return { ok: true, skipped: true, status: 0, echo, body: '', contentType: null, allowOrigin: null, url: url.toString() };
       url.search = `echo=${echo}`;
-      const res = await fetch(url, { headers: { ...options.headers, ...(origin === undefined ? {} : { origin }) }, signal: AbortSignal.timeout(timeoutMs) });
+      const res = await fetch(url, {
+        headers: { ...options.headers, ...(origin === undefined ? {} : { origin }) },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       const body = await res.text();
       return {
         ok: res.ok && body === echo,
@@ -143,7 +151,12 @@ export const createLiveSupportiSender = (options: SenderOptions): LiveSupportiSe
       const attempts: Attempt[] = [];
       for (let attempt = 1; attempt <= delays.length + 1; attempt += 1) {
         if (attempt > 1) await sleep(delays[attempt - 2] ?? 0);
-        const body = buildBody({ id, attempt, notifications, ...(sendOptions.properties === undefined ? {} : { properties: sendOptions.properties }) });
+        const body = buildBody({
+          id,
+          attempt,
+          notifications,
+          ...(sendOptions.properties === undefined ? {} : { properties: sendOptions.properties }),
+        });
         const result = await post(body, { 'ms-signature': signBody(body, options.secret) }, attempt);
         attempts.push(result);
         if (result.status >= 200 && result.status < 300) return { id, attempts, delivered: true, gone: false };
@@ -155,7 +168,10 @@ export const createLiveSupportiSender = (options: SenderOptions): LiveSupportiSe
 };
 
 /** The vendor's example notification data (support.livesupporti.com/forums/10/topics/20024). */
-export const chatStarted = (visitor: { readonly id: string; readonly email?: string; readonly accountId?: string; readonly agentId?: string }, flatten = false): Notification => ({
+export const chatStarted = (
+  visitor: { readonly id: string; readonly email?: string; readonly accountId?: string; readonly agentId?: string },
+  flatten = false,
+): Notification => ({
   action: 'ChatStarted',
   flatten,
   data: {

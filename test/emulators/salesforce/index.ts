@@ -112,7 +112,13 @@ export class Faults {
 export interface SalesforceEmulator {
   /** Login URL and instance URL at once. */
   readonly url: string;
-  readonly credentials: { readonly clientId: string; readonly clientSecret: string; readonly username: string; readonly password: string; readonly refreshToken: string };
+  readonly credentials: {
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly username: string;
+    readonly password: string;
+    readonly refreshToken: string;
+  };
   readonly externalIdField: string;
   readonly state: OrgStore;
   readonly requests: LoggedRequest[];
@@ -138,10 +144,13 @@ interface Reply {
 /** A composite `@{ref.path}` that names nothing. */
 class ReferenceFailure extends Error {}
 
-
 const JSON_TYPE = 'application/json;charset=UTF-8';
 // The pages show what chat visitors typed: no scripts, whatever slips through.
-const PAGE_HEADERS = { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'", 'X-Content-Type-Options': 'nosniff' };
+const PAGE_HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
+  'X-Content-Type-Options': 'nosniff',
+};
 
 /**
  * SOAP `login()` is retired in Summer '27 and absent from API 65.0
@@ -175,7 +184,12 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
   };
   const externalIdField = options.externalIdField ?? 'Chat_Conversation_Id__c';
   const apiLimit = options.apiLimit ?? 15000;
-  const given = options.jwtPublicKey === undefined ? undefined : typeof options.jwtPublicKey === 'string' ? createPublicKey(options.jwtPublicKey) : options.jwtPublicKey;
+  const given =
+    options.jwtPublicKey === undefined
+      ? undefined
+      : typeof options.jwtPublicKey === 'string'
+        ? createPublicKey(options.jwtPublicKey)
+        : options.jwtPublicKey;
   // Made on first use: an RSA key pair costs tens of milliseconds, and most tests never use JWT.
   let own: { readonly publicKey: KeyObject; readonly privateKeyPem: string } | undefined;
   const ownPair = () => {
@@ -188,7 +202,8 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
   const jwtKey = (): KeyObject => given ?? ownPair().publicKey;
   const newestVersion = options.newestVersion ?? '68.0';
   const newestMajor = Number.parseFloat(newestVersion);
-  if (!/^\d{2,3}\.0$/.test(newestVersion) || newestMajor < OLDEST_VERSION) throw new Error(`newestVersion must look like 66.0 and be ${OLDEST_VERSION}.0 or later`);
+  if (!/^\d{2,3}\.0$/.test(newestVersion) || newestMajor < OLDEST_VERSION)
+    throw new Error(`newestVersion must look like 66.0 and be ${OLDEST_VERSION}.0 or later`);
   const state = new OrgStore(externalIdField);
   state.duplicateRules = options.duplicateRules ?? false;
   state.addUser({ Id: USER_ID, Email: credentials.username, Name: 'Integration User', IsActive: true });
@@ -208,8 +223,12 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
 
   // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/intro_oauth_and_connected_apps.htm
   const token = (form: URLSearchParams): Reply => {
-    const oauthError = (error: string, description: string, status = 400): Reply => ({ status, body: { error, error_description: description } });
-    if (faults.tokenError !== undefined) return oauthError(faults.tokenError.error, faults.tokenError.description, faults.tokenError.status);
+    const oauthError = (error: string, description: string, status = 400): Reply => ({
+      status,
+      body: { error, error_description: description },
+    });
+    if (faults.tokenError !== undefined)
+      return oauthError(faults.tokenError.error, faults.tokenError.description, faults.tokenError.status);
     const grant = form.get('grant_type');
     const clientId = form.get('client_id');
     const secretOk = form.get('client_secret') === credentials.clientSecret;
@@ -222,7 +241,8 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
       case 'password':
         if (!clientOk) return oauthError('invalid_client_id', 'client identifier invalid');
         if (!secretOk) return oauthError('invalid_client', 'invalid client credentials');
-        if (form.get('username') !== credentials.username || form.get('password') !== credentials.password) return oauthError('invalid_grant', 'authentication failure');
+        if (form.get('username') !== credentials.username || form.get('password') !== credentials.password)
+          return oauthError('invalid_grant', 'authentication failure');
         break;
       case 'refresh_token':
         if (!clientOk) return oauthError('invalid_client_id', 'client identifier invalid');
@@ -231,7 +251,8 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
         break;
       case 'urn:ietf:params:oauth:grant-type:jwt-bearer': {
         const [header, payload, signature] = (form.get('assertion') ?? '').split('.');
-        if (header === undefined || payload === undefined || signature === undefined) return oauthError('invalid_grant', 'invalid assertion');
+        if (header === undefined || payload === undefined || signature === undefined)
+          return oauthError('invalid_grant', 'invalid assertion');
         let claims: unknown;
         try {
           claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
@@ -240,10 +261,12 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
         }
         if (!isObject(claims)) return oauthError('invalid_grant', 'invalid assertion');
         if (claims['iss'] !== credentials.clientId) return oauthError('invalid_client_id', 'client identifier invalid');
-        if (claims['sub'] !== credentials.username) return oauthError('invalid_grant', 'user hasn\'t approved this consumer');
-        if (typeof claims['exp'] !== 'number' || claims['exp'] * 1000 < Date.now()) return oauthError('invalid_grant', 'expired authorization code');
+        if (claims['sub'] !== credentials.username) return oauthError('invalid_grant', "user hasn't approved this consumer");
+        if (typeof claims['exp'] !== 'number' || claims['exp'] * 1000 < Date.now())
+          return oauthError('invalid_grant', 'expired authorization code');
         // https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_jwt_flow.htm: RS256 over `header.payload`.
-        if (!verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), jwtKey(), Buffer.from(signature, 'base64url'))) return oauthError('invalid_grant', 'invalid assertion');
+        if (!verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), jwtKey(), Buffer.from(signature, 'base64url')))
+          return oauthError('invalid_grant', 'invalid assertion');
         break;
       }
       default:
@@ -287,7 +310,13 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
           updateable: f.readonly !== true,
           referenceTo: f.referenceTo ?? [],
           restrictedPicklist: f.restricted === true,
-          picklistValues: (f.picklist ?? []).map((value) => ({ active: true, defaultValue: value === f.defaultValue, label: value, validFor: null, value })),
+          picklistValues: (f.picklist ?? []).map((value) => ({
+            active: true,
+            defaultValue: value === f.defaultValue,
+            label: value,
+            validFor: null,
+            value,
+          })),
         })),
       },
     };
@@ -299,27 +328,49 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     try {
       parsed = parseSoql(soql);
     } catch (e) {
-      if (e instanceof SoqlSyntaxError) return errors(400, [{ errorCode: 'MALFORMED_QUERY', message: `\n${soql}\nERROR at Row:1:Column:1\n${e.message}` }]);
+      if (e instanceof SoqlSyntaxError)
+        return errors(400, [{ errorCode: 'MALFORMED_QUERY', message: `\n${soql}\nERROR at Row:1:Column:1\n${e.message}` }]);
       throw e;
     }
     const spec = state.schema.get(parsed.from);
-    if (spec === undefined) return errors(400, [{ errorCode: 'INVALID_TYPE', message: `\n${soql}\n^\nERROR at Row:1:Column:1\nsObject type '${parsed.from}' is not supported.` }]);
+    if (spec === undefined)
+      return errors(400, [
+        { errorCode: 'INVALID_TYPE', message: `\n${soql}\n^\nERROR at Row:1:Column:1\nsObject type '${parsed.from}' is not supported.` },
+      ]);
     const unknown = [...parsed.fields, ...parsed.where.map((c) => c.field)].find((f) => !spec.fields.has(f));
     if (unknown !== undefined)
-      return errors(400, [{ errorCode: 'INVALID_FIELD', message: `\n${soql}\n^\nERROR at Row:1:Column:1\nNo such column '${unknown}' on entity '${parsed.from}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.` }]);
+      return errors(400, [
+        {
+          errorCode: 'INVALID_FIELD',
+          message: `\n${soql}\n^\nERROR at Row:1:Column:1\nNo such column '${unknown}' on entity '${parsed.from}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
+        },
+      ]);
     const hits = state.all(parsed.from).filter((r) => matches(r, parsed.where));
     const records = hits.slice(0, parsed.limit ?? hits.length).map((r) => withAttributes(version, parsed.from, r, parsed.fields));
     return { status: 200, body: { totalSize: records.length, done: true, records } };
   };
 
-  const saved = (id: string, created?: boolean): Record<string, unknown> => ({ id, success: true, errors: [], ...(created === undefined ? {} : { created }) });
+  const saved = (id: string, created?: boolean): Record<string, unknown> => ({
+    id,
+    success: true,
+    errors: [],
+    ...(created === undefined ? {} : { created }),
+  });
 
   /** `autoAssign`: the `Sforce-Auto-Assign` header of the request (or of the composite subrequest). */
-  const api = (method: string, segments: readonly string[], search: URLSearchParams, body: unknown, version: string, autoAssign?: string): Reply => {
+  const api = (
+    method: string,
+    segments: readonly string[],
+    search: URLSearchParams,
+    body: unknown,
+    version: string,
+    autoAssign?: string,
+  ): Reply => {
     faults.beforeApiRequest?.({ method, path: `/services/data/v${version}/${segments.join('/')}` });
     const [head, type, third, fourth, ...rest] = segments;
     if (head === 'query' && type === undefined && method === 'GET') return query(version, search.get('q') ?? '');
-    if (head === 'composite' && type === undefined && method === 'POST') return options.composite === false ? notFound() : composite(version, body);
+    if (head === 'composite' && type === undefined && method === 'POST')
+      return options.composite === false ? notFound() : composite(version, body);
     if (head !== 'sobjects' || type === undefined || rest.length > 0) return notFound();
     const spec = state.schema.get(type);
     if (spec === undefined) return errors(404, [{ errorCode: 'NOT_FOUND', message: `The requested resource does not exist` }]);
@@ -327,15 +378,21 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     if (third === undefined && method === 'POST') {
       if (!isObject(body)) return errors(400, [{ errorCode: 'JSON_PARSER_ERROR', message: 'The request body must be a JSON object' }]);
       const result = state.insert(type, body, version, undefined, autoAssign);
-      return result.ok ? { status: 201, body: saved(result.record.Id), headers: { Location: recordUrl(version, type, result.record.Id) } } : errors(result.status, result.errors);
+      return result.ok
+        ? { status: 201, body: saved(result.record.Id), headers: { Location: recordUrl(version, type, result.record.Id) } }
+        : errors(result.status, result.errors);
     }
     if (third !== undefined && fourth === undefined) {
       if (method === 'GET') {
         const record = state.get(type, third);
         if (record === undefined) return notFound(`Provided external ID field does not exist or is not accessible: ${third}`);
-        const fields = search.get('fields')?.split(',').filter((f) => f !== '');
+        const fields = search
+          .get('fields')
+          ?.split(',')
+          .filter((f) => f !== '');
         const unknown = fields?.find((f) => !spec.fields.has(f));
-        if (unknown !== undefined) return errors(400, [{ errorCode: 'INVALID_FIELD', message: `No such column '${unknown}' on entity '${type}'.` }]);
+        if (unknown !== undefined)
+          return errors(400, [{ errorCode: 'INVALID_FIELD', message: `No such column '${unknown}' on entity '${type}'.` }]);
         return { status: 200, body: withAttributes(version, type, record, fields) };
       }
       if (method === 'PATCH') {
@@ -347,23 +404,30 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm
     if (third !== undefined && fourth !== undefined && method === 'PATCH') {
       const field = spec.fields.get(third);
-      if (field === undefined || field.externalId !== true) return notFound(`Provided external ID field does not exist or is not accessible: ${third}`);
+      if (field === undefined || field.externalId !== true)
+        return notFound(`Provided external ID field does not exist or is not accessible: ${third}`);
       if (!isObject(body)) return errors(400, [{ errorCode: 'JSON_PARSER_ERROR', message: 'The request body must be a JSON object' }]);
-      const same = (r: SfRecord) => typeof r[third] === 'string' && (field.caseSensitive === true ? r[third] === fourth : String(r[third]).toLowerCase() === fourth.toLowerCase());
+      const same = (r: SfRecord) =>
+        typeof r[third] === 'string' &&
+        (field.caseSensitive === true ? r[third] === fourth : String(r[third]).toLowerCase() === fourth.toLowerCase());
       const found = state.all(type).filter(same);
       if (found.length > 1) return { status: 300, body: found.map((r) => recordUrl(version, type, r.Id)) };
       const fields = { ...body, [third]: fourth };
       const existing = found[0];
       if (existing === undefined) {
         const result = state.insert(type, fields, version, third, autoAssign);
-        return result.ok ? { status: 201, body: saved(result.record.Id, true), headers: { Location: recordUrl(version, type, result.record.Id) } } : errors(result.status, result.errors);
+        return result.ok
+          ? { status: 201, body: saved(result.record.Id, true), headers: { Location: recordUrl(version, type, result.record.Id) } }
+          : errors(result.status, result.errors);
       }
       const result = state.update(type, existing.Id, fields, third, autoAssign);
       if (!result.ok) return errors(result.status, result.errors);
       // The `created` flag exists from API 46.0; older versions answer 204 with no body.
       return Number(version) >= 46 ? { status: 200, body: saved(existing.Id, false) } : { status: 204 };
     }
-    return errors(405, [{ errorCode: 'METHOD_NOT_ALLOWED', message: `HTTP Method '${method}' not allowed. Allowed are GET,PATCH,HEAD,DELETE` }]);
+    return errors(405, [
+      { errorCode: 'METHOD_NOT_ALLOWED', message: `HTTP Method '${method}' not allowed. Allowed are GET,PATCH,HEAD,DELETE` },
+    ]);
   };
 
   const resolveReferences = (value: unknown, results: ReadonlyMap<string, unknown>): unknown => {
@@ -376,7 +440,9 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
       return value.replace(/@\{([A-Za-z0-9_]+)\.([^}]+)\}/g, (whole, ref: string, path: string) => {
         const hit = lookup(ref, path);
         if (typeof hit === 'string' || typeof hit === 'number' || typeof hit === 'boolean') return String(hit);
-        throw new ReferenceFailure(`Invalid reference specified. No value for ${ref}.${path} found in ${ref}. Provided referenceId ${whole} is invalid.`);
+        throw new ReferenceFailure(
+          `Invalid reference specified. No value for ${ref}.${path} found in ${ref}. Provided referenceId ${whole} is invalid.`,
+        );
       });
     }
     if (Array.isArray(value)) return value.map((v) => resolveReferences(v, results));
@@ -403,7 +469,13 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
       const assignHeader = Object.entries(headers).find(([k]) => k.toLowerCase() === 'sforce-auto-assign')?.[1];
       const autoAssign = typeof assignHeader === 'string' ? assignHeader : undefined;
       let reply: Reply;
-      if (failed && allOrNone) reply = errors(400, [{ errorCode: 'PROCESSING_HALTED', message: 'The transaction was rolled back since another operation in the same transaction failed.' }]);
+      if (failed && allOrNone)
+        reply = errors(400, [
+          {
+            errorCode: 'PROCESSING_HALTED',
+            message: 'The transaction was rolled back since another operation in the same transaction failed.',
+          },
+        ]);
       else {
         try {
           const resolvedUrl = String(resolveReferences(rawUrl, results));
@@ -411,7 +483,18 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
           const parsed = new URL(resolvedUrl, 'http://composite.invalid');
           const m = /^\/services\/data\/v(\d+\.\d)\/(.*)$/.exec(parsed.pathname);
           if (m === null || m[1] !== version) reply = notFound();
-          else reply = api(method, (m[2] ?? '').split('/').filter((s) => s !== '').map(decodeURIComponent), parsed.searchParams, subBody, version, autoAssign);
+          else
+            reply = api(
+              method,
+              (m[2] ?? '')
+                .split('/')
+                .filter((s) => s !== '')
+                .map(decodeURIComponent),
+              parsed.searchParams,
+              subBody,
+              version,
+              autoAssign,
+            );
         } catch (e) {
           if (!(e instanceof ReferenceFailure)) throw e;
           reply = errors(400, [{ errorCode: 'PROCESSING_HALTED', message: e.message }]);
@@ -425,7 +508,17 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     if (failed && allOrNone) {
       restore();
       for (const r of responses)
-        if (r.httpStatusCode < 400) Object.assign(r, { httpStatusCode: 400, httpHeaders: {}, body: [{ errorCode: 'PROCESSING_HALTED', message: 'The transaction was rolled back since another operation in the same transaction failed.' }] });
+        if (r.httpStatusCode < 400)
+          Object.assign(r, {
+            httpStatusCode: 400,
+            httpHeaders: {},
+            body: [
+              {
+                errorCode: 'PROCESSING_HALTED',
+                message: 'The transaction was rolled back since another operation in the same transaction failed.',
+              },
+            ],
+          });
     }
     return { status: 200, body: { compositeResponse: responses }, subrequests: log };
   };
@@ -466,7 +559,11 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
       ...(form?.get('grant_type') ? { grant: form.get('grant_type') ?? '' } : {}),
       ...(isSoap ? { operation: soapOperation(raw) } : {}),
       ...(autoAssign === undefined ? {} : { autoAssign }),
-      body: isSoap ? undefined : form === undefined ? body : Object.fromEntries([...form].filter(([k]) => !/secret|password|assertion|token/.test(k))),
+      body: isSoap
+        ? undefined
+        : form === undefined
+          ? body
+          : Object.fromEntries([...form].filter(([k]) => !/secret|password|assertion|token/.test(k))),
       status: 0,
       endedAt: 0,
     };
@@ -484,7 +581,10 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     }
     // The versions list needs no session: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_versions.htm
     if (/^\/services\/data\/?$/.test(parsed.pathname)) {
-      const reply: Reply = method === 'GET' ? { status: 200, body: versionList(newestMajor) } : errors(405, [{ errorCode: 'METHOD_NOT_ALLOWED', message: `HTTP Method '${method}' not allowed. Allowed are GET,HEAD` }]);
+      const reply: Reply =
+        method === 'GET'
+          ? { status: 200, body: versionList(newestMajor) }
+          : errors(405, [{ errorCode: 'METHOD_NOT_ALLOWED', message: `HTTP Method '${method}' not allowed. Allowed are GET,HEAD` }]);
       entry.status = reply.status;
       return send(req, res, reply, { contentType: JSON_TYPE, log: entry });
     }
@@ -501,7 +601,11 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     if (m === null) reply = notFound();
     else if (faults.rejectSessions || !sessions.has(bearer)) {
       // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm (401)
-      reply = { status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], headers: { 'WWW-Authenticate': 'Token' } };
+      reply = {
+        status: 401,
+        body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }],
+        headers: { 'WWW-Authenticate': 'Token' },
+      };
     } else if (fault?.kind === 'status') {
       reply = errors(fault.status, [{ errorCode: 'SERVER_UNAVAILABLE', message: 'Server temporarily unavailable' }]);
     } else if (fault?.kind === 'limit' || apiUsage >= apiLimit) {
@@ -511,15 +615,24 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
       const version = m[1] ?? '';
       const supported = Number(version) >= OLDEST_VERSION && Number(version) <= newestMajor;
       if (!supported) reply = notFound();
-      else if (body === undefined && raw !== '') reply = errors(400, [{ errorCode: 'JSON_PARSER_ERROR', message: 'Unexpected character in the request body' }]);
+      else if (body === undefined && raw !== '')
+        reply = errors(400, [{ errorCode: 'JSON_PARSER_ERROR', message: 'Unexpected character in the request body' }]);
       else {
-        const segments = (m[2] ?? '').split('/').filter((s) => s !== '').map(decodeURIComponent);
+        const segments = (m[2] ?? '')
+          .split('/')
+          .filter((s) => s !== '')
+          .map(decodeURIComponent);
         reply = api(method, segments, parsed.searchParams, body, version, autoAssign);
       }
     }
     entry.status = reply.status;
     if (reply.subrequests !== undefined) entry.subrequests = reply.subrequests;
-    return send(req, res, { ...reply, headers: { 'Sforce-Limit-Info': `api-usage=${apiUsage}/${apiLimit}`, ...reply.headers } }, { contentType: JSON_TYPE, log: entry });
+    return send(
+      req,
+      res,
+      { ...reply, headers: { 'Sforce-Limit-Info': `api-usage=${apiUsage}/${apiLimit}`, ...reply.headers } },
+      { contentType: JSON_TYPE, log: entry },
+    );
   };
 
   const unknownException = (e: unknown): Reply => ({

@@ -14,7 +14,11 @@ const main = async () => {
   const port = emulatorPort(process.env);
   if (!port.ok) throw new Error(port.message);
   const latencyMs = Number(process.env['SALESFORCE_EMULATOR_LATENCY_MS'] ?? '0');
-  const emulator = await startSalesforceEmulator({ port: port.port, latencyMs: Number.isFinite(latencyMs) ? latencyMs : 0, duplicateRules: true });
+  const emulator = await startSalesforceEmulator({
+    port: port.port,
+    latencyMs: Number.isFinite(latencyMs) ? latencyMs : 0,
+    duplicateRules: true,
+  });
   const { clientId, clientSecret, username } = emulator.credentials;
   // The JWT bearer grant signs with a private key: this emulator's own, written where only this user reads it.
   const keyDir = mkdtempSync(join(tmpdir(), 'chat2crm-salesforce-emulator-'));

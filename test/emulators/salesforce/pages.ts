@@ -15,7 +15,8 @@ export interface Page {
 const escape = (value: string): string =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
-const text = (value: unknown): string => (value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value));
+const text = (value: unknown): string =>
+  value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
 
 export const recordPath = (type: string, id: string): string => `/lightning/r/${encodeURIComponent(type)}/${encodeURIComponent(id)}/view`;
 
@@ -38,7 +39,9 @@ const link = (store: OrgStore, id: unknown): string => {
   if (typeof id !== 'string' || id === '') return '';
   const type = store.typeOf(id);
   const target = type === undefined ? undefined : store.get(type, id);
-  return type === undefined || target === undefined ? escape(id) : `<a href="${escape(recordPath(type, target.Id))}">${escape(`${type}: ${titleOf(type, target)}`)}</a>`;
+  return type === undefined || target === undefined
+    ? escape(id)
+    : `<a href="${escape(recordPath(type, target.Id))}">${escape(`${type}: ${titleOf(type, target)}`)}</a>`;
 };
 
 interface Column {
@@ -48,9 +51,30 @@ interface Column {
 const field = (label: string, name: string): Column => ({ label, cell: (r) => escape(text(r[name])) });
 
 const LISTS: readonly { readonly type: string; readonly title: string; readonly columns: (store: OrgStore) => readonly Column[] }[] = [
-  { type: 'Lead', title: 'Leads', columns: () => [field('Company', 'Company'), field('Email', 'Email'), field('Lead Source', 'LeadSource'), field('Status', 'Status')] },
-  { type: 'Case', title: 'Cases', columns: (store) => [field('Origin', 'Origin'), field('Status', 'Status'), field('Email', 'SuppliedEmail'), { label: 'Contact', cell: (r) => link(store, r['ContactId']) }] },
-  { type: 'Task', title: 'Tasks', columns: (store) => [field('Status', 'Status'), { label: 'Name', cell: (r) => link(store, r['WhoId']) }, { label: 'Related to', cell: (r) => link(store, r['WhatId']) }] },
+  {
+    type: 'Lead',
+    title: 'Leads',
+    columns: () => [field('Company', 'Company'), field('Email', 'Email'), field('Lead Source', 'LeadSource'), field('Status', 'Status')],
+  },
+  {
+    type: 'Case',
+    title: 'Cases',
+    columns: (store) => [
+      field('Origin', 'Origin'),
+      field('Status', 'Status'),
+      field('Email', 'SuppliedEmail'),
+      { label: 'Contact', cell: (r) => link(store, r['ContactId']) },
+    ],
+  },
+  {
+    type: 'Task',
+    title: 'Tasks',
+    columns: (store) => [
+      field('Status', 'Status'),
+      { label: 'Name', cell: (r) => link(store, r['WhoId']) },
+      { label: 'Related to', cell: (r) => link(store, r['WhatId']) },
+    ],
+  },
   { type: 'Contact', title: 'Contacts', columns: () => [field('Email', 'Email'), field('Phone', 'Phone')] },
 ];
 
@@ -72,16 +96,23 @@ export const homePage = (store: OrgStore): Page => {
   });
   return {
     status: 200,
-    html: page('Salesforce emulator', `<h1>Salesforce emulator</h1><p class="muted">What chat2crm sent, newest first. Records live in memory until the emulator stops.</p>${sections.join('')}`),
+    html: page(
+      'Salesforce emulator',
+      `<h1>Salesforce emulator</h1><p class="muted">What chat2crm sent, newest first. Records live in memory until the emulator stops.</p>${sections.join('')}`,
+    ),
   };
 };
 
-const notFoundPage = (what: string): Page => ({ status: 404, html: page('Not found', `<h1>Not found</h1><p>${escape(what)}</p><p><a href="/">All records</a></p>`) });
+const notFoundPage = (what: string): Page => ({
+  status: 404,
+  html: page('Not found', `<h1>Not found</h1><p>${escape(what)}</p><p><a href="/">All records</a></p>`),
+});
 
 export const recordPage = (store: OrgStore, type: string, id: string): Page => {
   if (!store.schema.has(type)) return notFoundPage(`This emulator has no object ${type}.`);
   const record = store.get(type, id);
-  if (record === undefined) return notFoundPage(`No ${type} with id ${id}: records live in memory, so a restarted emulator has forgotten them.`);
+  if (record === undefined)
+    return notFoundPage(`No ${type} with id ${id}: records live in memory, so a restarted emulator has forgotten them.`);
   const spec = store.schema.get(type);
   // In the object's field order (Id first), then anything the schema does not name.
   const order = [...(spec?.fields.keys() ?? [])];
@@ -91,14 +122,20 @@ export const recordPage = (store: OrgStore, type: string, id: string): Page => {
     .filter(([, value]) => value !== undefined && value !== null && value !== '')
     .map(([name, value]) => {
       const kind = spec?.fields.get(name)?.type;
-      const shown = kind === 'reference' ? link(store, value) : kind === 'textarea' ? `<pre>${escape(text(value))}</pre>` : escape(text(value));
+      const shown =
+        kind === 'reference' ? link(store, value) : kind === 'textarea' ? `<pre>${escape(text(value))}</pre>` : escape(text(value));
       return `<tr><th>${escape(spec?.fields.get(name)?.label ?? name)} <span class="muted">(${escape(name)})</span></th><td>${shown}</td></tr>`;
     });
   const tasks = type === 'Task' ? [] : newestFirst(store, 'Task').filter((t) => t['WhoId'] === record.Id || t['WhatId'] === record.Id);
   const related =
-    type === 'Task' ? '' : `<h2>Tasks (${tasks.length})</h2>${tasks.length === 0 ? '<p class="muted">None.</p>' : `<ul>${tasks.map((t) => `<li>${link(store, t.Id)}</li>`).join('')}</ul>`}`;
+    type === 'Task'
+      ? ''
+      : `<h2>Tasks (${tasks.length})</h2>${tasks.length === 0 ? '<p class="muted">None.</p>' : `<ul>${tasks.map((t) => `<li>${link(store, t.Id)}</li>`).join('')}</ul>`}`;
   return {
     status: 200,
-    html: page(`${type}: ${titleOf(type, record)}`, `<p><a href="/">All records</a></p><h1>${escape(`${type}: ${titleOf(type, record)}`)}</h1><table>${rows.join('')}</table>${related}`),
+    html: page(
+      `${type}: ${titleOf(type, record)}`,
+      `<p><a href="/">All records</a></p><h1>${escape(`${type}: ${titleOf(type, record)}`)}</h1><table>${rows.join('')}</table>${related}`,
+    ),
   };
 };

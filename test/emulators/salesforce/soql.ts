@@ -96,7 +96,8 @@ export const parseSoql = (soql: string): SoqlQuery => {
     const t = next();
     if (t.kind === 'string') return t.text;
     if (t.kind === 'number') return Number(t.text);
-    if (t.kind === 'word' && /^(true|false|null)$/i.test(t.text)) return t.text.toLowerCase() === 'null' ? null : t.text.toLowerCase() === 'true';
+    if (t.kind === 'word' && /^(true|false|null)$/i.test(t.text))
+      return t.text.toLowerCase() === 'null' ? null : t.text.toLowerCase() === 'true';
     throw new SoqlSyntaxError(`unexpected token: '${t.text}'`);
   };
 

@@ -39,7 +39,13 @@ export interface SaveError {
   readonly [extra: string]: unknown;
 }
 
-const text = (name: string, label: string, length: number, extra: Partial<FieldSpec> = {}): FieldSpec => ({ name, label, type: 'string', length, ...extra });
+const text = (name: string, label: string, length: number, extra: Partial<FieldSpec> = {}): FieldSpec => ({
+  name,
+  label,
+  type: 'string',
+  length,
+  ...extra,
+});
 const common = (): FieldSpec[] => [
   { name: 'Id', label: 'Record ID', type: 'id', readonly: true },
   { name: 'OwnerId', label: 'Owner ID', type: 'reference', referenceTo: ['User'] },
@@ -64,8 +70,23 @@ export const defaultSchema = (externalId: string): Map<string, ObjectSpec> => {
       text('City', 'City', 40),
       text('State', 'State/Province', 80),
       text('Country', 'Country', 80),
-      { name: 'LeadSource', label: 'Lead Source', type: 'picklist', length: 255, picklist: ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'], restricted: true },
-      { name: 'Status', label: 'Status', type: 'picklist', length: 255, picklist: ['Open - Not Contacted', 'Working - Contacted', 'Closed - Converted', 'Closed - Not Converted'], defaultValue: 'Open - Not Contacted', restricted: true },
+      {
+        name: 'LeadSource',
+        label: 'Lead Source',
+        type: 'picklist',
+        length: 255,
+        picklist: ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'],
+        restricted: true,
+      },
+      {
+        name: 'Status',
+        label: 'Status',
+        type: 'picklist',
+        length: 255,
+        picklist: ['Open - Not Contacted', 'Working - Contacted', 'Closed - Converted', 'Closed - Not Converted'],
+        defaultValue: 'Open - Not Contacted',
+        restricted: true,
+      },
       { name: 'Description', label: 'Description', type: 'textarea', length: 32000 },
       { name: 'IsConverted', label: 'Converted', type: 'boolean', readonly: true },
       { name: 'ConvertedContactId', label: 'Converted Contact ID', type: 'reference', readonly: true, referenceTo: ['Contact'] },
@@ -84,8 +105,24 @@ export const defaultSchema = (externalId: string): Map<string, ObjectSpec> => {
       text('Subject', 'Subject', 255),
       { name: 'Description', label: 'Description', type: 'textarea', length: 32000 },
       { name: 'Origin', label: 'Case Origin', type: 'picklist', length: 255, picklist: ['Phone', 'Email', 'Web'], restricted: true },
-      { name: 'Status', label: 'Status', type: 'picklist', length: 255, picklist: ['New', 'Working', 'Escalated', 'Closed'], defaultValue: 'New', restricted: true },
-      { name: 'Priority', label: 'Priority', type: 'picklist', length: 255, picklist: ['High', 'Medium', 'Low'], defaultValue: 'Medium', restricted: true },
+      {
+        name: 'Status',
+        label: 'Status',
+        type: 'picklist',
+        length: 255,
+        picklist: ['New', 'Working', 'Escalated', 'Closed'],
+        defaultValue: 'New',
+        restricted: true,
+      },
+      {
+        name: 'Priority',
+        label: 'Priority',
+        type: 'picklist',
+        length: 255,
+        picklist: ['High', 'Medium', 'Low'],
+        defaultValue: 'Medium',
+        restricted: true,
+      },
       { name: 'AccountId', label: 'Account ID', type: 'reference', referenceTo: ['Account'] },
       text('SuppliedName', 'Name', 80),
       { name: 'SuppliedEmail', label: 'Email Address', type: 'email', length: 80 },
@@ -102,7 +139,14 @@ export const defaultSchema = (externalId: string): Map<string, ObjectSpec> => {
     object('Task', '00T', [
       text('Subject', 'Subject', 255),
       { name: 'Description', label: 'Description', type: 'textarea', length: 32000 },
-      { name: 'Status', label: 'Status', type: 'picklist', length: 255, picklist: ['Not Started', 'In Progress', 'Completed', 'Waiting on someone else', 'Deferred'], defaultValue: 'Not Started' },
+      {
+        name: 'Status',
+        label: 'Status',
+        type: 'picklist',
+        length: 255,
+        picklist: ['Not Started', 'In Progress', 'Completed', 'Waiting on someone else', 'Deferred'],
+        defaultValue: 'Not Started',
+      },
       { name: 'Priority', label: 'Priority', type: 'picklist', length: 255, picklist: ['High', 'Normal', 'Low'], defaultValue: 'Normal' },
       { name: 'ActivityDate', label: 'Due Date Only', type: 'date' },
       { name: 'WhoId', label: 'Name ID', type: 'reference', referenceTo: ['Lead', 'Contact'] },
@@ -190,7 +234,13 @@ export class OrgStore {
   /** A User (not counted with other records, so seeding users leaves record ids as they were). */
   addUser(fields: { readonly Email: string; readonly Name: string; readonly IsActive: boolean; readonly Id?: string }): SfRecord {
     const now = new Date().toISOString();
-    const record: SfRecord = { Username: fields.Email, ...fields, Id: fields.Id ?? salesforceId('005', 900_000 + ++this.userCounter), CreatedDate: now, LastModifiedDate: now };
+    const record: SfRecord = {
+      Username: fields.Email,
+      ...fields,
+      Id: fields.Id ?? salesforceId('005', 900_000 + ++this.userCounter),
+      CreatedDate: now,
+      LastModifiedDate: now,
+    };
     this.records.get('User')?.set(record.Id, record);
     return record;
   }
@@ -200,7 +250,13 @@ export class OrgStore {
     const lead = this.get('Lead', leadId);
     if (lead === undefined) throw new Error(`no lead ${leadId}`);
     const account = this.seed('Account', { Name: lead['Company'] });
-    const contact = this.seed('Contact', { FirstName: lead['FirstName'], LastName: lead['LastName'], Email: lead['Email'], Phone: lead['Phone'], AccountId: account.Id });
+    const contact = this.seed('Contact', {
+      FirstName: lead['FirstName'],
+      LastName: lead['LastName'],
+      Email: lead['Email'],
+      Phone: lead['Phone'],
+      AccountId: account.Id,
+    });
     Object.assign(lead, { IsConverted: true, ConvertedContactId: contact.Id, Status: 'Closed - Converted' });
     // Conversion moves the lead's open and closed activities to the new contact.
     for (const task of this.all('Task')) if (task['WhoId'] === lead.Id) task['WhoId'] = contact.Id;
@@ -210,11 +266,24 @@ export class OrgStore {
   validate(spec: ObjectSpec, fields: Record<string, unknown>, inserting: boolean, externalIdField?: string): SaveError[] {
     for (const [name, value] of Object.entries(fields)) {
       const field = spec.fields.get(name);
-      if (field === undefined) return [{ errorCode: 'INVALID_FIELD', message: `No such column '${name}' on sobject of type ${spec.name}`, fields: [] }];
+      if (field === undefined)
+        return [{ errorCode: 'INVALID_FIELD', message: `No such column '${name}' on sobject of type ${spec.name}`, fields: [] }];
       if (field.readonly === true && name !== externalIdField)
-        return [{ errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', message: `Unable to create/update fields: ${name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`, fields: [name] }];
+        return [
+          {
+            errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
+            message: `Unable to create/update fields: ${name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+            fields: [name],
+          },
+        ];
       if (typeof value === 'string' && field.length !== undefined && value.length > field.length)
-        return [{ errorCode: 'STRING_TOO_LONG', message: `${field.label}: data value too large: ${value.slice(0, 40)}... (max length=${field.length})`, fields: [name] }];
+        return [
+          {
+            errorCode: 'STRING_TOO_LONG',
+            message: `${field.label}: data value too large: ${value.slice(0, 40)}... (max length=${field.length})`,
+            fields: [name],
+          },
+        ];
       if (field.type === 'email' && typeof value === 'string' && value !== '' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value))
         return [{ errorCode: 'INVALID_EMAIL_ADDRESS', message: `${field.label}: invalid email address: ${value}`, fields: [name] }];
       if (field.type === 'reference' && typeof value === 'string' && value !== '') {
@@ -226,16 +295,38 @@ export class OrgStore {
       }
       // https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm (restricted picklists)
       if (field.type === 'picklist' && field.restricted === true && typeof value === 'string' && !(field.picklist ?? []).includes(value))
-        return [{ errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', message: `${field.label}: bad value for restricted picklist field: ${value}`, fields: [name] }];
+        return [
+          {
+            errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+            message: `${field.label}: bad value for restricted picklist field: ${value}`,
+            fields: [name],
+          },
+        ];
       if (name === 'OwnerId' && typeof value === 'string' && this.get('User', value)?.['IsActive'] === false)
-        return [{ errorCode: 'INACTIVE_OWNER_OR_USER', message: `operation performed with inactive user [${value}] as owner of ${spec.name.toLowerCase()}`, fields: [] }];
+        return [
+          {
+            errorCode: 'INACTIVE_OWNER_OR_USER',
+            message: `operation performed with inactive user [${value}] as owner of ${spec.name.toLowerCase()}`,
+            fields: [],
+          },
+        ];
       if (field.type === 'date' && typeof value === 'string' && !/^\d{4}-\d{2}-\d{2}$/.test(value))
-        return [{ errorCode: 'JSON_PARSER_ERROR', message: `Cannot deserialize instance of date from VALUE_STRING value ${value}`, fields: [] }];
+        return [
+          { errorCode: 'JSON_PARSER_ERROR', message: `Cannot deserialize instance of date from VALUE_STRING value ${value}`, fields: [] },
+        ];
     }
     if (inserting) {
-      const missing = [...spec.fields.values()].filter((f) => f.required === true && (typeof fields[f.name] !== 'string' || String(fields[f.name]).trim() === ''));
+      const missing = [...spec.fields.values()].filter(
+        (f) => f.required === true && (typeof fields[f.name] !== 'string' || String(fields[f.name]).trim() === ''),
+      );
       if (missing.length > 0)
-        return [{ errorCode: 'REQUIRED_FIELD_MISSING', message: `Required fields are missing: [${missing.map((f) => f.name).join(', ')}]`, fields: missing.map((f) => f.name) }];
+        return [
+          {
+            errorCode: 'REQUIRED_FIELD_MISSING',
+            message: `Required fields are missing: [${missing.map((f) => f.name).join(', ')}]`,
+            fields: missing.map((f) => f.name),
+          },
+        ];
     }
     return [];
   }
@@ -252,14 +343,25 @@ export class OrgStore {
   /** `autoAssign`: the request's `Sforce-Auto-Assign` header, if it had one. */
   insert(type: string, fields: Record<string, unknown>, version: string, externalIdField?: string, autoAssign?: string): WriteResult {
     const spec = this.schema.get(type);
-    if (spec === undefined) return { ok: false, status: 404, errors: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] };
+    if (spec === undefined)
+      return { ok: false, status: 404, errors: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] };
     const errors = this.validate(spec, fields, true, externalIdField);
     if (errors.length > 0) return { ok: false, status: 400, errors };
     for (const field of spec.fields.values()) {
       const value = fields[field.name];
       if (field.unique === true && typeof value === 'string' && this.all(type).some((r) => r[field.name] === value)) {
         const other = this.all(type).find((r) => r[field.name] === value);
-        return { ok: false, status: 400, errors: [{ errorCode: 'DUPLICATE_VALUE', message: `duplicate value found: ${field.name} duplicates value on record with id: ${other?.Id ?? ''}`, fields: [] }] };
+        return {
+          ok: false,
+          status: 400,
+          errors: [
+            {
+              errorCode: 'DUPLICATE_VALUE',
+              message: `duplicate value found: ${field.name} duplicates value on record with id: ${other?.Id ?? ''}`,
+              fields: [],
+            },
+          ],
+        };
       }
     }
     const duplicate = type === 'Lead' && this.duplicateRules ? this.duplicateOf(fields) : undefined;
@@ -276,19 +378,46 @@ export class OrgStore {
             entityType,
             errors: [],
             matchEngine: 'FuzzyMatchEngine',
-            matchRecords: [{ additionalInformation: [], fieldDiffs: [], matchConfidence: 100.0, record: { attributes: { type: entityType, url: `/services/data/v${version}/sobjects/${entityType}/${duplicate.Id}` }, Id: duplicate.Id } }],
+            matchRecords: [
+              {
+                additionalInformation: [],
+                fieldDiffs: [],
+                matchConfidence: 100.0,
+                record: {
+                  attributes: { type: entityType, url: `/services/data/v${version}/sobjects/${entityType}/${duplicate.Id}` },
+                  Id: duplicate.Id,
+                },
+              },
+            ],
             rule: entityType === 'Lead' ? 'Standard_Lead_Match_Rule_v1_0' : 'Standard_Contact_Match_Rule_v1_1',
             size: 1,
             success: true,
           },
         ],
       };
-      return { ok: false, status: 400, errors: [{ duplicateResut, errorCode: 'DUPLICATES_DETECTED', message: 'You are creating a duplicate record. We recommend you use an existing record instead.' }] };
+      return {
+        ok: false,
+        status: 400,
+        errors: [
+          {
+            duplicateResut,
+            errorCode: 'DUPLICATES_DETECTED',
+            message: 'You are creating a duplicate record. We recommend you use an existing record instead.',
+          },
+        ],
+      };
     }
-    const defaults = Object.fromEntries([...spec.fields.values()].filter((f) => f.defaultValue !== undefined && fields[f.name] === undefined).map((f) => [f.name, f.defaultValue]));
+    const defaults = Object.fromEntries(
+      [...spec.fields.values()]
+        .filter((f) => f.defaultValue !== undefined && fields[f.name] === undefined)
+        .map((f) => [f.name, f.defaultValue]),
+    );
     const assigned = this.assignment(type, autoAssign);
     const owner = type !== 'User' && this.integrationUserId !== undefined ? { OwnerId: this.integrationUserId } : {};
-    return { ok: true, record: this.seed(type, { ...(type === 'Lead' ? { IsConverted: false } : {}), ...owner, ...defaults, ...fields, ...assigned }) };
+    return {
+      ok: true,
+      record: this.seed(type, { ...(type === 'Lead' ? { IsConverted: false } : {}), ...owner, ...defaults, ...fields, ...assigned }),
+    };
   }
 
   /** What the active assignment rule sets on a write with this `Sforce-Auto-Assign` header. */
@@ -300,8 +429,14 @@ export class OrgStore {
   update(type: string, id: string, fields: Record<string, unknown>, externalIdField?: string, autoAssign?: string): WriteResult {
     const spec = this.schema.get(type);
     const record = this.get(type, id);
-    if (spec === undefined || record === undefined) return { ok: false, status: 404, errors: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] };
-    if (type === 'Lead' && record['IsConverted'] === true) return { ok: false, status: 400, errors: [{ errorCode: 'CANNOT_UPDATE_CONVERTED_LEAD', message: 'cannot reference converted lead', fields: [] }] };
+    if (spec === undefined || record === undefined)
+      return { ok: false, status: 404, errors: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] };
+    if (type === 'Lead' && record['IsConverted'] === true)
+      return {
+        ok: false,
+        status: 400,
+        errors: [{ errorCode: 'CANNOT_UPDATE_CONVERTED_LEAD', message: 'cannot reference converted lead', fields: [] }],
+      };
     const errors = this.validate(spec, fields, false, externalIdField);
     if (errors.length > 0) return { ok: false, status: 400, errors };
     Object.assign(record, fields, this.assignment(type, autoAssign), { LastModifiedDate: new Date().toISOString() });

@@ -28,7 +28,10 @@ describe('console: backfill progress', () => {
     };
     await service.running.store.setSetting(backfillProgressSetting('livechat'), JSON.stringify(state));
     const page = await (await getAdmin(`${service.url}/admin/platforms`)).text();
-    assert.match(page, /<dt>Backfill<\/dt><dd>failed \(2026-01-01 to now\) at 2026-12-06T10:01:00.000Z: 300 of about 1000 listed, 280 queued, 20 already known; LIVECHAT_FORBIDDEN: &lt;scope&gt; missing<\/dd>/);
+    assert.match(
+      page,
+      /<dt>Backfill<\/dt><dd>failed \(2026-01-01 to now\) at 2026-12-06T10:01:00.000Z: 300 of about 1000 listed, 280 queued, 20 already known; LIVECHAT_FORBIDDEN: &lt;scope&gt; missing<\/dd>/,
+    );
     assert.equal(page.match(/<dt>Backfill<\/dt>/g)?.length, 1, 'only LiveChat');
   });
 });

@@ -30,14 +30,25 @@ describe('operator console over HTTP', () => {
       ['a Bearer token', `Bearer ${PASSWORD}`],
     ] as const)
       it(`refuses ${what} with 401 and a Basic challenge, on every console page`, async () => {
-        for (const path of ['/admin', '/admin/', '/admin/steps', '/admin/platforms', '/admin/platforms/check', '/admin/conversations/olark/x']) {
+        for (const path of [
+          '/admin',
+          '/admin/',
+          '/admin/steps',
+          '/admin/platforms',
+          '/admin/platforms/check',
+          '/admin/conversations/olark/x',
+        ]) {
           const res = await getAdmin(`${service.url}${path}`, authorization);
           assert.equal(res.status, 401, path);
           assert.equal(res.headers.get('www-authenticate'), 'Basic realm="chat2crm admin", charset="UTF-8"');
           const body = await res.text();
           assert.doesNotMatch(body, /Conversations<\/h1>/);
         }
-        const post = await fetch(`${service.url}/admin/replay`, { method: 'POST', headers: authorization === null ? {} : { authorization }, body: 'job=x' });
+        const post = await fetch(`${service.url}/admin/replay`, {
+          method: 'POST',
+          headers: authorization === null ? {} : { authorization },
+          body: 'job=x',
+        });
         assert.equal(post.status, 401);
       });
 
@@ -91,16 +102,27 @@ describe('operator console over HTTP', () => {
       const onTwo = made.filter((id) => two.includes(id));
       assert.equal(onOne.length, 50);
       assert.equal(onTwo.length, 2);
-      assert.deepEqual(onOne.filter((id) => onTwo.includes(id)), []);
+      assert.deepEqual(
+        onOne.filter((id) => onTwo.includes(id)),
+        [],
+      );
       assert.match(two, /« Newest/);
     });
 
     it('shows one conversation: transcript as text, the record, each attempt, the stable link', async () => {
       const payload = transcript({ email: 'detail@example.com', name: 'Detail' });
-      payload.items.push({ kind: 'MessageToOperator', body: '<script>alert(1)</script> hi', timestamp: '1558107799.1', nickname: 'Detail' });
+      payload.items.push({
+        kind: 'MessageToOperator',
+        body: '<script>alert(1)</script> hi',
+        timestamp: '1558107799.1',
+        nickname: 'Detail',
+      });
       service.crm.failNext(transient('CRM_UNAVAILABLE', 'HTTP 503 from the CRM', { status: 503 }), 1);
       await postOlark(service.webhook, payload);
-      await eventually(async () => (await service.running.store.conversationState(`olark:${payload.id}`)) === 'delivered', 'delivered after a retry');
+      await eventually(
+        async () => (await service.running.store.conversationState(`olark:${payload.id}`)) === 'delivered',
+        'delivered after a retry',
+      );
       const res = await getAdmin(`${service.url}/admin/conversations/olark/${payload.id}`);
       assert.equal(res.status, 200);
       const page = await res.text();
@@ -123,7 +145,8 @@ describe('operator console over HTTP', () => {
       const id = await deadConversation('dead-csrf@example.com');
       const job = await service.running.store.latestJob(`olark:${id}`, 'deliver');
       assert.ok(job !== undefined);
-      for (const path of ['/admin', '/admin/steps', '/admin/platforms', `/admin/conversations/olark/${id}`, `/admin/replay?job=${job.id}`]) await getAdmin(`${service.url}${path}`);
+      for (const path of ['/admin', '/admin/steps', '/admin/platforms', `/admin/conversations/olark/${id}`, `/admin/replay?job=${job.id}`])
+        await getAdmin(`${service.url}${path}`);
       assert.equal((await service.running.store.getJob(job.id))?.state, 'dead');
       for (const form of [{ job: job.id }, { job: job.id, csrf: '' }, { job: job.id, csrf: 'x'.repeat(43) }]) {
         const res = await postForm(`${service.url}/admin/replay`, form);
@@ -181,7 +204,11 @@ describe('operator console over HTTP', () => {
       assert.ok(typeof json === 'object' && json !== null && 'conversations' in json && Array.isArray(json.conversations));
       assert.equal(json.conversations.length, 1);
       assert.equal((await postForm(`${service.url}/admin/privacy/erase`, { email: 'erase.me@example.com' })).status, 403);
-      assert.equal((await postForm(`${service.url}/admin/privacy/erase`, { email: 'erase.me@example.com', csrf })).status, 400, 'not confirmed');
+      assert.equal(
+        (await postForm(`${service.url}/admin/privacy/erase`, { email: 'erase.me@example.com', csrf })).status,
+        400,
+        'not confirmed',
+      );
       assert.ok((await service.running.store.getConversation(key)) !== undefined, 'still there');
       const erased = await postForm(`${service.url}/admin/privacy/erase`, { email: 'erase.me@example.com', csrf, confirm: 'yes' });
       assert.equal(erased.status, 200);
@@ -209,7 +236,10 @@ describe('operator console over HTTP', () => {
       assert.ok(refused.status >= 400 && refused.status < 500);
       const wrongToken = await postOlark(`${service.url}/webhooks/olark/wrong-token`, transcript());
       assert.equal(wrongToken.status, 404);
-      await eventually(async () => (await service.running.store.getSetting('olark.last_rejected'))?.includes('UNKNOWN_WEBHOOK_TOKEN') === true, 'the refusal remembered');
+      await eventually(
+        async () => (await service.running.store.getSetting('olark.last_rejected'))?.includes('UNKNOWN_WEBHOOK_TOKEN') === true,
+        'the refusal remembered',
+      );
       const page = await (await getAdmin(`${service.url}/admin/platforms`)).text();
       const token = service.running.tokens.get('olark') ?? '';
       assert.match(page, /\/webhooks\/olark\/••••••••/);

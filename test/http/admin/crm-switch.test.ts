@@ -39,7 +39,10 @@ describe('console and stable link after CRM is switched', () => {
     const url = later.url;
     const page = await (await getAdmin(`${url}/admin/conversations/olark/${payload.id}`)).text();
     assert.doesNotMatch(page, /none yet/);
-    assert.match(page, /<li data-crm="scripted">Lead in <strong>scripted<\/strong> <span class="muted">\(an earlier CRM\)<\/span>: <a href="https:\/\/crm\.example\//);
+    assert.match(
+      page,
+      /<li data-crm="scripted">Lead in <strong>scripted<\/strong> <span class="muted">\(an earlier CRM\)<\/span>: <a href="https:\/\/crm\.example\//,
+    );
     const link = await fetch(`${url}/r/olark/${payload.id}`, { redirect: 'manual' });
     assert.equal(link.status, 302, 'not "No CRM record for this chat"');
     assert.equal(link.headers.get('location'), scriptedUrl);
@@ -48,7 +51,10 @@ describe('console and stable link after CRM is switched', () => {
     assert.match(list, /<td class="c-record" data-label="CRM record"><span class="crm">scripted<\/span> <a href="https:\/\/crm\.example\//);
 
     // The chat comes again: the local CRM's record is the newest, and the link leads to it.
-    const again = { ...payload, items: [...payload.items, { kind: 'MessageToOperator', body: 'one more thing', timestamp: '1558107999.1', nickname: 'Agent' }] };
+    const again = {
+      ...payload,
+      items: [...payload.items, { kind: 'MessageToOperator', body: 'one more thing', timestamp: '1558107999.1', nickname: 'Agent' }],
+    };
     await postOlark(later.webhook, again);
     await eventually(async () => (await later?.running.store.listRecords(key))?.length === 2, 'delivered to the local CRM too');
     const [newest] = await later.running.store.listRecords(key);
@@ -61,5 +67,4 @@ describe('console and stable link after CRM is switched', () => {
     assert.match(both, /<li data-crm="scripted">/);
     assert.ok(both.indexOf('data-crm="local"') < both.indexOf('data-crm="scripted"'), 'newest first');
   });
-
 });

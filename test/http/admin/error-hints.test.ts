@@ -25,12 +25,20 @@ describe('error hints', () => {
 
   it('shows what to do and whether a retry helps beside the error, on the conversation and dead-steps pages', async () => {
     const id = await dead('CRM_UNAUTHORIZED', 'HubSpot rejected HUBSPOT_ACCESS_TOKEN');
-    const hint = /<span class="hint" data-retry="after a fix"><span class="retry">Retrying helps only after the fix\.<\/span> The CRM refused the credentials: [^<]+<\/span>/;
+    const hint =
+      /<span class="hint" data-retry="after a fix"><span class="retry">Retrying helps only after the fix\.<\/span> The CRM refused the credentials: [^<]+<\/span>/;
     const conversation = await (await getAdmin(`${service.url}/admin/conversations/olark/${id}`)).text();
-    assert.match(conversation, new RegExp(`<dt>Last error</dt><dd>CRM_UNAUTHORIZED: HubSpot rejected HUBSPOT_ACCESS_TOKEN${hint.source}</dd>`));
+    assert.match(
+      conversation,
+      new RegExp(`<dt>Last error</dt><dd>CRM_UNAUTHORIZED: HubSpot rejected HUBSPOT_ACCESS_TOKEN${hint.source}</dd>`),
+    );
     const steps = await (await getAdmin(`${service.url}/admin/steps`)).text();
     assert.match(steps, new RegExp(`<td data-label="Error"><code>CRM_UNAUTHORIZED</code>${hint.source}</td>`), 'the group of this error');
-    assert.match(steps, new RegExp(`<td data-label="Error">CRM_UNAUTHORIZED: HubSpot rejected HUBSPOT_ACCESS_TOKEN${hint.source}</td>`), 'the dead step');
+    assert.match(
+      steps,
+      new RegExp(`<td data-label="Error">CRM_UNAUTHORIZED: HubSpot rejected HUBSPOT_ACCESS_TOKEN${hint.source}</td>`),
+      'the dead step',
+    );
   });
 
   it('says when a retry does not help, and gives no line for a code outside the catalogue', async () => {

@@ -10,7 +10,16 @@ describe('console conversation groups', () => {
   after(() => cleanUp(service));
 
   it('shows a group name as a name and a numeric group id as an id', async () => {
-    const conversation = { source: 'olark', id: 'grouped-1', visitor: {}, messages: [], tags: [], groups: ['Sales', '0'], operators: [], offline: false };
+    const conversation = {
+      source: 'olark',
+      id: 'grouped-1',
+      visitor: {},
+      messages: [],
+      tags: [],
+      groups: ['Sales', '0'],
+      operators: [],
+      offline: false,
+    };
     await service.running.store.intake({ conversation, plan: [], now: new Date() });
     const page = await (await getAdmin(`${service.url}/admin/conversations/olark/grouped-1`)).text();
     assert.match(page, /<dt>Groups<\/dt><dd>Sales, <span class="muted">id<\/span> 0<\/dd>/);

@@ -20,7 +20,11 @@ export const basic = (user: string, password: string): string => `Basic ${Buffer
 export const ADMIN = basic('admin', PASSWORD);
 
 /** `env` over the test defaults (ADMIN_PASSWORD set unless `env` sets it to undefined); `dir` keeps the database across restarts. */
-export const startConsole = async (env: Env = {}, dir = tempDir('chat2crm-admin-'), crm = scriptedCrm()): Promise<ConsoleService & { dir: string }> => {
+export const startConsole = async (
+  env: Env = {},
+  dir = tempDir('chat2crm-admin-'),
+  crm = scriptedCrm(),
+): Promise<ConsoleService & { dir: string }> => {
   const full = await serviceEnv({ ADMIN_PASSWORD: PASSWORD, RETRY_SCHEDULE: '20ms,20ms', SYNC_DEADLINE_MS: '200', ...env }, dir);
   const loaded = loadConfig(Object.fromEntries(Object.entries(full).filter(([, v]) => v !== undefined)));
   if (!loaded.ok) throw new Error(`bad test configuration: ${loaded.errors.join('; ')}`);
@@ -40,7 +44,12 @@ export const getAdmin = (url: string, authorization: string | null = ADMIN): Pro
   fetch(url, { headers: authorization === null ? {} : { authorization }, redirect: 'manual' });
 
 export const postForm = (url: string, form: Record<string, string>, authorization: string = ADMIN): Promise<Response> =>
-  fetch(url, { method: 'POST', headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString(), redirect: 'manual' });
+  fetch(url, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+    redirect: 'manual',
+  });
 
 /** Waits until `check` holds (the worker runs steps in the background). */
 export const eventually = async (check: () => Promise<boolean>, what: string, ms = 5000): Promise<void> => {

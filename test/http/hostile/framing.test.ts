@@ -8,17 +8,30 @@ import { gzipSync } from 'node:zlib';
 import { BODY_LIMIT_BYTES } from '../../../src/http/routes/webhooks';
 import { olarkForm } from '../../support/olark';
 import { TEST_TOKEN } from '../../support/service';
-import { PERSONAL, assertAlive, assertCleanLog, assertNothingStored, errorCodeOf, rawStatus, send, sendRaw, startHostileService, type HostileService } from './harness';
+import {
+  PERSONAL,
+  assertAlive,
+  assertCleanLog,
+  assertNothingStored,
+  errorCodeOf,
+  rawStatus,
+  send,
+  sendRaw,
+  startHostileService,
+  type HostileService,
+} from './harness';
 import { freshId, hostileTranscript } from './payloads';
 
 type Json = Record<string, unknown>;
 
 const PATH = `/webhooks/olark/${TEST_TOKEN}`;
-const head = (lines: readonly string[]) => `POST ${PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n`;
+const head = (lines: readonly string[]) =>
+  `POST ${PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n`;
 
 /** `{"deeper":{"deeper":…"leaf"…}}` as text: JSON.stringify itself overflows the stack on such values. */
 const nestedText = (depth: number): string => `${'{"deeper":'.repeat(depth)}"leaf"${'}'.repeat(depth)}`;
-const withCustomFields = (payload: Json, text: string): string => JSON.stringify({ ...payload, visitor: { ...(payload.visitor as Json), customFields: 'HERE' } }).replace('"HERE"', text);
+const withCustomFields = (payload: Json, text: string): string =>
+  JSON.stringify({ ...payload, visitor: { ...(payload.visitor as Json), customFields: 'HERE' } }).replace('"HERE"', text);
 
 describe('hostile input: lying framing, oversized and deeply nested bodies', function () {
   this.timeout(60_000);
@@ -49,24 +62,36 @@ describe('hostile input: lying framing, oversized and deeply nested bodies', fun
 
   it('Content-Length longer than the body, then the client closes', () =>
     hostile(async (_, form) => {
-      refusedOrClosed(await sendRaw(service.port, head([`Content-Length: ${Buffer.byteLength(form) + 100}`]) + form, 3000, { halfClose: true }), 'short body');
+      refusedOrClosed(
+        await sendRaw(service.port, head([`Content-Length: ${Buffer.byteLength(form) + 100}`]) + form, 3000, { halfClose: true }),
+        'short body',
+      );
     }));
 
   it('Content-Length shorter than the body: the JSON is cut, the rest is not a request', () =>
     hostile(async (_, form) => {
       // Node's parser refuses the bytes after the declared length and closes before our answer.
-      refusedOrClosed(await sendRaw(service.port, head([`Content-Length: ${Math.floor(Buffer.byteLength(form) / 2)}`]) + form), 'long body');
+      refusedOrClosed(
+        await sendRaw(service.port, head([`Content-Length: ${Math.floor(Buffer.byteLength(form) / 2)}`]) + form),
+        'long body',
+      );
     }));
 
   it('Transfer-Encoding: chunked together with Content-Length', () =>
     hostile(async (_, form) => {
       const chunk = `${Buffer.byteLength(form).toString(16)}\r\n${form}\r\n0\r\n\r\n`;
-      refusedOrClosed(await sendRaw(service.port, head(['Transfer-Encoding: chunked', `Content-Length: ${Buffer.byteLength(form)}`]) + chunk), 'TE + CL');
+      refusedOrClosed(
+        await sendRaw(service.port, head(['Transfer-Encoding: chunked', `Content-Length: ${Buffer.byteLength(form)}`]) + chunk),
+        'TE + CL',
+      );
     }));
 
   it('two different Content-Length headers', () =>
     hostile(async (_, form) => {
-      refusedOrClosed(await sendRaw(service.port, head([`Content-Length: ${Buffer.byteLength(form)}`, 'Content-Length: 5']) + form), 'two CL');
+      refusedOrClosed(
+        await sendRaw(service.port, head([`Content-Length: ${Buffer.byteLength(form)}`, 'Content-Length: 5']) + form),
+        'two CL',
+      );
     }));
 
   it('a Content-Length that is not a number, and a bad chunk size', () =>
@@ -119,13 +144,21 @@ describe('hostile input: lying framing, oversized and deeply nested bodies', fun
 
   it('a body of [ just under the limit is refused', () =>
     hostile(async () => {
-      const answer = await send(`${service.url}${PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '['.repeat(BODY_LIMIT_BYTES - 10) });
+      const answer = await send(`${service.url}${PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '['.repeat(BODY_LIMIT_BYTES - 10),
+      });
       errorCodeOf(answer);
     }));
 
   it('takes custom fields nested 50 levels deep', async () => {
     const payload = hostileTranscript(freshId('nest'));
-    const answer = await send(`${service.url}${PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: withCustomFields(payload, nestedText(50)) });
+    const answer = await send(`${service.url}${PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: withCustomFields(payload, nestedText(50)),
+    });
     assert.equal(answer.status, 200, answer.body);
   });
 

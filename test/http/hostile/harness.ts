@@ -76,7 +76,10 @@ export const startHostileService = async (env: Record<string, string> = {}): Pro
     'the service to listen',
     async () => {
       if (child.exitCode !== null) assert.fail(`the service exited with ${child.exitCode}: ${output}`);
-      return fetch(`${url}/healthz`).then((r) => r.status === 200, () => false);
+      return fetch(`${url}/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
     },
     20_000,
   );
@@ -170,7 +173,11 @@ export const assertCleanLog = (service: HostileService, from = 0): void => {
 };
 
 /** Nothing of this conversation stored, and no job queued since `before`. */
-export const assertNothingStored = async (service: HostileService, conversationId: string, before: Awaited<ReturnType<Store['queueStats']>>): Promise<void> => {
+export const assertNothingStored = async (
+  service: HostileService,
+  conversationId: string,
+  before: Awaited<ReturnType<Store['queueStats']>>,
+): Promise<void> => {
   assert.equal(await service.store.getConversation(`olark:${conversationId}`), undefined, `conversation ${conversationId} was stored`);
   const after = await service.store.queueStats();
   assert.deepEqual([after.pending, after.running, after.done, after.dead], [before.pending, before.running, before.done, before.dead]);

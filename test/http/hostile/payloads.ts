@@ -31,7 +31,13 @@ export const sparseTranscript = (id: string): Json => ({
     { kind: 'MessageToVisitor', body: 'How can I help?', timestamp: '1558107755.5' },
   ],
   // Padded and numeric values make the codec rebuild each object (trim, number to string), which is when a copy went wrong.
-  visitor: { kind: 'Visitor', id: 'hostile-visitor', emailAddress: ` ${PERSONAL.email} `, phoneNumber: PERSONAL.phone, customFields: { plan: 'pro' } },
+  visitor: {
+    kind: 'Visitor',
+    id: 'hostile-visitor',
+    emailAddress: ` ${PERSONAL.email} `,
+    phoneNumber: PERSONAL.phone,
+    customFields: { plan: 'pro' },
+  },
   operators: { '1029431': { kind: 'Operator', id: 1029431 } },
   groups: [{ kind: 'Group', name: 'Sales ' }],
 });

@@ -31,7 +31,8 @@ const objectPaths = (value: unknown, at: Path = []): Path[] => {
 
 const objectAt = (value: unknown, path: Path): Json => {
   let here: unknown = value;
-  for (const key of path) here = Array.isArray(here) && typeof key === 'number' ? here[key] : isRecord(here) ? here[String(key)] : undefined;
+  for (const key of path)
+    here = Array.isArray(here) && typeof key === 'number' ? here[key] : isRecord(here) ? here[String(key)] : undefined;
   assert.ok(isRecord(here));
   return here;
 };
@@ -45,12 +46,17 @@ const poisonFor = (target: Json): Json => {
 
 /** The events without what depends on the bytes or the clock. */
 const comparable = (decoded: unknown): string =>
-  JSON.stringify(decoded, (key, value: unknown) => (key === 'dedupKey' || key === 'expiresAt' ? undefined : value)).replaceAll('innocent_key', '__proto__');
+  JSON.stringify(decoded, (key, value: unknown) => (key === 'dedupKey' || key === 'expiresAt' ? undefined : value)).replaceAll(
+    'innocent_key',
+    '__proto__',
+  );
 
 const sourceOf = (name: string): ChatSource | undefined => {
   const definition = sourceDefinitions.find((d) => d.name === name);
   const configured = definition?.configure({});
-  return configured?._tag === 'Right' ? configured.right({ log: silentLog, publicUrl: 'http://127.0.0.1:9', callTimeoutMs: 1000, syncDeadlineMs: 1000, now: () => AT }) : undefined;
+  return configured?._tag === 'Right'
+    ? configured.right({ log: silentLog, publicUrl: 'http://127.0.0.1:9', callTimeoutMs: 1000, syncDeadlineMs: 1000, now: () => AT })
+    : undefined;
 };
 
 /** Found by this suite and reported to the platform's owner (issue 9): pending here until fixed. */
@@ -66,7 +72,12 @@ describe('hostile input: every platform decoder takes __proto__ keys as data', (
         assert.ok(source !== undefined);
         const fixture: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
         const decode = (body: unknown) =>
-          source.decode({ method: 'POST', rawBody: Buffer.from(JSON.stringify(body)), rawQuery: '', header: (h) => (h === 'content-type' ? 'application/json' : undefined) });
+          source.decode({
+            method: 'POST',
+            rawBody: Buffer.from(JSON.stringify(body)),
+            rawQuery: '',
+            header: (h) => (h === 'content-type' ? 'application/json' : undefined),
+          });
         // Only payloads the platform takes as they are (some fixtures are API answers, not webhooks).
         if (decode(fixture)._tag === 'Left') return;
         for (const path of objectPaths(fixture))

@@ -6,7 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { olarkForm } from '../../support/olark';
-import { assertAlive, assertCleanLog, assertNothingStored, errorCodeOf, send, startHostileService, type Answer, type HostileService } from './harness';
+import {
+  assertAlive,
+  assertCleanLog,
+  assertNothingStored,
+  errorCodeOf,
+  send,
+  startHostileService,
+  type Answer,
+  type HostileService,
+} from './harness';
 import { defineKey, freshId, hostileTranscript } from './payloads';
 
 type Json = Record<string, unknown>;
@@ -29,7 +38,10 @@ const FIELDS: Readonly<Record<string, { path: RegExp; set: (p: Json, value: stri
   id: { path: /\bid: /, set: (p, v) => (p.id = v) },
   'visitor.id': { path: /visitor\.id: /, set: (p, v) => ((p.visitor as Json).id = v) },
   'visitor.emailAddress': { path: /visitor\.emailAddress: /, set: (p, v) => ((p.visitor as Json).emailAddress = `ada${v}@example.com`) },
-  'operators.<id>.emailAddress': { path: /operators\.1029431\.emailAddress: /, set: (p, v) => (((p.operators as Json)['1029431'] as Json).emailAddress = `op${v}@example.com`) },
+  'operators.<id>.emailAddress': {
+    path: /operators\.1029431\.emailAddress: /,
+    set: (p, v) => (((p.operators as Json)['1029431'] as Json).emailAddress = `op${v}@example.com`),
+  },
   'operators.<key>': { path: /operators\./, set: (p, v) => defineKey(p.operators as Json, `99${v}`, { id: '99' }) },
   'items.1.operatorId': { path: /items\.1\.operatorId: /, set: (p, v) => ((p.items as Json[])[1]!.operatorId = `1029431${v}`) },
 };
@@ -65,7 +77,12 @@ describe('hostile input: unrepresentable strings', function () {
         await rejects(`${what} in ${field}`, payload, path, field === 'id' ? String(payload.id) : id);
       });
 
-  for (const [what, id] of Object.entries({ 'an empty id': '', 'a blank id': ' \t ', 'a 129-character id': 'x'.repeat(129), 'a 100 kB id': 'y'.repeat(100_000) }))
+  for (const [what, id] of Object.entries({
+    'an empty id': '',
+    'a blank id': ' \t ',
+    'a 129-character id': 'x'.repeat(129),
+    'a 100 kB id': 'y'.repeat(100_000),
+  }))
     it(`refuses ${what} with 422 naming it`, async () => {
       const payload = hostileTranscript(freshId('len'));
       payload.id = id;
@@ -83,7 +100,10 @@ describe('hostile input: unrepresentable strings', function () {
     const answer = await post(service, olarkForm(payload));
     assert.equal(answer.status, 200, answer.body);
     const body: unknown = JSON.parse(answer.body);
-    assert.ok(typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string', answer.body);
+    assert.ok(
+      typeof body === 'object' && body !== null && 'integrationUrl' in body && typeof body.integrationUrl === 'string',
+      answer.body,
+    );
     const link = body.integrationUrl;
     const stored = await service.store.getConversation(`olark:${String(payload.id)}`);
     assert.ok(stored !== undefined);
@@ -104,7 +124,12 @@ describe('hostile input: unrepresentable strings', function () {
     const mark = service.logMark();
     const payload = hostileTranscript(freshId('cesu'));
     const json = JSON.stringify(payload).replace('"kind":"Conversation"', '"kind":"Conversation","x":"\u0000"');
-    const bytes = Buffer.concat([Buffer.from(json.slice(0, -1)), Buffer.from(',"y":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]);
+    const bytes = Buffer.concat([
+      Buffer.from(json.slice(0, -1)),
+      Buffer.from(',"y":"'),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from('"}'),
+    ]);
     const before = await service.store.queueStats();
     const answer = await post(service, bytes, 'application/json');
     assert.equal(errorCodeOf(answer), 'MALFORMED_BODY');

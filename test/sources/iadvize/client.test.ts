@@ -4,12 +4,22 @@ import type { Conversation } from '../../../src/domain/conversation';
 import { renderTranscriptText } from '../../../src/domain/transcript';
 import type { ConversationView, PlatformClient } from '../../../src/domain/source';
 import { thinConversation } from '../../../src/sources/iadvize/events';
-import { SCHEMA_SDL, makeConversation, startIAdvizeEmulator, type IAdvizeEmulator, type IAdvizeEmulatorOptions } from '../../emulators/iadvize';
+import {
+  SCHEMA_SDL,
+  makeConversation,
+  startIAdvizeEmulator,
+  type IAdvizeEmulator,
+  type IAdvizeEmulatorOptions,
+} from '../../emulators/iadvize';
 import { sourceFor } from './support';
 
 const RULES = { defaultRecord: 'lead', caseTags: ['complaint'], caseGroups: [] } as const;
 
-const viewOf = (id: string, visitorId?: string): ConversationView => ({ id, conversation: thinConversation(id, visitorId, ['7']), meta: {} });
+const viewOf = (id: string, visitorId?: string): ConversationView => ({
+  id,
+  conversation: thinConversation(id, visitorId, ['7']),
+  meta: {},
+});
 
 describe('iAdvize GraphQL client (against the emulator)', () => {
   let emulator: IAdvizeEmulator | undefined;
@@ -18,10 +28,17 @@ describe('iAdvize GraphQL client (against the emulator)', () => {
     emulator = undefined;
   });
 
-  const start = async (options: IAdvizeEmulatorOptions = {}, env: Record<string, string> = {}, timeoutMs = 2000): Promise<{ e: IAdvizeEmulator; client: PlatformClient }> => {
+  const start = async (
+    options: IAdvizeEmulatorOptions = {},
+    env: Record<string, string> = {},
+    timeoutMs = 2000,
+  ): Promise<{ e: IAdvizeEmulator; client: PlatformClient }> => {
     const e = await startIAdvizeEmulator(options);
     emulator = e;
-    const source = sourceFor({ IADVIZE_API_URL: e.url, IADVIZE_USERNAME: e.username, IADVIZE_PASSWORD: e.password, ...env }, { callTimeoutMs: timeoutMs });
+    const source = sourceFor(
+      { IADVIZE_API_URL: e.url, IADVIZE_USERNAME: e.username, IADVIZE_PASSWORD: e.password, ...env },
+      { callTimeoutMs: timeoutMs },
+    );
     assert.ok(source.client !== undefined);
     return { e, client: source.client };
   };
@@ -49,7 +66,15 @@ describe('iAdvize GraphQL client (against the emulator)', () => {
     assert.equal(chat[0]?.role, 'visitor');
     assert.equal(chat[0]?.author, 'Vera Visitor');
     assert.equal(chat[1]?.author, 'Alice Agent');
-    assert.deepEqual(c.visitor, { id: 'visitor-from-webhook', name: 'Vera Visitor', firstName: 'Vera', lastName: 'Visitor', email: 'vera.visitor@example.com', city: 'Nantes', country: 'FR' });
+    assert.deepEqual(c.visitor, {
+      id: 'visitor-from-webhook',
+      name: 'Vera Visitor',
+      firstName: 'Vera',
+      lastName: 'Visitor',
+      email: 'vera.visitor@example.com',
+      city: 'Nantes',
+      country: 'FR',
+    });
     assert.deepEqual(c.tags, ['complaint']);
     assert.deepEqual(c.operators, [{ id: '7', name: 'Operator 7' }]);
     assert.match(renderTranscriptText(c), /iAdvize: iAdvize conversation over chat/);
@@ -170,7 +195,10 @@ describe('iAdvize GraphQL client (against the emulator)', () => {
   it('treats iAdvize internal GraphQL errors in a 200 as transient', async () => {
     const seeded = makeConversation({ messages: 1 });
     const { e, client } = await start({ conversations: [seeded] });
-    e.faults.inject({ match: /graphql/, graphqlErrors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    e.faults.inject({
+      match: /graphql/,
+      graphqlErrors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+    });
     const outcome = await client.fetchConversation?.(viewOf(seeded.id));
     assert.ok(outcome !== undefined && !outcome.ok);
     assert.equal(outcome.failure.kind, 'transient');
@@ -240,7 +268,16 @@ describe('iAdvize GraphQL client (against the emulator)', () => {
     const base = makeConversation({ messages: 1, channel: 'WHATSAPP' });
     const seeded = {
       ...base,
-      messages: [{ ...base.messages[0], id: 'a', createdAt: base.createdAt, author: { type: 'VISITOR' as const, name: null }, text: null, attachments: [{ name: 'invoice.pdf', url: 'https://files.example/1', mimeType: 'application/pdf' }] }],
+      messages: [
+        {
+          ...base.messages[0],
+          id: 'a',
+          createdAt: base.createdAt,
+          author: { type: 'VISITOR' as const, name: null },
+          text: null,
+          attachments: [{ name: 'invoice.pdf', url: 'https://files.example/1', mimeType: 'application/pdf' }],
+        },
+      ],
     };
     const { client } = await start({ conversations: [seeded] });
     const c = await fetched(client, viewOf(seeded.id));

@@ -66,13 +66,25 @@ describe('iAdvize webhook decoding', () => {
     const [wrapped] = eventsOf(`payload=${encodeURIComponent(json)}`, 'application/x-www-form-urlencoded; charset=utf-8');
     assert.ok(wrapped?.kind === 'conversation');
     assert.equal(wrapped.conversation.id, '4c8c7408-f73c-42cd-89e9-afbbee7d9024');
-    const [suffixed] = eventsOf('eventId=e1&eventType=v2.conversation.closed&conversationId=c1&operatorIds[]=7&operatorIds[]=8', 'application/x-www-form-urlencoded');
+    const [suffixed] = eventsOf(
+      'eventId=e1&eventType=v2.conversation.closed&conversationId=c1&operatorIds[]=7&operatorIds[]=8',
+      'application/x-www-form-urlencoded',
+    );
     assert.ok(suffixed?.kind === 'conversation');
     assert.equal(suffixed.meta?.['operatorIds'], '7,8');
   });
 
   it('takes null optional fields as absent', () => {
-    const [event] = eventsOf(JSON.stringify({ eventId: 'e', eventType: 'v2.conversation.closed', conversationId: 'c', visitorId: null, sentAt: null, operatorIds: null }));
+    const [event] = eventsOf(
+      JSON.stringify({
+        eventId: 'e',
+        eventType: 'v2.conversation.closed',
+        conversationId: 'c',
+        visitorId: null,
+        sentAt: null,
+        operatorIds: null,
+      }),
+    );
     assert.ok(event?.kind === 'conversation');
     assert.deepEqual(event.conversation.visitor, {});
     assert.deepEqual(event.meta, { eventType: 'v2.conversation.closed' });
@@ -85,10 +97,15 @@ describe('iAdvize webhook decoding', () => {
   });
 
   it('keeps __proto__ and constructor keys as plain data', () => {
-    const [event] = eventsOf('{"eventId":"e","eventType":"v2.conversation.closed","conversationId":"c","__proto__":{"polluted":1},"constructor":{"x":1}}');
+    const [event] = eventsOf(
+      '{"eventId":"e","eventType":"v2.conversation.closed","conversationId":"c","__proto__":{"polluted":1},"constructor":{"x":1}}',
+    );
     assert.ok(event?.kind === 'conversation');
     assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
-    const [fromForm] = eventsOf('eventId=e&eventType=v2.conversation.closed&conversationId=c&__proto__=x', 'application/x-www-form-urlencoded');
+    const [fromForm] = eventsOf(
+      'eventId=e&eventType=v2.conversation.closed&conversationId=c&__proto__=x',
+      'application/x-www-form-urlencoded',
+    );
     assert.ok(fromForm?.kind === 'conversation');
   });
 
@@ -123,15 +140,30 @@ describe('iAdvize configuration', () => {
   it('refuses a username without a password, a bad URL and an unknown platform, naming each key', () => {
     const configured = iadvizeSource.configure({ IADVIZE_USERNAME: 'u', IADVIZE_API_URL: 'ftp://x', IADVIZE_PLATFORM: 'eu' });
     assert.equal(configured._tag, 'Left');
-    const keys = configured._tag === 'Left' ? configured.left.map((e) => e.context.map((c) => c.key).filter((k) => k !== '').join('.')) : [];
+    const keys =
+      configured._tag === 'Left'
+        ? configured.left.map((e) =>
+            e.context
+              .map((c) => c.key)
+              .filter((k) => k !== '')
+              .join('.'),
+          )
+        : [];
     assert.ok(keys.includes('IADVIZE_API_URL'), keys.join());
     assert.ok(keys.includes('IADVIZE_PLATFORM'), keys.join());
     const half = iadvizeSource.configure({ IADVIZE_USERNAME: 'u' });
     const halfKeys = half._tag === 'Left' ? half.left.map((e) => e.context.map((c) => c.key).join('.')) : [];
-    assert.ok(halfKeys.some((k) => k.includes('IADVIZE_PASSWORD')), halfKeys.join());
+    assert.ok(
+      halfKeys.some((k) => k.includes('IADVIZE_PASSWORD')),
+      halfKeys.join(),
+    );
   });
 
   it('accepts sd in any case', () => {
-    assert.ok(sourceFor({ IADVIZE_PLATFORM: 'SD' }).describe?.('u').some((l) => l.includes('platform sd')));
+    assert.ok(
+      sourceFor({ IADVIZE_PLATFORM: 'SD' })
+        .describe?.('u')
+        .some((l) => l.includes('platform sd')),
+    );
   });
 });

@@ -11,14 +11,21 @@ import { until } from '../../support/expect';
 import { removeDir, serviceEnv, tempDir } from '../../support/service';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { callPlugin, makeConversation, playConversationClosed, sandboxConversations, sendWebhook, startIAdvizeEmulator, type IAdvizeEmulator } from '../../emulators/iadvize';
+import {
+  callPlugin,
+  makeConversation,
+  playConversationClosed,
+  sandboxConversations,
+  sendWebhook,
+  startIAdvizeEmulator,
+  type IAdvizeEmulator,
+} from '../../emulators/iadvize';
 import { SECRET } from './support';
 import { closedEvent } from '../../support/steps';
 
 const TOKEN = 'iadvize-e2e-token';
 
 type Running = Awaited<ReturnType<typeof start>>;
-
 
 describe('iAdvize end to end (service + emulator + local CRM)', function () {
   this.timeout(30_000);
@@ -56,10 +63,14 @@ describe('iAdvize end to end (service + emulator + local CRM)', function () {
 
   const recordOf = async (email: string, messages: number) => {
     let found: Awaited<ReturnType<Running['store']['findLocalRecordByEmail']>>;
-    await until(`the record of ${email}`, async () => {
-      found = await running.store.findLocalRecordByEmail(email);
-      return found !== undefined && found.conversation.messages.filter((m) => m.role !== 'system').length >= messages;
-    }, 10_000);
+    await until(
+      `the record of ${email}`,
+      async () => {
+        found = await running.store.findLocalRecordByEmail(email);
+        return found !== undefined && found.conversation.messages.filter((m) => m.role !== 'system').length >= messages;
+      },
+      10_000,
+    );
     assert.ok(found !== undefined);
     return found;
   };
@@ -125,19 +136,37 @@ describe('iAdvize end to end (service + emulator + local CRM)', function () {
     const url = `http://127.0.0.1:${running.port}/records/${record.id}`;
     const RECORD = [{ id: 'crm_record', label: 'CRM record', value: url, fieldType: 'URL' }];
 
-    const byVisitor = await callPlugin(`${base}/customer-info`, { idVisitorUnique: known.visitor?.visitorId ?? '', idWebsite: 'ha-1' }, { secret: SECRET });
+    const byVisitor = await callPlugin(
+      `${base}/customer-info`,
+      { idVisitorUnique: known.visitor?.visitorId ?? '', idWebsite: 'ha-1' },
+      { secret: SECRET },
+    );
     assert.equal(byVisitor.status, 200, byVisitor.text);
     assert.deepEqual(JSON.parse(byVisitor.text), RECORD);
-    const byEmail = await callPlugin(`${base}/customer-info`, { emailVisitor: 'e2e.plugin@example.com', idVisitorUnique: 'someone-else' }, { secret: SECRET });
+    const byEmail = await callPlugin(
+      `${base}/customer-info`,
+      { emailVisitor: 'e2e.plugin@example.com', idVisitorUnique: 'someone-else' },
+      { secret: SECRET },
+    );
     assert.deepEqual(JSON.parse(byEmail.text), RECORD);
 
     const fresh = makeConversation({ messages: 4, email: 'e2e.action@example.com', closed: false });
     emulator.seed(fresh);
-    const unknown = await callPlugin(`${base}/customer-info`, { emailVisitor: 'e2e.action@example.com', idVisitorUnique: fresh.visitor?.visitorId ?? '' }, { secret: SECRET });
-    assert.deepEqual(JSON.parse(unknown.text), [{ id: 'crm_create_lead', label: 'Create lead', value: 'CREATE_LEAD', fieldType: 'ACTION' }]);
+    const unknown = await callPlugin(
+      `${base}/customer-info`,
+      { emailVisitor: 'e2e.action@example.com', idVisitorUnique: fresh.visitor?.visitorId ?? '' },
+      { secret: SECRET },
+    );
+    assert.deepEqual(JSON.parse(unknown.text), [
+      { id: 'crm_create_lead', label: 'Create lead', value: 'CREATE_LEAD', fieldType: 'ACTION' },
+    ]);
     assert.equal((await callPlugin(`${base}/customer-info`, { emailVisitor: 'e2e.action@example.com' })).status, 401);
 
-    const action = await sendWebhook(`${base}/customer-info`, { action: 'CREATE_LEAD', idConversation: fresh.id, idVisitorUnique: fresh.visitor?.visitorId, idWebsite: 'ha-1', idOperator: '9' }, { secret: SECRET });
+    const action = await sendWebhook(
+      `${base}/customer-info`,
+      { action: 'CREATE_LEAD', idConversation: fresh.id, idVisitorUnique: fresh.visitor?.visitorId, idWebsite: 'ha-1', idOperator: '9' },
+      { secret: SECRET },
+    );
     assert.equal(action.status, 200, action.text);
     const answer: unknown = JSON.parse(action.text);
     assert.ok(typeof answer === 'object' && answer !== null && 'success' in answer && answer.success === true, action.text);
@@ -146,7 +175,11 @@ describe('iAdvize end to end (service + emulator + local CRM)', function () {
   });
 
   it('lets a closing-form answer make a case', async () => {
-    const c = makeConversation({ messages: 2, email: 'e2e.case@example.com', closingForm: [{ fieldId: 'crm', label: 'CRM record', value: 'case' }] });
+    const c = makeConversation({
+      messages: 2,
+      email: 'e2e.case@example.com',
+      closingForm: [{ fieldId: 'crm', label: 'CRM record', value: 'case' }],
+    });
     emulator.seed(c);
     await sendWebhook(base, closedEvent(c), { secret: SECRET });
     const record = await recordOf('e2e.case@example.com', 2);
@@ -169,7 +202,14 @@ describe('iAdvize end to end (service + emulator + local CRM)', function () {
   it('the sandbox plays a close (signed webhook, then the plugin until it shows the record), and its page at / lists the reads and calls, escaped', async () => {
     const c = makeConversation({ messages: 3, email: 'e2e.sandbox@example.com', firstName: '<b>Eve</b>' });
     emulator.seed(c);
-    const played = await playConversationClosed({ callbackUrl: base, secret: SECRET, conversation: c, waitMs: 10_000, intervalMs: 100, onCall: (call) => void emulator.outgoing.push(call) });
+    const played = await playConversationClosed({
+      callbackUrl: base,
+      secret: SECRET,
+      conversation: c,
+      waitMs: 10_000,
+      intervalMs: 100,
+      onCall: (call) => void emulator.outgoing.push(call),
+    });
     assert.match(played.recordUrl ?? '', new RegExp(`^http://127\\.0\\.0\\.1:${running.port}/records/`));
     assert.deepEqual(
       played.calls.map((call) => [call.what, call.status]),
@@ -180,14 +220,21 @@ describe('iAdvize end to end (service + emulator + local CRM)', function () {
     );
     const html = await (await fetch(`${emulator.url}/`)).text();
     assert.ok(!html.includes('<b>Eve'), 'nothing from the data is markup');
-    assert.ok(html.includes(`<td>${c.id}</td><td>&lt;b&gt;Eve&lt;/b&gt; Visitor e2e.sandbox@example.com</td><td>3</td><td></td><td>1</td>`), html);
+    assert.ok(
+      html.includes(`<td>${c.id}</td><td>&lt;b&gt;Eve&lt;/b&gt; Visitor e2e.sandbox@example.com</td><td>3</td><td></td><td>1</td>`),
+      html,
+    );
     assert.ok(html.includes(`<a href="${played.recordUrl ?? ''}">`), 'the record link shows');
   });
 
   it('npm run emulator:iadvize -- conversation-closed <webhook URL>: signed close, then prints the record the plugin shows', async () => {
     const { short } = sandboxConversations();
     emulator.seed(short);
-    const run = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/emulators/iadvize/main.ts', 'conversation-closed', base], { env: { ...process.env, IADVIZE_WEBHOOK_SECRET: SECRET }, timeout: 25_000 });
+    const run = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'test/emulators/iadvize/main.ts', 'conversation-closed', base],
+      { env: { ...process.env, IADVIZE_WEBHOOK_SECRET: SECRET }, timeout: 25_000 },
+    );
     assert.match(run.stdout, new RegExp(`webhook v2.conversation.closed ${short.id}: 200`));
     assert.match(run.stdout, /the agent's panel shows the CRM record: http:\/\/127\.0\.0\.1:\d+\/records\//);
   });

@@ -13,11 +13,26 @@ describe('iAdvize log lines', () => {
     try {
       const lines: string[] = [];
       const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
-      const configured = iadvizeSource.configure({ IADVIZE_API_URL: e.url, IADVIZE_USERNAME: e.username, IADVIZE_PASSWORD: e.password, IADVIZE_WEBHOOK_SECRET: 'test-app-secret-token' });
+      const configured = iadvizeSource.configure({
+        IADVIZE_API_URL: e.url,
+        IADVIZE_USERNAME: e.username,
+        IADVIZE_PASSWORD: e.password,
+        IADVIZE_WEBHOOK_SECRET: 'test-app-secret-token',
+      });
       assert.ok(configured._tag === 'Right');
-      const sources = createSources({ sources: [{ definition: iadvizeSource, create: configured.right, unsetKeys: [] }], publicUrl: 'http://127.0.0.1:3000', crmTimeoutMs: 2000, syncDeadlineMs: 8000 }, log);
+      const sources = createSources(
+        {
+          sources: [{ definition: iadvizeSource, create: configured.right, unsetKeys: [] }],
+          publicUrl: 'http://127.0.0.1:3000',
+          crmTimeoutMs: 2000,
+          syncDeadlineMs: 8000,
+        },
+        log,
+      );
       // The login and the read each log a line.
-      const outcome = await sources.get('iadvize')?.client?.fetchConversation?.({ id: seeded.id, conversation: thinConversation(seeded.id, undefined, ['7']), meta: {} });
+      const outcome = await sources
+        .get('iadvize')
+        ?.client?.fetchConversation?.({ id: seeded.id, conversation: thinConversation(seeded.id, undefined, ['7']), meta: {} });
       assert.ok(outcome?.ok, JSON.stringify(outcome));
       assert.ok(lines.length >= 2, lines.join(''));
       for (const line of lines) {

@@ -52,19 +52,34 @@ const ok = (answer: SourceResponse | Rejection): SourceResponse => {
 };
 
 const get = (query: Record<string, string>, services: SourceServices, signature?: string | null) =>
-  route('GET', '/customer-info').handle(requestOf({ method: 'GET', query: new URLSearchParams(query).toString(), ...(signature === undefined ? {} : { signature }) }), services);
+  route('GET', '/customer-info').handle(
+    requestOf({ method: 'GET', query: new URLSearchParams(query).toString(), ...(signature === undefined ? {} : { signature }) }),
+    services,
+  );
 
-const PLUGIN_QUERY = { emailVisitor: 'vera@example.com', idConnectorVersion: 'c0', idVisitorUnique: 'v-1', idWebsite: 'ha-123', operatorLocale: 'en', idOperator: '9999' };
+const PLUGIN_QUERY = {
+  emailVisitor: 'vera@example.com',
+  idConnectorVersion: 'c0',
+  idVisitorUnique: 'v-1',
+  idWebsite: 'ha-123',
+  operatorLocale: 'en',
+  idOperator: '9999',
+};
 const RECORD = [{ id: 'crm_record', label: 'CRM record', value: 'https://crm.example/lead/1', fieldType: 'URL' }];
 const ACTION = [{ id: 'crm_create_lead', label: 'Create lead', value: 'CREATE_LEAD', fieldType: 'ACTION' }];
 
 describe('iAdvize plugin routes', () => {
   it('answers the health check without a signature', async () => {
-    assert.deepEqual(ok(await route('GET', '/health').handle(requestOf({ method: 'GET', signature: null }), fakeServices({}))).body, { status: 'UP' });
+    assert.deepEqual(ok(await route('GET', '/health').handle(requestOf({ method: 'GET', signature: null }), fakeServices({}))).body, {
+      status: 'UP',
+    });
   });
 
   it("shows the conversation's record when idConversation is sent", async () => {
-    const services = fakeServices({ records: { 'conv-1': 'https://crm.example/lead/1' }, visitors: { 'v-1': 'https://crm.example/lead/old' } });
+    const services = fakeServices({
+      records: { 'conv-1': 'https://crm.example/lead/1' },
+      visitors: { 'v-1': 'https://crm.example/lead/old' },
+    });
     assert.deepEqual(ok(await get({ ...PLUGIN_QUERY, idConversation: 'conv-1' }, services)).body, RECORD);
     assert.deepEqual(services.lookups, []);
   });
@@ -107,13 +122,22 @@ describe('iAdvize plugin routes', () => {
     const wrong = await get(PLUGIN_QUERY, services, sign('other', new URLSearchParams(PLUGIN_QUERY).toString()));
     assert.ok(isRejection(wrong));
     assert.equal(wrong.code, 'INVALID_SIGNATURE');
-    const noSecret = await sourceFor({}).routes?.find((r) => r.path === '/customer-info' && r.method === 'GET')?.handle(requestOf({ method: 'GET', query: 'a=1' }), services);
+    const noSecret = await sourceFor({})
+      .routes?.find((r) => r.path === '/customer-info' && r.method === 'GET')
+      ?.handle(requestOf({ method: 'GET', query: 'a=1' }), services);
     assert.ok(noSecret !== undefined && isRejection(noSecret));
     assert.equal(noSecret.code, 'WEBHOOK_SECRET_NOT_SET');
     assert.deepEqual(services.lookups, []);
   });
 
-  const actionBody = JSON.stringify({ action: 'CREATE_LEAD', idConnectorVersion: 'c0', idVisitorUnique: 'v-1', idWebsite: 'ha-123', idConversation: 'conv-9', idOperator: 'ha-12345' });
+  const actionBody = JSON.stringify({
+    action: 'CREATE_LEAD',
+    idConnectorVersion: 'c0',
+    idVisitorUnique: 'v-1',
+    idWebsite: 'ha-123',
+    idConversation: 'conv-9',
+    idOperator: 'ha-12345',
+  });
 
   it('creates the lead on the ACTION click: fetch then deliver, forced lead, keyed by the conversation', async () => {
     const services = fakeServices({});

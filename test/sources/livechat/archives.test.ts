@@ -28,14 +28,21 @@ describe('LiveChat listArchived (list_archives)', () => {
     assert.equal(page.found, 3);
     assert.equal(page.cursor, undefined);
     const [a, b, c] = page.events;
-    const webhook = (threadId: string) => eventsOf(decodeWebhook(requestOf({ ...fixtureJson('v3.6-chat_deactivated-docs.json'), payload: { chat_id: chatId, thread_id: threadId } })))[0];
+    const webhook = (threadId: string) =>
+      eventsOf(
+        decodeWebhook(requestOf({ ...fixtureJson('v3.6-chat_deactivated-docs.json'), payload: { chat_id: chatId, thread_id: threadId } })),
+      )[0];
     assert.ok(a?.kind === 'conversation' && b?.kind === 'conversation');
     const { meta: metaA, ...restA } = a;
     const expectedA = webhook(first.id);
     assert.ok(expectedA?.kind === 'conversation');
     const { meta: expectedMeta, ...expectedRest } = expectedA;
     assert.deepEqual(restA, expectedRest, 'same dedup key, plan and conversation as the webhook');
-    assert.deepEqual(metaA, Object.fromEntries(Object.entries(expectedMeta ?? {}).filter(([k]) => k !== 'account_id')), 'the same meta but the account the webhook names');
+    assert.deepEqual(
+      metaA,
+      Object.fromEntries(Object.entries(expectedMeta ?? {}).filter(([k]) => k !== 'account_id')),
+      'the same meta but the account the webhook names',
+    );
     assert.equal(b.dedupKey, `v3:chat_deactivated:${chatId}:${second.id}`);
     assert.deepEqual(c, { kind: 'ignored', reason: 'the thread is still going on; its chat_deactivated webhook will bring it' });
     assert.ok(third.active);
@@ -57,7 +64,11 @@ describe('LiveChat listArchived (list_archives)', () => {
     assert.equal(second.events.length, 10);
     assert.equal(second.cursor, undefined);
     const [req1, req2] = scenario.emulator.calls('list_archives');
-    assert.deepEqual(req1?.body, { filters: { from: '2026-03-01T00:10:00.000000Z', to: '2026-03-01T01:59:59.999000Z' }, sort_order: 'asc', limit: 100 });
+    assert.deepEqual(req1?.body, {
+      filters: { from: '2026-03-01T00:10:00.000000Z', to: '2026-03-01T01:59:59.999000Z' },
+      sort_order: 'asc',
+      limit: 100,
+    });
     assert.deepEqual(req2?.body, { page_id: first.cursor });
   });
 
@@ -65,7 +76,10 @@ describe('LiveChat listArchived (list_archives)', () => {
     const post = (body: object) =>
       fetch(`${scenario.emulator.url}/v3.6/agent/action/list_archives`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${scenario.emulator.account.accountId}:${scenario.emulator.account.pat}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${scenario.emulator.account.accountId}:${scenario.emulator.account.pat}`).toString('base64')}`,
+        },
         body: JSON.stringify(body),
       });
     for (const body of [{ page_id: 'x', filters: {} }, { page_id: 'not-a-page' }, { limit: 101 }, { filters: { from: 'yesterday' } }]) {
@@ -83,7 +97,9 @@ describe('LiveChat listArchived (list_archives)', () => {
   it('is refused without the chats scope, naming it', async () => {
     await scenario.emulator.close();
     scenario = await startScenario({ accounts: [{ accountId: 'acc-1', pat: 'dal:pat-1', agentId: AGENT, scopes: ['customers:ro'] }] });
-    const failure = failureOf(await scenario.client({ LIVECHAT_ACCOUNT_ID: 'acc-1', LIVECHAT_PAT: 'dal:pat-1' }).listArchived({ since: new Date(0) }));
+    const failure = failureOf(
+      await scenario.client({ LIVECHAT_ACCOUNT_ID: 'acc-1', LIVECHAT_PAT: 'dal:pat-1' }).listArchived({ since: new Date(0) }),
+    );
     assert.equal(failure.code, 'LIVECHAT_FORBIDDEN');
     assert.match(failure.message, /chats--all:ro/);
   });

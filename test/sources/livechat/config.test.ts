@@ -54,7 +54,10 @@ describe('LiveChat configuration', () => {
     const configured = livechatSource.configure({});
     assert.equal(configured._tag, 'Right');
     if (configured._tag !== 'Right') return;
-    const lines = configured.right({ log: silentLog, publicUrl: 'http://x', callTimeoutMs: 1000, syncDeadlineMs: 1000 }).describe?.('https://svc/webhooks/livechat/TOKEN') ?? [];
+    const lines =
+      configured
+        .right({ log: silentLog, publicUrl: 'http://x', callTimeoutMs: 1000, syncDeadlineMs: 1000 })
+        .describe?.('https://svc/webhooks/livechat/TOKEN') ?? [];
     const text = lines.join('\n');
     assert.match(text, /https:\/\/svc\/webhooks\/livechat\/TOKEN/);
     assert.match(text, /incoming_chat, chat_deactivated, incoming_event \(filters\.author_type: agent\)/);

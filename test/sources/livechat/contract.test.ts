@@ -15,7 +15,14 @@ const read = (name: string): Record<string, unknown> => {
 const withSecret = (body: Record<string, unknown>, secret = SECRET) => ('action' in body ? { ...body, secret_key: secret } : body);
 const request = (body: unknown) => sourceRequest({ body: JSON.stringify(body), headers: JSON_TYPE });
 const deactivated = (chatId: string, threadId: string) =>
-  withSecret({ webhook_id: `w-${chatId}`, secret_key: '', action: 'chat_deactivated', organization_id: 'org-1', payload: { chat_id: chatId, thread_id: threadId, user_id: 'agent@example.com' }, additional_data: {} });
+  withSecret({
+    webhook_id: `w-${chatId}`,
+    secret_key: '',
+    action: 'chat_deactivated',
+    organization_id: 'org-1',
+    payload: { chat_id: chatId, thread_id: threadId, user_id: 'agent@example.com' },
+    additional_data: {},
+  });
 
 sourceContract({
   definition: livechatSource,

@@ -59,7 +59,8 @@ describe('LiveChat end to end (service + emulator + local CRM)', function () {
     assert.ok(record !== undefined);
     return record.record;
   };
-  const localTranscript = async (recordId: string) => (await service.running.store.getLocalRecord(recordId))?.conversation.messages.map((m) => [m.role, m.body]);
+  const localTranscript = async (recordId: string) =>
+    (await service.running.store.getLocalRecord(recordId))?.conversation.messages.map((m) => [m.role, m.body]);
 
   it('a finished chat becomes one record with its transcript; a re-sent webhook and a later thread update it; the link joins the customer’s session fields', async () => {
     const { state } = s.emulator;
@@ -81,10 +82,17 @@ describe('LiveChat end to end (service + emulator + local CRM)', function () {
       ['visitor', 'Hi, I need a quote for 20 seats'],
       ['operator', 'Sure, let me check'],
     ]);
-    assert.deepEqual(state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: record.url }]);
+    assert.deepEqual(state.customers.get(customerId)?.session_fields, [
+      { plan: 'pro' },
+      { signup: '2025-02-01' },
+      { crm_record_url: record.url },
+    ]);
     // Two LiveChat calls for the transcript and the link: the session fields get_chat gave are merged into, not read again.
     assert.deepEqual(
-      s.emulator.calls().filter((c) => c.action !== undefined).map((c) => c.action),
+      s.emulator
+        .calls()
+        .filter((c) => c.action !== undefined)
+        .map((c) => c.action),
       ['get_chat', 'update_customer'],
     );
 
@@ -127,7 +135,11 @@ describe('LiveChat end to end (service + emulator + local CRM)', function () {
     assert.equal((await postWebhook(webhook(), chatDeactivated(state, chatId, { secretKey: SECRET, userId: AGENT }))).status, 200);
     await settled(chatId, 3);
     const record = await onlyRecord(chatId);
-    assert.deepEqual(state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: record.url }]);
+    assert.deepEqual(state.customers.get(customerId)?.session_fields, [
+      { plan: 'pro' },
+      { signup: '2025-02-01' },
+      { crm_record_url: record.url },
+    ]);
     assert.deepEqual(
       s.emulator.calls().map((c) => c.action),
       ['get_chat', 'get_customer', 'update_customer'],
@@ -138,8 +150,19 @@ describe('LiveChat end to end (service + emulator + local CRM)', function () {
     state.closeThread(chatId);
     assert.equal((await postWebhook(webhook(), chatDeactivated(state, chatId, { secretKey: SECRET }))).status, 200);
     await settled(chatId, 6);
-    assert.deepEqual(await statesOf(chatId), Array.from({ length: 2 }, () => [['fetch', 'done'], ['deliver', 'done'], ['notify', 'done']]).flat());
-    assert.deepEqual(state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: record.url }]);
+    assert.deepEqual(
+      await statesOf(chatId),
+      Array.from({ length: 2 }, () => [
+        ['fetch', 'done'],
+        ['deliver', 'done'],
+        ['notify', 'done'],
+      ]).flat(),
+    );
+    assert.deepEqual(state.customers.get(customerId)?.session_fields, [
+      { plan: 'pro' },
+      { signup: '2025-02-01' },
+      { crm_record_url: record.url },
+    ]);
   });
 
   it('an agent’s !case makes a case at once, and an agents-only message with its link appears in the chat', async () => {
@@ -176,7 +199,10 @@ describe('LiveChat end to end (service + emulator + local CRM)', function () {
     assert.equal((await service.running.store.listRecords(keyOf(chatId))).length, 0);
     assert.deepEqual(state.customers.get(customerId)?.session_fields.at(-1), { crm_record_url: person.url });
     assert.deepEqual(
-      state.lastThread(chatId).events.filter((e) => e.visibility === 'agents').map((e) => e.text),
+      state
+        .lastThread(chatId)
+        .events.filter((e) => e.visibility === 'agents')
+        .map((e) => e.text),
       [`CRM lead: ${person.url}`],
     );
   });
@@ -189,7 +215,12 @@ describe('LiveChat end to end (service + emulator + local CRM)', function () {
     const before = s.emulator.calls().length;
     const wrong = await postWebhook(webhook(), { ...good, secret_key: 'guess' });
     assert.equal(wrong.status, 401);
-    assert.deepEqual(wrong.body, { error: { code: 'INVALID_SIGNATURE', message: 'The signature does not match the body: check the webhook secret. secret_key does not match LIVECHAT_WEBHOOK_SECRET.' } });
+    assert.deepEqual(wrong.body, {
+      error: {
+        code: 'INVALID_SIGNATURE',
+        message: 'The signature does not match the body: check the webhook secret. secret_key does not match LIVECHAT_WEBHOOK_SECRET.',
+      },
+    });
     assert.equal((await postWebhook(webhook(), { ...good, secret_key: undefined })).status, 401);
     assert.equal((await postWebhook(`${service.url}/webhooks/livechat/wrong-token-0123456789`, good)).status, 404);
     const malformed = await postWebhook(webhook(), { ...good, payload: { chat_id: chatId } });
@@ -245,10 +276,17 @@ describe('LiveChat end to end (service + emulator + local CRM)', function () {
     const whisper = lines.find((m) => m.body === 'Offer her a voucher');
     assert.equal(whisper?.role, 'system');
     assert.equal(whisper?.author, 'James Doe (internal note)');
-    assert.ok(!lines.some((m) => (m.role === 'visitor' || m.role === 'operator') && m.body.includes('voucher') && m.author === 'James Doe'));
+    assert.ok(
+      !lines.some((m) => (m.role === 'visitor' || m.role === 'operator') && m.body.includes('voucher') && m.author === 'James Doe'),
+    );
     const pushed = state.visitorDetails.get(visitor.id) ?? [];
     assert.equal(pushed.length, 1);
-    assert.deepEqual(pushed[0], { license_id: 1025707, token: 'v2-token-ended', id: 'chat2crm', fields: [{ name: 'CRM', value: 'Open lead', url: record.url }] });
+    assert.deepEqual(pushed[0], {
+      license_id: 1025707,
+      token: 'v2-token-ended',
+      id: 'chat2crm',
+      fields: [{ name: 'CRM', value: 'Open lead', url: record.url }],
+    });
 
     const started = v2ChatStarted(state, visitor, { licenseId: '1025707', token: 'v2-token-started' });
     assert.equal((await postWebhook(webhook(), started)).status, 200);
@@ -281,11 +319,21 @@ describe('LiveChat end to end: a bad PAT, fixed and replayed', function () {
     const { state } = s.emulator;
     const { chatId } = s.chat();
     state.closeThread(chatId);
-    const unconfigured = await startService({ LIVECHAT_WEBHOOK_SECRET: SECRET, LIVECHAT_API_URL: s.emulator.url, LIVECHAT_WEBHOOK_TOKEN: TOKEN }, tempDir('chat2crm-livechat-nokey-'));
+    const unconfigured = await startService(
+      { LIVECHAT_WEBHOOK_SECRET: SECRET, LIVECHAT_API_URL: s.emulator.url, LIVECHAT_WEBHOOK_TOKEN: TOKEN },
+      tempDir('chat2crm-livechat-nokey-'),
+    );
     try {
       const before = s.emulator.calls().length;
-      assert.equal((await postWebhook(`${unconfigured.url}/webhooks/livechat/${TOKEN}`, chatDeactivated(state, chatId, { secretKey: SECRET }))).status, 200);
-      await until('the fetch to wait', async () => (await unconfigured.running.store.conversationJobs(keyOf(chatId), 10)).some((j) => j.state === 'dead'), 10_000);
+      assert.equal(
+        (await postWebhook(`${unconfigured.url}/webhooks/livechat/${TOKEN}`, chatDeactivated(state, chatId, { secretKey: SECRET }))).status,
+        200,
+      );
+      await until(
+        'the fetch to wait',
+        async () => (await unconfigured.running.store.conversationJobs(keyOf(chatId), 10)).some((j) => j.state === 'dead'),
+        10_000,
+      );
       assert.notEqual(await unconfigured.running.store.getConversation(keyOf(chatId)), undefined, 'the chat is stored');
       const page = await (await fetch(`${unconfigured.url}/r/livechat/${chatId}`)).text();
       assert.match(page, /LIVECHAT_NOT_CONFIGURED/);
@@ -305,8 +353,15 @@ describe('LiveChat end to end: a bad PAT, fixed and replayed', function () {
 
     const broken = await startService(env('dal:mistyped-pat'), dir);
     try {
-      assert.equal((await postWebhook(`${broken.url}/webhooks/livechat/${TOKEN}`, chatDeactivated(state, chatId, { secretKey: SECRET }))).status, 200);
-      await until('the fetch to die', async () => (await broken.running.store.conversationJobs(keyOf(chatId), 10)).some((j) => j.state === 'dead'), 10_000);
+      assert.equal(
+        (await postWebhook(`${broken.url}/webhooks/livechat/${TOKEN}`, chatDeactivated(state, chatId, { secretKey: SECRET }))).status,
+        200,
+      );
+      await until(
+        'the fetch to die',
+        async () => (await broken.running.store.conversationJobs(keyOf(chatId), 10)).some((j) => j.state === 'dead'),
+        10_000,
+      );
       const steps = await broken.running.store.conversationJobs(keyOf(chatId), 10);
       assert.deepEqual(
         steps.map((j) => [j.kind, j.state]),

@@ -21,7 +21,15 @@ describe('LiveChat emulator', () => {
     const json: unknown = await response.json();
     return { status: response.status, json };
   };
-  const errorType = (json: unknown): unknown => (typeof json === 'object' && json !== null && 'error' in json && typeof json.error === 'object' && json.error !== null && 'type' in json.error ? json.error.type : undefined);
+  const errorType = (json: unknown): unknown =>
+    typeof json === 'object' &&
+    json !== null &&
+    'error' in json &&
+    typeof json.error === 'object' &&
+    json.error !== null &&
+    'type' in json.error
+      ? json.error.type
+      : undefined;
 
   const newChat = () => {
     const customer = emulator.state.addCustomer({ email: 'x@example.com' });
@@ -30,12 +38,23 @@ describe('LiveChat emulator', () => {
   };
 
   it('serves a page at / of what was written, every value escaped, not logged as an API request', async () => {
-    const customer = emulator.state.addCustomer({ name: '<b>Eve</b>', email: 'eve@example.com', session_fields: [{ plan: '"><script>alert(1)</script>' }] });
+    const customer = emulator.state.addCustomer({
+      name: '<b>Eve</b>',
+      email: 'eve@example.com',
+      session_fields: [{ plan: '"><script>alert(1)</script>' }],
+    });
     const chat = emulator.state.startChat({ customerId: customer.id, agentId: 'smith@example.com' });
     const before = emulator.requests.length;
-    const update = await call('update_customer', { id: customer.id, session_fields: [{ plan: '"><script>alert(1)</script>' }, { crm_record_url: 'http://127.0.0.1:3000/records/7?a=1&b=2' }] });
+    const update = await call('update_customer', {
+      id: customer.id,
+      session_fields: [{ plan: '"><script>alert(1)</script>' }, { crm_record_url: 'http://127.0.0.1:3000/records/7?a=1&b=2' }],
+    });
     assert.equal(update.status, 200);
-    emulator.state.addEvent(chat.id, { author_id: emulator.account.agentId, text: 'CRM lead: http://127.0.0.1:3000/records/7 <i>', visibility: 'agents' });
+    emulator.state.addEvent(chat.id, {
+      author_id: emulator.account.agentId,
+      text: 'CRM lead: http://127.0.0.1:3000/records/7 <i>',
+      visibility: 'agents',
+    });
     const page = await fetch(`${emulator.url}/`);
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /^text\/html; charset=utf-8/);
@@ -71,7 +90,18 @@ describe('LiveChat emulator', () => {
     const { chat } = newChat();
     const message = { chat_id: chat.id, event: { type: 'message', text: 'hi', visibility: 'agents' } };
     assert.equal(errorType((await call('send_event', message)).json), 'authorization');
-    assert.equal((await call('add_user_to_chat', { chat_id: chat.id, user_id: emulator.account.agentId, user_type: 'agent', visibility: 'agents', ignore_requester_presence: true })).status, 200);
+    assert.equal(
+      (
+        await call('add_user_to_chat', {
+          chat_id: chat.id,
+          user_id: emulator.account.agentId,
+          user_type: 'agent',
+          visibility: 'agents',
+          ignore_requester_presence: true,
+        })
+      ).status,
+      200,
+    );
     assert.equal((await call('send_event', message)).status, 200);
     emulator.state.closeThread(chat.id);
     const inactive = await call('send_event', message);
@@ -81,7 +111,10 @@ describe('LiveChat emulator', () => {
 
   it('add_user_to_chat without ignore_requester_presence needs the requester in the chat', async () => {
     const { chat } = newChat();
-    assert.equal(errorType((await call('add_user_to_chat', { chat_id: chat.id, user_id: emulator.account.agentId, user_type: 'agent' })).json), 'authorization');
+    assert.equal(
+      errorType((await call('add_user_to_chat', { chat_id: chat.id, user_id: emulator.account.agentId, user_type: 'agent' })).json),
+      'authorization',
+    );
   });
 
   it('answers misdirected_request with the account’s region, and injected faults with LiveChat bodies', async () => {
@@ -94,7 +127,11 @@ describe('LiveChat emulator', () => {
       emulator.faults.moveToRegion('dal');
     }
     emulator.faults.inject({ status: 429, retryAfterSeconds: 3 });
-    const limited = await fetch(`${emulator.url}/v3.6/agent/action/list_chats`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic }, body: '{}' });
+    const limited = await fetch(`${emulator.url}/v3.6/agent/action/list_chats`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basic },
+      body: '{}',
+    });
     assert.equal(limited.status, 429);
     assert.equal(limited.headers.get('retry-after'), '3');
     assert.equal(errorType(await limited.json()), 'too_many_requests');
@@ -102,7 +139,12 @@ describe('LiveChat emulator', () => {
 
   it('v2 visitor details: X-API-Version 2 and a token its webhooks carried', async () => {
     emulator.state.v2Tokens.set('1', new Set(['t']));
-    const post = (headers: Record<string, string>, body: unknown) => fetch(`${emulator.url}/visitors/S1/details`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const post = (headers: Record<string, string>, body: unknown) =>
+      fetch(`${emulator.url}/visitors/S1/details`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
     const ok = { license_id: 1, token: 't', id: 'chat2crm', fields: [{ name: 'CRM', value: 'Open', url: 'https://x' }] };
     assert.equal((await post({}, ok)).status, 400);
     assert.equal((await post({ 'x-api-version': '2' }, { ...ok, token: 'forged' })).status, 401);
@@ -110,7 +152,10 @@ describe('LiveChat emulator', () => {
     assert.equal(accepted.status, 200);
     assert.deepEqual(await accepted.json(), { result: 'Visitor details added' });
     const html = await (await fetch(`${emulator.url}/`)).text();
-    assert.ok(html.includes('<td>S1</td><td>chat2crm</td><td>CRM · Open · <a href="https://x">https://x</a></td>'), 'the page shows the pushed details');
+    assert.ok(
+      html.includes('<td>S1</td><td>chat2crm</td><td>CRM · Open · <a href="https://x">https://x</a></td>'),
+      'the page shows the pushed details',
+    );
     assert.ok(!html.includes('>t<') && !html.includes('license_id'), 'never the webhook token');
   });
 });

@@ -23,7 +23,9 @@ describe('LiveChat fetch: the Agent Chat API client against the emulator', () =>
   /** The thin view a chat_deactivated webhook leaves for the fetch step. */
   const closedView = (chatId: string) => {
     s.emulator.state.closeThread(chatId);
-    return viewOf(onlyConversation(eventsOf(s.source().decode(requestOf(chatDeactivated(s.emulator.state, chatId, { secretKey: SECRET }))))));
+    return viewOf(
+      onlyConversation(eventsOf(s.source().decode(requestOf(chatDeactivated(s.emulator.state, chatId, { secretKey: SECRET }))))),
+    );
   };
 
   it('reads a one-thread chat with one get_chat call, PAT as Basic base64(account:pat)', async () => {
@@ -130,14 +132,20 @@ describe('LiveChat fetch: the Agent Chat API client against the emulator', () =>
     const view = closedView(chatId);
     s.emulator.faults.revokeCredentials();
     assert.match(failureOf(await s.client().fetchConversation(view)).message, /LIVECHAT_PAT/);
-    const bearer = failureOf(await s.client({ LIVECHAT_PAT: '', LIVECHAT_ACCOUNT_ID: '', LIVECHAT_ACCESS_TOKEN: 'dal:expired' }).fetchConversation(view));
+    const bearer = failureOf(
+      await s.client({ LIVECHAT_PAT: '', LIVECHAT_ACCOUNT_ID: '', LIVECHAT_ACCESS_TOKEN: 'dal:expired' }).fetchConversation(view),
+    );
     assert.equal(bearer.kind, 'permanent');
     assert.match(bearer.message, /LIVECHAT_ACCESS_TOKEN/);
   });
 
   it('a missing scope is permanent and names the scope', async () => {
     const { chatId } = s.chat();
-    const failure = failureOf(await s.client({ LIVECHAT_PAT: '', LIVECHAT_ACCOUNT_ID: '', LIVECHAT_ACCESS_TOKEN: 'dal:read-only' }).fetchConversation(closedView(chatId)));
+    const failure = failureOf(
+      await s
+        .client({ LIVECHAT_PAT: '', LIVECHAT_ACCOUNT_ID: '', LIVECHAT_ACCESS_TOKEN: 'dal:read-only' })
+        .fetchConversation(closedView(chatId)),
+    );
     assert.equal(failure.kind, 'permanent');
     assert.equal(failure.code, 'LIVECHAT_FORBIDDEN');
     assert.match(failure.message, /chats--all:ro/);
@@ -156,7 +164,11 @@ describe('LiveChat fetch: the Agent Chat API client against the emulator', () =>
 
   it('sends X-Region: fra for a fra: access token', async () => {
     const { chatId } = s.chat();
-    valueOf(await s.client({ LIVECHAT_PAT: '', LIVECHAT_ACCOUNT_ID: '', LIVECHAT_ACCESS_TOKEN: 'fra:oauth-token-1' }).fetchConversation(closedView(chatId)));
+    valueOf(
+      await s
+        .client({ LIVECHAT_PAT: '', LIVECHAT_ACCOUNT_ID: '', LIVECHAT_ACCESS_TOKEN: 'fra:oauth-token-1' })
+        .fetchConversation(closedView(chatId)),
+    );
     const calls = s.emulator.calls();
     assert.deepEqual(
       calls.map((r) => [r.action, r.region, r.status]),

@@ -5,14 +5,34 @@ import { toConversation } from '../../../src/sources/livechat/transcript-v3';
 import { eventsOf, fixtureBytes, fixtureJson, fixtureNames, onlyConversation, requestOf } from './helpers';
 
 const expected: Record<string, { kind: 'conversation' | 'ignored' | 'api'; plan?: string[]; dedupKey?: string; id?: string }> = {
-  'v2-chat_ended-2017.json': { kind: 'conversation', plan: ['deliver', 'notify'], dedupKey: 'v2:8dd982355fdae65ded2d44a99f2243e8', id: 'OQ422UEDW5' },
+  'v2-chat_ended-2017.json': {
+    kind: 'conversation',
+    plan: ['deliver', 'notify'],
+    dedupKey: 'v2:8dd982355fdae65ded2d44a99f2243e8',
+    id: 'OQ422UEDW5',
+  },
   'v2-chat_ended-docs.json': { kind: 'conversation', plan: ['deliver', 'notify'], dedupKey: 'v2:chat_ended:MH022RD0K5', id: 'MH022RD0K5' },
   'v2-chat_started-docs.json': { kind: 'conversation', plan: ['lookup', 'notify'] },
-  'v3-chat_deactivated-2019.json': { kind: 'conversation', plan: ['fetch', 'deliver', 'notify'], dedupKey: 'v3:chat_deactivated:PS0X0L086G:PZ070E0W1B', id: 'PS0X0L086G' },
-  'v3-incoming_chat-2019.json': { kind: 'conversation', plan: ['lookup', 'notify'], dedupKey: 'v3:incoming_chat:PS0X0L086G:PZ070E0W1B', id: 'PS0X0L086G' },
+  'v3-chat_deactivated-2019.json': {
+    kind: 'conversation',
+    plan: ['fetch', 'deliver', 'notify'],
+    dedupKey: 'v3:chat_deactivated:PS0X0L086G:PZ070E0W1B',
+    id: 'PS0X0L086G',
+  },
+  'v3-incoming_chat-2019.json': {
+    kind: 'conversation',
+    plan: ['lookup', 'notify'],
+    dedupKey: 'v3:incoming_chat:PS0X0L086G:PZ070E0W1B',
+    id: 'PS0X0L086G',
+  },
   // A customer's message: no command, so nothing to do.
   'v3-incoming_event-2019.json': { kind: 'ignored' },
-  'v3.6-chat_deactivated-docs.json': { kind: 'conversation', plan: ['fetch', 'deliver', 'notify'], dedupKey: 'v3:chat_deactivated:PJ0MRSHTDG:K600PKZON8', id: 'PJ0MRSHTDG' },
+  'v3.6-chat_deactivated-docs.json': {
+    kind: 'conversation',
+    plan: ['fetch', 'deliver', 'notify'],
+    dedupKey: 'v3:chat_deactivated:PJ0MRSHTDG:K600PKZON8',
+    id: 'PJ0MRSHTDG',
+  },
   'v3.6-get_chat-response-docs.json': { kind: 'api' },
 };
 
@@ -49,7 +69,9 @@ describe('LiveChat fixtures', () => {
     assert.equal(c.visitor.name, 'test');
     assert.equal(c.visitor.city, 'Wroclaw');
     assert.equal(c.visitor.countryCode, 'PL');
-    assert.deepEqual(c.operators, [{ id: 'l.wojciechowski@livechatinc.com', name: 'Łukasz Wojciechowski', email: 'l.wojciechowski@livechatinc.com' }]);
+    assert.deepEqual(c.operators, [
+      { id: 'l.wojciechowski@livechatinc.com', name: 'Łukasz Wojciechowski', email: 'l.wojciechowski@livechatinc.com' },
+    ]);
     assert.deepEqual(
       c.messages.map((m) => [m.role, m.author, m.body]),
       [
@@ -58,7 +80,13 @@ describe('LiveChat fixtures', () => {
       ],
     );
     assert.deepEqual(c.groups, ['0']);
-    assert.deepEqual(event.meta, { generation: 'v3', chat_id: 'PS0X0L086G', thread_id: 'PZ070E0W1B', chat_active: 'true', account_id: '21377312' });
+    assert.deepEqual(event.meta, {
+      generation: 'v3',
+      chat_id: 'PS0X0L086G',
+      thread_id: 'PZ070E0W1B',
+      chat_active: 'true',
+      account_id: '21377312',
+    });
   });
 
   it('keeps the v3.6 organization_id as the account', () => {
@@ -87,7 +115,11 @@ describe('LiveChat fixtures', () => {
     assert.deepEqual(
       c.messages.map((m) => [m.role, m.author, m.body]),
       [
-        ['visitor', 'Mary Brown', "Your name: Mary Brown\nYour e-mail: mary.brown@email.com\nWhat are your favourite music bands?: Deep Purple, Guns N' Roses"],
+        [
+          'visitor',
+          'Mary Brown',
+          "Your name: Mary Brown\nYour e-mail: mary.brown@email.com\nWhat are your favourite music bands?: Deep Purple, Guns N' Roses",
+        ],
         ['operator', 'John Doe', 'Hello'],
         ['system', 'James Doe (internal note)', 'This is whispered message.'],
         ['visitor', 'Mary Brown', 'How are you?'],
@@ -112,7 +144,12 @@ describe('LiveChat fixtures', () => {
         ['visitor', 'Thomas Anderson'],
       ],
     );
-    assert.deepEqual(event.meta, { generation: 'v2', license_id: '8762851', token: '710747eff1dee5b3bbeb97186394b8c0', visitor_id: 'S1493177572.a78cd5f8c4' });
+    assert.deepEqual(event.meta, {
+      generation: 'v2',
+      license_id: '8762851',
+      token: '710747eff1dee5b3bbeb97186394b8c0',
+      visitor_id: 'S1493177572.a78cd5f8c4',
+    });
   });
 
   it('v2 chat_started (docs): no chat id, so the conversation is the visitor’s and the key a hash of the bytes', () => {

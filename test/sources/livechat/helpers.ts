@@ -23,7 +23,10 @@ export const fixtureJson = (name: string): Record<string, unknown> => {
   return Object.fromEntries(Object.entries(value));
 };
 
-export const requestOf = (body: Buffer | string | object, headers: Record<string, string> = { 'content-type': 'application/json' }): SourceRequest => {
+export const requestOf = (
+  body: Buffer | string | object,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+): SourceRequest => {
   const rawBody = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
   const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   return { method: 'POST', rawBody, rawQuery: '', header: (name) => lower.get(name.toLowerCase()) };
@@ -55,4 +58,8 @@ export const onlyConversation = (events: readonly InboundEvent[]): ConversationE
 };
 
 /** The stored view a step would see after intake of this event. */
-export const viewOf = (event: ConversationEvent): ConversationView => ({ id: event.conversation.id, conversation: event.conversation, meta: event.meta ?? {} });
+export const viewOf = (event: ConversationEvent): ConversationView => ({
+  id: event.conversation.id,
+  conversation: event.conversation,
+  meta: event.meta ?? {},
+});

@@ -17,7 +17,15 @@ describe('LiveChat log lines', () => {
     const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
     const configured = livechatSource.configure(s.env);
     assert.ok(configured._tag === 'Right');
-    const sources = createSources({ sources: [{ definition: livechatSource, create: configured.right, unsetKeys: [] }], publicUrl: 'http://127.0.0.1:3000', crmTimeoutMs: 2000, syncDeadlineMs: 8000 }, log);
+    const sources = createSources(
+      {
+        sources: [{ definition: livechatSource, create: configured.right, unsetKeys: [] }],
+        publicUrl: 'http://127.0.0.1:3000',
+        crmTimeoutMs: 2000,
+        syncDeadlineMs: 8000,
+      },
+      log,
+    );
     // A misdirected call logs the region it retries in, and every call a debug line.
     s.emulator.faults.moveToRegion('fra');
     await sources.get('livechat')?.client?.check?.();

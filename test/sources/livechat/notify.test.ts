@@ -34,7 +34,11 @@ describe('LiveChat notify: showing the link', () => {
     const { chatId, customerId } = s.chat();
     const view = await deliveredView(chatId);
     valueOf(await s.client().showRecord(view, LEAD));
-    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: LEAD.url }]);
+    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [
+      { plan: 'pro' },
+      { signup: '2025-02-01' },
+      { crm_record_url: LEAD.url },
+    ]);
     assert.deepEqual(
       s.emulator.calls().map((r) => r.action),
       ['get_customer', 'update_customer'],
@@ -42,7 +46,11 @@ describe('LiveChat notify: showing the link', () => {
     );
     // A later thread's record replaces the link, never doubles it.
     valueOf(await s.client().showRecord(view, { ...LEAD, url: 'http://127.0.0.1:3000/records/43' }));
-    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: 'http://127.0.0.1:3000/records/43' }]);
+    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [
+      { plan: 'pro' },
+      { signup: '2025-02-01' },
+      { crm_record_url: 'http://127.0.0.1:3000/records/43' },
+    ]);
   });
 
   it('merges into the session fields the fetch just read, without reading them again; read again once they are over a minute old', async () => {
@@ -54,13 +62,23 @@ describe('LiveChat notify: showing the link', () => {
     s.emulator.requests.length = 0;
     const fresh = { ...thin, conversation, meta: { ...thin.meta, ...facts.meta } };
     valueOf(await s.client().showRecord(fresh, LEAD));
-    assert.deepEqual(s.emulator.calls().map((r) => r.action), ['update_customer']);
-    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: LEAD.url }]);
+    assert.deepEqual(
+      s.emulator.calls().map((r) => r.action),
+      ['update_customer'],
+    );
+    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [
+      { plan: 'pro' },
+      { signup: '2025-02-01' },
+      { crm_record_url: LEAD.url },
+    ]);
 
     s.emulator.requests.length = 0;
     const stale = { ...fresh, meta: { ...fresh.meta, session_fields_at: new Date(Date.now() - 61_000).toISOString() } };
     valueOf(await s.client().showRecord(stale, { ...LEAD, url: 'http://127.0.0.1:3000/records/44' }));
-    assert.deepEqual(s.emulator.calls().map((r) => r.action), ['get_customer', 'update_customer']);
+    assert.deepEqual(
+      s.emulator.calls().map((r) => r.action),
+      ['get_customer', 'update_customer'],
+    );
   });
 
   it('get_chat without the customer’s session_fields key: unknown, not empty; notify reads them with get_customer and keeps them, first and repeated', async () => {
@@ -72,10 +90,21 @@ describe('LiveChat notify: showing the link', () => {
     s.emulator.requests.length = 0;
     const view = { ...thin, conversation };
     valueOf(await s.client().showRecord(view, LEAD));
-    assert.deepEqual(s.emulator.calls().map((r) => r.action), ['get_customer', 'update_customer']);
-    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: LEAD.url }]);
+    assert.deepEqual(
+      s.emulator.calls().map((r) => r.action),
+      ['get_customer', 'update_customer'],
+    );
+    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [
+      { plan: 'pro' },
+      { signup: '2025-02-01' },
+      { crm_record_url: LEAD.url },
+    ]);
     valueOf(await s.client().showRecord(view, { ...LEAD, url: 'http://127.0.0.1:3000/records/45' }));
-    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: 'http://127.0.0.1:3000/records/45' }]);
+    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [
+      { plan: 'pro' },
+      { signup: '2025-02-01' },
+      { crm_record_url: 'http://127.0.0.1:3000/records/45' },
+    ]);
   });
 
   it('get_chat without session_fields nor email: the fetch’s get_customer read is handed on and merged into', async () => {
@@ -85,8 +114,15 @@ describe('LiveChat notify: showing the link', () => {
     const { facts, ...conversation } = valueOf(await s.client().fetchConversation(thin));
     s.emulator.requests.length = 0;
     valueOf(await s.client().showRecord({ ...thin, conversation, meta: { ...thin.meta, ...facts?.meta } }, LEAD));
-    assert.deepEqual(s.emulator.calls().map((r) => r.action), ['update_customer']);
-    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }, { crm_record_url: LEAD.url }]);
+    assert.deepEqual(
+      s.emulator.calls().map((r) => r.action),
+      ['update_customer'],
+    );
+    assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [
+      { plan: 'pro' },
+      { signup: '2025-02-01' },
+      { crm_record_url: LEAD.url },
+    ]);
   });
 
   it('get_customer failing: no blind overwrite; a 503 is transient, a missing scope permanent; the fields stay as they were', async () => {
@@ -98,7 +134,11 @@ describe('LiveChat notify: showing the link', () => {
     const refused = failureOf(await s.client().showRecord(view, LEAD));
     assert.equal(refused.kind, 'permanent');
     assert.match(refused.message, /customers:ro/);
-    assert.deepEqual(s.emulator.calls().map((r) => r.action), ['get_customer', 'get_customer'], 'no update_customer without the customer’s fields');
+    assert.deepEqual(
+      s.emulator.calls().map((r) => r.action),
+      ['get_customer', 'get_customer'],
+      'no update_customer without the customer’s fields',
+    );
     assert.deepEqual(s.emulator.state.customers.get(customerId)?.session_fields, [{ plan: 'pro' }, { signup: '2025-02-01' }]);
   });
 
@@ -117,8 +157,17 @@ describe('LiveChat notify: showing the link', () => {
         ['send_event', 200],
       ],
     );
-    assert.deepEqual(calls[2]?.body, { chat_id: chatId, user_id: s.emulator.account.agentId, user_type: 'agent', visibility: 'agents', ignore_requester_presence: true });
-    assert.deepEqual(calls[3]?.body, { chat_id: chatId, event: { type: 'message', text: `CRM contact: ${PERSON.url}`, visibility: 'agents' } });
+    assert.deepEqual(calls[2]?.body, {
+      chat_id: chatId,
+      user_id: s.emulator.account.agentId,
+      user_type: 'agent',
+      visibility: 'agents',
+      ignore_requester_presence: true,
+    });
+    assert.deepEqual(calls[3]?.body, {
+      chat_id: chatId,
+      event: { type: 'message', text: `CRM contact: ${PERSON.url}`, visibility: 'agents' },
+    });
     const shown = agentsOnlyEvents(chatId);
     assert.equal(shown.length, 1);
     assert.equal(shown[0]?.author_id, s.emulator.account.agentId);
@@ -175,12 +224,20 @@ describe('LiveChat notify: showing the link', () => {
   it('a customer LiveChat does not know is a permanent failure', async () => {
     const { chatId } = s.chat();
     const view = await deliveredView(chatId);
-    const failure = failureOf(await s.client().showRecord({ ...view, conversation: { ...view.conversation, visitor: { id: '00000000-0000-4000-8000-000000000000' } } }, LEAD));
+    const failure = failureOf(
+      await s
+        .client()
+        .showRecord({ ...view, conversation: { ...view.conversation, visitor: { id: '00000000-0000-4000-8000-000000000000' } } }, LEAD),
+    );
     assert.equal(failure.code, 'LIVECHAT_NOT_FOUND');
   });
 
   it('v2 chat_started: the visitor details get the link, with the webhook’s license_id and token and X-API-Version: 2', async () => {
-    const body = v2ChatStarted(s.emulator.state, { id: 'S1354547427.0c151b0e1b', name: 'John', email: 'john@example.com' }, { licenseId: '1025707', token: 'tok-1' });
+    const body = v2ChatStarted(
+      s.emulator.state,
+      { id: 'S1354547427.0c151b0e1b', name: 'John', email: 'john@example.com' },
+      { licenseId: '1025707', token: 'tok-1' },
+    );
     const event = decodeOne(body);
     assert.deepEqual(event.plan, ['lookup', 'notify']);
     // v2 needs no API credentials at all.
@@ -189,7 +246,12 @@ describe('LiveChat notify: showing the link', () => {
     assert.equal(request?.path, '/visitors/S1354547427.0c151b0e1b/details');
     assert.equal(request?.apiVersion, '2');
     assert.equal(request?.authorization, undefined);
-    assert.deepEqual(request?.body, { license_id: 1025707, token: 'tok-1', id: 'chat2crm', fields: [{ name: 'CRM', value: 'Open contact', url: PERSON.url }] });
+    assert.deepEqual(request?.body, {
+      license_id: 1025707,
+      token: 'tok-1',
+      id: 'chat2crm',
+      fields: [{ name: 'CRM', value: 'Open contact', url: PERSON.url }],
+    });
     assert.equal(request?.status, 200);
     assert.equal(s.emulator.state.visitorDetails.get('S1354547427.0c151b0e1b')?.length, 1);
   });
@@ -219,7 +281,11 @@ describe('LiveChat notify: showing the link', () => {
 
 describe('mergeSessionFields', () => {
   it('keeps every other entry in order, drops our old value, adds ours last', () => {
-    assert.deepEqual(mergeSessionFields([{ a: '1' }, { crm_record_url: 'old' }, { b: '2' }], 'crm_record_url', 'new'), [{ a: '1' }, { b: '2' }, { crm_record_url: 'new' }]);
+    assert.deepEqual(mergeSessionFields([{ a: '1' }, { crm_record_url: 'old' }, { b: '2' }], 'crm_record_url', 'new'), [
+      { a: '1' },
+      { b: '2' },
+      { crm_record_url: 'new' },
+    ]);
   });
   it('keeps a __proto__ key of the customer as data', () => {
     const merged = mergeSessionFields([JSON.parse('{"__proto__": "x"}') as Record<string, unknown>], 'crm_record_url', 'u');

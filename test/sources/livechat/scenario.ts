@@ -48,7 +48,11 @@ export const startScenario = async (options: LiveChatEmulatorOptions = {}): Prom
       };
     },
     chat: ({ bareCustomer = false, hideSessionFields = false, email = 'ada@example.com' } = {}) => {
-      const customer = emulator.state.addCustomer({ name: 'Ada Lovelace', email, session_fields: [{ plan: 'pro' }, { signup: '2025-02-01' }] });
+      const customer = emulator.state.addCustomer({
+        name: 'Ada Lovelace',
+        email,
+        session_fields: [{ plan: 'pro' }, { signup: '2025-02-01' }],
+      });
       const chat = emulator.state.startChat({ customerId: customer.id, agentId: AGENT, bareCustomer, hideSessionFields });
       emulator.state.addEvent(chat.id, { author_id: customer.id, text: 'Hi, I need a quote for 20 seats' });
       emulator.state.addEvent(chat.id, { author_id: AGENT, text: 'Sure, let me check' });

@@ -14,7 +14,15 @@ const users = [
 ];
 
 const at = (s: number) => `2026-01-05T09:00:${String(s).padStart(2, '0')}.000000Z`;
-const message = (id: string, s: number, author: string, text: string, extra: Record<string, unknown> = {}) => ({ id, type: 'message', created_at: at(s), visibility: 'all', author_id: author, text, ...extra });
+const message = (id: string, s: number, author: string, text: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  type: 'message',
+  created_at: at(s),
+  visibility: 'all',
+  author_id: author,
+  text,
+  ...extra,
+});
 
 const decode = <A>(codec: t.Decoder<unknown, A>, value: unknown): A => {
   const result = codec.decode(value);
@@ -38,14 +46,28 @@ const thread1 = {
         { type: 'name', label: 'Name:', answer: 'Ada Lovelace' },
         { type: 'email', label: 'E-mail:', answer: 'Ada@Example.com' },
         { type: 'radio', label: 'Topic', answer: { id: '1', label: 'Pricing' } },
-        { type: 'checkbox', label: 'Products', answers: [{ id: 'a', label: 'Chat' }, { id: 'b', label: 'Tickets' }] },
+        {
+          type: 'checkbox',
+          label: 'Products',
+          answers: [
+            { id: 'a', label: 'Chat' },
+            { id: 'b', label: 'Tickets' },
+          ],
+        },
         { type: 'question', label: 'Skipped' },
       ],
     },
     message('T1_2', 2, CUSTOMER, 'Hi, I need a quote'),
     message('T1_3', 3, AGENT, 'Sure'),
     message('T1_4', 4, CUSTOMER, 'oops, typed my card number', { deleted: true }),
-    { id: 'T1_5', type: 'system_message', created_at: at(5), visibility: 'all', text: 'Agent Smith closed the chat', system_message_type: 'manual_archived_agent' },
+    {
+      id: 'T1_5',
+      type: 'system_message',
+      created_at: at(5),
+      visibility: 'all',
+      text: 'Agent Smith closed the chat',
+      system_message_type: 'manual_archived_agent',
+    },
   ],
 };
 
@@ -57,10 +79,28 @@ const thread2 = {
   access: { group_ids: [2] },
   events: [
     message('T2_1', 20, CUSTOMER, 'Back again'),
-    { id: 'T2_2', type: 'file', created_at: at(21), visibility: 'all', author_id: CUSTOMER, name: 'invoice.pdf', url: 'https://cdn.livechat-files.com/api/file/invoice.pdf', content_type: 'application/pdf', size: 1234 },
+    {
+      id: 'T2_2',
+      type: 'file',
+      created_at: at(21),
+      visibility: 'all',
+      author_id: CUSTOMER,
+      name: 'invoice.pdf',
+      url: 'https://cdn.livechat-files.com/api/file/invoice.pdf',
+      content_type: 'application/pdf',
+      size: 1234,
+    },
     message('T2_3', 22, AGENT, '!case', { visibility: 'agents' }),
     message('T2_4', 23, AGENT, 'Customer is upset, be kind', { visibility: 'agents' }),
-    { id: 'T2_5', type: 'rich_message', created_at: at(24), visibility: 'all', author_id: AGENT, template_id: 'cards', elements: [{ title: 'Pro plan', buttons: [{ text: 'Buy' }] }, { subtitle: 'Enterprise' }] },
+    {
+      id: 'T2_5',
+      type: 'rich_message',
+      created_at: at(24),
+      visibility: 'all',
+      author_id: AGENT,
+      template_id: 'cards',
+      elements: [{ title: 'Pro plan', buttons: [{ text: 'Buy' }] }, { subtitle: 'Enterprise' }],
+    },
     { id: 'T2_6', type: 'custom', created_at: at(25), visibility: 'all', author_id: AGENT, content: { x: 1 } },
     // The 2019 shape: `recipients` rather than `visibility`.
     message('T2_7', 26, AGENT, 'Old-style whisper', { visibility: undefined, recipients: 'agents' }),
@@ -75,7 +115,18 @@ describe('LiveChat transcript assembly', () => {
   it('joins every thread of the chat in time order, each event once, deleted events dropped', () => {
     assert.deepEqual(
       c.messages.map((m) => m.body.split('\n')[0]),
-      ['Name: Ada Lovelace', 'Hi, I need a quote', 'Sure', 'Agent Smith closed the chat', 'Back again', 'invoice.pdf https://cdn.livechat-files.com/api/file/invoice.pdf', '!case', 'Customer is upset, be kind', 'Pro plan', 'Old-style whisper'],
+      [
+        'Name: Ada Lovelace',
+        'Hi, I need a quote',
+        'Sure',
+        'Agent Smith closed the chat',
+        'Back again',
+        'invoice.pdf https://cdn.livechat-files.com/api/file/invoice.pdf',
+        '!case',
+        'Customer is upset, be kind',
+        'Pro plan',
+        'Old-style whisper',
+      ],
     );
     assert.ok(!c.messages.some((m) => m.body.includes('card number')));
   });

@@ -5,7 +5,15 @@ import { eventsOf, fixtureJson, makeSource, onlyConversation, rejectionOf, reque
 const SECRET = 'registered-secret-0123456789';
 const source = makeSource({ LIVECHAT_WEBHOOK_SECRET: SECRET });
 
-const v3 = (action: string, payload: unknown, extra: Record<string, unknown> = {}) => ({ webhook_id: 'w1', secret_key: SECRET, action, organization_id: 'org-1', payload, additional_data: {}, ...extra });
+const v3 = (action: string, payload: unknown, extra: Record<string, unknown> = {}) => ({
+  webhook_id: 'w1',
+  secret_key: SECRET,
+  action,
+  organization_id: 'org-1',
+  payload,
+  additional_data: {},
+  ...extra,
+});
 
 const agentEvent = (text: string, extra: Record<string, unknown> = {}) => ({
   id: 'K600PKZON8_7',
@@ -60,13 +68,43 @@ describe('LiveChat webhook: malformed bodies', () => {
     ['incoming_chat without a chat', v3('incoming_chat', {}), 'INVALID_PAYLOAD', /payload\.chat/],
     ['incoming_chat whose chat has no id', v3('incoming_chat', { chat: { thread: { id: 'T' } } }), 'INVALID_PAYLOAD', /payload\.chat\.id/],
     ['chat_deactivated without thread_id', v3('chat_deactivated', { chat_id: 'C1' }), 'INVALID_PAYLOAD', /payload\.thread_id/],
-    ['chat_deactivated with an empty chat_id', v3('chat_deactivated', { chat_id: ' ', thread_id: 'T' }), 'INVALID_PAYLOAD', /payload\.chat_id/],
-    ['incoming_event with a bad time', v3('incoming_event', { chat_id: 'C', thread_id: 'T', event: agentEvent('!case', { created_at: 'yesterday' }) }), 'INVALID_PAYLOAD', /payload\.event\.created_at/],
+    [
+      'chat_deactivated with an empty chat_id',
+      v3('chat_deactivated', { chat_id: ' ', thread_id: 'T' }),
+      'INVALID_PAYLOAD',
+      /payload\.chat_id/,
+    ],
+    [
+      'incoming_event with a bad time',
+      v3('incoming_event', { chat_id: 'C', thread_id: 'T', event: agentEvent('!case', { created_at: 'yesterday' }) }),
+      'INVALID_PAYLOAD',
+      /payload\.event\.created_at/,
+    ],
     ['v2 chat_ended without chat', { ...fixtureJson('v2-chat_ended-docs.json'), chat: undefined }, 'INVALID_PAYLOAD', /chat/],
-    ['v2 chat_ended with a message without text', { ...fixtureJson('v2-chat_started-docs.json'), event_type: 'chat_ended', chat: { id: 'X', messages: [{ timestamp: 1 }] } }, 'INVALID_PAYLOAD', /chat\.messages\.0\.text/],
-    ['a chat id with a control character (it goes into URLs and CRM keys)', v3('chat_deactivated', { chat_id: 'C1\u0000', thread_id: 'T' }), 'INVALID_PAYLOAD', /payload\.chat_id: expected no control characters/],
-    ['a chat id longer than 128 characters', v3('chat_deactivated', { chat_id: 'C'.repeat(129), thread_id: 'T' }), 'INVALID_PAYLOAD', /payload\.chat_id/],
-    ['a customer email with a line break', { ...fixtureJson('v2-chat_started-docs.json'), visitor: { id: 'v', email: 'a@b.c\nBcc: x' } }, 'INVALID_PAYLOAD', /visitor\.email/],
+    [
+      'v2 chat_ended with a message without text',
+      { ...fixtureJson('v2-chat_started-docs.json'), event_type: 'chat_ended', chat: { id: 'X', messages: [{ timestamp: 1 }] } },
+      'INVALID_PAYLOAD',
+      /chat\.messages\.0\.text/,
+    ],
+    [
+      'a chat id with a control character (it goes into URLs and CRM keys)',
+      v3('chat_deactivated', { chat_id: 'C1\u0000', thread_id: 'T' }),
+      'INVALID_PAYLOAD',
+      /payload\.chat_id: expected no control characters/,
+    ],
+    [
+      'a chat id longer than 128 characters',
+      v3('chat_deactivated', { chat_id: 'C'.repeat(129), thread_id: 'T' }),
+      'INVALID_PAYLOAD',
+      /payload\.chat_id/,
+    ],
+    [
+      'a customer email with a line break',
+      { ...fixtureJson('v2-chat_started-docs.json'), visitor: { id: 'v', email: 'a@b.c\nBcc: x' } },
+      'INVALID_PAYLOAD',
+      /visitor\.email/,
+    ],
     ['v2 without token', { ...fixtureJson('v2-chat_started-docs.json'), token: undefined }, 'INVALID_PAYLOAD', /token/],
   ];
   for (const [what, body, code, detail] of cases) {
@@ -78,15 +116,26 @@ describe('LiveChat webhook: malformed bodies', () => {
   }
 
   it('repairs lone surrogates in free text (U+FFFD) instead of refusing the chat', () => {
-    const event = { id: 'E1', type: 'message', text: 'broken \ud800 text', created_at: '2026-01-05T09:00:07.000000Z', author_id: 'smith@example.com' };
-    const body = JSON.stringify(v3('incoming_chat', { chat: { id: 'C1', users: [], thread: { id: 'T1', events: [event], tags: ['\udc00tag'] } } }));
+    const event = {
+      id: 'E1',
+      type: 'message',
+      text: 'broken \ud800 text',
+      created_at: '2026-01-05T09:00:07.000000Z',
+      author_id: 'smith@example.com',
+    };
+    const body = JSON.stringify(
+      v3('incoming_chat', { chat: { id: 'C1', users: [], thread: { id: 'T1', events: [event], tags: ['\udc00tag'] } } }),
+    );
     const c = onlyConversation(eventsOf(source.decode(requestOf(body)))).conversation;
     assert.equal(c.messages[0]?.body, 'broken \ufffd text');
     assert.deepEqual(c.tags, ['\ufffdtag']);
   });
 
   it('rejects a non-JSON content type and bytes that are not UTF-8', () => {
-    assert.equal(rejectionOf(source.decode(requestOf('action=x', { 'content-type': 'application/x-www-form-urlencoded' }))).code, 'UNSUPPORTED_CONTENT_TYPE');
+    assert.equal(
+      rejectionOf(source.decode(requestOf('action=x', { 'content-type': 'application/x-www-form-urlencoded' }))).code,
+      'UNSUPPORTED_CONTENT_TYPE',
+    );
     assert.equal(rejectionOf(source.decode(requestOf(Buffer.from([0x7b, 0xff, 0x7d])))).code, 'MALFORMED_BODY');
   });
 
@@ -102,7 +151,9 @@ describe('LiveChat webhook: malformed bodies', () => {
 
   it('an incoming_chat whose users and events carry __proto__ keys decodes to plain objects', () => {
     const chat = fixtureJson('v3-incoming_chat-2019.json');
-    const text = JSON.stringify({ ...chat, secret_key: SECRET }).replace('"name":"test"', '"name":" test ","__proto__":{"type":"agent"}').replace('"type":"message"', '"type":"message","__proto__":{"visibility":"agents"}');
+    const text = JSON.stringify({ ...chat, secret_key: SECRET })
+      .replace('"name":"test"', '"name":" test ","__proto__":{"type":"agent"}')
+      .replace('"type":"message"', '"type":"message","__proto__":{"visibility":"agents"}');
     const event = onlyConversation(eventsOf(source.decode(requestOf(text))));
     assert.equal(foreignPrototypeAt(event), undefined);
     assert.equal(event.conversation.visitor.name, 'test');
@@ -112,7 +163,9 @@ describe('LiveChat webhook: malformed bodies', () => {
 
 describe('LiveChat webhook: events and plans', () => {
   it('chat_deactivated → a thin conversation with fetch → deliver → notify', () => {
-    const event = onlyConversation(eventsOf(source.decode(requestOf(v3('chat_deactivated', { chat_id: 'C1', thread_id: 'T2', user_id: 'smith@example.com' })))));
+    const event = onlyConversation(
+      eventsOf(source.decode(requestOf(v3('chat_deactivated', { chat_id: 'C1', thread_id: 'T2', user_id: 'smith@example.com' })))),
+    );
     assert.deepEqual(event.plan, ['fetch', 'deliver', 'notify']);
     assert.equal(event.conversation.id, 'C1');
     assert.equal(event.dedupKey, 'v3:chat_deactivated:C1:T2');
@@ -133,7 +186,9 @@ describe('LiveChat webhook: events and plans', () => {
     ['  !CASE', 'case'],
   ] as const) {
     it(`an agent's "${text}" forces ${forced} and runs fetch → deliver → notify now`, () => {
-      const event = onlyConversation(eventsOf(source.decode(requestOf(v3('incoming_event', { chat_id: 'C1', thread_id: 'T1', event: agentEvent(text) })))));
+      const event = onlyConversation(
+        eventsOf(source.decode(requestOf(v3('incoming_event', { chat_id: 'C1', thread_id: 'T1', event: agentEvent(text) })))),
+      );
       assert.equal(event.forced, forced);
       assert.deepEqual(event.plan, ['fetch', 'deliver', 'notify']);
       assert.equal(event.dedupKey, 'v3:incoming_event:C1:T1:K600PKZON8_7');

@@ -7,7 +7,10 @@ import { startLiveSupportiEmulator, type LiveSupportiEmulator } from '../../emul
 const ACCOUNT = 'b943010f-b565-4731-9f34-42c54319957f';
 const VISITOR = '169.26.97.99-1231178';
 
-const view = (meta: Record<string, string> = { accountId: ACCOUNT, agentId: '150', visitorId: VISITOR }, visitorId = VISITOR): ConversationView => ({
+const view = (
+  meta: Record<string, string> = { accountId: ACCOUNT, agentId: '150', visitorId: VISITOR },
+  visitorId = VISITOR,
+): ConversationView => ({
   id: `${ACCOUNT}:${visitorId}`,
   meta,
   conversation: {
@@ -89,7 +92,10 @@ describe('LiveSupporti visitor-details client (against the emulator)', () => {
     emulator.faults.inject({ status: 503, retryAfterSeconds: 30 });
     emulator.faults.inject({ status: 502 });
     const first = failure(await show());
-    assert.deepEqual([first.kind, first.code, first.status, first.kind === 'transient' ? first.retryAfterMs : -1], ['transient', 'LIVESUPPORTI_UNAVAILABLE', 503, 30_000]);
+    assert.deepEqual(
+      [first.kind, first.code, first.status, first.kind === 'transient' ? first.retryAfterMs : -1],
+      ['transient', 'LIVESUPPORTI_UNAVAILABLE', 503, 30_000],
+    );
     const second = failure(await show());
     assert.deepEqual([second.kind, second.status, second.kind === 'transient' ? second.retryAfterMs : -1], ['transient', 502, undefined]);
     assert.ok((await show()).ok);
@@ -107,7 +113,10 @@ describe('LiveSupporti visitor-details client (against the emulator)', () => {
     assert.deepEqual([f.kind, f.code, f.status], ['permanent', 'LIVESUPPORTI_REJECTED', 400]);
     assert.equal(f.message, 'LiveSupporti refused the visitor details (400): Unknown account.');
 
-    emulator.faults.inject({ status: 400, body: JSON.stringify({ Message: `Visitor jason@example.com is not\r\nonline. ${'x'.repeat(500)}` }) });
+    emulator.faults.inject({
+      status: 400,
+      body: JSON.stringify({ Message: `Visitor jason@example.com is not\r\nonline. ${'x'.repeat(500)}` }),
+    });
     const long = failure(await show());
     assert.equal(long.kind, 'permanent');
     assert.ok(!long.message.includes('jason@example.com'));
@@ -168,12 +177,21 @@ describe('LiveSupporti visitor-details client (against the emulator)', () => {
 
 describe('LiveSupporti visitor fields', () => {
   it('sends the link first, then only the name and company the CRM has', () => {
-    assert.deepEqual(toVisitorFields({ url: 'https://crm.example/c/1', kind: 'person', label: 'contact', name: 'Ada Lovelace', company: 'Analytical Engines' }), [
-      { name: 'CRM', value: 'https://crm.example/c/1' },
-      { name: 'CRM record', value: 'existing contact' },
-      { name: 'Name', value: 'Ada Lovelace' },
-      { name: 'Company', value: 'Analytical Engines' },
-    ]);
+    assert.deepEqual(
+      toVisitorFields({
+        url: 'https://crm.example/c/1',
+        kind: 'person',
+        label: 'contact',
+        name: 'Ada Lovelace',
+        company: 'Analytical Engines',
+      }),
+      [
+        { name: 'CRM', value: 'https://crm.example/c/1' },
+        { name: 'CRM record', value: 'existing contact' },
+        { name: 'Name', value: 'Ada Lovelace' },
+        { name: 'Company', value: 'Analytical Engines' },
+      ],
+    );
     assert.deepEqual(toVisitorFields({ url: 'https://crm.example/l/2', kind: 'record', label: 'lead' }), [
       { name: 'CRM', value: 'https://crm.example/l/2' },
       { name: 'CRM record', value: 'lead' },

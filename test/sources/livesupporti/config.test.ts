@@ -21,7 +21,13 @@ describe('LiveSupporti configuration', () => {
       LIVESUPPORTI_CREATE_LEADS: 'false',
     });
     assert.ok(isRight(config));
-    assert.deepEqual(config.right, { webhookSecret: 'a'.repeat(32), apiUser: 'agent@example.com', apiKey: 'key', apiUrl: 'http://127.0.0.1:4030', createLeads: false });
+    assert.deepEqual(config.right, {
+      webhookSecret: 'a'.repeat(32),
+      apiUser: 'agent@example.com',
+      apiKey: 'key',
+      apiUrl: 'http://127.0.0.1:4030',
+      createLeads: false,
+    });
   });
 
   it('refuses a secret shorter than 32 or longer than 128 characters, naming the key but not the secret', () => {

@@ -6,8 +6,10 @@ import { sourceContract, sourceRequest } from '../contract';
 
 const SECRET = 'livesupporti-contract-secret-0123456789abcdef';
 const JSON_TYPE = 'application/json; charset=utf-8';
-const signed = (body: string, secret = SECRET) => sourceRequest({ body, headers: { 'content-type': JSON_TYPE, 'ms-signature': signBody(body, secret) } });
-const started = (id: string, visitor: string) => buildBody({ id, attempt: 1, notifications: [chatStarted({ id: visitor, email: `${visitor}@example.com` })] });
+const signed = (body: string, secret = SECRET) =>
+  sourceRequest({ body, headers: { 'content-type': JSON_TYPE, 'ms-signature': signBody(body, secret) } });
+const started = (id: string, visitor: string) =>
+  buildBody({ id, attempt: 1, notifications: [chatStarted({ id: visitor, email: `${visitor}@example.com` })] });
 
 sourceContract({
   definition: livesupportiSource,
@@ -15,7 +17,13 @@ sourceContract({
   valid: () => [signed(started('a1', 'visitor-1')), signed(started('a2', 'visitor-2'))],
   forged: () => signed(started('a3', 'visitor-3'), 'another-secret-0123456789abcdef0123456789'),
   unsigned: () => sourceRequest({ body: started('a4', 'visitor-4'), headers: { 'content-type': JSON_TYPE } }),
-  malformed: () => ['{', '[]', JSON.stringify({ Id: 'x', Attempt: 1 }), JSON.stringify({ Id: 'x', Attempt: 1, Notifications: [{ Action: 'ChatStarted', Data: { AccountId: 'a' } }] })].map((b) => signed(b)),
+  malformed: () =>
+    [
+      '{',
+      '[]',
+      JSON.stringify({ Id: 'x', Attempt: 1 }),
+      JSON.stringify({ Id: 'x', Attempt: 1, Notifications: [{ Action: 'ChatStarted', Data: { AccountId: 'a' } }] }),
+    ].map((b) => signed(b)),
   fixtures: () => {
     const body = readFileSync(join(__dirname, '../../fixtures/livesupporti/chat-started-reconstructed.json'), 'utf8');
     return [{ name: 'chat-started-reconstructed.json', request: signed(body) }];

@@ -17,13 +17,24 @@ describe('LiveSupporti banner and setup lines', () => {
   });
 
   it('names the secret lengths the config takes (32 to 128) and the form’s limit (64)', () => {
-    const text = (createLiveSupportiSource({ apiUrl: 'https://livesupporti.com', createLeads: true }, deps).describe?.(URL) ?? []).join('\n');
+    const text = (createLiveSupportiSource({ apiUrl: 'https://livesupporti.com', createLeads: true }, deps).describe?.(URL) ?? []).join(
+      '\n',
+    );
     assert.match(text, /32 to 128 characters/);
     assert.match(text, /the form in LiveSupporti takes at most 64/);
   });
 
   it('never prints the secret or the API key', () => {
-    const source = createLiveSupportiSource({ webhookSecret: SECRET, apiUser: 'agent-user', apiKey: 'very-secret-api-key', apiUrl: 'https://livesupporti.com', createLeads: false }, deps);
+    const source = createLiveSupportiSource(
+      {
+        webhookSecret: SECRET,
+        apiUser: 'agent-user',
+        apiKey: 'very-secret-api-key',
+        apiUrl: 'https://livesupporti.com',
+        createLeads: false,
+      },
+      deps,
+    );
     const text = (source.describe?.(URL) ?? []).join('\n');
     assert.ok(!text.includes(SECRET));
     assert.ok(!text.includes('very-secret-api-key'));

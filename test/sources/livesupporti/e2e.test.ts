@@ -11,7 +11,14 @@ import { sourceDefinitions } from '../../../src/sources';
 import { livesupportiSource } from '../../../src/sources/livesupporti';
 import { until } from '../../support/expect';
 import { removeDir, serviceEnv, tempDir } from '../../support/service';
-import { buildBody, chatStarted, createLiveSupportiSender, signBody, startLiveSupportiEmulator, type LiveSupportiEmulator } from '../../emulators/livesupporti';
+import {
+  buildBody,
+  chatStarted,
+  createLiveSupportiSender,
+  signBody,
+  startLiveSupportiEmulator,
+  type LiveSupportiEmulator,
+} from '../../emulators/livesupporti';
 import { SECRET } from './request';
 
 const TOKEN = 'livesupporti-e2e-token-0123456789';
@@ -68,7 +75,11 @@ describe('LiveSupporti end to end (service + emulator + local CRM)', function ()
   const pushesFor = (visitorId: string) => emulator.requests.filter((r) => r.path === `/api/visitors/${visitorId}/details`);
   const jobs = (visitorId: string) => service.running.store.conversationJobs(keyOf(visitorId), 20);
   const settled = async (visitorId: string, kind: 'notify' | 'lookup' = 'notify') => {
-    await until(`the ${kind} step of ${visitorId} to settle`, async () => (await jobs(visitorId)).some((j) => j.kind === kind && j.state !== 'pending' && j.state !== 'running'), 10_000);
+    await until(
+      `the ${kind} step of ${visitorId} to settle`,
+      async () => (await jobs(visitorId)).some((j) => j.kind === kind && j.state !== 'pending' && j.state !== 'running'),
+      10_000,
+    );
     const job = (await jobs(visitorId)).find((j) => j.kind === kind);
     assert.ok(job !== undefined);
     return job;
@@ -92,7 +103,10 @@ describe('LiveSupporti end to end (service + emulator + local CRM)', function ()
       assert.equal(echo.ok, true, `${echo.status} ${echo.body}`);
       assert.equal(echo.contentType, 'text/plain; charset=utf-8');
       assert.equal(echo.allowOrigin, 'https://livesupporti.com');
-      const preflight = await fetch(service.webhook, { method: 'OPTIONS', headers: { origin: 'https://livesupporti.com', 'access-control-request-method': 'GET' } });
+      const preflight = await fetch(service.webhook, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://livesupporti.com', 'access-control-request-method': 'GET' },
+      });
       assert.equal(preflight.status, 204);
       assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://livesupporti.com');
       assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /GET/);
@@ -108,13 +122,24 @@ describe('LiveSupporti end to end (service + emulator + local CRM)', function ()
 
     it('refuses bad signatures (400 / 401) and a wrong token (404), storing and pushing nothing', async () => {
       const visitorId = newVisitor();
-      const body = buildBody({ id: 'bad-sig-1', attempt: 1, notifications: [chatStarted({ id: visitorId, email: 'mallory@example.com' })] });
-      const post = (url: string, headers: Record<string, string>) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body });
+      const body = buildBody({
+        id: 'bad-sig-1',
+        attempt: 1,
+        notifications: [chatStarted({ id: visitorId, email: 'mallory@example.com' })],
+      });
+      const post = (url: string, headers: Record<string, string>) =>
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body });
       const codeOf = async (res: Response) => [res.status, ((await res.json()) as { error: { code: string } }).error.code];
       assert.deepEqual(await codeOf(await post(service.webhook, {})), [400, 'MISSING_SIGNATURE']);
       assert.deepEqual(await codeOf(await post(service.webhook, { 'ms-signature': 'sha256=not-hex' })), [400, 'MISSING_SIGNATURE']);
-      assert.deepEqual(await codeOf(await post(service.webhook, { 'ms-signature': signBody(body, `${SECRET}-wrong`) })), [401, 'INVALID_SIGNATURE']);
-      assert.deepEqual(await codeOf(await post(`${service.url}/webhooks/livesupporti/wrong-token`, { 'ms-signature': signBody(body, SECRET) })), [404, 'UNKNOWN_WEBHOOK_TOKEN']);
+      assert.deepEqual(await codeOf(await post(service.webhook, { 'ms-signature': signBody(body, `${SECRET}-wrong`) })), [
+        401,
+        'INVALID_SIGNATURE',
+      ]);
+      assert.deepEqual(
+        await codeOf(await post(`${service.url}/webhooks/livesupporti/wrong-token`, { 'ms-signature': signBody(body, SECRET) })),
+        [404, 'UNKNOWN_WEBHOOK_TOKEN'],
+      );
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(await service.running.store.getConversation(keyOf(visitorId)), undefined);
       assert.equal(await service.running.store.findLocalRecordByEmail('mallory@example.com'), undefined);
@@ -137,7 +162,11 @@ describe('LiveSupporti end to end (service + emulator + local CRM)', function ()
 
       // The sender's retry of the same work item: same Id, Attempt 2, re-signed.
       const body = buildBody({ id: 'work-item-new-1', attempt: 2, notifications: [notification] });
-      const again = await fetch(service.webhook, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'ms-signature': signBody(body, SECRET).toLowerCase() }, body });
+      const again = await fetch(service.webhook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8', 'ms-signature': signBody(body, SECRET).toLowerCase() },
+        body,
+      });
       assert.equal(again.status, 200);
       await new Promise((r) => setTimeout(r, 300));
 
@@ -169,15 +198,32 @@ describe('LiveSupporti end to end (service + emulator + local CRM)', function ()
       await sender().send([chatStarted({ id: otherBrowser, email: 'known@example.com' })]);
       assert.equal((await settled(otherBrowser)).state, 'done');
       assert.equal((await jobs(otherBrowser)).filter((j) => j.kind === 'deliver').length, 0);
-      assert.deepEqual(pushesFor(otherBrowser).map((p) => p.body), [
-        { AccountId: ACCOUNT, AgentId: '150', VisitorId: otherBrowser, Fields: [{ name: 'CRM', value: personUrl }, { name: 'CRM record', value: `existing ${(await service.running.store.getConversation(keyOf(otherBrowser)))?.person?.type ?? '?'}` }] },
-      ]);
+      assert.deepEqual(
+        pushesFor(otherBrowser).map((p) => p.body),
+        [
+          {
+            AccountId: ACCOUNT,
+            AgentId: '150',
+            VisitorId: otherBrowser,
+            Fields: [
+              { name: 'CRM', value: personUrl },
+              {
+                name: 'CRM record',
+                value: `existing ${(await service.running.store.getConversation(keyOf(otherBrowser)))?.person?.type ?? '?'}`,
+              },
+            ],
+          },
+        ],
+      );
 
       // The first visitor's second chat (a new work item): the same lead, pushed again.
       await sender().send([chatStarted({ id: firstVisitor, email: 'known@example.com' })]);
       await until('the second push', () => pushesFor(firstVisitor).length === 2, 10_000);
       assert.equal((await service.running.store.findLocalRecordByEmail('known@example.com'))?.id, person.id);
-      assert.deepEqual(pushesFor(firstVisitor).map((p) => (p.body as { Fields: { value: string }[] }).Fields[0]?.value), [personUrl, personUrl]);
+      assert.deepEqual(
+        pushesFor(firstVisitor).map((p) => (p.body as { Fields: { value: string }[] }).Fields[0]?.value),
+        [personUrl, personUrl],
+      );
     });
 
     it('pushes once when two attempts of one notification arrive at the same time', async () => {
@@ -185,10 +231,17 @@ describe('LiveSupporti end to end (service + emulator + local CRM)', function ()
       const notification = chatStarted({ id: visitorId, email: 'concurrent@example.com' });
       const post = (attempt: number) => {
         const body = buildBody({ id: 'work-item-concurrent', attempt, notifications: [notification] });
-        return fetch(service.webhook, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'ms-signature': signBody(body, SECRET) }, body });
+        return fetch(service.webhook, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json; charset=utf-8', 'ms-signature': signBody(body, SECRET) },
+          body,
+        });
       };
       const answers = await Promise.all([post(1), post(2), post(3)]);
-      assert.deepEqual(answers.map((a) => a.status), [200, 200, 200]);
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [200, 200, 200],
+      );
       assert.equal((await settled(visitorId)).state, 'done');
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(pushesFor(visitorId).length, 1);
@@ -206,7 +259,11 @@ describe('LiveSupporti end to end (service + emulator + local CRM)', function ()
 
     it('takes several notifications in one POST, nested and flattened', async () => {
       const [a, b] = [newVisitor(), newVisitor()];
-      await sender().send([chatStarted({ id: a, email: 'batch.a@example.com' }), { action: 'VisitorLeft', data: {} }, chatStarted({ id: b, email: 'batch.b@example.com' }, true)]);
+      await sender().send([
+        chatStarted({ id: a, email: 'batch.a@example.com' }),
+        { action: 'VisitorLeft', data: {} },
+        chatStarted({ id: b, email: 'batch.b@example.com' }, true),
+      ]);
       assert.equal((await settled(a)).state, 'done');
       assert.equal((await settled(b)).state, 'done');
       assert.equal(pushesFor(a).length + pushesFor(b).length, 2);
@@ -221,7 +278,10 @@ describe('LiveSupporti end to end (service + emulator + local CRM)', function ()
       const notify = await settled(visitorId);
       assert.equal(notify.state, 'done');
       assert.equal(notify.attempts, 3);
-      assert.deepEqual(pushesFor(visitorId).map((p) => p.status), [503, 503, 200]);
+      assert.deepEqual(
+        pushesFor(visitorId).map((p) => p.status),
+        [503, 503, 200],
+      );
     });
 
     it('stops at once on a 400, with LiveSupporti’s reason on the step and on the stable-link page', async () => {
@@ -261,11 +321,24 @@ describe('LiveSupporti end to end (service + emulator + local CRM)', function ()
 
     it('creates no lead for an unknown visitor and pushes nothing', async () => {
       const visitorId = newVisitor();
-      const delivery = await createLiveSupportiSender({ callbackUrl: noLeads.webhook, secret: SECRET }).send([chatStarted({ id: visitorId, email: 'stranger@example.com' })]);
+      const delivery = await createLiveSupportiSender({ callbackUrl: noLeads.webhook, secret: SECRET }).send([
+        chatStarted({ id: visitorId, email: 'stranger@example.com' }),
+      ]);
       assert.equal(delivery.attempts[0]?.status, 200);
-      await until('the notify step', async () => (await noLeads.running.store.conversationJobs(keyOf(visitorId), 10)).some((j) => j.kind === 'notify' && j.state === 'done'), 10_000);
+      await until(
+        'the notify step',
+        async () =>
+          (await noLeads.running.store.conversationJobs(keyOf(visitorId), 10)).some((j) => j.kind === 'notify' && j.state === 'done'),
+        10_000,
+      );
       const steps = await noLeads.running.store.conversationJobs(keyOf(visitorId), 10);
-      assert.deepEqual(steps.map((j) => [j.kind, j.state]).sort(), [['lookup', 'done'], ['notify', 'done']].sort());
+      assert.deepEqual(
+        steps.map((j) => [j.kind, j.state]).sort(),
+        [
+          ['lookup', 'done'],
+          ['notify', 'done'],
+        ].sort(),
+      );
       assert.equal(await noLeads.running.store.findLocalRecordByEmail('stranger@example.com'), undefined);
       assert.equal(pushesFor(visitorId).length, 0);
     });

@@ -12,7 +12,16 @@ describe('LiveSupporti emulator page', () => {
         {
           id: `acc:${visitor}`,
           meta: { accountId: 'acc', visitorId: visitor },
-          conversation: { source: 'livesupporti', id: `acc:${visitor}`, visitor: { id: visitor }, messages: [], tags: [], groups: [], operators: [], offline: false },
+          conversation: {
+            source: 'livesupporti',
+            id: `acc:${visitor}`,
+            visitor: { id: visitor },
+            messages: [],
+            tags: [],
+            groups: [],
+            operators: [],
+            offline: false,
+          },
         },
         { url: 'http://127.0.0.1:3000/records/42?x=1&y=2', kind: 'record', label: 'lead' },
       );

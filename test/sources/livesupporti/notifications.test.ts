@@ -11,8 +11,11 @@ const fixture = readFileSync(join(__dirname, '../../fixtures/livesupporti/chat-s
 const AT = new Date('2026-12-01T20:00:00.000Z');
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
 
-const decode = (body: string | Buffer, createLeads = true, headers: Record<string, string> = JSON_TYPE): Either<Rejection, readonly InboundEvent[]> =>
-  decodeNotifications(sourceRequest({ body, headers }), { createLeads, now: () => AT });
+const decode = (
+  body: string | Buffer,
+  createLeads = true,
+  headers: Record<string, string> = JSON_TYPE,
+): Either<Rejection, readonly InboundEvent[]> => decodeNotifications(sourceRequest({ body, headers }), { createLeads, now: () => AT });
 
 const events = (body: string | Buffer, createLeads = true): readonly InboundEvent[] => {
   const decoded = decode(body, createLeads);
@@ -31,7 +34,8 @@ const conversationEvent = (e: InboundEvent | undefined) => {
   return e;
 };
 
-const body = (notifications: readonly Notification[], id = '0b7bd2d3b7a94d5d8c0d5f4b0e6a2a11', attempt = 1) => buildBody({ id, attempt, notifications });
+const body = (notifications: readonly Notification[], id = '0b7bd2d3b7a94d5d8c0d5f4b0e6a2a11', attempt = 1) =>
+  buildBody({ id, attempt, notifications });
 
 describe('LiveSupporti notifications', () => {
   it('turns the fixture chat start into a lookup → deliver → notify event keyed by account and visitor', () => {
@@ -78,7 +82,10 @@ describe('LiveSupporti notifications', () => {
   });
 
   it('keeps the dedup key across retries: same Id, growing Attempt, re-signed body', () => {
-    const keys = [1, 2, 3].map((attempt) => conversationEvent(events(body([chatStarted({ id: 'v1', email: 'ada@example.com' })], 'work-item-1', attempt))[0]).dedupKey);
+    const keys = [1, 2, 3].map(
+      (attempt) =>
+        conversationEvent(events(body([chatStarted({ id: 'v1', email: 'ada@example.com' })], 'work-item-1', attempt))[0]).dedupKey,
+    );
     assert.deepEqual(keys, ['work-item-1#0', 'work-item-1#0', 'work-item-1#0']);
     const other = conversationEvent(events(body([chatStarted({ id: 'v1', email: 'ada@example.com' })], 'work-item-2'))[0]).dedupKey;
     assert.notEqual(other, keys[0]);
@@ -94,7 +101,12 @@ describe('LiveSupporti notifications', () => {
   });
 
   it('ignores unknown actions without reading their data', () => {
-    const decoded = events(body([{ action: 'VisitorLeft', data: { anything: [1, 2] } }, { action: 'OfflineMessage', data: {}, flatten: true }]));
+    const decoded = events(
+      body([
+        { action: 'VisitorLeft', data: { anything: [1, 2] } },
+        { action: 'OfflineMessage', data: {}, flatten: true },
+      ]),
+    );
     assert.deepEqual(
       decoded.map((e) => e.kind),
       ['ignored', 'ignored'],
@@ -102,7 +114,8 @@ describe('LiveSupporti notifications', () => {
   });
 
   it('recognises the spellings of "chat started" it may be sent', () => {
-    for (const a of ['ChatStarted', 'chatstarted', 'chat.started', 'chat_started', 'Chat started', 'OnChatStarted', 'chatStart']) assert.ok(isChatStarted(a), a);
+    for (const a of ['ChatStarted', 'chatstarted', 'chat.started', 'chat_started', 'Chat started', 'OnChatStarted', 'chatStart'])
+      assert.ok(isChatStarted(a), a);
     for (const a of ['ChatEnded', 'VisitorData', 'chat', 'started', 'ChatStartedX']) assert.ok(!isChatStarted(a), a);
   });
 
@@ -122,7 +135,9 @@ describe('LiveSupporti notifications', () => {
     const noVisitorId = rejection(body([{ action: 'ChatStarted', data: { AccountId: 'acc', Visitor: { Email: 'ada@example.com' } } }]));
     assert.equal(noVisitorId.code, 'INVALID_PAYLOAD');
     assert.match(noVisitorId.detail ?? '', /^Notifications\.0\.Data\.Visitor\.Id: /);
-    const flatNoAccount = rejection(body([{ action: 'ChatStarted', data: { Visitor: { Id: 'v', Email: 'ada@example.com' } }, flatten: true }]));
+    const flatNoAccount = rejection(
+      body([{ action: 'ChatStarted', data: { Visitor: { Id: 'v', Email: 'ada@example.com' } }, flatten: true }]),
+    );
     assert.match(flatNoAccount.detail ?? '', /^Notifications\.0\.AccountId: /);
     assert.ok(!(flatNoAccount.detail ?? '').includes('ada@example.com'));
   });
@@ -130,7 +145,14 @@ describe('LiveSupporti notifications', () => {
   it('rejects a body that is not the sender envelope', () => {
     assert.equal(rejection('{"Id":"w1"').code, 'MALFORMED_JSON');
     assert.equal(rejection('').code, 'MALFORMED_JSON');
-    for (const bad of ['[]', '{"Attempt":1,"Notifications":[]}', '{"Id":"","Notifications":[]}', '{"Id":"w1","Notifications":{}}', '{"Id":"w1","Notifications":["x"]}', '{"Id":"w1","Notifications":[{"Data":{}}]}'])
+    for (const bad of [
+      '[]',
+      '{"Attempt":1,"Notifications":[]}',
+      '{"Id":"","Notifications":[]}',
+      '{"Id":"w1","Notifications":{}}',
+      '{"Id":"w1","Notifications":["x"]}',
+      '{"Id":"w1","Notifications":[{"Data":{}}]}',
+    ])
       assert.equal(rejection(bad).code, 'INVALID_PAYLOAD', bad);
     assert.match(rejection('{"Attempt":1,"Notifications":[]}').detail ?? '', /^Id: /);
   });

@@ -23,7 +23,8 @@ const route = (method: SourceRoute['method']): SourceRoute => {
 
 const isRejection = (a: SourceResponse | Rejection): a is Rejection => 'code' in a;
 
-const get = async (query: string, headers: Record<string, string> = {}) => route('GET').handle(sourceRequest({ method: 'GET', query, headers }), services);
+const get = async (query: string, headers: Record<string, string> = {}) =>
+  route('GET').handle(sourceRequest({ method: 'GET', query, headers }), services);
 
 describe('LiveSupporti echo handshake and CORS', () => {
   it('answers ?echo=<value> with exactly the value as text/plain, allowed for livesupporti.com', async () => {
@@ -33,7 +34,12 @@ describe('LiveSupporti echo handshake and CORS', () => {
       status: 200,
       body: '5f0c2e5b2c1d4b6f9d1e2a3b4c5d6e7f',
       contentType: 'text/plain; charset=utf-8',
-      headers: { 'Access-Control-Allow-Origin': 'https://livesupporti.com', Vary: 'Origin', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' },
+      headers: {
+        'Access-Control-Allow-Origin': 'https://livesupporti.com',
+        Vary: 'Origin',
+        'X-Content-Type-Options': 'nosniff',
+        'Cache-Control': 'no-store',
+      },
     });
   });
 
@@ -63,7 +69,14 @@ describe('LiveSupporti echo handshake and CORS', () => {
 
   it('answers the preflight with the allowed origin, methods and headers', async () => {
     const answer = await route('OPTIONS').handle(
-      sourceRequest({ method: 'OPTIONS', headers: { origin: 'https://livesupporti.com', 'access-control-request-method': 'GET', 'access-control-request-headers': 'content-type, x-requested-with' } }),
+      sourceRequest({
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://livesupporti.com',
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'content-type, x-requested-with',
+        },
+      }),
       services,
     );
     assert.ok(!isRejection(answer));
@@ -82,7 +95,10 @@ describe('LiveSupporti echo handshake and CORS', () => {
   });
 
   it('does not echo requested headers that are not a plain header list', async () => {
-    const answer = await route('OPTIONS').handle(sourceRequest({ method: 'OPTIONS', headers: { 'access-control-request-headers': 'x\r\nSet-Cookie: a=b' } }), services);
+    const answer = await route('OPTIONS').handle(
+      sourceRequest({ method: 'OPTIONS', headers: { 'access-control-request-headers': 'x\r\nSet-Cookie: a=b' } }),
+      services,
+    );
     assert.ok(!isRejection(answer));
     assert.equal(answer.headers?.['Access-Control-Allow-Headers'], 'Content-Type, ms-signature');
   });

@@ -52,7 +52,10 @@ describe('LiveSupporti sender helper (against the source over HTTP)', () => {
             seen.push({ method: 'GET', query, attempt: undefined, id: undefined, verified: true });
             const answer = await (source.routes ?? []).find((r) => r.method === 'GET')?.handle(request, noServices);
             if (answer === undefined || 'code' in answer) res.writeHead(400).end();
-            else res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'text/plain', ...answer.headers }).end(String(answer.body));
+            else
+              res
+                .writeHead(answer.status, { 'content-type': answer.contentType ?? 'text/plain', ...answer.headers })
+                .end(String(answer.body));
             return;
           }
           const verified = source.verify(request) === undefined;

@@ -48,7 +48,18 @@ describe('LiveSupporti ms-signature', () => {
 
   it('answers a missing or malformed header with MISSING_SIGNATURE (400)', () => {
     const hex = upper.slice(7);
-    for (const header of [undefined, '', 'sha256', hex, `sha1=${hex}`, `sha256=${hex}=`, `sha256=${hex.slice(2)}`, `sha256=${hex}00`, `sha256=${hex.slice(1)}G`, `sha256=${Buffer.from(hex, 'hex').toString('base64')}`]) {
+    for (const header of [
+      undefined,
+      '',
+      'sha256',
+      hex,
+      `sha1=${hex}`,
+      `sha256=${hex}=`,
+      `sha256=${hex.slice(2)}`,
+      `sha256=${hex}00`,
+      `sha256=${hex.slice(1)}G`,
+      `sha256=${Buffer.from(hex, 'hex').toString('base64')}`,
+    ]) {
       const rejection = verifySignature(signed(fixture, header), SECRET);
       assert.equal(rejection?.code, 'MISSING_SIGNATURE', String(header));
       assert.equal(errorCatalogue[rejection.code].status, 400);

@@ -18,7 +18,7 @@ const eventOf = (result: Either<Rejection, ChatEvent>): ChatEvent => {
 
 const errorOf = (result: Either<Rejection, ChatEvent>, code: ErrorCode): Rejection => {
   if (result._tag === 'Right') assert.fail(`expected ${code}, got a ${result.right.kind} event`);
-  assert.equal(result.left.code, code, (result.left.detail ?? ''));
+  assert.equal(result.left.code, code, result.left.detail ?? '');
   return result.left;
 };
 
@@ -71,10 +71,13 @@ describe('decodeOlarkEvent', () => {
         ),
       );
       assert.equal(event.kind, 'transcript');
-      assert.deepEqual(event.conversation.messages.map((m) => [m.role, m.author, m.body]), [
-        ['system', 'Olark', 'Paul joined'],
-        ['visitor', 'Paul', 'hi'],
-      ]);
+      assert.deepEqual(
+        event.conversation.messages.map((m) => [m.role, m.author, m.body]),
+        [
+          ['system', 'Olark', 'Paul joined'],
+          ['visitor', 'Paul', 'hi'],
+        ],
+      );
       assert.deepEqual(event.conversation.messages[0]?.at, new Date('2019-05-17T15:42:30.500Z'));
     });
 

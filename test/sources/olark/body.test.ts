@@ -43,15 +43,15 @@ describe('readOlarkBody', () => {
 
   it('answers MALFORMED_JSON and says where, for bad JSON in the data field', () => {
     const error = errorOf(readOlarkBody(Buffer.from('data=%7B%22kind%22%3A'), FORM), 'MALFORMED_JSON');
-    assert.match((error.detail ?? ''), /data field: .*JSON/);
+    assert.match(error.detail ?? '', /data field: .*JSON/);
     errorOf(readOlarkBody(Buffer.from('data='), FORM), 'MALFORMED_JSON');
   });
 
   it('answers MALFORMED_JSON for a bad raw JSON body, saying where', () => {
     const atPosition = errorOf(readOlarkBody(Buffer.from('{"id" 1}'), 'application/json'), 'MALFORMED_JSON');
-    assert.match((atPosition.detail ?? ''), /body: .*line 1 column 7/);
+    assert.match(atPosition.detail ?? '', /body: .*line 1 column 7/);
     const quoted = errorOf(readOlarkBody(Buffer.from('{"id": }'), 'application/json'), 'MALFORMED_JSON');
-    assert.match((quoted.detail ?? ''), /body: Unexpected token '\}'/);
+    assert.match(quoted.detail ?? '', /body: Unexpected token '\}'/);
   });
 
   it('keeps the JSON error short even for a huge body', () => {
@@ -71,7 +71,7 @@ describe('readOlarkBody', () => {
 
   it('answers UNSUPPORTED_CONTENT_TYPE for a charset other than UTF-8', () => {
     const error = errorOf(readOlarkBody(Buffer.from('{}'), 'application/json; charset=iso-8859-1'), 'UNSUPPORTED_CONTENT_TYPE');
-    assert.match((error.detail ?? ''), /iso-8859-1/);
+    assert.match(error.detail ?? '', /iso-8859-1/);
     errorOf(readOlarkBody(Buffer.from('data=%7B%7D'), `${FORM}; charset=utf-16`), 'UNSUPPORTED_CONTENT_TYPE');
   });
 });

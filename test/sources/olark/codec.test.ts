@@ -57,7 +57,10 @@ describe('Olark items: the quick path and the item codecs agree', () => {
     for (const item of cases) {
       assertSame([item], JSON.stringify(item));
       // Among valid messages too: a bad item anywhere takes the whole array to the codecs.
-      assertSame([{ kind: 'MessageToVisitor', ...base }, item, { kind: 'MessageToOperator', ...base }], `in a list: ${JSON.stringify(item)}`);
+      assertSame(
+        [{ kind: 'MessageToVisitor', ...base }, item, { kind: 'MessageToOperator', ...base }],
+        `in a list: ${JSON.stringify(item)}`,
+      );
     }
     assertSame('not an array', 'a string');
     assertSame([null, 'text'], 'not objects');

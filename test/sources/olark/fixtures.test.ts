@@ -33,7 +33,7 @@ describe('Olark fixtures', () => {
   });
 
   for (const name of fixtureNames()) {
-    it(`decodes ${name} as ${expectedKinds[name] ?? "?"}, posted as JSON or as Olark's form`, () => {
+    it(`decodes ${name} as ${expectedKinds[name] ?? '?'}, posted as JSON or as Olark's form`, () => {
       const asJson = decodeFixture(name);
       const asForm = eventOf(decodeOlarkEvent(formBody(fixtureBytes(name).toString('utf8')), FORM));
       assert.equal(asJson.kind, expectedKinds[name]);
@@ -71,7 +71,7 @@ describe('Olark fixtures', () => {
     assert.equal(c.offline, false);
   });
 
-  it('treats the empty emailAddress and the auto-generated name of the 2013 chat as absent, and keeps Olark\'s labels on the lines', () => {
+  it("treats the empty emailAddress and the auto-generated name of the 2013 chat as absent, and keeps Olark's labels on the lines", () => {
     const { conversation: c } = decodeFixture('real-2013-transcript.json');
     assert.equal('email' in c.visitor, false);
     assert.equal('name' in c.visitor, false);

@@ -6,7 +6,9 @@ export const FIXTURE_DIR = path.resolve(__dirname, '../../fixtures/olark');
 
 export const fixtureNames = (): string[] => {
   if (!existsSync(FIXTURE_DIR)) throw new Error(`Olark fixtures not found at ${FIXTURE_DIR}: the fixtures are part of the repo.`);
-  const names = readdirSync(FIXTURE_DIR).filter((name) => name.endsWith('.json')).sort();
+  const names = readdirSync(FIXTURE_DIR)
+    .filter((name) => name.endsWith('.json'))
+    .sort();
   if (names.length === 0) throw new Error(`No Olark fixtures in ${FIXTURE_DIR}.`);
   return names;
 };

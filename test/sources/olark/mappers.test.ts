@@ -80,7 +80,10 @@ describe('Olark mappers', () => {
     });
 
     it('keeps tags and group names, dropping blanks', () => {
-      const c = conversation({ tags: ['vip', ' ', ' case '], groups: [{ kind: 'Group', id: 'g1', name: 'Sales' }, { id: 'g2' }, { name: '' }] });
+      const c = conversation({
+        tags: ['vip', ' ', ' case '],
+        groups: [{ kind: 'Group', id: 'g1', name: 'Sales' }, { id: 'g2' }, { name: '' }],
+      });
       assert.deepEqual(c.tags, ['vip', 'case']);
       assert.deepEqual(c.groups, ['Sales']);
     });

@@ -11,9 +11,22 @@ const payloadOf = (value: unknown): OlarkPayload => {
   if (decoded._tag === 'Left') assert.fail('test payload does not decode');
   return decoded.right;
 };
-const said = (nickname: string) => ({ kind: 'MessageToOperator', body: 'hi', timestamp: '1558107760.1', nickname, visitor_nickname: nickname });
+const said = (nickname: string) => ({
+  kind: 'MessageToOperator',
+  body: 'hi',
+  timestamp: '1558107760.1',
+  nickname,
+  visitor_nickname: nickname,
+});
 const visitor = (fullName: string | undefined, items: unknown[] = []) =>
-  toVisitor(payloadOf({ kind: 'Conversation', id: 'c1', items, visitor: { kind: 'Visitor', id: 'v1', ...(fullName === undefined ? {} : { fullName }) } }));
+  toVisitor(
+    payloadOf({
+      kind: 'Conversation',
+      id: 'c1',
+      items,
+      visitor: { kind: 'Visitor', id: 'v1', ...(fullName === undefined ? {} : { fullName }) },
+    }),
+  );
 
 describe('Olark visitor names', () => {
   for (const label of [
@@ -38,7 +51,7 @@ describe('Olark visitor names', () => {
       assert.equal(visitor(name).name, name);
     });
 
-  it('falls back to the visitor\'s own nickname, then the offline form, past automatic labels', () => {
+  it("falls back to the visitor's own nickname, then the offline form, past automatic labels", () => {
     assert.equal(visitor('Customer (City, State) #1234', [said('Visitor 99'), said('Grace Hopper')]).name, 'Grace Hopper');
     const offline = { kind: 'OfflineMessage', body: 'name: Paul Smith\nemail: p@example.com\nMessage: call me', timestamp: '1558118672.5' };
     assert.equal(visitor('Visitor 1234', [offline]).name, 'Paul Smith');

@@ -50,7 +50,7 @@ export const claims = (contract: Contract): void => {
       assert.equal(await store.claimJob('no-such-job', 'worker-b', at(2), LEASE), undefined);
     });
 
-    it('holds back a conversation\'s pending job while another of its jobs has a live lease', async () => {
+    it("holds back a conversation's pending job while another of its jobs has a live lease", async () => {
       const first = await running('c1', 'worker-a', T0, 1000);
       const jobId = queued(await store.intake({ conversation: conversation('c1'), now: at(1) }));
       assert.equal(await store.claimJob(jobId, 'worker-b', at(1000), LEASE), undefined);
@@ -63,7 +63,12 @@ export const claims = (contract: Contract): void => {
   describe('claimDueJobs', () => {
     it('takes only jobs that are due', async () => {
       const claimed = await running('c1');
-      await store.finishJob({ jobId: claimed.id, owner: 'worker-a', now: at(1), result: { kind: 'retry', nextAttemptAt: at(10_000), error: 'E: later' } });
+      await store.finishJob({
+        jobId: claimed.id,
+        owner: 'worker-a',
+        now: at(1),
+        result: { kind: 'retry', nextAttemptAt: at(10_000), error: 'E: later' },
+      });
       assert.deepEqual(await store.claimDueJobs('worker-b', at(9_999), LEASE, 10), []);
       const due = await store.claimDueJobs('worker-b', at(10_000), LEASE, 10);
       assert.deepEqual(
@@ -77,8 +82,14 @@ export const claims = (contract: Contract): void => {
       for (let i = 0; i < 5; i++) ids.push((await store.intake({ conversation: conversation(`c${i}`), now: at(i) })).jobId!);
       const first = await store.claimDueJobs('worker-a', at(100), LEASE, 3);
       const second = await store.claimDueJobs('worker-b', at(100), LEASE, 3);
-      assert.deepEqual(first.map((j) => j.id), ids.slice(0, 3));
-      assert.deepEqual(second.map((j) => j.id), ids.slice(3));
+      assert.deepEqual(
+        first.map((j) => j.id),
+        ids.slice(0, 3),
+      );
+      assert.deepEqual(
+        second.map((j) => j.id),
+        ids.slice(3),
+      );
       assert.ok(second.every((j) => j.leaseOwner === 'worker-b' && j.state === 'running'));
       assert.deepEqual(await store.claimDueJobs('worker-c', at(100), LEASE, 3), []);
     });
@@ -88,7 +99,10 @@ export const claims = (contract: Contract): void => {
       const jobId = queued(await store.intake({ conversation: conversation('c1'), now: at(1) }));
       assert.deepEqual(await store.claimDueJobs('worker-b', at(2), LEASE, 10), []);
       await store.finishJob({ jobId: first.id, owner: 'worker-a', now: at(3), result: { kind: 'done' } });
-      assert.deepEqual((await store.claimDueJobs('worker-b', at(4), LEASE, 10)).map((j) => j.id), [jobId]);
+      assert.deepEqual(
+        (await store.claimDueJobs('worker-b', at(4), LEASE, 10)).map((j) => j.id),
+        [jobId],
+      );
     });
 
     it('takes one job of a conversation per batch when two are due', async () => {
@@ -121,7 +135,10 @@ export const claims = (contract: Contract): void => {
         await store.intake({ conversation: conversation(`busy${i}`), now: at(1 + i) });
       }
       const jobId = queued(await store.intake({ conversation: conversation('free'), now: at(100) }));
-      assert.deepEqual((await store.claimDueJobs('worker-b', at(200), LEASE, 1)).map((j) => j.id), [jobId]);
+      assert.deepEqual(
+        (await store.claimDueJobs('worker-b', at(200), LEASE, 1)).map((j) => j.id),
+        [jobId],
+      );
     });
   });
 };

@@ -17,7 +17,12 @@ export const consoleViews = (contract: Contract): void => {
     it('a conversation is pending, failing, dead, delivered again after replay, as its steps go', async () => {
       const claimed = await running('s1', 'worker-a', at(0));
       assert.equal(await store.conversationState('olark:s1'), 'pending');
-      await store.finishJob({ jobId: claimed.id, owner: 'worker-a', now: at(1), result: { kind: 'retry', nextAttemptAt: at(2), error: 'CRM_UNAVAILABLE: 503' } });
+      await store.finishJob({
+        jobId: claimed.id,
+        owner: 'worker-a',
+        now: at(1),
+        result: { kind: 'retry', nextAttemptAt: at(2), error: 'CRM_UNAVAILABLE: 503' },
+      });
       assert.equal(await store.conversationState('olark:s1'), 'failing');
       const again = defined(await store.claimJob(claimed.id, 'worker-a', at(3), LEASE), 'claimed again');
       assert.equal(await store.conversationState('olark:s1'), 'failing', 'a retry in flight still failed before');
@@ -26,11 +31,21 @@ export const consoleViews = (contract: Contract): void => {
       const revived = defined(await store.reviveJob(claimed.id, at(5)), 'revived');
       assert.equal(await store.conversationState('olark:s1'), 'pending');
       defined(await store.claimJob(revived.id, 'worker-a', at(6), LEASE), 'claimed after revive');
-      await store.finishJob({ jobId: revived.id, owner: 'worker-a', now: at(7), result: { kind: 'done', next: { kind: 'notify', then: [] } } });
+      await store.finishJob({
+        jobId: revived.id,
+        owner: 'worker-a',
+        now: at(7),
+        result: { kind: 'done', next: { kind: 'notify', then: [] } },
+      });
       assert.equal(await store.conversationState('olark:s1'), 'pending', 'the notify step queued after it is pending');
       const notify = defined(await store.latestJob('olark:s1', 'notify'), 'notify job');
       defined(await store.claimJob(notify.id, 'worker-a', at(8), LEASE), 'claimed notify');
-      await store.finishJob({ jobId: notify.id, owner: 'worker-a', now: at(9), result: { kind: 'expired', error: 'EXPIRED: the chat is over' } });
+      await store.finishJob({
+        jobId: notify.id,
+        owner: 'worker-a',
+        now: at(9),
+        result: { kind: 'expired', error: 'EXPIRED: the chat is over' },
+      });
       assert.equal(await store.conversationState('olark:s1'), 'expired');
       await store.intake({ conversation: conversation('s1', { messages: [] }), plan: [], now: at(10) });
       assert.equal(await store.conversationState('olark:s1'), 'expired', 'an intake without steps changes no state');
@@ -39,16 +54,30 @@ export const consoleViews = (contract: Contract): void => {
 
     it('a listed conversation carries its newest record, of whichever CRM made it', async () => {
       const first = await running('r1', 'worker-a', at(1));
-      await store.finishJob({ jobId: first.id, owner: 'worker-a', now: at(2), result: { kind: 'done', record: { conversationKey: 'olark:r1', value: record('L-1', 'lead', 'local'), version: 1 } } });
+      await store.finishJob({
+        jobId: first.id,
+        owner: 'worker-a',
+        now: at(2),
+        result: { kind: 'done', record: { conversationKey: 'olark:r1', value: record('L-1', 'lead', 'local'), version: 1 } },
+      });
       await store.intake({ conversation: withVisitor('r2', { email: 'r2@example.com' }), plan: [], now: at(3) });
       const listed = async () => new Map((await store.listConversations({ limit: 10 })).conversations.map((c) => [c.id, c.record]));
       assert.deepEqual((await listed()).get('r1'), record('L-1', 'lead', 'local'));
       assert.equal((await listed()).get('r2'), undefined);
       const second = await running('r1', 'worker-a', at(4));
-      await store.finishJob({ jobId: second.id, owner: 'worker-a', now: at(5), result: { kind: 'done', record: { conversationKey: 'olark:r1', value: record('H-1', 'case', 'hubspot'), version: 1 } } });
+      await store.finishJob({
+        jobId: second.id,
+        owner: 'worker-a',
+        now: at(5),
+        result: { kind: 'done', record: { conversationKey: 'olark:r1', value: record('H-1', 'case', 'hubspot'), version: 1 } },
+      });
       assert.deepEqual((await listed()).get('r1'), record('H-1', 'case', 'hubspot'));
       const searched = await store.listConversations({ q: 'r1', limit: 10 });
-      assert.deepEqual(searched.conversations.map((c) => c.record?.id), ['H-1'], 'a search reads the record too');
+      assert.deepEqual(
+        searched.conversations.map((c) => c.record?.id),
+        ['H-1'],
+        'a search reads the record too',
+      );
     });
 
     it('lists newest first, in keyset pages that neither repeat nor skip, ties broken by key', async () => {
@@ -74,11 +103,23 @@ export const consoleViews = (contract: Contract): void => {
       assert.deepEqual(keys(await store.listConversations({ source: 'olark', state: 'pending', limit: 10 })), ['olark:a1']);
       assert.deepEqual(keys(await store.listConversations({ source: 'livechat', state: 'dead', limit: 10 })), []);
       const [ann] = (await store.listConversations({ q: 'ann@example.com', limit: 10 })).conversations;
-      assert.deepEqual(ann, { key: 'olark:a1', source: 'olark', id: 'a1', visitorName: 'Ann Lee', visitorEmail: 'Ann@Example.com', state: 'pending', updatedAt: at(1) });
+      assert.deepEqual(ann, {
+        key: 'olark:a1',
+        source: 'olark',
+        id: 'a1',
+        visitorName: 'Ann Lee',
+        visitorEmail: 'Ann@Example.com',
+        state: 'pending',
+        updatedAt: at(1),
+      });
     });
 
     it('searches id, email and name, case-insensitively; prefixes only from three characters; LIKE signs are literal', async () => {
-      await store.intake({ conversation: withVisitor('PJ0MRSHTDG', { name: 'Zoë Martin', email: 'zoe@shop.example' }), plan: [], now: at(1) });
+      await store.intake({
+        conversation: withVisitor('PJ0MRSHTDG', { name: 'Zoë Martin', email: 'zoe@shop.example' }),
+        plan: [],
+        now: at(1),
+      });
       await store.intake({ conversation: withVisitor('x_1', { name: 'Max', email: 'max%@corp.example' }), plan: [], now: at(2) });
       await store.intake({ conversation: withVisitor('x21', { name: 'Maxine' }), plan: [], now: at(3) });
       const find = async (q: string) => keys(await store.listConversations({ q, limit: 10 }));
@@ -99,7 +140,8 @@ export const consoleViews = (contract: Contract): void => {
       await store.intake({ conversation: withVisitor('o1', { name: 'Sam One', email: 'sam@one.example' }), plan: [], now: at(1) });
       await store.intake({ conversation: { ...withVisitor('l1', { name: 'Sam Two' }), source: 'livechat' }, now: at(2) });
       await store.intake({ conversation: withVisitor('o2', { name: 'Sam Three' }), now: at(3) });
-      const find = async (filter: { source?: string; state?: 'pending' | 'delivered' }) => keys(await store.listConversations({ q: 'sam', limit: 10, ...filter }));
+      const find = async (filter: { source?: string; state?: 'pending' | 'delivered' }) =>
+        keys(await store.listConversations({ q: 'sam', limit: 10, ...filter }));
       assert.deepEqual(await find({ source: 'olark' }), ['olark:o2', 'olark:o1']);
       assert.deepEqual(await find({ state: 'pending' }), ['olark:o2', 'livechat:l1']);
       assert.deepEqual(await find({ source: 'olark', state: 'delivered' }), ['olark:o1']);
@@ -121,15 +163,30 @@ export const consoleViews = (contract: Contract): void => {
       const d1 = await fail('d1', 'CRM_AUTH: token refused', 'dead', 20);
       const d2 = await fail('d2', 'CRM_AUTH: token expired', 'dead', 30);
       const d3 = await fail('d3', 'no colon here', 'dead', 40);
-      assert.deepEqual((await store.failingJobs(10)).map((j) => j.id), [retrying]);
+      assert.deepEqual(
+        (await store.failingJobs(10)).map((j) => j.id),
+        [retrying],
+      );
       assert.deepEqual(await store.deadErrorGroups(10), [
         { code: 'no colon here', count: 1, example: 'no colon here', newestAt: at(41) },
         { code: 'CRM_AUTH', count: 2, example: 'CRM_AUTH: token expired', newestAt: at(31) },
       ]);
-      assert.deepEqual((await store.deadJobsWithCode('CRM_AUTH', 10)).map((j) => j.id), [d2, d1]);
-      assert.deepEqual((await store.deadJobsWithCode('CRM_AUTH', 1)).map((j) => j.id), [d2]);
-      assert.deepEqual((await store.deadJobsWithCode('CRM', 10)).map((j) => j.id), []);
-      assert.deepEqual((await store.deadJobsWithCode('no colon here', 10)).map((j) => j.id), [d3]);
+      assert.deepEqual(
+        (await store.deadJobsWithCode('CRM_AUTH', 10)).map((j) => j.id),
+        [d2, d1],
+      );
+      assert.deepEqual(
+        (await store.deadJobsWithCode('CRM_AUTH', 1)).map((j) => j.id),
+        [d2],
+      );
+      assert.deepEqual(
+        (await store.deadJobsWithCode('CRM', 10)).map((j) => j.id),
+        [],
+      );
+      assert.deepEqual(
+        (await store.deadJobsWithCode('no colon here', 10)).map((j) => j.id),
+        [d3],
+      );
     });
 
     it('platform activity: the newest event received, and the newest error that still stands', async () => {
@@ -137,8 +194,16 @@ export const consoleViews = (contract: Contract): void => {
       await store.intake({ conversation: conversation('e1'), dedupKey: 'ev-1', now: at(5) });
       await store.intake({ conversation: conversation('e2'), dedupKey: 'ev-2', now: at(9) });
       await store.intake({ conversation: { ...conversation('l1'), source: 'livechat' }, dedupKey: 'ev-3', now: at(50) });
-      const job = defined(await store.claimJob(queued(await store.intake({ conversation: conversation('e3'), now: at(10) })), 'worker-a', at(10), LEASE), 'claimed');
-      await store.finishJob({ jobId: job.id, owner: 'worker-a', now: at(11), result: { kind: 'retry', nextAttemptAt: at(99), error: 'CRM_UNAVAILABLE: 503' } });
+      const job = defined(
+        await store.claimJob(queued(await store.intake({ conversation: conversation('e3'), now: at(10) })), 'worker-a', at(10), LEASE),
+        'claimed',
+      );
+      await store.finishJob({
+        jobId: job.id,
+        owner: 'worker-a',
+        now: at(11),
+        result: { kind: 'retry', nextAttemptAt: at(99), error: 'CRM_UNAVAILABLE: 503' },
+      });
       const olark = await store.sourceActivity('olark');
       assert.deepEqual(olark.lastEventAt, at(9));
       assert.equal(olark.lastStepError?.id, job.id);

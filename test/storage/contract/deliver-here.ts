@@ -11,14 +11,23 @@ import { at, conversation, T0, withVisitor } from '../fixtures';
 import { defined, keyOf, LEASE, type Contract } from './context';
 
 const change = { created: 'created', added: 'added', updated: 'updated' } as const;
-const toRecord = (id: string): CrmRecord => ({ crm: 'local', action: 'lead', type: 'lead', id, url: `http://chat2crm.test/records/${id}`, refs: {} });
+const toRecord = (id: string): CrmRecord => ({
+  crm: 'local',
+  action: 'lead',
+  type: 'lead',
+  id,
+  url: `http://chat2crm.test/records/${id}`,
+  refs: {},
+});
 const claim = { owner: 'web-a', leaseMs: LEASE };
 
 /** What the pipeline passes: the conversation as stored, as a lead; `seen` collects what it was given. */
-const deliverer = (seen: StoredConversation[] = []) => (stored: StoredConversation): LocalDelivery => {
-  seen.push(stored);
-  return { upsert: { conversationKey: stored.key, action: 'lead', conversation: stored.conversation, change }, toRecord };
-};
+const deliverer =
+  (seen: StoredConversation[] = []) =>
+  (stored: StoredConversation): LocalDelivery => {
+    seen.push(stored);
+    return { upsert: { conversationKey: stored.key, action: 'lead', conversation: stored.conversation, change }, toRecord };
+  };
 
 export const deliverHere = (contract: Contract): void => {
   let store: Store;
@@ -26,12 +35,16 @@ export const deliverHere = (contract: Contract): void => {
     store = contract.store();
   });
   const { job } = contract;
-  const intake = (input: Omit<IntakeInput, 'claim' | 'deliverHere'>, deliver = deliverer()) => store.intake({ ...input, claim, deliverHere: deliver });
+  const intake = (input: Omit<IntakeInput, 'claim' | 'deliverHere'>, deliver = deliverer()) =>
+    store.intake({ ...input, claim, deliverHere: deliver });
 
   describe('intake with deliverHere (the local CRM in the intake transaction)', () => {
     it('stores a new conversation delivered: its step done with one attempt, the record at version 1, the conversation delivered', async () => {
       const seen: StoredConversation[] = [];
-      const result = await intake({ conversation: withVisitor('h1', { name: 'Jo', email: 'jo@example.com' }), dedupKey: 'e1', now: T0 }, deliverer(seen));
+      const result = await intake(
+        { conversation: withVisitor('h1', { name: 'Jo', email: 'jo@example.com' }), dedupKey: 'e1', now: T0 },
+        deliverer(seen),
+      );
       const delivered = defined(result.delivered, 'delivered');
       assert.equal(result.jobId, undefined, 'no further step');
       assert.equal(result.claimed, undefined);
@@ -43,13 +56,19 @@ export const deliverHere = (contract: Contract): void => {
       assert.equal(done.attempts, 1);
       assert.equal(done.leaseOwner, undefined);
       const attempts = await store.listAttempts(delivered.jobId);
-      assert.deepEqual(attempts.map((a) => a.outcome), ['ok']);
+      assert.deepEqual(
+        attempts.map((a) => a.outcome),
+        ['ok'],
+      );
       const stored = defined(await store.getRecord(keyOf('h1'), 'lead', 'local'), 'record reference');
       assert.deepEqual(stored.record, delivered.record);
       assert.equal(stored.version, 1);
       const local = defined(await store.getLocalRecord(delivered.record.id), 'local record');
       assert.equal(local.email, 'jo@example.com');
-      assert.deepEqual(local.history.map((h) => h.change), ['created']);
+      assert.deepEqual(
+        local.history.map((h) => h.change),
+        ['created'],
+      );
       assert.equal(await store.conversationState(keyOf('h1')), 'delivered');
       assert.equal((await store.queueStats()).running, 0);
     });
@@ -62,7 +81,10 @@ export const deliverHere = (contract: Contract): void => {
       assert.equal(defined(await store.getRecord(keyOf('h1'), 'lead', 'local'), 'record').version, 2);
       const local = defined(await store.getLocalRecord(first.record.id), 'local record');
       assert.equal(local.conversation.messages.length, 6);
-      assert.deepEqual(local.history.map((h) => h.change), ['created', 'updated']);
+      assert.deepEqual(
+        local.history.map((h) => h.change),
+        ['created', 'updated'],
+      );
     });
 
     it('queues and claims as usual while another step of the conversation is running or queued', async () => {
@@ -95,7 +117,11 @@ export const deliverHere = (contract: Contract): void => {
       assert.equal(claimed.state, 'running');
       assert.equal(await store.findLocalRecordByEmail('unique-h1@example.com'), undefined);
       const places = await contract.scan('unique-h1@example.com');
-      assert.deepEqual(places.filter((p) => p.startsWith('local_')), [], `the local CRM kept ${places.join(', ')}`);
+      assert.deepEqual(
+        places.filter((p) => p.startsWith('local_')),
+        [],
+        `the local CRM kept ${places.join(', ')}`,
+      );
       assert.equal(await store.getRecord(keyOf('h1'), 'lead', 'local'), undefined);
       assert.equal(await store.conversationState(keyOf('h1')), 'pending');
       const thrown = await intake({ conversation: conversation('h2'), now: T0 }, () => {

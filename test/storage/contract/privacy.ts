@@ -31,7 +31,8 @@ export const privacy = (contract: Contract): void => {
     store = contract.store();
   });
 
-  const local = (c: Conversation, action: Action = 'lead') => store.upsertLocalRecord({ conversationKey: `${c.source}:${c.id}`, action, conversation: c, change });
+  const local = (c: Conversation, action: Action = 'lead') =>
+    store.upsertLocalRecord({ conversationKey: `${c.source}:${c.id}`, action, conversation: c, change });
 
   /** Zelda's two conversations (two platforms, two spellings of her email) in every table, and someone else's. */
   const seed = async () => {
@@ -43,7 +44,11 @@ export const privacy = (contract: Contract): void => {
       owner: 'worker-a',
       now: at(20),
       attempt: { jobId: jobA, startedAt: at(10), durationMs: 10, outcome: 'ok' },
-      result: { kind: 'done', record: { conversationKey: 'olark:a1', value: record('L-a1', 'lead', 'hubspot'), version: 1 }, person: { type: 'contact', id: 'hs-501', url: 'https://app.hubspot.com/contacts/1/record/0-1/501' } },
+      result: {
+        kind: 'done',
+        record: { conversationKey: 'olark:a1', value: record('L-a1', 'lead', 'hubspot'), version: 1 },
+        person: { type: 'contact', id: 'hs-501', url: 'https://app.hubspot.com/contacts/1/record/0-1/501' },
+      },
     });
     await store.intake({ conversation: a, dedupKey: 'evt-a2', now: at(30) });
     const b = chat('livechat', 'b1', { name: ZELDA.name, email: ' ZELDA.Q@example.ORG' }, `${ZELDA.body} (again)`);
@@ -73,7 +78,10 @@ export const privacy = (contract: Contract): void => {
       await seed();
       const exported = await store.exportPerson('  ZELDA.Q@EXAMPLE.ORG ');
       assert.equal(exported.email, ZELDA.email);
-      assert.deepEqual(exported.conversations.map((c) => c.key), ['olark:a1', 'livechat:b1']);
+      assert.deepEqual(
+        exported.conversations.map((c) => c.key),
+        ['olark:a1', 'livechat:b1'],
+      );
       const [a, b] = exported.conversations;
       assert.ok(a !== undefined && b !== undefined);
       assert.equal(a.conversation.messages[0]?.body, ZELDA.body);
@@ -81,15 +89,31 @@ export const privacy = (contract: Contract): void => {
       assert.deepEqual(a.meta, { chat_id: 'a1' });
       assert.deepEqual(a.person, { type: 'contact', id: 'hs-501', url: 'https://app.hubspot.com/contacts/1/record/0-1/501' });
       assert.deepEqual(a.createdAt, T0);
-      assert.deepEqual(a.events.map((e) => e.dedupKey), ['evt-a1', 'evt-a2']);
-      assert.deepEqual(a.records.map((r) => r.record.id), ['L-a1']);
-      assert.deepEqual(a.steps.map((s) => [s.kind, s.state, s.attemptLog.map((x) => x.outcome)]), [['deliver', 'done', ['ok']], ['deliver', 'pending', []]]);
-      assert.deepEqual(b.steps.map((s) => [s.kind, s.state, s.attemptLog.map((x) => x.error)]), [['fetch', 'pending', ['PLATFORM_UNAVAILABLE: 503']]]);
-      assert.equal(exported.localCrm.person?.email, ZELDA.email);
       assert.deepEqual(
-        exported.localCrm.records.map((r) => [r.action, r.conversations.map((c) => c.key)]).sort(),
-        [['case', ['livechat:b1']], ['lead', ['olark:a1']], ['lead', ['olark:e1']]],
+        a.events.map((e) => e.dedupKey),
+        ['evt-a1', 'evt-a2'],
       );
+      assert.deepEqual(
+        a.records.map((r) => r.record.id),
+        ['L-a1'],
+      );
+      assert.deepEqual(
+        a.steps.map((s) => [s.kind, s.state, s.attemptLog.map((x) => x.outcome)]),
+        [
+          ['deliver', 'done', ['ok']],
+          ['deliver', 'pending', []],
+        ],
+      );
+      assert.deepEqual(
+        b.steps.map((s) => [s.kind, s.state, s.attemptLog.map((x) => x.error)]),
+        [['fetch', 'pending', ['PLATFORM_UNAVAILABLE: 503']]],
+      );
+      assert.equal(exported.localCrm.person?.email, ZELDA.email);
+      assert.deepEqual(exported.localCrm.records.map((r) => [r.action, r.conversations.map((c) => c.key)]).sort(), [
+        ['case', ['livechat:b1']],
+        ['lead', ['olark:a1']],
+        ['lead', ['olark:e1']],
+      ]);
       const text = JSON.stringify(exported);
       assert.ok(text.includes(ZELDA.body) && text.includes('(unlinked)'));
       assert.ok(!text.includes(OTHER.email) && !text.includes(OTHER.body), 'nothing of anyone else');
@@ -98,22 +122,45 @@ export const privacy = (contract: Contract): void => {
 
     it('exports the mapped fields of their local CRM records', async () => {
       const c = chat('olark', 'f1', { id: ZELDA.visitorId, name: ZELDA.name, email: ZELDA.email }, ZELDA.body);
-      await store.upsertLocalRecord({ conversationKey: 'olark:f1', action: 'lead', conversation: c, change, fields: { values: { lead: { 'Job title': 'Queen' } }, overwrite: new Set() } });
+      await store.upsertLocalRecord({
+        conversationKey: 'olark:f1',
+        action: 'lead',
+        conversation: c,
+        change,
+        fields: { values: { lead: { 'Job title': 'Queen' } }, overwrite: new Set() },
+      });
       const exported = await store.exportPerson(ZELDA.email);
-      assert.deepEqual(exported.localCrm.records.map((r) => r.fields), [{ lead: { 'Job title': 'Queen' } }]);
+      assert.deepEqual(
+        exported.localCrm.records.map((r) => r.fields),
+        [{ lead: { 'Job title': 'Queen' } }],
+      );
     });
 
     it('exports nothing for an unknown or blank email', async () => {
       await seed();
-      assert.deepEqual(await store.exportPerson('nobody@example.org'), { email: 'nobody@example.org', conversations: [], localCrm: { records: [] } });
+      assert.deepEqual(await store.exportPerson('nobody@example.org'), {
+        email: 'nobody@example.org',
+        conversations: [],
+        localCrm: { records: [] },
+      });
       assert.deepEqual((await store.exportPerson('   ')).conversations, []);
     });
 
     it('erases the person from every table, names the CRM records left to erase there, and leaves everyone else', async () => {
       await seed();
-      for (const needle of [ZELDA.email, ZELDA.name, ZELDA.body, ZELDA.visitorId]) assert.notDeepEqual(await contract.scan(needle), [], `seeded: ${needle}`);
+      for (const needle of [ZELDA.email, ZELDA.name, ZELDA.body, ZELDA.visitorId])
+        assert.notDeepEqual(await contract.scan(needle), [], `seeded: ${needle}`);
       const erased = await store.erasePerson('Zelda.Q@example.org');
-      assert.deepEqual(erased.counts, { conversations: 2, events: 3, jobs: 3, attempts: 2, records: 1, localConversations: 3, localRecords: 3, localPeople: 1 });
+      assert.deepEqual(erased.counts, {
+        conversations: 2,
+        events: 3,
+        jobs: 3,
+        attempts: 2,
+        records: 1,
+        localConversations: 3,
+        localRecords: 3,
+        localPeople: 1,
+      });
       assert.deepEqual(
         [...erased.crmRecords].sort((x, y) => x.id.localeCompare(y.id)),
         [
@@ -121,7 +168,8 @@ export const privacy = (contract: Contract): void => {
           { crm: 'hubspot', type: 'contact', id: 'L-a1', url: 'https://crm.example/lead/L-a1' },
         ],
       );
-      for (const needle of [ZELDA.email, ZELDA.name, ZELDA.body, ZELDA.visitorId]) assert.deepEqual(await contract.scan(needle), [], `left behind: ${needle}`);
+      for (const needle of [ZELDA.email, ZELDA.name, ZELDA.body, ZELDA.visitorId])
+        assert.deepEqual(await contract.scan(needle), [], `left behind: ${needle}`);
       assert.deepEqual((await store.exportPerson(ZELDA.email)).conversations, []);
       assert.equal(await store.getConversation('olark:a1'), undefined);
       assert.equal(await store.findLocalRecordByEmail(ZELDA.email), undefined);
@@ -129,7 +177,16 @@ export const privacy = (contract: Contract): void => {
       assert.deepEqual((await contract.scan(OTHER.body)).sort(), ['conversations.snapshot', 'local_crm_conversations.snapshot']);
       assert.equal((await store.getConversation('olark:c1'))?.conversation.messages[0]?.body, OTHER.body);
       assert.equal((await store.findLocalRecordByEmail(OTHER.email))?.conversation.id, 'c1');
-      assert.deepEqual((await store.erasePerson(ZELDA.email)).counts, { conversations: 0, events: 0, jobs: 0, attempts: 0, records: 0, localConversations: 0, localRecords: 0, localPeople: 0 });
+      assert.deepEqual((await store.erasePerson(ZELDA.email)).counts, {
+        conversations: 0,
+        events: 0,
+        jobs: 0,
+        attempts: 0,
+        records: 0,
+        localConversations: 0,
+        localRecords: 0,
+        localPeople: 0,
+      });
     });
 
     it('erases nothing while one of their steps is running: the delivery would write them back', async () => {
@@ -137,12 +194,17 @@ export const privacy = (contract: Contract): void => {
       const jobB = defined(await store.latestJob('livechat:b1'), 'job of b1');
       defined(await store.claimJob(jobB.id, 'worker-b', new Date(), LEASE), 'claimed job');
       const busy = await store.erasePerson(ZELDA.email);
-      assert.deepEqual(busy, { email: ZELDA.email, inFlight: 1, counts: { conversations: 0, events: 0, jobs: 0, attempts: 0, records: 0, localConversations: 0, localRecords: 0, localPeople: 0 }, crmRecords: [] });
+      assert.deepEqual(busy, {
+        email: ZELDA.email,
+        inFlight: 1,
+        counts: { conversations: 0, events: 0, jobs: 0, attempts: 0, records: 0, localConversations: 0, localRecords: 0, localPeople: 0 },
+        crmRecords: [],
+      });
       assert.notDeepEqual(await contract.scan(ZELDA.body), [], 'all still there');
       assert.equal((await store.exportPerson(ZELDA.email)).conversations.length, 2);
     });
 
-    it('erases a person whose running step is nobody\'s any more (its lease ran out)', async () => {
+    it("erases a person whose running step is nobody's any more (its lease ran out)", async () => {
       await seed();
       const jobB = defined(await store.latestJob('livechat:b1'), 'job of b1');
       defined(await store.claimJob(jobB.id, 'worker-b', at(6000), LEASE), 'claimed job');
@@ -154,7 +216,11 @@ export const privacy = (contract: Contract): void => {
     it('keeps taking the same conversation in after an erasure (a new event is a new start)', async () => {
       await seed();
       await store.erasePerson(ZELDA.email);
-      const again = await store.intake({ conversation: chat('olark', 'a1', { email: ZELDA.email }, 'hello'), dedupKey: 'evt-a1', now: at(100) });
+      const again = await store.intake({
+        conversation: chat('olark', 'a1', { email: ZELDA.email }, 'hello'),
+        dedupKey: 'evt-a1',
+        now: at(100),
+      });
       assert.equal(again.duplicate, false, 'its events went with it');
       assert.equal(again.stored.version, 1);
     });
@@ -162,13 +228,21 @@ export const privacy = (contract: Contract): void => {
 
   describe('privacy: retention', () => {
     const finished = async (id: string, kind: 'done' | 'dead' | 'expired', now: Date) => {
-      const jobId = queued(await store.intake({ conversation: chat('olark', id, { name: `Visitor ${id}`, email: `${id}@example.org` }, `body of ${id}`), now }));
+      const jobId = queued(
+        await store.intake({
+          conversation: chat('olark', id, { name: `Visitor ${id}`, email: `${id}@example.org` }, `body of ${id}`),
+          now,
+        }),
+      );
       defined(await store.claimJob(jobId, 'worker-a', now, LEASE), 'claimed job');
       await store.finishJob({
         jobId,
         owner: 'worker-a',
         now,
-        result: kind === 'done' ? { kind, record: { conversationKey: `olark:${id}`, value: record(`L-${id}`), version: 1 } } : { kind, error: 'E' },
+        result:
+          kind === 'done'
+            ? { kind, record: { conversationKey: `olark:${id}`, value: record(`L-${id}`), version: 1 } }
+            : { kind, error: 'E' },
       });
     };
 
@@ -178,20 +252,35 @@ export const privacy = (contract: Contract): void => {
       await finished('r-dead', 'dead', T0);
       await finished('r-new', 'done', at(10 * DAY));
       await store.intake({ conversation: chat('olark', 'r-pending', { name: 'P' }, 'body of r-pending'), now: T0 });
-      await store.intake({ conversation: chat('olark', 'r-stored', { name: 'S', id: 'v-stored' }, 'body of r-stored'), plan: [], meta: { token: 'x' }, now: T0 });
+      await store.intake({
+        conversation: chat('olark', 'r-stored', { name: 'S', id: 'v-stored' }, 'body of r-stored'),
+        plan: [],
+        meta: { token: 'x' },
+        now: T0,
+      });
       const pass = { updatedBefore: at(5 * DAY), now: at(12 * DAY), limit: 2 };
       assert.equal(await store.redactTranscripts(pass), 2);
       assert.equal(await store.redactTranscripts(pass), 1);
       assert.equal(await store.redactTranscripts(pass), 0, 'done ones are not taken again');
       for (const id of ['r-done', 'r-expired', 'r-stored']) {
         const stored = defined(await store.getConversation(`olark:${id}`), id);
-        assert.deepEqual(stored.conversation, { source: 'olark', id, visitor: {}, messages: [], tags: ['vip'], groups: [], operators: [], offline: false });
+        assert.deepEqual(stored.conversation, {
+          source: 'olark',
+          id,
+          visitor: {},
+          messages: [],
+          tags: ['vip'],
+          groups: [],
+          operators: [],
+          offline: false,
+        });
         assert.deepEqual(stored.meta, {});
         assert.deepEqual(await contract.scan(`body of ${id}`), [], id);
         assert.deepEqual(await contract.scan(`${id}@example.org`), []);
       }
       assert.equal((await store.getRecord('olark:r-done', 'lead', 'local'))?.record.id, 'L-r-done', 'the link to the CRM record stays');
-      for (const id of ['r-dead', 'r-new', 'r-pending']) assert.equal((await store.getConversation(`olark:${id}`))?.conversation.messages.length, 2, id);
+      for (const id of ['r-dead', 'r-new', 'r-pending'])
+        assert.equal((await store.getConversation(`olark:${id}`))?.conversation.messages.length, 2, id);
       assert.notDeepEqual(await contract.scan('body of r-dead'), []);
     });
 

@@ -46,7 +46,17 @@ export const settingsAndIntake = (contract: Contract): void => {
       assert.deepEqual(stored, { key: 'olark:c1', conversation: c, version: 1, meta: {}, updatedAt: T0 });
       assert.deepEqual(await store.getConversation('olark:c1'), stored);
       const pending = await job(jobId ?? '');
-      assert.deepEqual(pending, { id: jobId, conversationKey: 'olark:c1', kind: 'deliver', then: [], state: 'pending', attempts: 0, nextAttemptAt: T0, createdAt: T0, updatedAt: T0 });
+      assert.deepEqual(pending, {
+        id: jobId,
+        conversationKey: 'olark:c1',
+        kind: 'deliver',
+        then: [],
+        state: 'pending',
+        attempts: 0,
+        nextAttemptAt: T0,
+        createdAt: T0,
+        updatedAt: T0,
+      });
       assert.equal((await store.latestJob('olark:c1'))?.id, jobId);
     });
 
@@ -83,11 +93,23 @@ export const settingsAndIntake = (contract: Contract): void => {
       const third = await store.intake({ conversation: conversation('c1'), now: at(2) });
       assert.equal(third.jobId, second.jobId);
       assert.equal((await store.latestJob('olark:c1'))?.id, second.jobId);
-      assert.deepEqual(await store.queueStats(), { pending: 1, running: 1, dead: 0, done: 0, expired: 0, failing: 0, oldestPendingAt: at(1) });
+      assert.deepEqual(await store.queueStats(), {
+        pending: 1,
+        running: 1,
+        dead: 0,
+        done: 0,
+        expired: 0,
+        failing: 0,
+        oldestPendingAt: at(1),
+      });
     });
 
     it('serializes concurrent intakes of one conversation', async () => {
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.intake({ conversation: conversation('busy', { messages: messages(i + 1) }), now: at(i) })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.intake({ conversation: conversation('busy', { messages: messages(i + 1) }), now: at(i) }),
+        ),
+      );
       assert.deepEqual(
         results.map((r) => r.stored.version).sort((a, b) => a - b),
         Array.from({ length: 20 }, (_, i) => i + 1),

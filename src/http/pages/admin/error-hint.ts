@@ -12,7 +12,9 @@ const RETRY: Readonly<Record<RetryHelps, string>> = {
 /** The line for an error's code; empty for a code the catalogue does not know. */
 export const hintFor = (error: string): Html => {
   const hint = stepErrorHint(errorCode(error));
-  return hint === undefined ? html`` : html`<span class="hint" data-retry="${hint.retry}"><span class="retry">${RETRY[hint.retry]}</span> ${hint.hint}</span>`;
+  return hint === undefined
+    ? html``
+    : html`<span class="hint" data-retry="${hint.retry}"><span class="retry">${RETRY[hint.retry]}</span> ${hint.hint}</span>`;
 };
 
 /** The error as stored, its hint under it. */
