@@ -52,5 +52,6 @@ export const consoleDeps = (input: {
     stableLink: input.stableLink,
     replay: (jobIds) => replayDeadJobs(steps, { ids: jobIds }),
     checkCrm: () => connector.check(),
+    ...(config.mapping === undefined ? {} : { mapping: config.mapping }),
   };
 };

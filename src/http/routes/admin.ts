@@ -16,6 +16,7 @@ import { CSRF_SECRET_SETTING, csrfToken, csrfValid, requireAdmin } from '../admi
 import { webhookUrl } from '../banner';
 import { htmlHeaders, type AppState } from '../middleware';
 import { attentionPage, replayResultPage } from '../pages/admin/attention';
+import { mapConversation, type Mapping } from '../../domain/mapping';
 import { conversationPage } from '../pages/admin/conversation';
 import { conversationsPage } from '../pages/admin/conversations';
 import { barePage } from '../pages/admin/layout';
@@ -44,6 +45,8 @@ export interface AdminDeps {
   /** Replays dead steps by job id (replayDeadJobs over the service's own step dependencies). */
   readonly replay: (jobIds: readonly string[]) => Promise<readonly ReplayLine[]>;
   readonly checkCrm: () => Promise<CheckReport>;
+  /** MAPPING_FILE's mapping: the conversation page shows what it maps the conversation to. */
+  readonly mapping?: Mapping;
   /** More actions for one conversation's page (the privacy requests), given its CSRF token. */
   readonly conversationActions?: (stored: StoredConversation, csrf: string) => Html;
 }
@@ -130,12 +133,18 @@ export const adminRoutes = (deps: AdminDeps) => {
     const steps = await Promise.all(jobs.map(async (job) => ({ job, attempts: await store.listAttempts(job.id) })));
     const csrf = await csrfFor(ctx);
     const actions = deps.conversationActions?.(stored, csrf);
+    const records = await store.listRecords(key);
+    // What the deliveries wrote comes from the stored conversation: the same values a replay maps.
+    const action = records[0]?.record.action;
+    const mapped =
+      deps.mapping === undefined || action === undefined ? undefined : mapConversation(deps.mapping, stored.conversation, action);
     ctx.body = conversationPage({
       stored,
       source: { name: sourceName, title: deps.platforms.find((p) => p.name === sourceName)?.title ?? sourceName },
       id,
       state: (await store.conversationState(key)) ?? 'delivered',
-      records: await store.listRecords(key),
+      records,
+      ...(mapped === undefined ? {} : { mapped }),
       crm: deps.crm,
       steps,
       stableLink: deps.stableLink(key),

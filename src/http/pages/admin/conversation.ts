@@ -1,5 +1,6 @@
 /** One conversation in the console: who, the transcript, its CRM records (of every CRM), and every step with every attempt. */
 import type { Role } from '../../../domain/conversation';
+import { companyDomainOf, type MappedFields } from '../../../domain/mapping';
 import { plural } from '../../../domain/plural';
 import type { CrmRecord } from '../../../domain/record';
 import type { ConversationState } from '../../../storage/console';
@@ -18,6 +19,8 @@ export interface ConversationView {
   readonly records: readonly StoredRecord[];
   /** The CRM in use now. */
   readonly crm: string;
+  /** What MAPPING_FILE maps the conversation to, for its newest record's kind; absent without a mapping or a record. */
+  readonly mapped?: MappedFields;
   readonly steps: readonly { readonly job: Job; readonly attempts: readonly Attempt[] }[];
   readonly stableLink: string;
   readonly csrf: string;
@@ -51,6 +54,62 @@ const webLink = (url: string): Html =>
  */
 const groupList = (groups: readonly string[]): Html =>
   html`${groups.map((g, i) => html`${i === 0 ? '' : ', '}${/^\d+$/.test(g) ? html`<span class="muted">id</span> ${g}` : g}`)}`;
+
+const ownerText = (m: MappedFields): string | undefined => {
+  switch (m.owner.kind) {
+    case 'none':
+      return undefined;
+    case 'user':
+      return `${m.owner.user} (set on creation only)`;
+    case 'agent':
+      return m.operatorEmail === undefined
+        ? 'the agent: none known for this chat, so the CRM assigns it'
+        : `the agent's CRM user, ${m.operatorEmail} (set on creation only; none when the CRM has no such user)`;
+  }
+};
+
+const companyText = (m: MappedFields, email: string | undefined): string | undefined => {
+  if (m.company === 'off') return undefined;
+  const domain = companyDomainOf(email);
+  if (domain === undefined) return 'none: no email, or a free-mail address';
+  return m.company === 'create' ? `the company of ${domain} (created when none matches)` : `the company of ${domain}, if the CRM has one`;
+};
+
+/** The fields MAPPING_FILE gives this conversation, per record kind, as its deliveries send them. */
+const mappedSection = (m: MappedFields, email: string | undefined): Html => {
+  const kinds = (['lead', 'case', 'contact'] as const).filter((k) => Object.keys(m[k]).length > 0);
+  const owner = ownerText(m);
+  const company = companyText(m, email);
+  return html`<h2>Mapped fields</h2>
+    <p class="muted">
+      What MAPPING_FILE maps this conversation to. A field fills only a blank in the CRM, so what someone typed there stays; fields marked
+      <em>overwrite</em> are written on every delivery.
+    </p>
+    ${
+      kinds.length === 0
+        ? html`<p class="muted">No mapped field has a value for this conversation.</p>`
+        : kinds.map(
+            (k) =>
+              html`<h3>${k === 'lead' ? 'Lead' : k === 'case' ? 'Case' : 'Contact'}</h3>
+                <table class="mapped">
+                  <tr>
+                    <th>CRM field</th>
+                    <th>value</th>
+                    <th></th>
+                  </tr>
+                  ${Object.entries(m[k]).map(
+                    ([name, value]) =>
+                      html`<tr>
+                        <td><code>${name}</code></td>
+                        <td>${value}</td>
+                        <td>${m.overwrite.has(name) ? 'overwrite' : ''}</td>
+                      </tr>`,
+                  )}
+                </table>`,
+          )
+    }
+    ${owner === undefined && company === undefined ? html`` : html`<dl>${field('Owner', owner)}${field('Company', company)}</dl>`}`;
+};
 
 export const recordLabel = (record: CrmRecord): string => (record.action === 'lead' ? 'Lead' : 'Case');
 
@@ -143,6 +202,7 @@ export const conversationPage = (view: ConversationView): string => {
         <dt>Stable link</dt>
         <dd>${webLink(view.stableLink)}</dd>
       </dl>
+      ${view.mapped === undefined ? html`` : mappedSection(view.mapped, v.email)}
       <h2>Steps (${plural(view.steps.length, 'step')})</h2>
       ${view.steps.length === 0 ? html`<p class="muted">Nothing was due for this conversation.</p>` : view.steps.map(step(view.csrf))}
       <h2>${c.offline ? 'Offline message' : 'Transcript'} (${plural(c.messages.length, 'message')})</h2>
