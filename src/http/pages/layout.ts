@@ -42,19 +42,6 @@ const STYLE = `
 
 export const page = (title: string, body: Html): string =>
   html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title} · chat2crm</title>
-        <style>
-          ${raw(STYLE)}
-        </style>
-      </head>
-      <body>
-        <main>
-          ${body}
-          <footer>chat2crm</footer>
-        </main>
-      </body>
-    </html>`.__html;
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · chat2crm</title><style>${raw(STYLE)}</style></head>
+<body><main>${body}<footer>chat2crm</footer></main></body></html>`.__html;

@@ -5,11 +5,7 @@ import type { CrmCheckState } from '../crm-check';
 import { html, page, type Html } from './layout';
 
 export const unknownConversationPage = (): string =>
-  page(
-    'Unknown conversation',
-    html`<h1>Unknown conversation</h1>
-      <p>No chat transcript with this id has reached this service.</p>`,
-  );
+  page('Unknown conversation', html`<h1>Unknown conversation</h1><p>No chat transcript with this id has reached this service.</p>`);
 
 const jobs = (n: number) => plural(n, 'job');
 
@@ -25,8 +21,7 @@ const crmCheckLine = (check: CrmCheckState | undefined): Html => {
   if (check.report.ok) return html`passes (checked ${formatTime(check.checkedAt)})`;
   // The names of the failing checks only: their details can name the CRM account, and this page is public.
   const failing = check.report.items.filter((i) => !i.ok).map((i) => i.name);
-  return html`fails${failing.length === 0 ? '' : html`: ${failing.join(', ')}`} (checked ${formatTime(check.checkedAt)}; the details are in
-  the console)`;
+  return html`fails${failing.length === 0 ? '' : html`: ${failing.join(', ')}`} (checked ${formatTime(check.checkedAt)}; the details are in the console)`;
 };
 
 /**
@@ -50,39 +45,17 @@ export const statusPage = (input: {
   return page(
     'Status',
     html`<h1>chat2crm is running ${badge}</h1>
-      ${reasons.length === 0 ? html`` : html`<p>Needs attention: ${reasons.join('; ')}. The <a href="${input.consoleUrl}">operator console</a> shows which conversations, why, and replays them.</p>`}
-      <dl>
-        <dt>CRM</dt>
-        <dd>${input.crm}</dd>
-        <dt>CRM check</dt>
-        <dd>${crmCheckLine(input.crmCheck)}</dd>
-        <dt>Olark webhook</dt>
-        <dd>
-          ${input.lastOlarkTest === undefined ? 'no test received yet' : html`works: test received ${formatTime(new Date(input.lastOlarkTest))}`}
-        </dd>
-      </dl>
-      <h2>Jobs</h2>
-      <p>
-        Each chat goes through steps (fetching its transcript, looking its visitor up, delivering it to the CRM, telling the chat platform).
-        Each step is a job; these are all the jobs since the database was created.
-      </p>
-      <dl>
-        <dt>Waiting or running</dt>
-        <dd>
-          ${jobs(waiting)}${stats.oldestPendingAt === undefined ? '' : html`, the oldest waiting since ${formatTime(stats.oldestPendingAt)}`}
-          (${stats.running} running now)
-        </dd>
-        <dt>Failing</dt>
-        <dd>${jobs(stats.failing)} of those failed at least once and will be tried again</dd>
-        <dt>Failed for good</dt>
-        <dd>
-          ${jobs(stats.dead)}${stats.dead === 0 ? '' : html`: the <a href="${input.consoleUrl}">console</a> says why, and replays them once the cause is fixed`}
-        </dd>
-        <dt>Done</dt>
-        <dd>${jobs(stats.done)}</dd>
-        <dt>Expired</dt>
-        <dd>${jobs(stats.expired)} dropped at their deadline, when doing them was no longer useful</dd>
-      </dl>
-      <p><a href="${input.consoleUrl}">Operator console</a> (password) · <a href="/healthz">/healthz</a></p>`,
+${reasons.length === 0 ? html`` : html`<p>Needs attention: ${reasons.join('; ')}. The <a href="${input.consoleUrl}">operator console</a> shows which conversations, why, and replays them.</p>`}
+<dl><dt>CRM</dt><dd>${input.crm}</dd>
+<dt>CRM check</dt><dd>${crmCheckLine(input.crmCheck)}</dd>
+<dt>Olark webhook</dt><dd>${input.lastOlarkTest === undefined ? 'no test received yet' : html`works: test received ${formatTime(new Date(input.lastOlarkTest))}`}</dd></dl>
+<h2>Jobs</h2>
+<p>Each chat goes through steps (fetching its transcript, looking its visitor up, delivering it to the CRM, telling the chat platform). Each step is a job; these are all the jobs since the database was created.</p>
+<dl><dt>Waiting or running</dt><dd>${jobs(waiting)}${stats.oldestPendingAt === undefined ? '' : html`, the oldest waiting since ${formatTime(stats.oldestPendingAt)}`} (${stats.running} running now)</dd>
+<dt>Failing</dt><dd>${jobs(stats.failing)} of those failed at least once and will be tried again</dd>
+<dt>Failed for good</dt><dd>${jobs(stats.dead)}${stats.dead === 0 ? '' : html`: the <a href="${input.consoleUrl}">console</a> says why, and replays them once the cause is fixed`}</dd>
+<dt>Done</dt><dd>${jobs(stats.done)}</dd>
+<dt>Expired</dt><dd>${jobs(stats.expired)} dropped at their deadline, when doing them was no longer useful</dd></dl>
+<p><a href="${input.consoleUrl}">Operator console</a> (password) · <a href="/healthz">/healthz</a></p>`,
   );
 };

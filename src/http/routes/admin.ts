@@ -73,11 +73,7 @@ const isState = (value: string | undefined): value is ConversationState => CONVE
 const refusedPage = () =>
   barePage(
     'Sign in',
-    html`<h1>Sign in to the chat2crm console</h1>
-      <p>
-        This console needs the user <code>admin</code> and the console password (ADMIN_PASSWORD, or the one the start-up banner printed
-        once). Reload the page to try again.
-      </p>`,
+    html`<h1>Sign in to the chat2crm console</h1><p>This console needs the user <code>admin</code> and the console password (ADMIN_PASSWORD, or the one the start-up banner printed once). Reload the page to try again.</p>`,
   );
 
 export const adminRoutes = (deps: AdminDeps) => {
@@ -124,8 +120,7 @@ export const adminRoutes = (deps: AdminDeps) => {
       ctx.status = 404;
       ctx.body = barePage(
         'Not found',
-        html`<h1>No such conversation</h1>
-          <p>No conversation <code>${key}</code> is stored. <a href="/admin">Back to the conversations</a>.</p>`,
+        html`<h1>No such conversation</h1><p>No conversation <code>${key}</code> is stored. <a href="/admin">Back to the conversations</a>.</p>`,
       );
       return;
     }
@@ -167,11 +162,7 @@ export const adminRoutes = (deps: AdminDeps) => {
     ctx.status = 403;
     ctx.body = barePage(
       'Refused',
-      html`<h1>This form was refused</h1>
-        <p>
-          It did not carry this console's token (it came from another page, or an older sign-in). Nothing was changed.
-          <a href="${back}">Open the page again</a> and retry.
-        </p>`,
+      html`<h1>This form was refused</h1><p>It did not carry this console's token (it came from another page, or an older sign-in). Nothing was changed. <a href="${back}">Open the page again</a> and retry.</p>`,
     );
     return undefined;
   };
@@ -187,8 +178,7 @@ export const adminRoutes = (deps: AdminDeps) => {
       ctx.status = 400;
       ctx.body = barePage(
         'Nothing to replay',
-        html`<h1>Nothing to replay</h1>
-          <p>No dead step was named (or none has this error any more). <a href="/admin/steps">Back</a>.</p>`,
+        html`<h1>Nothing to replay</h1><p>No dead step was named (or none has this error any more). <a href="/admin/steps">Back</a>.</p>`,
       );
       return;
     }
@@ -204,11 +194,7 @@ export const adminRoutes = (deps: AdminDeps) => {
     if (email === '') {
       consoleHeaders(ctx);
       ctx.status = 400;
-      ctx.body = barePage(
-        'No email',
-        html`<h1>No email given</h1>
-          <p><a href="/admin">Back</a>.</p>`,
-      );
+      ctx.body = barePage('No email', html`<h1>No email given</h1><p><a href="/admin">Back</a>.</p>`);
       return;
     }
     ctx.state.log.info({}, 'console privacy export');
@@ -228,8 +214,7 @@ export const adminRoutes = (deps: AdminDeps) => {
       ctx.status = 400;
       ctx.body = barePage(
         'Not erased',
-        html`<h1>Nothing was erased</h1>
-          <p>Tick the box that confirms the erasure, with the visitor's email. <a href="/admin">Back</a>.</p>`,
+        html`<h1>Nothing was erased</h1><p>Tick the box that confirms the erasure, with the visitor's email. <a href="/admin">Back</a>.</p>`,
       );
       return;
     }

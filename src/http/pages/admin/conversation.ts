@@ -38,10 +38,7 @@ const STEP_NAMES: Readonly<Record<Job['kind'], string>> = {
 };
 
 const field = (label: string, value: string | Html | undefined) =>
-  value === undefined || value === ''
-    ? html``
-    : html`<dt>${label}</dt>
-        <dd>${value}</dd>`;
+  value === undefined || value === '' ? html`` : html`<dt>${label}</dt><dd>${value}</dd>`;
 
 /** Only http(s) becomes a link: a CRM or platform value is outside data. */
 const webLink = (url: string): Html =>
@@ -118,53 +115,26 @@ export const stepState = (job: Job): string => (job.state === 'pending' && job.l
 const attemptRows = (attempts: readonly Attempt[]): Html =>
   attempts.length === 0
     ? html`<p class="muted">No attempt yet.</p>`
-    : html`<table class="cards">
-        <thead>
-          <tr>
-            <th>Started</th>
-            <th>Outcome</th>
-            <th>Took</th>
-            <th>HTTP status</th>
-            <th>Error</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${attempts.map(
-            (a) =>
-              html`<tr>
-                <td class="when" data-label="Started">${when(a.startedAt)}</td>
-                <td data-label="Outcome"><span class="status ${a.outcome}">${a.outcome}</span></td>
-                <td data-label="Took">${a.durationMs} ms</td>
-                <td data-label="HTTP status">${a.crmStatus === undefined ? '—' : String(a.crmStatus)}</td>
-                <td data-label="Error">${a.error ?? ''}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>`;
+    : html`<table class="cards"><thead><tr><th>Started</th><th>Outcome</th><th>Took</th><th>HTTP status</th><th>Error</th></tr></thead><tbody>${attempts.map(
+        (
+          a,
+        ) => html`<tr><td class="when" data-label="Started">${when(a.startedAt)}</td><td data-label="Outcome"><span class="status ${a.outcome}">${a.outcome}</span></td>
+<td data-label="Took">${a.durationMs} ms</td><td data-label="HTTP status">${a.crmStatus === undefined ? '—' : String(a.crmStatus)}</td><td data-label="Error">${a.error ?? ''}</td></tr>`,
+      )}</tbody></table>`;
 
 const step = (csrf: string) => (s: { readonly job: Job; readonly attempts: readonly Attempt[] }) => {
   const { job } = s;
   const next =
     job.state === 'pending'
-      ? html`<dt>Next try</dt>
-          <dd>${when(job.nextAttemptAt)}</dd>`
+      ? html`<dt>Next try</dt><dd>${when(job.nextAttemptAt)}</dd>`
       : job.state === 'running'
-        ? html`<dt>Running</dt>
-            <dd>since ${when(job.updatedAt)}</dd>`
+        ? html`<dt>Running</dt><dd>since ${when(job.updatedAt)}</dd>`
         : html``;
-  return html`<section class="step" id="job-${job.id}">
-    <h3>
-      ${STEP_NAMES[job.kind]} <span class="status ${stepState(job)}">${stepState(job)}</span>${
-        job.state === 'dead' ? postButton('/admin/replay', csrf, { job: job.id }, 'Replay this step') : html``
-      }
-    </h3>
-    <dl>
-      ${next}${field('Last error', job.lastError === undefined ? undefined : errorWithHint(job.lastError))}${field('Then', job.then.join(', '))}
-      <dt>Job</dt>
-      <dd><code>${job.id}</code> · created ${when(job.createdAt)} · ${plural(job.attempts, 'attempt')}</dd>
-    </dl>
-    ${attemptRows(s.attempts)}
-  </section>`;
+  return html`<section class="step" id="job-${job.id}"><h3>${STEP_NAMES[job.kind]} <span class="status ${stepState(job)}">${stepState(job)}</span>${
+    job.state === 'dead' ? postButton('/admin/replay', csrf, { job: job.id }, 'Replay this step') : html``
+  }</h3>
+<dl>${next}${field('Last error', job.lastError === undefined ? undefined : errorWithHint(job.lastError))}${field('Then', job.then.join(', '))}<dt>Job</dt><dd><code>${job.id}</code> · created ${when(job.createdAt)} · ${plural(job.attempts, 'attempt')}</dd></dl>
+${attemptRows(s.attempts)}</section>`;
 };
 
 export const conversationPage = (view: ConversationView): string => {
@@ -176,50 +146,33 @@ export const conversationPage = (view: ConversationView): string => {
     'conversations',
     title,
     html`<p><a href="/admin">« Conversations</a></p>
-      <h1>${title} <span class="status ${view.state}">${view.state}</span></h1>
-      <dl>
-        ${field('Visitor', v.name)}${field('Email', v.email)}${field('Phone', v.phone)}${field('Company', v.company)}${field('Location', location)}
-        ${field('Page', v.pageUrl === undefined ? undefined : webLink(v.pageUrl))}${field('Tags', c.tags.join(', '))}${field('Groups', c.groups.length === 0 ? undefined : groupList(c.groups))}
-        ${field('Operators', c.operators.map((o) => o.name).join(', '))}${field('Updated', when(view.stored.updatedAt))}
-        <dt>CRM records</dt>
-        <dd>
-          ${
-            view.records.length === 0
-              ? html`<span class="muted">none yet</span>`
-              : html`<ul class="records">
-                  ${view.records.map(
-                    (r) =>
-                      html`<li data-crm="${r.record.crm}">
-                        ${recordLabel(r.record)} in
-                        <strong>${r.record.crm}</strong
-                        >${r.record.crm === view.crm ? html`` : html` <span class="muted">(an earlier CRM)</span>`}:
-                        ${webLink(r.record.url)} <span class="muted">(version ${r.version}, ${when(r.updatedAt)})</span>
-                      </li>`,
-                  )}
-                </ul>`
-          }${view.stored.person === undefined ? html`` : html`Person found: ${webLink(view.stored.person.url)}`}
-        </dd>
-        <dt>Stable link</dt>
-        <dd>${webLink(view.stableLink)}</dd>
-      </dl>
-      ${view.mapped === undefined ? html`` : mappedSection(view.mapped, v.email)}
-      <h2>Steps (${plural(view.steps.length, 'step')})</h2>
-      ${view.steps.length === 0 ? html`<p class="muted">Nothing was due for this conversation.</p>` : view.steps.map(step(view.csrf))}
-      <h2>${c.offline ? 'Offline message' : 'Transcript'} (${plural(c.messages.length, 'message')})</h2>
-      ${
-        c.messages.length === 0
-          ? html`<p class="muted">No message stored (yet).</p>`
-          : c.messages.map(
-              (m) =>
-                html`<div class="msg ${m.role}">
-                  <div class="meta"><span class="role">${ROLE_LABEL[m.role]}</span> ${m.author} · ${when(m.at)}</div>
-                  <div class="body">${m.body}</div>
-                </div>`,
-            )
-      }
-      <section id="data-requests">
-        <h2>This visitor's data</h2>
-        ${view.actions ?? dataRequestForms(v.email, view.csrf)}
-      </section>`,
+<h1>${title} <span class="status ${view.state}">${view.state}</span></h1>
+<dl>
+${field('Visitor', v.name)}${field('Email', v.email)}${field('Phone', v.phone)}${field('Company', v.company)}${field('Location', location)}
+${field('Page', v.pageUrl === undefined ? undefined : webLink(v.pageUrl))}${field('Tags', c.tags.join(', '))}${field('Groups', c.groups.length === 0 ? undefined : groupList(c.groups))}
+${field('Operators', c.operators.map((o) => o.name).join(', '))}${field('Updated', when(view.stored.updatedAt))}
+<dt>CRM records</dt><dd>${
+      view.records.length === 0
+        ? html`<span class="muted">none yet</span>`
+        : html`<ul class="records">${view.records.map(
+            (r) =>
+              html`<li data-crm="${r.record.crm}">${recordLabel(r.record)} in <strong>${r.record.crm}</strong>${r.record.crm === view.crm ? html`` : html` <span class="muted">(an earlier CRM)</span>`}: ${webLink(r.record.url)} <span class="muted">(version ${r.version}, ${when(r.updatedAt)})</span></li>`,
+          )}</ul>`
+    }${view.stored.person === undefined ? html`` : html`Person found: ${webLink(view.stored.person.url)}`}</dd>
+<dt>Stable link</dt><dd>${webLink(view.stableLink)}</dd>
+</dl>
+${view.mapped === undefined ? html`` : mappedSection(view.mapped, v.email)}
+<h2>Steps (${plural(view.steps.length, 'step')})</h2>
+${view.steps.length === 0 ? html`<p class="muted">Nothing was due for this conversation.</p>` : view.steps.map(step(view.csrf))}
+<h2>${c.offline ? 'Offline message' : 'Transcript'} (${plural(c.messages.length, 'message')})</h2>
+${
+  c.messages.length === 0
+    ? html`<p class="muted">No message stored (yet).</p>`
+    : c.messages.map(
+        (m) =>
+          html`<div class="msg ${m.role}"><div class="meta"><span class="role">${ROLE_LABEL[m.role]}</span> ${m.author} · ${when(m.at)}</div><div class="body">${m.body}</div></div>`,
+      )
+}
+<section id="data-requests"><h2>This visitor's data</h2>${view.actions ?? dataRequestForms(v.email, view.csrf)}</section>`,
   );
 };

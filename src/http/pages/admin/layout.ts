@@ -74,53 +74,23 @@ const link = (href: string, label: string, current: boolean) =>
 
 export const consolePage = (section: Section, title: string, body: Html): string =>
   html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title} · chat2crm console</title>
-        <style>
-          ${{ __html: STYLE }}
-        </style>
-      </head>
-      <body>
-        <header>
-          <span class="brand">chat2crm console</span>
-          <nav>
-            ${link('/admin', 'Conversations', section === 'conversations')}${link('/admin/steps', 'Needs attention', section === 'attention')}${link('/admin/platforms', 'Platforms and CRM', section === 'platforms')}
-          </nav>
-        </header>
-        <main>
-          ${body}
-          <footer>chat2crm · signed in as admin</footer>
-        </main>
-      </body>
-    </html>`.__html;
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · chat2crm console</title><style>${{ __html: STYLE }}</style></head>
+<body><header><span class="brand">chat2crm console</span><nav>${link('/admin', 'Conversations', section === 'conversations')}${link('/admin/steps', 'Needs attention', section === 'attention')}${link('/admin/platforms', 'Platforms and CRM', section === 'platforms')}</nav></header>
+<main>${body}<footer>chat2crm · signed in as admin</footer></main></body></html>`.__html;
 
 /** A page outside the console's frame (the 401 after a cancelled prompt, a refused form). */
 export const barePage = (title: string, body: Html): string =>
   html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title} · chat2crm console</title>
-        <style>
-          ${{ __html: STYLE }}
-        </style>
-      </head>
-      <body>
-        <main>${body}</main>
-      </body>
-    </html>`.__html;
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · chat2crm console</title><style>${{ __html: STYLE }}</style></head>
+<body><main>${body}</main></body></html>`.__html;
 
 /** Date and time in UTC, as the service logs them: the operator may be anywhere. */
 export const when = (d: Date): string => `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 
 /** A CSRF-protected POST button (a GET never changes anything). */
 export const postButton = (action: string, csrf: string, fields: Readonly<Record<string, string>>, label: string, quiet = false): Html =>
-  html`<form class="inline" method="post" action="${action}">
-    <input type="hidden" name="csrf" value="${csrf}" />${Object.entries(fields).map(
-      ([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`,
-    )}<button type="submit" ${quiet ? html` class="quiet"` : html``}>${label}</button>
-  </form>`;
+  html`<form class="inline" method="post" action="${action}"><input type="hidden" name="csrf" value="${csrf}">${Object.entries(fields).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
+  )}<button type="submit"${quiet ? html` class="quiet"` : html``}>${label}</button></form>`;
