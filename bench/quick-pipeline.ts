@@ -10,6 +10,7 @@ import pino from 'pino';
 import { isLeft } from 'fp-ts/Either';
 import { loadConfig } from '../src/config';
 import { createPipeline } from '../src/pipeline/pipeline';
+import { stepSettingsOf } from '../src/pipeline/step-deps';
 import { openSqliteStore } from '../src/storage/sqlite/store';
 import { createSources } from '../src/sources/runtime';
 import { newConversation, olarkBody } from './payloads';
@@ -35,14 +36,11 @@ const main = async () => {
     store,
     connector,
     sources,
-    rules: config.routing,
+    ...stepSettingsOf(config),
     publicUrl: config.publicUrl,
     syncDeadlineMs: config.syncDeadlineMs,
-    retryScheduleMs: config.retryScheduleMs,
     workerConcurrency: config.workerConcurrency,
     workerPollMs: config.workerPollMs,
-    leaseMs: config.jobLeaseMs,
-    callTimeoutMs: config.crmTimeoutMs,
     log,
   });
   const bodies = Array.from({ length: count }, () => Buffer.from(olarkBody(newConversation(), 2)));

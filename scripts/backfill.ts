@@ -13,6 +13,7 @@ import { backfillRefusal, runBackfill, type BackfillEnd, type ConversationEvent 
 import type { BackfillState } from '../src/pipeline/backfill-state';
 import { waitForDelivery, type DeliveryCounts } from '../src/pipeline/backfill-wait';
 import { createPipeline, intakeInputOf, type Pipeline } from '../src/pipeline/pipeline';
+import { stepSettingsOf } from '../src/pipeline/step-deps';
 import { createSources } from '../src/sources/runtime';
 import { openStore } from '../src/storage/open';
 import { loadServiceConfig } from './service-config';
@@ -178,14 +179,11 @@ const main = async (): Promise<number> => {
       store,
       connector,
       sources,
-      rules: config.routing,
+      ...stepSettingsOf(config),
       publicUrl: config.publicUrl,
       syncDeadlineMs: config.syncDeadlineMs,
-      retryScheduleMs: config.retryScheduleMs,
       workerConcurrency: config.workerConcurrency,
       workerPollMs: Math.min(config.workerPollMs, 200),
-      leaseMs: config.jobLeaseMs,
-      callTimeoutMs: config.crmTimeoutMs,
       log,
     });
     pipeline.startWorker();

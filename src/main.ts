@@ -22,6 +22,7 @@ import { createAlerts } from './pipeline/alerts';
 import { observeAll } from './pipeline/observer';
 import { createPipeline } from './pipeline/pipeline';
 import { startRetention } from './pipeline/retention';
+import { stepSettingsOf } from './pipeline/step-deps';
 import { openStore } from './storage/open';
 import { createSources } from './sources/runtime';
 
@@ -81,15 +82,11 @@ export const start = async (config: Config, options: StartOptions = {}) => {
     store,
     connector,
     sources,
-    rules: config.routing,
-    ...(config.mapping === undefined ? {} : { mapping: config.mapping }),
+    ...stepSettingsOf(config),
     publicUrl: config.publicUrl,
     syncDeadlineMs: config.syncDeadlineMs,
-    retryScheduleMs: config.retryScheduleMs,
     workerConcurrency: config.workerConcurrency,
     workerPollMs: config.workerPollMs,
-    leaseMs: config.jobLeaseMs,
-    callTimeoutMs: config.crmTimeoutMs,
     log: log.child({ component: 'pipeline' }),
     observer,
   });

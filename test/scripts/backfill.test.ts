@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { decodeWebhook } from '../../src/sources/livechat/decode';
@@ -161,6 +161,27 @@ describe('npm run backfill', function () {
     assert.equal(restarted.status, 0, restarted.stderr);
     assert.match(restarted.stdout, /queued: +0\n/);
     assert.match(restarted.stdout, /already known: +230/);
+  });
+
+  it('maps each archived chat with MAPPING_FILE, as the service would deliver it', async () => {
+    const chats = seedArchive(emulator, new Date('2026-01-10T00:00:00Z'), 3);
+    const file = join(dir, 'mapping.json');
+    writeFileSync(file, JSON.stringify({ lead: { fields: { Platform: '{{source}}', Email: '{{visitor.email}}' } } }));
+    process.env['MAPPING_FILE'] = file;
+    try {
+      const done = await run(['--source', 'livechat', '--since', '2026-01-01']);
+      assert.equal(done.status, 0, done.stdout + done.stderr);
+    } finally {
+      delete process.env['MAPPING_FILE'];
+    }
+    await withStore(async (store) => {
+      const chat = chats[1];
+      assert.ok(chat !== undefined);
+      const [newest] = await store.listRecords(`livechat:${chat.chatId}`);
+      const id = decodeURIComponent(newest?.record.url.split('/records/')[1] ?? '');
+      const record = await store.getLocalRecord(id);
+      assert.deepEqual(record?.fields, { lead: { Platform: 'livechat', Email: 'visitor1@example.com' } });
+    });
   });
 
   it('recognises a chat its webhook brought before, and takes only --since to --until', async () => {
