@@ -8,6 +8,7 @@ import type { Env } from '../../src/domain/connector';
 import type { Attempt, Job, JobState, Store } from '../../src/storage/store';
 import type { HubspotEmulator } from '../emulators/hubspot';
 import type { IAdvizeEmulator, SeedConversation } from '../emulators/iadvize';
+import { conversationClosed } from '../emulators/iadvize/play';
 
 export const IADVIZE_TOKEN = 'iadvize-steps-token-0123456789';
 export const IADVIZE_SECRET = 'iadvize-steps-secret';
@@ -23,20 +24,8 @@ export const iadvizeEnv = (emulator: IAdvizeEmulator): Env => ({
 
 export const iadvizeWebhook = (serviceUrl: string): string => `${serviceUrl}/webhooks/iadvize/${IADVIZE_TOKEN}`;
 
-/** `v2.conversation.closed` as iAdvize posts it (https://github.com/iadvize/documentation/blob/master/docs/webhooks.md). */
-export const closedEvent = (c: SeedConversation, eventId = `evt-${c.id}`) => ({
-  eventId,
-  eventType: 'v2.conversation.closed',
-  platform: 'ha',
-  projectId: 1549,
-  clientId: 335,
-  conversationId: c.id,
-  operatorIds: [1, 2],
-  channel: 'CHAT',
-  visitorId: c.visitor?.visitorId,
-  createdAt: c.createdAt,
-  sentAt: c.closedAt,
-});
+/** `v2.conversation.closed` as iAdvize posts it, with a stable event id: a repost is iAdvize's retry of the same event. */
+export const closedEvent = (c: SeedConversation, eventId = `evt-${c.id}`): Record<string, unknown> => conversationClosed(c, eventId);
 
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
