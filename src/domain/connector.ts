@@ -42,6 +42,16 @@ export interface Connector {
    * store makes, so that a sync webhook's delivery commits with its intake, in one transaction.
    */
   readonly inStore?: (input: UpsertInput) => LocalDelivery;
+  /**
+   * Several conversations' upserts in as few calls as the CRM's batch APIs allow (HubSpot's batch
+   * upsert and create, Salesforce's sObject Collections). One outcome per input, in the same order:
+   * a record the CRM refused fails that input alone, the others succeed; a batch that fails as a
+   * whole fails every input with that failure. Each input is a different conversation. Must be
+   * idempotent like `upsert`. Absent: the worker calls `upsert` for each.
+   */
+  upsertBatch?(inputs: readonly UpsertInput[]): Promise<readonly Outcome<CrmRecord>[]>;
+  /** The most inputs `upsertBatch` takes at once (HubSpot 100, Salesforce 200). */
+  readonly batchLimit?: number;
   /** The CRM person for an email, if any (start events, duplicate avoidance). */
   findPerson(email: string): Promise<Outcome<CrmPerson | undefined>>;
   /** Credentials and prerequisites (custom fields, pipelines): a report a person can act on. */
