@@ -2,11 +2,12 @@
  * Salesforce: a conversation becomes a Lead or a Case upserted by the external-id field, plus one
  * completed Task holding the transcript. Each upsert is two composite round trips: one that reads
  * (the record by external id, the Task, people with the visitor's email), one that writes (or,
- * where `/composite` is not served, the same subrequests one by one: client.ts).
+ * where `/composite` is not served, the same subrequests one by one: client.ts). Batches of up to
+ * 200 conversations take three calls with sObject Collections (batch.ts).
  * Setup and behaviour: README.md beside this file.
  */
 import * as t from 'io-ts';
-import type { Connector, ConnectorDeps } from '../../src/domain/connector';
+import type { Connector, ConnectorDeps, UpsertInput } from '../../src/domain/connector';
 import type { Conversation } from '../../src/domain/conversation';
 import type { Action } from '../../src/domain/event';
 import { fail, succeed, type Outcome } from '../../src/domain/outcome';
@@ -18,6 +19,7 @@ import type { MappedFields } from '../../src/domain/mapping';
 import { extraSelect, mappedFieldFailure, mappedFor, mappedWrite } from './mapped';
 import { NO_AUTO_ASSIGN, createOwners, ownerWanted } from './owner';
 import { configurationNotices } from './notices';
+import { SALESFORCE_BATCH_LIMIT, createBatchUpsert } from './batch';
 import {
   ApiErrors,
   QueryResult,
@@ -371,10 +373,13 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
     return succeed(undefined);
   };
 
+  const upsert = ({ action, conversation, previous, fields }: UpsertInput): Promise<Outcome<CrmRecord>> =>
+    action === 'case' ? upsertCase(conversation, fields) : upsertLead(conversation, previous, fields);
   return {
     name: 'salesforce',
-    upsert: ({ action, conversation, previous, fields }) =>
-      action === 'case' ? upsertCase(conversation, fields) : upsertLead(conversation, previous, fields),
+    upsert,
+    upsertBatch: createBatchUpsert({ config, client, owners, record, single: upsert }),
+    batchLimit: SALESFORCE_BATCH_LIMIT,
     findPerson,
     check: () => checkOrg(config, client, deps.mapping),
   };

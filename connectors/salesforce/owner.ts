@@ -7,6 +7,7 @@ import type { Log } from '../../src/domain/log';
 import type { MappedFields } from '../../src/domain/mapping';
 import type { Subrequest, SubResult } from './client';
 import { QueryResult, soqlString } from './mappers';
+import { byField, inQueries, rowsOf } from './soql-in';
 
 /** Salesforce's header that keeps an active assignment rule from replacing the OwnerId we set (headers_autoassign.htm). */
 export const NO_AUTO_ASSIGN: Readonly<Record<string, string>> = { 'Sforce-Auto-Assign': 'FALSE' };
@@ -48,9 +49,48 @@ export interface Owners {
   reads(wanted: OwnerWanted | undefined): Subrequest[];
   /** The OwnerId for a new record: the given id, the cached User, or the one the read found (then cached). */
   resolve(wanted: OwnerWanted | undefined, results: readonly SubResult[]): string | undefined;
+  /** For a batch: one `Email IN (…)` look-up of the emails not cached (none when all are). */
+  batchReads(wanted: readonly (OwnerWanted | undefined)[]): OwnerLookup;
+  /** For a batch: each input's OwnerId, from the cache or the look-up (whose answers are cached). */
+  batchResolve(wanted: readonly (OwnerWanted | undefined)[], lookup: OwnerLookup, results: readonly SubResult[]): (string | undefined)[];
 }
 
+/** What a batch's owner look-up asked for. */
+export interface OwnerLookup {
+  readonly emails: readonly string[];
+  readonly requests: readonly Subrequest[];
+}
+
+const OWNERS_REF = 'owners';
+
 export const createOwners = (log: Log, cache = new OwnerCache()): Owners => ({
+  batchReads: (wanted) => {
+    const emails = [...new Set(wanted.flatMap((w) => (w?.kind === 'email' && !cache.get(w.email).known ? [w.email] : [])))];
+    return { emails, requests: inQueries(OWNERS_REF, 'SELECT Id, Email FROM User WHERE IsActive = true AND', 'Email', emails) };
+  },
+  batchResolve: (wanted, lookup, results) => {
+    if (lookup.emails.length > 0) {
+      const rows = rowsOf(results, OWNERS_REF, lookup.requests.length);
+      if (rows === undefined)
+        log.warn(
+          { emails: lookup.emails.length },
+          'could not look up the owners among Salesforce Users (read access on User needed): those records get no owner from chat2crm',
+        );
+      else {
+        const found = byField(rows, 'Email', (e) => e.toLowerCase());
+        for (const email of lookup.emails) {
+          const id = found.get(email)?.['Id'];
+          cache.set(email, typeof id === 'string' && id !== '' ? id : undefined);
+        }
+      }
+    }
+    return wanted.map((w) => {
+      if (w === undefined) return undefined;
+      if (w.kind === 'id') return w.id;
+      const cached = cache.get(w.email);
+      return cached.known ? cached.id : undefined;
+    });
+  },
   reads: (wanted) =>
     wanted?.kind === 'email' && !cache.get(wanted.email).known
       ? [

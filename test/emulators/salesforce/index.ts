@@ -15,6 +15,7 @@ import { matches, parseSoql, SoqlSyntaxError } from './soql';
 import { homePage, recordPage, type Page } from './pages';
 import { OrgStore, type SaveError, type SfRecord } from './store';
 import { OLDEST_VERSION, versionList } from './versions';
+import { collections, compositeQueryLimitExceeded } from './collections';
 
 export { OrgStore } from './store';
 export type { SfRecord, SaveError } from './store';
@@ -371,6 +372,8 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     if (head === 'query' && type === undefined && method === 'GET') return query(version, search.get('q') ?? '');
     if (head === 'composite' && type === undefined && method === 'POST')
       return options.composite === false ? notFound() : composite(version, body);
+    if (head === 'composite' && type === 'sobjects')
+      return collections({ state, version, method, segments: segments.slice(2), body, autoAssign });
     if (head !== 'sobjects' || type === undefined || rest.length > 0) return notFound();
     const spec = state.schema.get(type);
     if (spec === undefined) return errors(404, [{ errorCode: 'NOT_FOUND', message: `The requested resource does not exist` }]);
@@ -455,6 +458,8 @@ export const startSalesforceEmulator = async (options: SalesforceEmulatorOptions
     const list = isObject(body) ? body['compositeRequest'] : undefined;
     if (!Array.isArray(list) || list.length === 0 || list.length > 25)
       return errors(400, [{ errorCode: 'INVALID_API_INPUT', message: 'compositeRequest must hold 1 to 25 subrequests' }]);
+    const overLimit = compositeQueryLimitExceeded(list);
+    if (overLimit !== undefined) return errors(400, overLimit);
     const allOrNone = isObject(body) && body['allOrNone'] === true;
     const restore = state.snapshot();
     const results = new Map<string, unknown>();
