@@ -91,27 +91,31 @@ export const readBatch = async (
       ...extraSelect(withExt, mapped),
     ].join(', ');
   };
+  const inUri = client.sendsOneByOne();
   const queries: Subrequest[] = [
     ...inQueries(
       'lead',
       `SELECT ${columns(LEAD_SELECT, 'lead', leads)} FROM Lead WHERE`,
       ext,
       leads.map((i) => i.conversation.id),
+      inUri,
     ),
     ...inQueries(
       'case',
       `SELECT ${columns(CASE_SELECT, 'case', cases)} FROM Case WHERE`,
       ext,
       cases.map((i) => i.conversation.id),
+      inUri,
     ),
     ...inQueries(
       'task',
       'SELECT Id, WhoId, Subject FROM Task WHERE',
       'Subject',
       inputs.map((i) => taskSubject(i.action, i.conversation)),
+      inUri,
     ),
-    ...inQueries('contact', 'SELECT Id, AccountId, Email FROM Contact WHERE', 'Email', emailsOf(inputs)),
-    ...inQueries('person', 'SELECT Id, Email FROM Lead WHERE IsConverted = false AND', 'Email', emailsOf(leads)),
+    ...inQueries('contact', 'SELECT Id, AccountId, Email FROM Contact WHERE', 'Email', emailsOf(inputs), inUri),
+    ...inQueries('person', 'SELECT Id, Email FROM Lead WHERE IsConverted = false AND', 'Email', emailsOf(leads), inUri),
     ...owners.requests,
   ];
   const results: SubResult[] = [];

@@ -176,7 +176,7 @@ export const createBatchUpsert = (deps: BatchDeps) => {
   const chunk = async (inputs: readonly UpsertInput[]): Promise<Outcome<CrmRecord>[]> => {
     const all = (failure: CrmFailure) => inputs.map(() => fail(failure));
     const wanted = inputs.map((i) => ownerWanted(i.fields));
-    const lookup = owners.batchReads(wanted);
+    const lookup = owners.batchReads(wanted, client.sendsOneByOne());
     const read = await readBatch(client, ext, inputs, lookup);
     if (read.kind === 'failed') return all(read.failure);
     if (read.kind === 'refused') return inputs.map((input) => fail(failureOf(read.read.error, read.read.sobject, input)));

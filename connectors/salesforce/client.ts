@@ -61,6 +61,8 @@ export interface SalesforceClient {
   get(path: string, sobject: string): Promise<Outcome<unknown>>;
   /** Logs in (or reuses the session) and returns it. */
   session(): Promise<Outcome<Session>>;
+  /** True once `/composite` answered 404: subrequests then go as plain REST calls, each URL on the HTTP request line. */
+  sendsOneByOne(): boolean;
   /** The API versions the org serves, oldest first: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_versions.htm */
   versions(): Promise<Outcome<readonly ApiVersionInfo[]>>;
 }
@@ -251,6 +253,7 @@ export const createSalesforceClient = (config: SalesforceConfig, options: Salesf
   let warned = false;
   return {
     session: () => auth.session(),
+    sendsOneByOne: () => compositeServed === false,
     get: (path, sobject) => send({ method: 'GET', url: `${base}${path}` }, sobject),
     async versions() {
       const answer = await send({ method: 'GET', url: '/services/data/' }, 'versions');

@@ -50,7 +50,7 @@ export interface Owners {
   /** The OwnerId for a new record: the given id, the cached User, or the one the read found (then cached). */
   resolve(wanted: OwnerWanted | undefined, results: readonly SubResult[]): string | undefined;
   /** For a batch: one `Email IN (…)` look-up of the emails not cached (none when all are). */
-  batchReads(wanted: readonly (OwnerWanted | undefined)[]): OwnerLookup;
+  batchReads(wanted: readonly (OwnerWanted | undefined)[], inUri: boolean): OwnerLookup;
   /** For a batch: each input's OwnerId, from the cache or the look-up (whose answers are cached). */
   batchResolve(wanted: readonly (OwnerWanted | undefined)[], lookup: OwnerLookup, results: readonly SubResult[]): (string | undefined)[];
 }
@@ -64,9 +64,9 @@ export interface OwnerLookup {
 const OWNERS_REF = 'owners';
 
 export const createOwners = (log: Log, cache = new OwnerCache()): Owners => ({
-  batchReads: (wanted) => {
+  batchReads: (wanted, inUri) => {
     const emails = [...new Set(wanted.flatMap((w) => (w?.kind === 'email' && !cache.get(w.email).known ? [w.email] : [])))];
-    return { emails, requests: inQueries(OWNERS_REF, 'SELECT Id, Email FROM User WHERE IsActive = true AND', 'Email', emails) };
+    return { emails, requests: inQueries(OWNERS_REF, 'SELECT Id, Email FROM User WHERE IsActive = true AND', 'Email', emails, inUri) };
   },
   batchResolve: (wanted, lookup, results) => {
     if (lookup.emails.length > 0) {

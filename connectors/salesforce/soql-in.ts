@@ -8,27 +8,41 @@ import * as t from 'io-ts';
 import type { Subrequest, SubResult } from './client';
 import { QueryResult, soqlString } from './mappers';
 
-/** Characters of quoted values per statement; 200 conversation ids or Task subjects fit in one or two. */
-export const IN_BUDGET = 8_000;
+/**
+ * Inside a composite request a query travels in the JSON body, and only SOQL's own limit applies
+ * (Salesforce suggests exactly that against long URIs); this budget of quoted values stays well
+ * below its 100,000 characters, which the server's own additions eat into. 200 conversation ids,
+ * emails or Task subjects fit in one query.
+ */
+export const SOQL_BUDGET = 40_000;
+/**
+ * Sent as a plain GET (no `/composite`), the query is in the URI: "the maximum length for the
+ * combined URI and headers is 16,384 bytes" (https://help.salesforce.com/s/articleView?id=000386264),
+ * so the encoded values get 12,000 of them.
+ */
+export const URI_BUDGET = 12_000;
 
 type Row = Readonly<Record<string, unknown>>;
 
 /**
  * `${head} ${field} IN (…)` over the distinct values, as GET /query subrequests with reference ids
  * `${prefix}_0`, `${prefix}_1`, … (composite reference ids: letters, digits and underscores).
- * `head` ends where the IN condition goes, e.g. `SELECT Id FROM User WHERE IsActive = true AND`.
+ * `head` ends where the IN condition goes, e.g. `SELECT Id FROM User WHERE IsActive = true AND`;
+ * `inUri`: the queries will be sent as plain GETs (see URI_BUDGET).
  */
-export const inQueries = (prefix: string, head: string, field: string, values: readonly string[]): Subrequest[] => {
+export const inQueries = (prefix: string, head: string, field: string, values: readonly string[], inUri = false): Subrequest[] => {
+  const budget = inUri ? URI_BUDGET : SOQL_BUDGET;
+  const cost = (quoted: string) => (inUri ? encodeURIComponent(`${quoted}, `).length : quoted.length + 2);
   const chunks: string[][] = [];
   let size = Infinity;
   for (const value of [...new Set(values)]) {
     const quoted = soqlString(value);
-    if (size + quoted.length + 2 > IN_BUDGET) {
+    if (size + cost(quoted) > budget) {
       chunks.push([]);
       size = 0;
     }
     chunks[chunks.length - 1]?.push(quoted);
-    size += quoted.length + 2;
+    size += cost(quoted);
   }
   return chunks.map((quoted, i) => ({
     method: 'GET',

@@ -14,10 +14,12 @@ const mappingOf = (json: unknown) => {
 };
 
 /** n conversations with distinct visitors (no email shared with anyone in the org). */
-const chats = (n: number, tag: string): Conversation[] =>
-  Array.from({ length: n }, (_, i) =>
-    conversation({ name: `Visitor ${tag}${i}`, email: `v${i}.${tag}@acme-${tag}.example` }, 2, `${tag}-${i}`),
-  );
+const chats = (n: number, tag: string, long = false): Conversation[] =>
+  Array.from({ length: n }, (_, i) => {
+    // `long`: ids the size of a UUID-keyed chat platform's and long work emails, to show they still fit one query.
+    const pad = long ? `-${(i * 7919).toString(16).padStart(8, '0')}-4e2a-9c1b-${'f'.repeat(12)}` : '';
+    return conversation({ name: `Visitor ${tag}${i}`, email: `v${i}${pad}.${tag}@acme-${tag}.example` }, 2, `${tag}-${i}${pad}`);
+  });
 const leads = (list: readonly Conversation[]): UpsertInput[] => list.map((c) => ({ action: 'lead', conversation: c }));
 
 const nth = (outcomes: readonly Outcome<CrmRecord>[], n: number): Outcome<CrmRecord> => outcomes[n] ?? assert.fail(`no outcome ${n}`);
@@ -41,7 +43,7 @@ describe('Salesforce connector: batches with sObject Collections', () => {
   });
 
   it('200 new leads cost 3 API calls (read, Lead upsert, Task create), one Lead and one Task each, in input order', async () => {
-    const list = chats(200, 'new');
+    const list = chats(200, 'new', true);
     const outcomes = await batch(s, leads(list));
     assert.equal(outcomes.length, 200);
     assert.equal(calls(), 3, 'one read, one Lead collection upsert, one Task collection create');
@@ -241,6 +243,25 @@ describe('Salesforce connector: batches with sObject Collections', () => {
       assert.equal(tight.emulator.state.all('Task').length, 0);
     } finally {
       await tight.emulator.close();
+    }
+  });
+
+  it('where /composite is not served, the same collections go one by one: still a fixed number of calls per batch', async () => {
+    const plain = await sandbox({ composite: false });
+    try {
+      const run = plain.connector.upsertBatch;
+      assert.ok(run);
+      const small = (await run(leads(chats(10, 'plain-small')))).map(value);
+      const afterSmall = plain.emulator.apiRequests().length;
+      const large = (await run(leads(chats(200, 'plain-large')))).map(value);
+      const forLarge = plain.emulator.apiRequests().length - afterSmall;
+      assert.equal(afterSmall, 7, 'the refused /composite, four queries, the Lead upsert, the Task create');
+      assert.equal(forLarge, 6, 'the same calls for 200 conversations as for 10, without the refused /composite');
+      assert.equal(plain.emulator.state.all('Lead').length, 210);
+      assert.equal(plain.emulator.state.all('Task').length, 210);
+      assert.equal(new Set([...small, ...large].map((r) => r.refs['taskId'])).size, 210);
+    } finally {
+      await plain.emulator.close();
     }
   });
 
