@@ -172,6 +172,34 @@ describe('Salesforce connector: batches with sObject Collections', () => {
     );
   });
 
+  it('200 new Cases cost 3 calls; a mixed batch with an agent to look up 4 (six queries make two reads), then 3 once cached', async () => {
+    const cases = (
+      await batch(
+        s,
+        chats(200, 'cases').map((c) => ({ action: 'case' as const, conversation: c })),
+      )
+    ).map(value);
+    assert.equal(calls(), 3);
+    assert.equal(s.emulator.state.all('Case').length, 200);
+    assert.equal(s.emulator.state.get('Task', cases[9]?.refs['taskId'] ?? '')?.['WhatId'], cases[9]?.id);
+
+    const owner = mappingOf({ owner: 'agent' });
+    const byAgent = (list: Conversation[]): UpsertInput[] =>
+      list.map((c, i) => {
+        const chat = { ...c, operators: [{ id: 'op1', name: 'Olark Operator', email: 'agent@chat2crm.example' }] };
+        const action = i % 2 === 0 ? ('lead' as const) : ('case' as const);
+        return { action, conversation: chat, fields: mapConversation(owner, chat, action) };
+      });
+    const agent = s.emulator.state.all('User').find((u) => u['Email'] === 'agent@chat2crm.example');
+    const before = calls();
+    const first = (await batch(s, byAgent(chats(200, 'owned')))).map(value);
+    assert.equal(calls() - before, 4, 'Lead, Case, Task, Contact, person and User queries: two reads of at most five');
+    assert.ok(first.every((r) => s.emulator.state.get(r.type, r.id)?.['OwnerId'] === agent?.Id));
+    const again = calls();
+    (await batch(s, byAgent(chats(200, 'owned-later')))).map(value);
+    assert.equal(calls() - again, 3, 'the agent is cached');
+  });
+
   it('reuses a Contact with the visitor email instead of a new Lead, as the single path does', async () => {
     const contact = s.emulator.state.seed('Contact', { LastName: 'Known', Email: 'v3.reuse@acme-reuse.example' });
     const outcomes = (await batch(s, leads(chats(5, 'reuse')))).map(value);
