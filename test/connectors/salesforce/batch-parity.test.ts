@@ -89,8 +89,10 @@ describe('Salesforce batches write what the single path writes', () => {
       });
     const one: CrmRecord[] = [];
     for (const input of inputs()) one.push(value(await single.connector.upsert(input)));
-    const run = batched.connector.upsertBatch;
-    assert.ok(run);
+    const run = async (list: readonly UpsertInput[]) => {
+      if (batched.connector.upsertBatch === undefined) throw new Error('the Salesforce connector has no upsertBatch');
+      return batched.connector.upsertBatch(list);
+    };
     const many = (await run(inputs())).map(value);
     compare(one, many, 'created');
     assert.ok(

@@ -25,9 +25,8 @@ const leads = (list: readonly Conversation[]): UpsertInput[] => list.map((c) => 
 const nth = (outcomes: readonly Outcome<CrmRecord>[], n: number): Outcome<CrmRecord> => outcomes[n] ?? assert.fail(`no outcome ${n}`);
 
 const batch = async (s: Sandbox, inputs: readonly UpsertInput[]): Promise<readonly Outcome<CrmRecord>[]> => {
-  const run = s.connector.upsertBatch;
-  if (run === undefined) throw new Error('the Salesforce connector has no upsertBatch');
-  return run(inputs);
+  if (s.connector.upsertBatch === undefined) throw new Error('the Salesforce connector has no upsertBatch');
+  return s.connector.upsertBatch(inputs);
 };
 
 describe('Salesforce connector: batches with sObject Collections', () => {
@@ -208,6 +207,27 @@ describe('Salesforce connector: batches with sObject Collections', () => {
     assert.equal(s.emulator.state.get('Task', outcomes[3]?.refs['taskId'] ?? '')?.['WhoId'], contact.Id);
   });
 
+  it('a duplicate rule matching someone the read could not find hands that conversation to the single path, which logs on that person', async () => {
+    const dup = await sandbox({ duplicateRules: true });
+    try {
+      const contact = dup.emulator.state.seed('Contact', { LastName: 'Phoned', Phone: '+33 1 23 45 67 89' });
+      const [first, second, third] = chats(3, 'dup');
+      assert.ok(first && second && third);
+      const phoned: Conversation = { ...second, visitor: { name: 'No Email', phone: '+33 1 23 45 67 89' } };
+      const outcomes = (await batch(dup, leads([first, phoned, third]))).map(value);
+      assert.deepEqual(
+        outcomes.map((r) => r.type),
+        ['Lead', 'Contact', 'Lead'],
+      );
+      assert.equal(outcomes[1]?.id, contact.Id);
+      assert.equal(dup.emulator.state.get('Task', outcomes[1]?.refs['taskId'] ?? '')?.['WhoId'], contact.Id);
+      assert.equal(dup.emulator.state.all('Lead').length, 2);
+      assert.equal(dup.emulator.state.all('Task').length, 3);
+    } finally {
+      await dup.emulator.close();
+    }
+  });
+
   it('a record Salesforce refuses fails that conversation alone, classified as a single call would be', async () => {
     const list = chats(6, 'refuse');
     collectionFaults(s.emulator.state).failRecord = ({ operation, record }) => {
@@ -263,9 +283,7 @@ describe('Salesforce connector: batches with sObject Collections', () => {
   it('the org running out of its daily API requests mid-batch fails every conversation as rate limited', async () => {
     const tight = await sandbox({ apiLimit: 2 });
     try {
-      const run = tight.connector.upsertBatch;
-      assert.ok(run);
-      const outcomes = await run(leads(chats(10, 'daily')));
+      const outcomes = await batch(tight, leads(chats(10, 'daily')));
       for (const outcome of outcomes) assert.equal(failure(outcome).code, 'CRM_RATE_LIMITED');
       assert.equal(tight.emulator.state.all('Lead').length, 10, 'the Leads went in before the limit was reached');
       assert.equal(tight.emulator.state.all('Task').length, 0);
@@ -277,8 +295,7 @@ describe('Salesforce connector: batches with sObject Collections', () => {
   it('where /composite is not served, the same collections go one by one: still a fixed number of calls per batch', async () => {
     const plain = await sandbox({ composite: false });
     try {
-      const run = plain.connector.upsertBatch;
-      assert.ok(run);
+      const run = (inputs: readonly UpsertInput[]) => batch(plain, inputs);
       const small = (await run(leads(chats(10, 'plain-small')))).map(value);
       const afterSmall = plain.emulator.apiRequests().length;
       const large = (await run(leads(chats(200, 'plain-large')))).map(value);
