@@ -20,33 +20,19 @@
  */
 import type { UpsertInput } from '../../src/domain/connector';
 import type { Action } from '../../src/domain/event';
-import type { MappedFields } from '../../src/domain/mapping';
 import { fail, transient, type CrmFailure, type Outcome } from '../../src/domain/outcome';
 import type { CrmRecord } from '../../src/domain/record';
 import type { SalesforceClient, Subrequest } from './client';
 import type { SalesforceConfig } from './config';
-import { mappedFieldFailure, mappedFor, mappedWrite } from './mapped';
-import {
-  fromSalesforceError,
-  taskSubject,
-  toCaseFields,
-  toLeadFields,
-  toLeadUpdate,
-  toTaskFields,
-  transcriptDescription,
-  type Fields,
-  type SalesforceError,
-} from './mappers';
+import { mappedFieldFailure, mappedFor } from './mapped';
+import { fromSalesforceError, toTaskFields, transcriptDescription, type Fields, type SalesforceError } from './mappers';
 import { NO_AUTO_ASSIGN, ownerWanted, type Owners } from './owner';
-import { readBatch, type BatchView } from './batch-read';
+import { readBatch } from './batch-read';
+import { planCase, planLead, type Refs } from './batch-plan';
 import { collectionAnswer, createCollection, updateCollection, upsertCollection, type CollectionAnswer } from './batch-write';
 
 /** sObject Collections take up to 200 records per call. */
 export const SALESFORCE_BATCH_LIMIT = 200;
-
-type Row = Readonly<Record<string, unknown>>;
-type Refs = Record<string, string | undefined>;
-type Person = { readonly type: 'Lead' | 'Contact'; readonly id: string };
 
 export interface BatchDeps {
   readonly config: SalesforceConfig;
@@ -57,34 +43,6 @@ export interface BatchDeps {
   /** The single path, for the answers it resolves with more round trips. */
   readonly single: (input: UpsertInput) => Promise<Outcome<CrmRecord>>;
 }
-
-const str = (row: Row | undefined, field: string): string | undefined => {
-  const value = row?.[field];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-};
-
-/** What one conversation needs written, decided from the read exactly as the single path decides. */
-type Plan =
-  | { readonly kind: 'person'; readonly target: Person; readonly refs: Refs; readonly taskId: string | undefined }
-  | {
-      readonly kind: 'lead' | 'case';
-      readonly fields: Fields;
-      /** Sent with `Sforce-Auto-Assign: FALSE`: an update, or a creation that sets OwnerId. */
-      readonly keepOwner: boolean;
-      readonly existingId: string | undefined;
-      readonly contactId: string | undefined;
-      readonly taskId: string | undefined;
-    };
-
-const reusablePerson = (previous: CrmRecord | undefined): Person | undefined => {
-  const id = previous?.refs['personId'];
-  if (id === undefined || previous === undefined) return undefined;
-  return previous.type === 'Contact' || previous.type === 'Lead' ? { type: previous.type, id } : undefined;
-};
-const person = (type: Person['type'], row: Row | undefined): Person | undefined => {
-  const id = str(row, 'Id');
-  return id === undefined ? undefined : { type, id };
-};
 
 export const createBatchUpsert = (deps: BatchDeps) => {
   const { config, client, owners } = deps;
@@ -99,79 +57,6 @@ export const createBatchUpsert = (deps: BatchDeps) => {
     );
   };
 
-  const planLead = (input: UpsertInput, view: BatchView, ownerId: string | undefined): Plan => {
-    const { conversation, previous } = input;
-    const mapping: MappedFields | undefined = input.fields;
-    const mapped = mappedFor(mapping, 'lead');
-    const lead = view.leads.get(conversation.id);
-    const taskId = str(view.tasks.get(taskSubject('lead', conversation).toLowerCase()), 'Id');
-    const email = conversation.visitor.email?.toLowerCase();
-    // Converted since the last delivery: the Contact it became carries the activity now.
-    const convertedTo = lead?.['IsConverted'] === true ? str(lead, 'ConvertedContactId') : undefined;
-    if (convertedTo !== undefined)
-      return { kind: 'person', target: { type: 'Contact', id: convertedTo }, refs: { leadId: str(lead, 'Id') }, taskId };
-    if (lead === undefined) {
-      const reused =
-        reusablePerson(previous) ??
-        person('Contact', email === undefined ? undefined : view.contacts.get(email)) ??
-        person('Lead', email === undefined ? undefined : view.people.get(email));
-      if (reused !== undefined) return { kind: 'person', target: reused, refs: {}, taskId };
-    }
-    const overwrite = mapping?.overwrite ?? new Set<string>();
-    const fields: Fields =
-      lead === undefined
-        ? {
-            ...toLeadFields(conversation, config),
-            ...mappedWrite(mapped, undefined, overwrite),
-            ...(ownerId === undefined ? {} : { OwnerId: ownerId }),
-          }
-        : { ...toLeadUpdate(conversation, lead), ...mappedWrite(mapped, lead, overwrite) };
-    return {
-      kind: 'lead',
-      fields,
-      keepOwner: lead !== undefined || ownerId !== undefined,
-      existingId: str(lead, 'Id'),
-      contactId: undefined,
-      taskId,
-    };
-  };
-
-  const planCase = (input: UpsertInput, view: BatchView, owner: string | undefined): Plan => {
-    const { conversation } = input;
-    const mapped = mappedFor(input.fields, 'case');
-    const overwrite = input.fields?.overwrite ?? new Set<string>();
-    const existing = view.cases.get(conversation.id);
-    const taskId = str(view.tasks.get(taskSubject('case', conversation).toLowerCase()), 'Id');
-    const email = conversation.visitor.email?.toLowerCase();
-    const contact = email === undefined ? undefined : view.contacts.get(email);
-    const contactId = str(existing, 'ContactId') ?? str(contact, 'Id');
-    // The Case goes with its Contact's Account (README.md, "Mapped fields, owner and company").
-    const accountId = str(contact, 'Id') === contactId ? str(contact, 'AccountId') : undefined;
-    const ownerId = existing === undefined ? owner : undefined;
-    const fields: Fields =
-      existing === undefined
-        ? {
-            ...toCaseFields(conversation, config, contactId),
-            ...(accountId === undefined ? {} : { AccountId: accountId }),
-            ...mappedWrite(mapped, undefined, overwrite),
-            ...(ownerId === undefined ? {} : { OwnerId: ownerId }),
-          }
-        : {
-            Description: transcriptDescription(conversation),
-            ...(str(existing, 'ContactId') === undefined && contactId !== undefined ? { ContactId: contactId } : {}),
-            ...(str(existing, 'AccountId') === undefined && accountId !== undefined ? { AccountId: accountId } : {}),
-            ...mappedWrite(mapped, existing, overwrite),
-          };
-    return {
-      kind: 'case',
-      fields,
-      keepOwner: existing !== undefined || ownerId !== undefined,
-      existingId: str(existing, 'Id'),
-      contactId,
-      taskId,
-    };
-  };
-
   /** Up to 200 conversations (one collection call per kind of write). */
   const chunk = async (inputs: readonly UpsertInput[]): Promise<Outcome<CrmRecord>[]> => {
     const all = (failure: CrmFailure) => inputs.map(() => fail(failure));
@@ -182,7 +67,7 @@ export const createBatchUpsert = (deps: BatchDeps) => {
     if (read.kind === 'refused') return inputs.map((input) => fail(failureOf(read.read.error, read.read.sobject, input)));
     const ownerIds = owners.batchResolve(wanted, lookup, read.results);
     const plans = inputs.map((input, n) =>
-      input.action === 'case' ? planCase(input, read, ownerIds[n]) : planLead(input, read, ownerIds[n]),
+      input.action === 'case' ? planCase(config, input, read, ownerIds[n]) : planLead(config, input, read, ownerIds[n]),
     );
 
     const outcomes: (Outcome<CrmRecord> | undefined)[] = inputs.map(() => undefined);
