@@ -75,6 +75,35 @@ export const createBatchUpsert = (deps: BatchDeps) => {
     const recordIds: (string | undefined)[] = plans.map((p) => (p.kind === 'person' ? undefined : p.existingId));
     const handOver = new Set<number>();
 
+    /** Each member's result: its id kept, or its failure recorded (a refusal the single path resolves is handed to it). */
+    const settle = (
+      answer: CollectionAnswer,
+      members: readonly number[],
+      sobject: string,
+      keepId: (n: number, id: string) => void,
+    ): void => {
+      members.forEach((n, at) => {
+        const input = inputs[n];
+        if (input === undefined) return;
+        if (answer.kind === 'unreadable') {
+          outcomes[n] = fail(
+            transient('CRM_BAD_RESPONSE', `Salesforce answered the ${sobject} collection with something other than one result per record`),
+          );
+          return;
+        }
+        const result = answer.kind === 'all' ? { ok: false as const, error: answer.error } : answer.results[at];
+        if (result === undefined) return;
+        if (result.ok) return keepId(n, result.id);
+        // A duplicate rule naming someone, or a Lead converted since the read: the single path reads again and follows it.
+        if (
+          sobject === 'Lead' &&
+          (result.error.errorCode === 'DUPLICATES_DETECTED' || result.error.errorCode === 'CANNOT_UPDATE_CONVERTED_LEAD')
+        )
+          handOver.add(n);
+        else outcomes[n] = fail(failureOf(result.error, sobject, input));
+      });
+    };
+
     // Call 2: the Leads and Cases, as up to four collection upserts in one composite request.
     const groups: { ref: string; type: 'Lead' | 'Case'; members: number[]; request: Subrequest }[] = [];
     for (const type of ['Lead', 'Case'] as const)
@@ -183,30 +212,6 @@ export const createBatchUpsert = (deps: BatchDeps) => {
       }
     }
     return done;
-
-    /** Each member's result: its id kept, or its failure recorded (a refusal the single path resolves is handed to it). */
-    function settle(answer: CollectionAnswer, members: readonly number[], sobject: string, keepId: (n: number, id: string) => void): void {
-      members.forEach((n, at) => {
-        const input = inputs[n];
-        if (input === undefined) return;
-        if (answer.kind === 'unreadable') {
-          outcomes[n] = fail(
-            transient('CRM_BAD_RESPONSE', `Salesforce answered the ${sobject} collection with something other than one result per record`),
-          );
-          return;
-        }
-        const result = answer.kind === 'all' ? { ok: false as const, error: answer.error } : answer.results[at];
-        if (result === undefined) return;
-        if (result.ok) return keepId(n, result.id);
-        // A duplicate rule naming someone, or a Lead converted since the read: the single path reads again and follows it.
-        if (
-          sobject === 'Lead' &&
-          (result.error.errorCode === 'DUPLICATES_DETECTED' || result.error.errorCode === 'CANNOT_UPDATE_CONVERTED_LEAD')
-        )
-          handOver.add(n);
-        else outcomes[n] = fail(failureOf(result.error, sobject, input));
-      });
-    }
   };
 
   return async (inputs: readonly UpsertInput[]): Promise<readonly Outcome<CrmRecord>[]> => {

@@ -228,6 +228,35 @@ describe('Salesforce connector: batches with sObject Collections', () => {
     }
   });
 
+  it('follows Leads converted before the batch, and one converted between its read and its write, to their Contacts', async () => {
+    const list = chats(3, 'conv');
+    const first = (await batch(s, leads(list))).map(value);
+    const before = s.emulator.state.convertLead(first[0]?.id ?? '');
+    const raced = first[2]?.id ?? '';
+    let racedContact: string | undefined;
+    collectionFaults(s.emulator.state).failRecord = ({ operation, record }) => {
+      if (operation !== 'upsert' || record['Chat_Conversation_Id__c'] !== list[2]?.id || racedContact !== undefined) return undefined;
+      racedContact = s.emulator.state.convertLead(raced).Id;
+      return { errorCode: 'CANNOT_UPDATE_CONVERTED_LEAD', message: 'cannot reference converted lead', fields: [] };
+    };
+    const again = (await batch(s, leads(list))).map(value);
+    assert.deepEqual(
+      again.map((r) => [r.type, r.id]),
+      [
+        ['Contact', before.Id],
+        ['Lead', first[1]?.id],
+        ['Contact', racedContact],
+      ],
+    );
+    assert.deepEqual(
+      again.map((r) => r.refs['taskId']),
+      first.map((r) => r.refs['taskId']),
+      'the same Tasks, now on the Contacts',
+    );
+    assert.equal(s.emulator.state.all('Task').length, 3);
+    assert.equal(s.emulator.state.get('Task', again[2]?.refs['taskId'] ?? '')?.['WhoId'], racedContact);
+  });
+
   it('a record Salesforce refuses fails that conversation alone, classified as a single call would be', async () => {
     const list = chats(6, 'refuse');
     collectionFaults(s.emulator.state).failRecord = ({ operation, record }) => {
