@@ -309,6 +309,17 @@ describe('Salesforce connector: batches with sObject Collections', () => {
     assert.equal(s.emulator.state.all('Lead').length, 0);
   });
 
+  it('an expired session is refreshed once, as for single calls; a session refused even when fresh fails every conversation permanently', async () => {
+    value(nth(await batch(s, leads(chats(1, 'warm'))), 0));
+    s.emulator.faults.expireSessions();
+    const refreshed = await batch(s, leads(chats(5, 'expired')));
+    refreshed.forEach((o) => value(o));
+    assert.equal(s.emulator.tokenRequests().length, 2);
+    s.emulator.faults.rejectSessions = true;
+    const refused = await batch(s, leads(chats(5, 'refused')));
+    for (const outcome of refused) assert.deepEqual([failure(outcome).kind, failure(outcome).code], ['permanent', 'CRM_UNAUTHORIZED']);
+  });
+
   it('the org running out of its daily API requests mid-batch fails every conversation as rate limited', async () => {
     const tight = await sandbox({ apiLimit: 2 });
     try {
