@@ -28,7 +28,7 @@
  * `npm run bench -- --quick` (under 2 minutes): the headline rows only, each beside its baseline of the same
  * run: 1. ingest against bare Koa (2 s per run), 2. agent overhead at 100 ms per call against the bare relay
  * (10 samples), 3. a burst of 60 under HubSpot's rate limit, and 4. peak memory of those; 10. the LiveChat
- * burst with 200 webhooks (watched 90 s per row) and 11. the backfill of 1,000 chats (watched 120 s).
+ * burst with 200 webhooks (watched 75 s per row) and 11. the backfill of 1,000 chats (watched 90 s).
  * Sections 5 to 9 say they were skipped. The knobs above still override its settings; the results go to
  * bench/results/quick.json, so a quick look never replaces the full run's latest.json.
  */
@@ -133,9 +133,9 @@ const main = async () => {
   const run = (name: SectionName) => chosen.has(name);
   const skip = only === undefined ? skipped : notSelected;
   const batchBurst = intEnv('BENCH_BATCH_BURST', quick ? 200 : 1000, 1, 10_000);
-  const batchTimeoutS = intEnv('BENCH_BATCH_TIMEOUT_S', quick ? 90 : 300, 10, 3600);
+  const batchTimeoutS = intEnv('BENCH_BATCH_TIMEOUT_S', quick ? 75 : 300, 10, 3600);
   const backfillChats = intEnv('BENCH_BACKFILL_CHATS', quick ? 1000 : 10_000, 1, 100_000);
-  const backfillTimeoutS = intEnv('BENCH_BACKFILL_TIMEOUT_S', quick ? 120 : 600, 10, 7200);
+  const backfillTimeoutS = intEnv('BENCH_BACKFILL_TIMEOUT_S', quick ? 90 : 600, 10, 7200);
   const seconds = intEnv('BENCH_SECONDS', quick ? 2 : 8, 1, 120);
   const samples = intEnv('BENCH_SAMPLES', quick ? 10 : 20, 1, 1000);
   const burstCount = intEnv('BENCH_BURST', quick ? 60 : 300, 1, 5000);
