@@ -56,6 +56,48 @@ export interface StartOptions {
   readonly readyTimeoutMs?: number;
 }
 
+/**
+ * A command-line child (a script that runs to its end, such as `npm run backfill`): its output
+ * kept whole, killed with the others on exit or Ctrl-C.
+ */
+export interface ScriptRun {
+  readonly pid: number;
+  /** Everything it wrote to stdout so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Its exit code (null when killed by a signal) once it has ended. */
+  readonly ended: Promise<number | null>;
+  exitCode(): number | null | undefined;
+  signal(name: NodeJS.Signals): void;
+}
+
+export const runChildScript = (args: readonly string[], env: Readonly<Record<string, string>>, cwd: string): ScriptRun => {
+  const child = spawn(process.execPath, [...args], { cwd, env: { ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  let code: number | null | undefined;
+  const ended = new Promise<number | null>((resolve) =>
+    child.once('close', (c) => {
+      code = c;
+      running.delete(child);
+      resolve(c);
+    }),
+  );
+  return {
+    pid: child.pid ?? 0,
+    stdout: () => out,
+    stderr: () => err,
+    ended,
+    exitCode: () => code,
+    signal: (name) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    },
+  };
+};
+
 export const startChild = async (options: StartOptions): Promise<Child> => {
   const child = spawn(process.execPath, [...options.args], {
     cwd: options.cwd,

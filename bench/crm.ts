@@ -3,7 +3,7 @@
  * with the env that points the service at them, and their request logs reduced to time spans.
  */
 import { startHubspotEmulator, type HubspotEmulatorOptions } from '../test/emulators/hubspot';
-import { startSalesforceEmulator } from '../test/emulators/salesforce';
+import { startSalesforceEmulator, type SalesforceEmulator } from '../test/emulators/salesforce';
 
 export type CrmName = 'hubspot' | 'salesforce';
 
@@ -42,14 +42,21 @@ export const startHubspot = async (latencyMs: number, options: Omit<HubspotEmula
   return { emulator, wrapped };
 };
 
+/** The service's env for a Salesforce emulator (`CRM=salesforce`, client-credentials login). */
+export const salesforceEnv = (emulator: SalesforceEmulator): Record<string, string> => ({
+  CRM: 'salesforce',
+  SALESFORCE_LOGIN_URL: emulator.url,
+  SALESFORCE_CLIENT_ID: emulator.credentials.clientId,
+  SALESFORCE_CLIENT_SECRET: emulator.credentials.clientSecret,
+});
+
 export const startSalesforce = async (latencyMs: number): Promise<Emulator> => {
   const emulator = await startSalesforceEmulator({ latencyMs });
-  const { clientId, clientSecret } = emulator.credentials;
   return {
     crm: 'salesforce',
     latencyMs,
     url: emulator.url,
-    env: { CRM: 'salesforce', SALESFORCE_LOGIN_URL: emulator.url, SALESFORCE_CLIENT_ID: clientId, SALESFORCE_CLIENT_SECRET: clientSecret },
+    env: salesforceEnv(emulator),
     calls: () => emulator.requests.map((r) => ({ start: r.at, end: r.endedAt === 0 ? r.at + latencyMs : r.endedAt, status: r.status })),
     setLatency: (ms) => {
       emulator.faults.latencyMs = ms;

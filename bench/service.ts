@@ -36,6 +36,8 @@ export const readHealth = async (baseUrl: string): Promise<Health> => {
 
 /** Where the runs' data goes; removed at the end. */
 const tempRoot = mkdtempSync(join(tmpdir(), 'chat2crm-bench-'));
+/** The bench's temp folder: children run there, so a developer's `.env` in the repo changes nothing. */
+export const TEMP_ROOT = tempRoot;
 export const removeTemp = () => rmSync(tempRoot, { recursive: true, force: true });
 
 /**
