@@ -5,7 +5,7 @@
  * https://prometheus.io/docs/practices/naming/ (`_total` counters, base units in `_seconds`).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { RATE_LIMITED } from '../domain/outcome';
+import { RATE_LIMITED } from '../domain/errors';
 import type { JobState, QueueStats } from '../storage/store';
 import type { Observer } from '../pipeline/observer';
 

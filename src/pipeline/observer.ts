@@ -4,6 +4,7 @@
  * slow (an alert's POST) they start and forget, handling its failures themselves.
  */
 import type { ConversationKey } from '../domain/conversation-key';
+import type { ErrorCode } from '../domain/errors';
 import type { CrmFailure } from '../domain/outcome';
 import type { StepKind } from '../domain/source';
 
@@ -41,7 +42,8 @@ export interface CallObservation {
 }
 
 export interface Observer {
-  webhook(source: string, outcome: WebhookOutcome, code?: string): void;
+  /** @param code the catalogue's code of a refused request (errors.ts). */
+  webhook(source: string, outcome: WebhookOutcome, code?: ErrorCode): void;
   step(observation: StepObservation): void;
   call(observation: CallObservation): void;
 }

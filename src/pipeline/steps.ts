@@ -4,12 +4,12 @@
  * from a client or connector is a transient failure (logged), never a lost conversation.
  */
 import { splitConversationKey } from '../domain/conversation-key';
-import { fail, permanent, transient, type Outcome } from '../domain/outcome';
+import { permanent, type Outcome } from '../domain/outcome';
 import type { ChatSource, ConversationView, ShownLink, StepKind } from '../domain/source';
 import type { Job, StoredConversation } from '../storage/store';
 import { deliver, type DeliveryDeps } from './delivery';
 import { failStep, succeedStep, type StepResult } from './settle';
-import { withTimeout } from './timeout';
+import { callOutside } from './outside-call';
 
 export interface StepDeps extends DeliveryDeps {
   /** The platforms, by name: their clients run `fetch` and `notify`. */
@@ -22,15 +22,6 @@ export interface StepDeps extends DeliveryDeps {
   readonly stepTimeoutMs: number;
 }
 
-const attempt = async <T>(deps: StepDeps, what: string, call: () => Promise<Outcome<T>>, limitMs: number): Promise<Outcome<T>> => {
-  try {
-    return await withTimeout(call(), limitMs, () => fail(transient('CALL_TIMEOUT', `${what} did not answer within ${limitMs} ms`)));
-  } catch (error) {
-    deps.log.error({ err: error, what }, 'client threw');
-    return fail(transient('INTERNAL_ERROR', `unexpected error calling ${what} (see the service log)`));
-  }
-};
-
 /** One outside call with its time limit; `target` (the CRM or platform called) is what metrics count it under. */
 const guarded = async <T>(
   deps: StepDeps,
@@ -40,8 +31,8 @@ const guarded = async <T>(
 ): Promise<Outcome<T>> => {
   const started = deps.now().getTime();
   // A CRM call is one connector call; a platform step may be several calls of the client's own.
-  const outcome = await attempt(
-    deps,
+  const outcome = await callOutside(
+    deps.log,
     what,
     call,
     called.kind === 'fetch' || called.kind === 'notify' ? deps.stepTimeoutMs : deps.callTimeoutMs,

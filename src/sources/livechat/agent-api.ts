@@ -97,7 +97,7 @@ export const createAgentApi = (config: LiveChatConfig, deps: AgentApiDeps): Agen
         const decoded = answer.decode(reply.json);
         return decoded._tag === 'Right'
           ? succeed(decoded.right)
-          : fail(permanent(CODES.badAnswer, `${what}: unexpected answer (${describePayloadErrors(decoded.left)})`, { status: 200 }));
+          : fail(permanent(CODES.unexpectedAnswer, `${what}: unexpected answer (${describePayloadErrors(decoded.left)})`, { status: 200 }));
       }
       const type = error._tag === 'Right' ? error.right.error.type : undefined;
       return fail(
