@@ -9,6 +9,7 @@ import type { ChatSource, ConversationView, ShownLink, StepKind } from '../domai
 import type { Job, StoredConversation } from '../storage/store';
 import { deliver, type DeliveryDeps } from './delivery';
 import { failStep, succeedStep, type StepResult } from './settle';
+import { recordOf } from './links';
 import { callOutside } from './outside-call';
 
 export interface StepDeps extends DeliveryDeps {
@@ -52,7 +53,7 @@ export const linkToShow = async (
   deps: Pick<StepDeps, 'store' | 'connector'>,
   stored: StoredConversation,
 ): Promise<ShownLink | undefined> => {
-  const record = (await deps.store.listRecords(stored.key)).find((r) => r.record.crm === deps.connector.name);
+  const record = await recordOf(deps.store, stored.key, deps.connector.name);
   const { visitor } = stored.conversation;
   if (record !== undefined)
     return {
