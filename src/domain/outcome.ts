@@ -32,11 +32,7 @@ export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly o
 export const succeed = <T>(value: T): Outcome<T> => ({ ok: true, value });
 export const fail = (failure: CrmFailure): Outcome<never> => ({ ok: false, failure });
 
-export const transient = (
-  code: TransientCode,
-  message: string,
-  extra: { status?: number; retryAfterMs?: number } = {},
-): CrmFailure => ({
+export const transient = (code: TransientCode, message: string, extra: { status?: number; retryAfterMs?: number } = {}): CrmFailure => ({
   kind: 'transient',
   code,
   message,

@@ -9,10 +9,9 @@ import type { Either } from 'fp-ts/Either';
 import type { Env } from './connector';
 import type { Conversation } from './conversation';
 import type { ErrorCode } from './errors';
-import type { Action } from './event';
 import type { Log } from './log';
 import type { Outcome } from './outcome';
-import type { CrmPerson } from './record';
+import type { Action, CrmPerson } from './record';
 
 /** A request as the edge read it: the raw bytes (read once, within the body limit) and the raw query. */
 export interface SourceRequest {
