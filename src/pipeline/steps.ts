@@ -90,7 +90,7 @@ export const runStep = async (
     return failStep({ ...deps, retryScheduleMs: [] }, owner, job, started, permanent('EXPIRED', 'too late to be of use'));
   if (job.kind === 'deliver') return deliver(deps, owner, job, known, retryUntil);
   const stored = known ?? (await deps.store.getConversation(job.conversationKey));
-  if (stored === undefined) throw new Error(`job ${job.id} points at a conversation that is not stored`);
+  if (stored === undefined) throw new Error(`step ${job.id} points at a conversation that is not stored`);
   const sourceName = splitConversationKey(stored.key).source;
   const source = deps.sources.get(sourceName);
 
