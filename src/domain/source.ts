@@ -148,8 +148,8 @@ export interface PlatformClient {
 
 /** The outcome of a sync event's steps within the deadline, for the source's answer. */
 export type SyncResult =
-  | { readonly kind: 'record'; readonly url: string }
-  | { readonly kind: 'person'; readonly url: string }
+  /** The conversation's record, or the CRM person a lookup found: what `notify` would show (`ShownLink`). */
+  | { readonly kind: ShownLink['kind']; readonly url: string }
   /** Stored, not finished within the deadline (or failed for now): the stable link. */
   | { readonly kind: 'pending'; readonly url: string }
   | { readonly kind: 'none' }

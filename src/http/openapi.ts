@@ -195,7 +195,11 @@ export const openApiDocument = (input: {
           type: 'object',
           required: ['error'],
           properties: {
-            error: { type: 'object', required: ['code', 'message'], properties: { code: { enum: errorCodes }, message: { type: 'string' } } },
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: { code: { enum: errorCodes }, message: { type: 'string' } },
+            },
           },
         },
       },

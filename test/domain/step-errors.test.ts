@@ -61,7 +61,12 @@ describe('failure catalogue', () => {
   });
 
   it('builds failures of the kind the catalogue gives their code', () => {
-    assert.deepEqual(transient('CALL_TIMEOUT', 'slow', { status: 504 }), { kind: 'transient', code: 'CALL_TIMEOUT', message: 'slow', status: 504 });
+    assert.deepEqual(transient('CALL_TIMEOUT', 'slow', { status: 504 }), {
+      kind: 'transient',
+      code: 'CALL_TIMEOUT',
+      message: 'slow',
+      status: 504,
+    });
     assert.deepEqual(permanent('CRM_CONFIG', 'no portal'), { kind: 'permanent', code: 'CRM_CONFIG', message: 'no portal' });
     // The compiler refuses these (tsc fails on an unused @ts-expect-error if the typing loosens).
     // @ts-expect-error: a typo is no code

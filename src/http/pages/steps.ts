@@ -5,7 +5,6 @@ import type { Job } from '../../storage/store';
 import { html, page, type Html } from './layout';
 import { STEP_NAMES, stepState } from './step-labels';
 
-
 const stepRow = (job: Job) =>
   html`<tr><td>${STEP_NAMES[job.kind]}</td><td><span class="status ${job.state === 'dead' ? 'failed' : job.state === 'done' ? 'ok' : 'pending'}">${stepState(job)}</span></td>
 <td>${job.attempts}</td><td>${job.state === 'pending' ? formatTime(job.nextAttemptAt) : formatTime(job.updatedAt)}</td></tr>`;

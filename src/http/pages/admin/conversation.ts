@@ -31,7 +31,6 @@ export interface ConversationView {
 
 const ROLE_LABEL: Readonly<Record<Role, string>> = { visitor: 'Visitor', operator: 'Agent', system: 'System' };
 
-
 const field = (label: string, value: string | Html | undefined) =>
   value === undefined || value === '' ? html`` : html`<dt>${label}</dt><dd>${value}</dd>`;
 
@@ -104,7 +103,6 @@ const mappedSection = (m: MappedFields, email: string | undefined): Html => {
 };
 
 export const recordLabel = (record: CrmRecord): string => (record.action === 'lead' ? 'Lead' : 'Case');
-
 
 const attemptRows = (attempts: readonly Attempt[]): Html =>
   attempts.length === 0
