@@ -2,7 +2,7 @@
  * io-ts decode errors as text, the one way: in 4xx answers (`INVALID_PAYLOAD`, `INVALID_QUERY`),
  * failures of a platform's answer, start-up errors (env keys) and unreadable stored rows.
  *
- * One `path: message` per failing path, the first failure of each: the path names the key
+ * One `path: message` per failing path (and per message a codec gives itself): the path names the key
  * (`items.0.body`, `HUBSPOT_TIMEOUT_MS`, `(root)` for the value itself) without the member index
  * that `t.intersection` / `t.union` add (`items.0.0.body` → `items.0.body`: the data has no such
  * level); the message is the codec's own or what was expected, never the value: values are
@@ -39,13 +39,16 @@ const pathOf = (context: t.Context, prefix: string): string => {
  * @param prefix put before every path: where the decoded value sits in a larger body (`Notifications.0`).
  */
 export const describeErrors = (errors: t.Errors, prefix = ''): string[] => {
-  const byPath = new Map<string, string>();
+  const lines = new Map<string, string>();
   for (const error of errors) {
     const path = pathOf(error.context, prefix);
     const last = error.context[error.context.length - 1];
-    if (!byPath.has(path)) byPath.set(path, error.message ?? (last === undefined ? 'invalid' : expectation(last.type)));
+    // What was expected, once per path (each member of a union would say it again); a codec's own
+    // messages each (a mapping file lists every problem of the one MAPPING_FILE value).
+    const key = error.message === undefined ? path : `${path}\n${error.message}`;
+    if (!lines.has(key)) lines.set(key, `${path}: ${error.message ?? (last === undefined ? 'invalid' : expectation(last.type))}`);
   }
-  return [...byPath].map(([path, message]) => `${path}: ${message}`);
+  return [...lines.values()];
 };
 
 /** The first `max` lines in one: `items.0.body: expected string; id: expected a non-empty string (and 2 more)`. */

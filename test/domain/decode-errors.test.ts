@@ -47,6 +47,24 @@ describe('decode errors', () => {
     assert.deepEqual(describeErrors(errorsOf(t.type({ name: Named }), { name: 1 })), ['name: expected a name']);
   });
 
+  it('says what was expected once per path, but keeps each message a codec gives (a file with several problems)', () => {
+    assert.deepEqual(describeErrors(errorsOf(t.type({ id: t.union([t.string, t.number]) }), { id: true })), ['id: expected string']);
+    const File = new t.Type<string, string, unknown>(
+      'File',
+      t.string.is,
+      (u, c) =>
+        t.failures([
+          { value: u, context: c, message: 'a: unknown key' },
+          { value: u, context: c, message: 'b: unclosed "{{"' },
+        ]),
+      String,
+    );
+    assert.deepEqual(describeErrors(errorsOf(t.type({ MAPPING_FILE: File }), { MAPPING_FILE: 'x' })), [
+      'MAPPING_FILE: a: unknown key',
+      'MAPPING_FILE: b: unclosed "{{"',
+    ]);
+  });
+
   it('summarizes the first few in one line and counts the rest', () => {
     const errors = errorsOf(Payload, { items: [{}, {}] });
     assert.equal(
