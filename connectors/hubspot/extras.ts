@@ -5,7 +5,7 @@
  * is NO_EXTRAS and the delivery makes exactly the calls it always made.
  */
 import type { Conversation } from '../../src/domain/conversation';
-import type { Action } from '../../src/domain/record';
+import type { Action } from '../../src/domain/event';
 import { applyFields, companyDomainOf, type MappedFields } from '../../src/domain/mapping';
 import type { Properties, ReadProperties } from './mappers';
 

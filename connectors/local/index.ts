@@ -8,7 +8,7 @@ import * as t from 'io-ts';
 import { defineConnector, type Connector, type ConnectorDeps, type UpsertInput } from '../../src/domain/connector';
 import { conversationKey } from '../../src/domain/conversation-key';
 import type { LocalDelivery, LocalFieldsUpdate } from '../../src/domain/local-records';
-import type { Action } from '../../src/domain/record';
+import type { Action } from '../../src/domain/event';
 import { kindsFor, type MappedFields } from '../../src/domain/mapping';
 import { succeed } from '../../src/domain/outcome';
 import { visitorLabel } from '../../src/domain/conversation';

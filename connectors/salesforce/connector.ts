@@ -8,7 +8,7 @@
 import * as t from 'io-ts';
 import type { Connector, ConnectorDeps } from '../../src/domain/connector';
 import type { Conversation } from '../../src/domain/conversation';
-import type { Action } from '../../src/domain/record';
+import type { Action } from '../../src/domain/event';
 import { fail, succeed, type Outcome } from '../../src/domain/outcome';
 import type { CrmPerson, CrmRecord } from '../../src/domain/record';
 import { createSalesforceClient, type Subrequest, type SubResult } from './client';

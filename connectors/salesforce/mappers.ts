@@ -4,7 +4,7 @@
  */
 import * as t from 'io-ts';
 import type { Conversation, Visitor } from '../../src/domain/conversation';
-import type { Action } from '../../src/domain/record';
+import type { Action } from '../../src/domain/event';
 import { permanent, transient, type CrmFailure } from '../../src/domain/outcome';
 import { chatLines, transcriptTextWithin, trimMiddle } from '../../src/domain/transcript';
 import type { SalesforceConfig } from './config';

@@ -1,5 +1,6 @@
 /**
- * Kept for the files outside src/domain that still import `Action` from here (storage, config);
- * it lives in record.ts now. Import it from './record' in new code; this file goes once they do.
+ * `Action` lives in record.ts. This re-export is kept for the files that still import it from
+ * here (storage, config, settle.ts, delivery.ts, the connectors), which other work changes now;
+ * new code imports './record', and this file goes once they do.
  */
 export type { Action } from './record';

@@ -5,7 +5,7 @@
  */
 import type { Connector, UpsertInput } from '../domain/connector';
 import type { Conversation } from '../domain/conversation';
-import type { Action } from '../domain/record';
+import type { Action } from '../domain/event';
 import { mapConversation, type Mapping } from '../domain/mapping';
 import { RATE_LIMITED, type Outcome } from '../domain/outcome';
 import type { CrmRecord } from '../domain/record';
