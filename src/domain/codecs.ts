@@ -118,23 +118,8 @@ export const OneOf = <K extends string>(name: string, values: readonly K[]) =>
     String,
   );
 
-/**
- * `path: message` for every failure, naming the outermost key (env keys, payload paths) and what
- * was expected, never the value: values are personal data (a stored email, a phone number) or
- * secrets (a mistyped token), and these lines end up in the error log.
- */
-export const describeErrors = (errors: t.Errors): string[] => {
-  const lines = errors.map((e) => {
-    const path = e.context
-      .map((c) => c.key)
-      .filter((k) => k !== '')
-      .join('.');
-    const expected = e.context[e.context.length - 1]?.type.name ?? 'value';
-    const message = e.message ?? `expected ${expected}`;
-    return `${path === '' ? '(root)' : path}: ${message}`;
-  });
-  return [...new Set(lines)];
-};
+/** Decode errors as `path: message` lines: the one reporter, in decode-errors.ts (re-exported for the callers that read codecs here). */
+export { describeErrors } from './decode-errors';
 
 /*
  * Outside data that becomes part of a URL, a CRM key or a header must be representable there:

@@ -1,4 +1,4 @@
-import type { Action } from './event';
+import type { Action } from './record';
 import type { Conversation } from './conversation';
 import type { CrmRecord } from './record';
 import { applyFields } from './mapping/evaluate';

@@ -1,4 +1,5 @@
-import type { Action } from './event';
+/** The kind of CRM record a conversation becomes (routing.ts decides, `?record=` or an agent command may force it). */
+export type Action = 'lead' | 'case';
 
 /**
  * What a connector created or updated in the CRM. Stored by us and handed back on the next

@@ -1,5 +1,5 @@
 import type { Conversation } from './conversation';
-import type { Action } from './event';
+import type { Action } from './record';
 import { commandOf } from './transcript';
 
 export interface RoutingRules {

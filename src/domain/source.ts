@@ -9,10 +9,9 @@ import type { Either } from 'fp-ts/Either';
 import type { Env } from './connector';
 import type { Conversation } from './conversation';
 import type { ErrorCode } from './errors';
-import type { Action } from './event';
 import type { Log } from './log';
 import type { Outcome } from './outcome';
-import type { CrmPerson } from './record';
+import type { Action, CrmPerson } from './record';
 
 /** A request as the edge read it: the raw bytes (read once, within the body limit) and the raw query. */
 export interface SourceRequest {
@@ -149,8 +148,8 @@ export interface PlatformClient {
 
 /** The outcome of a sync event's steps within the deadline, for the source's answer. */
 export type SyncResult =
-  | { readonly kind: 'record'; readonly url: string }
-  | { readonly kind: 'person'; readonly url: string }
+  /** The conversation's record, or the CRM person a lookup found: what `notify` would show (`ShownLink`). */
+  | { readonly kind: ShownLink['kind']; readonly url: string }
   /** Stored, not finished within the deadline (or failed for now): the stable link. */
   | { readonly kind: 'pending'; readonly url: string }
   | { readonly kind: 'none' }

@@ -5,9 +5,9 @@
  * https://prometheus.io/docs/practices/naming/ (`_total` counters, base units in `_seconds`).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { RATE_LIMITED } from '../domain/outcome';
+import { RATE_LIMITED } from '../domain/errors';
 import type { JobState, QueueStats } from '../storage/store';
-import type { Observer } from '../pipeline/observer';
+import { callOutcome, type Observer } from '../pipeline/observer';
 
 const PREFIX = 'chat2crm_';
 const JOB_STATES: readonly JobState[] = ['pending', 'running', 'done', 'dead', 'expired'];
@@ -95,7 +95,7 @@ export const createMetrics = (deps: { readonly queueStats: () => Promise<QueueSt
       stepSeconds.observe({ kind }, seconds);
     },
     call({ target, failure }) {
-      calls.inc({ target, outcome: failure === undefined ? 'ok' : failure.kind });
+      calls.inc({ target, outcome: callOutcome(failure) });
       if (failure !== undefined && failure.kind === 'transient' && (failure.code === RATE_LIMITED || failure.status === 429))
         rateLimited.inc({ target });
     },

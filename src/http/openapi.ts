@@ -4,7 +4,7 @@
  * with its extra routes. A route without a description here is listed with
  * `x-undocumented: true`, which the test of this document refuses.
  */
-import { errorCatalogue, type ErrorCode } from '../domain/errors';
+import { errorCatalogue, errorCodes, type ErrorCode } from '../domain/errors';
 import type { ChatSource } from '../domain/source';
 
 /** What the document needs of a router: @koa/router's `stack` fits it. */
@@ -14,8 +14,6 @@ export interface RouteList {
 
 type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 type Operation = { readonly summary: string; readonly responses: Readonly<Record<string, Json>>; readonly [key: string]: Json };
-
-const codes = Object.keys(errorCatalogue) as ErrorCode[];
 
 const html = (description: string) => ({ description, content: { 'text/html; charset=utf-8': { schema: { type: 'string' } } } });
 const json = (description: string, schema: Json) => ({ description, content: { 'application/json': { schema } } });
@@ -197,7 +195,11 @@ export const openApiDocument = (input: {
           type: 'object',
           required: ['error'],
           properties: {
-            error: { type: 'object', required: ['code', 'message'], properties: { code: { enum: codes }, message: { type: 'string' } } },
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: { code: { enum: errorCodes }, message: { type: 'string' } },
+            },
           },
         },
       },

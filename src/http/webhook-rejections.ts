@@ -6,6 +6,7 @@
 import type Koa from 'koa';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
+import { errorCatalogue, type ErrorCode } from '../domain/errors';
 import { parseJsonSafe } from '../domain/json';
 import { isClientRefusal, refusalOf } from './refusal';
 import type { AppState } from './middleware';
@@ -15,9 +16,10 @@ export const lastRejectedSetting = (source: string): string => `${source}.last_r
 /** A burst of refusals (a misconfigured platform retrying) writes once a second at most. */
 const MIN_INTERVAL_MS = 1000;
 
-const Stored = t.type({ at: t.string, code: t.string });
+/** A code the catalogue no longer has (stored by another version) reads as no refusal. */
+const Stored = t.type({ at: t.string, code: t.keyof(errorCatalogue) });
 
-export const readRejection = (value: string | undefined): { readonly at: Date; readonly code: string } | undefined => {
+export const readRejection = (value: string | undefined): { readonly at: Date; readonly code: ErrorCode } | undefined => {
   if (value === undefined) return undefined;
   const parsed = parseJsonSafe(value, 'setting');
   if (isLeft(parsed)) return undefined;

@@ -7,13 +7,14 @@ import type { Connector, UpsertInput } from '../domain/connector';
 import type { Conversation } from '../domain/conversation';
 import type { Action } from '../domain/event';
 import { mapConversation, type Mapping } from '../domain/mapping';
-import { RATE_LIMITED, fail, transient, type Outcome } from '../domain/outcome';
+import { RATE_LIMITED, type Outcome } from '../domain/outcome';
 import type { CrmRecord } from '../domain/record';
 import { decideAction, type RoutingRules } from '../domain/routing';
 import type { LocalDelivery } from '../domain/local-records';
 import type { DeliveredHere, Job, StoredConversation } from '../storage/store';
 import { failStep, succeedStep, type SettleDeps, type StepResult } from './settle';
-import { sleep, withTimeout } from './timeout';
+import { callOutside } from './outside-call';
+import { sleep } from './timeout';
 
 export interface DeliveryDeps extends SettleDeps {
   readonly connector: Connector;
@@ -34,17 +35,9 @@ const upsertInput = (deps: DeliveryDeps, action: Action, conversation: Conversat
 /** Pauses between quick retries inside a sync deadline. */
 const QUICK_BACKOFF_MS = [250, 500, 1000, 2000];
 
-const callUpsert = async (deps: DeliveryDeps, input: Parameters<Connector['upsert']>[0]): Promise<Outcome<CrmRecord>> => {
-  try {
-    return await withTimeout(deps.connector.upsert(input), deps.callTimeoutMs, () =>
-      fail(transient('CRM_TIMEOUT', `the CRM did not answer within ${deps.callTimeoutMs} ms`)),
-    );
-  } catch (error) {
-    // A bug in a connector must not lose the transcript: log it and try again on the schedule.
-    deps.log.error({ err: error }, 'connector threw');
-    return fail(transient('INTERNAL_ERROR', 'unexpected error in the connector (see the service log)'));
-  }
-};
+// A bug in a connector must not lose the transcript: callOutside logs it and the step is tried again on the schedule.
+const callUpsert = (deps: DeliveryDeps, input: Parameters<Connector['upsert']>[0]): Promise<Outcome<CrmRecord>> =>
+  callOutside(deps.log, 'the CRM', () => deps.connector.upsert(input), deps.callTimeoutMs);
 
 const upsertOnce = async (deps: DeliveryDeps, input: Parameters<Connector['upsert']>[0]): Promise<Outcome<CrmRecord>> => {
   const started = deps.now().getTime();

@@ -1,4 +1,13 @@
 import { splitConversationKey, type ConversationKey } from '../domain/conversation-key';
+import type { Store, StoredRecord } from '../storage/store';
+
+/**
+ * The conversation's newest record in this CRM (lead or case, whichever the last delivery
+ * decided on; `listRecords` gives the newest first). A record another CRM made before the CRM was
+ * switched is not this CRM's: the agent's answer, the platform's link and `recordLink` ignore it.
+ */
+export const recordOf = async (store: Pick<Store, 'listRecords'>, key: ConversationKey, crm: string): Promise<StoredRecord | undefined> =>
+  (await store.listRecords(key)).find((r) => r.record.crm === crm);
 
 /**
  * Percent-encoding that cannot throw: `encodeURIComponent` throws on a lone UTF-16 surrogate,

@@ -4,15 +4,16 @@
  * slow (an alert's POST) they start and forget, handling its failures themselves.
  */
 import type { ConversationKey } from '../domain/conversation-key';
+import type { ErrorCode } from '../domain/errors';
 import type { CrmFailure } from '../domain/outcome';
-import type { StepKind } from '../domain/source';
+import type { InboundEvent, StepKind } from '../domain/source';
 
 /**
  * Per event taken in: `stored`, `duplicate` (its key was seen before), `ignored` (an event type we
  * do not act on), `test` (a platform's "send test"). Per request refused at the webhook edge:
  * `rejected` (a 4xx, with its code) or `failed` (a 5xx: nothing stored, the platform retries).
  */
-export type WebhookOutcome = 'stored' | 'duplicate' | 'ignored' | 'test' | 'rejected' | 'failed';
+export type WebhookOutcome = 'stored' | 'duplicate' | Exclude<InboundEvent['kind'], 'conversation'> | 'rejected' | 'failed';
 
 /**
  * What one attempt of a step did to it: `ok`, `skipped` (nothing to do), `retry` (failed, tried
@@ -31,6 +32,11 @@ export interface StepObservation {
   readonly failure?: CrmFailure;
 }
 
+/** How an outside call ended: `ok`, or the kind of its failure (the `outcome` label of chat2crm_outside_calls_total). */
+export type CallOutcome = 'ok' | CrmFailure['kind'];
+
+export const callOutcome = (failure: CrmFailure | undefined): CallOutcome => (failure === undefined ? 'ok' : failure.kind);
+
 /** One call to a CRM (`lookup`, `deliver`) or a platform API (`fetch`, `notify`). */
 export interface CallObservation {
   /** The CRM's name for lookup/deliver, the platform's for fetch/notify. */
@@ -41,7 +47,8 @@ export interface CallObservation {
 }
 
 export interface Observer {
-  webhook(source: string, outcome: WebhookOutcome, code?: string): void;
+  /** @param code the catalogue's code of a refused request (errors.ts). */
+  webhook(source: string, outcome: WebhookOutcome, code?: ErrorCode): void;
   step(observation: StepObservation): void;
   call(observation: CallObservation): void;
 }

@@ -4,12 +4,13 @@
  * from a client or connector is a transient failure (logged), never a lost conversation.
  */
 import { splitConversationKey } from '../domain/conversation-key';
-import { fail, permanent, transient, type Outcome } from '../domain/outcome';
+import { permanent, type Outcome } from '../domain/outcome';
 import type { ChatSource, ConversationView, ShownLink, StepKind } from '../domain/source';
 import type { Job, StoredConversation } from '../storage/store';
 import { deliver, type DeliveryDeps } from './delivery';
 import { failStep, succeedStep, type StepResult } from './settle';
-import { withTimeout } from './timeout';
+import { recordOf } from './links';
+import { callOutside } from './outside-call';
 
 export interface StepDeps extends DeliveryDeps {
   /** The platforms, by name: their clients run `fetch` and `notify`. */
@@ -22,15 +23,6 @@ export interface StepDeps extends DeliveryDeps {
   readonly stepTimeoutMs: number;
 }
 
-const attempt = async <T>(deps: StepDeps, what: string, call: () => Promise<Outcome<T>>, limitMs: number): Promise<Outcome<T>> => {
-  try {
-    return await withTimeout(call(), limitMs, () => fail(transient('CALL_TIMEOUT', `${what} did not answer within ${limitMs} ms`)));
-  } catch (error) {
-    deps.log.error({ err: error, what }, 'client threw');
-    return fail(transient('INTERNAL_ERROR', `unexpected error calling ${what} (see the service log)`));
-  }
-};
-
 /** One outside call with its time limit; `target` (the CRM or platform called) is what metrics count it under. */
 const guarded = async <T>(
   deps: StepDeps,
@@ -40,8 +32,8 @@ const guarded = async <T>(
 ): Promise<Outcome<T>> => {
   const started = deps.now().getTime();
   // A CRM call is one connector call; a platform step may be several calls of the client's own.
-  const outcome = await attempt(
-    deps,
+  const outcome = await callOutside(
+    deps.log,
     what,
     call,
     called.kind === 'fetch' || called.kind === 'notify' ? deps.stepTimeoutMs : deps.callTimeoutMs,
@@ -61,7 +53,7 @@ export const linkToShow = async (
   deps: Pick<StepDeps, 'store' | 'connector'>,
   stored: StoredConversation,
 ): Promise<ShownLink | undefined> => {
-  const record = (await deps.store.listRecords(stored.key)).find((r) => r.record.crm === deps.connector.name);
+  const record = await recordOf(deps.store, stored.key, deps.connector.name);
   const { visitor } = stored.conversation;
   if (record !== undefined)
     return {
@@ -98,7 +90,7 @@ export const runStep = async (
     return failStep({ ...deps, retryScheduleMs: [] }, owner, job, started, permanent('EXPIRED', 'too late to be of use'));
   if (job.kind === 'deliver') return deliver(deps, owner, job, known, retryUntil);
   const stored = known ?? (await deps.store.getConversation(job.conversationKey));
-  if (stored === undefined) throw new Error(`job ${job.id} points at a conversation that is not stored`);
+  if (stored === undefined) throw new Error(`step ${job.id} points at a conversation that is not stored`);
   const sourceName = splitConversationKey(stored.key).source;
   const source = deps.sources.get(sourceName);
 

@@ -146,11 +146,11 @@ describe('record and status pages in a real browser', function () {
     const { page, status } = await open(`${service.url}/status`);
     assert.equal(status, 200);
     const text = await page.locator('main').innerText();
-    assert.match(text, /Jobs\n/);
-    assert.match(text, /Waiting or running\s+\d+ jobs? .*\(\d+ running now\)|Waiting or running\s+0 jobs \(0 running now\)/);
-    assert.match(text, /Failed for good\s+0 jobs/);
-    assert.match(text, /Done\s+\d+ jobs?/);
-    assert.match(text, /Expired\s+0 jobs dropped at their deadline/);
+    assert.match(text, /Steps\n/);
+    assert.match(text, /Waiting or running\s+\d+ steps? .*\(\d+ running now\)|Waiting or running\s+0 steps \(0 running now\)/);
+    assert.match(text, /Failed for good\s+0 steps/);
+    assert.match(text, /Done\s+\d+ steps?/);
+    assert.match(text, /Expired\s+0 steps dropped at their deadline/);
     assert.doesNotMatch(text, /Delivered\s+\d+\n/);
     await page.screenshot({ path: join(shots, 'status.png'), fullPage: true });
     await page.close();

@@ -119,14 +119,14 @@ describe('GET /metrics', () => {
   it('counts steps by outcome, platform calls by target, 429s as rate limited, and the failing and dead steps in the queue', async () => {
     toy.faults.push(
       transient(RATE_LIMITED, 'toy API: too many requests', { status: 429, retryAfterMs: 10 }),
-      transient('TOY_UNAVAILABLE', '503', { status: 503 }),
+      transient('LIVECHAT_UNAVAILABLE', '503', { status: 503 }),
     );
     assert.equal((await toy.post(service.url, 'e1', 'chat-1')).status, 200);
     await until(
       'chat-1 delivered and notified',
       async () => (await service.running.store.latestJob('toy:chat-1', 'notify'))?.state === 'done',
     );
-    toy.faults.push(permanent('TOY_UNAUTHORIZED', 'the toy API refused the key', { status: 401 }));
+    toy.faults.push(permanent('LIVECHAT_FORBIDDEN', 'the toy API refused the key', { status: 401 }));
     await toy.post(service.url, 'e2', 'chat-2');
     await until('chat-2 dead', async () => (await service.running.store.queueStats()).dead === 1);
 
@@ -144,7 +144,7 @@ describe('GET /metrics', () => {
     assert.equal(valueOf(m, 'chat2crm_outside_rate_limited_total', { target: 'toy' }), 1);
     assert.equal(valueOf(m, 'chat2crm_queue_jobs', { state: 'dead' }), 1);
 
-    toy.failAlways = transient('TOY_UNAVAILABLE', '503', { status: 503 });
+    toy.failAlways = transient('LIVECHAT_UNAVAILABLE', '503', { status: 503 });
     await toy.post(service.url, 'e3', 'chat-3');
     await until('chat-3 failing', async () => (await service.running.store.queueStats()).failing === 1);
     assert.equal(valueOf(await scrape(), 'chat2crm_queue_jobs', { state: 'failing' }), 1);

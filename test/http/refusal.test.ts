@@ -33,4 +33,12 @@ describe('a refused webhook, classified once', () => {
     await until('the console to remember the refusal', async () => (await stored()) !== undefined);
     assert.equal((await stored())?.code, 'PAYLOAD_TOO_LARGE');
   });
+
+  it('reads a remembered refusal only with a code of the catalogue', () => {
+    const at = '2026-12-06T12:00:00.000Z';
+    assert.deepEqual(readRejection(JSON.stringify({ at, code: 'INVALID_SIGNATURE' })), { at: new Date(at), code: 'INVALID_SIGNATURE' });
+    assert.equal(readRejection(JSON.stringify({ at, code: 'NO_SUCH_CODE' })), undefined, 'a code another version stored');
+    assert.equal(readRejection(JSON.stringify({ at, code: 'CRM_UNAUTHORIZED' })), undefined, 'a step code is no refusal');
+    assert.equal(readRejection(JSON.stringify({ at: 'yesterday', code: 'INVALID_SIGNATURE' })), undefined);
+  });
 });

@@ -90,24 +90,24 @@ describe('/status and /healthz tell the truth', () => {
   });
 
   it('needs attention while a step fails and after one died, with counts and the console link, and no personal data', async () => {
-    toy.failAlways = transient('TOY_UNAVAILABLE', 'toy API answered 503', { status: 503 });
+    toy.failAlways = transient('LIVECHAT_UNAVAILABLE', 'toy API answered 503', { status: 503 });
     await toy.post(url, 'e1', 'chat-failing');
     await until('a failing step', async () => (await running.store.queueStats()).failing === 1);
     let page = await status();
     assert.match(page, /chat2crm is running needs attention/);
-    assert.match(page, /Needs attention: 1 job failing, to be tried again\./);
-    assert.match(page, /Failing 1 job of those failed at least once/);
+    assert.match(page, /Needs attention: 1 step failing, to be tried again\./);
+    assert.match(page, /Failing 1 step of those failed at least once/);
     assert.deepEqual(await health(), { attention: true, failing: 1 });
 
-    toy.failAlways = permanent('TOY_UNAUTHORIZED', 'the toy API refused the key', { status: 401 });
+    toy.failAlways = permanent('LIVECHAT_FORBIDDEN', 'the toy API refused the key', { status: 401 });
     await toy.post(url, 'e2', 'chat-dead');
     await until('a dead step', async () => (await running.store.queueStats()).dead === 1);
     const raw = await (await fetch(`${url}/status`)).text();
     page = text(raw);
-    assert.match(page, /Needs attention: 1 job failing, to be tried again; 1 job failed for good\./);
+    assert.match(page, /Needs attention: 1 step failing, to be tried again; 1 step failed for good\./);
     assert.match(raw, /<a href="\/admin">operator console<\/a>/);
-    assert.match(page, /Failed for good 1 job: the console/);
-    for (const secret of ['chat-dead', 'chat-failing', TOY_EMAIL_DOMAIN, 'Toy Visitor', 'private question', 'TOY_UNAUTHORIZED'])
+    assert.match(page, /Failed for good 1 step: the console/);
+    for (const secret of ['chat-dead', 'chat-failing', TOY_EMAIL_DOMAIN, 'Toy Visitor', 'private question', 'LIVECHAT_FORBIDDEN'])
       assert.ok(!raw.includes(secret), `${secret} is not on the public page`);
   });
 

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import * as t from 'io-ts';
 import { loadConfig } from '../../src/config';
 import type { Log } from '../../src/domain/log';
+import type { PermanentCode } from '../../src/domain/errors';
 import { permanent } from '../../src/domain/outcome';
 import { createAlerts } from '../../src/pipeline/alerts';
 import type { StepObservation } from '../../src/pipeline/observer';
@@ -59,7 +60,7 @@ const log: Log = {
   child: () => log,
 };
 
-const dead = (id: string, code = 'CRM_UNAUTHORIZED'): StepObservation => ({
+const dead = (id: string, code: PermanentCode = 'CRM_UNAUTHORIZED'): StepObservation => ({
   kind: 'deliver',
   conversationKey: `olark:${id}`,
   outcome: 'dead',
@@ -114,27 +115,27 @@ describe('alerts on dead steps', () => {
   it('logs a receiver that refuses, hangs or is gone, without its URL, and never throws into the step', async () => {
     const alerts = createAlerts({ url: r.url, publicUrl: 'https://chat2crm.example', log, timeoutMs: 100 });
     r.answer('fail');
-    alerts.step(dead('a', 'E_FAIL'));
+    alerts.step(dead('a', 'CRM_FORBIDDEN'));
     await alerts.settled();
     r.answer('hang');
     const started = Date.now();
-    alerts.step(dead('b', 'E_HANG'));
+    alerts.step(dead('b', 'CRM_CONFIG'));
     await alerts.settled();
     assert.ok(Date.now() - started < 2000);
     const gone = createAlerts({ url: `http://127.0.0.1:${await freePort()}/hook`, publicUrl: 'https://chat2crm.example', log });
-    gone.step(dead('c', 'E_GONE'));
+    gone.step(dead('c', 'CRM_VALIDATION'));
     await gone.settled();
     assert.deepEqual(logged, [
-      { level: 'warn', obj: { status: 500, code: 'E_FAIL' }, msg: 'alert webhook refused the alert' },
-      { level: 'warn', obj: { reason: 'no answer within 100 ms', code: 'E_HANG' }, msg: 'alert webhook could not be reached' },
-      { level: 'warn', obj: { reason: 'ECONNREFUSED', code: 'E_GONE' }, msg: 'alert webhook could not be reached' },
+      { level: 'warn', obj: { status: 500, code: 'CRM_FORBIDDEN' }, msg: 'alert webhook refused the alert' },
+      { level: 'warn', obj: { reason: 'no answer within 100 ms', code: 'CRM_CONFIG' }, msg: 'alert webhook could not be reached' },
+      { level: 'warn', obj: { reason: 'ECONNREFUSED', code: 'CRM_VALIDATION' }, msg: 'alert webhook could not be reached' },
     ]);
     assert.ok(!JSON.stringify(logged).includes('secret-path'));
   });
 
   it('reaches the receiver from the running service once for a burst of dead steps, naming no person', async () => {
     const toy = toySource();
-    toy.failAlways = permanent('TOY_UNAUTHORIZED', 'the toy API refused TOY_API_KEY', { status: 401 });
+    toy.failAlways = permanent('LIVECHAT_FORBIDDEN', 'the toy API refused TOY_API_KEY', { status: 401 });
     const dir = tempDir();
     const service = await startService({ ALERT_WEBHOOK_URL: r.url, TOY_WEBHOOK_TOKEN: TOY_TOKEN }, dir, [
       ...sourceDefinitions,
@@ -148,7 +149,7 @@ describe('alerts on dead steps', () => {
       assert.equal(r.texts.length, 1);
       const [text = ''] = r.texts;
       assert.match(text, /^Conversation toy:chat-.: fetching the transcript \(fetch\) failed after 1 attempt\.$/m);
-      assert.match(text, /^Error TOY_UNAUTHORIZED: the toy API refused TOY_API_KEY$/m);
+      assert.match(text, /^Error LIVECHAT_FORBIDDEN: the toy API refused TOY_API_KEY$/m);
       assert.match(text, new RegExp(`^Console: ${service.url}/admin/conversations/toy/chat-.$`, 'm'));
       assert.ok(!text.includes(TOY_EMAIL_DOMAIN) && !text.includes('Toy Visitor') && !text.includes('private question'));
     } finally {

@@ -97,8 +97,8 @@ describe('runBackfill', () => {
       1: limited,
       2: limited,
       3: limited,
-      4: fail(transient('X_UNAVAILABLE', 'down')),
-      5: fail(transient('X_UNAVAILABLE', 'down')),
+      4: fail(transient('LIVECHAT_UNAVAILABLE', 'down')),
+      5: fail(transient('LIVECHAT_UNAVAILABLE', 'down')),
     });
     const end = await runBackfill(h.deps, RANGE);
     assert.equal(end.kind, 'done');
@@ -106,11 +106,11 @@ describe('runBackfill', () => {
   });
 
   it('stops as failed after its backoff runs out, and a later run goes on from the last page taken in', async () => {
-    const down = fail(transient('X_UNAVAILABLE', 'down'));
+    const down = fail(transient('LIVECHAT_UNAVAILABLE', 'down'));
     const h = harness(3, { 1: down, 2: down, 3: down });
     const end = await runBackfill(h.deps, RANGE);
     assert.equal(end.kind, 'failed');
-    assert.match(end.state.error ?? '', /^X_UNAVAILABLE: down$/);
+    assert.match(end.state.error ?? '', /^LIVECHAT_UNAVAILABLE: down$/);
     assert.equal(end.state.cursor, 'p1');
     const again = await runBackfill(h.deps, RANGE);
     assert.equal(again.kind, 'done');
@@ -123,7 +123,7 @@ describe('runBackfill', () => {
       h.stopAfter(() => h.queries.length === 2),
       RANGE,
     );
-    const lapsed = harness(3, { 0: fail(permanent('X_VALIDATION', 'page_id is invalid')) });
+    const lapsed = harness(3, { 0: fail(permanent('LIVECHAT_VALIDATION', 'page_id is invalid')) });
     const settings = h.settings;
     const end = await runBackfill(
       {
@@ -144,7 +144,7 @@ describe('runBackfill', () => {
   });
 
   it('fails on a permanent refusal of a fresh listing, and writes nothing in a dry run', async () => {
-    const h = harness(2, { 0: fail(permanent('X_FORBIDDEN', 'missing scope')) });
+    const h = harness(2, { 0: fail(permanent('LIVECHAT_FORBIDDEN', 'missing scope')) });
     const end = await runBackfill(h.deps, RANGE);
     assert.equal(end.kind, 'failed');
     const dry = harness(2);

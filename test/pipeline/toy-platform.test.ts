@@ -69,13 +69,13 @@ describe('a toy platform added by one definition', () => {
   });
 
   it('retries a failing fetch on its own schedule, and a permanent failure stops the chain; the agent page says the operator was alerted', async () => {
-    toy.faults.push(transient('TOY_UNAVAILABLE', 'toy API answered 503', { status: 503 }));
+    toy.faults.push(transient('LIVECHAT_UNAVAILABLE', 'toy API answered 503', { status: 503 }));
     await post({ event_id: 'e1', chat_id: 'chat-3' });
     await until('notified', () => toy.shown.length === 1);
     const [fetchStep] = await service.running.store.conversationJobs('toy:chat-3', 10);
     assert.equal(fetchStep?.attempts, 2);
 
-    toy.faults.push(permanent('TOY_UNAUTHORIZED', 'the toy API refused TOY_API_KEY', { status: 401 }));
+    toy.faults.push(permanent('LIVECHAT_FORBIDDEN', 'the toy API refused TOY_API_KEY', { status: 401 }));
     await post({ event_id: 'e2', chat_id: 'chat-4' });
     await until('dead', async () => (await service.running.store.queueStats()).dead === 1);
     const steps = await service.running.store.conversationJobs('toy:chat-4', 10);
@@ -86,7 +86,7 @@ describe('a toy platform added by one definition', () => {
     );
     const page = await (await fetch(`${service.url}/r/toy/chat-4`)).text();
     assert.match(page, /has been alerted[\s\S]*Fetch the transcript[\s\S]*dead/);
-    assert.doesNotMatch(page, /TOY_UNAUTHORIZED/, 'a code the catalogue does not know is not shown to agents');
+    assert.doesNotMatch(page, /LIVECHAT_FORBIDDEN/, 'an error that is not for agents (errors.ts forAgent) is not shown to them');
     assert.ok(!page.includes(`chat-4@${TOY_EMAIL_DOMAIN}`));
   });
 

@@ -20,8 +20,8 @@ import { eventsOf, fixtureBytes as liveChatFixture, fixtureJson as liveChatJson,
 import { sourceRequest } from './livesupporti/request';
 
 const olark = (name: string): Conversation => {
-  const decoded = decodeOlarkEvent(olarkFixture(name), 'application/json');
-  assert.ok(decoded._tag === 'Right');
+  const decoded = decodeOlarkEvent(olarkFixture(name), 'application/json', { dedupKey: name, now: new Date(), syncDeadlineMs: 8000 });
+  assert.ok(decoded._tag === 'Right' && decoded.right.kind === 'conversation');
   return decoded.right.conversation;
 };
 

@@ -7,12 +7,12 @@ import { html, page, type Html } from './layout';
 export const unknownConversationPage = (): string =>
   page('Unknown conversation', html`<h1>Unknown conversation</h1><p>No chat transcript with this id has reached this service.</p>`);
 
-const jobs = (n: number) => plural(n, 'job');
+const steps = (n: number) => plural(n, 'step');
 
 /** Why the status page asks for attention; empty: nothing to do. Counts only, never a conversation. */
 export const attentionReasons = (stats: QueueStats, crmCheck?: CrmCheckState): string[] => [
-  ...(stats.failing > 0 ? [`${jobs(stats.failing)} failing, to be tried again`] : []),
-  ...(stats.dead > 0 ? [`${jobs(stats.dead)} failed for good`] : []),
+  ...(stats.failing > 0 ? [`${steps(stats.failing)} failing, to be tried again`] : []),
+  ...(stats.dead > 0 ? [`${steps(stats.dead)} failed for good`] : []),
   ...(crmCheck !== undefined && !crmCheck.report.ok ? ['the CRM check fails'] : []),
 ];
 
@@ -27,7 +27,7 @@ const crmCheckLine = (check: CrmCheckState | undefined): Html => {
 /**
  * The service's own status page; Olark's "Send test" answers with a link to it. It says "needs
  * attention" while steps fail or are dead or the CRM check fails, with counts and a link to the
- * console (personal data stays there, behind its password). The counts are of jobs, each one step
+ * console (personal data stays there, behind its password). The counts are of steps, each one step
  * of a chat (fetch its transcript, look its visitor up, deliver it to the CRM, tell the chat
  * platform), since the database was created.
  */
@@ -49,13 +49,13 @@ ${reasons.length === 0 ? html`` : html`<p>Needs attention: ${reasons.join('; ')}
 <dl><dt>CRM</dt><dd>${input.crm}</dd>
 <dt>CRM check</dt><dd>${crmCheckLine(input.crmCheck)}</dd>
 <dt>Olark webhook</dt><dd>${input.lastOlarkTest === undefined ? 'no test received yet' : html`works: test received ${formatTime(new Date(input.lastOlarkTest))}`}</dd></dl>
-<h2>Jobs</h2>
-<p>Each chat goes through steps (fetching its transcript, looking its visitor up, delivering it to the CRM, telling the chat platform). Each step is a job; these are all the jobs since the database was created.</p>
-<dl><dt>Waiting or running</dt><dd>${jobs(waiting)}${stats.oldestPendingAt === undefined ? '' : html`, the oldest waiting since ${formatTime(stats.oldestPendingAt)}`} (${stats.running} running now)</dd>
-<dt>Failing</dt><dd>${jobs(stats.failing)} of those failed at least once and will be tried again</dd>
-<dt>Failed for good</dt><dd>${jobs(stats.dead)}${stats.dead === 0 ? '' : html`: the <a href="${input.consoleUrl}">console</a> says why, and replays them once the cause is fixed`}</dd>
-<dt>Done</dt><dd>${jobs(stats.done)}</dd>
-<dt>Expired</dt><dd>${jobs(stats.expired)} dropped at their deadline, when doing them was no longer useful</dd></dl>
+<h2>Steps</h2>
+<p>Each chat goes through steps (fetching its transcript, looking its visitor up, delivering it to the CRM, telling the chat platform). These are all the steps since the database was created.</p>
+<dl><dt>Waiting or running</dt><dd>${steps(waiting)}${stats.oldestPendingAt === undefined ? '' : html`, the oldest waiting since ${formatTime(stats.oldestPendingAt)}`} (${stats.running} running now)</dd>
+<dt>Failing</dt><dd>${steps(stats.failing)} of those failed at least once and will be tried again</dd>
+<dt>Failed for good</dt><dd>${steps(stats.dead)}${stats.dead === 0 ? '' : html`: the <a href="${input.consoleUrl}">console</a> says why, and replays them once the cause is fixed`}</dd>
+<dt>Done</dt><dd>${steps(stats.done)}</dd>
+<dt>Expired</dt><dd>${steps(stats.expired)} dropped at their deadline, when doing them was no longer useful</dd></dl>
 <p><a href="${input.consoleUrl}">Operator console</a> (password) · <a href="/healthz">/healthz</a></p>`,
   );
 };

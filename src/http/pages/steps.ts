@@ -3,18 +3,10 @@ import { formatTime } from '../../domain/transcript';
 import { errorCode } from '../../storage/console';
 import type { Job } from '../../storage/store';
 import { html, page, type Html } from './layout';
-
-const STEP_NAMES: Readonly<Record<Job['kind'], string>> = {
-  fetch: 'Fetch the transcript from the chat platform',
-  lookup: 'Look the visitor up in the CRM',
-  deliver: 'Create or update the CRM record',
-  notify: 'Show the link in the chat platform',
-};
-
-const stateLabel = (job: Job): string => (job.state === 'pending' && job.attempts > 0 ? 'retrying' : job.state);
+import { STEP_NAMES, stepState } from './step-labels';
 
 const stepRow = (job: Job) =>
-  html`<tr><td>${STEP_NAMES[job.kind]}</td><td><span class="status ${job.state === 'dead' ? 'failed' : job.state === 'done' ? 'ok' : 'pending'}">${stateLabel(job)}</span></td>
+  html`<tr><td>${STEP_NAMES[job.kind]}</td><td><span class="status ${job.state === 'dead' ? 'failed' : job.state === 'done' ? 'ok' : 'pending'}">${stepState(job)}</span></td>
 <td>${job.attempts}</td><td>${job.state === 'pending' ? formatTime(job.nextAttemptAt) : formatTime(job.updatedAt)}</td></tr>`;
 
 /**

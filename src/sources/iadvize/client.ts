@@ -1,3 +1,4 @@
+import { summarizeErrors } from '../../domain/decode-errors';
 import type { Conversation } from '../../domain/conversation';
 import type { Log } from '../../domain/log';
 import { fail, permanent, succeed, transient, type Outcome } from '../../domain/outcome';
@@ -7,7 +8,6 @@ import type { GraphQLClient } from './graphql';
 import { toConversation } from './mappers';
 import type { TokenSource } from './token';
 import { ConversationData, type WireConversation, type WireMessage } from './wire.codec';
-import { describeFields } from './webhook.codec';
 
 /** 10,000 messages: beyond that, iAdvize is taken to be paging in a circle. */
 const MAX_PAGES = 100;
@@ -38,7 +38,7 @@ export class IAdvizeClient implements PlatformClient {
       const data = await this.graphql.request(CONVERSATION_QUERY, { id, first: PAGE_SIZE, after });
       if (!data.ok) return data;
       const decoded = ConversationData.decode(data.value);
-      if (decoded._tag === 'Left') return fail(mismatch(describeFields(decoded.left)));
+      if (decoded._tag === 'Left') return fail(mismatch(summarizeErrors(decoded.left)));
       const wire: WireConversation | null = decoded.right.conversation;
       if (wire === null)
         return fail(

@@ -1,8 +1,9 @@
+import { summarizeErrors } from '../../domain/decode-errors';
 import { left, right, type Either } from 'fp-ts/Either';
 import type { Conversation } from '../../domain/conversation';
 import { reject, type InboundEvent, type Rejection, type SourceMeta, type SourceRequest } from '../../domain/source';
 import { readBody } from './body';
-import { ConversationEvent, WebhookEnvelope, describeFields } from './webhook.codec';
+import { ConversationEvent, WebhookEnvelope } from './webhook.codec';
 
 export const SOURCE = 'iadvize';
 
@@ -70,10 +71,10 @@ export const decodeWebhook = (request: SourceRequest, now: Date): Either<Rejecti
   const body = readBody(request.rawBody, request.header('content-type'));
   if (body._tag === 'Left') return body;
   const envelope = WebhookEnvelope.decode(body.right);
-  if (envelope._tag === 'Left') return left(reject('INVALID_PAYLOAD', describeFields(envelope.left)));
+  if (envelope._tag === 'Left') return left(reject('INVALID_PAYLOAD', summarizeErrors(envelope.left)));
   const type = envelope.right.eventType;
   if (type !== CLOSED && type !== PUSHED) return right([{ kind: 'ignored', reason: `iAdvize event type ${type.slice(0, 80)}` }]);
   const event = ConversationEvent.decode(body.right);
-  if (event._tag === 'Left') return left(reject('INVALID_PAYLOAD', describeFields(event.left)));
+  if (event._tag === 'Left') return left(reject('INVALID_PAYLOAD', summarizeErrors(event.left)));
   return right([toEvent(event.right, now)]);
 };

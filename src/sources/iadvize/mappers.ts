@@ -3,7 +3,7 @@
  * test/fixtures/iadvize/schema.graphql (message authors, tags and closing-form values ASSUMED there).
  */
 import { textRecord, type Conversation, type Message, type Role, type Visitor } from '../../domain/conversation';
-import type { Action } from '../../domain/event';
+import type { Action } from '../../domain/record';
 import type { WireClosingFormValue, WireConversation, WireMessage, WireVisitor } from './wire.codec';
 
 /** `{ key: value }`, or `{}`: optional properties are omitted, never `undefined`. */

@@ -4,6 +4,7 @@
  * the customer-information plugin (GET: fields shown beside the conversation; POST: an ACTION
  * field clicked) and the health check iAdvize polls.
  */
+import { summarizeErrors } from '../../domain/decode-errors';
 import type { Log } from '../../domain/log';
 import type { Outcome } from '../../domain/outcome';
 import type { CrmPerson } from '../../domain/record';
@@ -20,7 +21,7 @@ import {
 import { readBody } from './body';
 import { thinConversation } from './events';
 import { verifySignature } from './signature';
-import { CustomerAction, CustomerInfoQuery, describeFields, type CustomerAction as Action } from './webhook.codec';
+import { CustomerAction, CustomerInfoQuery, type CustomerAction as Action } from './webhook.codec';
 
 export const CREATE_LEAD = 'CREATE_LEAD';
 
@@ -73,7 +74,7 @@ const customerInfo = async (
   const rejection = authenticate(request, secret);
   if (rejection !== undefined) return rejection;
   const query = CustomerInfoQuery.decode(Object.fromEntries(new URLSearchParams(request.rawQuery)));
-  if (query._tag === 'Left') return reject('INVALID_QUERY', describeFields(query.left));
+  if (query._tag === 'Left') return reject('INVALID_QUERY', summarizeErrors(query.left));
   const { idConversation, idVisitorUnique, emailVisitor } = query.right;
   const answer = (fields: readonly PluginField[]): SourceResponse => ({ status: 200, body: fields });
 
@@ -132,7 +133,7 @@ const customerAction = async (
   const body = readBody(request.rawBody, request.header('content-type'));
   if (body._tag === 'Left') return body.left;
   const action = CustomerAction.decode(body.right);
-  if (action._tag === 'Left') return reject('INVALID_PAYLOAD', describeFields(action.left));
+  if (action._tag === 'Left') return reject('INVALID_PAYLOAD', summarizeErrors(action.left));
   if (action.right.action !== CREATE_LEAD) return reject('INVALID_PAYLOAD', `action: expected "${CREATE_LEAD}"`);
   const [result] = await services.receive([actionEvent(action.right)]);
   return { status: 200, body: { success: true, message: messageOf(result) } };

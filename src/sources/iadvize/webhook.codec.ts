@@ -97,20 +97,3 @@ export const CustomerAction = knownKeys(
   ]),
 );
 export type CustomerAction = t.TypeOf<typeof CustomerAction>;
-
-const pathOf = (context: t.Context): string => {
-  const keys = context.map((entry) => entry.key).filter((key) => key !== '' && !/^\d+$/.test(key));
-  return keys.length === 0 ? '(root)' : keys.join('.');
-};
-
-/** `conversationId: expected a non-empty string or number` for the first few paths; never echoes values. */
-export const describeFields = (errors: t.Errors, max = 3): string => {
-  const byPath = new Map<string, string>();
-  for (const error of errors) {
-    const path = pathOf(error.context);
-    const last = error.context[error.context.length - 1];
-    if (!byPath.has(path)) byPath.set(path, error.message ?? `expected ${last?.type.name ?? 'a value'}`);
-  }
-  const lines = [...byPath].map(([path, message]) => `${path}: ${message}`);
-  return lines.slice(0, max).join('; ') + (lines.length > max ? ` (and ${lines.length - max} more)` : '');
-};

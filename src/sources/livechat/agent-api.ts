@@ -5,7 +5,7 @@ import { fail, permanent, succeed, transient, type Outcome } from '../../domain/
 import type { Credentials, LiveChatConfig } from './config';
 import { retryAfterMs } from '../../domain/retry-after';
 import { classify, CODES, ErrorBody, networkFailure } from './failures';
-import { describePayloadErrors } from '../olark/payload-errors';
+import { summarizeErrors } from '../../domain/decode-errors';
 import { send } from '../../net/http-client';
 
 /**
@@ -97,7 +97,7 @@ export const createAgentApi = (config: LiveChatConfig, deps: AgentApiDeps): Agen
         const decoded = answer.decode(reply.json);
         return decoded._tag === 'Right'
           ? succeed(decoded.right)
-          : fail(permanent(CODES.badAnswer, `${what}: unexpected answer (${describePayloadErrors(decoded.left)})`, { status: 200 }));
+          : fail(permanent(CODES.unexpectedAnswer, `${what}: unexpected answer (${summarizeErrors(decoded.left)})`, { status: 200 }));
       }
       const type = error._tag === 'Right' ? error.right.error.type : undefined;
       return fail(

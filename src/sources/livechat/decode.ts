@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { chain, left, map, right, type Either } from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import type * as t from 'io-ts';
-import type { Action } from '../../domain/event';
+import type { Action } from '../../domain/record';
 import { foreignPrototypeAt } from '../../domain/json';
 import { reject, type InboundEvent, type Rejection, type SourceRequest } from '../../domain/source';
 import { commandOf } from '../../domain/transcript';
-import { describePayloadErrors } from '../olark/payload-errors';
+import { summarizeErrors } from '../../domain/decode-errors';
 import { readBody, type Body } from './body';
 import { thinConversation, toConversation } from './transcript-v3';
 import { toV2Conversation, toV2StartConversation } from './transcript-v2';
@@ -43,7 +43,7 @@ export const META = {
 
 const decodeAs = <A>(codec: t.Decoder<unknown, A>, json: unknown): Either<Rejection, A> => {
   const result = codec.decode(json);
-  if (result._tag === 'Left') return left(reject('INVALID_PAYLOAD', describePayloadErrors(result.left)));
+  if (result._tag === 'Left') return left(reject('INVALID_PAYLOAD', summarizeErrors(result.left)));
   const foreign = foreignPrototypeAt(result.right);
   // Every codec here reads only its own keys; a data prototype getting through is a bug in one of them.
   if (foreign !== undefined) throw new Error(`LiveChat codec ${codec.name} let a prototype from data through at ${foreign}`);

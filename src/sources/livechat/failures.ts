@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
 import { knownKeys } from '../../domain/codecs';
+import type { StepErrorCode } from '../../domain/errors';
 import { permanent, RATE_LIMITED, transient, type CrmFailure } from '../../domain/outcome';
 import type { Credentials } from './config';
 import { OptionalText } from './wire-common';
@@ -36,9 +37,10 @@ export const CODES = {
   unavailable: 'LIVECHAT_UNAVAILABLE',
   timeout: 'LIVECHAT_TIMEOUT',
   badAnswer: 'LIVECHAT_BAD_ANSWER',
+  unexpectedAnswer: 'LIVECHAT_UNEXPECTED_ANSWER',
   misdirected: 'LIVECHAT_MISDIRECTED',
   rejected: 'LIVECHAT_REJECTED',
-} as const;
+} as const satisfies Record<string, StepErrorCode>;
 
 /** The scope each action needs (agent-chat-api "Methods"), so a refusal says what to grant. */
 const SCOPES: Readonly<Record<string, string>> = {

@@ -3,9 +3,10 @@
  * notifications (ASP.NET WebHooks batches them); each chat start becomes one event, anything
  * else is acknowledged and dropped.
  */
+import { summarizeErrors } from '../../domain/decode-errors';
 import { parse as parseContentType } from 'content-type';
 import { left, right, type Either } from 'fp-ts/Either';
-import * as t from 'io-ts';
+import type * as t from 'io-ts';
 import { parseJsonSafe } from '../../domain/json';
 import { reject, type InboundEvent, type Rejection, type SourceRequest } from '../../domain/source';
 import { ChatStartedData, Envelope, NotificationHead } from './codec';
@@ -23,20 +24,8 @@ export interface DecodeSettings {
  */
 export const isChatStarted = (action: string): boolean => /^(on)?chatstart(ed)?$/.test(action.toLowerCase().replace(/[^a-z]/g, ''));
 
-/** Members of an intersection or union add their index to the path; the payload has no such level. */
-const isCombinator = (type: t.Decoder<unknown, unknown>): boolean => type instanceof t.IntersectionType || type instanceof t.UnionType;
-
-/** `Notifications.0.Data.Visitor.Id: expected …` for every failure; values are never quoted (they may be emails). */
-const invalid = (errors: t.Errors, prefix: string): Rejection => {
-  const lines = errors.map((e) => {
-    const keys = e.context
-      .filter((entry, i) => entry.key !== '' && !(i > 0 && isCombinator(e.context[i - 1]?.type ?? entry.type)))
-      .map((entry) => entry.key);
-    const path = [prefix, ...keys].filter((k) => k !== '').join('.');
-    return `${path === '' ? '(root)' : path}: ${e.message ?? `expected ${e.context[e.context.length - 1]?.type.name ?? 'a value'}`}`;
-  });
-  return reject('INVALID_PAYLOAD', [...new Set(lines)].join('; '));
-};
+/** `Notifications.0.Data.Visitor.Id: expected …`; values are never quoted (they may be emails). */
+const invalid = (errors: t.Errors, prefix: string): Rejection => reject('INVALID_PAYLOAD', summarizeErrors(errors, { prefix }));
 
 const isObject = (u: unknown): u is object => typeof u === 'object' && u !== null && !Array.isArray(u);
 

@@ -5,16 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { left, right } from 'fp-ts/Either';
-import type { Action, ChatEvent } from '../../domain/event';
-import {
-  reject,
-  type ChatSource,
-  type InboundEvent,
-  type Rejection,
-  type SourceDefinition,
-  type SourceRequest,
-  type SyncResult,
-} from '../../domain/source';
+import type { Action } from '../../domain/record';
+import { reject, type ChatSource, type Rejection, type SourceDefinition, type SourceRequest, type SyncResult } from '../../domain/source';
 import { decodeOlarkEvent } from './adapter';
 
 /** `?record=lead|case` forces the record type (the README's Olark section). */
@@ -27,31 +19,6 @@ const forcedRecord = (rawQuery: string): Action | undefined | Rejection => {
 /** Olark has no event id; the same bytes (and override) posted again are the same event. */
 const dedupKeyOf = (request: SourceRequest): string =>
   createHash('sha256').update(request.rawQuery).update('\n').update(request.rawBody).digest('base64url');
-
-const toInbound = (event: ChatEvent, dedupKey: string, now: Date, syncDeadlineMs: number): InboundEvent => {
-  switch (event.kind) {
-    case 'test':
-      return { kind: 'test' };
-    case 'start':
-      // Only worth an answer while the agent waits: never retried later.
-      return {
-        kind: 'conversation',
-        dedupKey,
-        conversation: event.conversation,
-        plan: ['lookup'],
-        expiresAt: new Date(now.getTime() + syncDeadlineMs),
-      };
-    case 'transcript':
-    case 'offline':
-      return {
-        kind: 'conversation',
-        dedupKey,
-        conversation: event.conversation,
-        plan: ['deliver'],
-        ...(event.forced === undefined ? {} : { forced: event.forced }),
-      };
-  }
-};
 
 const toAnswer = (result: SyncResult | undefined) => {
   switch (result?.kind) {
@@ -73,9 +40,14 @@ export const createOlarkSource = (options: { readonly syncDeadlineMs: number; re
   decode(request) {
     const forced = forcedRecord(request.rawQuery);
     if (typeof forced === 'object') return left(forced);
-    const event = decodeOlarkEvent(request.rawBody, request.header('content-type'), forced);
+    const event = decodeOlarkEvent(request.rawBody, request.header('content-type'), {
+      dedupKey: dedupKeyOf(request),
+      now: (options.now ?? (() => new Date()))(),
+      syncDeadlineMs: options.syncDeadlineMs,
+      ...(forced === undefined ? {} : { forced }),
+    });
     if (event._tag === 'Left') return event;
-    return right([toInbound(event.right, dedupKeyOf(request), (options.now ?? (() => new Date()))(), options.syncDeadlineMs)]);
+    return right([event.right]);
   },
   answer: (results) => ({ status: 200, body: toAnswer(results[0]) }),
   describe: () => [

@@ -7,7 +7,8 @@ import {
   type Operator,
   type Visitor,
 } from '../../domain/conversation';
-import type { Action, ChatEvent, ChatEventKind } from '../../domain/event';
+import type { Action } from '../../domain/record';
+import type { InboundEvent } from '../../domain/source';
 import type { OlarkItem, OlarkOperator, OlarkPayload } from './codec';
 
 /** Olark payload → domain. Pure; field meanings from Olark's webhook docs (https://www.olark.com/help/webhooks/) and the real payloads in test/fixtures/olark. */
@@ -165,14 +166,47 @@ export const toConversation = (payload: OlarkPayload): Conversation => {
 const TEST_ID_PREFIX = 'NOTAREALTRANSCRIPT';
 
 /** As Olark sends them (https://www.olark.com/help/webhooks/, test/fixtures/olark): the test id first, then `eventType`, then offline items; the rest are transcripts. */
-export const eventKindOf = (payload: OlarkPayload): ChatEventKind => {
+export type OlarkEventKind = 'transcript' | 'offline' | 'start' | 'test';
+
+export const eventKindOf = (payload: OlarkPayload): OlarkEventKind => {
   if (payload.id.startsWith(TEST_ID_PREFIX)) return 'test';
   if (payload.eventType?.toLowerCase() === 'start') return 'start';
   return isOffline(payload) ? 'offline' : 'transcript';
 };
 
-export const toChatEvent = (payload: OlarkPayload, forced?: Action): ChatEvent => ({
-  kind: eventKindOf(payload),
-  conversation: toConversation(payload),
-  ...field('forced', forced),
-});
+/** What else the pipeline's event needs besides the payload: the request's dedup key, the clock, and `?record=`. */
+export interface InboundContext {
+  readonly dedupKey: string;
+  readonly now: Date;
+  readonly syncDeadlineMs: number;
+  readonly forced?: Action;
+}
+
+/**
+ * The payload as the pipeline takes it in: "Send test" touches no CRM; a chat start looks the
+ * visitor up while the agent waits (never retried later); a transcript or an offline message is
+ * delivered (`?record=` forcing the record type).
+ */
+export const toInbound = (payload: OlarkPayload, context: InboundContext): InboundEvent => {
+  switch (eventKindOf(payload)) {
+    case 'test':
+      return { kind: 'test' };
+    case 'start':
+      return {
+        kind: 'conversation',
+        dedupKey: context.dedupKey,
+        conversation: toConversation(payload),
+        plan: ['lookup'],
+        expiresAt: new Date(context.now.getTime() + context.syncDeadlineMs),
+      };
+    case 'transcript':
+    case 'offline':
+      return {
+        kind: 'conversation',
+        dedupKey: context.dedupKey,
+        conversation: toConversation(payload),
+        plan: ['deliver'],
+        ...field('forced', context.forced),
+      };
+  }
+};

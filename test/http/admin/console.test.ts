@@ -13,7 +13,7 @@ describe('operator console over HTTP', () => {
   after(() => cleanUp(service));
 
   const deadConversation = async (email: string) => {
-    service.crm.failNext(permanent('CRM_AUTH', 'the CRM refused the token', { status: 401 }), 1);
+    service.crm.failNext(permanent('CRM_UNAUTHORIZED', 'the CRM refused the token', { status: 401 }), 1);
     const payload = transcript({ email, name: 'Dee Dead' });
     await postOlark(service.webhook, payload);
     await eventually(async () => (await service.running.store.conversationState(`olark:${payload.id}`)) === 'dead', 'a dead step');
@@ -165,8 +165,8 @@ describe('operator console over HTTP', () => {
       const a = await deadConversation('dead-a@example.com');
       const b = await deadConversation('dead-b@example.com');
       const page = await (await getAdmin(`${service.url}/admin/steps`)).text();
-      assert.match(page, /<code>CRM_AUTH<\/code>/);
-      assert.match(page, /CRM_AUTH: the CRM refused the token/);
+      assert.match(page, /<code>CRM_UNAUTHORIZED<\/code>/);
+      assert.match(page, /CRM_UNAUTHORIZED: the CRM refused the token/);
       const csrf = csrfOf(page);
       const jobA = await service.running.store.latestJob(`olark:${a}`, 'deliver');
       assert.ok(jobA !== undefined);
@@ -177,11 +177,11 @@ describe('operator console over HTTP', () => {
       assert.match(result, /<span class="status done">delivered<\/span>/);
       assert.equal(await service.running.store.conversationState(`olark:${a}`), 'delivered');
       assert.equal(await service.running.store.conversationState(`olark:${b}`), 'dead');
-      const all = await postForm(`${service.url}/admin/replay`, { code: 'CRM_AUTH', csrf });
+      const all = await postForm(`${service.url}/admin/replay`, { code: 'CRM_UNAUTHORIZED', csrf });
       assert.equal(all.status, 200);
       assert.equal(await service.running.store.conversationState(`olark:${b}`), 'delivered');
-      assert.equal((await service.running.store.deadJobsWithCode('CRM_AUTH', 10)).length, 0);
-      const none = await postForm(`${service.url}/admin/replay`, { code: 'CRM_AUTH', csrf });
+      assert.equal((await service.running.store.deadJobsWithCode('CRM_UNAUTHORIZED', 10)).length, 0);
+      const none = await postForm(`${service.url}/admin/replay`, { code: 'CRM_UNAUTHORIZED', csrf });
       assert.equal(none.status, 400);
     });
   });

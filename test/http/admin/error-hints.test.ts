@@ -4,7 +4,9 @@
  * was alerted, names the field or key at fault when the error does, and never offers a replay.
  */
 import assert from 'node:assert/strict';
+import type { PermanentCode } from '../../../src/domain/errors';
 import { permanent } from '../../../src/domain/outcome';
+import { errorWithHint, hintFor } from '../../../src/http/pages/admin/error-hint';
 import { postOlark, transcript } from '../../support/olark';
 import { cleanUp, eventually, getAdmin, startConsole, type ConsoleService } from './support';
 
@@ -15,7 +17,7 @@ describe('error hints', () => {
   });
   after(() => cleanUp(service));
 
-  const dead = async (code: string, message: string) => {
+  const dead = async (code: PermanentCode, message: string) => {
     service.crm.failNext(permanent(code, message, { status: 400 }), 1);
     const payload = transcript({ email: `${code.toLowerCase()}@example.com`, name: 'Hint Person' });
     await postOlark(service.webhook, payload);
@@ -45,9 +47,12 @@ describe('error hints', () => {
     const id = await dead('LIVECHAT_CHAT_INACTIVE', 'the chat is no longer active');
     const conversation = await (await getAdmin(`${service.url}/admin/conversations/olark/${id}`)).text();
     assert.match(conversation, /data-retry="no"><span class="retry">Retrying does not help\.<\/span>/);
-    const other = await dead('CRM_SOMETHING_NEW', 'a failure no one catalogued');
-    const page = await (await getAdmin(`${service.url}/admin/conversations/olark/${other}`)).text();
-    assert.match(page, /<dt>Last error<\/dt><dd>CRM_SOMETHING_NEW: a failure no one catalogued<\/dd>/);
+    // Steps only fail with catalogue codes (outcome.ts types them); a step stored by another
+    // version may carry a code this one does not know: it shows as stored, without a line.
+    assert.equal(errorWithHint('CRM_SOMETHING_NEW: a failure no one catalogued').__html, 'CRM_SOMETHING_NEW: a failure no one catalogued');
+    assert.equal(hintFor('toString: an inherited key is no code').__html, '');
+    // The outside-call timeout's former code (CRM_TIMEOUT, now CALL_TIMEOUT) keeps its line for steps stored with it.
+    assert.match(hintFor('CRM_TIMEOUT: the CRM did not answer within 30000 ms').__html, /data-retry="helps"/);
   });
 
   it('tells the agent the operator was alerted, with the field at fault, and no replay command', async () => {

@@ -34,7 +34,7 @@ describe('console replay of a platform step', () => {
   it('gives a fetch the step timeout, not CRM_TIMEOUT_MS: a 400 ms fetch completes', async function () {
     this.timeout(10_000);
     const store = service.running.store;
-    toy.failAlways = permanent('TOY_REFUSED', 'the toy API refused the token');
+    toy.failAlways = permanent('LIVECHAT_REJECTED', 'the toy API refused the token');
     assert.equal((await toy.post(service.url, 'e1', 'slow-1')).status, 200);
     await until('the fetch is dead', async () => (await store.latestJob('toy:slow-1', 'fetch'))?.state === 'dead');
     const job = await store.latestJob('toy:slow-1', 'fetch');

@@ -1,22 +1,27 @@
 import assert from 'node:assert/strict';
 import type { Either } from 'fp-ts/Either';
-import type { ChatEvent } from '../../../src/domain/event';
 import type { ErrorCode } from '../../../src/domain/errors';
-import type { Rejection } from '../../../src/domain/source';
+import type { InboundEvent, Rejection } from '../../../src/domain/source';
 import { decodeOlarkEvent, decodeOlarkPayload } from '../../../src/sources/olark/adapter';
-import { fixtureJson, formBody } from './fixtures';
+import { fixtureJson, formBody, readOlark, type OlarkRead } from './fixtures';
 
 const FORM = 'application/x-www-form-urlencoded';
 
-const post = (payload: unknown, contentType = FORM): Either<Rejection, ChatEvent> =>
-  decodeOlarkEvent(formBody(JSON.stringify(payload)), contentType);
+const post = (payload: unknown, contentType = FORM): Either<Rejection, OlarkRead> =>
+  readOlark(formBody(JSON.stringify(payload)), contentType);
 
-const eventOf = (result: Either<Rejection, ChatEvent>): ChatEvent => {
+const CONTEXT = { dedupKey: 'hash-of-the-body', now: new Date('2026-12-06T12:00:00Z'), syncDeadlineMs: 8000 };
+
+/** What the source hands the pipeline for this body. */
+const inbound = (raw: Buffer, contentType = FORM, forced?: 'lead' | 'case'): Either<Rejection, InboundEvent> =>
+  decodeOlarkEvent(raw, contentType, forced === undefined ? CONTEXT : { ...CONTEXT, forced });
+
+const eventOf = <T>(result: Either<Rejection, T>): T => {
   if (result._tag === 'Left') throw new Error(`${result.left.code}: ${result.left.detail ?? ''}`);
   return result.right;
 };
 
-const errorOf = (result: Either<Rejection, ChatEvent>, code: ErrorCode): Rejection => {
+const errorOf = (result: Either<Rejection, { readonly kind: string }>, code: ErrorCode): Rejection => {
   if (result._tag === 'Right') assert.fail(`expected ${code}, got a ${result.right.kind} event`);
   assert.equal(result.left.code, code, result.left.detail ?? '');
   return result.left;
@@ -28,19 +33,29 @@ const message = (extra: Record<string, unknown>) => ({ kind: 'MessageToOperator'
 
 describe('decodeOlarkEvent', () => {
   describe('accepts what Olark sends', () => {
-    it('decodes a form-encoded transcript and carries a forced record type', () => {
-      const event = eventOf(decodeOlarkEvent(formBody(JSON.stringify(transcript())), FORM, 'case'));
-      assert.equal(event.kind, 'transcript');
-      assert.equal(event.forced, 'case');
+    it('hands the pipeline a form-encoded transcript to deliver, with the forced record type', () => {
+      const event = eventOf(inbound(formBody(JSON.stringify(transcript())), FORM, 'case'));
+      assert.ok(event.kind === 'conversation');
+      assert.deepEqual([event.dedupKey, event.plan, event.forced, event.expiresAt], ['hash-of-the-body', ['deliver'], 'case', undefined]);
       assert.equal(event.conversation.messages.length, 3);
     });
 
     it('leaves forced out when the caller forces nothing', () => {
-      assert.equal('forced' in eventOf(post(transcript())), false);
+      assert.equal('forced' in eventOf(inbound(formBody(JSON.stringify(transcript())))), false);
+    });
+
+    it('hands the pipeline a chat start as a lookup that expires with the sync deadline, and Send test as a test', () => {
+      const start = eventOf(inbound(formBody(JSON.stringify({ ...withItems(), eventType: 'start' })), FORM, 'case'));
+      assert.ok(start.kind === 'conversation');
+      assert.deepEqual([start.plan, start.expiresAt, 'forced' in start], [['lookup'], new Date('2026-12-06T12:00:08Z'), false]);
+      assert.deepEqual(eventOf(inbound(formBody(JSON.stringify({ ...transcript(), id: 'NOTAREALTRANSCRIPT5LGcbVTa3hKBRB' })))), {
+        kind: 'test',
+      });
     });
 
     it('decodes a raw JSON body', () => {
-      const event = eventOf(decodeOlarkEvent(Buffer.from(JSON.stringify(transcript())), 'application/json'));
+      const event = eventOf(inbound(Buffer.from(JSON.stringify(transcript())), 'application/json'));
+      assert.ok(event.kind === 'conversation');
       assert.equal(event.conversation.id, 'wGev6kIm8m9tIwyZ8D5z70Ua2FozbDBT');
     });
 
@@ -178,15 +193,15 @@ describe('decodeOlarkEvent', () => {
 
   describe('body errors come through unchanged', () => {
     it('missing data field', () => {
-      errorOf(decodeOlarkEvent(Buffer.from('transcript=%7B%7D'), FORM), 'MISSING_DATA_FIELD');
+      errorOf(inbound(Buffer.from('transcript=%7B%7D')), 'MISSING_DATA_FIELD');
     });
 
     it('bad JSON', () => {
-      errorOf(decodeOlarkEvent(Buffer.from('data=%7Bnope'), FORM), 'MALFORMED_JSON');
+      errorOf(inbound(Buffer.from('data=%7Bnope')), 'MALFORMED_JSON');
     });
 
     it('wrong content type', () => {
-      errorOf(decodeOlarkEvent(formBody(JSON.stringify(transcript())), 'text/plain'), 'UNSUPPORTED_CONTENT_TYPE');
+      errorOf(inbound(formBody(JSON.stringify(transcript())), 'text/plain'), 'UNSUPPORTED_CONTENT_TYPE');
     });
   });
 });

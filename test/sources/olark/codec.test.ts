@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as t from 'io-ts';
 import { parseJsonSafe } from '../../../src/domain/json';
 import { OlarkItem, OlarkItems } from '../../../src/sources/olark/codec';
-import { describePayloadErrors } from '../../../src/sources/olark/payload-errors';
+import { summarizeErrors } from '../../../src/domain/decode-errors';
 import { fixtureJson, fixtureNames } from './fixtures';
 
 const reference = t.array(OlarkItem);
@@ -20,7 +20,7 @@ const assertSame = (items: unknown, label: string) => {
     assert.deepStrictEqual(quick._tag === 'Right' ? quick.right : undefined, slow.right, label);
   } else {
     assert.equal(quick._tag, 'Left', label);
-    assert.equal(quick._tag === 'Left' ? describePayloadErrors(quick.left, 100) : '', describePayloadErrors(slow.left, 100), label);
+    assert.equal(quick._tag === 'Left' ? summarizeErrors(quick.left, { max: 100 }) : '', summarizeErrors(slow.left, { max: 100 }), label);
   }
 };
 

@@ -1,20 +1,18 @@
 import assert from 'node:assert/strict';
 import type { Either } from 'fp-ts/Either';
-import type { ChatEvent } from '../../../src/domain/event';
 import type { Rejection } from '../../../src/domain/source';
-import { decodeOlarkEvent } from '../../../src/sources/olark/adapter';
-import { fixtureBytes, fixtureNames, formBody } from './fixtures';
+import { fixtureBytes, fixtureNames, formBody, readOlark, type OlarkRead } from './fixtures';
 
 const FORM = 'application/x-www-form-urlencoded';
 
-const eventOf = (result: Either<Rejection, ChatEvent>): ChatEvent => {
+const eventOf = (result: Either<Rejection, OlarkRead>): OlarkRead => {
   if (result._tag === 'Left') throw new Error(`${result.left.code}: ${result.left.detail ?? ''}`);
   return result.right;
 };
 
-const decodeFixture = (name: string): ChatEvent => eventOf(decodeOlarkEvent(fixtureBytes(name), 'application/json'));
+const decodeFixture = (name: string): OlarkRead => eventOf(readOlark(fixtureBytes(name), 'application/json'));
 
-const expectedKinds: Record<string, ChatEvent['kind']> = {
+const expectedKinds: Record<string, OlarkRead['kind']> = {
   'docs-offline-message.json': 'offline',
   'docs-transcript.json': 'transcript',
   'real-2013-transcript.json': 'transcript',
@@ -35,7 +33,7 @@ describe('Olark fixtures', () => {
   for (const name of fixtureNames()) {
     it(`decodes ${name} as ${expectedKinds[name] ?? '?'}, posted as JSON or as Olark's form`, () => {
       const asJson = decodeFixture(name);
-      const asForm = eventOf(decodeOlarkEvent(formBody(fixtureBytes(name).toString('utf8')), FORM));
+      const asForm = eventOf(readOlark(formBody(fixtureBytes(name).toString('utf8')), FORM));
       assert.equal(asJson.kind, expectedKinds[name]);
       assert.equal(asJson.conversation.source, 'olark');
       assert.match(asJson.conversation.id, /^\w{32,33}$/);

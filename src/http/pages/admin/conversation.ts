@@ -6,6 +6,7 @@ import type { CrmRecord } from '../../../domain/record';
 import type { ConversationState } from '../../../storage/console';
 import type { Attempt, Job, StoredConversation, StoredRecord } from '../../../storage/store';
 import { html, type Html } from '../layout';
+import { STEP_NAMES, stepState } from '../step-labels';
 import { errorWithHint } from './error-hint';
 import { consolePage, postButton, when } from './layout';
 import { dataRequestForms } from './privacy';
@@ -29,13 +30,6 @@ export interface ConversationView {
 }
 
 const ROLE_LABEL: Readonly<Record<Role, string>> = { visitor: 'Visitor', operator: 'Agent', system: 'System' };
-
-const STEP_NAMES: Readonly<Record<Job['kind'], string>> = {
-  fetch: 'Fetch the transcript from the platform',
-  lookup: 'Look the visitor up in the CRM',
-  deliver: 'Create or update the CRM record',
-  notify: 'Show the link in the platform',
-};
 
 const field = (label: string, value: string | Html | undefined) =>
   value === undefined || value === '' ? html`` : html`<dt>${label}</dt><dd>${value}</dd>`;
@@ -110,8 +104,6 @@ const mappedSection = (m: MappedFields, email: string | undefined): Html => {
 
 export const recordLabel = (record: CrmRecord): string => (record.action === 'lead' ? 'Lead' : 'Case');
 
-export const stepState = (job: Job): string => (job.state === 'pending' && job.lastError !== undefined ? 'retrying' : job.state);
-
 const attemptRows = (attempts: readonly Attempt[]): Html =>
   attempts.length === 0
     ? html`<p class="muted">No attempt yet.</p>`
@@ -133,7 +125,7 @@ const step = (csrf: string) => (s: { readonly job: Job; readonly attempts: reado
   return html`<section class="step" id="job-${job.id}"><h3>${STEP_NAMES[job.kind]} <span class="status ${stepState(job)}">${stepState(job)}</span>${
     job.state === 'dead' ? postButton('/admin/replay', csrf, { job: job.id }, 'Replay this step') : html``
   }</h3>
-<dl>${next}${field('Last error', job.lastError === undefined ? undefined : errorWithHint(job.lastError))}${field('Then', job.then.join(', '))}<dt>Job</dt><dd><code>${job.id}</code> · created ${when(job.createdAt)} · ${plural(job.attempts, 'attempt')}</dd></dl>
+<dl>${next}${field('Last error', job.lastError === undefined ? undefined : errorWithHint(job.lastError))}${field('Then', job.then.join(', '))}<dt>Step id</dt><dd><code>${job.id}</code> · created ${when(job.createdAt)} · ${plural(job.attempts, 'attempt')}</dd></dl>
 ${attemptRows(s.attempts)}</section>`;
 };
 
