@@ -14,6 +14,8 @@ import { resolvePlacement, upsertCase, upsertLead, type RecordDeps, type TicketP
 import { accountCache, recordUrl } from './urls';
 import { createDirectory } from './directory';
 import { extrasFor } from './extras';
+import { upsertBatch } from './batch';
+import { BATCH_MAX } from './batch-calls';
 import { mappedFieldsHint } from './mapped-check';
 
 /** Runs `f`, turning HubSpot and network failures into values; anything else is a bug and is thrown. */
@@ -91,9 +93,41 @@ export const createHubspotConnector = (config: HubspotConfig, deps: ConnectorDep
     return run;
   };
 
+  /**
+   * Deliveries of many conversations in a few batch calls (batch.ts). A conversation with a
+   * single delivery in flight here waits for it first, as `upsert` does; a portal that lacks
+   * our unique property gets it once and the inputs it failed are delivered again.
+   */
+  const batch: NonNullable<Connector['upsertBatch']> = async (inputs) => {
+    const keys = inputs.map((i) => `${i.action}\n${i.conversation.source}\n${i.conversation.id}`);
+    await Promise.all(keys.map((k) => inFlight.get(k)?.catch(() => undefined)));
+    const deps = { client, account, placement, directory, now: records.now };
+    const outcomes = await upsertBatch(deps, inputs);
+    const again = outcomes.flatMap((o, n) => (lacksOwnProperty(o) ? [n] : []));
+    if (again.length > 0 && (await setupOnce())) {
+      const redone = await upsertBatch(
+        deps,
+        again.flatMap((n) => inputs.slice(n, n + 1)),
+      );
+      again.forEach((n, k) => {
+        const o = redone[k];
+        if (o !== undefined) outcomes[n] = o;
+      });
+    }
+    return outcomes.map((outcome, n) => {
+      const fields = inputs[n]?.fields;
+      if (outcome.ok) return outcome;
+      const hinted = fields === undefined ? outcome : { ...outcome, failure: mappedFieldsHint(outcome.failure, fields) };
+      log.warn({ action: inputs[n]?.action, code: hinted.failure.code, kind: hinted.failure.kind, batch: true }, hinted.failure.message);
+      return hinted;
+    });
+  };
+
   return {
     name: 'hubspot',
     upsert,
+    upsertBatch: batch,
+    batchLimit: BATCH_MAX,
     findPerson: (email) =>
       attempt('contact lookup', async () => {
         const [a, found] = await Promise.all([
