@@ -205,7 +205,10 @@ export const batchCallsOf = (hs: Client, timed: Timed) => {
         for (const r of res.results) {
           const decoded = AssociationResult.decode(r);
           if (isLeft(decoded)) continue;
-          found.set(decoded.right._from.id, [...(found.get(decoded.right._from.id) ?? []), ...decoded.right.to.map((x) => String(x.toObjectId))]);
+          found.set(decoded.right._from.id, [
+            ...(found.get(decoded.right._from.id) ?? []),
+            ...decoded.right.to.map((x) => String(x.toObjectId)),
+          ]);
         }
         return found;
       }),

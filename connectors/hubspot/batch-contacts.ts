@@ -12,22 +12,13 @@ import { ASSOCIATION } from './client';
 import type { BatchTarget } from './batch-calls';
 import { mappedPatch, without } from './extras';
 import { CHAT_CONVERSATION_ID, CONTACT_FIELDS, blanksToFill, toHubspotContact, uniqueConflictOf } from './mappers';
-import {
-  byKeyValue,
-  contactKey,
-  failAll,
-  guard,
-  live,
-  readByKeys,
-  unique,
-  type Item,
-  type Known,
-  type Run,
-} from './batch-steps';
+import { byKeyValue, contactKey, failAll, guard, live, readByKeys, unique, type Item, type Known, type Run } from './batch-steps';
 
 export interface ContactState extends Known {
-  /** Made by this batch (its owner and company were set with it). */
+  /** Made for this input (its owner and company were set with it). */
   readonly created: boolean;
+  /** Made by this batch, maybe for another input of the same visitor: it holds none of our notes yet. */
+  readonly fresh: boolean;
 }
 
 /** Contact properties to read: ours, and every input's mapped ones (fill blanks needs their values). */
@@ -67,7 +58,7 @@ const createContacts = async (run: Run, items: readonly Item[], fields: readonly
       const id = written.done.get(p.traceId);
       const refusal = written.refused.get(p.traceId);
       if (id !== undefined)
-        groupOf(p.item).forEach((member, n) => out.set(member.index, { id, properties: p.properties, created: n === 0 }));
+        groupOf(p.item).forEach((member, n) => out.set(member.index, { id, properties: p.properties, created: n === 0, fresh: true }));
       else if (refusal !== undefined && uniqueConflictOf(refusal, contactKey(p.item.c).idProperty) !== undefined)
         conflicted.push(...groupOf(p.item).map((item) => ({ item, refusal })));
       else failAll(run, groupOf(p.item), refusal, 'lead contact create');
@@ -75,7 +66,13 @@ const createContacts = async (run: Run, items: readonly Item[], fields: readonly
   } catch (e) {
     // A duplicate refused the whole batch: nothing of it was made; all are looked up again.
     const conflict = inputs.some((p) => uniqueConflictOf(e, contactKey(p.item.c).idProperty) !== undefined);
-    if (!conflict) failAll(run, inputs.flatMap((p) => groupOf(p.item)), e, 'batch create contacts');
+    if (!conflict)
+      failAll(
+        run,
+        inputs.flatMap((p) => groupOf(p.item)),
+        e,
+        'batch create contacts',
+      );
     else conflicted.push(...inputs.flatMap((p) => groupOf(p.item).map((item) => ({ item, refusal: e }))));
   }
   if (conflicted.length === 0) return;
@@ -91,7 +88,7 @@ const createContacts = async (run: Run, items: readonly Item[], fields: readonly
     const found = again.get(item.index);
     // Refused as a duplicate, yet not found: nothing was made; the refusal fails it, as records.ts does.
     if (found === undefined) failAll(run, [item], refusal, 'lead contact create');
-    else out.set(item.index, { ...found, created: false });
+    else out.set(item.index, { ...found, created: false, fresh: false });
   }
 };
 
@@ -113,12 +110,12 @@ export const settleContacts = async (run: Run, items: readonly Item[]): Promise<
   ]);
   for (const i of byId) {
     const found = idObjects?.find((o) => o.id === i.previous?.refs.contact);
-    if (found !== undefined) out.set(i.index, { ...found, created: false });
+    if (found !== undefined) out.set(i.index, { ...found, created: false, fresh: false });
   }
   // A stored contact that is gone (merged, deleted): found by its key, as a single delivery does.
   const lost = live(run, byId).filter((i) => !out.has(i.index));
   const lostFound = await readByKeys(run, 'contacts', lost, contactKey, fields);
-  for (const [index, found] of [...keyFound, ...lostFound]) out.set(index, { ...found, created: false });
+  for (const [index, found] of [...keyFound, ...lostFound]) out.set(index, { ...found, created: false, fresh: false });
   await createContacts(
     run,
     live(run, items).filter((i) => !out.has(i.index)),
@@ -141,7 +138,10 @@ export const contactPatches = (
     const contact = contacts.get(i.index);
     if (contact === undefined || contact.created) continue;
     const { person, overwrite } = i.extras;
-    const patch = { ...blanksToFill(without(wantedContact(i), person), contact.properties), ...mappedPatch(person, contact.properties, overwrite) };
+    const patch = {
+      ...blanksToFill(without(wantedContact(i), person), contact.properties),
+      ...mappedPatch(person, contact.properties, overwrite),
+    };
     if (Object.keys(patch).length === 0) continue;
     const entry = byId.get(contact.id) ?? { id: contact.id, properties: {}, items: [] };
     entry.properties = { ...patch, ...entry.properties };

@@ -31,7 +31,9 @@ export const findNotes = async (run: Run, candidates: readonly { readonly item: 
   if (ids.length === 0) return found;
   const items = wanted.map((c) => c.item);
   const read = await Promise.all(
-    chunks(ids, BATCH_MAX).map((chunk) => guard(run, items, 'batch read notes', () => run.calls.batchRead('notes', chunk, ['hs_note_body']))),
+    chunks(ids, BATCH_MAX).map((chunk) =>
+      guard(run, items, 'batch read notes', () => run.calls.batchRead('notes', chunk, ['hs_note_body'])),
+    ),
   );
   const bodies = new Map(read.flatMap((objects) => (objects ?? []).map((o) => [o.id, o.properties.hs_note_body ?? ''] as const)));
   for (const { item, noteIds } of wanted) {
@@ -73,7 +75,11 @@ export const writeNotes = async (run: Run, wanted: readonly NoteWanted[]): Promi
       run,
       updates.map((u) => u.item),
       'batch update notes',
-      () => run.calls.batchUpdate('notes', updates.map((u) => ({ id: u.known, properties: toNoteProperties(u.item.c, run.now()) }))),
+      () =>
+        run.calls.batchUpdate(
+          'notes',
+          updates.map((u) => ({ id: u.known, properties: toNoteProperties(u.item.c, run.now()) })),
+        ),
     ),
     createNotes(
       run,

@@ -9,19 +9,7 @@ import { ASSOCIATION } from './client';
 import type { BatchTarget } from './batch-calls';
 import { contactPatches, settleContacts, type ContactState } from './batch-contacts';
 import { findNotes, writeNotes, type NoteWanted } from './batch-notes';
-import {
-  failAll,
-  guard,
-  hasEmail,
-  hasLines,
-  live,
-  readByKeys,
-  ticketKey,
-  unique,
-  type Item,
-  type Known,
-  type Run,
-} from './batch-steps';
+import { failAll, guard, hasEmail, hasLines, live, readByKeys, ticketKey, unique, type Item, type Known, type Run } from './batch-steps';
 import { mappedPatch } from './extras';
 import { CHAT_CONVERSATION_ID, conversationKey, toHubspotTicket, toTicketContent, uniqueConflictOf } from './mappers';
 import type { TicketPlacement } from './records';
@@ -49,7 +37,11 @@ const completeContacts = async (run: Run, items: readonly Item[], contacts: Read
       run,
       patches.flatMap((p) => p.items),
       'batch update contacts',
-      () => run.calls.batchUpdate('contacts', patches.map((p) => ({ id: p.id, properties: p.properties }))),
+      () =>
+        run.calls.batchUpdate(
+          'contacts',
+          patches.map((p) => ({ id: p.id, properties: p.properties })),
+        ),
     ),
     guard(run, wantCompany, 'batch read contact companies', () =>
       run.calls.associationsOf('contacts', 'companies', unique(wantCompany.map((i) => contacts.get(i.index)?.id ?? ''))),
@@ -95,7 +87,7 @@ export const leadsBatch = async (run: Run, items: readonly Item[]): Promise<Map<
   const settled = live(run, items).filter((i) => contacts.has(i.index));
   const idOf = (i: Item) => contacts.get(i.index)?.id ?? '';
   // Our note may already hang on an existing contact: a crash after its create, before its id was stored.
-  const lookup = settled.filter((i) => contacts.get(i.index)?.created === false && hasLines(i.c) && i.previous?.refs.note === undefined);
+  const lookup = settled.filter((i) => contacts.get(i.index)?.fresh === false && hasLines(i.c) && i.previous?.refs.note === undefined);
   const notesOf = await guard(run, lookup, 'batch read contact notes', () =>
     run.calls.associationsOf('contacts', 'notes', unique(lookup.map(idOf))),
   );
@@ -213,7 +205,9 @@ export const casesBatch = async (run: Run, items: readonly Item[], placement: Ti
   const lookup = old.filter((i) => i.previous?.refs.note === undefined);
   const wantCompany = old.filter((i) => i.extras.companies);
   const [contactsOf, notesOf, companiesOf] = await Promise.all([
-    guard(run, linkable, 'batch read ticket contacts', () => run.calls.associationsOf('tickets', 'contacts', unique(linkable.map(ticketIdOf)))),
+    guard(run, linkable, 'batch read ticket contacts', () =>
+      run.calls.associationsOf('tickets', 'contacts', unique(linkable.map(ticketIdOf))),
+    ),
     guard(run, lookup, 'batch read ticket notes', () => run.calls.associationsOf('tickets', 'notes', unique(lookup.map(ticketIdOf)))),
     guard(run, wantCompany, 'batch read ticket companies', () =>
       run.calls.associationsOf('tickets', 'companies', unique(wantCompany.map(ticketIdOf))),
@@ -255,7 +249,11 @@ export const casesBatch = async (run: Run, items: readonly Item[], placement: Ti
       run,
       ticketUpdates.map((u) => u.item),
       'batch update tickets',
-      () => run.calls.batchUpdate('tickets', ticketUpdates.map((u) => ({ id: u.id, properties: u.properties }))),
+      () =>
+        run.calls.batchUpdate(
+          'tickets',
+          ticketUpdates.map((u) => ({ id: u.id, properties: u.properties })),
+        ),
     ),
     completeContacts(run, withEmail, contacts),
     guard(run, live(run, unlinked), 'batch associate tickets with contacts', () =>

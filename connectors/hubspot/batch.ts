@@ -15,7 +15,7 @@ import type { UpsertInput } from '../../src/domain/connector';
 import { fail, succeed, type CrmFailure, type Outcome } from '../../src/domain/outcome';
 import type { CrmRecord } from '../../src/domain/record';
 import { BATCH_MAX } from './batch-calls';
-import { casesBatch, leadsBatch } from './batch-records';
+import { casesBatch, leadsBatch, type DeliveredCase } from './batch-records';
 import { failAll, guard, type Item, type Run } from './batch-steps';
 import type { Account, HubspotCalls, HubspotClient } from './client';
 import type { CompanyWanted, createDirectory } from './directory';
@@ -41,7 +41,8 @@ export const BATCH_RESERVED = { newLeads: 3, repeatLeads: 2, cases: 5 } as const
 
 const reserveFor = (inputs: readonly UpsertInput[]): number => {
   const leads = inputs.filter((i) => i.action === 'lead');
-  const leadCalls = leads.length === 0 ? 0 : leads.some((i) => i.previous === undefined) ? BATCH_RESERVED.newLeads : BATCH_RESERVED.repeatLeads;
+  const leadCalls =
+    leads.length === 0 ? 0 : leads.some((i) => i.previous === undefined) ? BATCH_RESERVED.newLeads : BATCH_RESERVED.repeatLeads;
   return leadCalls + (inputs.some((i) => i.action === 'case') ? BATCH_RESERVED.cases : 0);
 };
 
@@ -95,7 +96,7 @@ const runBatch = async (deps: BatchDeps, inputs: readonly UpsertInput[], calls: 
   const placement = cases.length === 0 ? undefined : await guard(run, cases, 'case placement', deps.placement);
   const [leadResults, caseResults] = await Promise.all([
     leadsBatch(run, leads),
-    placement === undefined ? new Map() : casesBatch(run, cases, placement),
+    placement === undefined ? new Map<number, DeliveredCase>() : casesBatch(run, cases, placement),
   ]);
   return { leadResults, caseResults };
 };
@@ -153,6 +154,7 @@ const upsertChunk = async (deps: BatchDeps, inputs: readonly UpsertInput[]): Pro
 /** Batches of at most 100 (HubSpot's limit per call), one after another. */
 export const upsertBatch = async (deps: BatchDeps, inputs: readonly UpsertInput[]): Promise<Outcome<CrmRecord>[]> => {
   const out: Outcome<CrmRecord>[] = [];
-  for (let start = 0; start < inputs.length; start += BATCH_MAX) out.push(...(await upsertChunk(deps, inputs.slice(start, start + BATCH_MAX))));
+  for (let start = 0; start < inputs.length; start += BATCH_MAX)
+    out.push(...(await upsertChunk(deps, inputs.slice(start, start + BATCH_MAX))));
   return out;
 };

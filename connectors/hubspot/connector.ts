@@ -100,7 +100,7 @@ export const createHubspotConnector = (config: HubspotConfig, deps: ConnectorDep
    */
   const batch: NonNullable<Connector['upsertBatch']> = async (inputs) => {
     const keys = inputs.map((i) => `${i.action}\n${i.conversation.source}\n${i.conversation.id}`);
-    await Promise.all(keys.map((k) => inFlight.get(k)?.catch(() => undefined)));
+    await Promise.all(keys.map((k) => inFlight.get(k)?.catch(() => undefined) ?? Promise.resolve(undefined)));
     const deps = { client, account, placement, directory, now: records.now };
     const outcomes = await upsertBatch(deps, inputs);
     const again = outcomes.flatMap((o, n) => (lacksOwnProperty(o) ? [n] : []));

@@ -19,7 +19,9 @@ export interface DirectoryCalls {
 export interface BatchDirectoryCalls {
   readonly companiesByDomains: (domains: readonly string[]) => Promise<ReadonlyMap<string, string>>;
   /** The companies made, by domain; a domain HubSpot refused is absent. */
-  readonly createCompanies: (companies: readonly { readonly name: string; readonly domain: string }[]) => Promise<ReadonlyMap<string, string>>;
+  readonly createCompanies: (
+    companies: readonly { readonly name: string; readonly domain: string }[],
+  ) => Promise<ReadonlyMap<string, string>>;
 }
 
 export interface CompanyWanted {
@@ -134,7 +136,10 @@ export const createDirectory = (calls: DirectoryCalls, options: DirectoryOptions
       if (asked.length === 0) return;
       const found = await batch.companiesByDomains(asked);
       const toMake = [...unknown.values()].filter((w) => asked.includes(w.domain) && !found.has(w.domain) && w.create);
-      const made = toMake.length === 0 ? new Map<string, string>() : await batch.createCompanies(toMake.map((w) => ({ name: w.name, domain: w.domain })));
+      const made =
+        toMake.length === 0
+          ? new Map<string, string>()
+          : await batch.createCompanies(toMake.map((w) => ({ name: w.name, domain: w.domain })));
       for (const domain of asked) {
         const id = found.get(domain) ?? made.get(domain);
         if (id !== undefined) remember(companies, domain, { id, until: options.now() + options.companyTtlMs });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import type { UpsertInput } from '../../../src/domain/connector';
+import type { Connector, UpsertInput } from '../../../src/domain/connector';
+import type { Outcome } from '../../../src/domain/outcome';
 import type { CrmRecord } from '../../../src/domain/record';
 import { startHubspotEmulator, type HubspotEmulator } from '../../emulators/hubspot';
 import { apiCalls, callCounts } from '../../emulators/hubspot/batch';
@@ -19,7 +20,19 @@ const caseOf = (n: number, email: string | null = `visitor${n}@example.com`): Up
 
 const batchOf = (n: number, make: (i: number) => UpsertInput): UpsertInput[] => Array.from({ length: n }, (_, i) => make(i));
 
-const records = (outcomes: readonly { ok: boolean }[]): CrmRecord[] => outcomes.map((o) => value(o as never));
+const records = (outcomes: readonly Outcome<CrmRecord>[]): CrmRecord[] => outcomes.map((o) => value(o));
+
+const nth = <A>(xs: readonly A[], n: number): A => {
+  const x = xs[n];
+  if (x === undefined) throw new Error(`no element ${n}`);
+  return x;
+};
+
+/** The connector's batch entry point, which a HubSpot connector must have. */
+const batchCall = (connector: Connector) => {
+  if (connector.upsertBatch === undefined) throw new Error('the HubSpot connector has no upsertBatch');
+  return (inputs: readonly UpsertInput[]) => connector.upsertBatch?.(inputs) ?? Promise.reject(new Error('no upsertBatch'));
+};
 
 describe('HubSpot connector: batched deliveries', function () {
   this.timeout(20_000);
@@ -32,7 +45,7 @@ describe('HubSpot connector: batched deliveries', function () {
   it('delivers 100 new leads in 3 calls: read contacts, create contacts, create notes', async () => {
     const connector = connectorFor(hs);
     assert.equal(connector.batchLimit, 100);
-    const out = records(await connector.upsertBatch!(batchOf(100, lead)));
+    const out = records(await batchCall(connector)(batchOf(100, lead)));
 
     assert.equal(hs.state.list('contacts').length, 100);
     assert.equal(hs.state.list('notes').length, 100);
@@ -63,17 +76,17 @@ describe('HubSpot connector: batched deliveries', function () {
 
   it('repeats update the same contacts and notes in 2 calls, creating nothing', async () => {
     const connector = connectorFor(hs);
-    const first = records(await connector.upsertBatch!(batchOf(100, lead)));
+    const first = records(await batchCall(connector)(batchOf(100, lead)));
     hs.requests.length = 0;
     const longer = batchOf(100, (n) => {
       const l = lead(n);
       return {
         ...l,
-        previous: first[n],
+        previous: nth(first, n),
         conversation: { ...l.conversation, messages: [...l.conversation.messages, message(2, 'visitor', `Thanks ${n}`)] },
       };
     });
-    const again = records(await connector.upsertBatch!(longer));
+    const again = records(await batchCall(connector)(longer));
 
     assert.deepEqual(again, first);
     assert.equal(hs.state.list('contacts').length, 100);
@@ -84,7 +97,7 @@ describe('HubSpot connector: batched deliveries', function () {
 
   it('never overwrites what a person typed: a repeat only fills blanks', async () => {
     const connector = connectorFor(hs);
-    const [first] = records(await connector.upsertBatch!([lead(1)]));
+    const first = nth(records(await batchCall(connector)([lead(1)])), 0);
     const contact = hs.state.objects.contacts.get(first?.id ?? '');
     assert.ok(contact !== undefined);
     contact.properties.firstname = 'Typed by an agent';
@@ -92,9 +105,12 @@ describe('HubSpot connector: batched deliveries', function () {
     const withPhone: UpsertInput = {
       ...lead(1),
       previous: first,
-      conversation: { ...lead(1).conversation, visitor: { name: 'Visitor 1', email: 'visitor1@example.com', city: 'Lyon', phone: '+33 1' } },
+      conversation: {
+        ...lead(1).conversation,
+        visitor: { name: 'Visitor 1', email: 'visitor1@example.com', city: 'Lyon', phone: '+33 1' },
+      },
     };
-    records(await connector.upsertBatch!([withPhone]));
+    records(await batchCall(connector)([withPhone]));
     assert.equal(contact.properties.firstname, 'Typed by an agent');
     assert.equal(contact.properties.city, 'Lyon');
     assert.equal(contact.properties.phone, '+33 1');
@@ -102,7 +118,7 @@ describe('HubSpot connector: batched deliveries', function () {
 
   it('mixes visitors with and without an email, and two chats of one visitor make one contact', async () => {
     const inputs = [lead(1), lead(2, null), lead(3), lead(4, 'visitor1@example.com'), lead(5, null)];
-    const out = records(await connectorFor(hs).upsertBatch!(inputs));
+    const out = records(await batchCall(connectorFor(hs))(inputs));
     assert.equal(hs.state.list('contacts').length, 4);
     assert.equal(out[0]?.id, out[3]?.id);
     assert.equal(hs.state.objects.contacts.get(out[1]?.id ?? '')?.properties.chat_conversation_id, 'conv-2');
@@ -114,9 +130,9 @@ describe('HubSpot connector: batched deliveries', function () {
 
   it('a crash between the creates and storing their ids makes no duplicate on the next run', async () => {
     const connector = connectorFor(hs);
-    const first = records(await connector.upsertBatch!([...batchOf(5, lead), ...batchOf(5, (n) => caseOf(n + 10))]));
+    const first = records(await batchCall(connector)([...batchOf(5, lead), ...batchOf(5, (n) => caseOf(n + 10))]));
     // The ids were never stored: the same batch again, without `previous`.
-    const again = records(await connector.upsertBatch!([...batchOf(5, lead), ...batchOf(5, (n) => caseOf(n + 10))]));
+    const again = records(await batchCall(connector)([...batchOf(5, lead), ...batchOf(5, (n) => caseOf(n + 10))]));
     assert.deepEqual(again, first);
     assert.equal(hs.state.list('contacts').length, 10);
     assert.equal(hs.state.list('tickets').length, 5);
@@ -125,7 +141,7 @@ describe('HubSpot connector: batched deliveries', function () {
 
   it('delivers 100 new cases in 5 calls and repeats them in 5, with tickets tied to contacts and notes to both', async () => {
     const connector = connectorFor(hs, { HUBSPOT_TICKET_PIPELINE: '0', HUBSPOT_TICKET_STAGE: '1' });
-    const first = records(await connector.upsertBatch!(batchOf(100, caseOf)));
+    const first = records(await batchCall(connector)(batchOf(100, caseOf)));
     assert.equal(apiCalls(hs.requests), 5, JSON.stringify(callCounts(hs.requests)));
     assert.equal(hs.state.list('tickets').length, 100);
     assert.equal(hs.state.list('contacts').length, 100);
@@ -148,7 +164,7 @@ describe('HubSpot connector: batched deliveries', function () {
     });
 
     hs.requests.length = 0;
-    const again = records(await connector.upsertBatch!(batchOf(100, (n) => ({ ...caseOf(n), previous: first[n] }))));
+    const again = records(await batchCall(connector)(batchOf(100, (n) => ({ ...caseOf(n), previous: nth(first, n) }))));
     assert.deepEqual(again, first);
     assert.equal(hs.state.list('tickets').length, 100);
     assert.equal(hs.state.list('notes').length, 100);
@@ -156,7 +172,7 @@ describe('HubSpot connector: batched deliveries', function () {
   });
 
   it('a case without an email has a ticket and a note and no contact', async () => {
-    const [r] = records(await connectorFor(hs).upsertBatch!([caseOf(1, null)]));
+    const [r] = records(await batchCall(connectorFor(hs))([caseOf(1, null)]));
     assert.equal(hs.state.list('contacts').length, 0);
     assert.equal(r?.refs.contact, undefined);
     assert.equal(hs.state.list('tickets').length, 1);
@@ -164,7 +180,7 @@ describe('HubSpot connector: batched deliveries', function () {
 
   it('a 207 fails only the inputs HubSpot refused, with the single path’s codes', async () => {
     const inputs = [lead(1), lead(2, 'not an email'), lead(3)];
-    const out = await connectorFor(hs).upsertBatch!(inputs);
+    const out = await batchCall(connectorFor(hs))(inputs);
     assert.equal(out[0]?.ok, true);
     assert.equal(out[2]?.ok, true);
     const refused = out[1];
@@ -181,7 +197,7 @@ describe('HubSpot connector: batched deliveries', function () {
 
   it('a portal rule (2026-09) refuses inputs alone, naming the property', async () => {
     hs.state.requiredOnCreate.tickets.add('hs_ticket_priority');
-    const out = await connectorFor(hs).upsertBatch!([caseOf(1), caseOf(2)]);
+    const out = await batchCall(connectorFor(hs))([caseOf(1), caseOf(2)]);
     for (const o of out) {
       assert.ok(!o.ok);
       assert.equal(o.failure.code, 'CRM_VALIDATION');
@@ -192,13 +208,13 @@ describe('HubSpot connector: batched deliveries', function () {
   it('a whole-batch 500 fails every input transiently, and the retry makes no duplicate', async () => {
     const connector = connectorFor(hs);
     hs.faults.inject({ status: 500, match: /notes\/batch\/create/ });
-    const out = await connector.upsertBatch!(batchOf(10, lead));
+    const out = await batchCall(connector)(batchOf(10, lead));
     for (const o of out) {
       assert.ok(!o.ok);
       assert.equal(o.failure.kind, 'transient');
       assert.equal(o.failure.code, 'CRM_UNAVAILABLE');
     }
-    const again = records(await connector.upsertBatch!(batchOf(10, lead)));
+    const again = records(await batchCall(connector)(batchOf(10, lead)));
     assert.equal(again.length, 10);
     assert.equal(hs.state.list('contacts').length, 10);
     assert.equal(hs.state.list('notes').length, 10);
@@ -206,7 +222,7 @@ describe('HubSpot connector: batched deliveries', function () {
 
   it('a whole-batch 429 fails every input transiently with HubSpot’s Retry-After', async () => {
     hs.faults.inject({ status: 429, match: /contacts\/batch\/read/, retryAfterSeconds: 3 });
-    const out = await connectorFor(hs).upsertBatch!(batchOf(4, lead));
+    const out = await batchCall(connectorFor(hs))(batchOf(4, lead));
     for (const o of out) {
       assert.ok(!o.ok);
       assert.equal(o.failure.kind, 'transient');
@@ -223,7 +239,7 @@ describe('HubSpot connector: batched deliveries', function () {
       release.go = resolve;
     });
     hs.faults.inject({ match: /contacts\/batch\/read/, holdAnswer: held });
-    const running = connector.upsertBatch!([lead(1), lead(2)]);
+    const running = batchCall(connector)([lead(1), lead(2)]);
     await new Promise((r) => setTimeout(r, 50));
     hs.state.create('contacts', { email: 'visitor2@example.com', firstname: 'Typed' });
     release.go();
@@ -255,7 +271,7 @@ describe('HubSpot connector: batched deliveries', function () {
     assert.match(await dup.text(), /Duplicate IDs found in batch input/);
 
     hs.requests.length = 0;
-    const out = records(await connectorFor(hs).upsertBatch!(batchOf(150, lead)));
+    const out = records(await batchCall(connectorFor(hs))(batchOf(150, lead)));
     assert.equal(out.length, 150);
     assert.equal(hs.state.list('contacts').length, 150);
     assert.ok(hs.requests.every((r) => r.status < 400));

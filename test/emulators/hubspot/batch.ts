@@ -26,7 +26,6 @@ import { associationTypeId, isObjectType, type AssociationInput, type ObjectType
 /** The documented limit of every batch endpoint we emulate. */
 export const BATCH_LIMIT = 100;
 
-
 const decode = <A>(codec: t.Decoder<unknown, A>, value: unknown): A => {
   const result = codec.decode(value);
   if (isLeft(result)) throw validation('Invalid input JSON: the batch body does not have the documented shape');
@@ -246,7 +245,8 @@ export const batchRoutes = (state: PortalState): Route[] => {
           (input) => {
             const idProperty = input.idProperty ?? 'hs_object_id';
             const existing = state.find(type, input.id, idProperty);
-            if (existing !== undefined) return { object: state.update(type, existing, input.properties), made: false, extra: { new: false } };
+            if (existing !== undefined)
+              return { object: state.update(type, existing, input.properties), made: false, extra: { new: false } };
             if (idProperty === 'hs_object_id') throw notFound(`No ${type} with ID ${input.id} exists`);
             enforceCreateRules(req.version, type, input.properties);
             return { object: state.create(type, { ...input.properties, [idProperty]: input.id }), made: true, extra: { new: true } };
