@@ -12,7 +12,19 @@ import { ASSOCIATION } from './client';
 import type { BatchTarget } from './batch-calls';
 import { mappedPatch, without } from './extras';
 import { CHAT_CONVERSATION_ID, CONTACT_FIELDS, blanksToFill, toHubspotContact, uniqueConflictOf } from './mappers';
-import { byKeyValue, contactKey, failAll, guard, live, readByKeys, unique, type Item, type Known, type Run } from './batch-steps';
+import {
+  byKeyValue,
+  conflictUnresolved,
+  contactKey,
+  failAll,
+  guard,
+  live,
+  readByKeys,
+  unique,
+  type Item,
+  type Known,
+  type Run,
+} from './batch-steps';
 
 export interface ContactState extends Known {
   /** Made for this input (its owner and company were set with it). */
@@ -51,7 +63,7 @@ const createContacts = async (run: Run, items: readonly Item[], fields: readonly
   const inputs = prepared.flatMap((p) => (p === undefined ? [] : [p]));
   if (inputs.length === 0) return;
   const groupOf = (i: Item) => groups.find((g) => g[0] === i) ?? [i];
-  const conflicted: { readonly item: Item; readonly refusal: unknown }[] = [];
+  const conflicted: { readonly item: Item }[] = [];
   try {
     const written = await run.calls.batchCreate('contacts', inputs);
     for (const p of inputs) {
@@ -60,7 +72,7 @@ const createContacts = async (run: Run, items: readonly Item[], fields: readonly
       if (id !== undefined)
         groupOf(p.item).forEach((member, n) => out.set(member.index, { id, properties: p.properties, created: n === 0, fresh: true }));
       else if (refusal !== undefined && uniqueConflictOf(refusal, contactKey(p.item.c).idProperty) !== undefined)
-        conflicted.push(...groupOf(p.item).map((item) => ({ item, refusal })));
+        conflicted.push(...groupOf(p.item).map((item) => ({ item })));
       else failAll(run, groupOf(p.item), refusal, 'lead contact create');
     }
   } catch (e) {
@@ -73,7 +85,7 @@ const createContacts = async (run: Run, items: readonly Item[], fields: readonly
         e,
         'batch create contacts',
       );
-    else conflicted.push(...inputs.flatMap((p) => groupOf(p.item).map((item) => ({ item, refusal: e }))));
+    else conflicted.push(...inputs.flatMap((p) => groupOf(p.item).map((item) => ({ item }))));
   }
   if (conflicted.length === 0) return;
   const again = await readByKeys(
@@ -83,11 +95,10 @@ const createContacts = async (run: Run, items: readonly Item[], fields: readonly
     contactKey,
     fields,
   );
-  for (const { item, refusal } of conflicted) {
+  for (const { item } of conflicted) {
     if (run.failures.has(item.index)) continue;
     const found = again.get(item.index);
-    // Refused as a duplicate, yet not found: nothing was made; the refusal fails it, as records.ts does.
-    if (found === undefined) failAll(run, [item], refusal, 'lead contact create');
+    if (found === undefined) conflictUnresolved(run, item, 'contact');
     else out.set(item.index, { ...found, created: false, fresh: false });
   }
 };

@@ -9,7 +9,20 @@ import { ASSOCIATION } from './client';
 import type { BatchTarget } from './batch-calls';
 import { contactPatches, settleContacts, type ContactState } from './batch-contacts';
 import { findNotes, writeNotes, type NoteWanted } from './batch-notes';
-import { failAll, guard, hasEmail, hasLines, live, readByKeys, ticketKey, unique, type Item, type Known, type Run } from './batch-steps';
+import {
+  conflictUnresolved,
+  failAll,
+  guard,
+  hasEmail,
+  hasLines,
+  live,
+  readByKeys,
+  ticketKey,
+  unique,
+  type Item,
+  type Known,
+  type Run,
+} from './batch-steps';
 import { mappedPatch } from './extras';
 import { CHAT_CONVERSATION_ID, conversationKey, toHubspotTicket, toTicketContent, uniqueConflictOf } from './mappers';
 import type { TicketPlacement } from './records';
@@ -148,14 +161,14 @@ const createTickets = async (
   );
   const inputs = prepared.flatMap((p) => (p === undefined ? [] : [p]));
   if (inputs.length === 0) return made;
-  const conflicted: { readonly item: Item; readonly refusal: unknown }[] = [];
+  const conflicted: { readonly item: Item }[] = [];
   try {
     const written = await run.calls.batchCreate('tickets', inputs);
     for (const p of inputs) {
       const id = written.done.get(p.traceId);
       const refusal = written.refused.get(p.traceId);
       if (id !== undefined) made.set(p.item.index, id);
-      else if (uniqueConflictOf(refusal, CHAT_CONVERSATION_ID) !== undefined) conflicted.push({ item: p.item, refusal });
+      else if (uniqueConflictOf(refusal, CHAT_CONVERSATION_ID) !== undefined) conflicted.push({ item: p.item });
       else failAll(run, [p.item], refusal, 'case ticket create');
     }
   } catch (e) {
@@ -166,7 +179,7 @@ const createTickets = async (
         e,
         'batch create tickets',
       );
-    else conflicted.push(...inputs.map((p) => ({ item: p.item, refusal: e })));
+    else conflicted.push(...inputs.map((p) => ({ item: p.item })));
   }
   if (conflicted.length === 0) return made;
   const again = await readByKeys(
@@ -176,9 +189,9 @@ const createTickets = async (
     ticketKey,
     ticketFields(items),
   );
-  for (const { item, refusal } of conflicted) {
+  for (const { item } of conflicted) {
     const found = again.get(item.index);
-    if (found === undefined) failAll(run, [item], refusal, 'case ticket create');
+    if (found === undefined) conflictUnresolved(run, item, 'ticket');
     else existing.set(item.index, found);
   }
   return made;

@@ -4,7 +4,7 @@
  * their failure and carries on with the others; a failed input takes no part in later steps.
  */
 import type { Conversation } from '../../src/domain/conversation';
-import type { CrmFailure } from '../../src/domain/outcome';
+import { transient, type CrmFailure } from '../../src/domain/outcome';
 import type { CrmRecord } from '../../src/domain/record';
 import { chatLines } from '../../src/domain/transcript';
 import type { BatchObject } from './batch-calls';
@@ -38,6 +38,18 @@ export const failAll = (run: Run, items: readonly Item[], e: unknown, operation:
   const failure = fromHubspotError(e, operation);
   if (failure === undefined) throw e;
   fail(run, items, failure);
+};
+
+/**
+ * A create HubSpot refused as a duplicate (a whole-batch 409, or a 207 error), whose record a
+ * read then did not find: nothing of it was made, and the retry reads again and creates.
+ */
+export const conflictUnresolved = (run: Run, item: Item, what: string): void => {
+  if (!run.failures.has(item.index))
+    run.failures.set(
+      item.index,
+      transient('CRM_CONFLICT', `HubSpot refused the ${what} as a duplicate, but no ${what} holds its unique value: retried`),
+    );
 };
 
 /** Runs one call for `items`: its whole failure fails them all (and only them). */

@@ -250,6 +250,66 @@ describe('HubSpot connector: batched deliveries', function () {
     assert.equal(contact?.properties.city, 'Paris', 'blanks filled');
   });
 
+  it('a whole-batch 409 on create completes the contact that exists and retries the others, with no duplicate', async () => {
+    const connector = connectorFor(hs);
+    const release = { go: (): void => undefined };
+    const held = new Promise<void>((resolve) => {
+      release.go = resolve;
+    });
+    hs.faults.inject({ match: /contacts\/batch\/read/, holdAnswer: held });
+    hs.faults.inject({
+      match: /contacts\/batch\/create/,
+      status: 409,
+      body: { status: 'error', message: 'Contact already exists. Existing ID: 1', category: 'CONFLICT' },
+    });
+    const running = batchCall(connector)([lead(1), lead(2), lead(3)]);
+    await new Promise((r) => setTimeout(r, 50));
+    const theirs = hs.state.create('contacts', { email: 'visitor2@example.com', firstname: 'Typed' });
+    release.go();
+    const out = await running;
+    assert.ok(out[1]?.ok === true && out[1].value.id === theirs.id);
+    assert.equal(theirs.properties.city, 'Paris');
+    for (const o of [out[0], out[2]]) {
+      assert.ok(o !== undefined && !o.ok);
+      assert.equal(o.failure.kind, 'transient');
+      assert.equal(o.failure.code, 'CRM_CONFLICT');
+    }
+    const again = records(await batchCall(connector)([lead(1), lead(3)]));
+    assert.equal(again.length, 2);
+    assert.equal(hs.state.list('contacts').length, 3);
+    assert.equal(hs.state.list('notes').length, 3);
+  });
+
+  it('a ticket made by someone else between the read and the create is refused alone (207) and completed', async () => {
+    const connector = connectorFor(hs);
+    const release = { go: (): void => undefined };
+    const held = new Promise<void>((resolve) => {
+      release.go = resolve;
+    });
+    hs.faults.inject({ match: /tickets\/batch\/read/, holdAnswer: held });
+    const running = batchCall(connector)([caseOf(1), caseOf(2)]);
+    await new Promise((r) => setTimeout(r, 50));
+    const theirs = hs.state.create('tickets', {
+      subject: 'Typed by an agent',
+      hs_pipeline: '0',
+      hs_pipeline_stage: '3',
+      chat_conversation_id: 'conv-2',
+    });
+    release.go();
+    const out = records(await running);
+    assert.equal(out[1]?.id, theirs.id);
+    assert.equal(hs.state.list('tickets').length, 2);
+    assert.equal(theirs.properties.subject, 'Typed by an agent', 'an agent’s subject is kept');
+    assert.equal(theirs.properties.hs_pipeline_stage, '3', 'and its stage');
+    assert.match(theirs.properties.content ?? '', /Question number 2/);
+    assert.deepEqual(
+      hs.state.associations('tickets', theirs.id, 'contacts').map((a) => a.id),
+      [out[1]?.refs.contact],
+    );
+    assert.equal(hs.state.list('notes').length, 2);
+    assert.equal(hs.requests.find((r) => r.path.endsWith('/tickets/batch/create'))?.status, 207);
+  });
+
   it('the emulator refuses more than 100 inputs and a value twice, so the connector splits', async () => {
     const res = await fetch(`${hs.url}/crm/objects/2026-09/contacts/batch/read`, {
       method: 'POST',
