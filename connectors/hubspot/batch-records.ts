@@ -11,6 +11,7 @@ import { contactPatches, settleContacts, type ContactState } from './batch-conta
 import { findNotes, writeNotes, type NoteWanted } from './batch-notes';
 import {
   conflictUnresolved,
+  goneMeanwhile,
   failAll,
   guard,
   hasEmail,
@@ -64,6 +65,7 @@ const completeContacts = async (run: Run, items: readonly Item[], contacts: Read
     for (const p of patches) {
       const refusal = written.refused.get(p.id);
       if (refusal !== undefined) failAll(run, p.items, refusal, 'contact update');
+      else if (written.missing.has(p.id)) goneMeanwhile(run, p.items, 'contact');
     }
   if (companiesOf === undefined) return;
   const pairs = await companyPairs(run, live(run, wantCompany), (i) => contacts.get(i.index)?.id, companiesOf);
@@ -291,6 +293,7 @@ export const casesBatch = async (run: Run, items: readonly Item[], placement: Ti
     for (const u of ticketUpdates) {
       const refusal = updated.refused.get(u.id);
       if (refusal !== undefined) failAll(run, [u.item], refusal, 'ticket update');
+      else if (updated.missing.has(u.id)) goneMeanwhile(run, [u.item], 'ticket');
     }
   const out = new Map<number, DeliveredCase>();
   for (const i of live(run, settled)) {

@@ -52,6 +52,13 @@ export const conflictUnresolved = (run: Run, item: Item, what: string): void => 
     );
 };
 
+/** Records a read found that were gone by the write (deleted or merged meanwhile): the retry finds or makes them again. */
+export const goneMeanwhile = (run: Run, items: readonly Item[], what: string): void => {
+  for (const item of items)
+    if (!run.failures.has(item.index))
+      run.failures.set(item.index, transient('CRM_CONFLICT', `The HubSpot ${what} was deleted or merged during this delivery: retried`));
+};
+
 /** Runs one call for `items`: its whole failure fails them all (and only them). */
 export const guard = async <A>(run: Run, items: readonly Item[], operation: string, f: () => Promise<A>): Promise<A | undefined> => {
   if (items.length === 0) return undefined;

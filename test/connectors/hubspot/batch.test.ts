@@ -310,6 +310,23 @@ describe('HubSpot connector: batched deliveries', function () {
     assert.equal(hs.requests.find((r) => r.path.endsWith('/tickets/batch/create'))?.status, 207);
   });
 
+  it('a single delivery of a conversation in a running batch waits for it and builds on its outcome', async () => {
+    const connector = connectorFor(hs);
+    const release = { go: (): void => undefined };
+    const held = new Promise<void>((resolve) => {
+      release.go = resolve;
+    });
+    hs.faults.inject({ match: /contacts\/batch\/read/, holdAnswer: held });
+    const running = batchCall(connector)([lead(1), lead(2)]);
+    const single = connector.upsert(lead(2));
+    await new Promise((r) => setTimeout(r, 50));
+    release.go();
+    const [batched, alone] = await Promise.all([running, single]);
+    assert.deepEqual(value(alone), value(nth(batched, 1)));
+    assert.equal(hs.state.list('contacts').length, 2);
+    assert.equal(hs.state.list('notes').length, 2);
+  });
+
   it('the emulator refuses more than 100 inputs and a value twice, so the connector splits', async () => {
     const res = await fetch(`${hs.url}/crm/objects/2026-09/contacts/batch/read`, {
       method: 'POST',
