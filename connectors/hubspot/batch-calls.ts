@@ -2,7 +2,7 @@
  * HubSpot's batch endpoints through the SDK, each one paced call (client.ts `timed`), up to 100
  * inputs (https://developers.hubspot.com/docs/api-reference/2026-03/crm/objects/contacts/batch/upsert-contacts
  * and the create, read, update pages beside it; v4 association batches
- * https://developers.hubspot.com/docs/api-reference/2026-03/crm/associations/associate-records/batch/read).
+ * https://developers.hubspot.com/docs/api-reference/2026-03/crm/associations/associate-records/batch/get-associations).
  *
  * A 200/201 answers every input; a 207 Multi-Status has `results` and `errors`. Creates and
  * updates carry an `objectWriteTraceId` per input, which is what turns a refused input into an

@@ -7,6 +7,9 @@
  * Reading first costs one call per 100 but keeps every semantic of the single path; a contact
  * made by someone else between the read and the create is refused as a duplicate (HubSpot's
  * unique email / chat_conversation_id), read again and completed, so it is never made twice.
+ * HubSpot refuses a batch create holding a taken email whole, with 409 "Contact already exists.
+ * Existing ID: N" naming only the first (HubSpot/hubspot-api-python#51); whether trace ids turn
+ * that into a 207 error of the one input is undocumented, so both answers are handled alike.
  */
 import { ASSOCIATION } from './client';
 import type { BatchTarget } from './batch-calls';

@@ -2,7 +2,7 @@
  * HubSpot's batch endpoints, under the dated paths
  * (https://developers.hubspot.com/docs/api-reference/2026-03/crm/objects/contacts/batch/upsert-contacts and the
  * create, read and update pages beside it; v4 associations
- * https://developers.hubspot.com/docs/api-reference/2026-03/crm/associations/associate-records/batch/read):
+ * https://developers.hubspot.com/docs/api-reference/2026-03/crm/associations/associate-records/batch/get-associations):
  *
  * - at most 100 inputs a call, else 400 for the whole batch and nothing is written;
  * - the same id (or idProperty value) twice in one batch: 400 for the whole batch;
@@ -10,7 +10,10 @@
  *   carries an `objectWriteTraceId` ("Multi-status errors",
  *   https://developers.hubspot.com/docs/api-reference/error-handling); each error names its input
  *   in `context.objectWriteTraceId` (or, for unknown ids, `context.ids`). Without trace ids the
- *   first refused input fails the whole batch and nothing of it is kept;
+ *   first refused input fails the whole batch and nothing of it is kept (a taken email: 409
+ *   "Contact already exists. Existing ID: N", HubSpot/hubspot-api-python#51). A taken unique
+ *   value under trace ids is answered here as an error of its input; HubSpot does not document
+ *   which it does then, and the connector's tests inject the whole-batch 409 as well;
  * - results come in no promised order (HubSpot does not document one): they are sent reversed
  *   here, so a client that pairs them by position fails its tests.
  *
@@ -81,7 +84,10 @@ const checkSize = (n: number): void => {
   if (n > BATCH_LIMIT) throw validation(`Batch input cannot exceed ${BATCH_LIMIT} inputs (got ${n}).`);
 };
 
-/** The same id twice in one batch is refused whole (HubSpot: "Duplicate IDs found in batch input"). */
+/**
+ * The same id (or unique value) twice in one batch is refused whole, and retrying does not help
+ * (segmentio/action-destinations#3969 met it on batch upsert); the wording here is unverified.
+ */
 const checkDuplicates = (ids: readonly string[]): void => {
   const seen = new Set<string>();
   const twice = new Set<string>();
