@@ -21,6 +21,7 @@ import type { Account, HubspotCalls, HubspotClient } from './client';
 import type { CompanyWanted, createDirectory } from './directory';
 import { NO_EXTRAS, extrasFor } from './extras';
 import type { TicketPlacement } from './records';
+import { UNSTATED_IN_FLIGHT } from './limiter';
 import { recordUrl } from './urls';
 
 export interface BatchDeps {
@@ -39,7 +40,14 @@ export interface BatchDeps {
  */
 export const BATCH_RESERVED = { newLeads: 3, repeatLeads: 2, cases: 5 } as const;
 
-const reserveFor = (inputs: readonly UpsertInput[]): number => {
+/**
+ * At most UNSTATED_IN_FLIGHT: before any answer has stated the limits the limiter lets no more
+ * out at once, and a reservation it can never grant would refuse the batch for ever; calls
+ * beyond the reservation are admitted one by one.
+ */
+const reserveFor = (inputs: readonly UpsertInput[]): number => Math.min(UNSTATED_IN_FLIGHT, usualCalls(inputs));
+
+const usualCalls = (inputs: readonly UpsertInput[]): number => {
   const leads = inputs.filter((i) => i.action === 'lead');
   const leadCalls =
     leads.length === 0 ? 0 : leads.some((i) => i.previous === undefined) ? BATCH_RESERVED.newLeads : BATCH_RESERVED.repeatLeads;

@@ -327,6 +327,21 @@ describe('HubSpot connector: batched deliveries', function () {
     assert.equal(hs.state.list('notes').length, 2);
   });
 
+  it('admits a first batch of leads and cases in a fresh process that reads no account details', async () => {
+    // Before any answer states the limits only a few calls go out (limiter.ts): the batch must not ask for more.
+    const connector = connectorFor(hs, {
+      HUBSPOT_PORTAL_ID: '123',
+      HUBSPOT_UI_DOMAIN: 'app.hubspot.com',
+      HUBSPOT_TICKET_PIPELINE: '0',
+      HUBSPOT_TICKET_STAGE: '1',
+    });
+    const out = await batchCall(connector)([lead(1), caseOf(2)]);
+    assert.ok(
+      out.every((o) => o.ok),
+      JSON.stringify(out),
+    );
+  });
+
   it('the emulator refuses more than 100 inputs and a value twice, so the connector splits', async () => {
     const res = await fetch(`${hs.url}/crm/objects/2026-09/contacts/batch/read`, {
       method: 'POST',
