@@ -18,6 +18,14 @@ const lead = (n: number, email: string | null = `visitor${n}@example.com`): Upse
 
 const caseOf = (n: number, email: string | null = `visitor${n}@example.com`): UpsertInput => ({ ...lead(n, email), action: 'case' });
 
+/** Until the emulator has received a request to a path ending so (a held one is handled on arrival). */
+const arrived = async (hs: HubspotEmulator, suffix: string): Promise<void> => {
+  for (let waited = 0; !hs.requests.some((r) => r.path.endsWith(suffix)); waited += 5) {
+    if (waited > 5_000) throw new Error(`no request to …${suffix}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
 const batchOf = (n: number, make: (i: number) => UpsertInput): UpsertInput[] => Array.from({ length: n }, (_, i) => make(i));
 
 const records = (outcomes: readonly Outcome<CrmRecord>[]): CrmRecord[] => outcomes.map((o) => value(o));
@@ -240,7 +248,7 @@ describe('HubSpot connector: batched deliveries', function () {
     });
     hs.faults.inject({ match: /contacts\/batch\/read/, holdAnswer: held });
     const running = batchCall(connector)([lead(1), lead(2)]);
-    await new Promise((r) => setTimeout(r, 50));
+    await arrived(hs, '/contacts/batch/read');
     hs.state.create('contacts', { email: 'visitor2@example.com', firstname: 'Typed' });
     release.go();
     const out = records(await running);
@@ -263,7 +271,7 @@ describe('HubSpot connector: batched deliveries', function () {
       body: { status: 'error', message: 'Contact already exists. Existing ID: 1', category: 'CONFLICT' },
     });
     const running = batchCall(connector)([lead(1), lead(2), lead(3)]);
-    await new Promise((r) => setTimeout(r, 50));
+    await arrived(hs, '/contacts/batch/read');
     const theirs = hs.state.create('contacts', { email: 'visitor2@example.com', firstname: 'Typed' });
     release.go();
     const out = await running;
@@ -288,7 +296,7 @@ describe('HubSpot connector: batched deliveries', function () {
     });
     hs.faults.inject({ match: /tickets\/batch\/read/, holdAnswer: held });
     const running = batchCall(connector)([caseOf(1), caseOf(2)]);
-    await new Promise((r) => setTimeout(r, 50));
+    await arrived(hs, '/tickets/batch/read');
     const theirs = hs.state.create('tickets', {
       subject: 'Typed by an agent',
       hs_pipeline: '0',
@@ -319,7 +327,7 @@ describe('HubSpot connector: batched deliveries', function () {
     hs.faults.inject({ match: /contacts\/batch\/read/, holdAnswer: held });
     const running = batchCall(connector)([lead(1), lead(2)]);
     const single = connector.upsert(lead(2));
-    await new Promise((r) => setTimeout(r, 50));
+    await arrived(hs, '/contacts/batch/read');
     release.go();
     const [batched, alone] = await Promise.all([running, single]);
     assert.deepEqual(value(alone), value(nth(batched, 1)));

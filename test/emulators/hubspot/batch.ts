@@ -29,7 +29,7 @@ import { associationTypeId, isObjectType, type AssociationInput, type ObjectType
 /** The documented limit of every batch endpoint we emulate. */
 export const BATCH_LIMIT = 100;
 
-const decode = <A>(codec: t.Decoder<unknown, A>, value: unknown): A => {
+export const decode = <A>(codec: t.Decoder<unknown, A>, value: unknown): A => {
   const result = codec.decode(value);
   if (isLeft(result)) throw validation('Invalid input JSON: the batch body does not have the documented shape');
   return result.right;
@@ -50,22 +50,20 @@ const ReadBody = t.intersection([
   t.type({ inputs: t.array(t.type({ id: t.string })) }),
   t.partial({ properties: t.array(t.string), idProperty: t.string }),
 ]);
-const IdsBody = t.type({ inputs: t.array(t.type({ id: t.string })) });
-const PairsBody = t.type({ inputs: t.array(t.type({ from: t.type({ id: t.string }), to: t.type({ id: t.string }) })) });
 
-const WRITE: Readonly<Record<ObjectType, string>> = {
+export const WRITE: Readonly<Record<ObjectType, string>> = {
   contacts: 'crm.objects.contacts.write',
   tickets: 'tickets',
   notes: 'crm.objects.contacts.write',
   companies: 'crm.objects.companies.write',
 };
-const READ: Readonly<Record<ObjectType, string>> = {
+export const READ: Readonly<Record<ObjectType, string>> = {
   contacts: 'crm.objects.contacts.read',
   tickets: 'tickets',
   notes: 'crm.objects.contacts.read',
   companies: 'crm.objects.companies.read',
 };
-const scope =
+export const scope =
   (table: Readonly<Record<ObjectType, string>>, ...keys: string[]) =>
   (params: Readonly<Record<string, string>>) =>
     keys.flatMap((k) => {
@@ -73,14 +71,14 @@ const scope =
       return isObjectType(type) ? [table[type]] : [];
     });
 
-const typeOf = (params: Readonly<Record<string, string>>, key = 'type'): ObjectType => {
+export const typeOf = (params: Readonly<Record<string, string>>, key = 'type'): ObjectType => {
   const type = params[key] ?? '';
   if (!isObjectType(type)) throw notFound(`Unable to infer object type from: ${type}`);
   return type;
 };
 
 /** HubSpot's answer to a batch over its limit (the whole batch is refused). */
-const checkSize = (n: number): void => {
+export const checkSize = (n: number): void => {
   if (n > BATCH_LIMIT) throw validation(`Batch input cannot exceed ${BATCH_LIMIT} inputs (got ${n}).`);
 };
 
@@ -88,7 +86,7 @@ const checkSize = (n: number): void => {
  * The same id (or unique value) twice in one batch is refused whole, and retrying does not help
  * (segmentio/action-destinations#3969 met it on batch upsert); the wording here is unverified.
  */
-const checkDuplicates = (ids: readonly string[]): void => {
+export const checkDuplicates = (ids: readonly string[]): void => {
   const seen = new Set<string>();
   const twice = new Set<string>();
   for (const id of ids) (seen.has(id) ? twice : seen).add(id);
@@ -107,7 +105,7 @@ const objectJson = (object: StoredObject, properties?: readonly string[], traceI
   ...(traceId === undefined ? {} : { objectWriteTraceId: traceId }),
 });
 
-const envelope = (results: unknown[], errors: unknown[], started: Date, okStatus: number): Reply => ({
+export const envelope = (results: unknown[], errors: unknown[], started: Date, okStatus: number): Reply => ({
   status: errors.length > 0 ? 207 : okStatus,
   body: {
     status: 'COMPLETE',
@@ -293,75 +291,6 @@ export const batchRoutes = (state: PortalState): Route[] => {
                 },
               ];
         return envelope(results, errors, started, 200);
-      },
-    },
-    {
-      method: 'POST',
-      pattern: /^\/crm\/associations\/(?<version>\d{4}-\d{2})\/(?<from>[^/]+)\/(?<to>[^/]+)\/batch\/read$/,
-      scopes: scope(READ, 'from', 'to'),
-      handle: (req) => {
-        const started = new Date();
-        const from = typeOf(req.params, 'from');
-        const to = typeOf(req.params, 'to');
-        const { inputs } = decode(IdsBody, req.body);
-        checkSize(inputs.length);
-        checkDuplicates(inputs.map((i) => i.id));
-        const results: unknown[] = [];
-        const missing: string[] = [];
-        for (const { id } of inputs) {
-          const found = state.objects[from].has(id) ? state.associations(from, id, to) : undefined;
-          if (found === undefined || found.length === 0) {
-            missing.push(id);
-            continue;
-          }
-          results.push({
-            from: { id },
-            to: found.map((a) => ({
-              toObjectId: Number(a.id),
-              associationTypes: a.typeIds.map((typeId) => ({ category: 'HUBSPOT_DEFINED', typeId, label: null })),
-            })),
-          });
-        }
-        const errors =
-          missing.length === 0
-            ? []
-            : [
-                {
-                  status: 'error',
-                  category: 'OBJECT_NOT_FOUND',
-                  message: `No ${to} are associated with these ${from}`,
-                  context: { fromIds: missing },
-                  errors: [],
-                  links: {},
-                },
-              ];
-        return envelope(results, errors, started, 200);
-      },
-    },
-    {
-      method: 'POST',
-      pattern: /^\/crm\/associations\/(?<version>\d{4}-\d{2})\/(?<from>[^/]+)\/(?<to>[^/]+)\/batch\/associate\/default$/,
-      scopes: scope(WRITE, 'from', 'to'),
-      handle: (req) => {
-        const started = new Date();
-        const from = typeOf(req.params, 'from');
-        const to = typeOf(req.params, 'to');
-        const typeId = associationTypeId(from, to);
-        const reverse = associationTypeId(to, from);
-        if (typeId === undefined || reverse === undefined) throw validation(`No default association exists between ${from} and ${to}`);
-        const { inputs } = decode(PairsBody, req.body);
-        checkSize(inputs.length);
-        for (const pair of inputs) state.associate(from, pair.from.id, to, pair.to.id, typeId);
-        const spec = (id: number) => ({ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: id });
-        return envelope(
-          inputs.flatMap((pair) => [
-            { from: { id: pair.from.id }, to: { id: pair.to.id }, associationSpec: spec(typeId) },
-            { from: { id: pair.to.id }, to: { id: pair.from.id }, associationSpec: spec(reverse) },
-          ]),
-          [],
-          started,
-          200,
-        );
       },
     },
   ];
