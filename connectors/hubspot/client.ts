@@ -14,6 +14,7 @@ import { AssociationSpecAssociationCategoryEnum as ContactAssociationCategory } 
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { datedPaths, type ApiVersion } from './api-version';
+import { batchCallsOf } from './batch-calls';
 import { createLimiter, type Limiter, type Slot } from './limiter';
 import {
   asHttpError,
@@ -239,6 +240,9 @@ const callsOf = ({ hs, limiter, accessToken, basePath, apiVersion }: SharedClien
   };
 
   return {
+    /** HubSpot's batch endpoints, paced like every call (batch-calls.ts). */
+    ...batchCallsOf(hs, timed),
+
     /**
      * Portal id and UI domain (EU portals: `app-eu1.hubspot.com`). No SDK wrapper exists for this
      * endpoint, and the SDK's generic `apiRequest` goes through the global fetch, which would be

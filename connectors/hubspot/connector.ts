@@ -14,6 +14,8 @@ import { resolvePlacement, upsertCase, upsertLead, type RecordDeps, type TicketP
 import { accountCache, recordUrl } from './urls';
 import { createDirectory } from './directory';
 import { extrasFor } from './extras';
+import { upsertBatch } from './batch';
+import { BATCH_MAX } from './batch-calls';
 import { mappedFieldsHint } from './mapped-check';
 
 /** Runs `f`, turning HubSpot and network failures into values; anything else is a bug and is thrown. */
@@ -91,9 +93,57 @@ export const createHubspotConnector = (config: HubspotConfig, deps: ConnectorDep
     return run;
   };
 
+  /**
+   * Deliveries of many conversations in a few batch calls (batch.ts). A conversation with a
+   * single delivery in flight here waits for it first, as `upsert` does; a portal that lacks
+   * our unique property gets it once and the inputs it failed are delivered again.
+   */
+  const batch: NonNullable<Connector['upsertBatch']> = (inputs) => {
+    const keys = inputs.map((i) => `${i.action}\n${i.conversation.source}\n${i.conversation.id}`);
+    const deps = { client, account, placement, directory, now: records.now };
+    const run = (async () => {
+      await Promise.all(keys.map((k) => inFlight.get(k)?.catch(() => undefined) ?? Promise.resolve(undefined)));
+      const outcomes = await upsertBatch(deps, inputs);
+      const again = outcomes.flatMap((o, n) => (lacksOwnProperty(o) ? [n] : []));
+      if (again.length > 0 && (await setupOnce())) {
+        const redone = await upsertBatch(
+          deps,
+          again.flatMap((n) => inputs.slice(n, n + 1)),
+        );
+        again.forEach((n, k) => {
+          const o = redone[k];
+          if (o !== undefined) outcomes[n] = o;
+        });
+      }
+      return outcomes.map((outcome, n) => {
+        const fields = inputs[n]?.fields;
+        if (outcome.ok) return outcome;
+        const hinted = fields === undefined ? outcome : { ...outcome, failure: mappedFieldsHint(outcome.failure, fields) };
+        log.warn({ action: inputs[n]?.action, code: hinted.failure.code, kind: hinted.failure.kind, batch: true }, hinted.failure.message);
+        return hinted;
+      });
+    })();
+    // A single delivery of one of these conversations arriving meanwhile waits for its outcome here.
+    keys.forEach((key, n) => {
+      const mine = run.then((outcomes) => {
+        const o = outcomes[n];
+        if (o === undefined) throw new Error('a batch returned fewer outcomes than inputs');
+        return o;
+      });
+      inFlight.set(key, mine);
+      const forget = () => {
+        if (inFlight.get(key) === mine) inFlight.delete(key);
+      };
+      mine.then(forget, forget);
+    });
+    return run;
+  };
+
   return {
     name: 'hubspot',
     upsert,
+    upsertBatch: batch,
+    batchLimit: BATCH_MAX,
     findPerson: (email) =>
       attempt('contact lookup', async () => {
         const [a, found] = await Promise.all([

@@ -15,6 +15,21 @@ export interface DirectoryCalls {
   readonly createCompany: (properties: Readonly<Record<string, string>>) => Promise<string>;
 }
 
+/** What a batch of deliveries needs: many domains in one search, the missing ones made in one call (batch.ts). */
+export interface BatchDirectoryCalls {
+  readonly companiesByDomains: (domains: readonly string[]) => Promise<ReadonlyMap<string, string>>;
+  /** The companies made, by domain; a domain HubSpot refused is absent. */
+  readonly createCompanies: (
+    companies: readonly { readonly name: string; readonly domain: string }[],
+  ) => Promise<ReadonlyMap<string, string>>;
+}
+
+export interface CompanyWanted {
+  readonly domain: string;
+  readonly name: string;
+  readonly create: boolean;
+}
+
 export interface DirectoryOptions {
   readonly now: () => number;
   /** How long "no HubSpot owner has this email" is believed. */
@@ -92,5 +107,55 @@ export const createDirectory = (calls: DirectoryCalls, options: DirectoryOptions
     return run;
   };
 
-  return { ownerOf, companyOf };
+  /**
+   * The company of each domain for a batch: remembered ones cost nothing, the others one search
+   * and (for those to create) one batch create, whatever their number. Single deliveries of these
+   * domains wait for it (their turn), so they find what it made instead of making another.
+   */
+  const companiesFor = async (batch: BatchDirectoryCalls, wanted: readonly CompanyWanted[]): Promise<Map<string, string | undefined>> => {
+    const out = new Map<string, string | undefined>();
+    const unknown = new Map<string, CompanyWanted>();
+    for (const w of wanted) {
+      const known = companies.get(w.domain);
+      if (known !== undefined && known.until > options.now()) out.set(w.domain, known.id);
+      else {
+        const before = unknown.get(w.domain);
+        unknown.set(w.domain, { ...w, create: w.create || before?.create === true });
+      }
+    }
+    if (unknown.size === 0) return out;
+    const domains = [...unknown.keys()];
+    const turn = async () => {
+      // A single delivery's turn may have just found or made some of them.
+      const cached = (d: string) => {
+        const known = companies.get(d);
+        return known !== undefined && known.until > options.now() ? known.id : undefined;
+      };
+      for (const d of domains) if (cached(d) !== undefined) out.set(d, cached(d));
+      const asked = domains.filter((d) => cached(d) === undefined);
+      if (asked.length === 0) return;
+      const found = await batch.companiesByDomains(asked);
+      const toMake = [...unknown.values()].filter((w) => asked.includes(w.domain) && !found.has(w.domain) && w.create);
+      const made =
+        toMake.length === 0
+          ? new Map<string, string>()
+          : await batch.createCompanies(toMake.map((w) => ({ name: w.name, domain: w.domain })));
+      for (const domain of asked) {
+        const id = found.get(domain) ?? made.get(domain);
+        if (id !== undefined) remember(companies, domain, { id, until: options.now() + options.companyTtlMs });
+        out.set(domain, id);
+      }
+    };
+    const before = Promise.all(domains.map((d) => companyTurns.get(d) ?? Promise.resolve()));
+    const run = before.then(turn, turn);
+    for (const d of domains) companyTurns.set(d, run);
+    const forget = () => {
+      for (const d of domains) if (companyTurns.get(d) === run) companyTurns.delete(d);
+    };
+    run.then(forget, forget);
+    await run;
+    return out;
+  };
+
+  return { ownerOf, companyOf, companiesFor };
 };

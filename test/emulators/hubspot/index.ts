@@ -11,6 +11,8 @@
 import type { IncomingMessage } from 'node:http';
 import { faultQueue, listen, readBody, send, serve, type FaultKnobs, type LogEntry } from '../http';
 import { HubspotError, internalError, missingScopes, notFound, rateLimited, unauthorized, validation, type Reply } from './errors';
+import { batchRoutes } from './batch';
+import { associationBatchRoutes } from './batch-associations';
 import { pageFor } from './pages';
 import { buildRoutes, type Account } from './routes';
 import { PortalState } from './state';
@@ -144,7 +146,7 @@ export const startHubspotEmulator = async (options: HubspotEmulatorOptions = {})
     dataHostingLocation: (options.uiDomain ?? '').includes('eu1') ? 'eu1' : 'na1',
   };
   const state = new PortalState({ searchLagMs: options.searchLagMs ?? 0, customProperties: options.customProperties ?? true });
-  const routes = buildRoutes(state, account);
+  const routes = [...batchRoutes(state), ...associationBatchRoutes(state), ...buildRoutes(state, account)];
   const burst = new Window(options.rateLimit?.max ?? 100, options.rateLimit?.windowMs ?? 10_000);
   const searchBurst = new Window(options.searchRateLimit?.max ?? 5, options.searchRateLimit?.windowMs ?? 1_000);
   const requests: RecordedRequest[] = [];

@@ -69,14 +69,6 @@ const CreateBody = t.intersection([
   t.partial({ associations: t.array(t.type({ to: t.type({ id: t.string }), types: AssociationTypesInput })) }),
 ]);
 const UpdateBody = t.type({ properties: Properties });
-const UpsertBody = t.type({
-  inputs: t.array(t.intersection([t.type({ id: t.string, properties: Properties }), t.partial({ idProperty: t.string })])),
-});
-const BatchCreateBody = t.type({ inputs: t.array(CreateBody) });
-const BatchReadBody = t.intersection([
-  t.type({ inputs: t.array(t.type({ id: t.string })) }),
-  t.partial({ properties: t.array(t.string), idProperty: t.string }),
-]);
 const Filter = t.intersection([
   t.type({ propertyName: t.string, operator: t.string }),
   t.partial({ value: t.string, values: t.array(t.string) }),
@@ -91,8 +83,6 @@ const PropertyCreateBody = t.intersection([
   t.type({ name: t.string, label: t.string, type: t.string, fieldType: t.string, groupName: t.string }),
   t.partial({ hasUniqueValue: t.boolean, description: t.string }),
 ]);
-
-const BATCH_LIMIT = 100;
 
 const objectType = (params: Readonly<Record<string, string>>, key = 'type'): ObjectType => {
   const type = params[key] ?? '';
@@ -127,10 +117,6 @@ const batchEnvelope = (results: unknown[], started: Date, errors: unknown[] = []
   startedAt: started.toISOString(),
   completedAt: new Date().toISOString(),
 });
-
-const batchSize = (n: number) => {
-  if (n > BATCH_LIMIT) throw validation(`Batch input cannot exceed ${BATCH_LIMIT} inputs (got ${n}).`);
-};
 
 const WRITE_SCOPES: Readonly<Record<ObjectType, string>> = {
   contacts: 'crm.objects.contacts.write',
@@ -195,14 +181,6 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
     return object;
   };
 
-  const upsertOne = (type: ObjectType, input: t.TypeOf<typeof UpsertBody>['inputs'][number]) => {
-    const idProperty = input.idProperty ?? 'hs_object_id';
-    const existing = state.find(type, input.id, idProperty);
-    if (existing !== undefined) return { object: state.update(type, existing, input.properties), isNew: false };
-    if (idProperty === 'hs_object_id') throw notFound(`No ${type} with ID ${input.id} exists`);
-    return { object: state.create(type, { ...input.properties, [idProperty]: input.id }), isNew: true };
-  };
-
   return [
     {
       // https://developers.hubspot.com/docs/api/settings/account-information-api
@@ -254,65 +232,6 @@ export const buildRoutes = (state: PortalState, account: Account): Route[] => {
             ...(offset + limit < hits.length ? { paging: { next: { after: String(offset + limit) } } } : {}),
           },
         };
-      },
-    },
-    {
-      method: 'POST',
-      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)\/batch\/upsert$/,
-      scopes: typeScope(WRITE_SCOPES),
-      handle: (req) => {
-        const started = new Date();
-        const type = objectType(req.params);
-        const { inputs } = decode(UpsertBody, req.body);
-        batchSize(inputs.length);
-        const results = inputs.map((input) => {
-          const { object, isNew } = upsertOne(type, input);
-          return { ...objectJson(object), new: isNew };
-        });
-        return { status: 200, body: batchEnvelope(results, started) };
-      },
-    },
-    {
-      method: 'POST',
-      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)\/batch\/create$/,
-      scopes: typeScope(WRITE_SCOPES),
-      handle: (req) => {
-        const started = new Date();
-        const type = objectType(req.params);
-        const { inputs } = decode(BatchCreateBody, req.body);
-        batchSize(inputs.length);
-        for (const input of inputs) enforceCreateRules(req.version, type, input.properties);
-        const results = inputs.map((input) => objectJson(state.create(type, input.properties, toAssociations(type, input.associations))));
-        return { status: 201, body: batchEnvelope(results, started) };
-      },
-    },
-    {
-      method: 'POST',
-      pattern: /^\/crm\/objects\/(?<version>\d{4}-\d{2})\/(?<type>[^/]+)\/batch\/read$/,
-      scopes: typeScope(READ_SCOPES),
-      handle: (req) => {
-        const started = new Date();
-        const type = objectType(req.params);
-        const body = decode(BatchReadBody, req.body);
-        batchSize(body.inputs.length);
-        const found: StoredObject[] = [];
-        const missing: string[] = [];
-        for (const { id } of body.inputs) {
-          const object = state.find(type, id, body.idProperty);
-          if (object === undefined) missing.push(id);
-          else found.push(object);
-        }
-        const results = found.map((o) => objectJson(o, body.properties ?? []));
-        if (missing.length === 0) return { status: 200, body: batchEnvelope(results, started) };
-        const error = {
-          status: 'error',
-          category: 'OBJECT_NOT_FOUND',
-          message: `Could not get some ${type.toUpperCase()} objects, they may be deleted or not exist. Check that ids are valid.`,
-          context: { ids: missing },
-          errors: [],
-          links: {},
-        };
-        return { status: 207, body: batchEnvelope(results, started, [error]) };
       },
     },
     {
