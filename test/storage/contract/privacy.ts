@@ -58,8 +58,8 @@ export const privacy = (contract: Contract): void => {
       jobId: jobB,
       owner: 'worker-a',
       now: at(60),
-      attempt: { jobId: jobB, startedAt: at(50), durationMs: 10, outcome: 'transient', crmStatus: 503, error: 'PLATFORM_UNAVAILABLE: 503' },
-      result: { kind: 'retry', nextAttemptAt: at(5000), error: 'PLATFORM_UNAVAILABLE: 503' },
+      attempt: { jobId: jobB, startedAt: at(50), durationMs: 10, outcome: 'transient', crmStatus: 503, error: 'PLATFORM_UNAVAILABLE: 503', errorCode: 'PLATFORM_UNAVAILABLE' },
+      result: { kind: 'retry', nextAttemptAt: at(5000), error: { code: 'PLATFORM_UNAVAILABLE', message: '503' } },
     });
     await local(a);
     await local(b, 'case');
@@ -242,7 +242,7 @@ export const privacy = (contract: Contract): void => {
         result:
           kind === 'done'
             ? { kind, record: { conversationKey: `olark:${id}`, value: record(`L-${id}`), version: 1 } }
-            : { kind, error: 'E' },
+            : { kind, error: { code: 'E', message: 'x' } },
       });
     };
 
