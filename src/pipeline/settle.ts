@@ -129,7 +129,10 @@ export const failStep = async (
   }
   const nextAttemptAt = new Date(deps.now().getTime() + decision.delayMs);
   if (job.expiresAt !== undefined && nextAttemptAt.getTime() > job.expiresAt.getTime()) {
-    const ok = await finish({ kind: 'expired', error: { code: failure.code, message: `${failure.message} (gave up: what it was for is over)` } });
+    const ok = await finish({
+      kind: 'expired',
+      error: { code: failure.code, message: `${failure.message} (gave up: what it was for is over)` },
+    });
     observe(deps, job, kind, ok ? 'expired' : 'lost', durationMs, failure);
     log.info({ code: failure.code, attempts: job.attempts + 1 }, 'step expired');
     return ok ? { kind: 'expired', failure } : { kind: 'lost' };

@@ -78,12 +78,18 @@ const EmailRow = t.type({ key: t.string, action: Nullable(t.string), email: Null
 const writeEmailKeys = async (db: Queryable): Promise<void> => {
   const email = "snapshot::json -> 'visitor' ->> 'email'";
   const read = async (sql: string) => (await rowsOf(db, sql)).map((row) => decodeRow(EmailRow, 'email', row));
-  for (const r of await read(`SELECT key, NULL AS action, visitor_email AS email FROM conversations WHERE email_key IS NULL AND visitor_email ~ '${NOT_PRINTABLE_ASCII}'`))
+  for (const r of await read(
+    `SELECT key, NULL AS action, visitor_email AS email FROM conversations WHERE email_key IS NULL AND visitor_email ~ '${NOT_PRINTABLE_ASCII}'`,
+  ))
     await db.query('UPDATE conversations SET email_key = $2 WHERE key = $1', [r.key, emailKeyOf(r.email)]);
   for (const r of await read(
     `SELECT conversation_key AS key, action, ${email} AS email FROM local_crm_conversations WHERE email_key IS NULL AND ${email} ~ '${NOT_PRINTABLE_ASCII}'`,
   ))
-    await db.query('UPDATE local_crm_conversations SET email_key = $3 WHERE conversation_key = $1 AND action = $2', [r.key, r.action, emailKeyOf(r.email)]);
+    await db.query('UPDATE local_crm_conversations SET email_key = $3 WHERE conversation_key = $1 AND action = $2', [
+      r.key,
+      r.action,
+      emailKeyOf(r.email),
+    ]);
 };
 
 /**

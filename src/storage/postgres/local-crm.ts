@@ -87,7 +87,16 @@ export const upsertLocalRecordIn = async (db: Queryable, input: LocalUpsert, now
          SELECT 1 FROM local_crm_records lead WHERE lead.person_id = $7::text AND lead.action = 'lead')) THEN $7::text END),
        updated_at = $5
      WHERE id = $3`,
-    [key, action, target, snapshot, now, JSON.stringify([{ at: new Date(now), change: input.change[change] }]), person ?? null, email ?? null],
+    [
+      key,
+      action,
+      target,
+      snapshot,
+      now,
+      JSON.stringify([{ at: new Date(now), change: input.change[change] }]),
+      person ?? null,
+      email ?? null,
+    ],
   );
   await writeFields(db, target, input);
   return { id: target, change };

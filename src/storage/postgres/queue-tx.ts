@@ -105,12 +105,18 @@ export const createPostgresQueueTx = (db: Queryable): QueueTx => {
         now,
       ]),
     latestJobOfKind: (key, kind) =>
-      optional(toJob, 'SELECT * FROM jobs WHERE conversation_key = $1 AND kind = $2 ORDER BY created_at DESC, seq DESC LIMIT 1', [key, kind]),
+      optional(toJob, 'SELECT * FROM jobs WHERE conversation_key = $1 AND kind = $2 ORDER BY created_at DESC, seq DESC LIMIT 1', [
+        key,
+        kind,
+      ]),
     hasUnfinished: async (key) =>
       (await firstRow(db, "SELECT 1 AS one FROM jobs WHERE conversation_key = $1 AND state IN ('pending', 'running') LIMIT 1", [key])) !==
       undefined,
     pendingJob: (key, kind) =>
-      optional(toPendingRef, "SELECT id, then_steps FROM jobs WHERE conversation_key = $1 AND kind = $2 AND state = 'pending'", [key, kind]),
+      optional(toPendingRef, "SELECT id, then_steps FROM jobs WHERE conversation_key = $1 AND kind = $2 AND state = 'pending'", [
+        key,
+        kind,
+      ]),
     async shareJob(id, then, expiresAt) {
       await db.query(
         `UPDATE jobs SET then_steps = $2, expires_at = CASE WHEN expires_at IS NULL OR $3::bigint IS NULL THEN NULL ELSE GREATEST(expires_at, $3::bigint) END
@@ -147,7 +153,11 @@ export const createPostgresQueueTx = (db: Queryable): QueueTx => {
         [m.id, m.owner, m.state, m.counted, m.nextAttemptAt, m.error, m.errorCode, m.now],
       ),
     async closeJob(id, error, now) {
-      await db.query("UPDATE jobs SET state = 'done', last_error = $2, last_error_code = NULL, updated_at = $3 WHERE id = $1", [id, error, now]);
+      await db.query("UPDATE jobs SET state = 'done', last_error = $2, last_error_code = NULL, updated_at = $3 WHERE id = $1", [
+        id,
+        error,
+        now,
+      ]);
     },
     reviveJob: (id, now) =>
       optional(

@@ -95,7 +95,10 @@ export const openPostgresStore = async (url: string, options: PostgresStoreOptio
     latestJob: (key, kind) =>
       kind === undefined
         ? one(toJob, 'SELECT * FROM jobs WHERE conversation_key = $1 ORDER BY created_at DESC, seq DESC LIMIT 1', [key])
-        : one(toJob, 'SELECT * FROM jobs WHERE conversation_key = $1 AND kind = $2 ORDER BY created_at DESC, seq DESC LIMIT 1', [key, kind]),
+        : one(toJob, 'SELECT * FROM jobs WHERE conversation_key = $1 AND kind = $2 ORDER BY created_at DESC, seq DESC LIMIT 1', [
+            key,
+            kind,
+          ]),
     async conversationJobs(key, limit) {
       return (
         await rowsOf(

@@ -34,11 +34,22 @@ export const finishJob = async (tx: QueueTx, { jobId, owner, now, attempt, resul
   }
   if (job === undefined || job.state !== 'running' || job.leaseOwner !== owner) return false;
   const move = (state: JobState, next: number, error: KeptError) =>
-    tx.moveJob({ id: jobId, owner, state, counted: attempt === undefined ? 0 : 1, nextAttemptAt: next, error: error.text, errorCode: error.code, now });
+    tx.moveJob({
+      id: jobId,
+      owner,
+      state,
+      counted: attempt === undefined ? 0 : 1,
+      nextAttemptAt: next,
+      error: error.text,
+      errorCode: error.code,
+      now,
+    });
   const toPending = async (next: number, error: KeptError) => {
     // A newer intake already queued a job that will deliver everything this one would.
     const other = await tx.pendingJob(job.conversationKey, job.kind);
-    return other === undefined ? move('pending', next, error) : move('done', job.nextAttemptAt.getTime(), { text: superseded(other.id), code: null });
+    return other === undefined
+      ? move('pending', next, error)
+      : move('done', job.nextAttemptAt.getTime(), { text: superseded(other.id), code: null });
   };
   const keep = job.nextAttemptAt.getTime();
   let moved: boolean;
@@ -72,7 +83,8 @@ export const finishJob = async (tx: QueueTx, { jobId, owner, now, attempt, resul
   return true;
 };
 
-const handsOn = (r: Done): boolean => r.conversation !== undefined || r.meta !== undefined || r.forced !== undefined || r.person !== undefined;
+const handsOn = (r: Done): boolean =>
+  r.conversation !== undefined || r.meta !== undefined || r.forced !== undefined || r.person !== undefined;
 
 /**
  * What a finished step hands on, in one write of the conversation: the fetched transcript

@@ -90,7 +90,9 @@ export const intake = async (tx: QueueTx, input: IntakeInput): Promise<IntakeRes
   }
   const jobId = await queueStep(tx, key, first, then, expiresAt, now);
   const claimed =
-    input.claim === undefined ? undefined : await claimLocked(tx, { id: jobId, state: 'pending' }, input.claim.owner, now, input.claim.leaseMs);
+    input.claim === undefined
+      ? undefined
+      : await claimLocked(tx, { id: jobId, state: 'pending' }, input.claim.owner, now, input.claim.leaseMs);
   return { duplicate: false, stored, jobId, ...(claimed === undefined ? {} : { claimed }) };
 };
 

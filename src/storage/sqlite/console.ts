@@ -57,9 +57,7 @@ export const createSqliteConsole = (db: Database.Database): ConsoleStore => {
         (SELECT j.last_error FROM jobs j WHERE j.state = 'dead' AND j.last_error_code = g.last_error_code ORDER BY j.updated_at DESC LIMIT 1) AS example
       FROM jobs g WHERE state = 'dead' AND last_error_code IS NOT NULL
       GROUP BY last_error_code ORDER BY newest DESC LIMIT ?`),
-    withCode: db.prepare(
-      "SELECT * FROM jobs WHERE state = 'dead' AND last_error_code = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?",
-    ),
+    withCode: db.prepare("SELECT * FROM jobs WHERE state = 'dead' AND last_error_code = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?"),
     lastEvent: db.prepare('SELECT MAX(received_at) AS newest FROM events WHERE source = ?'),
     lastError: db.prepare(`
       SELECT j.* FROM jobs j JOIN conversations c ON c.key = j.conversation_key

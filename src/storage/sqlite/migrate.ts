@@ -9,7 +9,9 @@ const LocalEmail = t.type({ key: t.string, action: t.string, email: Nullable(t.s
 
 /** The email keys SQL left unset (emails beyond printable ASCII), as personEmail keys them. */
 const writeEmailKeys = (db: Database.Database): void => {
-  const conversations = db.prepare('SELECT key, visitor_email AS email FROM conversations WHERE email_key IS NULL AND visitor_email IS NOT NULL');
+  const conversations = db.prepare(
+    'SELECT key, visitor_email AS email FROM conversations WHERE email_key IS NULL AND visitor_email IS NOT NULL',
+  );
   const setConversation = db.prepare('UPDATE conversations SET email_key = ? WHERE key = ?');
   for (const row of conversations.all()) {
     const r = decodeRow(ConversationEmail, 'conversation email', row);

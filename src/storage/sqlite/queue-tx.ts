@@ -16,7 +16,10 @@ const NO_LIVE_SIBLING = `NOT EXISTS (
   WHERE other.conversation_key = jobs.conversation_key AND other.id <> jobs.id
     AND other.state = 'running' AND other.lease_expires_at >= @now)`;
 
-export const createSqliteQueueTx = (db: Database.Database, upsertLocal: (input: LocalUpsert, now: number) => { readonly id: string }): QueueTx => {
+export const createSqliteQueueTx = (
+  db: Database.Database,
+  upsertLocal: (input: LocalUpsert, now: number) => { readonly id: string },
+): QueueTx => {
   const q = {
     conversation: db.prepare(`SELECT ${LOCKED_CONVERSATION} FROM conversations WHERE key = ?`),
     insertConversation: db.prepare(
@@ -139,7 +142,15 @@ export const createSqliteQueueTx = (db: Database.Database, upsertLocal: (input: 
     },
     reviveJob: async (id, now) => optional(toJob, q.revive.get({ id, now })),
     async insertAttempt(a) {
-      q.insertAttempt.run(a.jobId, a.startedAt.getTime(), a.durationMs, a.outcome, a.crmStatus ?? null, a.error ?? null, a.errorCode ?? null);
+      q.insertAttempt.run(
+        a.jobId,
+        a.startedAt.getTime(),
+        a.durationMs,
+        a.outcome,
+        a.crmStatus ?? null,
+        a.error ?? null,
+        a.errorCode ?? null,
+      );
     },
     async upsertRecord(key: string, record: CrmRecord, version: number, now: number) {
       q.upsertRecord.run({ key, action: record.action, crm: record.crm, record: toRecordJson(record), version, now });

@@ -26,7 +26,12 @@ export const consoleViews = (contract: Contract): void => {
       assert.equal(await store.conversationState('olark:s1'), 'failing');
       const again = defined(await store.claimJob(claimed.id, 'worker-a', at(3), LEASE), 'claimed again');
       assert.equal(await store.conversationState('olark:s1'), 'failing', 'a retry in flight still failed before');
-      await store.finishJob({ jobId: again.id, owner: 'worker-a', now: at(4), result: { kind: 'dead', error: { code: 'CRM_AUTH', message: 'token refused' } } });
+      await store.finishJob({
+        jobId: again.id,
+        owner: 'worker-a',
+        now: at(4),
+        result: { kind: 'dead', error: { code: 'CRM_AUTH', message: 'token refused' } },
+      });
       assert.equal(await store.conversationState('olark:s1'), 'dead');
       const revived = defined(await store.reviveJob(claimed.id, at(5)), 'revived');
       assert.equal(await store.conversationState('olark:s1'), 'pending');
@@ -50,6 +55,35 @@ export const consoleViews = (contract: Contract): void => {
       await store.intake({ conversation: conversation('s1', { messages: [] }), plan: [], now: at(10) });
       assert.equal(await store.conversationState('olark:s1'), 'expired', 'an intake without steps changes no state');
       assert.equal(await store.conversationState('olark:none'), undefined);
+    });
+
+    it('the state follows what the ingest path skips reading: a release keeps failing, a new step revives an expired one', async () => {
+      const claimed = await running('s2', 'worker-a', at(0));
+      await store.finishJob({
+        jobId: claimed.id,
+        owner: 'worker-a',
+        now: at(1),
+        result: { kind: 'retry', nextAttemptAt: at(2), error: { code: 'CRM_UNAVAILABLE', message: '503' } },
+      });
+      defined(await store.claimJob(claimed.id, 'worker-b', at(3), LEASE), 'claimed again');
+      await store.finishJob({ jobId: claimed.id, owner: 'worker-b', now: at(4), result: { kind: 'release', nextAttemptAt: at(5) } });
+      assert.equal(await store.conversationState('olark:s2'), 'failing', 'released without an attempt: the error still stands');
+      assert.equal((await contract.job(claimed.id)).lastErrorCode, 'CRM_UNAVAILABLE', 'and its code with it');
+      defined(await store.claimJob(claimed.id, 'worker-b', at(6), LEASE), 'claimed a third time');
+      await store.finishJob({
+        jobId: claimed.id,
+        owner: 'worker-b',
+        now: at(7),
+        result: { kind: 'expired', error: { code: 'CRM_UNAVAILABLE', message: '503 (gave up)' } },
+      });
+      assert.equal(await store.conversationState('olark:s2'), 'expired');
+      await store.intake({ conversation: conversation('s2'), now: at(8) });
+      assert.equal(await store.conversationState('olark:s2'), 'pending', 'a new step: work again');
+      assert.deepEqual(
+        keys(await store.listConversations({ state: 'pending', limit: 10 })),
+        ['olark:s2'],
+        'the state column the console filters by, not only conversationState',
+      );
     });
 
     it('a listed conversation carries its newest record, of whichever CRM made it', async () => {
@@ -97,7 +131,12 @@ export const consoleViews = (contract: Contract): void => {
       await store.intake({ conversation: withVisitor('a1', { name: 'Ann Lee', email: 'Ann@Example.com' }), now: at(1) });
       await store.intake({ conversation: { ...conversation('b1'), source: 'livechat' }, now: at(2) });
       const dying = await running('c1', 'worker-a', at(3));
-      await store.finishJob({ jobId: dying.id, owner: 'worker-a', now: at(4), result: { kind: 'dead', error: { code: 'CRM_AUTH', message: 'refused' } } });
+      await store.finishJob({
+        jobId: dying.id,
+        owner: 'worker-a',
+        now: at(4),
+        result: { kind: 'dead', error: { code: 'CRM_AUTH', message: 'refused' } },
+      });
       assert.deepEqual(keys(await store.listConversations({ source: 'livechat', limit: 10 })), ['livechat:b1']);
       assert.deepEqual(keys(await store.listConversations({ state: 'dead', limit: 10 })), ['olark:c1']);
       assert.deepEqual(keys(await store.listConversations({ source: 'olark', state: 'pending', limit: 10 })), ['olark:a1']);

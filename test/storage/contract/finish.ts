@@ -192,7 +192,8 @@ export const finishing = (contract: Contract): void => {
       it(`${kind} while a newer job is pending: this one is done, superseded by it`, async () => {
         const first = await running('c1');
         const jobId = queued(await store.intake({ conversation: conversation('c1'), now: at(1) }));
-        const result = kind === 'retry' ? { kind, nextAttemptAt: at(100), error: { code: 'E', message: 'x' } } : { kind, nextAttemptAt: at(100) };
+        const result =
+          kind === 'retry' ? { kind, nextAttemptAt: at(100), error: { code: 'E', message: 'x' } } : { kind, nextAttemptAt: at(100) };
         assert.equal(await store.finishJob({ jobId: first.id, owner: 'worker-a', now: at(2), result }), true);
         const superseded = await job(first.id);
         assert.equal(superseded.state, 'done');

@@ -18,7 +18,12 @@ export const views = (contract: Contract): void => {
       await store.intake({ conversation: conversation('p2'), now: at(100) });
       await running('r1', 'worker-a', at(50));
       const d = await running('d1', 'worker-a', at(10));
-      await store.finishJob({ jobId: d.id, owner: 'worker-a', now: at(20), result: { kind: 'dead', error: { code: 'E', message: 'gone' } } });
+      await store.finishJob({
+        jobId: d.id,
+        owner: 'worker-a',
+        now: at(20),
+        result: { kind: 'dead', error: { code: 'E', message: 'gone' } },
+      });
       const ok = await running('ok1', 'worker-a', at(5));
       await store.finishJob({ jobId: ok.id, owner: 'worker-a', now: at(6), result: { kind: 'done' } });
       assert.deepEqual(await store.queueStats(), {
@@ -98,7 +103,15 @@ export const views = (contract: Contract): void => {
         jobId: taken.id,
         owner: 'worker-b',
         now: at(5100),
-        attempt: { jobId: taken.id, startedAt: at(5000), durationMs: 100, outcome: 'transient', crmStatus: 429, error: 'RATE: slow down', errorCode: 'RATE' },
+        attempt: {
+          jobId: taken.id,
+          startedAt: at(5000),
+          durationMs: 100,
+          outcome: 'transient',
+          crmStatus: 429,
+          error: 'RATE: slow down',
+          errorCode: 'RATE',
+        },
         result: { kind: 'retry', nextAttemptAt: at(6000), error: { code: 'RATE', message: 'slow down' } },
       });
       defined(await store.claimJob(taken.id, 'worker-b', at(6000), LEASE), 'retry claim');
