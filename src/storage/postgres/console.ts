@@ -1,4 +1,4 @@
-/** The console's reads on PostgreSQL (indexes: migration 4). */
+/** The console's reads on PostgreSQL (indexes: migration steps 4 and 11). */
 import { toJob } from '../rows';
 import { SUMMARY_SELECT, likeLiteral, toGroup, toNewest, toState, toSummary } from '../console-rows';
 import { SEARCH_PREFIX_MIN, type ConsoleStore, type ConversationFilter, type ConversationPage } from '../console';

@@ -1,5 +1,5 @@
 /**
- * The local CRM's tables on PostgreSQL (schema: the local CRM migration in migrations.ts).
+ * The local CRM's tables on PostgreSQL (schema: the local CRM step in src/storage/migrations/history-1-3.ts).
  * Several instances may upsert at once: a transaction-scoped advisory lock per conversation
  * settles two first deliveries of one conversation on one record, and the person's row lock
  * (taken by the upsert of local_people) settles two conversations of one person on one lead.

@@ -1,5 +1,6 @@
 /** A step's end: the record kept, the job moved on, and what a finished step hands on. */
 import { mergeConversation } from '../../domain/merge';
+import type { ConversationState } from '../console';
 import type { Attempt, Job, JobResult, JobState, StepError } from '../store';
 import { conversationWrite } from './conversation';
 import type { QueueTx } from './port';
@@ -91,7 +92,7 @@ const handsOn = (r: Done): boolean =>
  * (merged, the version bumped), the facts learned (meta, a record type the platform decided),
  * the person a lookup found (null: nobody).
  */
-const handOn = async (tx: QueueTx, job: Job, r: Done, state: Parameters<QueueTx['setState']>[1], now: number): Promise<void> => {
+const handOn = async (tx: QueueTx, job: Job, r: Done, state: ConversationState, now: number): Promise<void> => {
   const known = await tx.conversation(job.conversationKey);
   if (known === undefined) return;
   const fetched = r.conversation !== undefined;

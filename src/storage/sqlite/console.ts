@@ -9,7 +9,7 @@ import { SEARCH_PREFIX_MIN, type ConsoleStore, type ConversationFilter, type Con
 
 /**
  * What a search matches, with the index that serves it: id and name through SQLite's lower(), the
- * email through email_key, kept in JavaScript's lower case (migration 7), so it is matched against
+ * email through email_key, kept in JavaScript's lower case (migration steps 7 and 11), so it is matched against
  * @qk, the query lower-cased the same way.
  */
 const SEARCHED = [
