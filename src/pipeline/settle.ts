@@ -45,7 +45,7 @@ const observe = (deps: SettleDeps, job: Job, kind: StepKind, outcome: StepOutcom
 /** Rate-limit answers are counted apart: they delay a job but do not use up its schedule. */
 const retryDecision = async (deps: SettleDeps, job: Job, failure: CrmFailure & { kind: 'transient' }): Promise<RetryDecision> => {
   const earlier = job.attempts === 0 ? [] : await deps.store.listAttempts(job.id);
-  const rateLimited = earlier.filter((a) => a.error?.startsWith(`${RATE_LIMITED}:`) === true).length;
+  const rateLimited = earlier.filter((a) => a.errorCode === RATE_LIMITED).length;
   if (failure.code === RATE_LIMITED)
     return nextRetryAfterRateLimit(rateLimited + 1, deps.retryScheduleMs, failure.retryAfterMs, deps.random);
   return nextRetry(job.attempts + 1 - rateLimited, deps.retryScheduleMs, failure.retryAfterMs, deps.random);
@@ -117,23 +117,27 @@ export const failStep = async (
     outcome: failure.kind,
     ...(failure.status === undefined ? {} : { crmStatus: failure.status }),
     error: describeFailure(failure),
+    errorCode: failure.code,
   };
   const finish = (result: JobResult) => deps.store.finishJob({ jobId: job.id, owner, now: deps.now(), attempt, result });
   const decision = failure.kind === 'permanent' ? ({ kind: 'dead' } as const) : await retryDecision(deps, job, failure);
   if (decision.kind === 'dead') {
-    const ok = await finish({ kind: 'dead', error: describeFailure(failure) });
+    const ok = await finish({ kind: 'dead', error: { code: failure.code, message: failure.message } });
     observe(deps, job, kind, ok ? 'dead' : 'lost', durationMs, failure);
     log.warn({ code: failure.code, status: failure.status, attempts: job.attempts + 1 }, 'step dead');
     return ok ? { kind: 'dead', failure } : { kind: 'lost' };
   }
   const nextAttemptAt = new Date(deps.now().getTime() + decision.delayMs);
   if (job.expiresAt !== undefined && nextAttemptAt.getTime() > job.expiresAt.getTime()) {
-    const ok = await finish({ kind: 'expired', error: `${describeFailure(failure)} (gave up: what it was for is over)` });
+    const ok = await finish({
+      kind: 'expired',
+      error: { code: failure.code, message: `${failure.message} (gave up: what it was for is over)` },
+    });
     observe(deps, job, kind, ok ? 'expired' : 'lost', durationMs, failure);
     log.info({ code: failure.code, attempts: job.attempts + 1 }, 'step expired');
     return ok ? { kind: 'expired', failure } : { kind: 'lost' };
   }
-  const ok = await finish({ kind: 'retry', nextAttemptAt, error: describeFailure(failure) });
+  const ok = await finish({ kind: 'retry', nextAttemptAt, error: { code: failure.code, message: failure.message } });
   observe(deps, job, kind, ok ? 'retry' : 'lost', durationMs, failure);
   log.warn(
     { code: failure.code, status: failure.status, attempts: job.attempts + 1, retryInMs: decision.delayMs },

@@ -50,7 +50,7 @@ export interface ConversationPage {
   readonly next?: ConversationCursor;
 }
 
-/** Dead steps that failed the same way: the error's code (the part before the first colon). */
+/** Dead steps that failed the same way: the error's code (jobs.last_error_code). */
 export interface DeadErrorGroup {
   readonly code: string;
   readonly count: number;
@@ -75,9 +75,3 @@ export interface ConsoleStore {
   deadJobsWithCode(code: string, limit: number): Promise<Job[]>;
   sourceActivity(source: string): Promise<SourceActivity>;
 }
-
-/** `CRM_UNAUTHORIZED: HubSpot refused…` → `CRM_UNAUTHORIZED`; an error without a colon is its own code. */
-export const errorCode = (error: string): string => {
-  const at = error.indexOf(':');
-  return (at < 0 ? error : error.slice(0, at)).trim();
-};

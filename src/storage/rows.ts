@@ -7,6 +7,7 @@ import { isLeft } from 'fp-ts/Either';
 import type { StepKind } from '../domain/source';
 import { fromConversationJson, fromMetaJson, fromPersonJson, fromRecordJson } from './serialization';
 import type { Attempt, AttemptOutcome, Job, JobState, StoredConversation, StoredRecord } from './store';
+import type { LockedConversation } from './queue/port';
 import { ActionCodec, Nullable, Num, decodeRow } from './row-codecs';
 
 const ConversationRow = t.type({
@@ -62,6 +63,7 @@ const JobRow = t.type({
   lease_owner: Nullable(t.string),
   lease_expires_at: Nullable(Num),
   last_error: Nullable(t.string),
+  last_error_code: Nullable(t.string),
   created_at: Num,
   updated_at: Num,
 });
@@ -80,6 +82,7 @@ export const toJob = (row: unknown): Job => {
     ...(r.lease_owner === null ? {} : { leaseOwner: r.lease_owner }),
     ...(r.lease_expires_at === null ? {} : { leaseExpiresAt: new Date(r.lease_expires_at) }),
     ...(r.last_error === null ? {} : { lastError: r.last_error }),
+    ...(r.last_error_code === null ? {} : { lastErrorCode: r.last_error_code }),
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
   };
@@ -92,6 +95,7 @@ const AttemptRow = t.type({
   outcome: t.keyof({ ok: null, skipped: null, transient: null, permanent: null, abandoned: null }),
   crm_status: Nullable(Num),
   error: Nullable(t.string),
+  error_code: Nullable(t.string),
 });
 export const toAttempt = (row: unknown): Attempt => {
   const r = decodeRow(AttemptRow, 'attempt', row);
@@ -103,6 +107,7 @@ export const toAttempt = (row: unknown): Attempt => {
     outcome,
     ...(r.crm_status === null ? {} : { crmStatus: r.crm_status }),
     ...(r.error === null ? {} : { error: r.error }),
+    ...(r.error_code === null ? {} : { errorCode: r.error_code }),
   };
 };
 
@@ -124,13 +129,17 @@ export const toPendingRef = (row: unknown): { readonly id: string; readonly then
   return { id: r.id, then: r.then_steps };
 };
 
-const MovedJobRow = t.type({ conversation_key: t.string, expires_at: Nullable(Num) });
-/** What a finished step's follow-up needs of the job its UPDATE moved (`RETURNING`). */
-export interface MovedJob {
-  readonly conversationKey: string;
-  readonly expiresAt: number | null;
-}
-export const toMovedJob = (row: unknown): MovedJob => {
-  const r = decodeRow(MovedJobRow, 'job', row);
-  return { conversationKey: r.conversation_key, expiresAt: r.expires_at };
+/** The columns a conversation is read from by the queue's rules (LockedConversation). */
+export const LOCKED_CONVERSATION = 'key, snapshot, version, forced, meta, person, updated_at, state';
+const StateRow = t.type({ state: t.keyof({ delivered: null, pending: null, failing: null, dead: null, expired: null }) });
+export const toLockedConversation = (row: unknown): LockedConversation => ({
+  ...toStoredConversation(row),
+  state: decodeRow(StateRow, 'conversation', row).state,
+});
+
+const OpenJobRow = t.type({ state: JobStateCodec, last_error: Nullable(t.string) });
+/** A job as its conversation's state sees it. */
+export const toOpenJob = (row: unknown): { readonly state: JobState; readonly failed: boolean } => {
+  const r = decodeRow(OpenJobRow, 'job', row);
+  return { state: r.state, failed: r.last_error !== null };
 };

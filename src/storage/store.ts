@@ -47,6 +47,8 @@ export interface Job {
   readonly leaseExpiresAt?: Date;
   /** Why the last attempt failed (`CODE: message`), or why the job is dead. */
   readonly lastError?: string;
+  /** The failure's stable code of `lastError` (absent for an error without one, e.g. `superseded by job …`). */
+  readonly lastErrorCode?: string;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -60,6 +62,14 @@ export interface Attempt {
   readonly outcome: AttemptOutcome;
   readonly crmStatus?: number;
   readonly error?: string;
+  /** The failure's stable code of `error`. */
+  readonly errorCode?: string;
+}
+
+/** A failure as a job keeps it: its stable code, and the message shown after it (`CODE: message`). */
+export interface StepError {
+  readonly code: string;
+  readonly message: string;
 }
 
 /** A CRM record reference as we keep it: which conversation version it carries. */
@@ -84,9 +94,9 @@ export type JobResult =
       /** The step to queue now (shares a pending one of the same kind). */
       readonly next?: { readonly kind: StepKind; readonly then: readonly StepKind[] };
     }
-  | { readonly kind: 'retry'; readonly nextAttemptAt: Date; readonly error: string }
-  | { readonly kind: 'dead'; readonly error: string }
-  | { readonly kind: 'expired'; readonly error: string }
+  | { readonly kind: 'retry'; readonly nextAttemptAt: Date; readonly error: StepError }
+  | { readonly kind: 'dead'; readonly error: StepError }
+  | { readonly kind: 'expired'; readonly error: StepError }
   /** Given back without an attempt (shutdown, or another delivery of the conversation is running). */
   | { readonly kind: 'release'; readonly nextAttemptAt: Date };
 

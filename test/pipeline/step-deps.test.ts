@@ -63,7 +63,12 @@ describe('step dependencies', () => {
         claim: { owner: 'test', leaseMs: 60_000 },
       });
       assert.ok(claimed !== undefined);
-      await store.finishJob({ jobId: claimed.id, owner: 'test', now: new Date(), result: { kind: 'dead', error: 'TOY_REFUSED: no' } });
+      await store.finishJob({
+        jobId: claimed.id,
+        owner: 'test',
+        now: new Date(),
+        result: { kind: 'dead', error: { code: 'TOY_REFUSED', message: 'no' } },
+      });
       toy.fetchLatencyMs = 300;
       const settings = stepSettingsOf({
         routing: { defaultRecord: 'lead', caseTags: [], caseGroups: [] },
@@ -88,7 +93,12 @@ describe('step dependencies', () => {
       const conversation = { source: 'toy', id: 'slower', visitor: {}, messages: [], tags: [], groups: [], operators: [], offline: false };
       const { claimed } = await store.intake({ conversation, plan: ['fetch'], now: new Date(), claim: { owner: 'test', leaseMs: 60_000 } });
       assert.ok(claimed !== undefined);
-      await store.finishJob({ jobId: claimed.id, owner: 'test', now: new Date(), result: { kind: 'dead', error: 'TOY_REFUSED: no' } });
+      await store.finishJob({
+        jobId: claimed.id,
+        owner: 'test',
+        now: new Date(),
+        result: { kind: 'dead', error: { code: 'TOY_REFUSED', message: 'no' } },
+      });
       toy.fetchLatencyMs = 1200;
       const settings = stepSettingsOf({
         routing: { defaultRecord: 'lead', caseTags: [], caseGroups: [] },

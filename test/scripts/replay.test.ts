@@ -81,7 +81,7 @@ describe('npm run replay', function () {
       jobId: claimed.id,
       owner: 'test',
       now: new Date(),
-      result: { kind: 'dead', error: 'LIVECHAT_NOT_CONFIGURED: set LIVECHAT_PAT' },
+      result: { kind: 'dead', error: { code: 'LIVECHAT_NOT_CONFIGURED', message: 'set LIVECHAT_PAT' } },
     });
     await store.close();
     const run = replay(dir, ['--list'], { DATABASE_URL: `sqlite:${join(dir, 'steps.db')}` });

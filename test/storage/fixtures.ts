@@ -43,3 +43,9 @@ export const queued = <R extends { readonly jobId?: string | undefined }>(result
   if (result.jobId === undefined) throw new Error('intake queued no job');
   return result.jobId;
 };
+
+/** A failure written the way pages show it (`CODE: message`), as a JobResult carries it. */
+export const stepError = (text: string): { readonly code: string; readonly message: string } => {
+  const at = text.indexOf(': ');
+  return at < 0 ? { code: text, message: '' } : { code: text.slice(0, at), message: text.slice(at + 2) };
+};

@@ -4,7 +4,7 @@
  * works in a schema of its own, so parallel runs and other test files sharing the database
  * are left alone.
  */
-import { postgresMigrations } from '../../src/storage/postgres/migrations';
+import { migrationsOf } from '../../src/storage/migrations';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -85,7 +85,7 @@ describe('PostgreSQL store', function () {
     it('applies each migration once when instances start together', async () => {
       assert.deepEqual(
         await adminRows(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`),
-        postgresMigrations.map((_, i) => ({ version: i + 1 })),
+        migrationsOf('postgres').map((_, i) => ({ version: i + 1 })),
       );
     });
 

@@ -41,6 +41,44 @@ describe('SQLite write queue (group commit)', () => {
     assert.deepEqual(db.prepare('SELECT n FROM t ORDER BY n').pluck().all(), [1, 3]);
   });
 
+  it('runs async writes (the queue rules await their statements), undoing one that throws after an await', async () => {
+    const write = createWriteQueue(db);
+    const insert = db.prepare('INSERT INTO t (n) VALUES (?)');
+    const outcomes = await Promise.allSettled([
+      write(async () => {
+        insert.run(1);
+        await Promise.resolve();
+        return db.inTransaction;
+      }),
+      write(async () => {
+        insert.run(2);
+        await Promise.resolve();
+        throw new Error('boom');
+      }),
+      write(() => insert.run(3)),
+    ]);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.deepEqual(outcomes[0], { status: 'fulfilled', value: true }, 'ran inside the transaction');
+    assert.deepEqual(db.prepare('SELECT n FROM t ORDER BY n').pluck().all(), [1, 3]);
+  });
+
+  it('opens one transaction at a time: a write asked for while a batch waits runs after its commit', async () => {
+    const write = createWriteQueue(db);
+    const insert = db.prepare('INSERT INTO t (n) VALUES (?)');
+    const first = write(async () => {
+      insert.run(10);
+      await new Promise((r) => setTimeout(r, 30));
+      insert.run(11);
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    const second = write(() => db.prepare('SELECT n FROM t ORDER BY n').pluck().all());
+    await first;
+    assert.deepEqual(await second, [10, 11], 'the second saw the whole first write, never half of it');
+  });
+
   it('settles a caller only after the commit', async () => {
     const write = createWriteQueue(db);
     const pending = write(() => db.prepare('INSERT INTO t (n) VALUES (7)').run());

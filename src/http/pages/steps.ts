@@ -1,6 +1,5 @@
 import { stepErrorHint } from '../../domain/errors';
 import { formatTime } from '../../domain/transcript';
-import { errorCode } from '../../storage/console';
 import type { Job } from '../../storage/store';
 import { html, page, type Html } from './layout';
 import { STEP_NAMES, stepState } from './step-labels';
@@ -14,8 +13,10 @@ const stepRow = (job: Job) =>
  * at fault, or the platform's own word about the chat (the step-error catalogue's `forAgent`).
  * Other errors stay in the operator's console.
  */
-const agentReason = (error: string | undefined): Html => {
-  if (error === undefined || stepErrorHint(errorCode(error))?.forAgent !== true) return html``;
+const agentReason = (job: Job | undefined): Html => {
+  const error = job?.lastError;
+  const code = job?.lastErrorCode;
+  if (error === undefined || code === undefined || stepErrorHint(code)?.forAgent !== true) return html``;
   return html`<dl><dt>Reason</dt><dd>${error}</dd></dl>`;
 };
 
@@ -38,7 +39,7 @@ export const stepsPage = (jobs: readonly Job[], recordUrl?: string): string => {
       'Delivery failed',
       html`<h1>Delivery failed <span class="status failed">failed</span></h1>
 <p>This chat is stored, but a step failed for good. The operator of this service has been alerted: the failure is listed in their console, where they fix its cause and try it again. Nothing is needed from you; this page forwards to the CRM record once it exists.</p>
-${table}${agentReason(dead[0]?.lastError)}`,
+${table}${agentReason(dead[0])}`,
     );
   if (open)
     return page(

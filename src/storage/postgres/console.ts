@@ -1,10 +1,8 @@
-/** The console's reads on PostgreSQL (indexes: migration 4). */
+/** The console's reads on PostgreSQL (indexes: migration steps 4 and 11). */
 import { toJob } from '../rows';
 import { SUMMARY_SELECT, likeLiteral, toGroup, toNewest, toState, toSummary } from '../console-rows';
 import { SEARCH_PREFIX_MIN, type ConsoleStore, type ConversationFilter, type ConversationPage } from '../console';
 import { firstRow, rowsOf, type Queryable } from './db';
-
-const CODE = "trim(split_part(last_error, ':', 1))";
 
 export const createPostgresConsole = (db: Queryable): ConsoleStore => {
   const listConversations = async (filter: ConversationFilter): Promise<ConversationPage> => {
@@ -32,10 +30,11 @@ export const createPostgresConsole = (db: Queryable): ConsoleStore => {
       const filters = where.map((w) => ` AND ${w}`).join('');
       const limit = param(filter.limit + 1);
       // Each part keeps only its own newest page (a top-N sort), and the page is the newest of
-      // those: a prefix that matches tens of thousands never sorts or de-duplicates them all.
+      // those: a prefix that matches tens of thousands never sorts or de-duplicates them all. The
+      // email is matched through email_key, kept in JavaScript's lower case as the query is here.
       const part = (column: string) =>
-        `(SELECT updated_at, key FROM conversations WHERE lower(${column}) LIKE lower(${pattern})${filters} ORDER BY updated_at DESC, key DESC LIMIT ${limit})`;
-      const page = `${['conversation_id', 'visitor_email', 'visitor_name'].map(part).join(' UNION ')} ORDER BY updated_at DESC, key DESC LIMIT ${limit}`;
+        `(SELECT updated_at, key FROM conversations WHERE ${column} LIKE ${column === 'email_key' ? pattern : `lower(${pattern})`}${filters} ORDER BY updated_at DESC, key DESC LIMIT ${limit})`;
+      const page = `${['lower(conversation_id)', 'email_key', 'lower(visitor_name)'].map(part).join(' UNION ')} ORDER BY updated_at DESC, key DESC LIMIT ${limit}`;
       sql = `SELECT ${columns} FROM (${page}) m JOIN conversations c ON c.key = m.key ORDER BY c.updated_at DESC, c.key DESC`;
     }
     const rows = (await rowsOf(db, sql, values)).map(toSummary);
@@ -64,9 +63,9 @@ export const createPostgresConsole = (db: Queryable): ConsoleStore => {
     async deadErrorGroups(limit) {
       const rows = await rowsOf(
         db,
-        `SELECT code, COUNT(*) AS n, MAX(updated_at) AS newest, (array_agg(last_error ORDER BY updated_at DESC))[1] AS example
-         FROM (SELECT ${CODE} AS code, last_error, updated_at FROM jobs WHERE state = 'dead' AND last_error IS NOT NULL) g
-         GROUP BY code ORDER BY newest DESC LIMIT $1`,
+        `SELECT last_error_code AS code, COUNT(*) AS n, MAX(updated_at) AS newest, (array_agg(last_error ORDER BY updated_at DESC))[1] AS example
+         FROM jobs WHERE state = 'dead' AND last_error_code IS NOT NULL
+         GROUP BY last_error_code ORDER BY newest DESC LIMIT $1`,
         [limit],
       );
       return rows.map(toGroup);
@@ -74,7 +73,7 @@ export const createPostgresConsole = (db: Queryable): ConsoleStore => {
     async deadJobsWithCode(code, limit) {
       const rows = await rowsOf(
         db,
-        `SELECT * FROM jobs WHERE state = 'dead' AND last_error IS NOT NULL AND ${CODE} = $1 ORDER BY updated_at DESC, seq DESC LIMIT $2`,
+        "SELECT * FROM jobs WHERE state = 'dead' AND last_error_code = $1 ORDER BY updated_at DESC, seq DESC LIMIT $2",
         [code, limit],
       );
       return rows.map(toJob);

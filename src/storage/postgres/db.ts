@@ -4,7 +4,9 @@
  */
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import { postgresMigrations } from './migrations';
+import * as t from 'io-ts';
+import { NOT_PRINTABLE_ASCII, emailKeyOf, migrationsOf } from '../migrations';
+import { decodeRow, Nullable } from '../row-codecs';
 
 /** What both the pool and a checked-out client offer; rows stay unknown until a codec reads them. */
 export interface Queryable {
@@ -70,6 +72,26 @@ const versionOf = (row: unknown): number | undefined => {
   return Number.isInteger(n) ? n : undefined;
 };
 
+const EmailRow = t.type({ key: t.string, action: Nullable(t.string), email: Nullable(t.string) });
+
+/** The email keys SQL left unset (emails beyond printable ASCII), as personEmail keys them. */
+const writeEmailKeys = async (db: Queryable): Promise<void> => {
+  const email = "snapshot::json -> 'visitor' ->> 'email'";
+  const read = async (sql: string) => (await rowsOf(db, sql)).map((row) => decodeRow(EmailRow, 'email', row));
+  for (const r of await read(
+    `SELECT key, NULL AS action, visitor_email AS email FROM conversations WHERE email_key IS NULL AND visitor_email ~ '${NOT_PRINTABLE_ASCII}'`,
+  ))
+    await db.query('UPDATE conversations SET email_key = $2 WHERE key = $1', [r.key, emailKeyOf(r.email)]);
+  for (const r of await read(
+    `SELECT conversation_key AS key, action, ${email} AS email FROM local_crm_conversations WHERE email_key IS NULL AND ${email} ~ '${NOT_PRINTABLE_ASCII}'`,
+  ))
+    await db.query('UPDATE local_crm_conversations SET email_key = $3 WHERE conversation_key = $1 AND action = $2', [
+      r.key,
+      r.action,
+      emailKeyOf(r.email),
+    ]);
+};
+
 /**
  * Applies missing migrations in order, each in its own transaction. Instances starting at the
  * same time queue on a session advisory lock, so each version is applied exactly once.
@@ -80,12 +102,13 @@ export const migrate = (pool: pg.Pool, onError: (error: Error) => void): Promise
     try {
       await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
       const applied = new Set((await rowsOf(client, 'SELECT version FROM schema_migrations')).map(versionOf));
-      for (const [index, sql] of postgresMigrations.entries()) {
+      for (const [index, step] of migrationsOf('postgres').entries()) {
         const version = index + 1;
         if (applied.has(version)) continue;
         await client.query('BEGIN');
         try {
-          await client.query(sql);
+          await client.query(step.sql);
+          if (step.emailKeys) await writeEmailKeys(client);
           await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [version, Date.now()]);
           await client.query('COMMIT');
         } catch (error) {

@@ -1,5 +1,5 @@
 /**
- * The local CRM's tables on PostgreSQL (schema: the local CRM migration in migrations.ts).
+ * The local CRM's tables on PostgreSQL (schema: the local CRM step in src/storage/migrations/history-1-3.ts).
  * Several instances may upsert at once: a transaction-scoped advisory lock per conversation
  * settles two first deliveries of one conversation on one record, and the person's row lock
  * (taken by the upsert of local_people) settles two conversations of one person on one lead.
@@ -66,8 +66,8 @@ export const upsertLocalRecordIn = async (db: Queryable, input: LocalUpsert, now
     await db.query(
       `WITH record AS (
          INSERT INTO local_crm_records (id, action, person_id, history, created_at, updated_at) VALUES ($1, $2, $3, $4, $6, $6) RETURNING id)
-       INSERT INTO local_crm_conversations (conversation_key, action, record_id, snapshot, created_at, updated_at) SELECT $5, $2, id, $7, $6, $6 FROM record`,
-      [id, action, person ?? null, toHistoryJson([{ at: new Date(now), change: input.change.created }]), key, now, snapshot],
+       INSERT INTO local_crm_conversations (conversation_key, action, record_id, snapshot, email_key, created_at, updated_at) SELECT $5, $2, id, $7, $8, $6, $6 FROM record`,
+      [id, action, person ?? null, toHistoryJson([{ at: new Date(now), change: input.change.created }]), key, now, snapshot, email ?? null],
     );
     await writeFields(db, id, input);
     return { id, change: 'created' };
@@ -75,8 +75,8 @@ export const upsertLocalRecordIn = async (db: Queryable, input: LocalUpsert, now
   const change: LocalChange = existing === undefined ? 'added' : 'updated';
   const conversation =
     existing === undefined
-      ? 'INSERT INTO local_crm_conversations (conversation_key, action, record_id, snapshot, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)'
-      : 'UPDATE local_crm_conversations SET snapshot = $4, updated_at = $5 WHERE conversation_key = $1 AND action = $2 AND record_id = $3';
+      ? 'INSERT INTO local_crm_conversations (conversation_key, action, record_id, snapshot, email_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $8, $5, $5)'
+      : 'UPDATE local_crm_conversations SET snapshot = $4, email_key = $8, updated_at = $5 WHERE conversation_key = $1 AND action = $2 AND record_id = $3';
   // The history grows in place, unread. A visitor who gives their email later becomes that
   // person, unless that would give the person a second lead.
   await db.query(
@@ -87,7 +87,16 @@ export const upsertLocalRecordIn = async (db: Queryable, input: LocalUpsert, now
          SELECT 1 FROM local_crm_records lead WHERE lead.person_id = $7::text AND lead.action = 'lead')) THEN $7::text END),
        updated_at = $5
      WHERE id = $3`,
-    [key, action, target, snapshot, now, JSON.stringify([{ at: new Date(now), change: input.change[change] }]), person ?? null],
+    [
+      key,
+      action,
+      target,
+      snapshot,
+      now,
+      JSON.stringify([{ at: new Date(now), change: input.change[change] }]),
+      person ?? null,
+      email ?? null,
+    ],
   );
   await writeFields(db, target, input);
   return { id: target, change };

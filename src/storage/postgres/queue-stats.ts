@@ -26,7 +26,7 @@ const CountsRow = t.type({
 });
 
 // One statement, so the figures come from one snapshot and one round trip. `attempts >= 0` (true
-// of every job) lets the oldest pending step come from its partial index (migration 6).
+// of every job) lets the oldest pending step come from its partial index (step 8 of src/storage/migrations/).
 const COUNTS = `
   SELECT
     (SELECT COUNT(*) FROM jobs WHERE state = 'pending') AS pending,

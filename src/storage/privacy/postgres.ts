@@ -1,7 +1,7 @@
 /**
  * Privacy requests and retention on PostgreSQL. An export reads one snapshot (REPEATABLE READ);
  * an erasure locks the person's conversation rows first, the lock every change to a
- * conversation's jobs takes (postgres/jobs.ts), so no step of theirs finishes halfway through it.
+ * conversation's jobs takes (postgres/queue-tx.ts), so no step of theirs finishes halfway through it.
  */
 import { personEmail, type LocalRecord } from '../../domain/local-records';
 import { assembleRecord, toLocalConversation, toRecordHead, toRelated } from '../local-crm-rows';
@@ -24,11 +24,10 @@ import {
   type LocalLink,
 } from './rows';
 
-// The expressions of the indexes conversations_person and local_crm_conversations_email
-// (migrations.ts): a query with any other expression would scan the table.
-const WHITESPACE = "E' \\t\\r\\n'";
-const PERSON_EMAIL = `lower(btrim(visitor_email, ${WHITESPACE}))`;
-const LOCAL_EMAIL = `lower(btrim(snapshot::json -> 'visitor' ->> 'email', ${WHITESPACE}))`;
+// A person is matched by email_key, personEmail's key written with each row (indexed on both
+// tables): the email asked for is keyed the same way, in TypeScript, before it gets here.
+const PERSON_EMAIL = 'email_key';
+const LOCAL_EMAIL = 'email_key';
 const LINK = 'SELECT conversation_key, action, record_id FROM local_crm_conversations';
 
 type Tx = <A>(work: (db: Queryable) => Promise<A>) => Promise<A>;
@@ -176,7 +175,7 @@ const redact = async (db: Queryable, before: number, now: number, limit: number)
   if (due.length === 0) return 0;
   // redacted_at never falls behind updated_at, or the row would come back on every pass.
   await db.query(
-    `UPDATE conversations c SET snapshot = v.snapshot, meta = '{}', visitor_id = NULL, redacted_at = GREATEST($3::bigint, c.updated_at)
+    `UPDATE conversations c SET snapshot = v.snapshot, meta = '{}', visitor_id = NULL, visitor_email = NULL, visitor_name = NULL, email_key = NULL, redacted_at = GREATEST($3::bigint, c.updated_at)
      FROM unnest($1::text[], $2::text[]) AS v(key, snapshot) WHERE c.key = v.key`,
     [due.map((c) => c.key), due.map((c) => toConversationJson(redactedConversation(c.conversation))), now],
   );

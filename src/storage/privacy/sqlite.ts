@@ -24,7 +24,7 @@ import {
   type LocalLink,
 } from './rows';
 
-// email_key is personEmail of the visitor's email, indexed on both tables (migration 7).
+// email_key is personEmail of the visitor's email, indexed on both tables (migration steps 7 and 11).
 export const createSqlitePrivacy = (db: Database.Database, write: WriteQueue): PrivacyStore => {
   const q = {
     conversations: db.prepare(`SELECT ${EXPORT_COLUMNS} FROM conversations WHERE email_key = ? ORDER BY created_at, key`),

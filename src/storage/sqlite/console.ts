@@ -7,11 +7,9 @@ import { toJob } from '../rows';
 import { PREFIX_END, SUMMARY_SELECT, toGroup, toNewest, toState, toSummary } from '../console-rows';
 import { SEARCH_PREFIX_MIN, type ConsoleStore, type ConversationFilter, type ConversationPage } from '../console';
 
-const CODE = "trim(CASE WHEN instr(last_error, ':') > 0 THEN substr(last_error, 1, instr(last_error, ':') - 1) ELSE last_error END)";
-
 /**
  * What a search matches, with the index that serves it: id and name through SQLite's lower(), the
- * email through email_key, kept in JavaScript's lower case (migration 7), so it is matched against
+ * email through email_key, kept in JavaScript's lower case (migration steps 7 and 11), so it is matched against
  * @qk, the query lower-cased the same way.
  */
 const SEARCHED = [
@@ -53,14 +51,13 @@ export const createSqliteConsole = (db: Database.Database): ConsoleStore => {
     failing: db.prepare(
       "SELECT * FROM jobs WHERE last_error IS NOT NULL AND state <> 'done' AND state IN ('pending', 'running') ORDER BY updated_at DESC, rowid DESC LIMIT ?",
     ),
+    // Grouped by the error's code column (jobs_dead_codes), the newest error of each code its example.
     groups: db.prepare(`
-      SELECT code, COUNT(*) AS n, MAX(updated_at) AS newest,
-        (SELECT last_error FROM jobs j WHERE j.state = 'dead' AND ${CODE.replaceAll('last_error', 'j.last_error')} = g.code ORDER BY j.updated_at DESC LIMIT 1) AS example
-      FROM (SELECT ${CODE} AS code, updated_at FROM jobs WHERE state = 'dead' AND last_error IS NOT NULL) g
-      GROUP BY code ORDER BY newest DESC LIMIT ?`),
-    withCode: db.prepare(
-      `SELECT * FROM jobs WHERE state = 'dead' AND last_error IS NOT NULL AND ${CODE} = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?`,
-    ),
+      SELECT last_error_code AS code, COUNT(*) AS n, MAX(updated_at) AS newest,
+        (SELECT j.last_error FROM jobs j WHERE j.state = 'dead' AND j.last_error_code = g.last_error_code ORDER BY j.updated_at DESC LIMIT 1) AS example
+      FROM jobs g WHERE state = 'dead' AND last_error_code IS NOT NULL
+      GROUP BY last_error_code ORDER BY newest DESC LIMIT ?`),
+    withCode: db.prepare("SELECT * FROM jobs WHERE state = 'dead' AND last_error_code = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?"),
     lastEvent: db.prepare('SELECT MAX(received_at) AS newest FROM events WHERE source = ?'),
     lastError: db.prepare(`
       SELECT j.* FROM jobs j JOIN conversations c ON c.key = j.conversation_key

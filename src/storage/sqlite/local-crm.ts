@@ -1,5 +1,5 @@
 /**
- * The local CRM's tables on SQLite (schema: the local CRM migration in migrations.ts). Writes
+ * The local CRM's tables on SQLite (schema: the local CRM step in src/storage/migrations/history-1-3.ts). Writes
  * go through the store's write queue, so each upsert is one transaction of the only writer.
  */
 import type Database from 'better-sqlite3';

@@ -44,7 +44,12 @@ export const claims = (contract: Contract): void => {
       const done = await running('c1');
       await store.finishJob({ jobId: done.id, owner: 'worker-a', now: at(1), result: { kind: 'done' } });
       const dead = await running('c2');
-      await store.finishJob({ jobId: dead.id, owner: 'worker-a', now: at(1), result: { kind: 'dead', error: 'BAD: no' } });
+      await store.finishJob({
+        jobId: dead.id,
+        owner: 'worker-a',
+        now: at(1),
+        result: { kind: 'dead', error: { code: 'BAD', message: 'no' } },
+      });
       assert.equal(await store.claimJob(done.id, 'worker-b', at(2), LEASE), undefined);
       assert.equal(await store.claimJob(dead.id, 'worker-b', at(2), LEASE), undefined);
       assert.equal(await store.claimJob('no-such-job', 'worker-b', at(2), LEASE), undefined);
@@ -67,7 +72,7 @@ export const claims = (contract: Contract): void => {
         jobId: claimed.id,
         owner: 'worker-a',
         now: at(1),
-        result: { kind: 'retry', nextAttemptAt: at(10_000), error: 'E: later' },
+        result: { kind: 'retry', nextAttemptAt: at(10_000), error: { code: 'E', message: 'later' } },
       });
       assert.deepEqual(await store.claimDueJobs('worker-b', at(9_999), LEASE, 10), []);
       const due = await store.claimDueJobs('worker-b', at(10_000), LEASE, 10);

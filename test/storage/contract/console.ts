@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Store } from '../../../src/storage/store';
 import type { ConversationPage } from '../../../src/storage/console';
-import { at, conversation, record, withVisitor, queued } from '../fixtures';
+import { at, conversation, record, stepError, withVisitor, queued } from '../fixtures';
 import { defined, LEASE, type Contract } from './context';
 
 export const consoleViews = (contract: Contract): void => {
@@ -21,12 +21,17 @@ export const consoleViews = (contract: Contract): void => {
         jobId: claimed.id,
         owner: 'worker-a',
         now: at(1),
-        result: { kind: 'retry', nextAttemptAt: at(2), error: 'CRM_UNAVAILABLE: 503' },
+        result: { kind: 'retry', nextAttemptAt: at(2), error: { code: 'CRM_UNAVAILABLE', message: '503' } },
       });
       assert.equal(await store.conversationState('olark:s1'), 'failing');
       const again = defined(await store.claimJob(claimed.id, 'worker-a', at(3), LEASE), 'claimed again');
       assert.equal(await store.conversationState('olark:s1'), 'failing', 'a retry in flight still failed before');
-      await store.finishJob({ jobId: again.id, owner: 'worker-a', now: at(4), result: { kind: 'dead', error: 'CRM_AUTH: token refused' } });
+      await store.finishJob({
+        jobId: again.id,
+        owner: 'worker-a',
+        now: at(4),
+        result: { kind: 'dead', error: { code: 'CRM_AUTH', message: 'token refused' } },
+      });
       assert.equal(await store.conversationState('olark:s1'), 'dead');
       const revived = defined(await store.reviveJob(claimed.id, at(5)), 'revived');
       assert.equal(await store.conversationState('olark:s1'), 'pending');
@@ -44,12 +49,41 @@ export const consoleViews = (contract: Contract): void => {
         jobId: notify.id,
         owner: 'worker-a',
         now: at(9),
-        result: { kind: 'expired', error: 'EXPIRED: the chat is over' },
+        result: { kind: 'expired', error: { code: 'EXPIRED', message: 'the chat is over' } },
       });
       assert.equal(await store.conversationState('olark:s1'), 'expired');
       await store.intake({ conversation: conversation('s1', { messages: [] }), plan: [], now: at(10) });
       assert.equal(await store.conversationState('olark:s1'), 'expired', 'an intake without steps changes no state');
       assert.equal(await store.conversationState('olark:none'), undefined);
+    });
+
+    it('the state follows what the ingest path skips reading: a release keeps failing, a new step revives an expired one', async () => {
+      const claimed = await running('s2', 'worker-a', at(0));
+      await store.finishJob({
+        jobId: claimed.id,
+        owner: 'worker-a',
+        now: at(1),
+        result: { kind: 'retry', nextAttemptAt: at(2), error: { code: 'CRM_UNAVAILABLE', message: '503' } },
+      });
+      defined(await store.claimJob(claimed.id, 'worker-b', at(3), LEASE), 'claimed again');
+      await store.finishJob({ jobId: claimed.id, owner: 'worker-b', now: at(4), result: { kind: 'release', nextAttemptAt: at(5) } });
+      assert.equal(await store.conversationState('olark:s2'), 'failing', 'released without an attempt: the error still stands');
+      assert.equal((await contract.job(claimed.id)).lastErrorCode, 'CRM_UNAVAILABLE', 'and its code with it');
+      defined(await store.claimJob(claimed.id, 'worker-b', at(6), LEASE), 'claimed a third time');
+      await store.finishJob({
+        jobId: claimed.id,
+        owner: 'worker-b',
+        now: at(7),
+        result: { kind: 'expired', error: { code: 'CRM_UNAVAILABLE', message: '503 (gave up)' } },
+      });
+      assert.equal(await store.conversationState('olark:s2'), 'expired');
+      await store.intake({ conversation: conversation('s2'), now: at(8) });
+      assert.equal(await store.conversationState('olark:s2'), 'pending', 'a new step: work again');
+      assert.deepEqual(
+        keys(await store.listConversations({ state: 'pending', limit: 10 })),
+        ['olark:s2'],
+        'the state column the console filters by, not only conversationState',
+      );
     });
 
     it('a listed conversation carries its newest record, of whichever CRM made it', async () => {
@@ -97,7 +131,12 @@ export const consoleViews = (contract: Contract): void => {
       await store.intake({ conversation: withVisitor('a1', { name: 'Ann Lee', email: 'Ann@Example.com' }), now: at(1) });
       await store.intake({ conversation: { ...conversation('b1'), source: 'livechat' }, now: at(2) });
       const dying = await running('c1', 'worker-a', at(3));
-      await store.finishJob({ jobId: dying.id, owner: 'worker-a', now: at(4), result: { kind: 'dead', error: 'CRM_AUTH: refused' } });
+      await store.finishJob({
+        jobId: dying.id,
+        owner: 'worker-a',
+        now: at(4),
+        result: { kind: 'dead', error: { code: 'CRM_AUTH', message: 'refused' } },
+      });
       assert.deepEqual(keys(await store.listConversations({ source: 'livechat', limit: 10 })), ['livechat:b1']);
       assert.deepEqual(keys(await store.listConversations({ state: 'dead', limit: 10 })), ['olark:c1']);
       assert.deepEqual(keys(await store.listConversations({ source: 'olark', state: 'pending', limit: 10 })), ['olark:a1']);
@@ -155,20 +194,21 @@ export const consoleViews = (contract: Contract): void => {
           jobId: job.id,
           owner: 'worker-a',
           now: at(now + 1),
-          result: kind === 'dead' ? { kind, error } : { kind, error, nextAttemptAt: at(now + 1000) },
+          result: kind === 'dead' ? { kind, error: stepError(error) } : { kind, error: stepError(error), nextAttemptAt: at(now + 1000) },
         });
         return job.id;
       };
       const retrying = await fail('f1', 'CRM_UNAVAILABLE: 503', 'retry', 10);
       const d1 = await fail('d1', 'CRM_AUTH: token refused', 'dead', 20);
       const d2 = await fail('d2', 'CRM_AUTH: token expired', 'dead', 30);
-      const d3 = await fail('d3', 'no colon here', 'dead', 40);
+      // The code is the column written with the error, whatever colons its message holds.
+      const d3 = await fail('d3', 'SOURCE_GONE: chat: deleted', 'dead', 40);
       assert.deepEqual(
         (await store.failingJobs(10)).map((j) => j.id),
         [retrying],
       );
       assert.deepEqual(await store.deadErrorGroups(10), [
-        { code: 'no colon here', count: 1, example: 'no colon here', newestAt: at(41) },
+        { code: 'SOURCE_GONE', count: 1, example: 'SOURCE_GONE: chat: deleted', newestAt: at(41) },
         { code: 'CRM_AUTH', count: 2, example: 'CRM_AUTH: token expired', newestAt: at(31) },
       ]);
       assert.deepEqual(
@@ -184,7 +224,7 @@ export const consoleViews = (contract: Contract): void => {
         [],
       );
       assert.deepEqual(
-        (await store.deadJobsWithCode('no colon here', 10)).map((j) => j.id),
+        (await store.deadJobsWithCode('SOURCE_GONE', 10)).map((j) => j.id),
         [d3],
       );
     });
@@ -202,7 +242,7 @@ export const consoleViews = (contract: Contract): void => {
         jobId: job.id,
         owner: 'worker-a',
         now: at(11),
-        result: { kind: 'retry', nextAttemptAt: at(99), error: 'CRM_UNAVAILABLE: 503' },
+        result: { kind: 'retry', nextAttemptAt: at(99), error: { code: 'CRM_UNAVAILABLE', message: '503' } },
       });
       const olark = await store.sourceActivity('olark');
       assert.deepEqual(olark.lastEventAt, at(9));

@@ -81,6 +81,7 @@ export const finishing = (contract: Contract): void => {
         outcome: 'transient' as const,
         crmStatus: 503,
         error: 'CRM_UNAVAILABLE: 503',
+        errorCode: 'CRM_UNAVAILABLE',
       };
       assert.equal(
         await store.finishJob({
@@ -88,7 +89,7 @@ export const finishing = (contract: Contract): void => {
           owner: 'worker-a',
           now: at(10),
           attempt,
-          result: { kind: 'retry', nextAttemptAt: at(30_000), error: 'CRM_UNAVAILABLE: 503' },
+          result: { kind: 'retry', nextAttemptAt: at(30_000), error: { code: 'CRM_UNAVAILABLE', message: '503' } },
         }),
         true,
       );
@@ -101,6 +102,7 @@ export const finishing = (contract: Contract): void => {
         attempts: 1,
         nextAttemptAt: at(30_000),
         lastError: 'CRM_UNAVAILABLE: 503',
+        lastErrorCode: 'CRM_UNAVAILABLE',
         createdAt: T0,
         updatedAt: at(10),
       });
@@ -116,6 +118,7 @@ export const finishing = (contract: Contract): void => {
         outcome: 'permanent' as const,
         crmStatus: 401,
         error: 'CRM_AUTH: bad token',
+        errorCode: 'CRM_AUTH',
       };
       assert.equal(
         await store.finishJob({
@@ -123,13 +126,14 @@ export const finishing = (contract: Contract): void => {
           owner: 'worker-a',
           now: at(10),
           attempt,
-          result: { kind: 'dead', error: 'CRM_AUTH: bad token' },
+          result: { kind: 'dead', error: { code: 'CRM_AUTH', message: 'bad token' } },
         }),
         true,
       );
       const dead = await job(claimed.id);
       assert.equal(dead.state, 'dead');
       assert.equal(dead.lastError, 'CRM_AUTH: bad token');
+      assert.equal(dead.lastErrorCode, 'CRM_AUTH');
       assert.equal(dead.attempts, 1);
       assert.equal('leaseOwner' in dead, false);
       assert.deepEqual(
@@ -145,8 +149,8 @@ export const finishing = (contract: Contract): void => {
         jobId: claimed.id,
         owner: 'worker-a',
         now: at(1),
-        attempt: { jobId: claimed.id, startedAt: at(1), durationMs: 1, outcome: 'transient', error: 'E: one' },
-        result: { kind: 'retry', nextAttemptAt: at(2), error: 'E: one' },
+        attempt: { jobId: claimed.id, startedAt: at(1), durationMs: 1, outcome: 'transient', error: 'E: one', errorCode: 'E' },
+        result: { kind: 'retry', nextAttemptAt: at(2), error: { code: 'E', message: 'one' } },
       });
       defined(await store.claimJob(claimed.id, 'worker-a', at(3), LEASE), 'reclaim');
       assert.equal(
@@ -188,7 +192,8 @@ export const finishing = (contract: Contract): void => {
       it(`${kind} while a newer job is pending: this one is done, superseded by it`, async () => {
         const first = await running('c1');
         const jobId = queued(await store.intake({ conversation: conversation('c1'), now: at(1) }));
-        const result = kind === 'retry' ? { kind, nextAttemptAt: at(100), error: 'E: x' } : { kind, nextAttemptAt: at(100) };
+        const result =
+          kind === 'retry' ? { kind, nextAttemptAt: at(100), error: { code: 'E', message: 'x' } } : { kind, nextAttemptAt: at(100) };
         assert.equal(await store.finishJob({ jobId: first.id, owner: 'worker-a', now: at(2), result }), true);
         const superseded = await job(first.id);
         assert.equal(superseded.state, 'done');
@@ -267,8 +272,8 @@ export const finishing = (contract: Contract): void => {
         jobId: claimed.id,
         owner: 'worker-a',
         now,
-        attempt: { jobId: claimed.id, startedAt: now, durationMs: 1, outcome: 'permanent', error: 'E: no' },
-        result: { kind: 'dead', error: 'E: no' },
+        attempt: { jobId: claimed.id, startedAt: now, durationMs: 1, outcome: 'permanent', error: 'E: no', errorCode: 'E' },
+        result: { kind: 'dead', error: { code: 'E', message: 'no' } },
       });
       return job(claimed.id);
     };

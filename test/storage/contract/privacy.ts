@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Conversation, Visitor } from '../../../src/domain/conversation';
 import type { Action } from '../../../src/domain/event';
 import type { Store } from '../../../src/storage/store';
-import { at, conversation, record, T0, queued } from '../fixtures';
+import { at, conversation, record, T0, queued, withVisitor } from '../fixtures';
 import { defined, LEASE, type Contract } from './context';
 
 const DAY = 86_400_000;
@@ -58,8 +58,16 @@ export const privacy = (contract: Contract): void => {
       jobId: jobB,
       owner: 'worker-a',
       now: at(60),
-      attempt: { jobId: jobB, startedAt: at(50), durationMs: 10, outcome: 'transient', crmStatus: 503, error: 'PLATFORM_UNAVAILABLE: 503' },
-      result: { kind: 'retry', nextAttemptAt: at(5000), error: 'PLATFORM_UNAVAILABLE: 503' },
+      attempt: {
+        jobId: jobB,
+        startedAt: at(50),
+        durationMs: 10,
+        outcome: 'transient',
+        crmStatus: 503,
+        error: 'PLATFORM_UNAVAILABLE: 503',
+        errorCode: 'PLATFORM_UNAVAILABLE',
+      },
+      result: { kind: 'retry', nextAttemptAt: at(5000), error: { code: 'PLATFORM_UNAVAILABLE', message: '503' } },
     });
     await local(a);
     await local(b, 'case');
@@ -118,6 +126,32 @@ export const privacy = (contract: Contract): void => {
       assert.ok(text.includes(ZELDA.body) && text.includes('(unlinked)'));
       assert.ok(!text.includes(OTHER.email) && !text.includes(OTHER.body), 'nothing of anyone else');
       assert.ok(text.includes(`"updatedAt":"${at(30).toISOString()}"`), 'dates as ISO strings');
+    });
+
+    it('matches a person by the email key personEmail makes, outside ASCII too (console search, export, local CRM)', async () => {
+      await store.intake({ conversation: withVisitor('u1', { email: 'ÉLODIE@Exemple.fr' }), now: at(0) });
+      await store.intake({ conversation: withVisitor('u2', { email: 'elodie@exemple.fr' }), now: at(1) });
+      await store.upsertLocalRecord({
+        conversationKey: 'olark:u1',
+        action: 'lead',
+        conversation: withVisitor('u1', { email: 'ÉLODIE@Exemple.fr' }),
+        change: { created: 'created', added: 'added', updated: 'updated' },
+      });
+      const exported = await store.exportPerson(' élodie@EXEMPLE.FR');
+      assert.equal(exported.email, 'élodie@exemple.fr');
+      assert.deepEqual(
+        exported.conversations.map((c) => c.key),
+        ['olark:u1'],
+        'É is not E: the ASCII address is another person',
+      );
+      assert.equal(exported.localCrm.records.length, 1);
+      assert.equal((await store.findLocalRecordByEmail('élodie@exemple.fr'))?.email, 'élodie@exemple.fr');
+      for (const q of ['ÉLODIE@EXEMPLE.FR', 'élodie@exemple.fr', 'élodie@ex'])
+        assert.deepEqual(
+          (await store.listConversations({ q, limit: 10 })).conversations.map((c) => c.key),
+          ['olark:u1'],
+          q,
+        );
     });
 
     it('exports the mapped fields of their local CRM records', async () => {
@@ -242,7 +276,7 @@ export const privacy = (contract: Contract): void => {
         result:
           kind === 'done'
             ? { kind, record: { conversationKey: `olark:${id}`, value: record(`L-${id}`), version: 1 } }
-            : { kind, error: 'E' },
+            : { kind, error: { code: 'E', message: 'x' } },
       });
     };
 

@@ -18,7 +18,12 @@ export const views = (contract: Contract): void => {
       await store.intake({ conversation: conversation('p2'), now: at(100) });
       await running('r1', 'worker-a', at(50));
       const d = await running('d1', 'worker-a', at(10));
-      await store.finishJob({ jobId: d.id, owner: 'worker-a', now: at(20), result: { kind: 'dead', error: 'E' } });
+      await store.finishJob({
+        jobId: d.id,
+        owner: 'worker-a',
+        now: at(20),
+        result: { kind: 'dead', error: { code: 'E', message: 'gone' } },
+      });
       const ok = await running('ok1', 'worker-a', at(5));
       await store.finishJob({ jobId: ok.id, owner: 'worker-a', now: at(6), result: { kind: 'done' } });
       assert.deepEqual(await store.queueStats(), {
@@ -39,6 +44,7 @@ export const views = (contract: Contract): void => {
         durationMs: 5,
         outcome,
         error: 'CRM_UNAVAILABLE: 503',
+        errorCode: 'CRM_UNAVAILABLE',
       });
       await store.intake({ conversation: conversation('fresh'), now: at(0) });
       const retried = await running('retried', 'worker-a', at(0));
@@ -47,7 +53,7 @@ export const views = (contract: Contract): void => {
         owner: 'worker-a',
         now: at(2),
         attempt: attempt(retried.id, 'transient'),
-        result: { kind: 'retry', nextAttemptAt: at(3), error: 'CRM_UNAVAILABLE: 503' },
+        result: { kind: 'retry', nextAttemptAt: at(3), error: { code: 'CRM_UNAVAILABLE', message: '503' } },
       });
       const released = await running('released', 'worker-a', at(0));
       await store.finishJob({ jobId: released.id, owner: 'worker-a', now: at(2), result: { kind: 'release', nextAttemptAt: at(3) } });
@@ -57,7 +63,7 @@ export const views = (contract: Contract): void => {
         owner: 'worker-a',
         now: at(2),
         attempt: attempt(dead.id, 'permanent'),
-        result: { kind: 'dead', error: 'CRM_UNAUTHORIZED: 401' },
+        result: { kind: 'dead', error: { code: 'CRM_UNAUTHORIZED', message: '401' } },
       });
       assert.equal((await store.queueStats()).failing, 1, 'the retried job only');
       assert.ok((await store.claimJob(retried.id, 'worker-b', at(10), LEASE)) !== undefined);
@@ -97,8 +103,16 @@ export const views = (contract: Contract): void => {
         jobId: taken.id,
         owner: 'worker-b',
         now: at(5100),
-        attempt: { jobId: taken.id, startedAt: at(5000), durationMs: 100, outcome: 'transient', crmStatus: 429, error: 'RATE: slow down' },
-        result: { kind: 'retry', nextAttemptAt: at(6000), error: 'RATE: slow down' },
+        attempt: {
+          jobId: taken.id,
+          startedAt: at(5000),
+          durationMs: 100,
+          outcome: 'transient',
+          crmStatus: 429,
+          error: 'RATE: slow down',
+          errorCode: 'RATE',
+        },
+        result: { kind: 'retry', nextAttemptAt: at(6000), error: { code: 'RATE', message: 'slow down' } },
       });
       defined(await store.claimJob(taken.id, 'worker-b', at(6000), LEASE), 'retry claim');
       await store.finishJob({

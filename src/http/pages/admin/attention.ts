@@ -23,7 +23,7 @@ const jobTable = (jobs: readonly Job[], action: (job: Job) => Html, timeLabel: s
       job,
     ) => html`<tr><td data-label="Conversation"><a href="${conversationPath(job.conversationKey)}#job-${job.id}">${job.conversationKey}</a></td>
 <td data-label="Step">${job.kind}</td><td data-label="Attempts">${String(job.attempts)}</td><td class="when" data-label="${timeLabel}">${when(time(job))}</td>
-<td data-label="Error">${errorWithHint(job.lastError)}</td><td>${action(job)}</td></tr>`,
+<td data-label="Error">${errorWithHint(job.lastError, job.lastErrorCode)}</td><td>${action(job)}</td></tr>`,
   )}</tbody></table>`;
 
 export const attentionPage = (view: AttentionView): string =>

@@ -125,7 +125,7 @@ const step = (csrf: string) => (s: { readonly job: Job; readonly attempts: reado
   return html`<section class="step" id="job-${job.id}"><h3>${STEP_NAMES[job.kind]} <span class="status ${stepState(job)}">${stepState(job)}</span>${
     job.state === 'dead' ? postButton('/admin/replay', csrf, { job: job.id }, 'Replay this step') : html``
   }</h3>
-<dl>${next}${field('Last error', job.lastError === undefined ? undefined : errorWithHint(job.lastError))}${field('Then', job.then.join(', '))}<dt>Step id</dt><dd><code>${job.id}</code> · created ${when(job.createdAt)} · ${plural(job.attempts, 'attempt')}</dd></dl>
+<dl>${next}${field('Last error', job.lastError === undefined ? undefined : errorWithHint(job.lastError, job.lastErrorCode))}${field('Then', job.then.join(', '))}<dt>Step id</dt><dd><code>${job.id}</code> · created ${when(job.createdAt)} · ${plural(job.attempts, 'attempt')}</dd></dl>
 ${attemptRows(s.attempts)}</section>`;
 };
 

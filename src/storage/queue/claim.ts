@@ -1,0 +1,53 @@
+/**
+ * Claiming: a job is leased by one worker at a time, and one job per conversation at a time (no
+ * two deliveries of one conversation race each other to the CRM).
+ */
+import type { Job } from '../store';
+import type { QueueTx } from './port';
+
+export const ABANDONED = 'lease expired: the process delivering it stopped';
+
+/**
+ * Leases a job whose conversation this transaction holds (locked, or the only writer). A claim
+ * changes no conversation's state: pending and running both count as unfinished, and the error
+ * stays as it was.
+ */
+export const claimLocked = async (
+  tx: QueueTx,
+  job: Pick<Job, 'id' | 'state'>,
+  owner: string,
+  now: number,
+  leaseMs: number,
+): Promise<Job | undefined> => {
+  const claimed = await tx.claim(job.id, owner, now + leaseMs, now);
+  if (claimed === undefined) return undefined;
+  // A running job re-claimed: the previous holder died mid-step. That try counts (the claim's
+  // statement added it to `attempts`), so a job that crashes the process every time still ends
+  // up dead instead of looping forever.
+  if (job.state === 'running')
+    await tx.insertAttempt({ jobId: job.id, startedAt: new Date(now), durationMs: 0, outcome: 'abandoned', error: ABANDONED });
+  return claimed;
+};
+
+export const claimJob = async (tx: QueueTx, id: string, owner: string, now: number, leaseMs: number): Promise<Job | undefined> => {
+  const job = await tx.lockJob(id);
+  return job === undefined ? undefined : claimLocked(tx, job, owner, now, leaseMs);
+};
+
+export const claimDueJobs = async (tx: QueueTx, owner: string, now: number, leaseMs: number, limit: number): Promise<Job[]> => {
+  if (limit <= 0) return [];
+  // Over-select: a candidate is dropped when its conversation already has a job in this batch,
+  // or (PostgreSQL) when another transaction claimed it between the look-up and the claim.
+  const candidates = await tx.dueJobs(now, limit * 4);
+  const taken = new Set<string>();
+  const claimed: Job[] = [];
+  for (const candidate of candidates) {
+    if (claimed.length >= limit) break;
+    if (taken.has(candidate.conversationKey)) continue;
+    const job = await claimLocked(tx, candidate, owner, now, leaseMs);
+    if (job === undefined) continue;
+    claimed.push(job);
+    taken.add(job.conversationKey);
+  }
+  return claimed;
+};
