@@ -1,0 +1,366 @@
+/**
+ * The Connector contract: what every CRM connector must do (src/domain/connector.ts), run by each
+ * one against its own CRM (test/connectors/<name>/contract.test.ts): HubSpot and Salesforce
+ * against their emulators over real sockets, the local CRM on a real store. Like the Store and
+ * ChatSource contracts, a new connector passes this before anything else.
+ *
+ * Each test starts a fresh CRM. What a CRM cannot be made to do (the local CRM has no 429 to
+ * answer) is a capability the kit marks `{ pending: reason }`: that test is reported pending
+ * with the reason in its title, never passed.
+ */
+import assert from 'node:assert/strict';
+import type { Connector, UpsertInput } from '../../src/domain/connector';
+import type { Conversation } from '../../src/domain/conversation';
+import type { Action } from '../../src/domain/event';
+import { RATE_LIMITED, type CrmFailure, type Outcome } from '../../src/domain/outcome';
+import { conversation, longer, uniqueId } from '../support/conversations';
+import { sleep, until } from '../support/polling';
+
+/** What a CRM under test can do, or why it cannot (the test is then pending, with that reason). */
+export type Capability<T> = T | { readonly pending: string };
+
+const isPending = <T extends object>(c: Capability<T>): c is { readonly pending: string } => 'pending' in c;
+
+/** The CRM's ways to fail, each scripted on the emulator for the next delivery. */
+export interface FailureHooks {
+  /** The CRM says "too many requests" (HubSpot: 429; Salesforce: 403 REQUEST_LIMIT_EXCEEDED). */
+  readonly rateLimited: Capability<{
+    inject(): void;
+    /** The HTTP status the failure carries, where the connector keeps it. */
+    readonly status?: number;
+    /** What the CRM asked us to wait, when it sent a Retry-After. */
+    readonly retryAfterMs?: number;
+  }>;
+  /** The CRM answers 5xx. */
+  readonly unavailable: Capability<{ inject(): void }>;
+  /** The CRM refuses the credentials (401). */
+  readonly unauthorized: Capability<{
+    inject(): void;
+    /** The failure's message names what to fix (the key). */
+    readonly names: RegExp;
+  }>;
+  /**
+   * The create is refused as a conflict with a record the CRM already has (HubSpot: 409 "Contact
+   * already exists"; Salesforce: its duplicate rule). Arranges that record for `c` and gives its id.
+   */
+  readonly conflictOnCreate: Capability<{ arrange(c: Conversation): Promise<string> | string }>;
+  /** For `upsertBatch`: makes the CRM refuse the record of the input returned, and that one only. */
+  readonly refusedRecord: Capability<{ arrange(): UpsertInput }>;
+}
+
+export interface CrmUnderTest {
+  /** A connector with working credentials; a test may make several. */
+  connect(): Connector;
+  /** How many objects of each type the CRM holds (contacts, notes, Leads, Tasks, local records…). */
+  inventory(): Promise<Readonly<Record<string, number>>>;
+  /** A connector without working credentials, and what its check() must name. */
+  readonly withoutCredentials: Capability<{
+    connect(): Connector;
+    /** The name of the failing check item… */
+    readonly item: string;
+    /** …and what its detail says. */
+    readonly detail: RegExp;
+  }>;
+  readonly failures: FailureHooks;
+  /** Stops the emulator (or closes the store); called once, after close() was tested or not. */
+  stop(): Promise<void>;
+}
+
+const value = <T>(outcome: Outcome<T>): T => {
+  if (!outcome.ok) assert.fail(`expected success, got ${outcome.failure.kind} ${outcome.failure.code}: ${outcome.failure.message}`);
+  return outcome.value;
+};
+
+const failureOf = <T>(outcome: Outcome<T>): CrmFailure => {
+  if (outcome.ok) assert.fail(`expected a failure, got ${JSON.stringify(outcome.value)}`);
+  return outcome.failure;
+};
+
+/** Resources that keep the event loop alive, by type (unref'd idle sockets are not counted). */
+const activeResources = (): Map<string, number> => {
+  const counts = new Map<string, number>();
+  for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return counts;
+};
+
+/** A visitor of this test alone: CRMs match people by email, so tests must not share one. */
+const freshChat = (): Conversation => {
+  const id = uniqueId('contract');
+  return conversation({ id, visitor: { name: 'Ada Lovelace', email: `${id}@example.com`, company: 'Analytical Engines' } });
+};
+
+const ACTIONS: readonly Action[] = ['lead', 'case'];
+
+export const connectorContract = (name: string, start: () => Promise<CrmUnderTest>): void => {
+  describe(`Connector contract: ${name}`, () => {
+    let current: CrmUnderTest | undefined;
+    let stopped = false;
+    beforeEach(async () => {
+      current = await start();
+      stopped = false;
+    });
+    afterEach(async () => {
+      if (!stopped) await current?.stop();
+      current = undefined;
+    });
+    const crm = (): CrmUnderTest => {
+      if (current === undefined) throw new Error('no CRM under test');
+      return current;
+    };
+    /** A test the CRM cannot run: pending, with the reason in its title. */
+    const when = <T extends object>(title: string, capability: () => Capability<T>, test: (hook: T) => Promise<void>): void => {
+      // The CRM is started per test, so whether it can is known only inside the test.
+      it(title, async function () {
+        const hook = capability();
+        if (isPending(hook)) {
+          if (this.test !== undefined) this.test.title += ` (pending: ${hook.pending})`;
+          this.skip();
+        }
+        await test(hook);
+      });
+    };
+
+    for (const action of ACTIONS) {
+      it(`upserts a new ${action}: a record of this CRM (crm = connector name), the action, an id and an absolute URL`, async () => {
+        const connector = crm().connect();
+        const record = value(await connector.upsert({ action, conversation: freshChat() }));
+        assert.equal(record.crm, connector.name);
+        assert.equal(connector.name, name);
+        assert.equal(record.action, action);
+        assert.ok(record.id.length > 0, 'an id');
+        assert.ok(record.type.length > 0, 'a type');
+        assert.match(new URL(record.url).protocol, /^https?:$/, 'an absolute http(s) URL');
+        const made = await crm().inventory();
+        assert.ok(
+          Object.values(made).some((n) => n > 0),
+          `the CRM holds the record: ${JSON.stringify(made)}`,
+        );
+      });
+
+      it(`is idempotent for a ${action}: the same input twice is the same record, and nothing new in the CRM`, async () => {
+        const connector = crm().connect();
+        const input: UpsertInput = { action, conversation: freshChat() };
+        const first = value(await connector.upsert(input));
+        const after = await crm().inventory();
+        const again = value(await connector.upsert(input));
+        assert.equal(again.id, first.id);
+        assert.deepEqual(again.refs, first.refs);
+        assert.deepEqual(await crm().inventory(), after);
+      });
+
+      it(`updates the same ${action} on a repeat with \`previous\``, async () => {
+        const connector = crm().connect();
+        const chat = freshChat();
+        const first = value(await connector.upsert({ action, conversation: chat }));
+        const after = await crm().inventory();
+        const again = value(await connector.upsert({ action, conversation: longer(chat), previous: first }));
+        assert.deepEqual([again.id, again.type, again.action], [first.id, first.type, action]);
+        assert.deepEqual(await crm().inventory(), after);
+      });
+
+      it(`updates, never duplicates, a ${action} when a later version of the conversation comes without \`previous\``, async () => {
+        const chat = freshChat();
+        const first = value(await crm().connect().upsert({ action, conversation: chat }));
+        const after = await crm().inventory();
+        // A connector of its own: nothing remembered in the process, only what the CRM holds.
+        const again = value(
+          await crm()
+            .connect()
+            .upsert({ action, conversation: longer(chat, 3) }),
+        );
+        assert.equal(again.id, first.id);
+        assert.deepEqual(again.refs, first.refs);
+        assert.deepEqual(await crm().inventory(), after);
+      });
+    }
+
+    it('finds the person a delivery made by email, in any case, and nobody for an unknown email', async () => {
+      const connector = crm().connect();
+      const chat = freshChat();
+      const email = chat.visitor.email ?? assert.fail('the chat has an email');
+      const record = value(await connector.upsert({ action: 'lead', conversation: chat }));
+      const person = value(await connector.findPerson(email.toUpperCase()));
+      assert.ok(person !== undefined, 'found by the upper-cased email');
+      assert.ok(
+        person.id === record.id || Object.values(record.refs).includes(person.id),
+        `the person (${person.id}) is the delivery's (${JSON.stringify(record)})`,
+      );
+      assert.match(new URL(person.url).protocol, /^https?:$/);
+      assert.equal(value(await connector.findPerson(`nobody-${uniqueId()}@example.com`)), undefined);
+    });
+
+    it('check(): ok with its credentials', async () => {
+      const report = await crm().connect().check();
+      assert.equal(report.ok, true, JSON.stringify(report.items));
+      assert.ok(report.items.length > 0 && report.items.every((i) => i.ok));
+    });
+
+    when(
+      'check(): not ok without working credentials, naming what is wrong',
+      () => crm().withoutCredentials,
+      async ({ item, detail, ...without }) => {
+        const report = await without.connect().check();
+        assert.equal(report.ok, false);
+        const failing = report.items.find((i) => i.name === item);
+        assert.ok(failing !== undefined && !failing.ok, `a failing "${item}" item in ${JSON.stringify(report.items)}`);
+        assert.match(failing.detail, detail);
+      },
+    );
+
+    when(
+      'a rate limit is transient, CRM_RATE_LIMITED, with the wait the CRM asked for; the retry makes one record',
+      () => crm().failures.rateLimited,
+      async (hook) => {
+        const connector = crm().connect();
+        const input: UpsertInput = { action: 'lead', conversation: freshChat() };
+        hook.inject();
+        const failure = failureOf(await connector.upsert(input));
+        assert.deepEqual([failure.kind, failure.code], ['transient', RATE_LIMITED]);
+        if (hook.status !== undefined) assert.equal(failure.status, hook.status);
+        const retryAfterMs = failure.kind === 'transient' ? failure.retryAfterMs : undefined;
+        if (hook.retryAfterMs !== undefined) assert.equal(retryAfterMs, hook.retryAfterMs);
+        // As the worker does: come back no sooner than asked.
+        await sleep(retryAfterMs ?? 0);
+        const record = value(await connector.upsert(input));
+        assert.equal(value(await connector.upsert(input)).id, record.id);
+      },
+    );
+
+    when(
+      'a 5xx is transient, and the retry converges on one record',
+      () => crm().failures.unavailable,
+      async (hook) => {
+        const connector = crm().connect();
+        const input: UpsertInput = { action: 'lead', conversation: freshChat() };
+        hook.inject();
+        const failure = failureOf(await connector.upsert(input));
+        assert.deepEqual([failure.kind, failure.code], ['transient', 'CRM_UNAVAILABLE']);
+        const record = value(await connector.upsert(input));
+        const after = await crm().inventory();
+        assert.equal(value(await connector.upsert(input)).id, record.id);
+        assert.deepEqual(await crm().inventory(), after, 'what the failed attempt made was reused');
+      },
+    );
+
+    when(
+      'a 401 is permanent (CRM_UNAUTHORIZED), naming what to fix',
+      () => crm().failures.unauthorized,
+      async (hook) => {
+        hook.inject();
+        const failure = failureOf(await crm().connect().upsert({ action: 'lead', conversation: freshChat() }));
+        assert.deepEqual([failure.kind, failure.code], ['permanent', 'CRM_UNAUTHORIZED']);
+        assert.match(failure.message, hook.names);
+      },
+    );
+
+    when(
+      'a create refused as a conflict is recovered into the record the CRM has, with no duplicate',
+      () => crm().failures.conflictOnCreate,
+      async (hook) => {
+        const chat = freshChat();
+        const existing = await hook.arrange(chat);
+        const before = await crm().inventory();
+        const record = value(await crm().connect().upsert({ action: 'lead', conversation: chat }));
+        assert.equal(record.id, existing);
+        const after = await crm().inventory();
+        for (const [type, count] of Object.entries(before))
+          assert.ok((after[type] ?? 0) <= count + 1, `at most the transcript was added to ${type}: ${count} → ${after[type] ?? 0}`);
+        assert.equal(value(await crm().connect().upsert({ action: 'lead', conversation: chat })).id, existing);
+      },
+    );
+
+    it('close() releases: no socket or timer of the connector keeps the process alive', async () => {
+      // The CRM is up (its server counts too), the connector not made yet; and mocha has set this
+      // test's timeout timer, which it does once the test function returned its promise.
+      await sleep(1);
+      const baseline = activeResources();
+      const connector = crm().connect();
+      value(await connector.upsert({ action: 'lead', conversation: freshChat() }));
+      value(await connector.findPerson('someone@example.com'));
+      await connector.check();
+      await connector.close?.();
+      await crm().stop();
+      stopped = true;
+      const leftover = () => [...activeResources()].filter(([type, n]) => n > (baseline.get(type) ?? 0));
+      await until('the connector and its CRM released everything', () => leftover().length === 0, 3000).catch(() =>
+        assert.fail(`still active after close(): ${JSON.stringify(leftover())} (before: ${JSON.stringify([...baseline])})`),
+      );
+    });
+
+    describe('upsertBatch (optional)', () => {
+      /** The batch function, or the test is skipped: the port makes it optional. */
+      const batchOf = (ctx: Mocha.Context, connector: Connector): NonNullable<Connector['upsertBatch']> => {
+        const batch = connector.upsertBatch?.bind(connector);
+        if (batch === undefined) {
+          if (ctx.test !== undefined) ctx.test.title += ` (skipped: the ${name} connector has no upsertBatch; it upserts one by one)`;
+          ctx.skip();
+        }
+        return batch;
+      };
+
+      it('gives one outcome per input, in order, each the record upsert would give', async function () {
+        const connector = crm().connect();
+        const batch = batchOf(this, connector);
+        const inputs: UpsertInput[] = [freshChat(), freshChat(), freshChat()].map((c, i) => ({
+          action: i === 1 ? 'case' : 'lead',
+          conversation: c,
+        }));
+        const outcomes = await batch(inputs);
+        assert.equal(outcomes.length, inputs.length);
+        const records = outcomes.map(value);
+        records.forEach((r, i) => {
+          assert.deepEqual([r.crm, r.action], [name, inputs[i]?.action]);
+          assert.match(new URL(r.url).protocol, /^https?:$/);
+        });
+        assert.equal(new Set(records.map((r) => r.id)).size, records.length, 'three conversations, three records');
+        const after = await crm().inventory();
+        for (const [i, input] of inputs.entries()) assert.equal(value(await connector.upsert(input)).id, records[i]?.id);
+        assert.deepEqual(await crm().inventory(), after);
+      });
+
+      it('is idempotent: the same batch again gives the same records and nothing new', async function () {
+        const connector = crm().connect();
+        const batch = batchOf(this, connector);
+        const inputs: UpsertInput[] = [freshChat(), freshChat()].map((c) => ({ action: 'lead', conversation: c }));
+        const first = (await batch(inputs)).map(value);
+        const after = await crm().inventory();
+        const later = inputs.map((input, i) => ({
+          ...input,
+          conversation: longer(input.conversation),
+          previous: first[i] ?? assert.fail(),
+        }));
+        const again = (await batch(later)).map(value);
+        assert.deepEqual(
+          again.map((r) => r.id),
+          first.map((r) => r.id),
+        );
+        const repeat = (await batch(inputs)).map(value);
+        assert.deepEqual(
+          repeat.map((r) => r.id),
+          first.map((r) => r.id),
+        );
+        assert.deepEqual(await crm().inventory(), after);
+      });
+
+      it('fails a record the CRM refuses, and that input only', async function () {
+        const connector = crm().connect();
+        const batch = batchOf(this, connector);
+        const refused = crm().failures.refusedRecord;
+        if (isPending(refused)) {
+          if (this.test !== undefined) this.test.title += ` (pending: ${refused.pending})`;
+          this.skip();
+        }
+        const inputs: UpsertInput[] = [
+          { action: 'lead', conversation: freshChat() },
+          refused.arrange(),
+          { action: 'lead', conversation: freshChat() },
+        ];
+        const outcomes = await batch(inputs);
+        assert.equal(outcomes.length, 3);
+        assert.equal(failureOf(outcomes[1] ?? assert.fail('an outcome for the refused input')).kind, 'permanent');
+        const [a, c] = [value(outcomes[0] ?? assert.fail()), value(outcomes[2] ?? assert.fail())];
+        assert.notEqual(a.id, c.id);
+      });
+    });
+  });
+};
