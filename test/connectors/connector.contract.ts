@@ -41,9 +41,10 @@ export interface FailureHooks {
   }>;
   /**
    * The create is refused as a conflict with a record the CRM already has (HubSpot: 409 "Contact
-   * already exists"; Salesforce: its duplicate rule). Arranges that record for `c` and gives its id.
+   * already exists"; Salesforce: its duplicate rule). Arranges that record for `c`, and gives its
+   * id and the chat to deliver (`c`, or `c` with what makes the CRM match it, such as a phone).
    */
-  readonly conflictOnCreate: Capability<{ arrange(c: Conversation): Promise<string> | string }>;
+  readonly conflictOnCreate: Capability<{ arrange(c: Conversation): { readonly existing: string; readonly chat: Conversation } }>;
   /** For `upsertBatch`: makes the CRM refuse the record of the input returned, and that one only. */
   readonly refusedRecord: Capability<{ arrange(): UpsertInput }>;
 }
@@ -82,6 +83,14 @@ const activeResources = (): Map<string, number> => {
   for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
   return counts;
 };
+
+/** What changed between two inventories, by type (types that did not change left out). */
+const delta = (before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>): Readonly<Record<string, number>> =>
+  Object.fromEntries(
+    [...new Set([...Object.keys(before), ...Object.keys(after)])]
+      .map((type) => [type, (after[type] ?? 0) - (before[type] ?? 0)] as const)
+      .filter(([, n]) => n !== 0),
+  );
 
 /** A visitor of this test alone: CRMs match people by email, so tests must not share one. */
 const freshChat = (): Conversation => {
@@ -207,38 +216,50 @@ export const connectorContract = (name: string, start: () => Promise<CrmUnderTes
       },
     );
 
+    /** What one delivery of a fresh lead adds to the CRM, by object type (a contact and its note, a Lead and its Task…). */
+    const oneLead = async (): Promise<Readonly<Record<string, number>>> => {
+      const before = await crm().inventory();
+      value(await crm().connect().upsert({ action: 'lead', conversation: freshChat() }));
+      return delta(before, await crm().inventory());
+    };
+
     when(
-      'a rate limit is transient, CRM_RATE_LIMITED, with the wait the CRM asked for; the retry makes one record',
+      'a rate limit is transient, CRM_RATE_LIMITED, with the wait the CRM asked for, and makes nothing; the retry makes one record',
       () => crm().failures.rateLimited,
       async (hook) => {
+        const clean = await oneLead();
         const connector = crm().connect();
         const input: UpsertInput = { action: 'lead', conversation: freshChat() };
+        const before = await crm().inventory();
         hook.inject();
         const failure = failureOf(await connector.upsert(input));
         assert.deepEqual([failure.kind, failure.code], ['transient', RATE_LIMITED]);
         if (hook.status !== undefined) assert.equal(failure.status, hook.status);
         const retryAfterMs = failure.kind === 'transient' ? failure.retryAfterMs : undefined;
         if (hook.retryAfterMs !== undefined) assert.equal(retryAfterMs, hook.retryAfterMs);
+        assert.deepEqual(await crm().inventory(), before, 'a refused call makes nothing');
         // As the worker does: come back no sooner than asked.
         await sleep(retryAfterMs ?? 0);
         const record = value(await connector.upsert(input));
+        assert.deepEqual(delta(before, await crm().inventory()), clean, 'the retry makes what one delivery makes');
         assert.equal(value(await connector.upsert(input)).id, record.id);
       },
     );
 
     when(
-      'a 5xx is transient, and the retry converges on one record',
+      'a 5xx is transient, and the retry converges on what one delivery makes',
       () => crm().failures.unavailable,
       async (hook) => {
+        const clean = await oneLead();
         const connector = crm().connect();
         const input: UpsertInput = { action: 'lead', conversation: freshChat() };
+        const before = await crm().inventory();
         hook.inject();
         const failure = failureOf(await connector.upsert(input));
         assert.deepEqual([failure.kind, failure.code], ['transient', 'CRM_UNAVAILABLE']);
         const record = value(await connector.upsert(input));
-        const after = await crm().inventory();
+        assert.deepEqual(delta(before, await crm().inventory()), clean, 'what the failed attempt made was reused, not made twice');
         assert.equal(value(await connector.upsert(input)).id, record.id);
-        assert.deepEqual(await crm().inventory(), after, 'what the failed attempt made was reused');
       },
     );
 
@@ -257,14 +278,19 @@ export const connectorContract = (name: string, start: () => Promise<CrmUnderTes
       'a create refused as a conflict is recovered into the record the CRM has, with no duplicate',
       () => crm().failures.conflictOnCreate,
       async (hook) => {
-        const chat = freshChat();
-        const existing = await hook.arrange(chat);
+        const clean = await oneLead();
+        const { existing, chat } = hook.arrange(freshChat());
         const before = await crm().inventory();
         const record = value(await crm().connect().upsert({ action: 'lead', conversation: chat }));
         assert.equal(record.id, existing);
-        const after = await crm().inventory();
-        for (const [type, count] of Object.entries(before))
-          assert.ok((after[type] ?? 0) <= count + 1, `at most the transcript was added to ${type}: ${count} → ${after[type] ?? 0}`);
+        const added = delta(before, await crm().inventory());
+        const total = (d: Readonly<Record<string, number>>) => Object.values(d).reduce((a, b) => a + b, 0);
+        for (const [type, n] of Object.entries(added))
+          assert.ok(n <= (clean[type] ?? 0), `${type}: ${n} added, a fresh lead adds ${clean[type] ?? 0}`);
+        assert.ok(
+          total(added) < total(clean),
+          `no second person: ${JSON.stringify(added)} against a fresh lead's ${JSON.stringify(clean)}`,
+        );
         assert.equal(value(await crm().connect().upsert({ action: 'lead', conversation: chat })).id, existing);
       },
     );

@@ -29,7 +29,9 @@ connectorContract('hubspot', async () => {
       unavailable: { inject: () => hs.faults.inject({ status: 502, match: /^POST \/crm\/objects\/2026-09\/notes$/ }) },
       unauthorized: { inject: () => hs.faults.revokeToken(), names: /HUBSPOT_ACCESS_TOKEN/ },
       // HubSpot itself answers the create of a contact whose email it has with 409 "Contact already exists. Existing ID: …".
-      conflictOnCreate: { arrange: (c) => hs.state.create('contacts', { email: c.visitor.email ?? '', firstname: 'Augusta' }).id },
+      conflictOnCreate: {
+        arrange: (chat) => ({ existing: hs.state.create('contacts', { email: chat.visitor.email ?? '', firstname: 'Augusta' }).id, chat }),
+      },
       refusedRecord: {
         arrange: () => ({
           action: 'lead',

@@ -37,7 +37,14 @@ connectorContract('salesforce', async () => {
       conflictOnCreate: {
         arrange: (c) => {
           emulator.state.duplicateRules = true;
-          return emulator.state.seed('Lead', { LastName: 'Same', Company: 'Other Co', Email: c.visitor.email, IsConverted: false }).Id;
+          // Matched by phone: a Lead with the visitor's email the connector finds itself, before any create.
+          const lead = emulator.state.seed('Lead', {
+            LastName: 'Same',
+            Company: 'Phone Co',
+            Phone: '+1 (555) 010-0200',
+            IsConverted: false,
+          });
+          return { existing: lead.Id, chat: { ...c, visitor: { ...c.visitor, phone: '15550100200' } } };
         },
       },
       refusedRecord: {
