@@ -167,7 +167,7 @@ export const connectorContract = (name: string, start: () => Promise<CrmUnderTes
         assert.deepEqual(await crm().inventory(), after);
       });
 
-      it(`updates, never duplicates, a ${action} when a later version of the conversation comes without \`previous\``, async () => {
+      it(`updates a ${action}, never makes a second one, when a later version of the conversation comes without \`previous\``, async () => {
         const chat = freshChat();
         const first = value(await crm().connect().upsert({ action, conversation: chat }));
         const after = await crm().inventory();

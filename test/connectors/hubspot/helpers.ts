@@ -9,6 +9,9 @@ import type { Outcome } from '../../../src/domain/outcome';
 import type { HubspotEmulator, RecordedRequest } from '../../emulators/hubspot';
 import { sleep } from '../../support/polling';
 
+/** The chats: test/support/conversations.ts (re-exported for the tests that import them from here). */
+export { conversation, message } from '../../support/conversations';
+
 const noLocalRecords: LocalRecordStore = {
   upsertLocalRecord: () => Promise.reject(new Error('the HubSpot connector must not use the local CRM')),
   getLocalRecord: () => Promise.reject(new Error('the HubSpot connector must not use the local CRM')),
