@@ -9,94 +9,15 @@
  * with the reason in its title, never passed.
  */
 import assert from 'node:assert/strict';
-import type { Connector, UpsertInput } from '../../src/domain/connector';
-import type { Conversation } from '../../src/domain/conversation';
+import type { UpsertInput } from '../../src/domain/connector';
 import type { Action } from '../../src/domain/event';
-import { RATE_LIMITED, type CrmFailure, type Outcome } from '../../src/domain/outcome';
-import { conversation, longer, uniqueId } from '../support/conversations';
+import { RATE_LIMITED } from '../../src/domain/outcome';
+import { longer, uniqueId } from '../support/conversations';
 import { sleep, until } from '../support/polling';
+import { batchContract } from './contract/batch';
+import { activeResources, delta, failureOf, freshChat, isPending, value, type Capability, type CrmUnderTest } from './contract/kit';
 
-/** What a CRM under test can do, or why it cannot (the test is then pending, with that reason). */
-export type Capability<T> = T | { readonly pending: string };
-
-const isPending = <T extends object>(c: Capability<T>): c is { readonly pending: string } => 'pending' in c;
-
-/** The CRM's ways to fail, each scripted on the emulator for the next delivery. */
-export interface FailureHooks {
-  /** The CRM says "too many requests" (HubSpot: 429; Salesforce: 403 REQUEST_LIMIT_EXCEEDED). */
-  readonly rateLimited: Capability<{
-    inject(): void;
-    /** The HTTP status the failure carries, where the connector keeps it. */
-    readonly status?: number;
-    /** What the CRM asked us to wait, when it sent a Retry-After. */
-    readonly retryAfterMs?: number;
-  }>;
-  /** The CRM answers 5xx. */
-  readonly unavailable: Capability<{ inject(): void }>;
-  /** The CRM refuses the credentials (401). */
-  readonly unauthorized: Capability<{
-    inject(): void;
-    /** The failure's message names what to fix (the key). */
-    readonly names: RegExp;
-  }>;
-  /**
-   * The create is refused as a conflict with a record the CRM already has (HubSpot: 409 "Contact
-   * already exists"; Salesforce: its duplicate rule). Arranges that record for `c`, and gives its
-   * id and the chat to deliver (`c`, or `c` with what makes the CRM match it, such as a phone).
-   */
-  readonly conflictOnCreate: Capability<{ arrange(c: Conversation): { readonly existing: string; readonly chat: Conversation } }>;
-  /** For `upsertBatch`: makes the CRM refuse the record of the input returned, and that one only. */
-  readonly refusedRecord: Capability<{ arrange(): UpsertInput }>;
-}
-
-export interface CrmUnderTest {
-  /** A connector with working credentials; a test may make several. */
-  connect(): Connector;
-  /** How many objects of each type the CRM holds (contacts, notes, Leads, Tasks, local records…). */
-  inventory(): Promise<Readonly<Record<string, number>>>;
-  /** A connector without working credentials, and what its check() must name. */
-  readonly withoutCredentials: Capability<{
-    connect(): Connector;
-    /** The name of the failing check item… */
-    readonly item: string;
-    /** …and what its detail says. */
-    readonly detail: RegExp;
-  }>;
-  readonly failures: FailureHooks;
-  /** Stops the emulator (or closes the store); called once, after close() was tested or not. */
-  stop(): Promise<void>;
-}
-
-const value = <T>(outcome: Outcome<T>): T => {
-  if (!outcome.ok) assert.fail(`expected success, got ${outcome.failure.kind} ${outcome.failure.code}: ${outcome.failure.message}`);
-  return outcome.value;
-};
-
-const failureOf = <T>(outcome: Outcome<T>): CrmFailure => {
-  if (outcome.ok) assert.fail(`expected a failure, got ${JSON.stringify(outcome.value)}`);
-  return outcome.failure;
-};
-
-/** Resources that keep the event loop alive, by type (unref'd idle sockets are not counted). */
-const activeResources = (): Map<string, number> => {
-  const counts = new Map<string, number>();
-  for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
-  return counts;
-};
-
-/** What changed between two inventories, by type (types that did not change left out). */
-const delta = (before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>): Readonly<Record<string, number>> =>
-  Object.fromEntries(
-    [...new Set([...Object.keys(before), ...Object.keys(after)])]
-      .map((type) => [type, (after[type] ?? 0) - (before[type] ?? 0)] as const)
-      .filter(([, n]) => n !== 0),
-  );
-
-/** A visitor of this test alone: CRMs match people by email, so tests must not share one. */
-const freshChat = (): Conversation => {
-  const id = uniqueId('contract');
-  return conversation({ id, visitor: { name: 'Ada Lovelace', email: `${id}@example.com`, company: 'Analytical Engines' } });
-};
+export type { Capability, CrmUnderTest, FailureHooks } from './contract/kit';
 
 const ACTIONS: readonly Action[] = ['lead', 'case'];
 
@@ -313,80 +234,6 @@ export const connectorContract = (name: string, start: () => Promise<CrmUnderTes
       );
     });
 
-    describe('upsertBatch (optional)', () => {
-      /** The batch function, or the test is skipped: the port makes it optional. */
-      const batchOf = (ctx: Mocha.Context, connector: Connector): NonNullable<Connector['upsertBatch']> => {
-        const batch = connector.upsertBatch?.bind(connector);
-        if (batch === undefined) {
-          if (ctx.test !== undefined) ctx.test.title += ` (skipped: the ${name} connector has no upsertBatch; it upserts one by one)`;
-          ctx.skip();
-        }
-        return batch;
-      };
-
-      it('gives one outcome per input, in order, each the record upsert would give', async function () {
-        const connector = crm().connect();
-        const batch = batchOf(this, connector);
-        const inputs: UpsertInput[] = [freshChat(), freshChat(), freshChat()].map((c, i) => ({
-          action: i === 1 ? 'case' : 'lead',
-          conversation: c,
-        }));
-        const outcomes = await batch(inputs);
-        assert.equal(outcomes.length, inputs.length);
-        const records = outcomes.map(value);
-        records.forEach((r, i) => {
-          assert.deepEqual([r.crm, r.action], [name, inputs[i]?.action]);
-          assert.match(new URL(r.url).protocol, /^https?:$/);
-        });
-        assert.equal(new Set(records.map((r) => r.id)).size, records.length, 'three conversations, three records');
-        const after = await crm().inventory();
-        for (const [i, input] of inputs.entries()) assert.equal(value(await connector.upsert(input)).id, records[i]?.id);
-        assert.deepEqual(await crm().inventory(), after);
-      });
-
-      it('is idempotent: the same batch again gives the same records and nothing new', async function () {
-        const connector = crm().connect();
-        const batch = batchOf(this, connector);
-        const inputs: UpsertInput[] = [freshChat(), freshChat()].map((c) => ({ action: 'lead', conversation: c }));
-        const first = (await batch(inputs)).map(value);
-        const after = await crm().inventory();
-        const later = inputs.map((input, i) => ({
-          ...input,
-          conversation: longer(input.conversation),
-          previous: first[i] ?? assert.fail(),
-        }));
-        const again = (await batch(later)).map(value);
-        assert.deepEqual(
-          again.map((r) => r.id),
-          first.map((r) => r.id),
-        );
-        const repeat = (await batch(inputs)).map(value);
-        assert.deepEqual(
-          repeat.map((r) => r.id),
-          first.map((r) => r.id),
-        );
-        assert.deepEqual(await crm().inventory(), after);
-      });
-
-      it('fails a record the CRM refuses, and that input only', async function () {
-        const connector = crm().connect();
-        const batch = batchOf(this, connector);
-        const refused = crm().failures.refusedRecord;
-        if (isPending(refused)) {
-          if (this.test !== undefined) this.test.title += ` (pending: ${refused.pending})`;
-          this.skip();
-        }
-        const inputs: UpsertInput[] = [
-          { action: 'lead', conversation: freshChat() },
-          refused.arrange(),
-          { action: 'lead', conversation: freshChat() },
-        ];
-        const outcomes = await batch(inputs);
-        assert.equal(outcomes.length, 3);
-        assert.equal(failureOf(outcomes[1] ?? assert.fail('an outcome for the refused input')).kind, 'permanent');
-        const [a, c] = [value(outcomes[0] ?? assert.fail()), value(outcomes[2] ?? assert.fail())];
-        assert.notEqual(a.id, c.id);
-      });
-    });
+    batchContract(name, crm);
   });
 };
