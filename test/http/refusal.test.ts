@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { BODY_LIMIT_BYTES } from '../../src/http/routes/webhooks';
 import { lastRejectedSetting, readRejection } from '../../src/http/webhook-rejections';
-import { until } from '../support/expect';
+import { until } from '../support/polling';
 import { startService, type TestService } from '../support/service';
 
 describe('a refused webhook, classified once', () => {

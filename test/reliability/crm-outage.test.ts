@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { startHubspotEmulator, type HubspotEmulator } from '../emulators/hubspot';
-import { contactsByConversation, integrationUrlOf as integrationUrl, until } from '../support/expect';
+import { contactsByConversation, integrationUrlOf as integrationUrl } from '../support/expect';
+import { until } from '../support/polling';
 import { postOlark, transcript } from '../support/olark';
 import { removeDir, startService, tempDir, type TestService } from '../support/service';
 

@@ -13,7 +13,8 @@ import { startHubspotEmulator, type HubspotEmulator } from '../emulators/hubspot
 import { makeConversation, sendWebhook, startIAdvizeEmulator, type IAdvizeEmulator } from '../emulators/iadvize';
 import { startLiveChatEmulator, type LiveChatEmulator } from '../emulators/livechat';
 import { chatDeactivated, postWebhook } from '../emulators/livechat/webhooks';
-import { drained, until } from '../support/expect';
+import { drained } from '../support/expect';
+import { until } from '../support/polling';
 import { spawnService, type ChildService } from '../support/child-service';
 import { freePort, removeDir, tempDir } from '../support/service';
 import {

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { openPostgresStore } from '../../src/storage/postgres/store';
 import { startHubspotEmulator, type HubspotEmulator } from '../emulators/hubspot';
 import { makeConversation, sendWebhook, startIAdvizeEmulator, type IAdvizeEmulator, type SeedConversation } from '../emulators/iadvize';
-import { drained as drainedAt, until } from '../support/expect';
+import { drained as drainedAt } from '../support/expect';
+import { until } from '../support/polling';
 import { spawnService, type ChildService } from '../support/child-service';
 import {
   IADVIZE_SECRET,

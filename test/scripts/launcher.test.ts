@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlin
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../support/net';
+import { untilHealthy } from '../support/polling';
 import { launcherSettings, removeTemp } from '../../bench/service';
 
 const ROOT = resolve(__dirname, '../..');
@@ -22,20 +23,6 @@ const procList = (pid: number, file: 'cmdline' | 'environ'): string[] =>
   readFileSync(`/proc/${pid}/${file}`, 'utf8')
     .split('\0')
     .filter((s) => s !== '');
-
-const waitHealthy = async (url: string, child: ChildProcess, stderr: () => string): Promise<void> => {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the launcher exited with ${child.exitCode}: ${stderr()}`);
-    const status = await fetch(`${url}/healthz`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the service did not answer /healthz: ${stderr()}`);
-};
 
 describe('bin/chat2crm (the launcher)', function () {
   const temp = mkdtempSync(join(tmpdir(), 'chat2crm-launcher-'));
@@ -113,7 +100,7 @@ describe('bin/chat2crm (the launcher)', function () {
       child.stderr?.on('data', (chunk: Buffer) => {
         stderr = (stderr + chunk.toString('utf8')).slice(-4000);
       });
-      await waitHealthy(url, child, () => stderr);
+      await untilHealthy(url, child, () => stderr, 30_000);
     });
 
     after(async () => {

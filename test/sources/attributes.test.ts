@@ -17,7 +17,7 @@ import { WireConversation } from '../../src/sources/iadvize/wire.codec';
 import { fromConversationJson, toConversationJson } from '../../src/storage/serialization';
 import { fixtureBytes as olarkFixture } from './olark/fixtures';
 import { eventsOf, fixtureBytes as liveChatFixture, fixtureJson as liveChatJson, onlyConversation, requestOf } from './livechat/helpers';
-import { sourceRequest } from './livesupporti/request';
+import { sourceRequest } from '../support/requests';
 
 const olark = (name: string): Conversation => {
   const decoded = decodeOlarkEvent(olarkFixture(name), 'application/json', { dedupKey: name, now: new Date(), syncDeadlineMs: 8000 });

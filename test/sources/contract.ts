@@ -143,16 +143,3 @@ export const sourceContract = (kit: SourceKit): void => {
     });
   });
 };
-
-/** A SourceRequest as the edge builds it (header names lower-cased). */
-export const sourceRequest = (
-  init: { method?: string; body?: string | Buffer; query?: string; headers?: Readonly<Record<string, string>> } = {},
-): SourceRequest => {
-  const headers = new Map(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-  return {
-    method: init.method ?? 'POST',
-    rawBody: Buffer.isBuffer(init.body) ? init.body : Buffer.from(init.body ?? '', 'utf8'),
-    rawQuery: init.query ?? '',
-    header: (header) => headers.get(header.toLowerCase()),
-  };
-};

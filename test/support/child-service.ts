@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Env } from '../../src/domain/connector';
+import { untilHealthy } from './polling';
 import { TEST_TOKEN, freePort } from './service';
 
 export interface ChildService {
@@ -17,21 +18,6 @@ export interface ChildService {
 }
 
 const ROOT = resolve(__dirname, '../..');
-
-const waitHealthy = async (url: string, child: ChildProcess, stderr: () => string, ms = 20_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}: ${stderr()}`);
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`service did not become healthy: ${stderr()}`);
-};
 
 export const spawnService = async (env: Env): Promise<ChildService> => {
   const port = env.PORT ?? String(await freePort());
@@ -55,7 +41,7 @@ export const spawnService = async (env: Env): Promise<ChildService> => {
     err = (err + chunk.toString('utf8')).slice(-4000);
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitHealthy(url, child, () => err);
+  await untilHealthy(url, child, () => err);
   return {
     url,
     webhook: `${url}/webhooks/olark/${env.OLARK_WEBHOOK_TOKEN ?? TEST_TOKEN}`,

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import * as t from 'io-ts';
 import { CHAT_CONVERSATION_ID, type HubspotEmulator } from '../emulators/hubspot';
+import { until } from './polling';
 
 /** The `integrationUrl` of a 200 webhook answer (fails the test on anything else). */
 export const integrationUrlOf = async (res: Response): Promise<string> => {
@@ -14,14 +15,8 @@ export const integrationUrlOf = async (res: Response): Promise<string> => {
   return body.integrationUrl;
 };
 
-/** Polls `check` every 20 ms until it holds, failing the test after `ms`. */
-export const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 5000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+/** Waiting lives in polling.ts; exported here too for the tests that import it with the assertions. */
+export { until };
 
 const Health = t.type({ queue: t.type({ pending: t.number, running: t.number, dead: t.number, done: t.number }) });
 export type QueueHealth = t.TypeOf<typeof Health>['queue'];

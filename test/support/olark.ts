@@ -1,14 +1,9 @@
 /** Olark payloads and requests as Olark sends them (form field `data`, `+` for spaces). */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { fixturesOf } from './fixtures';
 
-export const FIXTURES_DIR = resolve(__dirname, '../fixtures/olark');
-
-export const fixtureNames = (): string[] =>
-  readdirSync(FIXTURES_DIR)
-    .filter((f) => f.endsWith('.json'))
-    .sort();
-export const fixture = (name: string): unknown => JSON.parse(readFileSync(join(FIXTURES_DIR, name), 'utf8'));
+const olark = fixturesOf('olark');
+export const fixtureNames = olark.names;
+export const fixture = olark.json;
 
 /** `data=<url-encoded JSON>` exactly as Olark posts it. */
 export const olarkForm = (payload: unknown): string => new URLSearchParams({ data: JSON.stringify(payload) }).toString();

@@ -47,16 +47,20 @@ export const startService = async (
   dir: string = tempDir(),
   definitions: readonly SourceDefinition[] = sourceDefinitions,
   options: Omit<StartOptions, 'announce'> = {},
-): Promise<TestService> => {
+): Promise<TestService & { readonly banner: string }> => {
   const full = await serviceEnv(env, dir);
-  const loaded = loadConfig(full, definitions);
+  // A key set to undefined is a key not set (a test unsets a default that way).
+  const loaded = loadConfig(Object.fromEntries(Object.entries(full).filter(([, v]) => v !== undefined)), definitions);
   if (!loaded.ok) throw new Error(`bad test configuration: ${loaded.errors.join('; ')}`);
-  const running = await start(loaded.config, { ...options, announce: () => undefined });
+  // What the service printed at start-up (its URLs, the console's password hint…).
+  let banner = '';
+  const running = await start(loaded.config, { ...options, announce: (text) => (banner += text) });
   const url = `http://127.0.0.1:${running.port}`;
   return {
     url,
     webhook: `${url}/webhooks/olark/${full.OLARK_WEBHOOK_TOKEN ?? TEST_TOKEN}`,
     dir,
+    banner,
     running,
     stop: () => running.shutdown(),
   };

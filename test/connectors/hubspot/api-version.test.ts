@@ -10,7 +10,8 @@ import { HubspotConfigCodec } from '../../../connectors/hubspot/config';
 import { datedPath, datedPaths, datedUrl, LegacyPathRefused } from '../../../connectors/hubspot/api-version';
 import { describeErrors } from '../../../src/domain/codecs';
 import { startHubspotEmulator, type HubspotEmulator } from '../../emulators/hubspot';
-import { conversation, connectorFor, message, value } from './helpers';
+import { conversation, message } from '../../support/conversations';
+import { connectorFor, value } from './helpers';
 
 const configOf = (env: Record<string, string>) => HubspotConfigCodec.decode({ HUBSPOT_ACCESS_TOKEN: 'pat-na1-x', ...env });
 const refusal = (env: Record<string, string>): string => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { startHubspotEmulator, type HubspotEmulator } from '../../emulators/hubspot';
-import { conversation, connectorFor, message, sequentialDepth, signatures, value } from './helpers';
+import { conversation, message } from '../../support/conversations';
+import { connectorFor, sequentialDepth, signatures, value } from './helpers';
 
 describe('HubSpot connector: cases', () => {
   let hs: HubspotEmulator;

@@ -1,44 +1,16 @@
-/** Shared set-up for the HubSpot connector tests: conversations, a connector on the emulator, call depth. */
+/** Shared set-up for the HubSpot connector tests: a connector on the emulator, call depth (conversations: test/support/conversations.ts). */
 import { isLeft } from 'fp-ts/Either';
 import { HubspotConfigCodec } from '../../../connectors/hubspot';
 import { createHubspotConnector } from '../../../connectors/hubspot/connector';
 import type { Connector, Env } from '../../../src/domain/connector';
-import type { Conversation, Message, Visitor } from '../../../src/domain/conversation';
 import type { LocalRecordStore } from '../../../src/domain/local-records';
 import { silentLog } from '../../../src/domain/log';
 import type { Outcome } from '../../../src/domain/outcome';
 import type { HubspotEmulator, RecordedRequest } from '../../emulators/hubspot';
+import { sleep } from '../../support/polling';
 
-const T0 = Date.UTC(2026, 10, 22, 15, 0, 0);
-
-export const message = (
-  i: number,
-  role: Message['role'] = i % 2 === 0 ? 'visitor' : 'operator',
-  body = `message number ${i}`,
-): Message => ({
-  role,
-  author: role === 'visitor' ? 'Ada Lovelace' : 'Grace (support)',
-  body,
-  at: new Date(T0 + i * 60_000),
-});
-
-export const conversation = (overrides: { id?: string; visitor?: Visitor; messages?: readonly Message[] } = {}): Conversation => ({
-  source: 'olark',
-  id: overrides.id ?? 'conv-1',
-  visitor: overrides.visitor ?? {
-    name: 'Ada Lovelace',
-    email: 'ada@example.com',
-    phone: '+44 20 7946 0000',
-    company: 'Analytical Engines',
-    city: 'London',
-    country: 'United Kingdom',
-  },
-  messages: overrides.messages ?? [message(0, 'visitor', 'Hello, I would like a quote for 20 seats'), message(1), message(2)],
-  tags: [],
-  groups: [],
-  operators: [{ id: 'op1', name: 'Grace' }],
-  offline: false,
-});
+/** The chats: test/support/conversations.ts (re-exported for the tests that import them from here). */
+export { conversation, message } from '../../support/conversations';
 
 const noLocalRecords: LocalRecordStore = {
   upsertLocalRecord: () => Promise.reject(new Error('the HubSpot connector must not use the local CRM')),
@@ -76,8 +48,6 @@ export const sequentialDepth = (requests: readonly RecordedRequest[]): number =>
 };
 
 export const signatures = (requests: readonly RecordedRequest[]): string[] => requests.map((r) => `${r.method} ${r.path}`);
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** What the delivery worker does: try again after a transient failure, waiting as asked. */
 export const untilDone = async <T>(

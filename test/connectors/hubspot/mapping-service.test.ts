@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHubspotEmulator, type HubspotEmulator } from '../../emulators/hubspot';
-import { until } from '../../support/expect';
+import { until } from '../../support/polling';
 import { postOlark, transcript } from '../../support/olark';
 import { removeDir, startService, tempDir, type TestService } from '../../support/service';
 

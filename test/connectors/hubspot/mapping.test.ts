@@ -16,7 +16,8 @@ import { silentLog } from '../../../src/domain/log';
 import { decodeMapping, mapConversation, type Mapping } from '../../../src/domain/mapping';
 import type { CrmRecord } from '../../../src/domain/record';
 import { startHubspotEmulator, type HubspotEmulator, type RecordedRequest } from '../../emulators/hubspot';
-import { conversation, sequentialDepth, signatures, value } from './helpers';
+import { conversation } from '../../support/conversations';
+import { sequentialDepth, signatures, value } from './helpers';
 
 const noLocalRecords: LocalRecordStore = {
   upsertLocalRecord: () => Promise.reject(new Error('unused')),

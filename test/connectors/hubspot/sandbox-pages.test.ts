@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { startHubspotEmulator, type HubspotEmulator } from '../../emulators/hubspot';
 import { freePort } from '../../support/net';
-import { conversation, connectorFor, value } from './helpers';
+import { conversation } from '../../support/conversations';
+import { connectorFor, value } from './helpers';
 
 const ROOT = resolve(__dirname, '../../..');
 

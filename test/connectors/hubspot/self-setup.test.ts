@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { startHubspotEmulator, type HubspotEmulator } from '../../emulators/hubspot';
-import { connectorFor, conversation, value } from './helpers';
+import { conversation } from '../../support/conversations';
+import { connectorFor, value } from './helpers';
 
 describe('HubSpot connector: a portal where npm run setup never ran', () => {
   let emulator: HubspotEmulator;

@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { fromHubspotError } from '../../../connectors/hubspot/mappers';
 import { startHubspotEmulator, type HubspotEmulator } from '../../emulators/hubspot';
-import { conversation, connectorFor, value } from './helpers';
+import { conversation } from '../../support/conversations';
+import { connectorFor, value } from './helpers';
 
 describe('HubSpot connector: 2026-09 portal validation rules', () => {
   let hs: HubspotEmulator;

@@ -6,6 +6,7 @@ import type { LocalRecordStore } from '../../../src/domain/local-records';
 import type { Outcome } from '../../../src/domain/outcome';
 import { SalesforceConfigCodec, type SalesforceConfig } from '../../../connectors/salesforce';
 import { createSalesforceConnector } from '../../../connectors/salesforce/connector';
+import { conversation as chat, lines, uniqueId } from '../../support/conversations';
 import { startSalesforceEmulator, type SalesforceEmulator, type SalesforceEmulatorOptions } from '../../emulators/salesforce';
 
 export const noLocalRecords: LocalRecordStore = {
@@ -50,22 +51,20 @@ export const sandbox = async (options: SalesforceEmulatorOptions = {}, extraEnv:
 export const connectorFor = (env: Record<string, string>): Connector =>
   createSalesforceConnector(configFor(env), { log: silentLog, publicUrl: 'http://localhost:3000', localRecords: noLocalRecords });
 
-let counter = 0;
-export const conversation = (visitor: Visitor = {}, lines = 2, id = `conv${++counter}x${Date.now().toString(36)}`): Conversation => ({
-  source: 'olark',
-  id,
-  visitor,
-  messages: Array.from({ length: lines }, (_, i) => ({
-    role: i % 2 === 0 ? ('visitor' as const) : ('operator' as const),
-    author: i % 2 === 0 ? (visitor.name ?? 'Visitor') : 'Olark Operator',
-    body: `message number ${i + 1}`,
-    at: new Date(Date.UTC(2026, 0, 5, 10, 0, i)),
-  })),
-  tags: [],
-  groups: [],
-  operators: [{ id: 'op1', name: 'Olark Operator' }],
-  offline: false,
-});
+/** A chat of `count` lines ("message number 1"…) on 2026-01-05, a second apart, with a fresh id. */
+export const conversation = (visitor: Visitor = {}, count = 2, id = uniqueId('conv')): Conversation =>
+  chat({
+    id,
+    visitor,
+    messages: lines(count, {
+      first: 1,
+      visitor: visitor.name ?? 'Visitor',
+      operator: 'Olark Operator',
+      start: Date.UTC(2026, 0, 5, 10, 0, 0),
+      stepMs: 1000,
+    }),
+    operators: [{ id: 'op1', name: 'Olark Operator' }],
+  });
 
 export const value = <T>(outcome: Outcome<T>): T => {
   if (!outcome.ok) throw new Error(`expected success, got ${outcome.failure.kind} ${outcome.failure.code}: ${outcome.failure.message}`);

@@ -1,9 +1,10 @@
 /** The real service with the scripted CRM, for the console's tests; and a client that signs in. */
-import { loadConfig } from '../../../src/config';
 import type { Env } from '../../../src/domain/connector';
-import { start } from '../../../src/main';
+import type { start } from '../../../src/main';
+import { sourceDefinitions } from '../../../src/sources';
 import { scriptedCrm, type ScriptedCrm } from '../../support/scripted-crm';
-import { removeDir, serviceEnv, tempDir, TEST_TOKEN } from '../../support/service';
+import { until } from '../../support/polling';
+import { removeDir, startService, tempDir } from '../../support/service';
 
 export const PASSWORD = 'console-test-password-1';
 
@@ -25,13 +26,15 @@ export const startConsole = async (
   dir = tempDir('chat2crm-admin-'),
   crm = scriptedCrm(),
 ): Promise<ConsoleService & { dir: string }> => {
-  const full = await serviceEnv({ ADMIN_PASSWORD: PASSWORD, RETRY_SCHEDULE: '20ms,20ms', SYNC_DEADLINE_MS: '200', ...env }, dir);
-  const loaded = loadConfig(Object.fromEntries(Object.entries(full).filter(([, v]) => v !== undefined)));
-  if (!loaded.ok) throw new Error(`bad test configuration: ${loaded.errors.join('; ')}`);
-  let banner = '';
-  const running = await start(loaded.config, { announce: (text) => (banner += text), createConnector: async () => crm.connector });
-  const url = `http://127.0.0.1:${running.port}`;
-  return { url, webhook: `${url}/webhooks/olark/${TEST_TOKEN}`, crm, banner, running, dir, stop: () => running.shutdown() };
+  const service = await startService(
+    { ADMIN_PASSWORD: PASSWORD, RETRY_SCHEDULE: '20ms,20ms', SYNC_DEADLINE_MS: '200', ...env },
+    dir,
+    sourceDefinitions,
+    {
+      createConnector: async () => crm.connector,
+    },
+  );
+  return { ...service, crm };
 };
 
 export const cleanUp = async (service: { stop(): Promise<void>; dir: string } | undefined): Promise<void> => {
@@ -51,15 +54,8 @@ export const postForm = (url: string, form: Record<string, string>, authorizatio
     redirect: 'manual',
   });
 
-/** Waits until `check` holds (the worker runs steps in the background). */
-export const eventually = async (check: () => Promise<boolean>, what: string, ms = 5000): Promise<void> => {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
+/** Waits until `check` holds (the worker runs steps in the background): `until` with the console tests' argument order. */
+export const eventually = (check: () => Promise<boolean>, what: string, ms = 5000): Promise<void> => until(what, check, ms);
 
 /** The value of the first hidden `csrf` field of a page. */
 export const csrfOf = (page: string): string => {

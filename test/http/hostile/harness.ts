@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../../../src/config';
 import { openStore } from '../../../src/storage/open';
 import type { Store } from '../../../src/storage/store';
-import { until } from '../../support/expect';
+import { until } from '../../support/polling';
 import { freePort, removeDir, tempDir, TEST_TOKEN } from '../../support/service';
 
 const ROOT = resolve(__dirname, '../../..');

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { iadvizeSource } from '../../../src/sources/iadvize';
 import { sign } from '../../emulators/iadvize/webhook';
-import { sourceContract, sourceRequest } from '../contract';
+import { sourceRequest } from '../../support/requests';
+import { sourceContract } from '../contract';
 
 const SECRET = 'iadvize-contract-secret';
 const DIR = join(__dirname, '../../fixtures/iadvize');

@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config';
 import { start } from '../../../src/main';
 import { sourceDefinitions } from '../../../src/sources';
 import { iadvizeSource } from '../../../src/sources/iadvize';
-import { until } from '../../support/expect';
+import { until } from '../../support/polling';
 import { removeDir, serviceEnv, tempDir } from '../../support/service';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

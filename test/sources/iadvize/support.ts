@@ -1,15 +1,14 @@
 /** Builders shared by the iAdvize source tests. */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Env } from '../../../src/domain/connector';
 import { silentLog } from '../../../src/domain/log';
 import type { ChatSource, SourceDeps, SourceRequest } from '../../../src/domain/source';
 import { iadvizeSource } from '../../../src/sources/iadvize';
 import { sign } from '../../emulators/iadvize';
+import { fixturesOf } from '../../support/fixtures';
+import { sourceRequest } from '../../support/requests';
 
 export const SECRET = 'test-app-secret-token';
-export const FIXTURE_DIR = path.resolve(__dirname, '../../fixtures/iadvize');
-export const fixtureBytes = (name: string): Buffer => readFileSync(path.join(FIXTURE_DIR, name));
+export const { dir: FIXTURE_DIR, bytes: fixtureBytes } = fixturesOf('iadvize');
 
 export const sourceFor = (env: Env, deps: Partial<SourceDeps> = {}): ChatSource => {
   const configured = iadvizeSource.configure(env);
@@ -32,9 +31,9 @@ export const requestOf = (spec: RequestSpec = {}): SourceRequest => {
   const rawBody = typeof spec.body === 'string' ? Buffer.from(spec.body) : (spec.body ?? Buffer.alloc(0));
   const rawQuery = spec.query ?? '';
   const signature = spec.signature === undefined ? sign(SECRET, method === 'GET' ? rawQuery : rawBody) : spec.signature;
-  const headers: Record<string, string | undefined> = {
+  const headers = {
     'content-type': spec.contentType ?? (method === 'GET' ? undefined : 'application/json'),
     'x-iadvize-signature': signature ?? undefined,
   };
-  return { method, rawBody, rawQuery, header: (name) => headers[name.toLowerCase()] };
+  return sourceRequest({ method, body: rawBody, query: rawQuery, headers });
 };

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { livechatSource } from '../../../src/sources/livechat';
-import { sourceContract, sourceRequest } from '../contract';
+import { sourceRequest } from '../../support/requests';
+import { sourceContract } from '../contract';
 
 const SECRET = 'livechat-contract-secret';
 const DIR = join(__dirname, '../../fixtures/livechat');

@@ -1,36 +1,19 @@
 /** Shared by the LiveChat source tests: requests as the edge hands them over, fixtures, a configured source. */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Either } from 'fp-ts/Either';
 import type { Env } from '../../../src/domain/connector';
 import { silentLog } from '../../../src/domain/log';
 import type { ChatSource, ConversationView, InboundEvent, Rejection, SourceRequest } from '../../../src/domain/source';
 import { livechatSource } from '../../../src/sources/livechat';
+import { fixturesOf } from '../../support/fixtures';
+import { sourceRequest } from '../../support/requests';
 
-const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'livechat');
-
-export const fixtureNames = (): string[] =>
-  readdirSync(FIXTURES)
-    .filter((f) => f.endsWith('.json'))
-    .sort();
-
-export const fixtureBytes = (name: string): Buffer => readFileSync(join(FIXTURES, name));
-
-export const fixtureJson = (name: string): Record<string, unknown> => {
-  const value: unknown = JSON.parse(fixtureBytes(name).toString('utf8'));
-  assert.ok(typeof value === 'object' && value !== null && !Array.isArray(value));
-  return Object.fromEntries(Object.entries(value));
-};
+export const { names: fixtureNames, bytes: fixtureBytes, json: fixtureJson } = fixturesOf('livechat');
 
 export const requestOf = (
   body: Buffer | string | object,
   headers: Record<string, string> = { 'content-type': 'application/json' },
-): SourceRequest => {
-  const rawBody = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
-  const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-  return { method: 'POST', rawBody, rawQuery: '', header: (name) => lower.get(name.toLowerCase()) };
-};
+): SourceRequest => sourceRequest({ body: Buffer.isBuffer(body) || typeof body === 'string' ? body : JSON.stringify(body), headers });
 
 export const makeSource = (env: Env = {}, callTimeoutMs = 2000): ChatSource => {
   const configured = livechatSource.configure(env);

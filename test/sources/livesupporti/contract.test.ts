@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { livesupportiSource } from '../../../src/sources/livesupporti';
 import { buildBody, chatStarted, signBody } from '../../emulators/livesupporti/sender';
-import { sourceContract, sourceRequest } from '../contract';
+import { sourceRequest } from '../../support/requests';
+import { sourceContract } from '../contract';
 
 const SECRET = 'livesupporti-contract-secret-0123456789abcdef';
 const JSON_TYPE = 'application/json; charset=utf-8';

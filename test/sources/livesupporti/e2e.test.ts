@@ -4,13 +4,12 @@
  * CRM, and the emulator standing in for LiveSupporti on both sides (sender and details API).
  */
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../../src/config';
 import type { Env } from '../../../src/domain/connector';
-import { start } from '../../../src/main';
+import type { start } from '../../../src/main';
 import { sourceDefinitions } from '../../../src/sources';
 import { livesupportiSource } from '../../../src/sources/livesupporti';
-import { until } from '../../support/expect';
-import { removeDir, serviceEnv, tempDir } from '../../support/service';
+import { until } from '../../support/polling';
+import { removeDir, startService, tempDir } from '../../support/service';
 import {
   buildBody,
   chatStarted,
@@ -34,8 +33,7 @@ interface Service {
 }
 
 const startWith = async (emulator: LiveSupportiEmulator, extra: Env = {}): Promise<Service> => {
-  const dir = tempDir('chat2crm-livesupporti-');
-  const env = await serviceEnv(
+  const service = await startService(
     {
       LIVESUPPORTI_WEBHOOK_TOKEN: TOKEN,
       LIVESUPPORTI_WEBHOOK_SECRET: SECRET,
@@ -45,19 +43,16 @@ const startWith = async (emulator: LiveSupportiEmulator, extra: Env = {}): Promi
       RETRY_SCHEDULE: '100ms,100ms,100ms',
       ...extra,
     },
-    dir,
+    tempDir('chat2crm-livesupporti-'),
+    [...sourceDefinitions.filter((d) => d.name !== livesupportiSource.name), livesupportiSource],
   );
-  const loaded = loadConfig(env, [...sourceDefinitions.filter((d) => d.name !== livesupportiSource.name), livesupportiSource]);
-  if (!loaded.ok) throw new Error(loaded.errors.join('; '));
-  const running = await start(loaded.config, { announce: () => undefined });
-  const url = `http://127.0.0.1:${running.port}`;
   return {
-    running,
-    url,
-    webhook: `${url}/webhooks/livesupporti/${TOKEN}`,
+    running: service.running,
+    url: service.url,
+    webhook: `${service.url}/webhooks/livesupporti/${TOKEN}`,
     stop: async () => {
-      await running.shutdown();
-      removeDir(dir);
+      await service.stop();
+      removeDir(service.dir);
     },
   };
 };

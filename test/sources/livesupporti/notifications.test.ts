@@ -1,13 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Either } from 'fp-ts/Either';
 import { crmConversationKey, type InboundEvent, type Rejection } from '../../../src/domain/source';
 import { decodeNotifications, isChatStarted } from '../../../src/sources/livesupporti/notifications';
 import { buildBody, chatStarted, type Notification } from '../../emulators/livesupporti';
-import { sourceRequest } from './request';
+import { fixturesOf } from '../../support/fixtures';
+import { sourceRequest } from '../../support/requests';
 
-const fixture = readFileSync(join(__dirname, '../../fixtures/livesupporti/chat-started-reconstructed.json'));
+const fixture = fixturesOf('livesupporti').bytes('chat-started-reconstructed.json');
 const AT = new Date('2026-12-01T20:00:00.000Z');
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Rejection, SourceResponse, SourceRoute, SourceServices } from '../../../src/domain/source';
 import { livesupportiRoutes } from '../../../src/sources/livesupporti/routes';
-import { sourceRequest } from './request';
+import { sourceRequest } from '../../support/requests';
 
 // The handshake touches no service: any call is a bug.
 const unused = (name: string) => () => {

@@ -10,7 +10,8 @@ import { silentLog } from '../../../src/domain/log';
 import type { ChatSource, SourceServices } from '../../../src/domain/source';
 import { createLiveSupportiSource } from '../../../src/sources/livesupporti';
 import { chatStarted, createLiveSupportiSender } from '../../emulators/livesupporti';
-import { SECRET, sourceRequest } from './request';
+import { sourceRequest } from '../../support/requests';
+import { SECRET } from './request';
 
 interface Seen {
   readonly method: string;

@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { errorCatalogue } from '../../../src/domain/errors';
 import { verifySignature } from '../../../src/sources/livesupporti/signature';
 import { buildBody, chatStarted, signBody } from '../../emulators/livesupporti';
-import { SECRET, sourceRequest } from './request';
+import { fixturesOf } from '../../support/fixtures';
+import { sourceRequest } from '../../support/requests';
+import { SECRET } from './request';
 
-const fixture = readFileSync(join(__dirname, '../../fixtures/livesupporti/chat-started-reconstructed.json'));
+const fixture = fixturesOf('livesupporti').bytes('chat-started-reconstructed.json');
 const signed = (body: Buffer | string, signature: string | undefined) =>
   sourceRequest({ body, headers: signature === undefined ? {} : { 'ms-signature': signature } });
 

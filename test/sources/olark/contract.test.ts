@@ -1,5 +1,6 @@
 import { olarkSource } from '../../../src/sources/olark';
-import { sourceContract, sourceRequest } from '../contract';
+import { sourceRequest } from '../../support/requests';
+import { sourceContract } from '../contract';
 import { fixture, fixtureNames, olarkForm, transcript } from '../../support/olark';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
