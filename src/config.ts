@@ -6,7 +6,7 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { connectorNames, connectors, type ConnectorName } from '../connectors';
-import type { Connector, ConnectorDeps, Env } from './domain/connector';
+import type { ConnectorFactory, Env } from './domain/connector';
 import type { ChatSource, SourceDefinition, SourceDeps } from './domain/source';
 import { sourceDefinitions, sourceSetupKeys } from './sources';
 import type { Action } from './domain/event';
@@ -135,7 +135,7 @@ export interface Config {
   readonly database: DatabaseConfig;
   readonly crm: ConnectorName;
   /** Builds the configured connector; its own configuration is already decoded. */
-  readonly createConnector: (deps: ConnectorDeps) => Promise<Connector>;
+  readonly createConnector: ConnectorFactory;
   /** The chat platforms SOURCES turns on (default: every registered one), their own keys decoded. */
   readonly sources: readonly ConfiguredSource[];
   readonly routing: RoutingRules;

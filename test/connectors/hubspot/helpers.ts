@@ -4,7 +4,6 @@ import { HubspotConfigCodec } from '../../../connectors/hubspot';
 import { createHubspotConnector } from '../../../connectors/hubspot/connector';
 import type { Connector, Env } from '../../../src/domain/connector';
 import type { Conversation, Message, Visitor } from '../../../src/domain/conversation';
-import type { LocalRecordStore } from '../../../src/domain/local-records';
 import { silentLog } from '../../../src/domain/log';
 import type { Outcome } from '../../../src/domain/outcome';
 import type { HubspotEmulator, RecordedRequest } from '../../emulators/hubspot';
@@ -40,17 +39,11 @@ export const conversation = (overrides: { id?: string; visitor?: Visitor; messag
   offline: false,
 });
 
-const noLocalRecords: LocalRecordStore = {
-  upsertLocalRecord: () => Promise.reject(new Error('the HubSpot connector must not use the local CRM')),
-  getLocalRecord: () => Promise.reject(new Error('the HubSpot connector must not use the local CRM')),
-  findLocalRecordByEmail: () => Promise.reject(new Error('the HubSpot connector must not use the local CRM')),
-};
-
 /** The connector as start-up builds it: its configuration decoded from environment keys. */
 export const connectorFor = (emulator: HubspotEmulator, env: Env = {}): Connector => {
   const configured = HubspotConfigCodec.decode({ HUBSPOT_ACCESS_TOKEN: emulator.token, HUBSPOT_BASE_URL: emulator.url, ...env });
   if (isLeft(configured)) throw new Error('test configuration rejected');
-  return createHubspotConnector(configured.right, { log: silentLog, publicUrl: 'http://localhost:3000', localRecords: noLocalRecords });
+  return createHubspotConnector(configured.right, { log: silentLog, publicUrl: 'http://localhost:3000' });
 };
 
 export const value = <T>(outcome: Outcome<T>): T => {

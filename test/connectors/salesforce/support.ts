@@ -42,13 +42,12 @@ export const sandbox = async (options: SalesforceEmulatorOptions = {}, extraEnv:
     connector: createSalesforceConnector(configFor(env), {
       log: silentLog,
       publicUrl: 'http://localhost:3000',
-      localRecords: noLocalRecords,
     }),
   };
 };
 
 export const connectorFor = (env: Record<string, string>): Connector =>
-  createSalesforceConnector(configFor(env), { log: silentLog, publicUrl: 'http://localhost:3000', localRecords: noLocalRecords });
+  createSalesforceConnector(configFor(env), { log: silentLog, publicUrl: 'http://localhost:3000' });
 
 let counter = 0;
 export const conversation = (visitor: Visitor = {}, lines = 2, id = `conv${++counter}x${Date.now().toString(36)}`): Conversation => ({
