@@ -15,7 +15,8 @@ import { RATE_LIMITED, fail, permanent, succeed, transient, type CrmFailure, typ
 import type { CrmRecord } from '../../src/domain/record';
 import type { ChatSource, InboundEvent } from '../../src/domain/source';
 import { noObserver, type CallObservation, type Observer, type StepObservation } from '../../src/pipeline/observer';
-import { createPipeline, type Pipeline, type PipelineOptions } from '../../src/pipeline/pipeline';
+import { batchSizeOf, createPipeline, pipelineSettingsOf, type Pipeline, type PipelineOptions } from '../../src/pipeline/pipeline';
+import { loadConfig } from '../../src/config';
 import { openPostgresStore } from '../../src/storage/postgres/store';
 import { openSqliteStore } from '../../src/storage/sqlite/store';
 import type { Job, Store } from '../../src/storage/store';
@@ -162,6 +163,43 @@ const backends: readonly {
     },
   },
 ];
+
+describe('CRM_BATCH_MAX', () => {
+  it('is optional, a whole number from 1, and reaches the pipeline as batchMax', () => {
+    const unset = loadConfig({});
+    assert.ok(unset.ok);
+    assert.equal(unset.config.crmBatchMax, undefined);
+    assert.equal('batchMax' in pipelineSettingsOf(unset.config), false);
+    const one = loadConfig({ CRM_BATCH_MAX: '1' });
+    assert.ok(one.ok);
+    assert.equal(pipelineSettingsOf(one.config).batchMax, 1);
+    for (const bad of ['0', 'ten', '1001']) {
+      const refused = loadConfig({ CRM_BATCH_MAX: bad });
+      assert.ok(!refused.ok, bad);
+      assert.ok(
+        refused.errors.some((e) => e.startsWith('CRM_BATCH_MAX')),
+        refused.errors.join('; '),
+      );
+    }
+  });
+
+  it("caps the connector's batchLimit, defaults to it, and is 1 for a connector without upsertBatch", () => {
+    const { connector } = batchCrm();
+    assert.equal(batchSizeOf(connector, undefined), 50);
+    assert.equal(batchSizeOf(connector, 10), 10);
+    assert.equal(batchSizeOf(connector, 500), 50);
+    assert.equal(batchSizeOf(connector, 1), 1);
+    const single: Connector = {
+      name: 'single',
+      batchLimit: 50,
+      upsert: (input) => connector.upsert(input),
+      findPerson: (email) => connector.findPerson(email),
+      check: () => connector.check(),
+    };
+    assert.equal(batchSizeOf(single, undefined), 1);
+    assert.equal(batchSizeOf(single, 20), 1);
+  });
+});
 
 for (const backend of backends)
   describe(`batched deliveries (${backend.name})`, function () {
