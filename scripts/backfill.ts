@@ -184,6 +184,7 @@ const main = async (): Promise<number> => {
       syncDeadlineMs: config.syncDeadlineMs,
       workerConcurrency: config.workerConcurrency,
       workerPollMs: Math.min(config.workerPollMs, 200),
+      ...(config.crmBatchMax === undefined ? {} : { batchMax: config.crmBatchMax }),
       log,
     });
     pipeline.startWorker();

@@ -4,8 +4,7 @@
  * npm run replay -- --list                              lists dead steps and why they died
  */
 import pino from 'pino';
-import { replayDeadJobs } from '../src/pipeline/replay';
-import { stepSettingsOf } from '../src/pipeline/step-deps';
+import { createPipeline, pipelineSettingsOf } from '../src/pipeline/pipeline';
 import { createSources } from '../src/sources/runtime';
 import { openStore } from '../src/storage/open';
 import { loadServiceConfig } from './service-config';
@@ -34,16 +33,9 @@ const main = async (): Promise<number> => {
       return 0;
     }
     const connector = await config.createConnector({ log, publicUrl: config.publicUrl, localRecords: store });
-    const lines = await replayDeadJobs(
-      {
-        store,
-        connector,
-        sources: createSources(config, log),
-        ...stepSettingsOf(config),
-        log,
-      },
-      args.includes('--all') ? { all: true } : { ids: args.filter((a) => !a.startsWith('--')) },
-    );
+    // The service's own pipeline (its worker not started): the same replay as the console's.
+    const pipeline = createPipeline({ store, connector, sources: createSources(config, log), ...pipelineSettingsOf(config), log });
+    const lines = await pipeline.replay(args.includes('--all') ? { all: true } : { ids: args.filter((a) => !a.startsWith('--')) });
     for (const line of lines)
       process.stdout.write(
         `${line.outcome.padEnd(10)} ${line.jobId}  ${(line.step ?? '').padEnd(7)}  ${line.conversationKey ?? ''}  ${line.detail}\n`,

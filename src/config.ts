@@ -6,7 +6,7 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { connectorNames, connectors, type ConnectorName } from '../connectors';
-import type { Connector, ConnectorDeps, Env } from './domain/connector';
+import type { ConnectorFactory, Env } from './domain/connector';
 import type { ChatSource, SourceDefinition, SourceDeps } from './domain/source';
 import { sourceDefinitions, sourceSetupKeys } from './sources';
 import type { Action } from './domain/event';
@@ -104,6 +104,7 @@ const CoreEnv = t.type({
   WORKER_CONCURRENCY: withDefault(IntFromString('Concurrency', 1, 64), '4'),
   WORKER_POLL_MS: withDefault(IntFromString('Milliseconds', 10, 60_000), '1000'),
   CRM_TIMEOUT_MS: withDefault(IntFromString('Milliseconds', 100, 300_000), '30000'),
+  CRM_BATCH_MAX: optional(IntFromString('Count', 1, 1000)),
   JOB_LEASE_MS: withDefault(IntFromString('Milliseconds', 1000, 3_600_000), '60000'),
   LOG_LEVEL: withDefault(LogLevel, 'info'),
   ADMIN_PASSWORD: optional(AdminPassword),
@@ -134,7 +135,7 @@ export interface Config {
   readonly database: DatabaseConfig;
   readonly crm: ConnectorName;
   /** Builds the configured connector; its own configuration is already decoded. */
-  readonly createConnector: (deps: ConnectorDeps) => Promise<Connector>;
+  readonly createConnector: ConnectorFactory;
   /** The chat platforms SOURCES turns on (default: every registered one), their own keys decoded. */
   readonly sources: readonly ConfiguredSource[];
   readonly routing: RoutingRules;
@@ -143,6 +144,11 @@ export interface Config {
   readonly workerConcurrency: number;
   readonly workerPollMs: number;
   readonly crmTimeoutMs: number;
+  /**
+   * The most deliveries the worker sends in one CRM call, for a CRM with batch APIs (never more
+   * than the connector's own limit); 1: one call per delivery. Unset: the connector's limit.
+   */
+  readonly crmBatchMax?: number;
   readonly jobLeaseMs: number;
   readonly logLevel: t.TypeOf<typeof LogLevel>;
   /** The console's password (user `admin`); unset: generated on first start, printed once. */
@@ -237,6 +243,7 @@ export const loadConfig = (
       workerConcurrency: c.WORKER_CONCURRENCY,
       workerPollMs: c.WORKER_POLL_MS,
       crmTimeoutMs: c.CRM_TIMEOUT_MS,
+      ...(c.CRM_BATCH_MAX === undefined ? {} : { crmBatchMax: c.CRM_BATCH_MAX }),
       jobLeaseMs: c.JOB_LEASE_MS,
       logLevel: c.LOG_LEVEL,
       ...(c.ADMIN_PASSWORD === undefined ? {} : { adminPassword: c.ADMIN_PASSWORD }),

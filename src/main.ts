@@ -20,9 +20,8 @@ import { createMetrics } from './http/metrics';
 import type { MountedSource } from './http/routes/webhooks';
 import { createAlerts } from './pipeline/alerts';
 import { observeAll } from './pipeline/observer';
-import { createPipeline } from './pipeline/pipeline';
+import { createPipeline, pipelineSettingsOf } from './pipeline/pipeline';
 import { startRetention } from './pipeline/retention';
-import { stepSettingsOf } from './pipeline/step-deps';
 import { openStore } from './storage/open';
 import { createSources } from './sources/runtime';
 
@@ -82,11 +81,7 @@ export const start = async (config: Config, options: StartOptions = {}) => {
     store,
     connector,
     sources,
-    ...stepSettingsOf(config),
-    publicUrl: config.publicUrl,
-    syncDeadlineMs: config.syncDeadlineMs,
-    workerConcurrency: config.workerConcurrency,
-    workerPollMs: config.workerPollMs,
+    ...pipelineSettingsOf(config),
     log: log.child({ component: 'pipeline' }),
     observer,
   });
@@ -101,12 +96,9 @@ export const start = async (config: Config, options: StartOptions = {}) => {
       config,
       store,
       connector,
-      sources,
       mounted,
-      stableLink: (key) => pipeline.stableLink(key),
+      pipeline,
       passwordDigest: admin.digest,
-      log: log.child({ component: 'console' }),
-      observer,
     }),
     metrics,
     observer,

@@ -4,10 +4,10 @@
  * Salesforce it knows a person by email: a returning visitor's conversations go to the lead it
  * already has (src/domain/local-records.ts).
  */
-import * as t from 'io-ts';
-import { defineConnector, type Connector, type ConnectorDeps, type UpsertInput } from '../../src/domain/connector';
+import { right } from 'fp-ts/Either';
+import type { Connector, ConnectorDefinition, ConnectorDeps, UpsertInput } from '../../src/domain/connector';
 import { conversationKey } from '../../src/domain/conversation-key';
-import type { LocalDelivery, LocalFieldsUpdate } from '../../src/domain/local-records';
+import type { LocalDelivery, LocalFieldsUpdate, LocalRecordStore } from '../../src/domain/local-records';
 import type { Action } from '../../src/domain/event';
 import { kindsFor, type MappedFields } from '../../src/domain/mapping';
 import { succeed } from '../../src/domain/outcome';
@@ -27,7 +27,8 @@ const fieldsUpdate = (action: Action, fields: MappedFields): LocalFieldsUpdate =
   return { values, overwrite: fields.overwrite };
 };
 
-export const createLocalConnector = (deps: ConnectorDeps): Connector => {
+/** `records`: the service's own database, where this CRM keeps its records (and, through `inStore`, writes them in the intake's transaction). */
+export const createLocalConnector = (deps: ConnectorDeps, records: LocalRecordStore): Connector => {
   const inStore = ({ action, conversation, fields }: UpsertInput): LocalDelivery => {
     const key = conversationKey(conversation);
     const update = fields === undefined ? undefined : fieldsUpdate(action, fields);
@@ -52,11 +53,11 @@ export const createLocalConnector = (deps: ConnectorDeps): Connector => {
     inStore,
     async upsert(input) {
       const delivery = inStore(input);
-      const record = await deps.localRecords.upsertLocalRecord(delivery.upsert);
+      const record = await records.upsertLocalRecord(delivery.upsert);
       return succeed(delivery.toRecord(record.id));
     },
     async findPerson(email) {
-      const record = await deps.localRecords.findLocalRecordByEmail(email);
+      const record = await records.findLocalRecordByEmail(email);
       if (record === undefined) return succeed(undefined);
       const { name, company } = record.conversation.visitor;
       return succeed({
@@ -78,9 +79,8 @@ export const createLocalConnector = (deps: ConnectorDeps): Connector => {
   };
 };
 
-/** The local CRM has no settings of its own. */
-export const localConnector = defineConnector(
-  'local',
-  t.unknown,
-  async () => (_config: unknown, deps: ConnectorDeps) => createLocalConnector(deps),
-);
+/** The local CRM has no settings of its own; of the connectors, only it is given the service's database. */
+export const localConnector: ConnectorDefinition = {
+  name: 'local',
+  configure: () => right(async ({ localRecords, ...deps }) => createLocalConnector(deps, localRecords)),
+};

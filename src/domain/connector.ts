@@ -38,8 +38,10 @@ export interface Connector {
   /** Create or update the record(s) for this conversation; must be idempotent. */
   upsert(input: UpsertInput): Promise<Outcome<CrmRecord>>;
   /**
-   * Only for a CRM kept in the service's own database (the local CRM): `upsert` as the write the
-   * store makes, so that a sync webhook's delivery commits with its intake, in one transaction.
+   * A connector that can write its record in the service's own database: `upsert` as the write
+   * the store makes, so that a sync webhook's delivery commits with its intake, in one
+   * transaction, and the agent's answer waits for nothing else (src/pipeline/delivery.ts
+   * `deliveryHere` is the one place the pipeline asks for it). Absent: deliveries call `upsert`.
    */
   readonly inStore?: (input: UpsertInput) => LocalDelivery;
   /**
@@ -67,14 +69,23 @@ export interface ConnectorDeps {
   readonly log: Log;
   /** Base URL of this service (for the local CRM's record pages). */
   readonly publicUrl: string;
-  /** The service's own database, for the built-in local CRM. */
-  readonly localRecords: LocalRecordStore;
   /**
    * MAPPING_FILE's mapping, for `check()`/`setup()` to verify that every mapped field exists in
    * the CRM; deliveries use UpsertInput `fields` instead. Absent: nothing mapped.
    */
   readonly mapping?: Mapping;
 }
+
+/**
+ * What start-up hands the registry's factory: every connector's deps and the service's own
+ * database, which only a connector that keeps its records there (the local CRM's registry
+ * entry) is given; `defineConnector`'s factories never see it.
+ */
+export interface RegistryDeps extends ConnectorDeps {
+  readonly localRecords: LocalRecordStore;
+}
+
+export type ConnectorFactory = (deps: RegistryDeps) => Promise<Connector>;
 
 /** The environment as the process sees it. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -87,14 +98,15 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export interface ConnectorDefinition {
   readonly name: string;
   /** Decodes the connector's keys; the factory it returns loads the connector's code on first use. */
-  configure(env: Env): Either<t.Errors, (deps: ConnectorDeps) => Promise<Connector>>;
+  configure(env: Env): Either<t.Errors, ConnectorFactory>;
 }
 
 const mapEither = <E, A, B>(e: Either<E, A>, f: (a: A) => B): Either<E, B> => mapEitherCurried(f)(e);
 
 /**
  * `load` imports the connector's module lazily, so a process only pays (in memory and start-up
- * time) for the CRM SDK it uses.
+ * time) for the CRM SDK it uses. The connector gets ConnectorDeps only: the service's database
+ * stays with the service.
  */
 export const defineConnector = <C>(
   name: string,
@@ -102,5 +114,11 @@ export const defineConnector = <C>(
   load: () => Promise<(config: C, deps: ConnectorDeps) => Connector>,
 ): ConnectorDefinition => ({
   name,
-  configure: (env) => mapEither(config.decode(env), (decoded) => async (deps: ConnectorDeps) => (await load())(decoded, deps)),
+  configure: (env) =>
+    mapEither(
+      config.decode(env),
+      (decoded) =>
+        async ({ localRecords: _service, ...deps }: RegistryDeps) =>
+          (await load())(decoded, deps),
+    ),
 });

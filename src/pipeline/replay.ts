@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { conversationKey } from '../domain/conversation-key';
 import type { Job } from '../storage/store';
 import { runStep } from './steps';
-import { stepDeps, type RunnerDeps, type StepSettings } from './step-deps';
+import type { RunnerDeps } from './step-deps';
 
 export interface ReplayLine {
   readonly jobId: string;
@@ -35,12 +35,14 @@ const findJobs = async (deps: RunnerDeps, id: string): Promise<Job[]> => {
   return [];
 };
 
+/** `ids` are job ids or conversation ids/keys; `all` replays every dead step. */
+export type ReplayTarget = { readonly all: true } | { readonly ids: readonly string[] };
+
 /**
- * `ids` are job ids or conversation ids/keys; `all` replays every dead step. Takes the settings,
- * not ready dependencies: a replayed step gets the limits of stepDeps, like the worker's.
+ * Called by the pipeline (`pipeline.replay`, for the console and `npm run replay`) with its own
+ * step dependencies (stepDeps): a replayed step gets the limits of a step the worker runs.
  */
-export const replayDeadJobs = async (settings: StepSettings, target: { all: true } | { ids: readonly string[] }): Promise<ReplayLine[]> => {
-  const deps = stepDeps(settings);
+export const replayDeadJobs = async (deps: RunnerDeps, target: ReplayTarget): Promise<ReplayLine[]> => {
   const { store } = deps;
   const owner = `replay:${process.pid}:${randomBytes(4).toString('hex')}`;
   const jobs: (Job | { missing: string })[] = [];

@@ -78,6 +78,12 @@ export const linkToShow = async (
 const noClient = (source: string, what: string) =>
   permanent('SOURCE_CANNOT', `the ${source} platform has no ${what} (this step cannot run: a bug in its plan)`);
 
+/** A step past its `expiresAt` is not tried (too late to be of use): it ends expired, undefined otherwise. */
+export const expiredStep = (deps: StepDeps, owner: string, job: Job, started: Date): Promise<StepResult> | undefined =>
+  job.expiresAt !== undefined && started.getTime() > job.expiresAt.getTime()
+    ? failStep({ ...deps, retryScheduleMs: [] }, owner, job, started, permanent('EXPIRED', 'too late to be of use'))
+    : undefined;
+
 export const runStep = async (
   deps: StepDeps,
   owner: string,
@@ -86,8 +92,8 @@ export const runStep = async (
   retryUntil?: number,
 ): Promise<StepResult> => {
   const started = deps.now();
-  if (job.expiresAt !== undefined && started.getTime() > job.expiresAt.getTime())
-    return failStep({ ...deps, retryScheduleMs: [] }, owner, job, started, permanent('EXPIRED', 'too late to be of use'));
+  const expired = expiredStep(deps, owner, job, started);
+  if (expired !== undefined) return expired;
   if (job.kind === 'deliver') return deliver(deps, owner, job, known, retryUntil);
   const stored = known ?? (await deps.store.getConversation(job.conversationKey));
   if (stored === undefined) throw new Error(`step ${job.id} points at a conversation that is not stored`);

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { permanent, transient } from '../../src/domain/outcome';
-import { replayDeadJobs } from '../../src/pipeline/replay';
-import { silentLog } from '../../src/domain/log';
 import { integrationUrlOf as answer, until } from '../support/expect';
 import { postOlark, transcript } from '../support/olark';
 import { scriptedCrm, type ScriptedCrm } from '../support/scripted-crm';
@@ -151,20 +149,8 @@ describe('delivery pipeline', () => {
     assert.ok(!page.includes('Ada'), 'the status page shows no personal data');
 
     crm.recover();
-    const lines = await replayDeadJobs(
-      {
-        store: service.running.store,
-        connector: crm.connector,
-        sources: new Map(),
-        rules: { defaultRecord: 'lead', caseTags: [], caseGroups: [] },
-        retryScheduleMs: [100],
-        callTimeoutMs: 1000,
-        leaseMs: 5000,
-        log: silentLog,
-        now: () => new Date(),
-      },
-      { all: true },
-    );
+    // The console's Replay and `npm run replay` go through the pipeline's one replay.
+    const lines = await service.running.pipeline.replay({ all: true });
     assert.deepEqual(
       lines.map((l) => l.outcome),
       ['delivered'],

@@ -1,20 +1,31 @@
 /**
  * One builder of step dependencies (src/pipeline/step-deps.ts) for the worker, the console and
- * `npm run replay`: replayDeadJobs takes the service's settings and gives a platform step the
- * step timeout (four fifths of the lease), not one call's CRM_TIMEOUT_MS.
+ * `npm run replay`: the pipeline's replay takes the service's settings and gives a platform step
+ * the step timeout (four fifths of the lease), not one call's CRM_TIMEOUT_MS.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { isRight } from 'fp-ts/Either';
 import { silentLog } from '../../src/domain/log';
 import type { ChatSource } from '../../src/domain/source';
-import { replayDeadJobs } from '../../src/pipeline/replay';
-import { stepDeps, stepSettingsOf } from '../../src/pipeline/step-deps';
+import { createPipeline } from '../../src/pipeline/pipeline';
+import type { ReplayTarget } from '../../src/pipeline/replay';
+import { stepDeps, stepSettingsOf, type StepSettings } from '../../src/pipeline/step-deps';
 import { openSqliteStore } from '../../src/storage/sqlite/store';
 import type { Store } from '../../src/storage/store';
 import { scriptedCrm } from '../support/scripted-crm';
 import { removeDir, tempDir } from '../support/service';
 import { toySource, type ToySource } from '../support/toy-source';
+
+/** The pipeline's replay (its worker not started), as `npm run replay` makes it. */
+const replayDeadJobs = (settings: StepSettings, target: ReplayTarget) =>
+  createPipeline({
+    ...settings,
+    publicUrl: 'http://127.0.0.1:1',
+    syncDeadlineMs: 100,
+    workerConcurrency: 1,
+    workerPollMs: 1000,
+  }).replay(target);
 
 describe('step dependencies', () => {
   it('give platform steps four fifths of the lease, from the service configuration', () => {
@@ -36,7 +47,7 @@ describe('step dependencies', () => {
     return deps.store.close();
   });
 
-  describe('replayDeadJobs (the console and npm run replay)', () => {
+  describe('pipeline.replay (the console and npm run replay)', () => {
     let dir: string;
     let store: Store;
     let toy: ToySource;

@@ -42,7 +42,7 @@ export interface AdminDeps {
   readonly crm: string;
   readonly platforms: readonly ConsolePlatform[];
   readonly stableLink: (key: string) => string;
-  /** Replays dead steps by job id (replayDeadJobs over the service's own step dependencies). */
+  /** Replays dead steps by job id (the pipeline's replay, with the worker's own step dependencies). */
   readonly replay: (jobIds: readonly string[]) => Promise<readonly ReplayLine[]>;
   readonly checkCrm: () => Promise<CheckReport>;
   /** MAPPING_FILE's mapping: the conversation page shows what it maps the conversation to. */

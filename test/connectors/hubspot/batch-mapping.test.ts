@@ -10,7 +10,6 @@ import { createHubspotConnector } from '../../../connectors/hubspot/connector';
 import type { Connector, UpsertInput } from '../../../src/domain/connector';
 import type { Conversation } from '../../../src/domain/conversation';
 import type { Action } from '../../../src/domain/event';
-import type { LocalRecordStore } from '../../../src/domain/local-records';
 import { silentLog } from '../../../src/domain/log';
 import type { CrmRecord } from '../../../src/domain/record';
 import { decodeMapping, mapConversation, type Mapping } from '../../../src/domain/mapping';
@@ -24,12 +23,6 @@ const mappingOf = (json: unknown): Mapping => {
   return decoded.mapping;
 };
 
-const noLocalRecords: LocalRecordStore = {
-  upsertLocalRecord: () => Promise.reject(new Error('unused')),
-  getLocalRecord: () => Promise.reject(new Error('unused')),
-  findLocalRecordByEmail: () => Promise.reject(new Error('unused')),
-};
-
 const connectorWith = (emulator: HubspotEmulator, mapping: Mapping): Connector => {
   const configured = HubspotConfigCodec.decode({
     HUBSPOT_ACCESS_TOKEN: emulator.token,
@@ -41,7 +34,6 @@ const connectorWith = (emulator: HubspotEmulator, mapping: Mapping): Connector =
   return createHubspotConnector(configured.right, {
     log: silentLog,
     publicUrl: 'http://localhost:3000',
-    localRecords: noLocalRecords,
     mapping,
   });
 };

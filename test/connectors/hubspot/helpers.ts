@@ -3,7 +3,6 @@ import { isLeft } from 'fp-ts/Either';
 import { HubspotConfigCodec } from '../../../connectors/hubspot';
 import { createHubspotConnector } from '../../../connectors/hubspot/connector';
 import type { Connector, Env } from '../../../src/domain/connector';
-import type { LocalRecordStore } from '../../../src/domain/local-records';
 import { silentLog } from '../../../src/domain/log';
 import type { Outcome } from '../../../src/domain/outcome';
 import type { HubspotEmulator, RecordedRequest } from '../../emulators/hubspot';
@@ -12,17 +11,11 @@ import { sleep } from '../../support/polling';
 /** The chats: test/support/conversations.ts (re-exported for the tests that import them from here). */
 export { conversation, message } from '../../support/conversations';
 
-const noLocalRecords: LocalRecordStore = {
-  upsertLocalRecord: () => Promise.reject(new Error('the HubSpot connector must not use the local CRM')),
-  getLocalRecord: () => Promise.reject(new Error('the HubSpot connector must not use the local CRM')),
-  findLocalRecordByEmail: () => Promise.reject(new Error('the HubSpot connector must not use the local CRM')),
-};
-
 /** The connector as start-up builds it: its configuration decoded from environment keys. */
 export const connectorFor = (emulator: HubspotEmulator, env: Env = {}): Connector => {
   const configured = HubspotConfigCodec.decode({ HUBSPOT_ACCESS_TOKEN: emulator.token, HUBSPOT_BASE_URL: emulator.url, ...env });
   if (isLeft(configured)) throw new Error('test configuration rejected');
-  return createHubspotConnector(configured.right, { log: silentLog, publicUrl: 'http://localhost:3000', localRecords: noLocalRecords });
+  return createHubspotConnector(configured.right, { log: silentLog, publicUrl: 'http://localhost:3000' });
 };
 
 export const value = <T>(outcome: Outcome<T>): T => {

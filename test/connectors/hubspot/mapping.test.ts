@@ -11,19 +11,12 @@ import { createHubspotConnector } from '../../../connectors/hubspot/connector';
 import type { Connector } from '../../../src/domain/connector';
 import type { Conversation } from '../../../src/domain/conversation';
 import type { Action } from '../../../src/domain/event';
-import type { LocalRecordStore } from '../../../src/domain/local-records';
 import { silentLog } from '../../../src/domain/log';
 import { decodeMapping, mapConversation, type Mapping } from '../../../src/domain/mapping';
 import type { CrmRecord } from '../../../src/domain/record';
 import { startHubspotEmulator, type HubspotEmulator, type RecordedRequest } from '../../emulators/hubspot';
 import { conversation } from '../../support/conversations';
 import { sequentialDepth, signatures, value } from './helpers';
-
-const noLocalRecords: LocalRecordStore = {
-  upsertLocalRecord: () => Promise.reject(new Error('unused')),
-  getLocalRecord: () => Promise.reject(new Error('unused')),
-  findLocalRecordByEmail: () => Promise.reject(new Error('unused')),
-};
 
 export const mappingOf = (json: unknown): Mapping => {
   const decoded = decodeMapping(json);
@@ -37,7 +30,6 @@ const connectorWith = (emulator: HubspotEmulator, mapping?: Mapping): Connector 
   return createHubspotConnector(configured.right, {
     log: silentLog,
     publicUrl: 'http://localhost:3000',
-    localRecords: noLocalRecords,
     ...(mapping === undefined ? {} : { mapping }),
   });
 };

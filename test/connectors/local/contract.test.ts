@@ -31,7 +31,7 @@ const INVENTORY = `SELECT
   (SELECT COUNT(*) FROM local_crm_conversations) AS conversations`;
 
 const local = (store: Store, inventory: CrmUnderTest['inventory'], stop: () => Promise<void>): CrmUnderTest => ({
-  connect: () => createLocalConnector({ log: silentLog, publicUrl: 'http://127.0.0.1:3000', localRecords: store }),
+  connect: () => createLocalConnector({ log: silentLog, publicUrl: 'http://127.0.0.1:3000' }, store),
   inventory,
   withoutCredentials: { pending: 'the local CRM needs no credentials' },
   failures,

@@ -180,7 +180,6 @@ describe('Salesforce: the username-password grant (retired 20 February 2027)', (
       createSalesforceConnector(configFor({ SALESFORCE_LOGIN_URL: emulator.url, SALESFORCE_CLIENT_ID: 'id', ...env }), {
         log,
         publicUrl: 'http://localhost:3000',
-        localRecords: noLocalRecords,
       });
       return lines.map((l) => `${l.level}: ${l.message}`);
     };

@@ -3,7 +3,7 @@ import { decodeMapping, mapConversation, type MappedFields } from '../../../src/
 import type { Conversation, Visitor } from '../../../src/domain/conversation';
 import { silentLog } from '../../../src/domain/log';
 import { createSalesforceConnector } from '../../../connectors/salesforce/connector';
-import { configFor, conversation, failure, noLocalRecords, sandbox, value, type Sandbox } from './support';
+import { configFor, conversation, failure, sandbox, value, type Sandbox } from './support';
 
 const mappingOf = (json: unknown) => {
   const decoded = decodeMapping(json);
@@ -202,7 +202,6 @@ describe('Salesforce connector: mapped fields, owner and company', () => {
     const connector = createSalesforceConnector(configFor(s.env), {
       log: silentLog,
       publicUrl: 'http://localhost:3000',
-      localRecords: noLocalRecords,
       mapping,
     });
     const report = await connector.check();

@@ -4,7 +4,7 @@ import { createSalesforceConnector } from '../../../connectors/salesforce/connec
 import { createSalesforceClient, type Subrequest, type SubResult } from '../../../connectors/salesforce/client';
 import { silentLog, type Log } from '../../../src/domain/log';
 import { startSalesforceEmulator } from '../../emulators/salesforce';
-import { configFor, connectorFor, conversation, failure, noLocalRecords, sandbox, value, type Sandbox } from './support';
+import { configFor, connectorFor, conversation, failure, sandbox, value, type Sandbox } from './support';
 
 /** The emulator answers `/composite` with Salesforce's 404 for a resource it does not serve. */
 describe('Salesforce connector without /composite: the subrequests one by one', () => {
@@ -202,7 +202,6 @@ describe('Salesforce connector without /composite: the subrequests one by one', 
     const connector = createSalesforceConnector(configFor(s.env), {
       log,
       publicUrl: 'http://localhost:3000',
-      localRecords: noLocalRecords,
     });
     await Promise.all([1, 2, 3].map((n) => connector.findPerson(`p${n}@example.com`).then(value)));
     const chat = conversation({ email: 'once@example.com' });

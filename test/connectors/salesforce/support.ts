@@ -43,13 +43,12 @@ export const sandbox = async (options: SalesforceEmulatorOptions = {}, extraEnv:
     connector: createSalesforceConnector(configFor(env), {
       log: silentLog,
       publicUrl: 'http://localhost:3000',
-      localRecords: noLocalRecords,
     }),
   };
 };
 
 export const connectorFor = (env: Record<string, string>): Connector =>
-  createSalesforceConnector(configFor(env), { log: silentLog, publicUrl: 'http://localhost:3000', localRecords: noLocalRecords });
+  createSalesforceConnector(configFor(env), { log: silentLog, publicUrl: 'http://localhost:3000' });
 
 /** A chat of `count` lines ("message number 1"…) on 2026-01-05, a second apart, with a fresh id. */
 export const conversation = (visitor: Visitor = {}, count = 2, id = uniqueId('conv')): Conversation =>

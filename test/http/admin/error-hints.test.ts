@@ -49,7 +49,10 @@ describe('error hints', () => {
     assert.match(conversation, /data-retry="no"><span class="retry">Retrying does not help\.<\/span>/);
     // Steps only fail with catalogue codes (outcome.ts types them); a step stored by another
     // version may carry a code this one does not know: it shows as stored, without a line.
-    assert.equal(errorWithHint('CRM_SOMETHING_NEW: a failure no one catalogued', 'CRM_SOMETHING_NEW').__html, 'CRM_SOMETHING_NEW: a failure no one catalogued');
+    assert.equal(
+      errorWithHint('CRM_SOMETHING_NEW: a failure no one catalogued', 'CRM_SOMETHING_NEW').__html,
+      'CRM_SOMETHING_NEW: a failure no one catalogued',
+    );
     assert.equal(hintFor('toString').__html, '');
     // The outside-call timeout's former code (CRM_TIMEOUT, now CALL_TIMEOUT) keeps its line for steps stored with it.
     assert.match(hintFor('CRM_TIMEOUT').__html, /data-retry="helps"/);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { loadConfig } from '../../../src/config';
 import type { Env } from '../../../src/domain/connector';
-import { replayDeadJobs } from '../../../src/pipeline/replay';
+import { createPipeline, pipelineSettingsOf } from '../../../src/pipeline/pipeline';
 import { sourceDefinitions } from '../../../src/sources';
 import { createSources } from '../../../src/sources/runtime';
 import { until } from '../../support/expect';
@@ -382,20 +382,13 @@ describe('LiveChat end to end: a bad PAT, fixed and replayed', function () {
       assert.ok(loaded.ok);
       const log = pino({ level: 'silent' });
       const connector = await loaded.config.createConnector({ log, publicUrl: loaded.config.publicUrl, localRecords: fixed.running.store });
-      const lines = await replayDeadJobs(
-        {
-          store: fixed.running.store,
-          connector,
-          sources: createSources(loaded.config, log),
-          rules: loaded.config.routing,
-          retryScheduleMs: loaded.config.retryScheduleMs,
-          callTimeoutMs: loaded.config.crmTimeoutMs,
-          leaseMs: loaded.config.jobLeaseMs,
-          log,
-          now: () => new Date(),
-        },
-        { ids: [keyOf(chatId)] },
-      );
+      const lines = await createPipeline({
+        store: fixed.running.store,
+        connector,
+        sources: createSources(loaded.config, log),
+        ...pipelineSettingsOf(loaded.config),
+        log,
+      }).replay({ ids: [keyOf(chatId)] });
       // The running service's worker may claim the revived step first ("busy": it runs it then).
       assert.deepEqual(
         lines.map((l) => l.step),
