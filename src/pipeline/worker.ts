@@ -61,8 +61,8 @@ export const createWorker = (deps: WorkerDeps): Worker => {
     const units: Unit[] = [];
     let open: Job[] | undefined;
     for (const job of jobs) {
+      // Forgotten only once it runs alone (runUnit): a job given back for want of a slot stays marked.
       const batchable = deps.batch !== undefined && job.kind === 'deliver' && !alone.has(job.id);
-      alone.delete(job.id);
       if (!batchable) {
         units.push({ kind: 'one', job });
         continue;
@@ -77,7 +77,10 @@ export const createWorker = (deps: WorkerDeps): Worker => {
   };
 
   const runUnit = (unit: Unit): Promise<unknown> => {
-    if (unit.kind === 'one') return steps.run(unit.job, () => deps.runOne(unit.job));
+    if (unit.kind === 'one') {
+      alone.delete(unit.job.id);
+      return steps.run(unit.job, () => deps.runOne(unit.job));
+    }
     const results = deps.batch?.deliver(unit.jobs) ?? [];
     return Promise.all(
       unit.jobs.map((job, i) =>
