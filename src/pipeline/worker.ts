@@ -136,7 +136,9 @@ export const createWorker = (deps: WorkerDeps): Worker => {
       if (free > 0) {
         const at = now().getTime();
         for (const [id, until] of alone) if (until < at) alone.delete(id);
-        const units = unitsOf(await store.claimDueJobs(owner, now(), deps.leaseMs, free * size));
+        const units = unitsOf(
+          await store.claimDueJobs(owner, now(), deps.leaseMs, free, deps.batch === undefined ? undefined : { kind: 'deliver', size }),
+        );
         for (const unit of units.slice(0, free)) {
           busy++;
           void runUnit(unit).finally(() => {

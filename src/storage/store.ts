@@ -100,6 +100,12 @@ export type JobResult =
   /** Given back without an attempt (shutdown, or another delivery of the conversation is running). */
   | { readonly kind: 'release'; readonly nextAttemptAt: Date };
 
+/** Jobs of `kind` claimed `size` to a slot (a batch call), every other job a slot of its own. */
+export interface ClaimMix {
+  readonly kind: StepKind;
+  readonly size: number;
+}
+
 export interface QueueStats {
   readonly pending: number;
   readonly running: number;
@@ -190,8 +196,12 @@ export interface Store extends LocalRecordStore, ConsoleStore, PrivacyStore {
    * job of its conversation holds a live lease (one delivery per conversation at a time).
    */
   claimJob(jobId: string, owner: string, now: Date, leaseMs: number): Promise<Job | undefined>;
-  /** Takes up to `limit` due jobs, oldest first, under the same rule. */
-  claimDueJobs(owner: string, now: Date, leaseMs: number, limit: number): Promise<Job[]>;
+  /**
+   * Takes due jobs, oldest first, under the same rule: `limit` of them, or with `batched`, as many
+   * as fill `limit` slots, where a job of another kind takes a slot and up to `size` jobs of
+   * `kind` share one (a worker's batches of deliveries). What does not fit is left unclaimed.
+   */
+  claimDueJobs(owner: string, now: Date, leaseMs: number, limit: number, batched?: ClaimMix): Promise<Job[]>;
   /** Records the attempt (if any) and moves the job on; false when the lease was lost meanwhile. */
   finishJob(input: { jobId: string; owner: string; now: Date; attempt?: Attempt; result: JobResult }): Promise<boolean>;
 

@@ -88,7 +88,7 @@ export const openPostgresStore = async (url: string, options: PostgresStoreOptio
       ).map(toStoredRecord);
     },
     claimJob: (jobId, owner, now, leaseMs) => rule((q) => claimJob(q, jobId, owner, now.getTime(), leaseMs)),
-    claimDueJobs: (owner, now, leaseMs, limit) => rule((q) => claimDueJobs(q, owner, now.getTime(), leaseMs, limit)),
+    claimDueJobs: (owner, now, leaseMs, limit, batched) => rule((q) => claimDueJobs(q, owner, now.getTime(), leaseMs, limit, batched)),
     finishJob: ({ now, attempt, ...rest }) =>
       rule((q) => finishJob(q, { ...rest, now: now.getTime(), ...(attempt === undefined ? {} : { attempt }) })),
     getJob: (id) => one(toJob, 'SELECT * FROM jobs WHERE id = $1', [id]),

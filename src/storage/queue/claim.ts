@@ -2,7 +2,7 @@
  * Claiming: a job is leased by one worker at a time, and one job per conversation at a time (no
  * two deliveries of one conversation race each other to the CRM).
  */
-import type { Job } from '../store';
+import type { ClaimMix, Job } from '../store';
 import type { QueueTx } from './port';
 
 export const ABANDONED = 'lease expired: the process delivering it stopped';
@@ -34,20 +34,38 @@ export const claimJob = async (tx: QueueTx, id: string, owner: string, now: numb
   return job === undefined ? undefined : claimLocked(tx, job, owner, now, leaseMs);
 };
 
-export const claimDueJobs = async (tx: QueueTx, owner: string, now: number, leaseMs: number, limit: number): Promise<Job[]> => {
+export const claimDueJobs = async (
+  tx: QueueTx,
+  owner: string,
+  now: number,
+  leaseMs: number,
+  limit: number,
+  batched?: ClaimMix,
+): Promise<Job[]> => {
   if (limit <= 0) return [];
+  // Slots counted here, and what does not fit left unclaimed rather than claimed and handed
+  // back: under a burst of fetches, a claim sized for batches of deliveries would otherwise
+  // write hundreds of releases per tick.
+  const size = batched?.size ?? 1;
+  let others = 0;
+  let grouped = 0;
+  const slots = (o: number, g: number) => o + Math.ceil(g / size);
   // Over-select: a candidate is dropped when its conversation already has a job in this batch,
   // or (PostgreSQL) when another transaction claimed it between the look-up and the claim.
-  const candidates = await tx.dueJobs(now, limit * 4);
+  const candidates = await tx.dueJobs(now, limit * size * 4);
   const taken = new Set<string>();
   const claimed: Job[] = [];
   for (const candidate of candidates) {
-    if (claimed.length >= limit) break;
+    if (slots(others, grouped) >= limit && grouped % size === 0) break;
     if (taken.has(candidate.conversationKey)) continue;
+    const other = candidate.kind !== batched?.kind;
+    if ((other ? slots(others + 1, grouped) : slots(others, grouped + 1)) > limit) continue;
     const job = await claimLocked(tx, candidate, owner, now, leaseMs);
     if (job === undefined) continue;
     claimed.push(job);
     taken.add(job.conversationKey);
+    if (other) others++;
+    else grouped++;
   }
   return claimed;
 };

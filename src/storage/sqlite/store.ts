@@ -107,7 +107,7 @@ export const openSqliteStore = (path: string, options: SqliteStoreOptions = {}):
     getRecord: async (key, action, crm) => optional(toStoredRecord, q.record.get(key, action, crm)),
     listRecords: async (key) => q.records.all(key).map(toStoredRecord),
     claimJob: (jobId, owner, now, leaseMs) => write(() => claimJob(tx, jobId, owner, now.getTime(), leaseMs)),
-    claimDueJobs: (owner, now, leaseMs, limit) => write(() => claimDueJobs(tx, owner, now.getTime(), leaseMs, limit)),
+    claimDueJobs: (owner, now, leaseMs, limit, batched) => write(() => claimDueJobs(tx, owner, now.getTime(), leaseMs, limit, batched)),
     finishJob: ({ now, attempt, ...rest }) =>
       write(() => finishJob(tx, { ...rest, now: now.getTime(), ...(attempt === undefined ? {} : { attempt }) })),
     getJob: async (id) => optional(toJob, q.job.get(id)),
