@@ -82,6 +82,25 @@ export const claims = (contract: Contract): void => {
       );
     });
 
+    it('with batching, fills `limit` slots: up to `size` deliveries share one, any other step takes one, the rest stay pending', async () => {
+      // Oldest first: fetch, deliver ×5, fetch, deliver; two slots, deliveries three to a slot.
+      const kinds = ['fetch', 'deliver', 'deliver', 'deliver', 'deliver', 'deliver', 'fetch', 'deliver'] as const;
+      const ids: string[] = [];
+      for (const [i, kind] of kinds.entries())
+        ids.push(defined((await store.intake({ conversation: conversation(`m${i}`), plan: [kind], now: at(i) })).jobId, 'job'));
+      const claimed = await store.claimDueJobs('worker-a', at(100), LEASE, 2, { kind: 'deliver', size: 3 });
+      // The first fetch takes a slot, three deliveries the other; the fourth delivery would open a third slot.
+      assert.deepEqual(
+        claimed.map((j) => j.id),
+        [ids[0], ids[1], ids[2], ids[3]],
+      );
+      const left = await store.claimDueJobs('worker-b', at(100), LEASE, 10);
+      assert.deepEqual(
+        left.map((j) => j.id),
+        ids.slice(4),
+      );
+    });
+
     it('takes at most `limit`, oldest first, and never the same job twice', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push((await store.intake({ conversation: conversation(`c${i}`), now: at(i) })).jobId!);
