@@ -185,6 +185,7 @@ const main = async (): Promise<number> => {
       workerConcurrency: config.workerConcurrency,
       workerPollMs: Math.min(config.workerPollMs, 200),
       ...(config.crmBatchMax === undefined ? {} : { batchMax: config.crmBatchMax }),
+      batchWaitMs: config.crmBatchWaitMs,
       log,
     });
     pipeline.startWorker();

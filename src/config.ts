@@ -105,6 +105,7 @@ const CoreEnv = t.type({
   WORKER_POLL_MS: withDefault(IntFromString('Milliseconds', 10, 60_000), '1000'),
   CRM_TIMEOUT_MS: withDefault(IntFromString('Milliseconds', 100, 300_000), '30000'),
   CRM_BATCH_MAX: optional(IntFromString('Count', 1, 1000)),
+  CRM_BATCH_WAIT_MS: withDefault(IntFromString('Milliseconds', 0, 60_000), '2000'),
   JOB_LEASE_MS: withDefault(IntFromString('Milliseconds', 1000, 3_600_000), '60000'),
   LOG_LEVEL: withDefault(LogLevel, 'info'),
   ADMIN_PASSWORD: optional(AdminPassword),
@@ -149,6 +150,11 @@ export interface Config {
    * than the connector's own limit); 1: one call per delivery. Unset: the connector's limit.
    */
   readonly crmBatchMax?: number;
+  /**
+   * While other steps (the fetches of a burst) are due, how long a due delivery may wait for its
+   * batch to fill before it goes in a smaller one; 0: never. Nothing waits when no other step is due.
+   */
+  readonly crmBatchWaitMs: number;
   readonly jobLeaseMs: number;
   readonly logLevel: t.TypeOf<typeof LogLevel>;
   /** The console's password (user `admin`); unset: generated on first start, printed once. */
@@ -244,6 +250,7 @@ export const loadConfig = (
       workerPollMs: c.WORKER_POLL_MS,
       crmTimeoutMs: c.CRM_TIMEOUT_MS,
       ...(c.CRM_BATCH_MAX === undefined ? {} : { crmBatchMax: c.CRM_BATCH_MAX }),
+      crmBatchWaitMs: c.CRM_BATCH_WAIT_MS,
       jobLeaseMs: c.JOB_LEASE_MS,
       logLevel: c.LOG_LEVEL,
       ...(c.ADMIN_PASSWORD === undefined ? {} : { adminPassword: c.ADMIN_PASSWORD }),

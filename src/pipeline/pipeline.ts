@@ -49,6 +49,8 @@ export interface PipelineOptions {
    * connector's `batchLimit`.
    */
   readonly batchMax?: number;
+  /** CRM_BATCH_WAIT_MS: how long a due delivery may wait for its batch to fill while other steps are due (default 0). */
+  readonly batchWaitMs?: number;
   /** How long a claimed job stays ours; a process that dies gives it up when this runs out. */
   readonly leaseMs: number;
   /** Per CRM or platform call (a batch call too); kept below the lease so a live process never loses its lease mid-call. */
@@ -85,7 +87,7 @@ export interface Pipeline {
 /** The pipeline's settings in the service's configuration (the step settings, the worker's, the sync deadline). */
 export const pipelineSettingsOf = (
   config: Parameters<typeof stepSettingsOf>[0] &
-    Pick<Config, 'publicUrl' | 'syncDeadlineMs' | 'workerConcurrency' | 'workerPollMs' | 'crmBatchMax'>,
+    Pick<Config, 'publicUrl' | 'syncDeadlineMs' | 'workerConcurrency' | 'workerPollMs' | 'crmBatchMax' | 'crmBatchWaitMs'>,
 ) => ({
   ...stepSettingsOf(config),
   publicUrl: config.publicUrl,
@@ -93,6 +95,7 @@ export const pipelineSettingsOf = (
   workerConcurrency: config.workerConcurrency,
   workerPollMs: config.workerPollMs,
   ...(config.crmBatchMax === undefined ? {} : { batchMax: config.crmBatchMax }),
+  batchWaitMs: config.crmBatchWaitMs,
 });
 
 /** How many `deliver` jobs go in one call: 1 when the connector cannot batch or CRM_BATCH_MAX is 1. */
@@ -137,7 +140,9 @@ export const createPipeline = (options: PipelineOptions): Pipeline => {
     now,
     steps,
     runOne: (job) => runStep(deps, owner, job),
-    ...(size > 1 && upsertBatch !== undefined ? { batch: { size, deliver: (jobs) => deliverBatch(deps, owner, jobs, upsertBatch) } } : {}),
+    ...(size > 1 && upsertBatch !== undefined
+      ? { batch: { size, waitMs: options.batchWaitMs ?? 0, deliver: (jobs) => deliverBatch(deps, owner, jobs, upsertBatch) } }
+      : {}),
   });
   const receiveOne = intake({
     store,

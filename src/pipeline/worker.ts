@@ -25,6 +25,8 @@ export interface WorkerDeps {
   /** Present when deliveries are batched: at most `size` (above 1) jobs per `deliver` call. */
   readonly batch?: {
     readonly size: number;
+    /** How long a due delivery may wait for a fuller batch while other steps are due (ClaimMix `waitMs`). */
+    readonly waitMs: number;
     readonly deliver: (jobs: readonly Job[]) => readonly Promise<BatchJobResult>[];
   };
 }
@@ -137,7 +139,13 @@ export const createWorker = (deps: WorkerDeps): Worker => {
         const at = now().getTime();
         for (const [id, until] of alone) if (until < at) alone.delete(id);
         const units = unitsOf(
-          await store.claimDueJobs(owner, now(), deps.leaseMs, free, deps.batch === undefined ? undefined : { kind: 'deliver', size }),
+          await store.claimDueJobs(
+            owner,
+            now(),
+            deps.leaseMs,
+            free,
+            deps.batch === undefined ? undefined : { kind: 'deliver', size, waitMs: deps.batch.waitMs },
+          ),
         );
         for (const unit of units.slice(0, free)) {
           busy++;

@@ -104,6 +104,13 @@ export type JobResult =
 export interface ClaimMix {
   readonly kind: StepKind;
   readonly size: number;
+  /**
+   * While jobs of other kinds are due too (a burst's fetches, which will make more of `kind`),
+   * fewer than `size` due jobs of `kind` are left for a later claim until the oldest has been due
+   * this long: the batch fills instead of going out in small calls. Nothing waits when no other
+   * job is due. 0 or absent: never wait.
+   */
+  readonly waitMs?: number;
 }
 
 export interface QueueStats {

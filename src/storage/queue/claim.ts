@@ -34,6 +34,20 @@ export const claimJob = async (tx: QueueTx, id: string, owner: string, now: numb
   return job === undefined ? undefined : claimLocked(tx, job, owner, now, leaseMs);
 };
 
+/** Whether the due jobs of the batched kind wait for a fuller batch (ClaimMix `waitMs`). */
+const holdsBatch = (candidates: readonly Job[], batched: ClaimMix, now: number): boolean => {
+  const waitMs = batched.waitMs ?? 0;
+  if (waitMs <= 0) return false;
+  const mine = candidates.filter((job) => job.kind === batched.kind);
+  const oldest = mine[0];
+  return (
+    oldest !== undefined &&
+    mine.length < batched.size &&
+    candidates.some((job) => job.kind !== batched.kind) &&
+    oldest.nextAttemptAt.getTime() > now - waitMs
+  );
+};
+
 export const claimDueJobs = async (
   tx: QueueTx,
   owner: string,
@@ -55,10 +69,12 @@ export const claimDueJobs = async (
   const candidates = await tx.dueJobs(now, limit * size * 4);
   const taken = new Set<string>();
   const claimed: Job[] = [];
+  const hold = batched !== undefined && holdsBatch(candidates, batched, now);
   for (const candidate of candidates) {
     if (slots(others, grouped) >= limit && grouped % size === 0) break;
     if (taken.has(candidate.conversationKey)) continue;
     const other = candidate.kind !== batched?.kind;
+    if (!other && hold) continue;
     if ((other ? slots(others + 1, grouped) : slots(others, grouped + 1)) > limit) continue;
     const job = await claimLocked(tx, candidate, owner, now, leaseMs);
     if (job === undefined) continue;

@@ -101,6 +101,34 @@ export const claims = (contract: Contract): void => {
       );
     });
 
+    it('with a batch wait, leaves a short batch of deliveries for later while other steps are due, and not once they are old enough', async () => {
+      const ids: string[] = [];
+      for (const [i, kind] of (['deliver', 'deliver', 'fetch'] as const).entries())
+        ids.push(defined((await store.intake({ conversation: conversation(`w${i}`), plan: [kind], now: at(i) })).jobId, 'job'));
+      const mix = { kind: 'deliver', size: 3, waitMs: 1000 } as const;
+      // A fetch is due (it will make another delivery): the two deliveries wait for a fuller batch.
+      const first = await store.claimDueJobs('worker-a', at(500), LEASE, 4, mix);
+      assert.deepEqual(
+        first.map((j) => j.id),
+        [ids[2]],
+      );
+      // The oldest delivery has waited 1,000 ms: they go as they are.
+      const second = await store.claimDueJobs('worker-a', at(1000), LEASE, 4, mix);
+      assert.deepEqual(
+        second.map((j) => j.id),
+        ids.slice(0, 2),
+      );
+    });
+
+    it('with a batch wait, claims deliveries at once when no other step is due', async () => {
+      const id = defined((await store.intake({ conversation: conversation('alone'), plan: ['deliver'], now: at(0) })).jobId, 'job');
+      const claimed = await store.claimDueJobs('worker-a', at(1), LEASE, 4, { kind: 'deliver', size: 100, waitMs: 60_000 });
+      assert.deepEqual(
+        claimed.map((j) => j.id),
+        [id],
+      );
+    });
+
     it('takes at most `limit`, oldest first, and never the same job twice', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push((await store.intake({ conversation: conversation(`c${i}`), now: at(i) })).jobId!);
