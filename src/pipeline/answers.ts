@@ -3,6 +3,7 @@ import type { Connector } from '../domain/connector';
 import type { ConversationKey } from '../domain/conversation-key';
 import type { SyncResult } from '../domain/source';
 import type { Store } from '../storage/store';
+import { recordOf } from './links';
 
 export interface Answers {
   /** What the agent is shown for this conversation now. */
@@ -18,7 +19,7 @@ export const answers = (store: Store, connector: Connector, stableLink: (key: Co
     pendingAnswer,
     answerFor: async (key, plan) => {
       if (plan.includes('deliver')) {
-        const record = (await store.listRecords(key)).find((r) => r.record.crm === connector.name);
+        const record = await recordOf(store, key, connector.name);
         if (record !== undefined) return { kind: 'record', url: record.record.url };
       }
       if (plan.includes('lookup')) {

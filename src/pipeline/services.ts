@@ -3,6 +3,7 @@ import type { Connector } from '../domain/connector';
 import type { ConversationKey } from '../domain/conversation-key';
 import type { ChatSource, InboundEvent, SourceServices, SyncResult } from '../domain/source';
 import type { Store } from '../storage/store';
+import { recordOf } from './links';
 
 export const sourceServices =
   (
@@ -14,8 +15,7 @@ export const sourceServices =
   (source: ChatSource): SourceServices => ({
     findPerson: (email) => connector.findPerson(email),
     async recordLink(conversationId) {
-      const record = (await store.listRecords(`${source.name}:${conversationId}`)).find((r) => r.record.crm === connector.name);
-      return record?.record.url;
+      return (await recordOf(store, `${source.name}:${conversationId}`, connector.name))?.record.url;
     },
     async recordLinkForVisitor(visitorId) {
       return (await store.recordForVisitor(source.name, visitorId, connector.name))?.record.url;
