@@ -11,26 +11,12 @@ import type { UpsertInput } from '../../src/domain/connector';
 import type { CrmFailure } from '../../src/domain/outcome';
 import type { SalesforceClient, Subrequest, SubResult } from './client';
 import { extraSelect, mappedFor } from './mapped';
-import { ApiErrors, taskSubject, type SalesforceError } from './mappers';
+import { ApiErrors, CASE_SELECT, LEAD_SELECT, taskSubject, type SalesforceError } from './mappers';
 import type { OwnerLookup } from './owner';
 import { byField, inQueries, rowsOf } from './soql-in';
 
 type Row = Readonly<Record<string, unknown>>;
 
-export const LEAD_SELECT = [
-  'Id',
-  'IsConverted',
-  'ConvertedContactId',
-  'FirstName',
-  'LastName',
-  'Company',
-  'Email',
-  'Phone',
-  'City',
-  'State',
-  'Country',
-];
-export const CASE_SELECT = ['Id', 'ContactId', 'AccountId'];
 const PER_COMPOSITE = 5;
 
 /** What Salesforce holds for the batch, keyed the way the inputs find it. */

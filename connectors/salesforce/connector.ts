@@ -22,6 +22,8 @@ import { configurationNotices } from './notices';
 import { SALESFORCE_BATCH_LIMIT, createBatchUpsert } from './batch';
 import {
   ApiErrors,
+  CASE_SELECT,
+  LEAD_SELECT,
   QueryResult,
   duplicateMatch,
   fromSalesforceError,
@@ -210,19 +212,7 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
     const email = conversation.visitor.email;
     const mapped = { kind: 'lead' as const, fields: mappedFor(mapping, 'lead') };
     const wanted = ownerWanted(mapping);
-    const select = [
-      'Id',
-      'IsConverted',
-      'ConvertedContactId',
-      'FirstName',
-      'LastName',
-      'Company',
-      'Email',
-      'Phone',
-      'City',
-      'State',
-      'Country',
-    ];
+    const select = LEAD_SELECT;
     const read = await compositeOrFail(
       [
         get(
@@ -300,7 +290,7 @@ export const createSalesforceConnector = (config: SalesforceConfig, deps: Connec
     const mapped = { kind: 'case' as const, fields: mappedFor(mapping, 'case') };
     const overwrite = mapping?.overwrite ?? new Set<string>();
     const wanted = ownerWanted(mapping);
-    const select = ['Id', 'ContactId', 'AccountId'];
+    const select = CASE_SELECT;
     const read = await compositeOrFail(
       [
         get(

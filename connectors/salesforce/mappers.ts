@@ -10,6 +10,23 @@ import { chatLines, transcriptTextWithin, trimMiddle } from '../../src/domain/tr
 import type { SalesforceConfig } from './config';
 import { companyDomainOf } from '../../src/domain/mapping';
 
+/** The Lead columns a delivery reads before it writes (fill blanks, converted Leads): single and batched paths alike. */
+export const LEAD_SELECT: readonly string[] = [
+  'Id',
+  'IsConverted',
+  'ConvertedContactId',
+  'FirstName',
+  'LastName',
+  'Company',
+  'Email',
+  'Phone',
+  'City',
+  'State',
+  'Country',
+];
+/** The Case columns a delivery reads before it writes. */
+export const CASE_SELECT: readonly string[] = ['Id', 'ContactId', 'AccountId'];
+
 /** Long Text Area limit of Lead, Case and Task Description (sObject reference: "Limit: 32 KB"). */
 export const DESCRIPTION_LIMIT = 32_000;
 /** Required Lead fields get these when the visitor left them blank. */
