@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openPostgresStore } from '../../src/storage/postgres/store';
-import { DONE_EXACT_UP_TO as POSTGRES_EXACT } from '../../src/storage/postgres/queue-stats';
 import { openSqliteStore } from '../../src/storage/sqlite/store';
-import { DONE_EXACT_UP_TO as SQLITE_EXACT } from '../../src/storage/sqlite/queue-stats';
+import { DONE_EXACT_UP_TO } from '../../src/storage/queue/stats';
 import type { Store } from '../../src/storage/store';
 import { at, conversation } from './fixtures';
 
@@ -35,11 +34,11 @@ describe('Queue stats over a long history', () => {
     const path = join(dir, 'store.db');
     after(() => rmSync(dir, { recursive: true, force: true }));
 
-    it(`counts done exactly up to ${SQLITE_EXACT.toLocaleString('en')}, then from the rows written (erased ones included), the rest exactly`, async () => {
+    it(`counts done exactly up to ${DONE_EXACT_UP_TO.toLocaleString('en')}, then from the rows written (erased ones included), the rest exactly`, async () => {
       const store = openSqliteStore(path);
       try {
         await store.intake({ conversation: conversation('waiting'), now: at(0) });
-        const n = history(SQLITE_EXACT);
+        const n = history(DONE_EXACT_UP_TO);
         const db = new Database(path);
         try {
           db.exec(`
@@ -91,11 +90,11 @@ describe('Queue stats over a long history', () => {
       if (baseUrl !== undefined && baseUrl !== '') await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     });
 
-    it(`counts done exactly up to ${POSTGRES_EXACT.toLocaleString('en')}, then from the live-row statistic, the rest exactly`, async () => {
+    it(`counts done exactly up to ${DONE_EXACT_UP_TO.toLocaleString('en')}, then from the live-row statistic, the rest exactly`, async () => {
       const store = await openPostgresStore(schemaUrl());
       try {
         await store.intake({ conversation: conversation('waiting'), now: at(0) });
-        const n = history(POSTGRES_EXACT);
+        const n = history(DONE_EXACT_UP_TO);
         // ANALYZE: the statistic is otherwise sent about once a second; the test must not wait on it.
         await admin(
           `INSERT INTO conversations (key, source, snapshot, version, meta, created_at, updated_at) SELECT 'olark:h' || i, 'olark', '{}', 1, '{}', 0, 0 FROM generate_series(1, ${n}) i;
