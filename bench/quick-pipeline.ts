@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { isLeft } from 'fp-ts/Either';
 import { loadConfig } from '../src/config';
-import { createPipeline } from '../src/pipeline/pipeline';
-import { stepSettingsOf } from '../src/pipeline/step-deps';
+import { createPipeline, pipelineSettingsOf } from '../src/pipeline/pipeline';
 import { openSqliteStore } from '../src/storage/sqlite/store';
 import { createSources } from '../src/sources/runtime';
 import { newConversation, olarkBody } from './payloads';
@@ -36,11 +35,7 @@ const main = async () => {
     store,
     connector,
     sources,
-    ...stepSettingsOf(config),
-    publicUrl: config.publicUrl,
-    syncDeadlineMs: config.syncDeadlineMs,
-    workerConcurrency: config.workerConcurrency,
-    workerPollMs: config.workerPollMs,
+    ...pipelineSettingsOf(config),
     log,
   });
   const bodies = Array.from({ length: count }, () => Buffer.from(olarkBody(newConversation(), 2)));

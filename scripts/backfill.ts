@@ -12,8 +12,7 @@ import type { ConversationKey } from '../src/domain/conversation-key';
 import { backfillRefusal, runBackfill, type BackfillEnd, type ConversationEvent } from '../src/pipeline/backfill';
 import type { BackfillState } from '../src/pipeline/backfill-state';
 import { waitForDelivery, type DeliveryCounts } from '../src/pipeline/backfill-wait';
-import { createPipeline, intakeInputOf, type Pipeline } from '../src/pipeline/pipeline';
-import { stepSettingsOf } from '../src/pipeline/step-deps';
+import { createPipeline, intakeInputOf, pipelineSettingsOf, type Pipeline } from '../src/pipeline/pipeline';
 import { createSources } from '../src/sources/runtime';
 import { openStore } from '../src/storage/open';
 import { loadServiceConfig } from './service-config';
@@ -179,13 +178,9 @@ const main = async (): Promise<number> => {
       store,
       connector,
       sources,
-      ...stepSettingsOf(config),
-      publicUrl: config.publicUrl,
-      syncDeadlineMs: config.syncDeadlineMs,
-      workerConcurrency: config.workerConcurrency,
+      ...pipelineSettingsOf(config),
+      // The script watches its own queue: it looks for due steps more often than the service.
       workerPollMs: Math.min(config.workerPollMs, 200),
-      ...(config.crmBatchMax === undefined ? {} : { batchMax: config.crmBatchMax }),
-      batchWaitMs: config.crmBatchWaitMs,
       log,
     });
     pipeline.startWorker();
